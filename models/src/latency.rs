@@ -1,0 +1,378 @@
+//! The latency state of one service in one region: an M/M/c queue while it is stable, a fluid
+//! backlog while it is overloaded or draining, and the request-weighted account of what every
+//! request experienced.
+//!
+//! Regimes (DESIGN.md, "Traffic is a rate"):
+//! - no backlog and ρ = λ/(cμ) < 1: response time is the M/M/c FCFS sojourn time, from Erlang C
+//!   (`workloads::queueing`);
+//! - otherwise the backlog grows at λ − cμ (or drains at cμ − λ), every accepted request waits
+//!   W = backlog/(cμ) and is then served in Exp(μ); requests that would wait longer than the
+//!   timeout are dropped. The owner schedules an event at the instant a backlog empties, so a
+//!   stretch of time never mixes the two regimes.
+//!
+//! Whole-run figures are request-weighted: each stretch adds its arrivals, with their exact
+//! latency distribution, to a log-bucketed histogram, so the run's p99 is the p99 of all
+//! requests, not an average of sampled p99s.
+
+use serde::{Deserialize, Serialize};
+use sim::time::SimTime;
+use workloads::queueing::{FluidQueue, mmc_response_time, mmc_sojourn_survival};
+
+/// Latency figures at one instant, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatencyMs {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+/// Request counts over a stretch of time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub arrived: f64,
+    pub served: f64,
+    pub dropped: f64,
+    /// Served within the latency target (only counted when a target is set).
+    pub within_target: f64,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.arrived += other.arrived;
+        self.served += other.served;
+        self.dropped += other.dropped;
+        self.within_target += other.within_target;
+    }
+}
+
+/// Log-spaced latency buckets: 32 per decade from 100 µs to 100 s, so a quantile read from
+/// the histogram is within ±3.7 % (half a bucket, 10^(1/64)) of the exact mixture quantile.
+const BUCKETS_PER_DECADE: usize = 32;
+const DECADES: usize = 6;
+const LOWEST_EDGE_S: f64 = 1e-4;
+const BUCKETS: usize = BUCKETS_PER_DECADE * DECADES;
+
+fn edge_s(k: usize) -> f64 {
+    LOWEST_EDGE_S * 10f64.powf(k as f64 / BUCKETS_PER_DECADE as f64)
+}
+
+/// Request-weighted latency histogram. Bucket 0 also holds everything below 100 µs and the last
+/// bucket everything above 100 s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    weights: Vec<f64>,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            weights: vec![0.0; BUCKETS],
+        }
+    }
+}
+
+impl Histogram {
+    /// Adds `requests` whose latency has survival function `survival` (P(T > t)).
+    fn add(&mut self, requests: f64, survival: impl Fn(f64) -> f64) {
+        if requests <= 0.0 {
+            return;
+        }
+        let mut above = 1.0;
+        for (k, weight) in self.weights.iter_mut().enumerate() {
+            let next = if k + 1 == BUCKETS {
+                0.0
+            } else {
+                survival(edge_s(k + 1))
+            };
+            *weight += requests * (above - next).max(0.0);
+            above = next;
+        }
+    }
+
+    /// Adds every request of `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (w, o) in self.weights.iter_mut().zip(&other.weights) {
+            *w += o;
+        }
+    }
+
+    /// The latency below which a fraction `q` of the recorded requests fall, interpolated
+    /// geometrically inside its bucket; `None` before any request.
+    pub fn quantile_s(&self, q: f64) -> Option<f64> {
+        let total: f64 = self.weights.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let target = q * total;
+        let mut below = 0.0;
+        for (k, &w) in self.weights.iter().enumerate() {
+            if w > 0.0 && below + w >= target {
+                let frac = ((target - below) / w).clamp(0.0, 1.0);
+                let (lo, hi) = (edge_s(k), edge_s(k + 1));
+                return Some(lo * (hi / lo).powf(frac));
+            }
+            below += w;
+        }
+        Some(edge_s(BUCKETS))
+    }
+}
+
+/// One service in one region, as a queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceQueue {
+    mu_rps: f64,
+    timeout_s: f64,
+    target_s: Option<f64>,
+    lambda_rps: f64,
+    servers: u32,
+    fluid: FluidQueue,
+    since: SimTime,
+    interval: Counts,
+    total: Counts,
+    histogram: Histogram,
+}
+
+impl ServiceQueue {
+    /// An idle queue of `servers` pods that each serve `mu_rps` requests/s.
+    pub fn new(mu_rps: f64, servers: u32, timeout_s: f64, target_s: Option<f64>) -> Self {
+        ServiceQueue {
+            mu_rps,
+            timeout_s,
+            target_s,
+            lambda_rps: 0.0,
+            servers,
+            fluid: FluidQueue {
+                backlog_requests: 0.0,
+            },
+            since: SimTime::ZERO,
+            interval: Counts::default(),
+            total: Counts::default(),
+            histogram: Histogram::default(),
+        }
+    }
+
+    fn capacity_rps(&self) -> f64 {
+        f64::from(self.servers) * self.mu_rps
+    }
+
+    fn is_stable(&self) -> bool {
+        self.fluid.backlog_requests <= 0.0 && self.lambda_rps < self.capacity_rps()
+    }
+
+    /// Accounts for the requests of the stretch `[since, now)` under the current rate and
+    /// capacity. Must be called before either changes.
+    pub fn advance_to(&mut self, now: SimTime) {
+        let dt_s = now.saturating_duration_since(self.since).as_secs_f64();
+        self.since = now;
+        if dt_s <= 0.0 {
+            return;
+        }
+        let (c, lambda, mu) = (self.servers, self.lambda_rps, self.mu_rps);
+        let counts = if self.is_stable() {
+            let n = lambda * dt_s;
+            self.histogram
+                .add(n, |t| mmc_sojourn_survival(c, lambda, mu, t));
+            Counts {
+                arrived: n,
+                served: n,
+                dropped: 0.0,
+                within_target: self
+                    .target_s
+                    .map_or(0.0, |x| n * (1.0 - mmc_sojourn_survival(c, lambda, mu, x))),
+            }
+        } else {
+            let step = self
+                .fluid
+                .advance(dt_s, lambda, self.capacity_rps(), self.timeout_s);
+            let accepted = step.arrived - step.dropped;
+            let wait = step.mean_wait_s;
+            let survival = |t: f64| {
+                if t <= wait {
+                    1.0
+                } else {
+                    (-mu * (t - wait)).exp()
+                }
+            };
+            self.histogram.add(accepted, survival);
+            Counts {
+                arrived: step.arrived,
+                served: step.served,
+                dropped: step.dropped,
+                within_target: self
+                    .target_s
+                    .map_or(0.0, |x| accepted * (1.0 - survival(x))),
+            }
+        };
+        self.interval.add(&counts);
+        self.total.add(&counts);
+    }
+
+    /// Sets the arrival rate from now on (call [`Self::advance_to`] first).
+    pub fn set_rate(&mut self, lambda_rps: f64) {
+        self.lambda_rps = lambda_rps;
+    }
+
+    /// Seconds from now until the backlog is empty, when it is draining.
+    pub fn drain_in_s(&self) -> Option<f64> {
+        self.fluid
+            .time_to_drain_s(self.lambda_rps, self.capacity_rps())
+    }
+
+    /// The figures at this instant.
+    pub fn snapshot(&self) -> Snapshot {
+        let capacity = self.capacity_rps();
+        let latency_s = if self.is_stable() {
+            mmc_response_time(self.servers, self.lambda_rps, self.mu_rps)
+                .map(|r| [r.mean_s, r.p50_s, r.p95_s, r.p99_s])
+        } else {
+            None
+        };
+        let [mean, p50, p95, p99] = latency_s.unwrap_or_else(|| {
+            // Overloaded or draining: a request waits W, then Exp(μ) service, whose p-quantile
+            // is −ln(1 − p)/μ. Without any server it waits out its timeout.
+            let wait = if capacity > 0.0 {
+                self.fluid.wait_s(capacity).min(self.timeout_s)
+            } else {
+                self.timeout_s
+            };
+            let service = |p: f64| -(1.0 - p).ln() / self.mu_rps;
+            [
+                wait + 1.0 / self.mu_rps,
+                wait + service(0.5),
+                wait + service(0.95),
+                wait + service(0.99),
+            ]
+        });
+        Snapshot {
+            arrival_rps: self.lambda_rps,
+            capacity_rps: capacity,
+            utilization: if capacity > 0.0 {
+                (self.lambda_rps / capacity).min(1.0)
+            } else {
+                1.0
+            },
+            backlog_requests: self.fluid.backlog_requests,
+            latency_ms: LatencyMs {
+                mean: mean * 1e3,
+                p50: p50 * 1e3,
+                p95: p95 * 1e3,
+                p99: p99 * 1e3,
+            },
+        }
+    }
+
+    /// The counts since the previous call, and restarts them.
+    pub fn take_interval(&mut self) -> Counts {
+        std::mem::take(&mut self.interval)
+    }
+
+    /// The counts since the start of the run.
+    pub fn total(&self) -> Counts {
+        self.total
+    }
+
+    /// Request-weighted latency of everything served so far.
+    pub fn histogram(&self) -> &Histogram {
+        &self.histogram
+    }
+}
+
+/// What a queue looks like at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub arrival_rps: f64,
+    pub capacity_rps: f64,
+    /// Busy fraction of the servers, λ/(cμ) capped at 1.
+    pub utilization: f64,
+    pub backlog_requests: f64,
+    pub latency_ms: LatencyMs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * b.abs()
+    }
+
+    #[test]
+    fn stable_snapshot_is_mm1_closed_form() {
+        // M/M/1 with λ = 80, μ = 100: sojourn ~ Exp(20), p99 = ln(100)/20 s, mean = 50 ms.
+        let mut q = ServiceQueue::new(100.0, 1, 30.0, None);
+        q.set_rate(80.0);
+        let s = q.snapshot();
+        assert!(close(s.latency_ms.mean, 50.0, 1e-9), "{:?}", s);
+        assert!(close(s.latency_ms.p99, 100.0_f64.ln() / 20.0 * 1e3, 1e-9));
+        assert!(close(s.utilization, 0.8, 1e-12));
+    }
+
+    #[test]
+    fn run_p99_matches_closed_form_within_half_a_bucket() {
+        let mut q = ServiceQueue::new(100.0, 1, 30.0, Some(0.1));
+        q.set_rate(80.0);
+        q.advance_to(SimTime::from_secs(600));
+        let p99 = q.histogram().quantile_s(0.99).unwrap();
+        let exact = 100.0_f64.ln() / 20.0;
+        assert!(close(p99, exact, 0.037), "{p99} vs {exact}");
+        let total = q.total();
+        assert!(close(total.arrived, 48_000.0, 1e-12));
+        // P(T ≤ 100 ms) = 1 − e^(−20 × 0.1) = 1 − e^(−2).
+        assert!(close(
+            total.within_target,
+            48_000.0 * (1.0 - (-2.0f64).exp()),
+            1e-9
+        ));
+    }
+
+    #[test]
+    fn overload_builds_a_backlog_and_drops_past_the_timeout() {
+        // λ = 200, cμ = 100, timeout 1 s: the backlog caps at 100 requests, after 1 s.
+        let mut q = ServiceQueue::new(50.0, 2, 1.0, Some(0.5));
+        q.set_rate(200.0);
+        q.advance_to(SimTime::from_secs(10));
+        let t = q.total();
+        assert!(close(t.arrived, 2000.0, 1e-12));
+        assert!(close(t.served, 1000.0, 1e-9));
+        assert!(close(t.dropped, 900.0, 1e-9));
+        let s = q.snapshot();
+        assert!(close(s.backlog_requests, 100.0, 1e-9));
+        // Waiting 1 s, then Exp(50): p50 = 1 s + ln 2 / 50.
+        assert!(close(
+            s.latency_ms.p50,
+            (1.0 + 2f64.ln() / 50.0) * 1e3,
+            1e-9
+        ));
+        assert_eq!(q.drain_in_s(), None);
+        q.set_rate(50.0);
+        // Draining at 100 − 50 = 50 requests/s: empty in 2 s.
+        assert!(close(q.drain_in_s().unwrap(), 2.0, 1e-12));
+    }
+
+    #[test]
+    fn no_server_drops_everything() {
+        let mut q = ServiceQueue::new(50.0, 0, 1.0, Some(0.5));
+        q.set_rate(10.0);
+        q.advance_to(SimTime::from_secs(10));
+        let t = q.total();
+        assert!(close(t.dropped, 100.0, 1e-12));
+        assert_eq!(t.within_target, 0.0);
+        assert!(close(
+            q.snapshot().latency_ms.p50,
+            1000.0 + 2f64.ln() / 50.0 * 1e3,
+            1e-9
+        ));
+    }
+
+    #[test]
+    fn interval_counts_restart_but_totals_do_not() {
+        let mut q = ServiceQueue::new(100.0, 2, 30.0, None);
+        q.set_rate(10.0);
+        q.advance_to(SimTime::from_secs(60));
+        assert!(close(q.take_interval().arrived, 600.0, 1e-12));
+        q.advance_to(SimTime::from_secs(120));
+        assert!(close(q.take_interval().arrived, 600.0, 1e-12));
+        assert!(close(q.total().arrived, 1200.0, 1e-12));
+    }
+}

@@ -1,0 +1,11 @@
+//! The simulated world: the cluster (nodes, pods, services) and the traffic that reaches it, as
+//! nexosim models, plus the assembly that wires them into one single-threaded simulation.
+//!
+//! `models` never writes a file: a run returns tables and figures, and `reports` writes them.
+
+pub mod catalog;
+pub mod cluster;
+pub mod config;
+pub mod latency;
+pub mod run;
+pub mod traffic;

@@ -1,0 +1,169 @@
+//! Assembly and execution of one run: the models are wired here, in one place, so the topology
+//! reads on one screen (STYLE.md, "Models on the kernel").
+//!
+//! Invariants: one run is one simulation on nexosim's single-threaded executor
+//! (`SimInit::with_num_threads(1)`), because the multi-threaded executor orders same-instant
+//! messages differently by thread count; models are added in a fixed order; the run never reads
+//! the wall clock.
+
+use nexosim::ports::QuerySource;
+use nexosim::simulation::{Mailbox, SimInit};
+use sim::recorder::{Cell, Kind, Table, sample_times};
+use sim::time::{SimDuration, SimTime, UtcInstant};
+
+use crate::cluster::{Cluster, ClusterPlan, ServiceReport, ServiceSample};
+use crate::config::CapacityType;
+use crate::traffic::Traffic;
+
+/// Everything one run needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The simulated wall-clock instant of time zero.
+    pub start: UtcInstant,
+    pub duration: SimDuration,
+    pub output_interval: SimDuration,
+    pub cluster: ClusterPlan,
+}
+
+/// The bill of one node pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolBill {
+    pub pool: String,
+    pub region: String,
+    pub instance_type: String,
+    pub capacity_type: CapacityType,
+    pub nodes: u32,
+    pub node_hours: f64,
+    pub cost_usd: f64,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// One row per (sample instant, service, region): see [`TIMESERIES_SCHEMA`].
+    pub timeseries: Table,
+    pub services: Vec<ServiceReport>,
+    pub pools: Vec<PoolBill>,
+}
+
+/// A failure of the simulation engine itself (never of user input, which is checked before).
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "simulation failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+fn engine<E: std::fmt::Display>(e: E) -> RunError {
+    RunError(e.to_string())
+}
+
+/// Columns of `timeseries`: instantaneous figures at the sample instant, and request counts
+/// over the interval that ends there.
+pub const TIMESERIES_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("region", Kind::Text),
+    ("service", Kind::Text),
+    ("ready_pods", Kind::U64),
+    ("pending_pods", Kind::U64),
+    ("arrival_rps", Kind::F64),
+    ("capacity_rps", Kind::F64),
+    ("utilization", Kind::F64),
+    ("backlog_requests", Kind::F64),
+    ("latency_mean_ms", Kind::F64),
+    ("latency_p50_ms", Kind::F64),
+    ("latency_p95_ms", Kind::F64),
+    ("latency_p99_ms", Kind::F64),
+    ("arrived_requests", Kind::F64),
+    ("served_requests", Kind::F64),
+    ("dropped_requests", Kind::F64),
+];
+
+fn record(table: &mut Table, t: SimTime, utc: &str, s: &ServiceSample) {
+    table.push_row(&[
+        Cell::U64(t.as_nanos() / 1_000_000_000),
+        Cell::Text(utc),
+        Cell::Text(&s.region),
+        Cell::Text(&s.service),
+        Cell::U64(u64::from(s.ready_pods)),
+        Cell::U64(u64::from(s.pending_pods)),
+        Cell::F64(s.now.arrival_rps),
+        Cell::F64(s.now.capacity_rps),
+        Cell::F64(s.now.utilization),
+        Cell::F64(s.now.backlog_requests),
+        Cell::F64(s.now.latency_ms.mean),
+        Cell::F64(s.now.latency_ms.p50),
+        Cell::F64(s.now.latency_ms.p95),
+        Cell::F64(s.now.latency_ms.p99),
+        Cell::F64(s.interval.arrived),
+        Cell::F64(s.interval.served),
+        Cell::F64(s.interval.dropped),
+    ]);
+}
+
+/// Runs the plan to its end; `progress` is told each sample instant reached.
+pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
+    let cluster = Cluster::new(&plan.cluster);
+    let mut traffic = Traffic::new(
+        plan.start,
+        plan.cluster
+            .services
+            .iter()
+            .map(|s| s.traffic.clone())
+            .collect(),
+    );
+    let cluster_box = Mailbox::new();
+    let traffic_box = Mailbox::new();
+    traffic.rates.connect(Cluster::set_rates, &cluster_box);
+
+    let mut bench = SimInit::with_num_threads(1);
+    let sample = QuerySource::new()
+        .connect(Cluster::sample, &cluster_box)
+        .register(&mut bench);
+    let report = QuerySource::new()
+        .connect(Cluster::report, &cluster_box)
+        .register(&mut bench);
+    let mut simu = bench
+        .add_model(cluster, cluster_box, "cluster")
+        .add_model(traffic, traffic_box, "traffic")
+        .init(SimTime::ZERO.to_monotonic())
+        .map_err(engine)?;
+
+    let mut timeseries = Table::new(TIMESERIES_SCHEMA);
+    for t in sample_times(plan.output_interval, plan.duration) {
+        if t > SimTime::ZERO {
+            simu.step_until(t.to_monotonic()).map_err(engine)?;
+        }
+        let utc = plan.start.plus(t).to_string();
+        for row in simu.process_query(&sample, ()).map_err(engine)? {
+            record(&mut timeseries, t, &utc, &row);
+        }
+        progress(t);
+    }
+    let services = simu.process_query(&report, ()).map_err(engine)?;
+    let hours = plan.duration.as_secs_f64() / 3600.0;
+    let pools = plan
+        .cluster
+        .pools
+        .iter()
+        .map(|p| PoolBill {
+            pool: p.name.clone(),
+            region: p.region.clone(),
+            instance_type: p.instance.instance_type.clone(),
+            capacity_type: p.capacity_type,
+            nodes: p.nodes,
+            node_hours: f64::from(p.nodes) * hours,
+            cost_usd: f64::from(p.nodes) * hours * p.price_usd_per_hour(),
+        })
+        .collect();
+    Ok(RunOutput {
+        timeseries,
+        services,
+        pools,
+    })
+}

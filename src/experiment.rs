@@ -1,0 +1,399 @@
+//! The experiment file (schema v1, RON): loading, validation and resolution into a run plan.
+//!
+//! The experiment composes the sections each model owns (`models::config`); this module adds
+//! what only the whole file knows: cross-references between sections, the instance catalog,
+//! and where in the file each value sits, so every error carries file:line:col.
+//!
+//! RON is read with the `implicit_some` extension on, so an optional value is written plainly
+//! (`p99_latency: "100ms"`) rather than as `Some("100ms")`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use models::catalog::{Catalog, InstanceFacts, Provider};
+use models::cluster::{ClusterPlan, PoolPlan, ServicePlan};
+use models::config::{CapacityType, NodePoolConfig, RegionConfig, ServiceConfig};
+use models::run::Plan;
+use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
+use sim::time::{SimDuration, UtcInstant};
+
+use crate::error::InputError;
+use crate::locate::{self, Position};
+
+/// Upper bounds that keep a typo from turning into a run that never ends or fills the disk
+/// (TigerStyle: "put a limit on everything").
+const MAX_SAMPLES: u64 = 10_000_000;
+const MAX_NODES_PER_POOL: u32 = 1_000_000;
+const MAX_REPLICAS: u32 = 10_000_000;
+
+/// An experiment file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Names the run in outputs and reports.
+    pub name: String,
+    /// Seed of every random stream of the run. Default 0; `--seed` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    /// Simulated time span, e.g. "24h".
+    pub duration: SimDuration,
+    /// Simulated wall-clock instant of time zero, RFC 3339 UTC.
+    /// Default "2026-11-27T00:00:00Z", midnight UTC of Black Friday 2026.
+    #[serde(default = "default_start")]
+    pub start: UtcInstant,
+    /// Interval between rows of the time series. Default "1m", the resolution of the bundled
+    /// request traces.
+    #[serde(default = "default_output_interval")]
+    pub output_interval: SimDuration,
+    /// Price catalog: `gcp` (Compute Engine prices of 2026-07-30, default) or `aws`
+    /// (EC2 on-demand prices of 2017-11-12, spot estimated from the 2025 Spot Advisor).
+    #[serde(default = "default_provider")]
+    pub provider: Provider,
+    pub regions: Vec<RegionConfig>,
+    #[serde(default)]
+    pub node_pools: Vec<NodePoolConfig>,
+    #[serde(default)]
+    pub services: Vec<ServiceConfig>,
+    /// Targets the run is judged against; none by default.
+    #[serde(default)]
+    pub targets: Targets,
+}
+
+/// What the run must achieve; each unset target is not judged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    /// 99th percentile of the response time of all served requests of the run.
+    #[serde(default)]
+    pub p99_latency: Option<SimDuration>,
+}
+
+fn default_start() -> UtcInstant {
+    UtcInstant::from_unix_s(1_795_737_600)
+}
+
+fn default_output_interval() -> SimDuration {
+    SimDuration::from_secs(60)
+}
+
+fn default_provider() -> Provider {
+    Provider::Gcp
+}
+
+/// A loaded, checked experiment and the source it came from.
+pub struct Loaded {
+    pub experiment: Experiment,
+    pub plan: Plan,
+}
+
+/// Reads, parses, validates and resolves an experiment file.
+pub fn load(file: &Path) -> Result<Loaded, InputError> {
+    let src = std::fs::read_to_string(file)
+        .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
+    let experiment = parse(file, &src)?;
+    let plan = resolve(file, &src, &experiment)?;
+    Ok(Loaded { experiment, plan })
+}
+
+/// RON text → experiment, with the position and field path of the first error.
+pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let mut de = ron::Deserializer::from_str_with_options(src, &options)
+        .map_err(|e| spanned(file, String::new(), &e))?;
+    let experiment: Experiment = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        let code = e.into_inner();
+        // For a value that parsed but was refused (a bad unit, a negative count) `ron` reports
+        // where its cursor stopped, past the value's start: point at the value itself.
+        let refused_value = matches!(
+            code,
+            ron::Error::Message(_)
+                | ron::Error::IntegerOutOfBounds
+                | ron::Error::InvalidValueForType { .. }
+        );
+        let mut located = spanned(file, field, &de.span_error(code));
+        if refused_value
+            && let Some(start) = locate::locate_exact(src, &locate::parse_path(&located.field))
+        {
+            located.position = Some(start);
+        }
+        located
+    })?;
+    de.end()
+        .map_err(|e| spanned(file, String::new(), &de.span_error(e)))?;
+    Ok(experiment)
+}
+
+fn spanned(file: &Path, field: String, e: &ron::error::SpannedError) -> InputError {
+    InputError {
+        file: file.to_owned(),
+        position: Some(Position {
+            line: e.span.start.line,
+            col: e.span.start.col,
+        }),
+        field,
+        message: e.code.to_string(),
+    }
+}
+
+/// Checks cross-references and ranges, and builds the run plan.
+pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputError> {
+    let err = |field: String, message: String| InputError::at_field(file, src, &field, message);
+    if x.duration.is_zero() {
+        return Err(err(
+            "duration".into(),
+            "expected a positive duration such as \"24h\"".into(),
+        ));
+    }
+    if x.output_interval.is_zero() {
+        return Err(err(
+            "output_interval".into(),
+            "expected a positive duration such as \"1m\"".into(),
+        ));
+    }
+    if x.duration.as_nanos() / x.output_interval.as_nanos() > MAX_SAMPLES {
+        return Err(err(
+            "output_interval".into(),
+            format!(
+                "{} samples over {} is more than the limit of {MAX_SAMPLES}: expected a longer interval",
+                x.duration.as_nanos() / x.output_interval.as_nanos(),
+                x.duration
+            ),
+        ));
+    }
+
+    if x.regions.is_empty() {
+        return Err(err("regions".into(), "expected at least one region".into()));
+    }
+    let mut region_names = BTreeSet::new();
+    for (i, r) in x.regions.iter().enumerate() {
+        if !region_names.insert(r.name.as_str()) {
+            return Err(err(
+                format!("regions[{i}].name"),
+                format!("region `{}` is declared twice", r.name),
+            ));
+        }
+        if r.zones.is_empty() {
+            return Err(err(
+                format!("regions[{i}].zones"),
+                "expected at least one zone".into(),
+            ));
+        }
+        if let Some(dup) = first_duplicate(&r.zones) {
+            return Err(err(
+                format!("regions[{i}].zones"),
+                format!("zone `{dup}` is listed twice"),
+            ));
+        }
+    }
+    let region = |name: &str| x.regions.iter().find(|r| r.name == name);
+    let known_regions = || {
+        x.regions
+            .iter()
+            .map(|r| format!("`{}`", r.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+
+    let catalog = Catalog::builtin(x.provider).map_err(|e| {
+        InputError::whole_file(
+            file,
+            format!("the built-in instance catalog is unreadable: {e}"),
+        )
+    })?;
+    let mut pools = Vec::new();
+    let mut pool_names = BTreeSet::new();
+    for (i, p) in x.node_pools.iter().enumerate() {
+        let at = |f: &str| format!("node_pools[{i}].{f}");
+        if !pool_names.insert(p.name.as_str()) {
+            return Err(err(
+                at("name"),
+                format!("node pool `{}` is declared twice", p.name),
+            ));
+        }
+        let Some(reg) = region(&p.region) else {
+            return Err(err(
+                at("region"),
+                format!(
+                    "unknown region `{}`: expected one of {}",
+                    p.region,
+                    known_regions()
+                ),
+            ));
+        };
+        let zones = match &p.zones {
+            None => reg.zones.clone(),
+            Some(zones) => {
+                if zones.is_empty() {
+                    return Err(err(
+                        at("zones"),
+                        "expected at least one zone, or no `zones` field for all".into(),
+                    ));
+                }
+                if let Some(z) = zones.iter().find(|z| !reg.zones.contains(z)) {
+                    return Err(err(
+                        at("zones"),
+                        format!(
+                            "zone `{z}` is not a zone of region `{}`: expected one of {:?}",
+                            reg.name, reg.zones
+                        ),
+                    ));
+                }
+                zones.clone()
+            }
+        };
+        let instance = lookup_instance(&catalog, x.provider, p)
+            .map_err(|message| err(at("instance_type"), message))?;
+        if p.capacity_type == CapacityType::Spot && instance.spot_usd_per_hour.is_none() {
+            return Err(err(
+                at("capacity_type"),
+                format!(
+                    "the catalog has no spot price for `{}` in `{}`: expected OnDemand",
+                    p.instance_type, p.region
+                ),
+            ));
+        }
+        if p.nodes > MAX_NODES_PER_POOL {
+            return Err(err(
+                at("nodes"),
+                format!("expected at most {MAX_NODES_PER_POOL} nodes per pool"),
+            ));
+        }
+        pools.push(PoolPlan {
+            name: p.name.clone(),
+            region: p.region.clone(),
+            zones,
+            instance,
+            capacity_type: p.capacity_type,
+            nodes: p.nodes,
+        });
+    }
+
+    let mut services = Vec::new();
+    let mut service_names = BTreeSet::new();
+    for (i, s) in x.services.iter().enumerate() {
+        let at = |f: &str| format!("services[{i}].{f}");
+        if !service_names.insert(s.name.as_str()) {
+            return Err(err(
+                at("name"),
+                format!("service `{}` is declared twice", s.name),
+            ));
+        }
+        if !(s.capacity_rps.is_finite() && s.capacity_rps > 0.0) {
+            return Err(err(
+                at("capacity_rps"),
+                "expected a number of requests per second > 0".into(),
+            ));
+        }
+        if s.replicas > MAX_REPLICAS {
+            return Err(err(
+                at("replicas"),
+                format!("expected at most {MAX_REPLICAS} replicas"),
+            ));
+        }
+        if s.timeout.is_zero() {
+            return Err(err(
+                at("timeout"),
+                "expected a positive duration such as \"30s\"".into(),
+            ));
+        }
+        s.traffic.validate().map_err(|e| {
+            err(
+                at(&format!("traffic.{}", e.field)),
+                format!("expected {}", e.expected),
+            )
+        })?;
+        let regions: Vec<&str> = match &s.regions {
+            None => x.regions.iter().map(|r| r.name.as_str()).collect(),
+            Some(names) => {
+                if names.is_empty() {
+                    return Err(err(
+                        at("regions"),
+                        "expected at least one region, or no `regions` field for all".into(),
+                    ));
+                }
+                for (j, name) in names.iter().enumerate() {
+                    if region(name).is_none() {
+                        return Err(err(
+                            format!("services[{i}].regions[{j}]"),
+                            format!(
+                                "unknown region `{name}`: expected one of {}",
+                                known_regions()
+                            ),
+                        ));
+                    }
+                }
+                if let Some(dup) = first_duplicate(names) {
+                    return Err(err(
+                        at("regions"),
+                        format!("region `{dup}` is listed twice"),
+                    ));
+                }
+                names.iter().map(String::as_str).collect()
+            }
+        };
+        for r in regions {
+            services.push(ServicePlan {
+                name: s.name.clone(),
+                region: r.to_owned(),
+                replicas: s.replicas,
+                requests: s.requests,
+                capacity_rps: s.capacity_rps,
+                timeout: s.timeout,
+                traffic: s.traffic.clone(),
+            });
+        }
+    }
+
+    if let Some(t) = x.targets.p99_latency
+        && t.is_zero()
+    {
+        return Err(err(
+            "targets.p99_latency".into(),
+            "expected a positive duration such as \"100ms\"".into(),
+        ));
+    }
+
+    Ok(Plan {
+        start: x.start,
+        duration: x.duration,
+        output_interval: x.output_interval,
+        cluster: ClusterPlan {
+            pools,
+            services,
+            latency_target: x.targets.p99_latency,
+        },
+    })
+}
+
+fn lookup_instance(
+    catalog: &Catalog,
+    provider: Provider,
+    p: &NodePoolConfig,
+) -> Result<InstanceFacts, String> {
+    if let Some(facts) = catalog.get(&p.instance_type, &p.region) {
+        return Ok(facts.clone());
+    }
+    let mut message = format!(
+        "instance type `{}` is not in the {provider:?} catalog for region `{}`",
+        p.instance_type, p.region
+    );
+    match catalog.suggest(&p.instance_type, &p.region) {
+        Some(s) => message.push_str(&format!(": did you mean `{s}`?")),
+        None if catalog.regions().all(|r| r != p.region) => {
+            message.push_str(&format!(": the catalog has no region `{}`", p.region));
+        }
+        None => {}
+    }
+    Err(message)
+}
+
+fn first_duplicate(items: &[String]) -> Option<&str> {
+    let mut seen = BTreeSet::new();
+    items
+        .iter()
+        .find(|i| !seen.insert(i.as_str()))
+        .map(String::as_str)
+}

@@ -1,0 +1,262 @@
+//! End-to-end tests of the `clustersim` binary: every bundled experiment runs, runs are
+//! byte-identical, bad input is located and exits 2 without writing anything, a missed target
+//! exits 1.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn clustersim(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clustersim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the clustersim binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn experiments() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .expect("experiments/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no experiment found");
+    files
+}
+
+#[test]
+fn every_experiment_validates_and_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    for file in experiments() {
+        let f = file.to_str().unwrap();
+        let v = clustersim(&["validate", f], &[]);
+        assert!(v.status.success(), "{f}: {}", text(&v.stderr));
+        let out = tmp.path().join(file.file_stem().unwrap());
+        let r = clustersim(&["run", f, "--out", out.to_str().unwrap(), "--quiet"], &[]);
+        // 0 = every target met, 1 = a target missed: both are finished runs.
+        assert!(
+            matches!(r.status.code(), Some(0 | 1)),
+            "{f}: {:?} {}",
+            r.status,
+            text(&r.stderr)
+        );
+        for name in ["timeseries.parquet", "timeseries.csv", "summary.json"] {
+            assert!(out.join(name).is_file(), "{f}: {name} missing");
+        }
+    }
+}
+
+fn run_quickstart(out: &Path, envs: &[(&str, &str)]) {
+    let r = clustersim(
+        &[
+            "run",
+            "experiments/quickstart.ron",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        envs,
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+}
+
+#[test]
+fn runs_are_byte_identical_whatever_the_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    let c = tmp.path().join("c");
+    run_quickstart(&a, &[]);
+    run_quickstart(&b, &[]);
+    run_quickstart(
+        &c,
+        &[("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")],
+    );
+    let d = tmp.path().join("d");
+    run_quickstart(
+        &d,
+        &[("RAYON_NUM_THREADS", "2"), ("POLARS_MAX_THREADS", "2")],
+    );
+    for name in ["timeseries.parquet", "timeseries.csv", "summary.json"] {
+        let first = fs::read(a.join(name)).unwrap();
+        for other in [&b, &c, &d] {
+            assert!(
+                first == fs::read(other.join(name)).unwrap(),
+                "{name} differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_quickstart_summary_meets_its_target_with_the_expected_traffic() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_quickstart(tmp.path(), &[]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["pass"], true);
+    // api: a diurnal day averaging 800 requests/s in each of 2 regions; checkout: 150/s in
+    // one. Over 86 400 s: (2 × 800 + 150) × 86 400 = 151 200 000 requests.
+    let arrived = summary["requests"]["arrived"].as_f64().unwrap();
+    assert!((arrived - 151_200_000.0).abs() < 1.0, "{arrived}");
+    assert_eq!(summary["requests"]["dropped"].as_f64(), Some(0.0));
+    // 6 n2-standard-8 nodes for 24 h at the catalog's on-demand prices:
+    // 3 × 24 × 0.388472 (us-east1) + 3 × 24 × 0.427336 (europe-west1).
+    let cost = summary["cost_usd"].as_f64().unwrap();
+    let expected = 72.0 * 0.388472 + 72.0 * 0.427336;
+    assert!((cost - expected).abs() < 1e-9, "{cost} vs {expected}");
+}
+
+/// Writes `src` to a file, runs `validate` and `run` on it, and checks both exit 2 with
+/// `file:line:col` and a message, and that `run` wrote nothing.
+fn assert_bad_input(name: &str, src: &str, line_col: &str, words: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join(format!("{name}.ron"));
+    fs::write(&file, src).unwrap();
+    let f = file.to_str().unwrap();
+    let out = tmp.path().join("out");
+    for args in [
+        vec!["validate", f],
+        vec!["run", f, "--out", out.to_str().unwrap(), "--quiet"],
+    ] {
+        let r = clustersim(&args, &[]);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{name}: {err}");
+        let located = format!("{f}:{line_col}:");
+        assert!(
+            err.contains(&located),
+            "{name}: expected {located} in: {err}"
+        );
+        for w in words {
+            assert!(err.contains(w), "{name}: expected `{w}` in: {err}");
+        }
+    }
+    assert!(!out.exists(), "{name}: bad input wrote outputs");
+}
+
+const GOOD: &str = r#"Experiment(
+    name: "t",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
+    services: [(
+        name: "api",
+        replicas: 2,
+        requests: (cpu: "500m", memory: "512Mi"),
+        capacity_rps: 100,
+        traffic: Constant(rps: 50),
+    )],
+)
+"#;
+
+#[test]
+fn the_good_fixture_is_good() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("good.ron");
+    fs::write(&file, GOOD).unwrap();
+    let r = clustersim(&["validate", file.to_str().unwrap()], &[]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+}
+
+#[test]
+fn malformed_ron_is_located() {
+    // Line 4 lacks the `]` that closes `zones`, so the `)` at column 54 is unexpected.
+    let src = GOOD.replace(r#"zones: ["us-east1-b"])]"#, r#"zones: ["us-east1-b")]"#);
+    assert_bad_input("malformed", &src, "4:54", &[]);
+}
+
+#[test]
+fn an_unknown_field_is_located_and_named() {
+    let src = GOOD.replace("replicas: 2,", "replica: 2,");
+    assert_bad_input("unknown_field", &src, "8:9", &["replica", "services[0]"]);
+}
+
+#[test]
+fn a_wrong_unit_is_located_and_says_what_was_expected() {
+    let src = GOOD.replace(r#"duration: "1h""#, r#"duration: "5 minutes""#);
+    assert_bad_input(
+        "wrong_unit",
+        &src,
+        "3:15",
+        &["duration", "5 minutes", "\"10m\""],
+    );
+}
+
+#[test]
+fn an_unknown_region_is_located() {
+    let src = GOOD.replace(r#"region: "us-east1""#, r#"region: "us-est1""#);
+    // The value starts at line 5, column 38.
+    assert_bad_input(
+        "unknown_region",
+        &src,
+        "5:38",
+        &["node_pools[0].region", "us-est1", "us-east1"],
+    );
+}
+
+#[test]
+fn a_negative_count_is_located() {
+    let src = GOOD.replace("nodes: 2", "nodes: -2");
+    assert_bad_input("negative_count", &src, "5:89", &["node_pools[0].nodes"]);
+}
+
+#[test]
+fn an_unknown_instance_type_suggests_the_closest() {
+    let src = GOOD.replace("e2-standard-4", "e2-standrd-4");
+    assert_bad_input(
+        "unknown_instance",
+        &src,
+        "5:65",
+        &["node_pools[0].instance_type", "e2-standard-4"],
+    );
+}
+
+#[test]
+fn an_out_of_range_traffic_parameter_is_located() {
+    let src = GOOD.replace(
+        "Constant(rps: 50)",
+        "Diurnal(mean_rps: 50, amplitude: 1.5, peak_hour: 3)",
+    );
+    assert_bad_input(
+        "amplitude",
+        &src,
+        "11:51",
+        &["services[0].traffic.amplitude", "between 0 and 1"],
+    );
+}
+
+#[test]
+fn a_missed_target_exits_1_and_says_so_in_the_summary() {
+    // 2 pods at 100 requests/s under 150 requests/s: ρ = 0.75 keeps p99 near 70 ms
+    // (M/M/2 closed form), far above a 10 ms target.
+    let src = GOOD
+        .replace("Constant(rps: 50)", "Constant(rps: 150)")
+        .replace("],\n)", "],\n    targets: (p99_latency: \"10ms\"),\n)");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("missed.ron");
+    fs::write(&file, src).unwrap();
+    let out = tmp.path().join("out");
+    let r = clustersim(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["pass"], false);
+    assert_eq!(summary["targets"][0]["name"], "p99_latency_ms");
+    assert_eq!(summary["targets"][0]["pass"], false);
+}

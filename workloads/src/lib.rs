@@ -1,0 +1,7 @@
+//! What arrives at a cluster: request traffic as piecewise-constant rates, and the queueing
+//! mathematics that turns a rate and a number of servers into latency.
+//!
+//! `workloads` knows nothing of nodes or pods: a service is "c servers of rate μ" here.
+
+pub mod queueing;
+pub mod traffic;

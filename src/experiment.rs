@@ -11,8 +11,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use models::catalog::{Catalog, InstanceFacts, Provider};
-use models::cluster::{ClusterPlan, PoolPlan, ServicePlan};
-use models::config::{CapacityType, NodePoolConfig, RegionConfig, ServiceConfig};
+use models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+use models::config::{
+    BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
+    RegionConfig, SchedulerConfig, ServiceConfig,
+};
 use models::run::Plan;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -26,6 +29,8 @@ use crate::locate::{self, Position};
 const MAX_SAMPLES: u64 = 10_000_000;
 const MAX_NODES_PER_POOL: u32 = 1_000_000;
 const MAX_REPLICAS: u32 = 10_000_000;
+/// `HighestUserDefinablePriority` (kubernetes `pkg/apis/scheduling/types.go`).
+const HIGHEST_USER_PRIORITY: i32 = 1_000_000_000;
 
 /// An experiment file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,18 +60,36 @@ pub struct Experiment {
     pub node_pools: Vec<NodePoolConfig>,
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
+    /// Namespaces with their quotas. `default` exists without being declared.
+    #[serde(default)]
+    pub namespaces: Vec<NamespaceConfig>,
+    /// PriorityClasses services may name.
+    #[serde(default)]
+    pub priority_classes: Vec<PriorityClassConfig>,
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
+    #[serde(default)]
+    pub billing: BillingConfig,
     /// Targets the run is judged against; none by default.
     #[serde(default)]
     pub targets: Targets,
 }
 
-/// What the run must achieve; each unset target is not judged.
+/// What the run must achieve; each unset target is not judged. Each target is judged as the
+/// gate it amounts to (`src/summary.rs::target_gates`), e.g. `p99_latency_ms<=100`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     /// 99th percentile of the response time of all served requests of the run.
     #[serde(default)]
     pub p99_latency: Option<SimDuration>,
+    /// Least share of arrived requests served within `p99_latency` (which it needs), in (0, 1]:
+    /// 0.999 is "three nines".
+    #[serde(default)]
+    pub slo_attainment: Option<f64>,
+    /// Most the node pools may cost over the run, in US dollars.
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
 }
 
 fn default_start() -> UtcInstant {
@@ -271,6 +294,61 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         });
     }
 
+    let mut namespaces = vec![NamespacePlan {
+        name: "default".to_owned(),
+        quota_cpu_millis: None,
+        quota_memory_bytes: None,
+        quota_pods: None,
+    }];
+    for (i, n) in x.namespaces.iter().enumerate() {
+        let plan = NamespacePlan {
+            name: n.name.clone(),
+            quota_cpu_millis: n.quota.and_then(|q| q.cpu).map(|c| c.0),
+            quota_memory_bytes: n.quota.and_then(|q| q.memory).map(|m| m.0),
+            quota_pods: n.quota.and_then(|q| q.pods),
+        };
+        if x.namespaces[..i].iter().any(|o| o.name == n.name) {
+            return Err(err(
+                format!("namespaces[{i}].name"),
+                format!("namespace `{}` is declared twice", n.name),
+            ));
+        }
+        if n.name == "default" {
+            // Declaring `default` gives it a quota.
+            namespaces[0] = plan;
+        } else {
+            namespaces.push(plan);
+        }
+    }
+    let mut default_priority = 0;
+    let mut default_class: Option<&str> = None;
+    for (i, c) in x.priority_classes.iter().enumerate() {
+        if x.priority_classes[..i].iter().any(|o| o.name == c.name) {
+            return Err(err(
+                format!("priority_classes[{i}].name"),
+                format!("priority class `{}` is declared twice", c.name),
+            ));
+        }
+        if c.value > HIGHEST_USER_PRIORITY {
+            return Err(err(
+                format!("priority_classes[{i}].value"),
+                format!(
+                    "expected at most {HIGHEST_USER_PRIORITY}: higher values are reserved for system classes"
+                ),
+            ));
+        }
+        if c.global_default {
+            if let Some(other) = default_class {
+                return Err(err(
+                    format!("priority_classes[{i}].global_default"),
+                    format!("`{other}` is already the global default: expected at most one"),
+                ));
+            }
+            default_class = Some(&c.name);
+            default_priority = c.value;
+        }
+    }
+
     let mut services = Vec::new();
     let mut service_names = BTreeSet::new();
     for (i, s) in x.services.iter().enumerate() {
@@ -305,6 +383,58 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 format!("expected {}", e.expected),
             )
         })?;
+        let Some(namespace) = namespaces.iter().position(|n| n.name == s.namespace) else {
+            return Err(err(
+                at("namespace"),
+                format!(
+                    "unknown namespace `{}`: declare it in `namespaces`",
+                    s.namespace
+                ),
+            ));
+        };
+        let priority = match &s.priority_class {
+            None => default_priority,
+            Some(name) => match x.priority_classes.iter().find(|c| &c.name == name) {
+                Some(c) => c.value,
+                None => {
+                    return Err(err(
+                        at("priority_class"),
+                        format!(
+                            "unknown priority class `{name}`: declare it in `priority_classes`"
+                        ),
+                    ));
+                }
+            },
+        };
+        let mut replica_schedule = Vec::new();
+        for (j, step) in s.scale.iter().enumerate() {
+            let here = format!("services[{i}].scale[{j}]");
+            if step.at.is_zero() || step.at > x.duration {
+                return Err(err(
+                    format!("{here}.at"),
+                    format!("expected an instant inside the run (0, {}]", x.duration),
+                ));
+            }
+            if replica_schedule
+                .last()
+                .is_some_and(|&(t, _)| t >= sim::time::SimTime::from_nanos(step.at.as_nanos()))
+            {
+                return Err(err(
+                    format!("{here}.at"),
+                    "expected steps in increasing time order".into(),
+                ));
+            }
+            if step.replicas > MAX_REPLICAS {
+                return Err(err(
+                    format!("{here}.replicas"),
+                    format!("expected at most {MAX_REPLICAS} replicas"),
+                ));
+            }
+            replica_schedule.push((
+                sim::time::SimTime::from_nanos(step.at.as_nanos()),
+                step.replicas,
+            ));
+        }
         let regions: Vec<&str> = match &s.regions {
             None => x.regions.iter().map(|r| r.name.as_str()).collect(),
             Some(names) => {
@@ -343,6 +473,14 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 capacity_rps: s.capacity_rps,
                 timeout: s.timeout,
                 traffic: s.traffic.clone(),
+                namespace: namespace as u32,
+                priority,
+                replica_schedule: replica_schedule.clone(),
+                timings: PodTimings {
+                    startup: s.startup,
+                    readiness: s.readiness,
+                    termination_grace: s.termination_grace,
+                },
             });
         }
     }
@@ -355,6 +493,30 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             "expected a positive duration such as \"100ms\"".into(),
         ));
     }
+    if let Some(a) = x.targets.slo_attainment {
+        if !(a > 0.0 && a <= 1.0) {
+            return Err(err(
+                "targets.slo_attainment".into(),
+                "expected a fraction in (0, 1] such as 0.999".into(),
+            ));
+        }
+        if x.targets.p99_latency.is_none() {
+            return Err(err(
+                "targets.slo_attainment".into(),
+                "SLO attainment is the share of requests served within `p99_latency`: \
+                 expected a `p99_latency` target beside it"
+                    .into(),
+            ));
+        }
+    }
+    if let Some(b) = x.targets.budget_usd
+        && !(b.is_finite() && b >= 0.0)
+    {
+        return Err(err(
+            "targets.budget_usd".into(),
+            "expected a number of US dollars >= 0 such as 5000".into(),
+        ));
+    }
 
     Ok(Plan {
         start: x.start,
@@ -363,7 +525,10 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         cluster: ClusterPlan {
             pools,
             services,
+            namespaces,
             latency_target: x.targets.p99_latency,
+            scoring: x.scheduler.scoring,
+            minimum_billed: x.billing.minimum_billed,
         },
     })
 }

@@ -10,6 +10,8 @@ use sim::quantity::{Bytes, CpuMillis};
 use sim::time::SimDuration;
 use workloads::traffic::Shape;
 
+pub use crate::cluster::placement::ScoringStrategy;
+
 /// A region and its zones, e.g. `(name: "us-east1", zones: ["us-east1-b", "us-east1-c"])`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,8 +82,117 @@ pub struct ServiceConfig {
     pub timeout: SimDuration,
     /// Arrival rate per region.
     pub traffic: Shape,
+    /// Namespace of the service's pods. Default "default".
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Name of a PriorityClass of the experiment. Default: the class marked `global_default`,
+    /// else priority 0 (kube-apiserver's Priority admission).
+    #[serde(default)]
+    pub priority_class: Option<String>,
+    /// Later replica counts per region, e.g. `[(at: "2h", replicas: 30)]`.
+    #[serde(default)]
+    pub scale: Vec<ScaleStep>,
+    /// Bound → containers running (image pull and container start). Default "5s": the
+    /// Kubernetes pod-startup-latency SLO (p99 ≤ 5 s excluding image pull, kubernetes/community
+    /// `sig-scalability/slos/pod_startup_latency.md`).
+    #[serde(default = "default_startup")]
+    pub startup: SimDuration,
+    /// Running → Ready: the readiness probe's `initialDelaySeconds`. Default "0s", the
+    /// Kubernetes API default of `Probe.initialDelaySeconds`.
+    #[serde(default)]
+    pub readiness: SimDuration,
+    /// Terminating → gone: `terminationGracePeriodSeconds`. Default "30s", the API default.
+    #[serde(default = "default_termination_grace")]
+    pub termination_grace: SimDuration,
+}
+
+/// A scheduled change of a service's replica count.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleStep {
+    /// Time since the start of the run.
+    pub at: SimDuration,
+    pub replicas: u32,
 }
 
 fn default_timeout() -> SimDuration {
     SimDuration::from_secs(30)
+}
+
+fn default_namespace() -> String {
+    "default".to_owned()
+}
+
+fn default_startup() -> SimDuration {
+    SimDuration::from_secs(5)
+}
+
+fn default_termination_grace() -> SimDuration {
+    SimDuration::from_secs(30)
+}
+
+/// A PriorityClass: `(name: "critical", value: 1000)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityClassConfig {
+    pub name: String,
+    /// User classes may go up to 1 000 000 000 (higher values are reserved for the system
+    /// classes, `pkg/apis/scheduling/types.go` `HighestUserDefinablePriority`).
+    pub value: i32,
+    /// The priority of pods that name no class. At most one class may set it.
+    #[serde(default)]
+    pub global_default: bool,
+}
+
+/// A namespace and its ResourceQuota (`hard` on requests), e.g.
+/// `(name: "batch", quota: (cpu: "16", memory: "64Gi", pods: 100))`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceConfig {
+    pub name: String,
+    #[serde(default)]
+    pub quota: Option<QuotaConfig>,
+}
+
+/// `requests.cpu`, `requests.memory` and `pods` of a ResourceQuota; unset means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaConfig {
+    #[serde(default)]
+    pub cpu: Option<CpuMillis>,
+    #[serde(default)]
+    pub memory: Option<Bytes>,
+    #[serde(default)]
+    pub pods: Option<u64>,
+}
+
+/// Scheduler settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// NodeResourcesFit scoring: `LeastAllocated` (default, upstream's) or `MostAllocated`.
+    #[serde(default)]
+    pub scoring: ScoringStrategy,
+}
+
+/// Billing settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingConfig {
+    /// Minimum billed lifetime of a node. Default "60s" (AWS Linux and Compute Engine bill per
+    /// second after a one-minute minimum).
+    #[serde(default = "default_minimum_billed")]
+    pub minimum_billed: SimDuration,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        BillingConfig {
+            minimum_billed: default_minimum_billed(),
+        }
+    }
+}
+
+fn default_minimum_billed() -> SimDuration {
+    crate::cluster::billing::DEFAULT_MINIMUM_BILLED
 }

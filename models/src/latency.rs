@@ -213,6 +213,11 @@ impl ServiceQueue {
         self.lambda_rps = lambda_rps;
     }
 
+    /// Sets the number of ready pods from now on (call [`Self::advance_to`] first).
+    pub fn set_servers(&mut self, servers: u32) {
+        self.servers = servers;
+    }
+
     /// Seconds from now until the backlog is empty, when it is draining.
     pub fn drain_in_s(&self) -> Option<f64> {
         self.fluid

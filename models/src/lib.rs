@@ -8,4 +8,5 @@ pub mod cluster;
 pub mod config;
 pub mod latency;
 pub mod run;
+pub mod scheduler;
 pub mod traffic;

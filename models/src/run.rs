@@ -11,7 +11,10 @@ use nexosim::simulation::{Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
-use crate::cluster::{Cluster, ClusterPlan, ServiceReport, ServiceSample};
+use crate::cluster::events::Event;
+use crate::cluster::{
+    Cluster, ClusterPlan, NamespaceReport, PoolSample, Sample, ServiceReport, ServiceSample,
+};
 use crate::config::CapacityType;
 use crate::traffic::Traffic;
 
@@ -42,8 +45,17 @@ pub struct PoolBill {
 pub struct RunOutput {
     /// One row per (sample instant, service, region): see [`TIMESERIES_SCHEMA`].
     pub timeseries: Table,
+    /// One row per (sample instant, node pool): see [`POOLS_SCHEMA`].
+    pub pool_timeseries: Table,
+    /// Every recorded cluster event: see [`EVENTS_SCHEMA`].
+    pub events: Table,
+    /// Events counted but not stored (past the log's bound).
+    pub events_dropped: u64,
     pub services: Vec<ServiceReport>,
     pub pools: Vec<PoolBill>,
+    pub namespaces: Vec<NamespaceReport>,
+    /// Σ over pods of the seconds they spent Pending.
+    pub pending_pod_seconds: f64,
 }
 
 /// A failure of the simulation engine itself (never of user input, which is checked before).
@@ -69,6 +81,7 @@ pub const TIMESERIES_SCHEMA: &[(&str, Kind)] = &[
     ("time_utc", Kind::Text),
     ("region", Kind::Text),
     ("service", Kind::Text),
+    ("desired_pods", Kind::U64),
     ("ready_pods", Kind::U64),
     ("pending_pods", Kind::U64),
     ("arrival_rps", Kind::F64),
@@ -84,12 +97,34 @@ pub const TIMESERIES_SCHEMA: &[(&str, Kind)] = &[
     ("dropped_requests", Kind::F64),
 ];
 
+/// Columns of `pools`: the nodes of each pool and what they have cost so far.
+pub const POOLS_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("region", Kind::Text),
+    ("pool", Kind::Text),
+    ("capacity_type", Kind::Text),
+    ("nodes", Kind::U64),
+    ("cpu_requested_fraction", Kind::F64),
+    ("cost_usd", Kind::F64),
+];
+
+/// Columns of `events`.
+pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::F64),
+    ("time_utc", Kind::Text),
+    ("reason", Kind::Text),
+    ("object", Kind::Text),
+    ("message", Kind::Text),
+];
+
 fn record(table: &mut Table, t: SimTime, utc: &str, s: &ServiceSample) {
     table.push_row(&[
         Cell::U64(t.as_nanos() / 1_000_000_000),
         Cell::Text(utc),
         Cell::Text(&s.region),
         Cell::Text(&s.service),
+        Cell::U64(u64::from(s.desired_pods)),
         Cell::U64(u64::from(s.ready_pods)),
         Cell::U64(u64::from(s.pending_pods)),
         Cell::F64(s.now.arrival_rps),
@@ -104,6 +139,42 @@ fn record(table: &mut Table, t: SimTime, utc: &str, s: &ServiceSample) {
         Cell::F64(s.interval.served),
         Cell::F64(s.interval.dropped),
     ]);
+}
+
+fn record_pool(table: &mut Table, t: SimTime, utc: &str, p: &PoolSample) {
+    table.push_row(&[
+        Cell::U64(t.as_nanos() / 1_000_000_000),
+        Cell::Text(utc),
+        Cell::Text(&p.region),
+        Cell::Text(&p.pool),
+        Cell::Text(capacity_type_name(p.capacity_type)),
+        Cell::U64(u64::from(p.nodes)),
+        Cell::F64(p.cpu_requested_fraction),
+        Cell::F64(p.cost_usd),
+    ]);
+}
+
+fn events_table(start: UtcInstant, events: &[Event]) -> Table {
+    let mut table = Table::new(EVENTS_SCHEMA);
+    for e in events {
+        let utc = start.plus(SimTime::from_nanos(e.time_ns)).to_string();
+        table.push_row(&[
+            Cell::F64(e.time_ns as f64 / 1e9),
+            Cell::Text(&utc),
+            Cell::Text(e.reason.as_str()),
+            Cell::Text(&e.object),
+            Cell::Text(&e.message),
+        ]);
+    }
+    table
+}
+
+/// The spelling of a capacity type in outputs.
+pub fn capacity_type_name(c: CapacityType) -> &'static str {
+    match c {
+        CapacityType::OnDemand => "on-demand",
+        CapacityType::Spot => "spot",
+    }
 }
 
 /// Runs the plan to its end; `progress` is told each sample instant reached.
@@ -135,35 +206,45 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .map_err(engine)?;
 
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
+    let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     for t in sample_times(plan.output_interval, plan.duration) {
         if t > SimTime::ZERO {
             simu.step_until(t.to_monotonic()).map_err(engine)?;
         }
         let utc = plan.start.plus(t).to_string();
-        for row in simu.process_query(&sample, ()).map_err(engine)? {
-            record(&mut timeseries, t, &utc, &row);
+        let Sample { services, pools } = simu.process_query(&sample, ()).map_err(engine)?;
+        for row in &services {
+            record(&mut timeseries, t, &utc, row);
+        }
+        for row in &pools {
+            record_pool(&mut pool_timeseries, t, &utc, row);
         }
         progress(t);
     }
-    let services = simu.process_query(&report, ()).map_err(engine)?;
-    let hours = plan.duration.as_secs_f64() / 3600.0;
+    let report = simu.process_query(&report, ()).map_err(engine)?;
     let pools = plan
         .cluster
         .pools
         .iter()
-        .map(|p| PoolBill {
+        .zip(&report.pools)
+        .map(|(p, bill)| PoolBill {
             pool: p.name.clone(),
             region: p.region.clone(),
             instance_type: p.instance.instance_type.clone(),
             capacity_type: p.capacity_type,
-            nodes: p.nodes,
-            node_hours: f64::from(p.nodes) * hours,
-            cost_usd: f64::from(p.nodes) * hours * p.price_usd_per_hour(),
+            nodes: bill.nodes_created,
+            node_hours: bill.node_hours,
+            cost_usd: bill.cost_usd,
         })
         .collect();
     Ok(RunOutput {
         timeseries,
-        services,
+        pool_timeseries,
+        events: events_table(plan.start, &report.events),
+        events_dropped: report.events_dropped,
+        services: report.services,
         pools,
+        namespaces: report.namespaces,
+        pending_pod_seconds: report.pending_pod_seconds,
     })
 }

@@ -1,12 +1,30 @@
-//! The `Cluster` model: the nodes of every pool, the pods of every service, and each service's
-//! queue, batched in one nexosim model the way one control plane serves a whole cluster
-//! (DESIGN.md, "Granularity").
+//! The `Cluster` model: the nodes of every pool, the pods of every service, the scheduler that
+//! binds them, and each service's queue — batched in one nexosim model, the way one control plane
+//! serves a whole cluster (DESIGN.md, "Granularity").
 //!
-//! This is the walking-skeleton cluster: replica counts and node counts are fixed for the run
-//! and pods are placed once, at build time, by a LeastAllocated choice (kube-scheduler's default
-//! scoring: `pkg/scheduler/framework/plugins/noderesources/least_allocated.go`, the mean over cpu
-//! and memory of free/allocatable) with ties broken by the lower node id. Pod lifecycle, the
-//! filter/score pipeline, preemption and autoscaling build on this model in later issues.
+//! Per-object timers (a pod's start-up, its readiness, its termination grace period) live in the
+//! model's own heap; the model holds one keyed nexosim event for the earliest of them (a nexosim
+//! event costs ~1 µs, a heap entry ~50 ns).
+//!
+//! Pod lifecycle: Pending → (bound by the scheduler) Starting → (after `startup`: image pull and
+//! container start) Running → (after `readiness`: the readiness probe passes) Ready →
+//! (deleted) Terminating → (after the termination grace period) gone. A Terminating pod still
+//! holds its node's resources and its namespace quota. The run starts warm: pods the scheduler
+//! binds at time zero are Ready at once, as in a cluster that was running before the day began.
+//!
+//! Scheduling follows kube-scheduler's default profile for what clustersim models (see
+//! [`placement`]); scale-down follows the ReplicaSet controller's ranking ([`replicaset`]).
+
+pub mod allocatable;
+pub mod billing;
+pub mod events;
+pub mod nodes;
+pub mod placement;
+pub mod pods;
+pub mod replicaset;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use nexosim::model::{Context, Model, schedulable};
 use nexosim::simulation::EventKey;
@@ -17,6 +35,11 @@ use workloads::traffic::Shape;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
+use crate::scheduler::preemption::VictimCandidate;
+use events::{EventLog, Reason};
+use nodes::{Node, Nodes};
+use placement::{Placement, ScoringStrategy};
+use pods::{Pod, PodPhase, Pods, UNBOUND};
 
 /// A node pool, resolved against the instance catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,17 +66,43 @@ impl PoolPlan {
     }
 }
 
-/// One service in one region. Its index in [`ClusterPlan::services`] is the id the traffic
-/// model uses for it.
+/// Pod timings of a service, with kubelet-like defaults (see `models::config`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PodTimings {
+    /// Bound → containers running (image pull + container start).
+    pub startup: SimDuration,
+    /// Running → Ready (initial delay of the readiness probe).
+    pub readiness: SimDuration,
+    /// Terminating → gone (`terminationGracePeriodSeconds`).
+    pub termination_grace: SimDuration,
+}
+
+/// One service in one region (a Deployment). Its index in [`ClusterPlan::services`] is the id
+/// the traffic model uses for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServicePlan {
     pub name: String,
     pub region: String,
+    /// Index into [`ClusterPlan::namespaces`].
+    pub namespace: u32,
+    pub priority: i32,
     pub replicas: u32,
+    /// Later replica counts: `(instant, replicas)`, sorted by instant.
+    pub replica_schedule: Vec<(SimTime, u32)>,
     pub requests: Resources,
     pub capacity_rps: f64,
     pub timeout: SimDuration,
     pub traffic: Shape,
+    pub timings: PodTimings,
+}
+
+/// A namespace and its ResourceQuota on requests (`None`: not limited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespacePlan {
+    pub name: String,
+    pub quota_cpu_millis: Option<u64>,
+    pub quota_memory_bytes: Option<u64>,
+    pub quota_pods: Option<u64>,
 }
 
 /// Everything the cluster model is built from.
@@ -61,52 +110,103 @@ pub struct ServicePlan {
 pub struct ClusterPlan {
     pub pools: Vec<PoolPlan>,
     pub services: Vec<ServicePlan>,
+    pub namespaces: Vec<NamespacePlan>,
     /// Requests slower than this count against SLO attainment.
     pub latency_target: Option<SimDuration>,
+    pub scoring: ScoringStrategy,
+    pub minimum_billed: SimDuration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Node {
-    region: String,
-    free_cpu_millis: u64,
-    free_memory_bytes: u64,
-    allocatable_cpu_millis: u64,
-    allocatable_memory_bytes: u64,
-}
-
-impl Node {
-    fn fits(&self, r: &Resources) -> bool {
-        self.free_cpu_millis >= r.cpu.0 && self.free_memory_bytes >= r.memory.0
-    }
-
-    /// LeastAllocated score before placing a pod with `r`: mean free fraction after placing it.
-    fn least_allocated_score(&self, r: &Resources) -> f64 {
-        let cpu = (self.free_cpu_millis - r.cpu.0) as f64 / self.allocatable_cpu_millis as f64;
-        let mem =
-            (self.free_memory_bytes - r.memory.0) as f64 / self.allocatable_memory_bytes as f64;
-        (cpu + mem) / 2.0
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ServiceState {
+struct PoolState {
     name: String,
     region: String,
-    replicas: u32,
+    capacity_type: CapacityType,
+    price_usd_per_hour: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Namespace {
+    name: String,
+    quota: [Option<u64>; 3],
+    used: [u64; 3],
+    /// Pods refused by the quota so far.
+    refused: u64,
+}
+
+impl Namespace {
+    fn admits(&self, add: [u64; 3]) -> bool {
+        (0..3).all(|i| self.quota[i].is_none_or(|hard| self.used[i] + add[i] <= hard))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Deployment {
+    name: String,
+    region: String,
+    namespace: u32,
+    priority: i32,
+    desired: u32,
+    schedule: Vec<(u64, u32)>,
+    cpu_millis: u64,
+    memory_bytes: u64,
+    startup_ns: u64,
+    readiness_ns: u64,
+    grace_ns: u64,
+    /// Node groups (pool × zone) of its region.
+    groups: Vec<u32>,
+    /// Live, not terminating pods.
+    pods: Vec<u32>,
     ready: u32,
+    pending: u32,
+    /// Bound pods per zone id, for the zone spread score.
+    zone_pods: BTreeMap<u32, u32>,
+    /// Whether the last pod creation was refused by the quota (logged once per episode).
+    quota_blocked: bool,
+    created: u64,
     queue: ServiceQueue,
 }
 
-/// One row of the time series: a service in a region at a sample instant.
+/// Per-pod and per-deployment timers of the model's own heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum Timer {
+    Started { pod: u32, generation: u32 },
+    Ready { pod: u32, generation: u32 },
+    Gone { pod: u32, generation: u32 },
+    Scale { deployment: u32 },
+}
+
+/// One row of the service time series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSample {
     pub service: String,
     pub region: String,
+    pub desired_pods: u32,
     pub ready_pods: u32,
     pub pending_pods: u32,
     pub now: Snapshot,
     /// Requests since the previous sample.
     pub interval: Counts,
+}
+
+/// One row of the pool time series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolSample {
+    pub pool: String,
+    pub region: String,
+    pub capacity_type: CapacityType,
+    pub nodes: u32,
+    /// Requested share of allocatable CPU over the pool's nodes.
+    pub cpu_requested_fraction: f64,
+    /// What the pool's nodes cost from the start of the run until now.
+    pub cost_usd: f64,
+}
+
+/// Everything a sample instant records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub services: Vec<ServiceSample>,
+    pub pools: Vec<PoolSample>,
 }
 
 /// Whole-run figures of one service in one region.
@@ -118,74 +218,605 @@ pub struct ServiceReport {
     pub histogram: Histogram,
 }
 
-/// The cluster: nodes, pods and service queues.
-#[derive(Serialize, Deserialize)]
-pub struct Cluster {
-    nodes: Vec<Node>,
-    services: Vec<ServiceState>,
-    drain_key: Option<EventKey>,
+/// The bill of one node pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolBill {
+    pub pool: String,
+    pub region: String,
+    pub capacity_type: CapacityType,
+    pub nodes_created: u32,
+    pub node_hours: f64,
+    pub cost_usd: f64,
 }
 
+/// Whole-run figures of a namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceReport {
+    pub namespace: String,
+    pub pods_refused_by_quota: u64,
+}
+
+/// Whole-run figures of the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterReport {
+    pub services: Vec<ServiceReport>,
+    pub pools: Vec<PoolBill>,
+    pub namespaces: Vec<NamespaceReport>,
+    pub events: Vec<events::Event>,
+    pub events_dropped: u64,
+    /// Σ over pods of the time they spent Pending.
+    pub pending_pod_seconds: f64,
+}
+
+/// The cluster: nodes, pods, scheduler and service queues.
+#[derive(Serialize, Deserialize)]
+pub struct Cluster {
+    pools: Vec<PoolState>,
+    nodes: Nodes,
+    pods: Pods,
+    /// Pods bound to each node, by node id.
+    node_pods: Vec<Vec<u32>>,
+    placement: Placement,
+    deployments: Vec<Deployment>,
+    namespaces: Vec<Namespace>,
+    /// PrioritySort's queue: higher priority first, then older.
+    pending: BTreeSet<(Reverse<i32>, u64, u32)>,
+    timers: BinaryHeap<Reverse<(u64, u64, Timer)>>,
+    timer_seq: u64,
+    wake_key: Option<EventKey>,
+    drain_key: Option<EventKey>,
+    events: EventLog,
+    minimum_billed: SimDuration,
+    /// Pending pods × seconds, integrated at every change of the pending count.
+    pending_pod_seconds: f64,
+    pending_since_ns: u64,
+    pending_total: u64,
+}
+
+const NS_PER_S: f64 = 1e9;
+
 impl Cluster {
-    /// Builds the nodes of every pool and places every service's pods.
+    /// Builds the nodes of every pool, creates every service's pods and binds what fits.
     pub fn new(plan: &ClusterPlan) -> Self {
-        let mut nodes = Vec::new();
-        for pool in &plan.pools {
-            for _ in 0..pool.nodes {
-                nodes.push(Node {
-                    region: pool.region.clone(),
-                    free_cpu_millis: u64::from(pool.instance.vcpu) * 1000,
-                    free_memory_bytes: pool.instance.memory_bytes,
-                    allocatable_cpu_millis: u64::from(pool.instance.vcpu) * 1000,
-                    allocatable_memory_bytes: pool.instance.memory_bytes,
+        let (placement, group_of_pool_zone) = Placement::new(plan);
+        let mut nodes = Nodes::with_groups(placement.group_count());
+        let mut node_pods = Vec::new();
+        let mut pools = Vec::new();
+        for (p, pool) in plan.pools.iter().enumerate() {
+            let (cpu, memory) = allocatable::allocatable(
+                u64::from(pool.instance.vcpu) * 1000,
+                pool.instance.memory_bytes,
+            );
+            for k in 0..pool.nodes {
+                // Round-robin over the pool's zones, as node groups spread across zones.
+                let zone = k as usize % pool.zones.len();
+                nodes.add(Node {
+                    group: group_of_pool_zone[p][zone],
+                    allocatable_cpu_millis: cpu,
+                    allocatable_memory_bytes: memory,
+                    requested_cpu_millis: 0,
+                    requested_memory_bytes: 0,
+                    pods: 0,
+                    schedulable: true,
+                    created_ns: 0,
+                    removed_ns: None,
                 });
+                node_pods.push(Vec::new());
             }
+            pools.push(PoolState {
+                name: pool.name.clone(),
+                region: pool.region.clone(),
+                capacity_type: pool.capacity_type,
+                price_usd_per_hour: pool.price_usd_per_hour(),
+            });
         }
         let target_s = plan.latency_target.map(|t| t.as_secs_f64());
-        let services = plan
+        let deployments = plan
             .services
             .iter()
-            .map(|s| {
-                let ready = (0..s.replicas)
-                    .take_while(|_| place(&mut nodes, &s.region, &s.requests))
-                    .count() as u32;
-                ServiceState {
-                    name: s.name.clone(),
-                    region: s.region.clone(),
-                    replicas: s.replicas,
-                    ready,
-                    queue: ServiceQueue::new(
-                        s.capacity_rps,
-                        ready,
-                        s.timeout.as_secs_f64(),
-                        target_s,
-                    ),
+            .map(|s| Deployment {
+                name: s.name.clone(),
+                region: s.region.clone(),
+                namespace: s.namespace,
+                priority: s.priority,
+                desired: s.replicas,
+                schedule: s
+                    .replica_schedule
+                    .iter()
+                    .map(|&(t, n)| (t.as_nanos(), n))
+                    .collect(),
+                cpu_millis: s.requests.cpu.0,
+                memory_bytes: s.requests.memory.0,
+                startup_ns: s.timings.startup.as_nanos(),
+                readiness_ns: s.timings.readiness.as_nanos(),
+                grace_ns: s.timings.termination_grace.as_nanos(),
+                groups: placement.groups_in(&s.region),
+                pods: Vec::new(),
+                ready: 0,
+                pending: 0,
+                zone_pods: BTreeMap::new(),
+                quota_blocked: false,
+                created: 0,
+                queue: ServiceQueue::new(s.capacity_rps, 0, s.timeout.as_secs_f64(), target_s),
+            })
+            .collect();
+        let namespaces = plan
+            .namespaces
+            .iter()
+            .map(|n| Namespace {
+                name: n.name.clone(),
+                quota: [n.quota_cpu_millis, n.quota_memory_bytes, n.quota_pods],
+                used: [0; 3],
+                refused: 0,
+            })
+            .collect();
+        let mut cluster = Cluster {
+            pools,
+            nodes,
+            pods: Pods::default(),
+            node_pods,
+            placement,
+            deployments,
+            namespaces,
+            pending: BTreeSet::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            wake_key: None,
+            drain_key: None,
+            events: EventLog::default(),
+            minimum_billed: plan.minimum_billed,
+            pending_pod_seconds: 0.0,
+            pending_since_ns: 0,
+            pending_total: 0,
+        };
+        for d in 0..cluster.deployments.len() as u32 {
+            cluster.reconcile(d, 0);
+            for k in 0..cluster.deployments[d as usize].schedule.len() {
+                let at = cluster.deployments[d as usize].schedule[k].0;
+                cluster.push_timer(at, Timer::Scale { deployment: d });
+            }
+        }
+        cluster.schedule_pending(0);
+        cluster
+    }
+
+    fn push_timer(&mut self, at_ns: u64, timer: Timer) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((at_ns, self.timer_seq, timer)));
+    }
+
+    /// Integrates pending pod-seconds up to `now` before the pending count changes.
+    fn account_pending(&mut self, now_ns: u64) {
+        let dt = now_ns.saturating_sub(self.pending_since_ns) as f64 / NS_PER_S;
+        self.pending_pod_seconds += self.pending_total as f64 * dt;
+        self.pending_since_ns = now_ns;
+    }
+
+    /// Creates or deletes pods until the deployment has its desired count (the ReplicaSet
+    /// controller's sync).
+    fn reconcile(&mut self, d: u32, now_ns: u64) {
+        let dep = &self.deployments[d as usize];
+        let live = dep.pods.len() as u32;
+        if live < dep.desired {
+            for _ in live..dep.desired {
+                if !self.create_pod(d, now_ns) {
+                    break;
+                }
+            }
+        } else if live > dep.desired {
+            let excess = (live - dep.desired) as usize;
+            for id in self.pods_to_delete(d, excess, now_ns) {
+                self.delete_pod(id, now_ns, Reason::Killing, "scaled down by its ReplicaSet");
+            }
+        }
+    }
+
+    fn pods_to_delete(&self, d: u32, count: usize, now_ns: u64) -> Vec<u32> {
+        let dep = &self.deployments[d as usize];
+        let mut on_node: BTreeMap<u32, u32> = BTreeMap::new();
+        for &id in &dep.pods {
+            let pod = self.pods.get(id);
+            if pod.phase == PodPhase::Ready {
+                *on_node.entry(pod.node).or_default() += 1;
+            }
+        }
+        let mut candidates: Vec<replicaset::Candidate> = dep
+            .pods
+            .iter()
+            .map(|&id| {
+                let pod = self.pods.get(id);
+                replicaset::Candidate {
+                    id,
+                    assigned: pod.node != UNBOUND,
+                    phase: match pod.phase {
+                        PodPhase::Pending | PodPhase::Starting => replicaset::Phase::Pending,
+                        _ => replicaset::Phase::Running,
+                    },
+                    ready_since_ns: (pod.phase == PodPhase::Ready).then_some(pod.ready_ns),
+                    deletion_cost: 0,
+                    colocated_ready: on_node.get(&pod.node).copied().unwrap_or(0),
+                    created_ns: pod.created_ns,
                 }
             })
             .collect();
-        Cluster {
-            nodes,
-            services,
-            drain_key: None,
+        replicaset::pods_to_delete(&mut candidates, count, now_ns)
+    }
+
+    /// Creates one Pending pod unless its namespace quota refuses it.
+    fn create_pod(&mut self, d: u32, now_ns: u64) -> bool {
+        let dep = &mut self.deployments[d as usize];
+        let add = [dep.cpu_millis, dep.memory_bytes, 1];
+        let ns = &mut self.namespaces[dep.namespace as usize];
+        if !ns.admits(add) {
+            ns.refused += 1;
+            if !dep.quota_blocked {
+                dep.quota_blocked = true;
+                let object = format!("deployment/{}-{}", dep.name, dep.region);
+                let message = quota_message(&ns.name, ns.used, ns.quota, add);
+                self.events
+                    .push(now_ns, Reason::FailedCreate, || object, || message);
+            }
+            return false;
+        }
+        dep.quota_blocked = false;
+        for (u, a) in ns.used.iter_mut().zip(add) {
+            *u += a;
+        }
+        let priority = dep.priority;
+        let id = self.pods.insert(Pod {
+            deployment: d,
+            node: UNBOUND,
+            phase: PodPhase::Pending,
+            generation: 0,
+            priority,
+            created_ns: now_ns,
+            ready_ns: 0,
+        });
+        let dep = &mut self.deployments[d as usize];
+        dep.pods.push(id);
+        dep.pending += 1;
+        dep.created += 1;
+        self.account_pending(now_ns);
+        self.pending_total += 1;
+        self.pending.insert((Reverse(priority), now_ns, id));
+        true
+    }
+
+    /// Deletes a pod: a Pending one disappears, a bound one starts its grace period.
+    fn delete_pod(&mut self, id: u32, now_ns: u64, reason: Reason, why: &str) {
+        let pod = *self.pods.get(id);
+        let d = pod.deployment as usize;
+        self.deployments[d].pods.retain(|&p| p != id);
+        if pod.phase == PodPhase::Pending {
+            self.pending
+                .remove(&(Reverse(pod.priority), pod.created_ns, id));
+            self.deployments[d].pending -= 1;
+            self.account_pending(now_ns);
+            self.pending_total -= 1;
+            self.release_quota(&pod);
+            self.pods.remove(id);
+            return;
+        }
+        if pod.phase == PodPhase::Ready {
+            self.set_ready(d, -1, now_ns);
+        }
+        self.pods.get_mut(id).phase = PodPhase::Terminating;
+        let dep = &self.deployments[d];
+        let (name, region) = (dep.name.clone(), dep.region.clone());
+        self.events.push(
+            now_ns,
+            reason,
+            || format!("pod/{name}-{region}-{id}"),
+            || why.to_owned(),
+        );
+        let at = now_ns + dep.grace_ns;
+        self.push_timer(
+            at,
+            Timer::Gone {
+                pod: id,
+                generation: pod.generation,
+            },
+        );
+    }
+
+    fn release_quota(&mut self, pod: &Pod) {
+        let dep = &self.deployments[pod.deployment as usize];
+        let ns = &mut self.namespaces[dep.namespace as usize];
+        for (u, a) in ns
+            .used
+            .iter_mut()
+            .zip([dep.cpu_millis, dep.memory_bytes, 1])
+        {
+            *u -= a;
         }
     }
 
-    fn advance_all(&mut self, now: SimTime) {
-        for s in &mut self.services {
-            s.queue.advance_to(now);
+    /// Changes a deployment's ready count and, with it, the servers of its queue.
+    fn set_ready(&mut self, d: usize, delta: i32, now_ns: u64) {
+        let dep = &mut self.deployments[d];
+        dep.ready = dep.ready.saturating_add_signed(delta);
+        dep.queue.advance_to(SimTime::from_nanos(now_ns));
+        dep.queue.set_servers(dep.ready);
+    }
+
+    /// Binds pods from the queue, highest priority first, while they fit.
+    fn schedule_pending(&mut self, now_ns: u64) {
+        // Pods of one deployment are alike: once one fails in this cycle the rest would too.
+        let mut failed: BTreeSet<u32> = BTreeSet::new();
+        let queue: Vec<(Reverse<i32>, u64, u32)> = self.pending.iter().copied().collect();
+        for key in queue {
+            let id = key.2;
+            let d = self.pods.get(id).deployment;
+            if failed.contains(&d) {
+                continue;
+            }
+            let dep = &self.deployments[d as usize];
+            let (cpu, memory) = (dep.cpu_millis, dep.memory_bytes);
+            let choice = self.placement.choose(
+                &self.nodes,
+                &dep.groups,
+                cpu,
+                memory,
+                |node| {
+                    self.node_pods[node as usize]
+                        .iter()
+                        .filter(|&&p| self.pods.get(p).deployment == d)
+                        .count() as u32
+                },
+                |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
+            );
+            match choice {
+                Some(node) => self.bind(id, node, now_ns),
+                None => {
+                    if !self.try_preempt(id, now_ns) {
+                        failed.insert(d);
+                        self.log_unschedulable(d, now_ns);
+                    }
+                }
+            }
         }
     }
 
-    /// Keeps one keyed event at the earliest instant a backlog empties, so no stretch of time
-    /// mixes the fluid and the M/M/c regimes.
-    fn reschedule_drain(&mut self, cx: &Context<Self>) {
+    fn log_unschedulable(&mut self, d: u32, now_ns: u64) {
+        let dep = &self.deployments[d as usize];
+        let total: usize = dep
+            .groups
+            .iter()
+            .map(|&g| self.nodes.schedulable_in(g))
+            .sum();
+        let (name, region, cpu, memory) = (
+            dep.name.clone(),
+            dep.region.clone(),
+            dep.cpu_millis,
+            dep.memory_bytes,
+        );
+        let pending = dep.pending;
+        self.events.push(
+            now_ns,
+            Reason::FailedScheduling,
+            || format!("deployment/{name}-{region}"),
+            || {
+                format!(
+                    "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={cpu}m memory={memory}"
+                )
+            },
+        );
+    }
+
+    /// DefaultPreemption's PostFilter: evicts lower-priority pods from the one node where that
+    /// frees room for `id` at the least cost, then binds `id` there.
+    fn try_preempt(&mut self, id: u32, now_ns: u64) -> bool {
+        let pod = *self.pods.get(id);
+        let dep = &self.deployments[pod.deployment as usize];
+        let Some((node, victims)) = self.placement.preemption_target(
+            &self.nodes,
+            &dep.groups,
+            dep.cpu_millis,
+            dep.memory_bytes,
+            pod.priority,
+            |node| {
+                self.node_pods[node as usize]
+                    .iter()
+                    .filter_map(|&v| {
+                        let victim = self.pods.get(v);
+                        let vdep = &self.deployments[victim.deployment as usize];
+                        (victim.phase != PodPhase::Terminating).then_some(VictimCandidate {
+                            id: v,
+                            priority: victim.priority,
+                            cpu_millis: vdep.cpu_millis,
+                            memory_bytes: vdep.memory_bytes,
+                            start_time_ns: victim.created_ns,
+                            // PodDisruptionBudgets are not modelled yet.
+                            pdb_violating: false,
+                        })
+                    })
+                    .collect()
+            },
+        ) else {
+            return false;
+        };
+        let (name, region) = (dep.name.clone(), dep.region.clone());
+        for &v in &victims {
+            let why = format!(
+                "preempted by pod/{name}-{region}-{id} (priority {})",
+                pod.priority
+            );
+            self.delete_pod(v, now_ns, Reason::Preempted, &why);
+            // Upstream nominates the node and binds once the victims are gone; clustersim binds
+            // now and gives the victims' resources back at once, which shortens that wait by
+            // their grace period.
+            self.unbind(v);
+            // The victim's controller replaces it; the replacement queues like any pod.
+            let vd = self.pods.get(v).deployment;
+            self.reconcile(vd, now_ns);
+        }
+        self.bind(id, node, now_ns);
+        true
+    }
+
+    fn bind(&mut self, id: u32, node: u32, now_ns: u64) {
+        let pod = *self.pods.get(id);
+        let d = pod.deployment as usize;
+        let (cpu, memory) = (
+            self.deployments[d].cpu_millis,
+            self.deployments[d].memory_bytes,
+        );
+        self.nodes.update(node, |n| {
+            n.requested_cpu_millis += cpu;
+            n.requested_memory_bytes += memory;
+            n.pods += 1;
+        });
+        self.node_pods[node as usize].push(id);
+        let zone = self.placement.zone_of_group(self.nodes.get(node).group);
+        *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
+        self.pending
+            .remove(&(Reverse(pod.priority), pod.created_ns, id));
+        self.account_pending(now_ns);
+        self.pending_total -= 1;
+        self.deployments[d].pending -= 1;
+        let p = self.pods.get_mut(id);
+        p.node = node;
+        if now_ns == 0 {
+            // Warm start: the pods of time zero were running before the day began.
+            p.phase = PodPhase::Ready;
+            p.ready_ns = 0;
+            self.set_ready(d, 1, now_ns);
+        } else {
+            p.phase = PodPhase::Starting;
+            let generation = p.generation;
+            let at = now_ns + self.deployments[d].startup_ns;
+            self.push_timer(
+                at,
+                Timer::Started {
+                    pod: id,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// Gives a pod's resources back to its node.
+    fn unbind(&mut self, id: u32) {
+        let pod = *self.pods.get(id);
+        if pod.node == UNBOUND {
+            return;
+        }
+        let dep = &self.deployments[pod.deployment as usize];
+        let (cpu, memory) = (dep.cpu_millis, dep.memory_bytes);
+        self.nodes.update(pod.node, |n| {
+            n.requested_cpu_millis -= cpu;
+            n.requested_memory_bytes -= memory;
+            n.pods -= 1;
+        });
+        self.node_pods[pod.node as usize].retain(|&p| p != id);
+        let zone = self.placement.zone_of_group(self.nodes.get(pod.node).group);
+        if let Some(count) = self.deployments[pod.deployment as usize]
+            .zone_pods
+            .get_mut(&zone)
+        {
+            *count -= 1;
+        }
+        self.pods.get_mut(id).node = UNBOUND;
+    }
+
+    /// Runs every timer due at or before `now`, then schedules what became schedulable.
+    fn run_timers(&mut self, now_ns: u64) {
+        let mut changed = false;
+        while let Some(&Reverse((at, _, timer))) = self.timers.peek() {
+            if at > now_ns {
+                break;
+            }
+            self.timers.pop();
+            changed |= self.fire(timer, at);
+        }
+        if changed {
+            self.schedule_pending(now_ns);
+        }
+    }
+
+    /// Applies one timer; true when it may have made room for pending pods.
+    fn fire(&mut self, timer: Timer, now_ns: u64) -> bool {
+        match timer {
+            Timer::Started { pod, generation } => {
+                if let Some(p) = self.pods.current(pod, generation)
+                    && p.phase == PodPhase::Starting
+                {
+                    let at = now_ns + self.deployments[p.deployment as usize].readiness_ns;
+                    self.pods.get_mut(pod).phase = PodPhase::Running;
+                    self.push_timer(at, Timer::Ready { pod, generation });
+                }
+                false
+            }
+            Timer::Ready { pod, generation } => {
+                if let Some(p) = self.pods.current(pod, generation)
+                    && p.phase == PodPhase::Running
+                {
+                    let d = p.deployment as usize;
+                    let p = self.pods.get_mut(pod);
+                    p.phase = PodPhase::Ready;
+                    p.ready_ns = now_ns;
+                    self.set_ready(d, 1, now_ns);
+                }
+                false
+            }
+            Timer::Gone { pod, generation } => {
+                let Some(&p) = self.pods.current(pod, generation) else {
+                    return false;
+                };
+                self.unbind(pod);
+                self.release_quota(&p);
+                self.pods.remove(pod);
+                // Quota freed: a deployment it blocked may create its missing pods now.
+                let ns = self.deployments[p.deployment as usize].namespace;
+                for d in 0..self.deployments.len() as u32 {
+                    let dep = &self.deployments[d as usize];
+                    if dep.namespace == ns && dep.quota_blocked {
+                        self.reconcile(d, now_ns);
+                    }
+                }
+                true
+            }
+            Timer::Scale { deployment } => {
+                let dep = &mut self.deployments[deployment as usize];
+                let due: Vec<u32> = dep
+                    .schedule
+                    .iter()
+                    .filter(|&&(at, _)| at == now_ns)
+                    .map(|&(_, n)| n)
+                    .collect();
+                if let Some(&n) = due.last() {
+                    dep.desired = n;
+                    self.reconcile(deployment, now_ns);
+                }
+                true
+            }
+        }
+    }
+
+    fn advance_queues(&mut self, now: SimTime) {
+        for d in &mut self.deployments {
+            d.queue.advance_to(now);
+        }
+    }
+
+    /// Keeps one keyed event at the earliest timer and one at the earliest backlog drain.
+    fn reschedule(&mut self, cx: &Context<Self>) {
+        if let Some(key) = self.wake_key.take() {
+            key.cancel();
+        }
+        if let Some(&Reverse((at, _, _))) = self.timers.peek() {
+            let at = SimTime::from_nanos(at).to_monotonic();
+            self.wake_key = cx
+                .schedule_keyed_event(at, schedulable!(Self::wake), ())
+                .ok();
+        }
         if let Some(key) = self.drain_key.take() {
             key.cancel();
         }
         let earliest_s = self
-            .services
+            .deployments
             .iter()
-            .filter_map(|s| s.queue.drain_in_s())
+            .filter_map(|d| d.queue.drain_in_s())
             .fold(f64::INFINITY, f64::min);
         if earliest_s.is_finite() {
             // Round up to the next nanosecond so the backlog is empty when the event runs.
@@ -195,78 +826,175 @@ impl Cluster {
                 .ok();
         }
     }
+
+    fn sample_now(&mut self, now_ns: u64) -> Sample {
+        self.advance_queues(SimTime::from_nanos(now_ns));
+        let services = self
+            .deployments
+            .iter_mut()
+            .map(|d| ServiceSample {
+                service: d.name.clone(),
+                region: d.region.clone(),
+                desired_pods: d.desired,
+                ready_pods: d.ready,
+                pending_pods: d.pending,
+                now: d.queue.snapshot(),
+                interval: d.queue.take_interval(),
+            })
+            .collect();
+        let pools = self.pool_figures(now_ns);
+        Sample { services, pools }
+    }
+
+    fn pool_figures(&self, now_ns: u64) -> Vec<PoolSample> {
+        let mut figures: Vec<PoolSample> = self
+            .pools
+            .iter()
+            .map(|p| PoolSample {
+                pool: p.name.clone(),
+                region: p.region.clone(),
+                capacity_type: p.capacity_type,
+                nodes: 0,
+                cpu_requested_fraction: 0.0,
+                cost_usd: 0.0,
+            })
+            .collect();
+        let mut requested = vec![(0u64, 0u64); self.pools.len()];
+        for node in self.nodes.all() {
+            let p = self.placement.pool_of_group(node.group) as usize;
+            let end = node.removed_ns.unwrap_or(now_ns);
+            let lifetime = SimDuration::from_nanos(end.saturating_sub(node.created_ns));
+            figures[p].cost_usd += billing::node_cost_usd(
+                lifetime,
+                self.minimum_billed,
+                self.pools[p].price_usd_per_hour,
+            );
+            if node.removed_ns.is_none() {
+                figures[p].nodes += 1;
+                requested[p].0 += node.requested_cpu_millis;
+                requested[p].1 += node.allocatable_cpu_millis;
+            }
+        }
+        for (f, (req, alloc)) in figures.iter_mut().zip(requested) {
+            f.cpu_requested_fraction = if alloc > 0 {
+                req as f64 / alloc as f64
+            } else {
+                0.0
+            };
+        }
+        figures
+    }
 }
 
-/// Places one pod on the best-scoring feasible node of `region`; false when none fits.
-fn place(nodes: &mut [Node], region: &str, r: &Resources) -> bool {
-    let best = nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.region == region && n.fits(r))
-        .fold(None::<(usize, f64)>, |best, (i, n)| {
-            let score = n.least_allocated_score(r);
-            match best {
-                Some((_, s)) if s >= score => best,
-                _ => Some((i, score)),
-            }
-        });
-    match best {
-        Some((i, _)) => {
-            nodes[i].free_cpu_millis -= r.cpu.0;
-            nodes[i].free_memory_bytes -= r.memory.0;
-            true
-        }
-        None => false,
-    }
+fn quota_message(ns: &str, used: [u64; 3], quota: [Option<u64>; 3], add: [u64; 3]) -> String {
+    let names = ["requests.cpu", "requests.memory", "pods"];
+    let over: Vec<String> = (0..3)
+        .filter_map(|i| {
+            let hard = quota[i]?;
+            (used[i] + add[i] > hard).then(|| {
+                format!(
+                    "{}: requested {}, used {}, limited {}",
+                    names[i], add[i], used[i], hard
+                )
+            })
+        })
+        .collect();
+    format!("exceeded quota in namespace {ns}: {}", over.join("; "))
 }
 
 #[Model]
 impl Cluster {
+    #[nexosim(init)]
+    async fn init(&mut self, cx: &Context<Self>) {
+        self.reschedule(cx);
+    }
+
     /// New arrival rates, as `(service id, requests/s)`, from the traffic model.
     pub fn set_rates(&mut self, changes: Vec<(u32, f64)>, cx: &Context<Self>) {
         let now = SimTime::from_monotonic(cx.time());
         for (id, rps) in changes {
-            let queue = &mut self.services[id as usize].queue;
+            let queue = &mut self.deployments[id as usize].queue;
             queue.advance_to(now);
             queue.set_rate(rps);
         }
-        self.reschedule_drain(cx);
+        self.reschedule(cx);
+    }
+
+    #[nexosim(schedulable)]
+    fn wake(&mut self, _: (), cx: &Context<Self>) {
+        self.wake_key = None;
+        self.run_timers(SimTime::from_monotonic(cx.time()).as_nanos());
+        self.reschedule(cx);
     }
 
     #[nexosim(schedulable)]
     fn drained(&mut self, _: (), cx: &Context<Self>) {
         self.drain_key = None;
-        self.advance_all(SimTime::from_monotonic(cx.time()));
-        self.reschedule_drain(cx);
+        self.advance_queues(SimTime::from_monotonic(cx.time()));
+        self.reschedule(cx);
     }
 
     /// The time-series rows at this instant; restarts the per-interval counts.
-    pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Vec<ServiceSample> {
-        self.advance_all(SimTime::from_monotonic(cx.time()));
-        self.services
-            .iter_mut()
-            .map(|s| ServiceSample {
-                service: s.name.clone(),
-                region: s.region.clone(),
-                ready_pods: s.ready,
-                pending_pods: s.replicas - s.ready,
-                now: s.queue.snapshot(),
-                interval: s.queue.take_interval(),
-            })
-            .collect()
+    pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Sample {
+        self.sample_now(SimTime::from_monotonic(cx.time()).as_nanos())
     }
 
-    /// Whole-run figures of every service, up to this instant.
-    pub async fn report(&mut self, _: (), cx: &Context<Self>) -> Vec<ServiceReport> {
-        self.advance_all(SimTime::from_monotonic(cx.time()));
-        self.services
-            .iter()
-            .map(|s| ServiceReport {
-                service: s.name.clone(),
-                region: s.region.clone(),
-                total: s.queue.total(),
-                histogram: s.queue.histogram().clone(),
+    /// Whole-run figures, up to this instant.
+    pub async fn report(&mut self, _: (), cx: &Context<Self>) -> ClusterReport {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        self.advance_queues(SimTime::from_nanos(now_ns));
+        self.account_pending(now_ns);
+        let pools = self
+            .pool_figures(now_ns)
+            .into_iter()
+            .zip(&self.pools)
+            .enumerate()
+            .map(|(p, (f, state))| {
+                let nodes: Vec<&Node> = self
+                    .nodes
+                    .all()
+                    .iter()
+                    .filter(|n| self.placement.pool_of_group(n.group) as usize == p)
+                    .collect();
+                let node_hours = nodes
+                    .iter()
+                    .map(|n| n.removed_ns.unwrap_or(now_ns).saturating_sub(n.created_ns) as f64)
+                    .sum::<f64>()
+                    / NS_PER_S
+                    / 3600.0;
+                PoolBill {
+                    pool: state.name.clone(),
+                    region: state.region.clone(),
+                    capacity_type: state.capacity_type,
+                    nodes_created: nodes.len() as u32,
+                    node_hours,
+                    cost_usd: f.cost_usd,
+                }
             })
-            .collect()
+            .collect();
+        ClusterReport {
+            services: self
+                .deployments
+                .iter()
+                .map(|d| ServiceReport {
+                    service: d.name.clone(),
+                    region: d.region.clone(),
+                    total: d.queue.total(),
+                    histogram: d.queue.histogram().clone(),
+                })
+                .collect(),
+            pools,
+            namespaces: self
+                .namespaces
+                .iter()
+                .map(|n| NamespaceReport {
+                    namespace: n.name.clone(),
+                    pods_refused_by_quota: n.refused,
+                })
+                .collect(),
+            events: self.events.events().to_vec(),
+            events_dropped: self.events.dropped(),
+            pending_pod_seconds: self.pending_pod_seconds,
+        }
     }
 }

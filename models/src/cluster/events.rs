@@ -1,0 +1,87 @@
+//! The cluster's event log: every placement failure, preemption, eviction, quota refusal and
+//! lifecycle step that a user would look for in `kubectl get events`, with its reason.
+//!
+//! Bounded (TigerStyle: a limit on everything): past [`MAX_EVENTS`] the log keeps counting
+//! but stops storing, and the summary says how many were left out.
+
+use serde::{Deserialize, Serialize};
+
+/// Events stored per run; a 2.3-million-pod day logs far fewer decisions than this.
+pub const MAX_EVENTS: usize = 2_000_000;
+
+/// Why an event was recorded: Kubernetes' event reasons for the same decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    /// The scheduler found no node for a pod (`FailedScheduling`).
+    FailedScheduling,
+    /// A pod was evicted to make room for a higher-priority one (`Preempted`).
+    Preempted,
+    /// The ReplicaSet controller deleted a pod while scaling down (`Killing`).
+    Killing,
+    /// The ResourceQuota admission refused a pod (`FailedCreate`).
+    FailedCreate,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::FailedScheduling => "FailedScheduling",
+            Reason::Preempted => "Preempted",
+            Reason::Killing => "Killing",
+            Reason::FailedCreate => "FailedCreate",
+        }
+    }
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub time_ns: u64,
+    pub reason: Reason,
+    /// `kind/name`, e.g. `pod/api-us-east1-17` or `node/general-us-3`.
+    pub object: String,
+    pub message: String,
+}
+
+/// The bounded log.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EventLog {
+    events: Vec<Event>,
+    dropped: u64,
+}
+
+impl EventLog {
+    /// Records an event; the strings are built only when there is room to keep them.
+    pub fn push(
+        &mut self,
+        time_ns: u64,
+        reason: Reason,
+        object: impl FnOnce() -> String,
+        message: impl FnOnce() -> String,
+    ) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(Event {
+                time_ns,
+                reason,
+                object: object(),
+                message: message(),
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Events counted but not stored.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// How many stored events have this reason.
+    pub fn count(&self, reason: Reason) -> usize {
+        self.events.iter().filter(|e| e.reason == reason).count()
+    }
+}

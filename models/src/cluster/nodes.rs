@@ -1,0 +1,204 @@
+//! Nodes and the free-capacity index placement searches.
+//!
+//! Nodes of one pool in one zone are alike, so they are grouped: each group keeps its nodes in a
+//! `BTreeSet` ordered by free capacity (the sum of free CPU and free memory fractions, in parts
+//! per million). "The nodes with the most room" — LeastAllocated's best — are at one end and
+//! "the fullest nodes that still fit" — MostAllocated's best — are found by a range query, so a
+//! pod never scans every node: O(groups × log nodes) per placement.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+/// Pods a node accepts: the kubelet's `--max-pods` default (110).
+pub const MAX_PODS_PER_NODE: u32 = 110;
+
+/// One node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub group: u32,
+    pub allocatable_cpu_millis: u64,
+    pub allocatable_memory_bytes: u64,
+    pub requested_cpu_millis: u64,
+    pub requested_memory_bytes: u64,
+    pub pods: u32,
+    /// Accepting pods (registered, Ready, not cordoned).
+    pub schedulable: bool,
+    pub created_ns: u64,
+    /// When the node left (instance terminated); `None` while it lives.
+    pub removed_ns: Option<u64>,
+}
+
+impl Node {
+    pub fn free_cpu_millis(&self) -> u64 {
+        self.allocatable_cpu_millis - self.requested_cpu_millis
+    }
+
+    pub fn free_memory_bytes(&self) -> u64 {
+        self.allocatable_memory_bytes - self.requested_memory_bytes
+    }
+
+    /// NodeResourcesFit's filter: the requests fit in what is not yet requested.
+    pub fn fits(&self, cpu_millis: u64, memory_bytes: u64) -> bool {
+        self.pods < MAX_PODS_PER_NODE
+            && self.free_cpu_millis() >= cpu_millis
+            && self.free_memory_bytes() >= memory_bytes
+    }
+
+    /// The index key: free CPU + free memory, each as parts per million of allocatable.
+    fn free_ppm(&self) -> u64 {
+        ppm(self.free_cpu_millis(), self.allocatable_cpu_millis)
+            + ppm(self.free_memory_bytes(), self.allocatable_memory_bytes)
+    }
+}
+
+fn ppm(part: u64, whole: u64) -> u64 {
+    if whole == 0 {
+        0
+    } else {
+        (u128::from(part) * 1_000_000 / u128::from(whole)) as u64
+    }
+}
+
+/// All nodes, and per group (pool × zone) the schedulable ones ordered by free capacity.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Nodes {
+    nodes: Vec<Node>,
+    by_free: Vec<BTreeSet<(u64, u32)>>,
+}
+
+impl Nodes {
+    /// An empty set with `groups` groups.
+    pub fn with_groups(groups: usize) -> Self {
+        Nodes {
+            nodes: Vec::new(),
+            by_free: vec![BTreeSet::new(); groups],
+        }
+    }
+
+    /// Adds a node; it is indexed once it is schedulable.
+    pub fn add(&mut self, node: Node) -> u32 {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(node);
+        if node.schedulable {
+            self.by_free[node.group as usize].insert((node.free_ppm(), id));
+        }
+        id
+    }
+
+    pub fn get(&self, id: u32) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    pub fn all(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Changes a node through `f`, keeping the index in step.
+    pub fn update(&mut self, id: u32, f: impl FnOnce(&mut Node)) {
+        let node = &mut self.nodes[id as usize];
+        let set = &mut self.by_free[node.group as usize];
+        if node.schedulable {
+            set.remove(&(node.free_ppm(), id));
+        }
+        f(node);
+        debug_assert!(node.requested_cpu_millis <= node.allocatable_cpu_millis);
+        debug_assert!(node.requested_memory_bytes <= node.allocatable_memory_bytes);
+        if node.schedulable {
+            set.insert((node.free_ppm(), id));
+        }
+    }
+
+    /// Up to `k` schedulable nodes of `group` that fit the requests: the roomiest first when
+    /// `roomiest` (LeastAllocated), else the fullest that still fit (MostAllocated).
+    pub fn candidates(
+        &self,
+        group: u32,
+        cpu_millis: u64,
+        memory_bytes: u64,
+        roomiest: bool,
+        k: usize,
+        out: &mut Vec<u32>,
+    ) {
+        let set = &self.by_free[group as usize];
+        let Some(&(_, any)) = set.first() else {
+            return;
+        };
+        let shape = self.get(any);
+        // A node can only fit the pod if its free fractions sum to at least the pod's.
+        let floor = ppm(cpu_millis, shape.allocatable_cpu_millis)
+            + ppm(memory_bytes, shape.allocatable_memory_bytes);
+        let fitting = |&&(_, id): &&(u64, u32)| self.get(id).fits(cpu_millis, memory_bytes);
+        let range = set.range((floor.saturating_sub(1), 0)..);
+        let before = out.len();
+        if roomiest {
+            out.extend(range.rev().filter(fitting).take(k).map(|&(_, id)| id));
+        } else {
+            out.extend(range.filter(fitting).take(k).map(|&(_, id)| id));
+        }
+        debug_assert!(out.len() - before <= k);
+    }
+
+    /// Schedulable nodes of a group, roomiest first.
+    pub fn in_group(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
+        self.by_free[group as usize].iter().rev().map(|&(_, id)| id)
+    }
+
+    /// Schedulable nodes in a group.
+    pub fn schedulable_in(&self, group: u32) -> usize {
+        self.by_free[group as usize].len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(group: u32, requested_cpu: u64) -> Node {
+        Node {
+            group,
+            allocatable_cpu_millis: 4000,
+            allocatable_memory_bytes: 8000,
+            requested_cpu_millis: requested_cpu,
+            requested_memory_bytes: 0,
+            pods: 0,
+            schedulable: true,
+            created_ns: 0,
+            removed_ns: None,
+        }
+    }
+
+    #[test]
+    fn candidates_come_roomiest_or_fullest_first_and_fit() {
+        let mut nodes = Nodes::with_groups(2);
+        let a = nodes.add(node(0, 1000));
+        let b = nodes.add(node(0, 3000));
+        let c = nodes.add(node(0, 0));
+        let d = nodes.add(node(0, 3900));
+        nodes.add(node(1, 0));
+        let mut out = Vec::new();
+        nodes.candidates(0, 500, 100, true, 2, &mut out);
+        assert_eq!(out, vec![c, a]);
+        out.clear();
+        // MostAllocated: the fullest node that fits 500m is b (d has only 100m free).
+        nodes.candidates(0, 500, 100, false, 2, &mut out);
+        assert_eq!(out, vec![b, a]);
+        let _ = d;
+    }
+
+    #[test]
+    fn updates_move_a_node_in_the_index_and_unschedulable_nodes_leave_it() {
+        let mut nodes = Nodes::with_groups(1);
+        let a = nodes.add(node(0, 0));
+        let b = nodes.add(node(0, 2000));
+        nodes.update(a, |n| n.requested_cpu_millis = 3000);
+        let mut out = Vec::new();
+        nodes.candidates(0, 100, 0, true, 1, &mut out);
+        assert_eq!(out, vec![b]);
+        nodes.update(b, |n| n.schedulable = false);
+        out.clear();
+        nodes.candidates(0, 100, 0, true, 5, &mut out);
+        assert_eq!(out, vec![a]);
+        assert_eq!(nodes.schedulable_in(0), 1);
+    }
+}

@@ -1,0 +1,248 @@
+//! Where a pod goes: kube-scheduler's filter → score → pick, on the free-capacity index.
+//!
+//! Filter: NodeResourcesFit (requests ≤ allocatable − requested) on schedulable nodes of the
+//! pod's region. Score, with the default profile's weights (`pkg/scheduler/apis/config/v1/
+//! default_plugins.go`): NodeResourcesFit × 1 (LeastAllocated by default, MostAllocated
+//! selectable), NodeResourcesBalancedAllocation × 1, PodTopologySpread × 2 with the system
+//! default constraints (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway). Pick: highest
+//! total; ties go to the lower node id (upstream picks uniformly at random among ties; a stable
+//! id keeps runs reproducible without a random stream).
+//!
+//! Which nodes are scored. Upstream filters nodes from a rotating start index until it has
+//! `numFeasibleNodesToFind` feasible ones (all nodes below 100, else an adaptive 50 %…5 % with a
+//! floor of 100, `pkg/scheduler/schedule_one.go`) and scores only those, so at 10 000 nodes it
+//! scores ~1 000 arbitrary feasible nodes. clustersim instead takes, from every node group
+//! (pool × zone) of the region, the [`CANDIDATES_PER_GROUP`] feasible nodes with the most free
+//! capacity (or, under MostAllocated, the fullest that still fit) from the index in
+//! `nodes.rs`. Those are exactly the nodes the resource score ranks first, one set per zone so
+//! the zone spread score can act, and the cost per pod is O(groups × log nodes) instead of
+//! O(nodes). The choice can differ from upstream's only through the spread and balance scores
+//! of nodes that are neither the roomiest nor the fullest — a sample upstream itself would only
+//! sometimes include.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::ClusterPlan;
+use super::nodes::{MAX_PODS_PER_NODE, Node, Nodes};
+use crate::scheduler::MAX_NODE_SCORE;
+use crate::scheduler::preemption::{
+    VictimCandidate, num_preemption_candidates, pick_one_node_for_preemption,
+    select_victims_on_node,
+};
+use crate::scheduler::profile::{PluginScores, ScoreWeights, weighted_total};
+use crate::scheduler::resources::{
+    CpuMemory, NodeAllocation, ResourceWeights, balanced_allocation_score, least_allocated_score,
+    most_allocated_score,
+};
+use crate::scheduler::spread::{
+    SYSTEM_DEFAULT_CONSTRAINTS, SpreadTerm, normalize_spread_scores, raw_spread_score,
+    topology_normalizing_weight,
+};
+
+/// Feasible nodes scored per node group.
+pub const CANDIDATES_PER_GROUP: usize = 4;
+
+/// NodeResourcesFit's scoring strategy (`scoringStrategy.type` in the scheduler config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ScoringStrategy {
+    /// Prefer the emptiest nodes: spreads load (the upstream default).
+    #[default]
+    LeastAllocated,
+    /// Prefer the fullest nodes that fit: bin-packs, leaving whole nodes free to remove.
+    MostAllocated,
+}
+
+/// Node groups (pool × zone) and the scoring configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Placement {
+    /// Per group: (pool index, zone id).
+    groups: Vec<(u32, u32)>,
+    /// Region name → its groups.
+    regions: BTreeMap<String, Vec<u32>>,
+    strategy: ScoringStrategy,
+}
+
+impl Placement {
+    /// The groups of a plan, and for each pool the group of each of its zones.
+    pub fn new(plan: &ClusterPlan) -> (Self, Vec<Vec<u32>>) {
+        let mut zones: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+        let mut groups = Vec::new();
+        let mut regions: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut of_pool = Vec::new();
+        for (p, pool) in plan.pools.iter().enumerate() {
+            let mut ids = Vec::new();
+            for zone in &pool.zones {
+                let next = zones.len() as u32;
+                let z = *zones.entry((&pool.region, zone)).or_insert(next);
+                let g = groups.len() as u32;
+                groups.push((p as u32, z));
+                regions.entry(pool.region.clone()).or_default().push(g);
+                ids.push(g);
+            }
+            of_pool.push(ids);
+        }
+        let placement = Placement {
+            groups,
+            regions,
+            strategy: plan.scoring,
+        };
+        (placement, of_pool)
+    }
+
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The groups of a region (none when it has no pool).
+    pub fn groups_in(&self, region: &str) -> Vec<u32> {
+        self.regions.get(region).cloned().unwrap_or_default()
+    }
+
+    pub fn pool_of_group(&self, group: u32) -> u32 {
+        self.groups[group as usize].0
+    }
+
+    pub fn zone_of_group(&self, group: u32) -> u32 {
+        self.groups[group as usize].1
+    }
+
+    /// The best node for a pod with these requests among `groups`, or `None` when no node
+    /// fits. `on_node(n)` and `in_zone(z)` count the pod's siblings (same deployment) for the
+    /// topology spread score.
+    pub fn choose(
+        &self,
+        nodes: &Nodes,
+        groups: &[u32],
+        cpu_millis: u64,
+        memory_bytes: u64,
+        on_node: impl Fn(u32) -> u32,
+        in_zone: impl Fn(u32) -> u32,
+    ) -> Option<u32> {
+        let roomiest = self.strategy == ScoringStrategy::LeastAllocated;
+        let mut candidates = Vec::with_capacity(groups.len() * CANDIDATES_PER_GROUP);
+        for &g in groups {
+            nodes.candidates(
+                g,
+                cpu_millis,
+                memory_bytes,
+                roomiest,
+                CANDIDATES_PER_GROUP,
+                &mut candidates,
+            );
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let pod = CpuMemory {
+            cpu_millis,
+            memory_bytes,
+        };
+        // PodTopologySpread with the system default constraints; the hostname domains are the
+        // scored nodes, the zone domains the zones of the pod's region.
+        let zones: BTreeSet<u32> = groups.iter().map(|&g| self.zone_of_group(g)).collect();
+        let [host, zone] = SYSTEM_DEFAULT_CONSTRAINTS;
+        let host_weight = topology_normalizing_weight(candidates.len());
+        let zone_weight = topology_normalizing_weight(zones.len());
+        let raw: Vec<Option<i64>> = candidates
+            .iter()
+            .map(|&n| {
+                let z = self.zone_of_group(nodes.get(n).group);
+                Some(raw_spread_score(&[
+                    SpreadTerm {
+                        matching_pods: u64::from(on_node(n)),
+                        max_skew: host.max_skew,
+                        weight: host_weight,
+                    },
+                    SpreadTerm {
+                        matching_pods: u64::from(in_zone(z)),
+                        max_skew: zone.max_skew,
+                        weight: zone_weight,
+                    },
+                ]))
+            })
+            .collect();
+        let mut spread = vec![0; candidates.len()];
+        normalize_spread_scores(&raw, &mut spread);
+        let mut best: Option<(i64, u32)> = None;
+        for (&n, &pod_topology_spread) in candidates.iter().zip(&spread) {
+            let node = allocation(nodes.get(n));
+            let node_resources_fit = match self.strategy {
+                ScoringStrategy::LeastAllocated => {
+                    least_allocated_score(&node, pod, ResourceWeights::DEFAULT)
+                }
+                ScoringStrategy::MostAllocated => {
+                    most_allocated_score(&node, pod, ResourceWeights::DEFAULT)
+                }
+            };
+            let scores = PluginScores {
+                // Taints and node affinity are filters of whole pools here: every scored node
+                // gets the same score from them, which cannot change the choice.
+                taint_toleration: MAX_NODE_SCORE,
+                node_affinity: 0,
+                node_resources_fit,
+                pod_topology_spread,
+                balanced_allocation: balanced_allocation_score(&node, pod).unwrap_or(0),
+            };
+            let total = weighted_total(&scores, &ScoreWeights::DEFAULT);
+            if best.is_none_or(|(b, id)| total > b || (total == b && n < id)) {
+                best = Some((total, n));
+            }
+        }
+        best.map(|(_, n)| n)
+    }
+
+    /// DefaultPreemption for one pod: among the schedulable nodes of `groups` — at most
+    /// `num_preemption_candidates` of them (upstream's 10 % with a floor of 100), roomiest
+    /// first — the node `pick_one_node_for_preemption` prefers, with the victims
+    /// `select_victims_on_node` finds there. `residents(n)` lists the pods on node `n`.
+    pub fn preemption_target(
+        &self,
+        nodes: &Nodes,
+        groups: &[u32],
+        cpu_millis: u64,
+        memory_bytes: u64,
+        priority: i32,
+        residents: impl Fn(u32) -> Vec<VictimCandidate>,
+    ) -> Option<(u32, Vec<u32>)> {
+        let total: usize = groups.iter().map(|&g| nodes.schedulable_in(g)).sum();
+        let limit = num_preemption_candidates(u32::try_from(total).unwrap_or(u32::MAX)) as usize;
+        let pod = CpuMemory {
+            cpu_millis,
+            memory_bytes,
+        };
+        let mut ids = Vec::new();
+        let mut found = Vec::new();
+        for n in groups.iter().flat_map(|&g| nodes.in_group(g)).take(limit) {
+            let on_node = residents(n);
+            if let Some(v) =
+                select_victims_on_node(priority, pod, &allocation(nodes.get(n)), &on_node)
+            {
+                ids.push(n);
+                found.push(v);
+            }
+        }
+        let chosen = pick_one_node_for_preemption(&found)?;
+        Some((ids[chosen], found.swap_remove(chosen).victims))
+    }
+}
+
+/// A node as the scheduler plugins see it. clustersim pods always carry both requests, so the
+/// "non-zero" requests upstream uses for scoring equal the real ones.
+fn allocation(node: &Node) -> NodeAllocation {
+    let requested = CpuMemory {
+        cpu_millis: node.requested_cpu_millis,
+        memory_bytes: node.requested_memory_bytes,
+    };
+    NodeAllocation {
+        allocatable: CpuMemory {
+            cpu_millis: node.allocatable_cpu_millis,
+            memory_bytes: node.allocatable_memory_bytes,
+        },
+        allocatable_pods: MAX_PODS_PER_NODE,
+        requested,
+        requested_non_zero: requested,
+        pod_count: node.pods,
+    }
+}

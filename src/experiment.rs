@@ -291,6 +291,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             instance,
             capacity_type: p.capacity_type,
             nodes: p.nodes,
+            labels: p.labels.clone(),
+            taints: p.taints.clone(),
         });
     }
 
@@ -481,6 +483,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     readiness: s.readiness,
                     termination_grace: s.termination_grace,
                 },
+                node_selector: s.node_selector.clone(),
+                tolerations: s.tolerations.clone(),
             });
         }
     }

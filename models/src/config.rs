@@ -5,12 +5,15 @@
 //! checked by the experiment loader, which knows where each value sits in the file; the models
 //! receive the resolved [`crate::cluster::ClusterPlan`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sim::quantity::{Bytes, CpuMillis};
 use sim::time::SimDuration;
 use workloads::traffic::Shape;
 
 pub use crate::cluster::placement::ScoringStrategy;
+pub use crate::scheduler::taints::{Taint, TaintEffect, Toleration, TolerationOperator};
 
 /// A region and its zones, e.g. `(name: "us-east1", zones: ["us-east1-b", "us-east1-c"])`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +49,14 @@ pub struct NodePoolConfig {
     pub capacity_type: CapacityType,
     /// Number of nodes, fixed for the run (node autoscaling comes with its own section).
     pub nodes: u32,
+    /// Node labels, matched by services' `node_selector`. Every node also carries the
+    /// well-known `topology.kubernetes.io/region`, `topology.kubernetes.io/zone`,
+    /// `node.kubernetes.io/instance-type` and `karpenter.sh/capacity-type` (`on-demand`/`spot`).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Node taints; only pods that tolerate them are placed here.
+    #[serde(default)]
+    pub taints: Vec<Taint>,
 }
 
 fn default_capacity_type() -> CapacityType {
@@ -104,6 +115,12 @@ pub struct ServiceConfig {
     /// Terminating → gone: `terminationGracePeriodSeconds`. Default "30s", the API default.
     #[serde(default = "default_termination_grace")]
     pub termination_grace: SimDuration,
+    /// `spec.nodeSelector`: labels a node must carry.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// `spec.tolerations`, e.g. `[(key: "dedicated", operator: Equal, value: "batch")]`.
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
 }
 
 /// A scheduled change of a service's replica count.

@@ -33,6 +33,8 @@ fn pool(name: &str, zones: &[&str], vcpu: u32, nodes: u32) -> PoolPlan {
         instance: instance(vcpu, u64::from(vcpu) * 4, 0.36),
         capacity_type: CapacityType::OnDemand,
         nodes,
+        labels: Default::default(),
+        taints: Vec::new(),
     }
 }
 
@@ -56,6 +58,8 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
             readiness: SimDuration::from_secs(10),
             termination_grace: SimDuration::from_secs(30),
         },
+        node_selector: Default::default(),
+        tolerations: Vec::new(),
     }
 }
 
@@ -235,4 +239,45 @@ fn nodes_are_billed_per_second_over_the_run() {
     let cost = out.pools[0].cost_usd;
     assert!((cost - 2.0 * 90.0 * 0.36 / 3600.0).abs() < 1e-12, "{cost}");
     assert!((out.pools[0].node_hours - 2.0 * 90.0 / 3600.0).abs() < 1e-12);
+}
+
+#[test]
+fn taints_and_node_selectors_keep_pods_to_their_pools() {
+    use clustersim_models::config::{Taint, TaintEffect, Toleration, TolerationOperator};
+    // Pool "batch" is tainted dedicated=batch:NoSchedule; "general" is not. A service that
+    // tolerates the taint and selects pool=batch lands only there; one that does not tolerate
+    // it never lands there, and one that selects a missing label stays pending with a warning.
+    let mut batch_pool = pool("batch", &["a"], 8, 1);
+    batch_pool.taints = vec![Taint {
+        key: "dedicated".into(),
+        value: "batch".into(),
+        effect: TaintEffect::NoSchedule,
+    }];
+    batch_pool.labels.insert("pool".into(), "batch".into());
+    let general = pool("general", &["a"], 8, 1);
+    let mut jobs = service("jobs", 3, 1000);
+    jobs.tolerations = vec![Toleration {
+        key: "dedicated".into(),
+        operator: TolerationOperator::Equal,
+        value: "batch".into(),
+        effect: None,
+    }];
+    jobs.node_selector.insert("pool".into(), "batch".into());
+    let web = service("web", 3, 1000);
+    let mut lost = service("lost", 1, 100);
+    lost.node_selector.insert("gpu".into(), "true".into());
+    let out = run(
+        &plan(vec![batch_pool, general], vec![jobs, web, lost], 1),
+        |_| {},
+    )
+    .unwrap();
+    let cpu = f64s(&out.pool_timeseries, "cpu_requested_fraction");
+    assert!((cpu[0] - 3000.0 / 7910.0).abs() < 1e-12, "{cpu:?}");
+    assert!((cpu[1] - 3000.0 / 7910.0).abs() < 1e-12, "{cpu:?}");
+    let messages = texts(&out.events, "message");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("no node pool in r matches"),
+        "{messages:?}"
+    );
 }

@@ -35,7 +35,9 @@ use workloads::traffic::Shape;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
+use crate::scheduler::affinity::node_selector_matches;
 use crate::scheduler::preemption::VictimCandidate;
+use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
 use events::{EventLog, Reason};
 use nodes::{Node, Nodes};
 use placement::{Placement, ScoringStrategy};
@@ -50,9 +52,38 @@ pub struct PoolPlan {
     pub instance: InstanceFacts,
     pub capacity_type: CapacityType,
     pub nodes: u32,
+    /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
 }
 
 impl PoolPlan {
+    /// The labels of this pool's nodes in `zone`, with the well-known labels a cloud's nodes
+    /// carry (`topology.kubernetes.io/{region,zone}`, `node.kubernetes.io/instance-type`,
+    /// `karpenter.sh/capacity-type`).
+    pub fn labels_in_zone(&self, zone: &str) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        let well_known = [
+            ("topology.kubernetes.io/region", self.region.as_str()),
+            ("topology.kubernetes.io/zone", zone),
+            (
+                "node.kubernetes.io/instance-type",
+                self.instance.instance_type.as_str(),
+            ),
+            (
+                "karpenter.sh/capacity-type",
+                match self.capacity_type {
+                    CapacityType::OnDemand => "on-demand",
+                    CapacityType::Spot => "spot",
+                },
+            ),
+        ];
+        for (k, v) in well_known {
+            labels.insert(k.to_owned(), v.to_owned());
+        }
+        labels
+    }
+
     /// The price of one node of this pool.
     pub fn price_usd_per_hour(&self) -> f64 {
         match self.capacity_type {
@@ -94,6 +125,8 @@ pub struct ServicePlan {
     pub timeout: SimDuration,
     pub traffic: Shape,
     pub timings: PodTimings,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -256,6 +289,9 @@ pub struct Cluster {
     pods: Pods,
     /// Pods bound to each node, by node id.
     node_pods: Vec<Vec<u32>>,
+    /// Bound pods per (deployment, node), for the hostname spread score and the ReplicaSet's
+    /// "doubled up" rank. Looked up, never iterated.
+    siblings: BTreeMap<(u32, u32), u32>,
     placement: Placement,
     deployments: Vec<Deployment>,
     namespaces: Vec<Namespace>,
@@ -330,7 +366,7 @@ impl Cluster {
                 startup_ns: s.timings.startup.as_nanos(),
                 readiness_ns: s.timings.readiness.as_nanos(),
                 grace_ns: s.timings.termination_grace.as_nanos(),
-                groups: placement.groups_in(&s.region),
+                groups: admitting_groups(plan, &placement, s),
                 pods: Vec::new(),
                 ready: 0,
                 pending: 0,
@@ -355,6 +391,7 @@ impl Cluster {
             nodes,
             pods: Pods::default(),
             node_pods,
+            siblings: BTreeMap::new(),
             placement,
             deployments,
             namespaces,
@@ -471,8 +508,10 @@ impl Cluster {
             priority,
             created_ns: now_ns,
             ready_ns: 0,
+            slot: 0,
         });
         let dep = &mut self.deployments[d as usize];
+        self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
         dep.created += 1;
@@ -486,7 +525,11 @@ impl Cluster {
     fn delete_pod(&mut self, id: u32, now_ns: u64, reason: Reason, why: &str) {
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
-        self.deployments[d].pods.retain(|&p| p != id);
+        let pods = &mut self.deployments[d].pods;
+        pods.swap_remove(pod.slot as usize);
+        if let Some(&moved) = pods.get(pod.slot as usize) {
+            self.pods.get_mut(moved).slot = pod.slot;
+        }
         if pod.phase == PodPhase::Pending {
             self.pending
                 .remove(&(Reverse(pod.priority), pod.created_ns, id));
@@ -557,12 +600,7 @@ impl Cluster {
                 &dep.groups,
                 cpu,
                 memory,
-                |node| {
-                    self.node_pods[node as usize]
-                        .iter()
-                        .filter(|&&p| self.pods.get(p).deployment == d)
-                        .count() as u32
-                },
+                |node| self.siblings.get(&(d, node)).copied().unwrap_or(0),
                 |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
             );
             match choice {
@@ -591,14 +629,21 @@ impl Cluster {
             dep.memory_bytes,
         );
         let pending = dep.pending;
+        let no_pool = dep.groups.is_empty();
         self.events.push(
             now_ns,
             Reason::FailedScheduling,
             || format!("deployment/{name}-{region}"),
             || {
-                format!(
-                    "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={cpu}m memory={memory}"
-                )
+                if no_pool {
+                    format!(
+                        "{pending} pod(s) pending: no node pool in {region} matches the node selector and tolerates its taints"
+                    )
+                } else {
+                    format!(
+                        "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={cpu}m memory={memory}"
+                    )
+                }
             },
         );
     }
@@ -667,6 +712,7 @@ impl Cluster {
             n.pods += 1;
         });
         self.node_pods[node as usize].push(id);
+        *self.siblings.entry((pod.deployment, node)).or_default() += 1;
         let zone = self.placement.zone_of_group(self.nodes.get(node).group);
         *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
         self.pending
@@ -709,6 +755,12 @@ impl Cluster {
             n.pods -= 1;
         });
         self.node_pods[pod.node as usize].retain(|&p| p != id);
+        if let Some(count) = self.siblings.get_mut(&(pod.deployment, pod.node)) {
+            *count -= 1;
+            if *count == 0 {
+                self.siblings.remove(&(pod.deployment, pod.node));
+            }
+        }
         let zone = self.placement.zone_of_group(self.nodes.get(pod.node).group);
         if let Some(count) = self.deployments[pod.deployment as usize]
             .zone_pods
@@ -884,6 +936,25 @@ impl Cluster {
         }
         figures
     }
+}
+
+/// The node groups of the service's region whose nodes pass the pool-level filters:
+/// NodeAffinity (`nodeSelector` against the node labels) and TaintToleration (every NoSchedule or
+/// NoExecute taint tolerated). Nodes of one group share labels and taints, so these filters are
+/// decided once per group instead of once per node.
+fn admitting_groups(plan: &ClusterPlan, placement: &Placement, s: &ServicePlan) -> Vec<u32> {
+    placement
+        .groups_in(&s.region)
+        .into_iter()
+        .filter(|&g| {
+            let pool = &plan.pools[placement.pool_of_group(g) as usize];
+            let zone = placement.zone_name(g);
+            let labels = pool.labels_in_zone(zone);
+            let selector: Vec<(&String, &String)> = s.node_selector.iter().collect();
+            node_selector_matches(&selector, &labels)
+                && first_untolerated_taint(&pool.taints, &s.tolerations).is_none()
+        })
+        .collect()
 }
 
 fn quota_message(ns: &str, used: [u64; 3], quota: [Option<u64>; 3], add: [u64; 3]) -> String {

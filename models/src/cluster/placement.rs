@@ -59,6 +59,8 @@ pub enum ScoringStrategy {
 pub struct Placement {
     /// Per group: (pool index, zone id).
     groups: Vec<(u32, u32)>,
+    /// Zone names by zone id.
+    zone_names: Vec<String>,
     /// Region name → its groups.
     regions: BTreeMap<String, Vec<u32>>,
     strategy: ScoringStrategy,
@@ -83,8 +85,13 @@ impl Placement {
             }
             of_pool.push(ids);
         }
+        let mut zone_names = vec![String::new(); zones.len()];
+        for ((_, zone), id) in zones {
+            zone_names[id as usize] = zone.to_owned();
+        }
         let placement = Placement {
             groups,
+            zone_names,
             regions,
             strategy: plan.scoring,
         };
@@ -106,6 +113,10 @@ impl Placement {
 
     pub fn zone_of_group(&self, group: u32) -> u32 {
         self.groups[group as usize].1
+    }
+
+    pub fn zone_name(&self, group: u32) -> &str {
+        &self.zone_names[self.zone_of_group(group) as usize]
     }
 
     /// The best node for a pod with these requests among `groups`, or `None` when no node

@@ -38,6 +38,8 @@ pub struct Pod {
     pub created_ns: u64,
     /// When it became ready; meaningful only in phase `Ready`.
     pub ready_ns: u64,
+    /// Its index in its deployment's pod list, for O(1) removal.
+    pub slot: u32,
 }
 
 /// All pods, by id.
@@ -113,6 +115,7 @@ mod tests {
             priority: 0,
             created_ns: 0,
             ready_ns: 0,
+            slot: 0,
         }
     }
 

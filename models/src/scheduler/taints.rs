@@ -21,35 +21,48 @@
 use super::normalize::default_normalize_scores;
 
 /// A taint's effect (`NoSchedule`, `PreferNoSchedule`, `NoExecute`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum TaintEffect {
     NoSchedule,
     PreferNoSchedule,
     NoExecute,
 }
 
-/// A node taint.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A node taint, written in an experiment as `(key: "dedicated", value: "batch", effect:
+/// NoSchedule)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Taint {
     pub key: String,
+    #[serde(default)]
     pub value: String,
     pub effect: TaintEffect,
 }
 
 /// A toleration's operator. Upstream treats an empty operator as `Equal`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum TolerationOperator {
+    #[default]
     Equal,
     Exists,
 }
 
 /// A pod toleration. `effect: None` is upstream's empty effect, which matches every effect; an
 /// empty `key` matches every key (API validation only allows it with `Exists`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Toleration {
+    #[serde(default)]
     pub key: String,
+    #[serde(default)]
     pub operator: TolerationOperator,
+    #[serde(default)]
     pub value: String,
+    #[serde(default)]
     pub effect: Option<TaintEffect>,
 }
 

@@ -13,7 +13,8 @@ use sim::time::{SimDuration, SimTime, UtcInstant};
 
 use crate::cluster::events::Event;
 use crate::cluster::{
-    Cluster, ClusterPlan, NamespaceReport, PoolSample, Sample, ServiceReport, ServiceSample,
+    Cluster, ClusterPlan, NamespaceReport, NamespaceSample, PoolSample, Sample, ServiceReport,
+    ServiceSample,
 };
 use crate::config::CapacityType;
 use crate::traffic::Traffic;
@@ -47,6 +48,8 @@ pub struct RunOutput {
     pub timeseries: Table,
     /// One row per (sample instant, node pool): see [`POOLS_SCHEMA`].
     pub pool_timeseries: Table,
+    /// One row per (sample instant, namespace): see [`NAMESPACES_SCHEMA`].
+    pub namespace_timeseries: Table,
     /// Every recorded cluster event: see [`EVENTS_SCHEMA`].
     pub events: Table,
     /// Events counted but not stored (past the log's bound).
@@ -109,6 +112,15 @@ pub const POOLS_SCHEMA: &[(&str, Kind)] = &[
     ("cost_usd", Kind::F64),
 ];
 
+/// Columns of `namespaces`: what each namespace has cost so far, by its share of requested CPU
+/// (the `(unrequested)` row holds capacity no pod requested).
+pub const NAMESPACES_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("namespace", Kind::Text),
+    ("cost_usd", Kind::F64),
+];
+
 /// Columns of `events`.
 pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
     ("time_s", Kind::F64),
@@ -151,6 +163,15 @@ fn record_pool(table: &mut Table, t: SimTime, utc: &str, p: &PoolSample) {
         Cell::U64(u64::from(p.nodes)),
         Cell::F64(p.cpu_requested_fraction),
         Cell::F64(p.cost_usd),
+    ]);
+}
+
+fn record_namespace(table: &mut Table, t: SimTime, utc: &str, n: &NamespaceSample) {
+    table.push_row(&[
+        Cell::U64(t.as_nanos() / 1_000_000_000),
+        Cell::Text(utc),
+        Cell::Text(&n.namespace),
+        Cell::F64(n.cost_usd),
     ]);
 }
 
@@ -207,17 +228,25 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
 
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
+    let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
     for t in sample_times(plan.output_interval, plan.duration) {
         if t > SimTime::ZERO {
             simu.step_until(t.to_monotonic()).map_err(engine)?;
         }
         let utc = plan.start.plus(t).to_string();
-        let Sample { services, pools } = simu.process_query(&sample, ()).map_err(engine)?;
+        let Sample {
+            services,
+            pools,
+            namespaces,
+        } = simu.process_query(&sample, ()).map_err(engine)?;
         for row in &services {
             record(&mut timeseries, t, &utc, row);
         }
         for row in &pools {
             record_pool(&mut pool_timeseries, t, &utc, row);
+        }
+        for row in &namespaces {
+            record_namespace(&mut namespace_timeseries, t, &utc, row);
         }
         progress(t);
     }
@@ -240,6 +269,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     Ok(RunOutput {
         timeseries,
         pool_timeseries,
+        namespace_timeseries,
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
         services: report.services,

@@ -281,3 +281,28 @@ fn taints_and_node_selectors_keep_pods_to_their_pools() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn namespaces_pay_their_requested_share_of_each_pool() {
+    // One 8-vCPU node (7910m allocatable) at $0.36/h for an hour. Namespace "shop" requests
+    // 5 × 791m = 3955m, half of it, so it is charged $0.18; the other half goes to
+    // "(unrequested)"; "default" requests nothing.
+    let mut shop = service("shop", 5, 791);
+    shop.namespace = 1;
+    let mut p = plan(vec![pool("p", &["a"], 8, 1)], vec![shop], 3600);
+    p.output_interval = SimDuration::from_secs(60);
+    p.cluster.namespaces.push(NamespacePlan {
+        name: "shop".into(),
+        ..default_namespace()
+    });
+    let out = run(&p, |_| {}).unwrap();
+    let names = texts(&out.namespace_timeseries, "namespace");
+    let cost = f64s(&out.namespace_timeseries, "cost_usd");
+    let last: Vec<(&String, f64)> = names.iter().zip(cost).skip(names.len() - 3).collect();
+    assert_eq!(last[0].0, "default");
+    assert!(last[0].1.abs() < 1e-12, "{last:?}");
+    assert_eq!(last[1].0, "shop");
+    assert!((last[1].1 - 0.18).abs() < 1e-12, "{last:?}");
+    assert_eq!(last[2].0, "(unrequested)");
+    assert!((last[2].1 - 0.18).abs() < 1e-12, "{last:?}");
+}

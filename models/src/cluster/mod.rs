@@ -231,15 +231,28 @@ pub struct PoolSample {
     pub nodes: u32,
     /// Requested share of allocatable CPU over the pool's nodes.
     pub cpu_requested_fraction: f64,
+    pub allocatable_cpu_millis: u64,
     /// What the pool's nodes cost from the start of the run until now.
     pub cost_usd: f64,
 }
+
+/// What a namespace has cost from the start of the run until a sample instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceSample {
+    pub namespace: String,
+    pub cost_usd: f64,
+}
+
+/// The pseudo-namespace charged with the capacity no pod requested.
+pub const UNREQUESTED: &str = "(unrequested)";
 
 /// Everything a sample instant records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub services: Vec<ServiceSample>,
     pub pools: Vec<PoolSample>,
+    /// One per namespace, then [`UNREQUESTED`].
+    pub namespaces: Vec<NamespaceSample>,
 }
 
 /// Whole-run figures of one service in one region.
@@ -303,6 +316,11 @@ pub struct Cluster {
     drain_key: Option<EventKey>,
     events: EventLog,
     minimum_billed: SimDuration,
+    /// Requested CPU per (pool, namespace), kept at every bind and unbind.
+    pool_namespace_cpu: BTreeMap<(u32, u32), u64>,
+    /// Cost of each pool at the previous sample, and each namespace's share of all costs so far.
+    pool_cost_at_sample: Vec<f64>,
+    namespace_cost_usd: Vec<f64>,
     /// Pending pods × seconds, integrated at every change of the pending count.
     pending_pod_seconds: f64,
     pending_since_ns: u64,
@@ -392,6 +410,9 @@ impl Cluster {
             pods: Pods::default(),
             node_pods,
             siblings: BTreeMap::new(),
+            pool_namespace_cpu: BTreeMap::new(),
+            pool_cost_at_sample: vec![0.0; plan.pools.len()],
+            namespace_cost_usd: vec![0.0; plan.namespaces.len() + 1],
             placement,
             deployments,
             namespaces,
@@ -713,6 +734,9 @@ impl Cluster {
         });
         self.node_pods[node as usize].push(id);
         *self.siblings.entry((pod.deployment, node)).or_default() += 1;
+        let pool = self.placement.pool_of_group(self.nodes.get(node).group);
+        let ns = self.deployments[d].namespace;
+        *self.pool_namespace_cpu.entry((pool, ns)).or_default() += cpu;
         let zone = self.placement.zone_of_group(self.nodes.get(node).group);
         *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
         self.pending
@@ -755,6 +779,10 @@ impl Cluster {
             n.pods -= 1;
         });
         self.node_pods[pod.node as usize].retain(|&p| p != id);
+        let pool = self.placement.pool_of_group(self.nodes.get(pod.node).group);
+        if let Some(requested) = self.pool_namespace_cpu.get_mut(&(pool, dep.namespace)) {
+            *requested -= cpu;
+        }
         if let Some(count) = self.siblings.get_mut(&(pod.deployment, pod.node)) {
             *count -= 1;
             if *count == 0 {
@@ -895,7 +923,49 @@ impl Cluster {
             })
             .collect();
         let pools = self.pool_figures(now_ns);
-        Sample { services, pools }
+        self.charge_namespaces(&pools);
+        let namespaces = self
+            .namespaces
+            .iter()
+            .map(|n| n.name.clone())
+            .chain(std::iter::once(UNREQUESTED.to_owned()))
+            .zip(&self.namespace_cost_usd)
+            .map(|(namespace, &cost_usd)| NamespaceSample {
+                namespace,
+                cost_usd,
+            })
+            .collect();
+        Sample {
+            services,
+            pools,
+            namespaces,
+        }
+    }
+
+    /// Splits what each pool cost since the previous sample among namespaces by their share of
+    /// the pool's allocatable CPU requested at this sample; the unrequested share is charged to
+    /// [`UNREQUESTED`]. Exact while requests are steady between samples; otherwise a
+    /// sample-interval approximation.
+    fn charge_namespaces(&mut self, pools: &[PoolSample]) {
+        let idle = self.namespaces.len();
+        for (p, figures) in pools.iter().enumerate() {
+            let cost = figures.cost_usd - self.pool_cost_at_sample[p];
+            self.pool_cost_at_sample[p] = figures.cost_usd;
+            let allocatable = figures.allocatable_cpu_millis;
+            let mut charged = 0.0;
+            if allocatable > 0 {
+                for (&(pool, ns), &cpu) in self
+                    .pool_namespace_cpu
+                    .range((p as u32, 0)..=(p as u32, u32::MAX))
+                {
+                    debug_assert_eq!(pool as usize, p);
+                    let share = cost * cpu as f64 / allocatable as f64;
+                    self.namespace_cost_usd[ns as usize] += share;
+                    charged += share;
+                }
+            }
+            self.namespace_cost_usd[idle] += cost - charged;
+        }
     }
 
     fn pool_figures(&self, now_ns: u64) -> Vec<PoolSample> {
@@ -908,6 +978,7 @@ impl Cluster {
                 capacity_type: p.capacity_type,
                 nodes: 0,
                 cpu_requested_fraction: 0.0,
+                allocatable_cpu_millis: 0,
                 cost_usd: 0.0,
             })
             .collect();
@@ -928,6 +999,7 @@ impl Cluster {
             }
         }
         for (f, (req, alloc)) in figures.iter_mut().zip(requested) {
+            f.allocatable_cpu_millis = alloc;
             f.cpu_requested_fraction = if alloc > 0 {
                 req as f64 / alloc as f64
             } else {

@@ -306,3 +306,30 @@ fn namespaces_pay_their_requested_share_of_each_pool() {
     assert_eq!(last[2].0, "(unrequested)");
     assert!((last[2].1 - 0.18).abs() < 1e-12, "{last:?}");
 }
+
+#[test]
+fn pods_that_can_never_run_are_warned_about_before_the_run() {
+    let huge = service("huge", 1, 64_000);
+    let mut quota_bound = service("bound", 1, 100);
+    quota_bound.namespace = 1;
+    let mut p = plan(
+        vec![pool("p", &["a"], 8, 1)],
+        vec![huge, quota_bound, service("ok", 1, 100)],
+        1,
+    );
+    p.cluster.namespaces.push(NamespacePlan {
+        name: "tiny".into(),
+        quota_cpu_millis: Some(50),
+        ..default_namespace()
+    });
+    let warnings = p.cluster.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("service huge in r: requests cpu=64000m"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("requests.cpu quota of namespace tiny"),
+        "{warnings:?}"
+    );
+}

@@ -150,6 +150,70 @@ pub struct ClusterPlan {
     pub minimum_billed: SimDuration,
 }
 
+impl ClusterPlan {
+    /// What can be told before the run about pods that will never run: a service no pool of
+    /// its region admits (node selector, taints), requests larger than any admitting node's
+    /// allocatable, a quota smaller than one pod. Each becomes a line of the summary; the run
+    /// still goes ahead, and its pods stay Pending with events saying why.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for s in &self.services {
+            let admitting: Vec<&PoolPlan> = self
+                .pools
+                .iter()
+                .filter(|p| {
+                    p.region == s.region
+                        && p.zones.iter().any(|z| {
+                            let selector: Vec<(&String, &String)> =
+                                s.node_selector.iter().collect();
+                            node_selector_matches(&selector, &p.labels_in_zone(z))
+                        })
+                        && first_untolerated_taint(&p.taints, &s.tolerations).is_none()
+                })
+                .collect();
+            let who = format!("service {} in {}", s.name, s.region);
+            if s.replicas == 0 && s.replica_schedule.iter().all(|&(_, n)| n == 0) {
+                continue;
+            }
+            if admitting.is_empty() {
+                warnings.push(format!(
+                    "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
+                ));
+            } else if !admitting.iter().any(|p| {
+                let (cpu, memory) = allocatable::allocatable(
+                    u64::from(p.instance.vcpu) * 1000,
+                    p.instance.memory_bytes,
+                );
+                s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
+            }) {
+                warnings.push(format!(
+                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
+                    s.requests.cpu.0, s.requests.memory.0
+                ));
+            }
+            let ns = &self.namespaces[s.namespace as usize];
+            let too_small = [
+                (ns.quota_cpu_millis, s.requests.cpu.0, "requests.cpu"),
+                (
+                    ns.quota_memory_bytes,
+                    s.requests.memory.0,
+                    "requests.memory",
+                ),
+                (ns.quota_pods, 1, "pods"),
+            ]
+            .into_iter()
+            .find(|&(hard, need, _)| hard.is_some_and(|h| h < need));
+            if let Some((_, _, resource)) = too_small {
+                warnings.push(format!(
+                    "{who}: the {resource} quota of namespace {} is smaller than one pod; no pod can be created",
+                    ns.name
+                ));
+            }
+        }
+        warnings
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PoolState {
     name: String,

@@ -485,6 +485,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 },
                 node_selector: s.node_selector.clone(),
                 tolerations: s.tolerations.clone(),
+                min_available: s.disruption_budget.map(|b| b.min_available),
             });
         }
     }

@@ -69,6 +69,7 @@ fn plan(pods: usize) -> Plan {
                 },
                 node_selector: Default::default(),
                 tolerations: Vec::new(),
+                min_available: None,
             });
         }
     }

@@ -121,6 +121,17 @@ pub struct ServiceConfig {
     /// `spec.tolerations`, e.g. `[(key: "dedicated", operator: Equal, value: "batch")]`.
     #[serde(default)]
     pub tolerations: Vec<Toleration>,
+    /// A PodDisruptionBudget over the service's pods in each region, e.g.
+    /// `(min_available: 12)`. Preemption avoids violating it when another choice exists.
+    #[serde(default)]
+    pub disruption_budget: Option<DisruptionBudget>,
+}
+
+/// A PodDisruptionBudget: `minAvailable` ready pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionBudget {
+    pub min_available: u32,
 }
 
 /// A scheduled change of a service's replica count.

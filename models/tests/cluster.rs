@@ -60,6 +60,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         },
         node_selector: Default::default(),
         tolerations: Vec::new(),
+        min_available: None,
     }
 }
 
@@ -332,4 +333,38 @@ fn pods_that_can_never_run_are_warned_about_before_the_run() {
         warnings[1].contains("requests.cpu quota of namespace tiny"),
         "{warnings:?}"
     );
+}
+
+#[test]
+fn preemption_spares_a_disruption_budget_when_another_node_will_do() {
+    // Two 8-vCPU nodes holding 7 + 7 × 1000m low-priority pods of "free" (no PDB) and
+    // "guarded" (PDB minAvailable 7: no disruption allowed). A critical pod needing 1000m must
+    // evict one. Without budgets the least important pod — same priority and start, so the
+    // highest id, a "guarded" one (created after "free") — would go; with them, victims are
+    // reprieved budget-violating first and nodes compared by violations first, so a "free" pod
+    // goes.
+    let mut guarded = service("guarded", 7, 1000);
+    guarded.min_available = Some(7);
+    let free = service("free", 7, 1000);
+    let mut critical = service("critical", 0, 1000);
+    critical.priority = 1000;
+    critical.replica_schedule = vec![(SimTime::from_secs(5), 1)];
+    let out = run(
+        &plan(
+            vec![pool("p", &["a"], 8, 2)],
+            vec![free, guarded, critical],
+            10,
+        ),
+        |_| {},
+    )
+    .unwrap();
+    let objects = texts(&out.events, "object");
+    let preempted: Vec<&String> = reasons(&out)
+        .iter()
+        .zip(&objects)
+        .filter(|(r, _)| *r == "Preempted")
+        .map(|(_, o)| o)
+        .collect();
+    assert_eq!(preempted.len(), 1, "{preempted:?}");
+    assert!(preempted[0].starts_with("pod/free-"), "{preempted:?}");
 }

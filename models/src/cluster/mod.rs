@@ -36,7 +36,7 @@ use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
 use crate::scheduler::affinity::node_selector_matches;
-use crate::scheduler::preemption::VictimCandidate;
+use crate::scheduler::preemption::{VictimCandidate, importance_order};
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
 use events::{EventLog, Reason};
 use nodes::{Node, Nodes};
@@ -127,6 +127,8 @@ pub struct ServicePlan {
     pub timings: PodTimings,
     pub node_selector: BTreeMap<String, String>,
     pub tolerations: Vec<Toleration>,
+    /// PodDisruptionBudget `minAvailable`, if the service has one.
+    pub min_available: Option<u32>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -256,6 +258,7 @@ struct Deployment {
     pods: Vec<u32>,
     ready: u32,
     pending: u32,
+    min_available: Option<u32>,
     /// Bound pods per zone id, for the zone spread score.
     zone_pods: BTreeMap<u32, u32>,
     /// Whether the last pod creation was refused by the quota (logged once per episode).
@@ -452,6 +455,7 @@ impl Cluster {
                 pods: Vec::new(),
                 ready: 0,
                 pending: 0,
+                min_available: s.min_available,
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
                 created: 0,
@@ -733,6 +737,42 @@ impl Cluster {
         );
     }
 
+    /// The pods on a node as preemption sees them, in importance order, with
+    /// `pdb_violating` set as upstream's `filterPodsWithPDBViolation` does: walking the pods in
+    /// that order, each takes one of its budget's allowed disruptions (ready pods −
+    /// `minAvailable`), and is violating once none is left.
+    fn preemption_residents(&self, node: u32) -> Vec<VictimCandidate> {
+        let mut residents: Vec<VictimCandidate> = self.node_pods[node as usize]
+            .iter()
+            .filter_map(|&v| {
+                let victim = self.pods.get(v);
+                let vdep = &self.deployments[victim.deployment as usize];
+                (victim.phase != PodPhase::Terminating).then_some(VictimCandidate {
+                    id: v,
+                    priority: victim.priority,
+                    cpu_millis: vdep.cpu_millis,
+                    memory_bytes: vdep.memory_bytes,
+                    start_time_ns: victim.created_ns,
+                    pdb_violating: false,
+                })
+            })
+            .collect();
+        residents.sort_by(importance_order);
+        let mut allowed: BTreeMap<u32, i64> = BTreeMap::new();
+        for r in &mut residents {
+            let d = self.pods.get(r.id).deployment;
+            let dep = &self.deployments[d as usize];
+            if let Some(min) = dep.min_available {
+                let left = allowed
+                    .entry(d)
+                    .or_insert(i64::from(dep.ready) - i64::from(min));
+                *left -= 1;
+                r.pdb_violating = *left < 0;
+            }
+        }
+        residents
+    }
+
     /// DefaultPreemption's PostFilter: evicts lower-priority pods from the one node where that
     /// frees room for `id` at the least cost, then binds `id` there.
     fn try_preempt(&mut self, id: u32, now_ns: u64) -> bool {
@@ -744,24 +784,7 @@ impl Cluster {
             dep.cpu_millis,
             dep.memory_bytes,
             pod.priority,
-            |node| {
-                self.node_pods[node as usize]
-                    .iter()
-                    .filter_map(|&v| {
-                        let victim = self.pods.get(v);
-                        let vdep = &self.deployments[victim.deployment as usize];
-                        (victim.phase != PodPhase::Terminating).then_some(VictimCandidate {
-                            id: v,
-                            priority: victim.priority,
-                            cpu_millis: vdep.cpu_millis,
-                            memory_bytes: vdep.memory_bytes,
-                            start_time_ns: victim.created_ns,
-                            // PodDisruptionBudgets are not modelled yet.
-                            pdb_violating: false,
-                        })
-                    })
-                    .collect()
-            },
+            |node| self.preemption_residents(node),
         ) else {
             return false;
         };

@@ -1,38 +1,59 @@
 //! The `clustersim` command line: argument parsing and wiring only. Loading and checking an
-//! experiment lives in `experiment`, the simulation in `models`, the files in `reports`.
+//! experiment lives in `experiment`, the simulation in `models`, the files, charts, report and
+//! gates in `reports`.
 
 mod error;
 mod experiment;
 mod locate;
 mod summary;
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use reports::{Gate, Metric, Summary};
 
 /// Exit codes, documented in `--help` and the README.
-const EXIT_TARGET_MISSED: u8 = 1;
+const EXIT_CHECK_MISSED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_RUN_FAILED: u8 = 3;
 
-const AFTER_HELP: &str = "\
+/// The text after every command's `--help`: exit codes, the metrics a gate may name, examples.
+/// Built at run time so the metric list is `reports::Metric::ALL` itself, never a stale copy.
+fn after_help() -> String {
+    let mut help = String::from(
+        "\
 Exit codes:
-  0  the run finished and every target passed (or none is set)
-  1  the run finished and a target was missed (see summary.json)
-  2  bad input: the experiment file or the command line; nothing was written
+  0  finished, and every target and gate passed (or none is set); `report`: rendered
+  1  the run finished and a target or gate was missed (summary.json says which, by how much)
+  2  bad input: the experiment file, a --gate expression, or the saved outputs `report`
+     reads; nothing was written
   3  the run or writing its outputs failed
 
+Gates: --gate \"METRIC OP NUMBER\", OP one of < <= > >= == !=, METRIC one of:
+",
+    );
+    for m in Metric::ALL {
+        let _ = writeln!(help, "  {:<21}{}", m.name(), m.description());
+    }
+    help.push_str(
+        "
 Examples:
   clustersim validate experiments/quickstart.ron
   clustersim run experiments/quickstart.ron --out out/quickstart
-  clustersim run experiments/quickstart.ron --seed 7 --quiet";
+  clustersim run experiments/quickstart.ron --gate 'p99_latency_ms<100' --gate 'cost_usd<=5000'
+  clustersim run experiments/quickstart.ron --seed 7 --quiet
+  clustersim report out/quickstart",
+    );
+    help
+}
 
 /// Deterministic discrete-event simulator of Kubernetes-style clusters.
 #[derive(Parser)]
-#[command(version, about, after_help = AFTER_HELP)]
+#[command(version, about, after_help = after_help())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,8 +61,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an experiment and write timeseries.parquet, timeseries.csv and summary.json.
-    #[command(after_help = AFTER_HELP)]
+    /// Run an experiment and write timeseries.parquet, timeseries.csv, summary.json, the charts
+    /// (charts/*.png, charts/*.svg) and report.html.
+    #[command(after_help = after_help())]
     Run {
         /// The experiment file (RON).
         file: PathBuf,
@@ -51,15 +73,26 @@ enum Command {
         /// Overrides the experiment's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress bar and no closing summary line.
+        /// A check on a summary figure, such as 'p99_latency_ms<100'; repeatable. A missed
+        /// gate exits 1, like a missed target. Metrics and operators are listed below.
+        #[arg(long = "gate", value_name = "EXPR")]
+        gates: Vec<String>,
+        /// No progress bar and no closing summary line (missed checks are still listed).
         #[arg(long)]
         quiet: bool,
     },
     /// Check an experiment file without running it.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = after_help())]
     Validate {
         /// The experiment file (RON).
         file: PathBuf,
+    },
+    /// Render the charts and report.html of a finished run again from its timeseries.parquet
+    /// and summary.json, without re-running it.
+    #[command(after_help = after_help())]
+    Report {
+        /// The output directory of `clustersim run`.
+        dir: PathBuf,
     },
 }
 
@@ -76,22 +109,58 @@ fn main() -> ExitCode {
             file,
             out,
             seed,
+            gates,
             quiet,
-        } => run(&file, out, seed, quiet),
+        } => run(&file, out, seed, &gates, quiet),
+        Command::Report { dir } => report(&dir),
     }
 }
 
-fn bad_input(e: &error::InputError) -> ExitCode {
+fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
-fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> ExitCode {
+fn failed(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(EXIT_RUN_FAILED)
+}
+
+/// Every `--gate`, parsed; the first malformed one as a message naming it and the column.
+fn parse_gates(exprs: &[String]) -> Result<Vec<Gate>, String> {
+    exprs
+        .iter()
+        .map(|e| reports::parse_gate(e).map_err(|err| format!("--gate \"{e}\": {err}")))
+        .collect()
+}
+
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    gates: &[String],
+    quiet: bool,
+) -> ExitCode {
+    let gates = match parse_gates(gates) {
+        Ok(g) => g,
+        Err(e) => return bad_input(&e),
+    };
     let loaded = match experiment::load(file) {
         Ok(l) => l,
         Err(e) => return bad_input(&e),
     };
     let x = &loaded.experiment;
+    // Known before the run: without a latency target there is no attainment to judge.
+    if x.targets.p99_latency.is_none()
+        && let Some(g) = gates.iter().find(|g| g.metric == Metric::SloAttainment)
+    {
+        return bad_input(&format!(
+            "--gate \"{}\": slo_attainment is the share of requests served within \
+             targets.p99_latency, which {} does not set",
+            g.expression,
+            file.display()
+        ));
+    }
     let seed = seed.unwrap_or(x.seed);
     let out = out.unwrap_or_else(|| {
         let stem = file.file_stem().unwrap_or(file.as_os_str());
@@ -103,13 +172,10 @@ fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> Exi
     bar.finish_and_clear();
     let output = match result {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_RUN_FAILED);
-        }
+        Err(e) => return failed(&e),
     };
 
-    let summary = summary::summarize(x, seed, &output);
+    let summary = summary::summarize(x, seed, &output, &gates);
     let written = std::fs::create_dir_all(&out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))
         .and_then(|()| {
@@ -117,25 +183,70 @@ fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> Exi
         })
         .and_then(|()| {
             reports::write_json(&summary, &out.join("summary.json")).map_err(|e| e.to_string())
+        })
+        .and_then(|()| {
+            reports::write_report(&out, &output.timeseries, &summary).map_err(|e| e.to_string())
         });
     if let Err(e) = written {
-        eprintln!("error: {e}");
-        return ExitCode::from(EXIT_RUN_FAILED);
+        return failed(&e);
     }
 
+    report_missed(&summary);
     if !quiet {
         let verdict = if summary.pass { "pass" } else { "FAIL" };
         eprintln!(
-            "{}: {verdict}; ${:.2}; outputs in {}",
+            "{}: {verdict}; ${:.2}; report in {}",
             x.name,
             summary.cost_usd,
-            out.display()
+            out.join("report.html").display()
         );
     }
     if summary.pass {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(EXIT_TARGET_MISSED)
+        ExitCode::from(EXIT_CHECK_MISSED)
+    }
+}
+
+/// One stderr line per missed target or gate: the reason for exit code 1, so it is printed even
+/// with `--quiet`.
+fn report_missed(summary: &Summary) {
+    let checks = summary
+        .targets
+        .iter()
+        .map(|c| ("target", c))
+        .chain(summary.gates.iter().map(|c| ("gate", c)));
+    for (kind, c) in checks.filter(|(_, c)| !c.pass) {
+        match (c.actual, c.margin) {
+            (Some(actual), Some(margin)) => eprintln!(
+                "missed {kind} {}: actual {actual}, missed by {}",
+                c.expression,
+                margin.abs()
+            ),
+            _ => eprintln!(
+                "missed {kind} {}: the run gave nothing to measure",
+                c.expression
+            ),
+        }
+    }
+}
+
+/// `clustersim report DIR`: the saved outputs in, the charts and `report.html` out.
+fn report(dir: &Path) -> ExitCode {
+    let table = match reports::read_table(&dir.join("timeseries.parquet")) {
+        Ok(t) => t,
+        Err(e) => return bad_input(&e),
+    };
+    let summary = match reports::read_summary(&dir.join("summary.json")) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    match reports::write_report(dir, &table, &summary) {
+        Ok(()) => {
+            eprintln!("report in {}", dir.join("report.html").display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(&e),
     }
 }
 

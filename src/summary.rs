@@ -1,4 +1,7 @@
-//! `summary.json`: the figures a CI gate or a sweep compares, with the targets beside them.
+//! Building `summary.json` from a finished run: the figures a CI gate or a sweep compares, with
+//! the targets and gates judged beside them. The layout itself is `reports::Summary`, so that
+//! `clustersim report` can read it back; this module is the one place that knows both the run's
+//! output (`models`) and that layout.
 //!
 //! Latency figures are request-weighted over the whole run (every served request counts once),
 //! read from the run's latency histogram, so they are exact to within half a histogram bucket
@@ -7,77 +10,10 @@
 
 use models::latency::{Counts, Histogram};
 use models::run::RunOutput;
-use serde::Serialize;
+use reports::{Gate, Metric, Op, PoolSummary, Quantiles, Requests, ServiceSummary, Summary};
 use sim::recorder::Values;
 
-use crate::experiment::Experiment;
-
-/// Version of this file's layout; bumped when a field changes meaning or goes away.
-const SCHEMA_VERSION: u32 = 1;
-
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    pub schema_version: u32,
-    pub experiment: String,
-    pub seed: u64,
-    pub start: String,
-    pub duration_s: f64,
-    /// Whether every target passed (true when there is none).
-    pub pass: bool,
-    pub targets: Vec<TargetResult>,
-    pub requests: Requests,
-    pub latency_ms: Option<Quantiles>,
-    /// The highest p99 seen at any sample instant, for spotting short spikes.
-    pub worst_sample_p99_ms: Option<f64>,
-    pub slo_attainment: Option<f64>,
-    pub cost_usd: f64,
-    pub node_hours: f64,
-    pub pools: Vec<PoolSummary>,
-    pub services: Vec<ServiceSummary>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TargetResult {
-    pub name: &'static str,
-    pub target: f64,
-    /// `None` when the run gave nothing to measure (no request was served).
-    pub actual: Option<f64>,
-    pub pass: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Requests {
-    pub arrived: f64,
-    pub served: f64,
-    pub dropped: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Quantiles {
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PoolSummary {
-    pub pool: String,
-    pub region: String,
-    pub instance_type: String,
-    pub capacity_type: String,
-    pub nodes: u32,
-    pub node_hours: f64,
-    pub cost_usd: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ServiceSummary {
-    pub service: String,
-    pub region: String,
-    pub requests: Requests,
-    pub latency_ms: Option<Quantiles>,
-    pub slo_attainment: Option<f64>,
-}
+use crate::experiment::{Experiment, Targets};
 
 fn quantiles_ms(h: &Histogram) -> Option<Quantiles> {
     Some(Quantiles {
@@ -99,8 +35,28 @@ fn attainment(c: &Counts, has_target: bool) -> Option<f64> {
     (has_target && c.arrived > 0.0).then(|| c.within_target / c.arrived)
 }
 
-/// Builds the summary of a finished run.
-pub fn summarize(x: &Experiment, seed: u64, out: &RunOutput) -> Summary {
+/// The gate each set target amounts to. `p99_latency` and `budget_usd` are ceilings (`<=`: a run
+/// exactly at its target meets it), `slo_attainment` is a floor (`>=`).
+fn target_gates(t: &Targets) -> Vec<Gate> {
+    let mut gates = Vec::new();
+    if let Some(p99) = t.p99_latency {
+        gates.push(Gate::new(
+            Metric::P99LatencyMs,
+            Op::Le,
+            p99.as_secs_f64() * 1e3,
+        ));
+    }
+    if let Some(a) = t.slo_attainment {
+        gates.push(Gate::new(Metric::SloAttainment, Op::Ge, a));
+    }
+    if let Some(b) = t.budget_usd {
+        gates.push(Gate::new(Metric::CostUsd, Op::Le, b));
+    }
+    gates
+}
+
+/// Builds the summary of a finished run and judges the experiment's targets and `gates`.
+pub fn summarize(x: &Experiment, seed: u64, out: &RunOutput, gates: &[Gate]) -> Summary {
     let has_target = x.targets.p99_latency.is_some();
     let mut all = Histogram::default();
     let mut total = Counts::default();
@@ -122,34 +78,22 @@ pub fn summarize(x: &Experiment, seed: u64, out: &RunOutput) -> Summary {
             }
         })
         .collect();
-    let latency_ms = quantiles_ms(&all);
-
-    let mut targets = Vec::new();
-    if let Some(t) = x.targets.p99_latency {
-        let target = t.as_secs_f64() * 1e3;
-        let actual = latency_ms.as_ref().map(|q| q.p99);
-        targets.push(TargetResult {
-            name: "p99_latency_ms",
-            target,
-            actual,
-            pass: actual.is_some_and(|a| a <= target),
-        });
-    }
 
     let worst_sample_p99_ms = match out.timeseries.column("latency_p99_ms") {
         Some(Values::F64(v)) => v.iter().copied().reduce(f64::max),
         _ => None,
     };
-    Summary {
-        schema_version: SCHEMA_VERSION,
+    let mut summary = Summary {
+        schema_version: reports::SCHEMA_VERSION,
         experiment: x.name.clone(),
         seed,
         start: x.start.to_string(),
         duration_s: x.duration.as_secs_f64(),
-        pass: targets.iter().all(|t| t.pass),
-        targets,
+        pass: true,
+        targets: Vec::new(),
+        gates: Vec::new(),
         requests: requests(&total),
-        latency_ms,
+        latency_ms: quantiles_ms(&all),
         worst_sample_p99_ms,
         slo_attainment: attainment(&total, has_target),
         cost_usd: out.pools.iter().map(|p| p.cost_usd).sum(),
@@ -168,5 +112,12 @@ pub fn summarize(x: &Experiment, seed: u64, out: &RunOutput) -> Summary {
             })
             .collect(),
         services,
-    }
+    };
+    summary.targets = target_gates(&x.targets)
+        .iter()
+        .map(|g| g.evaluate(&summary))
+        .collect();
+    summary.gates = gates.iter().map(|g| g.evaluate(&summary)).collect();
+    summary.pass = summary.targets.iter().chain(&summary.gates).all(|c| c.pass);
+    summary
 }

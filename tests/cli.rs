@@ -260,3 +260,195 @@ fn a_missed_target_exits_1_and_says_so_in_the_summary() {
     assert_eq!(summary["targets"][0]["name"], "p99_latency_ms");
     assert_eq!(summary["targets"][0]["pass"], false);
 }
+
+/// Runs `GOOD` (2 pods serving 50 requests/s: p99 about 46 ms, by the M/M/2 closed form) into a
+/// fresh directory with `extra` arguments; returns the result and the output directory.
+fn run_good(src: &str, extra: &[&str]) -> (Output, tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("good.ron");
+    fs::write(&file, src).unwrap();
+    let out = tmp.path().join("out");
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend(extra);
+    let r = clustersim(&args, &[]);
+    (r, tmp, out)
+}
+
+fn summary_of(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn passing_gates_exit_0_and_are_recorded_with_their_margin() {
+    let (r, _tmp, out) = run_good(
+        GOOD,
+        &[
+            "--gate",
+            "p99_latency_ms<1000",
+            "--gate",
+            "requests_dropped==0",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let s = summary_of(&out);
+    assert_eq!(s["pass"], true);
+    let gate = &s["gates"][0];
+    assert_eq!(gate["expression"], "p99_latency_ms<1000");
+    assert_eq!(gate["op"], "<");
+    assert_eq!(gate["threshold"], 1000.0);
+    let actual = gate["actual"].as_f64().unwrap();
+    assert!(actual > 0.0 && actual < 1000.0, "{actual}");
+    assert_eq!(gate["margin"].as_f64(), Some(1000.0 - actual));
+    assert_eq!(s["gates"][1]["pass"], true);
+}
+
+#[test]
+fn a_missed_gate_exits_1_and_says_by_how_much() {
+    let (r, _tmp, out) = run_good(
+        GOOD,
+        &[
+            "--gate",
+            "p99_latency_ms<1000",
+            "--gate",
+            "p99_latency_ms < 1",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+    let err = text(&r.stderr);
+    assert!(err.contains("missed gate p99_latency_ms < 1"), "{err}");
+    let s = summary_of(&out);
+    assert_eq!(s["pass"], false);
+    assert_eq!(s["gates"][0]["pass"], true);
+    let missed = &s["gates"][1];
+    assert_eq!(missed["pass"], false);
+    let actual = missed["actual"].as_f64().unwrap();
+    assert_eq!(missed["margin"].as_f64(), Some(1.0 - actual));
+    assert!(missed["margin"].as_f64().unwrap() < 0.0);
+    // The report is written for a failed run too: that is when it is needed most.
+    assert!(out.join("report.html").is_file());
+}
+
+#[test]
+fn a_malformed_gate_exits_2_with_its_column_and_writes_nothing() {
+    let cases = [
+        (
+            "p99_latency_ms<<100",
+            "--gate \"p99_latency_ms<<100\": at column 16: expected a number",
+        ),
+        ("p99<100", "at column 1: unknown metric `p99`"),
+        ("cost_usd=>5", "at column 9: expected an operator"),
+        ("cost_usd<5k", "at column 11: unexpected `k`"),
+    ];
+    for (gate, message) in cases {
+        let (r, _tmp, out) = run_good(GOOD, &["--gate", "cost_usd<1e9", "--gate", gate]);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{gate}: {err}");
+        assert!(
+            err.contains(message),
+            "{gate}: expected `{message}` in: {err}"
+        );
+        assert!(!out.exists(), "{gate}: a malformed gate wrote outputs");
+    }
+}
+
+#[test]
+fn an_attainment_gate_without_a_latency_target_is_bad_input() {
+    let (r, _tmp, out) = run_good(GOOD, &["--gate", "slo_attainment>=0.999"]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("targets.p99_latency"), "{err}");
+    assert!(!out.exists());
+}
+
+fn with_targets(targets: &str) -> String {
+    GOOD.replace("],\n)", &format!("],\n    targets: {targets},\n)"))
+}
+
+#[test]
+fn attainment_and_budget_targets_are_judged() {
+    // Met: p99 ≈ 46 ms under 100 ms, nearly every request within it; 2 e2-standard-4 for an
+    // hour cost well under $10.
+    let src = with_targets(r#"(p99_latency: "100ms", slo_attainment: 0.99, budget_usd: 10)"#);
+    let (r, _tmp, out) = run_good(&src, &[]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let s = summary_of(&out);
+    let names: Vec<&str> = s["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["expression"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "p99_latency_ms<=100",
+            "slo_attainment>=0.99",
+            "cost_usd<=10"
+        ]
+    );
+
+    // Missed: a budget of one cent.
+    let src = with_targets(r#"(budget_usd: 0.01)"#);
+    let (r, _tmp, out) = run_good(&src, &[]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+    let budget = &summary_of(&out)["targets"][0];
+    assert_eq!(budget["name"], "cost_usd");
+    assert_eq!(budget["pass"], false);
+    let cost = budget["actual"].as_f64().unwrap();
+    assert_eq!(budget["margin"].as_f64(), Some(0.01 - cost));
+}
+
+#[test]
+fn out_of_range_targets_are_located() {
+    assert_bad_input(
+        "attainment_range",
+        &with_targets(r#"(p99_latency: "100ms", slo_attainment: 99.9)"#),
+        "13:53",
+        &["targets.slo_attainment", "(0, 1]"],
+    );
+    assert_bad_input(
+        "attainment_alone",
+        &with_targets("(slo_attainment: 0.999)"),
+        "13:31",
+        &["targets.slo_attainment", "p99_latency"],
+    );
+    assert_bad_input(
+        "budget_negative",
+        &with_targets("(budget_usd: -5)"),
+        "13:27",
+        &["targets.budget_usd", ">= 0"],
+    );
+}
+
+#[test]
+fn help_lists_every_gate_metric_and_the_exit_codes() {
+    let r = clustersim(&["run", "--help"], &[]);
+    let help = text(&r.stdout);
+    for metric in [
+        "p50_latency_ms",
+        "p95_latency_ms",
+        "p99_latency_ms",
+        "worst_sample_p99_ms",
+        "slo_attainment",
+        "cost_usd",
+        "node_hours",
+        "requests_arrived",
+        "requests_served",
+        "requests_dropped",
+    ] {
+        assert!(help.contains(metric), "{metric} missing from --help");
+    }
+    for code in ["  0  ", "  1  ", "  2  ", "  3  "] {
+        assert!(
+            help.contains(code),
+            "exit code `{code}` missing from --help"
+        );
+    }
+    assert!(help.contains("--gate <EXPR>"));
+}

@@ -43,13 +43,32 @@ pub enum ReportError {
         path: PathBuf,
         source: PolarsError,
     },
-    /// The value cannot be represented as JSON (a map whose keys are not strings, a failing
-    /// `Serialize` impl).
-    #[error("cannot write {}: {source}", path.display())]
+    /// Writing: the value cannot be represented as JSON (a map whose keys are not strings, a
+    /// failing `Serialize` impl). Reading: the file is not JSON of the expected layout.
+    #[error("cannot {access} {}: {source}", path.display())]
     Json {
+        access: Access,
         path: PathBuf,
         source: serde_json::Error,
     },
+    /// A saved `summary.json` of another layout version: re-run the experiment to get one this
+    /// version of clustersim can render.
+    #[error(
+        "cannot read {}: it has schema_version {found}, expected {expected}; re-run the experiment",
+        path.display()
+    )]
+    SchemaVersion {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    /// The time series lacks a column a chart plots, or holds it with another type: it was not
+    /// written by this version of clustersim.
+    #[error("the time series has no {kind} column `{column}`, which the charts plot")]
+    MissingColumn { column: String, kind: &'static str },
+    /// plotters failed to draw a chart (the embedded font did not load, say).
+    #[error("cannot draw the chart `{chart}`: {message}")]
+    Chart { chart: String, message: String },
     /// A Parquet file holds a column that a recorder `Table` cannot: a type other than u64, f64
     /// or text, or null values. Such a file was not written by [`crate::write_table`].
     #[error("cannot read {}: column `{column}` {problem}", path.display())]

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::atomic::write_atomically;
-use crate::error::ReportError;
+use crate::error::{Access, ReportError};
 
 /// Writes `value` as pretty-printed JSON (two-space indent, as `serde_json` does) followed by a
 /// newline, atomically.
@@ -15,6 +15,7 @@ use crate::error::ReportError;
 /// gives the same bytes. Non-finite floats become `null` (JSON has no NaN).
 pub fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<(), ReportError> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(|source| ReportError::Json {
+        access: Access::Write,
         path: path.to_owned(),
         source,
     })?;

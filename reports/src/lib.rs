@@ -1,19 +1,29 @@
-//! The output files of clustersim: recorder tables as Parquet and CSV, summaries as JSON.
+//! The output files of clustersim: recorder tables as Parquet and CSV, the summary as JSON, and
+//! the report a design review looks at: charts (SVG and PNG) and a self-contained
+//! `report.html`. Also the gates (`p99_latency_ms<100`) that judge a summary.
 //!
 //! `reports` never runs a simulation: it reads what the recorder produced (in memory, or from a
 //! Parquet file written earlier), so a report can be re-rendered from saved outputs.
 //!
 //! Two promises shape every function here:
 //! - **Same inputs ⇒ byte-identical files.** Every option that decides the bytes (compression,
-//!   row-group size, page size, statistics, float formatting, quoting, threads) is set
-//!   explicitly rather than left to a default that could move, and nothing from the host (wall
-//!   clock, host name, user) is written.
+//!   row-group size, page size, statistics, float formatting, quoting, threads, chart size and
+//!   font) is set explicitly rather than left to a default that could move, and nothing from
+//!   the host (wall clock, host name, user, installed fonts) is written.
 //! - **No half files.** Everything goes through [`write_atomically`]: a crash or an error leaves
 //!   either the previous file or none under the final name, never a truncated one.
 
 mod atomic;
+mod chart;
 mod error;
+mod escape;
+mod format;
+mod gate;
+mod html;
 mod json;
+mod metric;
+mod report;
+mod summary;
 mod table_io;
 
 #[cfg(test)]
@@ -21,5 +31,11 @@ mod test_dir;
 
 pub use atomic::write_atomically;
 pub use error::{Access, ReportError};
+pub use gate::{Gate, GateError, Op, parse as parse_gate};
 pub use json::write_json;
+pub use metric::Metric;
+pub use report::write_report;
+pub use summary::{
+    Check, PoolSummary, Quantiles, Requests, SCHEMA_VERSION, ServiceSummary, Summary, read_summary,
+};
 pub use table_io::{read_table, write_table};

@@ -1,0 +1,77 @@
+//! Charts of a run: each is first a plain description ([`Chart`]: lines, their styles,
+//! reference lines) built from the time series by one function of [`catalog`], then drawn by
+//! [`render`] as SVG and PNG.
+//!
+//! The split is what keeps a new chart a local change: a function that picks columns and says
+//! how to draw them, added to [`catalog::CHARTS`]; the renderer, the colours, the legend, the
+//! HTML and the tests pick it up from there.
+
+pub mod catalog;
+pub mod data;
+mod font;
+mod palette;
+pub mod render;
+
+pub use data::{SeriesKey, Timeseries};
+pub use palette::colour_hex;
+
+/// How a line is drawn. Colour says which (service, region) a line belongs to, in every chart;
+/// the stroke says which of a chart's quantities it shows (arrivals or capacity, p50 or p99).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+/// One line: a quantity of one series over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Index into [`Chart::series`], which picks the colour.
+    pub series: usize,
+    pub stroke: Stroke,
+    /// (hours since start, value).
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A horizontal reference line, such as a latency target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub y: f64,
+    pub label: String,
+}
+
+/// What one chart shows, before any drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File stem (`charts/<id>.svg`, `charts/<id>.png`) and HTML anchor (`#chart-<id>`).
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The experiment's name, shown beside the title so a chart pasted into a slide says which
+    /// run it is from.
+    pub experiment: String,
+    /// One sentence under the chart in the report: what to look for.
+    pub caption: &'static str,
+    /// Said on the chart and under it when every line is flat at zero, so that an empty chart
+    /// reads as a finding ("nothing was dropped") rather than as missing data.
+    pub zero_note: &'static str,
+    pub x_label: String,
+    pub y_label: &'static str,
+    /// Every series of the run, in the same order in every chart, so colour `i` means the same
+    /// (service, region) everywhere.
+    pub series: Vec<SeriesKey>,
+    /// What each stroke used in this chart means, for the legend.
+    pub strokes: Vec<(Stroke, &'static str)>,
+    pub lines: Vec<Line>,
+    pub rules: Vec<Rule>,
+}
+
+impl Chart {
+    /// Whether every point of every line is zero (true for a chart without points).
+    pub fn is_flat_zero(&self) -> bool {
+        self.lines
+            .iter()
+            .flat_map(|l| &l.points)
+            .all(|p| p.1 == 0.0)
+    }
+}

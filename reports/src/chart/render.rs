@@ -1,0 +1,337 @@
+//! Drawing a [`Chart`] with plotters, as SVG text and as PNG bytes, at slide size.
+//!
+//! One drawing function serves both backends, so the SVG and the PNG of a chart show the same
+//! thing. Layout: the title across the top, the plot on the left, and the legend in a column
+//! of its own on the right, so it never hides a line however many series there are.
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::chart::font::{FAMILY, ensure_registered};
+use crate::chart::palette::{self, GRID_BOLD, GRID_LIGHT, INK, MUTED, TARGET};
+use crate::chart::{Chart, Stroke};
+use crate::error::ReportError;
+use crate::format;
+
+/// Slide size: a 16:9 slide at 1280 × 720 shows a chart at its own resolution.
+pub const WIDTH: u32 = 1280;
+pub const HEIGHT: u32 = 720;
+
+const TITLE_HEIGHT: u32 = 64;
+const LEGEND_WIDTH: u32 = 330;
+/// Height of one series in the legend: service name, region under it.
+const SERIES_ROW: i32 = 50;
+/// Height of one stroke or rule in the legend.
+const STYLE_ROW: i32 = 32;
+/// Longest name the legend shows in full; the report's tables show every name whole.
+const LEGEND_CHARS: usize = 26;
+
+/// The chart as an SVG document. Its text is real text (`<text>` elements, escaped), drawn by
+/// the viewer in its own sans-serif.
+pub fn svg(chart: &Chart) -> Result<String, ReportError> {
+    check_font(chart)?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, chart).map_err(|e| drawing_error(chart, e))?;
+        root.present().map_err(|e| drawing_error(chart, e))?;
+    }
+    Ok(text)
+}
+
+/// The chart as a PNG file, text rasterized from the embedded font.
+pub fn png(chart: &Chart) -> Result<Vec<u8>, ReportError> {
+    check_font(chart)?;
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, chart).map_err(|e| drawing_error(chart, e))?;
+        root.present().map_err(|e| drawing_error(chart, e))?;
+    }
+    encode_png(&rgb).map_err(|e| ReportError::Chart {
+        chart: chart.id.to_owned(),
+        message: format!("cannot encode the PNG: {e}"),
+    })
+}
+
+fn check_font(chart: &Chart) -> Result<(), ReportError> {
+    if ensure_registered() {
+        Ok(())
+    } else {
+        Err(ReportError::Chart {
+            chart: chart.id.to_owned(),
+            message: "the embedded font does not parse".into(),
+        })
+    }
+}
+
+fn drawing_error<E: std::error::Error>(chart: &Chart, e: E) -> ReportError {
+    ReportError::Chart {
+        chart: chart.id.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// 8-bit RGB, default compression and filter: fixed settings, so fixed bytes.
+fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Default);
+    encoder.set_filter(png::FilterType::Sub);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Drawn<DB> {
+    root.fill(&WHITE)?;
+    let (title, body) = root.split_vertically(TITLE_HEIGHT);
+    let middle = TITLE_HEIGHT as i32 / 2 + 4;
+    title.draw(&Text::new(
+        chart.title,
+        (28, middle),
+        text(30, INK).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    title.draw(&Text::new(
+        shorten(&chart.experiment),
+        (WIDTH as i32 - 24, middle),
+        text(20, MUTED).pos(Pos::new(HPos::Right, VPos::Center)),
+    ))?;
+    let (plot, legend) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+    draw_plot(&plot, chart)?;
+    draw_legend(&legend, chart)
+}
+
+fn text(size: u32, colour: RGBColor) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&colour)
+}
+
+fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Drawn<DB> {
+    let x_end = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .fold(0.0, f64::max);
+    let x_end = if x_end > 0.0 { x_end } else { 1.0 };
+    let y_max = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .chain(chart.rules.iter().map(|r| r.y))
+        .filter(|y| y.is_finite())
+        .fold(0.0, f64::max);
+    // Headroom above the highest line or rule; a flat zero chart still gets an axis.
+    let y_top = if y_max > 0.0 { y_max * 1.12 } else { 1.0 };
+
+    let mut cc = ChartBuilder::on(area)
+        .margin_top(8)
+        .margin_left(16)
+        .margin_right(24)
+        .margin_bottom(8)
+        .x_label_area_size(72)
+        .y_label_area_size(104)
+        .build_cartesian_2d(0.0..x_end, 0.0..y_top)?;
+    cc.configure_mesh()
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label)
+        .axis_desc_style(text(22, INK))
+        .label_style(text(19, INK))
+        .axis_style(INK)
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .x_labels(13)
+        .y_labels(8)
+        .x_label_formatter(&|x| format::figure(*x))
+        .y_label_formatter(&|y| format::figure(*y))
+        .draw()?;
+
+    for line in &chart.lines {
+        let style = palette::colour(line.series).stroke_width(stroke_width(line.stroke));
+        let points = line.points.iter().copied();
+        match line.stroke {
+            Stroke::Solid => cc.draw_series(LineSeries::new(points, style))?,
+            Stroke::Dashed => cc.draw_series(DashedLineSeries::new(points, 14, 8, style))?,
+            Stroke::Dotted => cc.draw_series(DashedLineSeries::new(points, 3, 6, style))?,
+        };
+    }
+    for rule in &chart.rules {
+        cc.draw_series(DashedLineSeries::new(
+            [(0.0, rule.y), (x_end, rule.y)],
+            18,
+            8,
+            TARGET.stroke_width(3),
+        ))?;
+    }
+    if chart.is_flat_zero() {
+        cc.plotting_area().draw(&Text::new(
+            chart.zero_note,
+            (x_end / 2.0, y_top / 2.0),
+            text(26, MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+fn stroke_width(stroke: Stroke) -> u32 {
+    match stroke {
+        Stroke::Solid => 3,
+        Stroke::Dashed | Stroke::Dotted => 2,
+    }
+}
+
+/// Series (colour, service, region), then the meaning of each stroke, then the rules. When the
+/// series do not all fit, the last row says how many are left out.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Drawn<DB> {
+    let (x0, x1, label_x) = (8, 52, 64);
+    let mut y = 24;
+    let left = Pos::new(HPos::Left, VPos::Center);
+
+    let styles_height = STYLE_ROW * (chart.strokes.len() + chart.rules.len()) as i32 + 24;
+    let room = (HEIGHT - TITLE_HEIGHT) as i32 - y - styles_height - 16;
+    let fit = (room / SERIES_ROW).max(1) as usize;
+    let shown = if chart.series.len() > fit {
+        fit - 1
+    } else {
+        chart.series.len()
+    };
+    for (i, key) in chart.series.iter().enumerate().take(shown) {
+        let style = palette::colour(i).stroke_width(6);
+        area.draw(&PathElement::new([(x0, y + 10), (x1, y + 10)], style))?;
+        area.draw(&Text::new(
+            shorten(&key.service),
+            (label_x, y),
+            text(19, INK).pos(left),
+        ))?;
+        area.draw(&Text::new(
+            shorten(&key.region),
+            (label_x, y + 22),
+            text(17, MUTED).pos(left),
+        ))?;
+        y += SERIES_ROW;
+    }
+    if shown < chart.series.len() {
+        area.draw(&Text::new(
+            format!(
+                "+ {} more in the report's table",
+                chart.series.len() - shown
+            ),
+            (x0, y),
+            text(17, MUTED).pos(left),
+        ))?;
+        y += SERIES_ROW;
+    }
+
+    y += 8;
+    // One stroke needs no key: the title says what the lines are.
+    let strokes = if chart.strokes.len() > 1 {
+        &chart.strokes[..]
+    } else {
+        &[]
+    };
+    for &(stroke, meaning) in strokes {
+        let style = INK.stroke_width(stroke_width(stroke));
+        let sample = [(x0, y), (x1, y)];
+        match stroke {
+            Stroke::Solid => area.draw(&PathElement::new(sample, style))?,
+            Stroke::Dashed => area.draw(&DashedPathElement::new(sample, 14, 8, style))?,
+            Stroke::Dotted => area.draw(&DashedPathElement::new(sample, 3, 6, style))?,
+        }
+        area.draw(&Text::new(meaning, (label_x, y), text(18, INK).pos(left)))?;
+        y += STYLE_ROW;
+    }
+    for rule in &chart.rules {
+        let sample = [(x0, y), (x1, y)];
+        area.draw(&DashedPathElement::new(
+            sample,
+            18,
+            8,
+            TARGET.stroke_width(3),
+        ))?;
+        area.draw(&Text::new(
+            shorten(&rule.label),
+            (label_x, y),
+            text(16, TARGET).pos(left),
+        ))?;
+        y += STYLE_ROW;
+    }
+    Ok(())
+}
+
+/// At most [`LEGEND_CHARS`] characters, an ellipsis marking a cut.
+fn shorten(name: &str) -> String {
+    if name.chars().count() <= LEGEND_CHARS {
+        name.to_owned()
+    } else {
+        let mut s: String = name.chars().take(LEGEND_CHARS - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::Timeseries;
+    use crate::chart::catalog::tests::table;
+    use crate::chart::catalog::{CHARTS, Inputs};
+    use crate::summary::tests::example;
+
+    fn latency_chart() -> Chart {
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let summary = example();
+        CHARTS[2](&Inputs {
+            timeseries: &ts,
+            summary: &summary,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_svg_is_xml_with_its_title_series_and_target_as_text() {
+        let svg = svg(&latency_chart()).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        for expected in [
+            "Response time",
+            "api",
+            "us-east1",
+            "p99",
+            "target p99_latency_ms&lt;=100",
+        ] {
+            let expected = expected.replace("&lt;", "<");
+            assert!(texts.contains(&expected.as_str()), "{expected}: {texts:?}");
+        }
+    }
+
+    #[test]
+    fn the_png_is_a_png_of_slide_size_and_the_same_every_time() {
+        let chart = latency_chart();
+        let bytes = png(&chart).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: width and height, big-endian, right after the chunk header.
+        assert_eq!(&bytes[16..24], [0, 0, 5, 0, 0, 0, 2, 208]);
+        assert_eq!(png(&chart).unwrap(), bytes);
+    }
+
+    #[test]
+    fn long_names_are_shortened_in_the_legend() {
+        assert_eq!(shorten("api"), "api");
+        let long = "a".repeat(40);
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), LEGEND_CHARS);
+        assert!(short.ends_with('…'));
+    }
+}

@@ -1,0 +1,366 @@
+//! Gates: `metric op number` expressions judged against a summary, in the spirit of k6
+//! thresholds (`p99_latency_ms<100`, `cost_usd<=5000`, `slo_attainment>=0.999`).
+//!
+//! Pure functions: [`parse`] turns the text into a [`Gate`] or says at which column (1-based,
+//! in characters) it went wrong and what was expected there; [`Gate::evaluate`] judges a
+//! summary. The experiment's targets are gates too (the binary builds them with [`Gate::new`]),
+//! so both are judged, recorded and reported the same way.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metric::Metric;
+use crate::summary::{Check, Summary};
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Op {
+    /// Two-character operators first, so `<=` is not read as `<` followed by `=`.
+    const BY_LENGTH: [Op; 6] = [Op::Le, Op::Ge, Op::Eq, Op::Ne, Op::Lt, Op::Gt];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+
+    /// Whether `actual op threshold` holds. `==` and `!=` compare exactly: they are meant for
+    /// counts (`requests_dropped==0`), which are whole numbers.
+    pub fn holds(self, actual: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => actual < threshold,
+            Op::Le => actual <= threshold,
+            Op::Gt => actual > threshold,
+            Op::Ge => actual >= threshold,
+            Op::Eq => actual == threshold,
+            Op::Ne => actual != threshold,
+        }
+    }
+
+    /// How far `actual` lies on the passing side of `threshold`: the headroom when positive,
+    /// the amount it missed by when negative. For `==` it is minus the distance (0 when equal),
+    /// for `!=` the distance. At the boundary (0) `<` and `>` fail while `<=` and `>=` pass:
+    /// the margin says by how much, [`Op::holds`] says whether.
+    pub fn margin(self, actual: f64, threshold: f64) -> f64 {
+        match self {
+            Op::Lt | Op::Le => threshold - actual,
+            Op::Gt | Op::Ge => actual - threshold,
+            Op::Eq => -(actual - threshold).abs(),
+            Op::Ne => (actual - threshold).abs(),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// A parsed gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    pub metric: Metric,
+    pub op: Op,
+    pub threshold: f64,
+    /// The expression as written (trimmed), or as derived by [`Gate::new`].
+    pub expression: String,
+}
+
+/// Why an expression is not a gate, and where (1-based character column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateError {
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for GateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at column {}: {}", self.column, self.message)
+    }
+}
+
+impl std::error::Error for GateError {}
+
+impl Gate {
+    /// A gate built from typed values (an experiment target), with its canonical expression.
+    pub fn new(metric: Metric, op: Op, threshold: f64) -> Gate {
+        Gate {
+            metric,
+            op,
+            threshold,
+            expression: format!("{}{op}{threshold}", metric.name()),
+        }
+    }
+
+    /// Judges `summary`. A metric the run could not measure fails, with no margin.
+    pub fn evaluate(&self, summary: &Summary) -> Check {
+        let actual = self.metric.value(summary);
+        Check {
+            name: self.metric.name().to_owned(),
+            expression: self.expression.clone(),
+            op: self.op,
+            threshold: self.threshold,
+            actual,
+            pass: actual.is_some_and(|a| self.op.holds(a, self.threshold)),
+            margin: actual.map(|a| self.op.margin(a, self.threshold)),
+        }
+    }
+}
+
+/// Parses `metric op number`, with optional spaces between the parts.
+pub fn parse(expression: &str) -> Result<Gate, GateError> {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut at = skip_spaces(&chars, 0);
+    let error = |i: usize, message: String| GateError {
+        column: i + 1,
+        message,
+    };
+
+    let name_start = at;
+    while at < chars.len() && (chars[at].is_ascii_alphanumeric() || chars[at] == '_') {
+        at += 1;
+    }
+    if at == name_start {
+        return Err(error(
+            name_start,
+            "expected a metric name such as p99_latency_ms".into(),
+        ));
+    }
+    let name: String = chars[name_start..at].iter().collect();
+    let metric = Metric::from_name(&name).ok_or_else(|| {
+        let known: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        error(
+            name_start,
+            format!(
+                "unknown metric `{name}`: expected one of {}",
+                known.join(", ")
+            ),
+        )
+    })?;
+
+    at = skip_spaces(&chars, at);
+    let op = Op::BY_LENGTH
+        .into_iter()
+        .find(|op| {
+            let symbol: Vec<char> = op.symbol().chars().collect();
+            chars[at..].starts_with(&symbol)
+        })
+        .ok_or_else(|| error(at, "expected an operator: <, <=, >, >=, == or !=".into()))?;
+    at += op.symbol().len();
+
+    at = skip_spaces(&chars, at);
+    let number_start = at;
+    while at < chars.len() && (chars[at].is_ascii_digit() || ".eE+-".contains(chars[at])) {
+        at += 1;
+    }
+    let number: String = chars[number_start..at].iter().collect();
+    let threshold = number
+        .parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite())
+        .ok_or_else(|| error(number_start, "expected a number".into()))?;
+
+    at = skip_spaces(&chars, at);
+    if at < chars.len() {
+        let rest: String = chars[at..].iter().collect();
+        return Err(error(
+            at,
+            format!(
+                "unexpected `{rest}` after the number: expected the end of the expression \
+                 (the unit is part of the metric's name)"
+            ),
+        ));
+    }
+    Ok(Gate {
+        metric,
+        op,
+        threshold,
+        expression: expression.trim().to_owned(),
+    })
+}
+
+fn skip_spaces(chars: &[char], mut at: usize) -> usize {
+    while at < chars.len() && chars[at].is_whitespace() {
+        at += 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::tests::example;
+
+    fn gate(metric: Metric, op: Op, threshold: f64, expression: &str) -> Gate {
+        Gate {
+            metric,
+            op,
+            threshold,
+            expression: expression.into(),
+        }
+    }
+
+    #[test]
+    fn the_k6_style_examples_parse() {
+        let cases = [
+            ("p99_latency_ms<100", Metric::P99LatencyMs, Op::Lt, 100.0),
+            ("cost_usd<=5000", Metric::CostUsd, Op::Le, 5000.0),
+            (
+                "slo_attainment>=0.999",
+                Metric::SloAttainment,
+                Op::Ge,
+                0.999,
+            ),
+            ("requests_dropped==0", Metric::RequestsDropped, Op::Eq, 0.0),
+            ("node_hours != 1e3", Metric::NodeHours, Op::Ne, 1000.0),
+            (
+                " p50_latency_ms >  -2.5 ",
+                Metric::P50LatencyMs,
+                Op::Gt,
+                -2.5,
+            ),
+        ];
+        for (text, metric, op, threshold) in cases {
+            assert_eq!(
+                parse(text),
+                Ok(gate(metric, op, threshold, text.trim())),
+                "{text}"
+            );
+        }
+    }
+
+    fn error_of(text: &str) -> (usize, String) {
+        let e = parse(text).unwrap_err();
+        (e.column, e.message)
+    }
+
+    #[test]
+    fn a_doubled_operator_points_at_the_missing_number() {
+        let e = parse("p99_latency_ms<<100").unwrap_err();
+        assert_eq!(e.to_string(), "at column 16: expected a number");
+    }
+
+    #[test]
+    fn malformed_expressions_say_where_and_what_was_expected() {
+        let cases: [(&str, usize, &str); 10] = [
+            ("", 1, "expected a metric name"),
+            ("<100", 1, "expected a metric name"),
+            (
+                "p99<100",
+                1,
+                "unknown metric `p99`: expected one of p50_latency_ms",
+            ),
+            ("  cost<1", 3, "unknown metric `cost`"),
+            ("cost_usd", 9, "expected an operator"),
+            ("cost_usd=5000", 9, "expected an operator"),
+            ("cost_usd <= ", 13, "expected a number"),
+            ("cost_usd<=5.0.0", 11, "expected a number"),
+            ("cost_usd<=inf", 11, "expected a number"),
+            (
+                "p99_latency_ms<100ms",
+                19,
+                "unexpected `ms` after the number",
+            ),
+        ];
+        for (text, column, words) in cases {
+            let (c, m) = error_of(text);
+            assert_eq!(c, column, "{text:?}: {m}");
+            assert!(m.contains(words), "{text:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // `é` is two bytes in UTF-8; the column is where a person sees it.
+        assert_eq!(error_of("é<1").0, 1);
+        assert_eq!(error_of("cost_usd<=é").0, 11);
+    }
+
+    #[test]
+    fn a_passing_gate_records_its_headroom() {
+        // The example's p99 is 42.5 ms.
+        let c = parse("p99_latency_ms<100").unwrap().evaluate(&example());
+        assert_eq!(c.name, "p99_latency_ms");
+        assert_eq!(c.expression, "p99_latency_ms<100");
+        assert_eq!((c.actual, c.pass, c.margin), (Some(42.5), true, Some(57.5)));
+    }
+
+    #[test]
+    fn a_missed_gate_records_by_how_much() {
+        // The example's cost is 1234.5 USD.
+        let c = parse("cost_usd<=1000").unwrap().evaluate(&example());
+        assert_eq!((c.pass, c.margin), (false, Some(-234.5)));
+        let c = parse("slo_attainment>=0.999").unwrap().evaluate(&example());
+        assert!(!c.pass);
+        assert!((c.margin.unwrap() + 0.004).abs() < 1e-12, "{:?}", c.margin);
+    }
+
+    #[test]
+    fn the_boundary_passes_only_inclusive_operators() {
+        let s = example();
+        for (text, pass) in [
+            ("p99_latency_ms<42.5", false),
+            ("p99_latency_ms<=42.5", true),
+            ("p99_latency_ms>42.5", false),
+            ("p99_latency_ms>=42.5", true),
+            ("p99_latency_ms==42.5", true),
+            ("p99_latency_ms!=42.5", false),
+        ] {
+            let c = parse(text).unwrap().evaluate(&s);
+            assert_eq!(c.pass, pass, "{text}");
+            assert_eq!(c.margin, Some(0.0), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unmeasured_metric_fails_without_a_margin() {
+        let s = Summary {
+            latency_ms: None,
+            ..example()
+        };
+        let c = parse("p99_latency_ms<100").unwrap().evaluate(&s);
+        assert_eq!((c.actual, c.pass, c.margin), (None, false, None));
+    }
+
+    #[test]
+    fn a_target_gate_spells_its_expression() {
+        let g = Gate::new(Metric::SloAttainment, Op::Ge, 0.999);
+        assert_eq!(g.expression, "slo_attainment>=0.999");
+        assert_eq!(parse(&g.expression), Ok(g));
+        assert_eq!(
+            Gate::new(Metric::P99LatencyMs, Op::Le, 100.0).expression,
+            "p99_latency_ms<=100"
+        );
+    }
+
+    #[test]
+    fn an_op_serializes_as_its_symbol() {
+        for op in Op::BY_LENGTH {
+            let json = serde_json::to_string(&op).unwrap();
+            assert_eq!(json, format!("\"{op}\""));
+            assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! `report.html`: one self-contained page for a design review. Inline CSS and inline SVG charts,
+//! no script, nothing loaded from anywhere, so it can be mailed, attached to a CI run or opened
+//! offline, and shows the same everywhere.
+//!
+//! Order: the verdict and the targets and gates first (what a reviewer asks first), then the key
+//! figures, the per-service and per-pool tables, then the charts. Every string from the user
+//! goes through [`escape::html`]; the charts' SVG is escaped by plotters.
+
+use std::fmt::Write;
+
+use crate::chart::{Chart, colour_hex};
+use crate::escape::html as esc;
+use crate::format::{figure, grouped, metric_difference, metric_value, percent, usd};
+use crate::metric::Metric;
+use crate::summary::{Check, Quantiles, Summary};
+
+const STYLE: &str = include_str!("report.css");
+
+/// The page, given the summary and each chart with its SVG.
+pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
+    let mut h = String::new();
+    let name = esc(&s.experiment);
+    // `write!` into a String cannot fail.
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{name} · clustersim report</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    );
+    header(&mut h, s);
+    checks(&mut h, s);
+    figures(&mut h, s);
+    services(&mut h, s);
+    pools(&mut h, s);
+    chart_figures(&mut h, charts);
+    let _ = write!(
+        h,
+        "<footer>clustersim {} · rendered from <code>summary.json</code> and \
+         <code>timeseries.parquet</code>; <code>clustersim report DIR</code> renders it again. \
+         Each chart is also in <code>charts/</code> as PNG and SVG.</footer>\n\
+         </main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+fn header(h: &mut String, s: &Summary) {
+    let all: Vec<&Check> = s.targets.iter().chain(&s.gates).collect();
+    let missed = all.iter().filter(|c| !c.pass).count();
+    let (class, verdict) = match (all.len(), missed) {
+        (0, _) => ("none", "No target or gate set".to_owned()),
+        (1, 0) => ("pass", "PASS · 1 of 1 check met".to_owned()),
+        (n, 0) => ("pass", format!("PASS · {n} of {n} checks met")),
+        (n, m) => ("fail", format!("FAIL · {m} of {n} checks missed")),
+    };
+    let _ = write!(
+        h,
+        "<header>\n<p class=\"kicker\">clustersim report</p>\n<h1>{}</h1>\n\
+         <p class=\"meta\">{} simulated from {} · seed {} · {} services × regions · {} node pools</p>\n\
+         <p class=\"verdict {class}\">{verdict}</p>\n</header>\n",
+        esc(&s.experiment),
+        duration(s.duration_s),
+        esc(&s.start),
+        s.seed,
+        s.services.len(),
+        s.pools.len(),
+    );
+}
+
+fn duration(seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!("{} h", figure(seconds / 3600.0))
+    } else {
+        format!("{} min", figure(seconds / 60.0))
+    }
+}
+
+fn checks(h: &mut String, s: &Summary) {
+    h.push_str(
+        "<section id=\"targets\">\n<h2>Targets and gates</h2>\n\
+         <table class=\"checks\">\n<thead><tr><th>result</th><th>check</th><th>from</th>\
+         <th class=\"num\">threshold</th><th class=\"num\">actual</th><th class=\"num\">margin</th></tr></thead>\n<tbody>\n",
+    );
+    let rows = s
+        .targets
+        .iter()
+        .map(|c| (c, "experiment target"))
+        .chain(s.gates.iter().map(|c| (c, "--gate")));
+    let mut any = false;
+    for (c, from) in rows {
+        any = true;
+        let metric = Metric::from_name(&c.name);
+        let value = |x: f64| metric.map_or_else(|| figure(x), |m| metric_value(m, x));
+        let (class, result) = if c.pass {
+            ("pass", "pass")
+        } else {
+            ("fail", "FAIL")
+        };
+        let _ = writeln!(
+            h,
+            "<tr class=\"{class}\"><td><span class=\"badge {class}\">{result}</span></td>\
+             <td><code>{}</code></td><td>{from}</td><td class=\"num\">{} {}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&c.expression),
+            c.op,
+            value(c.threshold),
+            c.actual.map_or_else(|| "not measured".to_owned(), value),
+            margin(c, metric),
+        );
+    }
+    if !any {
+        h.push_str(
+            "<tr><td colspan=\"6\" class=\"empty\">None set: add <code>targets</code> to the \
+             experiment or <code>--gate</code> to the command line.</td></tr>\n",
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// "12.5 ms to spare" or "missed by 12.5 ms".
+fn margin(c: &Check, metric: Option<Metric>) -> String {
+    let Some(m) = c.margin else {
+        return "—".into();
+    };
+    let amount = metric.map_or_else(
+        || figure(m.abs()),
+        |metric| metric_difference(metric, m.abs()),
+    );
+    if c.pass {
+        format!("{amount} to spare")
+    } else {
+        format!("missed by {amount}")
+    }
+}
+
+fn figures(h: &mut String, s: &Summary) {
+    h.push_str("<section id=\"figures\">\n<h2>Key figures</h2>\n<div class=\"cards\">\n");
+    card(
+        h,
+        "cost",
+        &usd(s.cost_usd),
+        &format!("{} node-hours", grouped(s.node_hours, 1)),
+    );
+    let dropped_share = if s.requests.arrived > 0.0 {
+        format!(" ({})", percent(s.requests.dropped / s.requests.arrived))
+    } else {
+        String::new()
+    };
+    card(
+        h,
+        "requests arrived",
+        &grouped(s.requests.arrived, 0),
+        &format!(
+            "{} served · {} dropped{dropped_share}",
+            grouped(s.requests.served, 0),
+            grouped(s.requests.dropped, 0)
+        ),
+    );
+    match &s.latency_ms {
+        Some(q) => card(
+            h,
+            "p99 response time",
+            &format!("{} ms", figure(q.p99)),
+            &format!("p50 {} ms · p95 {} ms", figure(q.p50), figure(q.p95)),
+        ),
+        None => card(h, "p99 response time", "—", "no request was served"),
+    }
+    let p99_target = s
+        .targets
+        .iter()
+        .find(|c| c.name == Metric::P99LatencyMs.name())
+        .map(|c| format!("served within the p99 target of {} ms", figure(c.threshold)));
+    match (s.slo_attainment, p99_target) {
+        (Some(a), Some(t)) => card(h, "SLO attainment", &percent(a), &t),
+        _ => card(h, "SLO attainment", "—", "needs a p99_latency target"),
+    }
+    card(
+        h,
+        "worst sampled p99",
+        &s.worst_sample_p99_ms
+            .map_or_else(|| "—".into(), |w| format!("{} ms", figure(w))),
+        "highest p99 of any service at any sample instant",
+    );
+    h.push_str("</div>\n</section>\n");
+}
+
+fn card(h: &mut String, label: &str, value: &str, detail: &str) {
+    let _ = writeln!(
+        h,
+        "<div class=\"card\"><div class=\"label\">{label}</div>\
+         <div class=\"value\">{value}</div><div class=\"detail\">{detail}</div></div>"
+    );
+}
+
+fn services(h: &mut String, s: &Summary) {
+    h.push_str(
+        "<section id=\"services\">\n<h2>Services</h2>\n<table>\n<thead><tr><th>service</th>\
+         <th>region</th><th class=\"num\">arrived</th><th class=\"num\">dropped</th>\
+         <th class=\"num\">p50</th><th class=\"num\">p95</th><th class=\"num\">p99</th>\
+         <th class=\"num\">SLO attainment</th></tr></thead>\n<tbody>\n",
+    );
+    for (i, v) in s.services.iter().enumerate() {
+        let ms = |f: fn(&Quantiles) -> f64| {
+            v.latency_ms
+                .as_ref()
+                .map_or_else(|| "—".into(), |q| format!("{} ms", figure(f(q))))
+        };
+        // The swatch is the series' colour in the charts: services are listed in the same
+        // order as the charts' series, both being the run's order.
+        let _ = writeln!(
+            h,
+            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            colour_hex(i),
+            esc(&v.service),
+            esc(&v.region),
+            grouped(v.requests.arrived, 0),
+            grouped(v.requests.dropped, 0),
+            ms(|q| q.p50),
+            ms(|q| q.p95),
+            ms(|q| q.p99),
+            v.slo_attainment.map_or_else(|| "—".into(), percent),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn pools(h: &mut String, s: &Summary) {
+    h.push_str(
+        "<section id=\"pools\">\n<h2>Node pools</h2>\n<table>\n<thead><tr><th>pool</th>\
+         <th>region</th><th>instance type</th><th>capacity</th><th class=\"num\">nodes</th>\
+         <th class=\"num\">node-hours</th><th class=\"num\">cost</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &s.pools {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&p.pool),
+            esc(&p.region),
+            esc(&p.instance_type),
+            esc(&p.capacity_type),
+            p.nodes,
+            grouped(p.node_hours, 1),
+            usd(p.cost_usd),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn chart_figures(h: &mut String, charts: &[(&Chart, &str)]) {
+    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    for (chart, svg) in charts {
+        // The title is on the chart itself; the caption says what to look for.
+        let note = if chart.is_flat_zero() {
+            format!(" <strong>{}</strong>", chart.zero_note)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            h,
+            "<figure id=\"chart-{}\">\n{svg}<figcaption>{}{note}</figcaption>\n</figure>\n",
+            chart.id, chart.caption,
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::tests::example;
+
+    #[test]
+    fn user_strings_are_escaped_everywhere() {
+        let mut s = example();
+        s.experiment = "<b>x</b>".into();
+        s.services[0].service = "<script>alert(1)</script>".into();
+        s.pools[0].pool = "a&b".into();
+        s.targets[0].expression = "p99_latency_ms<=100".into();
+        let page = page(&s, &[]);
+        assert!(!page.contains("<script"), "{page}");
+        assert!(!page.contains("<b>x"), "{page}");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("<td>a&amp;b</td>"));
+        assert!(page.contains("<code>p99_latency_ms&lt;=100</code>"));
+    }
+
+    #[test]
+    fn checks_come_first_with_their_verdict_and_margin() {
+        let mut s = example();
+        s.pass = false;
+        s.gates.push(Check {
+            name: "cost_usd".into(),
+            expression: "cost_usd<1000".into(),
+            op: crate::gate::Op::Lt,
+            threshold: 1000.0,
+            actual: Some(1234.5),
+            pass: false,
+            margin: Some(-234.5),
+        });
+        let page = page(&s, &[]);
+        let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("id=\"targets\"") < at("id=\"figures\""));
+        assert!(at("id=\"figures\"") < at("id=\"services\""));
+        assert!(page.contains("FAIL · 1 of 2 checks missed"));
+        assert!(page.contains("57.5 ms to spare"));
+        assert!(page.contains("missed by $234.50"));
+    }
+
+    #[test]
+    fn a_page_without_checks_still_has_the_targets_table() {
+        let mut s = example();
+        s.targets.clear();
+        let page = page(&s, &[]);
+        assert!(page.contains("<table class=\"checks\">"));
+        assert!(page.contains("None set"));
+        assert!(page.contains("No target or gate set"));
+    }
+
+    #[test]
+    fn nothing_is_loaded_from_elsewhere() {
+        let page = page(&example(), &[]);
+        for needle in ["http:", "https:", "src=", "href=", "@import", "url("] {
+            assert!(!page.contains(needle), "{needle}");
+        }
+    }
+}

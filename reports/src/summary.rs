@@ -1,0 +1,227 @@
+//! The layout of `summary.json`: the figures a CI gate or a sweep compares, with the targets and
+//! gates beside them.
+//!
+//! The types live here, not in the binary, because `clustersim report` reads a saved summary
+//! back to re-render the report without re-running, and `reports` must not depend on `models`:
+//! the binary builds a [`Summary`] from a run, this crate writes, reads and renders it.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Access, ReportError};
+use crate::gate::Op;
+
+/// Version of the layout; bumped when a field changes meaning or goes away. 2: each target
+/// became a [`Check`] (`target` was renamed `threshold`; `expression`, `op` and `margin` were
+/// added) and `gates` was added.
+pub const SCHEMA_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub experiment: String,
+    pub seed: u64,
+    /// The simulated UTC instant of time zero, RFC 3339.
+    pub start: String,
+    pub duration_s: f64,
+    /// Whether every target and every gate passed (true when there is none).
+    pub pass: bool,
+    /// The experiment's `targets`, each as the check it amounts to (`p99_latency: "100ms"` is
+    /// `p99_latency_ms<=100`).
+    pub targets: Vec<Check>,
+    /// The `--gate` expressions of the command line, in the order given.
+    pub gates: Vec<Check>,
+    pub requests: Requests,
+    pub latency_ms: Option<Quantiles>,
+    /// The highest p99 seen at any sample instant, for spotting short spikes.
+    pub worst_sample_p99_ms: Option<f64>,
+    pub slo_attainment: Option<f64>,
+    pub cost_usd: f64,
+    pub node_hours: f64,
+    pub pools: Vec<PoolSummary>,
+    pub services: Vec<ServiceSummary>,
+}
+
+/// One target or gate, judged: `actual op threshold` must hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// The metric judged, one of [`crate::Metric`]'s names.
+    pub name: String,
+    /// The check as written on the command line, or as derived from a target.
+    pub expression: String,
+    pub op: Op,
+    pub threshold: f64,
+    /// `None` when the run gave nothing to measure (no request was served, say): a fail.
+    pub actual: Option<f64>,
+    pub pass: bool,
+    /// How far `actual` lies on the passing side of `threshold`, in the metric's unit:
+    /// positive is headroom, negative is the amount by which it missed (see [`Op::margin`]).
+    pub margin: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Requests {
+    pub arrived: f64,
+    pub served: f64,
+    pub dropped: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolSummary {
+    pub pool: String,
+    pub region: String,
+    pub instance_type: String,
+    pub capacity_type: String,
+    pub nodes: u32,
+    pub node_hours: f64,
+    pub cost_usd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    pub service: String,
+    pub region: String,
+    pub requests: Requests,
+    pub latency_ms: Option<Quantiles>,
+    pub slo_attainment: Option<f64>,
+}
+
+/// Reads a `summary.json` written by [`crate::write_json`], refusing another layout version
+/// rather than misreading it.
+pub fn read_summary(path: &Path) -> Result<Summary, ReportError> {
+    let bytes = std::fs::read(path).map_err(|source| ReportError::Io {
+        access: Access::Read,
+        path: path.to_owned(),
+        source,
+    })?;
+    // The version first, so an old file says "version 1" rather than "missing field `gates`".
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: u32,
+    }
+    let json = |source| ReportError::Json {
+        access: Access::Read,
+        path: path.to_owned(),
+        source,
+    };
+    let version: Version = serde_json::from_slice(&bytes).map_err(json)?;
+    if version.schema_version != SCHEMA_VERSION {
+        return Err(ReportError::SchemaVersion {
+            path: path.to_owned(),
+            found: version.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(json)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::test_dir::TestDir;
+    use crate::write_json;
+
+    /// A small summary for the tests of this crate: one service in two regions, one target.
+    pub fn example() -> Summary {
+        let q = |p50, p95, p99| Some(Quantiles { p50, p95, p99 });
+        let requests = |arrived: f64, dropped: f64| Requests {
+            arrived,
+            served: arrived - dropped,
+            dropped,
+        };
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            experiment: "example".into(),
+            seed: 7,
+            start: "2026-11-27T00:00:00Z".into(),
+            duration_s: 7200.0,
+            pass: true,
+            targets: vec![Check {
+                name: "p99_latency_ms".into(),
+                expression: "p99_latency_ms<=100".into(),
+                op: Op::Le,
+                threshold: 100.0,
+                actual: Some(42.5),
+                pass: true,
+                margin: Some(57.5),
+            }],
+            gates: vec![],
+            requests: requests(3000.0, 10.0),
+            latency_ms: q(11.0, 30.0, 42.5),
+            worst_sample_p99_ms: Some(61.0),
+            slo_attainment: Some(0.995),
+            cost_usd: 1234.5,
+            node_hours: 48.0,
+            pools: vec![PoolSummary {
+                pool: "general".into(),
+                region: "us-east1".into(),
+                instance_type: "n2-standard-8".into(),
+                capacity_type: "OnDemand".into(),
+                nodes: 24,
+                node_hours: 48.0,
+                cost_usd: 1234.5,
+            }],
+            services: vec![
+                ServiceSummary {
+                    service: "api".into(),
+                    region: "us-east1".into(),
+                    requests: requests(2000.0, 10.0),
+                    latency_ms: q(12.0, 31.0, 44.0),
+                    slo_attainment: Some(0.993),
+                },
+                ServiceSummary {
+                    service: "api".into(),
+                    region: "europe-west1".into(),
+                    requests: requests(1000.0, 0.0),
+                    latency_ms: q(10.0, 28.0, 40.0),
+                    slo_attainment: Some(0.999),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_written_summary_reads_back_equal() {
+        let dir = TestDir::new("summary_round_trip");
+        let path = dir.path().join("summary.json");
+        // Floats of a real run that serde_json's default parser (not round-trip exact) reads
+        // back one unit in the last place off.
+        let summary = Summary {
+            worst_sample_p99_ms: Some(47.810168300231396),
+            cost_usd: 952.1898316997685,
+            ..example()
+        };
+        write_json(&summary, &path).unwrap();
+        assert_eq!(read_summary(&path).unwrap(), summary);
+    }
+
+    #[test]
+    fn another_schema_version_is_refused_by_name() {
+        let dir = TestDir::new("summary_old_version");
+        let path = dir.path().join("summary.json");
+        std::fs::write(&path, r#"{"schema_version": 1, "pass": true}"#).unwrap();
+        let err = read_summary(&path).unwrap_err().to_string();
+        assert!(err.contains("schema_version 1"), "{err}");
+        assert!(err.contains("expected 2"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_summary_is_an_error_naming_the_file() {
+        let dir = TestDir::new("summary_malformed");
+        let path = dir.path().join("summary.json");
+        std::fs::write(&path, "{").unwrap();
+        let err = read_summary(&path).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("cannot read {}", path.display())),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! End-to-end tests of the report: what `clustersim run` writes besides the data (charts and
+//! `report.html`), `clustersim report DIR` rendering it again byte for byte, user strings
+//! escaped, and the page as headless Chromium renders it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn clustersim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the clustersim binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `file` into `out` and asserts the exit code.
+fn run(file: &str, out: &Path, extra: &[&str], code: i32) -> Output {
+    let mut args = vec!["run", file, "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend(extra);
+    let r = clustersim(&args);
+    assert_eq!(r.status.code(), Some(code), "{}", text(&r.stderr));
+    r
+}
+
+/// The chart files a run wrote, sorted.
+fn chart_files(out: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(out.join("charts"))
+        .expect("charts/ was written")
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The chart ids (file stems) a run wrote, each of which must have both a PNG and an SVG.
+fn chart_ids(out: &Path) -> Vec<String> {
+    let files = chart_files(out);
+    let ids: Vec<String> = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .map(|p| p.file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    for id in &ids {
+        assert!(
+            out.join("charts").join(format!("{id}.png")).is_file(),
+            "{id}.png"
+        );
+    }
+    assert_eq!(files.len(), 2 * ids.len(), "{files:?}");
+    ids
+}
+
+#[test]
+fn a_run_writes_every_chart_and_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/quickstart.ron", tmp.path(), &[], 0);
+    assert_eq!(
+        chart_ids(tmp.path()),
+        ["backlog", "dropped", "latency", "pods", "traffic"]
+    );
+    let page = fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    // Targets first, then figures, then charts.
+    assert!(at("id=\"targets\"") < at("id=\"figures\""));
+    assert!(at("id=\"figures\"") < at("id=\"charts\""));
+    assert!(page.contains("<code>p99_latency_ms&lt;=100</code>"));
+    assert!(page.contains("PASS"));
+    // Self-contained: the only URL is the SVG namespace, which names and loads nothing.
+    for needle in ["src=", "href=", "url(", "@import", "<link", "<script"] {
+        assert!(!page.contains(needle), "{needle}");
+    }
+    assert_eq!(
+        page.matches("http").count(),
+        page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+}
+
+#[test]
+fn report_renders_the_same_bytes_from_the_saved_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    run(
+        "experiments/quickstart.ron",
+        out,
+        &["--gate", "cost_usd<=100"],
+        0,
+    );
+    let mut written = vec![out.join("report.html")];
+    written.extend(chart_files(out));
+    let before: Vec<Vec<u8>> = written.iter().map(|p| fs::read(p).unwrap()).collect();
+    fs::remove_file(out.join("report.html")).unwrap();
+    fs::remove_dir_all(out.join("charts")).unwrap();
+
+    let r = clustersim(&["report", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    for (path, bytes) in written.iter().zip(&before) {
+        assert!(
+            fs::read(path).unwrap() == *bytes,
+            "{} differs after `clustersim report`",
+            path.display()
+        );
+    }
+    // The gate given to `run` is in the summary, so the re-rendered page shows it too.
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("<code>cost_usd&lt;=100</code>"));
+}
+
+#[test]
+fn report_of_a_directory_without_outputs_is_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = clustersim(&["report", tmp.path().to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("timeseries.parquet"));
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+const HOSTILE: &str = r#"Experiment(
+    name: "<img src=x onerror=alert(2)>",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p&q", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
+    services: [(
+        name: "<script>alert(1)</script>",
+        replicas: 2,
+        requests: (cpu: "500m", memory: "512Mi"),
+        capacity_rps: 100,
+        traffic: Constant(rps: 50),
+    )],
+)
+"#;
+
+#[test]
+fn user_strings_are_escaped_in_the_page_and_in_every_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("hostile.ron");
+    fs::write(&file, HOSTILE).unwrap();
+    let out = tmp.path().join("out");
+    run(file.to_str().unwrap(), &out, &[], 0);
+
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(page.contains("p&amp;q"));
+    let lower = page.to_lowercase();
+    assert!(!lower.contains("<script"), "raw <script> in report.html");
+    assert!(!lower.contains("<img"), "raw <img> in report.html");
+    for path in chart_files(&out)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+    {
+        let svg = fs::read_to_string(path).unwrap();
+        assert!(
+            svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{}: the service is not named",
+            path.display()
+        );
+        assert!(
+            !svg.to_lowercase().contains("<script"),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+/// Headless Chromium, or a failure that says how to get it: a test that cannot see the page
+/// must not pass as if it had.
+fn chromium() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromium"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "chromium is not on PATH, so the report cannot be checked in a browser: install \
+             Debian's `chromium` package (apt-get install chromium), as .ci/run does"
+        )
+    })
+}
+
+/// Runs Chromium headless on `args` with a fresh profile and returns its exit status and what
+/// it printed on stdout (the DOM, for `--dump-dom`), killing it after two minutes. Output goes
+/// to a file rather than a pipe, so a large DOM can never block Chromium while we wait.
+fn headless(args: &[String]) -> (std::process::ExitStatus, String, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = scratch.path().join("profile");
+    let stdout = scratch.path().join("stdout");
+    let stderr = scratch.path().join("stderr");
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&stdout).unwrap())
+        .stderr(fs::File::create(&stderr).unwrap())
+        .spawn()
+        .expect("chromium starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("chromium can be waited on") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 2 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
+    (status, read(&stdout), read(&stderr))
+}
+
+#[test]
+fn the_page_renders_in_headless_chromium_with_the_targets_and_every_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run(
+        "experiments/quickstart.ron",
+        &out,
+        &["--gate", "p99_latency_ms<1"],
+        1,
+    );
+    let url = format!("file://{}", out.join("report.html").display());
+    let (status, dom, stderr) = headless(&["--dump-dom".into(), url]);
+    assert!(
+        status.success() && dom.contains("</html>"),
+        "chromium failed: {status:?}\n{stderr}"
+    );
+
+    // The targets table, with the target and the missed gate.
+    let targets = dom
+        .find("<section id=\"targets\">")
+        .expect("targets section");
+    let table = targets
+        + dom[targets..]
+            .find("<table class=\"checks\">")
+            .expect("table");
+    let rows = &dom[table..table + dom[table..].find("</table>").unwrap()];
+    assert!(rows.contains("p99_latency_ms&lt;=100"), "{rows}");
+    assert!(rows.contains("p99_latency_ms&lt;1"), "{rows}");
+    assert!(rows.contains("FAIL"), "{rows}");
+
+    // Every chart the run wrote is on the page as an SVG with text.
+    let ids = chart_ids(&out);
+    assert!(ids.len() >= 5, "{ids:?}");
+    for id in ids {
+        let start = dom
+            .find(&format!("<figure id=\"chart-{id}\">"))
+            .unwrap_or_else(|| panic!("no figure for chart {id}"));
+        let figure = &dom[start..start + dom[start..].find("</figure>").unwrap()];
+        assert!(figure.contains("<svg"), "chart {id} has no svg");
+        assert!(
+            figure.contains("us-east1"),
+            "chart {id} does not name its series"
+        );
+    }
+}

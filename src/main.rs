@@ -246,6 +246,8 @@ fn report(dir: &Path) -> ExitCode {
             eprintln!("report in {}", dir.join("report.html").display());
             ExitCode::SUCCESS
         }
+        // A time series without the charted columns was not written by this clustersim.
+        Err(e @ reports::ReportError::MissingColumn { .. }) => bad_input(&e),
         Err(e) => failed(&e),
     }
 }

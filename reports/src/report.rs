@@ -60,40 +60,66 @@ pub fn write_report(dir: &Path, timeseries: &Table, summary: &Summary) -> Result
 
 #[cfg(test)]
 mod tests {
+    use sim::recorder::{Cell, Values};
+
     use super::*;
     use crate::chart::catalog::tests::table;
     use crate::summary::tests::example;
     use crate::test_dir::TestDir;
 
     #[test]
-    fn the_report_is_the_page_and_a_png_and_svg_per_chart() {
+    fn the_report_is_the_page_and_an_svg_naming_every_series_and_a_png_per_chart() {
         let dir = TestDir::new("report_files");
-        write_report(dir.path(), &table(), &example()).unwrap();
+        // A second series, named to be escaped.
+        let first = table();
+        let mut t = table();
+        for r in 0..first.rows() {
+            let mut row = row_of(&first, r);
+            row[2] = Cell::Text("<script>alert(1)</script>");
+            t.push_row(&row);
+        }
+        write_report(dir.path(), &t, &example()).unwrap();
         assert_eq!(dir.file_names(), ["charts", "report.html"]);
-        let mut charts: Vec<String> = fs::read_dir(dir.path().join("charts"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        charts.sort();
-        let mut expected: Vec<String> = CHARTS
-            .iter()
-            .map(|b| {
-                let t = table();
-                let ts = Timeseries::new(&t).unwrap();
-                let s = example();
-                b(&Inputs {
-                    timeseries: &ts,
-                    summary: &s,
-                })
-                .unwrap()
-                .id
+        let charts = dir.path().join("charts");
+        for build in CHARTS {
+            let ts = Timeseries::new(&t).unwrap();
+            let s = example();
+            let id = build(&Inputs {
+                timeseries: &ts,
+                summary: &s,
             })
-            .flat_map(|id| [format!("{id}.png"), format!("{id}.svg")])
-            .collect();
-        expected.sort();
-        assert_eq!(charts, expected);
+            .unwrap()
+            .id;
+            let png = fs::read(charts.join(format!("{id}.png"))).unwrap();
+            assert_eq!(&png[..4], b"\x89PNG", "{id}");
+            let svg = fs::read_to_string(charts.join(format!("{id}.svg"))).unwrap();
+            let doc = roxmltree::Document::parse(&svg)
+                .unwrap_or_else(|e| panic!("{id}.svg is not XML: {e}"));
+            let texts: Vec<&str> = doc
+                .descendants()
+                .filter_map(|n| n.text())
+                .map(str::trim)
+                .collect();
+            for name in ["api", "us-east1", "<script>alert(1)</script>"] {
+                assert!(texts.contains(&name), "{id}.svg does not name {name}");
+            }
+        }
+        assert_eq!(fs::read_dir(&charts).unwrap().count(), 2 * CHARTS.len());
         let page = fs::read_to_string(dir.path().join("report.html")).unwrap();
         assert_eq!(page.matches("<svg").count(), CHARTS.len());
+        assert!(!page.contains("<script"));
+    }
+
+    /// Row `r` of `t` as cells, to copy it.
+    fn row_of(t: &Table, r: usize) -> Vec<Cell<'_>> {
+        t.columns()
+            .iter()
+            .map(|c| match &c.values {
+                Values::U64(v) => Cell::U64(v[r]),
+                Values::F64(v) => Cell::F64(v[r]),
+                Values::Text(v) => Cell::Text(&v[r]),
+            })
+            .collect()
     }
 
     #[test]

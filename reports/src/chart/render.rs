@@ -193,7 +193,13 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
     let mut y = 24;
     let left = Pos::new(HPos::Left, VPos::Center);
 
-    let styles_height = STYLE_ROW * (chart.strokes.len() + chart.rules.len()) as i32 + 24;
+    // One stroke needs no key: the title says what the lines are.
+    let strokes = if chart.strokes.len() > 1 {
+        &chart.strokes[..]
+    } else {
+        &[]
+    };
+    let styles_height = STYLE_ROW * (strokes.len() + chart.rules.len()) as i32 + 24;
     let room = (HEIGHT - TITLE_HEIGHT) as i32 - y - styles_height - 16;
     let fit = (room / SERIES_ROW).max(1) as usize;
     let shown = if chart.series.len() > fit {
@@ -229,12 +235,6 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
     }
 
     y += 8;
-    // One stroke needs no key: the title says what the lines are.
-    let strokes = if chart.strokes.len() > 1 {
-        &chart.strokes[..]
-    } else {
-        &[]
-    };
     for &(stroke, meaning) in strokes {
         let style = INK.stroke_width(stroke_width(stroke));
         let sample = [(x0, y), (x1, y)];
@@ -325,6 +325,21 @@ mod tests {
         // IHDR: width and height, big-endian, right after the chunk header.
         assert_eq!(&bytes[16..24], [0, 0, 5, 0, 0, 0, 2, 208]);
         assert_eq!(png(&chart).unwrap(), bytes);
+    }
+
+    #[test]
+    fn series_that_do_not_fit_the_legend_are_counted() {
+        let mut chart = latency_chart();
+        chart.series = (0..20)
+            .map(|i| crate::chart::SeriesKey {
+                service: format!("s{i}"),
+                region: "r".into(),
+            })
+            .collect();
+        let svg = svg(&chart).unwrap();
+        assert!(svg.contains("s0"));
+        assert!(!svg.contains("s19"));
+        assert!(svg.contains("more in the report&apos;s table"), "{svg}");
     }
 
     #[test]

@@ -167,6 +167,12 @@ fn run(
         Path::new("out").join(stem)
     });
 
+    let warnings = loaded.plan.cluster.warnings();
+    if !quiet {
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     let bar = progress_bar(quiet, loaded.plan.duration.as_secs_f64());
     let result = models::run::run(&loaded.plan, |t| bar.set_position(t.as_secs_f64() as u64));
     bar.finish_and_clear();
@@ -175,11 +181,19 @@ fn run(
         Err(e) => return failed(&e),
     };
 
-    let summary = summary::summarize(x, seed, &output, &gates);
+    let summary = summary::summarize(x, seed, &output, &gates, warnings);
     let written = std::fs::create_dir_all(&out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))
         .and_then(|()| {
-            reports::write_table(&output.timeseries, &out, "timeseries").map_err(|e| e.to_string())
+            [
+                (&output.timeseries, "timeseries"),
+                (&output.pool_timeseries, "pools"),
+                (&output.namespace_timeseries, "namespaces"),
+                (&output.events, "events"),
+            ]
+            .into_iter()
+            .try_for_each(|(table, stem)| reports::write_table(table, &out, stem))
+            .map_err(|e| e.to_string())
         })
         .and_then(|()| {
             reports::write_json(&summary, &out.join("summary.json")).map_err(|e| e.to_string())

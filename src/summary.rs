@@ -10,7 +10,9 @@
 
 use models::latency::{Counts, Histogram};
 use models::run::RunOutput;
-use reports::{Gate, Metric, Op, PoolSummary, Quantiles, Requests, ServiceSummary, Summary};
+use reports::{
+    Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles, Requests, ServiceSummary, Summary,
+};
 use sim::recorder::Values;
 
 use crate::experiment::{Experiment, Targets};
@@ -56,7 +58,13 @@ fn target_gates(t: &Targets) -> Vec<Gate> {
 }
 
 /// Builds the summary of a finished run and judges the experiment's targets and `gates`.
-pub fn summarize(x: &Experiment, seed: u64, out: &RunOutput, gates: &[Gate]) -> Summary {
+pub fn summarize(
+    x: &Experiment,
+    seed: u64,
+    out: &RunOutput,
+    gates: &[Gate],
+    warnings: Vec<String>,
+) -> Summary {
     let has_target = x.targets.p99_latency.is_some();
     let mut all = Histogram::default();
     let mut total = Counts::default();
@@ -105,13 +113,25 @@ pub fn summarize(x: &Experiment, seed: u64, out: &RunOutput, gates: &[Gate]) -> 
                 pool: p.pool.clone(),
                 region: p.region.clone(),
                 instance_type: p.instance_type.clone(),
-                capacity_type: format!("{:?}", p.capacity_type),
+                capacity_type: models::run::capacity_type_name(p.capacity_type).to_owned(),
                 nodes: p.nodes,
                 node_hours: p.node_hours,
                 cost_usd: p.cost_usd,
             })
             .collect(),
+        pending_pod_seconds: out.pending_pod_seconds,
+        namespaces: out
+            .namespaces
+            .iter()
+            .map(|n| NamespaceSummary {
+                namespace: n.namespace.clone(),
+                cost_usd: n.cost_usd,
+                pods_refused_by_quota: n.pods_refused_by_quota,
+            })
+            .collect(),
         services,
+        warnings,
+        events_dropped: out.events_dropped,
     };
     summary.targets = target_gates(&x.targets)
         .iter()

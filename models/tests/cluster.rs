@@ -368,3 +368,22 @@ fn preemption_spares_a_disruption_budget_when_another_node_will_do() {
     assert_eq!(preempted.len(), 1, "{preempted:?}");
     assert!(preempted[0].starts_with("pod/free-"), "{preempted:?}");
 }
+
+#[test]
+fn a_scale_step_on_a_traffic_breakpoint_still_happens() {
+    // Traffic changes every 60 s, and the rate change of 120 s arrives at the very instant the
+    // scale step is due: the step must not be lost (it once was, when the rate change
+    // rescheduled the model's wake-up onto "now", which nexosim refuses).
+    let mut api = service("api", 2, 500);
+    api.traffic = Shape::Diurnal {
+        mean_rps: 10.0,
+        amplitude: 0.5,
+        peak_hour: 12.0,
+        step: SimDuration::from_secs(60),
+        time_zone: None,
+    };
+    api.replica_schedule = vec![(SimTime::from_secs(120), 3)];
+    let out = run(&plan(vec![pool("p", &["a"], 8, 1)], vec![api], 200), |_| {}).unwrap();
+    let desired = u64s(&out.timeseries, "desired_pods");
+    assert_eq!((desired[119], desired[120]), (2, 3));
+}

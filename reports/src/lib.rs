@@ -36,6 +36,7 @@ pub use json::write_json;
 pub use metric::Metric;
 pub use report::write_report;
 pub use summary::{
-    Check, PoolSummary, Quantiles, Requests, SCHEMA_VERSION, ServiceSummary, Summary, read_summary,
+    Check, NamespaceSummary, PoolSummary, Quantiles, Requests, SCHEMA_VERSION, ServiceSummary,
+    Summary, read_summary,
 };
 pub use table_io::{read_table, write_table};

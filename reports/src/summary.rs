@@ -39,8 +39,24 @@ pub struct Summary {
     pub slo_attainment: Option<f64>,
     pub cost_usd: f64,
     pub node_hours: f64,
+    /// Σ over pods of the seconds they spent Pending (unschedulable or waiting for a node).
+    pub pending_pod_seconds: f64,
     pub pools: Vec<PoolSummary>,
+    pub namespaces: Vec<NamespaceSummary>,
     pub services: Vec<ServiceSummary>,
+    /// Pods that can never run, found before the run (no admitting pool, requests larger than
+    /// every node, a quota smaller than one pod).
+    pub warnings: Vec<String>,
+    /// Cluster events counted but not stored in `events.parquet` (past the log's bound).
+    pub events_dropped: u64,
+}
+
+/// What a namespace cost (its requested share of each pool) and what its quota refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceSummary {
+    pub namespace: String,
+    pub cost_usd: f64,
+    pub pods_refused_by_quota: u64,
 }
 
 /// One target or gate, judged: `actual op threshold` must hold.
@@ -185,6 +201,14 @@ pub(crate) mod tests {
                     slo_attainment: Some(0.999),
                 },
             ],
+            pending_pod_seconds: 120.0,
+            namespaces: vec![NamespaceSummary {
+                namespace: "default".into(),
+                cost_usd: 1000.0,
+                pods_refused_by_quota: 0,
+            }],
+            warnings: vec![],
+            events_dropped: 0,
         }
     }
 

@@ -342,10 +342,12 @@ pub struct PoolBill {
     pub cost_usd: f64,
 }
 
-/// Whole-run figures of a namespace.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Whole-run figures of a namespace (the last one is [`UNREQUESTED`]). Costs are charged at
+/// sample instants, so they are complete when the report is taken at the run's last sample.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NamespaceReport {
     pub namespace: String,
+    pub cost_usd: f64,
     pub pods_refused_by_quota: u64,
 }
 
@@ -380,6 +382,8 @@ pub struct Cluster {
     timers: BinaryHeap<Reverse<(u64, u64, Timer)>>,
     timer_seq: u64,
     wake_key: Option<EventKey>,
+    /// When `wake_key` fires.
+    wake_at: Option<u64>,
     drain_key: Option<EventKey>,
     events: EventLog,
     minimum_billed: SimDuration,
@@ -488,6 +492,7 @@ impl Cluster {
             timers: BinaryHeap::new(),
             timer_seq: 0,
             wake_key: None,
+            wake_at: None,
             drain_key: None,
             events: EventLog::default(),
             minimum_billed: plan.minimum_billed,
@@ -968,14 +973,28 @@ impl Cluster {
 
     /// Keeps one keyed event at the earliest timer and one at the earliest backlog drain.
     fn reschedule(&mut self, cx: &Context<Self>) {
-        if let Some(key) = self.wake_key.take() {
-            key.cancel();
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        // A timer due now (pushed by this instant's work, or whose wake-up another message of
+        // the same instant would otherwise cancel) runs now: nexosim cannot schedule at `now`.
+        if self
+            .timers
+            .peek()
+            .is_some_and(|&Reverse((at, _, _))| at <= now_ns)
+        {
+            self.run_timers(now_ns);
         }
-        if let Some(&Reverse((at, _, _))) = self.timers.peek() {
-            let at = SimTime::from_nanos(at).to_monotonic();
-            self.wake_key = cx
-                .schedule_keyed_event(at, schedulable!(Self::wake), ())
-                .ok();
+        let next = self.timers.peek().map(|&Reverse((at, _, _))| at);
+        if next != self.wake_at {
+            if let Some(key) = self.wake_key.take() {
+                key.cancel();
+            }
+            self.wake_at = next;
+            if let Some(at) = next {
+                let at = SimTime::from_nanos(at).to_monotonic();
+                self.wake_key = cx
+                    .schedule_keyed_event(at, schedulable!(Self::wake), ())
+                    .ok();
+            }
         }
         if let Some(key) = self.drain_key.take() {
             key.cancel();
@@ -1153,6 +1172,7 @@ impl Cluster {
     #[nexosim(schedulable)]
     fn wake(&mut self, _: (), cx: &Context<Self>) {
         self.wake_key = None;
+        self.wake_at = None;
         self.run_timers(SimTime::from_monotonic(cx.time()).as_nanos());
         self.reschedule(cx);
     }
@@ -1217,9 +1237,13 @@ impl Cluster {
             namespaces: self
                 .namespaces
                 .iter()
-                .map(|n| NamespaceReport {
-                    namespace: n.name.clone(),
-                    pods_refused_by_quota: n.refused,
+                .map(|n| (n.name.clone(), n.refused))
+                .chain(std::iter::once((UNREQUESTED.to_owned(), 0)))
+                .zip(&self.namespace_cost_usd)
+                .map(|((namespace, refused), &cost_usd)| NamespaceReport {
+                    namespace,
+                    cost_usd,
+                    pods_refused_by_quota: refused,
                 })
                 .collect(),
             events: self.events.events().to_vec(),

@@ -452,3 +452,31 @@ fn help_lists_every_gate_metric_and_the_exit_codes() {
     }
     assert!(help.contains("--gate <EXPR>"));
 }
+
+#[test]
+fn a_zone_outside_its_region_is_located() {
+    let src = GOOD.replace(
+        r#"region: "us-east1", instance_type"#,
+        r#"region: "us-east1", zones: ["us-east1-x"], instance_type"#,
+    );
+    assert_bad_input(
+        "zone_outside_region",
+        &src,
+        "5:57",
+        &["node_pools[0].zones", "us-east1-x", "not a zone of region"],
+    );
+}
+
+#[test]
+fn an_unknown_priority_class_is_located() {
+    let src = GOOD.replace(
+        "traffic: Constant(rps: 50),",
+        r#"traffic: Constant(rps: 50), priority_class: "gold","#,
+    );
+    assert_bad_input(
+        "unknown_priority_class",
+        &src,
+        "11:53",
+        &["services[0].priority_class", "gold", "priority_classes"],
+    );
+}

@@ -1,0 +1,24 @@
+//! What the end-to-end test files share: running the `clustersim` binary.
+
+use std::process::{Command, Output};
+
+/// Runs the binary from the repository root with extra environment variables.
+pub fn clustersim_with_env(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clustersim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the clustersim binary runs")
+}
+
+/// Runs the binary from the repository root.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn clustersim(args: &[&str]) -> Output {
+    clustersim_with_env(args, &[])
+}
+
+/// Process output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -437,6 +437,12 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 step.replicas,
             ));
         }
+        let zone_max_skew = zone_spread(&s.topology_spread).map_err(|(j, field, message)| {
+            err(
+                format!("services[{i}].topology_spread[{j}].{field}"),
+                message,
+            )
+        })?;
         let regions: Vec<&str> = match &s.regions {
             None => x.regions.iter().map(|r| r.name.as_str()).collect(),
             Some(names) => {
@@ -486,6 +492,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 node_selector: s.node_selector.clone(),
                 tolerations: s.tolerations.clone(),
                 min_available: s.disruption_budget.map(|b| b.min_available),
+                zone_max_skew,
             });
         }
     }
@@ -566,4 +573,23 @@ fn first_duplicate(items: &[String]) -> Option<&str> {
         .iter()
         .find(|i| !seen.insert(i.as_str()))
         .map(String::as_str)
+}
+
+/// The `maxSkew` of a service's hard zone spread, or the (index, field, message) of what is
+/// not supported: one constraint, on `topology.kubernetes.io/zone`, with `max_skew` ≥ 1.
+fn zone_spread(
+    constraints: &[models::config::TopologySpreadConfig],
+) -> Result<Option<u32>, (usize, &'static str, String)> {
+    const ZONE: &str = "topology.kubernetes.io/zone";
+    match constraints {
+        [] => Ok(None),
+        [c] if c.topology_key != ZONE => Err((
+            0,
+            "topology_key",
+            format!("expected \"{ZONE}\": hard spread over other keys is not modelled"),
+        )),
+        [c] if c.max_skew == 0 => Err((0, "max_skew", "expected a max_skew of at least 1".into())),
+        [c] => Ok(Some(c.max_skew)),
+        [_, ..] => Err((1, "topology_key", "expected at most one constraint".into())),
+    }
 }

@@ -70,6 +70,7 @@ fn plan(pods: usize) -> Plan {
                 node_selector: Default::default(),
                 tolerations: Vec::new(),
                 min_available: None,
+                zone_max_skew: None,
             });
         }
     }

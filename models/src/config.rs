@@ -125,6 +125,19 @@ pub struct ServiceConfig {
     /// `(min_available: 12)`. Preemption avoids violating it when another choice exists.
     #[serde(default)]
     pub disruption_budget: Option<DisruptionBudget>,
+    /// Hard topology spread (`whenUnsatisfiable: DoNotSchedule`), e.g.
+    /// `[(max_skew: 1, topology_key: "topology.kubernetes.io/zone")]`. Zone spread only: the
+    /// system default soft constraints (hostname 3, zone 5) apply to every pod anyway.
+    #[serde(default)]
+    pub topology_spread: Vec<TopologySpreadConfig>,
+}
+
+/// One `topologySpreadConstraints` entry with `whenUnsatisfiable: DoNotSchedule`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologySpreadConfig {
+    pub max_skew: u32,
+    pub topology_key: String,
 }
 
 /// A PodDisruptionBudget: `minAvailable` ready pods.

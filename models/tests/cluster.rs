@@ -61,6 +61,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         node_selector: Default::default(),
         tolerations: Vec::new(),
         min_available: None,
+        zone_max_skew: None,
     }
 }
 
@@ -386,4 +387,17 @@ fn a_scale_step_on_a_traffic_breakpoint_still_happens() {
     let out = run(&plan(vec![pool("p", &["a"], 8, 1)], vec![api], 200), |_| {}).unwrap();
     let desired = u64s(&out.timeseries, "desired_pods");
     assert_eq!((desired[119], desired[120]), (2, 3));
+}
+
+#[test]
+fn a_hard_zone_spread_leaves_pods_pending_rather_than_skewed() {
+    // Zone a has room for 7 pods of 1000m, zone b (2 vCPU, 1930m allocatable) for 1. With
+    // maxSkew 1 over zones: pods 1 and 2 go one per zone; pod 3 may join zone a (skew
+    // 2 − 1 = 1); pod 4 would make it 3 − 1 = 2 and zone b is full, so pods 4 and 5 wait.
+    let mut api = service("api", 5, 1000);
+    api.zone_max_skew = Some(1);
+    let pools = vec![pool("a", &["a"], 8, 1), pool("b", &["b"], 2, 1)];
+    let out = run(&plan(pools, vec![api], 1), |_| {}).unwrap();
+    assert_eq!(ready_by_second(&out, "api")[0], 3);
+    assert_eq!(u64s(&out.timeseries, "pending_pods")[0], 2);
 }

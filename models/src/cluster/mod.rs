@@ -129,6 +129,8 @@ pub struct ServicePlan {
     pub tolerations: Vec<Toleration>,
     /// PodDisruptionBudget `minAvailable`, if the service has one.
     pub min_available: Option<u32>,
+    /// `maxSkew` of a `DoNotSchedule` topology spread constraint over zones, if any.
+    pub zone_max_skew: Option<u32>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -259,6 +261,7 @@ struct Deployment {
     ready: u32,
     pending: u32,
     min_available: Option<u32>,
+    zone_max_skew: Option<u32>,
     /// Bound pods per zone id, for the zone spread score.
     zone_pods: BTreeMap<u32, u32>,
     /// Whether the last pod creation was refused by the quota (logged once per episode).
@@ -460,6 +463,7 @@ impl Cluster {
                 ready: 0,
                 pending: 0,
                 min_available: s.min_available,
+                zone_max_skew: s.zone_max_skew,
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
                 created: 0,
@@ -696,6 +700,7 @@ impl Cluster {
                 memory,
                 |node| self.siblings.get(&(d, node)).copied().unwrap_or(0),
                 |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
+                dep.zone_max_skew,
             );
             match choice {
                 Some(node) => self.bind(id, node, now_ns),

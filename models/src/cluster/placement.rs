@@ -38,7 +38,7 @@ use crate::scheduler::resources::{
 };
 use crate::scheduler::spread::{
     SYSTEM_DEFAULT_CONSTRAINTS, SpreadTerm, normalize_spread_scores, raw_spread_score,
-    topology_normalizing_weight,
+    topology_normalizing_weight, within_max_skew,
 };
 
 /// Feasible nodes scored per node group.
@@ -130,10 +130,23 @@ impl Placement {
         memory_bytes: u64,
         on_node: impl Fn(u32) -> u32,
         in_zone: impl Fn(u32) -> u32,
+        zone_max_skew: Option<u32>,
     ) -> Option<u32> {
         let roomiest = self.strategy == ScoringStrategy::LeastAllocated;
+        // A DoNotSchedule zone constraint filters whole zones: a zone is feasible when adding
+        // the pod keeps it within `max_skew` of the emptiest eligible zone.
+        let global_min = groups
+            .iter()
+            .map(|&g| in_zone(self.zone_of_group(g)))
+            .min()
+            .unwrap_or(0);
+        let zone_ok = |g: u32| {
+            zone_max_skew.is_none_or(|skew| {
+                within_max_skew(in_zone(self.zone_of_group(g)), true, global_min, skew)
+            })
+        };
         let mut candidates = Vec::with_capacity(groups.len() * CANDIDATES_PER_GROUP);
-        for &g in groups {
+        for &g in groups.iter().filter(|&&g| zone_ok(g)) {
             nodes.candidates(
                 g,
                 cpu_millis,

@@ -208,10 +208,11 @@ pub struct QuotaConfig {
 }
 
 /// Scheduler settings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchedulerConfig {
-    /// NodeResourcesFit scoring: `LeastAllocated` (default, upstream's) or `MostAllocated`.
+    /// NodeResourcesFit scoring: `LeastAllocated` (default, upstream's), `MostAllocated` or
+    /// `RequestedToCapacityRatio(shape: [...])`.
     #[serde(default)]
     pub scoring: ScoringStrategy,
 }

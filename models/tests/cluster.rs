@@ -401,3 +401,33 @@ fn a_hard_zone_spread_leaves_pods_pending_rather_than_skewed() {
     assert_eq!(ready_by_second(&out, "api")[0], 3);
     assert_eq!(u64s(&out.timeseries, "pending_pods")[0], 2);
 }
+
+#[test]
+fn requested_to_capacity_ratio_with_a_packing_shape_prefers_the_fuller_node() {
+    use clustersim_models::scheduler::resources::ShapePoint;
+    // An 8-vCPU and a 32-vCPU node in one zone, both empty. One 1000m pod: LeastAllocated
+    // takes the big node (more room left); a packing shape (0 % → 0, 100 % → 10) scores the
+    // small node's 13 % CPU above the big node's 3 % and takes it.
+    let pools = || vec![pool("small", &["a"], 8, 1), pool("big", &["a"], 32, 1)];
+    let placed = |scoring: ScoringStrategy| {
+        let mut p = plan(pools(), vec![service("api", 1, 1000)], 1);
+        p.cluster.scoring = scoring;
+        let out = run(&p, |_| {}).unwrap();
+        f64s(&out.pool_timeseries, "cpu_requested_fraction")[..2].to_vec()
+    };
+    let least = placed(ScoringStrategy::LeastAllocated);
+    assert!(least[0] == 0.0 && least[1] > 0.0, "{least:?}");
+    let packing = placed(ScoringStrategy::RequestedToCapacityRatio {
+        shape: vec![
+            ShapePoint {
+                utilization_percent: 0,
+                score: 0,
+            },
+            ShapePoint {
+                utilization_percent: 100,
+                score: 10,
+            },
+        ],
+    });
+    assert!(packing[0] > 0.0 && packing[1] == 0.0, "{packing:?}");
+}

@@ -33,8 +33,8 @@ use crate::scheduler::preemption::{
 };
 use crate::scheduler::profile::{PluginScores, ScoreWeights, weighted_total};
 use crate::scheduler::resources::{
-    CpuMemory, NodeAllocation, ResourceWeights, balanced_allocation_score, least_allocated_score,
-    most_allocated_score,
+    CpuMemory, NodeAllocation, ResourceWeights, ShapePoint, balanced_allocation_score,
+    least_allocated_score, most_allocated_score, requested_to_capacity_ratio_score,
 };
 use crate::scheduler::spread::{
     SYSTEM_DEFAULT_CONSTRAINTS, SpreadTerm, normalize_spread_scores, raw_spread_score,
@@ -45,13 +45,59 @@ use crate::scheduler::spread::{
 pub const CANDIDATES_PER_GROUP: usize = 4;
 
 /// NodeResourcesFit's scoring strategy (`scoringStrategy.type` in the scheduler config).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ScoringStrategy {
     /// Prefer the emptiest nodes: spreads load (the upstream default).
     #[default]
     LeastAllocated,
     /// Prefer the fullest nodes that fit: bin-packs, leaving whole nodes free to remove.
     MostAllocated,
+    /// Score each resource's utilization after the pod through a piecewise-linear `shape`
+    /// (utilization 0–100 % → score 0–10), e.g. `[(utilization_percent: 0, score: 0),
+    /// (utilization_percent: 100, score: 10)]` to bin-pack.
+    RequestedToCapacityRatio { shape: Vec<ShapePoint> },
+}
+
+impl ScoringStrategy {
+    /// Whether the best nodes are the roomiest (else the fullest that fit): the direction in
+    /// which candidates are taken from the free-capacity index. A shape that scores high
+    /// utilization at least as well as low utilization packs.
+    fn prefers_room(&self) -> bool {
+        match self {
+            ScoringStrategy::LeastAllocated => true,
+            ScoringStrategy::MostAllocated => false,
+            ScoringStrategy::RequestedToCapacityRatio { shape } => {
+                match (shape.first(), shape.last()) {
+                    (Some(first), Some(last)) => last.score < first.score,
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    /// Upstream's validation of a shape (`ValidateRequestedToCapacityRatioArgs`): at least one
+    /// point, utilizations strictly increasing within 0..=100, scores within 0..=10. Returns the
+    /// index of the offending point and what was expected.
+    pub fn validate(&self) -> Result<(), (usize, &'static str)> {
+        let ScoringStrategy::RequestedToCapacityRatio { shape } = self else {
+            return Ok(());
+        };
+        if shape.is_empty() {
+            return Err((0, "at least one point"));
+        }
+        for (i, p) in shape.iter().enumerate() {
+            if !(0..=100).contains(&p.utilization_percent) {
+                return Err((i, "a utilization_percent between 0 and 100"));
+            }
+            if !(0..=10).contains(&p.score) {
+                return Err((i, "a score between 0 and 10"));
+            }
+            if i > 0 && p.utilization_percent <= shape[i - 1].utilization_percent {
+                return Err((i, "utilization_percent increasing from point to point"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Node groups (pool × zone) and the scoring configuration.
@@ -93,7 +139,7 @@ impl Placement {
             groups,
             zone_names,
             regions,
-            strategy: plan.scoring,
+            strategy: plan.scoring.clone(),
         };
         (placement, of_pool)
     }
@@ -132,7 +178,7 @@ impl Placement {
         in_zone: impl Fn(u32) -> u32,
         zone_max_skew: Option<u32>,
     ) -> Option<u32> {
-        let roomiest = self.strategy == ScoringStrategy::LeastAllocated;
+        let roomiest = self.strategy.prefers_room();
         // A DoNotSchedule zone constraint filters whole zones: a zone is feasible when adding
         // the pod keeps it within `max_skew` of the emptiest eligible zone.
         let global_min = groups
@@ -192,12 +238,15 @@ impl Placement {
         let mut best: Option<(i64, u32)> = None;
         for (&n, &pod_topology_spread) in candidates.iter().zip(&spread) {
             let node = allocation(nodes.get(n));
-            let node_resources_fit = match self.strategy {
+            let node_resources_fit = match &self.strategy {
                 ScoringStrategy::LeastAllocated => {
                     least_allocated_score(&node, pod, ResourceWeights::DEFAULT)
                 }
                 ScoringStrategy::MostAllocated => {
                     most_allocated_score(&node, pod, ResourceWeights::DEFAULT)
+                }
+                ScoringStrategy::RequestedToCapacityRatio { shape } => {
+                    requested_to_capacity_ratio_score(&node, pod, ResourceWeights::DEFAULT, shape)
                 }
             };
             let scores = PluginScores {

@@ -244,7 +244,8 @@ pub fn most_allocated_score(
 /// One point of a RequestedToCapacityRatio shape, in the units the configuration uses:
 /// utilization in percent (`0..=100`) and score in `0..=10` (`MaxCustomPriorityScore`). Upstream
 /// validation requires at least one point and strictly increasing utilizations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShapePoint {
     pub utilization_percent: i64,
     pub score: i64,

@@ -497,6 +497,12 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         }
     }
 
+    if let Err((i, expected)) = x.scheduler.scoring.validate() {
+        return Err(err(
+            format!("scheduler.scoring.shape[{i}]"),
+            format!("expected {expected}"),
+        ));
+    }
     if let Some(t) = x.targets.p99_latency
         && t.is_zero()
     {
@@ -539,7 +545,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             services,
             namespaces,
             latency_target: x.targets.p99_latency,
-            scoring: x.scheduler.scoring,
+            scoring: x.scheduler.scoring.clone(),
             minimum_billed: x.billing.minimum_billed,
         },
     })

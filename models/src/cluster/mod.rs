@@ -693,14 +693,17 @@ impl Cluster {
             }
             let dep = &self.deployments[d as usize];
             let (cpu, memory) = (dep.cpu_millis, dep.memory_bytes);
+            let request = placement::PodRequest {
+                cpu_millis: cpu,
+                memory_bytes: memory,
+                zone_max_skew: dep.zone_max_skew,
+            };
             let choice = self.placement.choose(
                 &self.nodes,
                 &dep.groups,
-                cpu,
-                memory,
+                request,
                 |node| self.siblings.get(&(d, node)).copied().unwrap_or(0),
                 |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
-                dep.zone_max_skew,
             );
             match choice {
                 Some(node) => self.bind(id, node, now_ns),

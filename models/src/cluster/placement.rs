@@ -100,6 +100,15 @@ impl ScoringStrategy {
     }
 }
 
+/// What placement needs to know of the pod being placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodRequest {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+    /// `maxSkew` of a `DoNotSchedule` zone spread constraint, if any.
+    pub zone_max_skew: Option<u32>,
+}
+
 /// Node groups (pool × zone) and the scoring configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Placement {
@@ -172,12 +181,15 @@ impl Placement {
         &self,
         nodes: &Nodes,
         groups: &[u32],
-        cpu_millis: u64,
-        memory_bytes: u64,
+        pod: PodRequest,
         on_node: impl Fn(u32) -> u32,
         in_zone: impl Fn(u32) -> u32,
-        zone_max_skew: Option<u32>,
     ) -> Option<u32> {
+        let PodRequest {
+            cpu_millis,
+            memory_bytes,
+            zone_max_skew,
+        } = pod;
         let roomiest = self.strategy.prefers_room();
         // A DoNotSchedule zone constraint filters whole zones: a zone is feasible when adding
         // the pod keeps it within `max_skew` of the emptiest eligible zone.

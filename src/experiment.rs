@@ -379,12 +379,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 "expected a positive duration such as \"30s\"".into(),
             ));
         }
-        s.traffic.validate().map_err(|e| {
-            err(
-                at(&format!("traffic.{}", e.field)),
-                format!("expected {}", e.expected),
-            )
-        })?;
+        let traffic = resolve_traffic(file, src, i, &s.traffic, x.duration)?;
         let Some(namespace) = namespaces.iter().position(|n| n.name == s.namespace) else {
             return Err(err(
                 at("namespace"),
@@ -480,7 +475,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 requests: s.requests,
                 capacity_rps: s.capacity_rps,
                 timeout: s.timeout,
-                traffic: s.traffic.clone(),
+                traffic: traffic.seeded(x.seed, &format!("traffic/{}/{r}", s.name)),
                 namespace: namespace as u32,
                 priority,
                 replica_schedule: replica_schedule.clone(),
@@ -598,4 +593,43 @@ fn zone_spread(
         [c] => Ok(Some(c.max_skew)),
         [_, ..] => Err((1, "topology_key", "expected at most one constraint".into())),
     }
+}
+
+/// Checks service `i`'s traffic and reads its trace files, relative to the directory of the
+/// experiment file, so that the plan holds the data; a bad parameter or trace row is an input
+/// error located at its field (exit 2).
+fn resolve_traffic(
+    file: &Path,
+    src: &str,
+    i: usize,
+    traffic: &workloads::traffic::Shape,
+    duration: SimDuration,
+) -> Result<workloads::traffic::Shape, InputError> {
+    use locate::Segment;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    traffic.resolve(dir, duration).map_err(|e| {
+        let field = if e.path.is_empty() {
+            format!("services[{i}].traffic")
+        } else {
+            format!("services[{i}].traffic.{}", e.path)
+        };
+        // `locate` reads the newtype `Sum([a, b])` positionally: its list is entry 0, so part
+        // `Sum[i]` is at `[0][i]` in the text.
+        let mut path = Vec::new();
+        for segment in locate::parse_path(&field) {
+            if matches!(segment, Segment::Index(_))
+                && matches!(path.last(), Some(Segment::Field(f)) if f == "Sum" || f == "Product")
+            {
+                path.pop();
+                path.push(Segment::Index(0));
+            }
+            path.push(segment);
+        }
+        InputError {
+            file: file.to_owned(),
+            position: locate::locate(src, &path),
+            field,
+            message: e.message,
+        }
+    })
 }

@@ -1,7 +1,9 @@
-//! What arrives at a cluster: request traffic as piecewise-constant rates, and the queueing
-//! mathematics that turns a rate and a number of servers into latency.
+//! What arrives at a cluster: request traffic as piecewise-constant rates (composable shapes and
+//! real traces replayed), and the queueing mathematics that turns a rate and a number of
+//! servers into latency.
 //!
 //! `workloads` knows nothing of nodes or pods: a service is "c servers of rate μ" here.
 
 pub mod queueing;
+pub mod trace;
 pub mod traffic;

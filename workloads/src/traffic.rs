@@ -7,35 +7,243 @@
 //!
 //! Continuous shapes are sampled at the *midpoint* of each step: for a smooth curve the midpoint
 //! value is a second-order approximation of the step's mean rate, so the number of requests
-//! over a day is right to within O(step²) and does not depend on where the step starts.
+//! over a day is right to within O(step²) and does not depend on where the step starts. Steps
+//! are counted from time zero of the run; where a shape has a corner inside a step (a ramp
+//! starts, a flash crowd peaks), the step is cut there and each piece takes the value at its own
+//! midpoint, so the corner is a breakpoint.
+//!
+//! # Shapes
+//!
+//! Every shape is a function of time to a number ≥ 0. At the top of a service's `traffic` it is
+//! a rate in requests per second; inside `Product` it may be a dimensionless factor, and the
+//! factor shapes (`Weekly`, `FlashCrowd`, `Noise`) are meant for that: they hover around 1.
+//!
+//! - `Constant(rps)`.
+//! - `Diurnal(mean_rps, amplitude, peak_hour, time_zone?, step?)`:
+//!   `mean × (1 + amplitude × cos(2π(h − peak_hour)/24))`, `h` the local hour of day.
+//! - `Weekly(multipliers: [Mon, Tue, …, Sun], time_zone?)`: the day's multiplier, changing at
+//!   local midnight (a factor).
+//! - `Ramp(from, to, start, duration, step?)`: `from` until `start` (after time zero of the
+//!   run), linear to `to` over `duration`, then `to`. A zero duration is a jump.
+//! - `FlashCrowd(onset, rise, peak_multiplier, decay, step?)`: a factor, 1 until `onset`,
+//!   rising linearly to `peak_multiplier` over `rise`, then decaying back to 1 exponentially
+//!   with time constant `decay`, cut to exactly 1 once the excess is below 1/1000 of the peak
+//!   excess (after `decay × ln 1000` ≈ 6.9 `decay`): see [`curves::flash_crowd`].
+//! - `BlackFriday(peak_rps, time_zone?, …)`: the day of a US-centred storefront, see
+//!   [`Shape::BlackFriday`] for the curve, its parameters and their sources.
+//! - `Noise(cv, step?)`: a seeded random factor per step, log-normal with mean 1 and
+//!   coefficient of variation `cv` ([`curves::noise_factor`]).
+//! - `Sum([…])`, `Product([…])`: the sum and product of the parts.
+//! - `Scale(factor, shape)`: `factor ×` the shape.
+//! - `Trace(file, time_column, time_unit?, value_column, value_kind, interpolation?,
+//!   scale_to_peak_rps?, loop?, start_offset?, step?)`: a real trace replayed; the column
+//!   contract and replay rules are in [`crate::trace`].
+//!
+//! `time_zone` is an IANA name (`"America/New_York"`); `Diurnal` and `Weekly` default to UTC,
+//! `BlackFriday` to `America/New_York`, where its sourced peak hour was measured. `step`
+//! defaults to 1 minute. A composite's breakpoint is the earliest of its parts'.
+//!
+//! # Resolution
+//!
+//! A shape as written is checked with [`Shape::validate`], then made runnable with
+//! [`Shape::resolve`] (reads each `Trace` file, once per service, into a [`Replay`]: after it
+//! the shape holds the data, not the path) and [`Shape::seeded`] (gives each `Noise` its
+//! random stream, once per service and region). [`Shape::segment`] of an unresolved `Trace` is
+//! 0 requests/s.
+//!
+//! Noise streams: `sim::rng::stream(seed, "traffic/<service>/<region>")` for a `Noise` at the
+//! top of `traffic`, `"traffic/<service>/<region>/<path>"` for one inside (`…/Product[1].Noise`).
+//! Step k of a stream draws its words 4k … 4k+3 (ChaCha's word position is set directly), so
+//! the factor of a step does not depend on which other steps were evaluated before, and another
+//! service or region never changes a stream's draws.
+//!
+//! # Error paths
+//!
+//! [`ShapeError::path`] is relative to `traffic`: the fields of the outermost shape come
+//! directly (`amplitude`), the parts of `Sum` and `Product` are `Sum[i]`, `Scale`'s is `shape`,
+//! and a nested shape adds its variant name: `Sum[1].FlashCrowd.peak_multiplier`,
+//! `shape.Diurnal.amplitude`.
 
+pub mod curves;
+mod zone;
+
+use std::path::Path;
+
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
-const SECONDS_PER_DAY: f64 = 86_400.0;
+pub use crate::trace::{Interpolation, Replay, ReplayOptions, TimeUnit, ValueKind};
+use curves::Knot;
+pub use zone::TimeZone;
 
-/// How the arrival rate of one service in one region evolves.
+const SECONDS_PER_DAY: f64 = 86_400.0;
+const NANOS_PER_SEC: f64 = 1e9;
+
+/// Shapes in one service's `traffic`, at most, counting every nested one.
+pub const MAX_SHAPE_NODES: usize = 1_000;
+
+/// How the arrival rate of one service in one region evolves. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Shape {
     /// The same rate for the whole run.
     Constant { rps: f64 },
     /// A daily cycle: `mean_rps × (1 + amplitude × cos(2π (h − peak_hour) / 24))`, with `h` the
-    /// hour of day in UTC (fractional), held constant over each `step` (default 1 minute).
-    /// `amplitude` 0 is flat, 1 drops to zero at the trough; the mean over a day is `mean_rps`.
+    /// local hour of day (fractional) in `time_zone` (default UTC), held constant over each
+    /// `step` (default 1 minute). `amplitude` 0 is flat, 1 drops to zero at the trough; the
+    /// mean over a day is `mean_rps`.
     Diurnal {
         mean_rps: f64,
         amplitude: f64,
         peak_hour: f64,
+        #[serde(default)]
+        time_zone: Option<TimeZone>,
         #[serde(default = "default_step")]
         step: SimDuration,
     },
+    /// A factor per local day of the week: `multipliers` are Monday first (ISO 8601 order), 7 of
+    /// them; the factor changes at local midnight in `time_zone` (default UTC).
+    Weekly {
+        multipliers: Vec<f64>,
+        #[serde(default)]
+        time_zone: Option<TimeZone>,
+    },
+    /// `from` until `start`, linear to `to` over `duration`, then `to`.
+    Ramp {
+        from: f64,
+        to: f64,
+        start: SimDuration,
+        duration: SimDuration,
+        #[serde(default = "default_step")]
+        step: SimDuration,
+    },
+    /// A factor: 1, then a linear rise to `peak_multiplier` over `rise` from `onset`, then an
+    /// exponential decay back to 1 with time constant `decay` ([`curves::flash_crowd`]).
+    FlashCrowd {
+        onset: SimDuration,
+        rise: SimDuration,
+        peak_multiplier: f64,
+        decay: SimDuration,
+        #[serde(default = "default_step")]
+        step: SimDuration,
+    },
+    /// The day of a US-centred storefront on Black Friday, repeated every local day: knots at
+    /// the night trough, the midday peak, an afternoon dip and the evening wave, joined by half
+    /// cosines ([`curves::black_friday`]); the rate is `peak_rps ×` the level.
+    ///
+    /// Defaults and where they come from (`../shared/data/facts/bfcm_peak_traffic_facts.md`):
+    /// - `time_zone` "America/New_York" and `peak_hour` 12: Shopify's Black-Friday peak minute
+    ///   was 12:01 p.m. EST in 2023 and in 2024 (FashionUnited 2023-11-27; Shopify's
+    ///   announcement as reported 2024-12-03).
+    /// - The levels give a peak/mean of 1.50 (the day's mean is 0.669 × `peak_rps`, a sum
+    ///   computed in the tests): within the 1.4–1.7 derived from Shopify's 2024 edge figures
+    ///   (peak 284 M requests/min; 1.19 trillion requests over the weekend).
+    /// - Not sourced, modelling choices: the trough at 04:00 at 0.25 of the peak (nights are
+    ///   quiet; no published per-minute curve exists), the afternoon dip at 16:30 (0.7) and the
+    ///   evening wave at 20:30 (0.85), the "after dinner" wave that the Cyber-Monday figures
+    ///   show in the US evening (7–11 p.m. PT carried 25–30 % of Cyber Monday's sales, Adobe
+    ///   2019/2020) placed at an East-Coast evening here.
+    ///
+    /// Flash sales are not part of the day: multiply by `FlashCrowd` factors for them.
+    BlackFriday {
+        peak_rps: f64,
+        #[serde(default = "new_york")]
+        time_zone: TimeZone,
+        #[serde(default = "default_trough_hour")]
+        trough_hour: f64,
+        #[serde(default = "default_night_level")]
+        night_level: f64,
+        #[serde(default = "default_bf_peak_hour")]
+        peak_hour: f64,
+        #[serde(default = "default_afternoon_hour")]
+        afternoon_hour: f64,
+        #[serde(default = "default_afternoon_level")]
+        afternoon_level: f64,
+        #[serde(default = "default_evening_hour")]
+        evening_hour: f64,
+        #[serde(default = "default_evening_level")]
+        evening_level: f64,
+        #[serde(default = "default_step")]
+        step: SimDuration,
+    },
+    /// A random factor per `step`, log-normal with mean 1 and coefficient of variation `cv`.
+    /// `seed` and `stream` are set by [`Shape::seeded`], never written in a file.
+    Noise {
+        cv: f64,
+        #[serde(default = "default_step")]
+        step: SimDuration,
+        #[serde(skip_deserializing)]
+        seed: u64,
+        #[serde(skip_deserializing)]
+        stream: String,
+    },
+    /// The sum of the parts.
+    Sum(Vec<Shape>),
+    /// The product of the parts.
+    Product(Vec<Shape>),
+    /// `factor ×` the shape.
+    Scale { factor: f64, shape: Box<Shape> },
+    /// A trace replayed from a CSV file, read by [`Shape::resolve`]: see [`crate::trace`].
+    Trace {
+        /// Relative to the directory of the experiment file.
+        file: String,
+        time_column: String,
+        #[serde(default = "default_time_unit")]
+        time_unit: TimeUnit,
+        value_column: String,
+        value_kind: ValueKind,
+        #[serde(default)]
+        interpolation: Interpolation,
+        #[serde(default)]
+        scale_to_peak_rps: Option<f64>,
+        #[serde(default, rename = "loop")]
+        looped: bool,
+        #[serde(default)]
+        start_offset: SimDuration,
+        #[serde(default = "default_step")]
+        step: SimDuration,
+    },
+    /// A loaded trace: what [`Shape::resolve`] makes of a `Trace`. Not written in files.
+    #[serde(skip_deserializing)]
+    Replay(Box<Replay>),
 }
 
 /// The default step of continuous shapes: one minute, the resolution of the real request traces
 /// bundled with clustersim (requests per minute).
 pub fn default_step() -> SimDuration {
     SimDuration::from_secs(60)
+}
+
+fn default_time_unit() -> TimeUnit {
+    TimeUnit::Seconds
+}
+
+fn new_york() -> TimeZone {
+    // A name of the bundled tz database: cannot fail.
+    TimeZone::parse("America/New_York").unwrap_or(TimeZone::UTC)
+}
+
+fn default_trough_hour() -> f64 {
+    4.0
+}
+fn default_night_level() -> f64 {
+    0.25
+}
+fn default_bf_peak_hour() -> f64 {
+    12.0
+}
+fn default_afternoon_hour() -> f64 {
+    16.5
+}
+fn default_afternoon_level() -> f64 {
+    0.7
+}
+fn default_evening_hour() -> f64 {
+    20.5
+}
+fn default_evening_level() -> f64 {
+    0.85
 }
 
 /// The rate over one piece of a shape: `rps` from now until `until` (or forever).
@@ -45,21 +253,95 @@ pub struct Segment {
     pub until: Option<SimTime>,
 }
 
-/// A shape's parameter that is out of range: the field name and what was expected.
+/// A shape that cannot run: the path of the failing field relative to `traffic` (see the
+/// module documentation) and a message saying what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeError {
-    pub field: &'static str,
-    pub expected: &'static str,
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+/// `path.field`, or `field` at the top.
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Where the list of a `Sum` or `Product` at `path` is named: `Sum` at the top.
+fn list_base(path: &str, variant: &str) -> String {
+    if path.is_empty() {
+        variant.to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn fail<T>(path: &str, field: &str, message: impl Into<String>) -> Result<T, ShapeError> {
+    Err(ShapeError {
+        path: join(path, field),
+        message: message.into(),
+    })
+}
+
+fn rate_ok(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
 }
 
 impl Shape {
-    /// Checks the parameters a deserializer cannot: ranges and finiteness.
+    /// The variant's name, as written in files.
+    pub fn variant_name(&self) -> &'static str {
+        match self {
+            Shape::Constant { .. } => "Constant",
+            Shape::Diurnal { .. } => "Diurnal",
+            Shape::Weekly { .. } => "Weekly",
+            Shape::Ramp { .. } => "Ramp",
+            Shape::FlashCrowd { .. } => "FlashCrowd",
+            Shape::BlackFriday { .. } => "BlackFriday",
+            Shape::Noise { .. } => "Noise",
+            Shape::Sum(_) => "Sum",
+            Shape::Product(_) => "Product",
+            Shape::Scale { .. } => "Scale",
+            Shape::Trace { .. } => "Trace",
+            Shape::Replay(_) => "Replay",
+        }
+    }
+
+    /// Checks the parameters a deserializer cannot: ranges, finiteness, list lengths.
     pub fn validate(&self) -> Result<(), ShapeError> {
-        let err = |field, expected| Err(ShapeError { field, expected });
-        match *self {
+        let mut nodes = 0;
+        self.check("", &mut nodes)
+    }
+
+    fn check(&self, path: &str, nodes: &mut usize) -> Result<(), ShapeError> {
+        *nodes += 1;
+        if *nodes > MAX_SHAPE_NODES {
+            return Err(ShapeError {
+                path: path.to_owned(),
+                message: format!("expected at most {MAX_SHAPE_NODES} shapes in one `traffic`"),
+            });
+        }
+        let positive_step = |step: SimDuration| {
+            if step.is_zero() {
+                fail(path, "step", "expected a positive duration such as \"1m\"")
+            } else {
+                Ok(())
+            }
+        };
+        match self {
             Shape::Constant { rps } => {
-                if !(rps.is_finite() && rps >= 0.0) {
-                    return err("rps", "a finite rate >= 0");
+                if !rate_ok(*rps) {
+                    return fail(path, "rps", "expected a finite rate >= 0");
                 }
             }
             Shape::Diurnal {
@@ -67,48 +349,546 @@ impl Shape {
                 amplitude,
                 peak_hour,
                 step,
+                ..
             } => {
-                if !(mean_rps.is_finite() && mean_rps >= 0.0) {
-                    return err("mean_rps", "a finite rate >= 0");
+                if !rate_ok(*mean_rps) {
+                    return fail(path, "mean_rps", "expected a finite rate >= 0");
                 }
-                if !(0.0..=1.0).contains(&amplitude) {
-                    return err("amplitude", "a number between 0 and 1");
+                if !(0.0..=1.0).contains(amplitude) {
+                    return fail(path, "amplitude", "expected a number between 0 and 1");
                 }
-                if !(0.0..24.0).contains(&peak_hour) {
-                    return err("peak_hour", "an hour of day in [0, 24)");
+                if !(0.0..24.0).contains(peak_hour) {
+                    return fail(path, "peak_hour", "expected an hour of day in [0, 24)");
                 }
-                if step.is_zero() {
-                    return err("step", "a positive duration such as \"1m\"");
+                positive_step(*step)?;
+            }
+            Shape::Weekly { multipliers, .. } => {
+                if multipliers.len() != 7 {
+                    return fail(
+                        path,
+                        "multipliers",
+                        format!(
+                            "expected 7 multipliers, Monday first, found {}",
+                            multipliers.len()
+                        ),
+                    );
+                }
+                if let Some(i) = multipliers.iter().position(|m| !rate_ok(*m)) {
+                    return fail(
+                        path,
+                        &format!("multipliers[{i}]"),
+                        "expected a finite number >= 0",
+                    );
                 }
             }
+            Shape::Ramp { from, to, step, .. } => {
+                if !rate_ok(*from) {
+                    return fail(path, "from", "expected a finite number >= 0");
+                }
+                if !rate_ok(*to) {
+                    return fail(path, "to", "expected a finite number >= 0");
+                }
+                positive_step(*step)?;
+            }
+            Shape::FlashCrowd {
+                peak_multiplier,
+                decay,
+                step,
+                ..
+            } => {
+                if !rate_ok(*peak_multiplier) {
+                    return fail(
+                        path,
+                        "peak_multiplier",
+                        "expected a finite factor >= 0, such as 3 for three times the traffic",
+                    );
+                }
+                if decay.is_zero() {
+                    return fail(
+                        path,
+                        "decay",
+                        "expected a positive duration such as \"10m\"",
+                    );
+                }
+                positive_step(*step)?;
+            }
+            Shape::BlackFriday {
+                peak_rps,
+                trough_hour,
+                night_level,
+                peak_hour,
+                afternoon_hour,
+                afternoon_level,
+                evening_hour,
+                evening_level,
+                step,
+                ..
+            } => {
+                if !rate_ok(*peak_rps) {
+                    return fail(path, "peak_rps", "expected a finite rate >= 0");
+                }
+                let hours = [
+                    ("trough_hour", *trough_hour),
+                    ("peak_hour", *peak_hour),
+                    ("afternoon_hour", *afternoon_hour),
+                    ("evening_hour", *evening_hour),
+                ];
+                for (i, &(name, h)) in hours.iter().enumerate() {
+                    if !(0.0..24.0).contains(&h) {
+                        return fail(path, name, "expected an hour of day in [0, 24)");
+                    }
+                    if i > 0 && h <= hours[i - 1].1 {
+                        return fail(
+                            path,
+                            name,
+                            format!(
+                                "expected an hour after `{}` ({}): trough < peak < afternoon < \
+                                 evening within the day",
+                                hours[i - 1].0,
+                                hours[i - 1].1
+                            ),
+                        );
+                    }
+                }
+                for (name, v) in [
+                    ("night_level", *night_level),
+                    ("afternoon_level", *afternoon_level),
+                    ("evening_level", *evening_level),
+                ] {
+                    if !rate_ok(v) {
+                        return fail(
+                            path,
+                            name,
+                            "expected a finite share of `peak_rps` >= 0, such as 0.7",
+                        );
+                    }
+                }
+                positive_step(*step)?;
+            }
+            Shape::Noise { cv, step, .. } => {
+                if !rate_ok(*cv) {
+                    return fail(
+                        path,
+                        "cv",
+                        "expected a coefficient of variation >= 0, such as 0.1",
+                    );
+                }
+                positive_step(*step)?;
+            }
+            Shape::Sum(parts) | Shape::Product(parts) => {
+                let base = list_base(path, self.variant_name());
+                if parts.is_empty() {
+                    return Err(ShapeError {
+                        path: base,
+                        message: "expected at least one shape in the list".into(),
+                    });
+                }
+                for (i, part) in parts.iter().enumerate() {
+                    part.check(&format!("{base}[{i}].{}", part.variant_name()), nodes)?;
+                }
+            }
+            Shape::Scale { factor, shape } => {
+                if !rate_ok(*factor) {
+                    return fail(path, "factor", "expected a finite factor >= 0");
+                }
+                shape.check(
+                    &format!("{}.{}", join(path, "shape"), shape.variant_name()),
+                    nodes,
+                )?;
+            }
+            Shape::Trace {
+                file,
+                time_column,
+                value_column,
+                scale_to_peak_rps,
+                step,
+                ..
+            } => {
+                if file.trim().is_empty() {
+                    return fail(path, "file", "expected the path of a CSV file");
+                }
+                if time_column.trim().is_empty() {
+                    return fail(path, "time_column", "expected a column name of the header");
+                }
+                if value_column.trim().is_empty() {
+                    return fail(path, "value_column", "expected a column name of the header");
+                }
+                if let Some(p) = scale_to_peak_rps
+                    && !(p.is_finite() && *p > 0.0)
+                {
+                    return fail(path, "scale_to_peak_rps", "expected a finite rate > 0");
+                }
+                positive_step(*step)?;
+            }
+            Shape::Replay(_) => {}
         }
         Ok(())
     }
 
+    /// Checks the shape and reads its trace files (paths relative to `base_dir`) into
+    /// [`Replay`]s; a trace that does not cover a run of `duration` is refused unless it loops.
+    pub fn resolve(&self, base_dir: &Path, duration: SimDuration) -> Result<Shape, ShapeError> {
+        self.validate()?;
+        self.rebuild("", &mut |leaf, path| leaf.load(path, base_dir, duration))
+    }
+
+    /// The shape with each `Noise` given its stream: `seed` and `stream_prefix` followed by the
+    /// noise's path inside the shape (see the module documentation).
+    pub fn seeded(&self, seed: u64, stream_prefix: &str) -> Shape {
+        let mut seed_leaf = |leaf: &Shape, path: &str| {
+            Ok(match leaf {
+                Shape::Noise { cv, step, .. } => Shape::Noise {
+                    cv: *cv,
+                    step: *step,
+                    seed,
+                    stream: if path.is_empty() {
+                        stream_prefix.to_owned()
+                    } else {
+                        format!("{stream_prefix}/{path}")
+                    },
+                },
+                other => other.clone(),
+            })
+        };
+        // The closure never fails.
+        self.rebuild("", &mut seed_leaf)
+            .unwrap_or_else(|_| self.clone())
+    }
+
+    /// A copy of the shape with every leaf (every shape but `Sum`, `Product` and `Scale`)
+    /// replaced by `leaf(shape, path)`.
+    fn rebuild(
+        &self,
+        path: &str,
+        leaf: &mut dyn FnMut(&Shape, &str) -> Result<Shape, ShapeError>,
+    ) -> Result<Shape, ShapeError> {
+        let parts =
+            |parts: &[Shape], leaf: &mut dyn FnMut(&Shape, &str) -> Result<Shape, ShapeError>| {
+                let base = list_base(path, self.variant_name());
+                parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| p.rebuild(&format!("{base}[{i}].{}", p.variant_name()), leaf))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+        Ok(match self {
+            Shape::Sum(ps) => Shape::Sum(parts(ps, leaf)?),
+            Shape::Product(ps) => Shape::Product(parts(ps, leaf)?),
+            Shape::Scale { factor, shape } => Shape::Scale {
+                factor: *factor,
+                shape: Box::new(shape.rebuild(
+                    &format!("{}.{}", join(path, "shape"), shape.variant_name()),
+                    leaf,
+                )?),
+            },
+            other => leaf(other, path)?,
+        })
+    }
+
+    /// A `Trace` read into a `Replay`; any other leaf as it is.
+    fn load(
+        &self,
+        path: &str,
+        base_dir: &Path,
+        duration: SimDuration,
+    ) -> Result<Shape, ShapeError> {
+        let Shape::Trace {
+            file,
+            time_column,
+            time_unit,
+            value_column,
+            value_kind,
+            interpolation,
+            scale_to_peak_rps,
+            looped,
+            start_offset,
+            step,
+        } = self
+        else {
+            return Ok(self.clone());
+        };
+        let full = base_dir.join(file);
+        let shown = full.display();
+        let text = match std::fs::metadata(&full) {
+            Ok(m) if m.len() > crate::trace::MAX_TRACE_BYTES => {
+                return fail(
+                    path,
+                    "file",
+                    format!(
+                        "trace `{shown}` has {} bytes, more than the limit of {}",
+                        m.len(),
+                        crate::trace::MAX_TRACE_BYTES
+                    ),
+                );
+            }
+            _ => std::fs::read_to_string(&full)
+                .or_else(|e| fail(path, "file", format!("cannot read trace `{shown}`: {e}")))?,
+        };
+        let options = ReplayOptions {
+            time_column,
+            time_unit: *time_unit,
+            value_column,
+            value_kind: *value_kind,
+            interpolation: *interpolation,
+            scale_to_peak_rps: *scale_to_peak_rps,
+            looped: *looped,
+            start_offset: *start_offset,
+            step: *step,
+        };
+        let replay = Replay::from_csv(&text, &options)
+            .or_else(|e| fail(path, "file", format!("in trace `{shown}`, {e}")))?;
+        if !replay.covered(duration) {
+            let field = if start_offset.is_zero() {
+                "file"
+            } else {
+                "start_offset"
+            };
+            return fail(
+                path,
+                field,
+                format!(
+                    "trace `{shown}` lasts {}; from `start_offset` {start_offset} it is shorter \
+                     than the run's {duration}: expected `loop: true`, an earlier \
+                     `start_offset` or a shorter run",
+                    replay.span()
+                ),
+            );
+        }
+        Ok(Shape::Replay(Box::new(replay)))
+    }
+
     /// The rate at `now` and when it next changes; `start` is the simulated wall-clock instant
-    /// of time zero, which places the daily cycle.
+    /// of time zero, which places the daily and weekly cycles.
     pub fn segment(&self, start: UtcInstant, now: SimTime) -> Segment {
-        match *self {
-            Shape::Constant { rps } => Segment { rps, until: None },
+        let now_ns = now.as_nanos();
+        let at = |ns: u64| Some(SimTime::from_nanos(ns));
+        match self {
+            Shape::Constant { rps } => Segment {
+                rps: *rps,
+                until: None,
+            },
             Shape::Diurnal {
                 mean_rps,
                 amplitude,
                 peak_hour,
+                time_zone,
                 step,
             } => {
                 let step_ns = step.as_nanos();
-                let index = now.as_nanos() / step_ns;
+                let index = now_ns / step_ns;
                 let midpoint_s = (index as f64 + 0.5) * step.as_secs_f64();
-                let day_s = (start.unix_s().rem_euclid(86_400) as f64 + midpoint_s)
-                    .rem_euclid(SECONDS_PER_DAY);
-                let phase = std::f64::consts::TAU * (day_s / 3600.0 - peak_hour) / 24.0;
+                let hour = local_hour(start, *time_zone, midpoint_s);
                 Segment {
-                    rps: mean_rps * (1.0 + amplitude * phase.cos()),
-                    until: Some(SimTime::from_nanos((index + 1) * step_ns)),
+                    rps: curves::diurnal(*mean_rps, *amplitude, *peak_hour, hour),
+                    until: at((index + 1).saturating_mul(step_ns)),
                 }
+            }
+            Shape::Weekly {
+                multipliers,
+                time_zone,
+            } => {
+                let zone = time_zone.unwrap_or(TimeZone::UTC);
+                let unix_s = start.plus(now).unix_s();
+                let day = zone.local_s(unix_s).div_euclid(86_400);
+                let weekday = (day + 3).rem_euclid(7) as usize;
+                let next_s = zone.next_midnight(unix_s) - start.unix_s();
+                Segment {
+                    rps: multipliers.get(weekday).copied().unwrap_or(1.0),
+                    until: at((next_s as u64).saturating_mul(1_000_000_000)),
+                }
+            }
+            Shape::Ramp {
+                from,
+                to,
+                start: ramp_start,
+                duration,
+                step,
+            } => {
+                let a = ramp_start.as_nanos();
+                let b = a.saturating_add(duration.as_nanos());
+                if now_ns < a {
+                    Segment {
+                        rps: *from,
+                        until: at(a),
+                    }
+                } else if now_ns >= b {
+                    Segment {
+                        rps: *to,
+                        until: None,
+                    }
+                } else {
+                    let (s, e) = piece(now_ns, step.as_nanos(), a, b);
+                    let x = (midpoint(s, e) - a as f64) / (b - a) as f64;
+                    Segment {
+                        rps: curves::ramp(*from, *to, x),
+                        until: at(e),
+                    }
+                }
+            }
+            Shape::FlashCrowd {
+                onset,
+                rise,
+                peak_multiplier,
+                decay,
+                step,
+            } => {
+                let a = onset.as_nanos();
+                let b = a.saturating_add(rise.as_nanos());
+                let tail = SimDuration::from_secs_f64(
+                    decay.as_secs_f64() * curves::FLASH_CROWD_CUTOFF_DECAYS,
+                );
+                let c = b.saturating_add(tail.as_nanos());
+                if now_ns < a {
+                    return Segment {
+                        rps: 1.0,
+                        until: at(a),
+                    };
+                }
+                if now_ns >= c {
+                    return Segment {
+                        rps: 1.0,
+                        until: None,
+                    };
+                }
+                let (lo, hi) = if now_ns < b { (a, b) } else { (b, c) };
+                let (s, e) = piece(now_ns, step.as_nanos(), lo, hi);
+                let since_onset_s = (midpoint(s, e) - a as f64) / NANOS_PER_SEC;
+                let factor = if now_ns < b {
+                    curves::ramp(1.0, *peak_multiplier, since_onset_s / rise.as_secs_f64())
+                } else {
+                    let since_peak_s = since_onset_s - rise.as_secs_f64();
+                    1.0 + (peak_multiplier - 1.0) * (-since_peak_s / decay.as_secs_f64()).exp()
+                };
+                Segment {
+                    rps: factor,
+                    until: at(e),
+                }
+            }
+            Shape::BlackFriday {
+                peak_rps,
+                time_zone,
+                trough_hour,
+                night_level,
+                peak_hour,
+                afternoon_hour,
+                afternoon_level,
+                evening_hour,
+                evening_level,
+                step,
+            } => {
+                let knots = [
+                    Knot {
+                        hour: *trough_hour,
+                        level: *night_level,
+                    },
+                    Knot {
+                        hour: *peak_hour,
+                        level: 1.0,
+                    },
+                    Knot {
+                        hour: *afternoon_hour,
+                        level: *afternoon_level,
+                    },
+                    Knot {
+                        hour: *evening_hour,
+                        level: *evening_level,
+                    },
+                    Knot {
+                        hour: trough_hour + 24.0,
+                        level: *night_level,
+                    },
+                ];
+                let step_ns = step.as_nanos();
+                let index = now_ns / step_ns;
+                let midpoint_s = (index as f64 + 0.5) * step.as_secs_f64();
+                let hour = local_hour(start, Some(*time_zone), midpoint_s);
+                Segment {
+                    rps: peak_rps * curves::black_friday(&knots, hour),
+                    until: at((index + 1).saturating_mul(step_ns)),
+                }
+            }
+            Shape::Noise {
+                cv,
+                step,
+                seed,
+                stream,
+            } => {
+                let step_ns = step.as_nanos();
+                let index = now_ns / step_ns;
+                let mut rng = sim::rng::stream(*seed, stream);
+                rng.set_word_pos(u128::from(index) * 4);
+                let (a, b) = (rng.next_u64(), rng.next_u64());
+                Segment {
+                    rps: curves::noise_factor(*cv, a, b),
+                    until: at((index + 1).saturating_mul(step_ns)),
+                }
+            }
+            Shape::Sum(parts) => combine(parts, start, now, 0.0, |a, b| a + b),
+            Shape::Product(parts) => combine(parts, start, now, 1.0, |a, b| a * b),
+            Shape::Scale { factor, shape } => {
+                let s = shape.segment(start, now);
+                Segment {
+                    rps: factor * s.rps,
+                    until: s.until,
+                }
+            }
+            Shape::Trace { .. } => Segment {
+                rps: 0.0,
+                until: None,
+            },
+            Shape::Replay(replay) => {
+                let (rps, until) = replay.segment(now);
+                Segment { rps, until }
             }
         }
     }
+}
+
+/// The parts' rates folded with `op`, until the earliest of their breakpoints.
+fn combine(
+    parts: &[Shape],
+    start: UtcInstant,
+    now: SimTime,
+    init: f64,
+    op: fn(f64, f64) -> f64,
+) -> Segment {
+    parts.iter().fold(
+        Segment {
+            rps: init,
+            until: None,
+        },
+        |acc, p| {
+            let s = p.segment(start, now);
+            Segment {
+                rps: op(acc.rps, s.rps),
+                until: match (acc.until, s.until) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                },
+            }
+        },
+    )
+}
+
+/// The piece of the `step` grid (counted from time zero) that holds `now`, cut to `[lo, hi)`.
+fn piece(now: u64, step: u64, lo: u64, hi: u64) -> (u64, u64) {
+    let k = now / step;
+    ((k * step).max(lo), (k + 1).saturating_mul(step).min(hi))
+}
+
+fn midpoint(s: u64, e: u64) -> f64 {
+    s as f64 + (e - s) as f64 / 2.0
+}
+
+/// The local hour of day (fractional) `midpoint_s` seconds after `start`, in `zone` (UTC when
+/// none). The zone's offset is the one in force at the midpoint.
+fn local_hour(start: UtcInstant, zone: Option<TimeZone>, midpoint_s: f64) -> f64 {
+    let offset_s = zone.map_or(0, |z| {
+        z.offset_s(start.unix_s().saturating_add(midpoint_s.floor() as i64))
+    });
+    let day_s = ((start.unix_s() + offset_s).rem_euclid(86_400) as f64 + midpoint_s)
+        .rem_euclid(SECONDS_PER_DAY);
+    day_s / 3600.0
 }
 
 #[cfg(test)]
@@ -119,13 +899,56 @@ mod tests {
         UtcInstant::parse("2026-11-27T00:00:00Z").unwrap()
     }
 
+    fn min(m: u64) -> SimDuration {
+        SimDuration::from_secs(60 * m)
+    }
+
+    fn seg(s: &Shape, now: SimDuration) -> Segment {
+        s.segment(midnight(), SimTime::from_nanos(now.as_nanos()))
+    }
+
+    fn until(d: SimDuration) -> Option<SimTime> {
+        Some(SimTime::from_nanos(d.as_nanos()))
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9 * (1.0 + b.abs())
+    }
+
     fn diurnal(step_s: u64) -> Shape {
         Shape::Diurnal {
             mean_rps: 100.0,
             amplitude: 0.5,
             peak_hour: 14.0,
+            time_zone: None,
             step: SimDuration::from_secs(step_s),
         }
+    }
+
+    /// RON as the experiment loader reads it (`implicit_some` on).
+    fn from_ron(text: &str) -> Result<Shape, ron::error::SpannedError> {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(text)
+    }
+
+    fn parse(text: &str) -> Shape {
+        from_ron(text).unwrap()
+    }
+
+    /// Requests over `[0, end)` and the number of segments, walking breakpoints as the traffic
+    /// model does; every breakpoint must be after now.
+    fn walk(s: &Shape, start: UtcInstant, end: SimDuration) -> (f64, usize) {
+        let (mut t, mut requests, mut n) = (0u64, 0.0, 0);
+        while t < end.as_nanos() {
+            let g = s.segment(start, SimTime::from_nanos(t));
+            let next = g.until.map_or(end.as_nanos(), |u| u.as_nanos());
+            assert!(next > t, "{s:?}: breakpoint {next} not after {t}");
+            requests += g.rps * (next.min(end.as_nanos()) - t) as f64 / 1e9;
+            n += 1;
+            t = next;
+        }
+        (requests, n)
     }
 
     #[test]
@@ -177,18 +1000,425 @@ mod tests {
     }
 
     #[test]
-    fn out_of_range_parameters_name_their_field() {
-        let bad = Shape::Diurnal {
-            mean_rps: 10.0,
-            amplitude: 1.5,
-            peak_hour: 3.0,
-            step: default_step(),
-        };
-        assert_eq!(bad.validate().unwrap_err().field, "amplitude");
+    fn diurnal_in_a_time_zone_peaks_at_the_local_hour() {
+        // 14:00 EST is 19:00 UTC: the two-hour step [18:00, 20:00) UTC has its midpoint there.
+        let s = parse(
+            r#"Diurnal(mean_rps: 100, amplitude: 0.5, peak_hour: 14,
+                       time_zone: Some("America/New_York"), step: "2h")"#,
+        );
+        let g = seg(&s, min(18 * 60));
+        assert!(close(g.rps, 150.0), "{}", g.rps);
+        assert_eq!(g.until, until(min(20 * 60)));
+        // [14:00, 16:00) UTC: midpoint 15:00 UTC = 10:00 EST, 4 h before the local peak:
+        // 100 (1 + 0.5 cos(2π·4/24)) = 125.
+        let g = seg(&s, min(14 * 60));
+        assert!(close(g.rps, 125.0), "{}", g.rps);
+    }
+
+    #[test]
+    fn weekly_changes_at_local_midnight() {
+        // 2026-11-27 is a Friday: multiplier 5 in UTC, until the next UTC midnight.
+        let utc = parse("Weekly(multipliers: [1, 2, 3, 4, 5, 6, 7])");
         assert_eq!(
-            Shape::Constant { rps: -1.0 }.validate().unwrap_err().field,
-            "rps"
+            seg(&utc, min(0)),
+            Segment {
+                rps: 5.0,
+                until: until(min(24 * 60))
+            }
+        );
+        assert_eq!(seg(&utc, min(24 * 60)).rps, 6.0);
+        assert_eq!(seg(&utc, min(3 * 24 * 60 + 1)).rps, 1.0);
+        // In New York time zero is Thursday 19:00 EST; Friday begins 5 hours later.
+        let ny =
+            parse(r#"Weekly(multipliers: [1, 2, 3, 4, 5, 6, 7], time_zone: "America/New_York")"#);
+        assert_eq!(
+            seg(&ny, min(0)),
+            Segment {
+                rps: 4.0,
+                until: until(min(5 * 60))
+            }
+        );
+        assert_eq!(
+            seg(&ny, min(5 * 60)),
+            Segment {
+                rps: 5.0,
+                until: until(min(29 * 60))
+            }
+        );
+    }
+
+    #[test]
+    fn ramp_holds_then_rises_by_midpoints_then_holds() {
+        let s = parse(r#"Ramp(from: 100, to: 300, start: "10m", duration: "20m", step: "5m")"#);
+        assert_eq!(
+            seg(&s, min(0)),
+            Segment {
+                rps: 100.0,
+                until: until(min(10))
+            }
+        );
+        // [10, 15): midpoint 12.5 min, 2.5/20 of the way.
+        assert_eq!(
+            seg(&s, min(10)),
+            Segment {
+                rps: 125.0,
+                until: until(min(15))
+            }
+        );
+        // [25, 30): midpoint 27.5 min.
+        assert_eq!(seg(&s, min(27)).rps, 275.0);
+        assert_eq!(
+            seg(&s, min(30)),
+            Segment {
+                rps: 300.0,
+                until: None
+            }
+        );
+        // A start off the step grid cuts the first step: [12, 15) has its midpoint at 13.5.
+        let s = parse(r#"Ramp(from: 100, to: 300, start: "12m", duration: "20m", step: "5m")"#);
+        let g = seg(&s, min(12));
+        assert!(close(g.rps, 115.0), "{}", g.rps);
+        assert_eq!(g.until, until(min(15)));
+        // The ramp's requests are exact: the midpoint of a linear piece is its mean.
+        let (requests, _) = walk(&s, midnight(), min(60));
+        assert!(close(
+            requests,
+            100.0 * 720.0 + 200.0 * 1200.0 + 300.0 * 1680.0
+        ));
+        // A zero duration is a jump.
+        let s = parse(r#"Ramp(from: 1, to: 2, start: "1m", duration: "0s")"#);
+        assert_eq!(seg(&s, min(0)).rps, 1.0);
+        assert_eq!(seg(&s, min(1)).until, None);
+    }
+
+    #[test]
+    fn flash_crowd_rises_decays_and_ends() {
+        let s = parse(
+            r#"FlashCrowd(onset: "1h", rise: "2m", peak_multiplier: 3, decay: "10m", step: "1m")"#,
+        );
+        assert_eq!(
+            seg(&s, min(0)),
+            Segment {
+                rps: 1.0,
+                until: until(min(60))
+            }
+        );
+        // [60, 61): midpoint 30 s into a 120 s rise: 1 + 2 × 0.25.
+        assert_eq!(
+            seg(&s, min(60)),
+            Segment {
+                rps: 1.5,
+                until: until(min(61))
+            }
+        );
+        // [62, 63): midpoint 30 s after the peak: 1 + 2 e^(−30/600).
+        let g = seg(&s, min(62));
+        assert!(close(g.rps, 1.0 + 2.0 * (-0.05f64).exp()), "{}", g.rps);
+        assert_eq!(g.until, until(min(63)));
+        // The decay is cut after 600 s × ln 1000 = 4 144.653… s past the peak (62 min).
+        let cut_ns =
+            min(62).as_nanos() + SimDuration::from_secs_f64(600.0 * 1000f64.ln()).as_nanos();
+        let before = seg(&s, SimDuration::from_nanos(cut_ns - 1));
+        assert_eq!(before.until, Some(SimTime::from_nanos(cut_ns)));
+        assert!(before.rps > 1.0 && before.rps < 1.003, "{}", before.rps);
+        assert_eq!(
+            seg(&s, SimDuration::from_nanos(cut_ns)),
+            Segment {
+                rps: 1.0,
+                until: None
+            }
+        );
+    }
+
+    #[test]
+    fn black_friday_peaks_at_noon_eastern_with_a_sourced_peak_to_mean() {
+        let s = parse("BlackFriday(peak_rps: 1000, step: \"2h\")");
+        // [16:00, 18:00) UTC has its midpoint at 17:00 UTC = 12:00 EST: the peak.
+        let g = seg(&s, min(16 * 60));
+        assert!(close(g.rps, 1000.0), "{}", g.rps);
+        assert_eq!(g.until, until(min(18 * 60)));
+        // [08:00, 10:00) UTC: midpoint 04:00 EST, the trough.
+        assert!(close(seg(&s, min(8 * 60)).rps, 250.0));
+        // [00:00, 02:00) UTC: midpoint 20:00 EST, 7/8 of the way from 16:30 to 20:30.
+        let x: f64 = 3.5 / 4.0;
+        let level = 0.7 + 0.15 * (1.0 - (std::f64::consts::PI * x).cos()) / 2.0;
+        assert!(close(seg(&s, min(0)).rps, 1000.0 * level));
+        // The day's mean: half-cosine spans average their ends, so it is
+        // (8 × 0.625 + 4.5 × 0.85 + 4 × 0.775 + 7.5 × 0.55) / 24 = 0.66875 of the peak,
+        // a peak/mean of 1.495: within the 1.4–1.7 of the facts file.
+        let s = parse("BlackFriday(peak_rps: 1000)");
+        let (requests, n) = walk(&s, midnight(), min(24 * 60));
+        assert_eq!(n, 1440);
+        let mean = requests / 86_400.0;
+        assert!((mean - 668.75).abs() < 0.01, "{mean}");
+        assert!((1.4..1.7).contains(&(1000.0 / mean)));
+    }
+
+    fn noise(seed: u64, stream: &str) -> Shape {
+        parse("Noise(cv: 0.2)").seeded(seed, stream)
+    }
+
+    fn draws(s: &Shape, steps: u64) -> Vec<f64> {
+        (0..steps).map(|k| seg(s, min(k)).rps).collect()
+    }
+
+    #[test]
+    fn noise_is_the_same_for_the_same_seed_and_differs_otherwise() {
+        let a = draws(&noise(7, "traffic/api/us-east1"), 200);
+        assert_eq!(a, draws(&noise(7, "traffic/api/us-east1"), 200));
+        assert_ne!(a, draws(&noise(8, "traffic/api/us-east1"), 200));
+        assert_ne!(a, draws(&noise(7, "traffic/api/europe-west1"), 200));
+        // Evaluating steps in another order or skipping some changes nothing.
+        let s = noise(7, "traffic/api/us-east1");
+        assert_eq!(seg(&s, min(150)).rps, a[150]);
+        assert_eq!(seg(&s, min(3)).rps, a[3]);
+        assert_eq!(seg(&s, min(3)).until, until(min(4)));
+    }
+
+    #[test]
+    fn noise_step_k_draws_words_4k_to_4k_plus_3_of_its_stream() {
+        let mut rng = sim::rng::stream(7, "traffic/api/us-east1");
+        let words: Vec<u64> = (0..6).map(|_| rng.next_u64()).collect();
+        let s = noise(7, "traffic/api/us-east1");
+        // Step 2: the 5th and 6th u64 of the stream (words 8…11).
+        assert_eq!(
+            seg(&s, min(2)).rps,
+            curves::noise_factor(0.2, words[4], words[5])
+        );
+        assert_eq!(
+            seg(&s, min(0)).rps,
+            curves::noise_factor(0.2, words[0], words[1])
+        );
+    }
+
+    #[test]
+    fn noise_has_mean_one_and_its_cv() {
+        let x = draws(&noise(1, "traffic/a/r"), 100_000);
+        let mean = x.iter().sum::<f64>() / x.len() as f64;
+        let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+        // Standard error of the mean: 0.2/√100 000 ≈ 0.0006.
+        assert!((mean - 1.0).abs() < 0.003, "{mean}");
+        assert!((sd / mean - 0.2).abs() < 0.005, "{}", sd / mean);
+        assert!(x.iter().all(|&v| v > 0.0));
+    }
+
+    #[test]
+    fn seeded_names_each_noise_by_its_path() {
+        let s = parse("Product([Constant(rps: 100), Noise(cv: 0.1), Sum([Noise(cv: 0.1)])])")
+            .seeded(3, "traffic/api/us-east1");
+        let Shape::Product(parts) = &s else {
+            panic!("{s:?}")
+        };
+        let Shape::Noise { seed, stream, .. } = &parts[1] else {
+            panic!("{s:?}")
+        };
+        assert_eq!(
+            (*seed, stream.as_str()),
+            (3, "traffic/api/us-east1/Product[1].Noise")
+        );
+        let Shape::Sum(inner) = &parts[2] else {
+            panic!("{s:?}")
+        };
+        let Shape::Noise { stream, .. } = &inner[0] else {
+            panic!("{s:?}")
+        };
+        assert_eq!(stream, "traffic/api/us-east1/Product[2].Sum[0].Noise");
+        let Shape::Noise { stream, .. } = noise(3, "traffic/api/us-east1") else {
+            panic!()
+        };
+        assert_eq!(stream, "traffic/api/us-east1");
+    }
+
+    #[test]
+    fn composites_combine_values_and_take_the_earliest_breakpoint() {
+        let s = parse(
+            r#"Sum([Constant(rps: 100), Ramp(from: 0, to: 60, start: "10m", duration: "1h", step: "10m")])"#,
+        );
+        assert_eq!(
+            seg(&s, min(0)),
+            Segment {
+                rps: 100.0,
+                until: until(min(10))
+            }
+        );
+        // [10, 20): midpoint 5 min into the hour-long ramp: 5.
+        assert_eq!(
+            seg(&s, min(12)),
+            Segment {
+                rps: 105.0,
+                until: until(min(20))
+            }
+        );
+        let s = parse(
+            r#"Product([Constant(rps: 200), FlashCrowd(onset: "1m", rise: "2m", peak_multiplier: 3, decay: "5m")])"#,
+        );
+        assert_eq!(
+            seg(&s, min(1)),
+            Segment {
+                rps: 300.0,
+                until: until(min(2))
+            }
+        );
+        let s = parse(r#"Scale(factor: 2, shape: Weekly(multipliers: [1, 2, 3, 4, 5, 6, 7]))"#);
+        assert_eq!(
+            seg(&s, min(0)),
+            Segment {
+                rps: 10.0,
+                until: until(min(24 * 60))
+            }
+        );
+        // Nested: 2 × (Friday's 5 + 1) × the trough of the diurnal (0.5 at 02:00 with 4 h steps).
+        let s = parse(
+            r#"Scale(factor: 2, shape: Product([
+                   Sum([Weekly(multipliers: [1, 2, 3, 4, 5, 6, 7]), Constant(rps: 1)]),
+                   Diurnal(mean_rps: 1, amplitude: 0.5, peak_hour: 14, step: "4h")]))"#,
+        );
+        let g = seg(&s, min(60));
+        assert!(close(g.rps, 6.0), "{}", g.rps);
+        assert_eq!(g.until, until(min(4 * 60)));
+    }
+
+    #[test]
+    fn every_breakpoint_is_after_now() {
+        let shapes = [
+            r#"Diurnal(mean_rps: 10, amplitude: 1, peak_hour: 0, step: "7s")"#,
+            r#"Weekly(multipliers: [1, 2, 3, 4, 5, 6, 7], time_zone: "Pacific/Chatham")"#,
+            r#"Ramp(from: 0, to: 5, start: "13s", duration: "1m1s", step: "9s")"#,
+            r#"FlashCrowd(onset: "7s", rise: "0s", peak_multiplier: 9, decay: "11s", step: "4s")"#,
+            r#"BlackFriday(peak_rps: 3, time_zone: "Asia/Kolkata", step: "13m")"#,
+            r#"Sum([Noise(cv: 1, step: "3s"), Constant(rps: 1)])"#,
+        ];
+        for text in shapes {
+            let s = parse(text).seeded(0, "t");
+            s.validate().unwrap();
+            walk(&s, midnight(), min(3 * 24 * 60));
+        }
+    }
+
+    #[test]
+    fn out_of_range_parameters_name_their_path() {
+        let path = |text: &str| parse(text).validate().unwrap_err().path;
+        assert_eq!(
+            path("Diurnal(mean_rps: 10, amplitude: 1.5, peak_hour: 3)"),
+            "amplitude"
+        );
+        assert_eq!(path("Constant(rps: -1)"), "rps");
+        assert_eq!(
+            path(
+                r#"Sum([Constant(rps: 1), FlashCrowd(onset: "1h", rise: "1m", peak_multiplier: -2, decay: "5m")])"#
+            ),
+            "Sum[1].FlashCrowd.peak_multiplier"
+        );
+        assert_eq!(
+            path(r#"Scale(factor: 2, shape: Diurnal(mean_rps: 1, amplitude: 2, peak_hour: 1))"#),
+            "shape.Diurnal.amplitude"
+        );
+        assert_eq!(
+            path("Product([Sum([Constant(rps: 1), Constant(rps: -1)])])"),
+            "Product[0].Sum[1].Constant.rps"
+        );
+        assert_eq!(path("Sum([])"), "Sum");
+        assert_eq!(path("Product([Sum([])])"), "Product[0].Sum");
+        assert_eq!(
+            path("Weekly(multipliers: [1, 1, 1, 1, 1, 1])"),
+            "multipliers"
+        );
+        assert_eq!(
+            path("Weekly(multipliers: [1, 1, 1, -1, 1, 1, 1])"),
+            "multipliers[3]"
+        );
+        assert_eq!(path("BlackFriday(peak_rps: 1, peak_hour: 3)"), "peak_hour");
+        assert_eq!(path("Noise(cv: -0.1)"), "cv");
+        assert_eq!(
+            path(
+                r#"Trace(file: "x.csv", time_column: "t", value_column: "v", value_kind: Rate, scale_to_peak_rps: Some(0))"#
+            ),
+            "scale_to_peak_rps"
         );
         assert!(diurnal(60).validate().is_ok());
+        let many = format!(
+            "Sum([{}])",
+            vec!["Constant(rps: 1)"; MAX_SHAPE_NODES].join(",")
+        );
+        assert_eq!(
+            path(&many),
+            format!("Sum[{}].Constant", MAX_SHAPE_NODES - 1)
+        );
+    }
+
+    #[test]
+    fn written_fields_are_checked_by_the_deserializer() {
+        let err = |text: &str| from_ron(text).unwrap_err().to_string();
+        assert!(err(r#"Noise(cv: 0.1, seed: 3)"#).contains("seed"));
+        assert!(
+            err(
+                r#"Diurnal(mean_rps: 1, amplitude: 0, peak_hour: 1, time_zone: Some("Mars/Base"))"#
+            )
+            .contains("unknown time zone")
+        );
+        assert!(err(r#"Replay(())"#).contains("Replay"));
+    }
+
+    fn data_dir() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"))
+    }
+
+    #[test]
+    fn resolve_reads_traces_into_replays() {
+        let s = parse(
+            r#"Sum([Constant(rps: 1), Trace(file: "small_trace.csv", time_column: "minute", time_unit: min,
+                   value_column: "requests", value_kind: CountPerRow, loop: true)])"#,
+        );
+        let r = s.resolve(data_dir(), min(60)).unwrap();
+        let Shape::Sum(parts) = &r else { panic!() };
+        assert!(matches!(parts[1], Shape::Replay(_)));
+        // 1 + the second row's 2 requests/s.
+        assert_eq!(
+            seg(&r, min(1)),
+            Segment {
+                rps: 3.0,
+                until: until(min(2))
+            }
+        );
+        // An hour is 15 loops of 420 requests, plus 3 600 from the constant.
+        let (requests, _) = walk(&r, midnight(), min(60));
+        assert!(close(requests, 15.0 * 420.0 + 3600.0), "{requests}");
+        // Unresolved, a trace is silent.
+        assert_eq!(seg(&s, min(1)).rps, 1.0);
+    }
+
+    #[test]
+    fn resolve_names_the_file_row_and_column_of_a_bad_trace() {
+        let dir = std::env::temp_dir().join(format!("clustersim-trace-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("bad.csv"), "t,rps\n0,1\n60,x\n").unwrap();
+        let s = parse(
+            r#"Product([Constant(rps: 1), Trace(file: "bad.csv", time_column: "t", value_column: "rps", value_kind: Rate)])"#,
+        );
+        let e = s.resolve(&dir, min(1)).unwrap_err();
+        assert_eq!(e.path, "Product[1].Trace.file");
+        let shown = dir.join("bad.csv").display().to_string();
+        assert_eq!(
+            e.message,
+            format!("in trace `{shown}`, row 3, column 2 (`rps`): expected a number, found \"x\"")
+        );
+        let e = parse(
+            r#"Trace(file: "missing.csv", time_column: "t", value_column: "v", value_kind: Rate)"#,
+        )
+        .resolve(&dir, min(1))
+        .unwrap_err();
+        assert_eq!(e.path, "file");
+        assert!(e.message.starts_with("cannot read trace"), "{}", e.message);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn resolve_refuses_a_trace_shorter_than_the_run() {
+        let text = r#"Trace(file: "small_trace.csv", time_column: "minute", time_unit: min,
+                   value_column: "requests", value_kind: CountPerRow, start_offset: "1m")"#;
+        assert!(parse(text).resolve(data_dir(), min(3)).is_ok());
+        let e = parse(text).resolve(data_dir(), min(4)).unwrap_err();
+        assert_eq!(e.path, "start_offset");
+        assert!(e.message.contains("lasts 4m0s"), "{}", e.message);
     }
 }

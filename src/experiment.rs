@@ -110,11 +110,15 @@ pub struct Loaded {
     pub plan: Plan,
 }
 
-/// Reads, parses, validates and resolves an experiment file.
-pub fn load(file: &Path) -> Result<Loaded, InputError> {
+/// Reads, parses, validates and resolves an experiment file; `seed` (from `--seed`) replaces
+/// the file's seed before anything random is derived from it.
+pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
     let src = std::fs::read_to_string(file)
         .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
-    let experiment = parse(file, &src)?;
+    let mut experiment = parse(file, &src)?;
+    if let Some(seed) = seed {
+        experiment.seed = seed;
+    }
     let plan = resolve(file, &src, &experiment)?;
     Ok(Loaded { experiment, plan })
 }

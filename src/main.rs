@@ -98,7 +98,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Validate { file } => match experiment::load(&file) {
+        Command::Validate { file } => match experiment::load(&file, None) {
             Ok(_) => {
                 println!("{}: ok", file.display());
                 ExitCode::SUCCESS
@@ -145,7 +145,7 @@ fn run(
         Ok(g) => g,
         Err(e) => return bad_input(&e),
     };
-    let loaded = match experiment::load(file) {
+    let loaded = match experiment::load(file, seed) {
         Ok(l) => l,
         Err(e) => return bad_input(&e),
     };
@@ -161,7 +161,7 @@ fn run(
             file.display()
         ));
     }
-    let seed = seed.unwrap_or(x.seed);
+    let seed = x.seed;
     let out = out.unwrap_or_else(|| {
         let stem = file.file_stem().unwrap_or(file.as_os_str());
         Path::new("out").join(stem)

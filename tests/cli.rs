@@ -470,3 +470,34 @@ fn an_unknown_priority_class_is_located() {
         &["services[0].priority_class", "gold", "priority_classes"],
     );
 }
+
+#[test]
+fn the_seed_flag_reaches_the_random_streams() {
+    // black-friday-day.ron has seeded noise on its traffic: --seed must change the arrivals, and
+    // the same --seed must repeat them.
+    let tmp = tempfile::tempdir().unwrap();
+    let arrivals = |seed: &str, name: &str| {
+        let out = tmp.path().join(name);
+        let r = clustersim(
+            &[
+                "run",
+                "experiments/black-friday-day.ron",
+                "--out",
+                out.to_str().unwrap(),
+                "--seed",
+                seed,
+                "--quiet",
+            ],
+            &[],
+        );
+        assert!(
+            matches!(r.status.code(), Some(0 | 1)),
+            "{}",
+            text(&r.stderr)
+        );
+        fs::read(out.join("timeseries.csv")).unwrap()
+    };
+    let a = arrivals("1", "a");
+    assert!(a == arrivals("1", "b"), "same seed, different traffic");
+    assert!(a != arrivals("2", "c"), "another seed, same traffic");
+}

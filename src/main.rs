@@ -87,8 +87,8 @@ enum Command {
         /// The experiment file (RON).
         file: PathBuf,
     },
-    /// Render the charts and report.html of a finished run again from its timeseries.parquet
-    /// and summary.json, without re-running it.
+    /// Render the charts and report.html of a finished run again from its timeseries.parquet,
+    /// pools.parquet, events.parquet and summary.json, without re-running it.
     #[command(after_help = after_help())]
     Report {
         /// The output directory of `clustersim run`.
@@ -199,7 +199,12 @@ fn run(
             reports::write_json(&summary, &out.join("summary.json")).map_err(|e| e.to_string())
         })
         .and_then(|()| {
-            reports::write_report(&out, &output.timeseries, &summary).map_err(|e| e.to_string())
+            let tables = reports::Tables {
+                timeseries: &output.timeseries,
+                pools: Some(&output.pool_timeseries),
+                events: Some(&output.events),
+            };
+            reports::write_report(&out, tables, &summary).map_err(|e| e.to_string())
         });
     if let Err(e) = written {
         return failed(&e);
@@ -255,7 +260,26 @@ fn report(dir: &Path) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    match reports::write_report(dir, &table, &summary) {
+    // The pools and events tables are newer than the time series: a folder without them gets
+    // a report without the charts they feed.
+    let optional = |stem: &str| {
+        let path = dir.join(format!("{stem}.parquet"));
+        if path.exists() {
+            reports::read_table(&path).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (pools, events) = match (optional("pools"), optional("events")) {
+        (Ok(p), Ok(e)) => (p, e),
+        (Err(e), _) | (_, Err(e)) => return bad_input(&e),
+    };
+    let tables = reports::Tables {
+        timeseries: &table,
+        pools: pools.as_ref(),
+        events: events.as_ref(),
+    };
+    match reports::write_report(dir, tables, &summary) {
         Ok(()) => {
             eprintln!("report in {}", dir.join("report.html").display());
             ExitCode::SUCCESS

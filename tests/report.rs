@@ -53,7 +53,9 @@ fn a_run_writes_every_chart_and_the_report() {
     run("experiments/quickstart.ron", tmp.path(), &[], 0);
     assert_eq!(
         chart_ids(tmp.path()),
-        ["backlog", "dropped", "latency", "pods", "traffic"]
+        [
+            "backlog", "cost", "dropped", "latency", "nodes", "pods", "traffic"
+        ]
     );
     let page = fs::read_to_string(tmp.path().join("report.html")).unwrap();
     let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("no {needle}"));
@@ -82,6 +84,48 @@ fn report_renders_the_same_bytes_from_the_saved_outputs() {
         &["--gate", "cost_usd<=100"],
         0,
     );
+    rerender_is_identical(out);
+    // The gate given to `run` is in the summary, so the re-rendered page shows it too.
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("<code>cost_usd&lt;=100</code>"));
+}
+
+#[test]
+fn report_renders_the_pool_charts_and_event_markers_the_same_from_disk() {
+    // Preemptions at 06:00 and scale-down deletions at 12:00: the pods chart has markers, and
+    // the nodes chart stacks an on-demand and a spot pool.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    run("experiments/cluster-priorities.ron", out, &[], 1);
+    let pods = fs::read_to_string(out.join("charts/pods.svg")).unwrap();
+    assert!(pods.contains("06:00 Preempted ×"), "no preemption marker");
+    let nodes = fs::read_to_string(out.join("charts/nodes.svg")).unwrap();
+    assert!(nodes.contains("on-demand") && nodes.contains("spot"));
+    rerender_is_identical(out);
+}
+
+#[test]
+fn report_of_an_older_folder_without_pools_and_events_leaves_their_charts_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    run("experiments/cluster-priorities.ron", out, &[], 1);
+    for stem in ["pools", "events"] {
+        fs::remove_file(out.join(format!("{stem}.parquet"))).unwrap();
+    }
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    let r = clustersim(&["report", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert_eq!(
+        chart_ids(out),
+        ["backlog", "dropped", "latency", "pods", "traffic"]
+    );
+    let pods = fs::read_to_string(out.join("charts/pods.svg")).unwrap();
+    assert!(!pods.contains("Preempted"));
+}
+
+/// Deletes the report and charts of the run in `out`, renders them again with `clustersim
+/// report`, and asserts every file has the same bytes.
+fn rerender_is_identical(out: &Path) {
     let mut written = vec![out.join("report.html")];
     written.extend(chart_files(out));
     let before: Vec<Vec<u8>> = written.iter().map(|p| fs::read(p).unwrap()).collect();
@@ -97,9 +141,6 @@ fn report_renders_the_same_bytes_from_the_saved_outputs() {
             path.display()
         );
     }
-    // The gate given to `run` is in the summary, so the re-rendered page shows it too.
-    let page = fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(page.contains("<code>cost_usd&lt;=100</code>"));
 }
 
 #[test]
@@ -146,11 +187,17 @@ fn user_strings_are_escaped_in_the_page_and_in_every_chart() {
         .filter(|p| p.extension().is_some_and(|x| x == "svg"))
     {
         let svg = fs::read_to_string(path).unwrap();
+        // The pool charts name the pools, the others the services.
+        let (name, what) = match path.file_stem().unwrap().to_str().unwrap() {
+            "nodes" | "cost" => ("p&amp;q", "pool"),
+            _ => ("&lt;script&gt;alert(1)&lt;/script&gt;", "service"),
+        };
         assert!(
-            svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-            "{}: the service is not named",
+            svg.contains(name),
+            "{}: the {what} is not named",
             path.display()
         );
+        assert!(!svg.contains("p&q"), "{}: raw p&q", path.display());
         assert!(
             !svg.to_lowercase().contains("<script"),
             "{}",

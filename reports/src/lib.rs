@@ -34,7 +34,7 @@ pub use error::{Access, ReportError};
 pub use gate::{Gate, GateError, Op, parse as parse_gate};
 pub use json::write_json;
 pub use metric::Metric;
-pub use report::write_report;
+pub use report::{Tables, write_report};
 pub use summary::{
     Check, NamespaceSummary, PoolSummary, Quantiles, Requests, SCHEMA_VERSION, ServiceSummary,
     Summary, read_summary,

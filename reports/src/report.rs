@@ -14,21 +14,23 @@ use crate::error::{Access, ReportError};
 use crate::html;
 use crate::summary::Summary;
 
+/// The tables a report draws: the time series always; the pools table (the `nodes` and `cost`
+/// charts) and the events table (markers on the `pods` chart) when the run has them, which an
+/// output folder of an older clustersim does not.
+#[derive(Clone, Copy)]
+pub struct Tables<'a> {
+    pub timeseries: &'a Table,
+    pub pools: Option<&'a Table>,
+    pub events: Option<&'a Table>,
+}
+
 /// Writes the charts and `report.html` into `dir`, which must exist.
 ///
-/// Everything is rendered in memory first (a few MiB at most: five charts of bounded size), so
+/// Everything is rendered in memory first (a few MiB at most: seven charts of bounded size), so
 /// a chart that cannot be drawn leaves no new file behind; each file is then written
-/// atomically. Same table and summary ⇒ same bytes: nothing from the host or the clock enters.
-pub fn write_report(dir: &Path, timeseries: &Table, summary: &Summary) -> Result<(), ReportError> {
-    let ts = Timeseries::new(timeseries)?;
-    let inputs = Inputs {
-        timeseries: &ts,
-        summary,
-    };
-    let charts = CHARTS
-        .iter()
-        .map(|build| build(&inputs))
-        .collect::<Result<Vec<Chart>, _>>()?;
+/// atomically. Same tables and summary ⇒ same bytes: nothing from the host or the clock enters.
+pub fn write_report(dir: &Path, tables: Tables, summary: &Summary) -> Result<(), ReportError> {
+    let charts = build_charts(tables, summary)?;
     let mut files = Vec::new();
     for chart in &charts {
         files.push((chart, render::svg(chart)?, render::png(chart)?));
@@ -58,12 +60,34 @@ pub fn write_report(dir: &Path, timeseries: &Table, summary: &Summary) -> Result
     write_atomically(&dir.join("report.html"), |w| w.write_all(page.as_bytes()))
 }
 
+/// Every chart the tables allow, in report order.
+fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportError> {
+    let ts = Timeseries::new(tables.timeseries)?;
+    let pools = tables
+        .pools
+        .map(|p| Timeseries::grouped(p, "pool"))
+        .transpose()?;
+    let inputs = Inputs {
+        timeseries: &ts,
+        pools: pools.as_ref(),
+        events: tables.events,
+        summary,
+    };
+    Ok(CHARTS
+        .iter()
+        .map(|build| build(&inputs))
+        .collect::<Result<Vec<Option<Chart>>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use sim::recorder::{Cell, Values};
 
     use super::*;
-    use crate::chart::catalog::tests::table;
+    use crate::chart::catalog::tests::{events_table, pools_table, table};
     use crate::summary::tests::example;
     use crate::test_dir::TestDir;
 
@@ -78,18 +102,22 @@ mod tests {
             row[2] = Cell::Text("<script>alert(1)</script>");
             t.push_row(&row);
         }
-        write_report(dir.path(), &t, &example()).unwrap();
+        let (pools, events) = (pools_table("<b>pool</b>"), events_table());
+        let tables = Tables {
+            timeseries: &t,
+            pools: Some(&pools),
+            events: Some(&events),
+        };
+        write_report(dir.path(), tables, &example()).unwrap();
         assert_eq!(dir.file_names(), ["charts", "report.html"]);
         let charts = dir.path().join("charts");
-        for build in CHARTS {
-            let ts = Timeseries::new(&t).unwrap();
-            let s = example();
-            let id = build(&Inputs {
-                timeseries: &ts,
-                summary: &s,
-            })
+        let ids: Vec<_> = build_charts(tables, &example())
             .unwrap()
-            .id;
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids.len(), CHARTS.len());
+        for id in &ids {
             let png = fs::read(charts.join(format!("{id}.png"))).unwrap();
             assert_eq!(&png[..4], b"\x89PNG", "{id}");
             let svg = fs::read_to_string(charts.join(format!("{id}.svg"))).unwrap();
@@ -100,14 +128,37 @@ mod tests {
                 .filter_map(|n| n.text())
                 .map(str::trim)
                 .collect();
-            for name in ["api", "us-east1", "<script>alert(1)</script>"] {
+            let names = match *id {
+                "nodes" | "cost" => ["<b>pool</b>", "sp", "us-east1, spot"],
+                _ => ["api", "us-east1", "<script>alert(1)</script>"],
+            };
+            for name in names {
                 assert!(texts.contains(&name), "{id}.svg does not name {name}");
             }
         }
         assert_eq!(fs::read_dir(&charts).unwrap().count(), 2 * CHARTS.len());
         let page = fs::read_to_string(dir.path().join("report.html")).unwrap();
         assert_eq!(page.matches("<svg").count(), CHARTS.len());
-        assert!(!page.contains("<script"));
+        assert!(!page.contains("<script") && !page.contains("<b>"));
+    }
+
+    #[test]
+    fn without_the_pools_table_the_pool_charts_are_absent() {
+        let dir = TestDir::new("report_no_pools");
+        let t = table();
+        let tables = Tables {
+            timeseries: &t,
+            pools: None,
+            events: None,
+        };
+        write_report(dir.path(), tables, &example()).unwrap();
+        let charts = dir.path().join("charts");
+        assert!(charts.join("pods.svg").is_file());
+        assert!(!charts.join("nodes.svg").exists() && !charts.join("cost.svg").exists());
+        assert_eq!(
+            fs::read_dir(&charts).unwrap().count(),
+            2 * (CHARTS.len() - 2)
+        );
     }
 
     /// Row `r` of `t` as cells, to copy it.
@@ -126,7 +177,12 @@ mod tests {
     fn a_table_without_the_charted_columns_writes_nothing() {
         let dir = TestDir::new("report_missing_column");
         let bare = Table::new(&[("time_s", sim::recorder::Kind::U64)]);
-        let err = write_report(dir.path(), &bare, &example()).unwrap_err();
+        let tables = Tables {
+            timeseries: &bare,
+            pools: None,
+            events: None,
+        };
+        let err = write_report(dir.path(), tables, &example()).unwrap_err();
         assert!(err.to_string().contains("`service`"), "{err}");
         assert_eq!(dir.file_names(), Vec::<String>::new());
     }

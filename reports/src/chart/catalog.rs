@@ -1,11 +1,18 @@
 //! The charts of a report, in the order the report shows them: one function each, from the time
-//! series (and the summary, for targets) to a [`Chart`].
+//! series (and the summary, for targets; the pools and events tables, when there are some) to a
+//! [`Chart`].
 //!
 //! To add a chart: write a function of this shape that picks its columns with
 //! [`Timeseries::points`] or [`Timeseries::rate_points`], and add it to [`CHARTS`]. Charts of
-//! other tables (nodes per pool, cost) will take that table in [`Inputs`].
+//! the pools table (`nodes`, `cost`) read [`Inputs::pools`], grouped by pool instead of service,
+//! and are absent (`None`) when an older run's folder has no pools table.
 
-use crate::chart::{Chart, Line, Rule, Stroke, Timeseries};
+use std::collections::BTreeMap;
+
+use sim::recorder::Table;
+
+use crate::chart::data::{f64_column, line, text_column};
+use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, Timeseries};
 use crate::error::ReportError;
 use crate::metric::Metric;
 use crate::summary::Summary;
@@ -13,18 +20,29 @@ use crate::summary::Summary;
 /// What every chart is built from.
 pub struct Inputs<'a> {
     pub timeseries: &'a Timeseries<'a>,
+    /// The pools table, grouped by (pool, region); `None` when the run's folder has none.
+    pub pools: Option<&'a Timeseries<'a>>,
+    /// The events table; `None` when the run's folder has none (the pods chart then has no
+    /// markers).
+    pub events: Option<&'a Table>,
     pub summary: &'a Summary,
 }
 
-/// A chart's builder.
-pub type Build = fn(&Inputs) -> Result<Chart, ReportError>;
+/// A chart's builder; `None` when the table it draws is absent.
+pub type Build = fn(&Inputs) -> Result<Option<Chart>, ReportError>;
 
 /// Every chart, in report order. The dropped-requests and backlog charts are drawn even when
 /// flat at zero: a flat line is the evidence that nothing was dropped or queued, and every
 /// report then has the same charts in the same places, so two reports compare side by side.
-pub const CHARTS: [Build; 5] = [traffic, pods, latency, dropped, backlog];
+pub const CHARTS: [Build; 7] = [traffic, pods, latency, dropped, backlog, nodes, cost];
 
-fn traffic(i: &Inputs) -> Result<Chart, ReportError> {
+/// The events marked on the pods chart: pods removed by preemption or by a scale-down.
+const MARKED_REASONS: [&str; 2] = ["Preempted", "Killing"];
+
+/// At most this many markers on a chart: the largest bursts, so labels stay legible.
+pub const MAX_MARKERS: usize = 12;
+
+fn traffic(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     let mut c = blank(
         i,
         "traffic",
@@ -44,10 +62,10 @@ fn traffic(i: &Inputs) -> Result<Chart, ReportError> {
             ("capacity_rps", Stroke::Dashed),
         ],
     )?;
-    Ok(c)
+    Ok(Some(c))
 }
 
-fn pods(i: &Inputs) -> Result<Chart, ReportError> {
+fn pods(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     let mut c = blank(
         i,
         "pods",
@@ -64,10 +82,14 @@ fn pods(i: &Inputs) -> Result<Chart, ReportError> {
             ("pending_pods", Stroke::Dashed),
         ],
     )?;
-    Ok(c)
+    if let Some(events) = i.events {
+        c.markers = event_markers(events)?;
+        c.markers_meaning = "pods preempted or scaled down";
+    }
+    Ok(Some(c))
 }
 
-fn latency(i: &Inputs) -> Result<Chart, ReportError> {
+fn latency(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     let mut c = blank(
         i,
         "latency",
@@ -98,10 +120,10 @@ fn latency(i: &Inputs) -> Result<Chart, ReportError> {
             Metric::WorstSampleP99Ms,
         ],
     );
-    Ok(c)
+    Ok(Some(c))
 }
 
-fn dropped(i: &Inputs) -> Result<Chart, ReportError> {
+fn dropped(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     let mut c = blank(
         i,
         "dropped",
@@ -117,13 +139,14 @@ fn dropped(i: &Inputs) -> Result<Chart, ReportError> {
                 series: s,
                 stroke: Stroke::Solid,
                 points: i.timeseries.rate_points(s, "dropped_requests")?,
+                fill: false,
             })
         })
         .collect::<Result<_, ReportError>>()?;
-    Ok(c)
+    Ok(Some(c))
 }
 
-fn backlog(i: &Inputs) -> Result<Chart, ReportError> {
+fn backlog(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     let mut c = blank(
         i,
         "backlog",
@@ -134,7 +157,137 @@ fn backlog(i: &Inputs) -> Result<Chart, ReportError> {
     );
     c.strokes = vec![(Stroke::Solid, "backlog")];
     c.lines = lines(i, &[("backlog_requests", Stroke::Solid)])?;
-    Ok(c)
+    Ok(Some(c))
+}
+
+/// Nodes per pool, stacked: on-demand pools in the lower bands, spot pools above them, so the
+/// top edge is the node count of the whole cluster and the spot share is the upper band.
+fn nodes(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(p) = i.pools else {
+        return Ok(None);
+    };
+    let mut c = blank(
+        i,
+        "nodes",
+        "Nodes per pool",
+        "Stacked: on-demand pools in the lower bands, spot pools above; the top edge is the \
+         cluster's node count.",
+        "No node was running.",
+        "nodes (stacked)",
+    );
+    c.series = pool_keys(p)?;
+    c.strokes = vec![
+        (Stroke::Solid, "on-demand pool"),
+        (Stroke::Dashed, "spot pool"),
+    ];
+    let mut order = (0..p.keys.len())
+        .map(|s| Ok((s, p.first_text(s, "capacity_type")? == "spot")))
+        .collect::<Result<Vec<_>, ReportError>>()?;
+    // Stable: on-demand first, each kind in the run's order of pools.
+    order.sort_by_key(|&(_, spot)| spot);
+    let mut running: BTreeMap<u64, f64> = BTreeMap::new();
+    for (series, spot) in order {
+        let stacked = p
+            .samples(series, "nodes")?
+            .into_iter()
+            .map(|(t, v)| {
+                let total = running.entry(t).or_insert(0.0);
+                *total += v;
+                (t, *total)
+            })
+            .collect();
+        c.lines.push(Line {
+            series,
+            stroke: if spot { Stroke::Dashed } else { Stroke::Solid },
+            points: line(stacked),
+            fill: true,
+        });
+    }
+    Ok(Some(c))
+}
+
+/// What each pool has cost so far, and all pools together.
+fn cost(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(p) = i.pools else {
+        return Ok(None);
+    };
+    let mut c = blank(
+        i,
+        "cost",
+        "Cost so far",
+        "Cumulative cost, billed per second: the steeper the line, the costlier that hour.",
+        "Nothing was billed.",
+        "cost so far (USD)",
+    );
+    c.series = pool_keys(p)?;
+    c.series.push(SeriesKey {
+        name: "all pools".into(),
+        detail: "total".into(),
+    });
+    c.strokes = vec![(Stroke::Solid, "one pool"), (Stroke::Dashed, "all pools")];
+    let mut total: BTreeMap<u64, f64> = BTreeMap::new();
+    for series in 0..p.keys.len() {
+        let samples = p.samples(series, "cost_usd")?;
+        for &(t, v) in &samples {
+            *total.entry(t).or_insert(0.0) += v;
+        }
+        c.lines.push(Line {
+            series,
+            stroke: Stroke::Solid,
+            points: line(samples),
+            fill: false,
+        });
+    }
+    c.lines.push(Line {
+        series: p.keys.len(),
+        stroke: Stroke::Dashed,
+        points: line(total.into_iter().collect()),
+        fill: false,
+    });
+    Ok(Some(c))
+}
+
+/// The pools as series: the pool, then its region and capacity type.
+fn pool_keys(p: &Timeseries) -> Result<Vec<SeriesKey>, ReportError> {
+    p.keys
+        .iter()
+        .enumerate()
+        .map(|(s, k)| {
+            Ok(SeriesKey {
+                name: k.name.clone(),
+                detail: format!("{}, {}", k.detail, p.first_text(s, "capacity_type")?),
+            })
+        })
+        .collect()
+}
+
+/// One marker per (instant, reason) of the [`MARKED_REASONS`] events, labelled with the
+/// simulated UTC time and the count ("06:00 Preempted ×10"). Past [`MAX_MARKERS`], the largest
+/// bursts are kept (the earlier of equal ones).
+fn event_markers(events: &Table) -> Result<Vec<Marker>, ReportError> {
+    let times = f64_column(events, "time_s")?;
+    let utc = text_column(events, "time_utc")?;
+    let reasons = text_column(events, "reason")?;
+    // Keyed by the time's bits, which order as the times do for the non-negative times here.
+    let mut bursts: BTreeMap<(u64, &str), (usize, &str)> = BTreeMap::new();
+    for ((&t, reason), utc) in times.iter().zip(reasons).zip(utc) {
+        if MARKED_REASONS.contains(&reason.as_str()) {
+            bursts.entry((t.to_bits(), reason)).or_insert((0, utc)).0 += 1;
+        }
+    }
+    let mut bursts: Vec<_> = bursts.into_iter().collect();
+    if bursts.len() > MAX_MARKERS {
+        bursts.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+        bursts.truncate(MAX_MARKERS);
+        bursts.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Ok(bursts
+        .into_iter()
+        .map(|((bits, reason), (count, utc))| Marker {
+            x: f64::from_bits(bits) / 3600.0,
+            label: format!("{} {reason} ×{count}", utc.get(11..16).unwrap_or(utc)),
+        })
+        .collect())
 }
 
 /// A chart with its axes and series set, and nothing drawn yet.
@@ -158,6 +311,8 @@ fn blank(
         strokes: Vec::new(),
         lines: Vec::new(),
         rules: Vec::new(),
+        markers: Vec::new(),
+        markers_meaning: "",
     }
 }
 
@@ -170,6 +325,7 @@ fn lines(i: &Inputs, columns: &[(&str, Stroke)]) -> Result<Vec<Line>, ReportErro
                 series,
                 stroke,
                 points: i.timeseries.points(series, column)?,
+                fill: false,
             });
         }
     }
@@ -234,21 +390,79 @@ pub(crate) mod tests {
         t
     }
 
-    #[test]
-    fn every_chart_builds_with_a_line_per_quantity_and_series() {
-        let t = table();
-        let ts = Timeseries::new(&t).unwrap();
+    /// Two pools over two instants: `od` on-demand with 3 nodes, `sp` spot with 2, listed spot
+    /// first so that the stack's order is not the table's. Cost so far: `od` 1 then 2, `sp` 0.5
+    /// then 1.
+    pub fn pools_table(od: &str) -> Table {
+        let mut t = Table::new(&[
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("pool", Kind::Text),
+            ("capacity_type", Kind::Text),
+            ("nodes", Kind::U64),
+            ("cost_usd", Kind::F64),
+        ]);
+        for (time, k) in [(0, 1.0), (60, 2.0)] {
+            for (pool, capacity, nodes, cost) in
+                [("sp", "spot", 2, 0.5 * k), (od, "on-demand", 3, k)]
+            {
+                t.push_row(&[
+                    Cell::U64(time),
+                    Cell::Text("us-east1"),
+                    Cell::Text(pool),
+                    Cell::Text(capacity),
+                    Cell::U64(nodes),
+                    Cell::F64(cost),
+                ]);
+            }
+        }
+        t
+    }
+
+    /// Events at 06:00 (ten preemptions, one failed scheduling) and 12:00 (three deletions).
+    pub fn events_table() -> Table {
+        let mut t = Table::new(&[
+            ("time_s", Kind::F64),
+            ("time_utc", Kind::Text),
+            ("reason", Kind::Text),
+        ]);
+        let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted"), 10)
+            .chain([(21_600.0, "2026-11-27T06:00:00Z", "FailedScheduling")])
+            .chain(std::iter::repeat_n(
+                (43_200.0, "2026-11-27T12:00:00Z", "Killing"),
+                3,
+            ));
+        for (time, utc, reason) in rows {
+            t.push_row(&[Cell::F64(time), Cell::Text(utc), Cell::Text(reason)]);
+        }
+        t
+    }
+
+    /// Every chart of `t`, `pools` and `events`.
+    fn build(t: &Table, pools: Option<&Table>, events: Option<&Table>) -> Vec<Chart> {
+        let ts = Timeseries::new(t).unwrap();
+        let pools = pools.map(|p| Timeseries::grouped(p, "pool").unwrap());
         let summary = example();
         let inputs = Inputs {
             timeseries: &ts,
+            pools: pools.as_ref(),
+            events,
             summary: &summary,
         };
-        let charts: Vec<Chart> = CHARTS.iter().map(|b| b(&inputs).unwrap()).collect();
+        CHARTS.iter().filter_map(|b| b(&inputs).unwrap()).collect()
+    }
+
+    #[test]
+    fn every_chart_builds_with_a_line_per_quantity_and_series() {
+        let t = table();
+        let charts = build(&t, None, None);
         let ids: Vec<_> = charts.iter().map(|c| c.id).collect();
+        // Without a pools table, no nodes or cost chart.
         assert_eq!(ids, ["traffic", "pods", "latency", "dropped", "backlog"]);
         for c in &charts {
             assert_eq!(c.lines.len(), c.strokes.len(), "{}", c.id);
             assert_eq!(c.x_label, "hours since 2026-11-27T00:00:00Z");
+            assert!(c.markers.is_empty() && c.lines.iter().all(|l| !l.fill));
         }
         // The example's target, as a red line on the latency chart only.
         assert_eq!(
@@ -270,17 +484,128 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn nodes_stack_on_demand_under_spot() {
+        let (t, p) = (table(), pools_table("od"));
+        let charts = build(&t, Some(&p), None);
+        let ids: Vec<_> = charts.iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "traffic", "pods", "latency", "dropped", "backlog", "nodes", "cost"
+            ]
+        );
+        let nodes = &charts[5];
+        let names: Vec<_> = nodes
+            .series
+            .iter()
+            .map(|k| (&*k.name, &*k.detail))
+            .collect();
+        assert_eq!(
+            names,
+            [("sp", "us-east1, spot"), ("od", "us-east1, on-demand")]
+        );
+        // On-demand (series 1) at the bottom at 3, spot (series 0) stacked on it: the top at 5.
+        let h = 60.0 / 3600.0;
+        assert_eq!(
+            nodes.lines,
+            [
+                Line {
+                    series: 1,
+                    stroke: Stroke::Solid,
+                    points: vec![(0.0, 3.0), (h, 3.0)],
+                    fill: true,
+                },
+                Line {
+                    series: 0,
+                    stroke: Stroke::Dashed,
+                    points: vec![(0.0, 5.0), (h, 5.0)],
+                    fill: true,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn cost_has_a_line_per_pool_and_the_total() {
+        let (t, p) = (table(), pools_table("od"));
+        let cost = build(&t, Some(&p), None).pop().unwrap();
+        assert_eq!(cost.id, "cost");
+        assert_eq!(cost.series.len(), 3);
+        assert_eq!(cost.series[2].name, "all pools");
+        let h = 60.0 / 3600.0;
+        let points: Vec<_> = cost
+            .lines
+            .iter()
+            .map(|l| (l.series, &l.points[..]))
+            .collect();
+        assert_eq!(
+            points,
+            [
+                (0, &[(0.0, 0.5), (h, 1.0)][..]),
+                (1, &[(0.0, 1.0), (h, 2.0)][..]),
+                (2, &[(0.0, 1.5), (h, 3.0)][..]),
+            ]
+        );
+        assert_eq!(cost.lines[2].stroke, Stroke::Dashed);
+    }
+
+    #[test]
+    fn preemption_and_deletion_bursts_mark_the_pods_chart() {
+        let (t, e) = (table(), events_table());
+        let pods = &build(&t, None, Some(&e))[1];
+        assert_eq!(pods.id, "pods");
+        assert_eq!(
+            pods.markers,
+            [
+                Marker {
+                    x: 6.0,
+                    label: "06:00 Preempted ×10".into()
+                },
+                Marker {
+                    x: 12.0,
+                    label: "12:00 Killing ×3".into()
+                },
+            ]
+        );
+        // Only the pods chart has markers.
+        assert!(
+            build(&t, None, Some(&e))
+                .iter()
+                .filter(|c| c.id != "pods")
+                .all(|c| c.markers.is_empty())
+        );
+    }
+
+    #[test]
+    fn past_the_limit_the_largest_bursts_are_marked() {
+        let mut e = Table::new(&[
+            ("time_s", Kind::F64),
+            ("time_utc", Kind::Text),
+            ("reason", Kind::Text),
+        ]);
+        // Burst k at k minutes has k + 1 deletions, so the last MAX_MARKERS are the largest.
+        let bursts = MAX_MARKERS + 5;
+        for k in 0..bursts {
+            for _ in 0..=k {
+                e.push_row(&[
+                    Cell::F64(60.0 * k as f64),
+                    Cell::Text("2026-11-27T00:00:00Z"),
+                    Cell::Text("Killing"),
+                ]);
+            }
+        }
+        let markers = event_markers(&e).unwrap();
+        assert_eq!(markers.len(), MAX_MARKERS);
+        assert_eq!(markers[0].x, 60.0 * 5.0 / 3600.0);
+        assert!(markers[0].label.ends_with("Killing ×6"));
+        assert!(markers.windows(2).all(|w| w[0].x < w[1].x));
+    }
+
+    #[test]
     fn a_chart_of_zeros_is_flat() {
-        let mut c = {
-            let t = table();
-            let ts = Timeseries::new(&t).unwrap();
-            let summary = example();
-            dropped(&Inputs {
-                timeseries: &ts,
-                summary: &summary,
-            })
-            .unwrap()
-        };
+        let t = table();
+        let mut c = build(&t, None, None).remove(3);
+        assert_eq!(c.id, "dropped");
         for p in &mut c.lines[0].points {
             p.1 = 0.0;
         }

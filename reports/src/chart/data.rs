@@ -1,9 +1,10 @@
-//! The time series as the charts see it: rows grouped into one series per (service, region),
-//! read column by column by name.
+//! A table as the charts see it: rows grouped into one series per (service, region) for the
+//! time series, or per (pool, region) for the pools table, read column by column by name.
 //!
 //! `reports` does not depend on `models`, so the columns are named here as strings; the names
-//! are the output contract documented in the README (`models::run::TIMESERIES_SCHEMA`). A
-//! column that is missing or of another type is a [`ReportError::MissingColumn`].
+//! are the output contract documented in the README (`models::run::TIMESERIES_SCHEMA`,
+//! `POOLS_SCHEMA`, `EVENTS_SCHEMA`). A column that is missing or of another type is a
+//! [`ReportError::MissingColumn`].
 
 use std::collections::BTreeMap;
 
@@ -16,11 +17,14 @@ use crate::error::ReportError;
 /// and the highest value of each bucket, so spikes stay visible.
 pub const MAX_POINTS_PER_LINE: usize = 2_000;
 
-/// One (service, region) pair: the unit that keeps one colour across every chart.
+/// One series: a (service, region) pair, the unit that keeps one colour across every chart of
+/// the time series, or a (pool, region) pair in the charts of the pools table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesKey {
-    pub service: String,
-    pub region: String,
+    /// The service or the pool: the legend's first line.
+    pub name: String,
+    /// The region (and, for a pool, its capacity type): the legend's second line.
+    pub detail: String,
 }
 
 /// A table, grouped by series.
@@ -35,9 +39,15 @@ pub struct Timeseries<'a> {
 }
 
 impl<'a> Timeseries<'a> {
+    /// The time series, one series per (service, region).
     pub fn new(table: &'a Table) -> Result<Self, ReportError> {
+        Self::grouped(table, "service")
+    }
+
+    /// `table` grouped by (`name`, `region`), in order of first appearance.
+    pub fn grouped(table: &'a Table, name: &str) -> Result<Self, ReportError> {
         let time_s = u64_column(table, "time_s")?;
-        let services = text_column(table, "service")?;
+        let services = text_column(table, name)?;
         let regions = text_column(table, "region")?;
         let mut index = BTreeMap::new();
         let mut keys = Vec::new();
@@ -45,8 +55,8 @@ impl<'a> Timeseries<'a> {
         for (row, (service, region)) in services.iter().zip(regions).enumerate() {
             let i = *index.entry((service, region)).or_insert_with(|| {
                 keys.push(SeriesKey {
-                    service: service.clone(),
-                    region: region.clone(),
+                    name: service.clone(),
+                    detail: region.clone(),
                 });
                 rows.push(Vec::new());
                 keys.len() - 1
@@ -63,12 +73,24 @@ impl<'a> Timeseries<'a> {
 
     /// (hours, value) of `column` for series `i`, thinned to [`MAX_POINTS_PER_LINE`].
     pub fn points(&self, i: usize, column: &str) -> Result<Vec<(f64, f64)>, ReportError> {
+        Ok(line(self.samples(i, column)?))
+    }
+
+    /// (`time_s`, value) of `column` for series `i`, every row: for sums across series, which
+    /// meet at equal `time_s`.
+    pub fn samples(&self, i: usize, column: &str) -> Result<Vec<(u64, f64)>, ReportError> {
         let values = numeric_column(self.table, column)?;
-        let points = self.rows[i]
+        Ok(self.rows[i]
             .iter()
-            .map(|&r| (hours(self.time_s[r]), values.get(r)))
-            .collect();
-        Ok(thin(points, MAX_POINTS_PER_LINE))
+            .map(|&r| (self.time_s[r], values.get(r)))
+            .collect())
+    }
+
+    /// The text of `column` in series `i`'s first row (a property of the series, such as a
+    /// pool's capacity type); empty for a series without rows.
+    pub fn first_text(&self, i: usize, column: &str) -> Result<&'a str, ReportError> {
+        let values = text_column(self.table, column)?;
+        Ok(self.rows[i].first().map_or("", |&r| values[r].as_str()))
     }
 
     /// (hours, per-second rate) of a column that counts over the interval ending at each row,
@@ -86,7 +108,13 @@ impl<'a> Timeseries<'a> {
     }
 }
 
-fn hours(seconds: u64) -> f64 {
+/// Samples as a line: (hours, value), thinned to [`MAX_POINTS_PER_LINE`].
+pub fn line(samples: Vec<(u64, f64)>) -> Vec<(f64, f64)> {
+    let points = samples.into_iter().map(|(t, v)| (hours(t), v)).collect();
+    thin(points, MAX_POINTS_PER_LINE)
+}
+
+pub fn hours(seconds: u64) -> f64 {
     seconds as f64 / 3600.0
 }
 
@@ -120,6 +148,13 @@ fn numeric_column<'a>(table: &'a Table, column: &str) -> Result<Numeric<'a>, Rep
     }
 }
 
+pub fn f64_column<'a>(table: &'a Table, column: &str) -> Result<&'a [f64], ReportError> {
+    match table.column(column) {
+        Some(Values::F64(v)) => Ok(v),
+        _ => Err(missing(column, "f64")),
+    }
+}
+
 fn u64_column<'a>(table: &'a Table, column: &str) -> Result<&'a [u64], ReportError> {
     match table.column(column) {
         Some(Values::U64(v)) => Ok(v),
@@ -127,7 +162,7 @@ fn u64_column<'a>(table: &'a Table, column: &str) -> Result<&'a [u64], ReportErr
     }
 }
 
-fn text_column<'a>(table: &'a Table, column: &str) -> Result<&'a [String], ReportError> {
+pub fn text_column<'a>(table: &'a Table, column: &str) -> Result<&'a [String], ReportError> {
     match table.column(column) {
         Some(Values::Text(v)) => Ok(v),
         _ => Err(missing(column, "text")),
@@ -191,7 +226,7 @@ mod tests {
             (3600, "us", "a", 0.0),
         ]);
         let ts = Timeseries::new(&t).unwrap();
-        let names: Vec<_> = ts.keys.iter().map(|k| (&*k.service, &*k.region)).collect();
+        let names: Vec<_> = ts.keys.iter().map(|k| (&*k.name, &*k.detail)).collect();
         assert_eq!(names, [("b", "eu"), ("a", "us")]);
         assert_eq!(ts.points(1, "time_s").unwrap(), [(0.0, 0.0), (1.0, 3600.0)]);
     }

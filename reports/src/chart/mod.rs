@@ -32,6 +32,18 @@ pub struct Line {
     pub stroke: Stroke,
     /// (hours since start, value).
     pub points: Vec<(f64, f64)>,
+    /// Filled down to zero, for stacked areas: the lines of a stack hold running totals (the
+    /// top line is the sum) and are filled from the top one down, so each band shows its own
+    /// series' colour.
+    pub fill: bool,
+}
+
+/// A vertical marker at an instant, such as a burst of preemptions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    /// Hours since start.
+    pub x: f64,
+    pub label: String,
 }
 
 /// A horizontal reference line, such as a latency target.
@@ -64,6 +76,9 @@ pub struct Chart {
     pub strokes: Vec<(Stroke, &'static str)>,
     pub lines: Vec<Line>,
     pub rules: Vec<Rule>,
+    /// Vertical markers, in time order, with what the legend calls them.
+    pub markers: Vec<Marker>,
+    pub markers_meaning: &'static str,
 }
 
 impl Chart {

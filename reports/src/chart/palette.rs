@@ -31,6 +31,14 @@ pub fn colour(i: usize) -> RGBColor {
     SERIES[i % SERIES.len()]
 }
 
+/// The fill of series `i` in a stacked area: its colour mixed with white, opaque, so that the
+/// bands drawn over one another show their own colour and the edges stay visible.
+pub fn light(i: usize) -> RGBColor {
+    let RGBColor(r, g, b) = colour(i);
+    let mix = |c: u8| ((u16::from(c) * 2 + 255 * 3) / 5) as u8;
+    RGBColor(mix(r), mix(g), mix(b))
+}
+
 /// The colour of series `i` as CSS `#rrggbb`, for the report's tables.
 pub fn colour_hex(i: usize) -> String {
     let RGBColor(r, g, b) = colour(i);

@@ -118,6 +118,7 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
+        .chain(chart.markers.iter().map(|m| m.x))
         .fold(0.0, f64::max);
     let x_end = if x_end > 0.0 { x_end } else { 1.0 };
     let y_max = chart
@@ -127,8 +128,10 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
         .chain(chart.rules.iter().map(|r| r.y))
         .filter(|y| y.is_finite())
         .fold(0.0, f64::max);
-    // Headroom above the highest line or rule; a flat zero chart still gets an axis.
-    let y_top = if y_max > 0.0 { y_max * 1.12 } else { 1.0 };
+    // Headroom above the highest line or rule (more for the markers' labels); a flat zero
+    // chart still gets an axis.
+    let headroom = if chart.markers.is_empty() { 1.12 } else { 1.3 };
+    let y_top = if y_max > 0.0 { y_max * headroom } else { 1.0 };
 
     let mut cc = ChartBuilder::on(area)
         .margin_top(8)
@@ -152,6 +155,14 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
         .y_label_formatter(&|y| format::figure(*y))
         .draw()?;
 
+    // Stacked areas, the top one first: each lower band is drawn over the ones above it.
+    for line in chart.lines.iter().rev().filter(|l| l.fill) {
+        cc.draw_series(AreaSeries::new(
+            line.points.iter().copied(),
+            0.0,
+            palette::light(line.series).filled(),
+        ))?;
+    }
     for line in &chart.lines {
         let style = palette::colour(line.series).stroke_width(stroke_width(line.stroke));
         let points = line.points.iter().copied();
@@ -167,6 +178,26 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
             18,
             8,
             TARGET.stroke_width(3),
+        ))?;
+    }
+    for (k, marker) in chart.markers.iter().enumerate() {
+        cc.draw_series(DashedLineSeries::new(
+            [(marker.x, 0.0), (marker.x, y_top)],
+            6,
+            6,
+            MUTED.stroke_width(2),
+        ))?;
+        // Labels in four staggered rows under the top edge, on the side with room.
+        let y = y_top * (0.97 - 0.05 * (k % 4) as f64);
+        let (x, h) = if marker.x > 0.7 * x_end {
+            (marker.x - x_end * 0.004, HPos::Right)
+        } else {
+            (marker.x + x_end * 0.004, HPos::Left)
+        };
+        cc.plotting_area().draw(&Text::new(
+            marker.label.as_str(),
+            (x, y),
+            text(16, MUTED).pos(Pos::new(h, VPos::Center)),
         ))?;
     }
     if chart.is_flat_zero() {
@@ -199,7 +230,8 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
     } else {
         &[]
     };
-    let styles_height = STYLE_ROW * (strokes.len() + chart.rules.len()) as i32 + 24;
+    let marker_rows = usize::from(!chart.markers.is_empty());
+    let styles_height = STYLE_ROW * (strokes.len() + chart.rules.len() + marker_rows) as i32 + 24;
     let room = (HEIGHT - TITLE_HEIGHT) as i32 - y - styles_height - 16;
     let fit = (room / SERIES_ROW).max(1) as usize;
     let shown = if chart.series.len() > fit {
@@ -211,12 +243,12 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
         let style = palette::colour(i).stroke_width(6);
         area.draw(&PathElement::new([(x0, y + 10), (x1, y + 10)], style))?;
         area.draw(&Text::new(
-            shorten(&key.service),
+            shorten(&key.name),
             (label_x, y),
             text(19, INK).pos(left),
         ))?;
         area.draw(&Text::new(
-            shorten(&key.region),
+            shorten(&key.detail),
             (label_x, y + 22),
             text(17, MUTED).pos(left),
         ))?;
@@ -261,6 +293,15 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
         ))?;
         y += STYLE_ROW;
     }
+    if !chart.markers.is_empty() {
+        let sample = [(x0, y), (x1, y)];
+        area.draw(&DashedPathElement::new(sample, 6, 6, MUTED.stroke_width(2)))?;
+        area.draw(&Text::new(
+            chart.markers_meaning,
+            (label_x, y),
+            text(16, MUTED).pos(left),
+        ))?;
+    }
     Ok(())
 }
 
@@ -279,19 +320,70 @@ fn shorten(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::chart::Timeseries;
-    use crate::chart::catalog::tests::table;
+    use crate::chart::catalog::tests::{events_table, pools_table, table};
     use crate::chart::catalog::{CHARTS, Inputs};
     use crate::summary::tests::example;
 
     fn latency_chart() -> Chart {
-        let t = table();
+        chart(2)
+    }
+
+    /// Chart `i` of [`CHARTS`], with the pools table (pools `p&q` and `sp`) and the events.
+    fn chart(i: usize) -> Chart {
+        let (t, p, e) = (table(), pools_table("p&q"), events_table());
         let ts = Timeseries::new(&t).unwrap();
+        let pools = Timeseries::grouped(&p, "pool").unwrap();
         let summary = example();
-        CHARTS[2](&Inputs {
+        CHARTS[i](&Inputs {
             timeseries: &ts,
+            pools: Some(&pools),
+            events: Some(&e),
             summary: &summary,
         })
         .unwrap()
+        .unwrap()
+    }
+
+    fn texts(svg: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(|t| t.trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_pool_charts_are_xml_naming_each_pool_escaped() {
+        for (i, title) in [(5, "Nodes per pool"), (6, "Cost so far")] {
+            let svg = svg(&chart(i)).unwrap();
+            assert!(svg.contains("p&amp;q") && !svg.contains("p&q"), "{title}");
+            let texts = texts(&svg);
+            for expected in [title, "p&q", "sp", "us-east1, spot", "us-east1, on-demand"] {
+                assert!(texts.iter().any(|t| t == expected), "{expected}: {texts:?}");
+            }
+        }
+        let cost = texts(&svg(&chart(6)).unwrap());
+        assert!(cost.iter().any(|t| t == "all pools"), "{cost:?}");
+        // Filled bands in the nodes chart: the lighter fill of each pool's colour.
+        let nodes = svg(&chart(5)).unwrap();
+        for i in [0, 1] {
+            let RGBColor(r, g, b) = palette::light(i);
+            let fill = format!("fill=\"#{r:02X}{g:02X}{b:02X}\"");
+            assert!(nodes.contains(&fill), "no {fill}");
+        }
+    }
+
+    #[test]
+    fn the_pods_chart_labels_its_markers() {
+        let texts = texts(&svg(&chart(1)).unwrap());
+        for expected in [
+            "06:00 Preempted ×10",
+            "12:00 Killing ×3",
+            "pods preempted or scaled down",
+        ] {
+            assert!(texts.iter().any(|t| t == expected), "{expected}: {texts:?}");
+        }
     }
 
     #[test]
@@ -332,8 +424,8 @@ mod tests {
         let mut chart = latency_chart();
         chart.series = (0..20)
             .map(|i| crate::chart::SeriesKey {
-                service: format!("s{i}"),
-                region: "r".into(),
+                name: format!("s{i}"),
+                detail: "r".into(),
             })
             .collect();
         let svg = svg(&chart).unwrap();

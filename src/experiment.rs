@@ -436,6 +436,16 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 step.replicas,
             ));
         }
+        for (j, term) in s.node_affinity.iter().enumerate() {
+            if let Some(k) = term.match_expressions.iter().position(|r| !r.is_valid()) {
+                return Err(err(
+                    format!("services[{i}].node_affinity[{j}].match_expressions[{k}]"),
+                    "expected values to suit the operator: In/NotIn at least one, \
+                     Exists/DoesNotExist none, Gt/Lt one integer"
+                        .into(),
+                ));
+            }
+        }
         let zone_max_skew = zone_spread(&s.topology_spread).map_err(|(j, field, message)| {
             err(
                 format!("services[{i}].topology_spread[{j}].{field}"),
@@ -489,6 +499,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     termination_grace: s.termination_grace,
                 },
                 node_selector: s.node_selector.clone(),
+                node_affinity: s.node_affinity.clone(),
                 tolerations: s.tolerations.clone(),
                 min_available: s.disruption_budget.map(|b| b.min_available),
                 zone_max_skew,

@@ -501,3 +501,21 @@ fn the_seed_flag_reaches_the_random_streams() {
     assert!(a == arrivals("1", "b"), "same seed, different traffic");
     assert!(a != arrivals("2", "c"), "another seed, same traffic");
 }
+
+#[test]
+fn a_malformed_node_affinity_requirement_is_located() {
+    // `In` needs at least one value.
+    let src = GOOD.replace(
+        "traffic: Constant(rps: 50),",
+        r#"traffic: Constant(rps: 50), node_affinity: [(match_expressions: [(key: "x", operator: In)])],"#,
+    );
+    assert_bad_input(
+        "node_affinity",
+        &src,
+        "11:74",
+        &[
+            "services[0].node_affinity[0].match_expressions[0]",
+            "In/NotIn",
+        ],
+    );
+}

@@ -68,6 +68,7 @@ fn plan(pods: usize) -> Plan {
                     termination_grace: SimDuration::from_secs(30),
                 },
                 node_selector: Default::default(),
+                node_affinity: Vec::new(),
                 tolerations: Vec::new(),
                 min_available: None,
                 zone_max_skew: None,

@@ -13,6 +13,9 @@ use sim::time::SimDuration;
 use workloads::traffic::Shape;
 
 pub use crate::cluster::placement::ScoringStrategy;
+pub use crate::scheduler::affinity::{
+    NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
+};
 pub use crate::scheduler::taints::{Taint, TaintEffect, Toleration, TolerationOperator};
 
 /// A region and its zones, e.g. `(name: "us-east1", zones: ["us-east1-b", "us-east1-c"])`.
@@ -118,6 +121,11 @@ pub struct ServiceConfig {
     /// `spec.nodeSelector`: labels a node must carry.
     #[serde(default)]
     pub node_selector: BTreeMap<String, String>,
+    /// `requiredDuringSchedulingIgnoredDuringExecution` node affinity: the node must match one
+    /// of the terms, e.g. `[(match_expressions: [(key: "karpenter.sh/capacity-type", operator:
+    /// In, values: ["on-demand"])])]`.
+    #[serde(default)]
+    pub node_affinity: Vec<NodeSelectorTerm>,
     /// `spec.tolerations`, e.g. `[(key: "dedicated", operator: Equal, value: "batch")]`.
     #[serde(default)]
     pub tolerations: Vec<Toleration>,

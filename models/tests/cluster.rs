@@ -59,6 +59,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
             termination_grace: SimDuration::from_secs(30),
         },
         node_selector: Default::default(),
+        node_affinity: Vec::new(),
         tolerations: Vec::new(),
         min_available: None,
         zone_max_skew: None,
@@ -430,4 +431,32 @@ fn requested_to_capacity_ratio_with_a_packing_shape_prefers_the_fuller_node() {
         ],
     });
     assert!(packing[0] > 0.0 && packing[1] == 0.0, "{packing:?}");
+}
+
+#[test]
+fn required_node_affinity_selects_pools_by_well_known_labels() {
+    use clustersim_models::config::{
+        NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
+    };
+    // An on-demand and a spot pool; a service that requires capacity-type In [on-demand]
+    // lands only on the on-demand pool, even though LeastAllocated alone would split it.
+    let mut spot = pool("spot", &["a"], 8, 1);
+    spot.capacity_type = CapacityType::Spot;
+    spot.instance.spot_usd_per_hour = Some(0.1);
+    let mut api = service("api", 2, 1000);
+    api.node_affinity = vec![NodeSelectorTerm {
+        match_expressions: vec![NodeSelectorRequirement {
+            key: "karpenter.sh/capacity-type".into(),
+            operator: NodeSelectorOperator::In,
+            values: vec!["on-demand".into()],
+        }],
+    }];
+    let out = run(
+        &plan(vec![pool("od", &["a"], 8, 1), spot], vec![api], 1),
+        |_| {},
+    )
+    .unwrap();
+    let cpu = f64s(&out.pool_timeseries, "cpu_requested_fraction");
+    assert!((cpu[0] - 2000.0 / 7910.0).abs() < 1e-12, "{cpu:?}");
+    assert_eq!(cpu[1], 0.0, "{cpu:?}");
 }

@@ -35,7 +35,7 @@ use workloads::traffic::Shape;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
-use crate::scheduler::affinity::node_selector_matches;
+use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
 use events::{EventLog, Reason};
@@ -126,6 +126,8 @@ pub struct ServicePlan {
     pub traffic: Shape,
     pub timings: PodTimings,
     pub node_selector: BTreeMap<String, String>,
+    /// Required node affinity terms (ORed); empty means none.
+    pub node_affinity: Vec<NodeSelectorTerm>,
     pub tolerations: Vec<Toleration>,
     /// PodDisruptionBudget `minAvailable`, if the service has one.
     pub min_available: Option<u32>,
@@ -167,11 +169,9 @@ impl ClusterPlan {
                 .iter()
                 .filter(|p| {
                     p.region == s.region
-                        && p.zones.iter().any(|z| {
-                            let selector: Vec<(&String, &String)> =
-                                s.node_selector.iter().collect();
-                            node_selector_matches(&selector, &p.labels_in_zone(z))
-                        })
+                        && p.zones
+                            .iter()
+                            .any(|z| pod_admits_labels(s, &p.labels_in_zone(z)))
                         && first_untolerated_taint(&p.taints, &s.tolerations).is_none()
                 })
                 .collect();
@@ -1136,11 +1136,17 @@ fn admitting_groups(plan: &ClusterPlan, placement: &Placement, s: &ServicePlan) 
             let pool = &plan.pools[placement.pool_of_group(g) as usize];
             let zone = placement.zone_name(g);
             let labels = pool.labels_in_zone(zone);
-            let selector: Vec<(&String, &String)> = s.node_selector.iter().collect();
-            node_selector_matches(&selector, &labels)
+            pod_admits_labels(s, &labels)
                 && first_untolerated_taint(&pool.taints, &s.tolerations).is_none()
         })
         .collect()
+}
+
+/// NodeAffinity's filter: the nodeSelector and, when there are any, the required terms.
+fn pod_admits_labels(s: &ServicePlan, labels: &BTreeMap<String, String>) -> bool {
+    let selector: Vec<(&String, &String)> = s.node_selector.iter().collect();
+    let terms = (!s.node_affinity.is_empty()).then_some(s.node_affinity.as_slice());
+    required_node_affinity_matches(&selector, terms, labels)
 }
 
 fn quota_message(ns: &str, used: [u64; 3], quota: [Option<u64>; 3], add: [u64; 3]) -> String {

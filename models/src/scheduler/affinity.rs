@@ -44,7 +44,7 @@ impl Labels for BTreeMap<String, String> {
 }
 
 /// A node selector requirement's operator (`NodeSelectorOperator`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum NodeSelectorOperator {
     In,
     NotIn,
@@ -55,10 +55,12 @@ pub enum NodeSelectorOperator {
 }
 
 /// One `matchExpressions` entry of a node selector term.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeSelectorRequirement {
     pub key: String,
     pub operator: NodeSelectorOperator,
+    #[serde(default)]
     pub values: Vec<String>,
 }
 
@@ -110,7 +112,8 @@ impl NodeSelectorRequirement {
 
 /// One node selector term: its requirements are ANDed. A term without requirements matches no
 /// node ("nil or empty term matches no objects").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeSelectorTerm {
     pub match_expressions: Vec<NodeSelectorRequirement>,
 }

@@ -436,6 +436,21 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 step.replicas,
             ));
         }
+        if let Some(limits) = s.limits {
+            // API validation: a request must not exceed its limit.
+            if limits.cpu.is_some_and(|l| l.0 < s.requests.cpu.0) {
+                return Err(err(
+                    at("limits.cpu"),
+                    "expected at least the cpu request".into(),
+                ));
+            }
+            if limits.memory.is_some_and(|l| l.0 < s.requests.memory.0) {
+                return Err(err(
+                    at("limits.memory"),
+                    "expected at least the memory request".into(),
+                ));
+            }
+        }
         for (j, term) in s.node_affinity.iter().enumerate() {
             if let Some(k) = term.match_expressions.iter().position(|r| !r.is_valid()) {
                 return Err(err(
@@ -487,6 +502,10 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 region: r.to_owned(),
                 replicas: s.replicas,
                 requests: s.requests,
+                limits: (
+                    s.limits.and_then(|l| l.cpu).map(|c| c.0),
+                    s.limits.and_then(|l| l.memory).map(|m| m.0),
+                ),
                 capacity_rps: s.capacity_rps,
                 timeout: s.timeout,
                 traffic: traffic.seeded(x.seed, &format!("traffic/{}/{r}", s.name)),

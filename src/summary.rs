@@ -80,6 +80,7 @@ pub fn summarize(
             ServiceSummary {
                 service: s.service.clone(),
                 region: s.region.clone(),
+                qos_class: s.qos.as_str().to_owned(),
                 requests: requests(&s.total),
                 latency_ms: quantiles_ms(&s.histogram),
                 slo_attainment: attainment(&s.total, has_target),

@@ -519,3 +519,37 @@ fn a_malformed_node_affinity_requirement_is_located() {
         ],
     );
 }
+
+#[test]
+fn limits_below_requests_are_located_and_equal_ones_make_pods_guaranteed() {
+    let with_limits = |limits: &str| {
+        GOOD.replace(
+            r#"requests: (cpu: "500m", memory: "512Mi"),"#,
+            &format!(r#"requests: (cpu: "500m", memory: "512Mi"), limits: {limits},"#),
+        )
+    };
+    assert_bad_input(
+        "limit_below_request",
+        &with_limits(r#"(cpu: "100m")"#),
+        "9:65",
+        &["services[0].limits.cpu", "at least the cpu request"],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("guaranteed.ron");
+    fs::write(&file, with_limits(r#"(cpu: "500m", memory: "512Mi")"#)).unwrap();
+    let out = tmp.path().join("out");
+    let r = clustersim(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["services"][0]["qos_class"], "Guaranteed");
+}

@@ -59,6 +59,7 @@ fn plan(pods: usize) -> Plan {
                     cpu: CpuMillis(250),
                     memory: Bytes(512 << 20),
                 },
+                limits: (None, None),
                 capacity_rps: 50.0,
                 timeout: SimDuration::from_secs(30),
                 traffic: Shape::Constant { rps: 10.0 },

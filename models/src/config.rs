@@ -74,6 +74,16 @@ pub struct Resources {
     pub memory: Bytes,
 }
 
+/// Container limits; an unset one is unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default)]
+    pub cpu: Option<CpuMillis>,
+    #[serde(default)]
+    pub memory: Option<Bytes>,
+}
+
 /// A request-driven service (a Deployment behind a load balancer) and its traffic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,6 +96,11 @@ pub struct ServiceConfig {
     pub replicas: u32,
     /// Requests of each pod; the scheduler places pods by them.
     pub requests: Resources,
+    /// Container limits, e.g. `(cpu: "1", memory: "1Gi")`; each at least its request. With both
+    /// equal to the requests the pods are Guaranteed, without any Burstable (or BestEffort with
+    /// zero requests). Default: none.
+    #[serde(default)]
+    pub limits: Option<Limits>,
     /// Requests per second one pod serves when its CPU request is fully busy: the service rate
     /// μ of the M/M/c model.
     pub capacity_rps: f64,

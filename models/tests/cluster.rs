@@ -50,6 +50,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
             cpu: CpuMillis(cpu_millis),
             memory: Bytes(GIB / 4),
         },
+        limits: (None, None),
         capacity_rps: 100.0,
         timeout: SimDuration::from_secs(30),
         traffic: Shape::Constant { rps: 10.0 },

@@ -105,6 +105,8 @@ pub struct PoolSummary {
 pub struct ServiceSummary {
     pub service: String,
     pub region: String,
+    /// The pods' QoS class: Guaranteed, Burstable or BestEffort.
+    pub qos_class: String,
     pub requests: Requests,
     pub latency_ms: Option<Quantiles>,
     pub slo_attainment: Option<f64>,
@@ -189,6 +191,7 @@ pub(crate) mod tests {
                 ServiceSummary {
                     service: "api".into(),
                     region: "us-east1".into(),
+                    qos_class: "Burstable".into(),
                     requests: requests(2000.0, 10.0),
                     latency_ms: q(12.0, 31.0, 44.0),
                     slo_attainment: Some(0.993),
@@ -196,6 +199,7 @@ pub(crate) mod tests {
                 ServiceSummary {
                     service: "api".into(),
                     region: "europe-west1".into(),
+                    qos_class: "Burstable".into(),
                     requests: requests(1000.0, 0.0),
                     latency_ms: q(10.0, 28.0, 40.0),
                     slo_attainment: Some(0.999),

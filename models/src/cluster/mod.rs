@@ -21,6 +21,7 @@ pub mod events;
 pub mod nodes;
 pub mod placement;
 pub mod pods;
+pub mod qos;
 pub mod replicaset;
 
 use std::cmp::Reverse;
@@ -121,6 +122,8 @@ pub struct ServicePlan {
     /// Later replica counts: `(instant, replicas)`, sorted by instant.
     pub replica_schedule: Vec<(SimTime, u32)>,
     pub requests: Resources,
+    /// Container limits (cpu millicores, memory bytes); they decide the QoS class.
+    pub limits: (Option<u64>, Option<u64>),
     pub capacity_rps: f64,
     pub timeout: SimDuration,
     pub traffic: Shape,
@@ -247,6 +250,7 @@ struct Deployment {
     region: String,
     namespace: u32,
     priority: i32,
+    qos: qos::QosClass,
     desired: u32,
     schedule: Vec<(u64, u32)>,
     cpu_millis: u64,
@@ -330,6 +334,7 @@ pub struct Sample {
 pub struct ServiceReport {
     pub service: String,
     pub region: String,
+    pub qos: qos::QosClass,
     pub total: Counts,
     pub histogram: Histogram,
 }
@@ -447,6 +452,7 @@ impl Cluster {
                 region: s.region.clone(),
                 namespace: s.namespace,
                 priority: s.priority,
+                qos: qos::qos_class((s.requests.cpu.0, s.requests.memory.0), s.limits),
                 desired: s.replicas,
                 schedule: s
                     .replica_schedule
@@ -1243,6 +1249,7 @@ impl Cluster {
                 .map(|d| ServiceReport {
                     service: d.name.clone(),
                     region: d.region.clone(),
+                    qos: d.qos,
                     total: d.queue.total(),
                     histogram: d.queue.histogram().clone(),
                 })

@@ -461,12 +461,13 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 ));
             }
         }
-        let zone_max_skew = zone_spread(&s.topology_spread).map_err(|(j, field, message)| {
-            err(
-                format!("services[{i}].topology_spread[{j}].{field}"),
-                message,
-            )
-        })?;
+        let (zone_max_skew, host_max_skew) =
+            hard_spread(&s.topology_spread).map_err(|(j, field, message)| {
+                err(
+                    format!("services[{i}].topology_spread[{j}].{field}"),
+                    message,
+                )
+            })?;
         let regions: Vec<&str> = match &s.regions {
             None => x.regions.iter().map(|r| r.name.as_str()).collect(),
             Some(names) => {
@@ -522,6 +523,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 tolerations: s.tolerations.clone(),
                 min_available: s.disruption_budget.map(|b| b.min_available),
                 zone_max_skew,
+                host_max_skew,
             });
         }
     }
@@ -610,23 +612,38 @@ fn first_duplicate(items: &[String]) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// The `maxSkew` of a service's hard zone spread, or the (index, field, message) of what is
-/// not supported: one constraint, on `topology.kubernetes.io/zone`, with `max_skew` ≥ 1.
-fn zone_spread(
+/// Which constraint of `topology_spread`, which of its fields, and what was expected.
+type SpreadError = (usize, &'static str, String);
+
+/// The `maxSkew` of a service's hard spread over zones and over nodes, or the (index, field,
+/// message) of what is not supported: at most one constraint per key, on
+/// `topology.kubernetes.io/zone` or `kubernetes.io/hostname`, with `max_skew` ≥ 1.
+fn hard_spread(
     constraints: &[models::config::TopologySpreadConfig],
-) -> Result<Option<u32>, (usize, &'static str, String)> {
+) -> Result<(Option<u32>, Option<u32>), SpreadError> {
     const ZONE: &str = "topology.kubernetes.io/zone";
-    match constraints {
-        [] => Ok(None),
-        [c] if c.topology_key != ZONE => Err((
-            0,
-            "topology_key",
-            format!("expected \"{ZONE}\": hard spread over other keys is not modelled"),
-        )),
-        [c] if c.max_skew == 0 => Err((0, "max_skew", "expected a max_skew of at least 1".into())),
-        [c] => Ok(Some(c.max_skew)),
-        [_, ..] => Err((1, "topology_key", "expected at most one constraint".into())),
+    const HOST: &str = "kubernetes.io/hostname";
+    let (mut zone, mut host) = (None, None);
+    for (j, c) in constraints.iter().enumerate() {
+        let slot = match c.topology_key.as_str() {
+            ZONE => &mut zone,
+            HOST => &mut host,
+            _ => {
+                return Err((
+                    j,
+                    "topology_key",
+                    format!("expected \"{ZONE}\" or \"{HOST}\": other keys are not modelled"),
+                ));
+            }
+        };
+        if c.max_skew == 0 {
+            return Err((j, "max_skew", "expected a max_skew of at least 1".into()));
+        }
+        if slot.replace(c.max_skew).is_some() {
+            return Err((j, "topology_key", "expected one constraint per key".into()));
+        }
     }
+    Ok((zone, host))
 }
 
 /// Checks service `i`'s traffic and reads its trace files, relative to the directory of the

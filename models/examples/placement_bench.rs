@@ -73,6 +73,7 @@ fn plan(pods: usize) -> Plan {
                 tolerations: Vec::new(),
                 min_available: None,
                 zone_max_skew: None,
+                host_max_skew: None,
             });
         }
     }

@@ -149,7 +149,8 @@ pub struct ServiceConfig {
     #[serde(default)]
     pub disruption_budget: Option<DisruptionBudget>,
     /// Hard topology spread (`whenUnsatisfiable: DoNotSchedule`), e.g.
-    /// `[(max_skew: 1, topology_key: "topology.kubernetes.io/zone")]`. Zone spread only: the
+    /// `[(max_skew: 1, topology_key: "topology.kubernetes.io/zone")]`; keys
+    /// `topology.kubernetes.io/zone` and `kubernetes.io/hostname`, one constraint each. The
     /// system default soft constraints (hostname 3, zone 5) apply to every pod anyway.
     #[serde(default)]
     pub topology_spread: Vec<TopologySpreadConfig>,

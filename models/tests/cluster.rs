@@ -64,6 +64,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         tolerations: Vec::new(),
         min_available: None,
         zone_max_skew: None,
+        host_max_skew: None,
     }
 }
 
@@ -460,4 +461,20 @@ fn required_node_affinity_selects_pools_by_well_known_labels() {
     let cpu = f64s(&out.pool_timeseries, "cpu_requested_fraction");
     assert!((cpu[0] - 2000.0 / 7910.0).abs() < 1e-12, "{cpu:?}");
     assert_eq!(cpu[1], 0.0, "{cpu:?}");
+}
+
+#[test]
+fn a_hard_hostname_spread_leaves_a_pod_pending_rather_than_stack_it() {
+    // One zone, an 8-vCPU node (7 pods of 1000m) and a 2-vCPU node (1 pod). With maxSkew 1 per
+    // node: pods 1 and 2 go one per node, pod 3 may double up on the big node (skew 2 − 1 = 1),
+    // pod 4 would make it 3 − 1 = 2 and the small node is full: it waits. Without the
+    // constraint all 4 would run.
+    let pools = || vec![pool("big", &["a"], 8, 1), pool("small", &["a"], 2, 1)];
+    let mut api = service("api", 4, 1000);
+    api.host_max_skew = Some(1);
+    let out = run(&plan(pools(), vec![api], 1), |_| {}).unwrap();
+    assert_eq!(ready_by_second(&out, "api")[0], 3);
+    assert_eq!(u64s(&out.timeseries, "pending_pods")[0], 1);
+    let free = run(&plan(pools(), vec![service("api", 4, 1000)], 1), |_| {}).unwrap();
+    assert_eq!(ready_by_second(&free, "api")[0], 4);
 }

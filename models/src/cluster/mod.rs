@@ -136,6 +136,8 @@ pub struct ServicePlan {
     pub min_available: Option<u32>,
     /// `maxSkew` of a `DoNotSchedule` topology spread constraint over zones, if any.
     pub zone_max_skew: Option<u32>,
+    /// The same over nodes (`kubernetes.io/hostname`).
+    pub host_max_skew: Option<u32>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -266,6 +268,7 @@ struct Deployment {
     pending: u32,
     min_available: Option<u32>,
     zone_max_skew: Option<u32>,
+    host_max_skew: Option<u32>,
     /// Bound pods per zone id, for the zone spread score.
     zone_pods: BTreeMap<u32, u32>,
     /// Whether the last pod creation was refused by the quota (logged once per episode).
@@ -470,6 +473,7 @@ impl Cluster {
                 pending: 0,
                 min_available: s.min_available,
                 zone_max_skew: s.zone_max_skew,
+                host_max_skew: s.host_max_skew,
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
                 created: 0,
@@ -703,6 +707,7 @@ impl Cluster {
                 cpu_millis: cpu,
                 memory_bytes: memory,
                 zone_max_skew: dep.zone_max_skew,
+                host_max_skew: dep.host_max_skew,
             };
             let choice = self.placement.choose(
                 &self.nodes,

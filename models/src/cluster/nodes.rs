@@ -109,15 +109,16 @@ impl Nodes {
         }
     }
 
-    /// Up to `k` schedulable nodes of `group` that fit the requests: the roomiest first when
-    /// `roomiest` (LeastAllocated), else the fullest that still fit (MostAllocated).
+    /// Up to `k` schedulable nodes of `group` that fit the requests `(cpu millicores, memory
+    /// bytes)` and pass `allowed`: the roomiest first when `roomiest` (LeastAllocated), else
+    /// the fullest that still fit (MostAllocated).
     pub fn candidates(
         &self,
         group: u32,
-        cpu_millis: u64,
-        memory_bytes: u64,
+        (cpu_millis, memory_bytes): (u64, u64),
         roomiest: bool,
         k: usize,
+        allowed: impl Fn(u32) -> bool,
         out: &mut Vec<u32>,
     ) {
         let set = &self.by_free[group as usize];
@@ -128,7 +129,8 @@ impl Nodes {
         // A node can only fit the pod if its free fractions sum to at least the pod's.
         let floor = ppm(cpu_millis, shape.allocatable_cpu_millis)
             + ppm(memory_bytes, shape.allocatable_memory_bytes);
-        let fitting = |&&(_, id): &&(u64, u32)| self.get(id).fits(cpu_millis, memory_bytes);
+        let fitting =
+            |&&(_, id): &&(u64, u32)| self.get(id).fits(cpu_millis, memory_bytes) && allowed(id);
         let range = set.range((floor.saturating_sub(1), 0)..);
         let before = out.len();
         if roomiest {
@@ -177,11 +179,11 @@ mod tests {
         let d = nodes.add(node(0, 3900));
         nodes.add(node(1, 0));
         let mut out = Vec::new();
-        nodes.candidates(0, 500, 100, true, 2, &mut out);
+        nodes.candidates(0, (500, 100), true, 2, |_| true, &mut out);
         assert_eq!(out, vec![c, a]);
         out.clear();
         // MostAllocated: the fullest node that fits 500m is b (d has only 100m free).
-        nodes.candidates(0, 500, 100, false, 2, &mut out);
+        nodes.candidates(0, (500, 100), false, 2, |_| true, &mut out);
         assert_eq!(out, vec![b, a]);
         let _ = d;
     }
@@ -193,11 +195,11 @@ mod tests {
         let b = nodes.add(node(0, 2000));
         nodes.update(a, |n| n.requested_cpu_millis = 3000);
         let mut out = Vec::new();
-        nodes.candidates(0, 100, 0, true, 1, &mut out);
+        nodes.candidates(0, (100, 0), true, 1, |_| true, &mut out);
         assert_eq!(out, vec![b]);
         nodes.update(b, |n| n.schedulable = false);
         out.clear();
-        nodes.candidates(0, 100, 0, true, 5, &mut out);
+        nodes.candidates(0, (100, 0), true, 5, |_| true, &mut out);
         assert_eq!(out, vec![a]);
         assert_eq!(nodes.schedulable_in(0), 1);
     }

@@ -107,6 +107,8 @@ pub struct PodRequest {
     pub memory_bytes: u64,
     /// `maxSkew` of a `DoNotSchedule` zone spread constraint, if any.
     pub zone_max_skew: Option<u32>,
+    /// `maxSkew` of a `DoNotSchedule` hostname spread constraint, if any.
+    pub host_max_skew: Option<u32>,
 }
 
 /// Node groups (pool × zone) and the scoring configuration.
@@ -189,6 +191,7 @@ impl Placement {
             cpu_millis,
             memory_bytes,
             zone_max_skew,
+            host_max_skew,
         } = pod;
         let roomiest = self.strategy.prefers_room();
         // A DoNotSchedule zone constraint filters whole zones: a zone is feasible when adding
@@ -203,14 +206,32 @@ impl Placement {
                 within_max_skew(in_zone(self.zone_of_group(g)), true, global_min, skew)
             })
         };
+        // A DoNotSchedule hostname constraint filters nodes against the emptiest eligible
+        // node; a node without siblings ends the search for that minimum at once.
+        let host_min = match host_max_skew {
+            None => 0,
+            Some(_) => {
+                let mut min = u32::MAX;
+                for n in groups.iter().flat_map(|&g| nodes.in_group(g)) {
+                    min = min.min(on_node(n));
+                    if min == 0 {
+                        break;
+                    }
+                }
+                if min == u32::MAX { 0 } else { min }
+            }
+        };
+        let host_ok = |n: u32| {
+            host_max_skew.is_none_or(|skew| within_max_skew(on_node(n), true, host_min, skew))
+        };
         let mut candidates = Vec::with_capacity(groups.len() * CANDIDATES_PER_GROUP);
         for &g in groups.iter().filter(|&&g| zone_ok(g)) {
             nodes.candidates(
                 g,
-                cpu_millis,
-                memory_bytes,
+                (cpu_millis, memory_bytes),
                 roomiest,
                 CANDIDATES_PER_GROUP,
+                host_ok,
                 &mut candidates,
             );
         }

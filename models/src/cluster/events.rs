@@ -79,9 +79,4 @@ impl EventLog {
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
-
-    /// How many stored events have this reason.
-    pub fn count(&self, reason: Reason) -> usize {
-        self.events.iter().filter(|e| e.reason == reason).count()
-    }
 }

@@ -273,7 +273,6 @@ struct Deployment {
     zone_pods: BTreeMap<u32, u32>,
     /// Whether the last pod creation was refused by the quota (logged once per episode).
     quota_blocked: bool,
-    created: u64,
     queue: ServiceQueue,
 }
 
@@ -476,7 +475,6 @@ impl Cluster {
                 host_max_skew: s.host_max_skew,
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
-                created: 0,
                 queue: ServiceQueue::new(s.capacity_rps, 0, s.timeout.as_secs_f64(), target_s),
             })
             .collect();
@@ -622,7 +620,6 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        dep.created += 1;
         self.account_pending(now_ns);
         self.pending_total += 1;
         self.pending.insert((Reverse(priority), now_ns, id));

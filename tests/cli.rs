@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
-use common::{clustersim_with_env as clustersim, text};
+use common::{GOOD, clustersim_with_env as clustersim, text};
 
 fn experiments() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
@@ -89,8 +89,7 @@ fn runs_are_byte_identical_whatever_the_thread_counts() {
 fn the_quickstart_summary_meets_its_target_with_the_expected_traffic() {
     let tmp = tempfile::tempdir().unwrap();
     run_quickstart(tmp.path(), &[]);
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(tmp.path().join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(tmp.path());
     assert_eq!(summary["pass"], true);
     // api: a diurnal day averaging 800 requests/s in each of 2 regions; checkout: 150/s in
     // one. Over 86 400 s: (2 × 800 + 150) × 86 400 = 151 200 000 requests.
@@ -130,21 +129,6 @@ fn assert_bad_input(name: &str, src: &str, line_col: &str, words: &[&str]) {
     }
     assert!(!out.exists(), "{name}: bad input wrote outputs");
 }
-
-const GOOD: &str = r#"Experiment(
-    name: "t",
-    duration: "1h",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
-    services: [(
-        name: "api",
-        replicas: 2,
-        requests: (cpu: "500m", memory: "512Mi"),
-        capacity_rps: 100,
-        traffic: Constant(rps: 50),
-    )],
-)
-"#;
 
 #[test]
 fn the_good_fixture_is_good() {
@@ -229,30 +213,17 @@ fn a_missed_target_exits_1_and_says_so_in_the_summary() {
     let src = GOOD
         .replace("Constant(rps: 50)", "Constant(rps: 150)")
         .replace("],\n)", "],\n    targets: (p99_latency: \"10ms\"),\n)");
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("missed.ron");
-    fs::write(&file, src).unwrap();
-    let out = tmp.path().join("out");
-    let r = clustersim(
-        &[
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ],
-        &[],
-    );
+    let (r, _tmp, out) = run_good(&src, &[]);
     assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     assert_eq!(summary["pass"], false);
     assert_eq!(summary["targets"][0]["name"], "p99_latency_ms");
     assert_eq!(summary["targets"][0]["pass"], false);
 }
 
-/// Runs `GOOD` (2 pods serving 50 requests/s: p99 about 46 ms, by the M/M/2 closed form) into a
-/// fresh directory with `extra` arguments; returns the result and the output directory.
+/// Runs the experiment `src` (usually `GOOD`, 2 pods serving 50 requests/s: p99 about 46 ms by
+/// the M/M/2 closed form) into a fresh directory with `extra` arguments; returns the result, the
+/// directory's guard and the output directory.
 fn run_good(src: &str, extra: &[&str]) -> (Output, tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("good.ron");
@@ -534,22 +505,8 @@ fn limits_below_requests_are_located_and_equal_ones_make_pods_guaranteed() {
         "9:65",
         &["services[0].limits.cpu", "at least the cpu request"],
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("guaranteed.ron");
-    fs::write(&file, with_limits(r#"(cpu: "500m", memory: "512Mi")"#)).unwrap();
-    let out = tmp.path().join("out");
-    let r = clustersim(
-        &[
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ],
-        &[],
-    );
+    let (r, _tmp, out) = run_good(&with_limits(r#"(cpu: "500m", memory: "512Mi")"#), &[]);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     assert_eq!(summary["services"][0]["qos_class"], "Guaranteed");
 }

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{clustersim, text};
+use common::{GOOD, clustersim, text};
 
 /// Runs `file` into `out` and asserts the exit code.
 fn run(file: &str, out: &Path, extra: &[&str], code: i32) -> Output {
@@ -152,26 +152,18 @@ fn report_of_a_directory_without_outputs_is_bad_input() {
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
-const HOSTILE: &str = r#"Experiment(
-    name: "<img src=x onerror=alert(2)>",
-    duration: "1h",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p&q", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
-    services: [(
-        name: "<script>alert(1)</script>",
-        replicas: 2,
-        requests: (cpu: "500m", memory: "512Mi"),
-        capacity_rps: 100,
-        traffic: Constant(rps: 50),
-    )],
-)
-"#;
+/// `GOOD` with every name a user writes made hostile.
+fn hostile() -> String {
+    GOOD.replace(r#"name: "t""#, r#"name: "<img src=x onerror=alert(2)>""#)
+        .replace(r#"name: "p""#, r#"name: "p&q""#)
+        .replace(r#"name: "api""#, r#"name: "<script>alert(1)</script>""#)
+}
 
 #[test]
 fn user_strings_are_escaped_in_the_page_and_in_every_chart() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("hostile.ron");
-    fs::write(&file, HOSTILE).unwrap();
+    fs::write(&file, hostile()).unwrap();
     let out = tmp.path().join("out");
     run(file.to_str().unwrap(), &out, &[], 0);
 

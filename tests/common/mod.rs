@@ -22,3 +22,21 @@ pub fn clustersim(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// A small valid experiment (one region, one pool of 2 nodes, one service of 2 pods at 50
+/// requests/s) that tests edit with `str::replace` to make the case they need.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub const GOOD: &str = r#"Experiment(
+    name: "t",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
+    services: [(
+        name: "api",
+        replicas: 2,
+        requests: (cpu: "500m", memory: "512Mi"),
+        capacity_rps: 100,
+        traffic: Constant(rps: 50),
+    )],
+)
+"#;

@@ -3,9 +3,13 @@
 //!
 //! `models` never writes a file: a run returns tables and figures, and `reports` writes them.
 
+pub mod autoscaler;
 pub mod catalog;
 pub mod cluster;
 pub mod config;
+pub mod faults;
+pub mod hpa;
+pub mod jobs;
 pub mod latency;
 pub mod run;
 pub mod scheduler;

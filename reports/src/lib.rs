@@ -24,7 +24,9 @@ mod json;
 mod metric;
 mod report;
 mod summary;
+pub mod sweep;
 mod table_io;
+pub mod trace_parquet;
 
 #[cfg(test)]
 mod test_dir;

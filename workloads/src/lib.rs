@@ -4,6 +4,9 @@
 //!
 //! `workloads` knows nothing of nodes or pods: a service is "c servers of rate μ" here.
 
+pub mod jobs;
 pub mod queueing;
+pub mod request_level;
+pub mod router;
 pub mod trace;
 pub mod traffic;

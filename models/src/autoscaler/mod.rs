@@ -1,0 +1,1 @@
+//! Node autoscaling (issue 8): Cluster Autoscaler and Karpenter decision logic.

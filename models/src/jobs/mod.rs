@@ -1,0 +1,1 @@
+//! Kubernetes Job semantics for batch work (issue 5).

@@ -1,0 +1,1 @@
+//! Sweep results: the table, the Pareto frontier and the sweep report.

@@ -1,0 +1,1 @@
+//! Request-level simulation of a queue (`--fidelity request`), to validate the fluid model.

@@ -288,6 +288,29 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 format!("expected at most {MAX_NODES_PER_POOL} nodes per pool"),
             ));
         }
+        if let Some(max) = p.max_nodes {
+            if p.min_nodes > max {
+                return Err(err(
+                    at("min_nodes"),
+                    format!(
+                        "min_nodes {} is more than max_nodes {max}: expected min_nodes <= max_nodes",
+                        p.min_nodes
+                    ),
+                ));
+            }
+            if p.nodes > max {
+                return Err(err(
+                    at("nodes"),
+                    format!("{} nodes is more than max_nodes {max}", p.nodes),
+                ));
+            }
+        }
+        if p.nodes < p.min_nodes {
+            return Err(err(
+                at("nodes"),
+                format!("{} nodes is fewer than min_nodes {}", p.nodes, p.min_nodes),
+            ));
+        }
         pools.push(PoolPlan {
             name: p.name.clone(),
             region: p.region.clone(),
@@ -295,6 +318,9 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             instance,
             capacity_type: p.capacity_type,
             nodes: p.nodes,
+            min_nodes: p.min_nodes,
+            max_nodes: p.max_nodes,
+            provisioning_delay: p.provisioning_delay,
             labels: p.labels.clone(),
             taints: p.taints.clone(),
         });

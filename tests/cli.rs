@@ -182,6 +182,18 @@ fn a_negative_count_is_located() {
 }
 
 #[test]
+fn a_pool_whose_min_exceeds_its_max_is_located() {
+    let src = GOOD.replace("nodes: 2)", "nodes: 2, min_nodes: 5, max_nodes: 3)");
+    // The value of `min_nodes` sits at line 5, column 103.
+    assert_bad_input(
+        "min_over_max",
+        &src,
+        "5:103",
+        &["node_pools[0].min_nodes", "max_nodes 3"],
+    );
+}
+
+#[test]
 fn an_unknown_instance_type_suggests_the_closest() {
     let src = GOOD.replace("e2-standard-4", "e2-standrd-4");
     assert_bad_input(

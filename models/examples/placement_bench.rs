@@ -44,6 +44,9 @@ fn plan(pods: usize) -> Plan {
             },
             capacity_type: CapacityType::OnDemand,
             nodes: nodes_per_region,
+            min_nodes: 0,
+            max_nodes: None,
+            provisioning_delay: SimDuration::from_secs(60),
             labels: Default::default(),
             taints: Vec::new(),
         });

@@ -33,6 +33,9 @@ fn pool(name: &str, zones: &[&str], vcpu: u32, nodes: u32) -> PoolPlan {
         instance: instance(vcpu, u64::from(vcpu) * 4, 0.36),
         capacity_type: CapacityType::OnDemand,
         nodes,
+        min_nodes: 0,
+        max_nodes: None,
+        provisioning_delay: SimDuration::from_secs(60),
         labels: Default::default(),
         taints: Vec::new(),
     }

@@ -20,6 +20,23 @@ pub enum Reason {
     Killing,
     /// The ResourceQuota admission refused a pod (`FailedCreate`).
     FailedCreate,
+    /// A pod was evicted from a node being drained or lost (`Evicted`).
+    Evicted,
+    /// The HorizontalPodAutoscaler changed a deployment's replicas (`SuccessfulRescale`).
+    SuccessfulRescale,
+    /// A node autoscaler asked for nodes (`TriggeredScaleUp`, the Cluster Autoscaler's reason;
+    /// Karpenter's `Launched` maps here too).
+    TriggeredScaleUp,
+    /// A node autoscaler removes a node (`ScaleDown`; Karpenter's disruption reasons map here).
+    ScaleDown,
+    /// A node became Ready and schedulable (`NodeReady`).
+    NodeReady,
+    /// A node left the cluster (`RemovingNode`, the node lifecycle controller's reason).
+    RemovingNode,
+    /// The cloud announced a spot reclaim (`SpotInterruption`, Karpenter's reason).
+    SpotInterruption,
+    /// A node stopped reporting (`NodeNotReady`).
+    NodeNotReady,
 }
 
 impl Reason {
@@ -29,6 +46,14 @@ impl Reason {
             Reason::Preempted => "Preempted",
             Reason::Killing => "Killing",
             Reason::FailedCreate => "FailedCreate",
+            Reason::Evicted => "Evicted",
+            Reason::SuccessfulRescale => "SuccessfulRescale",
+            Reason::TriggeredScaleUp => "TriggeredScaleUp",
+            Reason::ScaleDown => "ScaleDown",
+            Reason::NodeReady => "NodeReady",
+            Reason::RemovingNode => "RemovingNode",
+            Reason::SpotInterruption => "SpotInterruption",
+            Reason::NodeNotReady => "NodeNotReady",
         }
     }
 }

@@ -18,6 +18,7 @@
 pub mod allocatable;
 pub mod billing;
 pub mod events;
+mod lifecycle;
 pub mod nodes;
 pub mod placement;
 pub mod pods;
@@ -52,7 +53,13 @@ pub struct PoolPlan {
     pub zones: Vec<String>,
     pub instance: InstanceFacts,
     pub capacity_type: CapacityType,
+    /// Nodes at the start of the run.
     pub nodes: u32,
+    /// Node-group bounds a node autoscaler keeps to.
+    pub min_nodes: u32,
+    pub max_nodes: Option<u32>,
+    /// Launch → Ready of a node added during the run.
+    pub provisioning_delay: SimDuration,
     /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
     pub labels: BTreeMap<String, String>,
     pub taints: Vec<Taint>,
@@ -229,6 +236,15 @@ struct PoolState {
     region: String,
     capacity_type: CapacityType,
     price_usd_per_hour: f64,
+    /// Node group (pool × zone) of each of the pool's zones.
+    groups: Vec<u32>,
+    allocatable_cpu_millis: u64,
+    allocatable_memory_bytes: u64,
+    provisioning_delay_ns: u64,
+    min_nodes: u32,
+    max_nodes: Option<u32>,
+    /// Nodes launched and not yet gone, per zone (same order as `groups`).
+    live_per_zone: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -279,10 +295,56 @@ struct Deployment {
 /// Per-pod and per-deployment timers of the model's own heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 enum Timer {
-    Started { pod: u32, generation: u32 },
-    Ready { pod: u32, generation: u32 },
-    Gone { pod: u32, generation: u32 },
-    Scale { deployment: u32 },
+    Started {
+        pod: u32,
+        generation: u32,
+    },
+    Ready {
+        pod: u32,
+        generation: u32,
+    },
+    Gone {
+        pod: u32,
+        generation: u32,
+    },
+    Scale {
+        deployment: u32,
+    },
+    /// A launched node finished booting and registering.
+    NodeReady {
+        node: u32,
+    },
+    /// A drained or reclaimed node's instance is terminated.
+    NodeGone {
+        node: u32,
+    },
+}
+
+/// Launch `count` nodes in a pool (in `zone`, an index into the pool's zones, or balanced
+/// over its zones); `why` is the decision's event message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaunchOrder {
+    pub pool: u32,
+    pub zone: Option<u32>,
+    pub count: u32,
+    pub why: String,
+}
+
+/// Remove a node: drained (cordon, evict, terminate after the grace periods) or at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoveOrder {
+    pub node: u32,
+    pub drain: bool,
+    pub reason: Reason,
+    pub why: String,
+}
+
+/// Set a service's desired replicas; `why` is the decision's event message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaOrder {
+    pub service: u32,
+    pub replicas: u32,
+    pub why: String,
 }
 
 /// One row of the service time series.
@@ -433,16 +495,28 @@ impl Cluster {
                     requested_memory_bytes: 0,
                     pods: 0,
                     schedulable: true,
+                    state: nodes::NodeState::Ready,
                     created_ns: 0,
                     removed_ns: None,
                 });
                 node_pods.push(Vec::new());
+            }
+            let mut live_per_zone = vec![0; pool.zones.len()];
+            for k in 0..pool.nodes {
+                live_per_zone[k as usize % pool.zones.len()] += 1;
             }
             pools.push(PoolState {
                 name: pool.name.clone(),
                 region: pool.region.clone(),
                 capacity_type: pool.capacity_type,
                 price_usd_per_hour: pool.price_usd_per_hour(),
+                groups: group_of_pool_zone[p].clone(),
+                allocatable_cpu_millis: cpu,
+                allocatable_memory_bytes: memory,
+                provisioning_delay_ns: pool.provisioning_delay.as_nanos(),
+                min_nodes: pool.min_nodes,
+                max_nodes: pool.max_nodes,
+                live_per_zone,
             });
         }
         let target_s = plan.latency_target.map(|t| t.as_secs_f64());
@@ -964,6 +1038,8 @@ impl Cluster {
                 }
                 true
             }
+            Timer::NodeReady { node } => self.node_ready(node, now_ns),
+            Timer::NodeGone { node } => self.node_gone(node, now_ns),
             Timer::Scale { deployment } => {
                 let dep = &mut self.deployments[deployment as usize];
                 let due: Vec<u32> = dep
@@ -1188,6 +1264,64 @@ impl Cluster {
             queue.advance_to(now);
             queue.set_rate(rps);
         }
+        self.reschedule(cx);
+    }
+
+    /// Launches nodes (a node autoscaler's scale-up).
+    pub fn launch(&mut self, orders: Vec<LaunchOrder>, cx: &Context<Self>) {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            let pool = &self.pools[order.pool as usize];
+            let name = pool.name.clone();
+            self.events.push(
+                now_ns,
+                Reason::TriggeredScaleUp,
+                || format!("nodepool/{name}"),
+                || order.why.clone(),
+            );
+            self.launch_nodes(order.pool, order.zone, order.count, now_ns);
+        }
+        self.reschedule(cx);
+    }
+
+    /// Removes nodes: drained (a node autoscaler's scale-down, a spot notice) or terminated at
+    /// once (a reclaim, a failure).
+    pub fn remove(&mut self, orders: Vec<RemoveOrder>, cx: &Context<Self>) {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            let name = self.node_name(order.node);
+            self.events.push(
+                now_ns,
+                order.reason,
+                || format!("node/{name}"),
+                || order.why.clone(),
+            );
+            if order.drain {
+                self.drain_node(order.node, now_ns, &order.why);
+            } else {
+                self.terminate_node(order.node, now_ns, &order.why);
+            }
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// Sets deployments' desired replicas (the HPA's scale subresource writes).
+    pub fn set_replicas(&mut self, orders: Vec<ReplicaOrder>, cx: &Context<Self>) {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            let dep = &mut self.deployments[order.service as usize];
+            dep.desired = order.replicas;
+            let object = format!("hpa/{}-{}", dep.name, dep.region);
+            self.events.push(
+                now_ns,
+                Reason::SuccessfulRescale,
+                || object,
+                || order.why.clone(),
+            );
+            self.reconcile(order.service, now_ns);
+        }
+        self.schedule_pending(now_ns);
         self.reschedule(cx);
     }
 

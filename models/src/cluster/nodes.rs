@@ -13,6 +13,21 @@ use serde::{Deserialize, Serialize};
 /// Pods a node accepts: the kubelet's `--max-pods` default (110).
 pub const MAX_PODS_PER_NODE: u32 = 110;
 
+/// Where a node is in its life. Billing runs from launch (`created_ns`) to `removed_ns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeState {
+    /// Launched; booting and registering. Not schedulable yet.
+    Provisioning,
+    /// Ready and accepting pods.
+    Ready,
+    /// Cordoned: its pods are being drained and it takes no new ones.
+    Cordoned,
+    /// Stopped reporting (a failure); its pods serve nothing and wait for eviction.
+    NotReady,
+    /// Terminated.
+    Gone,
+}
+
 /// One node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
@@ -22,8 +37,10 @@ pub struct Node {
     pub requested_cpu_millis: u64,
     pub requested_memory_bytes: u64,
     pub pods: u32,
-    /// Accepting pods (registered, Ready, not cordoned).
+    /// Accepting pods (registered, Ready, not cordoned): `state == Ready`, kept as the flag
+    /// the index reads.
     pub schedulable: bool,
+    pub state: NodeState,
     pub created_ns: u64,
     /// When the node left (instance terminated); `None` while it lives.
     pub removed_ns: Option<u64>,
@@ -165,6 +182,7 @@ mod tests {
             requested_memory_bytes: 0,
             pods: 0,
             schedulable: true,
+            state: NodeState::Ready,
             created_ns: 0,
             removed_ns: None,
         }

@@ -1,0 +1,295 @@
+//! Nodes that come and go during a run: launched by a node autoscaler (booting for the pool's
+//! provisioning delay before they take pods), drained (cordoned, pods evicted, instance
+//! terminated once their grace periods end) and reclaimed or lost (terminated at once).
+//!
+//! Kubernetes' sequence for a voluntary removal — cordon, evict every pod through the eviction
+//! API, wait for the pods to terminate, delete the node — is the Cluster Autoscaler's
+//! `drainNode` and Karpenter's termination controller; both evict rather than delete, so a
+//! pod's replacement is created by its ReplicaSet as soon as the eviction is accepted, and the
+//! evicted pod keeps its node's resources through its grace period.
+
+use super::events::Reason;
+use super::nodes::{Node, NodeState};
+use super::pods::PodPhase;
+use super::{Cluster, Timer};
+
+impl Cluster {
+    /// Launches `count` nodes in `pool`, in `zone` (an index into the pool's zones) or, when
+    /// `None`, each in the zone where the pool has fewest nodes (lowest index on ties) — how
+    /// balanced node groups spread. Returns the new node ids. Billing starts now.
+    pub(super) fn launch_nodes(
+        &mut self,
+        pool: u32,
+        zone: Option<u32>,
+        count: u32,
+        now_ns: u64,
+    ) -> Vec<u32> {
+        let mut launched = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let state = &mut self.pools[pool as usize];
+            let z = match zone {
+                Some(z) => z as usize,
+                None => (0..state.live_per_zone.len())
+                    .min_by_key(|&z| (state.live_per_zone[z], z))
+                    .unwrap_or(0),
+            };
+            state.live_per_zone[z] += 1;
+            let node = Node {
+                group: state.groups[z],
+                allocatable_cpu_millis: state.allocatable_cpu_millis,
+                allocatable_memory_bytes: state.allocatable_memory_bytes,
+                requested_cpu_millis: 0,
+                requested_memory_bytes: 0,
+                pods: 0,
+                schedulable: false,
+                state: NodeState::Provisioning,
+                created_ns: now_ns,
+                removed_ns: None,
+            };
+            let at = now_ns + state.provisioning_delay_ns;
+            let id = self.nodes.add(node);
+            self.node_pods.push(Vec::new());
+            self.push_timer(at, Timer::NodeReady { node: id });
+            launched.push(id);
+        }
+        launched
+    }
+
+    /// A provisioning node registers and becomes schedulable; true when it did.
+    pub(super) fn node_ready(&mut self, node: u32, now_ns: u64) -> bool {
+        if self.nodes.get(node).state != NodeState::Provisioning {
+            return false;
+        }
+        self.nodes.update(node, |n| {
+            n.state = NodeState::Ready;
+            n.schedulable = true;
+        });
+        let name = self.node_name(node);
+        self.events.push(
+            now_ns,
+            Reason::NodeReady,
+            || format!("node/{name}"),
+            || "node registered and Ready".to_owned(),
+        );
+        true
+    }
+
+    /// Cordons a node, evicts its pods (their ReplicaSets replace them at once) and terminates
+    /// the instance when the last grace period ends. A node still provisioning is terminated
+    /// at once.
+    pub(super) fn drain_node(&mut self, node: u32, now_ns: u64, why: &str) {
+        let state = self.nodes.get(node).state;
+        if matches!(state, NodeState::Gone | NodeState::Cordoned) {
+            return;
+        }
+        self.nodes.update(node, |n| {
+            n.state = NodeState::Cordoned;
+            n.schedulable = false;
+        });
+        let last_ns = self.evict_pods_of(node, now_ns, why);
+        self.push_timer(last_ns.max(now_ns), Timer::NodeGone { node });
+    }
+
+    /// Terminates a node now (a spot reclaim, a failed instance): pods still on it are evicted
+    /// and their resources returned at once.
+    pub(super) fn terminate_node(&mut self, node: u32, now_ns: u64, why: &str) {
+        if self.nodes.get(node).state == NodeState::Gone {
+            return;
+        }
+        self.evict_pods_of(node, now_ns, why);
+        self.node_gone(node, now_ns);
+    }
+
+    /// Evicts every pod of `node` that is not already terminating; returns when the last
+    /// evicted pod's grace period ends (`now_ns` when there is none).
+    fn evict_pods_of(&mut self, node: u32, now_ns: u64, why: &str) -> u64 {
+        let residents: Vec<u32> = self.node_pods[node as usize].clone();
+        let mut last_ns = now_ns;
+        let mut owners = Vec::new();
+        for id in residents {
+            let pod = *self.pods.get(id);
+            if pod.phase == PodPhase::Terminating {
+                continue;
+            }
+            self.delete_pod(id, now_ns, Reason::Evicted, why);
+            let d = pod.deployment;
+            last_ns = last_ns.max(now_ns + self.deployments[d as usize].grace_ns);
+            owners.push(d);
+        }
+        owners.sort_unstable();
+        owners.dedup();
+        for d in owners {
+            self.reconcile(d, now_ns);
+        }
+        last_ns
+    }
+
+    /// The instance is gone: pods still bound lose their node, billing stops. True: capacity
+    /// changed.
+    pub(super) fn node_gone(&mut self, node: u32, now_ns: u64) -> bool {
+        if self.nodes.get(node).state == NodeState::Gone {
+            return false;
+        }
+        for id in self.node_pods[node as usize].clone() {
+            self.unbind(id);
+        }
+        let group = self.nodes.get(node).group;
+        let pool = self.placement.pool_of_group(group) as usize;
+        if let Some(z) = self.pools[pool].groups.iter().position(|&g| g == group) {
+            self.pools[pool].live_per_zone[z] -= 1;
+        }
+        self.nodes.update(node, |n| {
+            n.state = NodeState::Gone;
+            n.schedulable = false;
+            n.removed_ns = Some(now_ns);
+        });
+        let name = self.node_name(node);
+        self.events.push(
+            now_ns,
+            Reason::RemovingNode,
+            || format!("node/{name}"),
+            || "instance terminated".to_owned(),
+        );
+        true
+    }
+
+    /// `pool-zone-id`, the name a node goes by in events.
+    pub(super) fn node_name(&self, node: u32) -> String {
+        let group = self.nodes.get(node).group;
+        let pool = self.placement.pool_of_group(group) as usize;
+        format!(
+            "{}-{}-{node}",
+            self.pools[pool].name,
+            self.placement.zone_name(group)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+    use super::*;
+    use crate::catalog::InstanceFacts;
+    use crate::cluster::placement::ScoringStrategy;
+    use crate::config::{CapacityType, Resources};
+    use sim::quantity::{Bytes, CpuMillis};
+    use sim::time::SimDuration;
+    use workloads::traffic::Shape;
+
+    const S: u64 = 1_000_000_000;
+    const GIB: u64 = 1 << 30;
+
+    /// One 4-vCPU node (allocatable 3920m: 4000m − 80m GKE reservation) and a service of six
+    /// 1-cpu pods: three fit, three wait.
+    fn cluster() -> Cluster {
+        let pool = PoolPlan {
+            name: "p".into(),
+            region: "r".into(),
+            zones: vec!["a".into(), "b".into()],
+            instance: InstanceFacts {
+                instance_type: "t-4".into(),
+                region: "r".into(),
+                vcpu: 4,
+                memory_bytes: 16 * GIB,
+                ondemand_usd_per_hour: 0.2,
+                spot_usd_per_hour: None,
+                interruption_band: None,
+            },
+            capacity_type: CapacityType::OnDemand,
+            nodes: 1,
+            min_nodes: 0,
+            max_nodes: None,
+            provisioning_delay: SimDuration::from_secs(60),
+            labels: Default::default(),
+            taints: Vec::new(),
+        };
+        let service = ServicePlan {
+            name: "s".into(),
+            region: "r".into(),
+            namespace: 0,
+            priority: 0,
+            replicas: 6,
+            replica_schedule: Vec::new(),
+            requests: Resources {
+                cpu: CpuMillis(1000),
+                memory: Bytes(GIB),
+            },
+            limits: (None, None),
+            capacity_rps: 10.0,
+            timeout: SimDuration::from_secs(30),
+            traffic: Shape::Constant { rps: 1.0 },
+            timings: PodTimings {
+                startup: SimDuration::from_secs(5),
+                readiness: SimDuration::ZERO,
+                termination_grace: SimDuration::from_secs(30),
+            },
+            node_selector: Default::default(),
+            node_affinity: Vec::new(),
+            tolerations: Vec::new(),
+            min_available: None,
+            zone_max_skew: None,
+            host_max_skew: None,
+        };
+        Cluster::new(&ClusterPlan {
+            pools: vec![pool],
+            services: vec![service],
+            namespaces: vec![NamespacePlan {
+                name: "default".into(),
+                quota_cpu_millis: None,
+                quota_memory_bytes: None,
+                quota_pods: None,
+            }],
+            latency_target: None,
+            scoring: ScoringStrategy::LeastAllocated,
+            minimum_billed: SimDuration::from_secs(60),
+        })
+    }
+
+    #[test]
+    fn a_launched_node_takes_pods_only_after_its_provisioning_delay() {
+        let mut c = cluster();
+        assert_eq!(c.deployments[0].pending, 3);
+        let new = c.launch_nodes(0, None, 1, 10 * S);
+        assert_eq!(new, vec![1]);
+        // Balanced: zone a already has the first node, so the new one goes to zone b.
+        assert_eq!(c.pools[0].live_per_zone, vec![1, 1]);
+        assert_eq!(c.nodes.get(1).state, NodeState::Provisioning);
+        c.run_timers(70 * S - 1);
+        assert_eq!(c.deployments[0].pending, 3);
+        // 10 s + 60 s provisioning.
+        c.run_timers(70 * S);
+        assert_eq!(c.nodes.get(1).state, NodeState::Ready);
+        assert_eq!(c.deployments[0].pending, 0);
+        assert_eq!(c.nodes.get(1).pods, 3);
+    }
+
+    #[test]
+    fn a_drained_node_evicts_its_pods_and_leaves_after_their_grace_period() {
+        let mut c = cluster();
+        c.drain_node(0, 100 * S, "test drain");
+        assert_eq!(c.nodes.get(0).state, NodeState::Cordoned);
+        // Three evicted, three replacements + the three never placed: six pending, none fit.
+        assert_eq!(c.deployments[0].pending, 6);
+        assert_eq!(c.deployments[0].ready, 0);
+        c.run_timers(130 * S - 1);
+        assert_eq!(c.nodes.get(0).removed_ns, None);
+        // 100 s + the 30 s termination grace period.
+        c.run_timers(130 * S);
+        assert_eq!(c.nodes.get(0).state, NodeState::Gone);
+        assert_eq!(c.nodes.get(0).removed_ns, Some(130 * S));
+        assert_eq!(c.nodes.get(0).pods, 0);
+        assert_eq!(c.pools[0].live_per_zone, vec![0, 0]);
+    }
+
+    #[test]
+    fn a_terminated_node_frees_everything_at_once() {
+        let mut c = cluster();
+        c.launch_nodes(0, Some(0), 1, 0);
+        c.run_timers(60 * S);
+        assert_eq!(c.deployments[0].pending, 0);
+        c.terminate_node(1, 90 * S, "reclaimed");
+        assert_eq!(c.nodes.get(1).removed_ns, Some(90 * S));
+        assert_eq!(c.nodes.get(1).requested_cpu_millis, 0);
+        assert_eq!(c.deployments[0].pending, 3);
+    }
+}

@@ -282,6 +282,27 @@ mod tests {
     }
 
     #[test]
+    fn running_pods_are_grouped_by_start_and_ready_time() {
+        use crate::cluster::NOT_READY;
+        let mut c = cluster();
+        // Warm start: the three pods bound at zero count as started and ready at zero.
+        assert_eq!(c.deployments[0].running.get(&(0, 0)), Some(&3));
+        c.launch_nodes(0, None, 1, 0);
+        // Ready at 60 s, pods bound then, containers up 5 s later, readiness delay 0.
+        c.run_timers(60 * S);
+        assert_eq!(c.deployments[0].running.len(), 1);
+        c.deployments[0].readiness_ns = 2 * S;
+        c.run_timers(65 * S);
+        assert_eq!(c.deployments[0].running.get(&(65 * S, NOT_READY)), Some(&3));
+        // Ready 2 s after the containers started.
+        c.run_timers(67 * S);
+        assert_eq!(c.deployments[0].running.get(&(65 * S, NOT_READY)), None);
+        assert_eq!(c.deployments[0].running.get(&(65 * S, 67 * S)), Some(&3));
+        c.drain_node(1, 70 * S, "test");
+        assert_eq!(c.deployments[0].running.get(&(65 * S, 67 * S)), None);
+    }
+
+    #[test]
     fn a_terminated_node_frees_everything_at_once() {
         let mut c = cluster();
         c.launch_nodes(0, Some(0), 1, 0);

@@ -282,6 +282,9 @@ struct Deployment {
     pods: Vec<u32>,
     ready: u32,
     pending: u32,
+    /// Running pods (ready or not) counted by (start time, ready time or `NOT_READY`): what
+    /// the HPA's readiness rules read, kept as pods change phase so a query never walks pods.
+    running: BTreeMap<(u64, u64), u32>,
     min_available: Option<u32>,
     zone_max_skew: Option<u32>,
     host_max_skew: Option<u32>,
@@ -345,6 +348,32 @@ pub struct ReplicaOrder {
     pub service: u32,
     pub replicas: u32,
     pub why: String,
+}
+
+/// Running pods of a deployment that share a start time and a ready time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningPods {
+    pub started_ns: u64,
+    /// When they became ready; `None` while not ready.
+    pub ready_ns: Option<u64>,
+    pub count: u32,
+}
+
+/// A deployment as the metrics pipeline sees it: its pods' readiness and the requests it has
+/// served. Usage is derived by the reader from served requests (`models::hpa`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadMetrics {
+    pub service: u32,
+    /// Pods that are not terminating, pending ones included (the scale's `status.replicas`).
+    pub replicas: u32,
+    pub desired: u32,
+    pub ready: u32,
+    /// Pods whose containers run, grouped by start and ready time.
+    pub running: Vec<RunningPods>,
+    /// Requests served since the start of the run; a rate over a window is the difference of
+    /// two readings.
+    pub served_requests_total: f64,
+    pub arrival_rps: f64,
 }
 
 /// One row of the service time series.
@@ -472,6 +501,9 @@ pub struct Cluster {
 
 const NS_PER_S: f64 = 1e9;
 
+/// The ready time of a running pod that is not ready.
+pub const NOT_READY: u64 = u64::MAX;
+
 impl Cluster {
     /// Builds the nodes of every pool, creates every service's pods and binds what fits.
     pub fn new(plan: &ClusterPlan) -> Self {
@@ -544,6 +576,7 @@ impl Cluster {
                 pods: Vec::new(),
                 ready: 0,
                 pending: 0,
+                running: BTreeMap::new(),
                 min_available: s.min_available,
                 zone_max_skew: s.zone_max_skew,
                 host_max_skew: s.host_max_skew,
@@ -687,6 +720,7 @@ impl Cluster {
             generation: 0,
             priority,
             created_ns: now_ns,
+            started_ns: 0,
             ready_ns: 0,
             slot: 0,
         });
@@ -719,8 +753,13 @@ impl Cluster {
             self.pods.remove(id);
             return;
         }
-        if pod.phase == PodPhase::Ready {
-            self.set_ready(d, -1, now_ns);
+        match pod.phase {
+            PodPhase::Ready => {
+                self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                self.set_ready(d, -1, now_ns);
+            }
+            PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
+            _ => {}
         }
         self.pods.get_mut(id).phase = PodPhase::Terminating;
         let dep = &self.deployments[d];
@@ -750,6 +789,15 @@ impl Cluster {
             .zip([dep.cpu_millis, dep.memory_bytes, 1])
         {
             *u -= a;
+        }
+    }
+
+    fn count_running(&mut self, d: usize, key: (u64, u64), delta: i32) {
+        let running = &mut self.deployments[d].running;
+        let count = running.entry(key).or_default();
+        *count = count.saturating_add_signed(delta);
+        if *count == 0 {
+            running.remove(&key);
         }
     }
 
@@ -931,7 +979,9 @@ impl Cluster {
         if now_ns == 0 {
             // Warm start: the pods of time zero were running before the day began.
             p.phase = PodPhase::Ready;
+            p.started_ns = 0;
             p.ready_ns = 0;
+            self.count_running(d, (0, 0), 1);
             self.set_ready(d, 1, now_ns);
         } else {
             p.phase = PodPhase::Starting;
@@ -1003,8 +1053,12 @@ impl Cluster {
                 if let Some(p) = self.pods.current(pod, generation)
                     && p.phase == PodPhase::Starting
                 {
-                    let at = now_ns + self.deployments[p.deployment as usize].readiness_ns;
-                    self.pods.get_mut(pod).phase = PodPhase::Running;
+                    let d = p.deployment as usize;
+                    let at = now_ns + self.deployments[d].readiness_ns;
+                    let p = self.pods.get_mut(pod);
+                    p.phase = PodPhase::Running;
+                    p.started_ns = now_ns;
+                    self.count_running(d, (now_ns, NOT_READY), 1);
                     self.push_timer(at, Timer::Ready { pod, generation });
                 }
                 false
@@ -1017,6 +1071,9 @@ impl Cluster {
                     let p = self.pods.get_mut(pod);
                     p.phase = PodPhase::Ready;
                     p.ready_ns = now_ns;
+                    let started_ns = p.started_ns;
+                    self.count_running(d, (started_ns, NOT_READY), -1);
+                    self.count_running(d, (started_ns, now_ns), 1);
                     self.set_ready(d, 1, now_ns);
                 }
                 false
@@ -1343,6 +1400,39 @@ impl Cluster {
     /// The time-series rows at this instant; restarts the per-interval counts.
     pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Sample {
         self.sample_now(SimTime::from_monotonic(cx.time()).as_nanos())
+    }
+
+    /// What the metrics pipeline and the HPA read of some services, at this instant.
+    pub async fn workload_metrics(
+        &mut self,
+        services: Vec<u32>,
+        cx: &Context<Self>,
+    ) -> Vec<WorkloadMetrics> {
+        let now = SimTime::from_monotonic(cx.time());
+        services
+            .into_iter()
+            .map(|id| {
+                let d = &mut self.deployments[id as usize];
+                d.queue.advance_to(now);
+                WorkloadMetrics {
+                    service: id,
+                    replicas: d.pods.len() as u32,
+                    desired: d.desired,
+                    ready: d.ready,
+                    running: d
+                        .running
+                        .iter()
+                        .map(|(&(started_ns, ready_ns), &count)| RunningPods {
+                            started_ns,
+                            ready_ns: (ready_ns != NOT_READY).then_some(ready_ns),
+                            count,
+                        })
+                        .collect(),
+                    served_requests_total: d.queue.total().served,
+                    arrival_rps: d.queue.snapshot().arrival_rps,
+                }
+            })
+            .collect()
     }
 
     /// Whole-run figures, up to this instant.

@@ -36,6 +36,9 @@ pub struct Pod {
     pub generation: u32,
     pub priority: i32,
     pub created_ns: u64,
+    /// When its containers started (`status.startTime` as the HPA reads it); meaningful from
+    /// phase `Running` on.
+    pub started_ns: u64,
     /// When it became ready; meaningful only in phase `Ready`.
     pub ready_ns: u64,
     /// Its index in its deployment's pod list, for O(1) removal.
@@ -114,6 +117,7 @@ mod tests {
             generation: 0,
             priority: 0,
             created_ns: 0,
+            started_ns: 0,
             ready_ns: 0,
             slot: 0,
         }

@@ -684,7 +684,9 @@ fn resolve_traffic(
 ) -> Result<workloads::traffic::Shape, InputError> {
     use locate::Segment;
     let dir = file.parent().unwrap_or(Path::new("."));
-    traffic.resolve(dir, duration).map_err(|e| {
+    traffic
+        .resolve_with(dir, duration, Some(reports::read_trace_columns))
+        .map_err(|e| {
         let field = if e.path.is_empty() {
             format!("services[{i}].traffic")
         } else {

@@ -161,6 +161,54 @@ fn a_bad_trace_row_exits_2_naming_the_file_row_and_column() {
     assert!(!out.exists(), "bad input wrote outputs");
 }
 
+/// `tests/data/counts.parquet` holds the rows of [`COUNTS`] (`t` Int64, `requests` Float64);
+/// `counts_null.parquet` the same with a null `requests` in its third row.
+fn parquet_fixture(dir: &Path, name: &str) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    fs::copy(from, dir.join("counts.parquet")).unwrap();
+}
+
+#[test]
+fn a_parquet_trace_replays_like_its_csv_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    parquet_fixture(tmp.path(), "counts.parquet");
+    let trace = counts_trace("").replace("counts.csv", "counts.parquet");
+    let out = run(
+        tmp.path(),
+        "parquet",
+        &experiment(0, "4m", &service("api", &trace)),
+    );
+    // 600 + 1 200 + 0 + 2 400.
+    assert_eq!(summary(&out)["requests"]["arrived"].as_f64(), Some(4200.0));
+    assert_eq!(
+        series(&out, "api", "arrival_rps")[..4],
+        ["10.0", "20.0", "0.0", "40.0"]
+    );
+}
+
+#[test]
+fn a_null_in_a_parquet_trace_exits_2_naming_its_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    parquet_fixture(tmp.path(), "counts_null.parquet");
+    let trace = counts_trace("").replace("counts.csv", "counts.parquet");
+    let src = experiment(0, "4m", &service("api", &trace));
+    let file = tmp.path().join("bad.ron");
+    fs::write(&file, &src).unwrap();
+    let r = clustersim(&["validate", file.to_str().unwrap()]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    let (line, col) = position_of(&src, "\"counts.parquet\"");
+    for expected in [
+        format!(":{line}:{col}: services[0].traffic.file: "),
+        "counts.parquet".to_owned(),
+        "row 3, column 2 (`requests`): expected a number, found null".to_owned(),
+    ] {
+        assert!(err.contains(&expected), "expected `{expected}` in: {err}");
+    }
+}
+
 #[test]
 fn a_missing_trace_or_a_short_one_is_bad_input() {
     let tmp = tempfile::tempdir().unwrap();

@@ -26,7 +26,7 @@ mod report;
 mod summary;
 pub mod sweep;
 mod table_io;
-pub mod trace_parquet;
+mod trace_parquet;
 
 #[cfg(test)]
 mod test_dir;
@@ -42,3 +42,4 @@ pub use summary::{
     Summary, read_summary,
 };
 pub use table_io::{read_table, write_table};
+pub use trace_parquet::read_trace_columns;

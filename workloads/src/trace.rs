@@ -22,9 +22,11 @@
 //!
 //! Limits: at most [`MAX_TRACE_ROWS`] rows and [`MAX_TRACE_BYTES`] bytes.
 //!
-//! CSV only for now: reading Parquet traces needs polars (or arrow), which DESIGN.md keeps in
-//! `reports` so that `workloads` builds in seconds; a Parquet trace can be converted to CSV
-//! with any tool meanwhile.
+//! Parquet files (`.parquet`) follow the same contract with typed columns: the two named
+//! columns must be numeric (integer or float) without nulls; rows are numbered from 1 (no
+//! header row). They are read through a [`ReadColumns`] function the caller supplies — the
+//! CLI passes `reports::read_trace_columns` — because polars lives in `reports`, which
+//! DESIGN.md keeps out of `workloads` so that it builds in seconds.
 //!
 //! # Replay
 //!
@@ -154,17 +156,63 @@ pub struct Replay {
     step: SimDuration,
 }
 
-/// One row as read: its line number and the two numbers.
-struct Row {
-    line: usize,
-    time: f64,
-    value: f64,
+/// One row as read: where it is in its file (CSV: its line, the header being 1; Parquet: its
+/// row, the first being 1) and the two numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row {
+    pub line: usize,
+    pub time: f64,
+    pub value: f64,
 }
+
+/// The two columns of a trace as read from a file, and their numbers (from 1) in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns {
+    pub rows: Vec<Row>,
+    pub time_column: usize,
+    pub value_column: usize,
+}
+
+/// Reads the named time and value columns of a trace file that is not CSV (Parquet: the
+/// reader lives in `reports`, where polars is).
+pub type ReadColumns = fn(&std::path::Path, &str, &str) -> Result<Columns, TraceError>;
 
 impl Replay {
     /// Reads a trace from the text of a CSV file.
     pub fn from_csv(text: &str, o: &ReplayOptions<'_>) -> Result<Replay, TraceError> {
-        let (rows, time_col) = read_rows(text, o.time_column, o.value_column)?;
+        Replay::from_columns(read_rows(text, o.time_column, o.value_column)?, o)
+    }
+
+    /// A trace from its two columns, however they were read: checks the values (finite, rate
+    /// or count ≥ 0, times increasing) and builds the replay.
+    pub fn from_columns(columns: Columns, o: &ReplayOptions<'_>) -> Result<Replay, TraceError> {
+        let Columns {
+            rows,
+            time_column: time_col,
+            value_column: value_col,
+        } = columns;
+        if rows.len() > MAX_TRACE_ROWS {
+            return Err(TraceError::whole(format!(
+                "{} rows, more than the limit of {MAX_TRACE_ROWS}: expected a shorter trace",
+                rows.len()
+            )));
+        }
+        for r in &rows {
+            let bad = |col: usize, name: &str, expected: &str, found: f64| TraceError {
+                row: Some(r.line),
+                column: Some((col, name.to_owned())),
+                message: format!("expected {expected}, found {found}"),
+            };
+            if !r.time.is_finite() {
+                return Err(bad(time_col, o.time_column, "a finite number", r.time));
+            }
+            if !r.value.is_finite() {
+                return Err(bad(value_col, o.value_column, "a finite number", r.value));
+            }
+            if r.value < 0.0 {
+                return Err(bad(value_col, o.value_column, "a number >= 0", r.value));
+            }
+        }
         if rows.len() < 2 {
             return Err(TraceError::whole(format!(
                 "expected at least 2 data rows (a row lasts until the next one), found {}",
@@ -313,12 +361,8 @@ impl Replay {
     }
 }
 
-/// The rows of a CSV text, keeping the two named columns, and the time column's number.
-fn read_rows(
-    text: &str,
-    time_column: &str,
-    value_column: &str,
-) -> Result<(Vec<Row>, usize), TraceError> {
+/// The rows of a CSV text, keeping the two named columns.
+fn read_rows(text: &str, time_column: &str, value_column: &str) -> Result<Columns, TraceError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.split('\n').enumerate().map(|(i, l)| {
         let l = l.strip_suffix('\r').unwrap_or(l);
@@ -386,29 +430,25 @@ fn read_rows(
                 ),
             });
         }
-        let number = |at: usize, nonneg: bool| {
+        let number = |at: usize| {
             let raw = fields[at].trim();
-            let bad = |expected: &str| TraceError {
+            raw.parse::<f64>().map_err(|_| TraceError {
                 row: Some(line),
                 column: Some((at + 1, names[at].to_owned())),
-                message: format!("expected {expected}, found {raw:?}"),
-            };
-            let v: f64 = raw.parse().map_err(|_| bad("a number"))?;
-            if !v.is_finite() {
-                return Err(bad("a finite number"));
-            }
-            if nonneg && v < 0.0 {
-                return Err(bad("a number >= 0"));
-            }
-            Ok(v)
+                message: format!("expected a number, found {raw:?}"),
+            })
         };
         rows.push(Row {
             line,
-            time: number(time_at, false)?,
-            value: number(value_at, true)?,
+            time: number(time_at)?,
+            value: number(value_at)?,
         });
     }
-    Ok((rows, time_at + 1))
+    Ok(Columns {
+        rows,
+        time_column: time_at + 1,
+        value_column: value_at + 1,
+    })
 }
 
 /// Splits one CSV line into fields (RFC 4180 quoting, without line breaks inside quotes).
@@ -680,7 +720,7 @@ mod tests {
         let bad = SMALL.replace("2,1120,0,c", "2,1120,-5,c");
         assert_eq!(
             error(&bad),
-            "row 4, column 3 (`requests`): expected a number >= 0, found \"-5\""
+            "row 4, column 3 (`requests`): expected a number >= 0, found -5"
         );
         let bad = SMALL.replace("2,1120,0,c", "2,1120,inf,c");
         assert!(

@@ -528,8 +528,20 @@ impl Shape {
     /// Checks the shape and reads its trace files (paths relative to `base_dir`) into
     /// [`Replay`]s; a trace that does not cover a run of `duration` is refused unless it loops.
     pub fn resolve(&self, base_dir: &Path, duration: SimDuration) -> Result<Shape, ShapeError> {
+        self.resolve_with(base_dir, duration, None)
+    }
+
+    /// [`Self::resolve`], reading `.parquet` traces with `parquet` (without it they are refused).
+    pub fn resolve_with(
+        &self,
+        base_dir: &Path,
+        duration: SimDuration,
+        parquet: Option<crate::trace::ReadColumns>,
+    ) -> Result<Shape, ShapeError> {
         self.validate()?;
-        self.rebuild("", &mut |leaf, path| leaf.load(path, base_dir, duration))
+        self.rebuild("", &mut |leaf, path| {
+            leaf.load(path, base_dir, duration, parquet)
+        })
     }
 
     /// The shape with each `Noise` given its stream: `seed` and `stream_prefix` followed by the
@@ -591,6 +603,7 @@ impl Shape {
         path: &str,
         base_dir: &Path,
         duration: SimDuration,
+        parquet: Option<crate::trace::ReadColumns>,
     ) -> Result<Shape, ShapeError> {
         let Shape::Trace {
             file,
@@ -609,21 +622,6 @@ impl Shape {
         };
         let full = base_dir.join(file);
         let shown = full.display();
-        let text = match std::fs::metadata(&full) {
-            Ok(m) if m.len() > crate::trace::MAX_TRACE_BYTES => {
-                return fail(
-                    path,
-                    "file",
-                    format!(
-                        "trace `{shown}` has {} bytes, more than the limit of {}",
-                        m.len(),
-                        crate::trace::MAX_TRACE_BYTES
-                    ),
-                );
-            }
-            _ => std::fs::read_to_string(&full)
-                .or_else(|e| fail(path, "file", format!("cannot read trace `{shown}`: {e}")))?,
-        };
         let options = ReplayOptions {
             time_column,
             time_unit: *time_unit,
@@ -635,8 +633,38 @@ impl Shape {
             start_offset: *start_offset,
             step: *step,
         };
-        let replay = Replay::from_csv(&text, &options)
-            .or_else(|e| fail(path, "file", format!("in trace `{shown}`, {e}")))?;
+        if let Ok(m) = std::fs::metadata(&full)
+            && m.len() > crate::trace::MAX_TRACE_BYTES
+        {
+            return fail(
+                path,
+                "file",
+                format!(
+                    "trace `{shown}` has {} bytes, more than the limit of {}",
+                    m.len(),
+                    crate::trace::MAX_TRACE_BYTES
+                ),
+            );
+        }
+        let is_parquet = full
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let replay = if is_parquet {
+            let Some(read) = parquet else {
+                return fail(
+                    path,
+                    "file",
+                    format!("cannot read Parquet trace `{shown}` here: expected a CSV file"),
+                );
+            };
+            read(&full, time_column, value_column)
+                .and_then(|columns| Replay::from_columns(columns, &options))
+        } else {
+            let text = std::fs::read_to_string(&full)
+                .or_else(|e| fail(path, "file", format!("cannot read trace `{shown}`: {e}")))?;
+            Replay::from_csv(&text, &options)
+        }
+        .or_else(|e| fail(path, "file", format!("in trace `{shown}`, {e}")))?;
         if !replay.covered(duration) {
             let field = if start_offset.is_zero() {
                 "file"

@@ -16,10 +16,11 @@ use models::config::{
     BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
     RegionConfig, SchedulerConfig, ServiceConfig,
 };
-use models::run::Plan;
+use models::run::{Plan, RoutePlan};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, UtcInstant};
+use workloads::router::Router;
 
 use crate::error::InputError;
 use crate::locate::{self, Position};
@@ -382,6 +383,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     }
 
     let mut services = Vec::new();
+    let mut routes = Vec::new();
     let mut service_names = BTreeSet::new();
     for (i, s) in x.services.iter().enumerate() {
         let at = |f: &str| format!("services[{i}].{f}");
@@ -523,7 +525,29 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 names.iter().map(String::as_str).collect()
             }
         };
+        if let Some(routing) = &s.routing {
+            let names: Vec<String> = regions.iter().map(|r| (*r).to_owned()).collect();
+            routing.validate(&names).map_err(|(field, message)| {
+                let field = if field.is_empty() {
+                    at("routing")
+                } else {
+                    at(&format!("routing.{field}"))
+                };
+                err(field, message)
+            })?;
+            routes.push(RoutePlan {
+                router: Router::new(routing.clone(), names),
+                services: (services.len()..services.len() + regions.len())
+                    .map(|k| k as u32)
+                    .collect(),
+            });
+        }
         for r in regions {
+            // Global traffic has one noise stream, shared by the regions it is split over.
+            let stream = match s.routing {
+                Some(_) => format!("traffic/{}", s.name),
+                None => format!("traffic/{}/{r}", s.name),
+            };
             services.push(ServicePlan {
                 name: s.name.clone(),
                 region: r.to_owned(),
@@ -535,7 +559,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 ),
                 capacity_rps: s.capacity_rps,
                 timeout: s.timeout,
-                traffic: traffic.seeded(x.seed, &format!("traffic/{}/{r}", s.name)),
+                traffic: traffic.seeded(x.seed, &stream),
                 namespace: namespace as u32,
                 priority,
                 replica_schedule: replica_schedule.clone(),
@@ -605,6 +629,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             scoring: x.scheduler.scoring.clone(),
             minimum_billed: x.billing.minimum_billed,
         },
+        routes,
     })
 }
 

@@ -345,3 +345,79 @@ fn the_wc98_example_replays_every_request_and_misses_its_target_at_the_peak() {
     let over = p99.iter().filter(|&&v| v > 100.0).count();
     assert!((1..=20).contains(&over), "{over} samples over the target");
 }
+
+/// Two regions and one service whose global traffic is split by `routing`.
+fn routed(routing: &str) -> String {
+    format!(
+        r#"Experiment(
+    name: "t",
+    duration: "2m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"]), (name: "europe-west1", zones: ["europe-west1-b"])],
+    node_pools: [
+        (name: "us", region: "us-east1", instance_type: "e2-standard-4", nodes: 2),
+        (name: "eu", region: "europe-west1", instance_type: "e2-standard-4", nodes: 2),
+    ],
+    services: [(
+        name: "api",
+        replicas: 2,
+        requests: (cpu: "500m", memory: "512Mi"),
+        capacity_rps: 100,
+        traffic: Constant(rps: 100),
+        routing: {routing},
+    )],
+)
+"#
+    )
+}
+
+/// `arrival_rps` of `timeseries.csv` per region, first sample.
+fn first_rates(out: &Path) -> Vec<(String, String)> {
+    let csv = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (region, rate, time) = (col("region"), col("arrival_rps"), col("time_s"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[time] == "0")
+        .map(|f| (f[region].to_owned(), f[rate].to_owned()))
+        .collect()
+}
+
+#[test]
+fn weighted_routing_splits_global_traffic_by_weight() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(
+        tmp.path(),
+        "weights",
+        &routed(r#"Weights({"us-east1": 3, "europe-west1": 1})"#),
+    );
+    // 100 requests/s split 3:1.
+    let mut rates = first_rates(&out);
+    rates.sort();
+    assert_eq!(
+        rates,
+        vec![
+            ("europe-west1".to_owned(), "25.0".to_owned()),
+            ("us-east1".to_owned(), "75.0".to_owned())
+        ]
+    );
+    // Two minutes of 100 requests/s reach the service in all.
+    assert_eq!(
+        summary(&out)["requests"]["arrived"].as_f64(),
+        Some(12_000.0)
+    );
+}
+
+#[test]
+fn a_routing_naming_a_foreign_region_is_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = routed(r#"Weights({"us-east1": 3, "asia-east1": 1})"#);
+    let file = tmp.path().join("bad.ron");
+    fs::write(&file, &src).unwrap();
+    let r = clustersim(&["validate", file.to_str().unwrap()]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("services[0].routing"), "{err}");
+    assert!(err.contains("asia-east1"), "{err}");
+}

@@ -97,6 +97,7 @@ fn plan(pods: usize) -> Plan {
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
         },
+        routes: Vec::new(),
     }
 }
 

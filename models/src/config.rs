@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sim::quantity::{Bytes, CpuMillis};
 use sim::time::SimDuration;
+use workloads::router::Routing;
 use workloads::traffic::Shape;
 
 pub use crate::cluster::placement::ScoringStrategy;
@@ -127,8 +128,13 @@ pub struct ServiceConfig {
     /// (ingress-nginx `proxy-read-timeout` is 60 s, Envoy's route timeout 15 s; 30 s sits between).
     #[serde(default = "default_timeout")]
     pub timeout: SimDuration,
-    /// Arrival rate per region.
+    /// Arrival rate per region; with `routing`, the global rate split over the regions.
     pub traffic: Shape,
+    /// A global router splitting `traffic` over the service's regions:
+    /// `Weights({"us-east1": 3, "europe-west1": 1})` or `FollowTheSun(time_zones: {...})`
+    /// (see `workloads::router`). Default: none, every region gets `traffic` in full.
+    #[serde(default)]
+    pub routing: Option<Routing>,
     /// Namespace of the service's pods. Default "default".
     #[serde(default = "default_namespace")]
     pub namespace: String,

@@ -18,6 +18,7 @@ use crate::cluster::{
 };
 use crate::config::CapacityType;
 use crate::traffic::Traffic;
+use workloads::router::Router;
 
 /// Everything one run needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,16 @@ pub struct Plan {
     pub duration: SimDuration,
     pub output_interval: SimDuration,
     pub cluster: ClusterPlan,
+    /// Services whose traffic is global, split over their regions by a router.
+    pub routes: Vec<RoutePlan>,
+}
+
+/// One service's global router and the cluster's service ids of its regions, in the router's
+/// region order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutePlan {
+    pub router: Router,
+    pub services: Vec<u32>,
 }
 
 /// The bill of one node pool.
@@ -208,6 +219,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             .iter()
             .map(|s| s.traffic.clone())
             .collect(),
+        &plan.routes,
     );
     let cluster_box = Mailbox::new();
     let traffic_box = Mailbox::new();

@@ -93,6 +93,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
         },
+        routes: Vec::new(),
     }
 }
 

@@ -150,6 +150,21 @@ fn a_scaled_up_pod_is_ready_after_startup_plus_readiness() {
 }
 
 #[test]
+fn cpu_utilization_is_served_work_over_the_ready_pods_requests() {
+    // 10 requests/s at 100 requests/s per pod. With 2 ready pods the pods use 10/(2 × 100) =
+    // 5 % of their CPU requests. Scaled to 4 at 60 s: ready at 75 s, so the sample interval
+    // (74, 75] still has 2 ready pods (5 %) and (75, 76] has 4 (2.5 %).
+    let mut api = service("api", 2, 500);
+    api.replica_schedule = vec![(SimTime::from_secs(60), 4)];
+    let out = run(&plan(vec![pool("p", &["a"], 8, 1)], vec![api], 100), |_| {}).unwrap();
+    let cpu = f64s(&out.timeseries, "cpu_utilization");
+    assert_eq!(cpu[0], 0.0, "no interval before the first sample");
+    assert!((cpu[1] - 0.05).abs() < 1e-12, "{}", cpu[1]);
+    assert!((cpu[75] - 0.05).abs() < 1e-12, "{}", cpu[75]);
+    assert!((cpu[76] - 0.025).abs() < 1e-12, "{}", cpu[76]);
+}
+
+#[test]
 fn scale_down_frees_the_node_after_the_grace_period() {
     // 4 pods × 1000m on one node, scaled to 1 at 10 s: ready drops at once, the node's requests
     // stay until the 30 s grace period ends at 40 s.

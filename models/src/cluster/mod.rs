@@ -292,7 +292,33 @@ struct Deployment {
     zone_pods: BTreeMap<u32, u32>,
     /// Whether the last pod creation was refused by the quota (logged once per episode).
     quota_blocked: bool,
+    /// Requests/s one pod serves at its full CPU request.
+    mu_rps: f64,
+    /// Ready pods × seconds since the previous sample, and when it was last brought up to date.
+    ready_pod_seconds: f64,
+    ready_since_ns: u64,
     queue: ServiceQueue,
+}
+
+impl Deployment {
+    /// Integrates ready pod-seconds up to `now` before the ready count changes.
+    fn account_ready(&mut self, now_ns: u64) {
+        let dt = now_ns.saturating_sub(self.ready_since_ns) as f64 / NS_PER_S;
+        self.ready_pod_seconds += f64::from(self.ready) * dt;
+        self.ready_since_ns = now_ns;
+    }
+
+    /// The interval's CPU utilization of requests (see [`ServiceSample::cpu_utilization`]);
+    /// restarts the interval.
+    fn take_cpu_utilization(&mut self, now_ns: u64, served: f64) -> f64 {
+        self.account_ready(now_ns);
+        let capacity = self.mu_rps * std::mem::take(&mut self.ready_pod_seconds);
+        if capacity > 0.0 {
+            served / capacity
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Per-pod and per-deployment timers of the model's own heap.
@@ -387,6 +413,11 @@ pub struct ServiceSample {
     pub now: Snapshot,
     /// Requests since the previous sample.
     pub interval: Counts,
+    /// CPU used over CPU requested by the ready pods, averaged over the interval since the
+    /// previous sample: a pod serving `capacity_rps` uses its whole CPU request, so this is
+    /// served requests / (capacity_rps × ready-pod-seconds). What `kubectl top` over the
+    /// interval would show as a share of requests.
+    pub cpu_utilization: f64,
 }
 
 /// One row of the pool time series.
@@ -582,6 +613,9 @@ impl Cluster {
                 host_max_skew: s.host_max_skew,
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
+                mu_rps: s.capacity_rps,
+                ready_pod_seconds: 0.0,
+                ready_since_ns: 0,
                 queue: ServiceQueue::new(s.capacity_rps, 0, s.timeout.as_secs_f64(), target_s),
             })
             .collect();
@@ -804,6 +838,7 @@ impl Cluster {
     /// Changes a deployment's ready count and, with it, the servers of its queue.
     fn set_ready(&mut self, d: usize, delta: i32, now_ns: u64) {
         let dep = &mut self.deployments[d];
+        dep.account_ready(now_ns);
         dep.ready = dep.ready.saturating_add_signed(delta);
         dep.queue.advance_to(SimTime::from_nanos(now_ns));
         dep.queue.set_servers(dep.ready);
@@ -1167,14 +1202,18 @@ impl Cluster {
         let services = self
             .deployments
             .iter_mut()
-            .map(|d| ServiceSample {
-                service: d.name.clone(),
-                region: d.region.clone(),
-                desired_pods: d.desired,
-                ready_pods: d.ready,
-                pending_pods: d.pending,
-                now: d.queue.snapshot(),
-                interval: d.queue.take_interval(),
+            .map(|d| {
+                let interval = d.queue.take_interval();
+                ServiceSample {
+                    service: d.name.clone(),
+                    region: d.region.clone(),
+                    desired_pods: d.desired,
+                    ready_pods: d.ready,
+                    pending_pods: d.pending,
+                    now: d.queue.snapshot(),
+                    cpu_utilization: d.take_cpu_utilization(now_ns, interval.served),
+                    interval,
+                }
             })
             .collect();
         let pools = self.pool_figures(now_ns);

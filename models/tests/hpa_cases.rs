@@ -11,8 +11,7 @@ use clustersim_models::hpa::config::{
 };
 use clustersim_models::hpa::replica_calculator::{
     MetricSample, PodGroup, PodPhase, Readiness, ReadyCondition, Tolerances,
-    average_value_replicas, per_pod_value_replicas, resource_utilization_replicas,
-    value_replicas,
+    average_value_replicas, per_pod_value_replicas, resource_utilization_replicas, value_replicas,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -224,14 +223,18 @@ fn calc(case: &Case) -> Result<Value, String> {
         }
         "object_value" | "external_value" => {
             let pods = running_pods(i.pod_ready.as_deref(), i.current_replicas);
-            let value = i.metric_value_milli.ok_or_else(|| need("metric_value_milli"))?;
+            let value = i
+                .metric_value_milli
+                .ok_or_else(|| need("metric_value_milli"))?;
             let target = i.target_milli.ok_or_else(|| need("target_milli"))?;
             let p = value_replicas(i.current_replicas, value, target, &pods, tolerances)
                 .map_err(|e| e.to_string())?;
             Ok(json!({"replicas": p.replicas, "usage_milli": p.usage_millis}))
         }
         "object_average_value" | "external_average_value" => {
-            let value = i.metric_value_milli.ok_or_else(|| need("metric_value_milli"))?;
+            let value = i
+                .metric_value_milli
+                .ok_or_else(|| need("metric_value_milli"))?;
             let target = i.target_milli.ok_or_else(|| need("target_milli"))?;
             let p = per_pod_value_replicas(i.current_replicas, value, target, tolerances);
             Ok(json!({"replicas": p.replicas, "usage_milli": p.usage_millis}))

@@ -387,7 +387,13 @@ pub fn rate_limit_with_behavior(
         policy: None,
     };
     if desired > current {
-        let limit = scale_up_limit(current_replicas, up_events, down_events, &behavior.scale_up, now);
+        let limit = scale_up_limit(
+            current_replicas,
+            up_events,
+            down_events,
+            &behavior.scale_up,
+            now,
+        );
         let limit_replicas = limit.replicas.max(current);
         let max = i64::from(max_replicas);
         let (allowed, reason, policy) = if max > limit_replicas {
@@ -403,8 +409,13 @@ pub fn rate_limit_with_behavior(
             };
         }
     } else if desired < current {
-        let limit =
-            scale_down_limit(current_replicas, up_events, down_events, &behavior.scale_down, now);
+        let limit = scale_down_limit(
+            current_replicas,
+            up_events,
+            down_events,
+            &behavior.scale_down,
+            now,
+        );
         let limit_replicas = limit.replicas.min(current);
         let min = i64::from(min_replicas);
         let (allowed, reason, policy) = if min < limit_replicas {

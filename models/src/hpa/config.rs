@@ -155,9 +155,7 @@ impl MetricSpec {
             MetricSpec::ContainerResource {
                 name, container, ..
             } => format!("{} of container {container}", name.as_str()),
-            MetricSpec::Pods { metric, .. } | MetricSpec::External { metric, .. } => {
-                metric.clone()
-            }
+            MetricSpec::Pods { metric, .. } | MetricSpec::External { metric, .. } => metric.clone(),
             MetricSpec::Object {
                 metric,
                 described_object,
@@ -358,12 +356,10 @@ fn fail(path: impl Into<String>, message: impl Into<String>) -> Result<(), Confi
 impl HpaConfig {
     /// The first impossible value, in field order.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let scale_to_zero_metric = self.metrics.iter().any(|m| {
-            matches!(
-                m,
-                MetricSpec::Object { .. } | MetricSpec::External { .. }
-            )
-        });
+        let scale_to_zero_metric = self
+            .metrics
+            .iter()
+            .any(|m| matches!(m, MetricSpec::Object { .. } | MetricSpec::External { .. }));
         if self.min_replicas == 0 && !scale_to_zero_metric {
             return fail(
                 "min_replicas",
@@ -384,7 +380,10 @@ impl HpaConfig {
             );
         }
         if self.metrics.is_empty() {
-            return fail("metrics", "expected at least one metric (or leave the field out)");
+            return fail(
+                "metrics",
+                "expected at least one metric (or leave the field out)",
+            );
         }
         for (i, metric) in self.metrics.iter().enumerate() {
             validate_metric(metric, &format!("metrics[{i}]"))?;
@@ -463,9 +462,8 @@ fn validate_rules(rules: &ScalingRulesConfig, path: &str) -> Result<(), ConfigEr
         }
         for (i, policy) in policies.iter().enumerate() {
             let (value, period) = match *policy {
-                ScalingPolicy::Pods { value, period } | ScalingPolicy::Percent { value, period } => {
-                    (value, period)
-                }
+                ScalingPolicy::Pods { value, period }
+                | ScalingPolicy::Percent { value, period } => (value, period),
             };
             if value == 0 {
                 return fail(
@@ -476,7 +474,9 @@ fn validate_rules(rules: &ScalingRulesConfig, path: &str) -> Result<(), ConfigEr
             if period.is_zero() || period > MAX_POLICY_PERIOD {
                 return fail(
                     format!("{path}.policies[{i}].period"),
-                    format!("expected a period above 0s and at most {MAX_POLICY_PERIOD}, got {period}"),
+                    format!(
+                        "expected a period above 0s and at most {MAX_POLICY_PERIOD}, got {period}"
+                    ),
                 );
             }
         }
@@ -587,8 +587,13 @@ mod tests {
         assert_eq!(c.validate().map_err(|e| e.path), Err("max_replicas".into()));
         c.max_replicas = 0;
         assert_eq!(c.validate().map_err(|e| e.path), Err("max_replicas".into()));
-        let c = parse(r#"{"max_replicas": 3, "metrics": [{"Resource": {"name": "cpu", "target": {"Utilization": 0}}}]}"#);
-        assert_eq!(c.validate().map_err(|e| e.path), Err("metrics[0].target".into()));
+        let c = parse(
+            r#"{"max_replicas": 3, "metrics": [{"Resource": {"name": "cpu", "target": {"Utilization": 0}}}]}"#,
+        );
+        assert_eq!(
+            c.validate().map_err(|e| e.path),
+            Err("metrics[0].target".into())
+        );
         let c = parse(
             r#"{"max_replicas": 3, "behavior": {"scale_down": {"policies": [
                 {"Pods": {"value": 1, "period": "15s"}}, {"Percent": {"value": 0, "period": "15s"}}]}}}"#,

@@ -21,8 +21,8 @@ use crate::hpa::behavior::{
     stabilize_with_behavior,
 };
 use crate::hpa::config::{
-    AverageValueTarget, HpaConfig, HpaControllerConfig, MetricSpec, ResourceName,
-    ResourceTarget, ValueTarget,
+    AverageValueTarget, HpaConfig, HpaControllerConfig, MetricSpec, ResourceName, ResourceTarget,
+    ValueTarget,
 };
 use crate::hpa::replica_calculator::{
     CalcError, PodGroup, Readiness, Tolerances, average_value_replicas, per_pod_value_replicas,
@@ -215,7 +215,8 @@ impl Hpa {
         };
         if current == 0 && self.min_replicas != 0 {
             decision.path = Path::ScalingDisabled;
-            decision.reason = "scaling is disabled since the replica count of the target is zero".into();
+            decision.reason =
+                "scaling is disabled since the replica count of the target is zero".into();
             return decision;
         }
         if current > self.max_replicas {
@@ -264,7 +265,9 @@ impl Hpa {
                 .unwrap_or(MetricInput::Unavailable("no input given"));
             let result = metric_proposal(spec, input, scale, self.tolerances, &readiness);
             match &result {
-                Ok((_, replicas)) => proposal = Some(proposal.map_or(*replicas, |p| p.max(*replicas))),
+                Ok((_, replicas)) => {
+                    proposal = Some(proposal.map_or(*replicas, |p| p.max(*replicas)))
+                }
                 Err(_) => invalid += 1,
             }
             decision.metrics.push(MetricOutcome {
@@ -409,7 +412,8 @@ fn metric_proposal(
     }
     match (spec, input) {
         (
-            MetricSpec::Resource { name, target } | MetricSpec::ContainerResource { name, target, .. },
+            MetricSpec::Resource { name, target }
+            | MetricSpec::ContainerResource { name, target, .. },
             MetricInput::PerPod(pods),
         ) => {
             let cpu_rules = *name == ResourceName::Cpu;
@@ -476,7 +480,12 @@ fn metric_proposal(
                 ))
             }
             ValueTarget::AverageValue(target) => {
-                let p = per_pod_value_replicas(scale.status_replicas, value_millis, target.0, tolerances);
+                let p = per_pod_value_replicas(
+                    scale.status_replicas,
+                    value_millis,
+                    target.0,
+                    tolerances,
+                );
                 Ok((
                     MetricValue::AverageValue {
                         millis: p.usage_millis,

@@ -174,9 +174,15 @@ mod tests {
             })
         );
         // At 49 s the window is [20, 35]: 10 s at 100m and 5 s at 400m = (1000 + 2000)/15 = 200m.
-        assert_eq!(w.rate_sample(s(49), s(0)).map(|m| m.value_millis), Some(200));
+        assert_eq!(
+            w.rate_sample(s(49), s(0)).map(|m| m.value_millis),
+            Some(200)
+        );
         // The gauge is the value at the last scrape (35 s): 400m.
-        assert_eq!(w.gauge_sample(s(49), s(0)).map(|m| m.value_millis), Some(400));
+        assert_eq!(
+            w.gauge_sample(s(49), s(0)).map(|m| m.value_millis),
+            Some(400)
+        );
     }
 
     #[test]
@@ -208,6 +214,9 @@ mod tests {
         assert!(w.changes.len() <= 5, "{:?}", w.changes);
         // At 194 s (last scrape 180 s): window [165, 180]: 5 s at 160m, 10 s at 170m
         // → (800 + 1700)/15 = 166.67 → 167m.
-        assert_eq!(w.rate_sample(s(194), s(0)).map(|m| m.value_millis), Some(167));
+        assert_eq!(
+            w.rate_sample(s(194), s(0)).map(|m| m.value_millis),
+            Some(167)
+        );
     }
 }

@@ -125,8 +125,7 @@ pub fn classify(pods: &PodGroup, cpu_rules: bool, readiness: &Readiness) -> PodC
                 if start + readiness.cpu_initialization_period > readiness.now {
                     // Still initializing: unready, or one full window not yet collected since
                     // the last readiness transition.
-                    !condition.ready
-                        || sample.timestamp < condition.last_transition + sample.window
+                    !condition.ready || sample.timestamp < condition.last_transition + sample.window
                 } else {
                     // Unready and never ready since it started.
                     !condition.ready
@@ -234,10 +233,7 @@ fn group(pods: &[PodGroup], cpu_rules: bool, readiness: &Readiness) -> Grouped {
 
 /// `GetResourceUtilizationRatio`: (ratio, utilization %, raw average). The percentage is
 /// clamped to the `int32` range as newer upstream does.
-fn utilization_ratio(
-    entries: &[Entry],
-    target_percent: u32,
-) -> Result<(f64, i32, i64), CalcError> {
+fn utilization_ratio(entries: &[Entry], target_percent: u32) -> Result<(f64, i32, i64), CalcError> {
     let (mut metrics, mut requests, mut n) = (0i128, 0i128, 0i128);
     for e in entries {
         metrics += e.count * e.value;
@@ -299,7 +295,10 @@ pub fn resource_utilization_replicas(
         return Err(CalcError::NoMetrics);
     }
     // calculateRequests covers every listed pod.
-    if pods.iter().any(|p| p.count > 0 && p.request_millis.is_none()) {
+    if pods
+        .iter()
+        .any(|p| p.count > 0 && p.request_millis.is_none())
+    {
         return Err(CalcError::MissingRequest);
     }
     let (ratio, utilization, raw) = utilization_ratio(&g.ready, target_percent)?;

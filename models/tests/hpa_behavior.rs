@@ -108,18 +108,18 @@ fn scale_down_window_holds_the_highest_recommendation_for_300_s() {
     for now in (1015..=1285).step_by(15) {
         let d = sync_cpu(&mut hpa, t(now), 10, 250);
         assert_eq!(d.proposal, Some(5), "at {now}");
-        assert_eq!(d.to_replicas, 10, "at {now}: {}", d.reason);
+        assert_eq!(d.to_replicas, 10, "at {now}: {}", d.reason());
         assert!(
-            d.reason
+            d.reason()
                 .contains("scaleDown stabilization window 5m0s holds 10"),
             "{}",
-            d.reason
+            d.reason()
         );
     }
     // t = 1300: cutoff 1000 is not before 1000 → only the 5s remain → 5. The rate limit:
     // 100 % per 15 s → int(10 × 0) = 0 → min_replicas 1 binds, 5 ≥ 1 → 5.
     let d = sync_cpu(&mut hpa, t(1300), 10, 250);
-    assert_eq!(d.to_replicas, 5, "{}", d.reason);
+    assert_eq!(d.to_replicas, 5, "{}", d.reason());
     assert_eq!(d.path, Path::Computed);
 }
 
@@ -151,19 +151,19 @@ fn pods_and_percent_policies_under_max_and_min() {
     assert_eq!((d.proposal, d.to_replicas), (Some(50), 15));
     assert_eq!(d.limit.map(|l| l.reason), Some(LimitReason::ScaleUpLimit));
     assert!(
-        d.reason
+        d.reason()
             .contains("limited by ScaleUpLimit (policy Percent 50%/1m0s) → 15"),
         "{}",
-        d.reason
+        d.reason()
     );
     // 15 s later at 15 pods: the +5 event at t = 1000 is inside both 60 s periods, so each
     // period started at 15 − 5 = 10: limits 14 and 15 again, max(15, current 15) = 15.
     let d = sync_cpu(&mut max, t(1015), 15, 5000);
-    assert_eq!(d.to_replicas, 15, "{}", d.reason);
+    assert_eq!(d.to_replicas, 15, "{}", d.reason());
     // At t = 1060 the event is at the cutoff (not after it): start 15 → Pods 19,
     // Percent ceil(15 × 1.5) = ceil(22.5) = 23 → 23.
     let d = sync_cpu(&mut max, t(1060), 15, 5000);
-    assert_eq!(d.to_replicas, 23, "{}", d.reason);
+    assert_eq!(d.to_replicas, 23, "{}", d.reason());
     // Min picks the smaller change: 14, by the Pods policy.
     let mut min = Hpa::new(
         &config(1, 100, vec![cpu(100)], Some(behavior(SelectPolicy::Min))),
@@ -171,7 +171,11 @@ fn pods_and_percent_policies_under_max_and_min() {
     );
     let d = sync_cpu(&mut min, t(1000), 10, 5000);
     assert_eq!(d.to_replicas, 14);
-    assert!(d.reason.contains("(policy Pods 4/1m0s)"), "{}", d.reason);
+    assert!(
+        d.reason().contains("(policy Pods 4/1m0s)"),
+        "{}",
+        d.reason()
+    );
 }
 
 #[test]
@@ -221,7 +225,11 @@ fn disabled_direction_never_scales() {
         (Some(5), Some(5), 10)
     );
     assert!(!d.rescale());
-    assert!(d.reason.contains("(selectPolicy Disabled)"), "{}", d.reason);
+    assert!(
+        d.reason().contains("(selectPolicy Disabled)"),
+        "{}",
+        d.reason()
+    );
 }
 
 #[test]
@@ -235,9 +243,9 @@ fn legacy_path_doubles_at_most_and_stabilizes_down_for_5_min() {
     assert_eq!((d.proposal, d.to_replicas), (Some(12), 6));
     assert_eq!(d.limit.map(|l| l.reason), Some(LimitReason::ScaleUpLimit));
     assert!(
-        d.reason.contains("(max(2 × current, 4)) → 6"),
+        d.reason().contains("(max(2 × current, 4)) → 6"),
         "{}",
-        d.reason
+        d.reason()
     );
     // 6 pods at 100 % → ratio 2 → 12, limit 12 → 12.
     let d = sync_cpu(&mut hpa, t(1015), 6, 1000);
@@ -246,14 +254,15 @@ fn legacy_path_doubles_at_most_and_stabilizes_down_for_5_min() {
     // still holds 12 (t = 1015) → 12, until t = 1315, when 1015 is exactly the cutoff: the
     // legacy path keeps it (only `Before(cutoff)` drops), so still 12; at 1330 → 3.
     let d = sync_cpu(&mut hpa, t(1315), 12, 100);
-    assert_eq!((d.proposal, d.to_replicas), (Some(3), 12), "{}", d.reason);
+    assert_eq!((d.proposal, d.to_replicas), (Some(3), 12), "{}", d.reason());
     assert!(
-        d.reason.contains("downscale stabilization (5m0s) holds 12"),
+        d.reason()
+            .contains("downscale stabilization (5m0s) holds 12"),
         "{}",
-        d.reason
+        d.reason()
     );
     let d = sync_cpu(&mut hpa, t(1330), 12, 100);
-    assert_eq!(d.to_replicas, 3, "{}", d.reason);
+    assert_eq!(d.to_replicas, 3, "{}", d.reason());
 }
 
 #[test]
@@ -266,7 +275,7 @@ fn window_edges_differ_between_paths() {
     }];
     assert_eq!(stabilize_legacy(&history, t(1000), 3, secs(300)), 9);
     assert_eq!(
-        stabilize_with_behavior(&history, t(1000), 10, 3, secs(0), secs(300)).replicas,
+        stabilize_with_behavior(&history, t(1000), 10, 3, secs(0), secs(300)),
         3
     );
     // One second later inside: both hold 9.
@@ -275,7 +284,7 @@ fn window_edges_differ_between_paths() {
         at: t(701),
     }];
     assert_eq!(
-        stabilize_with_behavior(&history, t(1000), 10, 3, secs(0), secs(300)).replicas,
+        stabilize_with_behavior(&history, t(1000), 10, 3, secs(0), secs(300)),
         9
     );
 }
@@ -287,6 +296,7 @@ fn min_and_max_clamp() {
     // spec.replicas 25 > max 10: set to 10 without reading metrics.
     let d = sync_cpu(&mut hpa, t(1000), 25, 0);
     assert_eq!((d.path, d.to_replicas), (Path::AboveMax, 10));
+    assert_eq!(d.reason(), "25 above max_replicas 10 → 10");
     // spec.replicas 2 < min 3: set to 3.
     let d = sync_cpu(&mut hpa, t(1015), 2, 0);
     assert_eq!((d.path, d.to_replicas), (Path::BelowMin, 3));
@@ -349,10 +359,10 @@ fn several_metrics_take_the_largest_and_invalid_ones_block_only_scale_down() {
     );
     assert_eq!((d.proposal, d.to_replicas), (Some(8), 8));
     assert!(
-        d.reason
+        d.reason()
             .starts_with("cpu 70%/70% → 4; queue_length 20/10 → 8; proposal 8"),
         "{}",
-        d.reason
+        d.reason()
     );
     // Queue metric unavailable, cpu at 140 % → ratio 2 → 8 > 4: scale up on the valid one.
     let mut hpa = Hpa::new(
@@ -381,6 +391,12 @@ fn several_metrics_take_the_largest_and_invalid_ones_block_only_scale_down() {
         ],
     );
     assert_eq!((d.path, d.to_replicas), (Path::InvalidMetrics, 4));
+    // cpu: 35 % / 70 % = 0.5 → ceil(0.5 × 4) = 2.
+    assert_eq!(
+        d.reason(),
+        "cpu 35%/70% → 2; queue_length invalid (unable to get metric: adapter down); \
+         1 of 2 metrics invalid: no change"
+    );
 }
 
 #[test]
@@ -421,6 +437,6 @@ fn groups_count_as_their_pods() {
         },
         &[MetricInput::PerPod(&groups)],
     );
-    assert_eq!((d.proposal, d.to_replicas), (Some(3), 3), "{}", d.reason);
-    assert!(d.reason.starts_with("cpu 40%/100% → 3"), "{}", d.reason);
+    assert_eq!((d.proposal, d.to_replicas), (Some(3), 3), "{}", d.reason());
+    assert!(d.reason().starts_with("cpu 40%/100% → 3"), "{}", d.reason());
 }

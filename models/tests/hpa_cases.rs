@@ -339,7 +339,7 @@ fn normalize(case: &Case) -> Result<Value, String> {
                 s.map(SimDuration::from_secs)
                     .ok_or_else(|| format!("case has no {what}"))
             };
-            let st = stabilize_with_behavior(
+            let stabilized = stabilize_with_behavior(
                 &history(&i.recommendation_history),
                 now(),
                 i.current_replicas
@@ -348,7 +348,7 @@ fn normalize(case: &Case) -> Result<Value, String> {
                 secs(i.scale_up_stabilization_window_s, "scale-up window")?,
                 secs(i.scale_down_stabilization_window_s, "scale-down window")?,
             );
-            Ok(json!({"stabilized_replicas": st.replicas}))
+            Ok(json!({"stabilized_replicas": stabilized}))
         }
         "stabilization_no_behavior" => {
             let i: StabilizationInputs = parse(&case.inputs)?;

@@ -141,16 +141,6 @@ fn before_cutoff(t: SimTime, now: SimTime, window: SimDuration) -> bool {
     cutoff(now, window).is_some_and(|c| t < c)
 }
 
-/// The result of [`stabilize_with_behavior`].
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Stabilized {
-    pub replicas: u32,
-    /// The lowest recommendation of the scale-up window (with the new one).
-    pub up_recommendation: u32,
-    /// The highest recommendation of the scale-down window (with the new one).
-    pub down_recommendation: u32,
-}
-
 /// `stabilizeRecommendationWithBehaviors`, without the store: the current count raised to the
 /// lowest recommendation of the scale-up window and capped at the highest of the scale-down
 /// window (both windows exclusive of their start, the new `desired` included).
@@ -161,7 +151,7 @@ pub fn stabilize_with_behavior(
     desired_replicas: u32,
     up_window: SimDuration,
     down_window: SimDuration,
-) -> Stabilized {
+) -> u32 {
     let mut up = desired_replicas;
     let mut down = desired_replicas;
     for rec in history {
@@ -172,11 +162,7 @@ pub fn stabilize_with_behavior(
             down = down.max(rec.replicas);
         }
     }
-    Stabilized {
-        replicas: current_replicas.max(up).min(down),
-        up_recommendation: up,
-        down_recommendation: down,
-    }
+    current_replicas.max(up).min(down)
 }
 
 /// `stabilizeRecommendation` (no behavior), without the store: the highest recommendation not

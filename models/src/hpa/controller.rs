@@ -11,9 +11,11 @@
 //! that instant (see [`crate::hpa::metrics_window`] for the lag) and applies `to_replicas` when
 //! it differs from `from_replicas`; the [`Decision`] says why, for the events table.
 
+use std::cmp::Ordering;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
-use sim::time::SimTime;
+use sim::time::{SimDuration, SimTime};
 
 use crate::hpa::behavior::{
     Behavior, LimitReason, Limited, Recommendation, ScaleEvent, prune_events,
@@ -93,8 +95,9 @@ fn quantity(millis: i64) -> String {
 /// One metric's part of a decision.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricOutcome {
-    /// e.g. "cpu", "queue_length", "requests_per_second of ingress/api".
-    pub name: String,
+    /// e.g. "cpu", "queue_length", "requests_per_second of ingress/api" (shared with the
+    /// [`Hpa`], so a sync allocates no text).
+    pub name: Arc<str>,
     /// The current value and the replica count the metric proposes, or why it has none.
     pub result: Result<(MetricValue, u32), CalcError>,
 }
@@ -115,12 +118,25 @@ pub enum Path {
     Computed,
 }
 
-/// The outcome of one sync.
+/// The stabilization window that moved the proposal.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// `behavior.scaleUp.stabilizationWindowSeconds`: held at the lowest recent recommendation.
+    ScaleUp(SimDuration),
+    /// `behavior.scaleDown.stabilizationWindowSeconds`: held at the highest recent one.
+    ScaleDown(SimDuration),
+    /// No behavior: `--horizontal-pod-autoscaler-downscale-stabilization`.
+    Downscale(SimDuration),
+}
+
+/// The outcome of one sync, as data; [`Decision::reason`] renders it for the events table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
     pub at: SimTime,
     pub from_replicas: u32,
     pub to_replicas: u32,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
     pub path: Path,
     /// One per entry of `spec.metrics` (empty unless metrics were read).
     pub metrics: Vec<MetricOutcome>,
@@ -128,17 +144,93 @@ pub struct Decision {
     pub proposal: Option<u32>,
     /// The proposal after the stabilization window(s).
     pub stabilized: Option<u32>,
+    /// The window that made `stabilized` differ from `proposal`.
+    pub held_by: Option<Window>,
     /// The rate limit or min/max clamp applied after stabilization.
     pub limit: Option<Limited>,
-    /// A sentence for the events table, e.g.
-    /// "cpu 93%/70% → 18; proposal 18; limited by ScaleUpLimit (Pods 4/15s) → 16".
-    pub reason: String,
+    /// Whether the HPA has no `behavior` (the legacy limits).
+    pub legacy: bool,
 }
 
 impl Decision {
     /// Whether the controller changes `spec.replicas`.
     pub fn rescale(&self) -> bool {
         self.to_replicas != self.from_replicas
+    }
+
+    /// A sentence for the events table: each metric's value against its target and its
+    /// proposal, then what moved the result, e.g.
+    /// "cpu 93%/70% → 18; proposal 18; limited by ScaleUpLimit (policy Pods 4/15s) → 16".
+    pub fn reason(&self) -> String {
+        let (from, min, max) = (self.from_replicas, self.min_replicas, self.max_replicas);
+        match self.path {
+            Path::ScalingDisabled => {
+                return "scaling is disabled since the replica count of the target is zero"
+                    .to_owned();
+            }
+            Path::AboveMax => return format!("{from} above max_replicas {max} → {max}"),
+            Path::BelowMin => return format!("{from} below min_replicas {min} → {min}"),
+            Path::InvalidMetrics | Path::Computed => {}
+        }
+        let mut reason = String::new();
+        for m in &self.metrics {
+            match &m.result {
+                Ok((value, replicas)) => {
+                    let _ = write!(reason, "{} {value} → {replicas}; ", m.name);
+                }
+                Err(e) => {
+                    let _ = write!(reason, "{} invalid ({e}); ", m.name);
+                }
+            }
+        }
+        if self.path == Path::InvalidMetrics {
+            let invalid = self.metrics.iter().filter(|m| m.result.is_err()).count();
+            let _ = write!(
+                reason,
+                "{invalid} of {} metrics invalid: no change",
+                self.metrics.len()
+            );
+            return reason;
+        }
+        let _ = write!(reason, "proposal {}", self.proposal.unwrap_or(0));
+        if let (Some(window), Some(stabilized)) = (self.held_by, self.stabilized) {
+            let _ = match window {
+                Window::ScaleUp(w) => {
+                    write!(
+                        reason,
+                        "; scaleUp stabilization window {w} holds {stabilized}"
+                    )
+                }
+                Window::ScaleDown(w) => {
+                    write!(
+                        reason,
+                        "; scaleDown stabilization window {w} holds {stabilized}"
+                    )
+                }
+                Window::Downscale(w) => {
+                    write!(reason, "; downscale stabilization ({w}) holds {stabilized}")
+                }
+            };
+        }
+        if let Some(limited) = self.limit
+            && limited.reason != LimitReason::DesiredWithinRange
+        {
+            let _ = write!(reason, "; limited by {}", limited.reason.as_str());
+            match (limited.policy, limited.reason) {
+                (Some(policy), _) => {
+                    let _ = write!(reason, " (policy {policy})");
+                }
+                (None, LimitReason::ScaleUpLimit) if self.legacy => {
+                    reason.push_str(" (max(2 × current, 4))");
+                }
+                (None, LimitReason::ScaleUpLimit | LimitReason::ScaleDownLimit) => {
+                    reason.push_str(" (selectPolicy Disabled)");
+                }
+                _ => {}
+            }
+            let _ = write!(reason, " → {}", limited.replicas);
+        }
+        reason
     }
 }
 
@@ -148,6 +240,7 @@ pub struct Hpa {
     min_replicas: u32,
     max_replicas: u32,
     metrics: Vec<MetricSpec>,
+    metric_names: Vec<Arc<str>>,
     behavior: Option<Behavior>,
     controller: HpaControllerConfig,
     tolerances: Tolerances,
@@ -176,6 +269,11 @@ impl Hpa {
             min_replicas: config.min_replicas,
             max_replicas: config.max_replicas,
             metrics: config.metrics.clone(),
+            metric_names: config
+                .metrics
+                .iter()
+                .map(|m| Arc::from(m.display_name()))
+                .collect(),
             behavior,
             controller: controller.clone(),
             tolerances,
@@ -186,12 +284,13 @@ impl Hpa {
         }
     }
 
+    /// The metrics, in the order [`Hpa::sync`] expects its inputs.
     pub fn metrics(&self) -> &[MetricSpec] {
         &self.metrics
     }
 
-    /// One `reconcileAutoscaler`. `inputs` follow the order of the config's metrics; a
-    /// missing or mismatched input counts as an invalid metric.
+    /// One `reconcileAutoscaler`. `inputs` follow the order of [`Hpa::metrics`]; a missing or
+    /// mismatched input counts as an invalid metric.
     pub fn sync(&mut self, now: SimTime, scale: ScaleTarget, inputs: &[MetricInput]) -> Decision {
         let current = scale.spec_replicas;
         if !self.initialized {
@@ -206,33 +305,26 @@ impl Hpa {
             at: now,
             from_replicas: current,
             to_replicas: current,
+            min_replicas: self.min_replicas,
+            max_replicas: self.max_replicas,
             path: Path::Computed,
             metrics: Vec::new(),
             proposal: None,
             stabilized: None,
+            held_by: None,
             limit: None,
-            reason: String::new(),
+            legacy: self.behavior.is_none(),
         };
         if current == 0 && self.min_replicas != 0 {
             decision.path = Path::ScalingDisabled;
-            decision.reason =
-                "scaling is disabled since the replica count of the target is zero".into();
             return decision;
         }
         if current > self.max_replicas {
             decision.path = Path::AboveMax;
             decision.to_replicas = self.max_replicas;
-            decision.reason = format!(
-                "{current} above max_replicas {} → {}",
-                self.max_replicas, self.max_replicas
-            );
         } else if current < self.min_replicas {
             decision.path = Path::BelowMin;
             decision.to_replicas = self.min_replicas;
-            decision.reason = format!(
-                "{current} below min_replicas {} → {}",
-                self.min_replicas, self.min_replicas
-            );
         } else {
             self.compute(now, scale, inputs, &mut decision);
         }
@@ -266,53 +358,32 @@ impl Hpa {
             let result = metric_proposal(spec, input, scale, self.tolerances, &readiness);
             match &result {
                 Ok((_, replicas)) => {
-                    proposal = Some(proposal.map_or(*replicas, |p| p.max(*replicas)))
+                    proposal = Some(proposal.map_or(*replicas, |p| p.max(*replicas)));
                 }
                 Err(_) => invalid += 1,
             }
             decision.metrics.push(MetricOutcome {
-                name: spec.display_name(),
+                name: Arc::clone(&self.metric_names[i]),
                 result,
             });
         }
-        let mut reason = String::new();
-        for m in &decision.metrics {
-            match &m.result {
-                Ok((value, replicas)) => {
-                    let _ = write!(reason, "{} {value} → {replicas}; ", m.name);
-                }
-                Err(e) => {
-                    let _ = write!(reason, "{} invalid ({e}); ", m.name);
-                }
-            }
-        }
         decision.proposal = proposal;
-        let valid_max = proposal.unwrap_or(0);
-        if invalid >= self.metrics.len() || (invalid > 0 && valid_max < current) {
+        let desired = proposal.unwrap_or(0);
+        if invalid >= self.metrics.len() || (invalid > 0 && desired < current) {
             decision.path = Path::InvalidMetrics;
-            let _ = write!(
-                reason,
-                "{invalid} of {} metrics invalid: no change",
-                self.metrics.len()
-            );
-            decision.reason = reason;
             return;
         }
-        let _ = write!(reason, "proposal {valid_max}");
         let limited = match &self.behavior {
             None => {
                 let window = self.controller.downscale_stabilization;
-                let stabilized = stabilize_legacy(&self.recommendations, now, valid_max, window);
+                let stabilized = stabilize_legacy(&self.recommendations, now, desired, window);
                 prune_recommendations(&mut self.recommendations, now, window);
                 self.recommendations.push(Recommendation {
-                    replicas: valid_max,
+                    replicas: desired,
                     at: now,
                 });
-                if stabilized != valid_max {
-                    let _ = write!(
-                        reason,
-                        "; downscale stabilization ({window}) holds {stabilized}"
-                    );
+                if stabilized != desired {
+                    decision.held_by = Some(Window::Downscale(window));
                 }
                 decision.stabilized = Some(stabilized);
                 rate_limit_legacy(current, stabilized, self.min_replicas, self.max_replicas)
@@ -322,37 +393,29 @@ impl Hpa {
                     behavior.scale_up.stabilization_window,
                     behavior.scale_down.stabilization_window,
                 );
-                let st = stabilize_with_behavior(
+                let stabilized = stabilize_with_behavior(
                     &self.recommendations,
                     now,
                     current,
-                    valid_max,
+                    desired,
                     up_window,
                     down_window,
                 );
                 // A recommendation older than both windows never counts again.
                 prune_recommendations(&mut self.recommendations, now, up_window.max(down_window));
                 self.recommendations.push(Recommendation {
-                    replicas: valid_max,
+                    replicas: desired,
                     at: now,
                 });
-                if st.replicas > valid_max {
-                    let _ = write!(
-                        reason,
-                        "; scaleDown stabilization window {down_window} holds {}",
-                        st.replicas
-                    );
-                } else if st.replicas < valid_max {
-                    let _ = write!(
-                        reason,
-                        "; scaleUp stabilization window {up_window} holds {}",
-                        st.replicas
-                    );
-                }
-                decision.stabilized = Some(st.replicas);
+                decision.held_by = match stabilized.cmp(&desired) {
+                    Ordering::Greater => Some(Window::ScaleDown(down_window)),
+                    Ordering::Less => Some(Window::ScaleUp(up_window)),
+                    Ordering::Equal => None,
+                };
+                decision.stabilized = Some(stabilized);
                 rate_limit_with_behavior(
                     current,
-                    st.replicas,
+                    stabilized,
                     self.min_replicas,
                     self.max_replicas,
                     &self.scale_up_events,
@@ -362,25 +425,8 @@ impl Hpa {
                 )
             }
         };
-        if limited.reason != LimitReason::DesiredWithinRange {
-            let _ = write!(reason, "; limited by {}", limited.reason.as_str());
-            match (limited.policy, limited.reason, &self.behavior) {
-                (Some(policy), _, _) => {
-                    let _ = write!(reason, " (policy {policy})");
-                }
-                (None, LimitReason::ScaleUpLimit, None) => {
-                    reason.push_str(" (max(2 × current, 4))");
-                }
-                (None, LimitReason::ScaleUpLimit | LimitReason::ScaleDownLimit, Some(_)) => {
-                    reason.push_str(" (selectPolicy Disabled)");
-                }
-                _ => {}
-            }
-            let _ = write!(reason, " → {}", limited.replicas);
-        }
         decision.to_replicas = limited.replicas;
         decision.limit = Some(limited);
-        decision.reason = reason;
     }
 
     /// storeScaleEvent: only kept with a behavior, which is the only reader.

@@ -484,3 +484,108 @@ pub fn per_pod_value_replicas(
         usage_millis: usage as i64,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readiness() -> Readiness {
+        Readiness {
+            now: SimTime::from_secs(1000),
+            cpu_initialization_period: SimDuration::from_secs(300),
+            initial_readiness_delay: SimDuration::from_secs(30),
+        }
+    }
+
+    fn pod(start_s: u64, ready: Option<(bool, u64)>) -> PodGroup {
+        PodGroup {
+            count: 1,
+            phase: PodPhase::Running,
+            deleting: false,
+            start_time: Some(SimTime::from_secs(start_s)),
+            ready: ready.map(|(ready, at)| ReadyCondition {
+                ready,
+                last_transition: SimTime::from_secs(at),
+            }),
+            request_millis: Some(1000),
+            metric: Some(MetricSample {
+                value_millis: 500,
+                timestamp: SimTime::from_secs(990),
+                window: SimDuration::from_secs(15),
+            }),
+        }
+    }
+
+    #[test]
+    fn cpu_readiness_rules() {
+        let r = readiness();
+        // Past the 300 s initialization (started at 0): unready only if it has never been
+        // ready, i.e. start + 30 s > last transition.
+        assert_eq!(
+            classify(&pod(0, Some((false, 10))), true, &r),
+            PodClass::Unready
+        );
+        // Turned unready at 100 s, after having been ready: its sample still counts.
+        assert_eq!(
+            classify(&pod(0, Some((false, 100))), true, &r),
+            PodClass::Ready
+        );
+        // Inside the initialization (started at 800 s): ready at 980 s, sample at 990 s with a
+        // 15 s window: 990 < 980 + 15, so the sample may hold start-up CPU → unready.
+        assert_eq!(
+            classify(&pod(800, Some((true, 980))), true, &r),
+            PodClass::Unready
+        );
+        // Ready at 970 s: 990 ≥ 985, a full window after readiness → ready.
+        assert_eq!(
+            classify(&pod(800, Some((true, 970))), true, &r),
+            PodClass::Ready
+        );
+        // No Ready condition: unready for cpu, counted for memory and custom metrics.
+        assert_eq!(classify(&pod(0, None), true, &r), PodClass::Unready);
+        assert_eq!(classify(&pod(0, None), false, &r), PodClass::Ready);
+        let gone = PodGroup {
+            deleting: true,
+            ..pod(0, Some((true, 10)))
+        };
+        assert_eq!(classify(&gone, true, &r), PodClass::Ignored);
+        let no_sample = PodGroup {
+            metric: None,
+            ..pod(0, Some((true, 10)))
+        };
+        assert_eq!(classify(&no_sample, true, &r), PodClass::Missing);
+    }
+
+    #[test]
+    fn sums_do_not_overflow_with_a_million_pods() {
+        // 10^6 pods × 2 GiB in milli-bytes (2.1e12) = 2.1e18 per sum; ×100 for the percentage
+        // overflows i64 (9.2e18) but not i128. Usage = request / 2 → 50 % of a 50 % target.
+        let request = 2 * (1u64 << 30) * 1000;
+        let group = PodGroup {
+            count: 1_000_000,
+            request_millis: Some(request),
+            metric: Some(MetricSample {
+                value_millis: request / 2,
+                timestamp: SimTime::from_secs(990),
+                window: SimDuration::from_secs(15),
+            }),
+            ..pod(0, Some((true, 10)))
+        };
+        let p = resource_utilization_replicas(
+            1_000_000,
+            50,
+            false,
+            &[group],
+            Tolerances::symmetric(0.1),
+            &readiness(),
+        );
+        assert_eq!(
+            p,
+            Ok(UtilizationProposal {
+                replicas: 1_000_000,
+                utilization_percent: 50,
+                raw_average_millis: (request / 2) as i64,
+            })
+        );
+    }
+}

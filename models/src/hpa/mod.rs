@@ -1,1 +1,18 @@
-//! HorizontalPodAutoscaler v2 (issue 7): filled in by the HPA work.
+//! HorizontalPodAutoscaler v2 as kube-controller-manager computes it, as pure logic: the
+//! experiment's HPA sections ([`config`]), the per-metric replica calculation over groups of
+//! identical pods ([`replica_calculator`]), stabilization and rate limits ([`behavior`]), one
+//! HPA's reconcile with its histories and the reason of each decision ([`controller`]), and the
+//! metrics pipeline's lag ([`metrics_window`]).
+//!
+//! Not here: nexosim. The `HpaController` model holds one [`controller::Hpa`] per service and
+//! region, calls [`controller::Hpa::sync`] every sync period, and sends the scale messages.
+//!
+//! Checked against upstream's own test tables: `tests/hpa_cases.rs` reads
+//! `tests/data/hpa-cases.json` (54 cases from `replica_calculator_test.go` and
+//! `horizontal_test.go`); `tests/hpa_behavior.rs` holds hand-computed behavior cases.
+
+pub mod behavior;
+pub mod config;
+pub mod controller;
+pub mod metrics_window;
+pub mod replica_calculator;

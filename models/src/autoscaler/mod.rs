@@ -13,5 +13,7 @@
 
 pub mod cluster_autoscaler;
 pub mod config;
+pub mod karpenter;
 pub mod pattern;
+pub mod summary;
 pub mod view;

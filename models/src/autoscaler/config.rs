@@ -441,7 +441,10 @@ impl KarpenterConfig {
     /// `Karpenter::new`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.batch_idle_duration.is_zero() || self.batch_max_duration.is_zero() {
-            return Err(error("batch_idle_duration", "batch durations must be positive"));
+            return Err(error(
+                "batch_idle_duration",
+                "batch durations must be positive",
+            ));
         }
         if self.batch_max_duration < self.batch_idle_duration {
             return Err(error(
@@ -471,7 +474,10 @@ impl KarpenterConfig {
             }
             for (j, budget) in pool.disruption.budgets.iter().enumerate() {
                 if let Err(message) = budget.allowed(0) {
-                    return Err(error(at(&format!("disruption.budgets[{j}].nodes")), message));
+                    return Err(error(
+                        at(&format!("disruption.budgets[{j}].nodes")),
+                        message,
+                    ));
                 }
             }
         }

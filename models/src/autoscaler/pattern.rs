@@ -35,7 +35,11 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     let body = body.strip_suffix('$').unwrap_or(body);
     let items: Vec<(char, bool)> = parse(body);
     let text: Vec<char> = name.chars().collect();
-    let starts = if anchored_start { 0..=0 } else { 0..=text.len() };
+    let starts = if anchored_start {
+        0..=0
+    } else {
+        0..=text.len()
+    };
     starts
         .into_iter()
         .any(|s| match_here(&items, &text[s..], anchored_end))

@@ -51,7 +51,8 @@ impl SurgeClock {
         match (self.open, pending_pods) {
             (None, n) if n > 0 => self.open = Some(now),
             (Some(start), 0) => {
-                self.surges.push((start, now.saturating_duration_since(start)));
+                self.surges
+                    .push((start, now.saturating_duration_since(start)));
                 self.open = None;
             }
             _ => {}

@@ -200,7 +200,7 @@ impl Bin {
 
     /// How many pods of `requests` fit, at most `want`.
     pub fn room_for(&self, requests: Shape, want: u32) -> u32 {
-        let by = |free: u64, req: u64| if req == 0 { u64::MAX } else { free / req };
+        let by = |free: u64, req: u64| free.checked_div(req).unwrap_or(u64::MAX);
         let n = by(self.free.cpu_millis, requests.cpu_millis)
             .min(by(self.free.memory_bytes, requests.memory_bytes))
             .min(u64::from(self.free_pods))

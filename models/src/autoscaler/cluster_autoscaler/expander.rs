@@ -110,14 +110,14 @@ fn filter(
                 .iter()
                 .map(|&i| -f64::from(options[i].pod_count()))
                 .collect();
-            let note = scored_note("most-pods", kept, &scores, name, |s| {
-                format!("{} pods", -s)
-            });
+            let note = scored_note("most-pods", kept, &scores, name, |s| format!("{} pods", -s));
             (least(kept, &scores), note)
         }
         Expander::LeastWaste => {
             let scores: Vec<f64> = kept.iter().map(|&i| waste(&options[i], cx)).collect();
-            let note = scored_note("least-waste", kept, &scores, name, |s| format!("waste {s:.3}"));
+            let note = scored_note("least-waste", kept, &scores, name, |s| {
+                format!("waste {s:.3}")
+            });
             (least(kept, &scores), note)
         }
         Expander::Price => {
@@ -185,11 +185,7 @@ pub fn price_score(option: &ScaleUpOption, cx: &Context<'_>) -> f64 {
     suppressed * price_sub_score
 }
 
-fn priority(
-    kept: &[usize],
-    options: &[ScaleUpOption],
-    cx: &Context<'_>,
-) -> (Vec<usize>, String) {
+fn priority(kept: &[usize], options: &[ScaleUpOption], cx: &Context<'_>) -> (Vec<usize>, String) {
     let mut best: Option<i32> = None;
     let mut chosen: Vec<usize> = Vec::new();
     for &i in kept {

@@ -236,9 +236,8 @@ impl ClusterAutoscaler {
     }
 
     fn in_cooldown(&self, now: SimTime) -> bool {
-        let within = |last: Option<SimTime>, delay: SimDuration| {
-            last.is_some_and(|t| now < t + delay)
-        };
+        let within =
+            |last: Option<SimTime>, delay: SimDuration| last.is_some_and(|t| now < t + delay);
         within(self.last_scale_up, self.config.scale_down_delay_after_add)
             || within(
                 self.last_scale_down_failure,
@@ -279,8 +278,9 @@ impl ClusterAutoscaler {
                 let room = if want_empty {
                     empty.len() < parallelism
                 } else {
-                    drain.len() < (self.config.max_drain_parallelism as usize)
-                        .min(parallelism - empty.len())
+                    drain.len()
+                        < (self.config.max_drain_parallelism as usize)
+                            .min(parallelism - empty.len())
                 };
                 if !long_enough || !room || group_size[g] <= group.min_size {
                     continue;

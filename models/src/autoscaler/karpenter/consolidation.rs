@@ -101,7 +101,10 @@ impl Karpenter {
             .iter()
             .enumerate()
             .map(|(p, spec)| {
-                let in_pool = view.nodes.iter().filter(|n| n.group as usize == p && n.ready);
+                let in_pool = view
+                    .nodes
+                    .iter()
+                    .filter(|n| n.group as usize == p && n.ready);
                 let nodes = in_pool.clone().count() as u32;
                 let disrupting = in_pool.filter(|n| n.deleting).count() as u32;
                 let allowed = spec
@@ -237,7 +240,12 @@ impl Karpenter {
     }
 
     /// `computeConsolidation` for these candidates (indices into the view).
-    fn consolidate(&self, view: &KarpenterView, candidates: &[usize], multi: bool) -> Option<Command> {
+    fn consolidate(
+        &self,
+        view: &KarpenterView,
+        candidates: &[usize],
+        multi: bool,
+    ) -> Option<Command> {
         let usable: Vec<bool> = (0..view.nodes.len())
             .map(|i| !view.nodes[i].deleting && !candidates.contains(&i))
             .collect();
@@ -247,8 +255,10 @@ impl Karpenter {
             .collect();
         let mut remaining = self.remaining(view);
         let sim = self.simulation();
-        let Outcome { claims, unscheduled } =
-            sim.run(&pods, &view.nodes, &usable, &mut remaining);
+        let Outcome {
+            claims,
+            unscheduled,
+        } = sim.run(&pods, &view.nodes, &usable, &mut remaining);
         if unscheduled > 0 || claims.len() > 1 {
             return None;
         }
@@ -307,7 +317,7 @@ impl Karpenter {
         } else {
             sim.choose(claim.pool, &cheaper, pool.spot && pool.on_demand)?
         };
-        (choice.price_usd_per_hour < cap).then(|| Command {
+        (choice.price_usd_per_hour < cap).then_some(Command {
             method,
             nodes,
             replacement: Some(choice),

@@ -168,8 +168,7 @@ impl Simulation<'_> {
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    remaining[p].covers(self.instances[i].capacity)
-                        && self.fits(i, pod.requests, 1)
+                    remaining[p].covers(self.instances[i].capacity) && self.fits(i, pod.requests, 1)
                 })
                 .collect();
             if options.is_empty() {
@@ -228,7 +227,12 @@ impl Simulation<'_> {
 }
 
 /// The zone of `pool` with the fewest of its nodes (counting `extra` launches already decided).
-pub fn zone_for(pool: &ResolvedPool, pool_index: u32, nodes: &[NodeView], extra: &[(u32, &str)]) -> String {
+pub fn zone_for(
+    pool: &ResolvedPool,
+    pool_index: u32,
+    nodes: &[NodeView],
+    extra: &[(u32, &str)],
+) -> String {
     let count = |zone: &str| {
         nodes
             .iter()

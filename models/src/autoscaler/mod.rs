@@ -1,1 +1,19 @@
-//! Node autoscaling (issue 8): Cluster Autoscaler and Karpenter decision logic.
+//! Node autoscaling (issue 8): the decision logic of the Cluster Autoscaler and of Karpenter, as
+//! pure functions of a compact cluster snapshot ([`view`]) and their own state across scans.
+//!
+//! Nothing here is a nexosim model: the integrator's `NodeAutoscaler` model fills a view from
+//! the `Cluster` at each scan, calls [`cluster_autoscaler::ClusterAutoscaler::scan`] or
+//! [`karpenter::Karpenter::provision`]/[`karpenter::Karpenter::disrupt`], and sends the
+//! returned actions (each with the reason for the events table) to the `Cluster`. Keeping the
+//! logic pure makes every formula testable by hand (`tests/node_autoscaling.rs`).
+//!
+//! Sources: `kubernetes/autoscaler` tag `cluster-autoscaler-1.36.1` (commit
+//! `35e8a280425c76a4040f57ae0fa232a952c02024`) and `kubernetes-sigs/karpenter` commit
+//! `2266468104f36373ed002241afaee2d3bbc26078`; each module cites its files.
+
+pub mod cluster_autoscaler;
+pub mod config;
+pub mod karpenter;
+pub mod pattern;
+pub mod summary;
+pub mod view;

@@ -1,0 +1,101 @@
+//! Scale-down: which nodes are unneeded now (utilization, drainability, a drain simulation)
+//! and which of them may go at this scan.
+//!
+//! Sources (`kubernetes/autoscaler` tag `cluster-autoscaler-1.36.1`, `cluster-autoscaler/`):
+//! * `core/scaledown/eligibility/eligibility.go` — a node is a candidate when its utilization
+//!   (`simulator/utilization/info.go`: max of cpu and memory requests over allocatable) is
+//!   **at or below** the threshold (`Utilization > threshold` is what disqualifies).
+//! * `simulator/drainability/rules/rules.go` — pods that block: no controller, kube-system
+//!   without PDB, `safe-to-evict: "false"`, PDB with no disruption allowed (see
+//!   [`RemovalBlockers`](crate::autoscaler::view::RemovalBlockers)).
+//! * `simulator/cluster.go FindNodesToRemove` — candidates are simulated one after another on
+//!   one snapshot: a removable node's pods are moved onto other nodes (consuming their room)
+//!   and the node leaves the snapshot, so two half-empty nodes cannot both count on each other.
+//!   Destinations here are first-fit by view order among nodes of groups the pods may run on.
+//!   Candidates are tried empty first, then those already unneeded at the previous scan
+//!   (upstream's `PreviouslyUnneeded` sorting processor), then by view order. The per-scan cap
+//!   on non-empty candidates (`--scale-down-non-empty-candidates-count` 30) is not modelled.
+//! * `core/scaledown/unneeded/nodes.go` — `since` is kept while a node stays unneeded and
+//!   dropped the first scan it is not; a node is removable once `since + unneeded_time` is
+//!   strictly before now; the group must stay above min size (`verifyMinSize`, counting
+//!   deletions already chosen in this scan).
+//! * `core/scaledown/planner` and `actuation` — empty nodes first, up to
+//!   `--max-scale-down-parallelism`, then non-empty ones up to `--max-drain-parallelism`
+//!   within what is left of it.
+
+use std::collections::BTreeMap;
+
+use sim::time::SimTime;
+
+use crate::autoscaler::view::{Bin, ClusterView};
+
+/// A node unneeded at this scan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unneeded {
+    /// Index into `view.nodes`.
+    pub index: usize,
+    pub empty: bool,
+    pub utilization: f64,
+}
+
+/// The nodes unneeded now, in simulation order. `previously` holds node ids unneeded at the
+/// previous scan.
+pub fn find_unneeded(
+    view: &ClusterView,
+    threshold: f64,
+    previously: &BTreeMap<u32, SimTime>,
+) -> Vec<Unneeded> {
+    let mut bins: Vec<Bin> = view.nodes.iter().map(|n| n.free_bin()).collect();
+    let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by_key(|&i| {
+        let n = &view.nodes[i];
+        (!n.is_empty(), !previously.contains_key(&n.id))
+    });
+    let mut unneeded = Vec::new();
+    for i in order {
+        let node = &view.nodes[i];
+        if node.deleting || node.blockers.cluster_autoscaler_reason().is_some() {
+            continue;
+        }
+        let utilization = node.utilization();
+        if utilization > threshold {
+            continue;
+        }
+        let empty = node.is_empty();
+        if !empty {
+            let mut trial = bins.clone();
+            if !drain_onto(view, i, &removed, &mut trial) {
+                continue;
+            }
+            bins = trial;
+        }
+        removed[i] = true;
+        unneeded.push(Unneeded {
+            index: i,
+            empty,
+            utilization,
+        });
+    }
+    unneeded
+}
+
+/// Moves every pod of node `from` onto other nodes' `bins`; false if one does not fit.
+fn drain_onto(view: &ClusterView, from: usize, removed: &[bool], bins: &mut [Bin]) -> bool {
+    for pods in &view.nodes[from].pods {
+        let mut left = pods.count;
+        for (j, dest) in view.nodes.iter().enumerate() {
+            if left == 0 {
+                break;
+            }
+            if j == from || removed[j] || !dest.ready || !pods.may_run_on(dest.group) {
+                continue;
+            }
+            left -= bins[j].place(pods.requests, left);
+        }
+        if left > 0 {
+            return false;
+        }
+    }
+    true
+}

@@ -1,0 +1,251 @@
+//! Karpenter's scheduling simulation and instance choice, shared by provisioning and
+//! consolidation.
+//!
+//! Sources (`kubernetes-sigs/karpenter` commit `2266468104f36373ed002241afaee2d3bbc26078`):
+//! * `pkg/controllers/provisioning/scheduling/queue.go` — pods in order of decreasing CPU, then
+//!   decreasing memory (`byCPUAndMemoryDescending`).
+//! * `pkg/controllers/provisioning/scheduling/scheduler.go` `add` — each pod goes to the first
+//!   existing or in-flight node that fits (`addToExistingNode`), else to an in-progress new
+//!   NodeClaim, the claims tried in order of fewest pods (`addToInflightNode` after the
+//!   `sort.Slice` by pod count), else to a new NodeClaim from the first NodePool (by weight)
+//!   that has an instance type fitting the pod within the pool's remaining limits
+//!   (`addToNewNodeClaim`; a new claim reserves the largest of its instance types against the
+//!   limits, `subtractMax`). A claim keeps every instance type that still fits all its pods.
+//! * `pkg/cloudprovider/types.go` `OrderByPrice` — an instance type's price is its cheapest
+//!   compatible offering. At launch clustersim takes the cheapest type of the claim, on spot
+//!   when the pool allows spot and one of the types has a spot offering (the AWS provider's
+//!   capacity-type choice), else on-demand. Zones: the catalog has one price per region, so
+//!   the claim goes to the pool's zone with the fewest of its nodes (ties: first listed).
+//!
+//! Existing nodes take pods by first fit in view order; DaemonSet overhead is already outside
+//! the view's allocatable and requests.
+
+use crate::autoscaler::view::{Bin, NodeView, PodGroup, Shape};
+use crate::cluster::nodes::MAX_PODS_PER_NODE;
+use crate::config::CapacityType;
+
+/// An instance type as Karpenter sees it in one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceOption {
+    pub instance_type: String,
+    /// `m5` of `m5.large`, `n2` of `n2-standard-8` (`karpenter.k8s.aws/instance-family`).
+    pub family: String,
+    pub capacity: Shape,
+    pub allocatable: Shape,
+    pub ondemand_usd_per_hour: f64,
+    pub spot_usd_per_hour: Option<f64>,
+}
+
+/// The family of an instance type name: before the first `.` (AWS) or `-` (GCP).
+pub fn instance_family(instance_type: &str) -> &str {
+    let end = instance_type
+        .find(['.', '-'])
+        .unwrap_or(instance_type.len());
+    &instance_type[..end]
+}
+
+/// A NodePool resolved against the catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedPool {
+    /// Indices into the instance list, of the types the requirements allow.
+    pub options: Vec<usize>,
+    pub zones: Vec<String>,
+    pub spot: bool,
+    pub on_demand: bool,
+    /// Remaining `spec.limits` (`u64::MAX` when unset) before counting existing nodes.
+    pub limits: Shape,
+}
+
+impl ResolvedPool {
+    /// Cheapest compatible offering of instance `i`.
+    pub fn price(&self, instance: &InstanceOption) -> Option<f64> {
+        let spot = instance.spot_usd_per_hour.filter(|_| self.spot);
+        let on_demand = Some(instance.ondemand_usd_per_hour).filter(|_| self.on_demand);
+        match (spot, on_demand) {
+            (Some(s), Some(o)) => Some(s.min(o)),
+            (s, o) => s.or(o),
+        }
+    }
+}
+
+/// A new NodeClaim of the simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub pool: usize,
+    /// Instance indices that fit every pod of the claim.
+    pub options: Vec<usize>,
+    pub requested: Shape,
+    pub pods: u32,
+}
+
+/// What a launch would be: instance index, capacity type, price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice {
+    pub instance: usize,
+    pub capacity_type: CapacityType,
+    pub price_usd_per_hour: f64,
+}
+
+/// The scheduling simulation's inputs.
+pub struct Simulation<'a> {
+    pub instances: &'a [InstanceOption],
+    pub pools: &'a [ResolvedPool],
+    /// Pool indices by decreasing weight, then name.
+    pub pool_order: &'a [usize],
+}
+
+/// The outcome: new claims, and pods that fit nowhere.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome {
+    pub claims: Vec<Claim>,
+    pub unscheduled: u32,
+}
+
+impl Simulation<'_> {
+    /// Schedules `pods` onto `nodes` (those with `usable[i]`), then onto new claims, within
+    /// `remaining` limits per pool (consumed as claims are created).
+    pub fn run(
+        &self,
+        pods: &[PodGroup],
+        nodes: &[NodeView],
+        usable: &[bool],
+        remaining: &mut [Shape],
+    ) -> Outcome {
+        let mut order: Vec<&PodGroup> = pods.iter().filter(|p| p.count > 0).collect();
+        order.sort_by(|a, b| {
+            b.requests
+                .cpu_millis
+                .cmp(&a.requests.cpu_millis)
+                .then(b.requests.memory_bytes.cmp(&a.requests.memory_bytes))
+        });
+        let mut bins: Vec<Bin> = nodes.iter().map(|n| n.free_bin()).collect();
+        let mut out = Outcome::default();
+        for group in order {
+            let mut left = group.count;
+            for (i, node) in nodes.iter().enumerate() {
+                if left == 0 {
+                    break;
+                }
+                if usable[i] && group.may_run_on(node.group) {
+                    left -= bins[i].place(group.requests, left);
+                }
+            }
+            for _ in 0..left {
+                if !self.add(group, &mut out.claims, remaining) {
+                    out.unscheduled += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn fits(&self, instance: usize, requested: Shape, pods: u32) -> bool {
+        pods <= MAX_PODS_PER_NODE && self.instances[instance].allocatable.covers(requested)
+    }
+
+    /// One pod onto an in-progress claim or a new one; false when neither can take it.
+    fn add(&self, pod: &PodGroup, claims: &mut Vec<Claim>, remaining: &mut [Shape]) -> bool {
+        claims.sort_by_key(|c| c.pods);
+        for claim in claims.iter_mut() {
+            if !pod.may_run_on(claim.pool as u32) {
+                continue;
+            }
+            let requested = claim.requested.plus(pod.requests);
+            let pods = claim.pods + 1;
+            if claim.options.iter().any(|&i| self.fits(i, requested, pods)) {
+                claim.options.retain(|&i| self.fits(i, requested, pods));
+                claim.requested = requested;
+                claim.pods = pods;
+                return true;
+            }
+        }
+        for &p in self.pool_order {
+            if !pod.may_run_on(p as u32) {
+                continue;
+            }
+            let options: Vec<usize> = self.pools[p]
+                .options
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    remaining[p].covers(self.instances[i].capacity) && self.fits(i, pod.requests, 1)
+                })
+                .collect();
+            if options.is_empty() {
+                continue;
+            }
+            let reserved = options.iter().fold(Shape::default(), |acc, &i| {
+                let c = self.instances[i].capacity;
+                Shape::new(
+                    acc.cpu_millis.max(c.cpu_millis),
+                    acc.memory_bytes.max(c.memory_bytes),
+                )
+            });
+            remaining[p] = remaining[p].minus(reserved);
+            claims.push(Claim {
+                pool: p,
+                options,
+                requested: pod.requests,
+                pods: 1,
+            });
+            return true;
+        }
+        false
+    }
+
+    /// The launch of `options` in `pool`: spot if allowed and offered, else on-demand; the
+    /// cheapest type of that capacity type, ties to the first (catalog order).
+    pub fn choose(&self, pool: usize, options: &[usize], spot_only: bool) -> Option<Choice> {
+        let p = &self.pools[pool];
+        let cheapest = |price: &dyn Fn(&InstanceOption) -> Option<f64>| {
+            options
+                .iter()
+                .filter_map(|&i| price(&self.instances[i]).map(|v| (i, v)))
+                .fold(None, |best: Option<(usize, f64)>, (i, v)| match best {
+                    Some((_, b)) if b <= v => best,
+                    _ => Some((i, v)),
+                })
+        };
+        if p.spot
+            && let Some((i, v)) = cheapest(&|it| it.spot_usd_per_hour)
+        {
+            return Some(Choice {
+                instance: i,
+                capacity_type: CapacityType::Spot,
+                price_usd_per_hour: v,
+            });
+        }
+        if spot_only || !p.on_demand {
+            return None;
+        }
+        cheapest(&|it| Some(it.ondemand_usd_per_hour)).map(|(i, v)| Choice {
+            instance: i,
+            capacity_type: CapacityType::OnDemand,
+            price_usd_per_hour: v,
+        })
+    }
+}
+
+/// The zone of `pool` with the fewest of its nodes (counting `extra` launches already decided).
+pub fn zone_for(
+    pool: &ResolvedPool,
+    pool_index: u32,
+    nodes: &[NodeView],
+    extra: &[(u32, &str)],
+) -> String {
+    let count = |zone: &str| {
+        nodes
+            .iter()
+            .filter(|n| n.group == pool_index && n.zone == zone && !n.deleting)
+            .count()
+            + extra
+                .iter()
+                .filter(|&&(p, z)| p == pool_index && z == zone)
+                .count()
+    };
+    pool.zones
+        .iter()
+        .min_by_key(|z| count(z))
+        .cloned()
+        .unwrap_or_default()
+}

@@ -1,0 +1,256 @@
+//! The compact snapshot a node autoscaler reads at each scan, filled by the integrator from the
+//! `Cluster` model. Pods are grouped by shape (requests, priority, where they may go), never
+//! listed one by one: one ReplicaSet's pods are alike, so a scan over a 10 000-pod cluster reads
+//! a few dozen groups.
+//!
+//! What the integrator resolves so the autoscalers need not: taints, tolerations, node
+//! selectors and affinity become the `fits` list of each pod group (which node groups, or which
+//! NodePools, the pods may run on); DaemonSet and mirror pods are left out of node pod lists
+//! (they neither move on a drain nor count as "not empty", `simulator/drainability/rules`);
+//! pods that block a node's removal are summarised in [`RemovalBlockers`].
+
+use sim::time::SimTime;
+
+use crate::cluster::nodes::MAX_PODS_PER_NODE;
+use crate::config::CapacityType;
+
+/// Requests or allocatable: CPU millicores and memory bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Shape {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+}
+
+impl Shape {
+    pub const fn new(cpu_millis: u64, memory_bytes: u64) -> Shape {
+        Shape {
+            cpu_millis,
+            memory_bytes,
+        }
+    }
+
+    /// Component-wise `self ≥ other`.
+    pub fn covers(self, other: Shape) -> bool {
+        self.cpu_millis >= other.cpu_millis && self.memory_bytes >= other.memory_bytes
+    }
+
+    pub fn times(self, n: u64) -> Shape {
+        Shape::new(
+            self.cpu_millis.saturating_mul(n),
+            self.memory_bytes.saturating_mul(n),
+        )
+    }
+
+    pub fn plus(self, other: Shape) -> Shape {
+        Shape::new(
+            self.cpu_millis.saturating_add(other.cpu_millis),
+            self.memory_bytes.saturating_add(other.memory_bytes),
+        )
+    }
+
+    pub fn minus(self, other: Shape) -> Shape {
+        Shape::new(
+            self.cpu_millis.saturating_sub(other.cpu_millis),
+            self.memory_bytes.saturating_sub(other.memory_bytes),
+        )
+    }
+}
+
+/// Pods alike in requests, priority and placement: `count` of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodGroup {
+    /// Requests of one pod (`PodRequests`: containers plus overhead).
+    pub requests: Shape,
+    pub count: u32,
+    pub priority: i32,
+    /// Indices of the node groups (Cluster Autoscaler) or NodePools (Karpenter) these pods may
+    /// run on, sorted. Taints, selectors and affinity are resolved by the integrator.
+    pub fits: Vec<u32>,
+}
+
+impl PodGroup {
+    pub fn may_run_on(&self, group: u32) -> bool {
+        self.fits.binary_search(&group).is_ok()
+    }
+}
+
+/// Why a node's pods cannot all be evicted, one flag per upstream drainability rule that
+/// blocks (`simulator/drainability/rules/rules.go`, in its order: not replicated, kube-system,
+/// `safe-to-evict: "false"`, PDB), plus Karpenter's `karpenter.sh/do-not-disrupt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RemovalBlockers {
+    /// A pod with no controller (ownerReference), `replicated` rule.
+    pub pod_without_controller: bool,
+    /// A kube-system pod that is neither DaemonSet nor mirror and has no PDB, `system` rule.
+    pub kube_system_pod: bool,
+    /// A pod annotated `cluster-autoscaler.kubernetes.io/safe-to-evict: "false"`.
+    pub not_safe_to_evict: bool,
+    /// Evicting a pod would violate its PodDisruptionBudget (0 disruptions allowed).
+    pub pdb_violated: bool,
+    /// A pod annotated `karpenter.sh/do-not-disrupt: "true"` (Karpenter only).
+    pub do_not_disrupt: bool,
+}
+
+impl RemovalBlockers {
+    /// The first rule that blocks the Cluster Autoscaler, in upstream's order.
+    pub fn cluster_autoscaler_reason(&self) -> Option<&'static str> {
+        if self.pod_without_controller {
+            Some("pod without controller")
+        } else if self.kube_system_pod {
+            Some("kube-system pod")
+        } else if self.not_safe_to_evict {
+            Some("pod with safe-to-evict=false")
+        } else if self.pdb_violated {
+            Some("PDB would be violated")
+        } else {
+            None
+        }
+    }
+
+    /// What blocks Karpenter's voluntary disruption (`pkg/utils/pod/scheduling.go
+    /// IsDisruptable`, and PDBs checked by the candidate filter).
+    pub fn karpenter_reason(&self) -> Option<&'static str> {
+        if self.do_not_disrupt {
+            Some("pod with karpenter.sh/do-not-disrupt")
+        } else if self.pdb_violated {
+            Some("PDB would be violated")
+        } else {
+            None
+        }
+    }
+}
+
+/// One node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeView {
+    /// The Cluster model's node id; actions name nodes by it.
+    pub id: u32,
+    /// Node group (Cluster Autoscaler) or NodePool (Karpenter) index.
+    pub group: u32,
+    pub instance_type: String,
+    pub capacity_type: CapacityType,
+    pub zone: String,
+    pub price_usd_per_hour: f64,
+    pub capacity: Shape,
+    pub allocatable: Shape,
+    /// Σ requests of the pods on the node (DaemonSet pods excluded).
+    pub requested: Shape,
+    /// The pods on the node by group, for the drain simulation (DaemonSet pods excluded).
+    pub pods: Vec<PodGroup>,
+    pub created: SimTime,
+    /// Last time a pod was bound to or left the node (Karpenter's `consolidateAfter` clock).
+    pub last_pod_change: SimTime,
+    /// Registered and Ready. Karpenter's view also lists launched nodes not yet ready
+    /// (in-flight NodeClaims), which take pending pods in its scheduling simulation.
+    pub ready: bool,
+    /// Cordoned or being deleted: no destination for pods, no candidate.
+    pub deleting: bool,
+    pub blockers: RemovalBlockers,
+}
+
+impl NodeView {
+    pub fn pod_count(&self) -> u32 {
+        self.pods.iter().map(|g| g.count).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pods.iter().all(|g| g.count == 0)
+    }
+
+    /// `max(cpu requested / allocatable, memory requested / allocatable)`
+    /// (`simulator/utilization/info.go Calculate`).
+    pub fn utilization(&self) -> f64 {
+        let part = |req: u64, alloc: u64| {
+            if alloc == 0 {
+                0.0
+            } else {
+                req as f64 / alloc as f64
+            }
+        };
+        part(self.requested.cpu_millis, self.allocatable.cpu_millis).max(part(
+            self.requested.memory_bytes,
+            self.allocatable.memory_bytes,
+        ))
+    }
+
+    /// Room left for pods, as a bin for the simulations.
+    pub(crate) fn free_bin(&self) -> Bin {
+        Bin {
+            free: self.allocatable.minus(self.requested),
+            free_pods: MAX_PODS_PER_NODE.saturating_sub(self.pod_count()),
+        }
+    }
+}
+
+/// Free room of a node in a simulation: resources and pod slots (kubelet `--max-pods` 110).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bin {
+    pub free: Shape,
+    pub free_pods: u32,
+}
+
+impl Bin {
+    /// An empty node with this allocatable.
+    pub fn empty(allocatable: Shape) -> Bin {
+        Bin {
+            free: allocatable,
+            free_pods: MAX_PODS_PER_NODE,
+        }
+    }
+
+    /// How many pods of `requests` fit, at most `want`.
+    pub fn room_for(&self, requests: Shape, want: u32) -> u32 {
+        let by = |free: u64, req: u64| free.checked_div(req).unwrap_or(u64::MAX);
+        let n = by(self.free.cpu_millis, requests.cpu_millis)
+            .min(by(self.free.memory_bytes, requests.memory_bytes))
+            .min(u64::from(self.free_pods))
+            .min(u64::from(want));
+        n as u32
+    }
+
+    /// Places up to `want` pods; returns how many went in.
+    pub fn place(&mut self, requests: Shape, want: u32) -> u32 {
+        let n = self.room_for(requests, want);
+        self.free = self.free.minus(requests.times(u64::from(n)));
+        self.free_pods -= n;
+        n
+    }
+}
+
+/// A Cluster Autoscaler node group (one pool in clustersim): its node template and its size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeGroupView {
+    pub name: String,
+    /// The template node's capacity (least-waste and the price expander's unfitness read it).
+    pub capacity: Shape,
+    /// The template node's allocatable (binpacking reads it).
+    pub allocatable: Shape,
+    pub price_usd_per_hour: f64,
+    pub capacity_type: CapacityType,
+    pub zones: Vec<String>,
+    pub min_size: u32,
+    pub max_size: u32,
+    /// Nodes asked for: registered plus provisioning (`NodeGroup.TargetSize`).
+    pub target_size: u32,
+    /// When each node still provisioning (asked for, not registered) was requested.
+    pub provisioning: Vec<SimTime>,
+}
+
+/// What the Cluster Autoscaler reads at each scan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterView {
+    pub node_groups: Vec<NodeGroupView>,
+    /// Registered nodes; `group` indexes `node_groups`.
+    pub nodes: Vec<NodeView>,
+    /// Pods the scheduler marked unschedulable; `fits` indexes `node_groups`.
+    pub pending: Vec<PodGroup>,
+}
+
+/// What Karpenter reads at each provisioning batch and disruption poll.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KarpenterView {
+    /// Nodes Karpenter launched, ready or in flight; `group` indexes the NodePools.
+    pub nodes: Vec<NodeView>,
+    /// Pending pods; `fits` indexes the NodePools.
+    pub pending: Vec<PodGroup>,
+}

@@ -426,13 +426,13 @@ pub fn observed_changes(
         if checks > 0 {
             if state == status {
                 run = 0;
-            } else if run + checks >= threshold {
+            } else if run.saturating_add(checks) >= threshold {
                 let at = first + (threshold - run - 1) * step;
                 out.push((SimTime::from_nanos(at), state));
                 status = state;
                 run = 0;
             } else {
-                run += checks;
+                run = run.saturating_add(checks);
             }
         }
         if let Some(&(t, h)) = actual.get(k) {

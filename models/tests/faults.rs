@@ -822,3 +822,45 @@ fn draws_are_seeded_and_in_range() {
     let subset = draw::choose_subset(&mut rng, &[5, 1, 3], 5);
     assert_eq!(subset, [1, 3, 5]);
 }
+
+#[test]
+fn stream_paths_and_names_are_the_documented_ones() {
+    // The stream names are part of the determinism contract: renaming one changes every draw.
+    use clustersim_models::faults::{outage, replication};
+    assert_eq!(
+        spot::spot_stream_path("us-east-1", "general"),
+        "faults/spot/us-east-1/general"
+    );
+    assert_eq!(
+        wave_stream_path("us-east-1a", 2),
+        "faults/wave/us-east-1a/2"
+    );
+    assert_eq!(
+        node_failure::node_stream_path("us-east-1", "general"),
+        "faults/node/us-east-1/general"
+    );
+    assert_eq!(
+        outage::outage_stream_path("region", "us-west-2", 0),
+        "faults/outage/region/us-west-2/0"
+    );
+    assert_eq!(
+        replication::replication_stream_path("us-west-2"),
+        "faults/replication/us-west-2"
+    );
+    assert_eq!(SpotBand::From15To20.to_string(), "15-20%");
+    assert_eq!(
+        HazardClock::new(0.5, rng::stream(1, "x")).rate_per_node_hour(),
+        0.5
+    );
+    let router = FailoverRouter::new(&FailoverConfig::default(), &two_regions()).unwrap();
+    assert_eq!(router.regions(), two_regions());
+    let bad = FailoverConfig {
+        routing: RoutingPolicy::Failover(vec!["eu-west-1".into()]),
+        ..FailoverConfig::default()
+    };
+    let e = FailoverRouter::new(&bad, &two_regions()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "failover.routing.Failover[0]: `eu-west-1` is not a region of the load balancer"
+    );
+}

@@ -1,6 +1,7 @@
 //! The `faults` section of an experiment, as written. Every struct denies unknown fields; every
 //! default is documented on its field with its source. Durations use the Go/Kubernetes
-//! spelling of `sim::time::SimDuration` ("90s", "1h30m").
+//! spelling of `sim::time::SimDuration` ("90s", "1h30m"); optional values are written plainly
+//! (the experiment is read with RON's `implicit_some`).
 //!
 //! [`FaultsConfig::validate`] checks what a deserializer cannot (ranges, finiteness);
 //! [`FaultsConfig::check_references`] checks the names (pools, zones, regions, services)
@@ -11,13 +12,13 @@
 //! faults: (
 //!     spot: [(pool: "spot-general", interruptions: Band("10-15%"))],
 //!     waves: [(at: Exactly("10h"), scope: Zone(zone: "us-east-1a", share: 0.3), window: "2m")],
-//!     node_failures: [(pool: "general", mtbf: Some("2000h"))],
+//!     node_failures: [(pool: "general", mtbf: "2000h")],
 //!     region_outages: [(name: "us-west-2", at: Exactly("12h"), duration: Exactly("2h"))],
-//!     failover: Some((routing: Failover(["us-west-2", "us-east-1", "eu-west-1"]),
-//!                     mode: ActivePassive(primary: "us-west-2", standby_min_replicas: 3))),
-//!     replication: Some((primary: "us-west-2", replicas: ["us-east-1", "eu-west-1"],
-//!                        mode: Async(Constant("5s")), writes_per_s: 200)),
-//!     targets: (rpo: Some("15m"), rto: Some("1h")),
+//!     failover: (routing: Failover(["us-west-2", "us-east-1", "eu-west-1"]),
+//!                mode: ActivePassive(primary: "us-west-2", standby_min_replicas: 3)),
+//!     replication: (primary: "us-west-2", replicas: ["us-east-1", "eu-west-1"],
+//!                   mode: Async(Constant("5s")), writes_per_s: 200),
+//!     targets: (rpo: "15m", rto: "1h"),
 //! )
 //! ```
 
@@ -170,7 +171,7 @@ impl WaveScope {
 #[serde(deny_unknown_fields)]
 pub struct NodeFailureConfig {
     pub pool: String,
-    /// Mean time between failures of one node, e.g. `Some("2000h")`. Default: none.
+    /// Mean time between failures of one node, e.g. `"2000h"`. Default: none.
     #[serde(default)]
     pub mtbf: Option<SimDuration>,
     /// Failures at given times, e.g. `[(at: "3h", nodes: 2)]`.
@@ -367,10 +368,10 @@ pub struct WritesPerRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecoveryTargets {
-    /// Most data (as replication lag) a failure may lose, e.g. `Some("15m")`.
+    /// Most data (as replication lag) a failure may lose, e.g. `"15m"`.
     #[serde(default)]
     pub rpo: Option<SimDuration>,
-    /// Longest failure → SLO restored, e.g. `Some("1h")`.
+    /// Longest failure → SLO restored, e.g. `"1h"`.
     #[serde(default)]
     pub rto: Option<SimDuration>,
     /// How long the SLO must hold before it counts as restored (so that a lucky sample in the

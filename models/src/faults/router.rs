@@ -103,6 +103,12 @@ impl FailoverRouter {
             .regions
             .clone()
             .unwrap_or_else(|| all_regions.to_vec());
+        if regions.is_empty() {
+            return Err(ConfigError::new(
+                "failover.regions",
+                "expected at least one region",
+            ));
+        }
         let index = |path: &str, name: &str| {
             regions.iter().position(|r| r == name).ok_or_else(|| {
                 ConfigError::new(
@@ -240,7 +246,8 @@ impl FailoverRouter {
         }
     }
 
-    /// How the traffic of clients in region `origin` is split at `t`.
+    /// How the traffic of clients in region `origin` (an index below `regions().len()`) is
+    /// split at `t`.
     pub fn split_from(&self, t: SimTime, origin: usize) -> Split {
         let n = self.regions.len();
         let mut shares = vec![0.0; n];

@@ -191,6 +191,8 @@ pub fn wave_stream_path(target: &str, k: usize) -> String {
 ///
 /// Use: `set_nodes(now, n)` whenever the pool's count of spot nodes changes; keep one wake-up
 /// at `next_signal_at()`; when it fires, `interrupt(now, ids)` names the node and its instants.
+/// A node under notice is no longer at risk: leave it out of the count and of `ids` from then
+/// on, so it is not reclaimed twice.
 #[derive(Debug, Clone)]
 pub struct SpotClock {
     clock: HazardClock,

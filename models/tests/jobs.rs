@@ -211,7 +211,11 @@ fn a_pod_failing_7_times_fails_the_job_at_the_7th_failure_after_backoffs_10_to_3
             .collect()
     };
     let gaps: Vec<f64> = (1..7)
-        .map(|k| failures[k].saturating_duration_since(ends[k - 1]).as_secs_f64())
+        .map(|k| {
+            failures[k]
+                .saturating_duration_since(ends[k - 1])
+                .as_secs_f64()
+        })
         .collect();
     assert_eq!(gaps, vec![10.0, 20.0, 40.0, 80.0, 160.0, 320.0]);
     let (t, last) = c.log.last().unwrap();
@@ -229,7 +233,9 @@ fn a_pod_failing_7_times_fails_the_job_at_the_7th_failure_after_backoffs_10_to_3
 
 #[test]
 fn backoff_doubles_from_10_s_to_a_10_minute_cap_and_resets_on_success() {
-    let delays: Vec<u64> = (0..=8).map(|n| backoff_delay(n).as_nanos() / 1_000_000_000).collect();
+    let delays: Vec<u64> = (0..=8)
+        .map(|n| backoff_delay(n).as_nanos() / 1_000_000_000)
+        .collect();
     // 10·2^(n−1): 10, 20, 40, 80, 160, 320, then 640 is over MaxJobPodFailureBackOff (600 s).
     assert_eq!(delays, vec![0, 10, 20, 40, 80, 160, 320, 600, 600]);
     let mut b = Backoff::default();
@@ -339,7 +345,11 @@ fn a_deadline_counts_the_time_spent_waiting_for_quota() {
     assert_eq!(records[1].finished, Some(s(51)));
     let report = BatchReport::from_records(&records);
     assert_eq!(
-        (report.deadline_misses, report.never_started, report.completed),
+        (
+            report.deadline_misses,
+            report.never_started,
+            report.completed
+        ),
         (1, 1, 1)
     );
     assert_eq!(report.wait_mean_s, Some(0.0));
@@ -405,7 +415,13 @@ fn a_batch_workload_defaults_like_kubernetes_and_checks_its_fields() {
     assert!((a.len() as f64 - 864.0).abs() < 118.0, "{}", a.len());
     let j = c.spec(2, 3, 100, 17, &a[17]);
     assert_eq!(
-        (j.name.as_str(), j.workload, j.namespace, j.priority, j.index),
+        (
+            j.name.as_str(),
+            j.workload,
+            j.namespace,
+            j.priority,
+            j.index
+        ),
         ("train-17", 2, 3, 100, 17)
     );
     assert_eq!((j.completions, j.parallelism, j.backoff_limit), (1, 1, 6));
@@ -416,7 +432,9 @@ fn a_batch_workload_defaults_like_kubernetes_and_checks_its_fields() {
     let poisson = r#""arrivals": {"Poisson": {"rate": {"Sum": [{"Constant": {"rps": 1}}, {"Constant": {"rps": -1}}]},
                                               "duration": {"Constant": {"run": "1m"}}}}"#;
     assert_eq!(
-        path(&format!(r#"{{"name": "a", {poisson}, "requests": {{"cpu": "1", "memory": "1Gi"}}}}"#)),
+        path(&format!(
+            r#"{{"name": "a", {poisson}, "requests": {{"cpu": "1", "memory": "1Gi"}}}}"#
+        )),
         "arrivals.Poisson.rate.Sum[1].Constant.rps"
     );
     let ok_rate = r#""arrivals": {"Poisson": {"rate": {"Constant": {"rps": 1}},
@@ -426,15 +444,25 @@ fn a_batch_workload_defaults_like_kubernetes_and_checks_its_fields() {
         "arrivals.Poisson.duration.LogNormal.sigma"
     );
     let trace = r#""arrivals": {"Trace": {"file": "jobs.csv"}}"#;
-    assert_eq!(path(&format!(r#"{{"name": "a", {trace}, "completions": 3}}"#)), "completions");
     assert_eq!(
-        path(&format!(r#"{{"name": "a", {trace}, "failure_probability": 1.5}}"#)),
+        path(&format!(r#"{{"name": "a", {trace}, "completions": 3}}"#)),
+        "completions"
+    );
+    assert_eq!(
+        path(&format!(
+            r#"{{"name": "a", {trace}, "failure_probability": 1.5}}"#
+        )),
         "failure_probability"
     );
-    assert_eq!(path(&format!(r#"{{"name": "a", {trace}, "parallelism": 0}}"#)), "parallelism");
+    assert_eq!(
+        path(&format!(r#"{{"name": "a", {trace}, "parallelism": 0}}"#)),
+        "parallelism"
+    );
     assert_eq!(path(&format!(r#"{{"name": "Train", {trace}}}"#)), "name");
     assert_eq!(
-        path(&format!(r#"{{"name": "a", {trace}, "active_deadline": "0s"}}"#)),
+        path(&format!(
+            r#"{{"name": "a", {trace}, "active_deadline": "0s"}}"#
+        )),
         "active_deadline"
     );
     let unknown = serde_json::from_str::<BatchConfig>(&format!(

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use sim::time::{SimDuration, SimTime, UtcInstant};
 use clustersim_workloads::jobs::{
     DurationDist, JobArrival, PoissonArrivals, TaskFailures, TaskRequests, load_job_trace,
     read_job_trace,
 };
 use clustersim_workloads::traffic::Shape;
+use sim::time::{SimDuration, SimTime, UtcInstant};
 
 fn start() -> UtcInstant {
     UtcInstant::parse("2026-11-27T00:00:00Z").unwrap()
@@ -41,7 +41,9 @@ fn integral(rate: &Shape, end: SimTime) -> f64 {
     let (mut t, mut total) = (0u64, 0.0);
     while t < end.as_nanos() {
         let seg = rate.segment(start(), SimTime::from_nanos(t));
-        let next = seg.until.map_or(end.as_nanos(), |u| u.as_nanos().min(end.as_nanos()));
+        let next = seg
+            .until
+            .map_or(end.as_nanos(), |u| u.as_nanos().min(end.as_nanos()));
         total += seg.rps * (next - t) as f64 / 1e9;
         t = next;
     }
@@ -171,7 +173,11 @@ fn task_failures_are_drawn_per_job_and_attempt() {
     let failing = fates.iter().filter(|t| t.fails).count() as f64 / fates.len() as f64;
     assert!((failing - 0.3).abs() < 0.018, "{failing}");
     // A failure happens during the run; a success runs it all.
-    assert!(fates.iter().all(|t| t.run <= run && (t.fails || t.run == run)));
+    assert!(
+        fates
+            .iter()
+            .all(|t| t.run <= run && (t.fails || t.run == run))
+    );
     // Crashes are uniform over the run: mean fraction 0.5, standard error 0.289/√3 000 ≈ 0.005.
     let crashes: Vec<f64> = fates
         .iter()

@@ -152,10 +152,17 @@ impl BatchConfig {
             }
             Arrivals::Trace { file, .. } => {
                 if file.trim().is_empty() {
-                    return fail("arrivals.Trace.file", "expected the path of a CSV job trace");
+                    return fail(
+                        "arrivals.Trace.file",
+                        "expected the path of a CSV job trace",
+                    );
                 }
                 let from_rows = [
-                    ("requests", self.requests.is_some(), "`cpu_millis` and `memory_mib`"),
+                    (
+                        "requests",
+                        self.requests.is_some(),
+                        "`cpu_millis` and `memory_mib`",
+                    ),
                     ("completions", self.completions.is_some(), "`count`"),
                     ("parallelism", self.parallelism.is_some(), "`count`"),
                 ];
@@ -281,10 +288,7 @@ impl BatchConfig {
         });
         let (completions, parallelism) = match arrival.tasks {
             Some(n) => (n, n),
-            None => (
-                self.completions.unwrap_or(1),
-                self.parallelism.unwrap_or(1),
-            ),
+            None => (self.completions.unwrap_or(1), self.parallelism.unwrap_or(1)),
         };
         JobSpec {
             name: format!("{}-{index}", self.name),

@@ -96,14 +96,6 @@ impl JobController {
         &self.jobs[id as usize]
     }
 
-    pub fn len(&self) -> usize {
-        self.jobs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.jobs.is_empty()
-    }
-
     /// A Job is created at `now` (its `spec.submit`); returns its id. It is synced at the next
     /// [`JobController::poll`].
     ///
@@ -192,7 +184,8 @@ impl JobController {
             let failures = &self.failures[job.spec.workload as usize];
             let synced = job.sync(id, now, failures);
             if !job.is_active() {
-                self.blocked.remove(&(job.spec.namespace, queue_key(job, id)));
+                self.blocked
+                    .remove(&(job.spec.namespace, queue_key(job, id)));
             }
             actions.extend(synced.actions);
             if let Some(at) = synced.next {

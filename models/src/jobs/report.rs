@@ -55,7 +55,11 @@ impl JobRecord {
 
     /// First pod Running → end, seconds.
     pub fn run_s(&self) -> Option<f64> {
-        Some(self.finished?.saturating_duration_since(self.first_running?).as_secs_f64())
+        Some(
+            self.finished?
+                .saturating_duration_since(self.first_running?)
+                .as_secs_f64(),
+        )
     }
 }
 

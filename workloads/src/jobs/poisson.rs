@@ -63,7 +63,10 @@ impl PoissonArrivals {
         let mut t = self.now_ns;
         while t < self.end_ns {
             let seg = self.rate.segment(self.start, SimTime::from_nanos(t));
-            let until = seg.until.map_or(u64::MAX, SimTime::as_nanos).min(self.end_ns);
+            let until = seg
+                .until
+                .map_or(u64::MAX, SimTime::as_nanos)
+                .min(self.end_ns);
             let span_s = (until - t) as f64 / 1e9;
             if seg.rps > 0.0 {
                 let wait_s = left / seg.rps;

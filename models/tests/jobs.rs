@@ -501,3 +501,38 @@ fn trace_arrivals_give_each_job_its_row() {
     assert_eq!(e.path, "arrivals.Trace.file");
     assert!(e.message.starts_with("in job trace"), "{}", e.message);
 }
+
+#[test]
+fn the_alibaba_day_runs_through_an_unlimited_cluster_in_closed_form() {
+    // With room for every pod, Job i runs at once and completes 1 s (the batched sync) after
+    // its single pod: waits are all 0 and the makespan is max(submit + run) + 1 s − first submit.
+    let c = config(
+        r#"{"name": "openb", "arrivals": {"Trace": {"file": "../data/jobs/alibaba_gpu_v2023/openb_jobs_day130.csv"}}}"#,
+    );
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let start = UtcInstant::parse("2026-11-27T00:00:00Z").unwrap();
+    let arrivals = c
+        .arrivals(base, start, SimDuration::from_secs(86_400), 1)
+        .unwrap();
+    assert_eq!(arrivals.len(), 341);
+    let specs: Vec<JobSpec> = arrivals
+        .iter()
+        .enumerate()
+        .map(|(i, a)| c.spec(0, 0, 0, i as u32, a))
+        .collect();
+    let mut cluster = Cluster::new(JobController::new(vec![c.failures(1)]), None);
+    cluster.run(specs);
+    let report = BatchReport::from_records(&cluster.jc.records());
+    assert_eq!((report.completed, report.wait_p95_s), (341, Some(0.0)));
+    let last_end = arrivals.iter().map(|a| a.submit + a.run).max().unwrap();
+    let expected = (last_end + SimDuration::from_secs(1))
+        .saturating_duration_since(arrivals[0].submit)
+        .as_secs_f64();
+    assert_eq!(report.makespan_s, Some(expected));
+    // Mean run = mean duration + 1 s = 982 860 / 341 + 1.
+    let run_mean = report.run_mean_s.unwrap();
+    assert!(
+        (run_mean - (982_860.0 / 341.0 + 1.0)).abs() < 1e-9,
+        "{run_mean}"
+    );
+}

@@ -97,6 +97,8 @@ fn plan(pods: usize) -> Plan {
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
         },
+        hpas: Vec::new(),
+        hpa_controller: Default::default(),
         routes: Vec::new(),
     }
 }

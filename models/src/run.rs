@@ -17,6 +17,8 @@ use crate::cluster::{
     ServiceSample,
 };
 use crate::config::CapacityType;
+use crate::hpa::config::HpaControllerConfig;
+use crate::hpa::model::{HpaController, HpaPlan};
 use crate::traffic::Traffic;
 use workloads::router::Router;
 
@@ -28,6 +30,9 @@ pub struct Plan {
     pub duration: SimDuration,
     pub output_interval: SimDuration,
     pub cluster: ClusterPlan,
+    /// Every HorizontalPodAutoscaler, and the controller's settings.
+    pub hpas: Vec<HpaPlan>,
+    pub hpa_controller: HpaControllerConfig,
     /// Services whose traffic is global, split over their regions by a router.
     pub routes: Vec<RoutePlan>,
 }
@@ -226,6 +231,10 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_box = Mailbox::new();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
+    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller);
+    let hpa_box = Mailbox::new();
+    hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
+    hpa.scale.connect(Cluster::set_replicas, &cluster_box);
 
     let mut bench = SimInit::with_num_threads(1);
     let sample = QuerySource::new()
@@ -237,6 +246,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let mut simu = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
+        .add_model(hpa, hpa_box, "hpa")
         .init(SimTime::ZERO.to_monotonic())
         .map_err(engine)?;
 

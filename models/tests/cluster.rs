@@ -93,6 +93,8 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
         },
+        hpas: Vec::new(),
+        hpa_controller: Default::default(),
         routes: Vec::new(),
     }
 }

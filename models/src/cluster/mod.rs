@@ -368,11 +368,13 @@ pub struct RemoveOrder {
     pub why: String,
 }
 
-/// Set a service's desired replicas; `why` is the decision's event message.
+/// Set a service's desired replicas; `reason` and `why` make the decision's event (an order
+/// that keeps the replicas only logs it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaOrder {
     pub service: u32,
     pub replicas: u32,
+    pub reason: Reason,
     pub why: String,
 }
 
@@ -400,6 +402,9 @@ pub struct WorkloadMetrics {
     /// two readings.
     pub served_requests_total: f64,
     pub arrival_rps: f64,
+    /// Requests in the service now, waiting or being served: Little's law `λ × W` while the
+    /// queue is stable, the backlog plus the busy pods while it is not.
+    pub in_flight_requests: f64,
 }
 
 /// One row of the service time series.
@@ -1407,15 +1412,14 @@ impl Cluster {
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let dep = &mut self.deployments[order.service as usize];
-            dep.desired = order.replicas;
             let object = format!("hpa/{}-{}", dep.name, dep.region);
-            self.events.push(
-                now_ns,
-                Reason::SuccessfulRescale,
-                || object,
-                || order.why.clone(),
-            );
-            self.reconcile(order.service, now_ns);
+            self.events
+                .push(now_ns, order.reason, || object, || order.why.clone());
+            let dep = &mut self.deployments[order.service as usize];
+            if dep.desired != order.replicas {
+                dep.desired = order.replicas;
+                self.reconcile(order.service, now_ns);
+            }
         }
         self.schedule_pending(now_ns);
         self.reschedule(cx);
@@ -1453,6 +1457,7 @@ impl Cluster {
             .map(|id| {
                 let d = &mut self.deployments[id as usize];
                 d.queue.advance_to(now);
+                let snapshot = d.queue.snapshot();
                 WorkloadMetrics {
                     service: id,
                     replicas: d.pods.len() as u32,
@@ -1468,7 +1473,14 @@ impl Cluster {
                         })
                         .collect(),
                     served_requests_total: d.queue.total().served,
-                    arrival_rps: d.queue.snapshot().arrival_rps,
+                    arrival_rps: snapshot.arrival_rps,
+                    in_flight_requests: if snapshot.backlog_requests > 0.0
+                        || snapshot.arrival_rps >= snapshot.capacity_rps
+                    {
+                        snapshot.backlog_requests + f64::from(d.ready)
+                    } else {
+                        snapshot.arrival_rps * snapshot.latency_ms.mean / 1e3
+                    },
                 }
             })
             .collect()

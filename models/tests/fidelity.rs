@@ -82,11 +82,6 @@ fn sampling_tolerance(lambda_rps: f64, p: f64, requests: f64) -> f64 {
 
 fn assert_rel(name: &str, actual: f64, expected: f64, tolerance: f64) {
     let error = actual / expected - 1.0;
-    eprintln!(
-        "DBG {name}: {:+.3}% tol {:.3}%",
-        error * 1e2,
-        tolerance * 1e2
-    );
     assert!(
         error.abs() <= tolerance,
         "{name}: {actual} vs {expected}: {:+.2} % is beyond ±{:.2} %",

@@ -343,7 +343,8 @@ mod tests {
         let fraction = waited as f64 / served as f64;
         // 240 000 requests, correlated over λτ_r = λ/(cμ(1 − √ρ)²) ≈ 72 of them (as in the M/M/1
         // test), so at most 240 000/145 = 1 660 independent ones: standard error
-        // ≤ √(0.25/1 660) = 0.012; three of them, 0.037. (μ 5 % low: C(3, 2.53) = 0.72 instead of 0.65.)
+        // ≤ √(0.25/1 660) = 0.012; three of them, 0.037. (With μ 5 % low the fraction would be
+        // C(3, 2.53) = 0.72 instead of 0.65.)
         assert!((fraction - c_wait).abs() < 0.037, "{fraction} vs {c_wait}");
     }
 

@@ -18,6 +18,7 @@ use models::config::{
 };
 use models::hpa::config::{HpaControllerConfig, MetricSpec, ResourceName};
 use models::hpa::model::{CUSTOM_METRICS, HpaPlan, MemoryModel};
+use models::latency::Fidelity;
 use models::run::{Plan, RoutePlan};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,10 @@ pub struct Experiment {
     /// `models::hpa::config`), for every service's `hpa`.
     #[serde(default)]
     pub hpa_controller: HpaControllerConfig,
+    /// `Fluid` (default): queues as rates and closed forms. `Request`: every request drawn and
+    /// queued, to check the fluid model on a small run (`--fidelity request` sets it too).
+    #[serde(default)]
+    pub fidelity: Fidelity,
 }
 
 /// What the run must achieve; each unset target is not judged. Each target is judged as the
@@ -644,6 +649,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     }
 
     Ok(Plan {
+        seed: x.seed,
+        fidelity: x.fidelity,
         start: x.start,
         duration: x.duration,
         output_interval: x.output_interval,

@@ -19,12 +19,17 @@ use crate::cluster::{
 use crate::config::CapacityType;
 use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
+use crate::latency::Fidelity;
 use crate::traffic::Traffic;
 use workloads::router::Router;
 
 /// Everything one run needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The experiment's seed, root of every random stream.
+    pub seed: u64,
+    /// How service queues are simulated: rates (default) or request by request.
+    pub fidelity: Fidelity,
     /// The simulated wall-clock instant of time zero.
     pub start: UtcInstant,
     pub duration: SimDuration,
@@ -218,7 +223,7 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
-    let cluster = Cluster::new(&plan.cluster);
+    let cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
     let mut traffic = Traffic::new(
         plan.start,
         plan.cluster

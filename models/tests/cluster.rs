@@ -82,6 +82,8 @@ fn default_namespace() -> NamespacePlan {
 
 fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan {
     Plan {
+        seed: 0,
+        fidelity: Default::default(),
         start: UtcInstant::from_unix_s(0),
         duration: SimDuration::from_secs(seconds),
         output_interval: SimDuration::from_secs(1),

@@ -36,7 +36,7 @@ use workloads::traffic::Shape;
 
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
-use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
+use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
 use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
@@ -542,7 +542,9 @@ pub const NOT_READY: u64 = u64::MAX;
 
 impl Cluster {
     /// Builds the nodes of every pool, creates every service's pods and binds what fits.
-    pub fn new(plan: &ClusterPlan) -> Self {
+    /// Queues run at `fidelity`; a request-level queue draws from the stream
+    /// `fidelity/<service>/<region>` of `seed`.
+    pub fn new(plan: &ClusterPlan, fidelity: Fidelity, seed: u64) -> Self {
         let (placement, group_of_pool_zone) = Placement::new(plan);
         let mut nodes = Nodes::with_groups(placement.group_count());
         let mut node_pods = Vec::new();
@@ -621,7 +623,14 @@ impl Cluster {
                 mu_rps: s.capacity_rps,
                 ready_pod_seconds: 0.0,
                 ready_since_ns: 0,
-                queue: ServiceQueue::new(s.capacity_rps, 0, s.timeout.as_secs_f64(), target_s),
+                queue: ServiceQueue::with_fidelity(
+                    s.capacity_rps,
+                    0,
+                    s.timeout.as_secs_f64(),
+                    target_s,
+                    fidelity,
+                    sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
+                ),
             })
             .collect();
         let namespaces = plan

@@ -100,6 +100,7 @@ fn plan(pods: usize) -> Plan {
             minimum_billed: SimDuration::from_secs(60),
         },
         hpas: Vec::new(),
+        batch: None,
         hpa_controller: Default::default(),
         routes: Vec::new(),
     }

@@ -96,6 +96,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             minimum_billed: SimDuration::from_secs(60),
         },
         hpas: Vec::new(),
+        batch: None,
         hpa_controller: Default::default(),
         routes: Vec::new(),
     }

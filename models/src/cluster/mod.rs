@@ -18,6 +18,7 @@
 pub mod allocatable;
 pub mod billing;
 pub mod events;
+mod jobs;
 mod lifecycle;
 pub mod nodes;
 pub mod placement;
@@ -44,6 +45,8 @@ use events::{EventLog, Reason};
 use nodes::{Node, Nodes};
 use placement::{Placement, ScoringStrategy};
 use pods::{Pod, PodPhase, Pods, UNBOUND};
+
+pub use jobs::{BatchPlan, BatchWorkloadPlan};
 
 /// A node pool, resolved against the instance catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,6 +301,8 @@ struct Deployment {
     ready_pod_seconds: f64,
     ready_since_ns: u64,
     queue: ServiceQueue,
+    /// The Job this entry owns the pods of, for a Job's entry (see [`jobs`]).
+    job: Option<jobs::JobOwner>,
 }
 
 impl Deployment {
@@ -346,6 +351,16 @@ enum Timer {
     /// A drained or reclaimed node's instance is terminated.
     NodeGone {
         node: u32,
+    },
+    /// The next Jobs are submitted.
+    JobSubmit,
+    /// The Job controller has work due.
+    JobSync,
+    /// A Job's pod ends its run.
+    JobPodEnd {
+        pod: u32,
+        generation: u32,
+        fails: bool,
     },
 }
 
@@ -498,6 +513,8 @@ pub struct ClusterReport {
     pub events_dropped: u64,
     /// Σ over pods of the time they spent Pending.
     pub pending_pod_seconds: f64,
+    /// The Jobs' figures, when the run has batch workloads.
+    pub batch: Option<crate::jobs::BatchReport>,
 }
 
 /// The cluster: nodes, pods, scheduler and service queues.
@@ -533,6 +550,9 @@ pub struct Cluster {
     pending_pod_seconds: f64,
     pending_since_ns: u64,
     pending_total: u64,
+    /// Whether each pool has taints (Job pods tolerate none).
+    pool_tainted: Vec<bool>,
+    batch: Option<Box<jobs::Batch>>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -631,6 +651,7 @@ impl Cluster {
                     fidelity,
                     sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
                 ),
+                job: None,
             })
             .collect();
         let namespaces = plan
@@ -666,6 +687,8 @@ impl Cluster {
             pending_pod_seconds: 0.0,
             pending_since_ns: 0,
             pending_total: 0,
+            pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
+            batch: None,
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -749,7 +772,10 @@ impl Cluster {
             ns.refused += 1;
             if !dep.quota_blocked {
                 dep.quota_blocked = true;
-                let object = format!("deployment/{}-{}", dep.name, dep.region);
+                let object = match dep.job {
+                    Some(_) => format!("job/{}", dep.name),
+                    None => format!("deployment/{}-{}", dep.name, dep.region),
+                };
                 let message = quota_message(&ns.name, ns.used, ns.quota, add);
                 self.events
                     .push(now_ns, Reason::FailedCreate, || object, || message);
@@ -786,6 +812,9 @@ impl Cluster {
     fn delete_pod(&mut self, id: u32, now_ns: u64, reason: Reason, why: &str) {
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
+        if matches!(reason, Reason::Evicted | Reason::Preempted) {
+            self.job_pod_lost(d, now_ns);
+        }
         let pods = &mut self.deployments[d].pods;
         pods.swap_remove(pod.slot as usize);
         if let Some(&moved) = pods.get(pod.slot as usize) {
@@ -1025,8 +1054,9 @@ impl Cluster {
         self.deployments[d].pending -= 1;
         let p = self.pods.get_mut(id);
         p.node = node;
-        if now_ns == 0 {
-            // Warm start: the pods of time zero were running before the day began.
+        if now_ns == 0 && self.deployments[d].job.is_none() {
+            // Warm start: the pods of time zero were running before the day began (a Job
+            // submitted at zero starts from scratch).
             p.phase = PodPhase::Ready;
             p.started_ns = 0;
             p.ready_ns = 0;
@@ -1109,6 +1139,9 @@ impl Cluster {
                     p.started_ns = now_ns;
                     self.count_running(d, (now_ns, NOT_READY), 1);
                     self.push_timer(at, Timer::Ready { pod, generation });
+                    if self.deployments[d].job.is_some() {
+                        self.job_pod_running(pod, generation, now_ns);
+                    }
                 }
                 false
             }
@@ -1142,8 +1175,16 @@ impl Cluster {
                         self.reconcile(d, now_ns);
                     }
                 }
+                self.job_room_freed(ns, now_ns);
                 true
             }
+            Timer::JobSubmit => self.submit_jobs(now_ns),
+            Timer::JobSync => self.run_job_controller(now_ns),
+            Timer::JobPodEnd {
+                pod,
+                generation,
+                fails,
+            } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
             Timer::Scale { deployment } => {
@@ -1216,6 +1257,7 @@ impl Cluster {
         let services = self
             .deployments
             .iter_mut()
+            .filter(|d| d.job.is_none())
             .map(|d| {
                 let interval = d.queue.take_interval();
                 ServiceSample {
@@ -1532,6 +1574,7 @@ impl Cluster {
             services: self
                 .deployments
                 .iter()
+                .filter(|d| d.job.is_none())
                 .map(|d| ServiceReport {
                     service: d.name.clone(),
                     region: d.region.clone(),
@@ -1556,6 +1599,7 @@ impl Cluster {
             events: self.events.events().to_vec(),
             events_dropped: self.events.dropped(),
             pending_pod_seconds: self.pending_pod_seconds,
+            batch: self.batch_report(),
         }
     }
 }

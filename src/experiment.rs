@@ -560,6 +560,14 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     .collect(),
             });
         }
+        if let Some(w) = s.warm_up
+            && !(w.initial_speed > 0.0 && w.initial_speed <= 1.0)
+        {
+            return Err(err(
+                at("warm_up.initial_speed"),
+                "expected a fraction of the full rate in (0, 1], such as 0.5".into(),
+            ));
+        }
         if let Some(hpa) = &s.hpa {
             check_hpa(hpa, s.memory_usage.is_some())
                 .map_err(|(field, message)| err(format!("services[{i}].hpa.{field}"), message))?;
@@ -611,6 +619,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 min_available: s.disruption_budget.map(|b| b.min_available),
                 zone_max_skew,
                 host_max_skew,
+                warm_up: s.warm_up.map(|w| (w.duration, w.initial_speed)),
             });
         }
     }

@@ -77,6 +77,7 @@ fn plan(pods: usize) -> Plan {
                 min_available: None,
                 zone_max_skew: None,
                 host_max_skew: None,
+                warm_up: None,
             });
         }
     }

@@ -148,6 +148,8 @@ pub struct ServicePlan {
     pub zone_max_skew: Option<u32>,
     /// The same over nodes (`kubernetes.io/hostname`).
     pub host_max_skew: Option<u32>,
+    /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
+    pub warm_up: Option<(SimDuration, f64)>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -297,6 +299,11 @@ struct Deployment {
     quota_blocked: bool,
     /// Requests/s one pod serves at its full CPU request.
     mu_rps: f64,
+    /// Warm-up of newly ready pods: how long, at what fraction of `mu_rps`; and how many ready
+    /// pods are still warming.
+    warm_ns: u64,
+    warm_speed: f64,
+    warming: u32,
     /// Ready pods × seconds since the previous sample, and when it was last brought up to date.
     ready_pod_seconds: f64,
     ready_since_ns: u64,
@@ -306,6 +313,18 @@ struct Deployment {
 }
 
 impl Deployment {
+    /// The queue's per-pod rate: the mean over the ready pods, those warming up at
+    /// `warm_speed` (call after `queue.advance_to`).
+    fn update_service_rate(&mut self) {
+        if self.warm_ns == 0 || self.ready == 0 {
+            return;
+        }
+        let warming = f64::from(self.warming.min(self.ready));
+        let ready = f64::from(self.ready);
+        let mean = self.mu_rps * (ready - warming * (1.0 - self.warm_speed)) / ready;
+        self.queue.set_service_rate(mean);
+    }
+
     /// Integrates ready pod-seconds up to `now` before the ready count changes.
     fn account_ready(&mut self, now_ns: u64) {
         let dt = now_ns.saturating_sub(self.ready_since_ns) as f64 / NS_PER_S;
@@ -334,6 +353,11 @@ enum Timer {
         generation: u32,
     },
     Ready {
+        pod: u32,
+        generation: u32,
+    },
+    /// A ready pod's warm-up ends.
+    Warm {
         pod: u32,
         generation: u32,
     },
@@ -641,6 +665,9 @@ impl Cluster {
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
                 mu_rps: s.capacity_rps,
+                warm_ns: s.warm_up.map_or(0, |(d, _)| d.as_nanos()),
+                warm_speed: s.warm_up.map_or(1.0, |(_, v)| v),
+                warming: 0,
                 ready_pod_seconds: 0.0,
                 ready_since_ns: 0,
                 queue: ServiceQueue::with_fidelity(
@@ -833,6 +860,10 @@ impl Cluster {
         match pod.phase {
             PodPhase::Ready => {
                 self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                let dep = &mut self.deployments[d];
+                if now_ns < pod.ready_ns + dep.warm_ns {
+                    dep.warming -= 1;
+                }
                 self.set_ready(d, -1, now_ns);
             }
             PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
@@ -885,6 +916,7 @@ impl Cluster {
         dep.ready = dep.ready.saturating_add_signed(delta);
         dep.queue.advance_to(SimTime::from_nanos(now_ns));
         dep.queue.set_servers(dep.ready);
+        dep.update_service_rate();
     }
 
     /// Binds pods from the queue, highest priority first, while they fit.
@@ -1156,7 +1188,24 @@ impl Cluster {
                     let started_ns = p.started_ns;
                     self.count_running(d, (started_ns, NOT_READY), -1);
                     self.count_running(d, (started_ns, now_ns), 1);
+                    let warm_ns = self.deployments[d].warm_ns;
+                    if warm_ns > 0 {
+                        self.deployments[d].warming += 1;
+                        self.push_timer(now_ns + warm_ns, Timer::Warm { pod, generation });
+                    }
                     self.set_ready(d, 1, now_ns);
+                }
+                false
+            }
+            Timer::Warm { pod, generation } => {
+                if let Some(p) = self.pods.current(pod, generation)
+                    && p.phase == PodPhase::Ready
+                {
+                    let d = p.deployment as usize;
+                    let dep = &mut self.deployments[d];
+                    dep.queue.advance_to(SimTime::from_nanos(now_ns));
+                    dep.warming -= 1;
+                    dep.update_service_rate();
                 }
                 false
             }

@@ -98,6 +98,7 @@ fn plan(pods: usize) -> Plan {
             minimum_billed: SimDuration::from_secs(60),
         },
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
     }
 }
 

@@ -94,6 +94,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             minimum_billed: SimDuration::from_secs(60),
         },
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@
 //! [`placement`]); scale-down follows the ReplicaSet controller's ranking ([`replicaset`]).
 
 pub mod allocatable;
+pub mod autoscaling;
 pub mod billing;
 pub mod events;
 mod lifecycle;
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
 use workloads::traffic::Shape;
 
+use crate::autoscaler::summary::SurgeClock;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
@@ -493,6 +495,8 @@ pub struct ClusterReport {
     pub events_dropped: u64,
     /// Σ over pods of the time they spent Pending.
     pub pending_pod_seconds: f64,
+    /// Every interval with at least one pod pending (time to capacity).
+    pub surges: SurgeClock,
 }
 
 /// The cluster: nodes, pods, scheduler and service queues.
@@ -528,6 +532,8 @@ pub struct Cluster {
     pending_pod_seconds: f64,
     pending_since_ns: u64,
     pending_total: u64,
+    /// Intervals with pods pending, for time to capacity.
+    surges: SurgeClock,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -561,6 +567,7 @@ impl Cluster {
                     state: nodes::NodeState::Ready,
                     created_ns: 0,
                     removed_ns: None,
+                    last_pod_change_ns: 0,
                 });
                 node_pods.push(Vec::new());
             }
@@ -652,6 +659,7 @@ impl Cluster {
             pending_pod_seconds: 0.0,
             pending_since_ns: 0,
             pending_total: 0,
+            surges: SurgeClock::default(),
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -674,6 +682,15 @@ impl Cluster {
         let dt = now_ns.saturating_sub(self.pending_since_ns) as f64 / NS_PER_S;
         self.pending_pod_seconds += self.pending_total as f64 * dt;
         self.pending_since_ns = now_ns;
+    }
+
+    /// Changes the pending count by `delta`: pod-seconds integrated first, the surge clock
+    /// told after, so time to capacity is exact (`autoscaler::summary::SurgeClock`).
+    fn change_pending(&mut self, now_ns: u64, delta: i64) {
+        self.account_pending(now_ns);
+        self.pending_total = self.pending_total.saturating_add_signed(delta);
+        self.surges
+            .observe(SimTime::from_nanos(now_ns), self.pending_total);
     }
 
     /// Creates or deletes pods until the deployment has its desired count (the ReplicaSet
@@ -762,8 +779,7 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        self.account_pending(now_ns);
-        self.pending_total += 1;
+        self.change_pending(now_ns, 1);
         self.pending.insert((Reverse(priority), now_ns, id));
         true
     }
@@ -781,11 +797,14 @@ impl Cluster {
             self.pending
                 .remove(&(Reverse(pod.priority), pod.created_ns, id));
             self.deployments[d].pending -= 1;
-            self.account_pending(now_ns);
-            self.pending_total -= 1;
+            self.change_pending(now_ns, -1);
             self.release_quota(&pod);
             self.pods.remove(id);
             return;
+        }
+        if pod.node != UNBOUND {
+            self.nodes
+                .update(pod.node, |n| n.last_pod_change_ns = now_ns);
         }
         match pod.phase {
             PodPhase::Ready => {
@@ -996,6 +1015,7 @@ impl Cluster {
             n.requested_cpu_millis += cpu;
             n.requested_memory_bytes += memory;
             n.pods += 1;
+            n.last_pod_change_ns = now_ns;
         });
         self.node_pods[node as usize].push(id);
         *self.siblings.entry((pod.deployment, node)).or_default() += 1;
@@ -1006,8 +1026,7 @@ impl Cluster {
         *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
         self.pending
             .remove(&(Reverse(pod.priority), pod.created_ns, id));
-        self.account_pending(now_ns);
-        self.pending_total -= 1;
+        self.change_pending(now_ns, -1);
         self.deployments[d].pending -= 1;
         let p = self.pods.get_mut(id);
         p.node = node;
@@ -1474,6 +1493,14 @@ impl Cluster {
             .collect()
     }
 
+    /// What a node autoscaler reads of one region (see [`autoscaling`]).
+    pub async fn node_autoscaling_view(
+        &mut self,
+        request: std::sync::Arc<autoscaling::ViewRequest>,
+    ) -> autoscaling::AutoscalingView {
+        self.autoscaling_view(&request)
+    }
+
     /// Whole-run figures, up to this instant.
     pub async fn report(&mut self, _: (), cx: &Context<Self>) -> ClusterReport {
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
@@ -1535,6 +1562,7 @@ impl Cluster {
             events: self.events.events().to_vec(),
             events_dropped: self.events.dropped(),
             pending_pod_seconds: self.pending_pod_seconds,
+            surges: self.surges.clone(),
         }
     }
 }

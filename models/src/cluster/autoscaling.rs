@@ -236,3 +236,135 @@ impl Cluster {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+    use super::*;
+    use crate::catalog::InstanceFacts;
+    use crate::cluster::placement::ScoringStrategy;
+    use crate::config::{CapacityType, Resources};
+    use sim::quantity::{Bytes, CpuMillis};
+    use sim::time::SimDuration;
+    use workloads::traffic::Shape as Traffic;
+
+    const S: u64 = 1_000_000_000;
+    const GIB: u64 = 1 << 30;
+
+    /// One 4-vCPU node (allocatable 3920m) and six 1-CPU pods with `minAvailable` 2: three
+    /// bound and Ready at time zero, three pending.
+    fn cluster() -> Cluster {
+        let pool = PoolPlan {
+            name: "p".into(),
+            region: "r".into(),
+            zones: vec!["a".into()],
+            instance: InstanceFacts {
+                instance_type: "t-4".into(),
+                region: "r".into(),
+                vcpu: 4,
+                memory_bytes: 16 * GIB,
+                ondemand_usd_per_hour: 0.2,
+                spot_usd_per_hour: None,
+                interruption_band: None,
+            },
+            capacity_type: CapacityType::OnDemand,
+            nodes: 1,
+            min_nodes: 1,
+            max_nodes: Some(5),
+            provisioning_delay: SimDuration::from_secs(60),
+            labels: Default::default(),
+            taints: Vec::new(),
+        };
+        let service = ServicePlan {
+            name: "s".into(),
+            region: "r".into(),
+            namespace: 0,
+            priority: 7,
+            replicas: 6,
+            replica_schedule: Vec::new(),
+            requests: Resources {
+                cpu: CpuMillis(1000),
+                memory: Bytes(GIB),
+            },
+            limits: (None, None),
+            capacity_rps: 10.0,
+            timeout: SimDuration::from_secs(30),
+            traffic: Traffic::Constant { rps: 1.0 },
+            timings: PodTimings {
+                startup: SimDuration::from_secs(5),
+                readiness: SimDuration::ZERO,
+                termination_grace: SimDuration::from_secs(30),
+            },
+            node_selector: Default::default(),
+            node_affinity: Vec::new(),
+            tolerations: Vec::new(),
+            min_available: Some(2),
+            zone_max_skew: None,
+            host_max_skew: None,
+        };
+        Cluster::new(&ClusterPlan {
+            pools: vec![pool],
+            services: vec![service],
+            namespaces: vec![NamespacePlan {
+                name: "default".into(),
+                quota_cpu_millis: None,
+                quota_memory_bytes: None,
+                quota_pods: None,
+            }],
+            latency_target: None,
+            scoring: ScoringStrategy::LeastAllocated,
+            minimum_billed: SimDuration::from_secs(60),
+        })
+    }
+
+    fn request(in_flight: bool) -> ViewRequest {
+        ViewRequest {
+            region: "r".into(),
+            groups: 1,
+            pools: vec![PoolTemplate {
+                pool: 0,
+                group: 0,
+                instance_type: "t-4".into(),
+                capacity: Shape::new(4000, 16 * GIB),
+            }],
+            in_flight,
+            pending_only: false,
+        }
+    }
+
+    #[test]
+    fn the_view_groups_pods_counts_targets_and_marks_the_pdb() {
+        let mut c = cluster();
+        c.launch_nodes(0, None, 1, 10 * S);
+        let AutoscalingView {
+            view,
+            provisioning_nodes,
+        } = c.autoscaling_view(&request(false));
+        let group = &view.node_groups[0];
+        // One registered node and one provisioning since 10 s: target size 2.
+        assert_eq!(
+            (group.target_size, group.min_size, group.max_size),
+            (2, 1, 5)
+        );
+        assert_eq!(group.provisioning, vec![SimTime::from_secs(10)]);
+        assert_eq!(group.allocatable.cpu_millis, 3920);
+        assert_eq!(provisioning_nodes, vec![vec![1]]);
+        // Only the registered node; its three pods are one group. The PDB allows 3 ready − 2
+        // = 1 eviction, and the node holds 3 pods of it: blocked.
+        assert_eq!(view.nodes.len(), 1);
+        let node = &view.nodes[0];
+        assert_eq!(node.pods.len(), 1);
+        assert_eq!((node.pods[0].count, node.pods[0].priority), (3, 7));
+        assert_eq!(node.requested, Shape::new(3000, 3 * GIB));
+        assert!(node.blockers.pdb_violated);
+        assert_eq!(view.pending.len(), 1);
+        assert_eq!(
+            (view.pending[0].count, &view.pending[0].fits),
+            (3, &vec![0])
+        );
+        // Karpenter's view lists the in-flight node, not ready.
+        let karpenter = c.autoscaling_view(&request(true)).view;
+        assert_eq!(karpenter.nodes.len(), 2);
+        assert!(!karpenter.nodes[1].ready);
+    }
+}

@@ -20,6 +20,9 @@ use models::config::{
     BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
     RegionConfig, SchedulerConfig, ServiceConfig,
 };
+use models::hpa::config::{HpaControllerConfig, MetricSpec, ResourceName};
+use models::hpa::model::{CUSTOM_METRICS, HpaPlan, MemoryModel};
+use models::latency::Fidelity;
 use models::run::{Plan, RoutePlan};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -78,6 +81,14 @@ pub struct Experiment {
     /// Targets the run is judged against; none by default.
     #[serde(default)]
     pub targets: Targets,
+    /// kube-controller-manager's HPA settings (sync period 15 s, tolerance 0.1, …; see
+    /// `models::hpa::config`), for every service's `hpa`.
+    #[serde(default)]
+    pub hpa_controller: HpaControllerConfig,
+    /// `Fluid` (default): queues as rates and closed forms. `Request`: every request drawn and
+    /// queued, to check the fluid model on a small run (`--fidelity request` sets it too).
+    #[serde(default)]
+    pub fidelity: Fidelity,
     /// Node autoscalers, at most one per region; none by default (pools keep their nodes).
     #[serde(default)]
     pub node_autoscaling: Vec<NodeAutoscalingConfig>,
@@ -409,6 +420,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
 
     let mut services = Vec::new();
     let mut routes = Vec::new();
+    let mut hpas = Vec::new();
     let mut service_names = BTreeSet::new();
     for (i, s) in x.services.iter().enumerate() {
         let at = |f: &str| format!("services[{i}].{f}");
@@ -567,6 +579,25 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     .collect(),
             });
         }
+        if let Some(hpa) = &s.hpa {
+            check_hpa(hpa, s.memory_usage.is_some())
+                .map_err(|(field, message)| err(format!("services[{i}].hpa.{field}"), message))?;
+            // The services of this entry are pushed next, one per region, in this order.
+            for (k, r) in regions.iter().enumerate() {
+                hpas.push(HpaPlan {
+                    service: (services.len() + k) as u32,
+                    name: format!("{}-{r}", s.name),
+                    config: hpa.clone(),
+                    cpu_request_millis: s.requests.cpu.0,
+                    memory_request_bytes: s.requests.memory.0,
+                    capacity_rps: s.capacity_rps,
+                    memory: s.memory_usage.map(|m| MemoryModel {
+                        base_bytes: m.base.0,
+                        bytes_per_rps: m.per_rps.0,
+                    }),
+                });
+            }
+        }
         for r in regions {
             // Global traffic has one noise stream, shared by the regions it is split over.
             let stream = match s.routing {
@@ -644,6 +675,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
 
     let node_autoscalers = resolve_node_autoscaling(file, src, x, &catalog, &mut pools)?;
     Ok(Plan {
+        seed: x.seed,
+        fidelity: x.fidelity,
         start: x.start,
         duration: x.duration,
         output_interval: x.output_interval,
@@ -655,6 +688,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             scoring: x.scheduler.scoring.clone(),
             minimum_billed: x.billing.minimum_billed,
         },
+        hpas,
+        hpa_controller: x.hpa_controller.clone(),
         routes,
         node_autoscalers,
     })
@@ -680,6 +715,42 @@ fn lookup_instance(
         None => {}
     }
     Err(message)
+}
+
+/// Checks a service's HPA beyond its own validation: the metrics clustersim can measure. The
+/// field (relative to `hpa`) and what was expected.
+fn check_hpa(
+    hpa: &models::hpa::config::HpaConfig,
+    has_memory_usage: bool,
+) -> Result<(), (String, String)> {
+    hpa.validate().map_err(|e| (e.path, e.message))?;
+    for (j, metric) in hpa.metrics.iter().enumerate() {
+        let custom = match metric {
+            MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } => {
+                if *name == ResourceName::Memory && !has_memory_usage {
+                    return Err((
+                        format!("metrics[{j}]"),
+                        "a memory metric needs the service's `memory_usage`, e.g. \
+                         `memory_usage: (base: \"300Mi\", per_rps: \"2Mi\")`"
+                            .into(),
+                    ));
+                }
+                None
+            }
+            MetricSpec::Pods { metric, .. }
+            | MetricSpec::Object { metric, .. }
+            | MetricSpec::External { metric, .. } => Some(metric),
+        };
+        if let Some(m) = custom
+            && !CUSTOM_METRICS.contains(&m.as_str())
+        {
+            return Err((
+                format!("metrics[{j}]"),
+                format!("unknown metric `{m}`: expected one of {CUSTOM_METRICS:?}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn first_duplicate(items: &[String]) -> Option<&str> {

@@ -80,6 +80,11 @@ enum Command {
         /// No progress bar and no closing summary line (missed checks are still listed).
         #[arg(long)]
         quiet: bool,
+        /// `request`: simulate every request (Poisson arrivals, exponential service) instead
+        /// of rates, to check the fluid model on a small run. Default: the experiment's
+        /// `fidelity` (`fluid` unless it says otherwise).
+        #[arg(long, value_parser = ["fluid", "request"])]
+        fidelity: Option<String>,
     },
     /// Check an experiment file without running it.
     #[command(after_help = after_help())]
@@ -111,7 +116,8 @@ fn main() -> ExitCode {
             seed,
             gates,
             quiet,
-        } => run(&file, out, seed, &gates, quiet),
+            fidelity,
+        } => run(&file, out, seed, &gates, quiet, fidelity.as_deref()),
         Command::Report { dir } => report(&dir),
     }
 }
@@ -140,15 +146,21 @@ fn run(
     seed: Option<u64>,
     gates: &[String],
     quiet: bool,
+    fidelity: Option<&str>,
 ) -> ExitCode {
     let gates = match parse_gates(gates) {
         Ok(g) => g,
         Err(e) => return bad_input(&e),
     };
-    let loaded = match experiment::load(file, seed) {
+    let mut loaded = match experiment::load(file, seed) {
         Ok(l) => l,
         Err(e) => return bad_input(&e),
     };
+    match fidelity {
+        Some("request") => loaded.plan.fidelity = models::latency::Fidelity::Request,
+        Some(_) => loaded.plan.fidelity = models::latency::Fidelity::Fluid,
+        None => {}
+    }
     let x = &loaded.experiment;
     // Known before the run: without a latency target there is no attainment to judge.
     if x.targets.p99_latency.is_none()

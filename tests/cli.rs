@@ -522,3 +522,20 @@ fn limits_below_requests_are_located_and_equal_ones_make_pods_guaranteed() {
     let summary = summary_of(&out);
     assert_eq!(summary["services"][0]["qos_class"], "Guaranteed");
 }
+
+#[test]
+fn request_fidelity_simulates_every_request() {
+    // GOOD: 50 requests/s for 1 h on 2 pods of 100 requests/s. Poisson arrivals: 180 000
+    // expected, standard deviation √180 000 ≈ 424; four of them is 1 700.
+    let (r, _tmp, out) = run_good(GOOD, &["--fidelity", "request"]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let arrived = summary_of(&out)["requests"]["arrived"].as_f64().unwrap();
+    assert_eq!(arrived.fract(), 0.0, "whole requests: {arrived}");
+    assert!((arrived - 180_000.0).abs() < 1_700.0, "{arrived}");
+    // The fluid run of the same file counts the rate exactly.
+    let (_, _tmp2, fluid) = run_good(GOOD, &[]);
+    assert_eq!(
+        summary_of(&fluid)["requests"]["arrived"].as_f64(),
+        Some(180_000.0)
+    );
+}

@@ -81,6 +81,8 @@ fn plan(pods: usize) -> Plan {
         }
     }
     Plan {
+        seed: 0,
+        fidelity: Default::default(),
         start: UtcInstant::from_unix_s(0),
         duration: SimDuration::from_secs(120),
         output_interval: SimDuration::from_secs(60),
@@ -97,6 +99,8 @@ fn plan(pods: usize) -> Plan {
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
         },
+        hpas: Vec::new(),
+        hpa_controller: Default::default(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
     }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use sim::quantity::{Bytes, CpuMillis};
 use sim::time::SimDuration;
 use workloads::router::Routing;
+
+use crate::hpa::config::HpaConfig;
 use workloads::traffic::Shape;
 
 pub use crate::cluster::placement::ScoringStrategy;
@@ -130,6 +132,15 @@ pub struct ServiceConfig {
     pub timeout: SimDuration,
     /// Arrival rate per region; with `routing`, the global rate split over the regions.
     pub traffic: Shape,
+    /// A HorizontalPodAutoscaler per region, e.g. `(min_replicas: 3, max_replicas: 20,
+    /// metrics: [Resource(name: cpu, target: Utilization(70))])` (see `models::hpa::config`).
+    /// `replicas` is then the starting count. Default: none, the replicas are fixed.
+    #[serde(default)]
+    pub hpa: Option<HpaConfig>,
+    /// Memory a pod uses, for memory metrics: `(base: "300Mi", per_rps: "2Mi")` is 300 MiB
+    /// plus 2 MiB per request/s the pod serves. Required by an HPA with a memory metric.
+    #[serde(default)]
+    pub memory_usage: Option<MemoryUsage>,
     /// A global router splitting `traffic` over the service's regions:
     /// `Weights({"us-east1": 3, "europe-west1": 1})` or `FollowTheSun(time_zones: {...})`
     /// (see `workloads::router`). Default: none, every region gets `traffic` in full.
@@ -178,6 +189,19 @@ pub struct ServiceConfig {
     /// system default soft constraints (hostname 3, zone 5) apply to every pod anyway.
     #[serde(default)]
     pub topology_spread: Vec<TopologySpreadConfig>,
+}
+
+/// Memory a pod uses: `base` plus `per_rps` for each request/s it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryUsage {
+    pub base: Bytes,
+    #[serde(default = "zero_bytes")]
+    pub per_rps: Bytes,
+}
+
+fn zero_bytes() -> Bytes {
+    Bytes(0)
 }
 
 /// One `topologySpreadConstraints` entry with `whenUnsatisfiable: DoNotSchedule`.

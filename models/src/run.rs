@@ -19,17 +19,27 @@ use crate::cluster::{
     ServiceSample,
 };
 use crate::config::CapacityType;
+use crate::hpa::config::HpaControllerConfig;
+use crate::hpa::model::{HpaController, HpaPlan};
+use crate::latency::Fidelity;
 use crate::traffic::Traffic;
 use workloads::router::Router;
 
 /// Everything one run needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The experiment's seed, root of every random stream.
+    pub seed: u64,
+    /// How service queues are simulated: rates (default) or request by request.
+    pub fidelity: Fidelity,
     /// The simulated wall-clock instant of time zero.
     pub start: UtcInstant,
     pub duration: SimDuration,
     pub output_interval: SimDuration,
     pub cluster: ClusterPlan,
+    /// Every HorizontalPodAutoscaler, and the controller's settings.
+    pub hpas: Vec<HpaPlan>,
+    pub hpa_controller: HpaControllerConfig,
     /// Services whose traffic is global, split over their regions by a router.
     pub routes: Vec<RoutePlan>,
     /// One node autoscaler per region that has one, in the experiment's order.
@@ -219,7 +229,7 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
-    let cluster = Cluster::new(&plan.cluster);
+    let cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
     let mut traffic = Traffic::new(
         plan.start,
         plan.cluster
@@ -233,6 +243,10 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
+    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller);
+    let hpa_box = Mailbox::new();
+    hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
+    hpa.scale.connect(Cluster::set_replicas, &cluster_box);
 
     let mut bench = SimInit::with_num_threads(1);
     let sample = QuerySource::new()
@@ -241,10 +255,10 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let report = QuerySource::new()
         .connect(Cluster::report, &cluster_box)
         .register(&mut bench);
-    let bench =
-        bench
-            .add_model(cluster, cluster_box, "cluster")
-            .add_model(traffic, traffic_box, "traffic");
+    let bench = bench
+        .add_model(cluster, cluster_box, "cluster")
+        .add_model(traffic, traffic_box, "traffic")
+        .add_model(hpa, hpa_box, "hpa");
     let bench = add_node_autoscalers(bench, plan, &cluster_address)?;
     let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
 

@@ -82,6 +82,8 @@ fn default_namespace() -> NamespacePlan {
 
 fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan {
     Plan {
+        seed: 0,
+        fidelity: Default::default(),
         start: UtcInstant::from_unix_s(0),
         duration: SimDuration::from_secs(seconds),
         output_interval: SimDuration::from_secs(1),
@@ -93,6 +95,8 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
         },
+        hpas: Vec::new(),
+        hpa_controller: Default::default(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
     }

@@ -656,6 +656,9 @@ fn experiment() -> (Vec<RegionConfig>, Vec<NodePoolConfig>) {
         instance_type: "c4.large".into(),
         capacity_type,
         nodes: 3,
+        min_nodes: 0,
+        max_nodes: None,
+        provisioning_delay: sim::time::SimDuration::from_secs(60),
         labels: BTreeMap::new(),
         taints: Vec::new(),
     };

@@ -24,6 +24,9 @@ pub enum Reason {
     Evicted,
     /// The HorizontalPodAutoscaler changed a deployment's replicas (`SuccessfulRescale`).
     SuccessfulRescale,
+    /// The HPA's recommendation differs from the replicas but a stabilization window or a
+    /// rate limit holds it (the `ScaleDownStabilized`/`ScaleUpLimit` conditions upstream).
+    ScalingHeld,
     /// A node autoscaler asked for nodes (`TriggeredScaleUp`, the Cluster Autoscaler's reason;
     /// Karpenter's `Launched` maps here too).
     TriggeredScaleUp,
@@ -48,6 +51,7 @@ impl Reason {
             Reason::FailedCreate => "FailedCreate",
             Reason::Evicted => "Evicted",
             Reason::SuccessfulRescale => "SuccessfulRescale",
+            Reason::ScalingHeld => "ScalingHeld",
             Reason::TriggeredScaleUp => "TriggeredScaleUp",
             Reason::ScaleDown => "ScaleDown",
             Reason::NodeReady => "NodeReady",

@@ -38,7 +38,7 @@ use workloads::traffic::Shape;
 use crate::autoscaler::summary::SurgeClock;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
-use crate::latency::{Counts, Histogram, ServiceQueue, Snapshot};
+use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
 use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
@@ -370,11 +370,13 @@ pub struct RemoveOrder {
     pub why: String,
 }
 
-/// Set a service's desired replicas; `why` is the decision's event message.
+/// Set a service's desired replicas; `reason` and `why` make the decision's event (an order
+/// that keeps the replicas only logs it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaOrder {
     pub service: u32,
     pub replicas: u32,
+    pub reason: Reason,
     pub why: String,
 }
 
@@ -402,6 +404,9 @@ pub struct WorkloadMetrics {
     /// two readings.
     pub served_requests_total: f64,
     pub arrival_rps: f64,
+    /// Requests in the service now, waiting or being served: Little's law `λ × W` while the
+    /// queue is stable, the backlog plus the busy pods while it is not.
+    pub in_flight_requests: f64,
 }
 
 /// One row of the service time series.
@@ -543,7 +548,9 @@ pub const NOT_READY: u64 = u64::MAX;
 
 impl Cluster {
     /// Builds the nodes of every pool, creates every service's pods and binds what fits.
-    pub fn new(plan: &ClusterPlan) -> Self {
+    /// Queues run at `fidelity`; a request-level queue draws from the stream
+    /// `fidelity/<service>/<region>` of `seed`.
+    pub fn new(plan: &ClusterPlan, fidelity: Fidelity, seed: u64) -> Self {
         let (placement, group_of_pool_zone) = Placement::new(plan);
         let mut nodes = Nodes::with_groups(placement.group_count());
         let mut node_pods = Vec::new();
@@ -623,7 +630,14 @@ impl Cluster {
                 mu_rps: s.capacity_rps,
                 ready_pod_seconds: 0.0,
                 ready_since_ns: 0,
-                queue: ServiceQueue::new(s.capacity_rps, 0, s.timeout.as_secs_f64(), target_s),
+                queue: ServiceQueue::with_fidelity(
+                    s.capacity_rps,
+                    0,
+                    s.timeout.as_secs_f64(),
+                    target_s,
+                    fidelity,
+                    sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
+                ),
             })
             .collect();
         let namespaces = plan
@@ -1426,15 +1440,14 @@ impl Cluster {
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let dep = &mut self.deployments[order.service as usize];
-            dep.desired = order.replicas;
             let object = format!("hpa/{}-{}", dep.name, dep.region);
-            self.events.push(
-                now_ns,
-                Reason::SuccessfulRescale,
-                || object,
-                || order.why.clone(),
-            );
-            self.reconcile(order.service, now_ns);
+            self.events
+                .push(now_ns, order.reason, || object, || order.why.clone());
+            let dep = &mut self.deployments[order.service as usize];
+            if dep.desired != order.replicas {
+                dep.desired = order.replicas;
+                self.reconcile(order.service, now_ns);
+            }
         }
         self.schedule_pending(now_ns);
         self.reschedule(cx);
@@ -1472,6 +1485,7 @@ impl Cluster {
             .map(|id| {
                 let d = &mut self.deployments[id as usize];
                 d.queue.advance_to(now);
+                let snapshot = d.queue.snapshot();
                 WorkloadMetrics {
                     service: id,
                     replicas: d.pods.len() as u32,
@@ -1487,7 +1501,14 @@ impl Cluster {
                         })
                         .collect(),
                     served_requests_total: d.queue.total().served,
-                    arrival_rps: d.queue.snapshot().arrival_rps,
+                    arrival_rps: snapshot.arrival_rps,
+                    in_flight_requests: if snapshot.backlog_requests > 0.0
+                        || snapshot.arrival_rps >= snapshot.capacity_rps
+                    {
+                        snapshot.backlog_requests + f64::from(d.ready)
+                    } else {
+                        snapshot.arrival_rps * snapshot.latency_ms.mean / 1e3
+                    },
                 }
             })
             .collect()

@@ -4,7 +4,7 @@
 //! HPA's reconcile with its histories and the reason of each decision ([`controller`]), and the
 //! metrics pipeline's lag ([`metrics_window`]).
 //!
-//! Not here: nexosim. The `HpaController` model holds one [`controller::Hpa`] per service and
+//! The nexosim side is [`model`]: the `HpaController` model holds one [`controller::Hpa`] per service and
 //! region, calls [`controller::Hpa::sync`] every sync period, and sends the scale messages.
 //!
 //! Checked against upstream's own test tables: `tests/hpa_cases.rs` reads
@@ -15,4 +15,5 @@ pub mod behavior;
 pub mod config;
 pub mod controller;
 pub mod metrics_window;
+pub mod model;
 pub mod replica_calculator;

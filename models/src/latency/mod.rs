@@ -13,10 +13,33 @@
 //! Whole-run figures are request-weighted: each stretch adds its arrivals, with their exact
 //! latency distribution, to a log-bucketed histogram, so the run's p99 is the p99 of all
 //! requests, not an average of sampled p99s.
+//!
+//! The same queue can instead be simulated request by request ([`Fidelity::Request`], the
+//! `--fidelity request` mode, in `request`): slower, but free of the quasi-static and fluid
+//! approximations, so a small run checks the figures above (`models/tests/fidelity.rs`).
 
+mod histogram;
+mod request;
+
+pub use histogram::Histogram;
+
+use request::RequestBackend;
 use serde::{Deserialize, Serialize};
+use sim::rng::Stream;
 use sim::time::SimTime;
 use workloads::queueing::{FluidQueue, mmc_response_time, mmc_sojourn_survival};
+
+/// How a service's queue is simulated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fidelity {
+    /// Rates and closed forms: M/M/c while stable, a fluid backlog otherwise. The default: its
+    /// cost does not grow with the traffic.
+    #[default]
+    Fluid,
+    /// Every request drawn and queued (`workloads::request_level`): cost proportional to the
+    /// number of requests, for validating the fluid model on small runs.
+    Request,
+}
 
 /// Latency figures at one instant, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,105 +69,85 @@ impl Counts {
     }
 }
 
-/// Log-spaced latency buckets: 32 per decade from 100 µs to 100 s, so a quantile read from
-/// the histogram is within ±3.7 % (half a bucket, 10^(1/64)) of the exact mixture quantile.
-const BUCKETS_PER_DECADE: usize = 32;
-const DECADES: usize = 6;
-const LOWEST_EDGE_S: f64 = 1e-4;
-const BUCKETS: usize = BUCKETS_PER_DECADE * DECADES;
-
-fn edge_s(k: usize) -> f64 {
-    LOWEST_EDGE_S * 10f64.powf(k as f64 / BUCKETS_PER_DECADE as f64)
-}
-
-/// Request-weighted latency histogram. Bucket 0 also holds everything below 100 µs and the last
-/// bucket everything above 100 s.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Histogram {
-    weights: Vec<f64>,
-}
-
-impl Default for Histogram {
-    fn default() -> Self {
-        Histogram {
-            weights: vec![0.0; BUCKETS],
-        }
-    }
-}
-
-impl Histogram {
-    /// Adds `requests` whose latency has survival function `survival` (P(T > t)).
-    fn add(&mut self, requests: f64, survival: impl Fn(f64) -> f64) {
-        if requests <= 0.0 {
-            return;
-        }
-        let mut above = 1.0;
-        for (k, weight) in self.weights.iter_mut().enumerate() {
-            let next = if k + 1 == BUCKETS {
-                0.0
-            } else {
-                survival(edge_s(k + 1))
-            };
-            *weight += requests * (above - next).max(0.0);
-            above = next;
-        }
-    }
-
-    /// Adds every request of `other`.
-    pub fn merge(&mut self, other: &Histogram) {
-        for (w, o) in self.weights.iter_mut().zip(&other.weights) {
-            *w += o;
-        }
-    }
-
-    /// The latency below which a fraction `q` of the recorded requests fall, interpolated
-    /// geometrically inside its bucket; `None` before any request.
-    pub fn quantile_s(&self, q: f64) -> Option<f64> {
-        let total: f64 = self.weights.iter().sum();
-        if total <= 0.0 {
-            return None;
-        }
-        let target = q * total;
-        let mut below = 0.0;
-        for (k, &w) in self.weights.iter().enumerate() {
-            if w > 0.0 && below + w >= target {
-                let frac = ((target - below) / w).clamp(0.0, 1.0);
-                let (lo, hi) = (edge_s(k), edge_s(k + 1));
-                return Some(lo * (hi / lo).powf(frac));
-            }
-            below += w;
-        }
-        Some(edge_s(BUCKETS))
-    }
-}
-
 /// One service in one region, as a queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceQueue {
     mu_rps: f64,
     timeout_s: f64,
     target_s: Option<f64>,
     lambda_rps: f64,
     servers: u32,
-    fluid: FluidQueue,
+    backend: Backend,
     since: SimTime,
     interval: Counts,
     total: Counts,
     histogram: Histogram,
 }
 
+/// What plays the requests between two calls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Backend {
+    /// The closed forms, with the fluid backlog they need when overloaded.
+    Fluid(FluidQueue),
+    /// Boxed: the generator's block buffer makes it ten times the size of the fluid state.
+    Request(Box<RequestBackend>),
+}
+
 impl ServiceQueue {
-    /// An idle queue of `servers` pods that each serve `mu_rps` requests/s.
+    /// An idle queue of `servers` pods that each serve `mu_rps` requests/s, modelled as a
+    /// fluid ([`Fidelity::Fluid`]).
     pub fn new(mu_rps: f64, servers: u32, timeout_s: f64, target_s: Option<f64>) -> Self {
+        Self::with_backend(
+            mu_rps,
+            servers,
+            timeout_s,
+            target_s,
+            Backend::Fluid(FluidQueue {
+                backlog_requests: 0.0,
+            }),
+        )
+    }
+
+    /// An idle queue as [`Self::new`], simulated at the given fidelity. `rng` is used only by
+    /// [`Fidelity::Request`], for every arrival and service time: pass the service's own named
+    /// stream, `sim::rng::stream(seed, "fidelity/<service>")`, so that adding a service does
+    /// not change the draws of the others.
+    pub fn with_fidelity(
+        mu_rps: f64,
+        servers: u32,
+        timeout_s: f64,
+        target_s: Option<f64>,
+        fidelity: Fidelity,
+        rng: Stream,
+    ) -> Self {
+        match fidelity {
+            Fidelity::Fluid => Self::new(mu_rps, servers, timeout_s, target_s),
+            Fidelity::Request => Self::with_backend(
+                mu_rps,
+                servers,
+                timeout_s,
+                target_s,
+                Backend::Request(Box::new(RequestBackend::new(
+                    mu_rps, servers, timeout_s, rng,
+                ))),
+            ),
+        }
+    }
+
+    fn with_backend(
+        mu_rps: f64,
+        servers: u32,
+        timeout_s: f64,
+        target_s: Option<f64>,
+        backend: Backend,
+    ) -> Self {
         ServiceQueue {
             mu_rps,
             timeout_s,
             target_s,
             lambda_rps: 0.0,
             servers,
-            fluid: FluidQueue {
-                backlog_requests: 0.0,
-            },
+            backend,
             since: SimTime::ZERO,
             interval: Counts::default(),
             total: Counts::default(),
@@ -156,8 +159,16 @@ impl ServiceQueue {
         f64::from(self.servers) * self.mu_rps
     }
 
+    /// Queued requests: the fluid backlog, or the requests waiting for a server.
+    fn backlog_requests(&self) -> f64 {
+        match &self.backend {
+            Backend::Fluid(fluid) => fluid.backlog_requests,
+            Backend::Request(request) => request.waiting_requests(),
+        }
+    }
+
     fn is_stable(&self) -> bool {
-        self.fluid.backlog_requests <= 0.0 && self.lambda_rps < self.capacity_rps()
+        self.backlog_requests() <= 0.0 && self.lambda_rps < self.capacity_rps()
     }
 
     /// Accounts for the requests of the stretch `[since, now)` under the current rate and
@@ -168,40 +179,48 @@ impl ServiceQueue {
         if dt_s <= 0.0 {
             return;
         }
+        let stable = self.is_stable();
         let (c, lambda, mu) = (self.servers, self.lambda_rps, self.mu_rps);
-        let counts = if self.is_stable() {
-            let n = lambda * dt_s;
-            self.histogram
-                .add(n, |t| mmc_sojourn_survival(c, lambda, mu, t));
-            Counts {
-                arrived: n,
-                served: n,
-                dropped: 0.0,
-                within_target: self
-                    .target_s
-                    .map_or(0.0, |x| n * (1.0 - mmc_sojourn_survival(c, lambda, mu, x))),
+        let capacity = self.capacity_rps();
+        let counts = match &mut self.backend {
+            Backend::Request(request) => {
+                let mut counts = Counts::default();
+                request.advance_to(now, self.target_s, &mut counts, &mut self.histogram);
+                counts
             }
-        } else {
-            let step = self
-                .fluid
-                .advance(dt_s, lambda, self.capacity_rps(), self.timeout_s);
-            let accepted = step.arrived - step.dropped;
-            let wait = step.mean_wait_s;
-            let survival = |t: f64| {
-                if t <= wait {
-                    1.0
-                } else {
-                    (-mu * (t - wait)).exp()
+            Backend::Fluid(_) if stable => {
+                let n = lambda * dt_s;
+                self.histogram
+                    .add(n, |t| mmc_sojourn_survival(c, lambda, mu, t));
+                Counts {
+                    arrived: n,
+                    served: n,
+                    dropped: 0.0,
+                    within_target: self
+                        .target_s
+                        .map_or(0.0, |x| n * (1.0 - mmc_sojourn_survival(c, lambda, mu, x))),
                 }
-            };
-            self.histogram.add(accepted, survival);
-            Counts {
-                arrived: step.arrived,
-                served: step.served,
-                dropped: step.dropped,
-                within_target: self
-                    .target_s
-                    .map_or(0.0, |x| accepted * (1.0 - survival(x))),
+            }
+            Backend::Fluid(fluid) => {
+                let step = fluid.advance(dt_s, lambda, capacity, self.timeout_s);
+                let accepted = step.arrived - step.dropped;
+                let wait = step.mean_wait_s;
+                let survival = |t: f64| {
+                    if t <= wait {
+                        1.0
+                    } else {
+                        (-mu * (t - wait)).exp()
+                    }
+                };
+                self.histogram.add(accepted, survival);
+                Counts {
+                    arrived: step.arrived,
+                    served: step.served,
+                    dropped: step.dropped,
+                    within_target: self
+                        .target_s
+                        .map_or(0.0, |x| accepted * (1.0 - survival(x))),
+                }
             }
         };
         self.interval.add(&counts);
@@ -211,33 +230,73 @@ impl ServiceQueue {
     /// Sets the arrival rate from now on (call [`Self::advance_to`] first).
     pub fn set_rate(&mut self, lambda_rps: f64) {
         self.lambda_rps = lambda_rps;
+        if let Backend::Request(request) = &mut self.backend {
+            request.set_rate(lambda_rps);
+        }
     }
 
-    /// Sets the number of ready pods from now on (call [`Self::advance_to`] first).
+    /// Sets the number of ready pods from now on (call [`Self::advance_to`] first). At
+    /// [`Fidelity::Request`], requests in service on a removed pod finish (see
+    /// `workloads::request_level`).
     pub fn set_servers(&mut self, servers: u32) {
         self.servers = servers;
+        if let Backend::Request(request) = &mut self.backend {
+            request.set_servers(servers);
+        }
     }
 
-    /// Seconds from now until the backlog is empty, when it is draining.
+    /// Seconds from now until the fluid backlog is empty, when it is draining, so the owner
+    /// can end the stretch there. Always `None` at [`Fidelity::Request`], which plays its own
+    /// events inside [`Self::advance_to`].
     pub fn drain_in_s(&self) -> Option<f64> {
-        self.fluid
-            .time_to_drain_s(self.lambda_rps, self.capacity_rps())
+        match &self.backend {
+            Backend::Fluid(fluid) => fluid.time_to_drain_s(self.lambda_rps, self.capacity_rps()),
+            Backend::Request(_) => None,
+        }
     }
 
-    /// The figures at this instant.
+    /// The figures at this instant. At [`Fidelity::Request`] the latency is that of the
+    /// requests served since the last [`Self::take_interval`], as a monitoring system would
+    /// show it; while none was, the model's figure for the current state stands in.
     pub fn snapshot(&self) -> Snapshot {
         let capacity = self.capacity_rps();
-        let latency_s = if self.is_stable() {
+        let measured_s = match &self.backend {
+            Backend::Request(request) => request.interval_latency_s(),
+            Backend::Fluid(_) => None,
+        };
+        let [mean, p50, p95, p99] = measured_s.unwrap_or_else(|| self.model_latency_s());
+        Snapshot {
+            arrival_rps: self.lambda_rps,
+            capacity_rps: capacity,
+            utilization: if capacity > 0.0 {
+                (self.lambda_rps / capacity).min(1.0)
+            } else {
+                1.0
+            },
+            backlog_requests: self.backlog_requests(),
+            latency_ms: LatencyMs {
+                mean: mean * 1e3,
+                p50: p50 * 1e3,
+                p95: p95 * 1e3,
+                p99: p99 * 1e3,
+            },
+        }
+    }
+
+    /// Mean, p50, p95 and p99 of the response time in the current state, in seconds.
+    fn model_latency_s(&self) -> [f64; 4] {
+        let stable = if self.is_stable() {
             mmc_response_time(self.servers, self.lambda_rps, self.mu_rps)
                 .map(|r| [r.mean_s, r.p50_s, r.p95_s, r.p99_s])
         } else {
             None
         };
-        let [mean, p50, p95, p99] = latency_s.unwrap_or_else(|| {
+        stable.unwrap_or_else(|| {
             // Overloaded or draining: a request waits W, then Exp(μ) service, whose p-quantile
             // is −ln(1 − p)/μ. Without any server it waits out its timeout.
+            let capacity = self.capacity_rps();
             let wait = if capacity > 0.0 {
-                self.fluid.wait_s(capacity).min(self.timeout_s)
+                (self.backlog_requests() / capacity).min(self.timeout_s)
             } else {
                 self.timeout_s
             };
@@ -248,27 +307,15 @@ impl ServiceQueue {
                 wait + service(0.95),
                 wait + service(0.99),
             ]
-        });
-        Snapshot {
-            arrival_rps: self.lambda_rps,
-            capacity_rps: capacity,
-            utilization: if capacity > 0.0 {
-                (self.lambda_rps / capacity).min(1.0)
-            } else {
-                1.0
-            },
-            backlog_requests: self.fluid.backlog_requests,
-            latency_ms: LatencyMs {
-                mean: mean * 1e3,
-                p50: p50 * 1e3,
-                p95: p95 * 1e3,
-                p99: p99 * 1e3,
-            },
-        }
+        })
     }
 
-    /// The counts since the previous call, and restarts them.
+    /// The counts since the previous call, and restarts them (and, at [`Fidelity::Request`],
+    /// the requests whose latency [`Self::snapshot`] shows).
     pub fn take_interval(&mut self) -> Counts {
+        if let Backend::Request(request) = &mut self.backend {
+            request.restart_interval();
+        }
         std::mem::take(&mut self.interval)
     }
 

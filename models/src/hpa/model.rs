@@ -1,0 +1,321 @@
+//! The `HpaController` model: every HorizontalPodAutoscaler of the run, synced together every
+//! `--horizontal-pod-autoscaler-sync-period` as one kube-controller-manager does.
+//!
+//! Each sync reads the cluster's compact per-deployment figures ([`WorkloadMetrics`]), turns
+//! the requests served since the previous sync into per-pod usage, feeds it through the
+//! metrics-server lag ([`UsageWindow`]), builds the pod groups the replica calculation reads,
+//! and sends the scale of each HPA that rescales, with its reason, to the cluster.
+//!
+//! What the pods use, from the queueing model (README, "Services and HPA metrics"):
+//! - cpu: a pod serving `capacity_rps` uses its whole CPU request, so the per-pod usage over a
+//!   sync interval is `served requests/s × cpu request / capacity_rps / ready pods`;
+//! - memory: `memory_usage.base + memory_usage.per_rps × served requests/s per ready pod`;
+//! - custom metrics (Pods, Object, External) by name: `requests_per_second` (per pod: served;
+//!   Object/External: arrivals at the service's ingress in the region) and `in_flight_requests`
+//!   (alias `queue_length`: requests in the service, waiting or served, by Little's law).
+//!
+//! Usage is averaged over each sync interval (15 s) and held constant over it; a pod that is
+//! not ready serves nothing and uses nothing. Pods are alike, so one usage value stands for
+//! every pod of a deployment; the readiness rules still see each group of pods with its own
+//! start and ready times.
+
+use serde::{Deserialize, Serialize};
+use sim::time::{SimDuration, SimTime};
+
+use nexosim::model::{Context, Model, schedulable};
+use nexosim::ports::{Output, Requestor};
+
+use crate::cluster::events::Reason;
+use crate::cluster::{ReplicaOrder, WorkloadMetrics};
+use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
+use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
+use crate::hpa::metrics_window::UsageWindow;
+use crate::hpa::replica_calculator::{MetricSample, PodGroup, PodPhase, ReadyCondition};
+
+/// Custom metric names a `Pods`, `Object` or `External` metric may read.
+pub const CUSTOM_METRICS: &[&str] = &["requests_per_second", "in_flight_requests", "queue_length"];
+
+/// Memory a pod uses: a base plus a share per request/s it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MemoryModel {
+    pub base_bytes: u64,
+    pub bytes_per_rps: u64,
+}
+
+/// One HPA as planned: the cluster service it scales and what its pods are made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HpaPlan {
+    pub service: u32,
+    /// `name-region`, for events.
+    pub name: String,
+    pub config: HpaConfig,
+    pub cpu_request_millis: u64,
+    pub memory_request_bytes: u64,
+    pub capacity_rps: f64,
+    pub memory: Option<MemoryModel>,
+}
+
+/// What one pod uses, and what metrics-server has seen of it.
+struct Target {
+    plan: HpaPlan,
+    hpa: Hpa,
+    cpu: UsageWindow,
+    memory: UsageWindow,
+    in_flight: UsageWindow,
+    served_rps: UsageWindow,
+    served_total: f64,
+    /// Whether the last sync logged a held recommendation (logged once per episode).
+    held: bool,
+}
+
+/// The kube-controller-manager's HPA loop over every HPA of the run.
+#[derive(Serialize, Deserialize)]
+pub struct HpaController {
+    sync_period: SimDuration,
+    /// nexosim asks models to be serializable for checkpoints, which clustersim never takes;
+    /// the HPA state types are plain Rust, so they are left out.
+    #[serde(skip)]
+    targets: Vec<Target>,
+    last_sync: SimTime,
+    /// Reads the deployments' figures from the cluster.
+    pub metrics: Requestor<Vec<u32>, Vec<WorkloadMetrics>>,
+    /// Scales (and held recommendations) for the cluster to apply and log.
+    pub scale: Output<Vec<ReplicaOrder>>,
+}
+
+impl HpaController {
+    pub fn new(plans: Vec<HpaPlan>, controller: &HpaControllerConfig) -> Self {
+        let resolution = controller.metric_resolution;
+        // Scrapes half a resolution off the syncs, as they are unaligned in a real cluster.
+        let phase = SimDuration::from_nanos(resolution.as_nanos() / 2);
+        let targets = plans
+            .into_iter()
+            .map(|plan| Target {
+                hpa: Hpa::new(&plan.config, controller),
+                plan,
+                cpu: UsageWindow::new(resolution, phase),
+                memory: UsageWindow::new(resolution, phase),
+                in_flight: UsageWindow::new(resolution, phase),
+                served_rps: UsageWindow::new(resolution, phase),
+                served_total: 0.0,
+                held: false,
+            })
+            .collect();
+        HpaController {
+            sync_period: controller.sync_period,
+            targets,
+            last_sync: SimTime::ZERO,
+            metrics: Requestor::default(),
+            scale: Output::default(),
+        }
+    }
+
+    fn schedule_next(&self, cx: &Context<Self>) {
+        let now = SimTime::from_monotonic(cx.time());
+        let at = SimTime::from_nanos(now.as_nanos() + self.sync_period.as_nanos()).to_monotonic();
+        let _ = cx.schedule_event(at, schedulable!(Self::sync), ());
+    }
+}
+
+/// Rounds a non-negative usage to milli-units.
+fn millis(v: f64) -> u64 {
+    (v * 1000.0).round().max(0.0) as u64
+}
+
+impl Target {
+    /// Records the usage of the interval `[since, now)` from the cluster's figures.
+    fn observe(&mut self, since: SimTime, now: SimTime, m: &WorkloadMetrics) {
+        let dt_s = now.saturating_duration_since(since).as_secs_f64();
+        let served = m.served_requests_total - self.served_total;
+        self.served_total = m.served_requests_total;
+        let rps = if dt_s > 0.0 { served / dt_s } else { 0.0 };
+        let per_pod = |total: f64| total / f64::from(m.ready.max(1));
+        let cpu_cores =
+            per_pod(rps) * self.plan.cpu_request_millis as f64 / 1000.0 / self.plan.capacity_rps;
+        self.cpu.record(since, millis(cpu_cores));
+        if let Some(mem) = self.plan.memory {
+            let bytes = mem.base_bytes as f64 + mem.bytes_per_rps as f64 * per_pod(rps);
+            self.memory.record(since, millis(bytes));
+        }
+        self.in_flight
+            .record(since, millis(per_pod(m.in_flight_requests)));
+        self.served_rps.record(since, millis(per_pod(rps)));
+    }
+
+    /// The pods as the replica calculation sees them, with `request` and `sample` for the
+    /// measured series.
+    fn groups(
+        &self,
+        now: SimTime,
+        m: &WorkloadMetrics,
+        request_millis: Option<u64>,
+        window: &UsageWindow,
+        gauge: bool,
+    ) -> Vec<PodGroup> {
+        let mut groups: Vec<PodGroup> = m
+            .running
+            .iter()
+            .map(|g| {
+                let start = SimTime::from_nanos(g.started_ns);
+                let sample = if gauge {
+                    window.gauge_sample(now, start)
+                } else {
+                    window.rate_sample(now, start)
+                };
+                PodGroup {
+                    count: g.count,
+                    phase: PodPhase::Running,
+                    deleting: false,
+                    start_time: Some(start),
+                    ready: Some(ReadyCondition {
+                        ready: g.ready_ns.is_some(),
+                        last_transition: SimTime::from_nanos(g.ready_ns.unwrap_or(g.started_ns)),
+                    }),
+                    request_millis,
+                    // Pods that are not ready serve nothing: they report no usage.
+                    metric: sample.map(|s| MetricSample {
+                        value_millis: if g.ready_ns.is_some() {
+                            s.value_millis
+                        } else {
+                            0
+                        },
+                        ..s
+                    }),
+                }
+            })
+            .collect();
+        let running: u32 = m.running.iter().map(|g| g.count).sum();
+        let pending = m.replicas.saturating_sub(running);
+        if pending > 0 {
+            groups.push(PodGroup {
+                count: pending,
+                phase: PodPhase::Pending,
+                deleting: false,
+                start_time: None,
+                ready: None,
+                request_millis,
+                metric: None,
+            });
+        }
+        groups
+    }
+
+    /// One sync of this HPA: the order to send, if any.
+    fn sync(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
+        let cpu_request = Some(self.plan.cpu_request_millis);
+        let memory_request = Some(self.plan.memory_request_bytes.saturating_mul(1000));
+        let specs: Vec<MetricSpec> = self.hpa.metrics().to_vec();
+        let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(specs.len());
+        let mut values: Vec<Option<u64>> = Vec::with_capacity(specs.len());
+        for spec in &specs {
+            let (g, value) = match spec {
+                MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } => {
+                    match name {
+                        ResourceName::Cpu => {
+                            (self.groups(now, m, cpu_request, &self.cpu, false), None)
+                        }
+                        ResourceName::Memory => (
+                            self.groups(now, m, memory_request, &self.memory, true),
+                            None,
+                        ),
+                    }
+                }
+                MetricSpec::Pods { metric, .. } => {
+                    let window = self.custom(metric);
+                    (self.groups(now, m, None, window, true), None)
+                }
+                MetricSpec::Object { metric, .. } | MetricSpec::External { metric, .. } => {
+                    let total = if metric == "requests_per_second" {
+                        m.arrival_rps
+                    } else {
+                        m.in_flight_requests
+                    };
+                    (
+                        self.groups(now, m, None, &self.cpu, false),
+                        Some(millis(total)),
+                    )
+                }
+            };
+            groups.push(g);
+            values.push(value);
+        }
+        let inputs: Vec<MetricInput<'_>> = groups
+            .iter()
+            .zip(&values)
+            .map(|(g, v)| match v {
+                Some(value_millis) => MetricInput::Value {
+                    value_millis: *value_millis,
+                    pods: g,
+                },
+                None => MetricInput::PerPod(g),
+            })
+            .collect();
+        let decision = self.hpa.sync(
+            now,
+            ScaleTarget {
+                spec_replicas: m.desired,
+                status_replicas: m.replicas,
+            },
+            &inputs,
+        );
+        if decision.rescale() {
+            self.held = false;
+            return Some(ReplicaOrder {
+                service: self.plan.service,
+                replicas: decision.to_replicas,
+                reason: Reason::SuccessfulRescale,
+                why: decision.reason(),
+            });
+        }
+        // Held: the metrics proposed another count, a window or a limit kept the current one.
+        let held = decision
+            .proposal
+            .is_some_and(|p| p != decision.from_replicas);
+        let log = held && !self.held;
+        self.held = held;
+        log.then(|| ReplicaOrder {
+            service: self.plan.service,
+            replicas: decision.to_replicas,
+            reason: Reason::ScalingHeld,
+            why: decision.reason(),
+        })
+    }
+
+    fn custom(&self, metric: &str) -> &UsageWindow {
+        if metric == "requests_per_second" {
+            &self.served_rps
+        } else {
+            &self.in_flight
+        }
+    }
+}
+
+#[Model]
+impl HpaController {
+    #[nexosim(init)]
+    async fn init(&mut self, cx: &Context<Self>) {
+        if !self.targets.is_empty() {
+            self.schedule_next(cx);
+        }
+    }
+
+    #[nexosim(schedulable)]
+    async fn sync(&mut self, _: (), cx: &Context<Self>) {
+        let now = SimTime::from_monotonic(cx.time());
+        let ids: Vec<u32> = self.targets.iter().map(|t| t.plan.service).collect();
+        let figures: Vec<WorkloadMetrics> = self.metrics.send(ids).await.flatten().collect();
+        let since = self.last_sync;
+        self.last_sync = now;
+        let mut orders = Vec::new();
+        for (target, m) in self.targets.iter_mut().zip(&figures) {
+            target.observe(since, now, m);
+            if let Some(order) = target.sync(now, m) {
+                orders.push(order);
+            }
+        }
+        if !orders.is_empty() {
+            self.scale.send(orders).await;
+        }
+        self.schedule_next(cx);
+    }
+}

@@ -302,19 +302,23 @@ mod tests {
             zone_max_skew: None,
             host_max_skew: None,
         };
-        Cluster::new(&ClusterPlan {
-            pools: vec![pool],
-            services: vec![service],
-            namespaces: vec![NamespacePlan {
-                name: "default".into(),
-                quota_cpu_millis: None,
-                quota_memory_bytes: None,
-                quota_pods: None,
-            }],
-            latency_target: None,
-            scoring: ScoringStrategy::LeastAllocated,
-            minimum_billed: SimDuration::from_secs(60),
-        })
+        Cluster::new(
+            &ClusterPlan {
+                pools: vec![pool],
+                services: vec![service],
+                namespaces: vec![NamespacePlan {
+                    name: "default".into(),
+                    quota_cpu_millis: None,
+                    quota_memory_bytes: None,
+                    quota_pods: None,
+                }],
+                latency_target: None,
+                scoring: ScoringStrategy::LeastAllocated,
+                minimum_billed: SimDuration::from_secs(60),
+            },
+            crate::latency::Fidelity::Fluid,
+            0,
+        )
     }
 
     fn request(in_flight: bool) -> ViewRequest {

@@ -8,13 +8,15 @@
 //! (±3.7 %). SLO attainment is exact: the share of arrived requests served within the p99
 //! target, dropped requests counting as misses.
 
+use models::config::CapacityType;
 use models::latency::{Counts, Histogram};
 use models::run::RunOutput;
 use reports::{
-    BatchSummary, Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles, Requests,
-    ServiceSummary, Summary,
+    BatchSummary, CapacityTypeSummary, Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles,
+    Requests, ServiceSummary, Summary,
 };
 use sim::recorder::Values;
+use sim::time::SimTime;
 
 use crate::experiment::{Experiment, Targets};
 
@@ -56,6 +58,22 @@ fn target_gates(t: &Targets) -> Vec<Gate> {
         gates.push(Gate::new(Metric::CostUsd, Op::Le, b));
     }
     gates
+}
+
+/// Node-hours and cost by capacity type, on-demand first; a type without nodes is left out.
+fn capacity_types(out: &RunOutput) -> Vec<CapacityTypeSummary> {
+    [CapacityType::OnDemand, CapacityType::Spot]
+        .into_iter()
+        .filter_map(|c| {
+            let pools = out.pools.iter().filter(|p| p.capacity_type == c);
+            let node_hours: f64 = pools.clone().map(|p| p.node_hours).sum();
+            (node_hours > 0.0).then(|| CapacityTypeSummary {
+                capacity_type: models::run::capacity_type_name(c).to_owned(),
+                node_hours,
+                cost_usd: pools.map(|p| p.cost_usd).sum(),
+            })
+        })
+        .collect()
 }
 
 /// Builds the summary of a finished run and judges the experiment's targets and `gates`.
@@ -122,6 +140,11 @@ pub fn summarize(
             })
             .collect(),
         pending_pod_seconds: out.pending_pod_seconds,
+        time_to_capacity_s: out
+            .surges
+            .worst(SimTime::ZERO + x.duration)
+            .map(|d| d.as_secs_f64()),
+        capacity_types: capacity_types(out),
         namespaces: out
             .namespaces
             .iter()

@@ -104,6 +104,7 @@ fn plan(pods: usize) -> Plan {
         batch: None,
         hpa_controller: Default::default(),
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
     }
 }
 

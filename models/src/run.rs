@@ -7,10 +7,12 @@
 //! the wall clock.
 
 use nexosim::ports::QuerySource;
-use nexosim::simulation::{Mailbox, SimInit};
+use nexosim::simulation::{Address, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
+use crate::autoscaler::model::{NodeAutoscaler, NodeAutoscalerPlan};
+use crate::autoscaler::summary::SurgeClock;
 use crate::cluster::BatchPlan;
 use crate::cluster::events::Event;
 use crate::cluster::{
@@ -44,6 +46,8 @@ pub struct Plan {
     pub batch: Option<BatchPlan>,
     /// Services whose traffic is global, split over their regions by a router.
     pub routes: Vec<RoutePlan>,
+    /// One node autoscaler per region that has one, in the experiment's order.
+    pub node_autoscalers: Vec<NodeAutoscalerPlan>,
 }
 
 /// One service's global router and the cluster's service ids of its regions, in the router's
@@ -86,6 +90,8 @@ pub struct RunOutput {
     pub pending_pod_seconds: f64,
     /// The Jobs' figures, when the run has batch workloads.
     pub batch: Option<BatchReport>,
+    /// Every interval with pods pending, over the run (time to capacity).
+    pub surges: SurgeClock,
 }
 
 /// A failure of the simulation engine itself (never of user input, which is checked before).
@@ -243,6 +249,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         &plan.routes,
     );
     let cluster_box = Mailbox::new();
+    let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
     let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller);
@@ -257,12 +264,12 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let report = QuerySource::new()
         .connect(Cluster::report, &cluster_box)
         .register(&mut bench);
-    let mut simu = bench
+    let bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
-        .add_model(hpa, hpa_box, "hpa")
-        .init(SimTime::ZERO.to_monotonic())
-        .map_err(engine)?;
+        .add_model(hpa, hpa_box, "hpa");
+    let bench = add_node_autoscalers(bench, plan, &cluster_address)?;
+    let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
 
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
@@ -315,5 +322,23 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         namespaces: report.namespaces,
         pending_pod_seconds: report.pending_pod_seconds,
         batch: report.batch,
+        surges: report.surges,
     })
+}
+
+/// Adds one `NodeAutoscaler` per planned region, in the plan's order, after the other models.
+fn add_node_autoscalers(
+    mut bench: SimInit,
+    plan: &Plan,
+    cluster: &Address<Cluster>,
+) -> Result<SimInit, RunError> {
+    for p in &plan.node_autoscalers {
+        let mut model = NodeAutoscaler::new(p).map_err(engine)?;
+        model.view.connect(Cluster::node_autoscaling_view, cluster);
+        model.launch.connect(Cluster::launch, cluster);
+        model.remove.connect(Cluster::remove, cluster);
+        let name = format!("autoscaler/{}", p.region);
+        bench = bench.add_model(model, Mailbox::new(), &name);
+    }
+    Ok(bench)
 }

@@ -100,6 +100,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
         batch: None,
         hpa_controller: Default::default(),
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
     }
 }
 

@@ -182,6 +182,24 @@ fn figures(h: &mut String, s: &Summary) {
             .map_or_else(|| "—".into(), |w| format!("{} ms", figure(w))),
         "highest p99 of any service at any sample instant",
     );
+    card(
+        h,
+        "time to capacity",
+        &s.time_to_capacity_s.map_or_else(
+            || "—".into(),
+            |t| {
+                if t < 120.0 {
+                    format!("{} s", figure(t))
+                } else {
+                    duration(t)
+                }
+            },
+        ),
+        &format!(
+            "longest spell with pods pending · {} pending pod-seconds",
+            grouped(s.pending_pod_seconds, 0)
+        ),
+    );
     h.push_str("</div>\n</section>\n");
 }
 
@@ -247,7 +265,24 @@ fn pools(h: &mut String, s: &Summary) {
             usd(p.cost_usd),
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table>\n");
+    if !s.capacity_types.is_empty() {
+        h.push_str(
+            "<table>\n<thead><tr><th>capacity type</th><th class=\"num\">node-hours</th>\
+             <th class=\"num\">cost</th></tr></thead>\n<tbody>\n",
+        );
+        for c in &s.capacity_types {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&c.capacity_type),
+                grouped(c.node_hours, 1),
+                usd(c.cost_usd),
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 fn batch(h: &mut String, s: &Summary) {

@@ -41,6 +41,15 @@ pub struct Summary {
     pub node_hours: f64,
     /// Σ over pods of the seconds they spent Pending (unschedulable or waiting for a node).
     pub pending_pod_seconds: f64,
+    /// Time to capacity: the longest interval during which at least one pod was pending,
+    /// from the first pod of a surge going pending until none was (a surge still open at the
+    /// end counts up to the end); `None` when no pod was ever pending for any time.
+    #[serde(default)]
+    pub time_to_capacity_s: Option<f64>,
+    /// Node-hours and cost by capacity type (`on-demand`, then `spot`); they add up to
+    /// `node_hours` and `cost_usd`.
+    #[serde(default)]
+    pub capacity_types: Vec<CapacityTypeSummary>,
     pub pools: Vec<PoolSummary>,
     pub namespaces: Vec<NamespaceSummary>,
     /// The batch Jobs' figures, when the run has batch workloads.
@@ -110,6 +119,14 @@ pub struct Quantiles {
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
+}
+
+/// What the nodes of one capacity type cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityTypeSummary {
+    pub capacity_type: String,
+    pub node_hours: f64,
+    pub cost_usd: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +245,12 @@ pub(crate) mod tests {
                 },
             ],
             pending_pod_seconds: 120.0,
+            time_to_capacity_s: Some(95.0),
+            capacity_types: vec![CapacityTypeSummary {
+                capacity_type: "on-demand".into(),
+                node_hours: 48.0,
+                cost_usd: 1234.5,
+            }],
             namespaces: vec![NamespaceSummary {
                 namespace: "default".into(),
                 cost_usd: 1000.0,

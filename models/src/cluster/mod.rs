@@ -16,6 +16,7 @@
 //! [`placement`]); scale-down follows the ReplicaSet controller's ranking ([`replicaset`]).
 
 pub mod allocatable;
+pub mod autoscaling;
 pub mod billing;
 pub mod events;
 mod jobs;
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
 use workloads::traffic::Shape;
 
+use crate::autoscaler::summary::SurgeClock;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
@@ -539,6 +541,8 @@ pub struct ClusterReport {
     pub pending_pod_seconds: f64,
     /// The Jobs' figures, when the run has batch workloads.
     pub batch: Option<crate::jobs::BatchReport>,
+    /// Every interval with at least one pod pending (time to capacity).
+    pub surges: SurgeClock,
 }
 
 /// The cluster: nodes, pods, scheduler and service queues.
@@ -577,6 +581,8 @@ pub struct Cluster {
     /// Whether each pool has taints (Job pods tolerate none).
     pool_tainted: Vec<bool>,
     batch: Option<Box<jobs::Batch>>,
+    /// Intervals with pods pending, for time to capacity.
+    surges: SurgeClock,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -612,6 +618,7 @@ impl Cluster {
                     state: nodes::NodeState::Ready,
                     created_ns: 0,
                     removed_ns: None,
+                    last_pod_change_ns: 0,
                 });
                 node_pods.push(Vec::new());
             }
@@ -716,6 +723,7 @@ impl Cluster {
             pending_total: 0,
             pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
             batch: None,
+            surges: SurgeClock::default(),
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -738,6 +746,15 @@ impl Cluster {
         let dt = now_ns.saturating_sub(self.pending_since_ns) as f64 / NS_PER_S;
         self.pending_pod_seconds += self.pending_total as f64 * dt;
         self.pending_since_ns = now_ns;
+    }
+
+    /// Changes the pending count by `delta`: pod-seconds integrated first, the surge clock
+    /// told after, so time to capacity is exact (`autoscaler::summary::SurgeClock`).
+    fn change_pending(&mut self, now_ns: u64, delta: i64) {
+        self.account_pending(now_ns);
+        self.pending_total = self.pending_total.saturating_add_signed(delta);
+        self.surges
+            .observe(SimTime::from_nanos(now_ns), self.pending_total);
     }
 
     /// Creates or deletes pods until the deployment has its desired count (the ReplicaSet
@@ -829,8 +846,7 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        self.account_pending(now_ns);
-        self.pending_total += 1;
+        self.change_pending(now_ns, 1);
         self.pending.insert((Reverse(priority), now_ns, id));
         true
     }
@@ -851,11 +867,14 @@ impl Cluster {
             self.pending
                 .remove(&(Reverse(pod.priority), pod.created_ns, id));
             self.deployments[d].pending -= 1;
-            self.account_pending(now_ns);
-            self.pending_total -= 1;
+            self.change_pending(now_ns, -1);
             self.release_quota(&pod);
             self.pods.remove(id);
             return;
+        }
+        if pod.node != UNBOUND {
+            self.nodes
+                .update(pod.node, |n| n.last_pod_change_ns = now_ns);
         }
         match pod.phase {
             PodPhase::Ready => {
@@ -1071,6 +1090,7 @@ impl Cluster {
             n.requested_cpu_millis += cpu;
             n.requested_memory_bytes += memory;
             n.pods += 1;
+            n.last_pod_change_ns = now_ns;
         });
         self.node_pods[node as usize].push(id);
         *self.siblings.entry((pod.deployment, node)).or_default() += 1;
@@ -1081,8 +1101,7 @@ impl Cluster {
         *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
         self.pending
             .remove(&(Reverse(pod.priority), pod.created_ns, id));
-        self.account_pending(now_ns);
-        self.pending_total -= 1;
+        self.change_pending(now_ns, -1);
         self.deployments[d].pending -= 1;
         let p = self.pods.get_mut(id);
         p.node = node;
@@ -1586,6 +1605,14 @@ impl Cluster {
             .collect()
     }
 
+    /// What a node autoscaler reads of one region (see [`autoscaling`]).
+    pub async fn node_autoscaling_view(
+        &mut self,
+        request: std::sync::Arc<autoscaling::ViewRequest>,
+    ) -> autoscaling::AutoscalingView {
+        self.autoscaling_view(&request)
+    }
+
     /// Whole-run figures, up to this instant.
     pub async fn report(&mut self, _: (), cx: &Context<Self>) -> ClusterReport {
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
@@ -1649,6 +1676,7 @@ impl Cluster {
             events_dropped: self.events.dropped(),
             pending_pod_seconds: self.pending_pod_seconds,
             batch: self.batch_report(),
+            surges: self.surges.clone(),
         }
     }
 }

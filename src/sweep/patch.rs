@@ -180,9 +180,9 @@ fn scalar_at(src: &str, start: usize) -> Result<(Range<usize>, Spelling), &'stat
                 .map_or(rest.len(), |(i, _)| i);
             let word = &rest[..len];
             let after = rest[len..].trim_start();
-            if after.starts_with('(') {
+            if let Some(inside) = after.strip_prefix('(') {
                 if word == "Some" {
-                    let inner = after[1..].trim_start();
+                    let inner = inside.trim_start();
                     return scalar_at(src, src.len() - inner.len());
                 }
                 return Err("a structure");

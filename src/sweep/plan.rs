@@ -98,13 +98,23 @@ impl Plan {
 /// One axis, flattened out of its `Zip`: where it sits in the sweep file, and its values.
 struct Flat {
     at: String,
+    /// The values are written in the file (`Values`), not generated.
+    listed: bool,
     field: String,
     values: Vec<Scalar>,
 }
 
 /// Expands `sweep` (read from `file`, text `src`) against its base experiment.
 pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError> {
-    let err = |at: &str, message: String| InputError::at_field(file, src, at, message);
+    // A `Zip`'s members are shown as `axes[i].Zip[j]`, as serde names them, and located
+    // through the tuple variant's one positional field: `axes[i][0][j]`.
+    let err = |at: &str, message: String| {
+        let located = at.replace(".Zip[", "[0][");
+        InputError {
+            field: at.to_owned(),
+            ..InputError::at_field(file, src, &located, message)
+        }
+    };
     let base_path = file.parent().unwrap_or(Path::new("")).join(&sweep.base);
     let base_src = std::fs::read_to_string(&base_path).map_err(|e| {
         err(
@@ -129,15 +139,15 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
                 let mut group = Vec::new();
                 for (j, m) in members.iter().enumerate() {
                     group.push(
-                        flatten(m, &format!("{at}[{j}]"), sweep.sample_seed).map_err(
-                            |(field, message)| err(&format!("{at}[{j}].{field}"), message),
+                        flatten(m, &format!("{at}.Zip[{j}]"), sweep.sample_seed).map_err(
+                            |(field, message)| err(&format!("{at}.Zip[{j}].{field}"), message),
                         )?,
                     );
                 }
                 let n = group[0].values.len();
                 if let Some(j) = group.iter().position(|f| f.values.len() != n) {
                     return Err(err(
-                        &format!("{at}[{j}]"),
+                        &format!("{at}.Zip[{j}]"),
                         format!(
                             "{} values where the Zip's first axis has {n}: zipped axes advance \
                              together, so they need as many values",
@@ -193,15 +203,26 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
         }
         targets.push(target);
     }
+    // A listed value that does not suit the field is located at itself; a generated one
+    // (`Range`, `Uniform`) at its axis's field.
     let spelled_values: Vec<Vec<String>> = flats
         .iter()
         .zip(&targets)
         .map(|(f, t)| {
             f.values
                 .iter()
-                .map(|v| patch::spell(t.spelling, v))
+                .enumerate()
+                .map(|(k, v)| {
+                    patch::spell(t.spelling, v).map_err(|m| {
+                        let at = if f.listed {
+                            format!("{}.values[{k}]", f.at)
+                        } else {
+                            format!("{}.field", f.at)
+                        };
+                        err(&at, format!("`{}`: {m}", f.field))
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|m| err(&format!("{}.field", f.at), format!("`{}`: {m}", f.field)))
         })
         .collect::<Result<_, _>>()?;
 
@@ -304,6 +325,7 @@ fn flatten(axis: &Axis, at: &str, sample_seed: u64) -> Result<Flat, (&'static st
     };
     Ok(Flat {
         at: at.to_owned(),
+        listed: matches!(axis, Axis::Values { .. }),
         field: field.clone(),
         values,
     })

@@ -114,7 +114,11 @@ pub fn frontier(configs: &[Configuration], objective: Objective) -> Vec<bool> {
         })
         .collect();
     // Cheapest first; at equal cost the best first.
-    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+    order.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then(b.2.total_cmp(&a.2))
+            .then(a.0.cmp(&b.0))
+    });
     let mut on = vec![false; configs.len()];
     // Best goodness among strictly cheaper configurations, and the best at the current cost.
     let mut best_cheaper = f64::NEG_INFINITY;

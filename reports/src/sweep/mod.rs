@@ -92,10 +92,11 @@ pub fn write_report(dir: &Path, sweep: &Sweep) -> Result<(), ReportError> {
 /// The configuration the sweep answers with: the cheapest (by mean cost over its seeds) whose
 /// every run met every target; ties go to the one enumerated first. `None` when none did.
 pub fn cheapest_passing(configs: &[Configuration]) -> Option<&Configuration> {
-    configs
-        .iter()
-        .filter(|c| c.pass)
-        .min_by(|a, b| a.cost_usd.total_cmp(&b.cost_usd).then(a.first_index.cmp(&b.first_index)))
+    configs.iter().filter(|c| c.pass).min_by(|a, b| {
+        a.cost_usd
+            .total_cmp(&b.cost_usd)
+            .then(a.first_index.cmp(&b.first_index))
+    })
 }
 
 #[cfg(test)]
@@ -175,7 +176,10 @@ pub(crate) mod tests {
         let html = std::fs::read_to_string(dir.path().join("sweep.html")).unwrap();
         let answer = html.find("id=\"answer\"").unwrap();
         assert!(answer < html.find("id=\"chart\"").unwrap());
-        assert!(html[answer..].contains("services[0].replicas = 3"), "{html}");
+        assert!(
+            html[answer..].contains("services[0].replicas = 3"),
+            "{html}"
+        );
         assert!(html.contains("test &lt;sweep&gt;"));
         assert!(!html.contains("test <sweep>"));
         let svg = std::fs::read_to_string(dir.path().join("charts/pareto.svg")).unwrap();
@@ -195,6 +199,9 @@ pub(crate) mod tests {
         let s = sweep(vec![run(0, &[2], 1, 10.0, 0.5)]);
         write_report(dir.path(), &s).unwrap();
         let html = std::fs::read_to_string(dir.path().join("sweep.html")).unwrap();
-        assert!(html.contains("No configuration meets every target"), "{html}");
+        assert!(
+            html.contains("No configuration meets every target"),
+            "{html}"
+        );
     }
 }

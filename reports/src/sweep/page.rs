@@ -24,12 +24,13 @@ fn parameters(sweep: &Sweep, c: &Configuration) -> String {
 }
 
 fn level(c: &Configuration) -> String {
-    let attainment = c
-        .attainment
-        .map_or_else(String::new, |a| format!("SLO attainment {} (worst seed), ", percent(a)));
-    let p99 = c
-        .p99_ms
-        .map_or_else(|| "no request served".to_owned(), |p| format!("p99 {} ms", figure(p)));
+    let attainment = c.attainment.map_or_else(String::new, |a| {
+        format!("SLO attainment {} (worst seed), ", percent(a))
+    });
+    let p99 = c.p99_ms.map_or_else(
+        || "no request served".to_owned(),
+        |p| format!("p99 {} ms", figure(p)),
+    );
     format!("{attainment}{p99}")
 }
 
@@ -128,7 +129,8 @@ pub fn page(
             c.runs,
             usd(c.cost_usd),
             c.attainment.map_or_else(|| "—".into(), percent),
-            c.p99_ms.map_or_else(|| "—".into(), |p| format!("{} ms", figure(p))),
+            c.p99_ms
+                .map_or_else(|| "—".into(), |p| format!("{} ms", figure(p))),
             if *front { "yes" } else { "" },
         );
     }

@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn one_row_per_run_with_parameters_figures_and_target_verdicts() {
-        let s = sweep(vec![run(0, &[2], 7, 10.0, 0.98), run(1, &[3], 7, 14.0, 0.999)]);
+        let s = sweep(vec![
+            run(0, &[2], 7, 10.0, 0.98),
+            run(1, &[3], 7, 14.0, 0.999),
+        ]);
         let t = table(&s);
         assert_eq!(t.rows(), 2);
         let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_str()).collect();

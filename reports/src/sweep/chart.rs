@@ -161,7 +161,12 @@ pub fn svg(
              <text x=\"{0:.1}\" y=\"{2:.1}\" font-size=\"18\" fill=\"{INK}\" text-anchor=\"middle\">cheapest passing</text>",
             x(best.cost_usd),
             y(v),
-            y(v) - 24.0
+            // Above the ring, or under it when that would reach the legend.
+            if y(v) - 24.0 < TOP + 16.0 {
+                y(v) + 36.0
+            } else {
+                y(v) - 24.0
+            }
         );
     }
     // Legend, top left inside the title band.

@@ -50,11 +50,16 @@ pub fn sweep(o: &Options) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    // Every run is checked before any starts, so bad input exits 2 having written nothing.
-    for i in 0..plan.runs.len() {
-        if let Err(e) = plan.load(i) {
-            return bad_input(&e);
-        }
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(o.jobs).build() {
+        Ok(p) => p,
+        Err(e) => return failed(&format!("cannot start {} threads: {e}", o.jobs)),
+    };
+    // Every run is checked before any starts, so bad input exits 2 having written nothing;
+    // in parallel, as loading is a good part of a short run's cost. The first bad run in run
+    // order is reported, whatever the threads.
+    let firsts: Vec<usize> = plan.configuration_firsts().collect();
+    if let Some(e) = pool.install(|| firsts.par_iter().find_map_first(|&i| plan.load(i).err())) {
+        return bad_input(&e);
     }
     let manifest = Manifest::of(&plan);
     let runs_dir = store::runs_dir(&o.out);
@@ -94,10 +99,6 @@ pub fn sweep(o: &Options) -> ExitCode {
         );
     }
 
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(o.jobs).build() {
-        Ok(p) => p,
-        Err(e) => return failed(&format!("cannot start {} threads: {e}", o.jobs)),
-    };
     let bar = progress_bar(o.quiet, pending.len() as u64);
     let ran = AtomicUsize::new(0);
     let errors: Vec<String> = pool.install(|| {

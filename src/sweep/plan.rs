@@ -51,9 +51,17 @@ pub struct Plan {
     pub runs: Vec<Run>,
     /// Per run, per parameter: the RON text written into the base.
     spelled: Vec<Vec<String>>,
+    /// Runs per configuration (the seeds), consecutive in run order.
+    seeds_per_configuration: usize,
 }
 
 impl Plan {
+    /// The first run of each configuration. Checking these checks every run: the runs of one
+    /// configuration differ only in the seed, which seeds random streams and is never refused.
+    pub fn configuration_firsts(&self) -> impl Iterator<Item = usize> + use<'_> {
+        (0..self.runs.len()).step_by(self.seeds_per_configuration)
+    }
+
     /// The experiment text of run `i`.
     pub fn text(&self, i: usize) -> String {
         let edits: Vec<_> = self
@@ -291,6 +299,7 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
         targets,
         runs,
         spelled,
+        seeds_per_configuration: seeds.len(),
     })
 }
 

@@ -298,7 +298,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .iter()
         .zip(&report.pools)
         .zip(&unused_until_launched)
-        .filter(|&(((_, bill), &unused))| !(unused && bill.nodes_created == 0))
+        .filter(|&((_, bill), &unused)| !(unused && bill.nodes_created == 0))
         .map(|(pair, _)| pair)
         .map(|(p, bill)| PoolBill {
             pool: p.name.clone(),

@@ -15,6 +15,7 @@ use models::autoscaler::expansion::{capacity_of, expand};
 use models::autoscaler::model::{AutoscalerKind, NodeAutoscalerPlan};
 use models::catalog::{Catalog, InstanceFacts, Provider};
 use models::cluster::autoscaling::PoolTemplate;
+use models::cluster::{BatchPlan, BatchWorkloadPlan};
 use models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use models::config::{
     BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
@@ -22,6 +23,7 @@ use models::config::{
 };
 use models::hpa::config::{HpaControllerConfig, MetricSpec, ResourceName};
 use models::hpa::model::{CUSTOM_METRICS, HpaPlan, MemoryModel};
+use models::jobs::BatchConfig;
 use models::latency::Fidelity;
 use models::run::{Plan, RoutePlan};
 use ron::extensions::Extensions;
@@ -89,6 +91,10 @@ pub struct Experiment {
     /// queued, to check the fluid model on a small run (`--fidelity request` sets it too).
     #[serde(default)]
     pub fidelity: Fidelity,
+    /// Batch workloads: Jobs arriving as a Poisson process or from a job trace, run with
+    /// Kubernetes Job semantics (see `models::jobs::config`). Default: none.
+    #[serde(default)]
+    pub batch: Vec<BatchConfig>,
     /// Node autoscalers, at most one per region; none by default (pools keep their nodes).
     #[serde(default)]
     pub node_autoscaling: Vec<NodeAutoscalingConfig>,
@@ -579,6 +585,14 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     .collect(),
             });
         }
+        if let Some(w) = s.warm_up
+            && !(w.initial_speed > 0.0 && w.initial_speed <= 1.0)
+        {
+            return Err(err(
+                at("warm_up.initial_speed"),
+                "expected a fraction of the full rate in (0, 1], such as 0.5".into(),
+            ));
+        }
         if let Some(hpa) = &s.hpa {
             check_hpa(hpa, s.memory_usage.is_some())
                 .map_err(|(field, message)| err(format!("services[{i}].hpa.{field}"), message))?;
@@ -630,6 +644,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 min_available: s.disruption_budget.map(|b| b.min_available),
                 zone_max_skew,
                 host_max_skew,
+                warm_up: s.warm_up.map(|w| (w.duration, w.initial_speed)),
             });
         }
     }
@@ -673,6 +688,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         ));
     }
 
+    let batch = resolve_batch(file, src, x, &namespaces, default_priority)?;
     let node_autoscalers = resolve_node_autoscaling(file, src, x, &catalog, &mut pools)?;
     Ok(Plan {
         seed: x.seed,
@@ -690,6 +706,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         },
         hpas,
         hpa_controller: x.hpa_controller.clone(),
+        batch,
         routes,
         node_autoscalers,
     })
@@ -834,6 +851,82 @@ fn resolve_traffic(
             message: e.message,
         }
     })
+}
+
+/// The batch workloads' Jobs: each workload checked (errors located under `batch[i]`), its
+/// namespace and PriorityClass resolved, its arrivals drawn or read, in submission order.
+fn resolve_batch(
+    file: &Path,
+    src: &str,
+    x: &Experiment,
+    namespaces: &[NamespacePlan],
+    default_priority: i32,
+) -> Result<Option<BatchPlan>, InputError> {
+    if x.batch.is_empty() {
+        return Ok(None);
+    }
+    let err = |field: String, message: String| InputError::at_field(file, src, &field, message);
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut workloads = Vec::new();
+    let mut specs = Vec::new();
+    let mut failures = Vec::new();
+    for (i, b) in x.batch.iter().enumerate() {
+        let at = |f: &str| format!("batch[{i}].{f}");
+        if x.batch[..i].iter().any(|o| o.name == b.name) {
+            return Err(err(
+                at("name"),
+                format!("batch workload `{}` is declared twice", b.name),
+            ));
+        }
+        let region = match &b.region {
+            None => x.regions[0].name.clone(),
+            Some(r) if x.regions.iter().any(|g| &g.name == r) => r.clone(),
+            Some(r) => {
+                return Err(err(at("region"), format!("unknown region `{r}`")));
+            }
+        };
+        let Some(namespace) = namespaces.iter().position(|n| n.name == b.namespace) else {
+            return Err(err(
+                at("namespace"),
+                format!(
+                    "unknown namespace `{}`: declare it in `namespaces`",
+                    b.namespace
+                ),
+            ));
+        };
+        let priority = match &b.priority_class {
+            None => default_priority,
+            Some(name) => match x.priority_classes.iter().find(|c| &c.name == name) {
+                Some(c) => c.value,
+                None => {
+                    return Err(err(
+                        at("priority_class"),
+                        format!(
+                            "unknown priority class `{name}`: declare it in `priority_classes`"
+                        ),
+                    ));
+                }
+            },
+        };
+        let arrivals = b
+            .arrivals(dir, x.start, x.duration, x.seed)
+            .map_err(|e| err(at(&e.path), e.message))?;
+        for (k, a) in arrivals.iter().enumerate() {
+            specs.push(b.spec(i as u32, namespace as u32, priority, k as u32, a));
+        }
+        failures.push(b.failures(x.seed));
+        workloads.push(BatchWorkloadPlan {
+            name: b.name.clone(),
+            region,
+        });
+    }
+    // Submission order; the sort is stable, so ties keep workload then index order.
+    specs.sort_by_key(|s| s.submit);
+    Ok(Some(BatchPlan {
+        workloads,
+        specs,
+        failures,
+    }))
 }
 
 /// Launch → Ready of a Karpenter node when the experiment does not say: a node pool's default

@@ -12,8 +12,8 @@ use models::config::CapacityType;
 use models::latency::{Counts, Histogram};
 use models::run::RunOutput;
 use reports::{
-    CapacityTypeSummary, Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles, Requests,
-    ServiceSummary, Summary,
+    BatchSummary, CapacityTypeSummary, Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles,
+    Requests, ServiceSummary, Summary,
 };
 use sim::recorder::Values;
 use sim::time::SimTime;
@@ -154,6 +154,19 @@ pub fn summarize(
                 pods_refused_by_quota: n.pods_refused_by_quota,
             })
             .collect(),
+        batch: out.batch.as_ref().map(|b| BatchSummary {
+            jobs: b.jobs,
+            completed: b.completed,
+            failed_backoff_limit: b.failed_backoff_limit,
+            deadline_misses: b.deadline_misses,
+            unfinished: b.unfinished,
+            never_started: b.never_started,
+            wait_mean_s: b.wait_mean_s,
+            wait_p50_s: b.wait_p50_s,
+            wait_p95_s: b.wait_p95_s,
+            run_mean_s: b.run_mean_s,
+            makespan_s: b.makespan_s,
+        }),
         services,
         warnings,
         events_dropped: out.events_dropped,

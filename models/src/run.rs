@@ -13,6 +13,7 @@ use sim::time::{SimDuration, SimTime, UtcInstant};
 
 use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
 use crate::autoscaler::summary::SurgeClock;
+use crate::cluster::BatchPlan;
 use crate::cluster::events::Event;
 use crate::cluster::{
     Cluster, ClusterPlan, NamespaceReport, NamespaceSample, PoolSample, Sample, ServiceReport,
@@ -21,6 +22,7 @@ use crate::cluster::{
 use crate::config::CapacityType;
 use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
+use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
 use crate::traffic::Traffic;
 use workloads::router::Router;
@@ -40,6 +42,8 @@ pub struct Plan {
     /// Every HorizontalPodAutoscaler, and the controller's settings.
     pub hpas: Vec<HpaPlan>,
     pub hpa_controller: HpaControllerConfig,
+    /// Batch Jobs, when the run has any.
+    pub batch: Option<BatchPlan>,
     /// Services whose traffic is global, split over their regions by a router.
     pub routes: Vec<RoutePlan>,
     /// One node autoscaler per region that has one, in the experiment's order.
@@ -84,6 +88,8 @@ pub struct RunOutput {
     pub namespaces: Vec<NamespaceReport>,
     /// Σ over pods of the seconds they spent Pending.
     pub pending_pod_seconds: f64,
+    /// The Jobs' figures, when the run has batch workloads.
+    pub batch: Option<BatchReport>,
     /// Every interval with pods pending, over the run (time to capacity).
     pub surges: SurgeClock,
 }
@@ -230,7 +236,10 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
-    let cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
+    let mut cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
+    if let Some(batch) = &plan.batch {
+        cluster = cluster.with_batch(batch.clone());
+    }
     let mut traffic = Traffic::new(
         plan.start,
         plan.cluster
@@ -320,6 +329,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pools,
         namespaces: report.namespaces,
         pending_pod_seconds: report.pending_pod_seconds,
+        batch: report.batch,
         surges: report.surges,
     })
 }

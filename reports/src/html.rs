@@ -32,6 +32,7 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
     figures(&mut h, s);
     services(&mut h, s);
     pools(&mut h, s);
+    batch(&mut h, s);
     chart_figures(&mut h, charts);
     let _ = write!(
         h,
@@ -282,6 +283,37 @@ fn pools(h: &mut String, s: &Summary) {
         h.push_str("</tbody>\n</table>\n");
     }
     h.push_str("</section>\n");
+}
+
+fn batch(h: &mut String, s: &Summary) {
+    let Some(b) = &s.batch else {
+        return;
+    };
+    let secs = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), duration);
+    h.push_str(
+        "<section id=\"batch\">\n<h2>Batch jobs</h2>\n<table>\n<thead><tr>\
+         <th class=\"num\">jobs</th><th class=\"num\">completed</th>\
+         <th class=\"num\">backoff limit</th><th class=\"num\">deadline missed</th>\
+         <th class=\"num\">unfinished</th><th class=\"num\">wait p50</th>\
+         <th class=\"num\">wait p95</th><th class=\"num\">mean run</th>\
+         <th class=\"num\">makespan</th></tr></thead>\n<tbody>\n",
+    );
+    let _ = writeln!(
+        h,
+        "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+        b.jobs,
+        b.completed,
+        b.failed_backoff_limit,
+        b.deadline_misses,
+        b.unfinished,
+        secs(b.wait_p50_s),
+        secs(b.wait_p95_s),
+        secs(b.run_mean_s),
+        secs(b.makespan_s),
+    );
+    h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 fn chart_figures(h: &mut String, charts: &[(&Chart, &str)]) {

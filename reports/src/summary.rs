@@ -52,12 +52,34 @@ pub struct Summary {
     pub capacity_types: Vec<CapacityTypeSummary>,
     pub pools: Vec<PoolSummary>,
     pub namespaces: Vec<NamespaceSummary>,
+    /// The batch Jobs' figures, when the run has batch workloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchSummary>,
     pub services: Vec<ServiceSummary>,
     /// Pods that can never run, found before the run (no admitting pool, requests larger than
     /// every node, a quota smaller than one pod).
     pub warnings: Vec<String>,
     /// Cluster events counted but not stored in `events.parquet` (past the log's bound).
     pub events_dropped: u64,
+}
+
+/// What the batch Jobs did: how many finished and how, how long they waited to start (submit →
+/// first pod Running) and ran (first pod Running → finished), and the makespan (first
+/// submission → last finish).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub jobs: u64,
+    pub completed: u64,
+    pub failed_backoff_limit: u64,
+    pub deadline_misses: u64,
+    /// Still running or waiting when the run ended.
+    pub unfinished: u64,
+    pub never_started: u64,
+    pub wait_mean_s: Option<f64>,
+    pub wait_p50_s: Option<f64>,
+    pub wait_p95_s: Option<f64>,
+    pub run_mean_s: Option<f64>,
+    pub makespan_s: Option<f64>,
 }
 
 /// What a namespace cost (its requested share of each pool) and what its quota refused.
@@ -234,6 +256,7 @@ pub(crate) mod tests {
                 cost_usd: 1000.0,
                 pods_refused_by_quota: 0,
             }],
+            batch: None,
             warnings: vec![],
             events_dropped: 0,
         }

@@ -301,6 +301,7 @@ mod tests {
             min_available: Some(2),
             zone_max_skew: None,
             host_max_skew: None,
+            warm_up: None,
         };
         Cluster::new(
             &ClusterPlan {

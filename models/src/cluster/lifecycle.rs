@@ -230,6 +230,7 @@ mod tests {
             min_available: None,
             zone_max_skew: None,
             host_max_skew: None,
+            warm_up: None,
         };
         Cluster::new(
             &ClusterPlan {

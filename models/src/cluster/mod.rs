@@ -19,6 +19,7 @@ pub mod allocatable;
 pub mod autoscaling;
 pub mod billing;
 pub mod events;
+mod jobs;
 mod lifecycle;
 pub mod nodes;
 pub mod placement;
@@ -46,6 +47,8 @@ use events::{EventLog, Reason};
 use nodes::{Node, Nodes};
 use placement::{Placement, ScoringStrategy};
 use pods::{Pod, PodPhase, Pods, UNBOUND};
+
+pub use jobs::{BatchPlan, BatchWorkloadPlan};
 
 /// A node pool, resolved against the instance catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +150,8 @@ pub struct ServicePlan {
     pub zone_max_skew: Option<u32>,
     /// The same over nodes (`kubernetes.io/hostname`).
     pub host_max_skew: Option<u32>,
+    /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
+    pub warm_up: Option<(SimDuration, f64)>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -296,13 +301,32 @@ struct Deployment {
     quota_blocked: bool,
     /// Requests/s one pod serves at its full CPU request.
     mu_rps: f64,
+    /// Warm-up of newly ready pods: how long, at what fraction of `mu_rps`; and how many ready
+    /// pods are still warming.
+    warm_ns: u64,
+    warm_speed: f64,
+    warming: u32,
     /// Ready pods × seconds since the previous sample, and when it was last brought up to date.
     ready_pod_seconds: f64,
     ready_since_ns: u64,
     queue: ServiceQueue,
+    /// The Job this entry owns the pods of, for a Job's entry (see [`jobs`]).
+    job: Option<jobs::JobOwner>,
 }
 
 impl Deployment {
+    /// The queue's per-pod rate: the mean over the ready pods, those warming up at
+    /// `warm_speed` (call after `queue.advance_to`).
+    fn update_service_rate(&mut self) {
+        if self.warm_ns == 0 || self.ready == 0 {
+            return;
+        }
+        let warming = f64::from(self.warming.min(self.ready));
+        let ready = f64::from(self.ready);
+        let mean = self.mu_rps * (ready - warming * (1.0 - self.warm_speed)) / ready;
+        self.queue.set_service_rate(mean);
+    }
+
     /// Integrates ready pod-seconds up to `now` before the ready count changes.
     fn account_ready(&mut self, now_ns: u64) {
         let dt = now_ns.saturating_sub(self.ready_since_ns) as f64 / NS_PER_S;
@@ -334,6 +358,11 @@ enum Timer {
         pod: u32,
         generation: u32,
     },
+    /// A ready pod's warm-up ends.
+    Warm {
+        pod: u32,
+        generation: u32,
+    },
     Gone {
         pod: u32,
         generation: u32,
@@ -348,6 +377,16 @@ enum Timer {
     /// A drained or reclaimed node's instance is terminated.
     NodeGone {
         node: u32,
+    },
+    /// The next Jobs are submitted.
+    JobSubmit,
+    /// The Job controller has work due.
+    JobSync,
+    /// A Job's pod ends its run.
+    JobPodEnd {
+        pod: u32,
+        generation: u32,
+        fails: bool,
     },
 }
 
@@ -500,6 +539,8 @@ pub struct ClusterReport {
     pub events_dropped: u64,
     /// Σ over pods of the time they spent Pending.
     pub pending_pod_seconds: f64,
+    /// The Jobs' figures, when the run has batch workloads.
+    pub batch: Option<crate::jobs::BatchReport>,
     /// Every interval with at least one pod pending (time to capacity).
     pub surges: SurgeClock,
 }
@@ -537,6 +578,9 @@ pub struct Cluster {
     pending_pod_seconds: f64,
     pending_since_ns: u64,
     pending_total: u64,
+    /// Whether each pool has taints (Job pods tolerate none).
+    pool_tainted: Vec<bool>,
+    batch: Option<Box<jobs::Batch>>,
     /// Intervals with pods pending, for time to capacity.
     surges: SurgeClock,
 }
@@ -628,6 +672,9 @@ impl Cluster {
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
                 mu_rps: s.capacity_rps,
+                warm_ns: s.warm_up.map_or(0, |(d, _)| d.as_nanos()),
+                warm_speed: s.warm_up.map_or(1.0, |(_, v)| v),
+                warming: 0,
                 ready_pod_seconds: 0.0,
                 ready_since_ns: 0,
                 queue: ServiceQueue::with_fidelity(
@@ -638,6 +685,7 @@ impl Cluster {
                     fidelity,
                     sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
                 ),
+                job: None,
             })
             .collect();
         let namespaces = plan
@@ -673,6 +721,8 @@ impl Cluster {
             pending_pod_seconds: 0.0,
             pending_since_ns: 0,
             pending_total: 0,
+            pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
+            batch: None,
             surges: SurgeClock::default(),
         };
         for d in 0..cluster.deployments.len() as u32 {
@@ -766,7 +816,10 @@ impl Cluster {
             ns.refused += 1;
             if !dep.quota_blocked {
                 dep.quota_blocked = true;
-                let object = format!("deployment/{}-{}", dep.name, dep.region);
+                let object = match dep.job {
+                    Some(_) => format!("job/{}", dep.name),
+                    None => format!("deployment/{}-{}", dep.name, dep.region),
+                };
                 let message = quota_message(&ns.name, ns.used, ns.quota, add);
                 self.events
                     .push(now_ns, Reason::FailedCreate, || object, || message);
@@ -802,6 +855,9 @@ impl Cluster {
     fn delete_pod(&mut self, id: u32, now_ns: u64, reason: Reason, why: &str) {
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
+        if matches!(reason, Reason::Evicted | Reason::Preempted) {
+            self.job_pod_lost(d, now_ns);
+        }
         let pods = &mut self.deployments[d].pods;
         pods.swap_remove(pod.slot as usize);
         if let Some(&moved) = pods.get(pod.slot as usize) {
@@ -823,6 +879,10 @@ impl Cluster {
         match pod.phase {
             PodPhase::Ready => {
                 self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                let dep = &mut self.deployments[d];
+                if now_ns < pod.ready_ns + dep.warm_ns {
+                    dep.warming -= 1;
+                }
                 self.set_ready(d, -1, now_ns);
             }
             PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
@@ -875,6 +935,7 @@ impl Cluster {
         dep.ready = dep.ready.saturating_add_signed(delta);
         dep.queue.advance_to(SimTime::from_nanos(now_ns));
         dep.queue.set_servers(dep.ready);
+        dep.update_service_rate();
     }
 
     /// Binds pods from the queue, highest priority first, while they fit.
@@ -1044,8 +1105,9 @@ impl Cluster {
         self.deployments[d].pending -= 1;
         let p = self.pods.get_mut(id);
         p.node = node;
-        if now_ns == 0 {
-            // Warm start: the pods of time zero were running before the day began.
+        if now_ns == 0 && self.deployments[d].job.is_none() {
+            // Warm start: the pods of time zero were running before the day began (a Job
+            // submitted at zero starts from scratch).
             p.phase = PodPhase::Ready;
             p.started_ns = 0;
             p.ready_ns = 0;
@@ -1128,6 +1190,9 @@ impl Cluster {
                     p.started_ns = now_ns;
                     self.count_running(d, (now_ns, NOT_READY), 1);
                     self.push_timer(at, Timer::Ready { pod, generation });
+                    if self.deployments[d].job.is_some() {
+                        self.job_pod_running(pod, generation, now_ns);
+                    }
                 }
                 false
             }
@@ -1142,7 +1207,24 @@ impl Cluster {
                     let started_ns = p.started_ns;
                     self.count_running(d, (started_ns, NOT_READY), -1);
                     self.count_running(d, (started_ns, now_ns), 1);
+                    let warm_ns = self.deployments[d].warm_ns;
+                    if warm_ns > 0 {
+                        self.deployments[d].warming += 1;
+                        self.push_timer(now_ns + warm_ns, Timer::Warm { pod, generation });
+                    }
                     self.set_ready(d, 1, now_ns);
+                }
+                false
+            }
+            Timer::Warm { pod, generation } => {
+                if let Some(p) = self.pods.current(pod, generation)
+                    && p.phase == PodPhase::Ready
+                {
+                    let d = p.deployment as usize;
+                    let dep = &mut self.deployments[d];
+                    dep.queue.advance_to(SimTime::from_nanos(now_ns));
+                    dep.warming -= 1;
+                    dep.update_service_rate();
                 }
                 false
             }
@@ -1161,8 +1243,16 @@ impl Cluster {
                         self.reconcile(d, now_ns);
                     }
                 }
+                self.job_room_freed(ns, now_ns);
                 true
             }
+            Timer::JobSubmit => self.submit_jobs(now_ns),
+            Timer::JobSync => self.run_job_controller(now_ns),
+            Timer::JobPodEnd {
+                pod,
+                generation,
+                fails,
+            } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
             Timer::Scale { deployment } => {
@@ -1235,6 +1325,7 @@ impl Cluster {
         let services = self
             .deployments
             .iter_mut()
+            .filter(|d| d.job.is_none())
             .map(|d| {
                 let interval = d.queue.take_interval();
                 ServiceSample {
@@ -1559,6 +1650,7 @@ impl Cluster {
             services: self
                 .deployments
                 .iter()
+                .filter(|d| d.job.is_none())
                 .map(|d| ServiceReport {
                     service: d.name.clone(),
                     region: d.region.clone(),
@@ -1583,6 +1675,7 @@ impl Cluster {
             events: self.events.events().to_vec(),
             events_dropped: self.events.dropped(),
             pending_pod_seconds: self.pending_pod_seconds,
+            batch: self.batch_report(),
             surges: self.surges.clone(),
         }
     }

@@ -11,7 +11,7 @@ use nexosim::simulation::{Address, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
-use crate::autoscaler::model::{NodeAutoscaler, NodeAutoscalerPlan};
+use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
 use crate::autoscaler::summary::SurgeClock;
 use crate::cluster::BatchPlan;
 use crate::cluster::events::Event;
@@ -134,7 +134,8 @@ pub const TIMESERIES_SCHEMA: &[(&str, Kind)] = &[
     ("dropped_requests", Kind::F64),
 ];
 
-/// Columns of `pools`: the nodes of each pool and what they have cost so far.
+/// Columns of `pools`: the nodes of each pool and what they have cost so far (a pool Karpenter
+/// launches into appears from its first node on).
 pub const POOLS_SCHEMA: &[(&str, Kind)] = &[
     ("time_s", Kind::U64),
     ("time_utc", Kind::Text),
@@ -271,6 +272,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let bench = add_node_autoscalers(bench, plan, &cluster_address)?;
     let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
 
+    let unused_until_launched = karpenter_pools(plan);
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
@@ -287,8 +289,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         for row in &services {
             record(&mut timeseries, t, &utc, row);
         }
-        for row in &pools {
-            record_pool(&mut pool_timeseries, t, &utc, row);
+        for (row, &unused) in pools.iter().zip(&unused_until_launched) {
+            // A Karpenter pool that never had a node is noise in the table and its charts.
+            if !(unused && row.nodes == 0 && row.cost_usd == 0.0) {
+                record_pool(&mut pool_timeseries, t, &utc, row);
+            }
         }
         for row in &namespaces {
             record_namespace(&mut namespace_timeseries, t, &utc, row);
@@ -301,6 +306,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .pools
         .iter()
         .zip(&report.pools)
+        .zip(&unused_until_launched)
+        .filter(|&((_, bill), &unused)| !(unused && bill.nodes_created == 0))
+        .map(|(pair, _)| pair)
         .map(|(p, bill)| PoolBill {
             pool: p.name.clone(),
             region: p.region.clone(),
@@ -324,6 +332,22 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         batch: report.batch,
         surges: report.surges,
     })
+}
+
+/// Per cluster pool: whether Karpenter's expansion made it (its rows are left out until it
+/// has had a node; `autoscaler::expansion`).
+fn karpenter_pools(plan: &Plan) -> Vec<bool> {
+    let mut karpenter = vec![false; plan.cluster.pools.len()];
+    for p in &plan.node_autoscalers {
+        if let AutoscalerKind::Karpenter { expansion, .. } = &p.kind {
+            for t in &expansion.targets {
+                if let Some(k) = karpenter.get_mut(t.pool as usize) {
+                    *k = true;
+                }
+            }
+        }
+    }
+    karpenter
 }
 
 /// Adds one `NodeAutoscaler` per planned region, in the plan's order, after the other models.

@@ -388,16 +388,26 @@ fn a_run_the_loader_refuses_is_reported_against_the_base_before_anything_runs() 
 }
 
 #[test]
-fn the_example_sweep_validates_every_run_and_runs_a_shard() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    // 120 runs, all loaded and checked; shard 0 of 60 runs two of them.
-    let r = sweep(
-        Path::new("experiments/sweeps/spot-mix.ron"),
-        &out,
-        &["--shard", "0/60", "--jobs", "2"],
-    );
-    let err = text(&r.stderr);
-    assert_eq!(r.status.code(), Some(0), "{err}");
-    assert!(err.contains("2 runs (shard 0/60: 2 of 120)"), "{err}");
+fn the_example_sweeps_validate_every_run_and_run_a_shard() {
+    // spot-mix: 120 runs, all loaded and checked; shard 0 of 60 runs two of them. hpa-spot:
+    // 100 runs, shard 0 of 50 runs two.
+    for (file, shard, expected) in [
+        (
+            "experiments/sweeps/spot-mix.ron",
+            "0/60",
+            "2 runs (shard 0/60: 2 of 120)",
+        ),
+        (
+            "experiments/sweeps/hpa-spot.ron",
+            "0/50",
+            "2 runs (shard 0/50: 2 of 100)",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let r = sweep(Path::new(file), &out, &["--shard", shard, "--jobs", "2"]);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(0), "{file}: {err}");
+        assert!(err.contains(expected), "{file}: {err}");
+    }
 }

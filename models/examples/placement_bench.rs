@@ -102,6 +102,7 @@ fn plan(pods: usize) -> Plan {
         hpas: Vec::new(),
         hpa_controller: Default::default(),
         routes: Vec::new(),
+        faults: None,
     }
 }
 

@@ -17,6 +17,11 @@ use crate::cluster::{
     ServiceSample,
 };
 use crate::config::CapacityType;
+use crate::faults::failover::{FailoverGroup, failover_groups};
+use crate::faults::model::FaultInjector;
+use crate::faults::outage::{Outage, resolve_outages};
+use crate::faults::plan::FaultsPlan;
+use crate::faults::recovery::{RecoveryBook, RecoveryReport};
 use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
 use crate::latency::Fidelity;
@@ -40,6 +45,8 @@ pub struct Plan {
     pub hpa_controller: HpaControllerConfig,
     /// Services whose traffic is global, split over their regions by a router.
     pub routes: Vec<RoutePlan>,
+    /// Spot reclaims, node failures, outages, failover and replication; `None`: no faults.
+    pub faults: Option<FaultsPlan>,
 }
 
 /// One service's global router and the cluster's service ids of its regions, in the router's
@@ -80,6 +87,8 @@ pub struct RunOutput {
     pub namespaces: Vec<NamespaceReport>,
     /// Σ over pods of the seconds they spent Pending.
     pub pending_pod_seconds: f64,
+    /// One per regional outage: its RTO, and its RPO when it hit the replication primary.
+    pub recovery: Vec<RecoveryReport>,
 }
 
 /// A failure of the simulation engine itself (never of user input, which is checked before).
@@ -224,6 +233,7 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
     let cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
+    let (outages, groups) = fault_setup(plan)?;
     let mut traffic = Traffic::new(
         plan.start,
         plan.cluster
@@ -232,6 +242,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             .map(|s| s.traffic.clone())
             .collect(),
         &plan.routes,
+        groups.clone(),
     );
     let cluster_box = Mailbox::new();
     let traffic_box = Mailbox::new();
@@ -241,6 +252,24 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
 
+    let injector = plan.faults.as_ref().map(|f| {
+        let mut injector = FaultInjector::new(f, &plan.cluster.pools, plan.seed, &outages);
+        injector.census.connect(Cluster::node_census, &cluster_box);
+        injector.remove.connect(Cluster::remove, &cluster_box);
+        injector.faults.connect(Cluster::faults, &cluster_box);
+        injector
+    });
+    let mut book = plan.faults.as_ref().map(|f| {
+        RecoveryBook::new(
+            f,
+            plan.seed,
+            &groups,
+            &plan.cluster.services,
+            &outages,
+            plan.cluster.latency_target,
+        )
+    });
+
     let mut bench = SimInit::with_num_threads(1);
     let sample = QuerySource::new()
         .connect(Cluster::sample, &cluster_box)
@@ -248,19 +277,50 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let report = QuerySource::new()
         .connect(Cluster::report, &cluster_box)
         .register(&mut bench);
-    let mut simu = bench
+    let metrics = QuerySource::new()
+        .connect(Cluster::workload_metrics, &cluster_box)
+        .register(&mut bench);
+    let mut bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
-        .add_model(hpa, hpa_box, "hpa")
-        .init(SimTime::ZERO.to_monotonic())
-        .map_err(engine)?;
+        .add_model(hpa, hpa_box, "hpa");
+    if let Some(injector) = injector {
+        bench = bench.add_model(injector, Mailbox::new(), "faults");
+    }
+    let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
+    let mut primary_failures = book
+        .as_ref()
+        .map(RecoveryBook::primary_failures)
+        .unwrap_or_default()
+        .into_iter()
+        .peekable();
 
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
+    let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
-        if t > SimTime::ZERO {
+        // The replication primary's failures between samples: stop there for the RPO.
+        while let Some(f) = primary_failures.next_if(|&f| f <= t) {
+            if let Some(book) = &mut book {
+                if f > reached {
+                    simu.step_until(f.to_monotonic()).map_err(engine)?;
+                    reached = f;
+                }
+                let arrival_rps = match book.write_service() {
+                    Some(id) => simu
+                        .process_query(&metrics, vec![id])
+                        .map_err(engine)?
+                        .first()
+                        .map_or(0.0, |m| m.arrival_rps),
+                    None => 0.0,
+                };
+                book.primary_failed(f, arrival_rps);
+            }
+        }
+        if t > reached {
             simu.step_until(t.to_monotonic()).map_err(engine)?;
+            reached = t;
         }
         let utc = plan.start.plus(t).to_string();
         let Sample {
@@ -276,6 +336,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         }
         for row in &namespaces {
             record_namespace(&mut namespace_timeseries, t, &utc, row);
+        }
+        if let Some(book) = &mut book {
+            book.observe(t, &services);
         }
         progress(t);
     }
@@ -305,5 +368,27 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pools,
         namespaces: report.namespaces,
         pending_pod_seconds: report.pending_pod_seconds,
+        recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
     })
+}
+
+/// The outages of the run (drawn from the seed) and the services behind the failover load
+/// balancer, with the outages' health events.
+fn fault_setup(plan: &Plan) -> Result<(Vec<Outage>, Vec<FailoverGroup>), RunError> {
+    let Some(faults) = &plan.faults else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let config = &faults.config;
+    let outages = resolve_outages(plan.seed, &config.zone_outages, &config.region_outages);
+    let groups = match &config.failover {
+        Some(failover) => failover_groups(
+            failover,
+            &faults.region_names(),
+            &plan.cluster.services,
+            &outages,
+        )
+        .map_err(engine)?,
+        None => Vec::new(),
+    };
+    Ok((outages, groups))
 }

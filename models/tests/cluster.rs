@@ -98,6 +98,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
         hpas: Vec::new(),
         hpa_controller: Default::default(),
         routes: Vec::new(),
+        faults: None,
     }
 }
 

@@ -38,8 +38,8 @@ pub use json::write_json;
 pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
-    Check, NamespaceSummary, PoolSummary, Quantiles, Requests, SCHEMA_VERSION, ServiceSummary,
-    Summary, read_summary,
+    Check, FailureRecovery, NamespaceSummary, PoolSummary, Quantiles, Recovery, Requests,
+    RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary, read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

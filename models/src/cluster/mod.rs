@@ -18,6 +18,7 @@
 pub mod allocatable;
 pub mod billing;
 pub mod events;
+pub mod failures;
 mod lifecycle;
 pub mod nodes;
 pub mod placement;
@@ -533,6 +534,8 @@ pub struct Cluster {
     pending_pod_seconds: f64,
     pending_since_ns: u64,
     pending_total: u64,
+    /// Outages in force and the nodes they failed (`failures`).
+    failures: failures::Failures,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -666,6 +669,7 @@ impl Cluster {
             pending_pod_seconds: 0.0,
             pending_since_ns: 0,
             pending_total: 0,
+            failures: failures::Failures::default(),
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -1432,6 +1436,21 @@ impl Cluster {
         }
         self.schedule_pending(now_ns);
         self.reschedule(cx);
+    }
+
+    /// Node failures and zone outages, from the fault injector.
+    pub fn faults(&mut self, orders: Vec<failures::FaultOrder>, cx: &Context<Self>) {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            self.apply_fault(order, now_ns);
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// Every node not yet gone, for the fault injector's clocks.
+    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> failures::NodeCensus {
+        self.census()
     }
 
     #[nexosim(schedulable)]

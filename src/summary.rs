@@ -71,12 +71,15 @@ fn seconds(t: SimTime) -> f64 {
     t.as_nanos() as f64 / 1e9
 }
 
-/// The RPO/RTO of the run's regional outages against the targets; `None` without a `faults`
-/// section. The worst RPO and RTO are the figures judged; an outage not restored by the end of
+/// The RPO/RTO of the run's regional outages against the targets; `None` without a regional
+/// outage in the run or an RPO/RTO target. The worst RPO and RTO are the figures judged; an outage not restored by the end of
 /// the run leaves the RTO unmeasured, which fails an RTO target.
 fn recovery(x: &Experiment, reports: &[RecoveryReport]) -> Option<Recovery> {
     let faults = x.faults.as_ref()?;
     let (rpo_target, rto_target) = (x.targets.rpo, x.targets.rto);
+    if reports.is_empty() && rpo_target.is_none() && rto_target.is_none() {
+        return None;
+    }
     let failures: Vec<FailureRecovery> = reports
         .iter()
         .map(|r| {

@@ -260,12 +260,15 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         injector
     });
     let mut book = plan.faults.as_ref().map(|f| {
+        // Outages that start after the run's end are not part of it.
+        let end = SimTime::ZERO + plan.duration;
+        let within: Vec<Outage> = outages.iter().filter(|o| o.start <= end).cloned().collect();
         RecoveryBook::new(
             f,
             plan.seed,
             &groups,
             &plan.cluster.services,
-            &outages,
+            &within,
             plan.cluster.latency_target,
         )
     });

@@ -284,6 +284,13 @@ fn bad_faults_are_located_with_their_field_path() {
         ":16:23",
         &["faults.spot[0].pool", "unknown node pool `nope`"],
     );
+    // GCP publishes no Spot Advisor band: a spot pool needs its own rate.
+    let src = spot_wave().replace(", interruptions: PerNodeHour(0)", "");
+    assert_bad(
+        &src,
+        ":16:",
+        &["faults.spot[0].interruptions", "GCP and Azure publish none"],
+    );
     // A share out of range.
     let src = spot_wave().replace("share: 0.5", "share: 1.5");
     assert_bad(&src, ":17:77", &["faults.waves[0].scope.share", "(0, 1]"]);

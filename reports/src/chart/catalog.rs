@@ -71,7 +71,7 @@ fn traffic(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     )?;
     c.markers = recovery_markers(i.summary);
     if !c.markers.is_empty() {
-        c.markers_meaning = "regional outage, its detection, traffic moved, SLO restored";
+        c.markers_meaning = "regional outage milestones";
     }
     Ok(Some(c))
 }
@@ -250,7 +250,7 @@ fn nodes(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     if let Some(events) = i.events {
         c.markers = event_markers(events, &NODE_REASONS, NODE_MARKER_BUCKET_S)?;
         if !c.markers.is_empty() {
-            c.markers_meaning = "spot interruptions and failed nodes, per minute";
+            c.markers_meaning = "spot interruptions, failed nodes";
         }
     }
     Ok(Some(c))

@@ -10,7 +10,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use models::autoscaler::config::{ClusterAutoscalerConfig, ConfigError, KarpenterConfig};
+use models::autoscaler::expansion::{capacity_of, expand};
+use models::autoscaler::model::{AutoscalerKind, NodeAutoscalerPlan};
 use models::catalog::{Catalog, InstanceFacts, Provider};
+use models::cluster::autoscaling::PoolTemplate;
+use models::cluster::{BatchPlan, BatchWorkloadPlan};
 use models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use models::config::{
     BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
@@ -22,6 +27,7 @@ use models::faults::plan::{FaultsPlan, SpotPlan};
 use models::faults::spot::Cloud;
 use models::hpa::config::{HpaControllerConfig, MetricSpec, ResourceName};
 use models::hpa::model::{CUSTOM_METRICS, HpaPlan, MemoryModel};
+use models::jobs::BatchConfig;
 use models::latency::Fidelity;
 use models::run::{Plan, RoutePlan};
 use ron::extensions::Extensions;
@@ -89,10 +95,35 @@ pub struct Experiment {
     /// queued, to check the fluid model on a small run (`--fidelity request` sets it too).
     #[serde(default)]
     pub fidelity: Fidelity,
+    /// Batch workloads: Jobs arriving as a Poisson process or from a job trace, run with
+    /// Kubernetes Job semantics (see `models::jobs::config`). Default: none.
+    #[serde(default)]
+    pub batch: Vec<BatchConfig>,
+    /// Node autoscalers, at most one per region; none by default (pools keep their nodes).
+    #[serde(default)]
+    pub node_autoscaling: Vec<NodeAutoscalingConfig>,
     /// Spot reclaims, node failures, zone and regional outages, the global load balancer's
     /// failover and the database's replication (`models::faults::config`); none by default.
     #[serde(default)]
     pub faults: Option<FaultsConfig>,
+}
+
+/// The node autoscaler of one region: exactly one of `cluster_autoscaler` (every node pool of
+/// the region is a node group, within its `min_nodes`..`max_nodes`) and `karpenter` (its
+/// NodePools launch the catalog's instance types of the region; the region's node pools stay
+/// as they are).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeAutoscalingConfig {
+    pub region: String,
+    #[serde(default)]
+    pub cluster_autoscaler: Option<ClusterAutoscalerConfig>,
+    #[serde(default)]
+    pub karpenter: Option<KarpenterConfig>,
+    /// Karpenter only: launch → Ready of its nodes. Default "60s", as a node pool's
+    /// `provisioning_delay` (a Cluster Autoscaler's nodes take their pool's).
+    #[serde(default)]
+    pub provisioning_delay: Option<SimDuration>,
 }
 
 /// What the run must achieve; each unset target is not judged. Each target is judged as the
@@ -569,6 +600,14 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     .collect(),
             });
         }
+        if let Some(w) = s.warm_up
+            && !(w.initial_speed > 0.0 && w.initial_speed <= 1.0)
+        {
+            return Err(err(
+                at("warm_up.initial_speed"),
+                "expected a fraction of the full rate in (0, 1], such as 0.5".into(),
+            ));
+        }
         if let Some(hpa) = &s.hpa {
             check_hpa(hpa, s.memory_usage.is_some())
                 .map_err(|(field, message)| err(format!("services[{i}].hpa.{field}"), message))?;
@@ -620,6 +659,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 min_available: s.disruption_budget.map(|b| b.min_available),
                 zone_max_skew,
                 host_max_skew,
+                warm_up: s.warm_up.map(|w| (w.duration, w.initial_speed)),
             });
         }
     }
@@ -663,6 +703,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         ));
     }
 
+    let batch = resolve_batch(file, src, x, &namespaces, default_priority)?;
+    let node_autoscalers = resolve_node_autoscaling(file, src, x, &catalog, &mut pools)?;
     let faults = resolve_faults(file, src, x, &pools, &mut services, &mut hpas)?;
     Ok(Plan {
         seed: x.seed,
@@ -680,7 +722,9 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         },
         hpas,
         hpa_controller: x.hpa_controller.clone(),
+        batch,
         routes,
+        node_autoscalers,
         faults,
     })
 }
@@ -824,6 +868,229 @@ fn resolve_traffic(
             message: e.message,
         }
     })
+}
+
+/// The batch workloads' Jobs: each workload checked (errors located under `batch[i]`), its
+/// namespace and PriorityClass resolved, its arrivals drawn or read, in submission order.
+fn resolve_batch(
+    file: &Path,
+    src: &str,
+    x: &Experiment,
+    namespaces: &[NamespacePlan],
+    default_priority: i32,
+) -> Result<Option<BatchPlan>, InputError> {
+    if x.batch.is_empty() {
+        return Ok(None);
+    }
+    let err = |field: String, message: String| InputError::at_field(file, src, &field, message);
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut workloads = Vec::new();
+    let mut specs = Vec::new();
+    let mut failures = Vec::new();
+    for (i, b) in x.batch.iter().enumerate() {
+        let at = |f: &str| format!("batch[{i}].{f}");
+        if x.batch[..i].iter().any(|o| o.name == b.name) {
+            return Err(err(
+                at("name"),
+                format!("batch workload `{}` is declared twice", b.name),
+            ));
+        }
+        let region = match &b.region {
+            None => x.regions[0].name.clone(),
+            Some(r) if x.regions.iter().any(|g| &g.name == r) => r.clone(),
+            Some(r) => {
+                return Err(err(at("region"), format!("unknown region `{r}`")));
+            }
+        };
+        let Some(namespace) = namespaces.iter().position(|n| n.name == b.namespace) else {
+            return Err(err(
+                at("namespace"),
+                format!(
+                    "unknown namespace `{}`: declare it in `namespaces`",
+                    b.namespace
+                ),
+            ));
+        };
+        let priority = match &b.priority_class {
+            None => default_priority,
+            Some(name) => match x.priority_classes.iter().find(|c| &c.name == name) {
+                Some(c) => c.value,
+                None => {
+                    return Err(err(
+                        at("priority_class"),
+                        format!(
+                            "unknown priority class `{name}`: declare it in `priority_classes`"
+                        ),
+                    ));
+                }
+            },
+        };
+        let arrivals = b
+            .arrivals(dir, x.start, x.duration, x.seed)
+            .map_err(|e| err(at(&e.path), e.message))?;
+        for (k, a) in arrivals.iter().enumerate() {
+            specs.push(b.spec(i as u32, namespace as u32, priority, k as u32, a));
+        }
+        failures.push(b.failures(x.seed));
+        workloads.push(BatchWorkloadPlan {
+            name: b.name.clone(),
+            region,
+        });
+    }
+    // Submission order; the sort is stable, so ties keep workload then index order.
+    specs.sort_by_key(|s| s.submit);
+    Ok(Some(BatchPlan {
+        workloads,
+        specs,
+        failures,
+    }))
+}
+
+/// Launch → Ready of a Karpenter node when the experiment does not say: a node pool's default
+/// `provisioning_delay` (`models::config::NodePoolConfig`).
+const DEFAULT_KARPENTER_PROVISIONING_DELAY: SimDuration = SimDuration::from_secs(60);
+
+/// Checks `node_autoscaling` and resolves one plan per entry, in the file's order. Karpenter's
+/// NodePools are expanded into pools appended to `pools` (`models::autoscaler::expansion`).
+fn resolve_node_autoscaling(
+    file: &Path,
+    src: &str,
+    x: &Experiment,
+    catalog: &Catalog,
+    pools: &mut Vec<PoolPlan>,
+) -> Result<Vec<NodeAutoscalerPlan>, InputError> {
+    let err = |field: String, message: String| InputError::at_field(file, src, &field, message);
+    let config_err = |at: &str, e: ConfigError| err(format!("{at}.{}", e.path), e.message);
+    let mut plans = Vec::new();
+    for (i, entry) in x.node_autoscaling.iter().enumerate() {
+        let at = |f: &str| format!("node_autoscaling[{i}].{f}");
+        let Some(region) = x.regions.iter().find(|r| r.name == entry.region) else {
+            return Err(err(
+                at("region"),
+                format!("unknown region `{}`: declare it in `regions`", entry.region),
+            ));
+        };
+        if x.node_autoscaling[..i]
+            .iter()
+            .any(|o| o.region == entry.region)
+        {
+            return Err(err(
+                at("region"),
+                format!(
+                    "region `{}` already has a node autoscaler: expected one per region",
+                    entry.region
+                ),
+            ));
+        }
+        let (groups, templates, kind) = match (&entry.cluster_autoscaler, &entry.karpenter) {
+            (Some(config), None) => {
+                config
+                    .validate()
+                    .map_err(|e| config_err(&at("cluster_autoscaler"), e))?;
+                if entry.provisioning_delay.is_some() {
+                    return Err(err(
+                        at("provisioning_delay"),
+                        "a Cluster Autoscaler's nodes take their pool's `provisioning_delay`: \
+                         expected it on the node pools"
+                            .into(),
+                    ));
+                }
+                let mut templates = Vec::new();
+                for (p, pool) in pools.iter().enumerate() {
+                    if pool.region != region.name {
+                        continue;
+                    }
+                    if pool.max_nodes.is_none() {
+                        return Err(err(
+                            format!("node_pools[{p}]"),
+                            format!(
+                                "node pool `{}` is a node group of the Cluster Autoscaler of `{}`: \
+                                 expected a `max_nodes`",
+                                pool.name, region.name
+                            ),
+                        ));
+                    }
+                    templates.push(PoolTemplate {
+                        pool: p as u32,
+                        group: templates.len() as u32,
+                        instance_type: pool.instance.instance_type.clone(),
+                        capacity: capacity_of(&pool.instance),
+                    });
+                }
+                if templates.is_empty() {
+                    return Err(err(
+                        at("cluster_autoscaler"),
+                        format!(
+                            "region `{}` has no node pool for the Cluster Autoscaler to scale: \
+                             declare one in `node_pools`",
+                            region.name
+                        ),
+                    ));
+                }
+                (
+                    templates.len() as u32,
+                    templates,
+                    AutoscalerKind::ClusterAutoscaler(config.clone()),
+                )
+            }
+            (None, Some(config)) => {
+                let rows: Vec<InstanceFacts> = catalog
+                    .rows()
+                    .iter()
+                    .filter(|r| r.region == region.name)
+                    .cloned()
+                    .collect();
+                let delay = entry
+                    .provisioning_delay
+                    .unwrap_or(DEFAULT_KARPENTER_PROVISIONING_DELAY);
+                let expansion = expand(
+                    config,
+                    &region.name,
+                    &region.zones,
+                    &rows,
+                    pools.len() as u32,
+                    delay,
+                )
+                .map_err(|e| config_err(&at("karpenter"), e))?;
+                for new in &expansion.pools {
+                    if let Some(p) = pools.iter().position(|p| p.name == new.name) {
+                        return Err(err(
+                            format!("node_pools[{p}].name"),
+                            format!(
+                                "`{}` is also the name of a pool Karpenter's NodePools launch \
+                                 into: expected another name",
+                                new.name
+                            ),
+                        ));
+                    }
+                }
+                pools.extend(expansion.pools.iter().cloned());
+                (
+                    config.node_pools.len() as u32,
+                    expansion.templates.clone(),
+                    AutoscalerKind::Karpenter {
+                        expansion,
+                        zones: region.zones.clone(),
+                        provisioning_delay: delay,
+                    },
+                )
+            }
+            _ => {
+                return Err(err(
+                    format!("node_autoscaling[{i}]"),
+                    "expected exactly one of `cluster_autoscaler` and `karpenter`".into(),
+                ));
+            }
+        };
+        plans.push(NodeAutoscalerPlan {
+            region: region.name.clone(),
+            seed: x.seed,
+            pools: templates,
+            groups,
+            kind,
+        });
+    }
+    Ok(plans)
 }
 
 /// Checks the `faults` section and the RPO/RTO targets (errors located through

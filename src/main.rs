@@ -6,6 +6,7 @@ mod error;
 mod experiment;
 mod locate;
 mod summary;
+mod sweep;
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -27,8 +28,10 @@ fn after_help() -> String {
     let mut help = String::from(
         "\
 Exit codes:
-  0  finished, and every target and gate passed (or none is set); `report`: rendered
-  1  the run finished and a target or gate was missed (summary.json says which, by how much)
+  0  finished, and every target and gate passed (or none is set); `report`: rendered;
+     `sweep`, `sweep-merge`: a configuration meets every target (a shard: its runs finished)
+  1  the run finished and a target or gate was missed (summary.json says which, by how much);
+     `sweep`, `sweep-merge`: no configuration meets every target
   2  bad input: the experiment file, a --gate expression, or the saved outputs `report`
      reads; nothing was written
   3  the run or writing its outputs failed
@@ -46,7 +49,9 @@ Examples:
   clustersim run experiments/quickstart.ron --out out/quickstart
   clustersim run experiments/quickstart.ron --gate 'p99_latency_ms<100' --gate 'cost_usd<=5000'
   clustersim run experiments/quickstart.ron --seed 7 --quiet
-  clustersim report out/quickstart",
+  clustersim report out/quickstart
+  clustersim sweep experiments/sweeps/quickstart-replicas.ron --out out/sweep --jobs 2
+  clustersim sweep-merge out/sweep out/shard-0 out/shard-1 out/shard-2",
     );
     help
 }
@@ -92,6 +97,47 @@ enum Command {
         /// The experiment file (RON).
         file: PathBuf,
     },
+    /// Run every configuration of a sweep file (a base experiment and the fields it varies),
+    /// in parallel; write runs/<id>/summary.json per run, sweep.parquet and sweep.csv (one row
+    /// per run), and sweep.html naming the cheapest configuration that meets every target.
+    /// Rerunning the same command runs only the runs not yet finished. Exit 0: finished and a
+    /// configuration meets every target (a shard: its runs finished); 1: none does.
+    #[command(after_help = after_help())]
+    Sweep {
+        /// The sweep file (RON).
+        file: PathBuf,
+        /// Output directory. Default: out/<file stem>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs at a time, each a single-threaded simulation. Default: the number of CPUs.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only shard I of N (the runs whose index % N == I), such as 0/3. Without it the
+        /// shard comes from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or from
+        /// JOB_COMPLETION_INDEX with --shards or CLUSTERSIM_SHARDS; else the whole sweep.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// The number of shards of a Kubernetes Indexed Job (its `completions`), with
+        /// JOB_COMPLETION_INDEX as the shard index.
+        #[arg(long, value_name = "N")]
+        shards: Option<u64>,
+        /// Keep every run's tables (runs/<id>/*.parquet, *.csv), not only its summary.json.
+        #[arg(long)]
+        keep_outputs: bool,
+        /// No progress bar and no status lines (errors are still printed).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Merge the output folders of a sweep's shards into OUT: the sweep.parquet, sweep.csv
+    /// and sweep.html a single-machine sweep writes.
+    #[command(after_help = after_help())]
+    SweepMerge {
+        /// Where the merged table and report go (may be one of the DIRs).
+        out: PathBuf,
+        /// The shards' --out folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
     /// Render the charts and report.html of a finished run again from its timeseries.parquet,
     /// pools.parquet, events.parquet and summary.json, without re-running it.
     #[command(after_help = after_help())]
@@ -119,6 +165,30 @@ fn main() -> ExitCode {
             fidelity,
         } => run(&file, out, seed, &gates, quiet, fidelity.as_deref()),
         Command::Report { dir } => report(&dir),
+        Command::Sweep {
+            file,
+            out,
+            jobs,
+            shard,
+            shards,
+            keep_outputs,
+            quiet,
+        } => {
+            let out = out.unwrap_or_else(|| default_out(&file));
+            let jobs = jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1);
+            sweep::sweep(&sweep::Options {
+                file,
+                out,
+                jobs,
+                shard,
+                shards,
+                keep_outputs,
+                quiet,
+            })
+        }
+        Command::SweepMerge { out, dirs } => sweep::merge(&out, &dirs),
     }
 }
 
@@ -174,10 +244,7 @@ fn run(
         ));
     }
     let seed = x.seed;
-    let out = out.unwrap_or_else(|| {
-        let stem = file.file_stem().unwrap_or(file.as_os_str());
-        Path::new("out").join(stem)
-    });
+    let out = out.unwrap_or_else(|| default_out(file));
 
     let warnings = loaded.plan.cluster.warnings();
     if !quiet {
@@ -196,17 +263,7 @@ fn run(
     let summary = summary::summarize(x, seed, &output, &gates, warnings);
     let written = std::fs::create_dir_all(&out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))
-        .and_then(|()| {
-            [
-                (&output.timeseries, "timeseries"),
-                (&output.pool_timeseries, "pools"),
-                (&output.namespace_timeseries, "namespaces"),
-                (&output.events, "events"),
-            ]
-            .into_iter()
-            .try_for_each(|(table, stem)| reports::write_table(table, &out, stem))
-            .map_err(|e| e.to_string())
-        })
+        .and_then(|()| write_tables(&out, &output))
         .and_then(|()| {
             reports::write_json(&summary, &out.join("summary.json")).map_err(|e| e.to_string())
         })
@@ -237,6 +294,25 @@ fn run(
     } else {
         ExitCode::from(EXIT_CHECK_MISSED)
     }
+}
+
+/// `out/<file stem>`, the default output folder of `run` and `sweep`.
+fn default_out(file: &Path) -> PathBuf {
+    let stem = file.file_stem().unwrap_or(file.as_os_str());
+    Path::new("out").join(stem)
+}
+
+/// The run's four tables as Parquet and CSV in `out`, which must exist.
+fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), String> {
+    [
+        (&output.timeseries, "timeseries"),
+        (&output.pool_timeseries, "pools"),
+        (&output.namespace_timeseries, "namespaces"),
+        (&output.events, "events"),
+    ]
+    .into_iter()
+    .try_for_each(|(table, stem)| reports::write_table(table, out, stem))
+    .map_err(|e| e.to_string())
 }
 
 /// One stderr line per missed target or gate: the reason for exit code 1, so it is printed even

@@ -8,13 +8,14 @@
 //! (±3.7 %). SLO attainment is exact: the share of arrived requests served within the p99
 //! target, dropped requests counting as misses.
 
+use models::config::CapacityType;
 use models::faults::recovery::RecoveryReport;
 use models::faults::rto::RtoOutcome;
 use models::latency::{Counts, Histogram};
 use models::run::RunOutput;
 use reports::{
-    FailureRecovery, Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles, Recovery,
-    Requests, RtoPhasesSummary, ServiceSummary, Summary,
+    BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
+    PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary,
 };
 use sim::recorder::Values;
 use sim::time::SimTime;
@@ -65,6 +66,22 @@ fn target_gates(t: &Targets) -> Vec<Gate> {
         gates.push(Gate::new(Metric::RtoS, Op::Le, rto.as_secs_f64()));
     }
     gates
+}
+
+/// Node-hours and cost by capacity type, on-demand first; a type without nodes is left out.
+fn capacity_types(out: &RunOutput) -> Vec<CapacityTypeSummary> {
+    [CapacityType::OnDemand, CapacityType::Spot]
+        .into_iter()
+        .filter_map(|c| {
+            let pools = out.pools.iter().filter(|p| p.capacity_type == c);
+            let node_hours: f64 = pools.clone().map(|p| p.node_hours).sum();
+            (node_hours > 0.0).then(|| CapacityTypeSummary {
+                capacity_type: models::run::capacity_type_name(c).to_owned(),
+                node_hours,
+                cost_usd: pools.map(|p| p.cost_usd).sum(),
+            })
+        })
+        .collect()
 }
 
 fn seconds(t: SimTime) -> f64 {
@@ -194,6 +211,11 @@ pub fn summarize(
             })
             .collect(),
         pending_pod_seconds: out.pending_pod_seconds,
+        time_to_capacity_s: out
+            .surges
+            .worst(SimTime::ZERO + x.duration)
+            .map(|d| d.as_secs_f64()),
+        capacity_types: capacity_types(out),
         namespaces: out
             .namespaces
             .iter()
@@ -203,6 +225,19 @@ pub fn summarize(
                 pods_refused_by_quota: n.pods_refused_by_quota,
             })
             .collect(),
+        batch: out.batch.as_ref().map(|b| BatchSummary {
+            jobs: b.jobs,
+            completed: b.completed,
+            failed_backoff_limit: b.failed_backoff_limit,
+            deadline_misses: b.deadline_misses,
+            unfinished: b.unfinished,
+            never_started: b.never_started,
+            wait_mean_s: b.wait_mean_s,
+            wait_p50_s: b.wait_p50_s,
+            wait_p95_s: b.wait_p95_s,
+            run_mean_s: b.run_mean_s,
+            makespan_s: b.makespan_s,
+        }),
         services,
         warnings,
         events_dropped: out.events_dropped,

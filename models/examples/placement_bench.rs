@@ -77,6 +77,7 @@ fn plan(pods: usize) -> Plan {
                 min_available: None,
                 zone_max_skew: None,
                 host_max_skew: None,
+                warm_up: None,
             });
         }
     }
@@ -100,8 +101,10 @@ fn plan(pods: usize) -> Plan {
             minimum_billed: SimDuration::from_secs(60),
         },
         hpas: Vec::new(),
+        batch: None,
         hpa_controller: Default::default(),
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
         faults: None,
     }
 }

@@ -141,6 +141,11 @@ pub struct ServiceConfig {
     /// plus 2 MiB per request/s the pod serves. Required by an HPA with a memory metric.
     #[serde(default)]
     pub memory_usage: Option<MemoryUsage>,
+    /// Newly ready pods serve slower for a while (JIT compilation, cold caches):
+    /// `(duration: "60s", initial_speed: 0.5)` has a new pod serve at half its rate for its
+    /// first minute. Default: none, a pod serves at full rate once ready.
+    #[serde(default)]
+    pub warm_up: Option<WarmUp>,
     /// A global router splitting `traffic` over the service's regions:
     /// `Weights({"us-east1": 3, "europe-west1": 1})` or `FollowTheSun(time_zones: {...})`
     /// (see `workloads::router`). Default: none, every region gets `traffic` in full.
@@ -189,6 +194,15 @@ pub struct ServiceConfig {
     /// system default soft constraints (hostname 3, zone 5) apply to every pod anyway.
     #[serde(default)]
     pub topology_spread: Vec<TopologySpreadConfig>,
+}
+
+/// The warm-up of a newly ready pod: for `duration` it serves at `initial_speed` × its rate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarmUp {
+    pub duration: SimDuration,
+    /// Fraction of the full rate, in (0, 1].
+    pub initial_speed: f64,
 }
 
 /// Memory a pod uses: `base` plus `per_rps` for each request/s it serves.

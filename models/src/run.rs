@@ -7,10 +7,13 @@
 //! the wall clock.
 
 use nexosim::ports::QuerySource;
-use nexosim::simulation::{Mailbox, SimInit};
+use nexosim::simulation::{Address, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
+use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
+use crate::autoscaler::summary::SurgeClock;
+use crate::cluster::BatchPlan;
 use crate::cluster::events::Event;
 use crate::cluster::{
     Cluster, ClusterPlan, NamespaceReport, NamespaceSample, PoolSample, Sample, ServiceReport,
@@ -24,6 +27,7 @@ use crate::faults::plan::FaultsPlan;
 use crate::faults::recovery::{RecoveryBook, RecoveryReport};
 use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
+use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
 use crate::traffic::Traffic;
 use workloads::router::Router;
@@ -43,8 +47,12 @@ pub struct Plan {
     /// Every HorizontalPodAutoscaler, and the controller's settings.
     pub hpas: Vec<HpaPlan>,
     pub hpa_controller: HpaControllerConfig,
+    /// Batch Jobs, when the run has any.
+    pub batch: Option<BatchPlan>,
     /// Services whose traffic is global, split over their regions by a router.
     pub routes: Vec<RoutePlan>,
+    /// One node autoscaler per region that has one, in the experiment's order.
+    pub node_autoscalers: Vec<NodeAutoscalerPlan>,
     /// Spot reclaims, node failures, outages, failover and replication; `None`: no faults.
     pub faults: Option<FaultsPlan>,
 }
@@ -87,6 +95,10 @@ pub struct RunOutput {
     pub namespaces: Vec<NamespaceReport>,
     /// Σ over pods of the seconds they spent Pending.
     pub pending_pod_seconds: f64,
+    /// The Jobs' figures, when the run has batch workloads.
+    pub batch: Option<BatchReport>,
+    /// Every interval with pods pending, over the run (time to capacity).
+    pub surges: SurgeClock,
     /// One per regional outage: its RTO, and its RPO when it hit the replication primary.
     pub recovery: Vec<RecoveryReport>,
 }
@@ -131,7 +143,8 @@ pub const TIMESERIES_SCHEMA: &[(&str, Kind)] = &[
     ("dropped_requests", Kind::F64),
 ];
 
-/// Columns of `pools`: the nodes of each pool and what they have cost so far.
+/// Columns of `pools`: the nodes of each pool and what they have cost so far (a pool Karpenter
+/// launches into appears from its first node on).
 pub const POOLS_SCHEMA: &[(&str, Kind)] = &[
     ("time_s", Kind::U64),
     ("time_utc", Kind::Text),
@@ -232,7 +245,10 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
-    let cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
+    let mut cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
+    if let Some(batch) = &plan.batch {
+        cluster = cluster.with_batch(batch.clone());
+    }
     let (outages, groups) = fault_setup(plan)?;
     let mut traffic = Traffic::new(
         plan.start,
@@ -245,6 +261,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         groups.clone(),
     );
     let cluster_box = Mailbox::new();
+    let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
     let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller);
@@ -283,10 +300,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let metrics = QuerySource::new()
         .connect(Cluster::workload_metrics, &cluster_box)
         .register(&mut bench);
-    let mut bench = bench
+    let bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
         .add_model(hpa, hpa_box, "hpa");
+    let mut bench = add_node_autoscalers(bench, plan, &cluster_address)?;
     if let Some(injector) = injector {
         bench = bench.add_model(injector, Mailbox::new(), "faults");
     }
@@ -298,6 +316,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .into_iter()
         .peekable();
 
+    let unused_until_launched = karpenter_pools(plan);
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
@@ -334,8 +353,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         for row in &services {
             record(&mut timeseries, t, &utc, row);
         }
-        for row in &pools {
-            record_pool(&mut pool_timeseries, t, &utc, row);
+        for (row, &unused) in pools.iter().zip(&unused_until_launched) {
+            // A Karpenter pool that never had a node is noise in the table and its charts.
+            if !(unused && row.nodes == 0 && row.cost_usd == 0.0) {
+                record_pool(&mut pool_timeseries, t, &utc, row);
+            }
         }
         for row in &namespaces {
             record_namespace(&mut namespace_timeseries, t, &utc, row);
@@ -351,6 +373,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .pools
         .iter()
         .zip(&report.pools)
+        .zip(&unused_until_launched)
+        .filter(|&((_, bill), &unused)| !(unused && bill.nodes_created == 0))
+        .map(|(pair, _)| pair)
         .map(|(p, bill)| PoolBill {
             pool: p.name.clone(),
             region: p.region.clone(),
@@ -371,8 +396,43 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pools,
         namespaces: report.namespaces,
         pending_pod_seconds: report.pending_pod_seconds,
+        batch: report.batch,
+        surges: report.surges,
         recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
     })
+}
+
+/// Per cluster pool: whether Karpenter's expansion made it (its rows are left out until it
+/// has had a node; `autoscaler::expansion`).
+fn karpenter_pools(plan: &Plan) -> Vec<bool> {
+    let mut karpenter = vec![false; plan.cluster.pools.len()];
+    for p in &plan.node_autoscalers {
+        if let AutoscalerKind::Karpenter { expansion, .. } = &p.kind {
+            for t in &expansion.targets {
+                if let Some(k) = karpenter.get_mut(t.pool as usize) {
+                    *k = true;
+                }
+            }
+        }
+    }
+    karpenter
+}
+
+/// Adds one `NodeAutoscaler` per planned region, in the plan's order, after the other models.
+fn add_node_autoscalers(
+    mut bench: SimInit,
+    plan: &Plan,
+    cluster: &Address<Cluster>,
+) -> Result<SimInit, RunError> {
+    for p in &plan.node_autoscalers {
+        let mut model = NodeAutoscaler::new(p).map_err(engine)?;
+        model.view.connect(Cluster::node_autoscaling_view, cluster);
+        model.launch.connect(Cluster::launch, cluster);
+        model.remove.connect(Cluster::remove, cluster);
+        let name = format!("autoscaler/{}", p.region);
+        bench = bench.add_model(model, Mailbox::new(), &name);
+    }
+    Ok(bench)
 }
 
 /// The outages of the run (drawn from the seed) and the services behind the failover load

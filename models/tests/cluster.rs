@@ -68,6 +68,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         min_available: None,
         zone_max_skew: None,
         host_max_skew: None,
+        warm_up: None,
     }
 }
 
@@ -96,8 +97,10 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             minimum_billed: SimDuration::from_secs(60),
         },
         hpas: Vec::new(),
+        batch: None,
         hpa_controller: Default::default(),
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
         faults: None,
     }
 }
@@ -167,6 +170,21 @@ fn cpu_utilization_is_served_work_over_the_ready_pods_requests() {
     assert!((cpu[1] - 0.05).abs() < 1e-12, "{}", cpu[1]);
     assert!((cpu[75] - 0.05).abs() < 1e-12, "{}", cpu[75]);
     assert!((cpu[76] - 0.025).abs() < 1e-12, "{}", cpu[76]);
+}
+
+#[test]
+fn warming_pods_serve_at_their_initial_speed_until_warm() {
+    // 2 warm pods of 100 requests/s; scaled to 4 at 60 s, ready at 75 s, then warming for 60 s
+    // at half speed: capacity 2 × 100 + 2 × 50 = 300 requests/s until 135 s, then 400.
+    let mut api = service("api", 2, 500);
+    api.replica_schedule = vec![(SimTime::from_secs(60), 4)];
+    api.warm_up = Some((SimDuration::from_secs(60), 0.5));
+    let out = run(&plan(vec![pool("p", &["a"], 8, 1)], vec![api], 200), |_| {}).unwrap();
+    let capacity = f64s(&out.timeseries, "capacity_rps");
+    assert_eq!(capacity[74], 200.0);
+    assert_eq!(capacity[75], 300.0);
+    assert_eq!(capacity[134], 300.0);
+    assert_eq!(capacity[135], 400.0);
 }
 
 #[test]

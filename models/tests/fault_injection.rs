@@ -83,6 +83,7 @@ fn service(name: &str, region: &str, replicas: u32, rps: f64) -> ServicePlan {
         min_available: None,
         zone_max_skew: None,
         host_max_skew: None,
+        warm_up: None,
     }
 }
 
@@ -123,7 +124,9 @@ fn plan(
         },
         hpas: Vec::new(),
         hpa_controller: Default::default(),
+        batch: None,
         routes: Vec::new(),
+        node_autoscalers: Vec::new(),
         faults: Some(faults),
     }
 }

@@ -651,3 +651,12 @@ fn surge_clock_measures_time_to_capacity() {
     clock.observe(secs(300), 1);
     assert_eq!(clock.worst(secs(500)), Some(SimDuration::from_secs(200)));
 }
+
+#[test]
+fn a_pod_pending_for_no_time_is_no_surge() {
+    let mut clock = SurgeClock::default();
+    clock.observe(secs(50), 1);
+    clock.observe(secs(50), 0);
+    assert_eq!(clock.surges(), &[]);
+    assert_eq!(clock.worst(secs(60)), None);
+}

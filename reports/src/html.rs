@@ -33,6 +33,7 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
     recovery(&mut h, s);
     services(&mut h, s);
     pools(&mut h, s);
+    batch(&mut h, s);
     chart_figures(&mut h, charts);
     let _ = write!(
         h,
@@ -181,6 +182,24 @@ fn figures(h: &mut String, s: &Summary) {
         &s.worst_sample_p99_ms
             .map_or_else(|| "—".into(), |w| format!("{} ms", figure(w))),
         "highest p99 of any service at any sample instant",
+    );
+    card(
+        h,
+        "time to capacity",
+        &s.time_to_capacity_s.map_or_else(
+            || "—".into(),
+            |t| {
+                if t < 120.0 {
+                    format!("{} s", figure(t))
+                } else {
+                    duration(t)
+                }
+            },
+        ),
+        &format!(
+            "longest spell with pods pending · {} pending pod-seconds",
+            grouped(s.pending_pod_seconds, 0)
+        ),
     );
     h.push_str("</div>\n</section>\n");
 }
@@ -335,6 +354,54 @@ fn pools(h: &mut String, s: &Summary) {
             usd(p.cost_usd),
         );
     }
+    h.push_str("</tbody>\n</table>\n");
+    if !s.capacity_types.is_empty() {
+        h.push_str(
+            "<table>\n<thead><tr><th>capacity type</th><th class=\"num\">node-hours</th>\
+             <th class=\"num\">cost</th></tr></thead>\n<tbody>\n",
+        );
+        for c in &s.capacity_types {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&c.capacity_type),
+                grouped(c.node_hours, 1),
+                usd(c.cost_usd),
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+fn batch(h: &mut String, s: &Summary) {
+    let Some(b) = &s.batch else {
+        return;
+    };
+    let secs = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), duration);
+    h.push_str(
+        "<section id=\"batch\">\n<h2>Batch jobs</h2>\n<table>\n<thead><tr>\
+         <th class=\"num\">jobs</th><th class=\"num\">completed</th>\
+         <th class=\"num\">backoff limit</th><th class=\"num\">deadline missed</th>\
+         <th class=\"num\">unfinished</th><th class=\"num\">wait p50</th>\
+         <th class=\"num\">wait p95</th><th class=\"num\">mean run</th>\
+         <th class=\"num\">makespan</th></tr></thead>\n<tbody>\n",
+    );
+    let _ = writeln!(
+        h,
+        "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+        b.jobs,
+        b.completed,
+        b.failed_backoff_limit,
+        b.deadline_misses,
+        b.unfinished,
+        secs(b.wait_p50_s),
+        secs(b.wait_p95_s),
+        secs(b.run_mean_s),
+        secs(b.makespan_s),
+    );
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
 

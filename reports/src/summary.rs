@@ -41,8 +41,20 @@ pub struct Summary {
     pub node_hours: f64,
     /// Σ over pods of the seconds they spent Pending (unschedulable or waiting for a node).
     pub pending_pod_seconds: f64,
+    /// Time to capacity: the longest interval during which at least one pod was pending,
+    /// from the first pod of a surge going pending until none was (a surge still open at the
+    /// end counts up to the end); `None` when no pod was ever pending for any time.
+    #[serde(default)]
+    pub time_to_capacity_s: Option<f64>,
+    /// Node-hours and cost by capacity type (`on-demand`, then `spot`); they add up to
+    /// `node_hours` and `cost_usd`.
+    #[serde(default)]
+    pub capacity_types: Vec<CapacityTypeSummary>,
     pub pools: Vec<PoolSummary>,
     pub namespaces: Vec<NamespaceSummary>,
+    /// The batch Jobs' figures, when the run has batch workloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchSummary>,
     pub services: Vec<ServiceSummary>,
     /// Pods that can never run, found before the run (no admitting pool, requests larger than
     /// every node, a quota smaller than one pod).
@@ -108,6 +120,25 @@ pub struct RtoPhasesSummary {
     pub scale_up: f64,
 }
 
+/// What the batch Jobs did: how many finished and how, how long they waited to start (submit →
+/// first pod Running) and ran (first pod Running → finished), and the makespan (first
+/// submission → last finish).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub jobs: u64,
+    pub completed: u64,
+    pub failed_backoff_limit: u64,
+    pub deadline_misses: u64,
+    /// Still running or waiting when the run ended.
+    pub unfinished: u64,
+    pub never_started: u64,
+    pub wait_mean_s: Option<f64>,
+    pub wait_p50_s: Option<f64>,
+    pub wait_p95_s: Option<f64>,
+    pub run_mean_s: Option<f64>,
+    pub makespan_s: Option<f64>,
+}
+
 /// What a namespace cost (its requested share of each pool) and what its quota refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NamespaceSummary {
@@ -145,6 +176,14 @@ pub struct Quantiles {
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
+}
+
+/// What the nodes of one capacity type cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityTypeSummary {
+    pub capacity_type: String,
+    pub node_hours: f64,
+    pub cost_usd: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,11 +302,18 @@ pub(crate) mod tests {
                 },
             ],
             pending_pod_seconds: 120.0,
+            time_to_capacity_s: Some(95.0),
+            capacity_types: vec![CapacityTypeSummary {
+                capacity_type: "on-demand".into(),
+                node_hours: 48.0,
+                cost_usd: 1234.5,
+            }],
             namespaces: vec![NamespaceSummary {
                 namespace: "default".into(),
                 cost_usd: 1000.0,
                 pods_refused_by_quota: 0,
             }],
+            batch: None,
             warnings: vec![],
             events_dropped: 0,
             recovery: None,

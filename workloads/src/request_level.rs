@@ -141,6 +141,16 @@ impl RequestQueue {
         }
     }
 
+    /// Sets each server's rate for the services that start from now on (those under way
+    /// keep the length they drew).
+    pub fn set_service_rate(&mut self, mu_rps: f64) {
+        debug_assert!(
+            mu_rps.is_finite() && mu_rps > 0.0,
+            "bad service rate {mu_rps}"
+        );
+        self.mu_rps = mu_rps;
+    }
+
     /// Sets the arrival rate from the instant of the last [`Self::advance_to`] on.
     pub fn set_rate(&mut self, lambda_rps: f64) {
         debug_assert!(

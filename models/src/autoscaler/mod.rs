@@ -1,8 +1,8 @@
 //! Node autoscaling (issue 8): the decision logic of the Cluster Autoscaler and of Karpenter, as
 //! pure functions of a compact cluster snapshot ([`view`]) and their own state across scans.
 //!
-//! Nothing here is a nexosim model: the integrator's `NodeAutoscaler` model fills a view from
-//! the `Cluster` at each scan, calls [`cluster_autoscaler::ClusterAutoscaler::scan`] or
+//! Only [`model`] is a nexosim model: the `NodeAutoscaler` reads a view from the `Cluster`
+//! (`cluster::autoscaling`) at each scan, calls [`cluster_autoscaler::ClusterAutoscaler::scan`] or
 //! [`karpenter::Karpenter::provision`]/[`karpenter::Karpenter::disrupt`], and sends the
 //! returned actions (each with the reason for the events table) to the `Cluster`. Keeping the
 //! logic pure makes every formula testable by hand (`tests/node_autoscaling.rs`).
@@ -13,7 +13,9 @@
 
 pub mod cluster_autoscaler;
 pub mod config;
+pub mod expansion;
 pub mod karpenter;
+pub mod model;
 pub mod pattern;
 pub mod summary;
 pub mod view;

@@ -8,10 +8,11 @@
 //! * Time to capacity ([`SurgeClock`]): a *surge* is a maximal interval during which at least
 //!   one pod is pending; it starts when the first pod of it becomes pending and ends when the
 //!   last pending pod is scheduled (pods arriving during the surge extend it). Its time to
-//!   capacity is the interval's length. Fed at every change of the pending count (the
-//!   integrator calls it after each scheduling pass), it is exact; fed at sample instants only,
-//!   it is rounded to the sample interval.
+//!   capacity is the interval's length; an interval of zero length (a pod created and bound
+//!   at one instant) is not a surge. The `Cluster` feeds it at every change of its pending
+//!   count, so it is exact.
 
+use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
 
 use crate::cluster::PoolBill;
@@ -40,7 +41,8 @@ pub fn by_capacity_type(bills: &[PoolBill]) -> (CapacityTotals, CapacityTotals) 
 }
 
 /// Measures time to capacity over a run: feed it the pending pod count whenever it changes.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Serializable because the `Cluster` model, which feeds it, is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SurgeClock {
     open: Option<SimTime>,
     surges: Vec<(SimTime, SimDuration)>,
@@ -51,8 +53,12 @@ impl SurgeClock {
         match (self.open, pending_pods) {
             (None, n) if n > 0 => self.open = Some(now),
             (Some(start), 0) => {
-                self.surges
-                    .push((start, now.saturating_duration_since(start)));
+                // A pod created and bound at the same instant is no surge: storing those would
+                // cost a record per pod on a day of millions.
+                if now > start {
+                    self.surges
+                        .push((start, now.saturating_duration_since(start)));
+                }
                 self.open = None;
             }
             _ => {}

@@ -40,6 +40,16 @@ pub enum Reason {
     SpotInterruption,
     /// A node stopped reporting (`NodeNotReady`).
     NodeNotReady,
+    /// The Job controller created pods (`SuccessfulCreate`).
+    SuccessfulCreate,
+    /// The Job controller deleted pods (`SuccessfulDelete`).
+    SuccessfulDelete,
+    /// A Job completed (`Completed`).
+    Completed,
+    /// A Job failed: too many pod failures (`BackoffLimitExceeded`).
+    BackoffLimitExceeded,
+    /// A Job failed: `activeDeadlineSeconds` ran out (`DeadlineExceeded`).
+    DeadlineExceeded,
 }
 
 impl Reason {
@@ -58,6 +68,11 @@ impl Reason {
             Reason::RemovingNode => "RemovingNode",
             Reason::SpotInterruption => "SpotInterruption",
             Reason::NodeNotReady => "NodeNotReady",
+            Reason::SuccessfulCreate => "SuccessfulCreate",
+            Reason::SuccessfulDelete => "SuccessfulDelete",
+            Reason::Completed => "Completed",
+            Reason::BackoffLimitExceeded => "BackoffLimitExceeded",
+            Reason::DeadlineExceeded => "DeadlineExceeded",
         }
     }
 }

@@ -19,8 +19,10 @@
 //! taints it: simplified).
 //!
 //! A pod on a failed node goes from Ready back to Running-not-ready (the node lifecycle
-//! controller's `MarkPodsNotReady`); a pod still starting stops where it is: its generation is
-//! bumped so its start-up and readiness timers are void.
+//! controller's `MarkPodsNotReady`); a pod still starting stops where it is. Every such pod's
+//! generation is bumped so its start-up, readiness, warm-up or Job-end timer is void. When a
+//! zone recovers, a Job's pod that was on one of its nodes is evicted (counted failed; its Job
+//! retries), since its process did not survive.
 //!
 //! # A zone outage
 //!
@@ -231,19 +233,24 @@ impl Cluster {
         for id in self.node_pods[node as usize].clone() {
             let pod = *self.pods.get(id);
             let d = pod.deployment as usize;
-            match pod.phase {
-                PodPhase::Ready => {
-                    self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
-                    self.count_running(d, (pod.started_ns, NOT_READY), 1);
-                    self.set_ready(d, -1, now_ns);
-                    self.pods.get_mut(id).phase = PodPhase::Running;
+            if matches!(pod.phase, PodPhase::Pending | PodPhase::Terminating) {
+                continue;
+            }
+            if pod.phase == PodPhase::Ready {
+                self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                self.count_running(d, (pod.started_ns, NOT_READY), 1);
+                let dep = &mut self.deployments[d];
+                if now_ns < pod.ready_ns + dep.warm_ns {
+                    dep.warming -= 1;
                 }
-                PodPhase::Starting | PodPhase::Running => {
-                    // Void the start-up or readiness timer: nothing runs on a dead node.
-                    let p = self.pods.get_mut(id);
-                    p.generation = p.generation.wrapping_add(1);
-                }
-                PodPhase::Pending | PodPhase::Terminating => {}
+                self.set_ready(d, -1, now_ns);
+            }
+            // Void the pod's start-up, readiness, warm-up or Job-end timer: nothing runs on a
+            // dead node.
+            let p = self.pods.get_mut(id);
+            p.generation = p.generation.wrapping_add(1);
+            if p.phase == PodPhase::Ready {
+                p.phase = PodPhase::Running;
             }
         }
         let name = self.node_name(node);
@@ -271,6 +278,16 @@ impl Cluster {
             let pod = *self.pods.get(id);
             let dep = &self.deployments[pod.deployment as usize];
             let generation = pod.generation;
+            if dep.job.is_some() && pod.phase != PodPhase::Terminating {
+                // A Job's process died with the node: the pod failed, and its Job retries.
+                self.delete_pod(
+                    id,
+                    now_ns,
+                    Reason::Evicted,
+                    "its process was lost with its node",
+                );
+                continue;
+            }
             match pod.phase {
                 PodPhase::Running => {
                     let at = now_ns + dep.readiness_ns;

@@ -45,6 +45,7 @@ impl Cluster {
                 state: NodeState::Provisioning,
                 created_ns: now_ns,
                 removed_ns: None,
+                last_pod_change_ns: now_ns,
             };
             let at = now_ns + state.provisioning_delay_ns;
             let id = self.nodes.add(node);
@@ -231,6 +232,7 @@ mod tests {
             min_available: None,
             zone_max_skew: None,
             host_max_skew: None,
+            warm_up: None,
         };
         Cluster::new(
             &ClusterPlan {

@@ -16,9 +16,11 @@
 //! [`placement`]); scale-down follows the ReplicaSet controller's ranking ([`replicaset`]).
 
 pub mod allocatable;
+pub mod autoscaling;
 pub mod billing;
 pub mod events;
 pub mod failures;
+mod jobs;
 mod lifecycle;
 pub mod nodes;
 pub mod placement;
@@ -35,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
 use workloads::traffic::Shape;
 
+use crate::autoscaler::summary::SurgeClock;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
@@ -45,6 +48,8 @@ use events::{EventLog, Reason};
 use nodes::{Node, Nodes};
 use placement::{Placement, ScoringStrategy};
 use pods::{Pod, PodPhase, Pods, UNBOUND};
+
+pub use jobs::{BatchPlan, BatchWorkloadPlan};
 
 /// A node pool, resolved against the instance catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +151,8 @@ pub struct ServicePlan {
     pub zone_max_skew: Option<u32>,
     /// The same over nodes (`kubernetes.io/hostname`).
     pub host_max_skew: Option<u32>,
+    /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
+    pub warm_up: Option<(SimDuration, f64)>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -295,13 +302,32 @@ struct Deployment {
     quota_blocked: bool,
     /// Requests/s one pod serves at its full CPU request.
     mu_rps: f64,
+    /// Warm-up of newly ready pods: how long, at what fraction of `mu_rps`; and how many ready
+    /// pods are still warming.
+    warm_ns: u64,
+    warm_speed: f64,
+    warming: u32,
     /// Ready pods × seconds since the previous sample, and when it was last brought up to date.
     ready_pod_seconds: f64,
     ready_since_ns: u64,
     queue: ServiceQueue,
+    /// The Job this entry owns the pods of, for a Job's entry (see [`jobs`]).
+    job: Option<jobs::JobOwner>,
 }
 
 impl Deployment {
+    /// The queue's per-pod rate: the mean over the ready pods, those warming up at
+    /// `warm_speed` (call after `queue.advance_to`).
+    fn update_service_rate(&mut self) {
+        if self.warm_ns == 0 || self.ready == 0 {
+            return;
+        }
+        let warming = f64::from(self.warming.min(self.ready));
+        let ready = f64::from(self.ready);
+        let mean = self.mu_rps * (ready - warming * (1.0 - self.warm_speed)) / ready;
+        self.queue.set_service_rate(mean);
+    }
+
     /// Integrates ready pod-seconds up to `now` before the ready count changes.
     fn account_ready(&mut self, now_ns: u64) {
         let dt = now_ns.saturating_sub(self.ready_since_ns) as f64 / NS_PER_S;
@@ -333,6 +359,11 @@ enum Timer {
         pod: u32,
         generation: u32,
     },
+    /// A ready pod's warm-up ends.
+    Warm {
+        pod: u32,
+        generation: u32,
+    },
     Gone {
         pod: u32,
         generation: u32,
@@ -347,6 +378,16 @@ enum Timer {
     /// A drained or reclaimed node's instance is terminated.
     NodeGone {
         node: u32,
+    },
+    /// The next Jobs are submitted.
+    JobSubmit,
+    /// The Job controller has work due.
+    JobSync,
+    /// A Job's pod ends its run.
+    JobPodEnd {
+        pod: u32,
+        generation: u32,
+        fails: bool,
     },
 }
 
@@ -499,6 +540,10 @@ pub struct ClusterReport {
     pub events_dropped: u64,
     /// Σ over pods of the time they spent Pending.
     pub pending_pod_seconds: f64,
+    /// The Jobs' figures, when the run has batch workloads.
+    pub batch: Option<crate::jobs::BatchReport>,
+    /// Every interval with at least one pod pending (time to capacity).
+    pub surges: SurgeClock,
 }
 
 /// The cluster: nodes, pods, scheduler and service queues.
@@ -534,6 +579,11 @@ pub struct Cluster {
     pending_pod_seconds: f64,
     pending_since_ns: u64,
     pending_total: u64,
+    /// Whether each pool has taints (Job pods tolerate none).
+    pool_tainted: Vec<bool>,
+    batch: Option<Box<jobs::Batch>>,
+    /// Intervals with pods pending, for time to capacity.
+    surges: SurgeClock,
     /// Outages in force and the nodes they failed (`failures`).
     failures: failures::Failures,
 }
@@ -571,6 +621,7 @@ impl Cluster {
                     state: nodes::NodeState::Ready,
                     created_ns: 0,
                     removed_ns: None,
+                    last_pod_change_ns: 0,
                 });
                 node_pods.push(Vec::new());
             }
@@ -624,6 +675,9 @@ impl Cluster {
                 zone_pods: BTreeMap::new(),
                 quota_blocked: false,
                 mu_rps: s.capacity_rps,
+                warm_ns: s.warm_up.map_or(0, |(d, _)| d.as_nanos()),
+                warm_speed: s.warm_up.map_or(1.0, |(_, v)| v),
+                warming: 0,
                 ready_pod_seconds: 0.0,
                 ready_since_ns: 0,
                 queue: ServiceQueue::with_fidelity(
@@ -634,6 +688,7 @@ impl Cluster {
                     fidelity,
                     sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
                 ),
+                job: None,
             })
             .collect();
         let namespaces = plan
@@ -669,6 +724,9 @@ impl Cluster {
             pending_pod_seconds: 0.0,
             pending_since_ns: 0,
             pending_total: 0,
+            pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
+            batch: None,
+            surges: SurgeClock::default(),
             failures: failures::Failures::default(),
         };
         for d in 0..cluster.deployments.len() as u32 {
@@ -692,6 +750,15 @@ impl Cluster {
         let dt = now_ns.saturating_sub(self.pending_since_ns) as f64 / NS_PER_S;
         self.pending_pod_seconds += self.pending_total as f64 * dt;
         self.pending_since_ns = now_ns;
+    }
+
+    /// Changes the pending count by `delta`: pod-seconds integrated first, the surge clock
+    /// told after, so time to capacity is exact (`autoscaler::summary::SurgeClock`).
+    fn change_pending(&mut self, now_ns: u64, delta: i64) {
+        self.account_pending(now_ns);
+        self.pending_total = self.pending_total.saturating_add_signed(delta);
+        self.surges
+            .observe(SimTime::from_nanos(now_ns), self.pending_total);
     }
 
     /// Creates or deletes pods until the deployment has its desired count (the ReplicaSet
@@ -753,7 +820,10 @@ impl Cluster {
             ns.refused += 1;
             if !dep.quota_blocked {
                 dep.quota_blocked = true;
-                let object = format!("deployment/{}-{}", dep.name, dep.region);
+                let object = match dep.job {
+                    Some(_) => format!("job/{}", dep.name),
+                    None => format!("deployment/{}-{}", dep.name, dep.region),
+                };
                 let message = quota_message(&ns.name, ns.used, ns.quota, add);
                 self.events
                     .push(now_ns, Reason::FailedCreate, || object, || message);
@@ -780,8 +850,7 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        self.account_pending(now_ns);
-        self.pending_total += 1;
+        self.change_pending(now_ns, 1);
         self.pending.insert((Reverse(priority), now_ns, id));
         true
     }
@@ -790,6 +859,9 @@ impl Cluster {
     fn delete_pod(&mut self, id: u32, now_ns: u64, reason: Reason, why: &str) {
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
+        if matches!(reason, Reason::Evicted | Reason::Preempted) {
+            self.job_pod_lost(d, now_ns);
+        }
         let pods = &mut self.deployments[d].pods;
         pods.swap_remove(pod.slot as usize);
         if let Some(&moved) = pods.get(pod.slot as usize) {
@@ -799,15 +871,22 @@ impl Cluster {
             self.pending
                 .remove(&(Reverse(pod.priority), pod.created_ns, id));
             self.deployments[d].pending -= 1;
-            self.account_pending(now_ns);
-            self.pending_total -= 1;
+            self.change_pending(now_ns, -1);
             self.release_quota(&pod);
             self.pods.remove(id);
             return;
         }
+        if pod.node != UNBOUND {
+            self.nodes
+                .update(pod.node, |n| n.last_pod_change_ns = now_ns);
+        }
         match pod.phase {
             PodPhase::Ready => {
                 self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                let dep = &mut self.deployments[d];
+                if now_ns < pod.ready_ns + dep.warm_ns {
+                    dep.warming -= 1;
+                }
                 self.set_ready(d, -1, now_ns);
             }
             PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
@@ -860,6 +939,7 @@ impl Cluster {
         dep.ready = dep.ready.saturating_add_signed(delta);
         dep.queue.advance_to(SimTime::from_nanos(now_ns));
         dep.queue.set_servers(dep.ready);
+        dep.update_service_rate();
     }
 
     /// Binds pods from the queue, highest priority first, while they fit.
@@ -1014,6 +1094,7 @@ impl Cluster {
             n.requested_cpu_millis += cpu;
             n.requested_memory_bytes += memory;
             n.pods += 1;
+            n.last_pod_change_ns = now_ns;
         });
         self.node_pods[node as usize].push(id);
         *self.siblings.entry((pod.deployment, node)).or_default() += 1;
@@ -1024,13 +1105,13 @@ impl Cluster {
         *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
         self.pending
             .remove(&(Reverse(pod.priority), pod.created_ns, id));
-        self.account_pending(now_ns);
-        self.pending_total -= 1;
+        self.change_pending(now_ns, -1);
         self.deployments[d].pending -= 1;
         let p = self.pods.get_mut(id);
         p.node = node;
-        if now_ns == 0 {
-            // Warm start: the pods of time zero were running before the day began.
+        if now_ns == 0 && self.deployments[d].job.is_none() {
+            // Warm start: the pods of time zero were running before the day began (a Job
+            // submitted at zero starts from scratch).
             p.phase = PodPhase::Ready;
             p.started_ns = 0;
             p.ready_ns = 0;
@@ -1113,6 +1194,9 @@ impl Cluster {
                     p.started_ns = now_ns;
                     self.count_running(d, (now_ns, NOT_READY), 1);
                     self.push_timer(at, Timer::Ready { pod, generation });
+                    if self.deployments[d].job.is_some() {
+                        self.job_pod_running(pod, generation, now_ns);
+                    }
                 }
                 false
             }
@@ -1127,7 +1211,24 @@ impl Cluster {
                     let started_ns = p.started_ns;
                     self.count_running(d, (started_ns, NOT_READY), -1);
                     self.count_running(d, (started_ns, now_ns), 1);
+                    let warm_ns = self.deployments[d].warm_ns;
+                    if warm_ns > 0 {
+                        self.deployments[d].warming += 1;
+                        self.push_timer(now_ns + warm_ns, Timer::Warm { pod, generation });
+                    }
                     self.set_ready(d, 1, now_ns);
+                }
+                false
+            }
+            Timer::Warm { pod, generation } => {
+                if let Some(p) = self.pods.current(pod, generation)
+                    && p.phase == PodPhase::Ready
+                {
+                    let d = p.deployment as usize;
+                    let dep = &mut self.deployments[d];
+                    dep.queue.advance_to(SimTime::from_nanos(now_ns));
+                    dep.warming -= 1;
+                    dep.update_service_rate();
                 }
                 false
             }
@@ -1146,8 +1247,16 @@ impl Cluster {
                         self.reconcile(d, now_ns);
                     }
                 }
+                self.job_room_freed(ns, now_ns);
                 true
             }
+            Timer::JobSubmit => self.submit_jobs(now_ns),
+            Timer::JobSync => self.run_job_controller(now_ns),
+            Timer::JobPodEnd {
+                pod,
+                generation,
+                fails,
+            } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
             Timer::Scale { deployment } => {
@@ -1220,6 +1329,7 @@ impl Cluster {
         let services = self
             .deployments
             .iter_mut()
+            .filter(|d| d.job.is_none())
             .map(|d| {
                 let interval = d.queue.take_interval();
                 ServiceSample {
@@ -1514,6 +1624,14 @@ impl Cluster {
             .collect()
     }
 
+    /// What a node autoscaler reads of one region (see [`autoscaling`]).
+    pub async fn node_autoscaling_view(
+        &mut self,
+        request: std::sync::Arc<autoscaling::ViewRequest>,
+    ) -> autoscaling::AutoscalingView {
+        self.autoscaling_view(&request)
+    }
+
     /// Whole-run figures, up to this instant.
     pub async fn report(&mut self, _: (), cx: &Context<Self>) -> ClusterReport {
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
@@ -1551,6 +1669,7 @@ impl Cluster {
             services: self
                 .deployments
                 .iter()
+                .filter(|d| d.job.is_none())
                 .map(|d| ServiceReport {
                     service: d.name.clone(),
                     region: d.region.clone(),
@@ -1575,6 +1694,8 @@ impl Cluster {
             events: self.events.events().to_vec(),
             events_dropped: self.events.dropped(),
             pending_pod_seconds: self.pending_pod_seconds,
+            batch: self.batch_report(),
+            surges: self.surges.clone(),
         }
     }
 }

@@ -44,6 +44,9 @@ pub struct Node {
     pub created_ns: u64,
     /// When the node left (instance terminated); `None` while it lives.
     pub removed_ns: Option<u64>,
+    /// Last time a pod was bound to the node or began terminating on it: Karpenter's
+    /// `consolidateAfter` clock (`LastPodEventTime`, `pkg/controllers/node/podevents`).
+    pub last_pod_change_ns: u64,
 }
 
 impl Node {
@@ -185,6 +188,7 @@ mod tests {
             state: NodeState::Ready,
             created_ns: 0,
             removed_ns: None,
+            last_pod_change_ns: 0,
         }
     }
 

@@ -51,6 +51,10 @@ pub struct BatchConfig {
     /// Lowercase letters, digits and `-` (an RFC 1123 label, as Job names); names its Jobs
     /// (`<name>-<index>`) and its random streams (`jobs/<name>`).
     pub name: String,
+    /// Region whose node pools run its pods (those without taints). Default: the first region
+    /// of the experiment.
+    #[serde(default)]
+    pub region: Option<String>,
     /// Default "default".
     #[serde(default = "default_namespace")]
     pub namespace: String,

@@ -245,6 +245,15 @@ impl ServiceQueue {
         }
     }
 
+    /// Sets each pod's service rate from now on (call [`Self::advance_to`] first): pods still
+    /// warming up serve slower, and the queue takes their mean.
+    pub fn set_service_rate(&mut self, mu_rps: f64) {
+        self.mu_rps = mu_rps;
+        if let Backend::Request(request) = &mut self.backend {
+            request.set_service_rate(mu_rps);
+        }
+    }
+
     /// Seconds from now until the fluid backlog is empty, when it is draining, so the owner
     /// can end the stretch there. Always `None` at [`Fidelity::Request`], which plays its own
     /// events inside [`Self::advance_to`].

@@ -44,6 +44,10 @@ impl RequestBackend {
         self.queue.set_servers(servers);
     }
 
+    pub(super) fn set_service_rate(&mut self, mu_rps: f64) {
+        self.queue.set_service_rate(mu_rps);
+    }
+
     pub(super) fn waiting_requests(&self) -> f64 {
         self.queue.waiting_requests() as f64
     }

@@ -1,0 +1,375 @@
+//! What a node autoscaler reads of the cluster: one region's node groups, nodes and pending
+//! pods as the compact snapshot of [`crate::autoscaler::view`].
+//!
+//! The autoscaler names its node groups (Cluster Autoscaler node groups, or Karpenter
+//! NodePools) as lists of cluster pools in a [`ViewRequest`]; the cluster answers in one pass
+//! over its nodes and one over its deployments: O(nodes + deployments + pools) per call.
+//! Allocations are per node and per (node, deployment) group of pods, never per pod.
+//!
+//! How Kubernetes objects become the view's fields:
+//! * a node group's template is its first pool's (allocatable from the pool, capacity and
+//!   instance type from the request, which the autoscaler resolved from the catalog);
+//! * target size = nodes launched and not cordoned (Provisioning, Ready, NotReady): a node
+//!   being drained has already left its group, as after upstream's `DeleteNodes`;
+//! * a pod group is one deployment's pods (they share requests, priority and placement);
+//!   `fits` = the node groups holding a pool whose labels and taints the deployment admits
+//!   (its `groups`, decided per pool and zone by `admitting_groups`);
+//! * the PDB blocker: walking a node's pods, each takes one of its budget's allowed
+//!   disruptions (ready pods − `minAvailable`), as `Cluster::preemption_residents` does; the
+//!   node is blocked once a budget goes below zero. clustersim has no bare pods, kube-system
+//!   pods or eviction annotations, so the other blockers are never set;
+//! * terminating pods hold resources (`requested`) but are not listed: they do not move.
+
+use sim::time::SimTime;
+
+use super::Cluster;
+use super::nodes::NodeState;
+use super::pods::PodPhase;
+use crate::autoscaler::view::{
+    ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
+};
+
+/// One cluster pool as a member of an autoscaler's node group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolTemplate {
+    /// The cluster's pool id (index in `ClusterPlan::pools`).
+    pub pool: u32,
+    /// The node group (Cluster Autoscaler) or NodePool (Karpenter) it belongs to.
+    pub group: u32,
+    pub instance_type: String,
+    /// The instance's capacity before reservations (the cluster keeps only allocatable).
+    pub capacity: Shape,
+}
+
+/// What a node autoscaler asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewRequest {
+    pub region: String,
+    /// How many node groups there are; every one has at least one pool in `pools`.
+    pub groups: u32,
+    /// The pools of the node groups; a pool of no group is left out of the view.
+    pub pools: Vec<PoolTemplate>,
+    /// List nodes still provisioning among the nodes, not ready (Karpenter's in-flight
+    /// NodeClaims take pending pods in its simulation); otherwise only registered nodes.
+    pub in_flight: bool,
+    /// Leave the nodes out: the pending pods are all that is needed (Karpenter's batch
+    /// trigger check between decisions).
+    pub pending_only: bool,
+}
+
+/// The answer: the view, and the ids of each group's provisioning nodes (oldest first, in the
+/// order of [`NodeGroupView::provisioning`]) so a timed-out scale-up can be cancelled.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AutoscalingView {
+    pub view: ClusterView,
+    pub provisioning_nodes: Vec<Vec<u32>>,
+}
+
+impl Cluster {
+    /// Builds the view `request` asks for, from the cluster as it is now.
+    pub(super) fn autoscaling_view(&self, request: &ViewRequest) -> AutoscalingView {
+        let groups = request.groups as usize;
+        // Pool id → its template, for the pools of the request.
+        let mut template_of_pool: Vec<Option<&PoolTemplate>> = vec![None; self.pools.len()];
+        for t in &request.pools {
+            if let Some(slot) = template_of_pool.get_mut(t.pool as usize) {
+                *slot = Some(t);
+            }
+        }
+        let mut node_groups: Vec<Option<NodeGroupView>> = vec![None; groups];
+        for t in &request.pools {
+            let state = &self.pools[t.pool as usize];
+            let Some(slot) = node_groups.get_mut(t.group as usize) else {
+                continue;
+            };
+            let group = slot.get_or_insert_with(|| NodeGroupView {
+                name: state.name.clone(),
+                capacity: t.capacity,
+                allocatable: Shape::new(
+                    state.allocatable_cpu_millis,
+                    state.allocatable_memory_bytes,
+                ),
+                price_usd_per_hour: state.price_usd_per_hour,
+                capacity_type: state.capacity_type,
+                zones: state
+                    .groups
+                    .iter()
+                    .map(|&g| self.placement.zone_name(g).to_owned())
+                    .collect(),
+                min_size: 0,
+                max_size: 0,
+                target_size: 0,
+                provisioning: Vec::new(),
+            });
+            group.min_size = group.min_size.saturating_add(state.min_nodes);
+            group.max_size = group
+                .max_size
+                .saturating_add(state.max_nodes.unwrap_or(u32::MAX));
+        }
+        let mut view = ClusterView {
+            node_groups: node_groups.into_iter().flatten().collect(),
+            nodes: Vec::new(),
+            pending: Vec::new(),
+        };
+        debug_assert_eq!(
+            view.node_groups.len(),
+            groups,
+            "a node group without a pool"
+        );
+
+        // Per deployment of the region: the node groups its pods may run on.
+        let fits: Vec<Option<Vec<u32>>> = self
+            .deployments
+            .iter()
+            .map(|dep| {
+                (dep.region == request.region).then(|| {
+                    let mut fits: Vec<u32> = dep
+                        .groups
+                        .iter()
+                        .filter_map(|&g| template_of_pool[self.placement.pool_of_group(g) as usize])
+                        .map(|t| t.group)
+                        .collect();
+                    fits.sort_unstable();
+                    fits.dedup();
+                    fits
+                })
+            })
+            .collect();
+
+        let mut provisioning_nodes = vec![Vec::new(); view.node_groups.len()];
+        for (id, node) in self.nodes.all().iter().enumerate() {
+            if node.state == NodeState::Gone {
+                continue;
+            }
+            let pool = self.placement.pool_of_group(node.group) as usize;
+            let Some(t) = template_of_pool[pool] else {
+                continue;
+            };
+            let Some(group) = view.node_groups.get_mut(t.group as usize) else {
+                continue;
+            };
+            match node.state {
+                NodeState::Provisioning => {
+                    group.target_size += 1;
+                    group
+                        .provisioning
+                        .push(SimTime::from_nanos(node.created_ns));
+                    provisioning_nodes[t.group as usize].push(id as u32);
+                    if !request.in_flight {
+                        continue;
+                    }
+                }
+                NodeState::Ready | NodeState::NotReady => group.target_size += 1,
+                NodeState::Cordoned | NodeState::Gone => {}
+            }
+            if request.pending_only {
+                continue;
+            }
+            let mut pods: Vec<PodGroup> = Vec::new();
+            let mut of_deployment: Vec<u32> = Vec::new();
+            let mut blockers = RemovalBlockers::default();
+            for &p in &self.node_pods[id] {
+                let pod = self.pods.get(p);
+                if pod.phase == PodPhase::Terminating {
+                    continue;
+                }
+                let d = pod.deployment;
+                let k = match of_deployment.iter().position(|&x| x == d) {
+                    Some(k) => k,
+                    None => {
+                        let dep = &self.deployments[d as usize];
+                        of_deployment.push(d);
+                        pods.push(PodGroup {
+                            requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                            count: 0,
+                            priority: dep.priority,
+                            fits: fits[d as usize].clone().unwrap_or_default(),
+                        });
+                        pods.len() - 1
+                    }
+                };
+                pods[k].count += 1;
+            }
+            for (&d, group) in of_deployment.iter().zip(&pods) {
+                let dep = &self.deployments[d as usize];
+                if let Some(min) = dep.min_available {
+                    let allowed = i64::from(dep.ready) - i64::from(min);
+                    blockers.pdb_violated |= i64::from(group.count) > allowed;
+                }
+            }
+            let state = &self.pools[pool];
+            view.nodes.push(NodeView {
+                id: id as u32,
+                group: t.group,
+                instance_type: t.instance_type.clone(),
+                capacity_type: state.capacity_type,
+                zone: self.placement.zone_name(node.group).to_owned(),
+                price_usd_per_hour: state.price_usd_per_hour,
+                capacity: t.capacity,
+                allocatable: Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes),
+                requested: Shape::new(node.requested_cpu_millis, node.requested_memory_bytes),
+                pods,
+                created: SimTime::from_nanos(node.created_ns),
+                last_pod_change: SimTime::from_nanos(node.last_pod_change_ns),
+                ready: node.state == NodeState::Ready,
+                deleting: node.state == NodeState::Cordoned,
+                blockers,
+            });
+        }
+
+        for (dep, fits) in self.deployments.iter().zip(fits) {
+            let Some(fits) = fits else {
+                continue;
+            };
+            if dep.pending > 0 {
+                view.pending.push(PodGroup {
+                    requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                    count: dep.pending,
+                    priority: dep.priority,
+                    fits,
+                });
+            }
+        }
+        AutoscalingView {
+            view,
+            provisioning_nodes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+    use super::*;
+    use crate::catalog::InstanceFacts;
+    use crate::cluster::placement::ScoringStrategy;
+    use crate::config::{CapacityType, Resources};
+    use sim::quantity::{Bytes, CpuMillis};
+    use sim::time::SimDuration;
+    use workloads::traffic::Shape as Traffic;
+
+    const S: u64 = 1_000_000_000;
+    const GIB: u64 = 1 << 30;
+
+    /// One 4-vCPU node (allocatable 3920m) and six 1-CPU pods with `minAvailable` 2: three
+    /// bound and Ready at time zero, three pending.
+    fn cluster() -> Cluster {
+        let pool = PoolPlan {
+            name: "p".into(),
+            region: "r".into(),
+            zones: vec!["a".into()],
+            instance: InstanceFacts {
+                instance_type: "t-4".into(),
+                region: "r".into(),
+                vcpu: 4,
+                memory_bytes: 16 * GIB,
+                ondemand_usd_per_hour: 0.2,
+                spot_usd_per_hour: None,
+                interruption_band: None,
+            },
+            capacity_type: CapacityType::OnDemand,
+            nodes: 1,
+            min_nodes: 1,
+            max_nodes: Some(5),
+            provisioning_delay: SimDuration::from_secs(60),
+            labels: Default::default(),
+            taints: Vec::new(),
+        };
+        let service = ServicePlan {
+            name: "s".into(),
+            region: "r".into(),
+            namespace: 0,
+            priority: 7,
+            replicas: 6,
+            replica_schedule: Vec::new(),
+            requests: Resources {
+                cpu: CpuMillis(1000),
+                memory: Bytes(GIB),
+            },
+            limits: (None, None),
+            capacity_rps: 10.0,
+            timeout: SimDuration::from_secs(30),
+            traffic: Traffic::Constant { rps: 1.0 },
+            timings: PodTimings {
+                startup: SimDuration::from_secs(5),
+                readiness: SimDuration::ZERO,
+                termination_grace: SimDuration::from_secs(30),
+            },
+            node_selector: Default::default(),
+            node_affinity: Vec::new(),
+            tolerations: Vec::new(),
+            min_available: Some(2),
+            zone_max_skew: None,
+            host_max_skew: None,
+            warm_up: None,
+        };
+        Cluster::new(
+            &ClusterPlan {
+                pools: vec![pool],
+                services: vec![service],
+                namespaces: vec![NamespacePlan {
+                    name: "default".into(),
+                    quota_cpu_millis: None,
+                    quota_memory_bytes: None,
+                    quota_pods: None,
+                }],
+                latency_target: None,
+                scoring: ScoringStrategy::LeastAllocated,
+                minimum_billed: SimDuration::from_secs(60),
+            },
+            crate::latency::Fidelity::Fluid,
+            0,
+        )
+    }
+
+    fn request(in_flight: bool) -> ViewRequest {
+        ViewRequest {
+            region: "r".into(),
+            groups: 1,
+            pools: vec![PoolTemplate {
+                pool: 0,
+                group: 0,
+                instance_type: "t-4".into(),
+                capacity: Shape::new(4000, 16 * GIB),
+            }],
+            in_flight,
+            pending_only: false,
+        }
+    }
+
+    #[test]
+    fn the_view_groups_pods_counts_targets_and_marks_the_pdb() {
+        let mut c = cluster();
+        c.launch_nodes(0, None, 1, 10 * S);
+        let AutoscalingView {
+            view,
+            provisioning_nodes,
+        } = c.autoscaling_view(&request(false));
+        let group = &view.node_groups[0];
+        // One registered node and one provisioning since 10 s: target size 2.
+        assert_eq!(
+            (group.target_size, group.min_size, group.max_size),
+            (2, 1, 5)
+        );
+        assert_eq!(group.provisioning, vec![SimTime::from_secs(10)]);
+        assert_eq!(group.allocatable.cpu_millis, 3920);
+        assert_eq!(provisioning_nodes, vec![vec![1]]);
+        // Only the registered node; its three pods are one group. The PDB allows 3 ready − 2
+        // = 1 eviction, and the node holds 3 pods of it: blocked.
+        assert_eq!(view.nodes.len(), 1);
+        let node = &view.nodes[0];
+        assert_eq!(node.pods.len(), 1);
+        assert_eq!((node.pods[0].count, node.pods[0].priority), (3, 7));
+        assert_eq!(node.requested, Shape::new(3000, 3 * GIB));
+        assert!(node.blockers.pdb_violated);
+        assert_eq!(view.pending.len(), 1);
+        assert_eq!(
+            (view.pending[0].count, &view.pending[0].fits),
+            (3, &vec![0])
+        );
+        // Karpenter's view lists the in-flight node, not ready.
+        let karpenter = c.autoscaling_view(&request(true)).view;
+        assert_eq!(karpenter.nodes.len(), 2);
+        assert!(!karpenter.nodes[1].ready);
+    }
+}

@@ -1,0 +1,375 @@
+//! Batch Jobs in the cluster: the [`JobController`]'s decisions carried out on real pods.
+//!
+//! Each submitted Job gets an entry among the cluster's deployments (its pods' owner, with the
+//! Job's requests, namespace and priority), so its pods are scheduled, preempted, evicted,
+//! counted against quotas and billed exactly like a service's. What differs is who sets the
+//! pod count and what ends a pod:
+//!
+//! - the controller's `CreatePods` raises the owner's desired count by the pods it creates
+//!   (those the quota refuses are handed back with `pods_refused`), its `DeleteActivePods`
+//!   deletes them all;
+//! - a pod that reaches Running runs its drawn run time, then ends — succeeded, or failed when
+//!   its draw says so — and leaves at once (a finished pod holds no resources: no grace period);
+//! - a pod evicted or preempted is reported failed, as Kubernetes counts it, and is not
+//!   replaced by its owner: the controller decides (after its back-off).
+//!
+//! Job pods start like a service's pods (`startup` 5 s) and are never Ready for traffic; their
+//! owners have no queue traffic and stay out of the service time series.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+use sim::time::{SimDuration, SimTime};
+use workloads::jobs::{TaskFailures, TaskRun};
+
+use super::events::Reason;
+use super::pods::PodPhase;
+use super::{Cluster, Deployment, Timer};
+use crate::jobs::{ActionKind, BatchReport, JobController, JobSpec};
+use crate::latency::ServiceQueue;
+
+/// Bound → containers running for a Job's pods: the services' default (`models::config`).
+const JOB_STARTUP: SimDuration = SimDuration::from_secs(5);
+/// `terminationGracePeriodSeconds` of a Job's pods when evicted: the API default.
+const JOB_GRACE: SimDuration = SimDuration::from_secs(30);
+
+/// One `batch` workload as the cluster runs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchWorkloadPlan {
+    pub name: String,
+    pub region: String,
+}
+
+/// Every Job of the run: the workloads, the Jobs in submission order, their failure draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchPlan {
+    pub workloads: Vec<BatchWorkloadPlan>,
+    /// Sorted by submission instant (ties in workload, then index order).
+    pub specs: Vec<JobSpec>,
+    /// Per workload.
+    pub failures: Vec<TaskFailures>,
+}
+
+/// The batch state of a cluster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Batch {
+    controller: JobController,
+    /// Jobs not yet submitted, from `next` on.
+    specs: Vec<JobSpec>,
+    next: usize,
+    /// Per workload: its region's node groups that admit pods without selectors or
+    /// tolerations.
+    groups: Vec<Vec<u32>>,
+    regions: Vec<String>,
+    /// The owner (deployment index) of each submitted Job, by Job id.
+    owner: Vec<u32>,
+}
+
+/// What a Job's owner entry adds to a deployment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct JobOwner {
+    pub job: u32,
+    /// Runs drawn for pods created and not yet Running, in creation order.
+    pub runs: VecDeque<TaskRun>,
+}
+
+impl Cluster {
+    /// Takes the run's Jobs; the first submission is timed now.
+    pub fn with_batch(mut self, plan: BatchPlan) -> Self {
+        let groups = plan
+            .workloads
+            .iter()
+            .map(|w| self.untainted_groups(&w.region))
+            .collect();
+        let first = plan.specs.first().map(|s| s.submit.as_nanos());
+        self.batch = Some(Box::new(Batch {
+            controller: JobController::new(plan.failures),
+            specs: plan.specs,
+            next: 0,
+            groups,
+            regions: plan.workloads.iter().map(|w| w.region.clone()).collect(),
+            owner: Vec::new(),
+        }));
+        if let Some(at) = first {
+            self.push_timer(at, Timer::JobSubmit);
+        }
+        self
+    }
+
+    /// Node groups of `region` whose pools have no taints.
+    fn untainted_groups(&self, region: &str) -> Vec<u32> {
+        self.placement
+            .groups_in(region)
+            .into_iter()
+            .filter(|&g| {
+                let pool = self.placement.pool_of_group(g) as usize;
+                !self.pool_tainted[pool]
+            })
+            .collect()
+    }
+
+    /// Submits every Job due at `now`, then runs the controller.
+    pub(super) fn submit_jobs(&mut self, now_ns: u64) -> bool {
+        let Some(batch) = self.batch.as_mut() else {
+            return false;
+        };
+        let now = SimTime::from_nanos(now_ns);
+        let due = batch.specs[batch.next..]
+            .iter()
+            .take_while(|s| s.submit <= now)
+            .count();
+        let first = batch.next;
+        batch.next += due;
+        for k in first..first + due {
+            let d = self.deployments.len() as u32;
+            let Some(batch) = self.batch.as_mut() else {
+                return false;
+            };
+            let spec = batch.specs[k].clone();
+            let w = spec.workload as usize;
+            let owner = Deployment::for_job(
+                &spec,
+                batch.regions[w].clone(),
+                batch.groups[w].clone(),
+                batch.owner.len() as u32,
+            );
+            batch.owner.push(d);
+            batch.controller.submit(spec, now);
+            self.deployments.push(owner);
+        }
+        if let Some(at) = self
+            .batch
+            .as_ref()
+            .and_then(|b| b.specs.get(b.next))
+            .map(|s| s.submit.as_nanos())
+        {
+            self.push_timer(at, Timer::JobSubmit);
+        }
+        self.run_job_controller(now_ns)
+    }
+
+    /// Polls the controller while it has work due at `now`, carrying out its actions; true
+    /// when pods were created or deleted.
+    pub(super) fn run_job_controller(&mut self, now_ns: u64) -> bool {
+        let now = SimTime::from_nanos(now_ns);
+        let mut changed = false;
+        loop {
+            let Some(batch) = self.batch.as_mut() else {
+                return changed;
+            };
+            if batch.controller.next_wake().is_none_or(|t| t > now) {
+                break;
+            }
+            for action in batch.controller.poll(now) {
+                changed = true;
+                self.apply_job_action(action, now_ns);
+            }
+        }
+        if let Some(at) = self.batch.as_ref().and_then(|b| b.controller.next_wake()) {
+            self.push_timer(at.as_nanos(), Timer::JobSync);
+        }
+        changed
+    }
+
+    fn apply_job_action(&mut self, action: crate::jobs::JobAction, now_ns: u64) {
+        let Some(batch) = self.batch.as_ref() else {
+            return;
+        };
+        let d = batch.owner[action.job as usize];
+        let name = self.deployments[d as usize].name.clone();
+        let reason = match action.reason {
+            "SuccessfulCreate" => Reason::SuccessfulCreate,
+            "SuccessfulDelete" => Reason::SuccessfulDelete,
+            "Completed" => Reason::Completed,
+            "BackoffLimitExceeded" => Reason::BackoffLimitExceeded,
+            _ => Reason::DeadlineExceeded,
+        };
+        match action.kind {
+            ActionKind::CreatePods(runs) => {
+                let asked = runs.len() as u32;
+                let mut refused = 0;
+                for run in runs {
+                    self.deployments[d as usize].desired += 1;
+                    if self.create_pod(d, now_ns) {
+                        if let Some(owner) = self.deployments[d as usize].job.as_mut() {
+                            owner.runs.push_back(run);
+                        }
+                    } else {
+                        // `create_pod` logged the refusal once for this wait.
+                        self.deployments[d as usize].desired -= 1;
+                        refused += 1;
+                    }
+                }
+                if refused < asked {
+                    let message = if refused == 0 {
+                        action.message
+                    } else {
+                        format!("{}; {refused} refused by the quota", action.message)
+                    };
+                    self.events
+                        .push(now_ns, reason, || format!("job/{name}"), || message);
+                }
+                if refused > 0
+                    && let Some(batch) = self.batch.as_mut()
+                {
+                    batch.controller.pods_refused(action.job, refused);
+                }
+            }
+            ActionKind::DeleteActivePods(_) => {
+                self.events
+                    .push(now_ns, reason, || format!("job/{name}"), || action.message);
+                let dep = &mut self.deployments[d as usize];
+                dep.desired = 0;
+                for id in dep.pods.clone() {
+                    self.delete_pod(id, now_ns, Reason::Killing, "its Job failed");
+                }
+            }
+            ActionKind::Finished(_) => {
+                self.events
+                    .push(now_ns, reason, || format!("job/{name}"), || action.message);
+            }
+        }
+    }
+
+    /// A Job's pod reached Running: its run starts.
+    pub(super) fn job_pod_running(&mut self, pod: u32, generation: u32, now_ns: u64) {
+        let d = self.pods.get(pod).deployment as usize;
+        let Some(owner) = self.deployments[d].job.as_mut() else {
+            return;
+        };
+        let job = owner.job;
+        let run = owner.runs.pop_front().unwrap_or(TaskRun {
+            run: SimDuration::ZERO,
+            fails: false,
+        });
+        if let Some(batch) = self.batch.as_mut() {
+            batch
+                .controller
+                .pod_running(job, SimTime::from_nanos(now_ns));
+        }
+        self.push_timer(
+            now_ns + run.run.as_nanos(),
+            Timer::JobPodEnd {
+                pod,
+                generation,
+                fails: run.fails,
+            },
+        );
+    }
+
+    /// A Job's pod ends (its process exited): it leaves at once and the controller hears of it.
+    pub(super) fn job_pod_end(
+        &mut self,
+        pod: u32,
+        generation: u32,
+        fails: bool,
+        now_ns: u64,
+    ) -> bool {
+        let Some(&p) = self.pods.current(pod, generation) else {
+            return false;
+        };
+        if !matches!(p.phase, PodPhase::Running | PodPhase::Ready) {
+            return false;
+        }
+        let d = p.deployment as usize;
+        match p.phase {
+            PodPhase::Ready => {
+                self.count_running(d, (p.started_ns, p.ready_ns), -1);
+                self.set_ready(d, -1, now_ns);
+            }
+            _ => self.count_running(d, (p.started_ns, super::NOT_READY), -1),
+        }
+        let pods = &mut self.deployments[d].pods;
+        pods.swap_remove(p.slot as usize);
+        if let Some(&moved) = pods.get(p.slot as usize) {
+            self.pods.get_mut(moved).slot = p.slot;
+        }
+        self.deployments[d].desired -= 1;
+        self.unbind(pod);
+        self.release_quota(&p);
+        self.pods.remove(pod);
+        let ns = self.deployments[d].namespace;
+        let job = self.deployments[d].job.as_ref().map(|o| o.job);
+        if let (Some(batch), Some(job)) = (self.batch.as_mut(), job) {
+            let now = SimTime::from_nanos(now_ns);
+            batch.controller.pod_finished(job, !fails, now);
+            batch.controller.room_freed(ns, now);
+        }
+        self.run_job_controller(now_ns);
+        true
+    }
+
+    /// A Job's pod was evicted or preempted: Kubernetes counts it failed, and its owner does
+    /// not replace it.
+    pub(super) fn job_pod_lost(&mut self, d: usize, now_ns: u64) {
+        let Some(owner) = self.deployments[d].job.as_ref() else {
+            return;
+        };
+        let job = owner.job;
+        self.deployments[d].desired = self.deployments[d].desired.saturating_sub(1);
+        if let Some(batch) = self.batch.as_mut() {
+            batch
+                .controller
+                .pod_finished(job, false, SimTime::from_nanos(now_ns));
+        }
+    }
+
+    /// Quota was freed in `ns`: Jobs waiting for it may create pods.
+    pub(super) fn job_room_freed(&mut self, ns: u32, now_ns: u64) {
+        if let Some(batch) = self.batch.as_mut() {
+            batch.controller.room_freed(ns, SimTime::from_nanos(now_ns));
+            self.run_job_controller(now_ns);
+        }
+    }
+
+    /// The batch figures of the run so far.
+    pub(super) fn batch_report(&self) -> Option<BatchReport> {
+        self.batch
+            .as_ref()
+            .map(|b| BatchReport::from_records(&b.controller.records()))
+    }
+}
+
+impl Deployment {
+    /// The owner entry of a Job: its pods' requests, namespace and priority; no traffic.
+    fn for_job(spec: &JobSpec, region: String, groups: Vec<u32>, job: u32) -> Deployment {
+        Deployment {
+            name: spec.name.clone(),
+            region,
+            namespace: spec.namespace,
+            priority: spec.priority,
+            qos: super::qos::qos_class(
+                (spec.requests.cpu_millis, spec.requests.memory_bytes),
+                (None, None),
+            ),
+            desired: 0,
+            schedule: Vec::new(),
+            cpu_millis: spec.requests.cpu_millis,
+            memory_bytes: spec.requests.memory_bytes,
+            startup_ns: JOB_STARTUP.as_nanos(),
+            readiness_ns: 0,
+            grace_ns: JOB_GRACE.as_nanos(),
+            groups,
+            pods: Vec::new(),
+            ready: 0,
+            pending: 0,
+            running: Default::default(),
+            min_available: None,
+            zone_max_skew: None,
+            host_max_skew: None,
+            zone_pods: Default::default(),
+            quota_blocked: false,
+            mu_rps: 1.0,
+            warm_ns: 0,
+            warm_speed: 1.0,
+            warming: 0,
+            ready_pod_seconds: 0.0,
+            ready_since_ns: 0,
+            queue: ServiceQueue::new(1.0, 0, 1.0, None),
+            job: Some(JobOwner {
+                job,
+                runs: VecDeque::new(),
+            }),
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Sweep results: the table, the Pareto frontier and the sweep report.

@@ -1,0 +1,278 @@
+//! `clustersim sweep` and `clustersim sweep-merge`: many runs of one base experiment with some
+//! fields varied, in parallel, resumable, and split across machines by a batch engine.
+//!
+//! One run is one single-threaded simulation, exactly as `clustersim run` does it; parallelism
+//! is only across runs (a rayon pool of `--jobs` threads) and across machines (shards). The
+//! sweep table is built from the finished runs' `summary.json` files read back from disk, in
+//! run index order, so it is the same bytes whichever thread, process, attempt or shard ran
+//! each run.
+//!
+//! Layout: `spec` (the sweep file), `plan` (the runs it expands to), `patch` (setting a field
+//! in the base's text), `shard` (which runs this process takes), `store` (the output folder).
+
+mod patch;
+mod plan;
+mod shard;
+mod spec;
+mod store;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::{EXIT_CHECK_MISSED, bad_input, failed};
+use plan::Plan;
+use shard::Shard;
+use store::Manifest;
+
+/// What `clustersim sweep` was asked.
+pub struct Options {
+    pub file: PathBuf,
+    pub out: PathBuf,
+    pub jobs: usize,
+    pub shard: Option<String>,
+    pub shards: Option<u64>,
+    pub keep_outputs: bool,
+    pub quiet: bool,
+}
+
+/// `clustersim sweep`.
+pub fn sweep(o: &Options) -> ExitCode {
+    let plan = match spec::load(&o.file).and_then(|(s, src)| plan::expand(&o.file, &src, &s)) {
+        Ok(p) => p,
+        Err(e) => return bad_input(&e),
+    };
+    let shard = match shard::detect(o.shard.as_deref(), o.shards, |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(o.jobs).build() {
+        Ok(p) => p,
+        Err(e) => return failed(&format!("cannot start {} threads: {e}", o.jobs)),
+    };
+    // Every run is checked before any starts, so bad input exits 2 having written nothing;
+    // in parallel, as loading is a good part of a short run's cost. The first bad run in run
+    // order is reported, whatever the threads.
+    let firsts: Vec<usize> = plan.configuration_firsts().collect();
+    if let Some(e) = pool.install(|| firsts.par_iter().find_map_first(|&i| plan.load(i).err())) {
+        return bad_input(&e);
+    }
+    let manifest = Manifest::of(&plan);
+    let runs_dir = store::runs_dir(&o.out);
+    if let Err(e) = std::fs::create_dir_all(&runs_dir)
+        .map_err(|e| format!("cannot create {}: {e}", runs_dir.display()))
+        .and_then(|()| store::claim(&o.out, &manifest))
+    {
+        return failed(&e);
+    }
+
+    let mine: Vec<usize> = (0..plan.runs.len())
+        .filter(|&i| shard.takes(plan.runs[i].index))
+        .collect();
+    let mut ids: Vec<&str> = mine.iter().map(|&i| plan.runs[i].id.as_str()).collect();
+    ids.sort_unstable();
+    if let Err(e) = store::remove_stale(&o.out, &ids) {
+        return failed(&e);
+    }
+    let pending: Vec<usize> = mine
+        .iter()
+        .copied()
+        .filter(|&i| !store::is_done(&o.out, &plan.runs[i].id))
+        .collect();
+    let shard_note = if shard == Shard::WHOLE {
+        String::new()
+    } else {
+        format!(" (shard {shard}: {} of {})", mine.len(), plan.runs.len())
+    };
+    if !o.quiet {
+        eprintln!(
+            "sweep {}: {} runs{shard_note}, {} already done, {} to run on {} threads",
+            plan.name,
+            mine.len(),
+            mine.len() - pending.len(),
+            pending.len(),
+            o.jobs
+        );
+    }
+
+    let bar = progress_bar(o.quiet, pending.len() as u64);
+    let ran = AtomicUsize::new(0);
+    let errors: Vec<String> = pool.install(|| {
+        pending
+            .par_iter()
+            .filter_map(|&i| {
+                let result = execute(&plan, i, &o.out, o.keep_outputs);
+                bar.inc(1);
+                ran.fetch_add(1, Ordering::Relaxed);
+                result.err()
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        return failed(&format!(
+            "{} of {} runs failed; the others are kept, and the same command runs only the missing ones",
+            errors.len(),
+            pending.len()
+        ));
+    }
+    if !o.quiet {
+        eprintln!("sweep {}: ran {} runs", plan.name, ran.into_inner());
+    }
+
+    let dirs = [o.out.clone()];
+    if shard == Shard::WHOLE {
+        finish(&manifest, &dirs, &o.out, o.quiet)
+    } else {
+        let stem = format!("sweep-shard-{}-of-{}", shard.index, shard.count);
+        match store::collect(&manifest, &dirs, |r| shard.takes(r.index)).and_then(|(s, _)| {
+            reports::sweep::write_table(&s, &o.out, &stem).map_err(|e| e.to_string())
+        }) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => failed(&e),
+        }
+    }
+}
+
+/// `clustersim sweep-merge OUT DIR…`: the whole sweep's table and report from shard folders.
+pub fn merge(out: &Path, dirs: &[PathBuf]) -> ExitCode {
+    let mut manifest: Option<Manifest> = None;
+    for d in dirs {
+        let m = match store::read_manifest(d) {
+            Ok(m) => m,
+            Err(e) => return bad_input(&e),
+        };
+        if let Some(first) = &manifest
+            && *first != m
+        {
+            return bad_input(&format!(
+                "{} and {} hold different sweeps: expected the shards of one sweep",
+                dirs[0].display(),
+                d.display()
+            ));
+        }
+        manifest = Some(m);
+    }
+    let Some(manifest) = manifest else {
+        return bad_input(&"expected at least one sweep folder to merge");
+    };
+    if let Err(e) = std::fs::create_dir_all(out)
+        .map_err(|e| format!("cannot create {}: {e}", out.display()))
+        .and_then(|()| store::claim(out, &manifest))
+    {
+        return failed(&e);
+    }
+    finish(&manifest, dirs, out, false)
+}
+
+/// Writes the whole sweep's table and report into `out`, and names the answer; exit 1 when no
+/// configuration meets every target (as `run` exits 1 on a missed target).
+fn finish(manifest: &Manifest, dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
+    let (sweep, missing) = match store::collect(manifest, dirs, |_| true) {
+        Ok(c) => c,
+        Err(e) => return failed(&e),
+    };
+    if let Some(first) = missing.first() {
+        return bad_input(&format!(
+            "{} of {} runs are finished in none of the folders (the first: {first}): run the \
+             missing shards, or the sweep again, first",
+            missing.len(),
+            manifest.runs.len()
+        ));
+    }
+    if let Err(e) = reports::sweep::write_table(&sweep, out, "sweep")
+        .and_then(|()| reports::sweep::write_report(out, &sweep))
+    {
+        return failed(&e);
+    }
+    let configs = reports::sweep::configurations(&sweep);
+    let answer = reports::sweep::cheapest_passing(&configs);
+    if !quiet {
+        match answer {
+            Some(c) => {
+                let params: Vec<String> = sweep
+                    .parameters
+                    .iter()
+                    .zip(&c.parameters)
+                    .map(|(p, v)| format!("{p} = {}", v.display()))
+                    .collect();
+                eprintln!(
+                    "cheapest configuration meeting every target: {} (mean ${:.2} over {} seeds)",
+                    params.join(", "),
+                    c.cost_usd,
+                    c.runs
+                );
+            }
+            None => eprintln!("no configuration meets every target (of {})", configs.len()),
+        }
+        eprintln!("report in {}", out.join("sweep.html").display());
+    }
+    if answer.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_CHECK_MISSED)
+    }
+}
+
+/// Runs run `i` and moves its folder into place.
+fn execute(plan: &Plan, i: usize, out: &Path, keep_outputs: bool) -> Result<(), String> {
+    let run = &plan.runs[i];
+    let context = |e: &dyn std::fmt::Display| format!("run {} ({}): {e}", run.id, plan.describe(i));
+    let loaded = plan.load(i).map_err(|e| context(&e))?;
+    let warnings = loaded.plan.cluster.warnings();
+    let output = models::run::run(&loaded.plan, |_| {}).map_err(|e| context(&e))?;
+    let summary = crate::summary::summarize(&loaded.experiment, run.seed, &output, &[], warnings);
+    let temp = store::temp_dir(out, &run.id);
+    let done = store::runs_dir(out).join(&run.id);
+    std::fs::create_dir_all(&temp)
+        .map_err(|e| context(&format!("cannot create {}: {e}", temp.display())))?;
+    let written = reports::write_json(&summary, &temp.join("summary.json"))
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            if keep_outputs {
+                crate::write_tables(&temp, &output)
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| {
+            std::fs::rename(&temp, &done).or_else(|e| {
+                // Another process finished the same run first (two attempts at one shard):
+                // its folder is as good as ours.
+                if store::is_done(out, &run.id) {
+                    std::fs::remove_dir_all(&temp).map_err(|e| e.to_string())
+                } else {
+                    Err(format!(
+                        "cannot rename {} to {}: {e}",
+                        temp.display(),
+                        done.display()
+                    ))
+                }
+            })
+        });
+    written.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&temp);
+        context(&e)
+    })
+}
+
+/// Runs done out of runs to do, with an ETA, on stderr when it is a terminal and not `--quiet`.
+fn progress_bar(quiet: bool, runs: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(runs);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -21,6 +21,10 @@ use models::config::{
     BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
     RegionConfig, SchedulerConfig, ServiceConfig,
 };
+use models::faults::config::FaultsConfig;
+use models::faults::failover::standby_floors;
+use models::faults::plan::{FaultsPlan, SpotPlan};
+use models::faults::spot::Cloud;
 use models::hpa::config::{HpaControllerConfig, MetricSpec, ResourceName};
 use models::hpa::model::{CUSTOM_METRICS, HpaPlan, MemoryModel};
 use models::jobs::BatchConfig;
@@ -98,6 +102,10 @@ pub struct Experiment {
     /// Node autoscalers, at most one per region; none by default (pools keep their nodes).
     #[serde(default)]
     pub node_autoscaling: Vec<NodeAutoscalingConfig>,
+    /// Spot reclaims, node failures, zone and regional outages, the global load balancer's
+    /// failover and the database's replication (`models::faults::config`); none by default.
+    #[serde(default)]
+    pub faults: Option<FaultsConfig>,
 }
 
 /// The node autoscaler of one region: exactly one of `cluster_autoscaler` (every node pool of
@@ -133,6 +141,13 @@ pub struct Targets {
     /// Most the node pools may cost over the run, in US dollars.
     #[serde(default)]
     pub budget_usd: Option<f64>,
+    /// Longest replication lag a failure of the replication primary may lose, e.g. "15m"
+    /// (needs `faults.replication` and a regional outage).
+    #[serde(default)]
+    pub rpo: Option<SimDuration>,
+    /// Longest regional outage → SLO restored, e.g. "1h" (needs `faults.region_outages`).
+    #[serde(default)]
+    pub rto: Option<SimDuration>,
 }
 
 fn default_start() -> UtcInstant {
@@ -690,6 +705,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
 
     let batch = resolve_batch(file, src, x, &namespaces, default_priority)?;
     let node_autoscalers = resolve_node_autoscaling(file, src, x, &catalog, &mut pools)?;
+    let faults = resolve_faults(file, src, x, &pools, &mut services, &mut hpas)?;
     Ok(Plan {
         seed: x.seed,
         fidelity: x.fidelity,
@@ -709,6 +725,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         batch,
         routes,
         node_autoscalers,
+        faults,
     })
 }
 
@@ -1074,4 +1091,119 @@ fn resolve_node_autoscaling(
         });
     }
     Ok(plans)
+}
+
+/// Checks the `faults` section and the RPO/RTO targets (errors located through
+/// `InputError::at_field`, the section's paths prefixed `faults.`), resolves each spot pool's
+/// rate (the catalog's Spot Advisor band unless the experiment gives one) and notice, and sizes
+/// the warm standbys of an active-passive load balancer: each standby deployment starts at
+/// `standby_min_replicas`, and its HPA's `min_replicas` is raised to it (within
+/// `max_replicas`) so that the standby stays warm while it takes no traffic.
+fn resolve_faults(
+    file: &Path,
+    src: &str,
+    x: &Experiment,
+    pools: &[PoolPlan],
+    services: &mut [ServicePlan],
+    hpas: &mut [HpaPlan],
+) -> Result<Option<FaultsPlan>, InputError> {
+    let err = |field: String, message: String| InputError::at_field(file, src, &field, message);
+    let faults = x.faults.as_ref();
+    if x.targets.rpo.is_some() && faults.is_none_or(|f| f.replication.is_none()) {
+        return Err(err(
+            "targets.rpo".into(),
+            "the RPO is the data a failure of the replication primary loses: expected a \
+             `faults.replication` section beside it"
+                .into(),
+        ));
+    }
+    if let Some(rto) = x.targets.rto {
+        if rto.is_zero() {
+            return Err(err(
+                "targets.rto".into(),
+                "expected a positive duration such as \"1h\"".into(),
+            ));
+        }
+        if faults.is_none_or(|f| f.region_outages.is_empty()) {
+            return Err(err(
+                "targets.rto".into(),
+                "the RTO is measured from a regional outage: expected `faults.region_outages` \
+                 beside it"
+                    .into(),
+            ));
+        }
+    }
+    let Some(f) = faults else {
+        return Ok(None);
+    };
+    let in_section = |e: models::faults::ConfigError| err(format!("faults.{}", e.path), e.message);
+    f.validate().map_err(in_section)?;
+    f.check_references(&x.regions, &x.node_pools, &x.services)
+        .map_err(in_section)?;
+    for (field, set) in [
+        ("rpo", f.targets.rpo.is_some()),
+        ("rto", f.targets.rto.is_some()),
+    ] {
+        if set {
+            return Err(err(
+                format!("faults.targets.{field}"),
+                format!(
+                    "write the {} target with the others, in the experiment's `targets` \
+                     section (`targets: ({field}: ...)`); `faults.targets` holds only `rto_hold`",
+                    field.to_uppercase()
+                ),
+            ));
+        }
+    }
+    if let Some(r) = &f.replication
+        && let Some(w) = &r.writes_per_request
+        && !services
+            .iter()
+            .any(|s| s.name == w.service && s.region == r.primary)
+    {
+        return Err(err(
+            "faults.replication.writes_per_request.service".into(),
+            format!(
+                "service `{}` does not run in the primary region `{}`: expected a service \
+                 of the primary",
+                w.service, r.primary
+            ),
+        ));
+    }
+    let cloud = Cloud::from(x.provider);
+    let mut spot = Vec::new();
+    for (i, sp) in f.spot.iter().enumerate() {
+        // `check_references` has checked that the pool exists.
+        let Some(p) = pools.iter().position(|p| p.name == sp.pool) else {
+            continue;
+        };
+        let rate_per_node_hour = sp
+            .rate_per_node_hour(pools[p].instance.interruption_band.as_deref())
+            .map_err(|m| err(format!("faults.spot[{i}].interruptions"), m))?;
+        spot.push(SpotPlan {
+            pool: p as u32,
+            rate_per_node_hour,
+            timings: sp.timings(cloud),
+        });
+    }
+    if let Some(failover) = &f.failover {
+        let regions: Vec<String> = x.regions.iter().map(|r| r.name.clone()).collect();
+        for (id, floor) in standby_floors(failover, &regions, services) {
+            let replicas = match hpas.iter_mut().find(|h| h.service == id) {
+                Some(h) => {
+                    let c = &mut h.config;
+                    c.min_replicas = c.min_replicas.max(floor).min(c.max_replicas);
+                    c.min_replicas
+                }
+                None => floor,
+            };
+            services[id as usize].replicas = replicas;
+        }
+    }
+    Ok(Some(FaultsPlan {
+        config: f.clone(),
+        spot,
+        cloud,
+        regions: x.regions.clone(),
+    }))
 }

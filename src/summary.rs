@@ -9,11 +9,13 @@
 //! target, dropped requests counting as misses.
 
 use models::config::CapacityType;
+use models::faults::recovery::RecoveryReport;
+use models::faults::rto::RtoOutcome;
 use models::latency::{Counts, Histogram};
 use models::run::RunOutput;
 use reports::{
-    BatchSummary, CapacityTypeSummary, Gate, Metric, NamespaceSummary, Op, PoolSummary, Quantiles,
-    Requests, ServiceSummary, Summary,
+    BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
+    PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary,
 };
 use sim::recorder::Values;
 use sim::time::SimTime;
@@ -40,8 +42,8 @@ fn attainment(c: &Counts, has_target: bool) -> Option<f64> {
     (has_target && c.arrived > 0.0).then(|| c.within_target / c.arrived)
 }
 
-/// The gate each set target amounts to. `p99_latency` and `budget_usd` are ceilings (`<=`: a run
-/// exactly at its target meets it), `slo_attainment` is a floor (`>=`).
+/// The gate each set target amounts to. `p99_latency`, `budget_usd`, `rpo` and `rto` are
+/// ceilings (`<=`: a run exactly at its target meets it), `slo_attainment` is a floor (`>=`).
 fn target_gates(t: &Targets) -> Vec<Gate> {
     let mut gates = Vec::new();
     if let Some(p99) = t.p99_latency {
@@ -56,6 +58,12 @@ fn target_gates(t: &Targets) -> Vec<Gate> {
     }
     if let Some(b) = t.budget_usd {
         gates.push(Gate::new(Metric::CostUsd, Op::Le, b));
+    }
+    if let Some(rpo) = t.rpo {
+        gates.push(Gate::new(Metric::RpoS, Op::Le, rpo.as_secs_f64()));
+    }
+    if let Some(rto) = t.rto {
+        gates.push(Gate::new(Metric::RtoS, Op::Le, rto.as_secs_f64()));
     }
     gates
 }
@@ -74,6 +82,69 @@ fn capacity_types(out: &RunOutput) -> Vec<CapacityTypeSummary> {
             })
         })
         .collect()
+}
+
+fn seconds(t: SimTime) -> f64 {
+    t.as_nanos() as f64 / 1e9
+}
+
+/// The RPO/RTO of the run's regional outages against the targets; `None` without a regional
+/// outage in the run or an RPO/RTO target. The worst RPO and RTO are the figures judged; an outage not restored by the end of
+/// the run leaves the RTO unmeasured, which fails an RTO target.
+fn recovery(x: &Experiment, reports: &[RecoveryReport]) -> Option<Recovery> {
+    let faults = x.faults.as_ref()?;
+    let (rpo_target, rto_target) = (x.targets.rpo, x.targets.rto);
+    if reports.is_empty() && rpo_target.is_none() && rto_target.is_none() {
+        return None;
+    }
+    let failures: Vec<FailureRecovery> = reports
+        .iter()
+        .map(|r| {
+            let (rto_s, rto_at_least_s, phases_s) = match r.rto {
+                RtoOutcome::Restored { rto, phases, .. } => (
+                    Some(rto.as_secs_f64()),
+                    None,
+                    Some(RtoPhasesSummary {
+                        detection: phases.detection.as_secs_f64(),
+                        routing: phases.routing.as_secs_f64(),
+                        warm_up: phases.warm_up.as_secs_f64(),
+                        scale_up: phases.scale_up.as_secs_f64(),
+                    }),
+                ),
+                RtoOutcome::NotRestored { at_least } => (None, Some(at_least.as_secs_f64()), None),
+            };
+            FailureRecovery {
+                region: r.region.clone(),
+                failed_at_s: seconds(r.failed_at),
+                region_back_at_s: seconds(r.ended_at),
+                rto_s,
+                rto_at_least_s,
+                phases_s,
+                rpo_s: r.rpo.map(|p| p.lag.as_secs_f64()),
+                rpo_writes: r.rpo.map(|p| p.unreplicated_writes),
+                rto_met: rto_target.map(|t| r.rto.meets(t)),
+                rpo_met: rpo_target.and_then(|t| r.rpo.map(|p| p.meets(t))),
+            }
+        })
+        .collect();
+    let worst_rpo = failures
+        .iter()
+        .filter_map(|f| Some((f.rpo_s?, f.rpo_writes?)))
+        .reduce(|a, b| if b.0 > a.0 { b } else { a });
+    let rto_s = if failures.iter().any(|f| f.rto_s.is_none()) {
+        None
+    } else {
+        failures.iter().filter_map(|f| f.rto_s).reduce(f64::max)
+    };
+    Some(Recovery {
+        rpo_s: worst_rpo.map(|w| w.0),
+        rpo_writes: worst_rpo.map(|w| w.1),
+        rto_s,
+        rpo_target_s: rpo_target.map(|t| t.as_secs_f64()),
+        rto_target_s: rto_target.map(|t| t.as_secs_f64()),
+        rto_hold_s: faults.targets.rto_hold.as_secs_f64(),
+        failures,
+    })
 }
 
 /// Builds the summary of a finished run and judges the experiment's targets and `gates`.
@@ -170,6 +241,7 @@ pub fn summarize(
         services,
         warnings,
         events_dropped: out.events_dropped,
+        recovery: recovery(x, &out.recovery),
     };
     summary.targets = target_gates(&x.targets)
         .iter()

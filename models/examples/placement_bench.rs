@@ -105,6 +105,7 @@ fn plan(pods: usize) -> Plan {
         hpa_controller: Default::default(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
+        faults: None,
     }
 }
 

@@ -20,6 +20,11 @@ use crate::cluster::{
     ServiceSample,
 };
 use crate::config::CapacityType;
+use crate::faults::failover::{FailoverGroup, failover_groups};
+use crate::faults::model::FaultInjector;
+use crate::faults::outage::{Outage, resolve_outages};
+use crate::faults::plan::FaultsPlan;
+use crate::faults::recovery::{RecoveryBook, RecoveryReport};
 use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
 use crate::jobs::BatchReport;
@@ -48,6 +53,8 @@ pub struct Plan {
     pub routes: Vec<RoutePlan>,
     /// One node autoscaler per region that has one, in the experiment's order.
     pub node_autoscalers: Vec<NodeAutoscalerPlan>,
+    /// Spot reclaims, node failures, outages, failover and replication; `None`: no faults.
+    pub faults: Option<FaultsPlan>,
 }
 
 /// One service's global router and the cluster's service ids of its regions, in the router's
@@ -92,6 +99,8 @@ pub struct RunOutput {
     pub batch: Option<BatchReport>,
     /// Every interval with pods pending, over the run (time to capacity).
     pub surges: SurgeClock,
+    /// One per regional outage: its RTO, and its RPO when it hit the replication primary.
+    pub recovery: Vec<RecoveryReport>,
 }
 
 /// A failure of the simulation engine itself (never of user input, which is checked before).
@@ -240,6 +249,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     if let Some(batch) = &plan.batch {
         cluster = cluster.with_batch(batch.clone());
     }
+    let (outages, groups) = fault_setup(plan)?;
     let mut traffic = Traffic::new(
         plan.start,
         plan.cluster
@@ -248,6 +258,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             .map(|s| s.traffic.clone())
             .collect(),
         &plan.routes,
+        groups.clone(),
     );
     let cluster_box = Mailbox::new();
     let cluster_address = cluster_box.address();
@@ -258,6 +269,27 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
 
+    let injector = plan.faults.as_ref().map(|f| {
+        let mut injector = FaultInjector::new(f, &plan.cluster.pools, plan.seed, &outages);
+        injector.census.connect(Cluster::node_census, &cluster_box);
+        injector.remove.connect(Cluster::remove, &cluster_box);
+        injector.faults.connect(Cluster::faults, &cluster_box);
+        injector
+    });
+    let mut book = plan.faults.as_ref().map(|f| {
+        // Outages that start after the run's end are not part of it.
+        let end = SimTime::ZERO + plan.duration;
+        let within: Vec<Outage> = outages.iter().filter(|o| o.start <= end).cloned().collect();
+        RecoveryBook::new(
+            f,
+            plan.seed,
+            &groups,
+            &plan.cluster.services,
+            &within,
+            plan.cluster.latency_target,
+        )
+    });
+
     let mut bench = SimInit::with_num_threads(1);
     let sample = QuerySource::new()
         .connect(Cluster::sample, &cluster_box)
@@ -265,20 +297,52 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let report = QuerySource::new()
         .connect(Cluster::report, &cluster_box)
         .register(&mut bench);
+    let metrics = QuerySource::new()
+        .connect(Cluster::workload_metrics, &cluster_box)
+        .register(&mut bench);
     let bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
         .add_model(hpa, hpa_box, "hpa");
-    let bench = add_node_autoscalers(bench, plan, &cluster_address)?;
+    let mut bench = add_node_autoscalers(bench, plan, &cluster_address)?;
+    if let Some(injector) = injector {
+        bench = bench.add_model(injector, Mailbox::new(), "faults");
+    }
     let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
+    let mut primary_failures = book
+        .as_ref()
+        .map(RecoveryBook::primary_failures)
+        .unwrap_or_default()
+        .into_iter()
+        .peekable();
 
     let unused_until_launched = karpenter_pools(plan);
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
+    let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
-        if t > SimTime::ZERO {
+        // The replication primary's failures between samples: stop there for the RPO.
+        while let Some(f) = primary_failures.next_if(|&f| f <= t) {
+            if let Some(book) = &mut book {
+                if f > reached {
+                    simu.step_until(f.to_monotonic()).map_err(engine)?;
+                    reached = f;
+                }
+                let arrival_rps = match book.write_service() {
+                    Some(id) => simu
+                        .process_query(&metrics, vec![id])
+                        .map_err(engine)?
+                        .first()
+                        .map_or(0.0, |m| m.arrival_rps),
+                    None => 0.0,
+                };
+                book.primary_failed(f, arrival_rps);
+            }
+        }
+        if t > reached {
             simu.step_until(t.to_monotonic()).map_err(engine)?;
+            reached = t;
         }
         let utc = plan.start.plus(t).to_string();
         let Sample {
@@ -297,6 +361,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         }
         for row in &namespaces {
             record_namespace(&mut namespace_timeseries, t, &utc, row);
+        }
+        if let Some(book) = &mut book {
+            book.observe(t, &services);
         }
         progress(t);
     }
@@ -331,6 +398,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pending_pod_seconds: report.pending_pod_seconds,
         batch: report.batch,
         surges: report.surges,
+        recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
     })
 }
 
@@ -365,4 +433,25 @@ fn add_node_autoscalers(
         bench = bench.add_model(model, Mailbox::new(), &name);
     }
     Ok(bench)
+}
+
+/// The outages of the run (drawn from the seed) and the services behind the failover load
+/// balancer, with the outages' health events.
+fn fault_setup(plan: &Plan) -> Result<(Vec<Outage>, Vec<FailoverGroup>), RunError> {
+    let Some(faults) = &plan.faults else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let config = &faults.config;
+    let outages = resolve_outages(plan.seed, &config.zone_outages, &config.region_outages);
+    let groups = match &config.failover {
+        Some(failover) => failover_groups(
+            failover,
+            &faults.region_names(),
+            &plan.cluster.services,
+            &outages,
+        )
+        .map_err(engine)?,
+        None => Vec::new(),
+    };
+    Ok((outages, groups))
 }

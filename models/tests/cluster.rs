@@ -101,6 +101,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
         hpa_controller: Default::default(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
+        faults: None,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::chart::{Chart, colour_hex};
 use crate::escape::html as esc;
 use crate::format::{figure, grouped, metric_difference, metric_value, percent, usd};
 use crate::metric::Metric;
-use crate::summary::{Check, Quantiles, Summary};
+use crate::summary::{Check, FailureRecovery, Quantiles, Summary};
 
 const STYLE: &str = include_str!("report.css");
 
@@ -30,6 +30,7 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
     header(&mut h, s);
     checks(&mut h, s);
     figures(&mut h, s);
+    recovery(&mut h, s);
     services(&mut h, s);
     pools(&mut h, s);
     batch(&mut h, s);
@@ -201,6 +202,94 @@ fn figures(h: &mut String, s: &Summary) {
         ),
     );
     h.push_str("</div>\n</section>\n");
+}
+
+/// The regional outages: RPO and RTO against their targets, and the RTO's phases. Absent for
+/// a run without a `faults` section.
+fn recovery(h: &mut String, s: &Summary) {
+    let Some(r) = &s.recovery else {
+        return;
+    };
+    let secs = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |v| format!("{} s", figure(v)));
+    let target =
+        |t: Option<f64>| t.map_or_else(String::new, |v| format!(" · target {} s", figure(v)));
+    h.push_str(
+        "<section id=\"recovery\">\n<h2>Recovery: RPO and RTO</h2>\n<div class=\"cards\">\n",
+    );
+    card(
+        h,
+        "RPO (worst)",
+        &secs(r.rpo_s),
+        &format!(
+            "{} writes lost{}",
+            r.rpo_writes.map_or_else(|| "—".into(), |w| grouped(w, 0)),
+            target(r.rpo_target_s)
+        ),
+    );
+    let not_restored = r.failures.iter().any(|f| f.rto_s.is_none());
+    card(
+        h,
+        "RTO (worst)",
+        &if not_restored {
+            "not restored".to_owned()
+        } else {
+            secs(r.rto_s)
+        },
+        &format!(
+            "SLO held {} s to count as restored{}",
+            figure(r.rto_hold_s),
+            target(r.rto_target_s)
+        ),
+    );
+    h.push_str(
+        "</div>\n<table>\n<thead><tr><th>region down</th><th class=\"num\">at</th>\
+         <th class=\"num\">back at</th><th class=\"num\">detection</th><th class=\"num\">routing</th>\
+         <th class=\"num\">warm-up</th><th class=\"num\">scale-up</th><th class=\"num\">RTO</th>\
+         <th class=\"num\">RPO</th><th class=\"num\">writes lost</th></tr></thead>\n<tbody>\n",
+    );
+    if r.failures.is_empty() {
+        h.push_str("<tr><td colspan=\"10\" class=\"empty\">No regional outage.</td></tr>\n");
+    }
+    for f in &r.failures {
+        failure_row(h, f);
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn failure_row(h: &mut String, f: &FailureRecovery) {
+    let secs = |x: f64| format!("{} s", figure(x));
+    let phase = |p: fn(&crate::summary::RtoPhasesSummary) -> f64| {
+        f.phases_s
+            .as_ref()
+            .map_or_else(|| "—".into(), |ph| secs(p(ph)))
+    };
+    let verdict = |met: Option<bool>| match met {
+        Some(true) => " <span class=\"badge pass\">met</span>",
+        Some(false) => " <span class=\"badge fail\">missed</span>",
+        None => "",
+    };
+    let rto = match (f.rto_s, f.rto_at_least_s) {
+        (Some(v), _) => secs(v),
+        (None, Some(a)) => format!("not restored (≥ {})", secs(a)),
+        (None, None) => "—".into(),
+    };
+    let _ = writeln!(
+        h,
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{rto}{}</td><td class=\"num\">{}{}</td><td class=\"num\">{}</td></tr>",
+        esc(&f.region),
+        secs(f.failed_at_s),
+        secs(f.region_back_at_s),
+        phase(|p| p.detection),
+        phase(|p| p.routing),
+        phase(|p| p.warm_up),
+        phase(|p| p.scale_up),
+        verdict(f.rto_met),
+        f.rpo_s.map_or_else(|| "—".into(), secs),
+        verdict(f.rpo_met),
+        f.rpo_writes.map_or_else(|| "—".into(), |w| grouped(w, 0)),
+    );
 }
 
 fn card(h: &mut String, label: &str, value: &str, detail: &str) {

@@ -38,8 +38,9 @@ pub use json::write_json;
 pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
-    BatchSummary, CapacityTypeSummary, Check, NamespaceSummary, PoolSummary, Quantiles, Requests,
-    SCHEMA_VERSION, ServiceSummary, Summary, read_summary,
+    BatchSummary, CapacityTypeSummary, Check, FailureRecovery, NamespaceSummary, PoolSummary,
+    Quantiles, Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary,
+    read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

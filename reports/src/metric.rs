@@ -19,11 +19,13 @@ pub enum Metric {
     RequestsArrived,
     RequestsServed,
     RequestsDropped,
+    RpoS,
+    RtoS,
 }
 
 impl Metric {
     /// Every metric, in the order `--help` and the README list them.
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; 12] = [
         Metric::P50LatencyMs,
         Metric::P95LatencyMs,
         Metric::P99LatencyMs,
@@ -34,6 +36,8 @@ impl Metric {
         Metric::RequestsArrived,
         Metric::RequestsServed,
         Metric::RequestsDropped,
+        Metric::RpoS,
+        Metric::RtoS,
     ];
 
     /// The name used in gate expressions and in `summary.json`'s checks.
@@ -49,6 +53,8 @@ impl Metric {
             Metric::RequestsArrived => "requests_arrived",
             Metric::RequestsServed => "requests_served",
             Metric::RequestsDropped => "requests_dropped",
+            Metric::RpoS => "rpo_s",
+            Metric::RtoS => "rto_s",
         }
     }
 
@@ -67,6 +73,12 @@ impl Metric {
             Metric::RequestsArrived => "requests that arrived",
             Metric::RequestsServed => "requests served",
             Metric::RequestsDropped => "requests dropped after queueing past their timeout",
+            Metric::RpoS => {
+                "replication lag lost when the replication primary failed, worst outage (s)"
+            }
+            Metric::RtoS => {
+                "regional outage to SLO restored, worst outage; none if not restored (s)"
+            }
         }
     }
 
@@ -83,6 +95,7 @@ impl Metric {
                 "requests"
             }
             Metric::SloAttainment => "",
+            Metric::RpoS | Metric::RtoS => "s",
         }
     }
 
@@ -105,6 +118,8 @@ impl Metric {
             Metric::RequestsArrived => Some(s.requests.arrived),
             Metric::RequestsServed => Some(s.requests.served),
             Metric::RequestsDropped => Some(s.requests.dropped),
+            Metric::RpoS => s.recovery.as_ref().and_then(|r| r.rpo_s),
+            Metric::RtoS => s.recovery.as_ref().and_then(|r| r.rto_s),
         }
     }
 }

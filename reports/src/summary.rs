@@ -61,6 +61,63 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Cluster events counted but not stored in `events.parquet` (past the log's bound).
     pub events_dropped: u64,
+    /// RPO and RTO of the run's regional outages; absent without a `faults` section (so the
+    /// summaries of runs without faults are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
+}
+
+/// What the run's regional outages cost in data and in time, against the targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    /// The largest RPO of a failure of the replication primary, as lag (s); `None` when the
+    /// primary did not fail.
+    pub rpo_s: Option<f64>,
+    /// Writes committed at the primary and lost with it, for the failure of `rpo_s`.
+    pub rpo_writes: Option<f64>,
+    /// The longest RTO (s); `None` when there was no regional outage or one was not restored
+    /// by the end of the run (`failures` says which).
+    pub rto_s: Option<f64>,
+    pub rpo_target_s: Option<f64>,
+    pub rto_target_s: Option<f64>,
+    /// How long the SLO had to hold before it counted as restored (s).
+    pub rto_hold_s: f64,
+    /// One per regional outage, in time order.
+    pub failures: Vec<FailureRecovery>,
+}
+
+/// One regional outage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecovery {
+    pub region: String,
+    /// Seconds since the start of the run.
+    pub failed_at_s: f64,
+    /// When the region came back.
+    pub region_back_at_s: f64,
+    /// Failure → SLO restored (and held), when it was.
+    pub rto_s: Option<f64>,
+    /// When it was not restored: failure → last sample (the RTO is at least this).
+    pub rto_at_least_s: Option<f64>,
+    pub phases_s: Option<RtoPhasesSummary>,
+    /// Set when the region was the replication primary.
+    pub rpo_s: Option<f64>,
+    pub rpo_writes: Option<f64>,
+    /// `None` without the target.
+    pub rto_met: Option<bool>,
+    pub rpo_met: Option<bool>,
+}
+
+/// The RTO's phases (s); they sum to the RTO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RtoPhasesSummary {
+    /// Failure → the health checks see the region unhealthy.
+    pub detection: f64,
+    /// → every client has followed DNS (one TTL).
+    pub routing: f64,
+    /// → the receiving regions have ready pods.
+    pub warm_up: f64,
+    /// → the SLO is met again (the autoscalers absorbed the load).
+    pub scale_up: f64,
 }
 
 /// What the batch Jobs did: how many finished and how, how long they waited to start (submit →
@@ -259,6 +316,7 @@ pub(crate) mod tests {
             batch: None,
             warnings: vec![],
             events_dropped: 0,
+            recovery: None,
         }
     }
 

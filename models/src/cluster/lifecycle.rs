@@ -58,7 +58,9 @@ impl Cluster {
 
     /// A provisioning node registers and becomes schedulable; true when it did.
     pub(super) fn node_ready(&mut self, node: u32, now_ns: u64) -> bool {
-        if self.nodes.get(node).state != NodeState::Provisioning {
+        if self.nodes.get(node).state != NodeState::Provisioning
+            || self.boots_into_outage(node, now_ns)
+        {
             return false;
         }
         self.nodes.update(node, |n| {
@@ -103,7 +105,7 @@ impl Cluster {
 
     /// Evicts every pod of `node` that is not already terminating; returns when the last
     /// evicted pod's grace period ends (`now_ns` when there is none).
-    fn evict_pods_of(&mut self, node: u32, now_ns: u64, why: &str) -> u64 {
+    pub(super) fn evict_pods_of(&mut self, node: u32, now_ns: u64, why: &str) -> u64 {
         let residents: Vec<u32> = self.node_pods[node as usize].clone();
         let mut last_ns = now_ns;
         let mut owners = Vec::new();

@@ -19,6 +19,7 @@ pub mod allocatable;
 pub mod autoscaling;
 pub mod billing;
 pub mod events;
+pub mod failures;
 mod jobs;
 mod lifecycle;
 pub mod nodes;
@@ -583,6 +584,8 @@ pub struct Cluster {
     batch: Option<Box<jobs::Batch>>,
     /// Intervals with pods pending, for time to capacity.
     surges: SurgeClock,
+    /// Outages in force and the nodes they failed (`failures`).
+    failures: failures::Failures,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -724,6 +727,7 @@ impl Cluster {
             pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
             batch: None,
             surges: SurgeClock::default(),
+            failures: failures::Failures::default(),
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -1542,6 +1546,21 @@ impl Cluster {
         }
         self.schedule_pending(now_ns);
         self.reschedule(cx);
+    }
+
+    /// Node failures and zone outages, from the fault injector.
+    pub fn faults(&mut self, orders: Vec<failures::FaultOrder>, cx: &Context<Self>) {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            self.apply_fault(order, now_ns);
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// Every node not yet gone, for the fault injector's clocks.
+    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> failures::NodeCensus {
+        self.census()
     }
 
     #[nexosim(schedulable)]

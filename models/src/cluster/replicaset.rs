@@ -54,13 +54,12 @@ fn log_rank(t_ns: u64, now_ns: u64) -> i64 {
 
 /// `Less`-style order: `Ordering::Less` means `a` is deleted before `b`.
 pub fn deletion_order(a: &Candidate, b: &Candidate, now_ns: u64) -> Ordering {
-    let by_uid = || a.id.cmp(&b.id);
-    // Newer (smaller log-age) first; equal buckets fall back to the UID.
-    let by_log_age = |ta: u64, tb: u64| {
-        log_rank(ta, now_ns)
-            .cmp(&log_rank(tb, now_ns))
-            .then_with(by_uid)
-    };
+    // Newer (smaller log-age) first. Upstream breaks a tie of buckets by UID at once, in rule 6
+    // as in rule 8; that is not transitive (two pods tied on rule 6 can be ordered by rule 8
+    // against a third that rule 6 orders by UID), which Go's sort tolerates and Rust's sort
+    // refuses with a panic. Here a tie of buckets goes on to the next rule and the UID decides
+    // last: the same order wherever upstream's is consistent.
+    let by_log_age = |ta: u64, tb: u64| log_rank(ta, now_ns).cmp(&log_rank(tb, now_ns));
     a.assigned
         .cmp(&b.assigned)
         .then(a.phase.cmp(&b.phase))
@@ -68,16 +67,11 @@ pub fn deletion_order(a: &Candidate, b: &Candidate, now_ns: u64) -> Ordering {
         .then(a.deletion_cost.cmp(&b.deletion_cost))
         .then(b.colocated_ready.cmp(&a.colocated_ready))
         .then_with(|| match (a.ready_since_ns, b.ready_since_ns) {
-            (Some(ra), Some(rb)) if ra != rb => by_log_age(ra, rb),
+            (Some(ra), Some(rb)) => by_log_age(ra, rb),
             _ => Ordering::Equal,
         })
-        .then_with(|| {
-            if a.created_ns == b.created_ns {
-                Ordering::Equal
-            } else {
-                by_log_age(a.created_ns, b.created_ns)
-            }
-        })
+        .then_with(|| by_log_age(a.created_ns, b.created_ns))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// The `count` pods to delete, in the order they are deleted.

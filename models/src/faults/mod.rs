@@ -1,10 +1,11 @@
 //! Faults and failover (issue 9): spot reclaims, node/zone/region failures, RPO and RTO.
 //!
-//! Pure logic, configuration and data only: nothing here is a nexosim model. The models that
-//! use it (`FaultInjector`, `TrafficRouter`, `Replication`) keep these structs as their state
-//! and turn their answers into messages to the `Cluster` model. Every answer is a function of
-//! the configuration, the seed and the inputs the caller passes, so the same run gives the same
-//! faults whatever else is simulated beside them.
+//! Pure logic, configuration and data, plus one nexosim model that uses them: the
+//! [`model::FaultInjector`] keeps the clocks as its state and turns their answers into orders
+//! to the `Cluster` model; the `Traffic` model splits failed-over services' traffic with
+//! [`failover`]; the run loop keeps the RPO/RTO books with [`recovery`]. Every answer is a
+//! function of the configuration, the seed and the inputs the caller passes, so the same run
+//! gives the same faults whatever else is simulated beside them.
 //!
 //! * [`config`] — the `faults` section of an experiment, as written, with `validate()` and
 //!   cross-reference checks that name the field path.
@@ -20,12 +21,20 @@
 //!   active-active and active-passive.
 //! * [`replication`] — asynchronous/synchronous replication and the RPO at a failure.
 //! * [`rto`] — RTO measured from "SLO ok" samples, with its phases, against the targets.
+//! * [`plan`] — the section resolved against the experiment (rates, cloud, zones).
+//! * [`failover`] — which services the load balancer fails over, and each region's rate.
+//! * [`model`] — the `FaultInjector` nexosim model.
+//! * [`recovery`] — the RPO/RTO books of a run.
 
 pub mod config;
 pub mod draw;
+pub mod failover;
 pub mod hazard;
+pub mod model;
 pub mod node_failure;
 pub mod outage;
+pub mod plan;
+pub mod recovery;
 pub mod replication;
 pub mod router;
 pub mod rto;

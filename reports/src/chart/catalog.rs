@@ -39,6 +39,13 @@ pub const CHARTS: [Build; 7] = [traffic, pods, latency, dropped, backlog, nodes,
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
 const MARKED_REASONS: [&str; 2] = ["Preempted", "Killing"];
 
+/// The events marked on the nodes chart: spot notices and reclaims, failed nodes.
+const NODE_REASONS: [&str; 2] = ["SpotInterruption", "NodeNotReady"];
+
+/// Node events are counted per minute: a reclaim wave's notices, spread over its window,
+/// make one marker per minute rather than one per node.
+const NODE_MARKER_BUCKET_S: f64 = 60.0;
+
 /// At most this many markers on a chart: the largest bursts, so labels stay legible.
 pub const MAX_MARKERS: usize = 12;
 
@@ -62,7 +69,44 @@ fn traffic(i: &Inputs) -> Result<Option<Chart>, ReportError> {
             ("capacity_rps", Stroke::Dashed),
         ],
     )?;
+    c.markers = recovery_markers(i.summary);
+    if !c.markers.is_empty() {
+        c.markers_meaning = "regional outage milestones";
+    }
     Ok(Some(c))
+}
+
+/// The milestones of each regional outage (from the summary's recovery figures): down,
+/// detected, clients moved (detection + routing), SLO restored; and the region's return.
+fn recovery_markers(s: &Summary) -> Vec<Marker> {
+    let Some(r) = &s.recovery else {
+        return Vec::new();
+    };
+    let mut markers = Vec::new();
+    for f in &r.failures {
+        let mut at = |t_s: f64, what: &str| {
+            markers.push(Marker {
+                x: t_s / 3600.0,
+                label: format!("{} {what}", f.region),
+            });
+        };
+        at(f.failed_at_s, "down");
+        if let Some(p) = &f.phases_s {
+            if p.detection > 0.0 {
+                at(f.failed_at_s + p.detection, "detected");
+            }
+            if p.routing > 0.0 {
+                at(f.failed_at_s + p.detection + p.routing, "traffic moved");
+            }
+        }
+        if let Some(rto) = f.rto_s {
+            at(f.failed_at_s + rto, "SLO restored");
+        }
+        at(f.region_back_at_s, "back");
+    }
+    markers.sort_by(|a, b| a.x.total_cmp(&b.x));
+    markers.truncate(MAX_MARKERS);
+    markers
 }
 
 fn pods(i: &Inputs) -> Result<Option<Chart>, ReportError> {
@@ -83,7 +127,7 @@ fn pods(i: &Inputs) -> Result<Option<Chart>, ReportError> {
         ],
     )?;
     if let Some(events) = i.events {
-        c.markers = event_markers(events)?;
+        c.markers = event_markers(events, &MARKED_REASONS, 0.0)?;
         c.markers_meaning = "pods preempted or scaled down";
     }
     Ok(Some(c))
@@ -203,6 +247,12 @@ fn nodes(i: &Inputs) -> Result<Option<Chart>, ReportError> {
             fill: true,
         });
     }
+    if let Some(events) = i.events {
+        c.markers = event_markers(events, &NODE_REASONS, NODE_MARKER_BUCKET_S)?;
+        if !c.markers.is_empty() {
+            c.markers_meaning = "spot interruptions, failed nodes";
+        }
+    }
     Ok(Some(c))
 }
 
@@ -261,17 +311,27 @@ fn pool_keys(p: &Timeseries) -> Result<Vec<SeriesKey>, ReportError> {
         .collect()
 }
 
-/// One marker per (instant, reason) of the [`MARKED_REASONS`] events, labelled with the
-/// simulated UTC time and the count ("06:00 Preempted ×10"). Past [`MAX_MARKERS`], the largest
-/// bursts are kept (the earlier of equal ones).
-fn event_markers(events: &Table) -> Result<Vec<Marker>, ReportError> {
+/// One marker per (instant, reason) of the events with one of `reasons`, labelled with the
+/// simulated UTC time and the count ("06:00 Preempted ×10"); with a positive `bucket_s` the
+/// instants are taken down to a multiple of it (the label names the bucket's first event).
+/// Past [`MAX_MARKERS`], the largest bursts are kept (the earlier of equal ones).
+fn event_markers(
+    events: &Table,
+    reasons: &[&str],
+    bucket_s: f64,
+) -> Result<Vec<Marker>, ReportError> {
     let times = f64_column(events, "time_s")?;
     let utc = text_column(events, "time_utc")?;
-    let reasons = text_column(events, "reason")?;
+    let reason_column = text_column(events, "reason")?;
     // Keyed by the time's bits, which order as the times do for the non-negative times here.
     let mut bursts: BTreeMap<(u64, &str), (usize, &str)> = BTreeMap::new();
-    for ((&t, reason), utc) in times.iter().zip(reasons).zip(utc) {
-        if MARKED_REASONS.contains(&reason.as_str()) {
+    for ((&t, reason), utc) in times.iter().zip(reason_column).zip(utc) {
+        if reasons.contains(&reason.as_str()) {
+            let t = if bucket_s > 0.0 {
+                (t / bucket_s).floor() * bucket_s
+            } else {
+                t
+            };
             bursts.entry((t.to_bits(), reason)).or_insert((0, utc)).0 += 1;
         }
     }
@@ -594,7 +654,7 @@ pub(crate) mod tests {
                 ]);
             }
         }
-        let markers = event_markers(&e).unwrap();
+        let markers = event_markers(&e, &MARKED_REASONS, 0.0).unwrap();
         assert_eq!(markers.len(), MAX_MARKERS);
         assert_eq!(markers[0].x, 60.0 * 5.0 / 3600.0);
         assert!(markers[0].label.ends_with("Killing ×6"));

@@ -329,7 +329,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 zones.clone()
             }
         };
-        let instance = lookup_instance(&catalog, x.provider, p)
+        let instance = lookup_instance(catalog, x.provider, p)
             .map_err(|message| err(at("instance_type"), message))?;
         if p.capacity_type == CapacityType::Spot && instance.spot_usd_per_hour.is_none() {
             return Err(err(
@@ -704,7 +704,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     }
 
     let batch = resolve_batch(file, src, x, &namespaces, default_priority)?;
-    let node_autoscalers = resolve_node_autoscaling(file, src, x, &catalog, &mut pools)?;
+    let node_autoscalers = resolve_node_autoscaling(file, src, x, catalog, &mut pools)?;
     let faults = resolve_faults(file, src, x, &pools, &mut services, &mut hpas)?;
     Ok(Plan {
         seed: x.seed,

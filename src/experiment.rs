@@ -183,10 +183,16 @@ pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
 
 /// RON text → experiment, with the position and field path of the first error.
 pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
+    parse_ron(file, src)
+}
+
+/// RON text → any file type of clustersim (experiment, sweep): `implicit_some` on, so an
+/// optional value is written plainly; the first error with its position and field path.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T, InputError> {
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
     let mut de = ron::Deserializer::from_str_with_options(src, &options)
         .map_err(|e| spanned(file, String::new(), &e))?;
-    let experiment: Experiment = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." { String::new() } else { field };
         let code = e.into_inner();
@@ -208,7 +214,7 @@ pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
     })?;
     de.end()
         .map_err(|e| spanned(file, String::new(), &de.span_error(e)))?;
-    Ok(experiment)
+    Ok(value)
 }
 
 fn spanned(file: &Path, field: String, e: &ron::error::SpannedError) -> InputError {

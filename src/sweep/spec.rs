@@ -23,12 +23,10 @@
 use std::fmt;
 use std::path::Path;
 
-use ron::extensions::Extensions;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
-use crate::locate::{self, Position};
 
 /// A sweep file as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -124,50 +122,15 @@ pub fn load(file: &Path) -> Result<(Sweep, String), InputError> {
     Ok((sweep, src))
 }
 
-/// RON text → sweep. The same reading as `experiment::parse` (`implicit_some` on, so
-/// `replicates: 3` needs no `Some`), for another type.
+/// RON text → sweep, read as an experiment is (`experiment::parse_ron`).
 pub fn parse(file: &Path, src: &str) -> Result<Sweep, InputError> {
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    let mut de = ron::Deserializer::from_str_with_options(src, &options)
-        .map_err(|e| spanned(file, String::new(), &e))?;
-    let sweep: Sweep = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let field = if field == "." { String::new() } else { field };
-        let code = e.into_inner();
-        let refused_value = matches!(
-            code,
-            ron::Error::Message(_)
-                | ron::Error::IntegerOutOfBounds
-                | ron::Error::InvalidValueForType { .. }
-        );
-        let mut located = spanned(file, field, &de.span_error(code));
-        if refused_value
-            && let Some(start) = locate::locate_exact(src, &locate::parse_path(&located.field))
-        {
-            located.position = Some(start);
-        }
-        located
-    })?;
-    de.end()
-        .map_err(|e| spanned(file, String::new(), &de.span_error(e)))?;
-    Ok(sweep)
-}
-
-fn spanned(file: &Path, field: String, e: &ron::error::SpannedError) -> InputError {
-    InputError {
-        file: file.to_owned(),
-        position: Some(Position {
-            line: e.span.start.line,
-            col: e.span.start.col,
-        }),
-        field,
-        message: e.code.to_string(),
-    }
+    crate::experiment::parse_ron(file, src)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::locate::Position;
 
     #[test]
     fn every_axis_kind_parses() {

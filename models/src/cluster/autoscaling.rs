@@ -239,87 +239,23 @@ impl Cluster {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+    use super::super::fixture::{self, GIB};
     use super::*;
-    use crate::catalog::InstanceFacts;
-    use crate::cluster::placement::ScoringStrategy;
-    use crate::config::{CapacityType, Resources};
-    use sim::quantity::{Bytes, CpuMillis};
-    use sim::time::SimDuration;
-    use workloads::traffic::Shape as Traffic;
 
     const S: u64 = 1_000_000_000;
-    const GIB: u64 = 1 << 30;
 
-    /// One 4-vCPU node (allocatable 3920m) and six 1-CPU pods with `minAvailable` 2: three
-    /// bound and Ready at time zero, three pending.
+    /// The shared fixture in one zone, its pool bounded 1..5, and its six 1-CPU pods at
+    /// priority 7 with `minAvailable` 2: three bound and Ready at time zero, three pending.
     fn cluster() -> Cluster {
-        let pool = PoolPlan {
-            name: "p".into(),
-            region: "r".into(),
-            zones: vec!["a".into()],
-            instance: InstanceFacts {
-                instance_type: "t-4".into(),
-                region: "r".into(),
-                vcpu: 4,
-                memory_bytes: 16 * GIB,
-                ondemand_usd_per_hour: 0.2,
-                spot_usd_per_hour: None,
-                interruption_band: None,
-            },
-            capacity_type: CapacityType::OnDemand,
-            nodes: 1,
-            min_nodes: 1,
-            max_nodes: Some(5),
-            provisioning_delay: SimDuration::from_secs(60),
-            labels: Default::default(),
-            taints: Vec::new(),
-        };
-        let service = ServicePlan {
-            name: "s".into(),
-            region: "r".into(),
-            namespace: 0,
-            priority: 7,
-            replicas: 6,
-            replica_schedule: Vec::new(),
-            requests: Resources {
-                cpu: CpuMillis(1000),
-                memory: Bytes(GIB),
-            },
-            limits: (None, None),
-            capacity_rps: 10.0,
-            timeout: SimDuration::from_secs(30),
-            traffic: Traffic::Constant { rps: 1.0 },
-            timings: PodTimings {
-                startup: SimDuration::from_secs(5),
-                readiness: SimDuration::ZERO,
-                termination_grace: SimDuration::from_secs(30),
-            },
-            node_selector: Default::default(),
-            node_affinity: Vec::new(),
-            tolerations: Vec::new(),
-            min_available: Some(2),
-            zone_max_skew: None,
-            host_max_skew: None,
-            warm_up: None,
-        };
-        Cluster::new(
-            &ClusterPlan {
-                pools: vec![pool],
-                services: vec![service],
-                namespaces: vec![NamespacePlan {
-                    name: "default".into(),
-                    quota_cpu_millis: None,
-                    quota_memory_bytes: None,
-                    quota_pods: None,
-                }],
-                latency_target: None,
-                scoring: ScoringStrategy::LeastAllocated,
-                minimum_billed: SimDuration::from_secs(60),
-            },
-            crate::latency::Fidelity::Fluid,
-            0,
-        )
+        let mut plan = fixture::plan();
+        let pool = &mut plan.pools[0];
+        pool.zones = vec!["a".into()];
+        pool.min_nodes = 1;
+        pool.max_nodes = Some(5);
+        let service = &mut plan.services[0];
+        service.priority = 7;
+        service.min_available = Some(2);
+        fixture::build(&plan)
     }
 
     fn request(in_flight: bool) -> ViewRequest {

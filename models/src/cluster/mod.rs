@@ -20,6 +20,8 @@ pub mod autoscaling;
 pub mod billing;
 pub mod events;
 pub mod failures;
+#[cfg(test)]
+mod fixture;
 mod jobs;
 mod lifecycle;
 pub mod nodes;

@@ -7,7 +7,7 @@
 //! RON is read with the `implicit_some` extension on, so an optional value is written plainly
 //! (`p99_latency: "100ms"`) rather than as `Some("100ms")`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use models::autoscaler::config::{ClusterAutoscalerConfig, ConfigError, KarpenterConfig};
@@ -106,6 +106,13 @@ pub struct Experiment {
     /// failover and the database's replication (`models::faults::config`); none by default.
     #[serde(default)]
     pub faults: Option<FaultsConfig>,
+}
+
+impl Experiment {
+    /// The cloud of a region: its own `provider`, else the experiment's.
+    fn provider_of(&self, region: &RegionConfig) -> Provider {
+        region.provider.unwrap_or(self.provider)
+    }
 }
 
 /// The node autoscaler of one region: exactly one of `cluster_autoscaler` (every node pool of
@@ -288,12 +295,14 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             .join(", ")
     };
 
-    let catalog = Catalog::builtin(x.provider).map_err(|e| {
-        InputError::whole_file(
-            file,
-            format!("the built-in instance catalog is unreadable: {e}"),
-        )
-    })?;
+    let catalog_of = |provider: Provider| {
+        Catalog::builtin(provider).map_err(|e| {
+            InputError::whole_file(
+                file,
+                format!("the built-in instance catalog is unreadable: {e}"),
+            )
+        })
+    };
     let mut pools = Vec::new();
     let mut pool_names = BTreeSet::new();
     for (i, p) in x.node_pools.iter().enumerate() {
@@ -335,7 +344,8 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 zones.clone()
             }
         };
-        let instance = lookup_instance(catalog, x.provider, p)
+        let provider = x.provider_of(reg);
+        let instance = lookup_instance(catalog_of(provider)?, provider, p)
             .map_err(|message| err(at("instance_type"), message))?;
         if p.capacity_type == CapacityType::Spot && instance.spot_usd_per_hour.is_none() {
             return Err(err(
@@ -448,15 +458,11 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     let mut services = Vec::new();
     let mut routes = Vec::new();
     let mut hpas = Vec::new();
-    let mut service_names = BTreeSet::new();
+    // Regions each service name is deployed to so far: one name may have one entry per set of
+    // regions (its own traffic and sizes there), never two entries in one region.
+    let mut deployed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (i, s) in x.services.iter().enumerate() {
         let at = |f: &str| format!("services[{i}].{f}");
-        if !service_names.insert(s.name.as_str()) {
-            return Err(err(
-                at("name"),
-                format!("service `{}` is declared twice", s.name),
-            ));
-        }
         if !(s.capacity_rps.is_finite() && s.capacity_rps > 0.0) {
             return Err(err(
                 at("capacity_rps"),
@@ -589,6 +595,28 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                 names.iter().map(String::as_str).collect()
             }
         };
+        let earlier = deployed.entry(s.name.as_str()).or_default();
+        if let Some(r) = regions.iter().find(|r| earlier.contains(r)) {
+            return Err(err(
+                at("name"),
+                format!(
+                    "service `{}` is declared twice in region `{r}`: expected one entry per \
+                     region (give this entry `regions` that the other does not list)",
+                    s.name
+                ),
+            ));
+        }
+        if !earlier.is_empty() && s.routing.is_some() {
+            return Err(err(
+                at("routing"),
+                format!(
+                    "service `{}` has several entries: expected `routing` only on a service \
+                     declared once (it splits one global rate over the entry's regions)",
+                    s.name
+                ),
+            ));
+        }
+        earlier.extend(regions.iter().copied());
         if let Some(routing) = &s.routing {
             let names: Vec<String> = regions.iter().map(|r| (*r).to_owned()).collect();
             routing.validate(&names).map_err(|(field, message)| {
@@ -710,7 +738,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     }
 
     let batch = resolve_batch(file, src, x, &namespaces, default_priority)?;
-    let node_autoscalers = resolve_node_autoscaling(file, src, x, catalog, &mut pools)?;
+    let node_autoscalers = resolve_node_autoscaling(file, src, x, &mut pools)?;
     let faults = resolve_faults(file, src, x, &pools, &mut services, &mut hpas)?;
     Ok(Plan {
         seed: x.seed,
@@ -962,7 +990,6 @@ fn resolve_node_autoscaling(
     file: &Path,
     src: &str,
     x: &Experiment,
-    catalog: &Catalog,
     pools: &mut Vec<PoolPlan>,
 ) -> Result<Vec<NodeAutoscalerPlan>, InputError> {
     let err = |field: String, message: String| InputError::at_field(file, src, &field, message);
@@ -1040,6 +1067,12 @@ fn resolve_node_autoscaling(
                 )
             }
             (None, Some(config)) => {
+                let catalog = Catalog::builtin(x.provider_of(region)).map_err(|e| {
+                    InputError::whole_file(
+                        file,
+                        format!("the built-in instance catalog is unreadable: {e}"),
+                    )
+                })?;
                 let rows: Vec<InstanceFacts> = catalog
                     .rows()
                     .iter()
@@ -1177,6 +1210,15 @@ fn resolve_faults(
         ));
     }
     let cloud = Cloud::from(x.provider);
+    let pool_clouds: Vec<Cloud> = pools
+        .iter()
+        .map(|p| {
+            x.regions
+                .iter()
+                .find(|r| r.name == p.region)
+                .map_or(cloud, |r| Cloud::from(x.provider_of(r)))
+        })
+        .collect();
     let mut spot = Vec::new();
     for (i, sp) in f.spot.iter().enumerate() {
         // `check_references` has checked that the pool exists.
@@ -1189,7 +1231,7 @@ fn resolve_faults(
         spot.push(SpotPlan {
             pool: p as u32,
             rate_per_node_hour,
-            timings: sp.timings(cloud),
+            timings: sp.timings(pool_clouds[p]),
         });
     }
     if let Some(failover) = &f.failover {
@@ -1210,6 +1252,7 @@ fn resolve_faults(
         config: f.clone(),
         spot,
         cloud,
+        pool_clouds,
         regions: x.regions.clone(),
     }))
 }

@@ -29,6 +29,11 @@ pub struct RegionConfig {
     pub name: String,
     /// Zones of the region; pools spread their nodes over them round-robin.
     pub zones: Vec<String>,
+    /// The cloud of this region's instance catalog, spot notice and Spot Advisor bands, for a
+    /// multi-cloud experiment: `(name: "eu-west-1", provider: aws, zones: [...])`. Default: the
+    /// experiment's `provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<crate::catalog::Provider>,
 }
 
 /// Whether a node is billed at the on-demand or the spot price.

@@ -101,6 +101,8 @@ pub struct RunOutput {
     pub surges: SurgeClock,
     /// One per regional outage: its RTO, and its RPO when it hit the replication primary.
     pub recovery: Vec<RecoveryReport>,
+    /// Messages, queries and timers the cluster model handled (for `clustersim bench`).
+    pub events_handled: u64,
 }
 
 /// A failure of the simulation engine itself (never of user input, which is checked before).
@@ -399,6 +401,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         batch: report.batch,
         surges: report.surges,
         recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
+        events_handled: report.events_handled,
     })
 }
 

@@ -92,6 +92,7 @@ fn regions(list: &[(&str, &[&str])]) -> Vec<RegionConfig> {
         .map(|(name, zones)| RegionConfig {
             name: name.to_string(),
             zones: zones.iter().map(|z| z.to_string()).collect(),
+            provider: None,
         })
         .collect()
 }
@@ -136,6 +137,7 @@ fn faults(config: FaultsConfig, regions: Vec<RegionConfig>) -> FaultsPlan {
         config,
         spot: Vec::new(),
         cloud: Cloud::Aws,
+        pool_clouds: Vec::new(),
         regions,
     }
 }

@@ -643,10 +643,12 @@ fn experiment() -> (Vec<RegionConfig>, Vec<NodePoolConfig>) {
         RegionConfig {
             name: "us-west-2".into(),
             zones: vec!["us-west-2a".into()],
+            provider: None,
         },
         RegionConfig {
             name: "us-east-1".into(),
             zones: vec!["us-east-1a".into(), "us-east-1b".into()],
+            provider: None,
         },
     ];
     let pool = |name: &str, capacity_type| NodePoolConfig {

@@ -546,6 +546,8 @@ pub struct ClusterReport {
     pub batch: Option<crate::jobs::BatchReport>,
     /// Every interval with at least one pod pending (time to capacity).
     pub surges: SurgeClock,
+    /// Messages, queries and timers the cluster handled over the run.
+    pub events_handled: u64,
 }
 
 /// The cluster: nodes, pods, scheduler and service queues.
@@ -588,6 +590,8 @@ pub struct Cluster {
     surges: SurgeClock,
     /// Outages in force and the nodes they failed (`failures`).
     failures: failures::Failures,
+    /// Messages, queries and timers handled: the benchmark's event count.
+    events_handled: u64,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -730,6 +734,7 @@ impl Cluster {
             batch: None,
             surges: SurgeClock::default(),
             failures: failures::Failures::default(),
+            events_handled: 0,
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -1175,6 +1180,7 @@ impl Cluster {
                 break;
             }
             self.timers.pop();
+            self.events_handled += 1;
             changed |= self.fire(timer, at);
         }
         if changed {
@@ -1484,6 +1490,7 @@ impl Cluster {
 
     /// New arrival rates, as `(service id, requests/s)`, from the traffic model.
     pub fn set_rates(&mut self, changes: Vec<(u32, f64)>, cx: &Context<Self>) {
+        self.events_handled += 1;
         let now = SimTime::from_monotonic(cx.time());
         for (id, rps) in changes {
             let queue = &mut self.deployments[id as usize].queue;
@@ -1495,6 +1502,7 @@ impl Cluster {
 
     /// Launches nodes (a node autoscaler's scale-up).
     pub fn launch(&mut self, orders: Vec<LaunchOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let pool = &self.pools[order.pool as usize];
@@ -1513,6 +1521,7 @@ impl Cluster {
     /// Removes nodes: drained (a node autoscaler's scale-down, a spot notice) or terminated at
     /// once (a reclaim, a failure).
     pub fn remove(&mut self, orders: Vec<RemoveOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let name = self.node_name(order.node);
@@ -1534,6 +1543,7 @@ impl Cluster {
 
     /// Sets deployments' desired replicas (the HPA's scale subresource writes).
     pub fn set_replicas(&mut self, orders: Vec<ReplicaOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let dep = &mut self.deployments[order.service as usize];
@@ -1552,6 +1562,7 @@ impl Cluster {
 
     /// Node failures and zone outages, from the fault injector.
     pub fn faults(&mut self, orders: Vec<failures::FaultOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             self.apply_fault(order, now_ns);
@@ -1562,11 +1573,13 @@ impl Cluster {
 
     /// Every node not yet gone, for the fault injector's clocks.
     pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> failures::NodeCensus {
+        self.events_handled += 1;
         self.census()
     }
 
     #[nexosim(schedulable)]
     fn wake(&mut self, _: (), cx: &Context<Self>) {
+        self.events_handled += 1;
         self.wake_key = None;
         self.wake_at = None;
         self.run_timers(SimTime::from_monotonic(cx.time()).as_nanos());
@@ -1575,6 +1588,7 @@ impl Cluster {
 
     #[nexosim(schedulable)]
     fn drained(&mut self, _: (), cx: &Context<Self>) {
+        self.events_handled += 1;
         self.drain_key = None;
         self.advance_queues(SimTime::from_monotonic(cx.time()));
         self.reschedule(cx);
@@ -1582,6 +1596,7 @@ impl Cluster {
 
     /// The time-series rows at this instant; restarts the per-interval counts.
     pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Sample {
+        self.events_handled += 1;
         self.sample_now(SimTime::from_monotonic(cx.time()).as_nanos())
     }
 
@@ -1591,6 +1606,7 @@ impl Cluster {
         services: Vec<u32>,
         cx: &Context<Self>,
     ) -> Vec<WorkloadMetrics> {
+        self.events_handled += 1;
         let now = SimTime::from_monotonic(cx.time());
         services
             .into_iter()
@@ -1631,6 +1647,7 @@ impl Cluster {
         &mut self,
         request: std::sync::Arc<autoscaling::ViewRequest>,
     ) -> autoscaling::AutoscalingView {
+        self.events_handled += 1;
         self.autoscaling_view(&request)
     }
 
@@ -1698,6 +1715,7 @@ impl Cluster {
             pending_pod_seconds: self.pending_pod_seconds,
             batch: self.batch_report(),
             surges: self.surges.clone(),
+            events_handled: self.events_handled,
         }
     }
 }

@@ -167,6 +167,14 @@ impl FaultInjector {
             });
             s.notice_by_pool.insert(sp.pool, sp.timings.notice);
         }
+        // A wave victim's pool without a `spot` entry: its own region's cloud's notice.
+        for (pool, cloud) in plan.pool_clouds.iter().enumerate() {
+            if *cloud != plan.cloud {
+                s.notice_by_pool
+                    .entry(pool as u32)
+                    .or_insert(cloud.spot_notice());
+            }
+        }
         for (entry, nf) in config.node_failures.iter().enumerate() {
             let Some(pool) = pool_index(&nf.pool) else {
                 continue;

@@ -15,6 +15,9 @@ pub struct FaultsPlan {
     /// The cloud of the catalog: its notice applies to wave victims whose pool has no `spot`
     /// entry.
     pub cloud: Cloud,
+    /// The cloud of each cluster pool's region (a region may name its own `provider`): the
+    /// notice of a wave victim whose pool has no `spot` entry.
+    pub pool_clouds: Vec<Cloud>,
     /// Every region with its zones, in the experiment's order: a regional outage takes down
     /// each of its zones, and the load balancer's default region list is this order.
     pub regions: Vec<RegionConfig>,

@@ -27,7 +27,7 @@ use request::RequestBackend;
 use serde::{Deserialize, Serialize};
 use sim::rng::Stream;
 use sim::time::SimTime;
-use workloads::queueing::{FluidQueue, mmc_response_time, mmc_sojourn_survival};
+use workloads::queueing::{FluidQueue, Sojourn, mmc_response_time};
 
 /// How a service's queue is simulated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,15 +190,15 @@ impl ServiceQueue {
             }
             Backend::Fluid(_) if stable => {
                 let n = lambda * dt_s;
-                self.histogram
-                    .add(n, |t| mmc_sojourn_survival(c, lambda, mu, t));
+                // One Erlang C for the stretch; the histogram evaluates it at every bucket edge.
+                let sojourn = Sojourn::new(c, lambda, mu);
+                let survival = |t: f64| sojourn.map_or(1.0, |s| s.survival(t));
+                self.histogram.add(n, survival);
                 Counts {
                     arrived: n,
                     served: n,
                     dropped: 0.0,
-                    within_target: self
-                        .target_s
-                        .map_or(0.0, |x| n * (1.0 - mmc_sojourn_survival(c, lambda, mu, x))),
+                    within_target: self.target_s.map_or(0.0, |x| n * (1.0 - survival(x))),
                 }
             }
             Backend::Fluid(fluid) => {

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Writes experiments/black-friday.ron (the full day) and experiments/black-friday-ci.ron (its
+one-hour, five-region cut that CI runs). Regenerate after editing:
+
+    python3 experiments/generate/black_friday.py
+
+The files are committed; this script only saves typing 47 regions by hand. Every number it
+writes is explained in the header it writes.
+"""
+
+import math
+import os
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent.parent
+WC98 = "data/traces/wc98/wc98_requests_per_minute_1998-07-06_to_08.csv"
+
+# (region, zones, IANA time zone, weight): a US-centred global retailer. Weights are the
+# region's share of the retailer's customers (a scenario choice, not data).
+GCP = [
+    ("us-east1", "bcd", "America/New_York", 8),
+    ("us-east4", "abc", "America/New_York", 8),
+    ("us-east5", "abc", "America/New_York", 4),
+    ("us-central1", "abc", "America/Chicago", 8),
+    ("us-south1", "abc", "America/Chicago", 4),
+    ("us-west1", "abc", "America/Los_Angeles", 6),
+    ("us-west2", "abc", "America/Los_Angeles", 4),
+    ("us-west3", "abc", "America/Denver", 2),
+    ("us-west4", "abc", "America/Los_Angeles", 2),
+    ("northamerica-northeast1", "abc", "America/Toronto", 3),
+    ("northamerica-northeast2", "abc", "America/Toronto", 2),
+    ("northamerica-south1", "abc", "America/Mexico_City", 2),
+    ("southamerica-east1", "abc", "America/Sao_Paulo", 3),
+    ("southamerica-west1", "abc", "America/Santiago", 1),
+    ("europe-west1", "bcd", "Europe/Brussels", 4),
+    ("europe-west2", "abc", "Europe/London", 4),
+    ("europe-west3", "abc", "Europe/Berlin", 4),
+    ("europe-west4", "abc", "Europe/Amsterdam", 3),
+    ("europe-west6", "abc", "Europe/Zurich", 1),
+    ("europe-west8", "abc", "Europe/Rome", 2),
+    ("europe-west9", "abc", "Europe/Paris", 2),
+    ("europe-west10", "abc", "Europe/Berlin", 1),
+    ("europe-west12", "abc", "Europe/Rome", 1),
+    ("europe-southwest1", "abc", "Europe/Madrid", 2),
+    ("europe-north1", "abc", "Europe/Helsinki", 1),
+    ("europe-north2", "abc", "Europe/Stockholm", 1),
+    ("europe-central2", "abc", "Europe/Warsaw", 2),
+    ("me-west1", "abc", "Asia/Jerusalem", 1),
+    ("me-central1", "abc", "Asia/Qatar", 1),
+    ("me-central2", "abc", "Asia/Riyadh", 1),
+    ("africa-south1", "abc", "Africa/Johannesburg", 1),
+    ("asia-south1", "abc", "Asia/Kolkata", 2),
+    ("asia-south2", "abc", "Asia/Kolkata", 1),
+    ("asia-southeast1", "abc", "Asia/Singapore", 2),
+    ("asia-southeast2", "abc", "Asia/Jakarta", 1),
+    ("asia-southeast3", "abc", "Asia/Bangkok", 1),
+    ("asia-east1", "abc", "Asia/Taipei", 1),
+    ("asia-east2", "abc", "Asia/Hong_Kong", 1),
+    ("asia-northeast1", "abc", "Asia/Tokyo", 3),
+    ("asia-northeast2", "abc", "Asia/Tokyo", 1),
+    ("asia-northeast3", "abc", "Asia/Seoul", 1),
+    ("australia-southeast1", "abc", "Australia/Sydney", 2),
+    ("australia-southeast2", "abc", "Australia/Melbourne", 1),
+]
+
+# Four AWS regions beside them (a multi-cloud retailer): AWS prices of 2017-11-12 and Spot
+# Advisor bands of 2025-06-28, both bundled (data/PROVENANCE.md).
+AWS = [
+    ("us-east-1", ["us-east-1a", "us-east-1b", "us-east-1c"], "America/New_York", 6),
+    ("us-west-2", ["us-west-2a", "us-west-2b", "us-west-2c"], "America/Los_Angeles", 4),
+    ("eu-west-1", ["eu-west-1a", "eu-west-1b", "eu-west-1c"], "Europe/Dublin", 3),
+    ("ap-southeast-2", ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"], "Australia/Sydney", 1),
+]
+
+# Requests/s that one pod serves (10 ms of work each, so p99 under 100 ms is reachable) and the
+# HPA's CPU target: desired pods ≈ arrivals / (capacity × target).
+POD_RPS = 100
+CPU_TARGET = 0.7
+# Requests/s at the peak of a weight-1 region; calibrated so the day peaks near 2.3 M pods
+# (BENCHMARKS.md shows the measured peak).
+PEAK_RPS_PER_WEIGHT = 1_270_000.0
+# n2-standard-32 (GCP) and m4.10xlarge (AWS): 63 and 78 pods of 500m.
+GCP_TYPE = "n2-standard-32"
+# Regions whose catalog has no n2-standard-32: a 32-vCPU type it has.
+GCP_TYPE_BY_REGION = {
+    "asia-southeast3": "c4-standard-32",
+    "europe-north2": "e2-standard-32",
+    "northamerica-south1": "e2-standard-32",
+}
+AWS_TYPE = "m4.10xlarge"
+
+
+def regions(limit):
+    rows = [(n, [f"{n}-{z}" for z in zs], tz, w, "gcp") for n, zs, tz, w in GCP]
+    rows += [(n, zs, tz, w, "aws") for n, zs, tz, w in AWS]
+    if limit is not None:
+        # The CI cut: the outage region, its failover target and three others, by weight.
+        keep = ["us-east4", "us-east1", "us-central1", "europe-west1", "us-east-1"]
+        rows = [r for r in rows if r[0] in keep]
+    return rows
+
+
+def render(name, duration, scale, limit, header, target):
+    rs = regions(limit)
+    trace = os.path.relpath(HERE.parent / WC98, pathlib.Path(target).resolve().parent)
+    out = [header, "Experiment("]
+    out.append(f'    name: "{name}",')
+    out.append("    seed: 2026,")
+    out.append(f'    duration: "{duration}",')
+    out.append('    start: "2026-11-27T05:00:00Z",')
+    out.append('    output_interval: "1m",')
+    out.append("    regions: [")
+    for n, zs, tz, w, cloud in rs:
+        zones = ", ".join(f'"{z}"' for z in zs)
+        prov = ", provider: aws" if cloud == "aws" else ""
+        out.append(f'        (name: "{n}"{prov}, zones: [{zones}]),')
+    out.append("    ],")
+    out.append("    node_pools: [")
+    for n, zs, tz, w, cloud in rs:
+        itype = AWS_TYPE if cloud == "aws" else GCP_TYPE_BY_REGION.get(n, GCP_TYPE)
+        if cloud == "aws":
+            continue  # Karpenter launches AWS capacity from its NodePool.
+        peak_pods = PEAK_RPS_PER_WEIGHT * w * scale * 1.25 / (POD_RPS * CPU_TARGET)
+        peak_nodes = math.ceil(peak_pods / 63)
+        night_nodes = max(2, math.ceil(peak_nodes * 0.06))
+        out.append(
+            f'        (name: "{n}-od", region: "{n}", instance_type: "{itype}", '
+            f"nodes: {night_nodes}, min_nodes: {night_nodes}, max_nodes: {peak_nodes * 2}),"
+        )
+        out.append(
+            f'        (name: "{n}-spot", region: "{n}", instance_type: "{itype}", '
+            f"capacity_type: Spot, nodes: 0, max_nodes: {math.ceil(peak_nodes * 0.5)}),"
+        )
+    for n, zs, tz, w, cloud in rs:
+        if cloud == "aws":
+            peak_pods = PEAK_RPS_PER_WEIGHT * w * scale * 1.25 / (POD_RPS * CPU_TARGET)
+            night_nodes = max(2, math.ceil(peak_pods * 0.06 / 78))
+            out.append(
+                f'        (name: "{n}-base", region: "{n}", instance_type: "{AWS_TYPE}", '
+                f"nodes: {night_nodes}, min_nodes: {night_nodes}, max_nodes: {night_nodes}),"
+            )
+    out.append("    ],")
+    out.append("    services: [")
+    for n, zs, tz, w, cloud in rs:
+        peak = PEAK_RPS_PER_WEIGHT * w * scale
+        night = max(2, math.ceil(peak * 0.03 / (POD_RPS * CPU_TARGET)))
+        most = max(night + 10, math.ceil(peak * 2.5 / (POD_RPS * CPU_TARGET)))
+        out.append("        (")
+        out.append('            name: "storefront",')
+        out.append(f'            regions: ["{n}"],')
+        out.append(f"            replicas: {night},")
+        out.append('            requests: (cpu: "500m", memory: "1Gi"),')
+        out.append(f"            capacity_rps: {POD_RPS},")
+        out.append('            startup: "10s",')
+        out.append('            readiness: "5s",')
+        out.append("            traffic: Sum([")
+        out.append("                Product([")
+        out.append(f'                    BlackFriday(peak_rps: {peak:.1f}, time_zone: "{tz}"),')
+        out.append('                    Ramp(from: 0.08, to: 1.0, start: "0s", duration: "9h"),')
+        out.append("                    Noise(cv: 0.05),")
+        out.append("                ]),")
+        out.append("                Trace(")
+        out.append(f'                    file: "{trace}",')
+        out.append('                    time_column: "unix_time",')
+        out.append("                    time_unit: s,")
+        out.append('                    value_column: "requests",')
+        out.append("                    value_kind: CountPerRow,")
+        out.append(f"                    scale_to_peak_rps: {peak * 0.25:.1f},")
+        out.append('                    start_offset: "31h41m",')
+        out.append("                ),")
+        out.append("            ]),")
+        out.append(
+            f"            hpa: (min_replicas: {night}, max_replicas: {most}, "
+            "metrics: [Resource(name: cpu, target: Utilization(70))]),"
+        )
+        out.append("        ),")
+    out.append("    ],")
+    out.append("    node_autoscaling: [")
+    for n, zs, tz, w, cloud in rs:
+        if cloud == "gcp":
+            out.append(f'        (region: "{n}", cluster_autoscaler: (expanders: [Price])),')
+        else:
+            out.append(
+                f'        (region: "{n}", karpenter: (node_pools: [(name: "{n}", '
+                'requirements: (instance_families: ["m4", "c4", "r4"], '
+                "capacity_types: [Spot, OnDemand]))])),"
+            )
+    out.append("    ],")
+    out.append('    targets: (p99_latency: "100ms", slo_attainment: 0.999, rpo: "1m", rto: "10m"),')
+    names = [r[0] for r in rs]
+    out.append("    faults: (")
+    out.append("        spot: [")
+    for n, zs, tz, w, cloud in rs:
+        if cloud == "gcp":
+            out.append(f'            (pool: "{n}-spot", interruptions: Band("5-10%")),')
+    out.append("        ],")
+    out.append("        waves: [")
+    if "us-central1" in names:
+        out.append(
+            '            (at: Exactly("10h"), scope: Pool(pool: "us-central1-spot", share: 0.3), '
+            'window: "2m"),'
+        )
+    if "europe-west1" in names:
+        out.append(
+            '            (at: Between("14h", "16h"), scope: Pool(pool: "europe-west1-spot", '
+            'share: 0.5), window: "1m"),'
+        )
+    out.append("        ],")
+    outage_at = "12h" if duration == "24h" else "20m"
+    outage_for = "1h" if duration == "24h" else "20m"
+    out.append(
+        f'        region_outages: [(name: "us-east4", at: Exactly("{outage_at}"), '
+        f'duration: Exactly("{outage_for}"))],'
+    )
+    out.append("        failover: (")
+    out.append("            routing: Latency,")
+    out.append('            nearest: {"us-east4": ["us-east1", "us-central1"]},')
+    out.append("        ),")
+    out.append("        replication: (")
+    out.append('            primary: "us-east4",')
+    out.append('            replicas: ["us-east1", "us-central1"],')
+    out.append(
+        '            mode: Async(Throughput(apply_writes_per_s: '
+        f'{max(100.0, PEAK_RPS_PER_WEIGHT * 8 * scale * 0.02 * 1.5):.0f}, base: "1s")),'
+    )
+    out.append('            writes_per_request: (service: "storefront", writes: 0.02),')
+    out.append("        ),")
+    out.append("    ),")
+    out.append(")")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+    target = sys.argv[2] if len(sys.argv) > 2 else str(HERE / "black-friday.ron")
+    pathlib.Path(target).write_text(render("black-friday", "24h", scale, None, "// scale %g" % scale, target))

@@ -183,7 +183,8 @@ def render(name, duration, scale, limit, header, target):
             out.append(
                 f'        (region: "{n}", karpenter: (node_pools: [(name: "{n}", '
                 'requirements: (instance_families: ["m4", "c4", "r4"], '
-                "capacity_types: [Spot, OnDemand]))])),"
+                "capacity_types: [Spot, OnDemand]), "
+                'disruption: (consolidation_policy: WhenEmpty, consolidate_after: "10m"))])),'
             )
     out.append("    ],")
     out.append('    targets: (p99_latency: "100ms", slo_attainment: 0.999, rpo: "1m", rto: "10m"),')

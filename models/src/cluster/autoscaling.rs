@@ -3,8 +3,9 @@
 //!
 //! The autoscaler names its node groups (Cluster Autoscaler node groups, or Karpenter
 //! NodePools) as lists of cluster pools in a [`ViewRequest`]; the cluster answers in one pass
-//! over its nodes and one over its deployments: O(nodes + deployments + pools) per call.
-//! Allocations are per node and per (node, deployment) group of pods, never per pod.
+//! over its live nodes (`Nodes::live_in`) and one over its deployments: O(nodes + deployments
+//! + pools) per call. A node's pod groups are counted as pods bind and leave
+//! (`Cluster::node_groups`), so a scan never walks pods.
 //!
 //! How Kubernetes objects become the view's fields:
 //! * a node group's template is its first pool's (allocatable from the pool, capacity and
@@ -24,7 +25,6 @@ use sim::time::SimTime;
 
 use super::Cluster;
 use super::nodes::NodeState;
-use super::pods::PodPhase;
 use crate::autoscaler::view::{
     ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
 };
@@ -137,10 +137,15 @@ impl Cluster {
             .collect();
 
         let mut provisioning_nodes = vec![Vec::new(); view.node_groups.len()];
-        for (id, node) in self.nodes.all().iter().enumerate() {
-            if node.state == NodeState::Gone {
-                continue;
-            }
+        let live = self.nodes.live_in(
+            request
+                .pools
+                .iter()
+                .flat_map(|t| self.pools[t.pool as usize].groups.iter().copied()),
+        );
+        for id in live {
+            let node = self.nodes.get(id);
+            let id = id as usize;
             let pool = self.placement.pool_of_group(node.group) as usize;
             let Some(t) = template_of_pool[pool] else {
                 continue;
@@ -165,36 +170,25 @@ impl Cluster {
             if request.pending_only {
                 continue;
             }
-            let mut pods: Vec<PodGroup> = Vec::new();
-            let mut of_deployment: Vec<u32> = Vec::new();
-            let mut blockers = RemovalBlockers::default();
-            for &p in &self.node_pods[id] {
-                let pod = self.pods.get(p);
-                if pod.phase == PodPhase::Terminating {
-                    continue;
-                }
-                let d = pod.deployment;
-                let k = match of_deployment.iter().position(|&x| x == d) {
-                    Some(k) => k,
-                    None => {
-                        let dep = &self.deployments[d as usize];
-                        of_deployment.push(d);
-                        pods.push(PodGroup {
-                            requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
-                            count: 0,
-                            priority: dep.priority,
-                            fits: fits[d as usize].clone().unwrap_or_default(),
-                        });
-                        pods.len() - 1
+            let groups = self.node_groups.get(id).map_or(&[][..], Vec::as_slice);
+            let pods: Vec<PodGroup> = groups
+                .iter()
+                .map(|&(d, count)| {
+                    let dep = &self.deployments[d as usize];
+                    PodGroup {
+                        requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                        count,
+                        priority: dep.priority,
+                        fits: fits[d as usize].clone().unwrap_or_default(),
                     }
-                };
-                pods[k].count += 1;
-            }
-            for (&d, group) in of_deployment.iter().zip(&pods) {
+                })
+                .collect();
+            let mut blockers = RemovalBlockers::default();
+            for &(d, count) in groups {
                 let dep = &self.deployments[d as usize];
                 if let Some(min) = dep.min_available {
                     let allowed = i64::from(dep.ready) - i64::from(min);
-                    blockers.pdb_violated |= i64::from(group.count) > allowed;
+                    blockers.pdb_violated |= i64::from(count) > allowed;
                 }
             }
             let state = &self.pools[pool];

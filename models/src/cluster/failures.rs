@@ -195,11 +195,10 @@ impl Cluster {
     pub(super) fn census(&self) -> NodeCensus {
         let nodes = self
             .nodes
-            .all()
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.state != NodeState::Gone)
-            .map(|(id, n)| {
+            .live_in(0..self.placement.group_count() as u32)
+            .into_iter()
+            .map(|id| {
+                let n = self.nodes.get(id);
                 let pool = self.placement.pool_of_group(n.group);
                 let zone = self.pools[pool as usize]
                     .groups

@@ -561,6 +561,9 @@ pub struct Cluster {
     /// Bound pods per (deployment, node), for the hostname spread score and the ReplicaSet's
     /// "doubled up" rank. Looked up, never iterated.
     siblings: BTreeMap<(u32, u32), u32>,
+    /// Per node, `(deployment, bound pods not terminating)` in order of first bind: the pod
+    /// groups of the autoscalers' views, kept here so a scan never walks pods.
+    node_groups: Vec<Vec<(u32, u32)>>,
     placement: Placement,
     deployments: Vec<Deployment>,
     namespaces: Vec<Namespace>,
@@ -713,6 +716,7 @@ impl Cluster {
             pods: Pods::default(),
             node_pods,
             siblings: BTreeMap::new(),
+            node_groups: Vec::new(),
             pool_namespace_cpu: BTreeMap::new(),
             pool_cost_at_sample: vec![0.0; plan.pools.len()],
             namespace_cost_usd: vec![0.0; plan.namespaces.len() + 1],
@@ -898,6 +902,9 @@ impl Cluster {
             }
             PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
             _ => {}
+        }
+        if pod.node != UNBOUND {
+            self.count_on_node(pod.node, pod.deployment, -1);
         }
         self.pods.get_mut(id).phase = PodPhase::Terminating;
         let dep = &self.deployments[d];
@@ -1104,6 +1111,7 @@ impl Cluster {
             n.last_pod_change_ns = now_ns;
         });
         self.node_pods[node as usize].push(id);
+        self.count_on_node(node, pod.deployment, 1);
         *self.siblings.entry((pod.deployment, node)).or_default() += 1;
         let pool = self.placement.pool_of_group(self.nodes.get(node).group);
         let ns = self.deployments[d].namespace;
@@ -1138,6 +1146,30 @@ impl Cluster {
         }
     }
 
+    /// Adds `delta` to a node's count of a deployment's pods that are bound and not
+    /// terminating (`node_groups`); a deployment whose count reaches 0 leaves the node's list.
+    fn count_on_node(&mut self, node: u32, deployment: u32, delta: i32) {
+        let node = node as usize;
+        if self.node_groups.len() <= node {
+            self.node_groups.resize_with(node + 1, Vec::new);
+        }
+        let groups = &mut self.node_groups[node];
+        match groups.iter().position(|&(d, _)| d == deployment) {
+            Some(k) => {
+                let count = &mut groups[k].1;
+                *count = count.checked_add_signed(delta).unwrap_or_else(|| {
+                    debug_assert!(false, "a node's pod count went below zero");
+                    0
+                });
+                if *count == 0 {
+                    groups.remove(k);
+                }
+            }
+            None if delta > 0 => groups.push((deployment, delta as u32)),
+            None => debug_assert!(false, "a pod left a node it was not counted on"),
+        }
+    }
+
     /// Gives a pod's resources back to its node.
     fn unbind(&mut self, id: u32) {
         let pod = *self.pods.get(id);
@@ -1145,15 +1177,18 @@ impl Cluster {
             return;
         }
         let dep = &self.deployments[pod.deployment as usize];
-        let (cpu, memory) = (dep.cpu_millis, dep.memory_bytes);
+        let (cpu, memory, namespace) = (dep.cpu_millis, dep.memory_bytes, dep.namespace);
         self.nodes.update(pod.node, |n| {
             n.requested_cpu_millis -= cpu;
             n.requested_memory_bytes -= memory;
             n.pods -= 1;
         });
         self.node_pods[pod.node as usize].retain(|&p| p != id);
+        if pod.phase != PodPhase::Terminating {
+            self.count_on_node(pod.node, pod.deployment, -1);
+        }
         let pool = self.placement.pool_of_group(self.nodes.get(pod.node).group);
-        if let Some(requested) = self.pool_namespace_cpu.get_mut(&(pool, dep.namespace)) {
+        if let Some(requested) = self.pool_namespace_cpu.get_mut(&(pool, namespace)) {
             *requested -= cpu;
         }
         if let Some(count) = self.siblings.get_mut(&(pod.deployment, pod.node)) {

@@ -85,6 +85,9 @@ fn ppm(part: u64, whole: u64) -> u64 {
 pub struct Nodes {
     nodes: Vec<Node>,
     by_free: Vec<BTreeSet<(u64, u32)>>,
+    /// Per group, the nodes not yet gone: what the autoscalers' views and the fault census
+    /// walk, so a scan costs the region's live nodes, not every node the day ever launched.
+    live: Vec<BTreeSet<u32>>,
 }
 
 impl Nodes {
@@ -93,6 +96,7 @@ impl Nodes {
         Nodes {
             nodes: Vec::new(),
             by_free: vec![BTreeSet::new(); groups],
+            live: vec![BTreeSet::new(); groups],
         }
     }
 
@@ -102,6 +106,9 @@ impl Nodes {
         self.nodes.push(node);
         if node.schedulable {
             self.by_free[node.group as usize].insert((node.free_ppm(), id));
+        }
+        if node.state != NodeState::Gone {
+            self.live[node.group as usize].insert(id);
         }
         id
     }
@@ -121,7 +128,11 @@ impl Nodes {
         if node.schedulable {
             set.remove(&(node.free_ppm(), id));
         }
+        let was_gone = node.state == NodeState::Gone;
         f(node);
+        if !was_gone && node.state == NodeState::Gone {
+            self.live[node.group as usize].remove(&id);
+        }
         debug_assert!(node.requested_cpu_millis <= node.allocatable_cpu_millis);
         debug_assert!(node.requested_memory_bytes <= node.allocatable_memory_bytes);
         if node.schedulable {
@@ -164,6 +175,16 @@ impl Nodes {
     /// Schedulable nodes of a group, roomiest first.
     pub fn in_group(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
         self.by_free[group as usize].iter().rev().map(|&(_, id)| id)
+    }
+
+    /// The nodes of `groups` not yet gone, in id order (the order of [`Self::all`]).
+    pub fn live_in(&self, groups: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        let mut ids: Vec<u32> = groups
+            .into_iter()
+            .flat_map(|g| self.live[g as usize].iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Schedulable nodes in a group.

@@ -1046,7 +1046,7 @@ fn resolve_node_autoscaling(
                     templates.push(PoolTemplate {
                         pool: p as u32,
                         group: templates.len() as u32,
-                        instance_type: pool.instance.instance_type.clone(),
+                        instance_type: pool.instance.instance_type.as_str().into(),
                         capacity: capacity_of(&pool.instance),
                     });
                 }

@@ -21,6 +21,10 @@ fn experiments() -> Vec<PathBuf> {
     files
 }
 
+/// Experiments too big for a debug build in CI: validated here, run in release by
+/// `clustersim bench` (BENCHMARKS.md); each has a cut that runs here instead.
+const FULL_SCALE: &[&str] = &["black-friday.ron"];
+
 #[test]
 fn every_experiment_validates_and_runs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -28,6 +32,9 @@ fn every_experiment_validates_and_runs() {
         let f = file.to_str().unwrap();
         let v = clustersim(&["validate", f], &[]);
         assert!(v.status.success(), "{f}: {}", text(&v.stderr));
+        if FULL_SCALE.iter().any(|name| file.ends_with(name)) {
+            continue;
+        }
         let out = tmp.path().join(file.file_stem().unwrap());
         let r = clustersim(&["run", f, "--out", out.to_str().unwrap(), "--quiet"], &[]);
         // 0 = every target met, 1 = a target missed: both are finished runs.
@@ -538,4 +545,125 @@ fn request_fidelity_simulates_every_request() {
         summary_of(&fluid)["requests"]["arrived"].as_f64(),
         Some(180_000.0)
     );
+}
+
+#[test]
+fn a_service_declared_twice_in_one_region_is_located() {
+    // A second entry of `api` with its own traffic is fine in another region, not in the same.
+    let second = r#"    services: [
+        (name: "api", regions: ["us-east1"], replicas: 1, requests: (cpu: "500m", memory: "512Mi"),
+         capacity_rps: 100, traffic: Constant(rps: 5)),
+        (name: "api", regions: ["us-east1"], replicas: 1, requests: (cpu: "500m", memory: "512Mi"),
+         capacity_rps: 100, traffic: Constant(rps: 5)),
+    ],
+)
+"#;
+    let head = &GOOD[..GOOD.find("    services:").unwrap()];
+    let src = format!("{head}{second}");
+    // The second entry's `name` starts at line 9, column 16.
+    assert_bad_input(
+        "service_twice",
+        &src,
+        "9:16",
+        &["services[1].name", "`api`", "twice in region `us-east1`"],
+    );
+}
+
+#[test]
+fn a_region_of_another_cloud_prices_its_pools_from_that_cloud() {
+    // us-east-1 is an AWS region: without `provider: aws` the GCP catalog has no such region.
+    let aws_region = r#"(name: "us-east-1", provider: aws, zones: ["us-east-1a"])"#;
+    let aws_pool = r#"(name: "q", region: "us-east-1", instance_type: "m4.large", nodes: 1)"#;
+    let src = GOOD
+        .replace(
+            r#"regions: [(name: "us-east1", zones: ["us-east1-b"])],"#,
+            &format!(r#"regions: [(name: "us-east1", zones: ["us-east1-b"]), {aws_region}],"#),
+        )
+        .replace(r#"nodes: 2)],"#, &format!(r#"nodes: 2), {aws_pool}],"#));
+    let (r, _tmp, out) = run_good(&src, &[]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let pools = fs::read_to_string(out.join("pools.csv")).unwrap();
+    // m4.large in us-east-1 is $0.10/h in the bundled 2017 AWS price list: one node for an
+    // hour. (The same name in the GCP catalog does not exist, so this cannot be a GCP price.)
+    let last = pools.lines().filter(|l| l.contains(",q,")).last().unwrap();
+    assert!(last.ends_with(",0.1"), "{last}");
+    let wrong = src.replace(", provider: aws", "");
+    assert_bad_input(
+        "aws_region_in_gcp",
+        &wrong,
+        "5:141",
+        &["node_pools[1].instance_type", "Gcp catalog", "us-east-1"],
+    );
+}
+
+#[test]
+fn the_black_friday_cut_runs_every_part_of_the_full_day() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let full = fs::read_to_string(dir.join("black-friday.ron")).unwrap();
+    let cut = fs::read_to_string(dir.join("black-friday-ci.ron")).unwrap();
+    // 47 regions in the full day, 5 in the cut, all of them regions of the full day.
+    let regions = |src: &str| -> Vec<String> {
+        src.lines()
+            .filter(|l| l.trim_start().starts_with("(name: \"") && l.contains("zones:"))
+            .map(|l| l.split('"').nth(1).unwrap().to_owned())
+            .collect()
+    };
+    let (all, some) = (regions(&full), regions(&cut));
+    assert_eq!((all.len(), some.len()), (47, 5));
+    assert!(some.iter().all(|r| all.contains(r)), "{some:?}");
+    for part in [
+        "hpa:",
+        "cluster_autoscaler:",
+        "karpenter:",
+        "capacity_type: Spot",
+        "waves:",
+        "region_outages:",
+        "failover:",
+        "replication:",
+        "Trace(",
+        "BlackFriday(",
+    ] {
+        assert!(full.contains(part) && cut.contains(part), "{part}");
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cut");
+    let f = dir.join("black-friday-ci.ron");
+    let r = clustersim(
+        &[
+            "run",
+            f.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        &[],
+    );
+    assert!(
+        matches!(r.status.code(), Some(0 | 1)),
+        "{}",
+        text(&r.stderr)
+    );
+    let s = summary_of(&out);
+    // The outage of us-east4 is in the report with an RTO and an RPO (it is the replication
+    // primary), and the answers to the day's questions are there: p99, cost, RPO, RTO.
+    let failure = &s["recovery"]["failures"][0];
+    assert_eq!(failure["region"], "us-east4");
+    assert!(failure["rto_s"].as_f64().unwrap() > 0.0, "{failure}");
+    assert!(failure["rpo_s"].as_f64().is_some(), "{failure}");
+    assert!(s["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+    assert!(s["cost_usd"].as_f64().unwrap() > 0.0);
+    let types: Vec<&str> = s["capacity_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["capacity_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"spot") && types.contains(&"on-demand"),
+        "{types:?}"
+    );
+    // The spot wave reclaimed nodes; the failover moved us-east4's clients elsewhere.
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(events.contains("SpotInterruption"), "no spot interruption");
 }

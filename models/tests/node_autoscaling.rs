@@ -31,7 +31,7 @@ fn pods(cpu_millis: u64, memory_bytes: u64, count: u32, fits: &[u32]) -> PodGrou
         requests: Shape::new(cpu_millis, memory_bytes),
         count,
         priority: 0,
-        fits: fits.to_vec(),
+        fits: fits.into(),
     }
 }
 
@@ -58,9 +58,9 @@ fn node(id: u32, group: u32, allocatable: Shape, on_it: Vec<PodGroup>) -> NodeVi
     NodeView {
         id,
         group,
-        instance_type: "fixture".to_owned(),
+        instance_type: "fixture".into(),
         capacity_type: CapacityType::OnDemand,
-        zone: "z1".to_owned(),
+        zone: "z1".into(),
         price_usd_per_hour: 0.1,
         capacity: allocatable,
         allocatable,
@@ -517,7 +517,7 @@ fn k_node(k: &Karpenter, id: u32, instance_type: &str, on_it: Vec<PodGroup>) -> 
         .find(|i| i.instance_type == instance_type)
         .expect("fixture type");
     let mut n = node(id, 0, it.allocatable, on_it);
-    n.instance_type = instance_type.to_owned();
+    n.instance_type = instance_type.into();
     n.capacity = it.capacity;
     n.price_usd_per_hour = it.ondemand_usd_per_hour;
     n

@@ -163,7 +163,7 @@ pub fn expand(
                 templates.push(PoolTemplate {
                     pool: id,
                     group: p as u32,
-                    instance_type: facts.instance_type.clone(),
+                    instance_type: facts.instance_type.as_str().into(),
                     capacity: capacity_of(facts),
                 });
                 targets.push(LaunchTarget {

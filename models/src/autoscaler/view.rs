@@ -65,7 +65,7 @@ pub struct PodGroup {
     pub priority: i32,
     /// Indices of the node groups (Cluster Autoscaler) or NodePools (Karpenter) these pods may
     /// run on, sorted. Taints, selectors and affinity are resolved by the integrator.
-    pub fits: Vec<u32>,
+    pub fits: std::sync::Arc<[u32]>,
 }
 
 impl PodGroup {
@@ -127,9 +127,9 @@ pub struct NodeView {
     pub id: u32,
     /// Node group (Cluster Autoscaler) or NodePool (Karpenter) index.
     pub group: u32,
-    pub instance_type: String,
+    pub instance_type: std::sync::Arc<str>,
     pub capacity_type: CapacityType,
-    pub zone: String,
+    pub zone: std::sync::Arc<str>,
     pub price_usd_per_hour: f64,
     pub capacity: Shape,
     pub allocatable: Shape,

@@ -36,7 +36,7 @@ pub struct PoolTemplate {
     pub pool: u32,
     /// The node group (Cluster Autoscaler) or NodePool (Karpenter) it belongs to.
     pub group: u32,
-    pub instance_type: String,
+    pub instance_type: std::sync::Arc<str>,
     /// The instance's capacity before reservations (the cluster keeps only allocatable).
     pub capacity: Shape,
 }
@@ -118,7 +118,7 @@ impl Cluster {
         );
 
         // Per deployment of the region: the node groups its pods may run on.
-        let fits: Vec<Option<Vec<u32>>> = self
+        let fits: Vec<Option<std::sync::Arc<[u32]>>> = self
             .deployments
             .iter()
             .map(|dep| {
@@ -131,7 +131,7 @@ impl Cluster {
                         .collect();
                     fits.sort_unstable();
                     fits.dedup();
-                    fits
+                    fits.into()
                 })
             })
             .collect();
@@ -143,6 +143,14 @@ impl Cluster {
                 .iter()
                 .flat_map(|t| self.pools[t.pool as usize].groups.iter().copied()),
         );
+        // Zone names shared by the nodes' views: one allocation per zone, not per node.
+        let mut zone_names: Vec<Option<std::sync::Arc<str>>> =
+            vec![None; self.placement.group_count()];
+        for t in &request.pools {
+            for &g in &self.pools[t.pool as usize].groups {
+                zone_names[g as usize] = Some(self.placement.zone_name(g).into());
+            }
+        }
         for id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
@@ -197,7 +205,7 @@ impl Cluster {
                 group: t.group,
                 instance_type: t.instance_type.clone(),
                 capacity_type: state.capacity_type,
-                zone: self.placement.zone_name(node.group).to_owned(),
+                zone: zone_names[node.group as usize].clone().unwrap_or_default(),
                 price_usd_per_hour: state.price_usd_per_hour,
                 capacity: t.capacity,
                 allocatable: Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes),
@@ -294,8 +302,8 @@ mod tests {
         assert!(node.blockers.pdb_violated);
         assert_eq!(view.pending.len(), 1);
         assert_eq!(
-            (view.pending[0].count, &view.pending[0].fits),
-            (3, &vec![0])
+            (view.pending[0].count, &view.pending[0].fits[..]),
+            (3, &[0][..])
         );
         // Karpenter's view lists the in-flight node, not ready.
         let karpenter = c.autoscaling_view(&request(true)).view;

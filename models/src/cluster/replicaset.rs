@@ -75,9 +75,23 @@ pub fn deletion_order(a: &Candidate, b: &Candidate, now_ns: u64) -> Ordering {
 }
 
 /// The `count` pods to delete, in the order they are deleted.
+///
+/// The order is total (ids decide last), so selecting the first `count` and sorting only those
+/// gives what a full sort would: O(n + count·log count) instead of O(n·log n), which matters when
+/// a 100 000-pod Deployment sheds a few pods every HPA sync.
 pub fn pods_to_delete(candidates: &mut [Candidate], count: usize, now_ns: u64) -> Vec<u32> {
-    candidates.sort_by(|a, b| deletion_order(a, b, now_ns));
-    candidates.iter().take(count).map(|c| c.id).collect()
+    let order = |a: &Candidate, b: &Candidate| deletion_order(a, b, now_ns);
+    if count == 0 {
+        return Vec::new();
+    }
+    let first = if count >= candidates.len() {
+        &mut candidates[..]
+    } else {
+        candidates.select_nth_unstable_by(count - 1, order);
+        &mut candidates[..count]
+    };
+    first.sort_by(order);
+    first.iter().take(count).map(|c| c.id).collect()
 }
 
 #[cfg(test)]
@@ -96,6 +110,45 @@ mod tests {
             colocated_ready: 1,
             created_ns: created_s * S,
         }
+    }
+
+    #[test]
+    fn selecting_the_first_few_matches_a_full_sort() {
+        let now = 100_000 * S;
+        // 500 pods of varied phases, readiness, nodes and ages (a fixed LCG, no RNG crate).
+        let mut x: u64 = 12345;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        let pods: Vec<Candidate> = (0..500)
+            .map(|id| Candidate {
+                id,
+                assigned: next(10) > 0,
+                phase: if next(5) == 0 {
+                    Phase::Pending
+                } else {
+                    Phase::Running
+                },
+                ready_since_ns: (next(4) > 0).then(|| next(90_000) * S),
+                deletion_cost: 0,
+                colocated_ready: next(6) as u32,
+                created_ns: next(90_000) * S,
+            })
+            .collect();
+        let mut sorted = pods.clone();
+        sorted.sort_by(|a, b| deletion_order(a, b, now));
+        for count in [1, 7, 100, 499, 500, 600] {
+            let expected: Vec<u32> = sorted.iter().take(count).map(|c| c.id).collect();
+            assert_eq!(
+                pods_to_delete(&mut pods.clone(), count, now),
+                expected,
+                "{count}"
+            );
+        }
+        assert!(pods_to_delete(&mut pods.clone(), 0, now).is_empty());
     }
 
     #[test]

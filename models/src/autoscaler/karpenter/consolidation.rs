@@ -289,7 +289,7 @@ impl Karpenter {
                 if claim
                     .options
                     .iter()
-                    .any(|&o| self.instances[o].instance_type == n.instance_type)
+                    .any(|&o| *self.instances[o].instance_type == *n.instance_type)
                 {
                     cap = cap.min(n.price_usd_per_hour);
                 }

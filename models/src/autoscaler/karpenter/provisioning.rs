@@ -236,7 +236,7 @@ pub fn zone_for(
     let count = |zone: &str| {
         nodes
             .iter()
-            .filter(|n| n.group == pool_index && n.zone == zone && !n.deleting)
+            .filter(|n| n.group == pool_index && *n.zone == *zone && !n.deleting)
             .count()
             + extra
                 .iter()

@@ -140,6 +140,14 @@ impl NodeAutoscaler {
             pools: plan.pools.clone(),
             in_flight: matches!(plan.kind, AutoscalerKind::Karpenter { .. }),
             pending_only: false,
+            nodes_only_below: match &plan.kind {
+                AutoscalerKind::ClusterAutoscaler(c) if c.scale_down_enabled => {
+                    Some(c.scale_down_utilization_threshold)
+                }
+                // Without scale-down no node is ever unneeded.
+                AutoscalerKind::ClusterAutoscaler(_) => Some(f64::NEG_INFINITY),
+                AutoscalerKind::Karpenter { .. } => None,
+            },
         };
         Ok(NodeAutoscaler {
             view: Requestor::new(),

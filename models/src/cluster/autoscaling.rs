@@ -55,6 +55,12 @@ pub struct ViewRequest {
     /// Leave the nodes out: the pending pods are all that is needed (Karpenter's batch
     /// trigger check between decisions).
     pub pending_only: bool,
+    /// List the nodes only if one of them (registered, not being deleted) has a utilization at
+    /// or below this: the Cluster Autoscaler's scale-down threshold. When none has, no node can
+    /// be unneeded at this scan, so the view leaves the nodes out (node group sizes and pending
+    /// pods are complete) and a scan of a packed 1 000-node region costs one pass without
+    /// building a thousand node views. `None`: always list them.
+    pub nodes_only_below: Option<f64>,
 }
 
 /// The answer: the view, and the ids of each group's provisioning nodes (oldest first, in the
@@ -63,6 +69,22 @@ pub struct ViewRequest {
 pub struct AutoscalingView {
     pub view: ClusterView,
     pub provisioning_nodes: Vec<Vec<u32>>,
+}
+
+/// `max(cpu requested / allocatable, memory requested / allocatable)`, as
+/// [`crate::autoscaler::view::NodeView::utilization`] computes it from the view.
+fn utilization(n: &super::nodes::Node) -> f64 {
+    let part = |req: u64, alloc: u64| {
+        if alloc == 0 {
+            0.0
+        } else {
+            req as f64 / alloc as f64
+        }
+    };
+    part(n.requested_cpu_millis, n.allocatable_cpu_millis).max(part(
+        n.requested_memory_bytes,
+        n.allocatable_memory_bytes,
+    ))
 }
 
 impl Cluster {
@@ -151,6 +173,13 @@ impl Cluster {
                 zone_names[g as usize] = Some(self.placement.zone_name(g).into());
             }
         }
+        let list_nodes = request.nodes_only_below.is_none_or(|threshold| {
+            live.iter().any(|&id| {
+                let n = self.nodes.get(id);
+                matches!(n.state, NodeState::Ready | NodeState::NotReady)
+                    && utilization(n) <= threshold
+            })
+        });
         for id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
@@ -175,7 +204,7 @@ impl Cluster {
                 NodeState::Ready | NodeState::NotReady => group.target_size += 1,
                 NodeState::Cordoned | NodeState::Gone => {}
             }
-            if request.pending_only {
+            if request.pending_only || !list_nodes {
                 continue;
             }
             let groups = self.node_groups.get(id).map_or(&[][..], Vec::as_slice);
@@ -272,6 +301,7 @@ mod tests {
             }],
             in_flight,
             pending_only: false,
+            nodes_only_below: None,
         }
     }
 
@@ -309,5 +339,21 @@ mod tests {
         let karpenter = c.autoscaling_view(&request(true)).view;
         assert_eq!(karpenter.nodes.len(), 2);
         assert!(!karpenter.nodes[1].ready);
+    }
+
+    #[test]
+    fn packed_nodes_are_left_out_of_a_scale_down_view() {
+        let c = cluster();
+        // The one registered node holds 3 of its 3.92 CPUs: utilization 0.77.
+        let below = |threshold: f64| ViewRequest {
+            nodes_only_below: Some(threshold),
+            ..request(false)
+        };
+        let packed = c.autoscaling_view(&below(0.5)).view;
+        assert!(packed.nodes.is_empty());
+        // Sizes and pending pods are still there.
+        assert_eq!(packed.node_groups[0].target_size, 1);
+        assert_eq!(packed.pending[0].count, 3);
+        assert_eq!(c.autoscaling_view(&below(0.8)).view.nodes.len(), 1);
     }
 }

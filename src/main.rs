@@ -2,6 +2,7 @@
 //! experiment lives in `experiment`, the simulation in `models`, the files, charts, report and
 //! gates in `reports`.
 
+mod bench;
 mod error;
 mod experiment;
 mod locate;
@@ -51,10 +52,32 @@ Examples:
   clustersim run experiments/quickstart.ron --seed 7 --quiet
   clustersim report out/quickstart
   clustersim sweep experiments/sweeps/quickstart-replicas.ron --out out/sweep --jobs 2
-  clustersim sweep-merge out/sweep out/shard-0 out/shard-1 out/shard-2",
+  clustersim sweep-merge out/sweep out/shard-0 out/shard-1 out/shard-2
+  clustersim bench experiments/quickstart.ron --runs 3 --json out/bench.json",
     );
     help
 }
+
+/// The text after `bench --help`: what it prints, its exit codes, examples.
+const BENCH_AFTER_HELP: &str = "\
+Prints one row per experiment on stdout: runs, load_s (read, parse, resolve; median), run_s
+(the simulation; median), events (messages, queries and timers the cluster model handled),
+events_per_s, sim_s_per_s (simulated seconds per wall second), peak_mem_mib (the process's
+memory high-water mark during the run, the largest over runs, including what earlier runs
+left allocated; n/a where /proc cannot tell), peak_pods (the services' ready + pending pods
+at a sample instant; Job pods are not counted), peak_nodes, jobs (Jobs submitted). Progress
+goes to stderr. No run output is written.
+
+Exit codes:
+  0  every experiment ran, every run handled the same number of events
+  2  bad input: an experiment file (located, as `run` reports it), or a default benchmark
+     missing because the current directory is not the repository root
+  3  a run failed, runs disagreed on the number of events, or --json could not be written
+
+Examples:
+  cargo run --release -- bench
+  clustersim bench experiments/quickstart.ron
+  clustersim bench experiments/bench/scheduling-burst.ron --runs 3 --json out/bench.json";
 
 /// Deterministic discrete-event simulator of Kubernetes-style clusters.
 #[derive(Parser)]
@@ -138,6 +161,22 @@ enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// Measure how fast experiments simulate: load and run wall time, events handled and per
+    /// second, simulated seconds per second, peak memory, peak pods and nodes. Without FILES:
+    /// experiments/black-friday.ron, experiments/bench/batch-100k.ron and
+    /// experiments/bench/scheduling-burst.ron, from the repository root. Writes no run output.
+    #[command(after_help = BENCH_AFTER_HELP)]
+    Bench {
+        /// Experiment files (RON). Default: the three benchmarks above.
+        files: Vec<PathBuf>,
+        /// Runs per experiment: the median wall times and the largest peak memory are
+        /// reported, and every run must handle the same number of events.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        runs: u32,
+        /// Also write the figures, each run's too, as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
     /// Render the charts and report.html of a finished run again from its timeseries.parquet,
     /// pools.parquet, events.parquet and summary.json, without re-running it.
     #[command(after_help = after_help())]
@@ -189,6 +228,7 @@ fn main() -> ExitCode {
             })
         }
         Command::SweepMerge { out, dirs } => sweep::merge(&out, &dirs),
+        Command::Bench { files, runs, json } => bench::bench(&bench::Options { files, runs, json }),
     }
 }
 

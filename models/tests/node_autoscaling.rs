@@ -308,6 +308,46 @@ fn only_the_node_below_the_threshold_becomes_unneeded() {
     assert_eq!(ca.unneeded_since(2), None);
 }
 
+/// `count` nodes of 1 CPU, each with one 100m pod (0.1 utilization, all movable), and one
+/// empty node.
+fn light_nodes(count: u32) -> ClusterView {
+    let alloc = Shape::new(1000, GIB);
+    let mut nodes: Vec<NodeView> = (1..=count)
+        .map(|id| node(id, 0, alloc, vec![pods(100, 10 * MIB, 1, &[0])]))
+        .collect();
+    nodes.push(node(count + 1, 0, alloc, Vec::new()));
+    let mut g = group("pool", 1000, GIB, 0.1, 100);
+    g.target_size = count + 1;
+    ClusterView {
+        node_groups: vec![g],
+        nodes,
+        pending: Vec::new(),
+    }
+}
+
+#[test]
+fn at_most_the_non_empty_candidates_count_is_simulated_per_scan() {
+    // 40 light nodes could all be drained onto each other in turn (each simulation moves one
+    // 100m pod), but upstream's --scale-down-non-empty-candidates-count (30) stops at 30 drain
+    // simulations; the empty node is always a candidate. With 0 (no limit) all of them are.
+    let view = light_nodes(40);
+    let unneeded = |limit: u32| {
+        let config = ClusterAutoscalerConfig {
+            scale_down_non_empty_candidates_count: limit,
+            ..ClusterAutoscalerConfig::default()
+        };
+        let mut ca = ClusterAutoscaler::new(config);
+        ca.scan(SimTime::ZERO, &view, &mut never_drawn());
+        (1..=41).filter(|&id| ca.unneeded_since(id).is_some()).count()
+    };
+    assert_eq!(ClusterAutoscalerConfig::default().scale_down_non_empty_candidates_count, 30);
+    assert_eq!(unneeded(30), 31);
+    assert_eq!(unneeded(5), 6);
+    // Unlimited: each drained node's pod lands on the next one (first fit in view order), and
+    // the last light node has nowhere left to go: 39 light nodes and the empty one.
+    assert_eq!(unneeded(0), 40);
+}
+
 #[test]
 fn the_unneeded_timer_resets_when_a_pod_lands() {
     let mut ca = ClusterAutoscaler::new(ClusterAutoscalerConfig::default());

@@ -253,7 +253,12 @@ impl ClusterAutoscaler {
 
     fn scale_down(&mut self, now: SimTime, view: &ClusterView, actions: &mut Vec<Action>) {
         let threshold = self.config.scale_down_utilization_threshold;
-        let unneeded = scale_down::find_unneeded(view, threshold, &self.unneeded_since);
+        let unneeded = scale_down::find_unneeded(
+            view,
+            threshold,
+            &self.unneeded_since,
+            self.config.scale_down_non_empty_candidates_count,
+        );
         let mut since = BTreeMap::new();
         for u in &unneeded {
             let id = view.nodes[u.index].id;

@@ -40,10 +40,13 @@ pub struct Unneeded {
 
 /// The nodes unneeded now, in simulation order. `previously` holds node ids unneeded at the
 /// previous scan.
+///
+/// At most `non_empty_limit` non-empty candidates are simulated (0: all), in that order.
 pub fn find_unneeded(
     view: &ClusterView,
     threshold: f64,
     previously: &BTreeMap<u32, SimTime>,
+    non_empty_limit: u32,
 ) -> Vec<Unneeded> {
     let mut bins: Vec<Bin> = view.nodes.iter().map(|n| n.free_bin()).collect();
     let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
@@ -53,6 +56,7 @@ pub fn find_unneeded(
         (!n.is_empty(), !previously.contains_key(&n.id))
     });
     let mut unneeded = Vec::new();
+    let mut simulated = 0;
     for i in order {
         let node = &view.nodes[i];
         if node.deleting || node.blockers.cluster_autoscaler_reason().is_some() {
@@ -64,11 +68,13 @@ pub fn find_unneeded(
         }
         let empty = node.is_empty();
         if !empty {
-            let mut trial = bins.clone();
-            if !drain_onto(view, i, &removed, &mut trial) {
+            if non_empty_limit > 0 && simulated == non_empty_limit {
                 continue;
             }
-            bins = trial;
+            simulated += 1;
+            if !drain_onto(view, i, &removed, &mut bins) {
+                continue;
+            }
         }
         removed[i] = true;
         unneeded.push(Unneeded {
@@ -80,8 +86,11 @@ pub fn find_unneeded(
     unneeded
 }
 
-/// Moves every pod of node `from` onto other nodes' `bins`; false if one does not fit.
+/// Moves every pod of node `from` onto other nodes' `bins`; false if one does not fit, and
+/// then `bins` are as they were (the bins changed are put back, rather than copying every
+/// bin for every candidate).
 fn drain_onto(view: &ClusterView, from: usize, removed: &[bool], bins: &mut [Bin]) -> bool {
+    let mut changed: Vec<(usize, Bin)> = Vec::new();
     for pods in &view.nodes[from].pods {
         let mut left = pods.count;
         for (j, dest) in view.nodes.iter().enumerate() {
@@ -91,9 +100,18 @@ fn drain_onto(view: &ClusterView, from: usize, removed: &[bool], bins: &mut [Bin
             if j == from || removed[j] || !dest.ready || !pods.may_run_on(dest.group) {
                 continue;
             }
-            left -= bins[j].place(pods.requests, left);
+            let before = bins[j];
+            let placed = bins[j].place(pods.requests, left);
+            if placed > 0 {
+                changed.push((j, before));
+                left -= placed;
+            }
         }
         if left > 0 {
+            // Undo in reverse, so a bin changed twice gets its first value back.
+            for (j, bin) in changed.into_iter().rev() {
+                bins[j] = bin;
+            }
             return false;
         }
     }

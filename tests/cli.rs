@@ -585,7 +585,7 @@ fn a_region_of_another_cloud_prices_its_pools_from_that_cloud() {
     let pools = fs::read_to_string(out.join("pools.csv")).unwrap();
     // m4.large in us-east-1 is $0.10/h in the bundled 2017 AWS price list: one node for an
     // hour. (The same name in the GCP catalog does not exist, so this cannot be a GCP price.)
-    let last = pools.lines().filter(|l| l.contains(",q,")).last().unwrap();
+    let last = pools.lines().rfind(|l| l.contains(",q,")).unwrap();
     assert!(last.ends_with(",0.1"), "{last}");
     let wrong = src.replace(", provider: aws", "");
     assert_bad_input(

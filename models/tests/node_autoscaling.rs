@@ -338,9 +338,14 @@ fn at_most_the_non_empty_candidates_count_is_simulated_per_scan() {
         };
         let mut ca = ClusterAutoscaler::new(config);
         ca.scan(SimTime::ZERO, &view, &mut never_drawn());
-        (1..=41).filter(|&id| ca.unneeded_since(id).is_some()).count()
+        (1..=41)
+            .filter(|&id| ca.unneeded_since(id).is_some())
+            .count()
     };
-    assert_eq!(ClusterAutoscalerConfig::default().scale_down_non_empty_candidates_count, 30);
+    assert_eq!(
+        ClusterAutoscalerConfig::default().scale_down_non_empty_candidates_count,
+        30
+    );
     assert_eq!(unneeded(30), 31);
     assert_eq!(unneeded(5), 6);
     // Unlimited: each drained node's pod lands on the next one (first fit in view order), and

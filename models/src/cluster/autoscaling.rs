@@ -3,8 +3,8 @@
 //!
 //! The autoscaler names its node groups (Cluster Autoscaler node groups, or Karpenter
 //! NodePools) as lists of cluster pools in a [`ViewRequest`]; the cluster answers in one pass
-//! over its live nodes (`Nodes::live_in`) and one over its deployments: O(nodes + deployments
-//! + pools) per call. A node's pod groups are counted as pods bind and leave
+//! over its live nodes (`Nodes::live_in`) and one over its deployments: O(nodes, deployments
+//! and pools) per call. A node's pod groups are counted as pods bind and leave
 //! (`Cluster::node_groups`), so a scan never walks pods.
 //!
 //! How Kubernetes objects become the view's fields:
@@ -81,10 +81,8 @@ fn utilization(n: &super::nodes::Node) -> f64 {
             req as f64 / alloc as f64
         }
     };
-    part(n.requested_cpu_millis, n.allocatable_cpu_millis).max(part(
-        n.requested_memory_bytes,
-        n.allocatable_memory_bytes,
-    ))
+    part(n.requested_cpu_millis, n.allocatable_cpu_millis)
+        .max(part(n.requested_memory_bytes, n.allocatable_memory_bytes))
 }
 
 impl Cluster {

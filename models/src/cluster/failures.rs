@@ -206,7 +206,7 @@ impl Cluster {
                     .position(|&g| g == n.group)
                     .unwrap_or(0) as u32;
                 LiveNode {
-                    node: id as u32,
+                    node: id,
                     pool,
                     zone,
                     state: n.state,

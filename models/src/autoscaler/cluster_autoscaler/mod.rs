@@ -213,7 +213,11 @@ impl ClusterAutoscaler {
             priorities: &self.config.priorities,
             // The view may leave packed nodes out (`ViewRequest::nodes_only_below`): count the
             // node groups' nodes instead.
-            cluster_nodes: view.node_groups.iter().map(|g| g.target_size as usize).sum(),
+            cluster_nodes: view
+                .node_groups
+                .iter()
+                .map(|g| g.target_size as usize)
+                .sum(),
         };
         let (chosen, account) = expander::choose(&self.config.expanders, &options, &cx, draw_u64);
         let option = &options[chosen];

@@ -295,14 +295,6 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             .join(", ")
     };
 
-    let catalog_of = |provider: Provider| {
-        Catalog::builtin(provider).map_err(|e| {
-            InputError::whole_file(
-                file,
-                format!("the built-in instance catalog is unreadable: {e}"),
-            )
-        })
-    };
     let mut pools = Vec::new();
     let mut pool_names = BTreeSet::new();
     for (i, p) in x.node_pools.iter().enumerate() {
@@ -345,7 +337,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             }
         };
         let provider = x.provider_of(reg);
-        let instance = lookup_instance(catalog_of(provider)?, provider, p)
+        let instance = lookup_instance(builtin_catalog(file, provider)?, provider, p)
             .map_err(|message| err(at("instance_type"), message))?;
         if p.capacity_type == CapacityType::Spot && instance.spot_usd_per_hour.is_none() {
             return Err(err(
@@ -763,6 +755,16 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     })
 }
 
+/// The embedded catalog of a cloud; unreadable only if the build embedded a broken file.
+fn builtin_catalog(file: &Path, provider: Provider) -> Result<&'static Catalog, InputError> {
+    Catalog::builtin(provider).map_err(|e| {
+        InputError::whole_file(
+            file,
+            format!("the built-in instance catalog is unreadable: {e}"),
+        )
+    })
+}
+
 fn lookup_instance(
     catalog: &Catalog,
     provider: Provider,
@@ -1067,12 +1069,7 @@ fn resolve_node_autoscaling(
                 )
             }
             (None, Some(config)) => {
-                let catalog = Catalog::builtin(x.provider_of(region)).map_err(|e| {
-                    InputError::whole_file(
-                        file,
-                        format!("the built-in instance catalog is unreadable: {e}"),
-                    )
-                })?;
+                let catalog = builtin_catalog(file, x.provider_of(region))?;
                 let rows: Vec<InstanceFacts> = catalog
                     .rows()
                     .iter()

@@ -474,29 +474,14 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
             ));
         }
         let traffic = resolve_traffic(file, src, i, &s.traffic, x.duration)?;
-        let Some(namespace) = namespaces.iter().position(|n| n.name == s.namespace) else {
-            return Err(err(
-                at("namespace"),
-                format!(
-                    "unknown namespace `{}`: declare it in `namespaces`",
-                    s.namespace
-                ),
-            ));
-        };
-        let priority = match &s.priority_class {
-            None => default_priority,
-            Some(name) => match x.priority_classes.iter().find(|c| &c.name == name) {
-                Some(c) => c.value,
-                None => {
-                    return Err(err(
-                        at("priority_class"),
-                        format!(
-                            "unknown priority class `{name}`: declare it in `priority_classes`"
-                        ),
-                    ));
-                }
-            },
-        };
+        let (namespace, priority) = namespace_and_priority(
+            &namespaces,
+            &x.priority_classes,
+            default_priority,
+            &s.namespace,
+            s.priority_class.as_deref(),
+        )
+        .map_err(|(field, message)| err(at(field), message))?;
         let mut replica_schedule = Vec::new();
         for (j, step) in s.scale.iter().enumerate() {
             let here = format!("services[{i}].scale[{j}]");
@@ -755,6 +740,36 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
     })
 }
 
+/// A workload's namespace index and priority: its `priority_class`'s value, or the global
+/// default. Errors name the field (`namespace`, `priority_class`) and say what was expected.
+fn namespace_and_priority(
+    namespaces: &[NamespacePlan],
+    classes: &[PriorityClassConfig],
+    default_priority: i32,
+    namespace: &str,
+    class: Option<&str>,
+) -> Result<(usize, i32), (&'static str, String)> {
+    let Some(index) = namespaces.iter().position(|n| n.name == namespace) else {
+        return Err((
+            "namespace",
+            format!("unknown namespace `{namespace}`: declare it in `namespaces`"),
+        ));
+    };
+    let priority = match class {
+        None => default_priority,
+        Some(name) => match classes.iter().find(|c| c.name == name) {
+            Some(c) => c.value,
+            None => {
+                return Err((
+                    "priority_class",
+                    format!("unknown priority class `{name}`: declare it in `priority_classes`"),
+                ));
+            }
+        },
+    };
+    Ok((index, priority))
+}
+
 /// The embedded catalog of a cloud; unreadable only if the build embedded a broken file.
 fn builtin_catalog(file: &Path, provider: Provider) -> Result<&'static Catalog, InputError> {
     Catalog::builtin(provider).map_err(|e| {
@@ -938,29 +953,14 @@ fn resolve_batch(
                 return Err(err(at("region"), format!("unknown region `{r}`")));
             }
         };
-        let Some(namespace) = namespaces.iter().position(|n| n.name == b.namespace) else {
-            return Err(err(
-                at("namespace"),
-                format!(
-                    "unknown namespace `{}`: declare it in `namespaces`",
-                    b.namespace
-                ),
-            ));
-        };
-        let priority = match &b.priority_class {
-            None => default_priority,
-            Some(name) => match x.priority_classes.iter().find(|c| &c.name == name) {
-                Some(c) => c.value,
-                None => {
-                    return Err(err(
-                        at("priority_class"),
-                        format!(
-                            "unknown priority class `{name}`: declare it in `priority_classes`"
-                        ),
-                    ));
-                }
-            },
-        };
+        let (namespace, priority) = namespace_and_priority(
+            namespaces,
+            &x.priority_classes,
+            default_priority,
+            &b.namespace,
+            b.priority_class.as_deref(),
+        )
+        .map_err(|(field, message)| err(at(field), message))?;
         let arrivals = b
             .arrivals(dir, x.start, x.duration, x.seed)
             .map_err(|e| err(at(&e.path), e.message))?;

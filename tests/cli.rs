@@ -663,7 +663,7 @@ fn the_black_friday_cut_runs_every_part_of_the_full_day() {
         types.contains(&"spot") && types.contains(&"on-demand"),
         "{types:?}"
     );
-    // The spot wave reclaimed nodes; the failover moved us-east4's clients elsewhere.
+    // The spot wave reclaimed nodes.
     let events = fs::read_to_string(out.join("events.csv")).unwrap();
     assert!(events.contains("SpotInterruption"), "no spot interruption");
 }

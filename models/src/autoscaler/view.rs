@@ -56,6 +56,20 @@ impl Shape {
     }
 }
 
+/// `max(cpu requested / allocatable, memory requested / allocatable)`
+/// (`simulator/utilization/info.go Calculate`); 0 for a resource with nothing allocatable.
+pub fn utilization(requested: Shape, allocatable: Shape) -> f64 {
+    let part = |req: u64, alloc: u64| {
+        if alloc == 0 {
+            0.0
+        } else {
+            req as f64 / alloc as f64
+        }
+    };
+    part(requested.cpu_millis, allocatable.cpu_millis)
+        .max(part(requested.memory_bytes, allocatable.memory_bytes))
+}
+
 /// Pods alike in requests, priority and placement: `count` of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodGroup {
@@ -157,20 +171,9 @@ impl NodeView {
         self.pods.iter().all(|g| g.count == 0)
     }
 
-    /// `max(cpu requested / allocatable, memory requested / allocatable)`
-    /// (`simulator/utilization/info.go Calculate`).
+    /// See [`utilization`].
     pub fn utilization(&self) -> f64 {
-        let part = |req: u64, alloc: u64| {
-            if alloc == 0 {
-                0.0
-            } else {
-                req as f64 / alloc as f64
-            }
-        };
-        part(self.requested.cpu_millis, self.allocatable.cpu_millis).max(part(
-            self.requested.memory_bytes,
-            self.allocatable.memory_bytes,
-        ))
+        utilization(self.requested, self.allocatable)
     }
 
     /// Room left for pods, as a bin for the simulations.

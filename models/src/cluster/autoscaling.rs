@@ -26,7 +26,7 @@ use sim::time::SimTime;
 use super::Cluster;
 use super::nodes::NodeState;
 use crate::autoscaler::view::{
-    ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
+    ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape, utilization,
 };
 
 /// One cluster pool as a member of an autoscaler's node group.
@@ -69,20 +69,6 @@ pub struct ViewRequest {
 pub struct AutoscalingView {
     pub view: ClusterView,
     pub provisioning_nodes: Vec<Vec<u32>>,
-}
-
-/// `max(cpu requested / allocatable, memory requested / allocatable)`, as
-/// [`crate::autoscaler::view::NodeView::utilization`] computes it from the view.
-fn utilization(n: &super::nodes::Node) -> f64 {
-    let part = |req: u64, alloc: u64| {
-        if alloc == 0 {
-            0.0
-        } else {
-            req as f64 / alloc as f64
-        }
-    };
-    part(n.requested_cpu_millis, n.allocatable_cpu_millis)
-        .max(part(n.requested_memory_bytes, n.allocatable_memory_bytes))
 }
 
 impl Cluster {
@@ -175,7 +161,10 @@ impl Cluster {
             live.iter().any(|&id| {
                 let n = self.nodes.get(id);
                 matches!(n.state, NodeState::Ready | NodeState::NotReady)
-                    && utilization(n) <= threshold
+                    && utilization(
+                        Shape::new(n.requested_cpu_millis, n.requested_memory_bytes),
+                        Shape::new(n.allocatable_cpu_millis, n.allocatable_memory_bytes),
+                    ) <= threshold
             })
         });
         for id in live {

@@ -6,6 +6,7 @@
 //! "the fullest nodes that still fit" — MostAllocated's best — are found by a range query, so a
 //! pod never scans every node: O(groups × log nodes) per placement.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -85,9 +86,18 @@ fn ppm(part: u64, whole: u64) -> u64 {
 pub struct Nodes {
     nodes: Vec<Node>,
     by_free: Vec<BTreeSet<(u64, u32)>>,
-    /// Per group, the nodes not yet gone: what the autoscalers' views and the fault census
-    /// walk, so a scan costs the region's live nodes, not every node the day ever launched.
-    live: Vec<BTreeSet<u32>>,
+    /// Per group, the nodes not yet gone, ascending (ids only grow, so a launch appends): what
+    /// the autoscalers' views and the fault census walk, so a scan costs the region's live
+    /// nodes, not every node the day ever launched. Sorted vectors rather than B-trees: a scan
+    /// copies whole runs, and a removal's shift of a few thousand ids is cheaper than a scan's
+    /// pointer chase through tree nodes.
+    live: Vec<Vec<u32>>,
+    /// Per group, requests `(cpu millicores, memory bytes)` that no node of the group fits:
+    /// the last search that found nothing. A search for as much or more fails at once, until
+    /// a node of the group gains room (a pod leaves, a node becomes schedulable) and the entry
+    /// is cleared. Without it a pending deployment in a full region rescans every node of
+    /// every group at each scheduling cycle.
+    no_fit: Vec<Cell<Option<(u64, u64)>>>,
 }
 
 impl Nodes {
@@ -96,7 +106,8 @@ impl Nodes {
         Nodes {
             nodes: Vec::new(),
             by_free: vec![BTreeSet::new(); groups],
-            live: vec![BTreeSet::new(); groups],
+            live: vec![Vec::new(); groups],
+            no_fit: vec![Cell::new(None); groups],
         }
     }
 
@@ -106,9 +117,10 @@ impl Nodes {
         self.nodes.push(node);
         if node.schedulable {
             self.by_free[node.group as usize].insert((node.free_ppm(), id));
+            self.no_fit[node.group as usize].set(None);
         }
         if node.state != NodeState::Gone {
-            self.live[node.group as usize].insert(id);
+            self.live[node.group as usize].push(id);
         }
         id
     }
@@ -129,9 +141,21 @@ impl Nodes {
             set.remove(&(node.free_ppm(), id));
         }
         let was_gone = node.state == NodeState::Gone;
+        let before = *node;
         f(node);
+        let gained_room = node.schedulable
+            && (!before.schedulable
+                || node.free_cpu_millis() > before.free_cpu_millis()
+                || node.free_memory_bytes() > before.free_memory_bytes()
+                || node.pods < before.pods);
+        if gained_room {
+            self.no_fit[node.group as usize].set(None);
+        }
         if !was_gone && node.state == NodeState::Gone {
-            self.live[node.group as usize].remove(&id);
+            let live = &mut self.live[node.group as usize];
+            if let Ok(at) = live.binary_search(&id) {
+                live.remove(at);
+            }
         }
         debug_assert!(node.requested_cpu_millis <= node.allocatable_cpu_millis);
         debug_assert!(node.requested_memory_bytes <= node.allocatable_memory_bytes);
@@ -152,6 +176,13 @@ impl Nodes {
         allowed: impl Fn(u32) -> bool,
         out: &mut Vec<u32>,
     ) {
+        let no_fit = &self.no_fit[group as usize];
+        if no_fit
+            .get()
+            .is_some_and(|(cpu, memory)| cpu_millis >= cpu && memory_bytes >= memory)
+        {
+            return;
+        }
         let set = &self.by_free[group as usize];
         let Some(&(_, any)) = set.first() else {
             return;
@@ -160,14 +191,26 @@ impl Nodes {
         // A node can only fit the pod if its free fractions sum to at least the pod's.
         let floor = ppm(cpu_millis, shape.allocatable_cpu_millis)
             + ppm(memory_bytes, shape.allocatable_memory_bytes);
-        let fitting =
-            |&&(_, id): &&(u64, u32)| self.get(id).fits(cpu_millis, memory_bytes) && allowed(id);
+        // Whether a node that fits was turned away by `allowed`: then "nothing fits" is not
+        // a fact about the group's room and is not remembered.
+        let refused = Cell::new(false);
+        let fitting = |&&(_, id): &&(u64, u32)| {
+            if !self.get(id).fits(cpu_millis, memory_bytes) {
+                return false;
+            }
+            let ok = allowed(id);
+            refused.set(refused.get() || !ok);
+            ok
+        };
         let range = set.range((floor.saturating_sub(1), 0)..);
         let before = out.len();
         if roomiest {
             out.extend(range.rev().filter(fitting).take(k).map(|&(_, id)| id));
         } else {
             out.extend(range.filter(fitting).take(k).map(|&(_, id)| id));
+        }
+        if out.len() == before && !refused.get() {
+            no_fit.set(Some((cpu_millis, memory_bytes)));
         }
         debug_assert!(out.len() - before <= k);
     }
@@ -179,11 +222,12 @@ impl Nodes {
 
     /// The nodes of `groups` not yet gone, in id order (the order of [`Self::all`]).
     pub fn live_in(&self, groups: impl IntoIterator<Item = u32>) -> Vec<u32> {
-        let mut ids: Vec<u32> = groups
-            .into_iter()
-            .flat_map(|g| self.live[g as usize].iter().copied())
-            .collect();
-        ids.sort_unstable();
+        let mut ids: Vec<u32> = Vec::new();
+        for g in groups {
+            ids.extend_from_slice(&self.live[g as usize]);
+        }
+        // One sorted run per group: the stable sort merges runs, O(nodes × log groups).
+        ids.sort();
         ids
     }
 
@@ -245,5 +289,34 @@ mod tests {
         nodes.candidates(0, (100, 0), true, 5, |_| true, &mut out);
         assert_eq!(out, vec![a]);
         assert_eq!(nodes.schedulable_in(0), 1);
+    }
+
+    #[test]
+    fn a_failed_search_is_remembered_only_until_a_node_gains_room() {
+        let mut nodes = Nodes::with_groups(1);
+        let a = nodes.add(node(0, 3800));
+        let mut out = Vec::new();
+        nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
+        assert!(out.is_empty());
+        // Binding more (less room) keeps the failure; a smaller request still searches.
+        nodes.update(a, |n| n.requested_cpu_millis = 3850);
+        nodes.candidates(0, (100, 0), true, 4, |_| true, &mut out);
+        assert_eq!(out, vec![a]);
+        out.clear();
+        // A pod leaving gives room: the 500m pod fits again.
+        nodes.update(a, |n| n.requested_cpu_millis = 3000);
+        nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
+        assert_eq!(out, vec![a]);
+    }
+
+    #[test]
+    fn a_search_turned_away_by_the_filter_is_not_remembered() {
+        let mut nodes = Nodes::with_groups(1);
+        let a = nodes.add(node(0, 0));
+        let mut out = Vec::new();
+        nodes.candidates(0, (500, 0), true, 4, |_| false, &mut out);
+        assert!(out.is_empty());
+        nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
+        assert_eq!(out, vec![a]);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! The autoscaler names its node groups (Cluster Autoscaler node groups, or Karpenter
 //! NodePools) as lists of cluster pools in a [`ViewRequest`]; the cluster answers in one pass
-//! over its live nodes (`Nodes::live_in`) and one over its deployments: O(nodes, deployments
+//! over the region's live nodes (`Nodes::live_in`) and one over its deployments: O(nodes, deployments
 //! and pools) per call. A node's pod groups are counted as pods bind and leave
 //! (`Cluster::node_groups`), so a scan never walks pods.
 //!
@@ -143,12 +143,11 @@ impl Cluster {
             .collect();
 
         let mut provisioning_nodes = vec![Vec::new(); view.node_groups.len()];
-        let live = self.nodes.live_in(
-            request
-                .pools
-                .iter()
-                .flat_map(|t| self.pools[t.pool as usize].groups.iter().copied()),
-        );
+        // The region's live nodes; those of pools outside the request are skipped below.
+        let live = self
+            .placement
+            .region_index(&request.region)
+            .map_or(&[][..], |r| self.nodes.live_in(r));
         // Zone names shared by the nodes' views: one allocation per zone, not per node.
         let mut zone_names: Vec<Option<std::sync::Arc<str>>> =
             vec![None; self.placement.group_count()];
@@ -160,14 +159,15 @@ impl Cluster {
         let list_nodes = request.nodes_only_below.is_none_or(|threshold| {
             live.iter().any(|&id| {
                 let n = self.nodes.get(id);
-                matches!(n.state, NodeState::Ready | NodeState::NotReady)
+                template_of_pool[self.placement.pool_of_group(n.group) as usize].is_some()
+                    && matches!(n.state, NodeState::Ready | NodeState::NotReady)
                     && utilization(
                         Shape::new(n.requested_cpu_millis, n.requested_memory_bytes),
                         Shape::new(n.allocatable_cpu_millis, n.allocatable_memory_bytes),
                     ) <= threshold
             })
         });
-        for id in live {
+        for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
             let pool = self.placement.pool_of_group(node.group) as usize;

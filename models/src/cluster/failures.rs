@@ -79,16 +79,33 @@ pub struct LiveNode {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeCensus {
     pub nodes: Vec<LiveNode>,
+    /// Per pool index, its Ready nodes by ascending id: the injector's clocks count them for
+    /// every pool at each of its events, so they are grouped once here.
+    ready_by_pool: Vec<Vec<u32>>,
 }
 
 impl NodeCensus {
+    /// The census of `nodes` (ascending ids).
+    pub fn new(nodes: Vec<LiveNode>) -> Self {
+        let mut ready_by_pool: Vec<Vec<u32>> = Vec::new();
+        for n in nodes.iter().filter(|n| n.state == NodeState::Ready) {
+            let pool = n.pool as usize;
+            if ready_by_pool.len() <= pool {
+                ready_by_pool.resize_with(pool + 1, Vec::new);
+            }
+            ready_by_pool[pool].push(n.node);
+        }
+        NodeCensus {
+            nodes,
+            ready_by_pool,
+        }
+    }
+
     /// Ready nodes of a pool (those a spot reclaim or a failure can still hit).
-    pub fn ready_in_pool(&self, pool: u32) -> Vec<u32> {
-        self.nodes
-            .iter()
-            .filter(|n| n.pool == pool && n.state == NodeState::Ready)
-            .map(|n| n.node)
-            .collect()
+    pub fn ready_in_pool(&self, pool: u32) -> &[u32] {
+        self.ready_by_pool
+            .get(pool as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Ready nodes in `zone` of the pools `pools(pool)` accepts; `zone_of(pool, zone index)`
@@ -193,12 +210,15 @@ impl Cluster {
 
     /// Every node not yet gone.
     pub(super) fn census(&self) -> NodeCensus {
+        // All nodes ever launched, in id order: a day launches about as many as are live at its
+        // peak, and one pass over the contiguous array needs no sort.
         let nodes = self
             .nodes
-            .live_in(0..self.placement.group_count() as u32)
-            .into_iter()
-            .map(|id| {
-                let n = self.nodes.get(id);
+            .all()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.state != NodeState::Gone)
+            .map(|(id, n)| {
                 let pool = self.placement.pool_of_group(n.group);
                 let zone = self.pools[pool as usize]
                     .groups
@@ -206,14 +226,14 @@ impl Cluster {
                     .position(|&g| g == n.group)
                     .unwrap_or(0) as u32;
                 LiveNode {
-                    node: id,
+                    node: id as u32,
                     pool,
                     zone,
                     state: n.state,
                 }
             })
             .collect();
-        NodeCensus { nodes }
+        NodeCensus::new(nodes)
     }
 
     /// Stops a Ready or booting node; true when it did (a node already failed, cordoned or

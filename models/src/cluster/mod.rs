@@ -608,7 +608,7 @@ impl Cluster {
     /// `fidelity/<service>/<region>` of `seed`.
     pub fn new(plan: &ClusterPlan, fidelity: Fidelity, seed: u64) -> Self {
         let (placement, group_of_pool_zone) = Placement::new(plan);
-        let mut nodes = Nodes::with_groups(placement.group_count());
+        let mut nodes = Nodes::new(placement.region_of_groups());
         let mut node_pods = Vec::new();
         let mut pools = Vec::new();
         for (p, pool) in plan.pools.iter().enumerate() {

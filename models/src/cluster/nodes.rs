@@ -86,11 +86,12 @@ fn ppm(part: u64, whole: u64) -> u64 {
 pub struct Nodes {
     nodes: Vec<Node>,
     by_free: Vec<BTreeSet<(u64, u32)>>,
-    /// Per group, the nodes not yet gone, ascending (ids only grow, so a launch appends): what
-    /// the autoscalers' views and the fault census walk, so a scan costs the region's live
-    /// nodes, not every node the day ever launched. Sorted vectors rather than B-trees: a scan
-    /// copies whole runs, and a removal's shift of a few thousand ids is cheaper than a scan's
-    /// pointer chase through tree nodes.
+    /// The region (a dense index) of each group.
+    region_of_group: Vec<u32>,
+    /// Per region, the nodes not yet gone, ascending (ids only grow, so a launch appends):
+    /// what an autoscaler's view walks, so a scan costs the region's live nodes, not every
+    /// node the day ever launched, and needs no sort. Sorted vectors rather than B-trees: a
+    /// removal shifts a few thousand ids, cheaper than the pointer chase of walking a tree.
     live: Vec<Vec<u32>>,
     /// Per group, requests `(cpu millicores, memory bytes)` that no node of the group fits:
     /// the last search that found nothing. A search for as much or more fails at once, until
@@ -101,12 +102,16 @@ pub struct Nodes {
 }
 
 impl Nodes {
-    /// An empty set with `groups` groups.
-    pub fn with_groups(groups: usize) -> Self {
+    /// An empty set with one group per entry of `region_of_group`, which names the group's
+    /// region by a dense index.
+    pub fn new(region_of_group: Vec<u32>) -> Self {
+        let groups = region_of_group.len();
+        let regions = region_of_group.iter().max().map_or(0, |&r| r as usize + 1);
         Nodes {
             nodes: Vec::new(),
             by_free: vec![BTreeSet::new(); groups],
-            live: vec![Vec::new(); groups],
+            region_of_group,
+            live: vec![Vec::new(); regions],
             no_fit: vec![Cell::new(None); groups],
         }
     }
@@ -120,7 +125,7 @@ impl Nodes {
             self.no_fit[node.group as usize].set(None);
         }
         if node.state != NodeState::Gone {
-            self.live[node.group as usize].push(id);
+            self.live[self.region_of_group[node.group as usize] as usize].push(id);
         }
         id
     }
@@ -152,7 +157,7 @@ impl Nodes {
             self.no_fit[node.group as usize].set(None);
         }
         if !was_gone && node.state == NodeState::Gone {
-            let live = &mut self.live[node.group as usize];
+            let live = &mut self.live[self.region_of_group[node.group as usize] as usize];
             if let Ok(at) = live.binary_search(&id) {
                 live.remove(at);
             }
@@ -220,15 +225,9 @@ impl Nodes {
         self.by_free[group as usize].iter().rev().map(|&(_, id)| id)
     }
 
-    /// The nodes of `groups` not yet gone, in id order (the order of [`Self::all`]).
-    pub fn live_in(&self, groups: impl IntoIterator<Item = u32>) -> Vec<u32> {
-        let mut ids: Vec<u32> = Vec::new();
-        for g in groups {
-            ids.extend_from_slice(&self.live[g as usize]);
-        }
-        // One sorted run per group: the stable sort merges runs, O(nodes × log groups).
-        ids.sort();
-        ids
+    /// The nodes of a region not yet gone, in id order (the order of [`Self::all`]).
+    pub fn live_in(&self, region: u32) -> &[u32] {
+        self.live.get(region as usize).map_or(&[], Vec::as_slice)
     }
 
     /// Schedulable nodes in a group.
@@ -259,7 +258,7 @@ mod tests {
 
     #[test]
     fn candidates_come_roomiest_or_fullest_first_and_fit() {
-        let mut nodes = Nodes::with_groups(2);
+        let mut nodes = Nodes::new(vec![0; 2]);
         let a = nodes.add(node(0, 1000));
         let b = nodes.add(node(0, 3000));
         let c = nodes.add(node(0, 0));
@@ -277,7 +276,7 @@ mod tests {
 
     #[test]
     fn updates_move_a_node_in_the_index_and_unschedulable_nodes_leave_it() {
-        let mut nodes = Nodes::with_groups(1);
+        let mut nodes = Nodes::new(vec![0]);
         let a = nodes.add(node(0, 0));
         let b = nodes.add(node(0, 2000));
         nodes.update(a, |n| n.requested_cpu_millis = 3000);
@@ -293,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_failed_search_is_remembered_only_until_a_node_gains_room() {
-        let mut nodes = Nodes::with_groups(1);
+        let mut nodes = Nodes::new(vec![0]);
         let a = nodes.add(node(0, 3800));
         let mut out = Vec::new();
         nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
@@ -311,7 +310,7 @@ mod tests {
 
     #[test]
     fn a_search_turned_away_by_the_filter_is_not_remembered() {
-        let mut nodes = Nodes::with_groups(1);
+        let mut nodes = Nodes::new(vec![0]);
         let a = nodes.add(node(0, 0));
         let mut out = Vec::new();
         nodes.candidates(0, (500, 0), true, 4, |_| false, &mut out);

@@ -118,7 +118,7 @@ pub struct Placement {
     groups: Vec<(u32, u32)>,
     /// Zone names by zone id.
     zone_names: Vec<String>,
-    /// Region name → its groups.
+    /// Region name → its groups, in name order (a region's index is its rank here).
     regions: BTreeMap<String, Vec<u32>>,
     strategy: ScoringStrategy,
 }
@@ -157,6 +157,25 @@ impl Placement {
 
     pub fn group_count(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Each group's region index (see [`Self::region_index`]).
+    pub fn region_of_groups(&self) -> Vec<u32> {
+        let mut of = vec![0; self.groups.len()];
+        for (r, groups) in self.regions.values().enumerate() {
+            for &g in groups {
+                of[g as usize] = r as u32;
+            }
+        }
+        of
+    }
+
+    /// A region's dense index: its rank among the regions with a pool, by name.
+    pub fn region_index(&self, region: &str) -> Option<u32> {
+        self.regions
+            .keys()
+            .position(|r| r == region)
+            .map(|r| r as u32)
     }
 
     /// The groups of a region (none when it has no pool).

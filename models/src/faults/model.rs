@@ -285,12 +285,12 @@ impl State {
     }
 
     /// Ready nodes of a pool still at risk.
-    fn at_risk(&self, census: &NodeCensus, pool: u32) -> Vec<u32> {
+    fn at_risk(&self, census: &NodeCensus, pool: u32) -> impl Iterator<Item = u32> {
         census
             .ready_in_pool(pool)
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|n| !self.noticed.contains(n) && !self.failed.contains(n))
-            .collect()
     }
 
     /// Fires every clock due by `now` (before the counts move on: a clock updated at its own
@@ -302,7 +302,7 @@ impl State {
                 .next_signal_at()
                 .is_some_and(|t| t <= now)
             {
-                let ids = self.at_risk(census, self.spot[k].pool);
+                let ids: Vec<u32> = self.at_risk(census, self.spot[k].pool).collect();
                 if let Some(i) = self.spot[k].clock.interrupt(now, &ids) {
                     self.noticed.insert(i.node);
                     let reclaim_ns = i.reclaim_at.as_nanos();
@@ -322,7 +322,7 @@ impl State {
                 .next_failure_at()
                 .is_some_and(|t| t <= now)
             {
-                let ids = self.at_risk(census, self.node_clocks[k].pool);
+                let ids: Vec<u32> = self.at_risk(census, self.node_clocks[k].pool).collect();
                 if let Some(f) = self.node_clocks[k].clock.fail(now, &ids) {
                     self.fail(f, "node failure (MTBF clock)", faults);
                 }
@@ -335,12 +335,12 @@ impl State {
     fn set_counts(&mut self, now: SimTime, census: &NodeCensus) {
         let mut next = Vec::new();
         for k in 0..self.spot.len() {
-            let n = self.at_risk(census, self.spot[k].pool).len() as u32;
+            let n = self.at_risk(census, self.spot[k].pool).count() as u32;
             self.spot[k].clock.set_nodes(now, n);
             next.extend(self.spot[k].clock.next_signal_at());
         }
         for k in 0..self.node_clocks.len() {
-            let n = self.at_risk(census, self.node_clocks[k].pool).len() as u32;
+            let n = self.at_risk(census, self.node_clocks[k].pool).count() as u32;
             self.node_clocks[k].clock.set_nodes(now, n);
             next.extend(self.node_clocks[k].clock.next_failure_at());
         }
@@ -409,7 +409,7 @@ impl State {
             Due::Scheduled { entry, k } => {
                 let (pool, list) = &self.scheduled[entry];
                 let (pool, count) = (*pool, list[k]);
-                let ids = self.at_risk(census, pool);
+                let ids: Vec<u32> = self.at_risk(census, pool).collect();
                 let Some(rng) = self.scheduled_rngs.get_mut(&pool) else {
                     return;
                 };
@@ -476,7 +476,7 @@ impl State {
             WaveScope::Pool { .. } => wave
                 .pools
                 .iter()
-                .flat_map(|&p| census.ready_in_pool(p))
+                .flat_map(|&p| census.ready_in_pool(p).iter().copied())
                 .collect(),
             WaveScope::Zone { zone, .. } => census.ready_in_zone(
                 zone,

@@ -65,6 +65,7 @@ fn node(id: u32, group: u32, allocatable: Shape, on_it: Vec<PodGroup>) -> NodeVi
         capacity: allocatable,
         allocatable,
         requested,
+        pod_count: on_it.iter().map(|p| p.count).sum(),
         pods: on_it,
         created: SimTime::ZERO,
         last_pod_change: SimTime::ZERO,

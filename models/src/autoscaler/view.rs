@@ -149,7 +149,13 @@ pub struct NodeView {
     pub allocatable: Shape,
     /// Σ requests of the pods on the node (DaemonSet pods excluded).
     pub requested: Shape,
+    /// Pods on the node (DaemonSet pods excluded), whether or not `pods` lists them.
+    pub pod_count: u32,
     /// The pods on the node by group, for the drain simulation (DaemonSet pods excluded).
+    /// A Cluster Autoscaler view lists them only for nodes at or below its scale-down
+    /// threshold (`ViewRequest::nodes_only_below`): the others are never drained, only
+    /// destinations, and building a pod list for each of a region's thousand nodes at every
+    /// scan was most of a scan's cost. Their `blockers` are left unset likewise.
     pub pods: Vec<PodGroup>,
     pub created: SimTime,
     /// Last time a pod was bound to or left the node (Karpenter's `consolidateAfter` clock).
@@ -163,12 +169,8 @@ pub struct NodeView {
 }
 
 impl NodeView {
-    pub fn pod_count(&self) -> u32 {
-        self.pods.iter().map(|g| g.count).sum()
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.pods.iter().all(|g| g.count == 0)
+        self.pod_count == 0
     }
 
     /// See [`utilization`].
@@ -180,7 +182,7 @@ impl NodeView {
     pub(crate) fn free_bin(&self) -> Bin {
         Bin {
             free: self.allocatable.minus(self.requested),
-            free_pods: MAX_PODS_PER_NODE.saturating_sub(self.pod_count()),
+            free_pods: MAX_PODS_PER_NODE.saturating_sub(self.pod_count),
         }
     }
 }

@@ -52,8 +52,9 @@ pub struct ViewRequest {
     /// List nodes still provisioning among the nodes, not ready (Karpenter's in-flight
     /// NodeClaims take pending pods in its simulation); otherwise only registered nodes.
     pub in_flight: bool,
-    /// Leave the nodes out: the pending pods are all that is needed (Karpenter's batch
-    /// trigger check between decisions).
+    /// Only the pending pods: the answer has no node groups and no nodes (Karpenter's batch
+    /// trigger check between decisions, once a second, which needs nothing else and so does
+    /// not walk the region's nodes).
     pub pending_only: bool,
     /// List the nodes only if one of them (registered, not being deleted) has a utilization at
     /// or below this: the Cluster Autoscaler's scale-down threshold. When none has, no node can
@@ -81,6 +82,34 @@ impl Cluster {
             if let Some(slot) = template_of_pool.get_mut(t.pool as usize) {
                 *slot = Some(t);
             }
+        }
+        // Per deployment of the region: the node groups its pods may run on.
+        let fits: Vec<Option<std::sync::Arc<[u32]>>> = self
+            .deployments
+            .iter()
+            .map(|dep| {
+                (dep.region == request.region).then(|| {
+                    let mut fits: Vec<u32> = dep
+                        .groups
+                        .iter()
+                        .filter_map(|&g| template_of_pool[self.placement.pool_of_group(g) as usize])
+                        .map(|t| t.group)
+                        .collect();
+                    fits.sort_unstable();
+                    fits.dedup();
+                    fits.into()
+                })
+            })
+            .collect();
+
+        if request.pending_only {
+            return AutoscalingView {
+                view: ClusterView {
+                    pending: self.pending_groups(fits),
+                    ..ClusterView::default()
+                },
+                provisioning_nodes: Vec::new(),
+            };
         }
         let mut node_groups: Vec<Option<NodeGroupView>> = vec![None; groups];
         for t in &request.pools {
@@ -122,25 +151,6 @@ impl Cluster {
             groups,
             "a node group without a pool"
         );
-
-        // Per deployment of the region: the node groups its pods may run on.
-        let fits: Vec<Option<std::sync::Arc<[u32]>>> = self
-            .deployments
-            .iter()
-            .map(|dep| {
-                (dep.region == request.region).then(|| {
-                    let mut fits: Vec<u32> = dep
-                        .groups
-                        .iter()
-                        .filter_map(|&g| template_of_pool[self.placement.pool_of_group(g) as usize])
-                        .map(|t| t.group)
-                        .collect();
-                    fits.sort_unstable();
-                    fits.dedup();
-                    fits.into()
-                })
-            })
-            .collect();
 
         let mut provisioning_nodes = vec![Vec::new(); view.node_groups.len()];
         // The region's live nodes; those of pools outside the request are skipped below.
@@ -191,28 +201,36 @@ impl Cluster {
                 NodeState::Ready | NodeState::NotReady => group.target_size += 1,
                 NodeState::Cordoned | NodeState::Gone => {}
             }
-            if request.pending_only || !list_nodes {
+            if !list_nodes {
                 continue;
             }
             let groups = self.node_groups.get(id).map_or(&[][..], Vec::as_slice);
-            let pods: Vec<PodGroup> = groups
-                .iter()
-                .map(|&(d, count)| {
+            let requested = Shape::new(node.requested_cpu_millis, node.requested_memory_bytes);
+            let allocatable =
+                Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes);
+            let drainable = request
+                .nodes_only_below
+                .is_none_or(|threshold| utilization(requested, allocatable) <= threshold);
+            let (mut pods, mut blockers) = (Vec::new(), RemovalBlockers::default());
+            if drainable {
+                pods = groups
+                    .iter()
+                    .map(|&(d, count)| {
+                        let dep = &self.deployments[d as usize];
+                        PodGroup {
+                            requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                            count,
+                            priority: dep.priority,
+                            fits: fits[d as usize].clone().unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                for &(d, count) in groups {
                     let dep = &self.deployments[d as usize];
-                    PodGroup {
-                        requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
-                        count,
-                        priority: dep.priority,
-                        fits: fits[d as usize].clone().unwrap_or_default(),
+                    if let Some(min) = dep.min_available {
+                        let allowed = i64::from(dep.ready) - i64::from(min);
+                        blockers.pdb_violated |= i64::from(count) > allowed;
                     }
-                })
-                .collect();
-            let mut blockers = RemovalBlockers::default();
-            for &(d, count) in groups {
-                let dep = &self.deployments[d as usize];
-                if let Some(min) = dep.min_available {
-                    let allowed = i64::from(dep.ready) - i64::from(min);
-                    blockers.pdb_violated |= i64::from(count) > allowed;
                 }
             }
             let state = &self.pools[pool];
@@ -224,8 +242,9 @@ impl Cluster {
                 zone: zone_names[node.group as usize].clone().unwrap_or_default(),
                 price_usd_per_hour: state.price_usd_per_hour,
                 capacity: t.capacity,
-                allocatable: Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes),
-                requested: Shape::new(node.requested_cpu_millis, node.requested_memory_bytes),
+                allocatable,
+                requested,
+                pod_count: groups.iter().map(|&(_, count)| count).sum(),
                 pods,
                 created: SimTime::from_nanos(node.created_ns),
                 last_pod_change: SimTime::from_nanos(node.last_pod_change_ns),
@@ -235,23 +254,29 @@ impl Cluster {
             });
         }
 
-        for (dep, fits) in self.deployments.iter().zip(fits) {
-            let Some(fits) = fits else {
-                continue;
-            };
-            if dep.pending > 0 {
-                view.pending.push(PodGroup {
-                    requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
-                    count: dep.pending,
-                    priority: dep.priority,
-                    fits,
-                });
-            }
-        }
+        view.pending = self.pending_groups(fits);
         AutoscalingView {
             view,
             provisioning_nodes,
         }
+    }
+
+    /// The pending pods of the deployments with `fits` (those of the view's region), one group
+    /// per deployment.
+    fn pending_groups(&self, fits: Vec<Option<std::sync::Arc<[u32]>>>) -> Vec<PodGroup> {
+        self.deployments
+            .iter()
+            .zip(fits)
+            .filter_map(|(dep, fits)| {
+                let fits = fits?;
+                (dep.pending > 0).then(|| PodGroup {
+                    requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                    count: dep.pending,
+                    priority: dep.priority,
+                    fits,
+                })
+            })
+            .collect()
     }
 }
 
@@ -342,5 +367,32 @@ mod tests {
         assert_eq!(packed.node_groups[0].target_size, 1);
         assert_eq!(packed.pending[0].count, 3);
         assert_eq!(c.autoscaling_view(&below(0.8)).view.nodes.len(), 1);
+    }
+
+    #[test]
+    fn a_scale_down_view_lists_pods_only_on_nodes_at_or_below_the_threshold() {
+        // Two registered nodes in zone a and five 1-CPU pods: LeastAllocated alternates, so
+        // 3 pods (utilization 3000/3920 = 0.77) and 2 pods (0.51).
+        let mut plan = fixture::plan();
+        plan.pools[0].zones = vec!["a".into()];
+        plan.pools[0].nodes = 2;
+        plan.services[0].replicas = 5;
+        let c = fixture::build(&plan);
+        let view = c
+            .autoscaling_view(&ViewRequest {
+                nodes_only_below: Some(0.6),
+                ..request(false)
+            })
+            .view;
+        let listed: Vec<(u32, usize)> = view
+            .nodes
+            .iter()
+            .map(|n| (n.pod_count, n.pods.len()))
+            .collect();
+        assert_eq!(listed.len(), 2);
+        assert!(listed.contains(&(3, 0)), "{listed:?}");
+        assert!(listed.contains(&(2, 1)), "{listed:?}");
+        // A full node still reports its pods for the destination's 110-pod limit.
+        assert!(view.nodes.iter().all(|n| !n.is_empty()));
     }
 }

@@ -167,13 +167,15 @@ pub const NAMESPACES_SCHEMA: &[(&str, Kind)] = &[
     ("cost_usd", Kind::F64),
 ];
 
-/// Columns of `events`.
+/// Columns of `events`; `count` is how many times the event happened at that instant (one
+/// row for the 5 000 pods of one scale-down).
 pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
     ("time_s", Kind::F64),
     ("time_utc", Kind::Text),
     ("reason", Kind::Text),
     ("object", Kind::Text),
     ("message", Kind::Text),
+    ("count", Kind::U64),
 ];
 
 fn record(table: &mut Table, t: SimTime, utc: &str, s: &ServiceSample) {
@@ -232,6 +234,7 @@ fn events_table(start: UtcInstant, events: &[Event]) -> Table {
             Cell::Text(e.reason.as_str()),
             Cell::Text(&e.object),
             Cell::Text(&e.message),
+            Cell::U64(u64::from(e.count)),
         ]);
     }
     table

@@ -200,7 +200,15 @@ fn scale_down_frees_the_node_after_the_grace_period() {
     // Allocatable of 8 vCPU: 8000 − 90 = 7910m.
     assert!((cpu[39] - 4000.0 / 7910.0).abs() < 1e-12, "{}", cpu[39]);
     assert!((cpu[40] - 1000.0 / 7910.0).abs() < 1e-12, "{}", cpu[40]);
-    assert_eq!(reasons(&out).iter().filter(|r| *r == "Killing").count(), 3);
+    // One Killing event on the deployment, for its three pods.
+    let killing: Vec<(String, u64)> = reasons(&out)
+        .into_iter()
+        .zip(texts(&out.events, "object"))
+        .zip(u64s(&out.events, "count"))
+        .filter(|((r, _), _)| r == "Killing")
+        .map(|((_, o), n)| (o, n))
+        .collect();
+    assert_eq!(killing, [("deployment/api-r".to_owned(), 3)]);
 }
 
 #[test]

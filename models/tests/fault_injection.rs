@@ -169,20 +169,30 @@ fn series_u64(table: &Table, key_column: &str, key: &str, name: &str) -> Vec<u64
 }
 
 /// Events as (time in s, reason, object).
-fn events(out: &RunOutput) -> Vec<(f64, String, String)> {
+/// (time, reason, object, count) of each event.
+fn events(out: &RunOutput) -> Vec<(f64, String, String, u64)> {
     let Values::F64(times) = column(&out.events, "time_s") else {
         panic!("time_s");
+    };
+    let Values::U64(counts) = column(&out.events, "count") else {
+        panic!("count");
     };
     times
         .iter()
         .zip(texts(&out.events, "reason"))
         .zip(texts(&out.events, "object"))
-        .map(|((&t, r), o)| (t, r, o))
+        .zip(counts)
+        .map(|(((&t, r), o), &n)| (t, r, o, n))
         .collect()
 }
 
-fn count(out: &RunOutput, reason: &str) -> usize {
-    events(out).iter().filter(|e| e.1 == reason).count()
+/// How many times `reason` happened (events of count n count n times).
+fn count(out: &RunOutput, reason: &str) -> u64 {
+    events(out)
+        .iter()
+        .filter(|e| e.1 == reason)
+        .map(|e| e.3)
+        .sum()
 }
 
 #[test]
@@ -228,7 +238,8 @@ fn a_failed_node_stops_serving_at_once_and_its_pods_move_after_grace_and_tolerat
     assert_eq!(
         e.iter()
             .filter(|x| x.1 == "Evicted" && x.0 == 450.0)
-            .count(),
+            .map(|x| x.3)
+            .sum::<u64>(),
         2
     );
     assert!(e.iter().any(|x| x.1 == "RemovingNode" && x.0 == 450.0));
@@ -319,7 +330,7 @@ fn a_spot_wave_drains_its_victims_at_the_notice_and_skips_the_void_reclaim() {
     );
     let out = run(&p, |_| {}).unwrap();
     let e = events(&out);
-    let noticed: Vec<&(f64, String, String)> =
+    let noticed: Vec<&(f64, String, String, u64)> =
         e.iter().filter(|x| x.1 == "SpotInterruption").collect();
     assert_eq!(noticed.len(), 2, "{noticed:?}");
     assert!(noticed.iter().all(|x| x.0 == 100.0));

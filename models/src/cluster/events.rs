@@ -85,6 +85,11 @@ pub struct Event {
     /// `kind/name`, e.g. `pod/api-us-east1-17` or `node/general-us-3`.
     pub object: String,
     pub message: String,
+    /// How many times it happened at this instant: deleting 5 000 pods in one scale-down is one
+    /// `Killing` event of count 5 000 on the deployment, as Kubernetes' event correlator folds
+    /// repeats into one event with a count (`Event.count`) — a 2.3-million-pod day would
+    /// otherwise log millions of identical lines.
+    pub count: u32,
 }
 
 /// The bounded log.
@@ -95,11 +100,24 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Records an event; the strings are built only when there is room to keep them.
+    /// Records an event that happened once; the strings are built only when there is room to
+    /// keep them.
     pub fn push(
         &mut self,
         time_ns: u64,
         reason: Reason,
+        object: impl FnOnce() -> String,
+        message: impl FnOnce() -> String,
+    ) {
+        self.push_counted(time_ns, reason, 1, object, message);
+    }
+
+    /// Records an event that happened `count` times at this instant.
+    pub fn push_counted(
+        &mut self,
+        time_ns: u64,
+        reason: Reason,
+        count: u32,
         object: impl FnOnce() -> String,
         message: impl FnOnce() -> String,
     ) {
@@ -109,6 +127,7 @@ impl EventLog {
                 reason,
                 object: object(),
                 message: message(),
+                count,
             });
         } else {
             self.dropped += 1;

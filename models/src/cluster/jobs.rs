@@ -220,9 +220,11 @@ impl Cluster {
                     .push(now_ns, reason, || format!("job/{name}"), || action.message);
                 let dep = &mut self.deployments[d as usize];
                 dep.desired = 0;
-                for id in dep.pods.clone() {
-                    self.delete_pod(id, now_ns, Reason::Killing, "its Job failed");
+                let doomed = dep.pods.clone();
+                for &id in &doomed {
+                    self.terminate_pod(id, now_ns, Reason::Killing);
                 }
+                self.log_deleted(d, doomed.len(), now_ns, Reason::Killing, "its Job failed");
             }
             ActionKind::Finished(_) => {
                 self.events

@@ -114,12 +114,16 @@ impl Cluster {
             if pod.phase == PodPhase::Terminating {
                 continue;
             }
-            self.delete_pod(id, now_ns, Reason::Evicted, why);
+            self.terminate_pod(id, now_ns, Reason::Evicted);
             let d = pod.deployment;
             last_ns = last_ns.max(now_ns + self.deployments[d as usize].grace_ns);
             owners.push(d);
         }
         owners.sort_unstable();
+        // One event per deployment, with how many of its pods left the node.
+        for run in owners.chunk_by(|a, b| a == b) {
+            self.log_deleted(run[0], run.len(), now_ns, Reason::Evicted, why);
+        }
         owners.dedup();
         for d in owners {
             self.reconcile(d, now_ns);

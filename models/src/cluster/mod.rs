@@ -785,9 +785,17 @@ impl Cluster {
             }
         } else if live > dep.desired {
             let excess = (live - dep.desired) as usize;
-            for id in self.pods_to_delete(d, excess, now_ns) {
-                self.delete_pod(id, now_ns, Reason::Killing, "scaled down by its ReplicaSet");
+            let doomed = self.pods_to_delete(d, excess, now_ns);
+            for &id in &doomed {
+                self.terminate_pod(id, now_ns, Reason::Killing);
             }
+            self.log_deleted(
+                d,
+                doomed.len(),
+                now_ns,
+                Reason::Killing,
+                "scaled down by its ReplicaSet",
+            );
         }
     }
 
@@ -866,8 +874,39 @@ impl Cluster {
         true
     }
 
-    /// Deletes a pod: a Pending one disappears, a bound one starts its grace period.
+    /// Deletes a pod and logs it: a Pending one disappears, a bound one starts its grace period.
     fn delete_pod(&mut self, id: u32, now_ns: u64, reason: Reason, why: &str) {
+        let d = self.pods.get(id).deployment as usize;
+        self.terminate_pod(id, now_ns, reason);
+        let dep = &self.deployments[d];
+        let (name, region) = (dep.name.clone(), dep.region.clone());
+        self.events.push(
+            now_ns,
+            reason,
+            || format!("pod/{name}-{region}-{id}"),
+            || why.to_owned(),
+        );
+    }
+
+    /// One event for `count` pods of deployment `d` deleted at once (a scale-down, a drain).
+    fn log_deleted(&mut self, d: u32, count: usize, now_ns: u64, reason: Reason, why: &str) {
+        if count == 0 {
+            return;
+        }
+        let dep = &self.deployments[d as usize];
+        let (name, region) = (dep.name.clone(), dep.region.clone());
+        self.events.push_counted(
+            now_ns,
+            reason,
+            u32::try_from(count).unwrap_or(u32::MAX),
+            || format!("deployment/{name}-{region}"),
+            || format!("{count} pod(s): {why}"),
+        );
+    }
+
+    /// Deletes a pod without logging it (the caller does): a Pending one disappears, a bound
+    /// one starts its grace period.
+    fn terminate_pod(&mut self, id: u32, now_ns: u64, reason: Reason) {
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
         if matches!(reason, Reason::Evicted | Reason::Preempted) {
@@ -907,15 +946,7 @@ impl Cluster {
             self.count_on_node(pod.node, pod.deployment, -1);
         }
         self.pods.get_mut(id).phase = PodPhase::Terminating;
-        let dep = &self.deployments[d];
-        let (name, region) = (dep.name.clone(), dep.region.clone());
-        self.events.push(
-            now_ns,
-            reason,
-            || format!("pod/{name}-{region}-{id}"),
-            || why.to_owned(),
-        );
-        let at = now_ns + dep.grace_ns;
+        let at = now_ns + self.deployments[d].grace_ns;
         self.push_timer(
             at,
             Timer::Gone {

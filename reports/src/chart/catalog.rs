@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use sim::recorder::Table;
 
-use crate::chart::data::{f64_column, line, text_column};
+use crate::chart::data::{f64_column, line, text_column, u64_column};
 use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, Timeseries};
 use crate::error::ReportError;
 use crate::metric::Metric;
@@ -323,16 +323,17 @@ fn event_markers(
     let times = f64_column(events, "time_s")?;
     let utc = text_column(events, "time_utc")?;
     let reason_column = text_column(events, "reason")?;
+    let counts = u64_column(events, "count")?;
     // Keyed by the time's bits, which order as the times do for the non-negative times here.
-    let mut bursts: BTreeMap<(u64, &str), (usize, &str)> = BTreeMap::new();
-    for ((&t, reason), utc) in times.iter().zip(reason_column).zip(utc) {
+    let mut bursts: BTreeMap<(u64, &str), (u64, &str)> = BTreeMap::new();
+    for (((&t, reason), utc), &count) in times.iter().zip(reason_column).zip(utc).zip(counts) {
         if reasons.contains(&reason.as_str()) {
             let t = if bucket_s > 0.0 {
                 (t / bucket_s).floor() * bucket_s
             } else {
                 t
             };
-            bursts.entry((t.to_bits(), reason)).or_insert((0, utc)).0 += 1;
+            bursts.entry((t.to_bits(), reason)).or_insert((0, utc)).0 += count;
         }
     }
     let mut bursts: Vec<_> = bursts.into_iter().collect();
@@ -479,21 +480,28 @@ pub(crate) mod tests {
         t
     }
 
-    /// Events at 06:00 (ten preemptions, one failed scheduling) and 12:00 (three deletions).
+    /// Events at 06:00 (ten preemptions, one failed scheduling) and 12:00 (three deletions:
+    /// one event of count 2 and one of count 1).
     pub fn events_table() -> Table {
         let mut t = Table::new(&[
             ("time_s", Kind::F64),
             ("time_utc", Kind::Text),
             ("reason", Kind::Text),
+            ("count", Kind::U64),
         ]);
-        let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted"), 10)
-            .chain([(21_600.0, "2026-11-27T06:00:00Z", "FailedScheduling")])
-            .chain(std::iter::repeat_n(
-                (43_200.0, "2026-11-27T12:00:00Z", "Killing"),
-                3,
-            ));
-        for (time, utc, reason) in rows {
-            t.push_row(&[Cell::F64(time), Cell::Text(utc), Cell::Text(reason)]);
+        let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted", 1), 10)
+            .chain([(21_600.0, "2026-11-27T06:00:00Z", "FailedScheduling", 1)])
+            .chain([
+                (43_200.0, "2026-11-27T12:00:00Z", "Killing", 2),
+                (43_200.0, "2026-11-27T12:00:00Z", "Killing", 1),
+            ]);
+        for (time, utc, reason, count) in rows {
+            t.push_row(&[
+                Cell::F64(time),
+                Cell::Text(utc),
+                Cell::Text(reason),
+                Cell::U64(count),
+            ]);
         }
         t
     }
@@ -642,17 +650,17 @@ pub(crate) mod tests {
             ("time_s", Kind::F64),
             ("time_utc", Kind::Text),
             ("reason", Kind::Text),
+            ("count", Kind::U64),
         ]);
         // Burst k at k minutes has k + 1 deletions, so the last MAX_MARKERS are the largest.
         let bursts = MAX_MARKERS + 5;
         for k in 0..bursts {
-            for _ in 0..=k {
-                e.push_row(&[
-                    Cell::F64(60.0 * k as f64),
-                    Cell::Text("2026-11-27T00:00:00Z"),
-                    Cell::Text("Killing"),
-                ]);
-            }
+            e.push_row(&[
+                Cell::F64(60.0 * k as f64),
+                Cell::Text("2026-11-27T00:00:00Z"),
+                Cell::Text("Killing"),
+                Cell::U64(k as u64 + 1),
+            ]);
         }
         let markers = event_markers(&e, &MARKED_REASONS, 0.0).unwrap();
         assert_eq!(markers.len(), MAX_MARKERS);

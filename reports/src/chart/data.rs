@@ -155,7 +155,7 @@ pub fn f64_column<'a>(table: &'a Table, column: &str) -> Result<&'a [f64], Repor
     }
 }
 
-fn u64_column<'a>(table: &'a Table, column: &str) -> Result<&'a [u64], ReportError> {
+pub fn u64_column<'a>(table: &'a Table, column: &str) -> Result<&'a [u64], ReportError> {
     match table.column(column) {
         Some(Values::U64(v)) => Ok(v),
         _ => Err(missing(column, "u64")),

@@ -152,7 +152,56 @@ impl Cluster {
             "a node group without a pool"
         );
 
+        // The cluster groups (pool × zone) of the request's pools, with their template.
+        let member_groups: Vec<(u32, &PoolTemplate)> = request
+            .pools
+            .iter()
+            .flat_map(|t| {
+                self.pools[t.pool as usize]
+                    .groups
+                    .iter()
+                    .map(move |&g| (g, t))
+            })
+            .collect();
+        // Sizes from the per-state counts; provisioning nodes oldest (lowest id) first.
+        let mut provisioning: Vec<(u32, u32)> = Vec::new();
+        for &(g, t) in &member_groups {
+            let Some(group) = view.node_groups.get_mut(t.group as usize) else {
+                continue;
+            };
+            group.target_size += [
+                NodeState::Provisioning,
+                NodeState::Ready,
+                NodeState::NotReady,
+            ]
+            .into_iter()
+            .map(|state| self.nodes.count_in(g, state))
+            .sum::<u32>();
+            provisioning.extend(
+                self.nodes
+                    .provisioning_in(g)
+                    .iter()
+                    .map(|&id| (id, t.group)),
+            );
+        }
+        provisioning.sort_unstable();
         let mut provisioning_nodes = vec![Vec::new(); view.node_groups.len()];
+        for (id, group) in provisioning {
+            let created = SimTime::from_nanos(self.nodes.get(id).created_ns);
+            view.node_groups[group as usize].provisioning.push(created);
+            provisioning_nodes[group as usize].push(id);
+        }
+
+        let list_nodes = request
+            .nodes_only_below
+            .is_none_or(|threshold| self.any_at_or_below(threshold, &member_groups));
+        if !list_nodes {
+            view.pending = self.pending_groups(fits);
+            return AutoscalingView {
+                view,
+                provisioning_nodes,
+            };
+        }
         // The region's live nodes; those of pools outside the request are skipped below.
         let live = self
             .placement
@@ -161,22 +210,9 @@ impl Cluster {
         // Zone names shared by the nodes' views: one allocation per zone, not per node.
         let mut zone_names: Vec<Option<std::sync::Arc<str>>> =
             vec![None; self.placement.group_count()];
-        for t in &request.pools {
-            for &g in &self.pools[t.pool as usize].groups {
-                zone_names[g as usize] = Some(self.placement.zone_name(g).into());
-            }
+        for &(g, _) in &member_groups {
+            zone_names[g as usize] = Some(self.placement.zone_name(g).into());
         }
-        let list_nodes = request.nodes_only_below.is_none_or(|threshold| {
-            live.iter().any(|&id| {
-                let n = self.nodes.get(id);
-                template_of_pool[self.placement.pool_of_group(n.group) as usize].is_some()
-                    && matches!(n.state, NodeState::Ready | NodeState::NotReady)
-                    && utilization(
-                        Shape::new(n.requested_cpu_millis, n.requested_memory_bytes),
-                        Shape::new(n.allocatable_cpu_millis, n.allocatable_memory_bytes),
-                    ) <= threshold
-            })
-        });
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
@@ -184,24 +220,12 @@ impl Cluster {
             let Some(t) = template_of_pool[pool] else {
                 continue;
             };
-            let Some(group) = view.node_groups.get_mut(t.group as usize) else {
-                continue;
+            let listed = match node.state {
+                NodeState::Provisioning => request.in_flight,
+                NodeState::Ready | NodeState::NotReady | NodeState::Cordoned => true,
+                NodeState::Gone => false,
             };
-            match node.state {
-                NodeState::Provisioning => {
-                    group.target_size += 1;
-                    group
-                        .provisioning
-                        .push(SimTime::from_nanos(node.created_ns));
-                    provisioning_nodes[t.group as usize].push(id as u32);
-                    if !request.in_flight {
-                        continue;
-                    }
-                }
-                NodeState::Ready | NodeState::NotReady => group.target_size += 1,
-                NodeState::Cordoned | NodeState::Gone => {}
-            }
-            if !list_nodes {
+            if !listed {
                 continue;
             }
             let groups = self.node_groups.get(id).map_or(&[][..], Vec::as_slice);
@@ -259,6 +283,33 @@ impl Cluster {
             view,
             provisioning_nodes,
         }
+    }
+
+    /// Whether a registered node (Ready or NotReady) of `groups` has a utilization at or below
+    /// `threshold`. Ready nodes are asked of the free-capacity index: utilization ≤ t needs
+    /// free CPU and free memory each ≥ 1 − t of allocatable, so a sum of free fractions
+    /// ≥ 2(1 − t) (less 3 ppm for the index's rounding down); NotReady nodes, rare, are
+    /// walked.
+    fn any_at_or_below(&self, threshold: f64, groups: &[(u32, &PoolTemplate)]) -> bool {
+        let at_or_below = |n: &super::nodes::Node| {
+            utilization(
+                Shape::new(n.requested_cpu_millis, n.requested_memory_bytes),
+                Shape::new(n.allocatable_cpu_millis, n.allocatable_memory_bytes),
+            ) <= threshold
+        };
+        // Saturating: an infinite bound (no threshold) leaves an empty range.
+        let min_free_ppm = ((2.0 * (1.0 - threshold) * 1e6).floor() - 3.0).max(0.0) as u64;
+        let ready = groups
+            .iter()
+            .any(|&(g, _)| self.nodes.any_schedulable(g, min_free_ppm, at_or_below));
+        ready
+            || groups.iter().any(|&(g, _)| {
+                self.nodes.count_in(g, NodeState::NotReady) > 0
+                    && self.nodes.live_in_group(g).any(|id| {
+                        let n = self.nodes.get(id);
+                        n.state == NodeState::NotReady && at_or_below(n)
+                    })
+            })
     }
 
     /// The pending pods of the deployments with `fits` (those of the view's region), one group

@@ -1099,6 +1099,17 @@ impl Cluster {
     fn try_preempt(&mut self, id: u32, now_ns: u64) -> bool {
         let pod = *self.pods.get(id);
         let dep = &self.deployments[pod.deployment as usize];
+        // Victims are bound pods of lower priority, and nodes belong to one region: without
+        // any, no node is a candidate (upstream would find none after filtering every node),
+        // so the search is skipped. Pods of one priority, the usual case, never preempt.
+        let victims_exist = self.deployments.iter().any(|other| {
+            other.priority < pod.priority
+                && other.region == dep.region
+                && other.pods.len() > other.pending as usize
+        });
+        if !victims_exist {
+            return false;
+        }
         let Some((node, victims)) = self.placement.preemption_target(
             &self.nodes,
             &dep.groups,

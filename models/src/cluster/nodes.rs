@@ -99,7 +99,15 @@ pub struct Nodes {
     /// is cleared. Without it a pending deployment in a full region rescans every node of
     /// every group at each scheduling cycle.
     no_fit: Vec<Cell<Option<(u64, u64)>>>,
+    /// Per group, how many nodes are in each [`NodeState`] (indexed by the state's rank), and
+    /// the ids of its provisioning nodes, ascending: what an autoscaler's node group sizes
+    /// need, without walking the nodes.
+    in_state: Vec<[u32; NODE_STATES]>,
+    provisioning: Vec<Vec<u32>>,
 }
+
+/// How many [`NodeState`]s there are.
+const NODE_STATES: usize = 5;
 
 impl Nodes {
     /// An empty set with one group per entry of `region_of_group`, which names the group's
@@ -113,6 +121,32 @@ impl Nodes {
             region_of_group,
             live: vec![Vec::new(); regions],
             no_fit: vec![Cell::new(None); groups],
+            in_state: vec![[0; NODE_STATES]; groups],
+            provisioning: vec![Vec::new(); groups],
+        }
+    }
+
+    /// Keeps the per-state counts and the provisioning lists in step with a node of `group`
+    /// leaving state `from` (`None` for a new node) for state `to`.
+    fn count_state(&mut self, id: u32, group: u32, from: Option<NodeState>, to: NodeState) {
+        if from == Some(to) {
+            return;
+        }
+        let g = group as usize;
+        let provisioning = &mut self.provisioning[g];
+        if let Some(from) = from {
+            self.in_state[g][from as usize] -= 1;
+            if from == NodeState::Provisioning
+                && let Ok(at) = provisioning.binary_search(&id)
+            {
+                provisioning.remove(at);
+            }
+        }
+        self.in_state[g][to as usize] += 1;
+        if to == NodeState::Provisioning
+            && let Err(at) = provisioning.binary_search(&id)
+        {
+            provisioning.insert(at, id);
         }
     }
 
@@ -127,6 +161,7 @@ impl Nodes {
         if node.state != NodeState::Gone {
             self.live[self.region_of_group[node.group as usize] as usize].push(id);
         }
+        self.count_state(id, node.group, None, node.state);
         id
     }
 
@@ -167,6 +202,8 @@ impl Nodes {
         if node.schedulable {
             set.insert((node.free_ppm(), id));
         }
+        let (group, state) = (node.group, node.state);
+        self.count_state(id, group, Some(before.state), state);
     }
 
     /// Up to `k` schedulable nodes of `group` that fit the requests `(cpu millicores, memory
@@ -230,9 +267,43 @@ impl Nodes {
         self.live.get(region as usize).map_or(&[], Vec::as_slice)
     }
 
+    /// The nodes of a group not yet gone, in id order.
+    pub fn live_in_group(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
+        self.live_in(self.region_of_group[group as usize])
+            .iter()
+            .copied()
+            .filter(move |&id| self.get(id).group == group)
+    }
+
     /// Schedulable nodes in a group.
     pub fn schedulable_in(&self, group: u32) -> usize {
         self.by_free[group as usize].len()
+    }
+
+    /// Nodes of a group in `state`.
+    pub fn count_in(&self, group: u32, state: NodeState) -> u32 {
+        self.in_state[group as usize][state as usize]
+    }
+
+    /// The provisioning nodes of a group, ascending ids (oldest first).
+    pub fn provisioning_in(&self, group: u32) -> &[u32] {
+        &self.provisioning[group as usize]
+    }
+
+    /// Whether a schedulable node of `group` passes `test`, looking only at nodes whose free
+    /// CPU and memory fractions sum to at least `min_free_ppm` (parts per million): the roomiest
+    /// first, so a question like "is any node at most half used" is answered from the index's
+    /// top rather than by walking every node.
+    pub fn any_schedulable(
+        &self,
+        group: u32,
+        min_free_ppm: u64,
+        test: impl Fn(&Node) -> bool,
+    ) -> bool {
+        self.by_free[group as usize]
+            .range((min_free_ppm, 0)..)
+            .rev()
+            .any(|&(_, id)| test(self.get(id)))
     }
 }
 
@@ -317,5 +388,47 @@ mod tests {
         assert!(out.is_empty());
         nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
         assert_eq!(out, vec![a]);
+    }
+
+    #[test]
+    fn state_counts_and_provisioning_lists_follow_the_nodes() {
+        let mut nodes = Nodes::new(vec![0, 0]);
+        let booting = |group| Node {
+            schedulable: false,
+            state: NodeState::Provisioning,
+            ..node(group, 0)
+        };
+        let a = nodes.add(booting(0));
+        let b = nodes.add(booting(0));
+        let c = nodes.add(node(1, 0));
+        assert_eq!(nodes.count_in(0, NodeState::Provisioning), 2);
+        assert_eq!(nodes.provisioning_in(0), [a, b]);
+        nodes.update(a, |n| {
+            n.state = NodeState::Ready;
+            n.schedulable = true;
+        });
+        nodes.update(c, |n| {
+            n.state = NodeState::Gone;
+            n.schedulable = false;
+        });
+        assert_eq!(nodes.provisioning_in(0), [b]);
+        assert_eq!(
+            [NodeState::Provisioning, NodeState::Ready, NodeState::Gone]
+                .map(|s| (nodes.count_in(0, s), nodes.count_in(1, s))),
+            [(1, 0), (1, 0), (0, 1)]
+        );
+        assert_eq!(nodes.live_in_group(0).collect::<Vec<_>>(), [a, b]);
+        assert_eq!(nodes.live_in_group(1).count(), 0);
+    }
+
+    #[test]
+    fn any_schedulable_looks_only_at_nodes_with_enough_free_room() {
+        let mut nodes = Nodes::new(vec![0]);
+        // Free fractions: cpu 0.25 + memory 1.0 = 1 250 000 ppm.
+        nodes.add(node(0, 3000));
+        let mostly_used_cpu = |n: &Node| n.requested_cpu_millis >= 3000;
+        assert!(nodes.any_schedulable(0, 1_250_000, mostly_used_cpu));
+        assert!(!nodes.any_schedulable(0, 1_250_001, mostly_used_cpu));
+        assert!(!nodes.any_schedulable(0, 0, |n| n.requested_cpu_millis < 3000));
     }
 }

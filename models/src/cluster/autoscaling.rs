@@ -24,6 +24,7 @@
 use sim::time::SimTime;
 
 use super::Cluster;
+use super::deployment_counts::DeploymentCounts;
 use super::nodes::NodeState;
 use crate::autoscaler::view::{
     ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape, utilization,
@@ -213,6 +214,7 @@ impl Cluster {
         for &(g, _) in &member_groups {
             zone_names[g as usize] = Some(self.placement.zone_name(g).into());
         }
+        view.nodes.reserve(live.len());
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
@@ -228,7 +230,8 @@ impl Cluster {
             if !listed {
                 continue;
             }
-            let groups = self.node_groups.get(id).map_or(&[][..], Vec::as_slice);
+            let counts = self.node_groups.get(id);
+            let groups = || counts.into_iter().flat_map(DeploymentCounts::iter);
             let requested = Shape::new(node.requested_cpu_millis, node.requested_memory_bytes);
             let allocatable =
                 Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes);
@@ -237,9 +240,8 @@ impl Cluster {
                 .is_none_or(|threshold| utilization(requested, allocatable) <= threshold);
             let (mut pods, mut blockers) = (Vec::new(), RemovalBlockers::default());
             if drainable {
-                pods = groups
-                    .iter()
-                    .map(|&(d, count)| {
+                pods = groups()
+                    .map(|(d, count)| {
                         let dep = &self.deployments[d as usize];
                         PodGroup {
                             requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
@@ -249,7 +251,7 @@ impl Cluster {
                         }
                     })
                     .collect();
-                for &(d, count) in groups {
+                for (d, count) in groups() {
                     let dep = &self.deployments[d as usize];
                     if let Some(min) = dep.min_available {
                         let allowed = i64::from(dep.ready) - i64::from(min);
@@ -268,7 +270,7 @@ impl Cluster {
                 capacity: t.capacity,
                 allocatable,
                 requested,
-                pod_count: groups.iter().map(|&(_, count)| count).sum(),
+                pod_count: counts.map_or(0, DeploymentCounts::total),
                 pods,
                 created: SimTime::from_nanos(node.created_ns),
                 last_pod_change: SimTime::from_nanos(node.last_pod_change_ns),

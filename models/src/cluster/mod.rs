@@ -18,6 +18,7 @@
 pub mod allocatable;
 pub mod autoscaling;
 pub mod billing;
+pub mod deployment_counts;
 pub mod events;
 pub mod failures;
 #[cfg(test)]
@@ -46,6 +47,7 @@ use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
 use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
+use deployment_counts::DeploymentCounts;
 use events::{EventLog, Reason};
 use nodes::{Node, Nodes};
 use placement::{Placement, ScoringStrategy};
@@ -563,7 +565,7 @@ pub struct Cluster {
     siblings: BTreeMap<(u32, u32), u32>,
     /// Per node, `(deployment, bound pods not terminating)` in order of first bind: the pod
     /// groups of the autoscalers' views, kept here so a scan never walks pods.
-    node_groups: Vec<Vec<(u32, u32)>>,
+    node_groups: Vec<DeploymentCounts>,
     placement: Placement,
     deployments: Vec<Deployment>,
     namespaces: Vec<Namespace>,
@@ -1193,23 +1195,11 @@ impl Cluster {
     fn count_on_node(&mut self, node: u32, deployment: u32, delta: i32) {
         let node = node as usize;
         if self.node_groups.len() <= node {
-            self.node_groups.resize_with(node + 1, Vec::new);
+            self.node_groups
+                .resize_with(node + 1, DeploymentCounts::default);
         }
-        let groups = &mut self.node_groups[node];
-        match groups.iter().position(|&(d, _)| d == deployment) {
-            Some(k) => {
-                let count = &mut groups[k].1;
-                *count = count.checked_add_signed(delta).unwrap_or_else(|| {
-                    debug_assert!(false, "a node's pod count went below zero");
-                    0
-                });
-                if *count == 0 {
-                    groups.remove(k);
-                }
-            }
-            None if delta > 0 => groups.push((deployment, delta as u32)),
-            None => debug_assert!(false, "a pod left a node it was not counted on"),
-        }
+        let counted = self.node_groups[node].add(deployment, delta);
+        debug_assert!(counted, "more pods left a node than were counted on it");
     }
 
     /// Gives a pod's resources back to its node.

@@ -51,7 +51,8 @@ pub fn find_unneeded(
     let mut bins: Vec<Bin> = view.nodes.iter().map(|n| n.free_bin()).collect();
     let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
     let mut order: Vec<usize> = (0..view.nodes.len()).collect();
-    order.sort_by_key(|&i| {
+    // Cached: the key looks a node up in `previously`, once per node rather than per comparison.
+    order.sort_by_cached_key(|&i| {
         let n = &view.nodes[i];
         (!n.is_empty(), !previously.contains_key(&n.id))
     });

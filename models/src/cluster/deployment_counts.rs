@@ -1,5 +1,5 @@
-//! How many pods of each deployment a node holds: the pod groups an autoscaler's view gives
-//! each node at every scan.
+//! How many pods of each deployment a node holds (bound, not terminating): the pod groups an
+//! autoscaler's view gives each node at every scan, and the hostname spread counts.
 //!
 //! A node nearly always holds one deployment's pods, so the first entry is stored inline: a
 //! scan over a region's thousand nodes then reads one contiguous array instead of following a
@@ -67,6 +67,13 @@ impl DeploymentCounts {
         self.first.into_iter().chain(self.more.iter().copied())
     }
 
+    /// Pods of `deployment` on the node.
+    pub fn count_of(&self, deployment: u32) -> u32 {
+        self.iter()
+            .find(|&(d, _)| d == deployment)
+            .map_or(0, |(_, count)| count)
+    }
+
     /// Pods on the node, all deployments together.
     pub fn total(&self) -> u32 {
         self.iter().map(|(_, count)| count).sum()
@@ -87,7 +94,7 @@ mod tests {
         assert_eq!(c.iter().collect::<Vec<_>>(), [(3, 1), (9, 4)]);
         assert!(c.add(9, -1) && c.add(3, -1));
         assert_eq!(c.iter().collect::<Vec<_>>(), [(9, 3)]);
-        assert_eq!(c.total(), 3);
+        assert_eq!((c.total(), c.count_of(9), c.count_of(7)), (3, 3, 0));
     }
 
     #[test]

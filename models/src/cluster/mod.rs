@@ -300,7 +300,7 @@ struct Deployment {
     min_available: Option<u32>,
     zone_max_skew: Option<u32>,
     host_max_skew: Option<u32>,
-    /// Bound pods per zone id, for the zone spread score.
+    /// Bound pods not terminating per zone id, for the zone spread score.
     zone_pods: BTreeMap<u32, u32>,
     /// Whether the last pod creation was refused by the quota (logged once per episode).
     quota_blocked: bool,
@@ -560,9 +560,6 @@ pub struct Cluster {
     pods: Pods,
     /// Pods bound to each node, by node id.
     node_pods: Vec<Vec<u32>>,
-    /// Bound pods per (deployment, node), for the hostname spread score and the ReplicaSet's
-    /// "doubled up" rank. Looked up, never iterated.
-    siblings: BTreeMap<(u32, u32), u32>,
     /// Per node, `(deployment, bound pods not terminating)` in order of first bind: the pod
     /// groups of the autoscalers' views, kept here so a scan never walks pods.
     node_groups: Vec<DeploymentCounts>,
@@ -717,7 +714,6 @@ impl Cluster {
             nodes,
             pods: Pods::default(),
             node_pods,
-            siblings: BTreeMap::new(),
             node_groups: Vec::new(),
             pool_namespace_cpu: BTreeMap::new(),
             pool_cost_at_sample: vec![0.0; plan.pools.len()],
@@ -1012,7 +1008,11 @@ impl Cluster {
                 &self.nodes,
                 &dep.groups,
                 request,
-                |node| self.siblings.get(&(d, node)).copied().unwrap_or(0),
+                |node| {
+                    self.node_groups
+                        .get(node as usize)
+                        .map_or(0, |c| c.count_of(d))
+                },
                 |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
             );
             match choice {
@@ -1156,12 +1156,9 @@ impl Cluster {
         });
         self.node_pods[node as usize].push(id);
         self.count_on_node(node, pod.deployment, 1);
-        *self.siblings.entry((pod.deployment, node)).or_default() += 1;
         let pool = self.placement.pool_of_group(self.nodes.get(node).group);
         let ns = self.deployments[d].namespace;
         *self.pool_namespace_cpu.entry((pool, ns)).or_default() += cpu;
-        let zone = self.placement.zone_of_group(self.nodes.get(node).group);
-        *self.deployments[d].zone_pods.entry(zone).or_default() += 1;
         self.pending
             .remove(&(Reverse(pod.priority), pod.created_ns, id));
         self.change_pending(now_ns, -1);
@@ -1191,8 +1188,17 @@ impl Cluster {
     }
 
     /// Adds `delta` to a node's count of a deployment's pods that are bound and not
-    /// terminating (`node_groups`); a deployment whose count reaches 0 leaves the node's list.
+    /// terminating (`node_groups`), and to the deployment's count in the node's zone; a
+    /// deployment whose count reaches 0 leaves the node's list. These are the counts
+    /// PodTopologySpread reads, which skips terminating pods upstream (`countPodsMatchSelector`
+    /// in `podtopologyspread/common.go`: `if p.DeletionTimestamp != nil { continue }`).
     fn count_on_node(&mut self, node: u32, deployment: u32, delta: i32) {
+        let zone = self.placement.zone_of_group(self.nodes.get(node).group);
+        let in_zone = self.deployments[deployment as usize]
+            .zone_pods
+            .entry(zone)
+            .or_default();
+        *in_zone = in_zone.saturating_add_signed(delta);
         let node = node as usize;
         if self.node_groups.len() <= node {
             self.node_groups
@@ -1222,19 +1228,6 @@ impl Cluster {
         let pool = self.placement.pool_of_group(self.nodes.get(pod.node).group);
         if let Some(requested) = self.pool_namespace_cpu.get_mut(&(pool, namespace)) {
             *requested -= cpu;
-        }
-        if let Some(count) = self.siblings.get_mut(&(pod.deployment, pod.node)) {
-            *count -= 1;
-            if *count == 0 {
-                self.siblings.remove(&(pod.deployment, pod.node));
-            }
-        }
-        let zone = self.placement.zone_of_group(self.nodes.get(pod.node).group);
-        if let Some(count) = self.deployments[pod.deployment as usize]
-            .zone_pods
-            .get_mut(&zone)
-        {
-            *count -= 1;
         }
         self.pods.get_mut(id).node = UNBOUND;
     }

@@ -20,7 +20,7 @@
 //! of nodes that are neither the roomiest nor the fullest — a sample upstream itself would only
 //! sometimes include.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -196,8 +196,8 @@ impl Placement {
     }
 
     /// The best node for a pod with these requests among `groups`, or `None` when no node
-    /// fits. `on_node(n)` and `in_zone(z)` count the pod's siblings (same deployment) for the
-    /// topology spread score.
+    /// fits. `on_node(n)` and `in_zone(z)` count the pod's siblings (same deployment, bound,
+    /// not terminating, as upstream skips terminating pods) for the topology spread score.
     pub fn choose(
         &self,
         nodes: &Nodes,
@@ -263,10 +263,16 @@ impl Placement {
         };
         // PodTopologySpread with the system default constraints; the hostname domains are the
         // scored nodes, the zone domains the zones of the pod's region.
-        let zones: BTreeSet<u32> = groups.iter().map(|&g| self.zone_of_group(g)).collect();
+        // Distinct zones among a region's handful of groups, counted without a set.
+        let zones = (0..groups.len())
+            .filter(|&i| {
+                let z = self.zone_of_group(groups[i]);
+                groups[..i].iter().all(|&g| self.zone_of_group(g) != z)
+            })
+            .count();
         let [host, zone] = SYSTEM_DEFAULT_CONSTRAINTS;
         let host_weight = topology_normalizing_weight(candidates.len());
-        let zone_weight = topology_normalizing_weight(zones.len());
+        let zone_weight = topology_normalizing_weight(zones);
         let raw: Vec<Option<i64>> = candidates
             .iter()
             .map(|&n| {

@@ -274,8 +274,10 @@ HEADER = """\
 // pod of 500m/1Gi (10 ms of work, so p99 < 100 ms is reachable), ~160 M requests/s at the peak
 // (Shopify's 2025 edge peak of 8 M requests/s times a fan-out of ~20 internal calls), HPA at
 // 70 % CPU, n2-standard-32 / m4 nodes, spot interruptions at the 5-10 % band, the outage.
+// The day starts warm: the pods placed at 00:00 (the night's HPA minimum) are Ready at once.
 //
-// Run it (release build; about a minute on a 2-core machine, BENCHMARKS.md has the figures):
+// Run it (release build; about 40 s and 400 MB on a 2-core machine, BENCHMARKS.md has the
+// figures):
 //   cargo run --release -- run experiments/black-friday.ron --out out/black-friday
 //   cargo run --release -- bench experiments/black-friday.ron
 // summary.json and report.html answer: p99 against 100 ms and the SLO attainment, the day's

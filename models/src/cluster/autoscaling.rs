@@ -2,10 +2,11 @@
 //! pods as the compact snapshot of [`crate::autoscaler::view`].
 //!
 //! The autoscaler names its node groups (Cluster Autoscaler node groups, or Karpenter
-//! NodePools) as lists of cluster pools in a [`ViewRequest`]; the cluster answers in one pass
-//! over the region's live nodes (`Nodes::live_in`) and one over its deployments: O(nodes, deployments
-//! and pools) per call. A node's pod groups are counted as pods bind and leave
-//! (`Cluster::node_groups`), so a scan never walks pods.
+//! NodePools) as lists of cluster pools in a [`ViewRequest`]. Node group sizes come from
+//! per-group state counts (`Nodes::count_in`, `Nodes::provisioning_in`) and pending pods from
+//! the deployments, O(groups + deployments); only when nodes are listed does the answer walk
+//! the region's live nodes (`Nodes::live_in`). A node's pod groups are counted as pods bind and
+//! leave (`Cluster::node_groups`), so a scan never walks pods.
 //!
 //! How Kubernetes objects become the view's fields:
 //! * a node group's template is its first pool's (allocatable from the pool, capacity and

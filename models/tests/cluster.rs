@@ -456,6 +456,37 @@ fn a_hard_zone_spread_leaves_pods_pending_rather_than_skewed() {
 }
 
 #[test]
+fn the_zone_spread_does_not_count_terminating_pods() {
+    // Zones a and b, one 8-vCPU node each (7910m allocatable); three 1000m pods with zone
+    // maxSkew 1 start a, b, a (ties go to the lower node id). Scaled to 1 at 10 s: the
+    // ReplicaSet deletes the doubled-up pods first, both in zone a, which terminate until
+    // 40 s. Scaled to 2 at 20 s: upstream's spread skips terminating pods, so a counts 0 and
+    // b 1, and the new pod must go to a (b would make 2 − 0 = 2 > 1). Counting the
+    // terminating pods (a 2, b 1) would force it into b instead.
+    let mut api = service("api", 3, 1000);
+    api.zone_max_skew = Some(1);
+    api.replica_schedule = vec![(SimTime::from_secs(10), 1), (SimTime::from_secs(20), 2)];
+    let pools = vec![pool("a", &["a"], 8, 1), pool("b", &["b"], 8, 1)];
+    let out = run(&plan(pools, vec![api], 60), |_| {}).unwrap();
+    let names = texts(&out.pool_timeseries, "pool");
+    let cpu = f64s(&out.pool_timeseries, "cpu_requested_fraction");
+    let of = |pool: &str| -> Vec<f64> {
+        names
+            .iter()
+            .zip(&cpu)
+            .filter(|(n, _)| *n == pool)
+            .map(|(_, &c)| c)
+            .collect()
+    };
+    let (a, b) = (of("a"), of("b"));
+    let pods = |n: f64| n * 1000.0 / 7910.0;
+    assert_eq!((a[0], b[0]), (pods(2.0), pods(1.0)));
+    // Two terminating pods and the new one in a; after the grace period, one pod each.
+    assert_eq!((a[25], b[25]), (pods(3.0), pods(1.0)));
+    assert_eq!((a[45], b[45]), (pods(1.0), pods(1.0)));
+}
+
+#[test]
 fn requested_to_capacity_ratio_with_a_packing_shape_prefers_the_fuller_node() {
     use clustersim_models::scheduler::resources::ShapePoint;
     // An 8-vCPU and a 32-vCPU node in one zone, both empty. One 1000m pod: LeastAllocated

@@ -199,7 +199,7 @@ impl Sojourn {
     }
 
     /// E[T] = C/θ + 1/μ.
-    fn mean(&self) -> f64 {
+    pub fn mean(&self) -> f64 {
         self.wait_probability / self.theta + 1.0 / self.mu
     }
 

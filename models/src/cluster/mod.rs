@@ -1673,7 +1673,8 @@ impl Cluster {
             .map(|id| {
                 let d = &mut self.deployments[id as usize];
                 d.queue.advance_to(now);
-                let snapshot = d.queue.snapshot();
+                let (arrival_rps, capacity_rps) = (d.queue.arrival_rps(), d.queue.capacity_rps());
+                let backlog = d.queue.backlog_requests();
                 WorkloadMetrics {
                     service: id,
                     replicas: d.pods.len() as u32,
@@ -1689,13 +1690,11 @@ impl Cluster {
                         })
                         .collect(),
                     served_requests_total: d.queue.total().served,
-                    arrival_rps: snapshot.arrival_rps,
-                    in_flight_requests: if snapshot.backlog_requests > 0.0
-                        || snapshot.arrival_rps >= snapshot.capacity_rps
-                    {
-                        snapshot.backlog_requests + f64::from(d.ready)
+                    arrival_rps,
+                    in_flight_requests: if backlog > 0.0 || arrival_rps >= capacity_rps {
+                        backlog + f64::from(d.ready)
                     } else {
-                        snapshot.arrival_rps * snapshot.latency_ms.mean / 1e3
+                        arrival_rps * d.queue.mean_latency_s()
                     },
                 }
             })

@@ -155,12 +155,18 @@ impl ServiceQueue {
         }
     }
 
-    fn capacity_rps(&self) -> f64 {
+    /// Requests/s the ready servers can serve.
+    pub fn capacity_rps(&self) -> f64 {
         f64::from(self.servers) * self.mu_rps
     }
 
+    /// Requests/s arriving now.
+    pub fn arrival_rps(&self) -> f64 {
+        self.lambda_rps
+    }
+
     /// Queued requests: the fluid backlog, or the requests waiting for a server.
-    fn backlog_requests(&self) -> f64 {
+    pub fn backlog_requests(&self) -> f64 {
         match &self.backend {
             Backend::Fluid(fluid) => fluid.backlog_requests,
             Backend::Request(request) => request.waiting_requests(),
@@ -292,6 +298,36 @@ impl ServiceQueue {
         }
     }
 
+    /// The mean response time at this instant, in seconds: [`Self::snapshot`]'s mean without
+    /// its percentiles (each a root search), for a reader that needs only the mean — the HPA's
+    /// in-flight requests, read at every sync of every service.
+    pub fn mean_latency_s(&self) -> f64 {
+        let measured_s = match &self.backend {
+            Backend::Request(request) => request.interval_latency_s(),
+            Backend::Fluid(_) => None,
+        };
+        if let Some([mean, ..]) = measured_s {
+            return mean;
+        }
+        let stable = if self.is_stable() {
+            Sojourn::new(self.servers, self.lambda_rps, self.mu_rps).map(|s| s.mean())
+        } else {
+            None
+        };
+        stable.unwrap_or_else(|| self.overload_wait_s() + 1.0 / self.mu_rps)
+    }
+
+    /// Overloaded or draining: the wait of a request arriving now (the backlog at the serving
+    /// capacity), at most its timeout; without any server, the timeout.
+    fn overload_wait_s(&self) -> f64 {
+        let capacity = self.capacity_rps();
+        if capacity > 0.0 {
+            (self.backlog_requests() / capacity).min(self.timeout_s)
+        } else {
+            self.timeout_s
+        }
+    }
+
     /// Mean, p50, p95 and p99 of the response time in the current state, in seconds.
     fn model_latency_s(&self) -> [f64; 4] {
         let stable = if self.is_stable() {
@@ -302,13 +338,8 @@ impl ServiceQueue {
         };
         stable.unwrap_or_else(|| {
             // Overloaded or draining: a request waits W, then Exp(μ) service, whose p-quantile
-            // is −ln(1 − p)/μ. Without any server it waits out its timeout.
-            let capacity = self.capacity_rps();
-            let wait = if capacity > 0.0 {
-                (self.backlog_requests() / capacity).min(self.timeout_s)
-            } else {
-                self.timeout_s
-            };
+            // is −ln(1 − p)/μ.
+            let wait = self.overload_wait_s();
             let service = |p: f64| -(1.0 - p).ln() / self.mu_rps;
             [
                 wait + 1.0 / self.mu_rps,
@@ -367,6 +398,21 @@ mod tests {
         assert!(close(s.latency_ms.mean, 50.0, 1e-9), "{:?}", s);
         assert!(close(s.latency_ms.p99, 100.0_f64.ln() / 20.0 * 1e3, 1e-9));
         assert!(close(s.utilization, 0.8, 1e-12));
+    }
+
+    #[test]
+    fn the_mean_alone_is_the_closed_form_mean() {
+        // M/M/1, λ = 80, μ = 100: E[T] = 1/(μ − λ) = 50 ms.
+        let mut q = ServiceQueue::new(100.0, 1, 30.0, None);
+        q.set_rate(80.0);
+        assert!(close(q.mean_latency_s(), 0.05, 1e-12));
+        // Overloaded (λ = 200, cμ = 100, timeout 1 s): after 10 s the backlog is 100 requests,
+        // a 1 s wait, then 1/μ = 20 ms of service.
+        let mut q = ServiceQueue::new(50.0, 2, 1.0, Some(0.5));
+        q.set_rate(200.0);
+        q.advance_to(SimTime::from_secs(10));
+        assert!(close(q.mean_latency_s(), 1.02, 1e-9));
+        assert!((q.arrival_rps(), q.capacity_rps()) == (200.0, 100.0));
     }
 
     #[test]

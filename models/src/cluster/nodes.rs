@@ -180,7 +180,6 @@ impl Nodes {
         if node.schedulable {
             set.remove(&(node.free_ppm(), id));
         }
-        let was_gone = node.state == NodeState::Gone;
         let before = *node;
         f(node);
         let gained_room = node.schedulable
@@ -191,7 +190,7 @@ impl Nodes {
         if gained_room {
             self.no_fit[node.group as usize].set(None);
         }
-        if !was_gone && node.state == NodeState::Gone {
+        if before.state != NodeState::Gone && node.state == NodeState::Gone {
             let live = &mut self.live[self.region_of_group[node.group as usize] as usize];
             if let Ok(at) = live.binary_search(&id) {
                 live.remove(at);

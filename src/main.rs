@@ -5,7 +5,9 @@
 mod bench;
 mod error;
 mod experiment;
+mod health;
 mod locate;
+mod service_targets;
 mod summary;
 mod sweep;
 

@@ -199,6 +199,28 @@ pub struct ServiceConfig {
     /// system default soft constraints (hostname 3, zone 5) apply to every pod anyway.
     #[serde(default)]
     pub topology_spread: Vec<TopologySpreadConfig>,
+    /// What this service must achieve, judged for each of its regions and, when the service is
+    /// declared once, for the service over all its regions: `(p99_latency: "100ms",
+    /// slo_attainment: 0.999, max_dropped_share: 0.001)`. Default: none.
+    #[serde(default)]
+    pub targets: Option<ServiceTargets>,
+}
+
+/// A service's own targets; each unset one is not judged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceTargets {
+    /// 99th percentile of the response time of the service's served requests. It is also the
+    /// threshold its SLO attainment counts against (instead of the run's `p99_latency`).
+    #[serde(default)]
+    pub p99_latency: Option<SimDuration>,
+    /// Least share of the service's arrived requests served within its p99 target (its own, else
+    /// the run's, one of which it needs), in (0, 1].
+    #[serde(default)]
+    pub slo_attainment: Option<f64>,
+    /// Most share of the service's arrived requests that may be dropped, in [0, 1].
+    #[serde(default)]
+    pub max_dropped_share: Option<f64>,
 }
 
 /// The warm-up of a newly ready pod: for `duration` it serves at `initial_speed` × its rate.

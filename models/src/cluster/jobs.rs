@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
 use workloads::jobs::{TaskFailures, TaskRun};
 
-use super::events::Reason;
 use super::pods::PodPhase;
 use super::{Cluster, Deployment, Timer};
+use crate::api::Reason;
 use crate::jobs::{ActionKind, BatchReport, JobController, JobSpec};
 use crate::latency::ServiceQueue;
 

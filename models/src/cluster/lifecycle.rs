@@ -8,10 +8,10 @@
 //! pod's replacement is created by its ReplicaSet as soon as the eviction is accepted, and the
 //! evicted pod keeps its node's resources through its grace period.
 
-use super::events::Reason;
-use super::nodes::{Node, NodeState};
+use super::nodes::Node;
 use super::pods::PodPhase;
 use super::{Cluster, Timer};
+use crate::api::{NodeState, Reason};
 
 impl Cluster {
     /// Launches `count` nodes in `pool`, in `zone` (an index into the pool's zones) or, when

@@ -15,9 +15,7 @@
 //! Scheduling follows kube-scheduler's default profile for what clustersim models (see
 //! [`placement`]); scale-down follows the ReplicaSet controller's ranking ([`replicaset`]).
 
-pub mod allocatable;
 pub mod autoscaling;
-pub mod billing;
 pub mod deployment_counts;
 pub mod events;
 pub mod failures;
@@ -38,214 +36,31 @@ use nexosim::model::{Context, Model, schedulable};
 use nexosim::simulation::EventKey;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
-use workloads::traffic::Shape;
 
-use crate::autoscaler::summary::SurgeClock;
-use crate::catalog::InstanceFacts;
-use crate::config::{CapacityType, Resources};
-use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
-use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
+use crate::allocatable;
+use crate::api::{
+    CapacityType, FaultOrder, LaunchOrder, NamespaceSample, NodeCensus, PoolBill, PoolSample,
+    Reason, RemoveOrder, ReplicaOrder, RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED,
+    WorkloadMetrics,
+};
+use crate::billing;
+use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue};
+use crate::plan::{ClusterPlan, ServicePlan};
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
-use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
+use crate::scheduler::taints::first_untolerated_taint;
 use deployment_counts::DeploymentCounts;
-use events::{EventLog, Reason};
+use events::EventLog;
 use nodes::{Node, Nodes};
-use placement::{Placement, ScoringStrategy};
+use placement::Placement;
 use pods::{Pod, PodPhase, Pods, UNBOUND};
 
 pub use jobs::{BatchPlan, BatchWorkloadPlan};
-
-/// A node pool, resolved against the instance catalog.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolPlan {
-    pub name: String,
-    pub region: String,
-    pub zones: Vec<String>,
-    pub instance: InstanceFacts,
-    pub capacity_type: CapacityType,
-    /// Nodes at the start of the run.
-    pub nodes: u32,
-    /// Node-group bounds a node autoscaler keeps to.
-    pub min_nodes: u32,
-    pub max_nodes: Option<u32>,
-    /// Launch → Ready of a node added during the run.
-    pub provisioning_delay: SimDuration,
-    /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
-    pub labels: BTreeMap<String, String>,
-    pub taints: Vec<Taint>,
-}
-
-impl PoolPlan {
-    /// The labels of this pool's nodes in `zone`, with the well-known labels a cloud's nodes
-    /// carry (`topology.kubernetes.io/{region,zone}`, `node.kubernetes.io/instance-type`,
-    /// `karpenter.sh/capacity-type`).
-    pub fn labels_in_zone(&self, zone: &str) -> BTreeMap<String, String> {
-        let mut labels = self.labels.clone();
-        let well_known = [
-            ("topology.kubernetes.io/region", self.region.as_str()),
-            ("topology.kubernetes.io/zone", zone),
-            (
-                "node.kubernetes.io/instance-type",
-                self.instance.instance_type.as_str(),
-            ),
-            (
-                "karpenter.sh/capacity-type",
-                match self.capacity_type {
-                    CapacityType::OnDemand => "on-demand",
-                    CapacityType::Spot => "spot",
-                },
-            ),
-        ];
-        for (k, v) in well_known {
-            labels.insert(k.to_owned(), v.to_owned());
-        }
-        labels
-    }
-
-    /// The price of one node of this pool.
-    pub fn price_usd_per_hour(&self) -> f64 {
-        match self.capacity_type {
-            CapacityType::OnDemand => self.instance.ondemand_usd_per_hour,
-            // The loader refuses a spot pool whose catalog row has no spot price.
-            CapacityType::Spot => self
-                .instance
-                .spot_usd_per_hour
-                .unwrap_or(self.instance.ondemand_usd_per_hour),
-        }
-    }
-}
-
-/// Pod timings of a service, with kubelet-like defaults (see `models::config`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PodTimings {
-    /// Bound → containers running (image pull + container start).
-    pub startup: SimDuration,
-    /// Running → Ready (initial delay of the readiness probe).
-    pub readiness: SimDuration,
-    /// Terminating → gone (`terminationGracePeriodSeconds`).
-    pub termination_grace: SimDuration,
-}
-
-/// One service in one region (a Deployment). Its index in [`ClusterPlan::services`] is the id
-/// the traffic model uses for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServicePlan {
-    pub name: String,
-    pub region: String,
-    /// Index into [`ClusterPlan::namespaces`].
-    pub namespace: u32,
-    pub priority: i32,
-    pub replicas: u32,
-    /// Later replica counts: `(instant, replicas)`, sorted by instant.
-    pub replica_schedule: Vec<(SimTime, u32)>,
-    pub requests: Resources,
-    /// Container limits (cpu millicores, memory bytes); they decide the QoS class.
-    pub limits: (Option<u64>, Option<u64>),
-    pub capacity_rps: f64,
-    pub timeout: SimDuration,
-    pub traffic: Shape,
-    pub timings: PodTimings,
-    pub node_selector: BTreeMap<String, String>,
-    /// Required node affinity terms (ORed); empty means none.
-    pub node_affinity: Vec<NodeSelectorTerm>,
-    pub tolerations: Vec<Toleration>,
-    /// PodDisruptionBudget `minAvailable`, if the service has one.
-    pub min_available: Option<u32>,
-    /// `maxSkew` of a `DoNotSchedule` topology spread constraint over zones, if any.
-    pub zone_max_skew: Option<u32>,
-    /// The same over nodes (`kubernetes.io/hostname`).
-    pub host_max_skew: Option<u32>,
-    /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
-    pub warm_up: Option<(SimDuration, f64)>,
-}
-
-/// A namespace and its ResourceQuota on requests (`None`: not limited).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamespacePlan {
-    pub name: String,
-    pub quota_cpu_millis: Option<u64>,
-    pub quota_memory_bytes: Option<u64>,
-    pub quota_pods: Option<u64>,
-}
-
-/// Everything the cluster model is built from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClusterPlan {
-    pub pools: Vec<PoolPlan>,
-    pub services: Vec<ServicePlan>,
-    pub namespaces: Vec<NamespacePlan>,
-    /// Requests slower than this count against SLO attainment.
-    pub latency_target: Option<SimDuration>,
-    pub scoring: ScoringStrategy,
-    pub minimum_billed: SimDuration,
-}
-
-impl ClusterPlan {
-    /// What can be told before the run about pods that will never run: a service no pool of
-    /// its region admits (node selector, taints), requests larger than any admitting node's
-    /// allocatable, a quota smaller than one pod. Each becomes a line of the summary; the run
-    /// still goes ahead, and its pods stay Pending with events saying why.
-    pub fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
-        for s in &self.services {
-            let admitting: Vec<&PoolPlan> = self
-                .pools
-                .iter()
-                .filter(|p| {
-                    p.region == s.region
-                        && p.zones
-                            .iter()
-                            .any(|z| pod_admits_labels(s, &p.labels_in_zone(z)))
-                        && first_untolerated_taint(&p.taints, &s.tolerations).is_none()
-                })
-                .collect();
-            let who = format!("service {} in {}", s.name, s.region);
-            if s.replicas == 0 && s.replica_schedule.iter().all(|&(_, n)| n == 0) {
-                continue;
-            }
-            if admitting.is_empty() {
-                warnings.push(format!(
-                    "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
-                ));
-            } else if !admitting.iter().any(|p| {
-                let (cpu, memory) = allocatable::allocatable(
-                    u64::from(p.instance.vcpu) * 1000,
-                    p.instance.memory_bytes,
-                );
-                s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
-            }) {
-                warnings.push(format!(
-                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
-                    s.requests.cpu.0, s.requests.memory.0
-                ));
-            }
-            let ns = &self.namespaces[s.namespace as usize];
-            let too_small = [
-                (ns.quota_cpu_millis, s.requests.cpu.0, "requests.cpu"),
-                (
-                    ns.quota_memory_bytes,
-                    s.requests.memory.0,
-                    "requests.memory",
-                ),
-                (ns.quota_pods, 1, "pods"),
-            ]
-            .into_iter()
-            .find(|&(hard, need, _)| hard.is_some_and(|h| h < need));
-            if let Some((_, _, resource)) = too_small {
-                warnings.push(format!(
-                    "{who}: the {resource} quota of namespace {} is smaller than one pod; no pod can be created",
-                    ns.name
-                ));
-            }
-        }
-        warnings
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PoolState {
     name: String,
     region: String,
+    instance_type: String,
     capacity_type: CapacityType,
     price_usd_per_hour: f64,
     /// Node group (pool × zone) of each of the pool's zones.
@@ -395,115 +210,6 @@ enum Timer {
     },
 }
 
-/// Launch `count` nodes in a pool (in `zone`, an index into the pool's zones, or balanced
-/// over its zones); `why` is the decision's event message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LaunchOrder {
-    pub pool: u32,
-    pub zone: Option<u32>,
-    pub count: u32,
-    pub why: String,
-}
-
-/// Remove a node: drained (cordon, evict, terminate after the grace periods) or at once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RemoveOrder {
-    pub node: u32,
-    pub drain: bool,
-    pub reason: Reason,
-    pub why: String,
-}
-
-/// Set a service's desired replicas; `reason` and `why` make the decision's event (an order
-/// that keeps the replicas only logs it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplicaOrder {
-    pub service: u32,
-    pub replicas: u32,
-    pub reason: Reason,
-    pub why: String,
-}
-
-/// Running pods of a deployment that share a start time and a ready time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunningPods {
-    pub started_ns: u64,
-    /// When they became ready; `None` while not ready.
-    pub ready_ns: Option<u64>,
-    pub count: u32,
-}
-
-/// A deployment as the metrics pipeline sees it: its pods' readiness and the requests it has
-/// served. Usage is derived by the reader from served requests (`models::hpa`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkloadMetrics {
-    pub service: u32,
-    /// Pods that are not terminating, pending ones included (the scale's `status.replicas`).
-    pub replicas: u32,
-    pub desired: u32,
-    pub ready: u32,
-    /// Pods whose containers run, grouped by start and ready time.
-    pub running: Vec<RunningPods>,
-    /// Requests served since the start of the run; a rate over a window is the difference of
-    /// two readings.
-    pub served_requests_total: f64,
-    pub arrival_rps: f64,
-    /// Requests in the service now, waiting or being served: Little's law `λ × W` while the
-    /// queue is stable, the backlog plus the busy pods while it is not.
-    pub in_flight_requests: f64,
-}
-
-/// One row of the service time series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceSample {
-    pub service: String,
-    pub region: String,
-    pub desired_pods: u32,
-    pub ready_pods: u32,
-    pub pending_pods: u32,
-    pub now: Snapshot,
-    /// Requests since the previous sample.
-    pub interval: Counts,
-    /// CPU used over CPU requested by the ready pods, averaged over the interval since the
-    /// previous sample: a pod serving `capacity_rps` uses its whole CPU request, so this is
-    /// served requests / (capacity_rps × ready-pod-seconds). What `kubectl top` over the
-    /// interval would show as a share of requests.
-    pub cpu_utilization: f64,
-}
-
-/// One row of the pool time series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PoolSample {
-    pub pool: String,
-    pub region: String,
-    pub capacity_type: CapacityType,
-    pub nodes: u32,
-    /// Requested share of allocatable CPU over the pool's nodes.
-    pub cpu_requested_fraction: f64,
-    pub allocatable_cpu_millis: u64,
-    /// What the pool's nodes cost from the start of the run until now.
-    pub cost_usd: f64,
-}
-
-/// What a namespace has cost from the start of the run until a sample instant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamespaceSample {
-    pub namespace: String,
-    pub cost_usd: f64,
-}
-
-/// The pseudo-namespace charged with the capacity no pod requested.
-pub const UNREQUESTED: &str = "(unrequested)";
-
-/// Everything a sample instant records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    pub services: Vec<ServiceSample>,
-    pub pools: Vec<PoolSample>,
-    /// One per namespace, then [`UNREQUESTED`].
-    pub namespaces: Vec<NamespaceSample>,
-}
-
 /// Whole-run figures of one service in one region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceReport {
@@ -512,17 +218,6 @@ pub struct ServiceReport {
     pub qos: qos::QosClass,
     pub total: Counts,
     pub histogram: Histogram,
-}
-
-/// The bill of one node pool.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolBill {
-    pub pool: String,
-    pub region: String,
-    pub capacity_type: CapacityType,
-    pub nodes_created: u32,
-    pub node_hours: f64,
-    pub cost_usd: f64,
 }
 
 /// Whole-run figures of a namespace (the last one is [`UNREQUESTED`]). Costs are charged at
@@ -626,7 +321,7 @@ impl Cluster {
                     requested_memory_bytes: 0,
                     pods: 0,
                     schedulable: true,
-                    state: nodes::NodeState::Ready,
+                    state: crate::api::NodeState::Ready,
                     created_ns: 0,
                     removed_ns: None,
                     last_pod_change_ns: 0,
@@ -640,6 +335,7 @@ impl Cluster {
             pools.push(PoolState {
                 name: pool.name.clone(),
                 region: pool.region.clone(),
+                instance_type: pool.instance.instance_type.clone(),
                 capacity_type: pool.capacity_type,
                 price_usd_per_hour: pool.price_usd_per_hour(),
                 groups: group_of_pool_zone[p].clone(),
@@ -762,7 +458,7 @@ impl Cluster {
     }
 
     /// Changes the pending count by `delta`: pod-seconds integrated first, the surge clock
-    /// told after, so time to capacity is exact (`autoscaler::summary::SurgeClock`).
+    /// told after, so time to capacity is exact (`api::SurgeClock`).
     fn change_pending(&mut self, now_ns: u64, delta: i64) {
         self.account_pending(now_ns);
         self.pending_total = self.pending_total.saturating_add_signed(delta);
@@ -1512,17 +1208,10 @@ fn admitting_groups(plan: &ClusterPlan, placement: &Placement, s: &ServicePlan) 
             let pool = &plan.pools[placement.pool_of_group(g) as usize];
             let zone = placement.zone_name(g);
             let labels = pool.labels_in_zone(zone);
-            pod_admits_labels(s, &labels)
+            s.admits_labels(&labels)
                 && first_untolerated_taint(&pool.taints, &s.tolerations).is_none()
         })
         .collect()
-}
-
-/// NodeAffinity's filter: the nodeSelector and, when there are any, the required terms.
-fn pod_admits_labels(s: &ServicePlan, labels: &BTreeMap<String, String>) -> bool {
-    let selector: Vec<(&String, &String)> = s.node_selector.iter().collect();
-    let terms = (!s.node_affinity.is_empty()).then_some(s.node_affinity.as_slice());
-    required_node_affinity_matches(&selector, terms, labels)
 }
 
 fn quota_message(ns: &str, used: [u64; 3], quota: [Option<u64>; 3], add: [u64; 3]) -> String {
@@ -1621,7 +1310,7 @@ impl Cluster {
     }
 
     /// Node failures and zone outages, from the fault injector.
-    pub fn faults(&mut self, orders: Vec<failures::FaultOrder>, cx: &Context<Self>) {
+    pub fn faults(&mut self, orders: Vec<FaultOrder>, cx: &Context<Self>) {
         self.events_handled += 1;
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
@@ -1632,7 +1321,7 @@ impl Cluster {
     }
 
     /// Every node not yet gone, for the fault injector's clocks.
-    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> failures::NodeCensus {
+    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> NodeCensus {
         self.events_handled += 1;
         self.census()
     }
@@ -1704,8 +1393,8 @@ impl Cluster {
     /// What a node autoscaler reads of one region (see [`autoscaling`]).
     pub async fn node_autoscaling_view(
         &mut self,
-        request: std::sync::Arc<autoscaling::ViewRequest>,
-    ) -> autoscaling::AutoscalingView {
+        request: std::sync::Arc<crate::api::ViewRequest>,
+    ) -> crate::api::AutoscalingView {
         self.events_handled += 1;
         self.autoscaling_view(&request)
     }
@@ -1736,8 +1425,9 @@ impl Cluster {
                 PoolBill {
                     pool: state.name.clone(),
                     region: state.region.clone(),
+                    instance_type: state.instance_type.clone(),
                     capacity_type: state.capacity_type,
-                    nodes_created: nodes.len() as u32,
+                    nodes: nodes.len() as u32,
                     node_hours,
                     cost_usd: f.cost_usd,
                 }

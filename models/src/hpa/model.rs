@@ -25,8 +25,7 @@ use sim::time::{SimDuration, SimTime};
 use nexosim::model::{Context, Model, schedulable};
 use nexosim::ports::{Output, Requestor};
 
-use crate::cluster::events::Reason;
-use crate::cluster::{ReplicaOrder, WorkloadMetrics};
+use crate::api::{Reason, ReplicaOrder, WorkloadMetrics};
 use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
 use crate::hpa::metrics_window::UsageWindow;

@@ -7,13 +7,17 @@ use sim::time::{SimDuration, SimTime};
 use super::CapacityType;
 use crate::latency::{Counts, Snapshot};
 
-/// Running pods of a deployment that share a start time and a ready time.
+/// Running pods of a deployment that share a start time, a ready time and a pod template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningPods {
     pub started_ns: u64,
     /// When they became ready; `None` while not ready.
     pub ready_ns: Option<u64>,
     pub count: u32,
+    /// The requests of these pods' own template revision: utilization is measured against
+    /// them, not against the deployment's current template.
+    pub cpu_request_millis: u64,
+    pub memory_request_bytes: u64,
 }
 
 /// A deployment as the metrics pipeline sees it: its pods' readiness and the requests it has
@@ -25,7 +29,11 @@ pub struct WorkloadMetrics {
     pub replicas: u32,
     pub desired: u32,
     pub ready: u32,
-    /// Pods whose containers run, grouped by start and ready time.
+    /// Requests of the current pod template (what pods created now, and so the pending ones
+    /// of a deployment that never changed its template, request).
+    pub cpu_request_millis: u64,
+    pub memory_request_bytes: u64,
+    /// Pods whose containers run, grouped by start time, ready time and template revision.
     pub running: Vec<RunningPods>,
     /// Requests served since the start of the run; a rate over a window is the difference of
     /// two readings.

@@ -21,6 +21,10 @@
 //!   node is blocked once a budget goes below zero. clustersim has no bare pods, kube-system
 //!   pods or eviction annotations, so the other blockers are never set;
 //! * terminating pods hold resources (`requested`) but are not listed: they do not move.
+//! * a pod group's requests are its deployment's current pod template's: the node totals
+//!   (`requested`) add each pod's own template, but the per-node counts are per deployment, so
+//!   while a deployment has pods of two revisions the groups show them all at the current one
+//!   (counting by revision is the step a VPA or a rolling update needs here).
 
 use sim::time::SimTime;
 
@@ -202,7 +206,10 @@ impl Cluster {
                     .map(|(d, count)| {
                         let dep = &self.deployments[d as usize];
                         PodGroup {
-                            requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                            requests: Shape::new(
+                                dep.template().cpu_millis,
+                                dep.template().memory_bytes,
+                            ),
                             count,
                             priority: dep.priority,
                             fits: fits[d as usize].clone().unwrap_or_default(),
@@ -281,7 +288,7 @@ impl Cluster {
             .filter_map(|(dep, fits)| {
                 let fits = fits?;
                 (dep.pending > 0).then(|| PodGroup {
-                    requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes),
                     count: dep.pending,
                     priority: dep.priority,
                     fits,

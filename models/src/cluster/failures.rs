@@ -171,8 +171,8 @@ impl Cluster {
                 continue;
             }
             if pod.phase == PodPhase::Ready {
-                self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
-                self.count_running(d, (pod.started_ns, NOT_READY), 1);
+                self.count_running(d, (pod.started_ns, pod.ready_ns, pod.revision), -1);
+                self.count_running(d, (pod.started_ns, NOT_READY, pod.revision), 1);
                 let dep = &mut self.deployments[d];
                 if now_ns < pod.ready_ns + dep.warm_ns {
                     dep.warming -= 1;

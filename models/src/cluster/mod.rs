@@ -52,7 +52,7 @@ use deployment_counts::DeploymentCounts;
 use events::EventLog;
 use nodes::{Node, Nodes};
 use placement::Placement;
-use pods::{Pod, PodPhase, Pods, UNBOUND};
+use pods::{Pod, PodPhase, PodTemplate, Pods, UNBOUND};
 
 pub use jobs::{BatchPlan, BatchWorkloadPlan};
 
@@ -95,11 +95,11 @@ struct Deployment {
     region: String,
     namespace: u32,
     priority: i32,
-    qos: qos::QosClass,
     desired: u32,
     schedule: Vec<(u64, u32)>,
-    cpu_millis: u64,
-    memory_bytes: u64,
+    /// Every revision of the pod template, oldest first; new pods are made from `revision`.
+    templates: Vec<PodTemplate>,
+    revision: u16,
     startup_ns: u64,
     readiness_ns: u64,
     grace_ns: u64,
@@ -109,9 +109,10 @@ struct Deployment {
     pods: Vec<u32>,
     ready: u32,
     pending: u32,
-    /// Running pods (ready or not) counted by (start time, ready time or `NOT_READY`): what
-    /// the HPA's readiness rules read, kept as pods change phase so a query never walks pods.
-    running: BTreeMap<(u64, u64), u32>,
+    /// Running pods (ready or not) counted by (start time, ready time or `NOT_READY`, template
+    /// revision): what the HPA's readiness rules and per-pod requests read, kept as pods change
+    /// phase so a query never walks pods.
+    running: BTreeMap<(u64, u64, u16), u32>,
     min_available: Option<u32>,
     zone_max_skew: Option<u32>,
     host_max_skew: Option<u32>,
@@ -135,6 +136,16 @@ struct Deployment {
 }
 
 impl Deployment {
+    /// The current pod template: what new pods are made of.
+    fn template(&self) -> &PodTemplate {
+        &self.templates[usize::from(self.revision)]
+    }
+
+    /// The template a pod of this deployment was created from.
+    fn template_of(&self, pod: &Pod) -> &PodTemplate {
+        &self.templates[usize::from(pod.revision)]
+    }
+
     /// The queue's per-pod rate: the mean over the ready pods, those warming up at
     /// `warm_speed` (call after `queue.advance_to`).
     fn update_service_rate(&mut self) {
@@ -356,15 +367,18 @@ impl Cluster {
                 region: s.region.clone(),
                 namespace: s.namespace,
                 priority: s.priority,
-                qos: qos::qos_class((s.requests.cpu.0, s.requests.memory.0), s.limits),
                 desired: s.replicas,
                 schedule: s
                     .replica_schedule
                     .iter()
                     .map(|&(t, n)| (t.as_nanos(), n))
                     .collect(),
-                cpu_millis: s.requests.cpu.0,
-                memory_bytes: s.requests.memory.0,
+                templates: vec![PodTemplate::new(
+                    s.requests.cpu.0,
+                    s.requests.memory.0,
+                    s.limits,
+                )],
+                revision: 0,
                 startup_ns: s.timings.startup.as_nanos(),
                 readiness_ns: s.timings.readiness.as_nanos(),
                 grace_ns: s.timings.termination_grace.as_nanos(),
@@ -527,7 +541,8 @@ impl Cluster {
     /// Creates one Pending pod unless its namespace quota refuses it.
     fn create_pod(&mut self, d: u32, now_ns: u64) -> bool {
         let dep = &mut self.deployments[d as usize];
-        let add = [dep.cpu_millis, dep.memory_bytes, 1];
+        let template = *dep.template();
+        let add = [template.cpu_millis, template.memory_bytes, 1];
         let ns = &mut self.namespaces[dep.namespace as usize];
         if !ns.admits(add) {
             ns.refused += 1;
@@ -547,11 +562,12 @@ impl Cluster {
         for (u, a) in ns.used.iter_mut().zip(add) {
             *u += a;
         }
-        let priority = dep.priority;
+        let (priority, revision) = (dep.priority, dep.revision);
         let id = self.pods.insert(Pod {
             deployment: d,
             node: UNBOUND,
             phase: PodPhase::Pending,
+            revision,
             generation: 0,
             priority,
             created_ns: now_ns,
@@ -626,14 +642,16 @@ impl Cluster {
         }
         match pod.phase {
             PodPhase::Ready => {
-                self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                self.count_running(d, (pod.started_ns, pod.ready_ns, pod.revision), -1);
                 let dep = &mut self.deployments[d];
                 if now_ns < pod.ready_ns + dep.warm_ns {
                     dep.warming -= 1;
                 }
                 self.set_ready(d, -1, now_ns);
             }
-            PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
+            PodPhase::Running => {
+                self.count_running(d, (pod.started_ns, NOT_READY, pod.revision), -1)
+            }
             _ => {}
         }
         if pod.node != UNBOUND {
@@ -652,17 +670,18 @@ impl Cluster {
 
     fn release_quota(&mut self, pod: &Pod) {
         let dep = &self.deployments[pod.deployment as usize];
+        let template = dep.template_of(pod);
         let ns = &mut self.namespaces[dep.namespace as usize];
         for (u, a) in ns
             .used
             .iter_mut()
-            .zip([dep.cpu_millis, dep.memory_bytes, 1])
+            .zip([template.cpu_millis, template.memory_bytes, 1])
         {
             *u -= a;
         }
     }
 
-    fn count_running(&mut self, d: usize, key: (u64, u64), delta: i32) {
+    fn count_running(&mut self, d: usize, key: (u64, u64, u16), delta: i32) {
         let running = &mut self.deployments[d].running;
         let count = running.entry(key).or_default();
         *count = count.saturating_add_signed(delta);
@@ -693,7 +712,8 @@ impl Cluster {
                 continue;
             }
             let dep = &self.deployments[d as usize];
-            let (cpu, memory) = (dep.cpu_millis, dep.memory_bytes);
+            let template = dep.template_of(self.pods.get(id));
+            let (cpu, memory) = (template.cpu_millis, template.memory_bytes);
             let request = placement::PodRequest {
                 cpu_millis: cpu,
                 memory_bytes: memory,
@@ -733,8 +753,8 @@ impl Cluster {
         let (name, region, cpu, memory) = (
             dep.name.clone(),
             dep.region.clone(),
-            dep.cpu_millis,
-            dep.memory_bytes,
+            dep.template().cpu_millis,
+            dep.template().memory_bytes,
         );
         let pending = dep.pending;
         let no_pool = dep.groups.is_empty();
@@ -765,12 +785,12 @@ impl Cluster {
             .iter()
             .filter_map(|&v| {
                 let victim = self.pods.get(v);
-                let vdep = &self.deployments[victim.deployment as usize];
+                let template = self.deployments[victim.deployment as usize].template_of(victim);
                 (victim.phase != PodPhase::Terminating).then_some(VictimCandidate {
                     id: v,
                     priority: victim.priority,
-                    cpu_millis: vdep.cpu_millis,
-                    memory_bytes: vdep.memory_bytes,
+                    cpu_millis: template.cpu_millis,
+                    memory_bytes: template.memory_bytes,
                     start_time_ns: victim.created_ns,
                     pdb_violating: false,
                 })
@@ -811,8 +831,8 @@ impl Cluster {
         let Some((node, victims)) = self.placement.preemption_target(
             &self.nodes,
             &dep.groups,
-            dep.cpu_millis,
-            dep.memory_bytes,
+            dep.template_of(&pod).cpu_millis,
+            dep.template_of(&pod).memory_bytes,
             pod.priority,
             |node| self.preemption_residents(node),
         ) else {
@@ -840,10 +860,8 @@ impl Cluster {
     fn bind(&mut self, id: u32, node: u32, now_ns: u64) {
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
-        let (cpu, memory) = (
-            self.deployments[d].cpu_millis,
-            self.deployments[d].memory_bytes,
-        );
+        let template = *self.deployments[d].template_of(&pod);
+        let (cpu, memory) = (template.cpu_millis, template.memory_bytes);
         self.nodes.update(node, |n| {
             n.requested_cpu_millis += cpu;
             n.requested_memory_bytes += memory;
@@ -867,7 +885,7 @@ impl Cluster {
             p.phase = PodPhase::Ready;
             p.started_ns = 0;
             p.ready_ns = 0;
-            self.count_running(d, (0, 0), 1);
+            self.count_running(d, (0, 0, pod.revision), 1);
             self.set_ready(d, 1, now_ns);
         } else {
             p.phase = PodPhase::Starting;
@@ -911,7 +929,8 @@ impl Cluster {
             return;
         }
         let dep = &self.deployments[pod.deployment as usize];
-        let (cpu, memory, namespace) = (dep.cpu_millis, dep.memory_bytes, dep.namespace);
+        let template = dep.template_of(&pod);
+        let (cpu, memory, namespace) = (template.cpu_millis, template.memory_bytes, dep.namespace);
         self.nodes.update(pod.node, |n| {
             n.requested_cpu_millis -= cpu;
             n.requested_memory_bytes -= memory;
@@ -956,7 +975,8 @@ impl Cluster {
                     let p = self.pods.get_mut(pod);
                     p.phase = PodPhase::Running;
                     p.started_ns = now_ns;
-                    self.count_running(d, (now_ns, NOT_READY), 1);
+                    let revision = p.revision;
+                    self.count_running(d, (now_ns, NOT_READY, revision), 1);
                     self.push_timer(at, Timer::Ready { pod, generation });
                     if self.deployments[d].job.is_some() {
                         self.job_pod_running(pod, generation, now_ns);
@@ -972,9 +992,9 @@ impl Cluster {
                     let p = self.pods.get_mut(pod);
                     p.phase = PodPhase::Ready;
                     p.ready_ns = now_ns;
-                    let started_ns = p.started_ns;
-                    self.count_running(d, (started_ns, NOT_READY), -1);
-                    self.count_running(d, (started_ns, now_ns), 1);
+                    let (started_ns, revision) = (p.started_ns, p.revision);
+                    self.count_running(d, (started_ns, NOT_READY, revision), -1);
+                    self.count_running(d, (started_ns, now_ns, revision), 1);
                     let warm_ns = self.deployments[d].warm_ns;
                     if warm_ns > 0 {
                         self.deployments[d].warming += 1;
@@ -1369,13 +1389,20 @@ impl Cluster {
                     replicas: d.pods.len() as u32,
                     desired: d.desired,
                     ready: d.ready,
+                    cpu_request_millis: d.template().cpu_millis,
+                    memory_request_bytes: d.template().memory_bytes,
                     running: d
                         .running
                         .iter()
-                        .map(|(&(started_ns, ready_ns), &count)| RunningPods {
-                            started_ns,
-                            ready_ns: (ready_ns != NOT_READY).then_some(ready_ns),
-                            count,
+                        .map(|(&(started_ns, ready_ns, revision), &count)| {
+                            let template = &d.templates[usize::from(revision)];
+                            RunningPods {
+                                started_ns,
+                                ready_ns: (ready_ns != NOT_READY).then_some(ready_ns),
+                                count,
+                                cpu_request_millis: template.cpu_millis,
+                                memory_request_bytes: template.memory_bytes,
+                            }
                         })
                         .collect(),
                     served_requests_total: d.queue.total().served,
@@ -1441,7 +1468,7 @@ impl Cluster {
                 .map(|d| ServiceReport {
                     service: d.name.clone(),
                     region: d.region.clone(),
-                    qos: d.qos,
+                    qos: d.template().qos,
                     total: d.queue.total(),
                     histogram: d.queue.histogram().clone(),
                 })

@@ -628,8 +628,6 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     service: (services.len() + k) as u32,
                     name: format!("{}-{r}", s.name),
                     config: hpa.clone(),
-                    cpu_request_millis: s.requests.cpu.0,
-                    memory_request_bytes: s.requests.memory.0,
                     capacity_rps: s.capacity_rps,
                     memory: s.memory_usage.map(|m| MemoryModel {
                         base_bytes: m.base.0,

@@ -10,13 +10,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use models::api::{PoolTemplate, RoutePlan};
 use models::autoscaler::config::{ClusterAutoscalerConfig, ConfigError, KarpenterConfig};
 use models::autoscaler::expansion::{capacity_of, expand};
 use models::autoscaler::model::{AutoscalerKind, NodeAutoscalerPlan};
 use models::catalog::{Catalog, InstanceFacts, Provider};
-use models::cluster::autoscaling::PoolTemplate;
 use models::cluster::{BatchPlan, BatchWorkloadPlan};
-use models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use models::config::{
     BillingConfig, CapacityType, NamespaceConfig, NodePoolConfig, PriorityClassConfig,
     RegionConfig, SchedulerConfig, ServiceConfig,
@@ -29,7 +28,8 @@ use models::hpa::config::{HpaControllerConfig, MetricSpec, ResourceName};
 use models::hpa::model::{CUSTOM_METRICS, HpaPlan, MemoryModel};
 use models::jobs::BatchConfig;
 use models::latency::Fidelity;
-use models::run::{Plan, RoutePlan};
+use models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+use models::run::Plan;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, UtcInstant};
@@ -628,8 +628,6 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
                     service: (services.len() + k) as u32,
                     name: format!("{}-{r}", s.name),
                     config: hpa.clone(),
-                    cpu_request_millis: s.requests.cpu.0,
-                    memory_request_bytes: s.requests.memory.0,
                     capacity_rps: s.capacity_rps,
                     memory: s.memory_usage.map(|m| MemoryModel {
                         base_bytes: m.base.0,

@@ -9,11 +9,11 @@ use std::time::Instant;
 
 use clustersim_models::catalog::InstanceFacts;
 use clustersim_models::cluster::nodes::Node;
-use clustersim_models::cluster::placement::ScoringStrategy;
 use clustersim_models::cluster::pods::Pod;
-use clustersim_models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use clustersim_models::config::{CapacityType, Resources};
+use clustersim_models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use clustersim_models::run::{Plan, run};
+use clustersim_models::scheduler::resources::ScoringStrategy;
 use sim::quantity::{Bytes, CpuMillis};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 use workloads::traffic::Shape;

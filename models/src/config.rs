@@ -3,7 +3,7 @@
 //!
 //! These are the *written* forms. Cross-references (a pool's region, a service's regions) are
 //! checked by the experiment loader, which knows where each value sits in the file; the models
-//! receive the resolved [`crate::cluster::ClusterPlan`].
+//! receive the resolved [`crate::plan::ClusterPlan`].
 
 use std::collections::BTreeMap;
 
@@ -15,10 +15,11 @@ use workloads::router::Routing;
 use crate::hpa::config::HpaConfig;
 use workloads::traffic::Shape;
 
-pub use crate::cluster::placement::ScoringStrategy;
+pub use crate::api::CapacityType;
 pub use crate::scheduler::affinity::{
     NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
 };
+pub use crate::scheduler::resources::ScoringStrategy;
 pub use crate::scheduler::taints::{Taint, TaintEffect, Toleration, TolerationOperator};
 
 /// A region and its zones, e.g. `(name: "us-east1", zones: ["us-east1-b", "us-east1-c"])`.
@@ -34,13 +35,6 @@ pub struct RegionConfig {
     /// experiment's `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<crate::catalog::Provider>,
-}
-
-/// Whether a node is billed at the on-demand or the spot price.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CapacityType {
-    OnDemand,
-    Spot,
 }
 
 /// A group of identical nodes in one region.
@@ -349,5 +343,5 @@ impl Default for BillingConfig {
 }
 
 fn default_minimum_billed() -> SimDuration {
-    crate::cluster::billing::DEFAULT_MINIMUM_BILLED
+    crate::billing::DEFAULT_MINIMUM_BILLED
 }

@@ -3,7 +3,10 @@
 //!
 //! `models` never writes a file: a run returns tables and figures, and `reports` writes them.
 
+pub mod allocatable;
+pub mod api;
 pub mod autoscaler;
+pub mod billing;
 pub mod catalog;
 pub mod cluster;
 pub mod config;
@@ -11,6 +14,7 @@ pub mod faults;
 pub mod hpa;
 pub mod jobs;
 pub mod latency;
+pub mod plan;
 pub mod run;
 pub mod scheduler;
 pub mod traffic;

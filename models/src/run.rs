@@ -11,15 +11,14 @@ use nexosim::simulation::{Address, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
+use crate::api::{
+    CapacityType, NamespaceSample, PoolBill, PoolSample, RoutePlan, Sample, ServiceSample,
+    SurgeClock,
+};
 use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
-use crate::autoscaler::summary::SurgeClock;
 use crate::cluster::BatchPlan;
 use crate::cluster::events::Event;
-use crate::cluster::{
-    Cluster, ClusterPlan, NamespaceReport, NamespaceSample, PoolSample, Sample, ServiceReport,
-    ServiceSample,
-};
-use crate::config::CapacityType;
+use crate::cluster::{Cluster, NamespaceReport, ServiceReport};
 use crate::faults::failover::{FailoverGroup, failover_groups};
 use crate::faults::model::FaultInjector;
 use crate::faults::outage::{Outage, resolve_outages};
@@ -29,8 +28,8 @@ use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
 use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
+use crate::plan::ClusterPlan;
 use crate::traffic::Traffic;
-use workloads::router::Router;
 
 /// Everything one run needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,26 +54,6 @@ pub struct Plan {
     pub node_autoscalers: Vec<NodeAutoscalerPlan>,
     /// Spot reclaims, node failures, outages, failover and replication; `None`: no faults.
     pub faults: Option<FaultsPlan>,
-}
-
-/// One service's global router and the cluster's service ids of its regions, in the router's
-/// region order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoutePlan {
-    pub router: Router,
-    pub services: Vec<u32>,
-}
-
-/// The bill of one node pool.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolBill {
-    pub pool: String,
-    pub region: String,
-    pub instance_type: String,
-    pub capacity_type: CapacityType,
-    pub nodes: u32,
-    pub node_hours: f64,
-    pub cost_usd: f64,
 }
 
 /// What a run produced.
@@ -373,23 +352,12 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         progress(t);
     }
     let report = simu.process_query(&report, ()).map_err(engine)?;
-    let pools = plan
-        .cluster
+    let pools = report
         .pools
-        .iter()
-        .zip(&report.pools)
+        .into_iter()
         .zip(&unused_until_launched)
-        .filter(|&((_, bill), &unused)| !(unused && bill.nodes_created == 0))
-        .map(|(pair, _)| pair)
-        .map(|(p, bill)| PoolBill {
-            pool: p.name.clone(),
-            region: p.region.clone(),
-            instance_type: p.instance.instance_type.clone(),
-            capacity_type: p.capacity_type,
-            nodes: bill.nodes_created,
-            node_hours: bill.node_hours,
-            cost_usd: bill.cost_usd,
-        })
+        .filter(|&(ref bill, &unused)| !(unused && bill.nodes == 0))
+        .map(|(bill, _)| bill)
         .collect();
     Ok(RunOutput {
         timeseries,

@@ -19,8 +19,8 @@ use sim::time::{SimTime, UtcInstant};
 use workloads::router::Router;
 use workloads::traffic::Shape;
 
+use crate::api::RoutePlan;
 use crate::faults::failover::FailoverGroup;
-use crate::run::RoutePlan;
 
 /// Arrival rates of every service, by service id (the index in the cluster plan).
 #[derive(Serialize, Deserialize)]

@@ -2,10 +2,10 @@
 //! pod lifecycle timings, quota refusal, preemption, zone spread, billing.
 
 use clustersim_models::catalog::InstanceFacts;
-use clustersim_models::cluster::placement::ScoringStrategy;
-use clustersim_models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use clustersim_models::config::{CapacityType, Resources};
+use clustersim_models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use clustersim_models::run::{Plan, RunOutput, run};
+use clustersim_models::scheduler::resources::ScoringStrategy;
 use sim::quantity::{Bytes, CpuMillis};
 use sim::recorder::{Table, Values};
 use sim::time::{SimDuration, SimTime, UtcInstant};

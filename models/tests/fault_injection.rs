@@ -2,8 +2,6 @@
 //! failover, RPO and RTO — on hand-built plans whose outcome is worked out by hand in each test.
 
 use clustersim_models::catalog::InstanceFacts;
-use clustersim_models::cluster::placement::ScoringStrategy;
-use clustersim_models::cluster::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use clustersim_models::config::{CapacityType, RegionConfig, Resources};
 use clustersim_models::faults::config::{
     FailoverConfig, FailoverMode, FaultsConfig, LagModel, NodeFailureConfig, OutageConfig,
@@ -14,7 +12,9 @@ use clustersim_models::faults::draw::Timing;
 use clustersim_models::faults::plan::FaultsPlan;
 use clustersim_models::faults::rto::{RtoOutcome, RtoPhases};
 use clustersim_models::faults::spot::Cloud;
+use clustersim_models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
 use clustersim_models::run::{Plan, RunOutput, run};
+use clustersim_models::scheduler::resources::ScoringStrategy;
 use sim::quantity::{Bytes, CpuMillis};
 use sim::recorder::{Table, Values};
 use sim::time::{SimDuration, SimTime, UtcInstant};

@@ -2,6 +2,11 @@
 //! expanders, utilization threshold, unneeded timer, drainability and caps; Karpenter's
 //! instance choice, batching, consolidation and budgets.
 
+use clustersim_models::api::CapacityType;
+use clustersim_models::api::SurgeClock;
+use clustersim_models::api::{
+    ClusterView, KarpenterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
+};
 use clustersim_models::autoscaler::cluster_autoscaler::expander::{self, Context};
 use clustersim_models::autoscaler::cluster_autoscaler::scale_up::{ScaleUpOption, estimate};
 use clustersim_models::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
@@ -10,12 +15,7 @@ use clustersim_models::autoscaler::config::{
     PriorityRule, Requirements,
 };
 use clustersim_models::autoscaler::karpenter::{Batcher, Karpenter, KarpenterAction};
-use clustersim_models::autoscaler::summary::SurgeClock;
-use clustersim_models::autoscaler::view::{
-    ClusterView, KarpenterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
-};
 use clustersim_models::catalog::{Catalog, Provider};
-use clustersim_models::config::CapacityType;
 use sim::quantity::CpuMillis;
 use sim::time::{SimDuration, SimTime};
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sim::quantity::{Bytes, CpuMillis};
 use sim::time::SimDuration;
 
-use crate::config::CapacityType;
+use crate::api::CapacityType;
 
 /// A rejected setting: where (`node_pools[1].disruption.budgets[0].nodes`) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

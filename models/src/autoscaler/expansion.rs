@@ -8,7 +8,7 @@
 //! the claim's pods (`provisioning.rs`, `Simulation::choose`: cheapest on spot when allowed,
 //! else on-demand, ties to the first in catalog order). A type `a` is *dominated* for a
 //! capacity type when another allowed type `b` has at least its vCPUs and memory (hence at
-//! least its allocatable: the reservation tiers of `cluster::allocatable` grow slower than
+//! least its allocatable: the reservation tiers of `crate::allocatable` grow slower than
 //! capacity) and a lower price, or the same price and an earlier catalog row. Whenever `a`
 //! fits, `b` fits too and is chosen first, so `a` is never launched: only the undominated
 //! types (the price/size Pareto frontier) of each allowed capacity type are expanded, and
@@ -29,14 +29,12 @@ use std::collections::BTreeSet;
 
 use sim::time::SimDuration;
 
+use crate::api::{CapacityType, PoolTemplate, Shape};
 use crate::autoscaler::config::{ConfigError, KarpenterConfig};
 use crate::autoscaler::karpenter::capacity_label;
 use crate::autoscaler::karpenter::provisioning::instance_family;
-use crate::autoscaler::view::Shape;
 use crate::catalog::InstanceFacts;
-use crate::cluster::PoolPlan;
-use crate::cluster::autoscaling::PoolTemplate;
-use crate::config::CapacityType;
+use crate::plan::PoolPlan;
 
 /// Most cluster pools the NodePools of one region expand into.
 pub const MAX_EXPANDED_POOLS: usize = 128;

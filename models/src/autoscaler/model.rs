@@ -34,15 +34,14 @@ use serde::{Deserialize, Serialize};
 use sim::rng::Stream;
 use sim::time::{SimDuration, SimTime};
 
+use crate::api::{
+    AutoscalingView, KarpenterView, LaunchOrder, PoolTemplate, Reason, RemoveOrder, ViewRequest,
+};
 use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
 use crate::autoscaler::config::{ClusterAutoscalerConfig, ConfigError};
 use crate::autoscaler::expansion::{Expansion, LaunchTarget};
 use crate::autoscaler::karpenter::{Karpenter, KarpenterAction};
-use crate::autoscaler::view::KarpenterView;
 use crate::catalog::InstanceFacts;
-use crate::cluster::autoscaling::{AutoscalingView, PoolTemplate, ViewRequest};
-use crate::cluster::events::Reason;
-use crate::cluster::{LaunchOrder, RemoveOrder};
 
 /// Karpenter's provisioner requeue when pods stay pending.
 const PROVISIONER_REQUEUE: SimDuration = SimDuration::from_secs(10);
@@ -412,7 +411,7 @@ fn launch_order(
     targets: &[LaunchTarget],
     node_pool: u32,
     instance_type: &str,
-    capacity_type: crate::config::CapacityType,
+    capacity_type: crate::api::CapacityType,
     zone: &str,
     count: u32,
     why: String,

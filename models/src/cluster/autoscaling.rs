@@ -1,5 +1,5 @@
 //! What a node autoscaler reads of the cluster: one region's node groups, nodes and pending
-//! pods as the compact snapshot of [`crate::autoscaler::view`].
+//! pods as the compact snapshot of `crate::api`'s view types.
 //!
 //! The autoscaler names its node groups (Cluster Autoscaler node groups, or Karpenter
 //! NodePools) as lists of cluster pools in a [`ViewRequest`]. Node group sizes come from
@@ -21,58 +21,19 @@
 //!   node is blocked once a budget goes below zero. clustersim has no bare pods, kube-system
 //!   pods or eviction annotations, so the other blockers are never set;
 //! * terminating pods hold resources (`requested`) but are not listed: they do not move.
+//! * a pod group's requests are its deployment's current pod template's: the node totals
+//!   (`requested`) add each pod's own template, but the per-node counts are per deployment, so
+//!   while a deployment has pods of two revisions the groups show them all at the current one
+//!   (counting by revision is the step a VPA or a rolling update needs here).
 
 use sim::time::SimTime;
 
 use super::Cluster;
 use super::deployment_counts::DeploymentCounts;
-use super::nodes::NodeState;
-use crate::autoscaler::view::{
-    ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape, utilization,
+use crate::api::{
+    AutoscalingView, ClusterView, NodeGroupView, NodeState, NodeView, PodGroup, PoolTemplate,
+    RemovalBlockers, Shape, ViewRequest, utilization,
 };
-
-/// One cluster pool as a member of an autoscaler's node group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolTemplate {
-    /// The cluster's pool id (index in `ClusterPlan::pools`).
-    pub pool: u32,
-    /// The node group (Cluster Autoscaler) or NodePool (Karpenter) it belongs to.
-    pub group: u32,
-    pub instance_type: std::sync::Arc<str>,
-    /// The instance's capacity before reservations (the cluster keeps only allocatable).
-    pub capacity: Shape,
-}
-
-/// What a node autoscaler asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ViewRequest {
-    pub region: String,
-    /// How many node groups there are; every one has at least one pool in `pools`.
-    pub groups: u32,
-    /// The pools of the node groups; a pool of no group is left out of the view.
-    pub pools: Vec<PoolTemplate>,
-    /// List nodes still provisioning among the nodes, not ready (Karpenter's in-flight
-    /// NodeClaims take pending pods in its simulation); otherwise only registered nodes.
-    pub in_flight: bool,
-    /// Only the pending pods: the answer has no node groups and no nodes (Karpenter's batch
-    /// trigger check between decisions, once a second, which needs nothing else and so does
-    /// not walk the region's nodes).
-    pub pending_only: bool,
-    /// List the nodes only if one of them (registered, not being deleted) has a utilization at
-    /// or below this: the Cluster Autoscaler's scale-down threshold. When none has, no node can
-    /// be unneeded at this scan, so the view leaves the nodes out (node group sizes and pending
-    /// pods are complete) and a scan of a packed 1 000-node region costs one pass without
-    /// building a thousand node views. `None`: always list them.
-    pub nodes_only_below: Option<f64>,
-}
-
-/// The answer: the view, and the ids of each group's provisioning nodes (oldest first, in the
-/// order of [`NodeGroupView::provisioning`]) so a timed-out scale-up can be cancelled.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AutoscalingView {
-    pub view: ClusterView,
-    pub provisioning_nodes: Vec<Vec<u32>>,
-}
 
 impl Cluster {
     /// Builds the view `request` asks for, from the cluster as it is now.
@@ -245,7 +206,10 @@ impl Cluster {
                     .map(|(d, count)| {
                         let dep = &self.deployments[d as usize];
                         PodGroup {
-                            requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                            requests: Shape::new(
+                                dep.template().cpu_millis,
+                                dep.template().memory_bytes,
+                            ),
                             count,
                             priority: dep.priority,
                             fits: fits[d as usize].clone().unwrap_or_default(),
@@ -324,7 +288,7 @@ impl Cluster {
             .filter_map(|(dep, fits)| {
                 let fits = fits?;
                 (dep.pending > 0).then(|| PodGroup {
-                    requests: Shape::new(dep.cpu_millis, dep.memory_bytes),
+                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes),
                     count: dep.pending,
                     priority: dep.priority,
                     fits,

@@ -6,76 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::Reason;
+
 /// Events stored per run; a 2.3-million-pod day logs far fewer decisions than this.
 pub const MAX_EVENTS: usize = 2_000_000;
-
-/// Why an event was recorded: Kubernetes' event reasons for the same decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Reason {
-    /// The scheduler found no node for a pod (`FailedScheduling`).
-    FailedScheduling,
-    /// A pod was evicted to make room for a higher-priority one (`Preempted`).
-    Preempted,
-    /// The ReplicaSet controller deleted a pod while scaling down (`Killing`).
-    Killing,
-    /// The ResourceQuota admission refused a pod (`FailedCreate`).
-    FailedCreate,
-    /// A pod was evicted from a node being drained or lost (`Evicted`).
-    Evicted,
-    /// The HorizontalPodAutoscaler changed a deployment's replicas (`SuccessfulRescale`).
-    SuccessfulRescale,
-    /// The HPA's recommendation differs from the replicas but a stabilization window or a
-    /// rate limit holds it (the `ScaleDownStabilized`/`ScaleUpLimit` conditions upstream).
-    ScalingHeld,
-    /// A node autoscaler asked for nodes (`TriggeredScaleUp`, the Cluster Autoscaler's reason;
-    /// Karpenter's `Launched` maps here too).
-    TriggeredScaleUp,
-    /// A node autoscaler removes a node (`ScaleDown`; Karpenter's disruption reasons map here).
-    ScaleDown,
-    /// A node became Ready and schedulable (`NodeReady`).
-    NodeReady,
-    /// A node left the cluster (`RemovingNode`, the node lifecycle controller's reason).
-    RemovingNode,
-    /// The cloud announced a spot reclaim (`SpotInterruption`, Karpenter's reason).
-    SpotInterruption,
-    /// A node stopped reporting (`NodeNotReady`).
-    NodeNotReady,
-    /// The Job controller created pods (`SuccessfulCreate`).
-    SuccessfulCreate,
-    /// The Job controller deleted pods (`SuccessfulDelete`).
-    SuccessfulDelete,
-    /// A Job completed (`Completed`).
-    Completed,
-    /// A Job failed: too many pod failures (`BackoffLimitExceeded`).
-    BackoffLimitExceeded,
-    /// A Job failed: `activeDeadlineSeconds` ran out (`DeadlineExceeded`).
-    DeadlineExceeded,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::FailedScheduling => "FailedScheduling",
-            Reason::Preempted => "Preempted",
-            Reason::Killing => "Killing",
-            Reason::FailedCreate => "FailedCreate",
-            Reason::Evicted => "Evicted",
-            Reason::SuccessfulRescale => "SuccessfulRescale",
-            Reason::ScalingHeld => "ScalingHeld",
-            Reason::TriggeredScaleUp => "TriggeredScaleUp",
-            Reason::ScaleDown => "ScaleDown",
-            Reason::NodeReady => "NodeReady",
-            Reason::RemovingNode => "RemovingNode",
-            Reason::SpotInterruption => "SpotInterruption",
-            Reason::NodeNotReady => "NodeNotReady",
-            Reason::SuccessfulCreate => "SuccessfulCreate",
-            Reason::SuccessfulDelete => "SuccessfulDelete",
-            Reason::Completed => "Completed",
-            Reason::BackoffLimitExceeded => "BackoffLimitExceeded",
-            Reason::DeadlineExceeded => "DeadlineExceeded",
-        }
-    }
-}
 
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

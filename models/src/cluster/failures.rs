@@ -42,94 +42,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::events::Reason;
-use super::nodes::NodeState;
 use super::pods::PodPhase;
 use super::{Cluster, NOT_READY, Timer};
-
-/// What the fault injector tells the cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FaultOrder {
-    /// The node fails silently now (its pods stop serving).
-    FailNode { node: u32, why: String },
-    /// The node lifecycle controller gives up on a failed node: its pods are evicted and
-    /// replaced elsewhere, the instance terminated. Void unless the node is still failed.
-    EvictNode { node: u32, why: String },
-    /// Every node of the zone fails, until the matching `ZoneUp`.
-    ZoneDown { zone: String, why: String },
-    /// The pods of the zone's failed nodes are evicted (the instances stay).
-    EvictZone { zone: String, why: String },
-    /// The zone is reachable again: its nodes failed by the outage become Ready.
-    ZoneUp { zone: String, why: String },
-}
-
-/// One node that has not left the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LiveNode {
-    pub node: u32,
-    /// Index of its pool in the cluster plan.
-    pub pool: u32,
-    /// Index of its zone among its pool's zones.
-    pub zone: u32,
-    pub state: NodeState,
-}
-
-/// Every node not yet gone, by ascending id: what the fault injector's clocks count and
-/// choose from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeCensus {
-    pub nodes: Vec<LiveNode>,
-    /// Per pool index, its Ready nodes by ascending id: the injector's clocks count them for
-    /// every pool at each of its events, so they are grouped once here.
-    ready_by_pool: Vec<Vec<u32>>,
-}
-
-impl NodeCensus {
-    /// The census of `nodes` (ascending ids).
-    pub fn new(nodes: Vec<LiveNode>) -> Self {
-        let mut ready_by_pool: Vec<Vec<u32>> = Vec::new();
-        for n in nodes.iter().filter(|n| n.state == NodeState::Ready) {
-            let pool = n.pool as usize;
-            if ready_by_pool.len() <= pool {
-                ready_by_pool.resize_with(pool + 1, Vec::new);
-            }
-            ready_by_pool[pool].push(n.node);
-        }
-        NodeCensus {
-            nodes,
-            ready_by_pool,
-        }
-    }
-
-    /// Ready nodes of a pool (those a spot reclaim or a failure can still hit).
-    pub fn ready_in_pool(&self, pool: u32) -> &[u32] {
-        self.ready_by_pool
-            .get(pool as usize)
-            .map_or(&[], Vec::as_slice)
-    }
-
-    /// Ready nodes in `zone` of the pools `pools(pool)` accepts; `zone_of(pool, zone index)`
-    /// names a node's zone.
-    pub fn ready_in_zone(
-        &self,
-        zone: &str,
-        pools: impl Fn(u32) -> bool,
-        zone_of: impl Fn(u32, u32) -> String,
-    ) -> Vec<u32> {
-        self.nodes
-            .iter()
-            .filter(|n| {
-                n.state == NodeState::Ready && pools(n.pool) && zone_of(n.pool, n.zone) == zone
-            })
-            .map(|n| n.node)
-            .collect()
-    }
-
-    /// Whether the node is still there (in any state but gone).
-    pub fn is_live(&self, node: u32) -> bool {
-        self.nodes.binary_search_by_key(&node, |n| n.node).is_ok()
-    }
-}
+use crate::api::{FaultOrder, LiveNode, NodeCensus, NodeState, Reason};
 
 /// The cluster's record of outages in force.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -256,8 +171,8 @@ impl Cluster {
                 continue;
             }
             if pod.phase == PodPhase::Ready {
-                self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
-                self.count_running(d, (pod.started_ns, NOT_READY), 1);
+                self.count_running(d, (pod.started_ns, pod.ready_ns, pod.revision), -1);
+                self.count_running(d, (pod.started_ns, NOT_READY, pod.revision), 1);
                 let dep = &mut self.deployments[d];
                 if now_ns < pod.ready_ns + dep.warm_ns {
                     dep.warming -= 1;

@@ -6,11 +6,12 @@ use sim::quantity::{Bytes, CpuMillis};
 use sim::time::SimDuration;
 use workloads::traffic::Shape;
 
-use super::placement::ScoringStrategy;
-use super::{Cluster, ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+use super::Cluster;
 use crate::catalog::InstanceFacts;
 use crate::config::{CapacityType, Resources};
 use crate::latency::Fidelity;
+use crate::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
+use crate::scheduler::resources::ScoringStrategy;
 
 pub const GIB: u64 = 1 << 30;
 

@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
 use workloads::jobs::{TaskFailures, TaskRun};
 
-use super::events::Reason;
 use super::pods::PodPhase;
 use super::{Cluster, Deployment, Timer};
+use crate::api::Reason;
 use crate::jobs::{ActionKind, BatchReport, JobController, JobSpec};
 use crate::latency::ServiceQueue;
 
@@ -276,10 +276,10 @@ impl Cluster {
         let d = p.deployment as usize;
         match p.phase {
             PodPhase::Ready => {
-                self.count_running(d, (p.started_ns, p.ready_ns), -1);
+                self.count_running(d, (p.started_ns, p.ready_ns, p.revision), -1);
                 self.set_ready(d, -1, now_ns);
             }
-            _ => self.count_running(d, (p.started_ns, super::NOT_READY), -1),
+            _ => self.count_running(d, (p.started_ns, super::NOT_READY, p.revision), -1),
         }
         let pods = &mut self.deployments[d].pods;
         pods.swap_remove(p.slot as usize);
@@ -340,14 +340,14 @@ impl Deployment {
             region,
             namespace: spec.namespace,
             priority: spec.priority,
-            qos: super::qos::qos_class(
-                (spec.requests.cpu_millis, spec.requests.memory_bytes),
-                (None, None),
-            ),
             desired: 0,
             schedule: Vec::new(),
-            cpu_millis: spec.requests.cpu_millis,
-            memory_bytes: spec.requests.memory_bytes,
+            templates: vec![super::pods::PodTemplate::new(
+                spec.requests.cpu_millis,
+                spec.requests.memory_bytes,
+                (None, None),
+            )],
+            revision: 0,
             startup_ns: JOB_STARTUP.as_nanos(),
             readiness_ns: 0,
             grace_ns: JOB_GRACE.as_nanos(),

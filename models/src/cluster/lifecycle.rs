@@ -8,10 +8,10 @@
 //! pod's replacement is created by its ReplicaSet as soon as the eviction is accepted, and the
 //! evicted pod keeps its node's resources through its grace period.
 
-use super::events::Reason;
-use super::nodes::{Node, NodeState};
+use super::nodes::Node;
 use super::pods::PodPhase;
 use super::{Cluster, Timer};
+use crate::api::{NodeState, Reason};
 
 impl Cluster {
     /// Launches `count` nodes in `pool`, in `zone` (an index into the pool's zones) or, when
@@ -225,20 +225,53 @@ mod tests {
         use crate::cluster::NOT_READY;
         let mut c = cluster();
         // Warm start: the three pods bound at zero count as started and ready at zero.
-        assert_eq!(c.deployments[0].running.get(&(0, 0)), Some(&3));
+        assert_eq!(c.deployments[0].running.get(&(0, 0, 0)), Some(&3));
         c.launch_nodes(0, None, 1, 0);
         // Ready at 60 s, pods bound then, containers up 5 s later, readiness delay 0.
         c.run_timers(60 * S);
         assert_eq!(c.deployments[0].running.len(), 1);
         c.deployments[0].readiness_ns = 2 * S;
         c.run_timers(65 * S);
-        assert_eq!(c.deployments[0].running.get(&(65 * S, NOT_READY)), Some(&3));
+        assert_eq!(
+            c.deployments[0].running.get(&(65 * S, NOT_READY, 0)),
+            Some(&3)
+        );
         // Ready 2 s after the containers started.
         c.run_timers(67 * S);
-        assert_eq!(c.deployments[0].running.get(&(65 * S, NOT_READY)), None);
-        assert_eq!(c.deployments[0].running.get(&(65 * S, 67 * S)), Some(&3));
+        assert_eq!(c.deployments[0].running.get(&(65 * S, NOT_READY, 0)), None);
+        assert_eq!(c.deployments[0].running.get(&(65 * S, 67 * S, 0)), Some(&3));
         c.drain_node(1, 70 * S, "test");
-        assert_eq!(c.deployments[0].running.get(&(65 * S, 67 * S)), None);
+        assert_eq!(c.deployments[0].running.get(&(65 * S, 67 * S, 0)), None);
+    }
+
+    #[test]
+    fn pods_hold_and_are_measured_against_the_template_revision_they_were_created_from() {
+        use crate::cluster::pods::PodTemplate;
+        let mut c = cluster();
+        // Three 1-cpu pods ready on node 0, three pending (revision 0). A new revision asks for
+        // half a cpu; the seventh pod is made from it.
+        let half = PodTemplate::new(500, fixture::GIB, (None, None));
+        c.deployments[0].templates.push(half);
+        c.deployments[0].revision = 1;
+        c.deployments[0].desired = 7;
+        c.reconcile(0, 0);
+        assert_eq!(c.namespaces[0].used[0], 6 * 1000 + 500);
+        c.launch_nodes(0, None, 1, 0);
+        c.run_timers(60 * S);
+        c.run_timers(65 * S);
+        // The four pending pods bound: the half-cpu one fits beside the three on node 0
+        // (920m free), the three others of 1000m go to the new node.
+        assert_eq!(c.nodes.get(0).requested_cpu_millis, 3 * 1000 + 500);
+        assert_eq!(c.nodes.get(1).requested_cpu_millis, 3 * 1000);
+        assert_eq!(c.deployments[0].running.get(&(65 * S, 65 * S, 0)), Some(&3));
+        assert_eq!(c.deployments[0].running.get(&(65 * S, 65 * S, 1)), Some(&1));
+        // Drained and gone: each evicted pod gives back its 1000m; its replacement is made from
+        // the current revision and asks for 500m (and stays pending: 420m free on node 0).
+        c.drain_node(1, 70 * S, "test");
+        c.run_timers(100 * S);
+        assert_eq!(c.nodes.get(1).requested_cpu_millis, 0);
+        assert_eq!(c.namespaces[0].used[0], 3 * 1000 + 4 * 500);
+        assert_eq!(c.deployments[0].pending, 3);
     }
 
     #[test]

@@ -14,10 +14,24 @@
 //!
 //! Scheduling follows kube-scheduler's default profile for what clustersim models (see
 //! [`placement`]); scale-down follows the ReplicaSet controller's ranking ([`replicaset`]).
+//!
+//! The state is split into owned parts, each changed through its own narrow methods:
+//! - pods and their lifecycle: `pods` (the slab of 48-byte records and `PodTemplate`),
+//!   `deployment` (templates and revisions, counts by phase, the queue), `timers` (the heap);
+//!   the state machine is here (`reconcile`, `create_pod`, `terminate_pod`, `fire`);
+//! - nodes and the placement index: `nodes`, `placement`, `deployment_counts` (pod groups per
+//!   node), with the scheduling cycle in `scheduling` (place, preempt, bind, unbind) and node
+//!   launches and removals in `lifecycle`, failures and outages in `failures`;
+//! - the cost book: `costs` (per-second bills and their split among namespaces);
+//! - quotas: `quota` (namespaces, ResourceQuota admission);
+//! - the pending queue: `pending` (PrioritySort's order, pending pod-seconds, surges);
+//! - job ownership: `jobs` (a Job's pods owned through a deployment entry);
+//! - outside views: `ports` (the nexosim handlers and wake-ups), `report` (samples and the
+//!   whole-run report), `autoscaling` (the node autoscalers' view), `events` (the bounded log).
 
-pub mod allocatable;
 pub mod autoscaling;
-pub mod billing;
+mod costs;
+mod deployment;
 pub mod deployment_counts;
 pub mod events;
 pub mod failures;
@@ -26,226 +40,48 @@ mod fixture;
 mod jobs;
 mod lifecycle;
 pub mod nodes;
+mod pending;
 pub mod placement;
 pub mod pods;
+mod ports;
 pub mod qos;
+mod quota;
 pub mod replicaset;
+mod report;
+mod scheduling;
+mod timers;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::BTreeMap;
 
-use nexosim::model::{Context, Model, schedulable};
 use nexosim::simulation::EventKey;
 use serde::{Deserialize, Serialize};
-use sim::time::{SimDuration, SimTime};
-use workloads::traffic::Shape;
+use sim::time::SimTime;
 
-use crate::autoscaler::summary::SurgeClock;
-use crate::catalog::InstanceFacts;
-use crate::config::{CapacityType, Resources};
-use crate::latency::{Counts, Fidelity, Histogram, ServiceQueue, Snapshot};
-use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
-use crate::scheduler::preemption::{VictimCandidate, importance_order};
-use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
+use crate::allocatable;
+use crate::api::{CapacityType, Reason};
+use crate::latency::{Fidelity, ServiceQueue};
+use crate::plan::{ClusterPlan, ServicePlan};
+use crate::scheduler::taints::first_untolerated_taint;
+use costs::CostBook;
+use deployment::Deployment;
 use deployment_counts::DeploymentCounts;
-use events::{EventLog, Reason};
+use events::EventLog;
 use nodes::{Node, Nodes};
-use placement::{Placement, ScoringStrategy};
-use pods::{Pod, PodPhase, Pods, UNBOUND};
+use pending::PendingPods;
+use placement::Placement;
+use pods::{Pod, PodPhase, PodTemplate, Pods, UNBOUND};
+use quota::Namespace;
+use timers::{Timer, Timers};
 
 pub use jobs::{BatchPlan, BatchWorkloadPlan};
-
-/// A node pool, resolved against the instance catalog.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolPlan {
-    pub name: String,
-    pub region: String,
-    pub zones: Vec<String>,
-    pub instance: InstanceFacts,
-    pub capacity_type: CapacityType,
-    /// Nodes at the start of the run.
-    pub nodes: u32,
-    /// Node-group bounds a node autoscaler keeps to.
-    pub min_nodes: u32,
-    pub max_nodes: Option<u32>,
-    /// Launch → Ready of a node added during the run.
-    pub provisioning_delay: SimDuration,
-    /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
-    pub labels: BTreeMap<String, String>,
-    pub taints: Vec<Taint>,
-}
-
-impl PoolPlan {
-    /// The labels of this pool's nodes in `zone`, with the well-known labels a cloud's nodes
-    /// carry (`topology.kubernetes.io/{region,zone}`, `node.kubernetes.io/instance-type`,
-    /// `karpenter.sh/capacity-type`).
-    pub fn labels_in_zone(&self, zone: &str) -> BTreeMap<String, String> {
-        let mut labels = self.labels.clone();
-        let well_known = [
-            ("topology.kubernetes.io/region", self.region.as_str()),
-            ("topology.kubernetes.io/zone", zone),
-            (
-                "node.kubernetes.io/instance-type",
-                self.instance.instance_type.as_str(),
-            ),
-            (
-                "karpenter.sh/capacity-type",
-                match self.capacity_type {
-                    CapacityType::OnDemand => "on-demand",
-                    CapacityType::Spot => "spot",
-                },
-            ),
-        ];
-        for (k, v) in well_known {
-            labels.insert(k.to_owned(), v.to_owned());
-        }
-        labels
-    }
-
-    /// The price of one node of this pool.
-    pub fn price_usd_per_hour(&self) -> f64 {
-        match self.capacity_type {
-            CapacityType::OnDemand => self.instance.ondemand_usd_per_hour,
-            // The loader refuses a spot pool whose catalog row has no spot price.
-            CapacityType::Spot => self
-                .instance
-                .spot_usd_per_hour
-                .unwrap_or(self.instance.ondemand_usd_per_hour),
-        }
-    }
-}
-
-/// Pod timings of a service, with kubelet-like defaults (see `models::config`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PodTimings {
-    /// Bound → containers running (image pull + container start).
-    pub startup: SimDuration,
-    /// Running → Ready (initial delay of the readiness probe).
-    pub readiness: SimDuration,
-    /// Terminating → gone (`terminationGracePeriodSeconds`).
-    pub termination_grace: SimDuration,
-}
-
-/// One service in one region (a Deployment). Its index in [`ClusterPlan::services`] is the id
-/// the traffic model uses for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServicePlan {
-    pub name: String,
-    pub region: String,
-    /// Index into [`ClusterPlan::namespaces`].
-    pub namespace: u32,
-    pub priority: i32,
-    pub replicas: u32,
-    /// Later replica counts: `(instant, replicas)`, sorted by instant.
-    pub replica_schedule: Vec<(SimTime, u32)>,
-    pub requests: Resources,
-    /// Container limits (cpu millicores, memory bytes); they decide the QoS class.
-    pub limits: (Option<u64>, Option<u64>),
-    pub capacity_rps: f64,
-    pub timeout: SimDuration,
-    pub traffic: Shape,
-    pub timings: PodTimings,
-    pub node_selector: BTreeMap<String, String>,
-    /// Required node affinity terms (ORed); empty means none.
-    pub node_affinity: Vec<NodeSelectorTerm>,
-    pub tolerations: Vec<Toleration>,
-    /// PodDisruptionBudget `minAvailable`, if the service has one.
-    pub min_available: Option<u32>,
-    /// `maxSkew` of a `DoNotSchedule` topology spread constraint over zones, if any.
-    pub zone_max_skew: Option<u32>,
-    /// The same over nodes (`kubernetes.io/hostname`).
-    pub host_max_skew: Option<u32>,
-    /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
-    pub warm_up: Option<(SimDuration, f64)>,
-}
-
-/// A namespace and its ResourceQuota on requests (`None`: not limited).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamespacePlan {
-    pub name: String,
-    pub quota_cpu_millis: Option<u64>,
-    pub quota_memory_bytes: Option<u64>,
-    pub quota_pods: Option<u64>,
-}
-
-/// Everything the cluster model is built from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClusterPlan {
-    pub pools: Vec<PoolPlan>,
-    pub services: Vec<ServicePlan>,
-    pub namespaces: Vec<NamespacePlan>,
-    /// Requests slower than this count against SLO attainment.
-    pub latency_target: Option<SimDuration>,
-    pub scoring: ScoringStrategy,
-    pub minimum_billed: SimDuration,
-}
-
-impl ClusterPlan {
-    /// What can be told before the run about pods that will never run: a service no pool of
-    /// its region admits (node selector, taints), requests larger than any admitting node's
-    /// allocatable, a quota smaller than one pod. Each becomes a line of the summary; the run
-    /// still goes ahead, and its pods stay Pending with events saying why.
-    pub fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
-        for s in &self.services {
-            let admitting: Vec<&PoolPlan> = self
-                .pools
-                .iter()
-                .filter(|p| {
-                    p.region == s.region
-                        && p.zones
-                            .iter()
-                            .any(|z| pod_admits_labels(s, &p.labels_in_zone(z)))
-                        && first_untolerated_taint(&p.taints, &s.tolerations).is_none()
-                })
-                .collect();
-            let who = format!("service {} in {}", s.name, s.region);
-            if s.replicas == 0 && s.replica_schedule.iter().all(|&(_, n)| n == 0) {
-                continue;
-            }
-            if admitting.is_empty() {
-                warnings.push(format!(
-                    "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
-                ));
-            } else if !admitting.iter().any(|p| {
-                let (cpu, memory) = allocatable::allocatable(
-                    u64::from(p.instance.vcpu) * 1000,
-                    p.instance.memory_bytes,
-                );
-                s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
-            }) {
-                warnings.push(format!(
-                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
-                    s.requests.cpu.0, s.requests.memory.0
-                ));
-            }
-            let ns = &self.namespaces[s.namespace as usize];
-            let too_small = [
-                (ns.quota_cpu_millis, s.requests.cpu.0, "requests.cpu"),
-                (
-                    ns.quota_memory_bytes,
-                    s.requests.memory.0,
-                    "requests.memory",
-                ),
-                (ns.quota_pods, 1, "pods"),
-            ]
-            .into_iter()
-            .find(|&(hard, need, _)| hard.is_some_and(|h| h < need));
-            if let Some((_, _, resource)) = too_small {
-                warnings.push(format!(
-                    "{who}: the {resource} quota of namespace {} is smaller than one pod; no pod can be created",
-                    ns.name
-                ));
-            }
-        }
-        warnings
-    }
-}
+pub use report::{ClusterReport, NamespaceReport, ServiceReport};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PoolState {
     name: String,
     region: String,
+    instance_type: String,
     capacity_type: CapacityType,
     price_usd_per_hour: f64,
     /// Node group (pool × zone) of each of the pool's zones.
@@ -257,299 +93,6 @@ struct PoolState {
     max_nodes: Option<u32>,
     /// Nodes launched and not yet gone, per zone (same order as `groups`).
     live_per_zone: Vec<u32>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Namespace {
-    name: String,
-    quota: [Option<u64>; 3],
-    used: [u64; 3],
-    /// Pods refused by the quota so far.
-    refused: u64,
-}
-
-impl Namespace {
-    fn admits(&self, add: [u64; 3]) -> bool {
-        (0..3).all(|i| self.quota[i].is_none_or(|hard| self.used[i] + add[i] <= hard))
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Deployment {
-    name: String,
-    region: String,
-    namespace: u32,
-    priority: i32,
-    qos: qos::QosClass,
-    desired: u32,
-    schedule: Vec<(u64, u32)>,
-    cpu_millis: u64,
-    memory_bytes: u64,
-    startup_ns: u64,
-    readiness_ns: u64,
-    grace_ns: u64,
-    /// Node groups (pool × zone) of its region.
-    groups: Vec<u32>,
-    /// Live, not terminating pods.
-    pods: Vec<u32>,
-    ready: u32,
-    pending: u32,
-    /// Running pods (ready or not) counted by (start time, ready time or `NOT_READY`): what
-    /// the HPA's readiness rules read, kept as pods change phase so a query never walks pods.
-    running: BTreeMap<(u64, u64), u32>,
-    min_available: Option<u32>,
-    zone_max_skew: Option<u32>,
-    host_max_skew: Option<u32>,
-    /// Bound pods not terminating per zone id, for the zone spread score.
-    zone_pods: BTreeMap<u32, u32>,
-    /// Whether the last pod creation was refused by the quota (logged once per episode).
-    quota_blocked: bool,
-    /// Requests/s one pod serves at its full CPU request.
-    mu_rps: f64,
-    /// Warm-up of newly ready pods: how long, at what fraction of `mu_rps`; and how many ready
-    /// pods are still warming.
-    warm_ns: u64,
-    warm_speed: f64,
-    warming: u32,
-    /// Ready pods × seconds since the previous sample, and when it was last brought up to date.
-    ready_pod_seconds: f64,
-    ready_since_ns: u64,
-    queue: ServiceQueue,
-    /// The Job this entry owns the pods of, for a Job's entry (see [`jobs`]).
-    job: Option<jobs::JobOwner>,
-}
-
-impl Deployment {
-    /// The queue's per-pod rate: the mean over the ready pods, those warming up at
-    /// `warm_speed` (call after `queue.advance_to`).
-    fn update_service_rate(&mut self) {
-        if self.warm_ns == 0 || self.ready == 0 {
-            return;
-        }
-        let warming = f64::from(self.warming.min(self.ready));
-        let ready = f64::from(self.ready);
-        let mean = self.mu_rps * (ready - warming * (1.0 - self.warm_speed)) / ready;
-        self.queue.set_service_rate(mean);
-    }
-
-    /// Integrates ready pod-seconds up to `now` before the ready count changes.
-    fn account_ready(&mut self, now_ns: u64) {
-        let dt = now_ns.saturating_sub(self.ready_since_ns) as f64 / NS_PER_S;
-        self.ready_pod_seconds += f64::from(self.ready) * dt;
-        self.ready_since_ns = now_ns;
-    }
-
-    /// The interval's CPU utilization of requests (see [`ServiceSample::cpu_utilization`]);
-    /// restarts the interval.
-    fn take_cpu_utilization(&mut self, now_ns: u64, served: f64) -> f64 {
-        self.account_ready(now_ns);
-        let capacity = self.mu_rps * std::mem::take(&mut self.ready_pod_seconds);
-        if capacity > 0.0 {
-            served / capacity
-        } else {
-            0.0
-        }
-    }
-}
-
-/// Per-pod and per-deployment timers of the model's own heap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-enum Timer {
-    Started {
-        pod: u32,
-        generation: u32,
-    },
-    Ready {
-        pod: u32,
-        generation: u32,
-    },
-    /// A ready pod's warm-up ends.
-    Warm {
-        pod: u32,
-        generation: u32,
-    },
-    Gone {
-        pod: u32,
-        generation: u32,
-    },
-    Scale {
-        deployment: u32,
-    },
-    /// A launched node finished booting and registering.
-    NodeReady {
-        node: u32,
-    },
-    /// A drained or reclaimed node's instance is terminated.
-    NodeGone {
-        node: u32,
-    },
-    /// The next Jobs are submitted.
-    JobSubmit,
-    /// The Job controller has work due.
-    JobSync,
-    /// A Job's pod ends its run.
-    JobPodEnd {
-        pod: u32,
-        generation: u32,
-        fails: bool,
-    },
-}
-
-/// Launch `count` nodes in a pool (in `zone`, an index into the pool's zones, or balanced
-/// over its zones); `why` is the decision's event message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LaunchOrder {
-    pub pool: u32,
-    pub zone: Option<u32>,
-    pub count: u32,
-    pub why: String,
-}
-
-/// Remove a node: drained (cordon, evict, terminate after the grace periods) or at once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RemoveOrder {
-    pub node: u32,
-    pub drain: bool,
-    pub reason: Reason,
-    pub why: String,
-}
-
-/// Set a service's desired replicas; `reason` and `why` make the decision's event (an order
-/// that keeps the replicas only logs it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplicaOrder {
-    pub service: u32,
-    pub replicas: u32,
-    pub reason: Reason,
-    pub why: String,
-}
-
-/// Running pods of a deployment that share a start time and a ready time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunningPods {
-    pub started_ns: u64,
-    /// When they became ready; `None` while not ready.
-    pub ready_ns: Option<u64>,
-    pub count: u32,
-}
-
-/// A deployment as the metrics pipeline sees it: its pods' readiness and the requests it has
-/// served. Usage is derived by the reader from served requests (`models::hpa`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkloadMetrics {
-    pub service: u32,
-    /// Pods that are not terminating, pending ones included (the scale's `status.replicas`).
-    pub replicas: u32,
-    pub desired: u32,
-    pub ready: u32,
-    /// Pods whose containers run, grouped by start and ready time.
-    pub running: Vec<RunningPods>,
-    /// Requests served since the start of the run; a rate over a window is the difference of
-    /// two readings.
-    pub served_requests_total: f64,
-    pub arrival_rps: f64,
-    /// Requests in the service now, waiting or being served: Little's law `λ × W` while the
-    /// queue is stable, the backlog plus the busy pods while it is not.
-    pub in_flight_requests: f64,
-}
-
-/// One row of the service time series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceSample {
-    pub service: String,
-    pub region: String,
-    pub desired_pods: u32,
-    pub ready_pods: u32,
-    pub pending_pods: u32,
-    pub now: Snapshot,
-    /// Requests since the previous sample.
-    pub interval: Counts,
-    /// CPU used over CPU requested by the ready pods, averaged over the interval since the
-    /// previous sample: a pod serving `capacity_rps` uses its whole CPU request, so this is
-    /// served requests / (capacity_rps × ready-pod-seconds). What `kubectl top` over the
-    /// interval would show as a share of requests.
-    pub cpu_utilization: f64,
-}
-
-/// One row of the pool time series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PoolSample {
-    pub pool: String,
-    pub region: String,
-    pub capacity_type: CapacityType,
-    pub nodes: u32,
-    /// Requested share of allocatable CPU over the pool's nodes.
-    pub cpu_requested_fraction: f64,
-    pub allocatable_cpu_millis: u64,
-    /// What the pool's nodes cost from the start of the run until now.
-    pub cost_usd: f64,
-}
-
-/// What a namespace has cost from the start of the run until a sample instant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamespaceSample {
-    pub namespace: String,
-    pub cost_usd: f64,
-}
-
-/// The pseudo-namespace charged with the capacity no pod requested.
-pub const UNREQUESTED: &str = "(unrequested)";
-
-/// Everything a sample instant records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    pub services: Vec<ServiceSample>,
-    pub pools: Vec<PoolSample>,
-    /// One per namespace, then [`UNREQUESTED`].
-    pub namespaces: Vec<NamespaceSample>,
-}
-
-/// Whole-run figures of one service in one region.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceReport {
-    pub service: String,
-    pub region: String,
-    pub qos: qos::QosClass,
-    pub total: Counts,
-    pub histogram: Histogram,
-}
-
-/// The bill of one node pool.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolBill {
-    pub pool: String,
-    pub region: String,
-    pub capacity_type: CapacityType,
-    pub nodes_created: u32,
-    pub node_hours: f64,
-    pub cost_usd: f64,
-}
-
-/// Whole-run figures of a namespace (the last one is [`UNREQUESTED`]). Costs are charged at
-/// sample instants, so they are complete when the report is taken at the run's last sample.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NamespaceReport {
-    pub namespace: String,
-    pub cost_usd: f64,
-    pub pods_refused_by_quota: u64,
-}
-
-/// Whole-run figures of the cluster.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClusterReport {
-    pub services: Vec<ServiceReport>,
-    pub pools: Vec<PoolBill>,
-    pub namespaces: Vec<NamespaceReport>,
-    pub events: Vec<events::Event>,
-    pub events_dropped: u64,
-    /// Σ over pods of the time they spent Pending.
-    pub pending_pod_seconds: f64,
-    /// The Jobs' figures, when the run has batch workloads.
-    pub batch: Option<crate::jobs::BatchReport>,
-    /// Every interval with at least one pod pending (time to capacity).
-    pub surges: SurgeClock,
-    /// Messages, queries and timers the cluster handled over the run.
-    pub events_handled: u64,
 }
 
 /// The cluster: nodes, pods, scheduler and service queues.
@@ -566,30 +109,18 @@ pub struct Cluster {
     placement: Placement,
     deployments: Vec<Deployment>,
     namespaces: Vec<Namespace>,
-    /// PrioritySort's queue: higher priority first, then older.
-    pending: BTreeSet<(Reverse<i32>, u64, u32)>,
-    timers: BinaryHeap<Reverse<(u64, u64, Timer)>>,
-    timer_seq: u64,
+    /// PrioritySort's queue and the pending figures.
+    pending: PendingPods,
+    timers: Timers,
     wake_key: Option<EventKey>,
     /// When `wake_key` fires.
     wake_at: Option<u64>,
     drain_key: Option<EventKey>,
     events: EventLog,
-    minimum_billed: SimDuration,
-    /// Requested CPU per (pool, namespace), kept at every bind and unbind.
-    pool_namespace_cpu: BTreeMap<(u32, u32), u64>,
-    /// Cost of each pool at the previous sample, and each namespace's share of all costs so far.
-    pool_cost_at_sample: Vec<f64>,
-    namespace_cost_usd: Vec<f64>,
-    /// Pending pods × seconds, integrated at every change of the pending count.
-    pending_pod_seconds: f64,
-    pending_since_ns: u64,
-    pending_total: u64,
+    costs: CostBook,
     /// Whether each pool has taints (Job pods tolerate none).
     pool_tainted: Vec<bool>,
     batch: Option<Box<jobs::Batch>>,
-    /// Intervals with pods pending, for time to capacity.
-    surges: SurgeClock,
     /// Outages in force and the nodes they failed (`failures`).
     failures: failures::Failures,
     /// Messages, queries and timers handled: the benchmark's event count.
@@ -626,7 +157,7 @@ impl Cluster {
                     requested_memory_bytes: 0,
                     pods: 0,
                     schedulable: true,
-                    state: nodes::NodeState::Ready,
+                    state: crate::api::NodeState::Ready,
                     created_ns: 0,
                     removed_ns: None,
                     last_pod_change_ns: 0,
@@ -640,6 +171,7 @@ impl Cluster {
             pools.push(PoolState {
                 name: pool.name.clone(),
                 region: pool.region.clone(),
+                instance_type: pool.instance.instance_type.clone(),
                 capacity_type: pool.capacity_type,
                 price_usd_per_hour: pool.price_usd_per_hour(),
                 groups: group_of_pool_zone[p].clone(),
@@ -660,15 +192,18 @@ impl Cluster {
                 region: s.region.clone(),
                 namespace: s.namespace,
                 priority: s.priority,
-                qos: qos::qos_class((s.requests.cpu.0, s.requests.memory.0), s.limits),
                 desired: s.replicas,
                 schedule: s
                     .replica_schedule
                     .iter()
                     .map(|&(t, n)| (t.as_nanos(), n))
                     .collect(),
-                cpu_millis: s.requests.cpu.0,
-                memory_bytes: s.requests.memory.0,
+                templates: vec![PodTemplate::new(
+                    s.requests.cpu.0,
+                    s.requests.memory.0,
+                    s.limits,
+                )],
+                revision: 0,
                 startup_ns: s.timings.startup.as_nanos(),
                 readiness_ns: s.timings.readiness.as_nanos(),
                 grace_ns: s.timings.termination_grace.as_nanos(),
@@ -715,26 +250,18 @@ impl Cluster {
             pods: Pods::default(),
             node_pods,
             node_groups: Vec::new(),
-            pool_namespace_cpu: BTreeMap::new(),
-            pool_cost_at_sample: vec![0.0; plan.pools.len()],
-            namespace_cost_usd: vec![0.0; plan.namespaces.len() + 1],
+            costs: CostBook::new(plan.minimum_billed, plan.pools.len(), plan.namespaces.len()),
             placement,
             deployments,
             namespaces,
-            pending: BTreeSet::new(),
-            timers: BinaryHeap::new(),
-            timer_seq: 0,
+            pending: PendingPods::default(),
+            timers: Timers::default(),
             wake_key: None,
             wake_at: None,
             drain_key: None,
             events: EventLog::default(),
-            minimum_billed: plan.minimum_billed,
-            pending_pod_seconds: 0.0,
-            pending_since_ns: 0,
-            pending_total: 0,
             pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
             batch: None,
-            surges: SurgeClock::default(),
             failures: failures::Failures::default(),
             events_handled: 0,
         };
@@ -750,24 +277,7 @@ impl Cluster {
     }
 
     fn push_timer(&mut self, at_ns: u64, timer: Timer) {
-        self.timer_seq += 1;
-        self.timers.push(Reverse((at_ns, self.timer_seq, timer)));
-    }
-
-    /// Integrates pending pod-seconds up to `now` before the pending count changes.
-    fn account_pending(&mut self, now_ns: u64) {
-        let dt = now_ns.saturating_sub(self.pending_since_ns) as f64 / NS_PER_S;
-        self.pending_pod_seconds += self.pending_total as f64 * dt;
-        self.pending_since_ns = now_ns;
-    }
-
-    /// Changes the pending count by `delta`: pod-seconds integrated first, the surge clock
-    /// told after, so time to capacity is exact (`autoscaler::summary::SurgeClock`).
-    fn change_pending(&mut self, now_ns: u64, delta: i64) {
-        self.account_pending(now_ns);
-        self.pending_total = self.pending_total.saturating_add_signed(delta);
-        self.surges
-            .observe(SimTime::from_nanos(now_ns), self.pending_total);
+        self.timers.push(at_ns, timer);
     }
 
     /// Creates or deletes pods until the deployment has its desired count (the ReplicaSet
@@ -831,7 +341,8 @@ impl Cluster {
     /// Creates one Pending pod unless its namespace quota refuses it.
     fn create_pod(&mut self, d: u32, now_ns: u64) -> bool {
         let dep = &mut self.deployments[d as usize];
-        let add = [dep.cpu_millis, dep.memory_bytes, 1];
+        let template = *dep.template();
+        let add = [template.cpu_millis, template.memory_bytes, 1];
         let ns = &mut self.namespaces[dep.namespace as usize];
         if !ns.admits(add) {
             ns.refused += 1;
@@ -841,7 +352,7 @@ impl Cluster {
                     Some(_) => format!("job/{}", dep.name),
                     None => format!("deployment/{}-{}", dep.name, dep.region),
                 };
-                let message = quota_message(&ns.name, ns.used, ns.quota, add);
+                let message = quota::quota_message(&ns.name, ns.used, ns.quota, add);
                 self.events
                     .push(now_ns, Reason::FailedCreate, || object, || message);
             }
@@ -851,11 +362,12 @@ impl Cluster {
         for (u, a) in ns.used.iter_mut().zip(add) {
             *u += a;
         }
-        let priority = dep.priority;
+        let (priority, revision) = (dep.priority, dep.revision);
         let id = self.pods.insert(Pod {
             deployment: d,
             node: UNBOUND,
             phase: PodPhase::Pending,
+            revision,
             generation: 0,
             priority,
             created_ns: now_ns,
@@ -867,8 +379,7 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        self.change_pending(now_ns, 1);
-        self.pending.insert((Reverse(priority), now_ns, id));
+        self.pending.add((Reverse(priority), now_ns, id), now_ns);
         true
     }
 
@@ -917,9 +428,8 @@ impl Cluster {
         }
         if pod.phase == PodPhase::Pending {
             self.pending
-                .remove(&(Reverse(pod.priority), pod.created_ns, id));
+                .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
             self.deployments[d].pending -= 1;
-            self.change_pending(now_ns, -1);
             self.release_quota(&pod);
             self.pods.remove(id);
             return;
@@ -930,14 +440,16 @@ impl Cluster {
         }
         match pod.phase {
             PodPhase::Ready => {
-                self.count_running(d, (pod.started_ns, pod.ready_ns), -1);
+                self.count_running(d, (pod.started_ns, pod.ready_ns, pod.revision), -1);
                 let dep = &mut self.deployments[d];
                 if now_ns < pod.ready_ns + dep.warm_ns {
                     dep.warming -= 1;
                 }
                 self.set_ready(d, -1, now_ns);
             }
-            PodPhase::Running => self.count_running(d, (pod.started_ns, NOT_READY), -1),
+            PodPhase::Running => {
+                self.count_running(d, (pod.started_ns, NOT_READY, pod.revision), -1)
+            }
             _ => {}
         }
         if pod.node != UNBOUND {
@@ -956,17 +468,18 @@ impl Cluster {
 
     fn release_quota(&mut self, pod: &Pod) {
         let dep = &self.deployments[pod.deployment as usize];
+        let template = dep.template_of(pod);
         let ns = &mut self.namespaces[dep.namespace as usize];
         for (u, a) in ns
             .used
             .iter_mut()
-            .zip([dep.cpu_millis, dep.memory_bytes, 1])
+            .zip([template.cpu_millis, template.memory_bytes, 1])
         {
             *u -= a;
         }
     }
 
-    fn count_running(&mut self, d: usize, key: (u64, u64), delta: i32) {
+    fn count_running(&mut self, d: usize, key: (u64, u64, u16), delta: i32) {
         let running = &mut self.deployments[d].running;
         let count = running.entry(key).or_default();
         *count = count.saturating_add_signed(delta);
@@ -985,261 +498,10 @@ impl Cluster {
         dep.update_service_rate();
     }
 
-    /// Binds pods from the queue, highest priority first, while they fit.
-    fn schedule_pending(&mut self, now_ns: u64) {
-        // Pods of one deployment are alike: once one fails in this cycle the rest would too.
-        let mut failed: BTreeSet<u32> = BTreeSet::new();
-        let queue: Vec<(Reverse<i32>, u64, u32)> = self.pending.iter().copied().collect();
-        for key in queue {
-            let id = key.2;
-            let d = self.pods.get(id).deployment;
-            if failed.contains(&d) {
-                continue;
-            }
-            let dep = &self.deployments[d as usize];
-            let (cpu, memory) = (dep.cpu_millis, dep.memory_bytes);
-            let request = placement::PodRequest {
-                cpu_millis: cpu,
-                memory_bytes: memory,
-                zone_max_skew: dep.zone_max_skew,
-                host_max_skew: dep.host_max_skew,
-            };
-            let choice = self.placement.choose(
-                &self.nodes,
-                &dep.groups,
-                request,
-                |node| {
-                    self.node_groups
-                        .get(node as usize)
-                        .map_or(0, |c| c.count_of(d))
-                },
-                |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
-            );
-            match choice {
-                Some(node) => self.bind(id, node, now_ns),
-                None => {
-                    if !self.try_preempt(id, now_ns) {
-                        failed.insert(d);
-                        self.log_unschedulable(d, now_ns);
-                    }
-                }
-            }
-        }
-    }
-
-    fn log_unschedulable(&mut self, d: u32, now_ns: u64) {
-        let dep = &self.deployments[d as usize];
-        let total: usize = dep
-            .groups
-            .iter()
-            .map(|&g| self.nodes.schedulable_in(g))
-            .sum();
-        let (name, region, cpu, memory) = (
-            dep.name.clone(),
-            dep.region.clone(),
-            dep.cpu_millis,
-            dep.memory_bytes,
-        );
-        let pending = dep.pending;
-        let no_pool = dep.groups.is_empty();
-        self.events.push(
-            now_ns,
-            Reason::FailedScheduling,
-            || format!("deployment/{name}-{region}"),
-            || {
-                if no_pool {
-                    format!(
-                        "{pending} pod(s) pending: no node pool in {region} matches the node selector and tolerates its taints"
-                    )
-                } else {
-                    format!(
-                        "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={cpu}m memory={memory}"
-                    )
-                }
-            },
-        );
-    }
-
-    /// The pods on a node as preemption sees them, in importance order, with
-    /// `pdb_violating` set as upstream's `filterPodsWithPDBViolation` does: walking the pods in
-    /// that order, each takes one of its budget's allowed disruptions (ready pods −
-    /// `minAvailable`), and is violating once none is left.
-    fn preemption_residents(&self, node: u32) -> Vec<VictimCandidate> {
-        let mut residents: Vec<VictimCandidate> = self.node_pods[node as usize]
-            .iter()
-            .filter_map(|&v| {
-                let victim = self.pods.get(v);
-                let vdep = &self.deployments[victim.deployment as usize];
-                (victim.phase != PodPhase::Terminating).then_some(VictimCandidate {
-                    id: v,
-                    priority: victim.priority,
-                    cpu_millis: vdep.cpu_millis,
-                    memory_bytes: vdep.memory_bytes,
-                    start_time_ns: victim.created_ns,
-                    pdb_violating: false,
-                })
-            })
-            .collect();
-        residents.sort_by(importance_order);
-        let mut allowed: BTreeMap<u32, i64> = BTreeMap::new();
-        for r in &mut residents {
-            let d = self.pods.get(r.id).deployment;
-            let dep = &self.deployments[d as usize];
-            if let Some(min) = dep.min_available {
-                let left = allowed
-                    .entry(d)
-                    .or_insert(i64::from(dep.ready) - i64::from(min));
-                *left -= 1;
-                r.pdb_violating = *left < 0;
-            }
-        }
-        residents
-    }
-
-    /// DefaultPreemption's PostFilter: evicts lower-priority pods from the one node where that
-    /// frees room for `id` at the least cost, then binds `id` there.
-    fn try_preempt(&mut self, id: u32, now_ns: u64) -> bool {
-        let pod = *self.pods.get(id);
-        let dep = &self.deployments[pod.deployment as usize];
-        // Victims are bound pods of lower priority, and nodes belong to one region: without
-        // any, no node is a candidate (upstream would find none after filtering every node),
-        // so the search is skipped. Pods of one priority, the usual case, never preempt.
-        let victims_exist = self.deployments.iter().any(|other| {
-            other.priority < pod.priority
-                && other.region == dep.region
-                && other.pods.len() > other.pending as usize
-        });
-        if !victims_exist {
-            return false;
-        }
-        let Some((node, victims)) = self.placement.preemption_target(
-            &self.nodes,
-            &dep.groups,
-            dep.cpu_millis,
-            dep.memory_bytes,
-            pod.priority,
-            |node| self.preemption_residents(node),
-        ) else {
-            return false;
-        };
-        let (name, region) = (dep.name.clone(), dep.region.clone());
-        for &v in &victims {
-            let why = format!(
-                "preempted by pod/{name}-{region}-{id} (priority {})",
-                pod.priority
-            );
-            self.delete_pod(v, now_ns, Reason::Preempted, &why);
-            // Upstream nominates the node and binds once the victims are gone; clustersim binds
-            // now and gives the victims' resources back at once, which shortens that wait by
-            // their grace period.
-            self.unbind(v);
-            // The victim's controller replaces it; the replacement queues like any pod.
-            let vd = self.pods.get(v).deployment;
-            self.reconcile(vd, now_ns);
-        }
-        self.bind(id, node, now_ns);
-        true
-    }
-
-    fn bind(&mut self, id: u32, node: u32, now_ns: u64) {
-        let pod = *self.pods.get(id);
-        let d = pod.deployment as usize;
-        let (cpu, memory) = (
-            self.deployments[d].cpu_millis,
-            self.deployments[d].memory_bytes,
-        );
-        self.nodes.update(node, |n| {
-            n.requested_cpu_millis += cpu;
-            n.requested_memory_bytes += memory;
-            n.pods += 1;
-            n.last_pod_change_ns = now_ns;
-        });
-        self.node_pods[node as usize].push(id);
-        self.count_on_node(node, pod.deployment, 1);
-        let pool = self.placement.pool_of_group(self.nodes.get(node).group);
-        let ns = self.deployments[d].namespace;
-        *self.pool_namespace_cpu.entry((pool, ns)).or_default() += cpu;
-        self.pending
-            .remove(&(Reverse(pod.priority), pod.created_ns, id));
-        self.change_pending(now_ns, -1);
-        self.deployments[d].pending -= 1;
-        let p = self.pods.get_mut(id);
-        p.node = node;
-        if now_ns == 0 && self.deployments[d].job.is_none() {
-            // Warm start: the pods of time zero were running before the day began (a Job
-            // submitted at zero starts from scratch).
-            p.phase = PodPhase::Ready;
-            p.started_ns = 0;
-            p.ready_ns = 0;
-            self.count_running(d, (0, 0), 1);
-            self.set_ready(d, 1, now_ns);
-        } else {
-            p.phase = PodPhase::Starting;
-            let generation = p.generation;
-            let at = now_ns + self.deployments[d].startup_ns;
-            self.push_timer(
-                at,
-                Timer::Started {
-                    pod: id,
-                    generation,
-                },
-            );
-        }
-    }
-
-    /// Adds `delta` to a node's count of a deployment's pods that are bound and not
-    /// terminating (`node_groups`), and to the deployment's count in the node's zone; a
-    /// deployment whose count reaches 0 leaves the node's list. These are the counts
-    /// PodTopologySpread reads, which skips terminating pods upstream (`countPodsMatchSelector`
-    /// in `podtopologyspread/common.go`: `if p.DeletionTimestamp != nil { continue }`).
-    fn count_on_node(&mut self, node: u32, deployment: u32, delta: i32) {
-        let zone = self.placement.zone_of_group(self.nodes.get(node).group);
-        let in_zone = self.deployments[deployment as usize]
-            .zone_pods
-            .entry(zone)
-            .or_default();
-        *in_zone = in_zone.saturating_add_signed(delta);
-        let node = node as usize;
-        if self.node_groups.len() <= node {
-            self.node_groups
-                .resize_with(node + 1, DeploymentCounts::default);
-        }
-        let counted = self.node_groups[node].add(deployment, delta);
-        debug_assert!(counted, "more pods left a node than were counted on it");
-    }
-
-    /// Gives a pod's resources back to its node.
-    fn unbind(&mut self, id: u32) {
-        let pod = *self.pods.get(id);
-        if pod.node == UNBOUND {
-            return;
-        }
-        let dep = &self.deployments[pod.deployment as usize];
-        let (cpu, memory, namespace) = (dep.cpu_millis, dep.memory_bytes, dep.namespace);
-        self.nodes.update(pod.node, |n| {
-            n.requested_cpu_millis -= cpu;
-            n.requested_memory_bytes -= memory;
-            n.pods -= 1;
-        });
-        self.node_pods[pod.node as usize].retain(|&p| p != id);
-        if pod.phase != PodPhase::Terminating {
-            self.count_on_node(pod.node, pod.deployment, -1);
-        }
-        let pool = self.placement.pool_of_group(self.nodes.get(pod.node).group);
-        if let Some(requested) = self.pool_namespace_cpu.get_mut(&(pool, namespace)) {
-            *requested -= cpu;
-        }
-        self.pods.get_mut(id).node = UNBOUND;
-    }
-
     /// Runs every timer due at or before `now`, then schedules what became schedulable.
     fn run_timers(&mut self, now_ns: u64) {
         let mut changed = false;
-        while let Some(&Reverse((at, _, timer))) = self.timers.peek() {
-            if at > now_ns {
-                break;
-            }
-            self.timers.pop();
+        while let Some((at, timer)) = self.timers.pop_due(now_ns) {
             self.events_handled += 1;
             changed |= self.fire(timer, at);
         }
@@ -1260,7 +522,8 @@ impl Cluster {
                     let p = self.pods.get_mut(pod);
                     p.phase = PodPhase::Running;
                     p.started_ns = now_ns;
-                    self.count_running(d, (now_ns, NOT_READY), 1);
+                    let revision = p.revision;
+                    self.count_running(d, (now_ns, NOT_READY, revision), 1);
                     self.push_timer(at, Timer::Ready { pod, generation });
                     if self.deployments[d].job.is_some() {
                         self.job_pod_running(pod, generation, now_ns);
@@ -1276,9 +539,9 @@ impl Cluster {
                     let p = self.pods.get_mut(pod);
                     p.phase = PodPhase::Ready;
                     p.ready_ns = now_ns;
-                    let started_ns = p.started_ns;
-                    self.count_running(d, (started_ns, NOT_READY), -1);
-                    self.count_running(d, (started_ns, now_ns), 1);
+                    let (started_ns, revision) = (p.started_ns, p.revision);
+                    self.count_running(d, (started_ns, NOT_READY, revision), -1);
+                    self.count_running(d, (started_ns, now_ns, revision), 1);
                     let warm_ns = self.deployments[d].warm_ns;
                     if warm_ns > 0 {
                         self.deployments[d].warming += 1;
@@ -1349,155 +612,6 @@ impl Cluster {
             d.queue.advance_to(now);
         }
     }
-
-    /// Keeps one keyed event at the earliest timer and one at the earliest backlog drain.
-    fn reschedule(&mut self, cx: &Context<Self>) {
-        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
-        // A timer due now (pushed by this instant's work, or whose wake-up another message of
-        // the same instant would otherwise cancel) runs now: nexosim cannot schedule at `now`.
-        if self
-            .timers
-            .peek()
-            .is_some_and(|&Reverse((at, _, _))| at <= now_ns)
-        {
-            self.run_timers(now_ns);
-        }
-        let next = self.timers.peek().map(|&Reverse((at, _, _))| at);
-        if next != self.wake_at {
-            if let Some(key) = self.wake_key.take() {
-                key.cancel();
-            }
-            self.wake_at = next;
-            if let Some(at) = next {
-                let at = SimTime::from_nanos(at).to_monotonic();
-                self.wake_key = cx
-                    .schedule_keyed_event(at, schedulable!(Self::wake), ())
-                    .ok();
-            }
-        }
-        if let Some(key) = self.drain_key.take() {
-            key.cancel();
-        }
-        let earliest_s = self
-            .deployments
-            .iter()
-            .filter_map(|d| d.queue.drain_in_s())
-            .fold(f64::INFINITY, f64::min);
-        if earliest_s.is_finite() {
-            // Round up to the next nanosecond so the backlog is empty when the event runs.
-            let delay = SimDuration::from_nanos((earliest_s * 1e9).ceil().max(1.0) as u64);
-            self.drain_key = cx
-                .schedule_keyed_event(delay.to_std(), schedulable!(Self::drained), ())
-                .ok();
-        }
-    }
-
-    fn sample_now(&mut self, now_ns: u64) -> Sample {
-        self.advance_queues(SimTime::from_nanos(now_ns));
-        let services = self
-            .deployments
-            .iter_mut()
-            .filter(|d| d.job.is_none())
-            .map(|d| {
-                let interval = d.queue.take_interval();
-                ServiceSample {
-                    service: d.name.clone(),
-                    region: d.region.clone(),
-                    desired_pods: d.desired,
-                    ready_pods: d.ready,
-                    pending_pods: d.pending,
-                    now: d.queue.snapshot(),
-                    cpu_utilization: d.take_cpu_utilization(now_ns, interval.served),
-                    interval,
-                }
-            })
-            .collect();
-        let pools = self.pool_figures(now_ns);
-        self.charge_namespaces(&pools);
-        let namespaces = self
-            .namespaces
-            .iter()
-            .map(|n| n.name.clone())
-            .chain(std::iter::once(UNREQUESTED.to_owned()))
-            .zip(&self.namespace_cost_usd)
-            .map(|(namespace, &cost_usd)| NamespaceSample {
-                namespace,
-                cost_usd,
-            })
-            .collect();
-        Sample {
-            services,
-            pools,
-            namespaces,
-        }
-    }
-
-    /// Splits what each pool cost since the previous sample among namespaces by their share of
-    /// the pool's allocatable CPU requested at this sample; the unrequested share is charged to
-    /// [`UNREQUESTED`]. Exact while requests are steady between samples; otherwise a
-    /// sample-interval approximation.
-    fn charge_namespaces(&mut self, pools: &[PoolSample]) {
-        let idle = self.namespaces.len();
-        for (p, figures) in pools.iter().enumerate() {
-            let cost = figures.cost_usd - self.pool_cost_at_sample[p];
-            self.pool_cost_at_sample[p] = figures.cost_usd;
-            let allocatable = figures.allocatable_cpu_millis;
-            let mut charged = 0.0;
-            if allocatable > 0 {
-                for (&(pool, ns), &cpu) in self
-                    .pool_namespace_cpu
-                    .range((p as u32, 0)..=(p as u32, u32::MAX))
-                {
-                    debug_assert_eq!(pool as usize, p);
-                    let share = cost * cpu as f64 / allocatable as f64;
-                    self.namespace_cost_usd[ns as usize] += share;
-                    charged += share;
-                }
-            }
-            self.namespace_cost_usd[idle] += cost - charged;
-        }
-    }
-
-    fn pool_figures(&self, now_ns: u64) -> Vec<PoolSample> {
-        let mut figures: Vec<PoolSample> = self
-            .pools
-            .iter()
-            .map(|p| PoolSample {
-                pool: p.name.clone(),
-                region: p.region.clone(),
-                capacity_type: p.capacity_type,
-                nodes: 0,
-                cpu_requested_fraction: 0.0,
-                allocatable_cpu_millis: 0,
-                cost_usd: 0.0,
-            })
-            .collect();
-        let mut requested = vec![(0u64, 0u64); self.pools.len()];
-        for node in self.nodes.all() {
-            let p = self.placement.pool_of_group(node.group) as usize;
-            let end = node.removed_ns.unwrap_or(now_ns);
-            let lifetime = SimDuration::from_nanos(end.saturating_sub(node.created_ns));
-            figures[p].cost_usd += billing::node_cost_usd(
-                lifetime,
-                self.minimum_billed,
-                self.pools[p].price_usd_per_hour,
-            );
-            if node.removed_ns.is_none() {
-                figures[p].nodes += 1;
-                requested[p].0 += node.requested_cpu_millis;
-                requested[p].1 += node.allocatable_cpu_millis;
-            }
-        }
-        for (f, (req, alloc)) in figures.iter_mut().zip(requested) {
-            f.allocatable_cpu_millis = alloc;
-            f.cpu_requested_fraction = if alloc > 0 {
-                req as f64 / alloc as f64
-            } else {
-                0.0
-            };
-        }
-        figures
-    }
 }
 
 /// The node groups of the service's region whose nodes pass the pool-level filters:
@@ -1512,269 +626,8 @@ fn admitting_groups(plan: &ClusterPlan, placement: &Placement, s: &ServicePlan) 
             let pool = &plan.pools[placement.pool_of_group(g) as usize];
             let zone = placement.zone_name(g);
             let labels = pool.labels_in_zone(zone);
-            pod_admits_labels(s, &labels)
+            s.admits_labels(&labels)
                 && first_untolerated_taint(&pool.taints, &s.tolerations).is_none()
         })
         .collect()
-}
-
-/// NodeAffinity's filter: the nodeSelector and, when there are any, the required terms.
-fn pod_admits_labels(s: &ServicePlan, labels: &BTreeMap<String, String>) -> bool {
-    let selector: Vec<(&String, &String)> = s.node_selector.iter().collect();
-    let terms = (!s.node_affinity.is_empty()).then_some(s.node_affinity.as_slice());
-    required_node_affinity_matches(&selector, terms, labels)
-}
-
-fn quota_message(ns: &str, used: [u64; 3], quota: [Option<u64>; 3], add: [u64; 3]) -> String {
-    let names = ["requests.cpu", "requests.memory", "pods"];
-    let over: Vec<String> = (0..3)
-        .filter_map(|i| {
-            let hard = quota[i]?;
-            (used[i] + add[i] > hard).then(|| {
-                format!(
-                    "{}: requested {}, used {}, limited {}",
-                    names[i], add[i], used[i], hard
-                )
-            })
-        })
-        .collect();
-    format!("exceeded quota in namespace {ns}: {}", over.join("; "))
-}
-
-#[Model]
-impl Cluster {
-    #[nexosim(init)]
-    async fn init(&mut self, cx: &Context<Self>) {
-        self.reschedule(cx);
-    }
-
-    /// New arrival rates, as `(service id, requests/s)`, from the traffic model.
-    pub fn set_rates(&mut self, changes: Vec<(u32, f64)>, cx: &Context<Self>) {
-        self.events_handled += 1;
-        let now = SimTime::from_monotonic(cx.time());
-        for (id, rps) in changes {
-            let queue = &mut self.deployments[id as usize].queue;
-            queue.advance_to(now);
-            queue.set_rate(rps);
-        }
-        self.reschedule(cx);
-    }
-
-    /// Launches nodes (a node autoscaler's scale-up).
-    pub fn launch(&mut self, orders: Vec<LaunchOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
-        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
-        for order in orders {
-            let pool = &self.pools[order.pool as usize];
-            let name = pool.name.clone();
-            self.events.push(
-                now_ns,
-                Reason::TriggeredScaleUp,
-                || format!("nodepool/{name}"),
-                || order.why.clone(),
-            );
-            self.launch_nodes(order.pool, order.zone, order.count, now_ns);
-        }
-        self.reschedule(cx);
-    }
-
-    /// Removes nodes: drained (a node autoscaler's scale-down, a spot notice) or terminated at
-    /// once (a reclaim, a failure).
-    pub fn remove(&mut self, orders: Vec<RemoveOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
-        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
-        for order in orders {
-            let name = self.node_name(order.node);
-            self.events.push(
-                now_ns,
-                order.reason,
-                || format!("node/{name}"),
-                || order.why.clone(),
-            );
-            if order.drain {
-                self.drain_node(order.node, now_ns, &order.why);
-            } else {
-                self.terminate_node(order.node, now_ns, &order.why);
-            }
-        }
-        self.schedule_pending(now_ns);
-        self.reschedule(cx);
-    }
-
-    /// Sets deployments' desired replicas (the HPA's scale subresource writes).
-    pub fn set_replicas(&mut self, orders: Vec<ReplicaOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
-        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
-        for order in orders {
-            let dep = &mut self.deployments[order.service as usize];
-            let object = format!("hpa/{}-{}", dep.name, dep.region);
-            self.events
-                .push(now_ns, order.reason, || object, || order.why.clone());
-            let dep = &mut self.deployments[order.service as usize];
-            if dep.desired != order.replicas {
-                dep.desired = order.replicas;
-                self.reconcile(order.service, now_ns);
-            }
-        }
-        self.schedule_pending(now_ns);
-        self.reschedule(cx);
-    }
-
-    /// Node failures and zone outages, from the fault injector.
-    pub fn faults(&mut self, orders: Vec<failures::FaultOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
-        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
-        for order in orders {
-            self.apply_fault(order, now_ns);
-        }
-        self.schedule_pending(now_ns);
-        self.reschedule(cx);
-    }
-
-    /// Every node not yet gone, for the fault injector's clocks.
-    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> failures::NodeCensus {
-        self.events_handled += 1;
-        self.census()
-    }
-
-    #[nexosim(schedulable)]
-    fn wake(&mut self, _: (), cx: &Context<Self>) {
-        self.events_handled += 1;
-        self.wake_key = None;
-        self.wake_at = None;
-        self.run_timers(SimTime::from_monotonic(cx.time()).as_nanos());
-        self.reschedule(cx);
-    }
-
-    #[nexosim(schedulable)]
-    fn drained(&mut self, _: (), cx: &Context<Self>) {
-        self.events_handled += 1;
-        self.drain_key = None;
-        self.advance_queues(SimTime::from_monotonic(cx.time()));
-        self.reschedule(cx);
-    }
-
-    /// The time-series rows at this instant; restarts the per-interval counts.
-    pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Sample {
-        self.events_handled += 1;
-        self.sample_now(SimTime::from_monotonic(cx.time()).as_nanos())
-    }
-
-    /// What the metrics pipeline and the HPA read of some services, at this instant.
-    pub async fn workload_metrics(
-        &mut self,
-        services: Vec<u32>,
-        cx: &Context<Self>,
-    ) -> Vec<WorkloadMetrics> {
-        self.events_handled += 1;
-        let now = SimTime::from_monotonic(cx.time());
-        services
-            .into_iter()
-            .map(|id| {
-                let d = &mut self.deployments[id as usize];
-                d.queue.advance_to(now);
-                let (arrival_rps, capacity_rps) = (d.queue.arrival_rps(), d.queue.capacity_rps());
-                let backlog = d.queue.backlog_requests();
-                WorkloadMetrics {
-                    service: id,
-                    replicas: d.pods.len() as u32,
-                    desired: d.desired,
-                    ready: d.ready,
-                    running: d
-                        .running
-                        .iter()
-                        .map(|(&(started_ns, ready_ns), &count)| RunningPods {
-                            started_ns,
-                            ready_ns: (ready_ns != NOT_READY).then_some(ready_ns),
-                            count,
-                        })
-                        .collect(),
-                    served_requests_total: d.queue.total().served,
-                    arrival_rps,
-                    in_flight_requests: if backlog > 0.0 || arrival_rps >= capacity_rps {
-                        backlog + f64::from(d.ready)
-                    } else {
-                        arrival_rps * d.queue.mean_latency_s()
-                    },
-                }
-            })
-            .collect()
-    }
-
-    /// What a node autoscaler reads of one region (see [`autoscaling`]).
-    pub async fn node_autoscaling_view(
-        &mut self,
-        request: std::sync::Arc<autoscaling::ViewRequest>,
-    ) -> autoscaling::AutoscalingView {
-        self.events_handled += 1;
-        self.autoscaling_view(&request)
-    }
-
-    /// Whole-run figures, up to this instant.
-    pub async fn report(&mut self, _: (), cx: &Context<Self>) -> ClusterReport {
-        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
-        self.advance_queues(SimTime::from_nanos(now_ns));
-        self.account_pending(now_ns);
-        let pools = self
-            .pool_figures(now_ns)
-            .into_iter()
-            .zip(&self.pools)
-            .enumerate()
-            .map(|(p, (f, state))| {
-                let nodes: Vec<&Node> = self
-                    .nodes
-                    .all()
-                    .iter()
-                    .filter(|n| self.placement.pool_of_group(n.group) as usize == p)
-                    .collect();
-                let node_hours = nodes
-                    .iter()
-                    .map(|n| n.removed_ns.unwrap_or(now_ns).saturating_sub(n.created_ns) as f64)
-                    .sum::<f64>()
-                    / NS_PER_S
-                    / 3600.0;
-                PoolBill {
-                    pool: state.name.clone(),
-                    region: state.region.clone(),
-                    capacity_type: state.capacity_type,
-                    nodes_created: nodes.len() as u32,
-                    node_hours,
-                    cost_usd: f.cost_usd,
-                }
-            })
-            .collect();
-        ClusterReport {
-            services: self
-                .deployments
-                .iter()
-                .filter(|d| d.job.is_none())
-                .map(|d| ServiceReport {
-                    service: d.name.clone(),
-                    region: d.region.clone(),
-                    qos: d.qos,
-                    total: d.queue.total(),
-                    histogram: d.queue.histogram().clone(),
-                })
-                .collect(),
-            pools,
-            namespaces: self
-                .namespaces
-                .iter()
-                .map(|n| (n.name.clone(), n.refused))
-                .chain(std::iter::once((UNREQUESTED.to_owned(), 0)))
-                .zip(&self.namespace_cost_usd)
-                .map(|((namespace, refused), &cost_usd)| NamespaceReport {
-                    namespace,
-                    cost_usd,
-                    pods_refused_by_quota: refused,
-                })
-                .collect(),
-            events: self.events.events().to_vec(),
-            events_dropped: self.events.dropped(),
-            pending_pod_seconds: self.pending_pod_seconds,
-            batch: self.batch_report(),
-            surges: self.surges.clone(),
-            events_handled: self.events_handled,
-        }
-    }
 }

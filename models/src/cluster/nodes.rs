@@ -11,23 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-/// Pods a node accepts: the kubelet's `--max-pods` default (110).
-pub const MAX_PODS_PER_NODE: u32 = 110;
-
-/// Where a node is in its life. Billing runs from launch (`created_ns`) to `removed_ns`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NodeState {
-    /// Launched; booting and registering. Not schedulable yet.
-    Provisioning,
-    /// Ready and accepting pods.
-    Ready,
-    /// Cordoned: its pods are being drained and it takes no new ones.
-    Cordoned,
-    /// Stopped reporting (a failure); its pods serve nothing and wait for eviction.
-    NotReady,
-    /// Terminated.
-    Gone,
-}
+use crate::api::{MAX_PODS_PER_NODE, NodeState};
 
 /// One node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

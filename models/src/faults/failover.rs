@@ -34,7 +34,7 @@ use super::ConfigError;
 use super::config::{DnsShift, FailoverConfig, FailoverMode, RoutingPolicy};
 use super::outage::{Outage, region_health_events};
 use super::router::FailoverRouter;
-use crate::cluster::ServicePlan;
+use crate::plan::ServicePlan;
 
 /// Steps of a linear DNS shift: 12, so 5 s steps for the default 60 s TTL.
 pub const RAMP_STEPS: u64 = 12;

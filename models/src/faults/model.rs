@@ -20,7 +20,7 @@
 //! * **Zone and regional outages** from [`resolve_outages`] (streams
 //!   `faults/outage/<zone|region>/<name>/<k>`): `ZoneDown` for each zone at the start,
 //!   `EvictZone` once the node lifecycle controller would evict (grace period + toleration)
-//!   if the outage lasts that long, `ZoneUp` at the end (`models::cluster::failures`).
+//!   if the outage lasts that long, `ZoneUp` at the end (`models::cluster::failures`, through [`FaultOrder`]).
 //!
 //! The clocks' rates follow the number of nodes at risk (Ready, not under notice, not
 //! failed). The injector reads it from the cluster ([`NodeCensus`]) at each of its events and
@@ -46,10 +46,8 @@ use super::node_failure::{
 use super::outage::{Outage, OutageScope};
 use super::plan::FaultsPlan;
 use super::spot::{SpotClock, SpotTimings, wave_interruptions, wave_stream_path};
-use crate::cluster::events::Reason;
-use crate::cluster::failures::{FaultOrder, NodeCensus};
-use crate::cluster::{PoolPlan, RemoveOrder};
-use crate::config::CapacityType;
+use crate::api::{CapacityType, FaultOrder, NodeCensus, Reason, RemoveOrder};
+use crate::plan::PoolPlan;
 
 /// How often the injector re-reads the node counts while it has a clock: one minute.
 pub const CENSUS_PERIOD: SimDuration = SimDuration::from_secs(60);

@@ -37,7 +37,8 @@ use super::outage::{Outage, OutageScope};
 use super::plan::FaultsPlan;
 use super::replication::{Replication, Rpo};
 use super::rto::{RtoOutcome, RtoTracker};
-use crate::cluster::{ServicePlan, ServiceSample};
+use crate::api::ServiceSample;
+use crate::plan::ServicePlan;
 
 /// How one regional outage went.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,8 +25,7 @@ use sim::time::{SimDuration, SimTime};
 use nexosim::model::{Context, Model, schedulable};
 use nexosim::ports::{Output, Requestor};
 
-use crate::cluster::events::Reason;
-use crate::cluster::{ReplicaOrder, WorkloadMetrics};
+use crate::api::{Reason, ReplicaOrder, WorkloadMetrics};
 use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
 use crate::hpa::metrics_window::UsageWindow;
@@ -49,10 +48,17 @@ pub struct HpaPlan {
     /// `name-region`, for events.
     pub name: String,
     pub config: HpaConfig,
-    pub cpu_request_millis: u64,
-    pub memory_request_bytes: u64,
     pub capacity_rps: f64,
     pub memory: Option<MemoryModel>,
+}
+
+/// Which requests a metric's utilization is measured against: each pod group's own (from its
+/// template revision), or none for metrics that are not resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Requests {
+    None,
+    Cpu,
+    Memory,
 }
 
 /// What one pod uses, and what metrics-server has seen of it.
@@ -117,6 +123,16 @@ impl HpaController {
     }
 }
 
+/// A pod's CPU usage in milli-units, recorded for a pod requesting `current` millicores, for a
+/// pod requesting `own`: CPU used is proportional to the request (a pod serving `capacity_rps`
+/// uses all of it). Exact when the two are equal, the case of a template never changed.
+fn scale(value_millis: u64, own: u64, current: u64) -> u64 {
+    if own == current || current == 0 {
+        return value_millis;
+    }
+    (u128::from(value_millis) * u128::from(own) / u128::from(current)) as u64
+}
+
 /// Rounds a non-negative usage to milli-units.
 fn millis(v: f64) -> u64 {
     (v * 1000.0).round().max(0.0) as u64
@@ -130,8 +146,10 @@ impl Target {
         self.served_total = m.served_requests_total;
         let rps = if dt_s > 0.0 { served / dt_s } else { 0.0 };
         let per_pod = |total: f64| total / f64::from(m.ready.max(1));
+        // Usage of a pod of the current template; a pod of another revision uses it in
+        // proportion to its own request (`groups`).
         let cpu_cores =
-            per_pod(rps) * self.plan.cpu_request_millis as f64 / 1000.0 / self.plan.capacity_rps;
+            per_pod(rps) * m.cpu_request_millis as f64 / 1000.0 / self.plan.capacity_rps;
         self.cpu.record(since, millis(cpu_cores));
         if let Some(mem) = self.plan.memory {
             let bytes = mem.base_bytes as f64 + mem.bytes_per_rps as f64 * per_pod(rps);
@@ -142,13 +160,13 @@ impl Target {
         self.served_rps.record(since, millis(per_pod(rps)));
     }
 
-    /// The pods as the replica calculation sees them, with `request` and `sample` for the
-    /// measured series.
+    /// The pods as the replica calculation sees them, each group with its own requests (see
+    /// [`Requests`]) and its sample of the measured series.
     fn groups(
         &self,
         now: SimTime,
         m: &WorkloadMetrics,
-        request_millis: Option<u64>,
+        requests: Requests,
         window: &UsageWindow,
         gauge: bool,
     ) -> Vec<PodGroup> {
@@ -171,13 +189,19 @@ impl Target {
                         ready: g.ready_ns.is_some(),
                         last_transition: SimTime::from_nanos(g.ready_ns.unwrap_or(g.started_ns)),
                     }),
-                    request_millis,
+                    request_millis: match requests {
+                        Requests::None => None,
+                        Requests::Cpu => Some(g.cpu_request_millis),
+                        Requests::Memory => Some(g.memory_request_bytes.saturating_mul(1000)),
+                    },
                     // Pods that are not ready serve nothing: they report no usage.
                     metric: sample.map(|s| MetricSample {
-                        value_millis: if g.ready_ns.is_some() {
-                            s.value_millis
-                        } else {
-                            0
+                        value_millis: match (g.ready_ns, requests) {
+                            (None, _) => 0,
+                            (Some(_), Requests::Cpu) => {
+                                scale(s.value_millis, g.cpu_request_millis, m.cpu_request_millis)
+                            }
+                            (Some(_), _) => s.value_millis,
                         },
                         ..s
                     }),
@@ -193,7 +217,11 @@ impl Target {
                 deleting: false,
                 start_time: None,
                 ready: None,
-                request_millis,
+                request_millis: match requests {
+                    Requests::None => None,
+                    Requests::Cpu => Some(m.cpu_request_millis),
+                    Requests::Memory => Some(m.memory_request_bytes.saturating_mul(1000)),
+                },
                 metric: None,
             });
         }
@@ -202,8 +230,6 @@ impl Target {
 
     /// One sync of this HPA: the order to send, if any.
     fn sync(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
-        let cpu_request = Some(self.plan.cpu_request_millis);
-        let memory_request = Some(self.plan.memory_request_bytes.saturating_mul(1000));
         let specs: Vec<MetricSpec> = self.hpa.metrics().to_vec();
         let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(specs.len());
         let mut values: Vec<Option<u64>> = Vec::with_capacity(specs.len());
@@ -212,17 +238,17 @@ impl Target {
                 MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } => {
                     match name {
                         ResourceName::Cpu => {
-                            (self.groups(now, m, cpu_request, &self.cpu, false), None)
+                            (self.groups(now, m, Requests::Cpu, &self.cpu, false), None)
                         }
                         ResourceName::Memory => (
-                            self.groups(now, m, memory_request, &self.memory, true),
+                            self.groups(now, m, Requests::Memory, &self.memory, true),
                             None,
                         ),
                     }
                 }
                 MetricSpec::Pods { metric, .. } => {
                     let window = self.custom(metric);
-                    (self.groups(now, m, None, window, true), None)
+                    (self.groups(now, m, Requests::None, window, true), None)
                 }
                 MetricSpec::Object { metric, .. } | MetricSpec::External { metric, .. } => {
                     let total = if metric == "requests_per_second" {
@@ -231,7 +257,7 @@ impl Target {
                         m.in_flight_requests
                     };
                     (
-                        self.groups(now, m, None, &self.cpu, false),
+                        self.groups(now, m, Requests::None, &self.cpu, false),
                         Some(millis(total)),
                     )
                 }
@@ -317,5 +343,20 @@ impl HpaController {
             self.scale.send(orders).await;
         }
         self.schedule_next(cx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale;
+
+    #[test]
+    fn a_pod_of_another_revision_uses_cpu_in_proportion_to_its_own_request() {
+        // 300m used by a pod of the current 500m template: a 1000m pod serving the same uses
+        // 600m, a 250m pod 150m; the same request keeps the value exactly.
+        assert_eq!(scale(300_000, 1000, 500), 600_000);
+        assert_eq!(scale(300_000, 250, 500), 150_000);
+        assert_eq!(scale(300_001, 500, 500), 300_001);
+        assert_eq!(scale(7, 500, 0), 7);
     }
 }

@@ -337,6 +337,62 @@ pub fn balanced_allocation_score(node: &NodeAllocation, pod_requests: CpuMemory)
     Some(((1.0 - std) * MAX_NODE_SCORE as f64) as i64)
 }
 
+/// NodeResourcesFit's scoring strategy (`scoringStrategy.type` in the scheduler config).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum ScoringStrategy {
+    /// Prefer the emptiest nodes: spreads load (the upstream default).
+    #[default]
+    LeastAllocated,
+    /// Prefer the fullest nodes that fit: bin-packs, leaving whole nodes free to remove.
+    MostAllocated,
+    /// Score each resource's utilization after the pod through a piecewise-linear `shape`
+    /// (utilization 0–100 % → score 0–10), e.g. `[(utilization_percent: 0, score: 0),
+    /// (utilization_percent: 100, score: 10)]` to bin-pack.
+    RequestedToCapacityRatio { shape: Vec<ShapePoint> },
+}
+
+impl ScoringStrategy {
+    /// Whether the best nodes are the roomiest (else the fullest that fit): the direction in
+    /// which candidates are taken from the free-capacity index. A shape that scores high
+    /// utilization at least as well as low utilization packs.
+    pub fn prefers_room(&self) -> bool {
+        match self {
+            ScoringStrategy::LeastAllocated => true,
+            ScoringStrategy::MostAllocated => false,
+            ScoringStrategy::RequestedToCapacityRatio { shape } => {
+                match (shape.first(), shape.last()) {
+                    (Some(first), Some(last)) => last.score < first.score,
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    /// Upstream's validation of a shape (`ValidateRequestedToCapacityRatioArgs`): at least one
+    /// point, utilizations strictly increasing within 0..=100, scores within 0..=10. Returns the
+    /// index of the offending point and what was expected.
+    pub fn validate(&self) -> Result<(), (usize, &'static str)> {
+        let ScoringStrategy::RequestedToCapacityRatio { shape } = self else {
+            return Ok(());
+        };
+        if shape.is_empty() {
+            return Err((0, "at least one point"));
+        }
+        for (i, p) in shape.iter().enumerate() {
+            if !(0..=100).contains(&p.utilization_percent) {
+                return Err((i, "a utilization_percent between 0 and 100"));
+            }
+            if !(0..=10).contains(&p.score) {
+                return Err((i, "a score between 0 and 10"));
+            }
+            if i > 0 && p.utilization_percent <= shape[i - 1].utilization_percent {
+                return Err((i, "utilization_percent increasing from point to point"));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

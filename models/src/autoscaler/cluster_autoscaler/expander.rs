@@ -21,9 +21,9 @@
 //! * A chain (`--expander=a,b`) applies each filter to the previous one's survivors; ties
 //!   left at the end are broken at random (`factory/chain.go`).
 
+use crate::api::{NodeGroupView, PodGroup, Shape};
 use crate::autoscaler::config::{Expander, PriorityRule};
 use crate::autoscaler::pattern;
-use crate::autoscaler::view::{NodeGroupView, PodGroup, Shape};
 
 use super::scale_up::ScaleUpOption;
 

@@ -28,8 +28,8 @@ use std::collections::BTreeMap;
 
 use sim::time::{SimDuration, SimTime};
 
+use crate::api::ClusterView;
 use crate::autoscaler::config::ClusterAutoscalerConfig;
-use crate::autoscaler::view::ClusterView;
 
 /// What the Cluster Autoscaler asks the cluster to do; `reason` goes to the events table.
 #[derive(Debug, Clone, PartialEq)]

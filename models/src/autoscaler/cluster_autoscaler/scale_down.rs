@@ -7,7 +7,7 @@
 //!   **at or below** the threshold (`Utilization > threshold` is what disqualifies).
 //! * `simulator/drainability/rules/rules.go` — pods that block: no controller, kube-system
 //!   without PDB, `safe-to-evict: "false"`, PDB with no disruption allowed (see
-//!   [`RemovalBlockers`](crate::autoscaler::view::RemovalBlockers)).
+//!   [`RemovalBlockers`](crate::api::RemovalBlockers)).
 //! * `simulator/cluster.go FindNodesToRemove` — candidates are simulated one after another on
 //!   one snapshot: a removable node's pods are moved onto other nodes (consuming their room)
 //!   and the node leaves the snapshot, so two half-empty nodes cannot both count on each other.
@@ -27,7 +27,8 @@ use std::collections::BTreeMap;
 
 use sim::time::SimTime;
 
-use crate::autoscaler::view::{Bin, ClusterView};
+use crate::api::ClusterView;
+use crate::autoscaler::bin::Bin;
 
 /// A node unneeded at this scan.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,7 +49,7 @@ pub fn find_unneeded(
     previously: &BTreeMap<u32, SimTime>,
     non_empty_limit: u32,
 ) -> Vec<Unneeded> {
-    let mut bins: Vec<Bin> = view.nodes.iter().map(|n| n.free_bin()).collect();
+    let mut bins: Vec<Bin> = view.nodes.iter().map(Bin::free_on).collect();
     let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
     let mut order: Vec<usize> = (0..view.nodes.len()).collect();
     // Cached: the key looks a node up in `previously`, once per node rather than per comparison.

@@ -37,9 +37,8 @@ use sim::time::{SimDuration, SimTime};
 
 use super::provisioning::{Choice, Outcome};
 use super::{Karpenter, KarpenterAction, capacity_label};
+use crate::api::{CapacityType, KarpenterView, NodeView, PodGroup};
 use crate::autoscaler::config::ConsolidationPolicy;
-use crate::autoscaler::view::{KarpenterView, NodeView, PodGroup};
-use crate::config::CapacityType;
 
 /// `commandValidationDelay`.
 pub const COMMAND_VALIDATION_DELAY: SimDuration = SimDuration::from_secs(15);

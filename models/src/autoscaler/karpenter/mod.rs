@@ -18,11 +18,10 @@ pub mod provisioning;
 
 use sim::time::{SimDuration, SimTime};
 
+use crate::allocatable::allocatable;
+use crate::api::{CapacityType, KarpenterView, Shape};
 use crate::autoscaler::config::{ConfigError, KarpenterConfig};
-use crate::autoscaler::view::{KarpenterView, Shape};
 use crate::catalog::InstanceFacts;
-use crate::cluster::allocatable::allocatable;
-use crate::config::CapacityType;
 use provisioning::{InstanceOption, ResolvedPool, Simulation, instance_family, zone_for};
 
 /// What Karpenter asks the cluster to do; `reason` goes to the events table.

@@ -20,9 +20,8 @@
 //! Existing nodes take pods by first fit in view order; DaemonSet overhead is already outside
 //! the view's allocatable and requests.
 
-use crate::autoscaler::view::{Bin, NodeView, PodGroup, Shape};
-use crate::cluster::nodes::MAX_PODS_PER_NODE;
-use crate::config::CapacityType;
+use crate::api::{CapacityType, MAX_PODS_PER_NODE, NodeView, PodGroup, Shape};
+use crate::autoscaler::bin::Bin;
 
 /// An instance type as Karpenter sees it in one region.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +117,7 @@ impl Simulation<'_> {
                 .cmp(&a.requests.cpu_millis)
                 .then(b.requests.memory_bytes.cmp(&a.requests.memory_bytes))
         });
-        let mut bins: Vec<Bin> = nodes.iter().map(|n| n.free_bin()).collect();
+        let mut bins: Vec<Bin> = nodes.iter().map(Bin::free_on).collect();
         let mut out = Outcome::default();
         for group in order {
             let mut left = group.count;

@@ -1,5 +1,5 @@
-//! The compact snapshot a node autoscaler reads at each scan, filled by the integrator from the
-//! `Cluster` model. Pods are grouped by shape (requests, priority, where they may go), never
+//! The compact snapshot a node autoscaler reads at each scan, filled by the `Cluster` model
+//! (`cluster::autoscaling`) for a [`ViewRequest`]. Pods are grouped by shape (requests, priority, where they may go), never
 //! listed one by one: one ReplicaSet's pods are alike, so a scan over a 10 000-pod cluster reads
 //! a few dozen groups.
 //!
@@ -11,8 +11,11 @@
 
 use sim::time::SimTime;
 
-use crate::cluster::nodes::MAX_PODS_PER_NODE;
-use crate::config::CapacityType;
+use super::CapacityType;
+
+/// Pods a node accepts: the kubelet's `--max-pods` default (110). The cluster's scheduler and
+/// the autoscalers' simulations both keep to it.
+pub const MAX_PODS_PER_NODE: u32 = 110;
 
 /// Requests or allocatable: CPU millicores and memory bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -177,49 +180,6 @@ impl NodeView {
     pub fn utilization(&self) -> f64 {
         utilization(self.requested, self.allocatable)
     }
-
-    /// Room left for pods, as a bin for the simulations.
-    pub(crate) fn free_bin(&self) -> Bin {
-        Bin {
-            free: self.allocatable.minus(self.requested),
-            free_pods: MAX_PODS_PER_NODE.saturating_sub(self.pod_count),
-        }
-    }
-}
-
-/// Free room of a node in a simulation: resources and pod slots (kubelet `--max-pods` 110).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Bin {
-    pub free: Shape,
-    pub free_pods: u32,
-}
-
-impl Bin {
-    /// An empty node with this allocatable.
-    pub fn empty(allocatable: Shape) -> Bin {
-        Bin {
-            free: allocatable,
-            free_pods: MAX_PODS_PER_NODE,
-        }
-    }
-
-    /// How many pods of `requests` fit, at most `want`.
-    pub fn room_for(&self, requests: Shape, want: u32) -> u32 {
-        let by = |free: u64, req: u64| free.checked_div(req).unwrap_or(u64::MAX);
-        let n = by(self.free.cpu_millis, requests.cpu_millis)
-            .min(by(self.free.memory_bytes, requests.memory_bytes))
-            .min(u64::from(self.free_pods))
-            .min(u64::from(want));
-        n as u32
-    }
-
-    /// Places up to `want` pods; returns how many went in.
-    pub fn place(&mut self, requests: Shape, want: u32) -> u32 {
-        let n = self.room_for(requests, want);
-        self.free = self.free.minus(requests.times(u64::from(n)));
-        self.free_pods -= n;
-        n
-    }
 }
 
 /// A Cluster Autoscaler node group (one pool in clustersim): its node template and its size.
@@ -258,4 +218,47 @@ pub struct KarpenterView {
     pub nodes: Vec<NodeView>,
     /// Pending pods; `fits` indexes the NodePools.
     pub pending: Vec<PodGroup>,
+}
+
+/// One cluster pool as a member of an autoscaler's node group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolTemplate {
+    /// The cluster's pool id (index in `ClusterPlan::pools`).
+    pub pool: u32,
+    /// The node group (Cluster Autoscaler) or NodePool (Karpenter) it belongs to.
+    pub group: u32,
+    pub instance_type: std::sync::Arc<str>,
+    /// The instance's capacity before reservations (the cluster keeps only allocatable).
+    pub capacity: Shape,
+}
+
+/// What a node autoscaler asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewRequest {
+    pub region: String,
+    /// How many node groups there are; every one has at least one pool in `pools`.
+    pub groups: u32,
+    /// The pools of the node groups; a pool of no group is left out of the view.
+    pub pools: Vec<PoolTemplate>,
+    /// List nodes still provisioning among the nodes, not ready (Karpenter's in-flight
+    /// NodeClaims take pending pods in its simulation); otherwise only registered nodes.
+    pub in_flight: bool,
+    /// Only the pending pods: the answer has no node groups and no nodes (Karpenter's batch
+    /// trigger check between decisions, once a second, which needs nothing else and so does
+    /// not walk the region's nodes).
+    pub pending_only: bool,
+    /// List the nodes only if one of them (registered, not being deleted) has a utilization at
+    /// or below this: the Cluster Autoscaler's scale-down threshold. When none has, no node can
+    /// be unneeded at this scan, so the view leaves the nodes out (node group sizes and pending
+    /// pods are complete) and a scan of a packed 1 000-node region costs one pass without
+    /// building a thousand node views. `None`: always list them.
+    pub nodes_only_below: Option<f64>,
+}
+
+/// The answer: the view, and the ids of each group's provisioning nodes (oldest first, in the
+/// order of [`NodeGroupView::provisioning`]) so a timed-out scale-up can be cancelled.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AutoscalingView {
+    pub view: ClusterView,
+    pub provisioning_nodes: Vec<Vec<u32>>,
 }

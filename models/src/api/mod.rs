@@ -1,0 +1,56 @@
+//! The control-plane API: the messages, queries and views that controllers and the `Cluster`
+//! model exchange. It owns no state and runs nothing; it is the one vocabulary every model
+//! shares, so a new controller (a VPA, a custom scaling policy) depends on this module and never
+//! on the cluster's internals or on another controller.
+//!
+//! Who sends what (the wiring is in `run`):
+//!
+//! | message or query            | from → to                          | types                         |
+//! |-----------------------------|------------------------------------|-------------------------------|
+//! | `workload_metrics` (query)  | HPA, run loop → cluster            | [`WorkloadMetrics`]           |
+//! | `set_replicas`              | HPA → cluster                      | [`ReplicaOrder`]              |
+//! | `node_autoscaling_view` (q) | node autoscaler → cluster          | [`ViewRequest`] → [`AutoscalingView`] |
+//! | `launch`, `remove`          | node autoscaler, faults → cluster  | [`LaunchOrder`], [`RemoveOrder`] |
+//! | `node_census` (query)       | fault injector → cluster           | [`NodeCensus`]                |
+//! | `faults`                    | fault injector → cluster           | [`FaultOrder`]                |
+//! | `set_rates`                 | traffic → cluster                  | `(service id, requests/s)`    |
+//! | `sample`, `report` (query)  | run loop → cluster                 | [`Sample`], [`PoolBill`], [`SurgeClock`] |
+//!
+//! Layers (no module imports one above it, so there is no import cycle; checked by
+//! `tests/layers.rs`): leaves (`catalog`, `scheduler`, `latency`, `allocatable`, `billing`,
+//! the controllers' `config` schemas) → `api` → `plan` → the controllers (`hpa`, `autoscaler`,
+//! `faults`, `jobs`), which import `api` and `plan` but never `cluster` or each other →
+//! `cluster` → `traffic` → `run`. `config` (the experiment's cluster section, as written) sits
+//! beside the other input schemas and is read by `plan`'s resolution in the CLI.
+
+mod figures;
+mod orders;
+mod view;
+
+use serde::{Deserialize, Serialize};
+use workloads::router::Router;
+
+pub use figures::{
+    LiveNode, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample, RunningPods, Sample,
+    ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
+};
+pub use orders::{FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder};
+pub use view::{
+    AutoscalingView, ClusterView, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView, NodeView,
+    PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewRequest, utilization,
+};
+
+/// Whether a node is billed at the on-demand or the spot price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CapacityType {
+    OnDemand,
+    Spot,
+}
+
+/// One service's global router and the cluster's service ids of its regions, in the router's
+/// region order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutePlan {
+    pub router: Router,
+    pub services: Vec<u32>,
+}

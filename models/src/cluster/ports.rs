@@ -1,0 +1,235 @@
+//! The `Cluster` model's ports: the messages and queries other models and the run loop send it
+//! (the types are `crate::api`'s). Each handler counts itself in `events_handled`, applies what
+//! it was told, and leaves one wake-up at the earliest timer (`Cluster::reschedule`).
+
+use nexosim::model::{Context, Model, schedulable};
+use sim::time::{SimDuration, SimTime};
+
+use super::report::ClusterReport;
+use super::{Cluster, NOT_READY};
+use crate::api::{
+    AutoscalingView, FaultOrder, LaunchOrder, NodeCensus, Reason, RemoveOrder, ReplicaOrder,
+    RunningPods, Sample, ViewRequest, WorkloadMetrics,
+};
+
+impl Cluster {
+    /// Keeps one keyed event at the earliest timer and one at the earliest backlog drain.
+    fn reschedule(&mut self, cx: &Context<Self>) {
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        // A timer due now (pushed by this instant's work, or whose wake-up another message of
+        // the same instant would otherwise cancel) runs now: nexosim cannot schedule at `now`.
+        if self.timers.next_at().is_some_and(|at| at <= now_ns) {
+            self.run_timers(now_ns);
+        }
+        let next = self.timers.next_at();
+        if next != self.wake_at {
+            if let Some(key) = self.wake_key.take() {
+                key.cancel();
+            }
+            self.wake_at = next;
+            if let Some(at) = next {
+                let at = SimTime::from_nanos(at).to_monotonic();
+                self.wake_key = cx
+                    .schedule_keyed_event(at, schedulable!(Self::wake), ())
+                    .ok();
+            }
+        }
+        if let Some(key) = self.drain_key.take() {
+            key.cancel();
+        }
+        let earliest_s = self
+            .deployments
+            .iter()
+            .filter_map(|d| d.queue.drain_in_s())
+            .fold(f64::INFINITY, f64::min);
+        if earliest_s.is_finite() {
+            // Round up to the next nanosecond so the backlog is empty when the event runs.
+            let delay = SimDuration::from_nanos((earliest_s * 1e9).ceil().max(1.0) as u64);
+            self.drain_key = cx
+                .schedule_keyed_event(delay.to_std(), schedulable!(Self::drained), ())
+                .ok();
+        }
+    }
+}
+
+#[Model]
+impl Cluster {
+    #[nexosim(init)]
+    async fn init(&mut self, cx: &Context<Self>) {
+        self.reschedule(cx);
+    }
+
+    /// New arrival rates, as `(service id, requests/s)`, from the traffic model.
+    pub fn set_rates(&mut self, changes: Vec<(u32, f64)>, cx: &Context<Self>) {
+        self.events_handled += 1;
+        let now = SimTime::from_monotonic(cx.time());
+        for (id, rps) in changes {
+            let queue = &mut self.deployments[id as usize].queue;
+            queue.advance_to(now);
+            queue.set_rate(rps);
+        }
+        self.reschedule(cx);
+    }
+
+    /// Launches nodes (a node autoscaler's scale-up).
+    pub fn launch(&mut self, orders: Vec<LaunchOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            let pool = &self.pools[order.pool as usize];
+            let name = pool.name.clone();
+            self.events.push(
+                now_ns,
+                Reason::TriggeredScaleUp,
+                || format!("nodepool/{name}"),
+                || order.why.clone(),
+            );
+            self.launch_nodes(order.pool, order.zone, order.count, now_ns);
+        }
+        self.reschedule(cx);
+    }
+
+    /// Removes nodes: drained (a node autoscaler's scale-down, a spot notice) or terminated at
+    /// once (a reclaim, a failure).
+    pub fn remove(&mut self, orders: Vec<RemoveOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            let name = self.node_name(order.node);
+            self.events.push(
+                now_ns,
+                order.reason,
+                || format!("node/{name}"),
+                || order.why.clone(),
+            );
+            if order.drain {
+                self.drain_node(order.node, now_ns, &order.why);
+            } else {
+                self.terminate_node(order.node, now_ns, &order.why);
+            }
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// Sets deployments' desired replicas (the HPA's scale subresource writes).
+    pub fn set_replicas(&mut self, orders: Vec<ReplicaOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            let dep = &mut self.deployments[order.service as usize];
+            let object = format!("hpa/{}-{}", dep.name, dep.region);
+            self.events
+                .push(now_ns, order.reason, || object, || order.why.clone());
+            let dep = &mut self.deployments[order.service as usize];
+            if dep.desired != order.replicas {
+                dep.desired = order.replicas;
+                self.reconcile(order.service, now_ns);
+            }
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// Node failures and zone outages, from the fault injector.
+    pub fn faults(&mut self, orders: Vec<FaultOrder>, cx: &Context<Self>) {
+        self.events_handled += 1;
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in orders {
+            self.apply_fault(order, now_ns);
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// Every node not yet gone, for the fault injector's clocks.
+    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> NodeCensus {
+        self.events_handled += 1;
+        self.census()
+    }
+
+    #[nexosim(schedulable)]
+    fn wake(&mut self, _: (), cx: &Context<Self>) {
+        self.events_handled += 1;
+        self.wake_key = None;
+        self.wake_at = None;
+        self.run_timers(SimTime::from_monotonic(cx.time()).as_nanos());
+        self.reschedule(cx);
+    }
+
+    #[nexosim(schedulable)]
+    fn drained(&mut self, _: (), cx: &Context<Self>) {
+        self.events_handled += 1;
+        self.drain_key = None;
+        self.advance_queues(SimTime::from_monotonic(cx.time()));
+        self.reschedule(cx);
+    }
+
+    /// The time-series rows at this instant; restarts the per-interval counts.
+    pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Sample {
+        self.events_handled += 1;
+        self.sample_now(SimTime::from_monotonic(cx.time()).as_nanos())
+    }
+
+    /// What the metrics pipeline and the HPA read of some services, at this instant.
+    pub async fn workload_metrics(
+        &mut self,
+        services: Vec<u32>,
+        cx: &Context<Self>,
+    ) -> Vec<WorkloadMetrics> {
+        self.events_handled += 1;
+        let now = SimTime::from_monotonic(cx.time());
+        services
+            .into_iter()
+            .map(|id| {
+                let d = &mut self.deployments[id as usize];
+                d.queue.advance_to(now);
+                let (arrival_rps, capacity_rps) = (d.queue.arrival_rps(), d.queue.capacity_rps());
+                let backlog = d.queue.backlog_requests();
+                WorkloadMetrics {
+                    service: id,
+                    replicas: d.pods.len() as u32,
+                    desired: d.desired,
+                    ready: d.ready,
+                    cpu_request_millis: d.template().cpu_millis,
+                    memory_request_bytes: d.template().memory_bytes,
+                    running: d
+                        .running
+                        .iter()
+                        .map(|(&(started_ns, ready_ns, revision), &count)| {
+                            let template = &d.templates[usize::from(revision)];
+                            RunningPods {
+                                started_ns,
+                                ready_ns: (ready_ns != NOT_READY).then_some(ready_ns),
+                                count,
+                                cpu_request_millis: template.cpu_millis,
+                                memory_request_bytes: template.memory_bytes,
+                            }
+                        })
+                        .collect(),
+                    served_requests_total: d.queue.total().served,
+                    arrival_rps,
+                    in_flight_requests: if backlog > 0.0 || arrival_rps >= capacity_rps {
+                        backlog + f64::from(d.ready)
+                    } else {
+                        arrival_rps * d.queue.mean_latency_s()
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// What a node autoscaler reads of one region (see [`autoscaling`]).
+    pub async fn node_autoscaling_view(
+        &mut self,
+        request: std::sync::Arc<ViewRequest>,
+    ) -> AutoscalingView {
+        self.events_handled += 1;
+        self.autoscaling_view(&request)
+    }
+
+    /// Whole-run figures, up to this instant.
+    pub async fn report(&mut self, _: (), cx: &Context<Self>) -> ClusterReport {
+        self.report_at(SimTime::from_monotonic(cx.time()).as_nanos())
+    }
+}

@@ -1,0 +1,260 @@
+//! The scheduler's cycle inside the cluster: pending pods in PrioritySort's order are placed
+//! through the free-capacity index (`placement`), preempt lower-priority pods when nothing fits
+//! (DefaultPreemption), and are bound; a pod leaving gives its node its resources back. Each
+//! pod is placed, bound and unbound with the requests of its own template revision.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::deployment_counts::DeploymentCounts;
+use super::pods::{PodPhase, UNBOUND};
+use super::timers::Timer;
+use super::{Cluster, placement};
+use crate::api::Reason;
+use crate::scheduler::preemption::{VictimCandidate, importance_order};
+
+impl Cluster {
+    /// Binds pods from the queue, highest priority first, while they fit.
+    pub(super) fn schedule_pending(&mut self, now_ns: u64) {
+        // Pods of one deployment are alike: once one fails in this cycle the rest would too.
+        let mut failed: BTreeSet<u32> = BTreeSet::new();
+        let queue = self.pending.in_order();
+        for key in queue {
+            let id = key.2;
+            let d = self.pods.get(id).deployment;
+            if failed.contains(&d) {
+                continue;
+            }
+            let dep = &self.deployments[d as usize];
+            let template = dep.template_of(self.pods.get(id));
+            let (cpu, memory) = (template.cpu_millis, template.memory_bytes);
+            let request = placement::PodRequest {
+                cpu_millis: cpu,
+                memory_bytes: memory,
+                zone_max_skew: dep.zone_max_skew,
+                host_max_skew: dep.host_max_skew,
+            };
+            let choice = self.placement.choose(
+                &self.nodes,
+                &dep.groups,
+                request,
+                |node| {
+                    self.node_groups
+                        .get(node as usize)
+                        .map_or(0, |c| c.count_of(d))
+                },
+                |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
+            );
+            match choice {
+                Some(node) => self.bind(id, node, now_ns),
+                None => {
+                    if !self.try_preempt(id, now_ns) {
+                        failed.insert(d);
+                        self.log_unschedulable(d, now_ns);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn log_unschedulable(&mut self, d: u32, now_ns: u64) {
+        let dep = &self.deployments[d as usize];
+        let total: usize = dep
+            .groups
+            .iter()
+            .map(|&g| self.nodes.schedulable_in(g))
+            .sum();
+        let (name, region, cpu, memory) = (
+            dep.name.clone(),
+            dep.region.clone(),
+            dep.template().cpu_millis,
+            dep.template().memory_bytes,
+        );
+        let pending = dep.pending;
+        let no_pool = dep.groups.is_empty();
+        self.events.push(
+            now_ns,
+            Reason::FailedScheduling,
+            || format!("deployment/{name}-{region}"),
+            || {
+                if no_pool {
+                    format!(
+                        "{pending} pod(s) pending: no node pool in {region} matches the node selector and tolerates its taints"
+                    )
+                } else {
+                    format!(
+                        "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={cpu}m memory={memory}"
+                    )
+                }
+            },
+        );
+    }
+
+    /// The pods on a node as preemption sees them, in importance order, with
+    /// `pdb_violating` set as upstream's `filterPodsWithPDBViolation` does: walking the pods in
+    /// that order, each takes one of its budget's allowed disruptions (ready pods −
+    /// `minAvailable`), and is violating once none is left.
+    pub(super) fn preemption_residents(&self, node: u32) -> Vec<VictimCandidate> {
+        let mut residents: Vec<VictimCandidate> = self.node_pods[node as usize]
+            .iter()
+            .filter_map(|&v| {
+                let victim = self.pods.get(v);
+                let template = self.deployments[victim.deployment as usize].template_of(victim);
+                (victim.phase != PodPhase::Terminating).then_some(VictimCandidate {
+                    id: v,
+                    priority: victim.priority,
+                    cpu_millis: template.cpu_millis,
+                    memory_bytes: template.memory_bytes,
+                    start_time_ns: victim.created_ns,
+                    pdb_violating: false,
+                })
+            })
+            .collect();
+        residents.sort_by(importance_order);
+        let mut allowed: BTreeMap<u32, i64> = BTreeMap::new();
+        for r in &mut residents {
+            let d = self.pods.get(r.id).deployment;
+            let dep = &self.deployments[d as usize];
+            if let Some(min) = dep.min_available {
+                let left = allowed
+                    .entry(d)
+                    .or_insert(i64::from(dep.ready) - i64::from(min));
+                *left -= 1;
+                r.pdb_violating = *left < 0;
+            }
+        }
+        residents
+    }
+
+    /// DefaultPreemption's PostFilter: evicts lower-priority pods from the one node where that
+    /// frees room for `id` at the least cost, then binds `id` there.
+    pub(super) fn try_preempt(&mut self, id: u32, now_ns: u64) -> bool {
+        let pod = *self.pods.get(id);
+        let dep = &self.deployments[pod.deployment as usize];
+        // Victims are bound pods of lower priority, and nodes belong to one region: without
+        // any, no node is a candidate (upstream would find none after filtering every node),
+        // so the search is skipped. Pods of one priority, the usual case, never preempt.
+        let victims_exist = self.deployments.iter().any(|other| {
+            other.priority < pod.priority
+                && other.region == dep.region
+                && other.pods.len() > other.pending as usize
+        });
+        if !victims_exist {
+            return false;
+        }
+        let Some((node, victims)) = self.placement.preemption_target(
+            &self.nodes,
+            &dep.groups,
+            dep.template_of(&pod).cpu_millis,
+            dep.template_of(&pod).memory_bytes,
+            pod.priority,
+            |node| self.preemption_residents(node),
+        ) else {
+            return false;
+        };
+        let (name, region) = (dep.name.clone(), dep.region.clone());
+        for &v in &victims {
+            let why = format!(
+                "preempted by pod/{name}-{region}-{id} (priority {})",
+                pod.priority
+            );
+            self.delete_pod(v, now_ns, Reason::Preempted, &why);
+            // Upstream nominates the node and binds once the victims are gone; clustersim binds
+            // now and gives the victims' resources back at once, which shortens that wait by
+            // their grace period.
+            self.unbind(v);
+            // The victim's controller replaces it; the replacement queues like any pod.
+            let vd = self.pods.get(v).deployment;
+            self.reconcile(vd, now_ns);
+        }
+        self.bind(id, node, now_ns);
+        true
+    }
+
+    pub(super) fn bind(&mut self, id: u32, node: u32, now_ns: u64) {
+        let pod = *self.pods.get(id);
+        let d = pod.deployment as usize;
+        let template = *self.deployments[d].template_of(&pod);
+        let (cpu, memory) = (template.cpu_millis, template.memory_bytes);
+        self.nodes.update(node, |n| {
+            n.requested_cpu_millis += cpu;
+            n.requested_memory_bytes += memory;
+            n.pods += 1;
+            n.last_pod_change_ns = now_ns;
+        });
+        self.node_pods[node as usize].push(id);
+        self.count_on_node(node, pod.deployment, 1);
+        let pool = self.placement.pool_of_group(self.nodes.get(node).group);
+        let ns = self.deployments[d].namespace;
+        self.costs.bound(pool, ns, cpu);
+        self.pending
+            .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
+        self.deployments[d].pending -= 1;
+        let p = self.pods.get_mut(id);
+        p.node = node;
+        if now_ns == 0 && self.deployments[d].job.is_none() {
+            // Warm start: the pods of time zero were running before the day began (a Job
+            // submitted at zero starts from scratch).
+            p.phase = PodPhase::Ready;
+            p.started_ns = 0;
+            p.ready_ns = 0;
+            self.count_running(d, (0, 0, pod.revision), 1);
+            self.set_ready(d, 1, now_ns);
+        } else {
+            p.phase = PodPhase::Starting;
+            let generation = p.generation;
+            let at = now_ns + self.deployments[d].startup_ns;
+            self.push_timer(
+                at,
+                Timer::Started {
+                    pod: id,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// Adds `delta` to a node's count of a deployment's pods that are bound and not
+    /// terminating (`node_groups`), and to the deployment's count in the node's zone; a
+    /// deployment whose count reaches 0 leaves the node's list. These are the counts
+    /// PodTopologySpread reads, which skips terminating pods upstream (`countPodsMatchSelector`
+    /// in `podtopologyspread/common.go`: `if p.DeletionTimestamp != nil { continue }`).
+    pub(super) fn count_on_node(&mut self, node: u32, deployment: u32, delta: i32) {
+        let zone = self.placement.zone_of_group(self.nodes.get(node).group);
+        let in_zone = self.deployments[deployment as usize]
+            .zone_pods
+            .entry(zone)
+            .or_default();
+        *in_zone = in_zone.saturating_add_signed(delta);
+        let node = node as usize;
+        if self.node_groups.len() <= node {
+            self.node_groups
+                .resize_with(node + 1, DeploymentCounts::default);
+        }
+        let counted = self.node_groups[node].add(deployment, delta);
+        debug_assert!(counted, "more pods left a node than were counted on it");
+    }
+
+    /// Gives a pod's resources back to its node.
+    pub(super) fn unbind(&mut self, id: u32) {
+        let pod = *self.pods.get(id);
+        if pod.node == UNBOUND {
+            return;
+        }
+        let dep = &self.deployments[pod.deployment as usize];
+        let template = dep.template_of(&pod);
+        let (cpu, memory, namespace) = (template.cpu_millis, template.memory_bytes, dep.namespace);
+        self.nodes.update(pod.node, |n| {
+            n.requested_cpu_millis -= cpu;
+            n.requested_memory_bytes -= memory;
+            n.pods -= 1;
+        });
+        self.node_pods[pod.node as usize].retain(|&p| p != id);
+        if pod.phase != PodPhase::Terminating {
+            self.count_on_node(pod.node, pod.deployment, -1);
+        }
+        let pool = self.placement.pool_of_group(self.nodes.get(pod.node).group);
+        self.costs.unbound(pool, namespace, cpu);
+        self.pods.get_mut(id).node = UNBOUND;
+    }
+}

@@ -1,0 +1,212 @@
+//! What the `Cluster` model is built from: node pools resolved against the instance catalog,
+//! services (one per region), namespaces and the scheduler's scoring. The CLI resolves an
+//! experiment into these; controllers read them (a pool's zones, a service's region) without
+//! depending on the cluster itself.
+
+use std::collections::BTreeMap;
+
+use sim::time::{SimDuration, SimTime};
+use workloads::traffic::Shape;
+
+use crate::api::CapacityType;
+use crate::catalog::InstanceFacts;
+use crate::config::Resources;
+use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
+use crate::scheduler::resources::ScoringStrategy;
+use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
+
+/// A node pool, resolved against the instance catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolPlan {
+    pub name: String,
+    pub region: String,
+    pub zones: Vec<String>,
+    pub instance: InstanceFacts,
+    pub capacity_type: CapacityType,
+    /// Nodes at the start of the run.
+    pub nodes: u32,
+    /// Node-group bounds a node autoscaler keeps to.
+    pub min_nodes: u32,
+    pub max_nodes: Option<u32>,
+    /// Launch → Ready of a node added during the run.
+    pub provisioning_delay: SimDuration,
+    /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+}
+
+impl PoolPlan {
+    /// The labels of this pool's nodes in `zone`, with the well-known labels a cloud's nodes
+    /// carry (`topology.kubernetes.io/{region,zone}`, `node.kubernetes.io/instance-type`,
+    /// `karpenter.sh/capacity-type`).
+    pub fn labels_in_zone(&self, zone: &str) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        let well_known = [
+            ("topology.kubernetes.io/region", self.region.as_str()),
+            ("topology.kubernetes.io/zone", zone),
+            (
+                "node.kubernetes.io/instance-type",
+                self.instance.instance_type.as_str(),
+            ),
+            (
+                "karpenter.sh/capacity-type",
+                match self.capacity_type {
+                    CapacityType::OnDemand => "on-demand",
+                    CapacityType::Spot => "spot",
+                },
+            ),
+        ];
+        for (k, v) in well_known {
+            labels.insert(k.to_owned(), v.to_owned());
+        }
+        labels
+    }
+
+    /// The price of one node of this pool.
+    pub fn price_usd_per_hour(&self) -> f64 {
+        match self.capacity_type {
+            CapacityType::OnDemand => self.instance.ondemand_usd_per_hour,
+            // The loader refuses a spot pool whose catalog row has no spot price.
+            CapacityType::Spot => self
+                .instance
+                .spot_usd_per_hour
+                .unwrap_or(self.instance.ondemand_usd_per_hour),
+        }
+    }
+}
+
+/// Pod timings of a service, with kubelet-like defaults (see `models::config`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PodTimings {
+    /// Bound → containers running (image pull + container start).
+    pub startup: SimDuration,
+    /// Running → Ready (initial delay of the readiness probe).
+    pub readiness: SimDuration,
+    /// Terminating → gone (`terminationGracePeriodSeconds`).
+    pub termination_grace: SimDuration,
+}
+
+/// One service in one region (a Deployment). Its index in [`ClusterPlan::services`] is the id
+/// the traffic model uses for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePlan {
+    pub name: String,
+    pub region: String,
+    /// Index into [`ClusterPlan::namespaces`].
+    pub namespace: u32,
+    pub priority: i32,
+    pub replicas: u32,
+    /// Later replica counts: `(instant, replicas)`, sorted by instant.
+    pub replica_schedule: Vec<(SimTime, u32)>,
+    pub requests: Resources,
+    /// Container limits (cpu millicores, memory bytes); they decide the QoS class.
+    pub limits: (Option<u64>, Option<u64>),
+    pub capacity_rps: f64,
+    pub timeout: SimDuration,
+    pub traffic: Shape,
+    pub timings: PodTimings,
+    pub node_selector: BTreeMap<String, String>,
+    /// Required node affinity terms (ORed); empty means none.
+    pub node_affinity: Vec<NodeSelectorTerm>,
+    pub tolerations: Vec<Toleration>,
+    /// PodDisruptionBudget `minAvailable`, if the service has one.
+    pub min_available: Option<u32>,
+    /// `maxSkew` of a `DoNotSchedule` topology spread constraint over zones, if any.
+    pub zone_max_skew: Option<u32>,
+    /// The same over nodes (`kubernetes.io/hostname`).
+    pub host_max_skew: Option<u32>,
+    /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
+    pub warm_up: Option<(SimDuration, f64)>,
+}
+
+/// A namespace and its ResourceQuota on requests (`None`: not limited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespacePlan {
+    pub name: String,
+    pub quota_cpu_millis: Option<u64>,
+    pub quota_memory_bytes: Option<u64>,
+    pub quota_pods: Option<u64>,
+}
+
+/// Everything the cluster model is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterPlan {
+    pub pools: Vec<PoolPlan>,
+    pub services: Vec<ServicePlan>,
+    pub namespaces: Vec<NamespacePlan>,
+    /// Requests slower than this count against SLO attainment.
+    pub latency_target: Option<SimDuration>,
+    pub scoring: ScoringStrategy,
+    pub minimum_billed: SimDuration,
+}
+
+impl ClusterPlan {
+    /// What can be told before the run about pods that will never run: a service no pool of
+    /// its region admits (node selector, taints), requests larger than any admitting node's
+    /// allocatable, a quota smaller than one pod. Each becomes a line of the summary; the run
+    /// still goes ahead, and its pods stay Pending with events saying why.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for s in &self.services {
+            let admitting: Vec<&PoolPlan> = self
+                .pools
+                .iter()
+                .filter(|p| {
+                    p.region == s.region
+                        && p.zones
+                            .iter()
+                            .any(|z| s.admits_labels(&p.labels_in_zone(z)))
+                        && first_untolerated_taint(&p.taints, &s.tolerations).is_none()
+                })
+                .collect();
+            let who = format!("service {} in {}", s.name, s.region);
+            if s.replicas == 0 && s.replica_schedule.iter().all(|&(_, n)| n == 0) {
+                continue;
+            }
+            if admitting.is_empty() {
+                warnings.push(format!(
+                    "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
+                ));
+            } else if !admitting.iter().any(|p| {
+                let (cpu, memory) = crate::allocatable::allocatable(
+                    u64::from(p.instance.vcpu) * 1000,
+                    p.instance.memory_bytes,
+                );
+                s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
+            }) {
+                warnings.push(format!(
+                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
+                    s.requests.cpu.0, s.requests.memory.0
+                ));
+            }
+            let ns = &self.namespaces[s.namespace as usize];
+            let too_small = [
+                (ns.quota_cpu_millis, s.requests.cpu.0, "requests.cpu"),
+                (
+                    ns.quota_memory_bytes,
+                    s.requests.memory.0,
+                    "requests.memory",
+                ),
+                (ns.quota_pods, 1, "pods"),
+            ]
+            .into_iter()
+            .find(|&(hard, need, _)| hard.is_some_and(|h| h < need));
+            if let Some((_, _, resource)) = too_small {
+                warnings.push(format!(
+                    "{who}: the {resource} quota of namespace {} is smaller than one pod; no pod can be created",
+                    ns.name
+                ));
+            }
+        }
+        warnings
+    }
+}
+
+impl ServicePlan {
+    /// NodeAffinity's filter: the nodeSelector and, when there are any, the required terms.
+    pub fn admits_labels(&self, labels: &BTreeMap<String, String>) -> bool {
+        let selector: Vec<(&String, &String)> = self.node_selector.iter().collect();
+        let terms = (!self.node_affinity.is_empty()).then_some(self.node_affinity.as_slice());
+        required_node_affinity_matches(&selector, terms, labels)
+    }
+}

@@ -1,11 +1,8 @@
 //! The `clustersim` command line: argument parsing and wiring only. Loading and checking an
-//! experiment lives in `experiment`, the simulation in `models`, the files, charts, report and
-//! gates in `reports`.
+//! experiment lives in the library (`clustersim::input`), the simulation in `models`, the
+//! files, charts, report and gates in `reports`.
 
 mod bench;
-mod error;
-mod experiment;
-mod locate;
 mod summary;
 mod sweep;
 
@@ -15,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use clustersim::input;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::{Gate, Metric, Summary};
 
@@ -188,7 +186,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Validate { file } => match experiment::load(&file, None) {
+        Command::Validate { file } => match input::load(&file, None) {
             Ok(_) => {
                 println!("{}: ok", file.display());
                 ExitCode::SUCCESS
@@ -262,7 +260,7 @@ fn run(
         Ok(g) => g,
         Err(e) => return bad_input(&e),
     };
-    let mut loaded = match experiment::load(file, seed) {
+    let mut loaded = match input::load(file, seed) {
         Ok(l) => l,
         Err(e) => return bad_input(&e),
     };

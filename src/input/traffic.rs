@@ -4,14 +4,14 @@
 use std::path::Path;
 
 use sim::time::SimDuration;
-use workloads::traffic::Shape;
+use workloads::traffic::{Shape, ShapeSpec};
 
 use crate::error::FieldError;
 
 /// The runnable shape of a service's `traffic`; errors relative to `traffic`
 /// (`Sum[1].Constant.rps`, as serde names the field).
 pub fn resolve(
-    traffic: &Shape,
+    traffic: &ShapeSpec,
     base_dir: &Path,
     duration: SimDuration,
 ) -> Result<Shape, FieldError> {

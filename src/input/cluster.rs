@@ -13,8 +13,10 @@ use crate::error::{FieldError, fail};
 /// Most nodes one pool may hold (`nodes`), so a typo cannot start a run that never ends.
 pub const MAX_NODES_PER_POOL: u32 = 1_000_000;
 
-/// Checks `regions`: at least one, names unique, each with zones listed once.
-pub fn check_regions(regions: &[RegionConfig]) -> Result<(), FieldError> {
+/// Checks `regions`: at least one, names unique, each with zones listed once and named as
+/// zones of that region.
+pub fn check_regions(x: &Experiment) -> Result<(), FieldError> {
+    let regions = &x.regions;
     if regions.is_empty() {
         return fail("regions", "expected at least one region");
     }
@@ -33,6 +35,43 @@ pub fn check_regions(regions: &[RegionConfig]) -> Result<(), FieldError> {
             return fail(
                 format!("regions[{i}].zones"),
                 format!("zone `{dup}` is listed twice"),
+            );
+        }
+        check_zone_names(x.provider_of(r), r).map_err(|e| e.within(&format!("regions[{i}]")))?;
+    }
+    Ok(())
+}
+
+/// Zones named as the provider names the zones of the region: `us-east1-b` (GCP: the region,
+/// `-`, a letter), `us-east-1a` (AWS: the region and a letter, or `-` and a Local Zone name).
+/// Checked only for a region the catalog knows. The catalog lists regions, not zones, so a zone
+/// of the right form that the provider does not have (`us-east1-z`) cannot be refused.
+fn check_zone_names(provider: Provider, r: &RegionConfig) -> Result<(), FieldError> {
+    let catalog = builtin_catalog(provider)?;
+    if !catalog.regions().any(|known| known == r.name) {
+        return Ok(());
+    }
+    let is_letter = |rest: &str| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase());
+    let (form, example) = match provider {
+        Provider::Gcp => ("the region, `-` and a zone letter", format!("{}-b", r.name)),
+        Provider::Aws => ("the region and a zone letter", format!("{}a", r.name)),
+    };
+    for (j, zone) in r.zones.iter().enumerate() {
+        let ok = zone
+            .strip_prefix(r.name.as_str())
+            .is_some_and(|rest| match provider {
+                Provider::Gcp => rest.strip_prefix('-').is_some_and(is_letter),
+                Provider::Aws => is_letter(rest) || rest.starts_with('-'),
+            });
+        if !ok {
+            return fail(
+                format!("zones[{j}]"),
+                format!(
+                    "zone `{zone}` is not a zone of region `{}`: expected {form}, such as \
+                     `{example}` (the {provider:?} catalog lists regions, not zones, so the \
+                     letter itself is not checked)",
+                    r.name
+                ),
             );
         }
     }

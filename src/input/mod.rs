@@ -8,6 +8,7 @@
 
 mod autoscaling;
 mod batch;
+mod capacity;
 mod cluster;
 mod faults;
 mod hpa;
@@ -68,11 +69,12 @@ pub fn base_dir(file: &Path) -> &Path {
 /// files are read relative to `base_dir`. The first error, with its field path.
 pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     check_span(x.duration, x.output_interval)?;
-    cluster::check_regions(&x.regions)?;
+    cluster::check_regions(x)?;
     let mut pools = cluster::resolve_pools(x)?;
     let (namespaces, default_priority) = namespaces::resolve(x)?;
     let services::Services {
         mut services,
+        entry,
         routes,
         mut hpas,
     } = services::resolve(
@@ -88,6 +90,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
     let node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
+    capacity::check_fits(&pools, &services, &entry)?;
     Ok(Plan {
         seed: x.seed,
         fidelity: x.fidelity,
@@ -109,6 +112,29 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         node_autoscalers,
         faults,
     })
+}
+
+/// What may go wrong in a checked plan, with the figures: services whose peak replicas cannot
+/// all fit on the nodes they may use (`capacity`). For `validate` and `run` to print; not part
+/// of a run's outputs.
+pub fn capacity_warnings(plan: &Plan) -> Vec<String> {
+    let karpenter: Vec<&str> = plan
+        .node_autoscalers
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                models::autoscaler::model::AutoscalerKind::Karpenter { .. }
+            )
+        })
+        .map(|a| a.region.as_str())
+        .collect();
+    capacity::warnings(
+        &plan.cluster.pools,
+        &plan.cluster.services,
+        &plan.hpas,
+        &karpenter,
+    )
 }
 
 /// `duration` and `output_interval` positive, and at most [`MAX_SAMPLES`] rows.

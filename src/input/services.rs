@@ -24,6 +24,8 @@ pub const MAX_REPLICAS: u32 = 10_000_000;
 #[derive(Default)]
 pub struct Services {
     pub services: Vec<ServicePlan>,
+    /// Per plan in `services`: the index of its entry in the file's `services`.
+    pub entry: Vec<usize>,
     pub routes: Vec<RoutePlan>,
     pub hpas: Vec<HpaPlan>,
 }
@@ -44,6 +46,7 @@ pub fn resolve(x: &Experiment, cx: &Context) -> Result<Services, FieldError> {
     for (i, s) in x.services.iter().enumerate() {
         resolve_entry(x, cx, s, &mut deployed, &mut out)
             .map_err(|e| e.within(&format!("services[{i}]")))?;
+        out.entry.resize(out.services.len(), i);
     }
     Ok(out)
 }

@@ -2,7 +2,7 @@
 //! (issue 11). Why a subcommand and not a Criterion bench: the question is "how long does
 //! *this experiment* take, and how much memory", asked of the binary users run, on files they
 //! write; and the figures must come from the same load path as `clustersim run`
-//! (`experiment::load`), or they would measure something else.
+//! (`clustersim::input::load`), or they would measure something else.
 //!
 //! What it measures, per experiment and run: load (read + parse + resolve into a `Plan`) and
 //! run (`models::run::run`) wall times with `Instant` — wall time is measured here, around the
@@ -22,7 +22,9 @@ use models::run::RunOutput;
 use serde::Serialize;
 use sim::recorder::{Table, Values};
 
-use crate::{EXIT_BAD_INPUT, EXIT_RUN_FAILED, bad_input, experiment, failed};
+use clustersim::input;
+
+use crate::{EXIT_BAD_INPUT, EXIT_RUN_FAILED, bad_input, failed};
 
 /// The benchmarks run when no file is named, relative to the current directory (the
 /// repository root): the Black Friday day, a 100 000-pod batch run, a 10 000-node burst.
@@ -113,7 +115,7 @@ pub fn bench(o: &Options) -> ExitCode {
     // runs. This also parses the built-in price catalog once (it is cached per process), so no
     // experiment's load time carries that one-off cost.
     for file in &files {
-        if let Err(e) = experiment::load(file, None) {
+        if let Err(e) = input::load(file, None) {
             return bad_input(&e);
         }
     }
@@ -164,7 +166,7 @@ fn bench_file(file: &Path, runs: u32) -> Result<Bench, String> {
         eprintln!("bench: {} (run {i} of {runs})", file.display());
         let reset = reset_peak_memory();
         let start = Instant::now();
-        let loaded = experiment::load(file, None).map_err(|e| e.to_string())?;
+        let loaded = input::load(file, None).map_err(|e| e.to_string())?;
         let loaded_at = Instant::now();
         let bar = crate::progress_bar(false, loaded.plan.duration.as_secs_f64());
         let output = models::run::run(&loaded.plan, |t| bar.set_position(t.as_secs_f64() as u64))

@@ -20,7 +20,7 @@ use reports::{
 use sim::recorder::Values;
 use sim::time::SimTime;
 
-use crate::experiment::{Experiment, Targets};
+use clustersim::input::{Experiment, Targets};
 
 fn quantiles_ms(h: &Histogram) -> Option<Quantiles> {
     Some(Quantiles {

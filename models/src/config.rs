@@ -13,7 +13,7 @@ use sim::time::SimDuration;
 use workloads::router::Routing;
 
 use crate::hpa::config::HpaConfig;
-use workloads::traffic::Shape;
+use workloads::traffic::ShapeSpec;
 
 pub use crate::api::CapacityType;
 pub use crate::scheduler::affinity::{
@@ -130,7 +130,7 @@ pub struct ServiceConfig {
     #[serde(default = "default_timeout")]
     pub timeout: SimDuration,
     /// Arrival rate per region; with `routing`, the global rate split over the regions.
-    pub traffic: Shape,
+    pub traffic: ShapeSpec,
     /// A HorizontalPodAutoscaler per region, e.g. `(min_replicas: 3, max_replicas: 20,
     /// metrics: [Resource(name: cpu, target: Utilization(70))])` (see `models::hpa::config`).
     /// `replicas` is then the starting count. Default: none, the replicas are fixed.

@@ -40,6 +40,53 @@ pub struct Options {
     pub quiet: bool,
 }
 
+/// Whether `src` is a sweep file: its root value is `Sweep(…)` (after whitespace and
+/// comments), where an experiment's is `Experiment(…)` or an anonymous struct.
+pub fn is_sweep(src: &str) -> bool {
+    let mut rest = src;
+    loop {
+        let trimmed = rest.trim_start();
+        if let Some(after) = trimmed.strip_prefix("//") {
+            rest = after.split_once('\n').map_or("", |(_, next)| next);
+        } else if let Some(after) = trimmed.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, next)| next);
+        } else {
+            return trimmed
+                .strip_prefix("Sweep")
+                .is_some_and(|after| after.trim_start().starts_with('('));
+        }
+    }
+}
+
+/// `clustersim validate` of a sweep file: the sweep itself, its base, and every run it
+/// generates, loaded as `sweep` would load them, without running any. The capacity warnings of
+/// each configuration go to stderr, each once.
+pub fn validate(file: &Path) -> ExitCode {
+    let plan = match spec::load(file).and_then(|(s, src)| plan::expand(file, &src, &s)) {
+        Ok(p) => p,
+        Err(e) => return bad_input(&e),
+    };
+    let mut warned = std::collections::BTreeSet::new();
+    for i in plan.configuration_firsts() {
+        match plan.load(i) {
+            Ok(loaded) => {
+                for w in clustersim::input::capacity_warnings(&loaded.plan) {
+                    if warned.insert(w.clone()) {
+                        eprintln!(
+                            "warning: {w} (in run {}: {})",
+                            plan.runs[i].id,
+                            plan.describe(i)
+                        );
+                    }
+                }
+            }
+            Err(e) => return bad_input(&e),
+        }
+    }
+    println!("{}: ok, {} runs", file.display(), plan.runs.len());
+    ExitCode::SUCCESS
+}
+
 /// `clustersim sweep`.
 pub fn sweep(o: &Options) -> ExitCode {
     let plan = match spec::load(&o.file).and_then(|(s, src)| plan::expand(&o.file, &src, &s)) {

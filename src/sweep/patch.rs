@@ -17,7 +17,8 @@
 
 use std::ops::Range;
 
-use crate::locate::{self, Position};
+use clustersim::error::Position;
+use clustersim::locate;
 
 use super::spec::Scalar;
 

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use crate::error::InputError;
-use crate::experiment::{self, Loaded};
+use clustersim::error::InputError;
+use clustersim::input::{self, Loaded};
+use clustersim::locate::RonLocator;
 
 use super::patch::{self, Target};
 use super::spec::{Axis, Scalar, Sweep};
@@ -81,9 +82,10 @@ impl Plan {
             message: format!("{} (in run {}: {})", e.message, run.id, self.describe(i)),
             ..e
         };
-        let mut x = experiment::parse(&self.base_path, &text).map_err(located)?;
+        let mut x = input::parse(&self.base_path, &text).map_err(located)?;
         x.seed = run.seed;
-        let plan = experiment::resolve(&self.base_path, &text, &x).map_err(located)?;
+        let plan = input::resolve(&x, input::base_dir(&self.base_path))
+            .map_err(|e| located(e.located(&self.base_path, &RonLocator::new(&text))))?;
         Ok(Loaded {
             experiment: x,
             plan,
@@ -114,15 +116,10 @@ struct Flat {
 
 /// Expands `sweep` (read from `file`, text `src`) against its base experiment.
 pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError> {
-    // A `Zip`'s members are shown as `axes[i].Zip[j]`, as serde names them, and located
-    // through the tuple variant's one positional field: `axes[i][0][j]`.
-    let err = |at: &str, message: String| {
-        let located = at.replace(".Zip[", "[0][");
-        InputError {
-            field: at.to_owned(),
-            ..InputError::at_field(file, src, &located, message)
-        }
-    };
+    // A `Zip`'s members are named `axes[i].Zip[j]`, as serde names them; the RON locator
+    // finds them inside the variant's parentheses.
+    let locator = RonLocator::new(src);
+    let err = |at: &str, message: String| InputError::at_field(file, &locator, at, message);
     let base_path = file.parent().unwrap_or(Path::new("")).join(&sweep.base);
     let base_src = std::fs::read_to_string(&base_path).map_err(|e| {
         err(
@@ -134,7 +131,7 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
         )
     })?;
     // The base must load on its own: its errors are then reported against it, unpatched.
-    let base = experiment::load(&base_path, None)?;
+    let base = input::load(&base_path, None)?;
 
     let mut groups: Vec<Vec<Flat>> = Vec::new();
     for (i, axis) in sweep.axes.iter().enumerate() {

@@ -18,7 +18,7 @@
 //! ```
 //!
 //! Read like the experiment file: unknown fields are errors, and every error carries
-//! file:line:col and the field path (`crate::error::InputError`), exit code 2.
+//! file:line:col and the field path (`clustersim::error::InputError`), exit code 2.
 
 use std::fmt;
 use std::path::Path;
@@ -26,7 +26,7 @@ use std::path::Path;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::InputError;
+use clustersim::error::InputError;
 
 /// A sweep file as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -122,15 +122,15 @@ pub fn load(file: &Path) -> Result<(Sweep, String), InputError> {
     Ok((sweep, src))
 }
 
-/// RON text → sweep, read as an experiment is (`experiment::parse_ron`).
+/// RON text → sweep, read as an experiment is (`clustersim::input::parse_ron`).
 pub fn parse(file: &Path, src: &str) -> Result<Sweep, InputError> {
-    crate::experiment::parse_ron(file, src)
+    clustersim::input::parse_ron(file, src)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::locate::Position;
+    use clustersim::error::Position;
 
     #[test]
     fn every_axis_kind_parses() {

@@ -30,7 +30,7 @@
 //!   with time constant `decay`, cut to exactly 1 once the excess is below 1/1000 of the peak
 //!   excess (after `decay × ln 1000` ≈ 6.9 `decay`): see [`curves::flash_crowd`].
 //! - `BlackFriday(peak_rps, time_zone?, …)`: the day of a US-centred storefront, see
-//!   [`Shape::BlackFriday`] for the curve, its parameters and their sources.
+//!   [`ShapeSpec::BlackFriday`] for the curve, its parameters and their sources.
 //! - `Noise(cv, step?)`: a seeded random factor per step, log-normal with mean 1 and
 //!   coefficient of variation `cv` ([`curves::noise_factor`]).
 //! - `Sum([…])`, `Product([…])`: the sum and product of the parts.
@@ -43,13 +43,14 @@
 //! `BlackFriday` to `America/New_York`, where its sourced peak hour was measured. `step`
 //! defaults to 1 minute. A composite's breakpoint is the earliest of its parts'.
 //!
-//! # Resolution
+//! # Input and run time: two types
 //!
-//! A shape as written is checked with [`Shape::validate`], then made runnable with
-//! [`Shape::resolve`] (reads each `Trace` file, once per service, into a [`Replay`]: after it
-//! the shape holds the data, not the path) and [`Shape::seeded`] (gives each `Noise` its
-//! random stream, once per service and region). [`Shape::segment`] of an unresolved `Trace` is
-//! 0 requests/s.
+//! A shape as written is a [`ShapeSpec`] (the serde schema, [`spec`]): checked with
+//! [`ShapeSpec::validate`], made runnable with [`ShapeSpec::resolve`], which reads each `Trace`
+//! file, once per service, into a [`Replay`]. The runnable [`Shape`] holds data, not paths: it
+//! has no `Trace`, so a trace that was never read cannot reach a run (it used to run as 0
+//! requests/s). [`Shape::seeded`] gives each `Noise` its random stream, once per service and
+//! region; [`Shape::segment`] is the rate.
 //!
 //! Noise streams: `sim::rng::stream(seed, "traffic/<service>/<region>")` for a `Noise` at the
 //! top of `traffic`, `"traffic/<service>/<region>/<path>"` for one inside (`…/Product[1].Noise`).
@@ -63,8 +64,12 @@
 //! directly (`amplitude`), the parts of `Sum` and `Product` are `Sum[i]`, `Scale`'s is `shape`,
 //! and a nested shape adds its variant name: `Sum[1].FlashCrowd.peak_multiplier`,
 //! `shape.Diurnal.amplitude`.
+//!
+//! (Over 800 lines: 560 of code, the rest tests of each shape's values and breakpoints, kept
+//! beside the code they pin.)
 
 pub mod curves;
+mod spec;
 mod zone;
 
 use std::path::Path;
@@ -75,175 +80,85 @@ use sim::time::{SimDuration, SimTime, UtcInstant};
 
 pub use crate::trace::{Interpolation, Replay, ReplayOptions, TimeUnit, ValueKind};
 use curves::Knot;
+pub use spec::{MAX_SHAPE_NODES, ShapeError, ShapeSpec, default_step};
 pub use zone::TimeZone;
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 const NANOS_PER_SEC: f64 = 1e9;
 
-/// Shapes in one service's `traffic`, at most, counting every nested one.
-pub const MAX_SHAPE_NODES: usize = 1_000;
-
-/// How the arrival rate of one service in one region evolves. See the module documentation.
+/// How the arrival rate of one service in one region evolves, ready to run: what
+/// [`ShapeSpec::resolve`] makes of a shape as written. The variants and their parameters are
+/// those of [`ShapeSpec`] (documented there), but that a `Trace` is a [`Replay`] of its data.
+///
+/// Read from a file it goes through [`ShapeSpec`] and refuses a `Trace` (which needs a file
+/// read): that is how `models::jobs::config`'s Job arrival `rate` reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ShapeSpec")]
 pub enum Shape {
-    /// The same rate for the whole run.
-    Constant { rps: f64 },
-    /// A daily cycle: `mean_rps × (1 + amplitude × cos(2π (h − peak_hour) / 24))`, with `h` the
-    /// local hour of day (fractional) in `time_zone` (default UTC), held constant over each
-    /// `step` (default 1 minute). `amplitude` 0 is flat, 1 drops to zero at the trough; the
-    /// mean over a day is `mean_rps`.
+    Constant {
+        rps: f64,
+    },
     Diurnal {
         mean_rps: f64,
         amplitude: f64,
         peak_hour: f64,
-        #[serde(default)]
         time_zone: Option<TimeZone>,
-        #[serde(default = "default_step")]
         step: SimDuration,
     },
-    /// A factor per local day of the week: `multipliers` are Monday first (ISO 8601 order), 7 of
-    /// them; the factor changes at local midnight in `time_zone` (default UTC).
     Weekly {
         multipliers: Vec<f64>,
-        #[serde(default)]
         time_zone: Option<TimeZone>,
     },
-    /// `from` until `start`, linear to `to` over `duration`, then `to`.
     Ramp {
         from: f64,
         to: f64,
         start: SimDuration,
         duration: SimDuration,
-        #[serde(default = "default_step")]
         step: SimDuration,
     },
-    /// A factor: 1, then a linear rise to `peak_multiplier` over `rise` from `onset`, then an
-    /// exponential decay back to 1 with time constant `decay` ([`curves::flash_crowd`]).
     FlashCrowd {
         onset: SimDuration,
         rise: SimDuration,
         peak_multiplier: f64,
         decay: SimDuration,
-        #[serde(default = "default_step")]
         step: SimDuration,
     },
-    /// The day of a US-centred storefront on Black Friday, repeated every local day: knots at
-    /// the night trough, the midday peak, an afternoon dip and the evening wave, joined by half
-    /// cosines ([`curves::black_friday`]); the rate is `peak_rps ×` the level.
-    ///
-    /// Defaults and where they come from (`../shared/data/facts/bfcm_peak_traffic_facts.md`):
-    /// - `time_zone` "America/New_York" and `peak_hour` 12: Shopify's Black-Friday peak minute
-    ///   was 12:01 p.m. EST in 2023 and in 2024 (FashionUnited 2023-11-27; Shopify's
-    ///   announcement as reported 2024-12-03).
-    /// - The levels give a peak/mean of 1.50 (the day's mean is 0.669 × `peak_rps`, a sum
-    ///   computed in the tests): within the 1.4–1.7 derived from Shopify's 2024 edge figures
-    ///   (peak 284 M requests/min; 1.19 trillion requests over the weekend).
-    /// - Not sourced, modelling choices: the trough at 04:00 at 0.25 of the peak (nights are
-    ///   quiet; no published per-minute curve exists), the afternoon dip at 16:30 (0.7) and the
-    ///   evening wave at 20:30 (0.85), the "after dinner" wave that the Cyber-Monday figures
-    ///   show in the US evening (7–11 p.m. PT carried 25–30 % of Cyber Monday's sales, Adobe
-    ///   2019/2020) placed at an East-Coast evening here.
-    ///
-    /// Flash sales are not part of the day: multiply by `FlashCrowd` factors for them.
     BlackFriday {
         peak_rps: f64,
-        #[serde(default = "new_york")]
         time_zone: TimeZone,
-        #[serde(default = "default_trough_hour")]
         trough_hour: f64,
-        #[serde(default = "default_night_level")]
         night_level: f64,
-        #[serde(default = "default_bf_peak_hour")]
         peak_hour: f64,
-        #[serde(default = "default_afternoon_hour")]
         afternoon_hour: f64,
-        #[serde(default = "default_afternoon_level")]
         afternoon_level: f64,
-        #[serde(default = "default_evening_hour")]
         evening_hour: f64,
-        #[serde(default = "default_evening_level")]
         evening_level: f64,
-        #[serde(default = "default_step")]
         step: SimDuration,
     },
-    /// A random factor per `step`, log-normal with mean 1 and coefficient of variation `cv`.
-    /// `seed` and `stream` are set by [`Shape::seeded`], never written in a file.
+    /// `seed` and `stream` name its random stream, set by [`Shape::seeded`].
     Noise {
         cv: f64,
-        #[serde(default = "default_step")]
         step: SimDuration,
-        #[serde(skip_deserializing)]
         seed: u64,
-        #[serde(skip_deserializing)]
         stream: String,
     },
-    /// The sum of the parts.
     Sum(Vec<Shape>),
-    /// The product of the parts.
     Product(Vec<Shape>),
-    /// `factor ×` the shape.
-    Scale { factor: f64, shape: Box<Shape> },
-    /// A trace replayed from a CSV file, read by [`Shape::resolve`]: see [`crate::trace`].
-    Trace {
-        /// Relative to the directory of the experiment file.
-        file: String,
-        time_column: String,
-        #[serde(default = "default_time_unit")]
-        time_unit: TimeUnit,
-        value_column: String,
-        value_kind: ValueKind,
-        #[serde(default)]
-        interpolation: Interpolation,
-        #[serde(default)]
-        scale_to_peak_rps: Option<f64>,
-        #[serde(default, rename = "loop")]
-        looped: bool,
-        #[serde(default)]
-        start_offset: SimDuration,
-        #[serde(default = "default_step")]
-        step: SimDuration,
+    Scale {
+        factor: f64,
+        shape: Box<Shape>,
     },
-    /// A loaded trace: what [`Shape::resolve`] makes of a `Trace`. Not written in files.
-    #[serde(skip_deserializing)]
+    /// A trace's data, read from its file by [`ShapeSpec::resolve`].
     Replay(Box<Replay>),
 }
 
-/// The default step of continuous shapes: one minute, the resolution of the real request traces
-/// bundled with clustersim (requests per minute).
-pub fn default_step() -> SimDuration {
-    SimDuration::from_secs(60)
-}
+impl TryFrom<ShapeSpec> for Shape {
+    type Error = ShapeError;
 
-fn default_time_unit() -> TimeUnit {
-    TimeUnit::Seconds
-}
-
-fn new_york() -> TimeZone {
-    // A name of the bundled tz database: cannot fail.
-    TimeZone::parse("America/New_York").unwrap_or(TimeZone::UTC)
-}
-
-fn default_trough_hour() -> f64 {
-    4.0
-}
-fn default_night_level() -> f64 {
-    0.25
-}
-fn default_bf_peak_hour() -> f64 {
-    12.0
-}
-fn default_afternoon_hour() -> f64 {
-    16.5
-}
-fn default_afternoon_level() -> f64 {
-    0.7
-}
-fn default_evening_hour() -> f64 {
-    20.5
-}
-fn default_evening_level() -> f64 {
-    0.85
+    /// A shape as written, without reading files: any `Trace` is refused.
+    fn try_from(spec: ShapeSpec) -> Result<Shape, ShapeError> {
+        spec.build("", None)
+    }
 }
 
 /// The rate over one piece of a shape: `rps` from now until `until` (or forever).
@@ -253,53 +168,8 @@ pub struct Segment {
     pub until: Option<SimTime>,
 }
 
-/// A shape that cannot run: the path of the failing field relative to `traffic` (see the
-/// module documentation) and a message saying what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShapeError {
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for ShapeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-impl std::error::Error for ShapeError {}
-
-/// `path.field`, or `field` at the top.
-fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{path}.{field}")
-    }
-}
-
-/// Where the list of a `Sum` or `Product` at `path` is named: `Sum` at the top.
-fn list_base(path: &str, variant: &str) -> String {
-    if path.is_empty() {
-        variant.to_owned()
-    } else {
-        path.to_owned()
-    }
-}
-
-fn fail<T>(path: &str, field: &str, message: impl Into<String>) -> Result<T, ShapeError> {
-    Err(ShapeError {
-        path: join(path, field),
-        message: message.into(),
-    })
-}
-
-fn rate_ok(v: f64) -> bool {
-    v.is_finite() && v >= 0.0
-}
-
 impl Shape {
-    /// The variant's name, as written in files.
+    /// The variant's name, as written in files (`Replay` for a trace's data).
     pub fn variant_name(&self) -> &'static str {
         match self {
             Shape::Constant { .. } => "Constant",
@@ -312,108 +182,81 @@ impl Shape {
             Shape::Sum(_) => "Sum",
             Shape::Product(_) => "Product",
             Shape::Scale { .. } => "Scale",
-            Shape::Trace { .. } => "Trace",
             Shape::Replay(_) => "Replay",
         }
     }
 
-    /// Checks the parameters a deserializer cannot: ranges, finiteness, list lengths.
+    /// The checks of [`ShapeSpec::validate`] on a shape built in code or read as a `Shape`
+    /// (a Job arrival `rate`); a [`Replay`] was checked when it was read.
     pub fn validate(&self) -> Result<(), ShapeError> {
-        let mut nodes = 0;
-        self.check("", &mut nodes)
+        match self.spec() {
+            Some(spec) => spec.validate(),
+            None => Ok(()),
+        }
     }
 
-    fn check(&self, path: &str, nodes: &mut usize) -> Result<(), ShapeError> {
-        *nodes += 1;
-        if *nodes > MAX_SHAPE_NODES {
-            return Err(ShapeError {
-                path: path.to_owned(),
-                message: format!("expected at most {MAX_SHAPE_NODES} shapes in one `traffic`"),
-            });
-        }
-        let positive_step = |step: SimDuration| {
-            if step.is_zero() {
-                fail(path, "step", "expected a positive duration such as \"1m\"")
-            } else {
-                Ok(())
-            }
-        };
-        match self {
-            Shape::Constant { rps } => {
-                if !rate_ok(*rps) {
-                    return fail(path, "rps", "expected a finite rate >= 0");
-                }
-            }
+    /// [`Self::validate`], then the shape itself: a `Shape` holds no file left to read. Kept
+    /// for `models::jobs::config`, whose Job arrival `rate` is read as a `Shape` (it would
+    /// better be a [`ShapeSpec`] resolved with [`ShapeSpec::resolve`]).
+    pub fn resolve(&self, _base_dir: &Path, _duration: SimDuration) -> Result<Shape, ShapeError> {
+        self.validate()?;
+        Ok(self.clone())
+    }
+
+    /// The shape as written, for its checks; `None` if it holds a [`Replay`].
+    fn spec(&self) -> Option<ShapeSpec> {
+        let parts = |ps: &[Shape]| ps.iter().map(Shape::spec).collect::<Option<Vec<_>>>();
+        Some(match self.clone() {
+            Shape::Constant { rps } => ShapeSpec::Constant { rps },
             Shape::Diurnal {
                 mean_rps,
                 amplitude,
                 peak_hour,
+                time_zone,
                 step,
-                ..
-            } => {
-                if !rate_ok(*mean_rps) {
-                    return fail(path, "mean_rps", "expected a finite rate >= 0");
-                }
-                if !(0.0..=1.0).contains(amplitude) {
-                    return fail(path, "amplitude", "expected a number between 0 and 1");
-                }
-                if !(0.0..24.0).contains(peak_hour) {
-                    return fail(path, "peak_hour", "expected an hour of day in [0, 24)");
-                }
-                positive_step(*step)?;
-            }
-            Shape::Weekly { multipliers, .. } => {
-                if multipliers.len() != 7 {
-                    return fail(
-                        path,
-                        "multipliers",
-                        format!(
-                            "expected 7 multipliers, Monday first, found {}",
-                            multipliers.len()
-                        ),
-                    );
-                }
-                if let Some(i) = multipliers.iter().position(|m| !rate_ok(*m)) {
-                    return fail(
-                        path,
-                        &format!("multipliers[{i}]"),
-                        "expected a finite number >= 0",
-                    );
-                }
-            }
-            Shape::Ramp { from, to, step, .. } => {
-                if !rate_ok(*from) {
-                    return fail(path, "from", "expected a finite number >= 0");
-                }
-                if !rate_ok(*to) {
-                    return fail(path, "to", "expected a finite number >= 0");
-                }
-                positive_step(*step)?;
-            }
+            } => ShapeSpec::Diurnal {
+                mean_rps,
+                amplitude,
+                peak_hour,
+                time_zone,
+                step,
+            },
+            Shape::Weekly {
+                multipliers,
+                time_zone,
+            } => ShapeSpec::Weekly {
+                multipliers,
+                time_zone,
+            },
+            Shape::Ramp {
+                from,
+                to,
+                start,
+                duration,
+                step,
+            } => ShapeSpec::Ramp {
+                from,
+                to,
+                start,
+                duration,
+                step,
+            },
             Shape::FlashCrowd {
+                onset,
+                rise,
                 peak_multiplier,
                 decay,
                 step,
-                ..
-            } => {
-                if !rate_ok(*peak_multiplier) {
-                    return fail(
-                        path,
-                        "peak_multiplier",
-                        "expected a finite factor >= 0, such as 3 for three times the traffic",
-                    );
-                }
-                if decay.is_zero() {
-                    return fail(
-                        path,
-                        "decay",
-                        "expected a positive duration such as \"10m\"",
-                    );
-                }
-                positive_step(*step)?;
-            }
+            } => ShapeSpec::FlashCrowd {
+                onset,
+                rise,
+                peak_multiplier,
+                decay,
+                step,
+            },
             Shape::BlackFriday {
                 peak_rps,
+                time_zone,
                 trough_hour,
                 night_level,
                 peak_hour,
@@ -422,267 +265,73 @@ impl Shape {
                 evening_hour,
                 evening_level,
                 step,
-                ..
-            } => {
-                if !rate_ok(*peak_rps) {
-                    return fail(path, "peak_rps", "expected a finite rate >= 0");
-                }
-                let hours = [
-                    ("trough_hour", *trough_hour),
-                    ("peak_hour", *peak_hour),
-                    ("afternoon_hour", *afternoon_hour),
-                    ("evening_hour", *evening_hour),
-                ];
-                for (i, &(name, h)) in hours.iter().enumerate() {
-                    if !(0.0..24.0).contains(&h) {
-                        return fail(path, name, "expected an hour of day in [0, 24)");
-                    }
-                    if i > 0 && h <= hours[i - 1].1 {
-                        return fail(
-                            path,
-                            name,
-                            format!(
-                                "expected an hour after `{}` ({}): trough < peak < afternoon < \
-                                 evening within the day",
-                                hours[i - 1].0,
-                                hours[i - 1].1
-                            ),
-                        );
-                    }
-                }
-                for (name, v) in [
-                    ("night_level", *night_level),
-                    ("afternoon_level", *afternoon_level),
-                    ("evening_level", *evening_level),
-                ] {
-                    if !rate_ok(v) {
-                        return fail(
-                            path,
-                            name,
-                            "expected a finite share of `peak_rps` >= 0, such as 0.7",
-                        );
-                    }
-                }
-                positive_step(*step)?;
-            }
-            Shape::Noise { cv, step, .. } => {
-                if !rate_ok(*cv) {
-                    return fail(
-                        path,
-                        "cv",
-                        "expected a coefficient of variation >= 0, such as 0.1",
-                    );
-                }
-                positive_step(*step)?;
-            }
-            Shape::Sum(parts) | Shape::Product(parts) => {
-                let base = list_base(path, self.variant_name());
-                if parts.is_empty() {
-                    return Err(ShapeError {
-                        path: base,
-                        message: "expected at least one shape in the list".into(),
-                    });
-                }
-                for (i, part) in parts.iter().enumerate() {
-                    part.check(&format!("{base}[{i}].{}", part.variant_name()), nodes)?;
-                }
-            }
-            Shape::Scale { factor, shape } => {
-                if !rate_ok(*factor) {
-                    return fail(path, "factor", "expected a finite factor >= 0");
-                }
-                shape.check(
-                    &format!("{}.{}", join(path, "shape"), shape.variant_name()),
-                    nodes,
-                )?;
-            }
-            Shape::Trace {
-                file,
-                time_column,
-                value_column,
-                scale_to_peak_rps,
+            } => ShapeSpec::BlackFriday {
+                peak_rps,
+                time_zone,
+                trough_hour,
+                night_level,
+                peak_hour,
+                afternoon_hour,
+                afternoon_level,
+                evening_hour,
+                evening_level,
                 step,
-                ..
-            } => {
-                if file.trim().is_empty() {
-                    return fail(path, "file", "expected the path of a CSV file");
-                }
-                if time_column.trim().is_empty() {
-                    return fail(path, "time_column", "expected a column name of the header");
-                }
-                if value_column.trim().is_empty() {
-                    return fail(path, "value_column", "expected a column name of the header");
-                }
-                if let Some(p) = scale_to_peak_rps
-                    && !(p.is_finite() && *p > 0.0)
-                {
-                    return fail(path, "scale_to_peak_rps", "expected a finite rate > 0");
-                }
-                positive_step(*step)?;
-            }
-            Shape::Replay(_) => {}
-        }
-        Ok(())
-    }
-
-    /// Checks the shape and reads its trace files (paths relative to `base_dir`) into
-    /// [`Replay`]s; a trace that does not cover a run of `duration` is refused unless it loops.
-    pub fn resolve(&self, base_dir: &Path, duration: SimDuration) -> Result<Shape, ShapeError> {
-        self.resolve_with(base_dir, duration, None)
-    }
-
-    /// [`Self::resolve`], reading `.parquet` traces with `parquet` (without it they are refused).
-    pub fn resolve_with(
-        &self,
-        base_dir: &Path,
-        duration: SimDuration,
-        parquet: Option<crate::trace::ReadColumns>,
-    ) -> Result<Shape, ShapeError> {
-        self.validate()?;
-        self.rebuild("", &mut |leaf, path| {
-            leaf.load(path, base_dir, duration, parquet)
+            },
+            Shape::Noise { cv, step, .. } => ShapeSpec::Noise { cv, step },
+            Shape::Sum(ps) => ShapeSpec::Sum(parts(&ps)?),
+            Shape::Product(ps) => ShapeSpec::Product(parts(&ps)?),
+            Shape::Scale { factor, shape } => ShapeSpec::Scale {
+                factor,
+                shape: Box::new(shape.spec()?),
+            },
+            Shape::Replay(_) => return None,
         })
     }
 
     /// The shape with each `Noise` given its stream: `seed` and `stream_prefix` followed by the
     /// noise's path inside the shape (see the module documentation).
     pub fn seeded(&self, seed: u64, stream_prefix: &str) -> Shape {
-        let mut seed_leaf = |leaf: &Shape, path: &str| {
-            Ok(match leaf {
-                Shape::Noise { cv, step, .. } => Shape::Noise {
-                    cv: *cv,
-                    step: *step,
-                    seed,
-                    stream: if path.is_empty() {
-                        stream_prefix.to_owned()
-                    } else {
-                        format!("{stream_prefix}/{path}")
-                    },
-                },
-                other => other.clone(),
-            })
-        };
-        // The closure never fails.
-        self.rebuild("", &mut seed_leaf)
-            .unwrap_or_else(|_| self.clone())
+        self.seeded_at("", seed, stream_prefix)
     }
 
-    /// A copy of the shape with every leaf (every shape but `Sum`, `Product` and `Scale`)
-    /// replaced by `leaf(shape, path)`.
-    fn rebuild(
-        &self,
-        path: &str,
-        leaf: &mut dyn FnMut(&Shape, &str) -> Result<Shape, ShapeError>,
-    ) -> Result<Shape, ShapeError> {
-        let parts =
-            |parts: &[Shape], leaf: &mut dyn FnMut(&Shape, &str) -> Result<Shape, ShapeError>| {
-                let base = list_base(path, self.variant_name());
-                parts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| p.rebuild(&format!("{base}[{i}].{}", p.variant_name()), leaf))
-                    .collect::<Result<Vec<_>, _>>()
-            };
-        Ok(match self {
-            Shape::Sum(ps) => Shape::Sum(parts(ps, leaf)?),
-            Shape::Product(ps) => Shape::Product(parts(ps, leaf)?),
+    fn seeded_at(&self, path: &str, seed: u64, stream_prefix: &str) -> Shape {
+        let parts = |parts: &[Shape]| {
+            let base = spec::list_base(path, self.variant_name());
+            parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.seeded_at(
+                        &format!("{base}[{i}].{}", p.variant_name()),
+                        seed,
+                        stream_prefix,
+                    )
+                })
+                .collect()
+        };
+        match self {
+            Shape::Noise { cv, step, .. } => Shape::Noise {
+                cv: *cv,
+                step: *step,
+                seed,
+                stream: if path.is_empty() {
+                    stream_prefix.to_owned()
+                } else {
+                    format!("{stream_prefix}/{path}")
+                },
+            },
+            Shape::Sum(ps) => Shape::Sum(parts(ps)),
+            Shape::Product(ps) => Shape::Product(parts(ps)),
             Shape::Scale { factor, shape } => Shape::Scale {
                 factor: *factor,
-                shape: Box::new(shape.rebuild(
-                    &format!("{}.{}", join(path, "shape"), shape.variant_name()),
-                    leaf,
-                )?),
+                shape: Box::new(shape.seeded_at(
+                    &format!("{}.{}", spec::join(path, "shape"), shape.variant_name()),
+                    seed,
+                    stream_prefix,
+                )),
             },
-            other => leaf(other, path)?,
-        })
-    }
-
-    /// A `Trace` read into a `Replay`; any other leaf as it is.
-    fn load(
-        &self,
-        path: &str,
-        base_dir: &Path,
-        duration: SimDuration,
-        parquet: Option<crate::trace::ReadColumns>,
-    ) -> Result<Shape, ShapeError> {
-        let Shape::Trace {
-            file,
-            time_column,
-            time_unit,
-            value_column,
-            value_kind,
-            interpolation,
-            scale_to_peak_rps,
-            looped,
-            start_offset,
-            step,
-        } = self
-        else {
-            return Ok(self.clone());
-        };
-        let full = base_dir.join(file);
-        let shown = full.display();
-        let options = ReplayOptions {
-            time_column,
-            time_unit: *time_unit,
-            value_column,
-            value_kind: *value_kind,
-            interpolation: *interpolation,
-            scale_to_peak_rps: *scale_to_peak_rps,
-            looped: *looped,
-            start_offset: *start_offset,
-            step: *step,
-        };
-        if let Ok(m) = std::fs::metadata(&full)
-            && m.len() > crate::trace::MAX_TRACE_BYTES
-        {
-            return fail(
-                path,
-                "file",
-                format!(
-                    "trace `{shown}` has {} bytes, more than the limit of {}",
-                    m.len(),
-                    crate::trace::MAX_TRACE_BYTES
-                ),
-            );
+            other => other.clone(),
         }
-        let is_parquet = full
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-        let replay = if is_parquet {
-            let Some(read) = parquet else {
-                return fail(
-                    path,
-                    "file",
-                    format!("cannot read Parquet trace `{shown}` here: expected a CSV file"),
-                );
-            };
-            read(&full, time_column, value_column)
-                .and_then(|columns| Replay::from_columns(columns, &options))
-        } else {
-            let text = std::fs::read_to_string(&full)
-                .or_else(|e| fail(path, "file", format!("cannot read trace `{shown}`: {e}")))?;
-            Replay::from_csv(&text, &options)
-        }
-        .or_else(|e| fail(path, "file", format!("in trace `{shown}`, {e}")))?;
-        if !replay.covered(duration) {
-            let field = if start_offset.is_zero() {
-                "file"
-            } else {
-                "start_offset"
-            };
-            return fail(
-                path,
-                field,
-                format!(
-                    "trace `{shown}` lasts {}; from `start_offset` {start_offset} it is shorter \
-                     than the run's {duration}: expected `loop: true`, an earlier \
-                     `start_offset` or a shorter run",
-                    replay.span()
-                ),
-            );
-        }
-        Ok(Shape::Replay(Box::new(replay)))
     }
 
     /// The rate at `now` and when it next changes; `start` is the simulated wall-clock instant
@@ -860,10 +509,6 @@ impl Shape {
                     until: s.until,
                 }
             }
-            Shape::Trace { .. } => Segment {
-                rps: 0.0,
-                until: None,
-            },
             Shape::Replay(replay) => {
                 let (rps, until) = replay.segment(now);
                 Segment { rps, until }
@@ -954,13 +599,19 @@ mod tests {
     }
 
     /// RON as the experiment loader reads it (`implicit_some` on).
-    fn from_ron(text: &str) -> Result<Shape, ron::error::SpannedError> {
+    fn from_ron<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ron::error::SpannedError> {
         ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
             .from_str(text)
     }
 
+    /// A runnable shape written without traces.
     fn parse(text: &str) -> Shape {
+        from_ron(text).unwrap()
+    }
+
+    /// A shape as written.
+    fn spec(text: &str) -> ShapeSpec {
         from_ron(text).unwrap()
     }
 
@@ -1325,7 +976,7 @@ mod tests {
 
     #[test]
     fn out_of_range_parameters_name_their_path() {
-        let path = |text: &str| parse(text).validate().unwrap_err().path;
+        let path = |text: &str| spec(text).validate().unwrap_err().path;
         assert_eq!(
             path("Diurnal(mean_rps: 10, amplitude: 1.5, peak_hour: 3)"),
             "amplitude"
@@ -1376,7 +1027,7 @@ mod tests {
 
     #[test]
     fn written_fields_are_checked_by_the_deserializer() {
-        let err = |text: &str| from_ron(text).unwrap_err().to_string();
+        let err = |text: &str| from_ron::<ShapeSpec>(text).unwrap_err().to_string();
         assert!(err(r#"Noise(cv: 0.1, seed: 3)"#).contains("seed"));
         assert!(
             err(
@@ -1393,10 +1044,9 @@ mod tests {
 
     #[test]
     fn resolve_reads_traces_into_replays() {
-        let s = parse(
-            r#"Sum([Constant(rps: 1), Trace(file: "small_trace.csv", time_column: "minute", time_unit: min,
-                   value_column: "requests", value_kind: CountPerRow, loop: true)])"#,
-        );
+        let text = r#"Sum([Constant(rps: 1), Trace(file: "small_trace.csv", time_column: "minute", time_unit: min,
+                   value_column: "requests", value_kind: CountPerRow, loop: true)])"#;
+        let s = spec(text);
         let r = s.resolve(data_dir(), min(60)).unwrap();
         let Shape::Sum(parts) = &r else { panic!() };
         assert!(matches!(parts[1], Shape::Replay(_)));
@@ -1411,8 +1061,13 @@ mod tests {
         // An hour is 15 loops of 420 requests, plus 3 600 from the constant.
         let (requests, _) = walk(&r, midnight(), min(60));
         assert!(close(requests, 15.0 * 420.0 + 3600.0), "{requests}");
-        // Unresolved, a trace is silent.
-        assert_eq!(seg(&s, min(1)).rps, 1.0);
+        // A trace that was not read cannot be a runnable shape (it used to run as 0 rps).
+        let unread = from_ron::<Shape>(text).unwrap_err().to_string();
+        assert!(
+            unread.contains("Sum[1].Trace.file: a trace is read when"),
+            "{unread}"
+        );
+        assert_eq!(Shape::try_from(s).unwrap_err().path, "Sum[1].Trace.file");
     }
 
     #[test]
@@ -1420,7 +1075,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("clustersim-trace-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("bad.csv"), "t,rps\n0,1\n60,x\n").unwrap();
-        let s = parse(
+        let s = spec(
             r#"Product([Constant(rps: 1), Trace(file: "bad.csv", time_column: "t", value_column: "rps", value_kind: Rate)])"#,
         );
         let e = s.resolve(&dir, min(1)).unwrap_err();
@@ -1430,7 +1085,7 @@ mod tests {
             e.message,
             format!("in trace `{shown}`, row 3, column 2 (`rps`): expected a number, found \"x\"")
         );
-        let e = parse(
+        let e = spec(
             r#"Trace(file: "missing.csv", time_column: "t", value_column: "v", value_kind: Rate)"#,
         )
         .resolve(&dir, min(1))
@@ -1444,8 +1099,8 @@ mod tests {
     fn resolve_refuses_a_trace_shorter_than_the_run() {
         let text = r#"Trace(file: "small_trace.csv", time_column: "minute", time_unit: min,
                    value_column: "requests", value_kind: CountPerRow, start_offset: "1m")"#;
-        assert!(parse(text).resolve(data_dir(), min(3)).is_ok());
-        let e = parse(text).resolve(data_dir(), min(4)).unwrap_err();
+        assert!(spec(text).resolve(data_dir(), min(3)).is_ok());
+        let e = spec(text).resolve(data_dir(), min(4)).unwrap_err();
         assert_eq!(e.path, "start_offset");
         assert!(e.message.contains("lasts 4m0s"), "{}", e.message);
     }

@@ -1,0 +1,160 @@
+//! Capacity sanity, known before running: a service's pod that no node it may use can hold is
+//! an input error ("can never be scheduled"); a service whose peak replicas cannot all fit on
+//! the nodes it may use, at their most, is a warning with the figures.
+//!
+//! "Nodes it may use": the pools of the service's region whose labels (in some zone) satisfy its
+//! node selector and required node affinity and whose taints it tolerates, as the scheduler's
+//! filters decide (`models::scheduler`), with GKE's allocatable tiers
+//! (`models::allocatable`). Pools that Karpenter launches into count for the first
+//! check; the second leaves a Karpenter region out, as its NodePool limits, not pool sizes,
+//! bound it.
+
+use models::allocatable::allocatable;
+use models::plan::{PoolPlan, ServicePlan};
+use models::hpa::model::HpaPlan;
+use models::scheduler::affinity::required_node_affinity_matches;
+use models::scheduler::taints::first_untolerated_taint;
+use sim::quantity::{Bytes, CpuMillis};
+
+use crate::error::FieldError;
+
+/// Memory for a message: Kubernetes spelling when it is a whole number of MiB (`1Gi`,
+/// `512Mi`), else GiB with two decimals (`28.34Gi`) rather than a long count of bytes.
+fn memory_text(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        Bytes(bytes).to_string()
+    } else {
+        format!("{:.2}Gi", bytes as f64 / f64::from(1u32 << 30))
+    }
+}
+
+/// A pool's allocatable per node: (cpu millis, memory bytes).
+fn allocatable_of(pool: &PoolPlan) -> (u64, u64) {
+    allocatable(
+        u64::from(pool.instance.vcpu) * 1000,
+        pool.instance.memory_bytes,
+    )
+}
+
+/// The pools service `s` may be scheduled on.
+fn admitting<'a>(pools: &'a [PoolPlan], s: &ServicePlan) -> Vec<&'a PoolPlan> {
+    let selector: Vec<(&String, &String)> = s.node_selector.iter().collect();
+    let terms = (!s.node_affinity.is_empty()).then_some(s.node_affinity.as_slice());
+    pools
+        .iter()
+        .filter(|p| {
+            p.region == s.region
+                && p.zones
+                    .iter()
+                    .any(|z| required_node_affinity_matches(&selector, terms, &p.labels_in_zone(z)))
+                && first_untolerated_taint(&p.taints, &s.tolerations).is_none()
+        })
+        .collect()
+}
+
+/// Refuses a service whose pod is larger than the allocatable of every node it may use. `entry`
+/// gives each plan's index in `services` of the file, for the error's field path. A service
+/// that no pool admits at all is left to the run's warning (its selector may be deliberate).
+pub fn check_fits(
+    pools: &[PoolPlan],
+    services: &[ServicePlan],
+    entry: &[usize],
+) -> Result<(), FieldError> {
+    for (s, &i) in services.iter().zip(entry) {
+        let admitting = admitting(pools, s);
+        let fits = |p: &&PoolPlan| {
+            let (cpu, memory) = allocatable_of(p);
+            s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
+        };
+        if admitting.is_empty() || admitting.iter().any(fits) {
+            continue;
+        }
+        let largest: Vec<String> = admitting
+            .iter()
+            .map(|p| {
+                let (cpu, memory) = allocatable_of(p);
+                format!(
+                    "`{}` ({}: cpu {}, memory {})",
+                    p.name,
+                    p.instance.instance_type,
+                    CpuMillis(cpu),
+                    memory_text(memory)
+                )
+            })
+            .collect();
+        return Err(FieldError::new(
+            format!("services[{i}].requests"),
+            format!(
+                "a pod of `{}` requests cpu {}, memory {}, more than a node of any pool it may \
+                 use in `{}` can allocate ({}): it can never be scheduled; expected smaller \
+                 requests or a larger instance type",
+                s.name,
+                s.requests.cpu,
+                memory_text(s.requests.memory.0),
+                s.region,
+                largest.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One warning per service whose peak replicas (its `replicas`, `scale` steps and HPA
+/// maximum) request more than the pools it may use can allocate with every node they may
+/// have (`max_nodes`, else `nodes`), with the figures. Regions in `karpenter_regions` are left
+/// out. A lower bound: services sharing pools are not added up.
+pub fn warnings(
+    pools: &[PoolPlan],
+    services: &[ServicePlan],
+    hpas: &[HpaPlan],
+    karpenter_regions: &[&str],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (id, s) in services.iter().enumerate() {
+        if karpenter_regions.contains(&s.region.as_str()) {
+            continue;
+        }
+        let admitting = admitting(pools, s);
+        if admitting.is_empty() {
+            continue;
+        }
+        let hpa_max = hpas
+            .iter()
+            .find(|h| h.service as usize == id)
+            .map(|h| h.config.max_replicas);
+        let peak = s
+            .replica_schedule
+            .iter()
+            .map(|&(_, n)| n)
+            .chain(hpa_max)
+            .fold(s.replicas, u32::max);
+        let want_cpu = u64::from(peak) * s.requests.cpu.0;
+        let want_memory = u64::from(peak) * s.requests.memory.0;
+        let (mut have_cpu, mut have_memory, mut nodes) = (0, 0, 0);
+        for p in &admitting {
+            let (cpu, memory) = allocatable_of(p);
+            let n = u64::from(p.max_nodes.unwrap_or(p.nodes));
+            have_cpu += n * cpu;
+            have_memory += n * memory;
+            nodes += n;
+        }
+        if want_cpu > have_cpu || want_memory > have_memory {
+            let names: Vec<&str> = admitting.iter().map(|p| p.name.as_str()).collect();
+            warnings.push(format!(
+                "service {} in {}: {peak} replicas × (cpu {}, memory {}) = cpu {}, memory {}, \
+                 more than the {nodes} nodes of {} can allocate at most (cpu {}, memory {}); \
+                 some pods will stay Pending",
+                s.name,
+                s.region,
+                s.requests.cpu,
+                memory_text(s.requests.memory.0),
+                CpuMillis(want_cpu),
+                memory_text(want_memory),
+                names.join(", "),
+                CpuMillis(have_cpu),
+                memory_text(have_memory),
+            ));
+        }
+    }
+    warnings
+}

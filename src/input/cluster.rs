@@ -1,0 +1,239 @@
+//! The `regions` and `node_pools` sections: names unique, zones of their region, instance types
+//! of the provider's catalog, node counts within their bounds.
+
+use std::collections::BTreeSet;
+
+use models::catalog::{Catalog, InstanceFacts, Provider};
+use models::plan::PoolPlan;
+use models::config::{CapacityType, NodePoolConfig, RegionConfig};
+
+use super::Experiment;
+use crate::error::{FieldError, fail};
+
+/// Most nodes one pool may hold (`nodes`), so a typo cannot start a run that never ends.
+pub const MAX_NODES_PER_POOL: u32 = 1_000_000;
+
+/// Checks `regions`: at least one, names unique, each with zones listed once and named as
+/// zones of that region.
+pub fn check_regions(x: &Experiment) -> Result<(), FieldError> {
+    let regions = &x.regions;
+    if regions.is_empty() {
+        return fail("regions", "expected at least one region");
+    }
+    let mut names = BTreeSet::new();
+    for (i, r) in regions.iter().enumerate() {
+        if !names.insert(r.name.as_str()) {
+            return fail(
+                format!("regions[{i}].name"),
+                format!("region `{}` is declared twice", r.name),
+            );
+        }
+        if r.zones.is_empty() {
+            return fail(format!("regions[{i}].zones"), "expected at least one zone");
+        }
+        if let Some(dup) = first_duplicate(&r.zones) {
+            return fail(
+                format!("regions[{i}].zones"),
+                format!("zone `{dup}` is listed twice"),
+            );
+        }
+        check_zone_names(x.provider_of(r), r).map_err(|e| e.within(&format!("regions[{i}]")))?;
+    }
+    Ok(())
+}
+
+/// Zones named as the provider names the zones of the region: `us-east1-b` (GCP: the region,
+/// `-`, a letter), `us-east-1a` (AWS: the region and a letter, or `-` and a Local Zone name).
+/// Checked only for a region the catalog knows. The catalog lists regions, not zones, so a zone
+/// of the right form that the provider does not have (`us-east1-z`) cannot be refused.
+fn check_zone_names(provider: Provider, r: &RegionConfig) -> Result<(), FieldError> {
+    let catalog = builtin_catalog(provider)?;
+    if !catalog.regions().any(|known| known == r.name) {
+        return Ok(());
+    }
+    let is_letter = |rest: &str| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase());
+    let (form, example) = match provider {
+        Provider::Gcp => ("the region, `-` and a zone letter", format!("{}-b", r.name)),
+        Provider::Aws => ("the region and a zone letter", format!("{}a", r.name)),
+    };
+    for (j, zone) in r.zones.iter().enumerate() {
+        let ok = zone
+            .strip_prefix(r.name.as_str())
+            .is_some_and(|rest| match provider {
+                Provider::Gcp => rest.strip_prefix('-').is_some_and(is_letter),
+                Provider::Aws => is_letter(rest) || rest.starts_with('-'),
+            });
+        if !ok {
+            return fail(
+                format!("zones[{j}]"),
+                format!(
+                    "zone `{zone}` is not a zone of region `{}`: expected {form}, such as \
+                     `{example}` (the {provider:?} catalog lists regions, not zones, so the \
+                     letter itself is not checked)",
+                    r.name
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The declared regions as a list for messages: "`us-east1`, `europe-west1`".
+pub fn known_regions(x: &Experiment) -> String {
+    x.regions
+        .iter()
+        .map(|r| format!("`{}`", r.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks `node_pools` against the regions and the catalog, and resolves each into its plan.
+pub fn resolve_pools(x: &Experiment) -> Result<Vec<PoolPlan>, FieldError> {
+    let mut pools = Vec::new();
+    let mut pool_names = BTreeSet::new();
+    for (i, p) in x.node_pools.iter().enumerate() {
+        pools.push(
+            resolve_pool(x, p, &mut pool_names)
+                .map_err(|e| e.within(&format!("node_pools[{i}]")))?,
+        );
+    }
+    Ok(pools)
+}
+
+/// One node pool; errors relative to the pool.
+fn resolve_pool<'a>(
+    x: &Experiment,
+    p: &'a NodePoolConfig,
+    names: &mut BTreeSet<&'a str>,
+) -> Result<PoolPlan, FieldError> {
+    if !names.insert(p.name.as_str()) {
+        return fail("name", format!("node pool `{}` is declared twice", p.name));
+    }
+    let Some(reg) = x.regions.iter().find(|r| r.name == p.region) else {
+        return fail(
+            "region",
+            format!(
+                "unknown region `{}`: expected one of {}",
+                p.region,
+                known_regions(x)
+            ),
+        );
+    };
+    let zones = match &p.zones {
+        None => reg.zones.clone(),
+        Some(zones) => {
+            if zones.is_empty() {
+                return fail(
+                    "zones",
+                    "expected at least one zone, or no `zones` field for all",
+                );
+            }
+            if let Some(z) = zones.iter().find(|z| !reg.zones.contains(z)) {
+                return fail(
+                    "zones",
+                    format!(
+                        "zone `{z}` is not a zone of region `{}`: expected one of {:?}",
+                        reg.name, reg.zones
+                    ),
+                );
+            }
+            zones.clone()
+        }
+    };
+    let provider = x.provider_of(reg);
+    let instance = lookup_instance(builtin_catalog(provider)?, provider, p)
+        .map_err(|message| FieldError::new("instance_type", message))?;
+    if p.capacity_type == CapacityType::Spot && instance.spot_usd_per_hour.is_none() {
+        return fail(
+            "capacity_type",
+            format!(
+                "the catalog has no spot price for `{}` in `{}`: expected OnDemand",
+                p.instance_type, p.region
+            ),
+        );
+    }
+    if p.nodes > MAX_NODES_PER_POOL {
+        return fail(
+            "nodes",
+            format!("expected at most {MAX_NODES_PER_POOL} nodes per pool"),
+        );
+    }
+    if let Some(max) = p.max_nodes {
+        if p.min_nodes > max {
+            return fail(
+                "min_nodes",
+                format!(
+                    "min_nodes {} is more than max_nodes {max}: expected min_nodes <= max_nodes",
+                    p.min_nodes
+                ),
+            );
+        }
+        if p.nodes > max {
+            return fail(
+                "nodes",
+                format!("{} nodes is more than max_nodes {max}", p.nodes),
+            );
+        }
+    }
+    if p.nodes < p.min_nodes {
+        return fail(
+            "nodes",
+            format!("{} nodes is fewer than min_nodes {}", p.nodes, p.min_nodes),
+        );
+    }
+    Ok(PoolPlan {
+        name: p.name.clone(),
+        region: p.region.clone(),
+        zones,
+        instance,
+        capacity_type: p.capacity_type,
+        nodes: p.nodes,
+        min_nodes: p.min_nodes,
+        max_nodes: p.max_nodes,
+        provisioning_delay: p.provisioning_delay,
+        labels: p.labels.clone(),
+        taints: p.taints.clone(),
+    })
+}
+
+/// The embedded catalog of a cloud; unreadable only if the build embedded a broken file (an
+/// error about the whole experiment).
+pub fn builtin_catalog(provider: Provider) -> Result<&'static Catalog, FieldError> {
+    Catalog::builtin(provider).map_err(|e| {
+        FieldError::new(
+            "",
+            format!("the built-in instance catalog is unreadable: {e}"),
+        )
+    })
+}
+
+fn lookup_instance(
+    catalog: &Catalog,
+    provider: Provider,
+    p: &NodePoolConfig,
+) -> Result<InstanceFacts, String> {
+    if let Some(facts) = catalog.get(&p.instance_type, &p.region) {
+        return Ok(facts.clone());
+    }
+    let mut message = format!(
+        "instance type `{}` is not in the {provider:?} catalog for region `{}`",
+        p.instance_type, p.region
+    );
+    match catalog.suggest(&p.instance_type, &p.region) {
+        Some(s) => message.push_str(&format!(": did you mean `{s}`?")),
+        None if catalog.regions().all(|r| r != p.region) => {
+            message.push_str(&format!(": the catalog has no region `{}`", p.region));
+        }
+        None => {}
+    }
+    Err(message)
+}
+
+/// The first item listed twice.
+pub fn first_duplicate(items: &[String]) -> Option<&str> {
+    let mut seen = BTreeSet::new();
+    items
+        .iter()
+        .find(|i| !seen.insert(i.as_str()))
+        .map(String::as_str)
+}

@@ -1,0 +1,161 @@
+//! The experiment file (schema v1): reading, checking and resolution into a run plan.
+//!
+//! [`schema`] is the file as written; each section has its module that checks it and resolves
+//! it (`cluster`: regions and node pools, `namespaces`, `services` with their `traffic` and
+//! `hpa`, `targets`, `batch`, `autoscaling`, `faults`), each with the limits that protect it.
+//! Checks return a [`FieldError`] (a field path and what was expected); only [`load`] knows the
+//! file is RON and turns the path into `file:line:col` through [`RonLocator`].
+
+mod autoscaling;
+mod batch;
+mod capacity;
+mod cluster;
+mod faults;
+mod hpa;
+mod namespaces;
+mod ron_text;
+pub mod schema;
+mod services;
+mod targets;
+mod traffic;
+
+use std::path::Path;
+
+use models::plan::ClusterPlan;
+use models::run::Plan;
+use sim::time::SimDuration;
+
+pub use ron_text::parse_ron;
+pub use schema::{Experiment, NodeAutoscalingConfig, Targets};
+
+use crate::error::{FieldError, InputError, fail};
+use crate::locate::RonLocator;
+
+/// Most rows a run's time series may have (`duration / output_interval`), so a typo cannot
+/// fill the disk.
+pub const MAX_SAMPLES: u64 = 10_000_000;
+
+/// A loaded, checked experiment and its plan.
+pub struct Loaded {
+    pub experiment: Experiment,
+    pub plan: Plan,
+}
+
+/// Reads, parses, validates and resolves an experiment file; `seed` (from `--seed`) replaces
+/// the file's seed before anything random is derived from it.
+pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
+    let src = std::fs::read_to_string(file)
+        .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
+    let mut experiment = parse(file, &src)?;
+    if let Some(seed) = seed {
+        experiment.seed = seed;
+    }
+    let plan = resolve(&experiment, base_dir(file))
+        .map_err(|e| e.located(file, &RonLocator::new(&src)))?;
+    Ok(Loaded { experiment, plan })
+}
+
+/// RON text → experiment, with the position and field path of the first error.
+pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
+    parse_ron(file, src)
+}
+
+/// The directory trace files are relative to: the experiment file's.
+pub fn base_dir(file: &Path) -> &Path {
+    file.parent().unwrap_or(Path::new("."))
+}
+
+/// Checks every section, in the file's order of dependence, and builds the run plan; trace
+/// files are read relative to `base_dir`. The first error, with its field path.
+pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
+    check_span(x.duration, x.output_interval)?;
+    cluster::check_regions(x)?;
+    let mut pools = cluster::resolve_pools(x)?;
+    let (namespaces, default_priority) = namespaces::resolve(x)?;
+    let services::Services {
+        mut services,
+        entry,
+        routes,
+        mut hpas,
+    } = services::resolve(
+        x,
+        &services::Context {
+            base_dir,
+            namespaces: &namespaces,
+            default_priority,
+        },
+    )?;
+    targets::check_scheduler(&x.scheduler)?;
+    targets::check(&x.targets)?;
+    let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
+    let node_autoscalers = autoscaling::resolve(x, &mut pools)?;
+    let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
+    capacity::check_fits(&pools, &services, &entry)?;
+    Ok(Plan {
+        seed: x.seed,
+        fidelity: x.fidelity,
+        start: x.start,
+        duration: x.duration,
+        output_interval: x.output_interval,
+        cluster: ClusterPlan {
+            pools,
+            services,
+            namespaces,
+            latency_target: x.targets.p99_latency,
+            scoring: x.scheduler.scoring.clone(),
+            minimum_billed: x.billing.minimum_billed,
+        },
+        hpas,
+        hpa_controller: x.hpa_controller.clone(),
+        batch,
+        routes,
+        node_autoscalers,
+        faults,
+    })
+}
+
+/// What may go wrong in a checked plan, with the figures: services whose peak replicas cannot
+/// all fit on the nodes they may use (`capacity`). For `validate` and `run` to print; not part
+/// of a run's outputs.
+pub fn capacity_warnings(plan: &Plan) -> Vec<String> {
+    let karpenter: Vec<&str> = plan
+        .node_autoscalers
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                models::autoscaler::model::AutoscalerKind::Karpenter { .. }
+            )
+        })
+        .map(|a| a.region.as_str())
+        .collect();
+    capacity::warnings(
+        &plan.cluster.pools,
+        &plan.cluster.services,
+        &plan.hpas,
+        &karpenter,
+    )
+}
+
+/// `duration` and `output_interval` positive, and at most [`MAX_SAMPLES`] rows.
+fn check_span(duration: SimDuration, interval: SimDuration) -> Result<(), FieldError> {
+    if duration.is_zero() {
+        return fail("duration", "expected a positive duration such as \"24h\"");
+    }
+    if interval.is_zero() {
+        return fail(
+            "output_interval",
+            "expected a positive duration such as \"1m\"",
+        );
+    }
+    let samples = duration.as_nanos() / interval.as_nanos();
+    if samples > MAX_SAMPLES {
+        return fail(
+            "output_interval",
+            format!(
+                "{samples} samples over {duration} is more than the limit of {MAX_SAMPLES}: expected a longer interval"
+            ),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! The `services` section: each entry checked (errors under `services[i]`) and resolved into
+//! one `ServicePlan` per region it runs in, with its HPA and its global route.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use models::plan::{NamespacePlan, PodTimings, ServicePlan};
+use models::config::{ServiceConfig, TopologySpreadConfig};
+use models::hpa::model::{HpaPlan, MemoryModel};
+use models::api::RoutePlan;
+use sim::time::{SimDuration, SimTime};
+use workloads::router::Router;
+
+use super::cluster::{first_duplicate, known_regions};
+use super::namespaces::namespace_and_priority;
+use super::{Experiment, hpa, traffic};
+use crate::error::{FieldError, fail};
+
+/// Most replicas a service (or a `scale` step) may ask for, so a typo cannot start a run
+/// that never ends.
+pub const MAX_REPLICAS: u32 = 10_000_000;
+
+/// The services' plans (one per entry and region, in file order), their routes and HPAs.
+#[derive(Default)]
+pub struct Services {
+    pub services: Vec<ServicePlan>,
+    /// Per plan in `services`: the index of its entry in the file's `services`.
+    pub entry: Vec<usize>,
+    pub routes: Vec<RoutePlan>,
+    pub hpas: Vec<HpaPlan>,
+}
+
+/// What the services may name, resolved before them.
+pub struct Context<'a> {
+    pub base_dir: &'a Path,
+    pub namespaces: &'a [NamespacePlan],
+    pub default_priority: i32,
+}
+
+/// Checks and resolves every entry of `services`.
+pub fn resolve(x: &Experiment, cx: &Context) -> Result<Services, FieldError> {
+    let mut out = Services::default();
+    // Regions each service name is deployed to so far: one name may have one entry per set of
+    // regions (its own traffic and sizes there), never two entries in one region.
+    let mut deployed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (i, s) in x.services.iter().enumerate() {
+        resolve_entry(x, cx, s, &mut deployed, &mut out)
+            .map_err(|e| e.within(&format!("services[{i}]")))?;
+        out.entry.resize(out.services.len(), i);
+    }
+    Ok(out)
+}
+
+/// One entry; errors relative to it.
+fn resolve_entry<'a>(
+    x: &'a Experiment,
+    cx: &Context,
+    s: &'a ServiceConfig,
+    deployed: &mut BTreeMap<&'a str, Vec<&'a str>>,
+    out: &mut Services,
+) -> Result<(), FieldError> {
+    check_sizes(s)?;
+    let traffic =
+        traffic::resolve(&s.traffic, cx.base_dir, x.duration).map_err(|e| e.within("traffic"))?;
+    let (namespace, priority) = namespace_and_priority(
+        cx.namespaces,
+        &x.priority_classes,
+        cx.default_priority,
+        &s.namespace,
+        s.priority_class.as_deref(),
+    )?;
+    let replica_schedule = replica_schedule(s, x.duration)?;
+    check_placement(s)?;
+    let (zone_max_skew, host_max_skew) = hard_spread(&s.topology_spread)?;
+    let regions = regions(x, s)?;
+    let earlier = deployed.entry(s.name.as_str()).or_default();
+    if let Some(r) = regions.iter().find(|r| earlier.contains(r)) {
+        return fail(
+            "name",
+            format!(
+                "service `{}` is declared twice in region `{r}`: expected one entry per \
+                 region (give this entry `regions` that the other does not list)",
+                s.name
+            ),
+        );
+    }
+    if !earlier.is_empty() && s.routing.is_some() {
+        return fail(
+            "routing",
+            format!(
+                "service `{}` has several entries: expected `routing` only on a service \
+                 declared once (it splits one global rate over the entry's regions)",
+                s.name
+            ),
+        );
+    }
+    earlier.extend(regions.iter().copied());
+    if let Some(routing) = &s.routing {
+        let names: Vec<String> = regions.iter().map(|r| (*r).to_owned()).collect();
+        routing
+            .validate(&names)
+            .map_err(|(field, message)| FieldError::new(field, message).within("routing"))?;
+        out.routes.push(RoutePlan {
+            router: Router::new(routing.clone(), names),
+            services: (out.services.len()..out.services.len() + regions.len())
+                .map(|k| k as u32)
+                .collect(),
+        });
+    }
+    if let Some(w) = s.warm_up
+        && !(w.initial_speed > 0.0 && w.initial_speed <= 1.0)
+    {
+        return fail(
+            "warm_up.initial_speed",
+            "expected a fraction of the full rate in (0, 1], such as 0.5",
+        );
+    }
+    if let Some(config) = &s.hpa {
+        hpa::check(config, s.memory_usage.is_some()).map_err(|e| e.within("hpa"))?;
+        // The services of this entry are pushed next, one per region, in this order.
+        for (k, r) in regions.iter().enumerate() {
+            out.hpas.push(HpaPlan {
+                service: (out.services.len() + k) as u32,
+                name: format!("{}-{r}", s.name),
+                config: config.clone(),
+                capacity_rps: s.capacity_rps,
+                memory: s.memory_usage.map(|m| MemoryModel {
+                    base_bytes: m.base.0,
+                    bytes_per_rps: m.per_rps.0,
+                }),
+            });
+        }
+    }
+    for r in regions {
+        // Global traffic has one noise stream, shared by the regions it is split over.
+        let stream = match s.routing {
+            Some(_) => format!("traffic/{}", s.name),
+            None => format!("traffic/{}/{r}", s.name),
+        };
+        out.services.push(ServicePlan {
+            name: s.name.clone(),
+            region: r.to_owned(),
+            replicas: s.replicas,
+            requests: s.requests,
+            limits: (
+                s.limits.and_then(|l| l.cpu).map(|c| c.0),
+                s.limits.and_then(|l| l.memory).map(|m| m.0),
+            ),
+            capacity_rps: s.capacity_rps,
+            timeout: s.timeout,
+            traffic: traffic.seeded(x.seed, &stream),
+            namespace: namespace as u32,
+            priority,
+            replica_schedule: replica_schedule.clone(),
+            timings: PodTimings {
+                startup: s.startup,
+                readiness: s.readiness,
+                termination_grace: s.termination_grace,
+            },
+            node_selector: s.node_selector.clone(),
+            node_affinity: s.node_affinity.clone(),
+            tolerations: s.tolerations.clone(),
+            min_available: s.disruption_budget.map(|b| b.min_available),
+            zone_max_skew,
+            host_max_skew,
+            warm_up: s.warm_up.map(|w| (w.duration, w.initial_speed)),
+        });
+    }
+    Ok(())
+}
+
+/// `capacity_rps`, `replicas` and `timeout` in range.
+fn check_sizes(s: &ServiceConfig) -> Result<(), FieldError> {
+    if !(s.capacity_rps.is_finite() && s.capacity_rps > 0.0) {
+        return fail(
+            "capacity_rps",
+            "expected a number of requests per second > 0",
+        );
+    }
+    if s.replicas > MAX_REPLICAS {
+        return fail(
+            "replicas",
+            format!("expected at most {MAX_REPLICAS} replicas"),
+        );
+    }
+    if s.timeout.is_zero() {
+        return fail("timeout", "expected a positive duration such as \"30s\"");
+    }
+    Ok(())
+}
+
+/// The `scale` steps as (instant, replicas), checked: inside the run, in time order, bounded.
+fn replica_schedule(
+    s: &ServiceConfig,
+    duration: SimDuration,
+) -> Result<Vec<(SimTime, u32)>, FieldError> {
+    let mut schedule = Vec::new();
+    for (j, step) in s.scale.iter().enumerate() {
+        let here = format!("scale[{j}]");
+        let at = SimTime::from_nanos(step.at.as_nanos());
+        if step.at.is_zero() || step.at > duration {
+            return fail(
+                format!("{here}.at"),
+                format!("expected an instant inside the run (0, {duration}]"),
+            );
+        }
+        if schedule.last().is_some_and(|&(t, _)| t >= at) {
+            return fail(
+                format!("{here}.at"),
+                "expected steps in increasing time order",
+            );
+        }
+        if step.replicas > MAX_REPLICAS {
+            return fail(
+                format!("{here}.replicas"),
+                format!("expected at most {MAX_REPLICAS} replicas"),
+            );
+        }
+        schedule.push((at, step.replicas));
+    }
+    Ok(schedule)
+}
+
+/// Limits at least the requests (API validation) and node affinity terms well formed.
+fn check_placement(s: &ServiceConfig) -> Result<(), FieldError> {
+    if let Some(limits) = s.limits {
+        if limits.cpu.is_some_and(|l| l.0 < s.requests.cpu.0) {
+            return fail("limits.cpu", "expected at least the cpu request");
+        }
+        if limits.memory.is_some_and(|l| l.0 < s.requests.memory.0) {
+            return fail("limits.memory", "expected at least the memory request");
+        }
+    }
+    for (j, term) in s.node_affinity.iter().enumerate() {
+        if let Some(k) = term.match_expressions.iter().position(|r| !r.is_valid()) {
+            return fail(
+                format!("node_affinity[{j}].match_expressions[{k}]"),
+                "expected values to suit the operator: In/NotIn at least one, \
+                 Exists/DoesNotExist none, Gt/Lt one integer",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The regions the entry runs in: its `regions`, checked, or every declared region.
+fn regions<'a>(x: &'a Experiment, s: &'a ServiceConfig) -> Result<Vec<&'a str>, FieldError> {
+    let Some(names) = &s.regions else {
+        return Ok(x.regions.iter().map(|r| r.name.as_str()).collect());
+    };
+    if names.is_empty() {
+        return fail(
+            "regions",
+            "expected at least one region, or no `regions` field for all",
+        );
+    }
+    for (j, name) in names.iter().enumerate() {
+        if !x.regions.iter().any(|r| &r.name == name) {
+            return fail(
+                format!("regions[{j}]"),
+                format!(
+                    "unknown region `{name}`: expected one of {}",
+                    known_regions(x)
+                ),
+            );
+        }
+    }
+    if let Some(dup) = first_duplicate(names) {
+        return fail("regions", format!("region `{dup}` is listed twice"));
+    }
+    Ok(names.iter().map(String::as_str).collect())
+}
+
+/// The `maxSkew` of a service's hard spread over zones and over nodes, or what is not
+/// supported: at most one constraint per key, on `topology.kubernetes.io/zone` or
+/// `kubernetes.io/hostname`, with `max_skew` ≥ 1.
+fn hard_spread(
+    constraints: &[TopologySpreadConfig],
+) -> Result<(Option<u32>, Option<u32>), FieldError> {
+    const ZONE: &str = "topology.kubernetes.io/zone";
+    const HOST: &str = "kubernetes.io/hostname";
+    let (mut zone, mut host) = (None, None);
+    for (j, c) in constraints.iter().enumerate() {
+        let at = |field: &str| format!("topology_spread[{j}].{field}");
+        let slot = match c.topology_key.as_str() {
+            ZONE => &mut zone,
+            HOST => &mut host,
+            _ => {
+                return fail(
+                    at("topology_key"),
+                    format!("expected \"{ZONE}\" or \"{HOST}\": other keys are not modelled"),
+                );
+            }
+        };
+        if c.max_skew == 0 {
+            return fail(at("max_skew"), "expected a max_skew of at least 1");
+        }
+        if slot.replace(c.max_skew).is_some() {
+            return fail(at("topology_key"), "expected one constraint per key");
+        }
+    }
+    Ok((zone, host))
+}

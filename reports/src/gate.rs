@@ -8,75 +8,9 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
+use crate::check::{Check, Op};
 use crate::metric::Metric;
-use crate::summary::{Check, Summary};
-
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "==")]
-    Eq,
-    #[serde(rename = "!=")]
-    Ne,
-}
-
-impl Op {
-    /// Two-character operators first, so `<=` is not read as `<` followed by `=`.
-    const BY_LENGTH: [Op; 6] = [Op::Le, Op::Ge, Op::Eq, Op::Ne, Op::Lt, Op::Gt];
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-        }
-    }
-
-    /// Whether `actual op threshold` holds. `==` and `!=` compare exactly: they are meant for
-    /// counts (`requests_dropped==0`), which are whole numbers.
-    pub fn holds(self, actual: f64, threshold: f64) -> bool {
-        match self {
-            Op::Lt => actual < threshold,
-            Op::Le => actual <= threshold,
-            Op::Gt => actual > threshold,
-            Op::Ge => actual >= threshold,
-            Op::Eq => actual == threshold,
-            Op::Ne => actual != threshold,
-        }
-    }
-
-    /// How far `actual` lies on the passing side of `threshold`: the headroom when positive,
-    /// the amount it missed by when negative. For `==` it is minus the distance (0 when equal),
-    /// for `!=` the distance. At the boundary (0) `<` and `>` fail while `<=` and `>=` pass:
-    /// the margin says by how much, [`Op::holds`] says whether.
-    pub fn margin(self, actual: f64, threshold: f64) -> f64 {
-        match self {
-            Op::Lt | Op::Le => threshold - actual,
-            Op::Gt | Op::Ge => actual - threshold,
-            Op::Eq => -(actual - threshold).abs(),
-            Op::Ne => (actual - threshold).abs(),
-        }
-    }
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.symbol())
-    }
-}
+use crate::summary::Summary;
 
 /// A parsed gate.
 #[derive(Debug, Clone, PartialEq)]
@@ -353,14 +287,5 @@ mod tests {
             Gate::new(Metric::P99LatencyMs, Op::Le, 100.0).expression,
             "p99_latency_ms<=100"
         );
-    }
-
-    #[test]
-    fn an_op_serializes_as_its_symbol() {
-        for op in Op::BY_LENGTH {
-            let json = serde_json::to_string(&op).unwrap();
-            assert_eq!(json, format!("\"{op}\""));
-            assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
-        }
     }
 }

@@ -9,10 +9,11 @@
 use std::fmt::Write;
 
 use crate::chart::{Chart, colour_hex};
+use crate::check::Check;
 use crate::escape::html as esc;
 use crate::format::{figure, grouped, metric_difference, metric_value, percent, usd};
 use crate::metric::Metric;
-use crate::summary::{Check, FailureRecovery, Quantiles, Summary};
+use crate::summary::{FailureRecovery, Quantiles, Summary};
 
 const STYLE: &str = include_str!("report.css");
 
@@ -450,7 +451,7 @@ mod tests {
         s.gates.push(Check {
             name: "cost_usd".into(),
             expression: "cost_usd<1000".into(),
-            op: crate::gate::Op::Lt,
+            op: crate::check::Op::Lt,
             threshold: 1000.0,
             actual: Some(1234.5),
             pass: false,

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::Check;
 use crate::error::{Access, ReportError};
-use crate::gate::Op;
 
 /// Version of the layout; bumped when a field changes meaning or goes away. 2: each target
 /// became a [`Check`] (`target` was renamed `threshold`; `expression`, `op` and `margin` were
@@ -147,23 +147,6 @@ pub struct NamespaceSummary {
     pub pods_refused_by_quota: u64,
 }
 
-/// One target or gate, judged: `actual op threshold` must hold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    /// The metric judged, one of [`crate::Metric`]'s names.
-    pub name: String,
-    /// The check as written on the command line, or as derived from a target.
-    pub expression: String,
-    pub op: Op,
-    pub threshold: f64,
-    /// `None` when the run gave nothing to measure (no request was served, say): a fail.
-    pub actual: Option<f64>,
-    pub pass: bool,
-    /// How far `actual` lies on the passing side of `threshold`, in the metric's unit:
-    /// positive is headroom, negative is the amount by which it missed (see [`Op::margin`]).
-    pub margin: Option<f64>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Requests {
     pub arrived: f64,
@@ -240,6 +223,7 @@ pub fn read_summary(path: &Path) -> Result<Summary, ReportError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::check::Op;
     use crate::test_dir::TestDir;
     use crate::write_json;
 

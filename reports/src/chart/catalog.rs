@@ -396,7 +396,7 @@ fn lines(i: &Inputs, columns: &[(&str, Stroke)]) -> Result<Vec<Line>, ReportErro
 /// A reference line for each target and gate on one of `metrics`.
 fn rules(s: &Summary, metrics: &[Metric]) -> Vec<Rule> {
     let named = |kind: &'static str| {
-        move |c: &crate::summary::Check| {
+        move |c: &crate::check::Check| {
             metrics.iter().any(|m| m.name() == c.name).then(|| Rule {
                 y: c.threshold,
                 label: format!("{kind} {}", c.expression),

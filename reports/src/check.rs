@@ -73,13 +73,19 @@ impl fmt::Display for Op {
     }
 }
 
-/// One target or gate, judged: `actual op threshold` must hold.
+/// One check, judged: `actual op threshold` must hold. A target, a `--gate` or a built-in
+/// health check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// The metric judged, one of [`crate::Metric`]'s names.
     pub name: String,
-    /// The check as written on the command line, or as derived from a target.
+    /// The check as written on the command line, or as derived from a target or a default.
     pub expression: String,
+    /// The part of the run judged: `None` the whole run, `Some("checkout")` one service over
+    /// all its regions, `Some("checkout/us-east1")` one region of it. Said beside the verdict,
+    /// so a reader never takes one service's figure for the run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     pub op: Op,
     pub threshold: f64,
     /// `None` when the run gave nothing to measure (no request was served, say): a fail.
@@ -88,6 +94,39 @@ pub struct Check {
     /// How far `actual` lies on the passing side of `threshold`, in the metric's unit:
     /// positive is headroom, negative is the amount by which it missed (see [`Op::margin`]).
     pub margin: Option<f64>,
+    /// One sentence with the figure behind the verdict, for a person ("checkout dropped
+    /// 12,960,000 of 12,960,000 requests (100 %)"); `None` when the numbers say it all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Check {
+    /// The same check, judged on `scope` (see [`Check::scope`]).
+    pub fn scoped(self, scope: impl Into<String>) -> Check {
+        Check {
+            scope: Some(scope.into()),
+            ..self
+        }
+    }
+
+    /// The same check, with the sentence that explains it (see [`Check::detail`]).
+    pub fn with_detail(self, detail: impl Into<String>) -> Check {
+        Check {
+            detail: Some(detail.into()),
+            ..self
+        }
+    }
+
+    /// `PASS` or `FAIL`: see [`verdict`].
+    pub fn verdict(&self) -> &'static str {
+        verdict(self.pass)
+    }
+}
+
+/// The one spelling of a verdict, on the terminal, the report page and the sweep page alike:
+/// capitals for both, so a passing run does not read as the quieter of the two.
+pub fn verdict(pass: bool) -> &'static str {
+    if pass { "PASS" } else { "FAIL" }
 }
 
 #[cfg(test)]
@@ -101,5 +140,50 @@ mod tests {
             assert_eq!(json, format!("\"{op}\""));
             assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
         }
+    }
+
+    fn check() -> Check {
+        Check {
+            name: "p99_latency_ms".into(),
+            expression: "p99_latency_ms<=100".into(),
+            scope: None,
+            op: Op::Le,
+            threshold: 100.0,
+            actual: Some(120.0),
+            pass: false,
+            margin: Some(-20.0),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_check_without_scope_or_detail_is_written_as_in_schema_2() {
+        let json = serde_json::to_string(&check()).unwrap();
+        assert_eq!(
+            json,
+            "{\"name\":\"p99_latency_ms\",\"expression\":\"p99_latency_ms<=100\",\"op\":\"<=\",\
+             \"threshold\":100.0,\"actual\":120.0,\"pass\":false,\"margin\":-20.0}"
+        );
+        assert_eq!(serde_json::from_str::<Check>(&json).unwrap(), check());
+    }
+
+    #[test]
+    fn scope_and_detail_are_written_and_read_back() {
+        let c = check()
+            .scoped("checkout/us-east1")
+            .with_detail("checkout's p99 was 120 ms");
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"scope\":\"checkout/us-east1\""), "{json}");
+        assert!(
+            json.contains("\"detail\":\"checkout's p99 was 120 ms\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Check>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn verdicts_are_spelled_in_capitals_both_ways() {
+        assert_eq!((verdict(true), verdict(false)), ("PASS", "FAIL"));
+        assert_eq!(check().verdict(), "FAIL");
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::chart::{Chart, colour_hex};
 use crate::check::Check;
 use crate::escape::html as esc;
-use crate::format::{figure, grouped, metric_difference, metric_value, percent, usd};
+use crate::format::{check_value, figure, grouped, margin, percent, usd};
 use crate::metric::Metric;
 use crate::summary::{FailureRecovery, Quantiles, Summary};
 
@@ -92,8 +92,7 @@ fn checks(h: &mut String, s: &Summary) {
     let mut any = false;
     for (c, from) in rows {
         any = true;
-        let metric = Metric::from_name(&c.name);
-        let value = |x: f64| metric.map_or_else(|| figure(x), |m| metric_value(m, x));
+        let value = |x: f64| check_value(c, x);
         let (class, result) = if c.pass {
             ("pass", "pass")
         } else {
@@ -108,7 +107,7 @@ fn checks(h: &mut String, s: &Summary) {
             c.op,
             value(c.threshold),
             c.actual.map_or_else(|| "not measured".to_owned(), value),
-            margin(c, metric),
+            margin(c),
         );
     }
     if !any {
@@ -118,22 +117,6 @@ fn checks(h: &mut String, s: &Summary) {
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
-}
-
-/// "12.5 ms to spare" or "missed by 12.5 ms".
-fn margin(c: &Check, metric: Option<Metric>) -> String {
-    let Some(m) = c.margin else {
-        return "—".into();
-    };
-    let amount = metric.map_or_else(
-        || figure(m.abs()),
-        |metric| metric_difference(metric, m.abs()),
-    );
-    if c.pass {
-        format!("{amount} to spare")
-    } else {
-        format!("missed by {amount}")
-    }
 }
 
 fn figures(h: &mut String, s: &Summary) {
@@ -451,11 +434,13 @@ mod tests {
         s.gates.push(Check {
             name: "cost_usd".into(),
             expression: "cost_usd<1000".into(),
+            scope: None,
             op: crate::check::Op::Lt,
             threshold: 1000.0,
             actual: Some(1234.5),
             pass: false,
             margin: Some(-234.5),
+            detail: None,
         });
         let page = page(&s, &[]);
         let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));

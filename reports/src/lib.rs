@@ -33,8 +33,9 @@ mod trace_parquet;
 mod test_dir;
 
 pub use atomic::write_atomically;
-pub use check::{Check, Op};
+pub use check::{Check, Op, verdict};
 pub use error::{Access, ReportError};
+pub use format::check_line;
 pub use gate::{Gate, GateError, parse as parse_gate};
 pub use json::write_json;
 pub use metric::Metric;

@@ -114,11 +114,13 @@ pub(crate) mod tests {
         summary.targets.push(crate::Check {
             name: "slo_attainment".into(),
             expression: "slo_attainment>=0.99".into(),
+            scope: None,
             op: crate::Op::Ge,
             threshold: 0.99,
             actual: Some(attainment),
             pass: attainment >= 0.99,
             margin: Some(attainment - 0.99),
+            detail: None,
         });
         summary.pass = summary.targets.iter().all(|c| c.pass);
         SweepRun {

@@ -59,8 +59,8 @@ fn a_run_writes_every_chart_and_the_report() {
     );
     let page = fs::read_to_string(tmp.path().join("report.html")).unwrap();
     let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("no {needle}"));
-    // Targets first, then figures, then charts.
-    assert!(at("id=\"targets\"") < at("id=\"figures\""));
+    // The verdict first, then figures, then charts.
+    assert!(at("id=\"verdict\"") < at("id=\"figures\""));
     assert!(at("id=\"figures\"") < at("id=\"charts\""));
     assert!(page.contains("<code>p99_latency_ms&lt;=100</code>"));
     assert!(page.contains("PASS"));
@@ -72,6 +72,26 @@ fn a_run_writes_every_chart_and_the_report() {
         page.matches("http").count(),
         page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
     );
+}
+
+#[test]
+fn a_whole_run_p99_pass_with_samples_above_the_line_says_so_by_the_verdict() {
+    // Quickstart meets p99 ≤ 100 ms over the whole run (66 ms) while its worst sample p99 is
+    // 120 ms: the page must not let the green verdict and the chart disagree.
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/quickstart.ron", tmp.path(), &[], 0);
+    let page = fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    let header = &page[..page.find("</header>").unwrap()];
+    assert!(header.contains("class=\"verdict pass\""), "{header}");
+    assert!(
+        header.contains("passes on the whole-run p99 (65.6 ms), but sampled p99s sit above"),
+        "{header}"
+    );
+    assert!(header.contains("the worst sample p99 is 120 ms"), "{header}");
+    // The chart's red line says what it judges.
+    let latency = fs::read_to_string(tmp.path().join("charts/latency.svg")).unwrap();
+    assert!(latency.contains("target p99_latency_ms&lt;=100"));
+    assert!(latency.contains("judges the whole-run p99"), "no judged label");
 }
 
 #[test]
@@ -273,18 +293,23 @@ fn the_page_renders_in_headless_chromium_with_the_targets_and_every_chart() {
         "chromium failed: {status:?}\n{stderr}"
     );
 
-    // The targets table, with the target and the missed gate.
-    let targets = dom
-        .find("<section id=\"targets\">")
-        .expect("targets section");
-    let table = targets
-        + dom[targets..]
+    // The verdict table: health checks, then the whole run's target, then the missed gate,
+    // each saying what it judged.
+    let verdict = dom
+        .find("<section id=\"verdict\">")
+        .expect("verdict section");
+    let table = verdict
+        + dom[verdict..]
             .find("<table class=\"checks\">")
             .expect("table");
     let rows = &dom[table..table + dom[table..].find("</table>").unwrap()];
-    assert!(rows.contains("p99_latency_ms&lt;=100"), "{rows}");
-    assert!(rows.contains("p99_latency_ms&lt;1"), "{rows}");
-    assert!(rows.contains("FAIL"), "{rows}");
+    let at = |needle: &str| rows.find(needle).unwrap_or_else(|| panic!("{needle}: {rows}"));
+    assert!(at("Built-in health checks") < at("Targets · whole run"));
+    assert!(at("Targets · whole run") < at("p99_latency_ms&lt;=100"));
+    assert!(at("p99_latency_ms&lt;=100") < at("Gates"));
+    assert!(at("Gates") < at("p99_latency_ms&lt;1<"));
+    assert!(rows.contains("<td>whole-run p99</td>"), "{rows}");
+    assert!(rows.contains(">PASS</span>") && rows.contains(">FAIL</span>"), "{rows}");
 
     // Every chart the run wrote is on the page as an SVG with text.
     let ids = chart_ids(&out);

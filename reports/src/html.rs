@@ -2,8 +2,8 @@
 //! no script, nothing loaded from anywhere, so it can be mailed, attached to a CI run or opened
 //! offline, and shows the same everywhere.
 //!
-//! Order: the verdict and the targets and gates first (what a reviewer asks first), then the key
-//! figures, the per-service and per-pool tables, then the charts. Every string from the user
+//! Order: the verdict and every check behind it first (what a reviewer asks first: health
+//! checks, targets by scope, gates, each saying what it judged), then the key figures, the per-service and per-pool tables, then the charts. Every string from the user
 //! goes through [`escape::html`]; the charts' SVG is escaped by plotters.
 
 use std::fmt::Write;
@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::chart::{Chart, colour_hex};
 use crate::check::Check;
 use crate::escape::html as esc;
-use crate::format::{check_value, figure, grouped, margin, percent, usd};
+use crate::format::{check_value, figure, grouped, judged, margin, percent, usd};
 use crate::metric::Metric;
 use crate::summary::{FailureRecovery, Quantiles, Summary};
 
@@ -48,10 +48,10 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
 }
 
 fn header(h: &mut String, s: &Summary) {
-    let all: Vec<&Check> = s.targets.iter().chain(&s.gates).collect();
+    let all: Vec<&Check> = s.checks.iter().chain(&s.targets).chain(&s.gates).collect();
     let missed = all.iter().filter(|c| !c.pass).count();
     let (class, verdict) = match (all.len(), missed) {
-        (0, _) => ("none", "No target or gate set".to_owned()),
+        (0, _) => ("none", "No check, target or gate set".to_owned()),
         (1, 0) => ("pass", "PASS · 1 of 1 check met".to_owned()),
         (n, 0) => ("pass", format!("PASS · {n} of {n} checks met")),
         (n, m) => ("fail", format!("FAIL · {m} of {n} checks missed")),
@@ -60,7 +60,7 @@ fn header(h: &mut String, s: &Summary) {
         h,
         "<header>\n<p class=\"kicker\">clustersim report</p>\n<h1>{}</h1>\n\
          <p class=\"meta\">{} simulated from {} · seed {} · {} services × regions · {} node pools</p>\n\
-         <p class=\"verdict {class}\">{verdict}</p>\n</header>\n",
+         <p class=\"verdict {class}\">{verdict}</p>\n",
         esc(&s.experiment),
         duration(s.duration_s),
         esc(&s.start),
@@ -68,6 +68,36 @@ fn header(h: &mut String, s: &Summary) {
         s.services.len(),
         s.pools.len(),
     );
+    for note in samples_above(s) {
+        let _ = writeln!(h, "<p class=\"verdict-note\">{note}</p>");
+    }
+    h.push_str("</header>\n");
+}
+
+/// For each passing whole-run latency check whose line the sampled p99 crosses: a sentence
+/// that says so, so that a PASS beside a latency chart with peaks above its red line reads as
+/// what it is (the whole run's p99 met the target; some instants did not).
+fn samples_above(s: &Summary) -> Vec<String> {
+    let Some(worst) = s.worst_sample_p99_ms else {
+        return Vec::new();
+    };
+    s.targets
+        .iter()
+        .chain(&s.gates)
+        .filter(|c| c.pass && c.scope.is_none() && c.name == Metric::P99LatencyMs.name())
+        .filter(|c| worst > c.threshold)
+        .map(|c| {
+            format!(
+                "<code>{}</code> passes on the whole-run p99 ({}), but sampled p99s sit above \
+                 its line: the worst sample p99 is {} ms (see the latency chart). Gate on \
+                 <code>worst_sample_p99_ms</code> to judge every instant.",
+                esc(&c.expression),
+                c.actual
+                    .map_or_else(|| "—".to_owned(), |a| check_value(c, a)),
+                figure(worst),
+            )
+        })
+        .collect()
 }
 
 fn duration(seconds: f64) -> String {
@@ -78,45 +108,74 @@ fn duration(seconds: f64) -> String {
     }
 }
 
+/// The verdict, check by check: the built-in health checks first (they fail a run whatever
+/// the targets), then the targets grouped by scope (the whole run first, then each service in
+/// the order the summary lists them), then the `--gate`s. Each row says what it judged.
 fn checks(h: &mut String, s: &Summary) {
     h.push_str(
-        "<section id=\"targets\">\n<h2>Targets and gates</h2>\n\
-         <table class=\"checks\">\n<thead><tr><th>result</th><th>check</th><th>from</th>\
-         <th class=\"num\">threshold</th><th class=\"num\">actual</th><th class=\"num\">margin</th></tr></thead>\n<tbody>\n",
+        "<section id=\"verdict\">\n<h2>Verdict</h2>\n\
+         <table class=\"checks\">\n<thead><tr><th>result</th><th>check</th><th>judged</th>\
+         <th class=\"num\">threshold</th><th class=\"num\">actual</th><th class=\"num\">margin</th></tr></thead>\n",
     );
-    let rows = s
-        .targets
-        .iter()
-        .map(|c| (c, "experiment target"))
-        .chain(s.gates.iter().map(|c| (c, "--gate")));
-    let mut any = false;
-    for (c, from) in rows {
-        any = true;
-        let value = |x: f64| check_value(c, x);
-        let (class, result) = if c.pass {
-            ("pass", "pass")
-        } else {
-            ("fail", "FAIL")
+    let mut groups: Vec<(String, Vec<&Check>)> = vec![(
+        "Built-in health checks".to_owned(),
+        s.checks.iter().collect(),
+    )];
+    let mut scopes: Vec<Option<&str>> = vec![None];
+    for c in &s.targets {
+        if !scopes.contains(&c.scope.as_deref()) {
+            scopes.push(c.scope.as_deref());
+        }
+    }
+    for scope in scopes {
+        let title = match scope {
+            None => "Targets · whole run".to_owned(),
+            Some(scope) => format!("Targets · {}", esc(scope)),
         };
+        let of_scope = s.targets.iter().filter(|c| c.scope.as_deref() == scope);
+        groups.push((title, of_scope.collect()));
+    }
+    groups.push((
+        "Gates (<code>--gate</code>)".to_owned(),
+        s.gates.iter().collect(),
+    ));
+    for (title, checks) in groups {
+        // A scope's group exists only with checks in it; the three fixed groups always show,
+        // so a reader sees "none set" rather than wondering.
         let _ = writeln!(
             h,
-            "<tr class=\"{class}\"><td><span class=\"badge {class}\">{result}</span></td>\
-             <td><code>{}</code></td><td>{from}</td><td class=\"num\">{} {}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&c.expression),
-            c.op,
-            value(c.threshold),
-            c.actual.map_or_else(|| "not measured".to_owned(), value),
-            margin(c),
+            "<tbody><tr class=\"group\"><th colspan=\"6\">{title}</th></tr>"
         );
+        if checks.is_empty() {
+            h.push_str("<tr><td colspan=\"6\" class=\"empty\">None.</td></tr>\n");
+        }
+        for c in checks {
+            check_row(h, c);
+        }
+        h.push_str("</tbody>\n");
     }
-    if !any {
-        h.push_str(
-            "<tr><td colspan=\"6\" class=\"empty\">None set: add <code>targets</code> to the \
-             experiment or <code>--gate</code> to the command line.</td></tr>\n",
-        );
-    }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</table>\n</section>\n");
+}
+
+fn check_row(h: &mut String, c: &Check) {
+    let class = if c.pass { "pass" } else { "fail" };
+    let value = |x: f64| check_value(c, x);
+    let detail = c.detail.as_ref().map_or_else(String::new, |d| {
+        format!("<div class=\"check-detail\">{}</div>", esc(d))
+    });
+    let _ = writeln!(
+        h,
+        "<tr class=\"{class}\"><td><span class=\"badge {class}\">{}</span></td>\
+         <td><code>{}</code>{detail}</td><td>{}</td><td class=\"num\">{} {}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+        c.verdict(),
+        esc(&c.expression),
+        esc(&judged(c)),
+        c.op,
+        value(c.threshold),
+        c.actual.map_or_else(|| "not measured".to_owned(), value),
+        margin(c),
+    );
 }
 
 fn figures(h: &mut String, s: &Summary) {
@@ -431,34 +490,70 @@ mod tests {
     fn checks_come_first_with_their_verdict_and_margin() {
         let mut s = example();
         s.pass = false;
-        s.gates.push(Check {
-            name: "cost_usd".into(),
-            expression: "cost_usd<1000".into(),
-            scope: None,
-            op: crate::check::Op::Lt,
-            threshold: 1000.0,
-            actual: Some(1234.5),
-            pass: false,
-            margin: Some(-234.5),
-            detail: None,
-        });
+        s.gates
+            .push(crate::parse_gate("cost_usd<1000").unwrap().evaluate(&s));
+        // A health check, missed, and a scoped target of one service: api dropped 10 of 3000.
+        let dropped = crate::parse_gate("dropped_share<=0.001").unwrap();
+        s.checks.push(
+            dropped
+                .evaluate_scope(&s, "api")
+                .with_detail("api dropped 10 of 3,000 requests (0.333 %)"),
+        );
+        s.targets
+            .push(dropped.evaluate_scope(&s, "api/europe-west1"));
         let page = page(&s, &[]);
         let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
-        assert!(at("id=\"targets\"") < at("id=\"figures\""));
+        assert!(at("class=\"verdict fail\"") < at("id=\"verdict\""));
+        assert!(at("id=\"verdict\"") < at("id=\"figures\""));
         assert!(at("id=\"figures\"") < at("id=\"services\""));
-        assert!(page.contains("FAIL · 1 of 2 checks missed"));
+        // Health checks, the whole run's targets, each scope's, then the gates.
+        assert!(at("Built-in health checks") < at("api dropped 10 of 3,000"));
+        assert!(at("api dropped 10 of 3,000") < at("Targets · whole run"));
+        assert!(at("Targets · whole run") < at("<code>p99_latency_ms&lt;=100</code>"));
+        assert!(at("<code>p99_latency_ms&lt;=100</code>") < at("Targets · api/europe-west1"));
+        assert!(at("Targets · api/europe-west1") < at("Gates (<code>--gate</code>)"));
+        assert!(at("Gates (<code>--gate</code>)") < at("<code>cost_usd&lt;1000</code>"));
+        assert!(page.contains("FAIL · 2 of 4 checks missed"));
+        assert!(page.contains("<td>whole-run p99</td>"));
+        assert!(page.contains("<td>whole-run dropped share of api</td>"));
         assert!(page.contains("57.5 ms to spare"));
         assert!(page.contains("missed by $234.50"));
+        assert!(page.contains("missed by 0.233 pp"));
+        assert_eq!(page.matches(">PASS</span>").count(), 2);
+        assert_eq!(page.matches(">FAIL</span>").count(), 2);
+        assert!(!page.contains(">pass<"));
     }
 
     #[test]
-    fn a_page_without_checks_still_has_the_targets_table() {
+    fn a_page_without_checks_still_has_the_verdict_table() {
         let mut s = example();
         s.targets.clear();
         let page = page(&s, &[]);
         assert!(page.contains("<table class=\"checks\">"));
-        assert!(page.contains("None set"));
-        assert!(page.contains("No target or gate set"));
+        assert_eq!(page.matches("class=\"empty\">None.</td>").count(), 3);
+        assert!(page.contains("No check, target or gate set"));
+    }
+
+    #[test]
+    fn a_passing_whole_run_p99_with_samples_above_its_line_says_so() {
+        // The example's whole-run p99 is 42.5 ms against 100 ms; its worst sample 61 ms.
+        let quiet = page(&example(), &[]);
+        assert!(!quiet.contains("<p class=\"verdict-note\">"));
+        let mut s = example();
+        s.worst_sample_p99_ms = Some(120.0);
+        let page = page(&s, &[]);
+        let note = page.find("<p class=\"verdict-note\">").expect("a note");
+        assert!(page.find("class=\"verdict pass\"").unwrap() < note);
+        assert!(note < page.find("</header>").unwrap());
+        assert!(page.contains(
+            "<code>p99_latency_ms&lt;=100</code> passes on the whole-run p99 (42.5 ms), but \
+             sampled p99s sit above its line: the worst sample p99 is 120 ms"
+        ));
+        // A missed target is already red: no note.
+        s.targets[0].pass = false;
+        assert!(
+            !super::page(&s, &[]).contains("<p class=\"verdict-note\">")
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use sim::recorder::Table;
 use crate::chart::data::{f64_column, line, text_column, u64_column};
 use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, Timeseries};
 use crate::error::ReportError;
+use crate::format;
 use crate::metric::Metric;
 use crate::summary::Summary;
 
@@ -138,7 +139,9 @@ fn latency(i: &Inputs) -> Result<Option<Chart>, ReportError> {
         i,
         "latency",
         "Response time",
-        "Percentiles at each sample instant; a red dashed line is a target or gate.",
+        "Percentiles at each sample instant, service by service; a red dashed line is a \
+         target or gate, labelled with what it judges (the whole run's p99 is one figure over \
+         every request, so samples may cross a line that the run as a whole meets).",
         "No request was served.",
         "response time (ms)",
     );
@@ -393,13 +396,15 @@ fn lines(i: &Inputs, columns: &[(&str, Stroke)]) -> Result<Vec<Line>, ReportErro
     Ok(lines)
 }
 
-/// A reference line for each target and gate on one of `metrics`.
+/// A reference line for each target and gate on one of `metrics`, labelled with what it
+/// judges.
 fn rules(s: &Summary, metrics: &[Metric]) -> Vec<Rule> {
     let named = |kind: &'static str| {
         move |c: &crate::check::Check| {
             metrics.iter().any(|m| m.name() == c.name).then(|| Rule {
                 y: c.threshold,
                 label: format!("{kind} {}", c.expression),
+                judged: format::judged(c),
             })
         }
     };
@@ -487,6 +492,8 @@ pub(crate) mod tests {
             ("time_s", Kind::F64),
             ("time_utc", Kind::Text),
             ("reason", Kind::Text),
+            ("object", Kind::Text),
+            ("message", Kind::Text),
             ("count", Kind::U64),
         ]);
         let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted", 1), 10)
@@ -500,6 +507,8 @@ pub(crate) mod tests {
                 Cell::F64(time),
                 Cell::Text(utc),
                 Cell::Text(reason),
+                Cell::Text("pod/api-us-east1-3"),
+                Cell::Text("an <event>"),
                 Cell::U64(count),
             ]);
         }
@@ -537,7 +546,8 @@ pub(crate) mod tests {
             charts[2].rules,
             [Rule {
                 y: 100.0,
-                label: "target p99_latency_ms<=100".into()
+                label: "target p99_latency_ms<=100".into(),
+                judged: "whole-run p99".into(),
             }]
         );
         assert!(

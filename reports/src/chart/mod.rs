@@ -50,7 +50,12 @@ pub struct Marker {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub y: f64,
+    /// The check it draws: `target p99_latency_ms<=100`.
     pub label: String,
+    /// What that check judges (`whole-run p99`): the chart's lines are per-sample figures, and
+    /// the legend must not let a sample above the line read as a missed target, or the
+    /// reverse.
+    pub judged: String,
 }
 
 /// What one chart shows, before any drawing.

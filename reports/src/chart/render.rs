@@ -23,10 +23,15 @@ const TITLE_HEIGHT: u32 = 64;
 const LEGEND_WIDTH: u32 = 330;
 /// Height of one series in the legend: service name, region under it.
 const SERIES_ROW: i32 = 50;
-/// Height of one stroke or rule in the legend.
+/// Height of one stroke in the legend.
 const STYLE_ROW: i32 = 32;
+/// Height of one rule in the legend: its check, and what it judges under it.
+const RULE_ROW: i32 = 52;
 /// Longest name the legend shows in full; the report's tables show every name whole.
 const LEGEND_CHARS: usize = 26;
+/// Longest "what it judges" under a rule: after "judges the ", in a smaller font, it fills
+/// the legend's width as a name does.
+const JUDGED_CHARS: usize = 24;
 
 /// The chart as an SVG document. Its text is real text (`<text>` elements, escaped), drawn by
 /// the viewer in its own sans-serif.
@@ -231,7 +236,8 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
         &[]
     };
     let marker_rows = usize::from(!chart.markers.is_empty());
-    let styles_height = STYLE_ROW * (strokes.len() + chart.rules.len() + marker_rows) as i32 + 24;
+    let styles_height =
+        STYLE_ROW * (strokes.len() + marker_rows) as i32 + RULE_ROW * chart.rules.len() as i32 + 24;
     let room = (HEIGHT - TITLE_HEIGHT) as i32 - y - styles_height - 16;
     let fit = (room / SERIES_ROW).max(1) as usize;
     let shown = if chart.series.len() > fit {
@@ -291,7 +297,12 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
             (label_x, y),
             text(16, TARGET).pos(left),
         ))?;
-        y += STYLE_ROW;
+        area.draw(&Text::new(
+            format!("judges the {}", shorten_to(&rule.judged, JUDGED_CHARS)),
+            (label_x, y + 20),
+            text(15, MUTED).pos(left),
+        ))?;
+        y += RULE_ROW;
     }
     if !chart.markers.is_empty() {
         let sample = [(x0, y), (x1, y)];
@@ -307,10 +318,15 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
 
 /// At most [`LEGEND_CHARS`] characters, an ellipsis marking a cut.
 fn shorten(name: &str) -> String {
-    if name.chars().count() <= LEGEND_CHARS {
+    shorten_to(name, LEGEND_CHARS)
+}
+
+/// At most `chars` characters (≥ 1), an ellipsis marking a cut.
+fn shorten_to(name: &str, chars: usize) -> String {
+    if name.chars().count() <= chars {
         name.to_owned()
     } else {
-        let mut s: String = name.chars().take(LEGEND_CHARS - 1).collect();
+        let mut s: String = name.chars().take(chars - 1).collect();
         s.push('…');
         s
     }
@@ -404,6 +420,7 @@ mod tests {
             "us-east1",
             "p99",
             "target p99_latency_ms<=100",
+            "judges the whole-run p99",
         ] {
             assert!(texts.contains(&expected), "{expected}: {texts:?}");
         }

@@ -87,11 +87,17 @@ fn a_whole_run_p99_pass_with_samples_above_the_line_says_so_by_the_verdict() {
         header.contains("passes on the whole-run p99 (65.6 ms), but sampled p99s sit above"),
         "{header}"
     );
-    assert!(header.contains("the worst sample p99 is 120 ms"), "{header}");
+    assert!(
+        header.contains("the worst sample p99 is 120 ms"),
+        "{header}"
+    );
     // The chart's red line says what it judges.
     let latency = fs::read_to_string(tmp.path().join("charts/latency.svg")).unwrap();
     assert!(latency.contains("target p99_latency_ms&lt;=100"));
-    assert!(latency.contains("judges the whole-run p99"), "no judged label");
+    assert!(
+        latency.contains("judges the whole-run p99"),
+        "no judged label"
+    );
 }
 
 #[test]
@@ -303,13 +309,19 @@ fn the_page_renders_in_headless_chromium_with_the_targets_and_every_chart() {
             .find("<table class=\"checks\">")
             .expect("table");
     let rows = &dom[table..table + dom[table..].find("</table>").unwrap()];
-    let at = |needle: &str| rows.find(needle).unwrap_or_else(|| panic!("{needle}: {rows}"));
+    let at = |needle: &str| {
+        rows.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {rows}"))
+    };
     assert!(at("Built-in health checks") < at("Targets · whole run"));
     assert!(at("Targets · whole run") < at("p99_latency_ms&lt;=100"));
     assert!(at("p99_latency_ms&lt;=100") < at("Gates"));
     assert!(at("Gates") < at("p99_latency_ms&lt;1<"));
     assert!(rows.contains("<td>whole-run p99</td>"), "{rows}");
-    assert!(rows.contains(">PASS</span>") && rows.contains(">FAIL</span>"), "{rows}");
+    assert!(
+        rows.contains(">PASS</span>") && rows.contains(">FAIL</span>"),
+        "{rows}"
+    );
 
     // Every chart the run wrote is on the page as an SVG with text.
     let ids = chart_ids(&out);
@@ -325,4 +337,52 @@ fn the_page_renders_in_headless_chromium_with_the_targets_and_every_chart() {
             "chart {id} does not name its series"
         );
     }
+}
+
+#[test]
+fn the_decisions_show_in_chromium_grouped_per_pool_and_region_and_rerender_identically() {
+    // Karpenter provisions one n2d-standard-48 spot node for the crowd and consolidates it
+    // away; the us-west-2 outage fails over to us-east-1 (summary.json's recovery).
+    let tmp = tempfile::tempdir().unwrap();
+    let karpenter = tmp.path().join("karpenter");
+    run("experiments/flash-crowd-karpenter.ron", &karpenter, &[], 1);
+    let failover = tmp.path().join("failover");
+    run("experiments/failover-us-west.ron", &failover, &[], 1);
+    for out in [&karpenter, &failover] {
+        rerender_is_identical(out);
+    }
+
+    let dom = |out: &Path| {
+        let url = format!("file://{}", out.join("report.html").display());
+        let (status, dom, stderr) = headless(&["--dump-dom".into(), url]);
+        assert!(status.success(), "chromium failed: {status:?}\n{stderr}");
+        let start = dom
+            .find("<section id=\"decisions\">")
+            .expect("decisions section");
+        dom[start..start + dom[start..].find("</section>").unwrap()].to_owned()
+    };
+    let k = dom(&karpenter);
+    assert!(k.contains("Node autoscaling"), "{k}");
+    assert!(
+        k.contains("<th colspan=\"5\">burst-n2d-standard-48-spot · 2 events</th>"),
+        "{k}"
+    );
+    assert!(
+        k.contains("TriggeredScaleUp") && k.contains("consolidation (empty)"),
+        "{k}"
+    );
+    assert!(k.contains("Other events, counted by reason:"), "{k}");
+
+    let f = dom(&failover);
+    let at = |needle: &str| f.find(needle).unwrap_or_else(|| panic!("{needle}: {f}"));
+    assert!(at("Horizontal Pod Autoscaler") < at("Failed nodes and regional outages"));
+    assert!(at("Failed nodes and regional outages") < at("<h3>Failovers</h3>"));
+    assert!(f.contains("region us-west-2 outage"), "{f}");
+    assert!(
+        f.contains("<th colspan=\"5\">us-west-2 · 5 events</th>"),
+        "{f}"
+    );
+    assert!(f.contains("RegionDown") && f.contains("SloRestored"), "{f}");
+    // A group longer than ten events says how many it leaves out.
+    assert!(f.contains("more events between"), "{f}");
 }

@@ -10,6 +10,7 @@ use std::fmt::Write;
 
 use crate::chart::{Chart, colour_hex};
 use crate::check::Check;
+use crate::decisions::{Decisions, Event, SHOWN_PER_END};
 use crate::escape::html as esc;
 use crate::format::{check_value, figure, grouped, judged, margin, percent, usd};
 use crate::metric::Metric;
@@ -17,8 +18,8 @@ use crate::summary::{FailureRecovery, Quantiles, Summary};
 
 const STYLE: &str = include_str!("report.css");
 
-/// The page, given the summary and each chart with its SVG.
-pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
+/// The page, given the summary, the run's decisions and each chart with its SVG.
+pub fn page(s: &Summary, decisions: &Decisions, charts: &[(&Chart, &str)]) -> String {
     let mut h = String::new();
     let name = esc(&s.experiment);
     // `write!` into a String cannot fail.
@@ -36,11 +37,13 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
     pools(&mut h, s);
     batch(&mut h, s);
     chart_figures(&mut h, charts);
+    decisions_section(&mut h, decisions);
     let _ = write!(
         h,
         "<footer>clustersim {} · rendered from <code>summary.json</code> and \
          <code>timeseries.parquet</code>; <code>clustersim report DIR</code> renders it again. \
-         Each chart is also in <code>charts/</code> as PNG and SVG.</footer>\n\
+         Each chart is also in <code>charts/</code> as PNG and SVG; the decisions come from \
+         <code>events.parquet</code>.</footer>\n\
          </main>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
@@ -466,6 +469,120 @@ fn chart_figures(h: &mut String, charts: &[(&Chart, &str)]) {
     h.push_str("</section>\n");
 }
 
+/// What the controllers decided, group by group: each group's first and last events and how
+/// many lie between (the full log is `events.parquet`), then the other events by reason.
+fn decisions_section(h: &mut String, d: &Decisions) {
+    let _ = writeln!(
+        h,
+        "<section id=\"decisions\">\n<h2>Decisions</h2>\n<p class=\"lede\">What the \
+         autoscalers decided and what happened to the nodes, per service or pool: each group's \
+         first and last {SHOWN_PER_END} events, with how many lie between. Times are since the \
+         start of the run (h:mm:ss) and in simulated UTC.</p>"
+    );
+    if !d.recorded {
+        h.push_str(
+            "<p class=\"empty\">This output folder has no <code>events.parquet</code> (an \
+             older clustersim wrote it): only the failovers of <code>summary.json</code> are \
+             listed.</p>\n",
+        );
+    } else if d.groups.is_empty() {
+        h.push_str(
+            "<p class=\"empty\">No HPA rescale, node scale-up or scale-down, preemption, spot \
+             notice, failed node or failover during the run.</p>\n",
+        );
+    }
+    let mut kinds = d.groups.iter().map(|g| g.kind).collect::<Vec<_>>();
+    kinds.dedup();
+    for kind in kinds {
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3>\n<table class=\"decisions\">\n<thead><tr><th class=\"num\">at</th>\
+             <th>UTC</th><th>reason</th><th>object</th><th>message</th></tr></thead>",
+            kind.title()
+        );
+        for g in d.groups.iter().filter(|g| g.kind == kind) {
+            let plural = if g.events == 1 { "" } else { "s" };
+            let _ = writeln!(
+                h,
+                "<tbody><tr class=\"group\"><th colspan=\"5\">{} · {} event{plural}</th></tr>",
+                esc(&g.subject),
+                grouped(g.events as f64, 0),
+            );
+            for e in &g.first {
+                event_row(h, e);
+            }
+            if g.left_out() > 0 {
+                let between = match (g.first.last(), g.last.first()) {
+                    (Some(a), Some(b)) => {
+                        format!(" between {} and {}", elapsed(a.time_s), elapsed(b.time_s))
+                    }
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    h,
+                    "<tr><td colspan=\"5\" class=\"empty\">… {} more event{}{between}, in \
+                     <code>events.parquet</code></td></tr>",
+                    grouped(g.left_out() as f64, 0),
+                    if g.left_out() == 1 { "" } else { "s" },
+                );
+            }
+            for e in &g.last {
+                event_row(h, e);
+            }
+            h.push_str("</tbody>\n");
+        }
+        h.push_str("</table>\n");
+    }
+    if d.groups_left_out > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"empty\">… and {} more groups ({} events), in \
+             <code>events.parquet</code>.</p>",
+            grouped(d.groups_left_out as f64, 0),
+            grouped(d.events_left_out as f64, 0),
+        );
+    }
+    if !d.others.is_empty() {
+        let others: Vec<String> = d
+            .others
+            .iter()
+            .map(|(reason, events, _)| format!("{} ×{}", esc(reason), grouped(*events as f64, 0)))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p class=\"empty\">Other events, counted by reason: {}.</p>",
+            others.join(", ")
+        );
+    }
+    if d.dropped > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"empty\">{} more events were counted but not stored (past the event \
+             log's bound); they are in no group above.</p>",
+            grouped(d.dropped as f64, 0)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+fn event_row(h: &mut String, e: &Event) {
+    let _ = writeln!(
+        h,
+        "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+        elapsed(e.time_s),
+        esc(e.time_utc.get(11..19).unwrap_or("—")),
+        esc(&e.reason),
+        esc(&e.object),
+        esc(&e.message),
+    );
+}
+
+/// Seconds since the start as `h:mm:ss`, whole seconds.
+fn elapsed(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,7 +595,7 @@ mod tests {
         s.services[0].service = "<script>alert(1)</script>".into();
         s.pools[0].pool = "a&b".into();
         s.targets[0].expression = "p99_latency_ms<=100".into();
-        let page = page(&s, &[]);
+        let page = page(&s, &Decisions::default(), &[]);
         assert!(!page.contains("<script"), "{page}");
         assert!(!page.contains("<b>x"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -501,7 +618,7 @@ mod tests {
         );
         s.targets
             .push(dropped.evaluate_scope(&s, "api/europe-west1"));
-        let page = page(&s, &[]);
+        let page = page(&s, &Decisions::default(), &[]);
         let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
         assert!(at("class=\"verdict fail\"") < at("id=\"verdict\""));
         assert!(at("id=\"verdict\"") < at("id=\"figures\""));
@@ -528,7 +645,7 @@ mod tests {
     fn a_page_without_checks_still_has_the_verdict_table() {
         let mut s = example();
         s.targets.clear();
-        let page = page(&s, &[]);
+        let page = page(&s, &Decisions::default(), &[]);
         assert!(page.contains("<table class=\"checks\">"));
         assert_eq!(page.matches("class=\"empty\">None.</td>").count(), 3);
         assert!(page.contains("No check, target or gate set"));
@@ -537,11 +654,11 @@ mod tests {
     #[test]
     fn a_passing_whole_run_p99_with_samples_above_its_line_says_so() {
         // The example's whole-run p99 is 42.5 ms against 100 ms; its worst sample 61 ms.
-        let quiet = page(&example(), &[]);
+        let quiet = page(&example(), &Decisions::default(), &[]);
         assert!(!quiet.contains("<p class=\"verdict-note\">"));
         let mut s = example();
         s.worst_sample_p99_ms = Some(120.0);
-        let page = page(&s, &[]);
+        let page = page(&s, &Decisions::default(), &[]);
         let note = page.find("<p class=\"verdict-note\">").expect("a note");
         assert!(page.find("class=\"verdict pass\"").unwrap() < note);
         assert!(note < page.find("</header>").unwrap());
@@ -552,13 +669,76 @@ mod tests {
         // A missed target is already red: no note.
         s.targets[0].pass = false;
         assert!(
-            !super::page(&s, &[]).contains("<p class=\"verdict-note\">")
+            !super::page(&s, &Decisions::default(), &[]).contains("<p class=\"verdict-note\">")
         );
+    }
+
+    fn decisions_of(events: &[(f64, &str, &str, &str)]) -> Decisions {
+        use sim::recorder::{Cell, Kind, Table};
+        let mut t = Table::new(&[
+            ("time_s", Kind::F64),
+            ("time_utc", Kind::Text),
+            ("reason", Kind::Text),
+            ("object", Kind::Text),
+            ("message", Kind::Text),
+            ("count", Kind::U64),
+        ]);
+        for &(time, reason, object, message) in events {
+            t.push_row(&[
+                Cell::F64(time),
+                Cell::Text("2026-11-27T01:02:03Z"),
+                Cell::Text(reason),
+                Cell::Text(object),
+                Cell::Text(message),
+                Cell::U64(1),
+            ]);
+        }
+        crate::decisions::decisions(Some(&t), &["web"], &example()).unwrap()
+    }
+
+    #[test]
+    fn decisions_are_listed_per_group_with_what_is_left_out() {
+        let mut events: Vec<(f64, &str, &str, &str)> = (0..12)
+            .map(|k| {
+                (
+                    3723.0 + k as f64,
+                    "SuccessfulRescale",
+                    "hpa/<api>",
+                    "cpu 78%/70% → 4",
+                )
+            })
+            .collect();
+        events.push((
+            7200.0,
+            "TriggeredScaleUp",
+            "nodepool/web",
+            "scale-up web +12",
+        ));
+        events.push((7300.0, "Killing", "deployment/api", "2 pod(s)"));
+        let page = page(&example(), &decisions_of(&events), &[]);
+        let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("id=\"charts\"") < at("id=\"decisions\""));
+        assert!(at("Horizontal Pod Autoscaler") < at("Node autoscaling"));
+        assert!(page.contains("<th colspan=\"5\">hpa/&lt;api&gt; · 12 events</th>"));
+        // 12 events: the first five, a note for the two between, the last five.
+        assert_eq!(page.matches("<code>hpa/&lt;api&gt;</code>").count(), 10);
+        assert!(page.contains("… 2 more events between 1:02:07 and 1:02:10, in"));
+        assert!(page.contains("<td class=\"num\">1:02:03</td><td>01:02:03</td>"));
+        assert!(page.contains("<th colspan=\"5\">web · 1 event</th>"));
+        assert!(page.contains("Other events, counted by reason: Killing ×1."));
+    }
+
+    #[test]
+    fn a_run_without_decisions_or_events_table_says_which() {
+        let none = page(&example(), &decisions_of(&[]), &[]);
+        assert!(none.contains("No HPA rescale, node scale-up"));
+        let old = page(&example(), &Decisions::default(), &[]);
+        assert!(old.contains("has no <code>events.parquet</code>"));
     }
 
     #[test]
     fn nothing_is_loaded_from_elsewhere() {
-        let page = page(&example(), &[]);
+        let page = page(&example(), &Decisions::default(), &[]);
         for needle in ["http:", "https:", "src=", "href=", "@import", "url("] {
             assert!(!page.contains(needle), "{needle}");
         }

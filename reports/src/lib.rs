@@ -16,6 +16,7 @@
 mod atomic;
 mod chart;
 mod check;
+mod decisions;
 mod error;
 mod escape;
 mod format;

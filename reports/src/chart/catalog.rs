@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use sim::recorder::Table;
 
 use crate::chart::data::{f64_column, line, text_column, u64_column};
-use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, Timeseries};
+use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, TimeUnit, Timeseries};
 use crate::error::ReportError;
 use crate::format;
 use crate::metric::Metric;
@@ -363,13 +363,15 @@ fn blank(
     zero_note: &'static str,
     y_label: &'static str,
 ) -> Chart {
+    let x_unit = TimeUnit::for_run(i.summary.duration_s);
     Chart {
         id,
         title,
         experiment: i.summary.experiment.clone(),
         caption,
         zero_note,
-        x_label: format!("hours since {}", i.summary.start),
+        x_label: format!("{} since {}", x_unit.name(), i.summary.start),
+        x_unit,
         y_label,
         series: i.timeseries.keys.clone(),
         strokes: Vec::new(),
@@ -538,7 +540,9 @@ pub(crate) mod tests {
         assert_eq!(ids, ["traffic", "pods", "latency", "dropped", "backlog"]);
         for c in &charts {
             assert_eq!(c.lines.len(), c.strokes.len(), "{}", c.id);
-            assert_eq!(c.x_label, "hours since 2026-11-27T00:00:00Z");
+            // The example runs 2 h: minutes on the axis.
+            assert_eq!(c.x_label, "minutes since 2026-11-27T00:00:00Z");
+            assert_eq!(c.x_unit, TimeUnit::Minutes);
             assert!(c.markers.is_empty() && c.lines.iter().all(|l| !l.fill));
         }
         // The example's target, as a red line on the latency chart only.
@@ -559,6 +563,27 @@ pub(crate) mod tests {
         // 60 dropped over 60 s is 1 per second.
         assert_eq!(charts[3].lines[0].points, [(60.0 / 3600.0, 1.0)]);
         assert!(!charts[3].is_flat_zero());
+    }
+
+    #[test]
+    fn runs_up_to_three_hours_are_charted_in_minutes() {
+        assert_eq!(TimeUnit::for_run(3.0 * 3600.0), TimeUnit::Minutes);
+        assert_eq!(TimeUnit::for_run(3.0 * 3600.0 + 1.0), TimeUnit::Hours);
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let summary = Summary {
+            duration_s: 86_400.0,
+            ..example()
+        };
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: None,
+            events: None,
+            summary: &summary,
+        };
+        let c = traffic(&inputs).unwrap().unwrap();
+        assert_eq!(c.x_label, "hours since 2026-11-27T00:00:00Z");
+        assert_eq!(c.x_unit, TimeUnit::Hours);
     }
 
     #[test]

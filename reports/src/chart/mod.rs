@@ -58,6 +58,43 @@ pub struct Rule {
     pub judged: String,
 }
 
+/// The unit of a chart's time axis. Points are kept in hours; the renderer scales them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Hours,
+    /// For short runs, whose hours would be read as fractions (`0.25`, `1.75`).
+    Minutes,
+}
+
+impl TimeUnit {
+    /// Runs up to this long are charted in minutes (180 at most on the axis).
+    pub const MINUTES_UP_TO_S: f64 = 3.0 * 3600.0;
+
+    /// The unit for a run of `duration_s` seconds.
+    pub fn for_run(duration_s: f64) -> TimeUnit {
+        if duration_s <= Self::MINUTES_UP_TO_S {
+            TimeUnit::Minutes
+        } else {
+            TimeUnit::Hours
+        }
+    }
+
+    /// Axis units per hour.
+    pub fn per_hour(self) -> f64 {
+        match self {
+            TimeUnit::Hours => 1.0,
+            TimeUnit::Minutes => 60.0,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Hours => "hours",
+            TimeUnit::Minutes => "minutes",
+        }
+    }
+}
+
 /// What one chart shows, before any drawing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
@@ -73,6 +110,8 @@ pub struct Chart {
     /// reads as a finding ("nothing was dropped") rather than as missing data.
     pub zero_note: &'static str,
     pub x_label: String,
+    /// The time axis' unit; every x in this chart (points, markers) is in hours whatever it is.
+    pub x_unit: TimeUnit,
     pub y_label: &'static str,
     /// Every series of the run, in the same order in every chart, so colour `i` means the same
     /// (service, region) everywhere.

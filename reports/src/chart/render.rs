@@ -119,12 +119,16 @@ fn text(size: u32, colour: RGBColor) -> TextStyle<'static> {
 }
 
 fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Drawn<DB> {
+    // Points and markers are in hours; the axis is in the chart's unit (× 1 leaves them as
+    // they are).
+    let kx = chart.x_unit.per_hour();
     let x_end = chart
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .chain(chart.markers.iter().map(|m| m.x))
-        .fold(0.0, f64::max);
+        .fold(0.0, f64::max)
+        * kx;
     let x_end = if x_end > 0.0 { x_end } else { 1.0 };
     let y_max = chart
         .lines
@@ -163,14 +167,14 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
     // Stacked areas, the top one first: each lower band is drawn over the ones above it.
     for line in chart.lines.iter().rev().filter(|l| l.fill) {
         cc.draw_series(AreaSeries::new(
-            line.points.iter().copied(),
+            line.points.iter().map(|&(x, y)| (x * kx, y)),
             0.0,
             palette::light(line.series).filled(),
         ))?;
     }
     for line in &chart.lines {
         let style = palette::colour(line.series).stroke_width(stroke_width(line.stroke));
-        let points = line.points.iter().copied();
+        let points = line.points.iter().map(|&(x, y)| (x * kx, y));
         match line.stroke {
             Stroke::Solid => cc.draw_series(LineSeries::new(points, style))?,
             Stroke::Dashed => cc.draw_series(DashedLineSeries::new(points, 14, 8, style))?,
@@ -186,18 +190,19 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
         ))?;
     }
     for (k, marker) in chart.markers.iter().enumerate() {
+        let marker_x = marker.x * kx;
         cc.draw_series(DashedLineSeries::new(
-            [(marker.x, 0.0), (marker.x, y_top)],
+            [(marker_x, 0.0), (marker_x, y_top)],
             6,
             6,
             MUTED.stroke_width(2),
         ))?;
         // Labels in four staggered rows under the top edge, on the side with room.
         let y = y_top * (0.97 - 0.05 * (k % 4) as f64);
-        let (x, h) = if marker.x > 0.7 * x_end {
-            (marker.x - x_end * 0.004, HPos::Right)
+        let (x, h) = if marker_x > 0.7 * x_end {
+            (marker_x - x_end * 0.004, HPos::Right)
         } else {
-            (marker.x + x_end * 0.004, HPos::Left)
+            (marker_x + x_end * 0.004, HPos::Left)
         };
         cc.plotting_area().draw(&Text::new(
             marker.label.as_str(),
@@ -434,6 +439,19 @@ mod tests {
         // IHDR: width and height, big-endian, right after the chunk header.
         assert_eq!(&bytes[16..24], [0, 0, 5, 0, 0, 0, 2, 208]);
         assert_eq!(png(&chart).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_short_run_has_its_time_axis_in_minutes() {
+        // The example's points run to 60 s: 1 minute, or 0.0167 hours.
+        let mut chart = latency_chart();
+        assert_eq!(chart.x_unit, crate::chart::TimeUnit::Minutes);
+        let minutes = texts(&svg(&chart).unwrap());
+        assert!(minutes.iter().any(|t| t.starts_with("minutes since")));
+        assert!(minutes.iter().any(|t| t == "0.5"), "{minutes:?}");
+        chart.x_unit = crate::chart::TimeUnit::Hours;
+        let hours = texts(&svg(&chart).unwrap());
+        assert!(!hours.iter().any(|t| t == "0.5"), "{hours:?}");
     }
 
     #[test]

@@ -101,6 +101,26 @@ fn a_whole_run_p99_pass_with_samples_above_the_line_says_so_by_the_verdict() {
 }
 
 #[test]
+fn a_latency_spike_is_cut_and_said_while_the_target_line_stays_readable() {
+    // The flash crowd's 30 s p99 over a 100 ms target: the axis stops at 300 ms, the spike is
+    // named, and the 2 h run's time axis is in minutes.
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/flash-crowd-karpenter.ron", tmp.path(), &[], 1);
+    let latency = fs::read_to_string(tmp.path().join("charts/latency.svg")).unwrap();
+    assert!(latency.contains("▲ off scale: peak 30,046 ms at "), "no spike note");
+    assert!(latency.contains("minutes since "), "no minutes axis");
+    assert!(latency.contains("target p99_latency_ms&lt;=100"));
+    // Text content sits on lines of its own in plotters' SVG.
+    let texts: Vec<&str> = latency
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('<'))
+        .collect();
+    assert!(texts.contains(&"300"), "axis not cut at 300: {texts:?}");
+    assert!(!texts.contains(&"1,000"), "{texts:?}");
+}
+
+#[test]
 fn report_renders_the_same_bytes_from_the_saved_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path();

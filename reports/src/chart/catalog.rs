@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use sim::recorder::Table;
 
 use crate::chart::data::{f64_column, line, text_column, u64_column};
-use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, TimeUnit, Timeseries};
+use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, TimeUnit, Timeseries, YClip};
 use crate::error::ReportError;
 use crate::format;
 use crate::metric::Metric;
@@ -167,7 +167,54 @@ fn latency(i: &Inputs) -> Result<Option<Chart>, ReportError> {
             Metric::WorstSampleP99Ms,
         ],
     );
+    c.y_clip = spike_clip(&c, "ms");
     Ok(Some(c))
+}
+
+/// A spike "dwarfs the rest" when the highest point is more than this many times the level
+/// that matters: the higher of the 90th percentile of every point and the highest rule.
+const SPIKE_RATIO: f64 = 10.0;
+
+/// The cut axis goes up to this many times that level: the rules and the ordinary lines use
+/// the plot's height, the spike runs along its top edge.
+const CLIPPED_TOP_RATIO: f64 = 3.0;
+
+/// A cut for `c` when one spike would squash every other line and the target into the
+/// bottom few pixels; `None` otherwise. A log axis would show the spike too, but reads
+/// wrongly at a glance (equal gaps for ×10 steps) for the one figure a reviewer checks
+/// against a straight red line.
+fn spike_clip(c: &Chart, unit: &str) -> Option<YClip> {
+    let mut values: Vec<f64> = c
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite())
+        .collect();
+    values.sort_by(f64::total_cmp);
+    let q90 = *values.get(values.len() * 9 / 10)?;
+    let level = c.rules.iter().map(|r| r.y).fold(q90, f64::max);
+    let (line, &(x, peak)) = c
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(move |p| (l, p)))
+        .filter(|(_, p)| p.1.is_finite())
+        .max_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
+    if level <= 0.0 || peak <= SPIKE_RATIO * level {
+        return None;
+    }
+    let key = &c.series[line.series];
+    Some(YClip {
+        top: CLIPPED_TOP_RATIO * level,
+        x,
+        note: format!(
+            "▲ off scale: peak {} {unit} at {} {} ({}, {})",
+            format::figure(peak),
+            format::figure(x * c.x_unit.per_hour()),
+            c.x_unit.name(),
+            key.name,
+            key.detail
+        ),
+    })
 }
 
 fn dropped(i: &Inputs) -> Result<Option<Chart>, ReportError> {
@@ -379,6 +426,7 @@ fn blank(
         rules: Vec::new(),
         markers: Vec::new(),
         markers_meaning: "",
+        y_clip: None,
     }
 }
 
@@ -702,6 +750,28 @@ pub(crate) mod tests {
         assert_eq!(markers[0].x, 60.0 * 5.0 / 3600.0);
         assert!(markers[0].label.ends_with("Killing ×6"));
         assert!(markers.windows(2).all(|w| w[0].x < w[1].x));
+    }
+
+    #[test]
+    fn a_spike_that_dwarfs_the_rest_cuts_the_latency_axis_above_the_target() {
+        let t = table();
+        let mut c = build(&t, None, None).remove(2);
+        assert_eq!(c.id, "latency");
+        // Ordinary: points at 0 and 60 ms under a 100 ms target.
+        assert_eq!(spike_clip(&c, "ms"), None);
+        // One 30 s point among 20 ms ones: the level is the target (100 ms), the top 300 ms.
+        c.lines[0].points = (0..100).map(|k| (k as f64 / 60.0, 20.0)).collect();
+        c.lines[0].points[45].1 = 30_000.0;
+        let clip = spike_clip(&c, "ms").unwrap();
+        assert_eq!(clip.top, 300.0);
+        assert_eq!(clip.x, 0.75);
+        assert_eq!(
+            clip.note,
+            "▲ off scale: peak 30,000 ms at 45 minutes (api, us-east1)"
+        );
+        // Ten times the level is not yet a spike.
+        c.lines[0].points[45].1 = 1_000.0;
+        assert_eq!(spike_clip(&c, "ms"), None);
     }
 
     #[test]

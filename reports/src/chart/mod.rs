@@ -58,6 +58,16 @@ pub struct Rule {
     pub judged: String,
 }
 
+/// A y axis cut below a spike that would otherwise flatten every other line (a 30 s p99 over
+/// lines of 50 ms): lines above `top` run along the top edge, and `note` says what was cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YClip {
+    pub top: f64,
+    /// Hours since start of the highest point, where the note is drawn.
+    pub x: f64,
+    pub note: String,
+}
+
 /// The unit of a chart's time axis. Points are kept in hours; the renderer scales them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
@@ -123,6 +133,9 @@ pub struct Chart {
     /// Vertical markers, in time order, with what the legend calls them.
     pub markers: Vec<Marker>,
     pub markers_meaning: &'static str,
+    /// Set when a spike dwarfs the rest (the latency chart only); the reference lines are
+    /// always below the cut.
+    pub y_clip: Option<YClip>,
 }
 
 impl Chart {

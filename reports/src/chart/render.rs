@@ -140,7 +140,13 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
     // Headroom above the highest line or rule (more for the markers' labels); a flat zero
     // chart still gets an axis.
     let headroom = if chart.markers.is_empty() { 1.12 } else { 1.3 };
-    let y_top = if y_max > 0.0 { y_max * headroom } else { 1.0 };
+    let y_top = match &chart.y_clip {
+        Some(clip) => clip.top,
+        None if y_max > 0.0 => y_max * headroom,
+        None => 1.0,
+    };
+    // Above a cut, lines run along the top edge.
+    let y_of = |y: f64| y.min(y_top);
 
     let mut cc = ChartBuilder::on(area)
         .margin_top(8)
@@ -167,14 +173,14 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
     // Stacked areas, the top one first: each lower band is drawn over the ones above it.
     for line in chart.lines.iter().rev().filter(|l| l.fill) {
         cc.draw_series(AreaSeries::new(
-            line.points.iter().map(|&(x, y)| (x * kx, y)),
+            line.points.iter().map(|&(x, y)| (x * kx, y_of(y))),
             0.0,
             palette::light(line.series).filled(),
         ))?;
     }
     for line in &chart.lines {
         let style = palette::colour(line.series).stroke_width(stroke_width(line.stroke));
-        let points = line.points.iter().map(|&(x, y)| (x * kx, y));
+        let points = line.points.iter().map(|&(x, y)| (x * kx, y_of(y)));
         match line.stroke {
             Stroke::Solid => cc.draw_series(LineSeries::new(points, style))?,
             Stroke::Dashed => cc.draw_series(DashedLineSeries::new(points, 14, 8, style))?,
@@ -208,6 +214,19 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
             marker.label.as_str(),
             (x, y),
             text(16, MUTED).pos(Pos::new(h, VPos::Center)),
+        ))?;
+    }
+    if let Some(clip) = &chart.y_clip {
+        let x = clip.x * kx;
+        let h = if x > 0.5 * x_end {
+            HPos::Right
+        } else {
+            HPos::Left
+        };
+        cc.plotting_area().draw(&Text::new(
+            clip.note.as_str(),
+            (x, y_top * 0.95),
+            text(18, TARGET).pos(Pos::new(h, VPos::Center)),
         ))?;
     }
     if chart.is_flat_zero() {
@@ -452,6 +471,31 @@ mod tests {
         chart.x_unit = crate::chart::TimeUnit::Hours;
         let hours = texts(&svg(&chart).unwrap());
         assert!(!hours.iter().any(|t| t == "0.5"), "{hours:?}");
+    }
+
+    #[test]
+    fn a_clipped_axis_says_what_it_cut_and_keeps_the_target() {
+        let mut chart = latency_chart();
+        chart.lines[0].points = vec![(0.0, 20.0), (0.5, 30_000.0), (1.0, 20.0)];
+        chart.y_clip = Some(crate::chart::YClip {
+            top: 300.0,
+            x: 0.5,
+            note: "▲ off scale: peak 30,000 ms at 30 minutes (api, us-east1)".into(),
+        });
+        let texts = texts(&svg(&chart).unwrap());
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("▲ off scale: peak 30,000 ms"))
+        );
+        assert!(texts.iter().any(|t| t == "target p99_latency_ms<=100"));
+        // The y axis' ticks stop at the cut.
+        let ticks: Vec<f64> = texts
+            .iter()
+            .filter_map(|t| t.replace(',', "").parse::<f64>().ok())
+            .collect();
+        assert!(ticks.iter().any(|&y| y >= 250.0), "{ticks:?}");
+        assert!(ticks.iter().all(|&y| y <= 300.0), "{ticks:?}");
     }
 
     #[test]

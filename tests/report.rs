@@ -121,6 +121,19 @@ fn a_latency_spike_is_cut_and_said_while_the_target_line_stays_readable() {
 }
 
 #[test]
+fn a_series_hidden_under_an_identical_one_is_named_in_the_legend() {
+    // Quickstart's api serves the same traffic in us-east1 and europe-west1: its europe-west1
+    // lines lie exactly over the us-east1 ones.
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/quickstart.ron", tmp.path(), &[], 0);
+    let traffic = fs::read_to_string(tmp.path().join("charts/traffic.svg")).unwrap();
+    assert!(
+        traffic.contains("europe-west1 · same as us-east1"),
+        "no same-as in the legend"
+    );
+}
+
+#[test]
 fn report_renders_the_same_bytes_from_the_saved_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path();

@@ -139,11 +139,92 @@ pub struct Chart {
 }
 
 impl Chart {
+    /// For each series, the first earlier series whose lines it repeats point for point (same
+    /// stroke, same points), if any. Its lines are drawn exactly over that series' lines and
+    /// hide them, so the legend says "same as …" rather than leave a series to look missing.
+    /// Stacked areas are left out: their lines are running totals, not a series' own values.
+    pub fn same_as(&self) -> Vec<Option<usize>> {
+        let lines_of = |s: usize| self.lines.iter().filter(move |l| l.series == s && !l.fill);
+        (0..self.series.len())
+            .map(|j| {
+                lines_of(j).next()?;
+                (0..j).find(|&i| {
+                    lines_of(j).all(|lj| {
+                        lines_of(i).any(|li| li.stroke == lj.stroke && li.points == lj.points)
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// Whether every point of every line is zero (true for a chart without points).
     pub fn is_flat_zero(&self) -> bool {
         self.lines
             .iter()
             .flat_map(|l| &l.points)
             .all(|p| p.1 == 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(lines: Vec<(usize, Stroke, Vec<(f64, f64)>, bool)>) -> Chart {
+        Chart {
+            id: "t",
+            title: "t",
+            experiment: String::new(),
+            caption: "",
+            zero_note: "",
+            x_label: String::new(),
+            x_unit: TimeUnit::Hours,
+            y_label: "",
+            series: (0..4)
+                .map(|i| SeriesKey {
+                    name: format!("s{i}"),
+                    detail: "r".into(),
+                })
+                .collect(),
+            strokes: Vec::new(),
+            lines: lines
+                .into_iter()
+                .map(|(series, stroke, points, fill)| Line {
+                    series,
+                    stroke,
+                    points,
+                    fill,
+                })
+                .collect(),
+            rules: Vec::new(),
+            markers: Vec::new(),
+            markers_meaning: "",
+            y_clip: None,
+        }
+    }
+
+    #[test]
+    fn a_series_repeating_an_earlier_one_is_said_to_be_the_same() {
+        let a = vec![(0.0, 1.0), (1.0, 2.0)];
+        let b = vec![(0.0, 1.0), (1.0, 3.0)];
+        let c = chart(vec![
+            (0, Stroke::Solid, a.clone(), false),
+            (0, Stroke::Dashed, b.clone(), false),
+            // Series 1 repeats series 0 in both strokes: hidden under it.
+            (1, Stroke::Solid, a.clone(), false),
+            (1, Stroke::Dashed, b.clone(), false),
+            // Series 2 repeats one line only: visible.
+            (2, Stroke::Solid, a.clone(), false),
+            (2, Stroke::Dashed, a.clone(), false),
+            // Series 3 has the points of series 0 in another stroke: visible.
+            (3, Stroke::Dotted, a.clone(), false),
+        ]);
+        assert_eq!(c.same_as(), [None, Some(0), None, None]);
+        // Stacked areas are running totals: never "the same".
+        let stacked = chart(vec![
+            (0, Stroke::Solid, a.clone(), true),
+            (1, Stroke::Solid, a, true),
+        ]);
+        assert_eq!(stacked.same_as(), [None; 4]);
     }
 }

@@ -29,6 +29,9 @@ const STYLE_ROW: i32 = 32;
 const RULE_ROW: i32 = 52;
 /// Longest name the legend shows in full; the report's tables show every name whole.
 const LEGEND_CHARS: usize = 26;
+/// Longest "<region> · same as <service>, <region>" under a series hidden by another: in a
+/// smaller font, it fills the legend's width as a name does.
+const SAME_AS_CHARS: usize = 32;
 /// Longest "what it judges" under a rule: after "judges the ", in a smaller font, it fills
 /// the legend's width as a name does.
 const JUDGED_CHARS: usize = 24;
@@ -269,6 +272,7 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
     } else {
         chart.series.len()
     };
+    let same_as = chart.same_as();
     for (i, key) in chart.series.iter().enumerate().take(shown) {
         let style = palette::colour(i).stroke_width(6);
         area.draw(&PathElement::new([(x0, y + 10), (x1, y + 10)], style))?;
@@ -277,11 +281,21 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
             (label_x, y),
             text(19, INK).pos(left),
         ))?;
-        area.draw(&Text::new(
-            shorten(&key.detail),
-            (label_x, y + 22),
-            text(17, MUTED).pos(left),
-        ))?;
+        // A series drawn exactly over an earlier one says so, or the earlier one would look
+        // absent from the chart.
+        let detail = match same_as[i] {
+            Some(earlier) => {
+                let e = &chart.series[earlier];
+                let same = if e.name == key.name {
+                    format!("{} · same as {}", key.detail, e.detail)
+                } else {
+                    format!("{} · same as {}, {}", key.detail, e.name, e.detail)
+                };
+                (shorten_to(&same, SAME_AS_CHARS), text(15, INK))
+            }
+            None => (shorten(&key.detail), text(17, MUTED)),
+        };
+        area.draw(&Text::new(detail.0, (label_x, y + 22), detail.1.pos(left)))?;
         y += SERIES_ROW;
     }
     if shown < chart.series.len() {
@@ -496,6 +510,37 @@ mod tests {
             .collect();
         assert!(ticks.iter().any(|&y| y >= 250.0), "{ticks:?}");
         assert!(ticks.iter().all(|&y| y <= 300.0), "{ticks:?}");
+    }
+
+    #[test]
+    fn a_series_hidden_under_another_says_same_as_in_the_legend() {
+        let mut chart = latency_chart();
+        chart.series.push(crate::chart::SeriesKey {
+            name: "web".into(),
+            detail: "eu".into(),
+        });
+        let copies: Vec<_> = chart
+            .lines
+            .iter()
+            .map(|l| crate::chart::Line {
+                series: 1,
+                ..l.clone()
+            })
+            .collect();
+        chart.lines.extend(copies);
+        let texts = texts(&svg(&chart).unwrap());
+        assert!(
+            texts.iter().any(|t| t == "eu · same as api, us-east1"),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t == "us-east1"), "{texts:?}");
+        // The same service in another region names the region only.
+        chart.series[1].name = "api".into();
+        let texts = self::texts(&svg(&chart).unwrap());
+        assert!(
+            texts.iter().any(|t| t == "eu · same as us-east1"),
+            "{texts:?}"
+        );
     }
 
     #[test]

@@ -174,6 +174,7 @@ pub fn summarize(
                 requests: requests(&s.total),
                 latency_ms: quantiles_ms(&s.histogram),
                 slo_attainment: attainment(&s.total, has_target),
+                zero_ready_longest_s: None,
             }
         })
         .collect();
@@ -189,6 +190,7 @@ pub fn summarize(
         start: x.start.to_string(),
         duration_s: x.duration.as_secs_f64(),
         pass: true,
+        checks: Vec::new(),
         targets: Vec::new(),
         gates: Vec::new(),
         requests: requests(&total),
@@ -240,6 +242,7 @@ pub fn summarize(
         }),
         services,
         warnings,
+        unschedulable_pods: 0,
         events_dropped: out.events_dropped,
         recovery: recovery(x, &out.recovery),
     };

@@ -59,8 +59,8 @@ fn a_run_writes_every_chart_and_the_report() {
     );
     let page = fs::read_to_string(tmp.path().join("report.html")).unwrap();
     let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("no {needle}"));
-    // Targets first, then figures, then charts.
-    assert!(at("id=\"targets\"") < at("id=\"figures\""));
+    // The verdict first, then figures, then charts.
+    assert!(at("id=\"verdict\"") < at("id=\"figures\""));
     assert!(at("id=\"figures\"") < at("id=\"charts\""));
     assert!(page.contains("<code>p99_latency_ms&lt;=100</code>"));
     assert!(page.contains("PASS"));
@@ -71,6 +71,65 @@ fn a_run_writes_every_chart_and_the_report() {
     assert_eq!(
         page.matches("http").count(),
         page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+}
+
+#[test]
+fn a_whole_run_p99_pass_with_samples_above_the_line_says_so_by_the_verdict() {
+    // Quickstart meets p99 ≤ 100 ms over the whole run (66 ms) while its worst sample p99 is
+    // 120 ms: the page must not let the green verdict and the chart disagree.
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/quickstart.ron", tmp.path(), &[], 0);
+    let page = fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    let header = &page[..page.find("</header>").unwrap()];
+    assert!(header.contains("class=\"verdict pass\""), "{header}");
+    assert!(
+        header.contains("passes on the whole-run p99 (65.6 ms), but sampled p99s sit above"),
+        "{header}"
+    );
+    assert!(
+        header.contains("the worst sample p99 is 120 ms"),
+        "{header}"
+    );
+    // The chart's red line says what it judges.
+    let latency = fs::read_to_string(tmp.path().join("charts/latency.svg")).unwrap();
+    assert!(latency.contains("target p99_latency_ms&lt;=100"));
+    assert!(
+        latency.contains("judges the whole-run p99"),
+        "no judged label"
+    );
+}
+
+#[test]
+fn a_latency_spike_is_cut_and_said_while_the_target_line_stays_readable() {
+    // The flash crowd's 30 s p99 over a 100 ms target: the axis stops at 300 ms, the spike is
+    // named, and the 2 h run's time axis is in minutes.
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/flash-crowd-karpenter.ron", tmp.path(), &[], 1);
+    let latency = fs::read_to_string(tmp.path().join("charts/latency.svg")).unwrap();
+    assert!(latency.contains("▲ off scale: peak 30,046 ms at "), "no spike note");
+    assert!(latency.contains("minutes since "), "no minutes axis");
+    assert!(latency.contains("target p99_latency_ms&lt;=100"));
+    // Text content sits on lines of its own in plotters' SVG.
+    let texts: Vec<&str> = latency
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('<'))
+        .collect();
+    assert!(texts.contains(&"300"), "axis not cut at 300: {texts:?}");
+    assert!(!texts.contains(&"1,000"), "{texts:?}");
+}
+
+#[test]
+fn a_series_hidden_under_an_identical_one_is_named_in_the_legend() {
+    // Quickstart's api serves the same traffic in us-east1 and europe-west1: its europe-west1
+    // lines lie exactly over the us-east1 ones.
+    let tmp = tempfile::tempdir().unwrap();
+    run("experiments/quickstart.ron", tmp.path(), &[], 0);
+    let traffic = fs::read_to_string(tmp.path().join("charts/traffic.svg")).unwrap();
+    assert!(
+        traffic.contains("europe-west1 · same as us-east1"),
+        "no same-as in the legend"
     );
 }
 
@@ -273,18 +332,29 @@ fn the_page_renders_in_headless_chromium_with_the_targets_and_every_chart() {
         "chromium failed: {status:?}\n{stderr}"
     );
 
-    // The targets table, with the target and the missed gate.
-    let targets = dom
-        .find("<section id=\"targets\">")
-        .expect("targets section");
-    let table = targets
-        + dom[targets..]
+    // The verdict table: health checks, then the whole run's target, then the missed gate,
+    // each saying what it judged.
+    let verdict = dom
+        .find("<section id=\"verdict\">")
+        .expect("verdict section");
+    let table = verdict
+        + dom[verdict..]
             .find("<table class=\"checks\">")
             .expect("table");
     let rows = &dom[table..table + dom[table..].find("</table>").unwrap()];
-    assert!(rows.contains("p99_latency_ms&lt;=100"), "{rows}");
-    assert!(rows.contains("p99_latency_ms&lt;1"), "{rows}");
-    assert!(rows.contains("FAIL"), "{rows}");
+    let at = |needle: &str| {
+        rows.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {rows}"))
+    };
+    assert!(at("Built-in health checks") < at("Targets · whole run"));
+    assert!(at("Targets · whole run") < at("p99_latency_ms&lt;=100"));
+    assert!(at("p99_latency_ms&lt;=100") < at("Gates"));
+    assert!(at("Gates") < at("p99_latency_ms&lt;1<"));
+    assert!(rows.contains("<td>whole-run p99</td>"), "{rows}");
+    assert!(
+        rows.contains(">PASS</span>") && rows.contains(">FAIL</span>"),
+        "{rows}"
+    );
 
     // Every chart the run wrote is on the page as an SVG with text.
     let ids = chart_ids(&out);
@@ -300,4 +370,52 @@ fn the_page_renders_in_headless_chromium_with_the_targets_and_every_chart() {
             "chart {id} does not name its series"
         );
     }
+}
+
+#[test]
+fn the_decisions_show_in_chromium_grouped_per_pool_and_region_and_rerender_identically() {
+    // Karpenter provisions one n2d-standard-48 spot node for the crowd and consolidates it
+    // away; the us-west-2 outage fails over to us-east-1 (summary.json's recovery).
+    let tmp = tempfile::tempdir().unwrap();
+    let karpenter = tmp.path().join("karpenter");
+    run("experiments/flash-crowd-karpenter.ron", &karpenter, &[], 1);
+    let failover = tmp.path().join("failover");
+    run("experiments/failover-us-west.ron", &failover, &[], 1);
+    for out in [&karpenter, &failover] {
+        rerender_is_identical(out);
+    }
+
+    let dom = |out: &Path| {
+        let url = format!("file://{}", out.join("report.html").display());
+        let (status, dom, stderr) = headless(&["--dump-dom".into(), url]);
+        assert!(status.success(), "chromium failed: {status:?}\n{stderr}");
+        let start = dom
+            .find("<section id=\"decisions\">")
+            .expect("decisions section");
+        dom[start..start + dom[start..].find("</section>").unwrap()].to_owned()
+    };
+    let k = dom(&karpenter);
+    assert!(k.contains("Node autoscaling"), "{k}");
+    assert!(
+        k.contains("<th colspan=\"5\">burst-n2d-standard-48-spot · 2 events</th>"),
+        "{k}"
+    );
+    assert!(
+        k.contains("TriggeredScaleUp") && k.contains("consolidation (empty)"),
+        "{k}"
+    );
+    assert!(k.contains("Other events, counted by reason:"), "{k}");
+
+    let f = dom(&failover);
+    let at = |needle: &str| f.find(needle).unwrap_or_else(|| panic!("{needle}: {f}"));
+    assert!(at("Horizontal Pod Autoscaler") < at("Failed nodes and regional outages"));
+    assert!(at("Failed nodes and regional outages") < at("<h3>Failovers</h3>"));
+    assert!(f.contains("region us-west-2 outage"), "{f}");
+    assert!(
+        f.contains("<th colspan=\"5\">us-west-2 · 5 events</th>"),
+        "{f}"
+    );
+    assert!(f.contains("RegionDown") && f.contains("SloRestored"), "{f}");
+    // A group longer than ten events says how many it leaves out.
+    assert!(f.contains("more events between"), "{f}");
 }

@@ -2,6 +2,7 @@
 //! a precision that fits the magnitude, units spelled out. Pure and deterministic (Rust's
 //! float formatting rounds the same way everywhere), so a re-rendered report is byte-identical.
 
+use crate::check::Check;
 use crate::metric::Metric;
 
 /// `x` with `decimals` decimals and the integer part grouped by thousands: `1,234.50`.
@@ -68,17 +69,78 @@ pub fn metric_value(metric: Metric, x: f64) -> String {
         Metric::RequestsArrived | Metric::RequestsServed | Metric::RequestsDropped => {
             format!("{} requests", grouped(x, 0))
         }
+        Metric::DroppedShare => share(x),
+        Metric::PendingPodSeconds | Metric::UnschedulablePods => {
+            format!("{} {}", grouped(x, 0), metric.unit())
+        }
         _ => format!("{} {}", figure(x), metric.unit()),
     }
+}
+
+/// A small fraction as a percentage with the precision it needs: `0.012 %`, `0.5 %`, `100 %`
+/// (a dropped share is read for its order of magnitude, not its third decimal).
+pub fn share(fraction: f64) -> String {
+    format!("{} %", figure(fraction * 100.0))
 }
 
 /// A difference of two values of `metric` (a margin), with its unit; attainment differences
 /// are in percentage points.
 pub fn metric_difference(metric: Metric, x: f64) -> String {
     match metric {
-        Metric::SloAttainment => format!("{} pp", figure(x * 100.0)),
+        Metric::SloAttainment | Metric::DroppedShare => format!("{} pp", figure(x * 100.0)),
         _ => metric_value(metric, x),
     }
+}
+
+/// A check's figure with its unit; a name that is no metric (a newer summary) as a plain figure.
+pub fn check_value(c: &Check, x: f64) -> String {
+    Metric::from_name(&c.name).map_or_else(|| figure(x), |m| metric_value(m, x))
+}
+
+/// "57.5 ms to spare" or "missed by 12.5 ms"; "—" without a margin (nothing measured).
+pub fn margin(c: &Check) -> String {
+    let Some(m) = c.margin else {
+        return "—".into();
+    };
+    let amount = Metric::from_name(&c.name).map_or_else(
+        || figure(m.abs()),
+        |metric| metric_difference(metric, m.abs()),
+    );
+    if c.pass {
+        format!("{amount} to spare")
+    } else {
+        format!("missed by {amount}")
+    }
+}
+
+/// What a check judged, in words: "whole-run p99", "worst sample p99", "whole-run p99 of
+/// checkout/us-east1".
+pub fn judged(c: &Check) -> String {
+    let what = Metric::from_name(&c.name).map_or_else(|| c.name.clone(), |m| m.judged().to_owned());
+    match &c.scope {
+        Some(scope) => format!("{what} of {scope}"),
+        None => what.to_owned(),
+    }
+}
+
+/// One check on one terminal line, verdict first, with units and what it judged:
+/// `FAIL  p99_latency_ms<=100: 120 ms (missed by 20 ms) — whole-run p99`, then the check's
+/// detail sentence, when it has one, after a semicolon.
+pub fn check_line(c: &Check) -> String {
+    let figure = match c.actual {
+        Some(a) => format!("{} ({})", check_value(c, a), margin(c)),
+        None => "not measured (the run gave nothing to measure)".to_owned(),
+    };
+    let detail = c
+        .detail
+        .as_ref()
+        .map_or_else(String::new, |d| format!("; {d}"));
+    format!(
+        "{}  {}: {figure} — {}{detail}",
+        c.verdict(),
+        c.expression,
+        judged(c)
+    )
 }
 
 #[cfg(test)]
@@ -114,5 +176,49 @@ mod tests {
         );
         assert_eq!(metric_difference(Metric::SloAttainment, -0.004), "-0.4 pp");
         assert_eq!(usd(-3.0), "−$3.00");
+        assert_eq!(metric_value(Metric::DroppedShare, 0.00012), "0.012 %");
+        assert_eq!(metric_value(Metric::DroppedShare, 1.0), "100 %");
+        assert_eq!(metric_difference(Metric::DroppedShare, 0.999), "99.9 pp");
+        assert_eq!(
+            metric_value(Metric::PendingPodSeconds, 12_345.6),
+            "12,346 pod-seconds"
+        );
+        assert_eq!(metric_value(Metric::UnschedulablePods, 16.0), "16 pods");
+        assert_eq!(metric_value(Metric::ZeroReadyLongestS, 600.0), "600 s");
+    }
+
+    fn p99(actual: Option<f64>) -> Check {
+        crate::gate::Gate::new(Metric::P99LatencyMs, crate::check::Op::Le, 100.0).judge(actual)
+    }
+
+    #[test]
+    fn a_check_line_has_the_verdict_figure_margin_and_what_it_judged() {
+        assert_eq!(
+            check_line(&p99(Some(120.0))),
+            "FAIL  p99_latency_ms<=100: 120 ms (missed by 20 ms) — whole-run p99"
+        );
+        assert_eq!(
+            check_line(&p99(Some(42.54))),
+            "PASS  p99_latency_ms<=100: 42.5 ms (57.5 ms to spare) — whole-run p99"
+        );
+        assert_eq!(
+            check_line(&p99(None)),
+            "FAIL  p99_latency_ms<=100: not measured (the run gave nothing to measure) — \
+             whole-run p99"
+        );
+    }
+
+    #[test]
+    fn a_scoped_check_line_names_its_scope_and_detail() {
+        let c = crate::parse_gate("dropped_share<=0.001")
+            .unwrap()
+            .judge(Some(1.0))
+            .scoped("checkout")
+            .with_detail("checkout dropped 12,960,000 of 12,960,000 requests (100 %)");
+        assert_eq!(
+            check_line(&c),
+            "FAIL  dropped_share<=0.001: 100 % (missed by 99.9 pp) — whole-run dropped share \
+             of checkout; checkout dropped 12,960,000 of 12,960,000 requests (100 %)"
+        );
     }
 }

@@ -8,75 +8,9 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
+use crate::check::{Check, Op};
 use crate::metric::Metric;
-use crate::summary::{Check, Summary};
-
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "==")]
-    Eq,
-    #[serde(rename = "!=")]
-    Ne,
-}
-
-impl Op {
-    /// Two-character operators first, so `<=` is not read as `<` followed by `=`.
-    const BY_LENGTH: [Op; 6] = [Op::Le, Op::Ge, Op::Eq, Op::Ne, Op::Lt, Op::Gt];
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-        }
-    }
-
-    /// Whether `actual op threshold` holds. `==` and `!=` compare exactly: they are meant for
-    /// counts (`requests_dropped==0`), which are whole numbers.
-    pub fn holds(self, actual: f64, threshold: f64) -> bool {
-        match self {
-            Op::Lt => actual < threshold,
-            Op::Le => actual <= threshold,
-            Op::Gt => actual > threshold,
-            Op::Ge => actual >= threshold,
-            Op::Eq => actual == threshold,
-            Op::Ne => actual != threshold,
-        }
-    }
-
-    /// How far `actual` lies on the passing side of `threshold`: the headroom when positive,
-    /// the amount it missed by when negative. For `==` it is minus the distance (0 when equal),
-    /// for `!=` the distance. At the boundary (0) `<` and `>` fail while `<=` and `>=` pass:
-    /// the margin says by how much, [`Op::holds`] says whether.
-    pub fn margin(self, actual: f64, threshold: f64) -> f64 {
-        match self {
-            Op::Lt | Op::Le => threshold - actual,
-            Op::Gt | Op::Ge => actual - threshold,
-            Op::Eq => -(actual - threshold).abs(),
-            Op::Ne => (actual - threshold).abs(),
-        }
-    }
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.symbol())
-    }
-}
+use crate::summary::{ServiceSummary, Summary};
 
 /// A parsed gate.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,17 +48,41 @@ impl Gate {
         }
     }
 
-    /// Judges `summary`. A metric the run could not measure fails, with no margin.
+    /// Judges `summary` as a whole. A metric the run could not measure fails, with no margin.
     pub fn evaluate(&self, summary: &Summary) -> Check {
-        let actual = self.metric.value(summary);
+        self.judge(self.metric.value(summary))
+    }
+
+    /// Judges one service (`scope` = `"checkout"`, over all its regions) or one region of it
+    /// (`"checkout/us-east1"`), from the summary's per-service rows (see
+    /// [`Metric::scope_value`]). A scope that matches no row is judged as not measured.
+    pub fn evaluate_scope(&self, summary: &Summary, scope: &str) -> Check {
+        let (service, region) = match scope.split_once('/') {
+            Some((service, region)) => (service, Some(region)),
+            None => (scope, None),
+        };
+        let rows: Vec<&ServiceSummary> = summary
+            .services
+            .iter()
+            .filter(|v| v.service == service && region.is_none_or(|r| v.region == r))
+            .collect();
+        self.judge(self.metric.scope_value(&rows)).scoped(scope)
+    }
+
+    /// Judges a figure measured elsewhere (`None`: not measured, a fail): for a figure the
+    /// summary does not hold, such as one service's p99 over all its regions, which only the
+    /// run's histograms give.
+    pub fn judge(&self, actual: Option<f64>) -> Check {
         Check {
             name: self.metric.name().to_owned(),
             expression: self.expression.clone(),
+            scope: None,
             op: self.op,
             threshold: self.threshold,
             actual,
             pass: actual.is_some_and(|a| self.op.holds(a, self.threshold)),
             margin: actual.map(|a| self.op.margin(a, self.threshold)),
+            detail: None,
         }
     }
 }
@@ -345,6 +303,34 @@ mod tests {
     }
 
     #[test]
+    fn a_scope_is_judged_on_its_own_rows() {
+        // api: 2000 arrived, 10 dropped in us-east1; 1000 arrived, none dropped in
+        // europe-west1. Over both regions 10 of 3000 dropped.
+        let s = example();
+        let g = parse("dropped_share<=0.004").unwrap();
+        let east = g.evaluate_scope(&s, "api/us-east1");
+        assert_eq!(east.scope.as_deref(), Some("api/us-east1"));
+        assert_eq!((east.actual, east.pass), (Some(0.005), false));
+        let all = g.evaluate_scope(&s, "api");
+        assert_eq!(all.scope.as_deref(), Some("api"));
+        assert!(all.pass && (all.actual.unwrap() - 10.0 / 3000.0).abs() < 1e-15);
+        let none = g.evaluate_scope(&s, "checkout");
+        assert_eq!((none.actual, none.pass), (None, false));
+        // One region's p99 is in its row; two regions' p99 cannot be combined from rows.
+        let p99 = parse("p99_latency_ms<=43").unwrap();
+        assert_eq!(p99.evaluate_scope(&s, "api/us-east1").actual, Some(44.0));
+        assert_eq!(p99.evaluate_scope(&s, "api").actual, None);
+    }
+
+    #[test]
+    fn a_judged_figure_keeps_the_gate_and_has_no_scope_until_given_one() {
+        let g = Gate::new(Metric::P99LatencyMs, Op::Le, 100.0);
+        let c = g.judge(Some(120.0));
+        assert_eq!((c.pass, c.margin, c.scope), (false, Some(-20.0), None));
+        assert_eq!(g.judge(None).margin, None);
+    }
+
+    #[test]
     fn a_target_gate_spells_its_expression() {
         let g = Gate::new(Metric::SloAttainment, Op::Ge, 0.999);
         assert_eq!(g.expression, "slo_attainment>=0.999");
@@ -353,14 +339,5 @@ mod tests {
             Gate::new(Metric::P99LatencyMs, Op::Le, 100.0).expression,
             "p99_latency_ms<=100"
         );
-    }
-
-    #[test]
-    fn an_op_serializes_as_its_symbol() {
-        for op in Op::BY_LENGTH {
-            let json = serde_json::to_string(&op).unwrap();
-            assert_eq!(json, format!("\"{op}\""));
-            assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
-        }
     }
 }

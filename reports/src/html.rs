@@ -2,22 +2,24 @@
 //! no script, nothing loaded from anywhere, so it can be mailed, attached to a CI run or opened
 //! offline, and shows the same everywhere.
 //!
-//! Order: the verdict and the targets and gates first (what a reviewer asks first), then the key
-//! figures, the per-service and per-pool tables, then the charts. Every string from the user
+//! Order: the verdict and every check behind it first (what a reviewer asks first: health
+//! checks, targets by scope, gates, each saying what it judged), then the key figures, the per-service and per-pool tables, then the charts. Every string from the user
 //! goes through [`escape::html`]; the charts' SVG is escaped by plotters.
 
 use std::fmt::Write;
 
 use crate::chart::{Chart, colour_hex};
+use crate::check::Check;
+use crate::decisions::{Decisions, Event, SHOWN_PER_END};
 use crate::escape::html as esc;
-use crate::format::{figure, grouped, metric_difference, metric_value, percent, usd};
+use crate::format::{check_value, figure, grouped, judged, margin, percent, usd};
 use crate::metric::Metric;
-use crate::summary::{Check, FailureRecovery, Quantiles, Summary};
+use crate::summary::{FailureRecovery, Quantiles, Summary};
 
 const STYLE: &str = include_str!("report.css");
 
-/// The page, given the summary and each chart with its SVG.
-pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
+/// The page, given the summary, the run's decisions and each chart with its SVG.
+pub fn page(s: &Summary, decisions: &Decisions, charts: &[(&Chart, &str)]) -> String {
     let mut h = String::new();
     let name = esc(&s.experiment);
     // `write!` into a String cannot fail.
@@ -35,11 +37,13 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
     pools(&mut h, s);
     batch(&mut h, s);
     chart_figures(&mut h, charts);
+    decisions_section(&mut h, decisions);
     let _ = write!(
         h,
         "<footer>clustersim {} · rendered from <code>summary.json</code> and \
          <code>timeseries.parquet</code>; <code>clustersim report DIR</code> renders it again. \
-         Each chart is also in <code>charts/</code> as PNG and SVG.</footer>\n\
+         Each chart is also in <code>charts/</code> as PNG and SVG; the decisions come from \
+         <code>events.parquet</code>.</footer>\n\
          </main>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
@@ -47,10 +51,10 @@ pub fn page(s: &Summary, charts: &[(&Chart, &str)]) -> String {
 }
 
 fn header(h: &mut String, s: &Summary) {
-    let all: Vec<&Check> = s.targets.iter().chain(&s.gates).collect();
+    let all: Vec<&Check> = s.checks.iter().chain(&s.targets).chain(&s.gates).collect();
     let missed = all.iter().filter(|c| !c.pass).count();
     let (class, verdict) = match (all.len(), missed) {
-        (0, _) => ("none", "No target or gate set".to_owned()),
+        (0, _) => ("none", "No check, target or gate set".to_owned()),
         (1, 0) => ("pass", "PASS · 1 of 1 check met".to_owned()),
         (n, 0) => ("pass", format!("PASS · {n} of {n} checks met")),
         (n, m) => ("fail", format!("FAIL · {m} of {n} checks missed")),
@@ -59,7 +63,7 @@ fn header(h: &mut String, s: &Summary) {
         h,
         "<header>\n<p class=\"kicker\">clustersim report</p>\n<h1>{}</h1>\n\
          <p class=\"meta\">{} simulated from {} · seed {} · {} services × regions · {} node pools</p>\n\
-         <p class=\"verdict {class}\">{verdict}</p>\n</header>\n",
+         <p class=\"verdict {class}\">{verdict}</p>\n",
         esc(&s.experiment),
         duration(s.duration_s),
         esc(&s.start),
@@ -67,6 +71,36 @@ fn header(h: &mut String, s: &Summary) {
         s.services.len(),
         s.pools.len(),
     );
+    for note in samples_above(s) {
+        let _ = writeln!(h, "<p class=\"verdict-note\">{note}</p>");
+    }
+    h.push_str("</header>\n");
+}
+
+/// For each passing whole-run latency check whose line the sampled p99 crosses: a sentence
+/// that says so, so that a PASS beside a latency chart with peaks above its red line reads as
+/// what it is (the whole run's p99 met the target; some instants did not).
+fn samples_above(s: &Summary) -> Vec<String> {
+    let Some(worst) = s.worst_sample_p99_ms else {
+        return Vec::new();
+    };
+    s.targets
+        .iter()
+        .chain(&s.gates)
+        .filter(|c| c.pass && c.scope.is_none() && c.name == Metric::P99LatencyMs.name())
+        .filter(|c| worst > c.threshold)
+        .map(|c| {
+            format!(
+                "<code>{}</code> passes on the whole-run p99 ({}), but sampled p99s sit above \
+                 its line: the worst sample p99 is {} ms (see the latency chart). Gate on \
+                 <code>worst_sample_p99_ms</code> to judge every instant.",
+                esc(&c.expression),
+                c.actual
+                    .map_or_else(|| "—".to_owned(), |a| check_value(c, a)),
+                figure(worst),
+            )
+        })
+        .collect()
 }
 
 fn duration(seconds: f64) -> String {
@@ -77,62 +111,74 @@ fn duration(seconds: f64) -> String {
     }
 }
 
+/// The verdict, check by check: the built-in health checks first (they fail a run whatever
+/// the targets), then the targets grouped by scope (the whole run first, then each service in
+/// the order the summary lists them), then the `--gate`s. Each row says what it judged.
 fn checks(h: &mut String, s: &Summary) {
     h.push_str(
-        "<section id=\"targets\">\n<h2>Targets and gates</h2>\n\
-         <table class=\"checks\">\n<thead><tr><th>result</th><th>check</th><th>from</th>\
-         <th class=\"num\">threshold</th><th class=\"num\">actual</th><th class=\"num\">margin</th></tr></thead>\n<tbody>\n",
+        "<section id=\"verdict\">\n<h2>Verdict</h2>\n\
+         <table class=\"checks\">\n<thead><tr><th>result</th><th>check</th><th>judged</th>\
+         <th class=\"num\">threshold</th><th class=\"num\">actual</th><th class=\"num\">margin</th></tr></thead>\n",
     );
-    let rows = s
-        .targets
-        .iter()
-        .map(|c| (c, "experiment target"))
-        .chain(s.gates.iter().map(|c| (c, "--gate")));
-    let mut any = false;
-    for (c, from) in rows {
-        any = true;
-        let metric = Metric::from_name(&c.name);
-        let value = |x: f64| metric.map_or_else(|| figure(x), |m| metric_value(m, x));
-        let (class, result) = if c.pass {
-            ("pass", "pass")
-        } else {
-            ("fail", "FAIL")
+    let mut groups: Vec<(String, Vec<&Check>)> = vec![(
+        "Built-in health checks".to_owned(),
+        s.checks.iter().collect(),
+    )];
+    let mut scopes: Vec<Option<&str>> = vec![None];
+    for c in &s.targets {
+        if !scopes.contains(&c.scope.as_deref()) {
+            scopes.push(c.scope.as_deref());
+        }
+    }
+    for scope in scopes {
+        let title = match scope {
+            None => "Targets · whole run".to_owned(),
+            Some(scope) => format!("Targets · {}", esc(scope)),
         };
+        let of_scope = s.targets.iter().filter(|c| c.scope.as_deref() == scope);
+        groups.push((title, of_scope.collect()));
+    }
+    groups.push((
+        "Gates (<code>--gate</code>)".to_owned(),
+        s.gates.iter().collect(),
+    ));
+    for (title, checks) in groups {
+        // A scope's group exists only with checks in it; the three fixed groups always show,
+        // so a reader sees "none set" rather than wondering.
         let _ = writeln!(
             h,
-            "<tr class=\"{class}\"><td><span class=\"badge {class}\">{result}</span></td>\
-             <td><code>{}</code></td><td>{from}</td><td class=\"num\">{} {}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&c.expression),
-            c.op,
-            value(c.threshold),
-            c.actual.map_or_else(|| "not measured".to_owned(), value),
-            margin(c, metric),
+            "<tbody><tr class=\"group\"><th colspan=\"6\">{title}</th></tr>"
         );
+        if checks.is_empty() {
+            h.push_str("<tr><td colspan=\"6\" class=\"empty\">None.</td></tr>\n");
+        }
+        for c in checks {
+            check_row(h, c);
+        }
+        h.push_str("</tbody>\n");
     }
-    if !any {
-        h.push_str(
-            "<tr><td colspan=\"6\" class=\"empty\">None set: add <code>targets</code> to the \
-             experiment or <code>--gate</code> to the command line.</td></tr>\n",
-        );
-    }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</table>\n</section>\n");
 }
 
-/// "12.5 ms to spare" or "missed by 12.5 ms".
-fn margin(c: &Check, metric: Option<Metric>) -> String {
-    let Some(m) = c.margin else {
-        return "—".into();
-    };
-    let amount = metric.map_or_else(
-        || figure(m.abs()),
-        |metric| metric_difference(metric, m.abs()),
+fn check_row(h: &mut String, c: &Check) {
+    let class = if c.pass { "pass" } else { "fail" };
+    let value = |x: f64| check_value(c, x);
+    let detail = c.detail.as_ref().map_or_else(String::new, |d| {
+        format!("<div class=\"check-detail\">{}</div>", esc(d))
+    });
+    let _ = writeln!(
+        h,
+        "<tr class=\"{class}\"><td><span class=\"badge {class}\">{}</span></td>\
+         <td><code>{}</code>{detail}</td><td>{}</td><td class=\"num\">{} {}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+        c.verdict(),
+        esc(&c.expression),
+        esc(&judged(c)),
+        c.op,
+        value(c.threshold),
+        c.actual.map_or_else(|| "not measured".to_owned(), value),
+        margin(c),
     );
-    if c.pass {
-        format!("{amount} to spare")
-    } else {
-        format!("missed by {amount}")
-    }
 }
 
 fn figures(h: &mut String, s: &Summary) {
@@ -423,6 +469,120 @@ fn chart_figures(h: &mut String, charts: &[(&Chart, &str)]) {
     h.push_str("</section>\n");
 }
 
+/// What the controllers decided, group by group: each group's first and last events and how
+/// many lie between (the full log is `events.parquet`), then the other events by reason.
+fn decisions_section(h: &mut String, d: &Decisions) {
+    let _ = writeln!(
+        h,
+        "<section id=\"decisions\">\n<h2>Decisions</h2>\n<p class=\"lede\">What the \
+         autoscalers decided and what happened to the nodes, per service or pool: each group's \
+         first and last {SHOWN_PER_END} events, with how many lie between. Times are since the \
+         start of the run (h:mm:ss) and in simulated UTC.</p>"
+    );
+    if !d.recorded {
+        h.push_str(
+            "<p class=\"empty\">This output folder has no <code>events.parquet</code> (an \
+             older clustersim wrote it): only the failovers of <code>summary.json</code> are \
+             listed.</p>\n",
+        );
+    } else if d.groups.is_empty() {
+        h.push_str(
+            "<p class=\"empty\">No HPA rescale, node scale-up or scale-down, preemption, spot \
+             notice, failed node or failover during the run.</p>\n",
+        );
+    }
+    let mut kinds = d.groups.iter().map(|g| g.kind).collect::<Vec<_>>();
+    kinds.dedup();
+    for kind in kinds {
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3>\n<table class=\"decisions\">\n<thead><tr><th class=\"num\">at</th>\
+             <th>UTC</th><th>reason</th><th>object</th><th>message</th></tr></thead>",
+            kind.title()
+        );
+        for g in d.groups.iter().filter(|g| g.kind == kind) {
+            let plural = if g.events == 1 { "" } else { "s" };
+            let _ = writeln!(
+                h,
+                "<tbody><tr class=\"group\"><th colspan=\"5\">{} · {} event{plural}</th></tr>",
+                esc(&g.subject),
+                grouped(g.events as f64, 0),
+            );
+            for e in &g.first {
+                event_row(h, e);
+            }
+            if g.left_out() > 0 {
+                let between = match (g.first.last(), g.last.first()) {
+                    (Some(a), Some(b)) => {
+                        format!(" between {} and {}", elapsed(a.time_s), elapsed(b.time_s))
+                    }
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    h,
+                    "<tr><td colspan=\"5\" class=\"empty\">… {} more event{}{between}, in \
+                     <code>events.parquet</code></td></tr>",
+                    grouped(g.left_out() as f64, 0),
+                    if g.left_out() == 1 { "" } else { "s" },
+                );
+            }
+            for e in &g.last {
+                event_row(h, e);
+            }
+            h.push_str("</tbody>\n");
+        }
+        h.push_str("</table>\n");
+    }
+    if d.groups_left_out > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"empty\">… and {} more groups ({} events), in \
+             <code>events.parquet</code>.</p>",
+            grouped(d.groups_left_out as f64, 0),
+            grouped(d.events_left_out as f64, 0),
+        );
+    }
+    if !d.others.is_empty() {
+        let others: Vec<String> = d
+            .others
+            .iter()
+            .map(|(reason, events, _)| format!("{} ×{}", esc(reason), grouped(*events as f64, 0)))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p class=\"empty\">Other events, counted by reason: {}.</p>",
+            others.join(", ")
+        );
+    }
+    if d.dropped > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"empty\">{} more events were counted but not stored (past the event \
+             log's bound); they are in no group above.</p>",
+            grouped(d.dropped as f64, 0)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+fn event_row(h: &mut String, e: &Event) {
+    let _ = writeln!(
+        h,
+        "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+        elapsed(e.time_s),
+        esc(e.time_utc.get(11..19).unwrap_or("—")),
+        esc(&e.reason),
+        esc(&e.object),
+        esc(&e.message),
+    );
+}
+
+/// Seconds since the start as `h:mm:ss`, whole seconds.
+fn elapsed(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,7 +595,7 @@ mod tests {
         s.services[0].service = "<script>alert(1)</script>".into();
         s.pools[0].pool = "a&b".into();
         s.targets[0].expression = "p99_latency_ms<=100".into();
-        let page = page(&s, &[]);
+        let page = page(&s, &Decisions::default(), &[]);
         assert!(!page.contains("<script"), "{page}");
         assert!(!page.contains("<b>x"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -447,37 +607,138 @@ mod tests {
     fn checks_come_first_with_their_verdict_and_margin() {
         let mut s = example();
         s.pass = false;
-        s.gates.push(Check {
-            name: "cost_usd".into(),
-            expression: "cost_usd<1000".into(),
-            op: crate::gate::Op::Lt,
-            threshold: 1000.0,
-            actual: Some(1234.5),
-            pass: false,
-            margin: Some(-234.5),
-        });
-        let page = page(&s, &[]);
+        s.gates
+            .push(crate::parse_gate("cost_usd<1000").unwrap().evaluate(&s));
+        // A health check, missed, and a scoped target of one service: api dropped 10 of 3000.
+        let dropped = crate::parse_gate("dropped_share<=0.001").unwrap();
+        s.checks.push(
+            dropped
+                .evaluate_scope(&s, "api")
+                .with_detail("api dropped 10 of 3,000 requests (0.333 %)"),
+        );
+        s.targets
+            .push(dropped.evaluate_scope(&s, "api/europe-west1"));
+        let page = page(&s, &Decisions::default(), &[]);
         let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
-        assert!(at("id=\"targets\"") < at("id=\"figures\""));
+        assert!(at("class=\"verdict fail\"") < at("id=\"verdict\""));
+        assert!(at("id=\"verdict\"") < at("id=\"figures\""));
         assert!(at("id=\"figures\"") < at("id=\"services\""));
-        assert!(page.contains("FAIL · 1 of 2 checks missed"));
+        // Health checks, the whole run's targets, each scope's, then the gates.
+        assert!(at("Built-in health checks") < at("api dropped 10 of 3,000"));
+        assert!(at("api dropped 10 of 3,000") < at("Targets · whole run"));
+        assert!(at("Targets · whole run") < at("<code>p99_latency_ms&lt;=100</code>"));
+        assert!(at("<code>p99_latency_ms&lt;=100</code>") < at("Targets · api/europe-west1"));
+        assert!(at("Targets · api/europe-west1") < at("Gates (<code>--gate</code>)"));
+        assert!(at("Gates (<code>--gate</code>)") < at("<code>cost_usd&lt;1000</code>"));
+        assert!(page.contains("FAIL · 2 of 4 checks missed"));
+        assert!(page.contains("<td>whole-run p99</td>"));
+        assert!(page.contains("<td>whole-run dropped share of api</td>"));
         assert!(page.contains("57.5 ms to spare"));
         assert!(page.contains("missed by $234.50"));
+        assert!(page.contains("missed by 0.233 pp"));
+        assert_eq!(page.matches(">PASS</span>").count(), 2);
+        assert_eq!(page.matches(">FAIL</span>").count(), 2);
+        assert!(!page.contains(">pass<"));
     }
 
     #[test]
-    fn a_page_without_checks_still_has_the_targets_table() {
+    fn a_page_without_checks_still_has_the_verdict_table() {
         let mut s = example();
         s.targets.clear();
-        let page = page(&s, &[]);
+        let page = page(&s, &Decisions::default(), &[]);
         assert!(page.contains("<table class=\"checks\">"));
-        assert!(page.contains("None set"));
-        assert!(page.contains("No target or gate set"));
+        assert_eq!(page.matches("class=\"empty\">None.</td>").count(), 3);
+        assert!(page.contains("No check, target or gate set"));
+    }
+
+    #[test]
+    fn a_passing_whole_run_p99_with_samples_above_its_line_says_so() {
+        // The example's whole-run p99 is 42.5 ms against 100 ms; its worst sample 61 ms.
+        let quiet = page(&example(), &Decisions::default(), &[]);
+        assert!(!quiet.contains("<p class=\"verdict-note\">"));
+        let mut s = example();
+        s.worst_sample_p99_ms = Some(120.0);
+        let page = page(&s, &Decisions::default(), &[]);
+        let note = page.find("<p class=\"verdict-note\">").expect("a note");
+        assert!(page.find("class=\"verdict pass\"").unwrap() < note);
+        assert!(note < page.find("</header>").unwrap());
+        assert!(page.contains(
+            "<code>p99_latency_ms&lt;=100</code> passes on the whole-run p99 (42.5 ms), but \
+             sampled p99s sit above its line: the worst sample p99 is 120 ms"
+        ));
+        // A missed target is already red: no note.
+        s.targets[0].pass = false;
+        assert!(
+            !super::page(&s, &Decisions::default(), &[]).contains("<p class=\"verdict-note\">")
+        );
+    }
+
+    fn decisions_of(events: &[(f64, &str, &str, &str)]) -> Decisions {
+        use sim::recorder::{Cell, Kind, Table};
+        let mut t = Table::new(&[
+            ("time_s", Kind::F64),
+            ("time_utc", Kind::Text),
+            ("reason", Kind::Text),
+            ("object", Kind::Text),
+            ("message", Kind::Text),
+            ("count", Kind::U64),
+        ]);
+        for &(time, reason, object, message) in events {
+            t.push_row(&[
+                Cell::F64(time),
+                Cell::Text("2026-11-27T01:02:03Z"),
+                Cell::Text(reason),
+                Cell::Text(object),
+                Cell::Text(message),
+                Cell::U64(1),
+            ]);
+        }
+        crate::decisions::decisions(Some(&t), &["web"], &example()).unwrap()
+    }
+
+    #[test]
+    fn decisions_are_listed_per_group_with_what_is_left_out() {
+        let mut events: Vec<(f64, &str, &str, &str)> = (0..12)
+            .map(|k| {
+                (
+                    3723.0 + k as f64,
+                    "SuccessfulRescale",
+                    "hpa/<api>",
+                    "cpu 78%/70% → 4",
+                )
+            })
+            .collect();
+        events.push((
+            7200.0,
+            "TriggeredScaleUp",
+            "nodepool/web",
+            "scale-up web +12",
+        ));
+        events.push((7300.0, "Killing", "deployment/api", "2 pod(s)"));
+        let page = page(&example(), &decisions_of(&events), &[]);
+        let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("id=\"charts\"") < at("id=\"decisions\""));
+        assert!(at("Horizontal Pod Autoscaler") < at("Node autoscaling"));
+        assert!(page.contains("<th colspan=\"5\">hpa/&lt;api&gt; · 12 events</th>"));
+        // 12 events: the first five, a note for the two between, the last five.
+        assert_eq!(page.matches("<code>hpa/&lt;api&gt;</code>").count(), 10);
+        assert!(page.contains("… 2 more events between 1:02:07 and 1:02:10, in"));
+        assert!(page.contains("<td class=\"num\">1:02:03</td><td>01:02:03</td>"));
+        assert!(page.contains("<th colspan=\"5\">web · 1 event</th>"));
+        assert!(page.contains("Other events, counted by reason: Killing ×1."));
+    }
+
+    #[test]
+    fn a_run_without_decisions_or_events_table_says_which() {
+        let none = page(&example(), &decisions_of(&[]), &[]);
+        assert!(none.contains("No HPA rescale, node scale-up"));
+        let old = page(&example(), &Decisions::default(), &[]);
+        assert!(old.contains("has no <code>events.parquet</code>"));
     }
 
     #[test]
     fn nothing_is_loaded_from_elsewhere() {
-        let page = page(&example(), &[]);
+        let page = page(&example(), &Decisions::default(), &[]);
         for needle in ["http:", "https:", "src=", "href=", "@import", "url("] {
             assert!(!page.contains(needle), "{needle}");
         }

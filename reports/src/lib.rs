@@ -15,6 +15,8 @@
 
 mod atomic;
 mod chart;
+mod check;
+mod decisions;
 mod error;
 mod escape;
 mod format;
@@ -32,15 +34,16 @@ mod trace_parquet;
 mod test_dir;
 
 pub use atomic::write_atomically;
+pub use check::{Check, Op, verdict};
 pub use error::{Access, ReportError};
-pub use gate::{Gate, GateError, Op, parse as parse_gate};
+pub use format::check_line;
+pub use gate::{Gate, GateError, parse as parse_gate};
 pub use json::write_json;
 pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
-    BatchSummary, CapacityTypeSummary, Check, FailureRecovery, NamespaceSummary, PoolSummary,
-    Quantiles, Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary,
-    read_summary,
+    BatchSummary, CapacityTypeSummary, FailureRecovery, NamespaceSummary, PoolSummary, Quantiles,
+    Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary, read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

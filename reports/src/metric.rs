@@ -4,7 +4,7 @@
 //! (`p99_latency_ms<100`) and needs no unit syntax. A new summary figure becomes gateable by
 //! one variant here.
 
-use crate::summary::Summary;
+use crate::summary::{ServiceSummary, Summary};
 
 /// A numeric figure of [`Summary`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,13 +19,17 @@ pub enum Metric {
     RequestsArrived,
     RequestsServed,
     RequestsDropped,
+    DroppedShare,
+    ZeroReadyLongestS,
+    PendingPodSeconds,
+    UnschedulablePods,
     RpoS,
     RtoS,
 }
 
 impl Metric {
     /// Every metric, in the order `--help` and the README list them.
-    pub const ALL: [Metric; 12] = [
+    pub const ALL: [Metric; 16] = [
         Metric::P50LatencyMs,
         Metric::P95LatencyMs,
         Metric::P99LatencyMs,
@@ -36,6 +40,10 @@ impl Metric {
         Metric::RequestsArrived,
         Metric::RequestsServed,
         Metric::RequestsDropped,
+        Metric::DroppedShare,
+        Metric::ZeroReadyLongestS,
+        Metric::PendingPodSeconds,
+        Metric::UnschedulablePods,
         Metric::RpoS,
         Metric::RtoS,
     ];
@@ -53,6 +61,10 @@ impl Metric {
             Metric::RequestsArrived => "requests_arrived",
             Metric::RequestsServed => "requests_served",
             Metric::RequestsDropped => "requests_dropped",
+            Metric::DroppedShare => "dropped_share",
+            Metric::ZeroReadyLongestS => "zero_ready_longest_s",
+            Metric::PendingPodSeconds => "pending_pod_seconds",
+            Metric::UnschedulablePods => "unschedulable_pods",
             Metric::RpoS => "rpo_s",
             Metric::RtoS => "rto_s",
         }
@@ -73,6 +85,14 @@ impl Metric {
             Metric::RequestsArrived => "requests that arrived",
             Metric::RequestsServed => "requests served",
             Metric::RequestsDropped => "requests dropped after queueing past their timeout",
+            Metric::DroppedShare => "share of arrived requests dropped (0 to 1)",
+            Metric::ZeroReadyLongestS => {
+                "longest spell a service had no ready pod while its traffic arrived (s)"
+            }
+            Metric::PendingPodSeconds => "sum over pods of the seconds they spent Pending",
+            Metric::UnschedulablePods => {
+                "pods that no node the run could have would ever hold (requests, selectors, quota)"
+            }
             Metric::RpoS => {
                 "replication lag lost when the replication primary failed, worst outage (s)"
             }
@@ -94,8 +114,33 @@ impl Metric {
             Metric::RequestsArrived | Metric::RequestsServed | Metric::RequestsDropped => {
                 "requests"
             }
-            Metric::SloAttainment => "",
-            Metric::RpoS | Metric::RtoS => "s",
+            Metric::SloAttainment | Metric::DroppedShare => "",
+            Metric::RpoS | Metric::RtoS | Metric::ZeroReadyLongestS => "s",
+            Metric::PendingPodSeconds => "pod-seconds",
+            Metric::UnschedulablePods => "pods",
+        }
+    }
+
+    /// What a check on this metric judges, in a few words for the verdict ("whole-run p99",
+    /// not "worst sample p99"): the two can disagree, and a reader must see which one passed.
+    pub fn judged(self) -> &'static str {
+        match self {
+            Metric::P50LatencyMs => "whole-run p50",
+            Metric::P95LatencyMs => "whole-run p95",
+            Metric::P99LatencyMs => "whole-run p99",
+            Metric::WorstSampleP99Ms => "worst sample p99",
+            Metric::SloAttainment => "whole-run SLO attainment",
+            Metric::CostUsd => "cost of the run",
+            Metric::NodeHours => "node-hours of the run",
+            Metric::RequestsArrived => "requests arrived over the run",
+            Metric::RequestsServed => "requests served over the run",
+            Metric::RequestsDropped => "requests dropped over the run",
+            Metric::DroppedShare => "whole-run dropped share",
+            Metric::ZeroReadyLongestS => "longest spell without a ready pod under traffic",
+            Metric::PendingPodSeconds => "pending pod-seconds over the run",
+            Metric::UnschedulablePods => "pods that can never be scheduled",
+            Metric::RpoS => "worst outage's RPO",
+            Metric::RtoS => "worst outage's RTO",
         }
     }
 
@@ -118,10 +163,69 @@ impl Metric {
             Metric::RequestsArrived => Some(s.requests.arrived),
             Metric::RequestsServed => Some(s.requests.served),
             Metric::RequestsDropped => Some(s.requests.dropped),
+            Metric::DroppedShare => share(s.requests.dropped, s.requests.arrived),
+            Metric::ZeroReadyLongestS => s
+                .services
+                .iter()
+                .filter_map(|v| v.zero_ready_longest_s)
+                .reduce(f64::max),
+            Metric::PendingPodSeconds => Some(s.pending_pod_seconds),
+            Metric::UnschedulablePods => Some(s.unschedulable_pods as f64),
             Metric::RpoS => s.recovery.as_ref().and_then(|r| r.rpo_s),
             Metric::RtoS => s.recovery.as_ref().and_then(|r| r.rto_s),
         }
     }
+}
+
+impl Metric {
+    /// Its value over `rows`, one service's rows (all its regions, or one): requests add up,
+    /// the dropped share and SLO attainment are ratios of the sums (attainment is the share of
+    /// arrived requests served in time, so weighting by arrivals is exact), the zero-ready
+    /// spell is the longest of any row. Latency percentiles of one row are that row's; those of
+    /// several regions cannot be combined from their percentiles, so they are `None` here (the
+    /// binary computes them from the run's histograms). Run-wide figures (cost, RPO, ...) have
+    /// no per-service value: `None`.
+    pub fn scope_value(self, rows: &[&ServiceSummary]) -> Option<f64> {
+        let sum = |f: fn(&ServiceSummary) -> f64| rows.iter().map(|v| f(v)).sum::<f64>();
+        let (arrived, dropped) = (sum(|v| v.requests.arrived), sum(|v| v.requests.dropped));
+        let one_row_latency = |p: fn(&crate::summary::Quantiles) -> f64| match rows {
+            [v] => v.latency_ms.as_ref().map(p),
+            _ => None,
+        };
+        match self {
+            _ if rows.is_empty() => None,
+            Metric::P50LatencyMs => one_row_latency(|q| q.p50),
+            Metric::P95LatencyMs => one_row_latency(|q| q.p95),
+            Metric::P99LatencyMs => one_row_latency(|q| q.p99),
+            Metric::SloAttainment => {
+                let within = rows
+                    .iter()
+                    .map(|v| Some(v.slo_attainment? * v.requests.arrived))
+                    .sum::<Option<f64>>()?;
+                share(within, arrived)
+            }
+            Metric::RequestsArrived => Some(arrived),
+            Metric::RequestsServed => Some(sum(|v| v.requests.served)),
+            Metric::RequestsDropped => Some(dropped),
+            Metric::DroppedShare => share(dropped, arrived),
+            Metric::ZeroReadyLongestS => rows
+                .iter()
+                .filter_map(|v| v.zero_ready_longest_s)
+                .reduce(f64::max),
+            Metric::WorstSampleP99Ms
+            | Metric::CostUsd
+            | Metric::NodeHours
+            | Metric::PendingPodSeconds
+            | Metric::UnschedulablePods
+            | Metric::RpoS
+            | Metric::RtoS => None,
+        }
+    }
+}
+
+/// `part / whole`, `None` when nothing arrived (no share to speak of, rather than 0/0).
+fn share(part: f64, whole: f64) -> Option<f64> {
+    (whole > 0.0).then(|| part / whole)
 }
 
 #[cfg(test)]
@@ -148,5 +252,43 @@ mod tests {
             ..example()
         };
         assert_eq!(Metric::P50LatencyMs.value(&none), None);
+    }
+
+    #[test]
+    fn the_health_figures_are_read_from_the_summary() {
+        let mut s = example();
+        // 10 of 3000 requests dropped.
+        assert_eq!(Metric::DroppedShare.value(&s), Some(10.0 / 3000.0));
+        assert_eq!(Metric::PendingPodSeconds.value(&s), Some(120.0));
+        s.unschedulable_pods = 4;
+        assert_eq!(Metric::UnschedulablePods.value(&s), Some(4.0));
+        // The longest spell of any service; none measured is none.
+        assert_eq!(Metric::ZeroReadyLongestS.value(&s), None);
+        s.services[0].zero_ready_longest_s = Some(30.0);
+        s.services[1].zero_ready_longest_s = Some(600.0);
+        assert_eq!(Metric::ZeroReadyLongestS.value(&s), Some(600.0));
+        s.requests.arrived = 0.0;
+        assert_eq!(Metric::DroppedShare.value(&s), None);
+    }
+
+    #[test]
+    fn attainment_over_regions_is_weighted_by_arrivals() {
+        // 2000 arrivals at 0.993 and 1000 at 0.999: (1986 + 999) / 3000 = 0.995.
+        let s = example();
+        let rows: Vec<&ServiceSummary> = s.services.iter().collect();
+        let a = Metric::SloAttainment.scope_value(&rows).unwrap();
+        assert!((a - 0.995).abs() < 1e-12, "{a}");
+        assert_eq!(Metric::CostUsd.scope_value(&rows), None);
+        assert_eq!(Metric::RequestsArrived.scope_value(&[]), None);
+    }
+
+    #[test]
+    fn every_metric_says_what_it_judges() {
+        assert_eq!(Metric::P99LatencyMs.judged(), "whole-run p99");
+        assert_eq!(Metric::WorstSampleP99Ms.judged(), "worst sample p99");
+        let mut said: Vec<&str> = Metric::ALL.iter().map(|m| m.judged()).collect();
+        said.sort_unstable();
+        said.dedup();
+        assert_eq!(said.len(), Metric::ALL.len());
     }
 }

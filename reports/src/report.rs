@@ -1,5 +1,5 @@
 //! The report of a run: the charts (`charts/<id>.svg` and `.png`) and `report.html`, from the
-//! time series and the summary, in memory or read back from the files of a finished run.
+//! time series, the pools and events tables and the summary, in memory or read back from the files of a finished run.
 
 use std::fs;
 use std::io::Write;
@@ -10,6 +10,7 @@ use sim::recorder::Table;
 use crate::atomic::write_atomically;
 use crate::chart::catalog::{CHARTS, Inputs};
 use crate::chart::{Chart, Timeseries, render};
+use crate::decisions::decisions;
 use crate::error::{Access, ReportError};
 use crate::html;
 use crate::summary::Summary;
@@ -31,12 +32,22 @@ pub struct Tables<'a> {
 /// atomically. Same tables and summary ⇒ same bytes: nothing from the host or the clock enters.
 pub fn write_report(dir: &Path, tables: Tables, summary: &Summary) -> Result<(), ReportError> {
     let charts = build_charts(tables, summary)?;
+    let pools = tables
+        .pools
+        .map(|p| Timeseries::grouped(p, "pool"))
+        .transpose()?;
+    let pool_names: Vec<&str> = pools
+        .iter()
+        .flat_map(|p| p.keys.iter().map(|k| k.name.as_str()))
+        .collect();
+    let decisions = decisions(tables.events, &pool_names, summary)?;
     let mut files = Vec::new();
     for chart in &charts {
         files.push((chart, render::svg(chart)?, render::png(chart)?));
     }
     let page = html::page(
         summary,
+        &decisions,
         &files
             .iter()
             .map(|(chart, svg, _)| (*chart, svg.as_str()))
@@ -140,6 +151,9 @@ mod tests {
         let page = fs::read_to_string(dir.path().join("report.html")).unwrap();
         assert_eq!(page.matches("<svg").count(), CHARTS.len());
         assert!(!page.contains("<script") && !page.contains("<b>"));
+        // The decisions: the ten preemptions of one deployment, the event text escaped.
+        assert!(page.contains("<th colspan=\"5\">api-us-east1 · 10 events</th>"));
+        assert!(page.contains("<td>an &lt;event&gt;</td>") && !page.contains("<event>"));
     }
 
     #[test]

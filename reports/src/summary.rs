@@ -9,13 +9,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::Check;
 use crate::error::{Access, ReportError};
-use crate::gate::Op;
 
 /// Version of the layout; bumped when a field changes meaning or goes away. 2: each target
 /// became a [`Check`] (`target` was renamed `threshold`; `expression`, `op` and `margin` were
-/// added) and `gates` was added.
-pub const SCHEMA_VERSION: u32 = 2;
+/// added) and `gates` was added. 3: `pass` also needs the new `checks` (built-in health checks)
+/// to pass; a check may carry a `scope` (per-service targets) and a `detail`; `unschedulable_pods`
+/// and each service's `zero_ready_longest_s` were added.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -25,10 +27,14 @@ pub struct Summary {
     /// The simulated UTC instant of time zero, RFC 3339.
     pub start: String,
     pub duration_s: f64,
-    /// Whether every target and every gate passed (true when there is none).
+    /// Whether every check, target and gate passed (true when there is none).
     pub pass: bool,
+    /// The built-in health checks, which fail a run whatever its targets say: the share of
+    /// requests a service dropped, a service without a ready pod while its traffic arrives,
+    /// pods that can never be scheduled, pending pod-seconds. Listed first in every verdict.
+    pub checks: Vec<Check>,
     /// The experiment's `targets`, each as the check it amounts to (`p99_latency: "100ms"` is
-    /// `p99_latency_ms<=100`).
+    /// `p99_latency_ms<=100`); a service's own targets are entries with a [`Check::scope`].
     pub targets: Vec<Check>,
     /// The `--gate` expressions of the command line, in the order given.
     pub gates: Vec<Check>,
@@ -59,6 +65,8 @@ pub struct Summary {
     /// Pods that can never run, found before the run (no admitting pool, requests larger than
     /// every node, a quota smaller than one pod).
     pub warnings: Vec<String>,
+    /// How many pods no node the run could have would ever hold (the pods behind `warnings`).
+    pub unschedulable_pods: u64,
     /// Cluster events counted but not stored in `events.parquet` (past the log's bound).
     pub events_dropped: u64,
     /// RPO and RTO of the run's regional outages; absent without a `faults` section (so the
@@ -147,23 +155,6 @@ pub struct NamespaceSummary {
     pub pods_refused_by_quota: u64,
 }
 
-/// One target or gate, judged: `actual op threshold` must hold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    /// The metric judged, one of [`crate::Metric`]'s names.
-    pub name: String,
-    /// The check as written on the command line, or as derived from a target.
-    pub expression: String,
-    pub op: Op,
-    pub threshold: f64,
-    /// `None` when the run gave nothing to measure (no request was served, say): a fail.
-    pub actual: Option<f64>,
-    pub pass: bool,
-    /// How far `actual` lies on the passing side of `threshold`, in the metric's unit:
-    /// positive is headroom, negative is the amount by which it missed (see [`Op::margin`]).
-    pub margin: Option<f64>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Requests {
     pub arrived: f64,
@@ -206,6 +197,9 @@ pub struct ServiceSummary {
     pub requests: Requests,
     pub latency_ms: Option<Quantiles>,
     pub slo_attainment: Option<f64>,
+    /// The longest spell (s) during which the service had no ready pod in this region while
+    /// traffic arrived; `None` when it always had one.
+    pub zero_ready_longest_s: Option<f64>,
 }
 
 /// Reads a `summary.json` written by [`crate::write_json`], refusing another layout version
@@ -240,6 +234,7 @@ pub fn read_summary(path: &Path) -> Result<Summary, ReportError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::check::Op;
     use crate::test_dir::TestDir;
     use crate::write_json;
 
@@ -258,14 +253,17 @@ pub(crate) mod tests {
             start: "2026-11-27T00:00:00Z".into(),
             duration_s: 7200.0,
             pass: true,
+            checks: vec![],
             targets: vec![Check {
                 name: "p99_latency_ms".into(),
                 expression: "p99_latency_ms<=100".into(),
+                scope: None,
                 op: Op::Le,
                 threshold: 100.0,
                 actual: Some(42.5),
                 pass: true,
                 margin: Some(57.5),
+                detail: None,
             }],
             gates: vec![],
             requests: requests(3000.0, 10.0),
@@ -291,6 +289,7 @@ pub(crate) mod tests {
                     requests: requests(2000.0, 10.0),
                     latency_ms: q(12.0, 31.0, 44.0),
                     slo_attainment: Some(0.993),
+                    zero_ready_longest_s: None,
                 },
                 ServiceSummary {
                     service: "api".into(),
@@ -299,6 +298,7 @@ pub(crate) mod tests {
                     requests: requests(1000.0, 0.0),
                     latency_ms: q(10.0, 28.0, 40.0),
                     slo_attainment: Some(0.999),
+                    zero_ready_longest_s: None,
                 },
             ],
             pending_pod_seconds: 120.0,
@@ -315,6 +315,7 @@ pub(crate) mod tests {
             }],
             batch: None,
             warnings: vec![],
+            unschedulable_pods: 0,
             events_dropped: 0,
             recovery: None,
         }
@@ -339,10 +340,36 @@ pub(crate) mod tests {
     fn another_schema_version_is_refused_by_name() {
         let dir = TestDir::new("summary_old_version");
         let path = dir.path().join("summary.json");
-        std::fs::write(&path, r#"{"schema_version": 1, "pass": true}"#).unwrap();
+        // A folder written before the health checks: version 2, no `checks`.
+        std::fs::write(&path, r#"{"schema_version": 2, "pass": true}"#).unwrap();
         let err = read_summary(&path).unwrap_err().to_string();
-        assert!(err.contains("schema_version 1"), "{err}");
-        assert!(err.contains("expected 2"), "{err}");
+        assert!(err.contains("schema_version 2"), "{err}");
+        assert!(err.contains("expected 3"), "{err}");
+    }
+
+    #[test]
+    fn health_checks_and_scoped_targets_round_trip() {
+        let dir = TestDir::new("summary_checks");
+        let path = dir.path().join("summary.json");
+        let mut summary = example();
+        let dropped = crate::parse_gate("dropped_share<=0.001").unwrap();
+        summary.checks = vec![
+            dropped
+                .evaluate_scope(&summary, "api/us-east1")
+                .with_detail("api dropped 10 of 2,000 requests (0.5 %) in us-east1"),
+        ];
+        summary.targets.push(
+            crate::parse_gate("slo_attainment>=0.99")
+                .unwrap()
+                .evaluate_scope(&summary, "api"),
+        );
+        summary.services[0].zero_ready_longest_s = Some(90.0);
+        summary.unschedulable_pods = 3;
+        write_json(&summary, &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"schema_version\": 3"), "{text}");
+        assert!(text.contains("\"scope\": \"api/us-east1\""), "{text}");
+        assert_eq!(read_summary(&path).unwrap(), summary);
     }
 
     #[test]

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use sim::recorder::Table;
 
 use crate::chart::data::{f64_column, line, text_column, u64_column};
-use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, Timeseries};
+use crate::chart::{Chart, Line, Marker, Rule, SeriesKey, Stroke, TimeUnit, Timeseries, YClip};
 use crate::error::ReportError;
+use crate::format;
 use crate::metric::Metric;
 use crate::summary::Summary;
 
@@ -138,7 +139,9 @@ fn latency(i: &Inputs) -> Result<Option<Chart>, ReportError> {
         i,
         "latency",
         "Response time",
-        "Percentiles at each sample instant; a red dashed line is a target or gate.",
+        "Percentiles at each sample instant, service by service; a red dashed line is a \
+         target or gate, labelled with what it judges (the whole run's p99 is one figure over \
+         every request, so samples may cross a line that the run as a whole meets).",
         "No request was served.",
         "response time (ms)",
     );
@@ -164,7 +167,54 @@ fn latency(i: &Inputs) -> Result<Option<Chart>, ReportError> {
             Metric::WorstSampleP99Ms,
         ],
     );
+    c.y_clip = spike_clip(&c, "ms");
     Ok(Some(c))
+}
+
+/// A spike "dwarfs the rest" when the highest point is more than this many times the level
+/// that matters: the higher of the 90th percentile of every point and the highest rule.
+const SPIKE_RATIO: f64 = 10.0;
+
+/// The cut axis goes up to this many times that level: the rules and the ordinary lines use
+/// the plot's height, the spike runs along its top edge.
+const CLIPPED_TOP_RATIO: f64 = 3.0;
+
+/// A cut for `c` when one spike would squash every other line and the target into the
+/// bottom few pixels; `None` otherwise. A log axis would show the spike too, but reads
+/// wrongly at a glance (equal gaps for ×10 steps) for the one figure a reviewer checks
+/// against a straight red line.
+fn spike_clip(c: &Chart, unit: &str) -> Option<YClip> {
+    let mut values: Vec<f64> = c
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite())
+        .collect();
+    values.sort_by(f64::total_cmp);
+    let q90 = *values.get(values.len() * 9 / 10)?;
+    let level = c.rules.iter().map(|r| r.y).fold(q90, f64::max);
+    let (line, &(x, peak)) = c
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(move |p| (l, p)))
+        .filter(|(_, p)| p.1.is_finite())
+        .max_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
+    if level <= 0.0 || peak <= SPIKE_RATIO * level {
+        return None;
+    }
+    let key = &c.series[line.series];
+    Some(YClip {
+        top: CLIPPED_TOP_RATIO * level,
+        x,
+        note: format!(
+            "▲ off scale: peak {} {unit} at {} {} ({}, {})",
+            format::figure(peak),
+            format::figure(x * c.x_unit.per_hour()),
+            c.x_unit.name(),
+            key.name,
+            key.detail
+        ),
+    })
 }
 
 fn dropped(i: &Inputs) -> Result<Option<Chart>, ReportError> {
@@ -360,13 +410,15 @@ fn blank(
     zero_note: &'static str,
     y_label: &'static str,
 ) -> Chart {
+    let x_unit = TimeUnit::for_run(i.summary.duration_s);
     Chart {
         id,
         title,
         experiment: i.summary.experiment.clone(),
         caption,
         zero_note,
-        x_label: format!("hours since {}", i.summary.start),
+        x_label: format!("{} since {}", x_unit.name(), i.summary.start),
+        x_unit,
         y_label,
         series: i.timeseries.keys.clone(),
         strokes: Vec::new(),
@@ -374,6 +426,7 @@ fn blank(
         rules: Vec::new(),
         markers: Vec::new(),
         markers_meaning: "",
+        y_clip: None,
     }
 }
 
@@ -393,13 +446,15 @@ fn lines(i: &Inputs, columns: &[(&str, Stroke)]) -> Result<Vec<Line>, ReportErro
     Ok(lines)
 }
 
-/// A reference line for each target and gate on one of `metrics`.
+/// A reference line for each target and gate on one of `metrics`, labelled with what it
+/// judges.
 fn rules(s: &Summary, metrics: &[Metric]) -> Vec<Rule> {
     let named = |kind: &'static str| {
-        move |c: &crate::summary::Check| {
+        move |c: &crate::check::Check| {
             metrics.iter().any(|m| m.name() == c.name).then(|| Rule {
                 y: c.threshold,
                 label: format!("{kind} {}", c.expression),
+                judged: format::judged(c),
             })
         }
     };
@@ -487,6 +542,8 @@ pub(crate) mod tests {
             ("time_s", Kind::F64),
             ("time_utc", Kind::Text),
             ("reason", Kind::Text),
+            ("object", Kind::Text),
+            ("message", Kind::Text),
             ("count", Kind::U64),
         ]);
         let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted", 1), 10)
@@ -500,6 +557,8 @@ pub(crate) mod tests {
                 Cell::F64(time),
                 Cell::Text(utc),
                 Cell::Text(reason),
+                Cell::Text("pod/api-us-east1-3"),
+                Cell::Text("an <event>"),
                 Cell::U64(count),
             ]);
         }
@@ -529,7 +588,9 @@ pub(crate) mod tests {
         assert_eq!(ids, ["traffic", "pods", "latency", "dropped", "backlog"]);
         for c in &charts {
             assert_eq!(c.lines.len(), c.strokes.len(), "{}", c.id);
-            assert_eq!(c.x_label, "hours since 2026-11-27T00:00:00Z");
+            // The example runs 2 h: minutes on the axis.
+            assert_eq!(c.x_label, "minutes since 2026-11-27T00:00:00Z");
+            assert_eq!(c.x_unit, TimeUnit::Minutes);
             assert!(c.markers.is_empty() && c.lines.iter().all(|l| !l.fill));
         }
         // The example's target, as a red line on the latency chart only.
@@ -537,7 +598,8 @@ pub(crate) mod tests {
             charts[2].rules,
             [Rule {
                 y: 100.0,
-                label: "target p99_latency_ms<=100".into()
+                label: "target p99_latency_ms<=100".into(),
+                judged: "whole-run p99".into(),
             }]
         );
         assert!(
@@ -549,6 +611,27 @@ pub(crate) mod tests {
         // 60 dropped over 60 s is 1 per second.
         assert_eq!(charts[3].lines[0].points, [(60.0 / 3600.0, 1.0)]);
         assert!(!charts[3].is_flat_zero());
+    }
+
+    #[test]
+    fn runs_up_to_three_hours_are_charted_in_minutes() {
+        assert_eq!(TimeUnit::for_run(3.0 * 3600.0), TimeUnit::Minutes);
+        assert_eq!(TimeUnit::for_run(3.0 * 3600.0 + 1.0), TimeUnit::Hours);
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let summary = Summary {
+            duration_s: 86_400.0,
+            ..example()
+        };
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: None,
+            events: None,
+            summary: &summary,
+        };
+        let c = traffic(&inputs).unwrap().unwrap();
+        assert_eq!(c.x_label, "hours since 2026-11-27T00:00:00Z");
+        assert_eq!(c.x_unit, TimeUnit::Hours);
     }
 
     #[test]
@@ -667,6 +750,28 @@ pub(crate) mod tests {
         assert_eq!(markers[0].x, 60.0 * 5.0 / 3600.0);
         assert!(markers[0].label.ends_with("Killing ×6"));
         assert!(markers.windows(2).all(|w| w[0].x < w[1].x));
+    }
+
+    #[test]
+    fn a_spike_that_dwarfs_the_rest_cuts_the_latency_axis_above_the_target() {
+        let t = table();
+        let mut c = build(&t, None, None).remove(2);
+        assert_eq!(c.id, "latency");
+        // Ordinary: points at 0 and 60 ms under a 100 ms target.
+        assert_eq!(spike_clip(&c, "ms"), None);
+        // One 30 s point among 20 ms ones: the level is the target (100 ms), the top 300 ms.
+        c.lines[0].points = (0..100).map(|k| (k as f64 / 60.0, 20.0)).collect();
+        c.lines[0].points[45].1 = 30_000.0;
+        let clip = spike_clip(&c, "ms").unwrap();
+        assert_eq!(clip.top, 300.0);
+        assert_eq!(clip.x, 0.75);
+        assert_eq!(
+            clip.note,
+            "▲ off scale: peak 30,000 ms at 45 minutes (api, us-east1)"
+        );
+        // Ten times the level is not yet a spike.
+        c.lines[0].points[45].1 = 1_000.0;
+        assert_eq!(spike_clip(&c, "ms"), None);
     }
 
     #[test]

@@ -50,7 +50,59 @@ pub struct Marker {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub y: f64,
+    /// The check it draws: `target p99_latency_ms<=100`.
     pub label: String,
+    /// What that check judges (`whole-run p99`): the chart's lines are per-sample figures, and
+    /// the legend must not let a sample above the line read as a missed target, or the
+    /// reverse.
+    pub judged: String,
+}
+
+/// A y axis cut below a spike that would otherwise flatten every other line (a 30 s p99 over
+/// lines of 50 ms): lines above `top` run along the top edge, and `note` says what was cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YClip {
+    pub top: f64,
+    /// Hours since start of the highest point, where the note is drawn.
+    pub x: f64,
+    pub note: String,
+}
+
+/// The unit of a chart's time axis. Points are kept in hours; the renderer scales them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Hours,
+    /// For short runs, whose hours would be read as fractions (`0.25`, `1.75`).
+    Minutes,
+}
+
+impl TimeUnit {
+    /// Runs up to this long are charted in minutes (180 at most on the axis).
+    pub const MINUTES_UP_TO_S: f64 = 3.0 * 3600.0;
+
+    /// The unit for a run of `duration_s` seconds.
+    pub fn for_run(duration_s: f64) -> TimeUnit {
+        if duration_s <= Self::MINUTES_UP_TO_S {
+            TimeUnit::Minutes
+        } else {
+            TimeUnit::Hours
+        }
+    }
+
+    /// Axis units per hour.
+    pub fn per_hour(self) -> f64 {
+        match self {
+            TimeUnit::Hours => 1.0,
+            TimeUnit::Minutes => 60.0,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Hours => "hours",
+            TimeUnit::Minutes => "minutes",
+        }
+    }
 }
 
 /// What one chart shows, before any drawing.
@@ -68,6 +120,8 @@ pub struct Chart {
     /// reads as a finding ("nothing was dropped") rather than as missing data.
     pub zero_note: &'static str,
     pub x_label: String,
+    /// The time axis' unit; every x in this chart (points, markers) is in hours whatever it is.
+    pub x_unit: TimeUnit,
     pub y_label: &'static str,
     /// Every series of the run, in the same order in every chart, so colour `i` means the same
     /// (service, region) everywhere.
@@ -79,14 +133,98 @@ pub struct Chart {
     /// Vertical markers, in time order, with what the legend calls them.
     pub markers: Vec<Marker>,
     pub markers_meaning: &'static str,
+    /// Set when a spike dwarfs the rest (the latency chart only); the reference lines are
+    /// always below the cut.
+    pub y_clip: Option<YClip>,
 }
 
 impl Chart {
+    /// For each series, the first earlier series whose lines it repeats point for point (same
+    /// stroke, same points), if any. Its lines are drawn exactly over that series' lines and
+    /// hide them, so the legend says "same as …" rather than leave a series to look missing.
+    /// Stacked areas are left out: their lines are running totals, not a series' own values.
+    pub fn same_as(&self) -> Vec<Option<usize>> {
+        let lines_of = |s: usize| self.lines.iter().filter(move |l| l.series == s && !l.fill);
+        (0..self.series.len())
+            .map(|j| {
+                lines_of(j).next()?;
+                (0..j).find(|&i| {
+                    lines_of(j).all(|lj| {
+                        lines_of(i).any(|li| li.stroke == lj.stroke && li.points == lj.points)
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// Whether every point of every line is zero (true for a chart without points).
     pub fn is_flat_zero(&self) -> bool {
         self.lines
             .iter()
             .flat_map(|l| &l.points)
             .all(|p| p.1 == 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(lines: Vec<(usize, Stroke, Vec<(f64, f64)>, bool)>) -> Chart {
+        Chart {
+            id: "t",
+            title: "t",
+            experiment: String::new(),
+            caption: "",
+            zero_note: "",
+            x_label: String::new(),
+            x_unit: TimeUnit::Hours,
+            y_label: "",
+            series: (0..4)
+                .map(|i| SeriesKey {
+                    name: format!("s{i}"),
+                    detail: "r".into(),
+                })
+                .collect(),
+            strokes: Vec::new(),
+            lines: lines
+                .into_iter()
+                .map(|(series, stroke, points, fill)| Line {
+                    series,
+                    stroke,
+                    points,
+                    fill,
+                })
+                .collect(),
+            rules: Vec::new(),
+            markers: Vec::new(),
+            markers_meaning: "",
+            y_clip: None,
+        }
+    }
+
+    #[test]
+    fn a_series_repeating_an_earlier_one_is_said_to_be_the_same() {
+        let a = vec![(0.0, 1.0), (1.0, 2.0)];
+        let b = vec![(0.0, 1.0), (1.0, 3.0)];
+        let c = chart(vec![
+            (0, Stroke::Solid, a.clone(), false),
+            (0, Stroke::Dashed, b.clone(), false),
+            // Series 1 repeats series 0 in both strokes: hidden under it.
+            (1, Stroke::Solid, a.clone(), false),
+            (1, Stroke::Dashed, b.clone(), false),
+            // Series 2 repeats one line only: visible.
+            (2, Stroke::Solid, a.clone(), false),
+            (2, Stroke::Dashed, a.clone(), false),
+            // Series 3 has the points of series 0 in another stroke: visible.
+            (3, Stroke::Dotted, a.clone(), false),
+        ]);
+        assert_eq!(c.same_as(), [None, Some(0), None, None]);
+        // Stacked areas are running totals: never "the same".
+        let stacked = chart(vec![
+            (0, Stroke::Solid, a.clone(), true),
+            (1, Stroke::Solid, a, true),
+        ]);
+        assert_eq!(stacked.same_as(), [None; 4]);
     }
 }

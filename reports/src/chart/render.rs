@@ -23,10 +23,18 @@ const TITLE_HEIGHT: u32 = 64;
 const LEGEND_WIDTH: u32 = 330;
 /// Height of one series in the legend: service name, region under it.
 const SERIES_ROW: i32 = 50;
-/// Height of one stroke or rule in the legend.
+/// Height of one stroke in the legend.
 const STYLE_ROW: i32 = 32;
+/// Height of one rule in the legend: its check, and what it judges under it.
+const RULE_ROW: i32 = 52;
 /// Longest name the legend shows in full; the report's tables show every name whole.
 const LEGEND_CHARS: usize = 26;
+/// Longest "<region> · same as <service>, <region>" under a series hidden by another: in a
+/// smaller font, it fills the legend's width as a name does.
+const SAME_AS_CHARS: usize = 32;
+/// Longest "what it judges" under a rule: after "judges the ", in a smaller font, it fills
+/// the legend's width as a name does.
+const JUDGED_CHARS: usize = 24;
 
 /// The chart as an SVG document. Its text is real text (`<text>` elements, escaped), drawn by
 /// the viewer in its own sans-serif.
@@ -114,12 +122,16 @@ fn text(size: u32, colour: RGBColor) -> TextStyle<'static> {
 }
 
 fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Drawn<DB> {
+    // Points and markers are in hours; the axis is in the chart's unit (× 1 leaves them as
+    // they are).
+    let kx = chart.x_unit.per_hour();
     let x_end = chart
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .chain(chart.markers.iter().map(|m| m.x))
-        .fold(0.0, f64::max);
+        .fold(0.0, f64::max)
+        * kx;
     let x_end = if x_end > 0.0 { x_end } else { 1.0 };
     let y_max = chart
         .lines
@@ -131,7 +143,13 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
     // Headroom above the highest line or rule (more for the markers' labels); a flat zero
     // chart still gets an axis.
     let headroom = if chart.markers.is_empty() { 1.12 } else { 1.3 };
-    let y_top = if y_max > 0.0 { y_max * headroom } else { 1.0 };
+    let y_top = match &chart.y_clip {
+        Some(clip) => clip.top,
+        None if y_max > 0.0 => y_max * headroom,
+        None => 1.0,
+    };
+    // Above a cut, lines run along the top edge.
+    let y_of = |y: f64| y.min(y_top);
 
     let mut cc = ChartBuilder::on(area)
         .margin_top(8)
@@ -158,14 +176,14 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
     // Stacked areas, the top one first: each lower band is drawn over the ones above it.
     for line in chart.lines.iter().rev().filter(|l| l.fill) {
         cc.draw_series(AreaSeries::new(
-            line.points.iter().copied(),
+            line.points.iter().map(|&(x, y)| (x * kx, y_of(y))),
             0.0,
             palette::light(line.series).filled(),
         ))?;
     }
     for line in &chart.lines {
         let style = palette::colour(line.series).stroke_width(stroke_width(line.stroke));
-        let points = line.points.iter().copied();
+        let points = line.points.iter().map(|&(x, y)| (x * kx, y_of(y)));
         match line.stroke {
             Stroke::Solid => cc.draw_series(LineSeries::new(points, style))?,
             Stroke::Dashed => cc.draw_series(DashedLineSeries::new(points, 14, 8, style))?,
@@ -181,23 +199,37 @@ fn draw_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -
         ))?;
     }
     for (k, marker) in chart.markers.iter().enumerate() {
+        let marker_x = marker.x * kx;
         cc.draw_series(DashedLineSeries::new(
-            [(marker.x, 0.0), (marker.x, y_top)],
+            [(marker_x, 0.0), (marker_x, y_top)],
             6,
             6,
             MUTED.stroke_width(2),
         ))?;
         // Labels in four staggered rows under the top edge, on the side with room.
         let y = y_top * (0.97 - 0.05 * (k % 4) as f64);
-        let (x, h) = if marker.x > 0.7 * x_end {
-            (marker.x - x_end * 0.004, HPos::Right)
+        let (x, h) = if marker_x > 0.7 * x_end {
+            (marker_x - x_end * 0.004, HPos::Right)
         } else {
-            (marker.x + x_end * 0.004, HPos::Left)
+            (marker_x + x_end * 0.004, HPos::Left)
         };
         cc.plotting_area().draw(&Text::new(
             marker.label.as_str(),
             (x, y),
             text(16, MUTED).pos(Pos::new(h, VPos::Center)),
+        ))?;
+    }
+    if let Some(clip) = &chart.y_clip {
+        let x = clip.x * kx;
+        let h = if x > 0.5 * x_end {
+            HPos::Right
+        } else {
+            HPos::Left
+        };
+        cc.plotting_area().draw(&Text::new(
+            clip.note.as_str(),
+            (x, y_top * 0.95),
+            text(18, TARGET).pos(Pos::new(h, VPos::Center)),
         ))?;
     }
     if chart.is_flat_zero() {
@@ -231,7 +263,8 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
         &[]
     };
     let marker_rows = usize::from(!chart.markers.is_empty());
-    let styles_height = STYLE_ROW * (strokes.len() + chart.rules.len() + marker_rows) as i32 + 24;
+    let styles_height =
+        STYLE_ROW * (strokes.len() + marker_rows) as i32 + RULE_ROW * chart.rules.len() as i32 + 24;
     let room = (HEIGHT - TITLE_HEIGHT) as i32 - y - styles_height - 16;
     let fit = (room / SERIES_ROW).max(1) as usize;
     let shown = if chart.series.len() > fit {
@@ -239,6 +272,7 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
     } else {
         chart.series.len()
     };
+    let same_as = chart.same_as();
     for (i, key) in chart.series.iter().enumerate().take(shown) {
         let style = palette::colour(i).stroke_width(6);
         area.draw(&PathElement::new([(x0, y + 10), (x1, y + 10)], style))?;
@@ -247,11 +281,21 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
             (label_x, y),
             text(19, INK).pos(left),
         ))?;
-        area.draw(&Text::new(
-            shorten(&key.detail),
-            (label_x, y + 22),
-            text(17, MUTED).pos(left),
-        ))?;
+        // A series drawn exactly over an earlier one says so, or the earlier one would look
+        // absent from the chart.
+        let detail = match same_as[i] {
+            Some(earlier) => {
+                let e = &chart.series[earlier];
+                let same = if e.name == key.name {
+                    format!("{} · same as {}", key.detail, e.detail)
+                } else {
+                    format!("{} · same as {}, {}", key.detail, e.name, e.detail)
+                };
+                (shorten_to(&same, SAME_AS_CHARS), text(15, INK))
+            }
+            None => (shorten(&key.detail), text(17, MUTED)),
+        };
+        area.draw(&Text::new(detail.0, (label_x, y + 22), detail.1.pos(left)))?;
         y += SERIES_ROW;
     }
     if shown < chart.series.len() {
@@ -291,7 +335,12 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
             (label_x, y),
             text(16, TARGET).pos(left),
         ))?;
-        y += STYLE_ROW;
+        area.draw(&Text::new(
+            format!("judges the {}", shorten_to(&rule.judged, JUDGED_CHARS)),
+            (label_x, y + 20),
+            text(15, MUTED).pos(left),
+        ))?;
+        y += RULE_ROW;
     }
     if !chart.markers.is_empty() {
         let sample = [(x0, y), (x1, y)];
@@ -307,10 +356,15 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
 
 /// At most [`LEGEND_CHARS`] characters, an ellipsis marking a cut.
 fn shorten(name: &str) -> String {
-    if name.chars().count() <= LEGEND_CHARS {
+    shorten_to(name, LEGEND_CHARS)
+}
+
+/// At most `chars` characters (≥ 1), an ellipsis marking a cut.
+fn shorten_to(name: &str, chars: usize) -> String {
+    if name.chars().count() <= chars {
         name.to_owned()
     } else {
-        let mut s: String = name.chars().take(LEGEND_CHARS - 1).collect();
+        let mut s: String = name.chars().take(chars - 1).collect();
         s.push('…');
         s
     }
@@ -404,6 +458,7 @@ mod tests {
             "us-east1",
             "p99",
             "target p99_latency_ms<=100",
+            "judges the whole-run p99",
         ] {
             assert!(texts.contains(&expected), "{expected}: {texts:?}");
         }
@@ -417,6 +472,75 @@ mod tests {
         // IHDR: width and height, big-endian, right after the chunk header.
         assert_eq!(&bytes[16..24], [0, 0, 5, 0, 0, 0, 2, 208]);
         assert_eq!(png(&chart).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_short_run_has_its_time_axis_in_minutes() {
+        // The example's points run to 60 s: 1 minute, or 0.0167 hours.
+        let mut chart = latency_chart();
+        assert_eq!(chart.x_unit, crate::chart::TimeUnit::Minutes);
+        let minutes = texts(&svg(&chart).unwrap());
+        assert!(minutes.iter().any(|t| t.starts_with("minutes since")));
+        assert!(minutes.iter().any(|t| t == "0.5"), "{minutes:?}");
+        chart.x_unit = crate::chart::TimeUnit::Hours;
+        let hours = texts(&svg(&chart).unwrap());
+        assert!(!hours.iter().any(|t| t == "0.5"), "{hours:?}");
+    }
+
+    #[test]
+    fn a_clipped_axis_says_what_it_cut_and_keeps_the_target() {
+        let mut chart = latency_chart();
+        chart.lines[0].points = vec![(0.0, 20.0), (0.5, 30_000.0), (1.0, 20.0)];
+        chart.y_clip = Some(crate::chart::YClip {
+            top: 300.0,
+            x: 0.5,
+            note: "▲ off scale: peak 30,000 ms at 30 minutes (api, us-east1)".into(),
+        });
+        let texts = texts(&svg(&chart).unwrap());
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("▲ off scale: peak 30,000 ms"))
+        );
+        assert!(texts.iter().any(|t| t == "target p99_latency_ms<=100"));
+        // The y axis' ticks stop at the cut.
+        let ticks: Vec<f64> = texts
+            .iter()
+            .filter_map(|t| t.replace(',', "").parse::<f64>().ok())
+            .collect();
+        assert!(ticks.iter().any(|&y| y >= 250.0), "{ticks:?}");
+        assert!(ticks.iter().all(|&y| y <= 300.0), "{ticks:?}");
+    }
+
+    #[test]
+    fn a_series_hidden_under_another_says_same_as_in_the_legend() {
+        let mut chart = latency_chart();
+        chart.series.push(crate::chart::SeriesKey {
+            name: "web".into(),
+            detail: "eu".into(),
+        });
+        let copies: Vec<_> = chart
+            .lines
+            .iter()
+            .map(|l| crate::chart::Line {
+                series: 1,
+                ..l.clone()
+            })
+            .collect();
+        chart.lines.extend(copies);
+        let texts = texts(&svg(&chart).unwrap());
+        assert!(
+            texts.iter().any(|t| t == "eu · same as api, us-east1"),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t == "us-east1"), "{texts:?}");
+        // The same service in another region names the region only.
+        chart.series[1].name = "api".into();
+        let texts = self::texts(&svg(&chart).unwrap());
+        assert!(
+            texts.iter().any(|t| t == "eu · same as us-east1"),
+            "{texts:?}"
+        );
     }
 
     #[test]

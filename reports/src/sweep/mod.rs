@@ -114,11 +114,13 @@ pub(crate) mod tests {
         summary.targets.push(crate::Check {
             name: "slo_attainment".into(),
             expression: "slo_attainment>=0.99".into(),
+            scope: None,
             op: crate::Op::Ge,
             threshold: 0.99,
             actual: Some(attainment),
             pass: attainment >= 0.99,
             margin: Some(attainment - 0.99),
+            detail: None,
         });
         summary.pass = summary.targets.iter().all(|c| c.pass);
         SweepRun {
@@ -182,6 +184,10 @@ pub(crate) mod tests {
         );
         assert!(html.contains("test &lt;sweep&gt;"));
         assert!(!html.contains("test <sweep>"));
+        // The verdicts are spelled as on the run's page and the terminal.
+        assert_eq!(html.matches(">PASS</span>").count(), 2);
+        assert_eq!(html.matches(">FAIL</span>").count(), 1);
+        assert!(!html.contains(">pass</span>"));
         let svg = std::fs::read_to_string(dir.path().join("charts/pareto.svg")).unwrap();
         roxmltree::Document::parse(&svg).unwrap();
         // Same sweep, same bytes.

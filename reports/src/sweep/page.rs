@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::frontier::{Configuration, Objective};
 use super::{Sweep, cheapest_passing};
+use crate::check::verdict;
 use crate::escape::html as esc;
 use crate::format::{figure, percent, usd};
 
@@ -109,11 +110,8 @@ pub fn page(
          <th class=\"num\">attainment</th><th class=\"num\">p99</th><th>frontier</th></tr></thead>\n<tbody>\n",
     );
     for (c, front) in configs.iter().zip(on_frontier) {
-        let (class, result) = if c.pass {
-            ("pass", "pass")
-        } else {
-            ("fail", "FAIL")
-        };
+        let class = if c.pass { "pass" } else { "fail" };
+        let result = verdict(c.pass);
         let _ = write!(
             h,
             "<tr class=\"{class}\"><td><span class=\"badge {class}\">{result}</span></td>"

@@ -12,7 +12,11 @@
 //! | `max_dropped_share` | 0.001 (0.1 %) | service, all regions | dropped ÷ arrived requests |
 //! | `max_zero_ready` | `"5m"` | service, worst region | longest stretch of samples with no ready pod while requests arrived |
 //! | `max_pending_share` | 0.05 (5 %) | service, all regions | Σ pending pods ÷ Σ desired pods over the samples |
-//! | `unschedulable` | `true` | run | workloads found before the run to fit no node any pool could have |
+//! | `unschedulable` | `true` | run | pods found before the run to fit no node any pool could have |
+//!
+//! Each is judged as a gate on a [`Metric`] (`dropped_share`, `zero_ready_longest_s`,
+//! `pending_share`, `unschedulable_pods`) scoped to the service, so `summary.json` records it
+//! like a target, and the same figure can be gated on the command line.
 //!
 //! Why these defaults: 0.1 % of requests is the error budget of a 99.9 % availability SLO, the
 //! tightest target most services publish; five minutes without a ready pod is longer than any
@@ -21,9 +25,7 @@
 //! desired pod-time spent Pending is about what a flash crowd costs while a node autoscaler adds
 //! nodes (2–3 % in `flash-crowd-*.ron`), doubled.
 
-use std::collections::BTreeMap;
-
-use reports::Op;
+use reports::{Check, Gate, Metric, Op, Summary};
 use serde::{Deserialize, Serialize};
 use sim::recorder::{Table, Values};
 use sim::time::SimDuration;
@@ -95,45 +97,25 @@ impl HealthChecks {
     }
 }
 
-/// One region of one service, as the time series shows it: the samples in time order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServiceRegionSeries {
-    pub service: String,
-    pub region: String,
-    pub desired_pods: Vec<u64>,
-    pub ready_pods: Vec<u64>,
-    pub pending_pods: Vec<u64>,
-    /// Requests that arrived in the interval ending at each sample.
-    pub arrived_requests: Vec<f64>,
-    pub dropped_requests: Vec<f64>,
+/// What the time series says of one service in one region, for its `ServiceSummary` row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RowFigures {
+    /// The longest run of samples with no ready pod while requests arrived, × the interval.
+    pub zero_ready_longest_s: f64,
+    /// Σ desired pods × interval over the samples.
+    pub desired_pod_seconds: f64,
+    /// Σ pending pods × interval over the samples.
+    pub pending_pod_seconds: f64,
 }
 
-/// One check, judged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    /// The metric's name (`dropped_share`, `zero_ready_s`, `pending_share`,
-    /// `unschedulable_workloads`).
-    pub name: &'static str,
-    /// `None` for the whole run, else the service.
-    pub scope: Option<String>,
-    pub op: Op,
-    pub limit: f64,
-    /// `None` when the run gave nothing to measure: a fail, as for a gate.
-    pub actual: Option<f64>,
-    /// One sentence with the figure, for the terminal and the page.
-    pub detail: String,
-}
-
-impl Finding {
-    pub fn pass(&self) -> bool {
-        self.actual.is_some_and(|a| self.op.holds(a, self.limit))
-    }
-}
-
-/// Reads the per-(service, region) series out of the run's `timeseries` table (one row per
-/// sample instant and service region, in time order); `None` when a column the checks read is
-/// missing or of another kind (a schema change the checks were not told of).
-pub fn series_of(table: &Table) -> Option<Vec<ServiceRegionSeries>> {
+/// Reads the [`RowFigures`] of every (service, region) out of the run's `timeseries` table (one
+/// row per sample instant and service region), in first-appearance order; `None` when a column
+/// the checks read is missing or of another kind (a schema change the checks were not told of).
+/// A sample's requests are those of the interval ending at it, its pods those at its instant.
+pub fn row_figures(
+    table: &Table,
+    interval: SimDuration,
+) -> Option<Vec<((String, String), RowFigures)>> {
     let text = |name| match table.column(name)? {
         Values::Text(v) => Some(v),
         _ => None,
@@ -142,51 +124,66 @@ pub fn series_of(table: &Table) -> Option<Vec<ServiceRegionSeries>> {
         Values::U64(v) => Some(v),
         _ => None,
     };
-    let real = |name| match table.column(name)? {
-        Values::F64(v) => Some(v),
-        _ => None,
-    };
     let (services, regions) = (text("service")?, text("region")?);
     let (desired, ready, pending) = (
         whole("desired_pods")?,
         whole("ready_pods")?,
         whole("pending_pods")?,
     );
-    let (arrived, dropped) = (real("arrived_requests")?, real("dropped_requests")?);
-    let mut out: Vec<ServiceRegionSeries> = Vec::new();
-    // Rows come instant by instant in the same service order: index the first instant's order.
-    let mut index: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for row in 0..table.rows() {
-        let key = (services[row].as_str(), regions[row].as_str());
-        let at = *index.entry(key).or_insert_with(|| {
-            out.push(ServiceRegionSeries {
-                service: key.0.to_owned(),
-                region: key.1.to_owned(),
-                ..ServiceRegionSeries::default()
-            });
-            out.len() - 1
-        });
-        let s = &mut out[at];
-        s.desired_pods.push(desired[row]);
-        s.ready_pods.push(ready[row]);
-        s.pending_pods.push(pending[row]);
-        s.arrived_requests.push(arrived[row]);
-        s.dropped_requests.push(dropped[row]);
+    let arrived = match table.column("arrived_requests")? {
+        Values::F64(v) => v,
+        _ => return None,
+    };
+    let step_s = interval.as_secs_f64();
+    // Per row: its figures and the current spell without a ready pod, in samples.
+    let mut rows: Vec<((String, String), RowFigures, u64)> = Vec::new();
+    for i in 0..table.rows() {
+        let key = (services[i].as_str(), regions[i].as_str());
+        let at = match rows
+            .iter()
+            .position(|(k, ..)| (k.0.as_str(), k.1.as_str()) == key)
+        {
+            Some(at) => at,
+            None => {
+                let key = (key.0.to_owned(), key.1.to_owned());
+                rows.push((key, RowFigures::default(), 0));
+                rows.len() - 1
+            }
+        };
+        let (_, f, spell) = &mut rows[at];
+        f.desired_pod_seconds += desired[i] as f64 * step_s;
+        f.pending_pod_seconds += pending[i] as f64 * step_s;
+        *spell = if ready[i] == 0 && arrived[i] > 0.0 {
+            *spell + 1
+        } else {
+            0
+        };
+        f.zero_ready_longest_s = f.zero_ready_longest_s.max(*spell as f64 * step_s);
     }
-    Some(out)
+    Some(rows.into_iter().map(|(k, f, _)| (k, f)).collect())
 }
 
-/// The series grouped by service, in first-appearance order (the time series' own order, which
-/// follows the experiment), so findings come out in a stable order.
-fn by_service(series: &[ServiceRegionSeries]) -> Vec<(&str, Vec<&ServiceRegionSeries>)> {
-    let mut groups: Vec<(&str, Vec<&ServiceRegionSeries>)> = Vec::new();
-    for s in series {
-        match groups.iter_mut().find(|(name, _)| *name == s.service) {
-            Some((_, members)) => members.push(s),
-            None => groups.push((&s.service, vec![s])),
+/// The summary's services, each named once, in the order of their first row.
+fn services(summary: &Summary) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for v in &summary.services {
+        if !names.contains(&v.service.as_str()) {
+            names.push(&v.service);
         }
     }
-    groups
+    names
+}
+
+/// The row of `service` whose spell without a ready pod was longest (the first on a tie).
+fn worst_zero_ready_region<'a>(summary: &'a Summary, service: &str) -> Option<&'a str> {
+    let mut worst: Option<(&str, f64)> = None;
+    for v in summary.services.iter().filter(|v| v.service == service) {
+        let s = v.zero_ready_longest_s.unwrap_or(0.0);
+        if worst.is_none_or(|(_, w)| s > w) {
+            worst = Some((&v.region, s));
+        }
+    }
+    worst.map(|(r, _)| r)
 }
 
 fn percent(share: f64) -> String {
@@ -200,278 +197,160 @@ fn percent(share: f64) -> String {
     }
 }
 
-/// Dropped ÷ arrived per service; a service no request reached is not judged.
-fn dropped_share(limit: f64, groups: &[(&str, Vec<&ServiceRegionSeries>)]) -> Vec<Finding> {
-    groups
-        .iter()
-        .filter_map(|(service, members)| {
-            let arrived: f64 = members.iter().flat_map(|s| &s.arrived_requests).sum();
-            let dropped: f64 = members.iter().flat_map(|s| &s.dropped_requests).sum();
-            (arrived > 0.0).then(|| {
-                let share = dropped / arrived;
-                Finding {
-                    name: "dropped_share",
-                    scope: Some((*service).to_owned()),
-                    op: Op::Le,
-                    limit,
-                    actual: Some(share),
-                    detail: format!(
-                        "{service} dropped {dropped:.0} of {arrived:.0} requests ({}; at most {} allowed)",
-                        percent(share),
-                        percent(limit)
-                    ),
-                }
-            })
-        })
-        .collect()
-}
-
-/// The longest stretch of consecutive samples at which `s` had no ready pod while requests
-/// arrived, in samples.
-fn longest_zero_ready(s: &ServiceRegionSeries) -> usize {
-    let (mut run, mut longest) = (0, 0);
-    for (ready, arrived) in s.ready_pods.iter().zip(&s.arrived_requests) {
-        if *ready == 0 && *arrived > 0.0 {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
+/// The run's health checks, in a fixed order: unschedulable pods (`unschedulable`: the
+/// findings made before the run, one sentence each), then per service its dropped share, its
+/// longest spell without a ready pod and its pending share. A service no request reached is
+/// not judged on drops; one that never desired a pod not on pending.
+pub fn judge(checks: &HealthChecks, summary: &Summary, unschedulable: &[String]) -> Vec<Check> {
+    let mut out = Vec::new();
+    if checks.unschedulable {
+        let gate = Gate::new(Metric::UnschedulablePods, Op::Le, 0.0);
+        let detail = match unschedulable {
+            [] => "every pod fits a node its pools can have".to_owned(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+        };
+        out.push(gate.evaluate(summary).with_detail(detail));
+    }
+    for service in services(summary) {
+        let rows: Vec<_> = summary
+            .services
+            .iter()
+            .filter(|v| v.service == service)
+            .collect();
+        let arrived: f64 = rows.iter().map(|v| v.requests.arrived).sum();
+        if let Some(limit) = checks.max_dropped_share
+            && arrived > 0.0
+        {
+            let dropped: f64 = rows.iter().map(|v| v.requests.dropped).sum();
+            let c = Gate::new(Metric::DroppedShare, Op::Le, limit).evaluate_scope(summary, service);
+            let detail = format!(
+                "{service} dropped {dropped:.0} of {arrived:.0} requests ({}; at most {} allowed)",
+                percent(dropped / arrived),
+                percent(limit)
+            );
+            out.push(c.with_detail(detail));
+        }
+        if let Some(limit) = checks.max_zero_ready {
+            let gate = Gate::new(Metric::ZeroReadyLongestS, Op::Le, limit.as_secs_f64());
+            let c = gate.evaluate_scope(summary, service);
+            let detail = match (c.actual, worst_zero_ready_region(summary, service)) {
+                (Some(s), Some(region)) if s > 0.0 => format!(
+                    "{service} had no ready pod in {region} for {} while requests arrived there \
+                     (at most {limit} allowed)",
+                    SimDuration::from_secs_f64(s)
+                ),
+                _ => format!("{service} had a ready pod wherever requests arrived"),
+            };
+            out.push(c.with_detail(detail));
+        }
+        if let Some(limit) = checks.max_pending_share
+            && rows.iter().any(|v| v.desired_pod_seconds > 0.0)
+        {
+            let c = Gate::new(Metric::PendingShare, Op::Le, limit).evaluate_scope(summary, service);
+            let detail = format!(
+                "{service} spent {} of its desired pod-time Pending (at most {} allowed)",
+                c.actual.map_or_else(|| "?".to_owned(), percent),
+                percent(limit)
+            );
+            out.push(c.with_detail(detail));
         }
     }
-    longest
-}
-
-/// Per service, its worst region's longest stretch without a ready pod while requests arrived.
-fn zero_ready(
-    limit: SimDuration,
-    interval: SimDuration,
-    groups: &[(&str, Vec<&ServiceRegionSeries>)],
-) -> Vec<Finding> {
-    groups
-        .iter()
-        .map(|(service, members)| {
-            // The first region wins a tie, so the named region is stable.
-            let mut worst: Option<(&str, usize)> = None;
-            for s in members {
-                let n = longest_zero_ready(s);
-                if worst.is_none_or(|(_, w)| n > w) {
-                    worst = Some((&s.region, n));
-                }
-            }
-            let (region, samples) = worst.unwrap_or(("", 0));
-            let span_s = samples as f64 * interval.as_secs_f64();
-            let detail = if samples == 0 {
-                format!("{service} always had a ready pod where requests arrived")
-            } else {
-                format!(
-                    "{service} had no ready pod in {region} for {} while requests arrived there (at most {limit} allowed)",
-                    SimDuration::from_secs(span_s as u64)
-                )
-            };
-            Finding {
-                name: "zero_ready_s",
-                scope: Some((*service).to_owned()),
-                op: Op::Le,
-                limit: limit.as_secs_f64(),
-                actual: Some(span_s),
-                detail,
-            }
-        })
-        .collect()
-}
-
-/// Σ pending ÷ Σ desired pods over the samples, per service; a service that never desired a
-/// pod is not judged.
-fn pending_share(limit: f64, groups: &[(&str, Vec<&ServiceRegionSeries>)]) -> Vec<Finding> {
-    groups
-        .iter()
-        .filter_map(|(service, members)| {
-            let desired: u64 = members.iter().flat_map(|s| &s.desired_pods).sum();
-            let pending: u64 = members.iter().flat_map(|s| &s.pending_pods).sum();
-            (desired > 0).then(|| {
-                let share = pending as f64 / desired as f64;
-                Finding {
-                    name: "pending_share",
-                    scope: Some((*service).to_owned()),
-                    op: Op::Le,
-                    limit,
-                    actual: Some(share),
-                    detail: format!(
-                        "{service} had {} of its desired pod-time Pending (at most {} allowed)",
-                        percent(share),
-                        percent(limit)
-                    ),
-                }
-            })
-        })
-        .collect()
-}
-
-/// The run's health checks, in a fixed order: unschedulable workloads, then per service
-/// dropped share, time without a ready pod and pending share. `unschedulable` are the
-/// findings made before the run (one sentence each).
-pub fn judge(
-    checks: &HealthChecks,
-    interval: SimDuration,
-    series: &[ServiceRegionSeries],
-    unschedulable: &[String],
-) -> Vec<Finding> {
-    let groups = by_service(series);
-    let mut findings = Vec::new();
-    if checks.unschedulable {
-        findings.push(Finding {
-            name: "unschedulable_workloads",
-            scope: None,
-            op: Op::Le,
-            limit: 0.0,
-            actual: Some(unschedulable.len() as f64),
-            detail: match unschedulable {
-                [] => "every workload fits a node its pools can have".to_owned(),
-                [one] => one.clone(),
-                [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
-            },
-        });
-    }
-    if let Some(limit) = checks.max_dropped_share {
-        findings.extend(dropped_share(limit, &groups));
-    }
-    if let Some(limit) = checks.max_zero_ready {
-        findings.extend(zero_ready(limit, interval, &groups));
-    }
-    if let Some(limit) = checks.max_pending_share {
-        findings.extend(pending_share(limit, &groups));
-    }
-    findings
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn series(service: &str, region: &str, ready: &[u64], arrived: &[f64]) -> ServiceRegionSeries {
-        ServiceRegionSeries {
-            service: service.into(),
-            region: region.into(),
-            desired_pods: vec![4; ready.len()],
-            ready_pods: ready.to_vec(),
-            pending_pods: ready.iter().map(|r| 4 - r.min(&4)).collect(),
-            arrived_requests: arrived.to_vec(),
-            dropped_requests: vec![0.0; ready.len()],
-        }
-    }
+    use reports::{Requests, ServiceSummary};
+    use sim::recorder::{Cell, Kind};
 
     const MINUTE: SimDuration = SimDuration::from_secs(60);
 
-    fn find<'a>(f: &'a [Finding], name: &str, scope: &str) -> &'a Finding {
-        f.iter()
+    fn row(service: &str, region: &str, arrived: f64, dropped: f64) -> ServiceSummary {
+        ServiceSummary {
+            service: service.into(),
+            region: region.into(),
+            qos_class: "Burstable".into(),
+            requests: Requests {
+                arrived,
+                served: arrived - dropped,
+                dropped,
+            },
+            latency_ms: None,
+            slo_attainment: None,
+            zero_ready_longest_s: Some(0.0),
+            desired_pod_seconds: 4.0 * 3600.0,
+            pending_pod_seconds: 0.0,
+        }
+    }
+
+    /// A summary of `services` and nothing else the checks read.
+    fn summary(services: Vec<ServiceSummary>, unschedulable_pods: u64) -> Summary {
+        let json = serde_json::json!({
+            "schema_version": reports::SCHEMA_VERSION, "experiment": "t", "seed": 0,
+            "start": "2026-11-27T00:00:00Z", "duration_s": 3600.0, "pass": true,
+            "checks": [], "targets": [], "gates": [],
+            "requests": {"arrived": 0.0, "served": 0.0, "dropped": 0.0},
+            "latency_ms": null, "worst_sample_p99_ms": null, "slo_attainment": null,
+            "cost_usd": 0.0, "node_hours": 0.0, "pending_pod_seconds": 0.0,
+            "pools": [], "namespaces": [], "services": [], "warnings": [],
+            "unschedulable_pods": unschedulable_pods, "events_dropped": 0,
+        });
+        let mut s: Summary = serde_json::from_value(json).unwrap();
+        s.services = services;
+        s
+    }
+
+    fn find<'a>(c: &'a [Check], name: &str, scope: &str) -> &'a Check {
+        c.iter()
             .find(|x| x.name == name && x.scope.as_deref() == Some(scope))
-            .unwrap_or_else(|| panic!("no {name} for {scope} in {f:?}"))
+            .unwrap_or_else(|| panic!("no {name} for {scope} in {c:?}"))
     }
 
     #[test]
-    fn a_service_dropping_more_than_its_share_fails_and_one_below_passes() {
-        let mut bad = series("checkout", "us-east1", &[4, 4], &[1000.0, 1000.0]);
-        bad.dropped_requests = vec![0.0, 3.0]; // 3 of 2000: 0.15 % > 0.1 %
-        let mut good = series("api", "us-east1", &[4, 4], &[1000.0, 1000.0]);
-        good.dropped_requests = vec![1.0, 1.0]; // 2 of 2000: exactly 0.1 %, at the limit
-        let f = judge(&HealthChecks::default(), MINUTE, &[bad, good], &[]);
-        let bad = find(&f, "dropped_share", "checkout");
-        assert!(!bad.pass());
-        assert_eq!(bad.actual, Some(0.0015));
-        assert!(
-            bad.detail.contains("dropped 3 of 2000 requests (0.15 %"),
-            "{}",
-            bad.detail
+    fn a_service_dropping_more_than_its_share_fails_and_one_at_the_limit_passes() {
+        // checkout: 3 of 2000 dropped, 0.15 % > 0.1 %; api: 2 of 2000, exactly 0.1 %.
+        let s = summary(
+            vec![
+                row("checkout", "us-east1", 2000.0, 3.0),
+                row("api", "us-east1", 2000.0, 2.0),
+            ],
+            0,
         );
-        assert!(find(&f, "dropped_share", "api").pass());
+        let c = judge(&HealthChecks::default(), &s, &[]);
+        let bad = find(&c, "dropped_share", "checkout");
+        assert!(!bad.pass);
+        assert_eq!(bad.actual, Some(0.0015));
+        let detail = bad.detail.as_deref().unwrap();
+        assert!(
+            detail.contains("dropped 3 of 2000 requests (0.15 %"),
+            "{detail}"
+        );
+        assert!(find(&c, "dropped_share", "api").pass);
     }
 
     #[test]
-    fn drops_add_up_over_a_services_regions() {
-        // 0.08 % in each region alone, but the service is judged over both: still 0.08 %.
-        let mut a = series("api", "us-east1", &[4], &[10_000.0]);
-        a.dropped_requests = vec![8.0];
-        let mut b = series("api", "europe-west1", &[4], &[10_000.0]);
-        b.dropped_requests = vec![8.0];
-        let f = judge(&HealthChecks::default(), MINUTE, &[a, b], &[]);
-        let d = find(&f, "dropped_share", "api");
-        assert_eq!(d.actual, Some(16.0 / 20_000.0));
-        assert!(d.pass());
+    fn drops_are_judged_over_all_of_a_services_regions() {
+        // 8 of 10 000 in one region, 16 of 10 000 in the other: 24 of 20 000 = 0.12 %.
+        let s = summary(
+            vec![
+                row("api", "us-east1", 10_000.0, 8.0),
+                row("api", "europe-west1", 10_000.0, 16.0),
+            ],
+            0,
+        );
+        let d = find(
+            &judge(&HealthChecks::default(), &s, &[]),
+            "dropped_share",
+            "api",
+        )
+        .clone();
+        assert_eq!(d.actual, Some(24.0 / 20_000.0));
+        assert!(!d.pass);
     }
 
-    #[test]
-    fn no_ready_pod_for_longer_than_the_limit_while_traffic_arrives_fails() {
-        // Six one-minute samples without a ready pod: 6 min > 5 min.
-        let s = series("checkout", "us-east1", &[4, 0, 0, 0, 0, 0, 0, 4], &[1.0; 8]);
-        let f = judge(&HealthChecks::default(), MINUTE, &[s], &[]);
-        let z = find(&f, "zero_ready_s", "checkout");
-        assert_eq!(z.actual, Some(360.0));
-        assert!(!z.pass());
-        assert!(z.detail.contains("in us-east1 for 6m"), "{}", z.detail);
-    }
-
-    #[test]
-    fn no_ready_pod_without_traffic_or_for_a_short_stretch_passes() {
-        // Five samples (5 min, at the limit) with traffic; then ten without any request.
-        let mut ready = vec![0; 5];
-        ready.extend([4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        let mut arrived = vec![1.0; 6];
-        arrived.extend([0.0; 10]);
-        let s = series("batchy", "us-east1", &ready, &arrived);
-        let f = judge(&HealthChecks::default(), MINUTE, &[s], &[]);
-        let z = find(&f, "zero_ready_s", "batchy");
-        assert_eq!(z.actual, Some(300.0));
-        assert!(z.pass());
-    }
-
-    #[test]
-    fn the_worst_region_names_the_zero_ready_finding() {
-        let a = series("web", "us-east1", &[0, 4, 4], &[1.0; 3]);
-        let b = series("web", "asia-east1", &[0, 0, 4], &[1.0; 3]);
-        let f = judge(&HealthChecks::default(), MINUTE, &[a, b], &[]);
-        let z = find(&f, "zero_ready_s", "web");
-        assert_eq!(z.actual, Some(120.0));
-        assert!(z.detail.contains("asia-east1"), "{}", z.detail);
-    }
-
-    #[test]
-    fn pending_share_is_pending_over_desired_pod_samples() {
-        // Desired 4 at each of 10 samples (40); 1 pending at 3 of them (3): 7.5 % > 5 %.
-        let mut ready = vec![4; 10];
-        ready[2] = 3;
-        ready[3] = 3;
-        ready[4] = 3;
-        let s = series("api", "us-east1", &ready, &[1.0; 10]);
-        let f = judge(&HealthChecks::default(), MINUTE, &[s.clone()], &[]);
-        let p = find(&f, "pending_share", "api");
-        assert_eq!(p.actual, Some(3.0 / 40.0));
-        assert!(!p.pass());
-        let relaxed = HealthChecks {
-            max_pending_share: Some(0.1),
-            ..HealthChecks::default()
-        };
-        assert!(find(&judge(&relaxed, MINUTE, &[s], &[]), "pending_share", "api").pass());
-    }
-
-    #[test]
-    fn a_workload_that_fits_no_node_fails_the_run_unless_turned_off() {
-        let why =
-            vec!["service checkout: requests cpu 16 exceed every pool's allocatable".to_owned()];
-        let f = judge(&HealthChecks::default(), MINUTE, &[], &why);
-        assert_eq!(f.len(), 1);
-        assert!(!f[0].pass());
-        assert_eq!(f[0].detail, why[0]);
-        let off = HealthChecks {
-            unschedulable: false,
-            ..HealthChecks::default()
-        };
-        assert!(judge(&off, MINUTE, &[], &why).is_empty());
-        assert!(judge(&HealthChecks::default(), MINUTE, &[], &[])[0].pass());
-    }
-
-    #[test]
-    fn the_series_are_read_per_service_region_from_the_time_series_table() {
-        use sim::recorder::{Cell, Kind};
+    fn table(rows: &[(&str, &str, u64, u64, u64, f64)]) -> Table {
         let mut t = Table::new(&[
             ("service", Kind::Text),
             ("region", Kind::Text),
@@ -479,46 +358,110 @@ mod tests {
             ("ready_pods", Kind::U64),
             ("pending_pods", Kind::U64),
             ("arrived_requests", Kind::F64),
-            ("dropped_requests", Kind::F64),
         ]);
-        for (i, (svc, region)) in [("a", "r1"), ("a", "r2"), ("a", "r1"), ("a", "r2")]
-            .into_iter()
-            .enumerate()
-        {
-            let n = i as u64;
+        for &(service, region, desired, ready, pending, arrived) in rows {
             t.push_row(&[
-                Cell::Text(svc),
+                Cell::Text(service),
                 Cell::Text(region),
-                Cell::U64(n),
-                Cell::U64(n),
-                Cell::U64(0),
-                Cell::F64(n as f64),
-                Cell::F64(0.0),
+                Cell::U64(desired),
+                Cell::U64(ready),
+                Cell::U64(pending),
+                Cell::F64(arrived),
             ]);
         }
-        let s = series_of(&t).unwrap();
-        assert_eq!(s.len(), 2);
-        assert_eq!(
-            (s[0].region.as_str(), s[0].ready_pods.as_slice()),
-            ("r1", &[0, 2][..])
-        );
-        assert_eq!(
-            (s[1].region.as_str(), s[1].arrived_requests.as_slice()),
-            ("r2", &[1.0, 3.0][..])
-        );
-        assert!(series_of(&Table::new(&[("service", Kind::Text)])).is_none());
+        t
     }
 
     #[test]
-    fn a_check_written_none_is_not_judged() {
+    fn the_longest_spell_without_a_ready_pod_counts_only_samples_with_traffic() {
+        // us-east1: ready 4, then 0 for 6 samples with traffic, then 4. eu: 0 ready 3 samples
+        // but requests only at 2 of them, not consecutive.
+        let mut rows = vec![("web", "us-east1", 4, 4, 0, 1.0)];
+        rows.extend([("web", "us-east1", 4, 0, 4, 1.0); 6]);
+        rows.push(("web", "us-east1", 4, 4, 0, 1.0));
+        rows.extend([
+            ("web", "eu", 4, 0, 4, 1.0),
+            ("web", "eu", 4, 0, 4, 0.0),
+            ("web", "eu", 4, 0, 4, 1.0),
+        ]);
+        let f = row_figures(&table(&rows), MINUTE).unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].0, ("web".to_owned(), "us-east1".to_owned()));
+        assert_eq!(f[0].1.zero_ready_longest_s, 360.0);
+        assert_eq!(f[0].1.desired_pod_seconds, 8.0 * 4.0 * 60.0);
+        assert_eq!(f[0].1.pending_pod_seconds, 6.0 * 4.0 * 60.0);
+        assert_eq!(f[1].1.zero_ready_longest_s, 60.0);
+        assert!(row_figures(&Table::new(&[("service", Kind::Text)]), MINUTE).is_none());
+    }
+
+    #[test]
+    fn no_ready_pod_for_longer_than_the_limit_fails_and_at_the_limit_passes() {
+        let mut long = row("checkout", "us-east1", 100.0, 0.0);
+        long.zero_ready_longest_s = Some(360.0);
+        let mut short = row("api", "us-east1", 100.0, 0.0);
+        short.zero_ready_longest_s = Some(300.0);
+        let c = judge(
+            &HealthChecks::default(),
+            &summary(vec![long, short], 0),
+            &[],
+        );
+        let z = find(&c, "zero_ready_longest_s", "checkout");
+        assert!(!z.pass);
+        let detail = z.detail.as_deref().unwrap();
+        assert!(detail.contains("in us-east1 for 6m"), "{detail}");
+        assert!(find(&c, "zero_ready_longest_s", "api").pass);
+    }
+
+    #[test]
+    fn pending_share_is_pending_over_desired_pod_time_and_can_be_relaxed() {
+        // 3 of 40 pod-minutes Pending: 7.5 % > 5 %.
+        let mut r = row("api", "us-east1", 100.0, 0.0);
+        r.desired_pod_seconds = 40.0 * 60.0;
+        r.pending_pod_seconds = 3.0 * 60.0;
+        let s = summary(vec![r], 0);
+        let p = find(
+            &judge(&HealthChecks::default(), &s, &[]),
+            "pending_share",
+            "api",
+        )
+        .clone();
+        assert_eq!(p.actual, Some(0.075));
+        assert!(!p.pass);
+        let relaxed = HealthChecks {
+            max_pending_share: Some(0.1),
+            ..HealthChecks::default()
+        };
+        assert!(find(&judge(&relaxed, &s, &[]), "pending_share", "api").pass);
+    }
+
+    #[test]
+    fn pods_that_fit_no_node_fail_the_run_unless_turned_off() {
+        let why = ["service checkout in us-east1: requests exceed every node".to_owned()];
+        let c = judge(&HealthChecks::default(), &summary(vec![], 4), &why);
+        assert_eq!(c.len(), 1);
+        assert!(!c[0].pass);
+        assert_eq!(c[0].detail.as_deref(), Some(why[0].as_str()));
+        let off = HealthChecks {
+            unschedulable: false,
+            ..HealthChecks::default()
+        };
+        assert!(judge(&off, &summary(vec![], 4), &why).is_empty());
+        assert!(judge(&HealthChecks::default(), &summary(vec![], 0), &[])[0].pass);
+    }
+
+    #[test]
+    fn a_check_written_none_is_not_judged_nor_a_service_without_traffic_on_drops() {
         let off = HealthChecks {
             max_dropped_share: None,
             max_zero_ready: None,
             max_pending_share: None,
             unschedulable: false,
         };
-        let s = series("api", "us-east1", &[0; 10], &[1.0; 10]);
-        assert!(judge(&off, MINUTE, &[s], &[]).is_empty());
+        let s = summary(vec![row("api", "us-east1", 100.0, 100.0)], 0);
+        assert!(judge(&off, &s, &[]).is_empty());
+        let idle = summary(vec![row("api", "us-east1", 0.0, 0.0)], 0);
+        let c = judge(&HealthChecks::default(), &idle, &[]);
+        assert!(c.iter().all(|c| c.name != "dropped_share"), "{c:?}");
     }
 
     #[test]

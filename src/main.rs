@@ -301,13 +301,12 @@ fn run(
     let seed = x.seed;
     let out = out.unwrap_or_else(|| default_out(file));
 
-    let warnings = loaded.plan.cluster.warnings();
+    let unschedulable = loaded.plan.cluster.unschedulable();
     if !quiet {
-        // The capacity warnings are said before the run, not recorded in summary.json.
-        for w in warnings
-            .iter()
-            .chain(&input::capacity_warnings(&loaded.plan))
-        {
+        // The capacity warnings are said before the run, not recorded in summary.json (the
+        // unschedulable pods are, and fail the run's `unschedulable` check).
+        let capacity = input::capacity_warnings(&loaded.plan);
+        for w in unschedulable.iter().map(|u| &u.message).chain(&capacity) {
             eprintln!("warning: {w}");
         }
     }
@@ -319,7 +318,7 @@ fn run(
         Err(e) => return failed(&e),
     };
 
-    let summary = summary::summarize(x, seed, &output, &gates, warnings);
+    let summary = summary::summarize(x, seed, &output, &gates, &unschedulable);
     let written = std::fs::create_dir_all(&out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))
         .and_then(|()| write_tables(&out, &output))

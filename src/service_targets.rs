@@ -2,134 +2,88 @@
 //! above its line all day, so each service with targets is judged for each of its regions and,
 //! when it is declared once, over all its regions together.
 //!
-//! Figures are the same as the run's, restricted to the service: p99 from the merged latency
-//! histogram of its served requests (exact to half a bucket, ±3.7 %), SLO attainment = requests
-//! served within its p99 target ÷ arrived (dropped requests count as misses), dropped share =
-//! dropped ÷ arrived. A figure the run could not measure (no request served) fails, as a gate's.
+//! Figures are the run's, restricted to the scope: p99 from the merged latency histogram of its
+//! served requests (exact to half a bucket, ±3.7 %), SLO attainment = requests served within the
+//! service's p99 target (its own, else the run's) ÷ arrived, dropped requests counting as
+//! misses, and dropped share = dropped ÷ arrived. A figure the run could not measure (no request
+//! served) fails, as a gate's does.
 
+use models::cluster::ServiceReport;
 use models::config::ServiceTargets;
-use models::latency::{Counts, Histogram};
-use reports::Op;
+use models::latency::Histogram;
+use reports::{Check, Gate, Metric, Op, Summary};
 
-use crate::health::Finding;
+use crate::input::Experiment;
 
-/// What the run measured for one scope (a service in one region, or over all its regions).
-pub struct Measured<'a> {
-    /// `"checkout/us-east1"` or `"checkout"`.
-    pub scope: String,
-    pub counts: Counts,
-    pub histogram: &'a Histogram,
+/// The gates one service's targets amount to, in the fields' order.
+fn gates(t: &ServiceTargets) -> Vec<Gate> {
+    let mut gates = Vec::new();
+    if let Some(p99) = t.p99_latency {
+        gates.push(Gate::new(
+            Metric::P99LatencyMs,
+            Op::Le,
+            p99.as_secs_f64() * 1e3,
+        ));
+    }
+    if let Some(a) = t.slo_attainment {
+        gates.push(Gate::new(Metric::SloAttainment, Op::Ge, a));
+    }
+    if let Some(d) = t.max_dropped_share {
+        gates.push(Gate::new(Metric::DroppedShare, Op::Le, d));
+    }
+    gates
 }
 
-fn share(part: f64, whole: f64) -> Option<f64> {
-    (whole > 0.0).then(|| part / whole)
+/// The p99 (ms) of the requests served in `regions` of `service`, from their merged histograms.
+fn p99_ms(reports: &[ServiceReport], service: &str, regions: &[&str]) -> Option<f64> {
+    let mut merged = Histogram::default();
+    for r in reports
+        .iter()
+        .filter(|r| r.service == service && regions.contains(&r.region.as_str()))
+    {
+        merged.merge(&r.histogram);
+    }
+    Some(merged.quantile_s(0.99)? * 1e3)
 }
 
-/// The findings of one scope against `targets`, in the fields' order. `latency_target` is the
-/// threshold SLO attainment was counted against (the service's own p99 target, else the run's).
-pub fn judge(targets: &ServiceTargets, m: &Measured<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut push = |name: &'static str, op: Op, limit: f64, actual: Option<f64>, what: String| {
-        findings.push(Finding {
-            name,
-            scope: Some(m.scope.clone()),
-            op,
-            limit,
-            actual,
-            detail: match actual {
-                Some(_) => format!("{}: {what}", m.scope),
-                None => format!("{}: no request was served, nothing to measure", m.scope),
-            },
-        });
-    };
-    if let Some(p99) = targets.p99_latency {
-        let limit_ms = p99.as_secs_f64() * 1e3;
-        let actual = m.histogram.quantile_s(0.99).map(|s| s * 1e3);
-        let what = format!(
-            "p99 of its served requests {:.1} ms (target ≤ {limit_ms} ms)",
-            actual.unwrap_or(f64::NAN)
+/// Every service entry's targets judged on each of its regions and, for a service declared
+/// once, on the service as a whole; in the experiment's order, the whole service first.
+pub fn judge(x: &Experiment, reports: &[ServiceReport], summary: &Summary) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for s in &x.services {
+        let Some(targets) = &s.targets else { continue };
+        let regions: Vec<&str> = summary
+            .services
+            .iter()
+            .filter(|v| v.service == s.name)
+            .map(|v| v.region.as_str())
+            .filter(|r| {
+                s.regions
+                    .as_ref()
+                    .is_none_or(|rs| rs.iter().any(|x| x == r))
+            })
+            .collect();
+        let declared_once = x.services.iter().filter(|o| o.name == s.name).count() == 1;
+        let mut scopes: Vec<(String, Vec<&str>)> = Vec::new();
+        if declared_once && regions.len() > 1 {
+            scopes.push((s.name.clone(), regions.clone()));
+        }
+        scopes.extend(
+            regions
+                .iter()
+                .map(|r| (format!("{}/{r}", s.name), vec![*r])),
         );
-        push("p99_latency_ms", Op::Le, limit_ms, actual, what);
-    }
-    if let Some(floor) = targets.slo_attainment {
-        let actual = share(m.counts.within_target, m.counts.arrived);
-        let what = format!(
-            "{:.5} of its requests served within the p99 target (target ≥ {floor})",
-            actual.unwrap_or(f64::NAN)
-        );
-        push("slo_attainment", Op::Ge, floor, actual, what);
-    }
-    if let Some(ceiling) = targets.max_dropped_share {
-        let actual = share(m.counts.dropped, m.counts.arrived);
-        let what = format!(
-            "dropped {:.0} of {:.0} requests (share {:.5}, target ≤ {ceiling})",
-            m.counts.dropped,
-            m.counts.arrived,
-            actual.unwrap_or(f64::NAN)
-        );
-        push("dropped_share", Op::Le, ceiling, actual, what);
-    }
-    findings
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sim::time::SimDuration;
-
-    fn counts(arrived: f64, dropped: f64, within: f64) -> Counts {
-        Counts {
-            arrived,
-            served: arrived - dropped,
-            dropped,
-            within_target: within,
+        for (scope, in_scope) in &scopes {
+            for gate in gates(targets) {
+                let check = match gate.metric {
+                    Metric::P99LatencyMs => gate
+                        .judge(p99_ms(reports, &s.name, in_scope))
+                        .scoped(scope.clone()),
+                    _ => gate.evaluate_scope(summary, scope),
+                };
+                checks.push(check);
+            }
         }
     }
-
-    #[test]
-    fn each_set_target_is_one_finding_judged_on_the_scope() {
-        let targets = ServiceTargets {
-            p99_latency: Some(SimDuration::from_millis(100)),
-            slo_attainment: Some(0.999),
-            max_dropped_share: Some(0.001),
-        };
-        let empty = Histogram::default();
-        // 10 000 arrived, 5 dropped (0.05 %: passes), 9 980 within target (0.998: misses).
-        let m = Measured {
-            scope: "checkout/us-east1".into(),
-            counts: counts(10_000.0, 5.0, 9_980.0),
-            histogram: &empty,
-        };
-        let f = judge(&targets, &m);
-        assert_eq!(f.len(), 3);
-        // No served request in the histogram: the p99 is unmeasured, which fails.
-        assert_eq!(f[0].name, "p99_latency_ms");
-        assert!(!f[0].pass());
-        assert!(
-            f[0].detail.contains("nothing to measure"),
-            "{}",
-            f[0].detail
-        );
-        assert_eq!(f[1].name, "slo_attainment");
-        assert_eq!(f[1].actual, Some(0.998));
-        assert!(!f[1].pass());
-        assert_eq!(f[2].name, "dropped_share");
-        assert_eq!(f[2].actual, Some(0.0005));
-        assert!(f[2].pass());
-        assert!(
-            f.iter()
-                .all(|x| x.scope.as_deref() == Some("checkout/us-east1"))
-        );
-    }
-
-    #[test]
-    fn no_targets_no_findings() {
-        let empty = Histogram::default();
-        let m = Measured {
-            scope: "api".into(),
-            counts: counts(1.0, 0.0, 1.0),
-            histogram: &empty,
-        };
-        assert!(judge(&ServiceTargets::default(), &m).is_empty());
-    }
+    checks
 }

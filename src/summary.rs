@@ -12,6 +12,7 @@ use models::config::CapacityType;
 use models::faults::recovery::RecoveryReport;
 use models::faults::rto::RtoOutcome;
 use models::latency::{Counts, Histogram};
+use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
     BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
@@ -21,6 +22,7 @@ use sim::recorder::Values;
 use sim::time::SimTime;
 
 use clustersim::input::{Experiment, Targets};
+use clustersim::{health, service_targets};
 
 fn quantiles_ms(h: &Histogram) -> Option<Quantiles> {
     Some(Quantiles {
@@ -153,8 +155,15 @@ pub fn summarize(
     seed: u64,
     out: &RunOutput,
     gates: &[Gate],
-    warnings: Vec<String>,
+    unschedulable: &[Unschedulable],
 ) -> Summary {
+    let figures = out
+        .timeseries
+        .rows()
+        .gt(&0)
+        .then(|| health::row_figures(&out.timeseries, x.output_interval))
+        .flatten()
+        .unwrap_or_default();
     let has_target = x.targets.p99_latency.is_some();
     let mut all = Histogram::default();
     let mut total = Counts::default();
@@ -162,6 +171,16 @@ pub fn summarize(
         .services
         .iter()
         .map(|s| {
+            let own = x
+                .services
+                .iter()
+                .find(|c| c.name == s.service)
+                .and_then(|c| c.targets)
+                .and_then(|t| t.p99_latency);
+            let f = figures
+                .iter()
+                .find(|(k, _)| k.0 == s.service && k.1 == s.region)
+                .map(|(_, f)| *f);
             all.merge(&s.histogram);
             total.arrived += s.total.arrived;
             total.served += s.total.served;
@@ -173,8 +192,10 @@ pub fn summarize(
                 qos_class: s.qos.as_str().to_owned(),
                 requests: requests(&s.total),
                 latency_ms: quantiles_ms(&s.histogram),
-                slo_attainment: attainment(&s.total, has_target),
-                zero_ready_longest_s: None,
+                slo_attainment: attainment(&s.total, has_target || own.is_some()),
+                zero_ready_longest_s: f.map(|f| f.zero_ready_longest_s),
+                desired_pod_seconds: f.map_or(0.0, |f| f.desired_pod_seconds),
+                pending_pod_seconds: f.map_or(0.0, |f| f.pending_pod_seconds),
             }
         })
         .collect();
@@ -241,16 +262,24 @@ pub fn summarize(
             makespan_s: b.makespan_s,
         }),
         services,
-        warnings,
-        unschedulable_pods: 0,
+        warnings: unschedulable.iter().map(|u| u.message.clone()).collect(),
+        unschedulable_pods: unschedulable.iter().map(|u| u.pods).sum(),
         events_dropped: out.events_dropped,
         recovery: recovery(x, &out.recovery),
     };
+    let messages: Vec<String> = unschedulable.iter().map(|u| u.message.clone()).collect();
+    summary.checks = health::judge(&x.checks, &summary, &messages);
     summary.targets = target_gates(&x.targets)
         .iter()
         .map(|g| g.evaluate(&summary))
+        .chain(service_targets::judge(x, &out.services, &summary))
         .collect();
     summary.gates = gates.iter().map(|g| g.evaluate(&summary)).collect();
-    summary.pass = summary.targets.iter().chain(&summary.gates).all(|c| c.pass);
+    summary.pass = summary
+        .checks
+        .iter()
+        .chain(&summary.targets)
+        .chain(&summary.gates)
+        .all(|c| c.pass);
     summary
 }

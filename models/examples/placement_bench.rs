@@ -78,6 +78,7 @@ fn plan(pods: usize) -> Plan {
                 zone_max_skew: None,
                 host_max_skew: None,
                 warm_up: None,
+                latency_target: None,
             });
         }
     }

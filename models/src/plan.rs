@@ -117,6 +117,9 @@ pub struct ServicePlan {
     pub host_max_skew: Option<u32>,
     /// A newly ready pod serves at `speed` × `capacity_rps` for this long.
     pub warm_up: Option<(SimDuration, f64)>,
+    /// The response time its requests are counted against for SLO attainment: the service's own
+    /// p99 target, else the run's; `None` counts none.
+    pub latency_target: Option<SimDuration>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).
@@ -140,12 +143,21 @@ pub struct ClusterPlan {
     pub minimum_billed: SimDuration,
 }
 
+/// Pods of one service in one region that no node the run could have would ever hold, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unschedulable {
+    /// The most pods the service asks for there (its replicas or a later scale step).
+    pub pods: u64,
+    /// One sentence naming the service, the region and the reason.
+    pub message: String,
+}
+
 impl ClusterPlan {
     /// What can be told before the run about pods that will never run: a service no pool of
     /// its region admits (node selector, taints), requests larger than any admitting node's
     /// allocatable, a quota smaller than one pod. Each becomes a line of the summary; the run
     /// still goes ahead, and its pods stay Pending with events saying why.
-    pub fn warnings(&self) -> Vec<String> {
+    pub fn unschedulable(&self) -> Vec<Unschedulable> {
         let mut warnings = Vec::new();
         for s in &self.services {
             let admitting: Vec<&PoolPlan> = self
@@ -160,24 +172,13 @@ impl ClusterPlan {
                 })
                 .collect();
             let who = format!("service {} in {}", s.name, s.region);
-            if s.replicas == 0 && s.replica_schedule.iter().all(|&(_, n)| n == 0) {
+            let pods = s
+                .replica_schedule
+                .iter()
+                .map(|&(_, n)| n)
+                .fold(s.replicas, u32::max);
+            if pods == 0 {
                 continue;
-            }
-            if admitting.is_empty() {
-                warnings.push(format!(
-                    "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
-                ));
-            } else if !admitting.iter().any(|p| {
-                let (cpu, memory) = crate::allocatable::allocatable(
-                    u64::from(p.instance.vcpu) * 1000,
-                    p.instance.memory_bytes,
-                );
-                s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
-            }) {
-                warnings.push(format!(
-                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
-                    s.requests.cpu.0, s.requests.memory.0
-                ));
             }
             let ns = &self.namespaces[s.namespace as usize];
             let too_small = [
@@ -191,12 +192,34 @@ impl ClusterPlan {
             ]
             .into_iter()
             .find(|&(hard, need, _)| hard.is_some_and(|h| h < need));
-            if let Some((_, _, resource)) = too_small {
-                warnings.push(format!(
+            // One reason per service, the first that applies, so its pods count once.
+            let message = if admitting.is_empty() {
+                format!(
+                    "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
+                )
+            } else if !admitting.iter().any(|p| {
+                let (cpu, memory) = crate::allocatable::allocatable(
+                    u64::from(p.instance.vcpu) * 1000,
+                    p.instance.memory_bytes,
+                );
+                s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
+            }) {
+                format!(
+                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
+                    s.requests.cpu.0, s.requests.memory.0
+                )
+            } else if let Some((_, _, resource)) = too_small {
+                format!(
                     "{who}: the {resource} quota of namespace {} is smaller than one pod; no pod can be created",
                     ns.name
-                ));
-            }
+                )
+            } else {
+                continue;
+            };
+            warnings.push(Unschedulable {
+                pods: u64::from(pods),
+                message,
+            });
         }
         warnings
     }

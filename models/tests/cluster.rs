@@ -69,6 +69,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         zone_max_skew: None,
         host_max_skew: None,
         warm_up: None,
+        latency_target: None,
     }
 }
 
@@ -377,7 +378,13 @@ fn pods_that_can_never_run_are_warned_about_before_the_run() {
         quota_cpu_millis: Some(50),
         ..default_namespace()
     });
-    let warnings = p.cluster.warnings();
+    let found = p.cluster.unschedulable();
+    assert_eq!(
+        found.iter().map(|u| u.pods).collect::<Vec<_>>(),
+        [1, 1],
+        "{found:?}"
+    );
+    let warnings: Vec<&str> = found.iter().map(|u| u.message.as_str()).collect();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(
         warnings[0].starts_with("service huge in r: requests cpu=64000m"),

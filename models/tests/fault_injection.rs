@@ -84,6 +84,7 @@ fn service(name: &str, region: &str, replicas: u32, rps: f64) -> ServicePlan {
         zone_max_skew: None,
         host_max_skew: None,
         warm_up: None,
+        latency_target: None,
     }
 }
 

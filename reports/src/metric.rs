@@ -22,6 +22,7 @@ pub enum Metric {
     DroppedShare,
     ZeroReadyLongestS,
     PendingPodSeconds,
+    PendingShare,
     UnschedulablePods,
     RpoS,
     RtoS,
@@ -29,7 +30,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in the order `--help` and the README list them.
-    pub const ALL: [Metric; 16] = [
+    pub const ALL: [Metric; 17] = [
         Metric::P50LatencyMs,
         Metric::P95LatencyMs,
         Metric::P99LatencyMs,
@@ -43,6 +44,7 @@ impl Metric {
         Metric::DroppedShare,
         Metric::ZeroReadyLongestS,
         Metric::PendingPodSeconds,
+        Metric::PendingShare,
         Metric::UnschedulablePods,
         Metric::RpoS,
         Metric::RtoS,
@@ -64,6 +66,7 @@ impl Metric {
             Metric::DroppedShare => "dropped_share",
             Metric::ZeroReadyLongestS => "zero_ready_longest_s",
             Metric::PendingPodSeconds => "pending_pod_seconds",
+            Metric::PendingShare => "pending_share",
             Metric::UnschedulablePods => "unschedulable_pods",
             Metric::RpoS => "rpo_s",
             Metric::RtoS => "rto_s",
@@ -90,6 +93,9 @@ impl Metric {
                 "longest spell a service had no ready pod while its traffic arrived (s)"
             }
             Metric::PendingPodSeconds => "sum over pods of the seconds they spent Pending",
+            Metric::PendingShare => {
+                "share of the services' desired pod-time spent Pending, from the samples (0 to 1)"
+            }
             Metric::UnschedulablePods => {
                 "pods that no node the run could have would ever hold (requests, selectors, quota)"
             }
@@ -114,7 +120,7 @@ impl Metric {
             Metric::RequestsArrived | Metric::RequestsServed | Metric::RequestsDropped => {
                 "requests"
             }
-            Metric::SloAttainment | Metric::DroppedShare => "",
+            Metric::SloAttainment | Metric::DroppedShare | Metric::PendingShare => "",
             Metric::RpoS | Metric::RtoS | Metric::ZeroReadyLongestS => "s",
             Metric::PendingPodSeconds => "pod-seconds",
             Metric::UnschedulablePods => "pods",
@@ -138,6 +144,7 @@ impl Metric {
             Metric::DroppedShare => "whole-run dropped share",
             Metric::ZeroReadyLongestS => "longest spell without a ready pod under traffic",
             Metric::PendingPodSeconds => "pending pod-seconds over the run",
+            Metric::PendingShare => "share of desired pod-time Pending",
             Metric::UnschedulablePods => "pods that can never be scheduled",
             Metric::RpoS => "worst outage's RPO",
             Metric::RtoS => "worst outage's RTO",
@@ -170,6 +177,7 @@ impl Metric {
                 .filter_map(|v| v.zero_ready_longest_s)
                 .reduce(f64::max),
             Metric::PendingPodSeconds => Some(s.pending_pod_seconds),
+            Metric::PendingShare => pending_share(&s.services.iter().collect::<Vec<_>>()),
             Metric::UnschedulablePods => Some(s.unschedulable_pods as f64),
             Metric::RpoS => s.recovery.as_ref().and_then(|r| r.rpo_s),
             Metric::RtoS => s.recovery.as_ref().and_then(|r| r.rto_s),
@@ -212,6 +220,7 @@ impl Metric {
                 .iter()
                 .filter_map(|v| v.zero_ready_longest_s)
                 .reduce(f64::max),
+            Metric::PendingShare => pending_share(rows),
             Metric::WorstSampleP99Ms
             | Metric::CostUsd
             | Metric::NodeHours
@@ -221,6 +230,15 @@ impl Metric {
             | Metric::RtoS => None,
         }
     }
+}
+
+/// Σ pending ÷ Σ desired pod-seconds of `rows`; `None` when they never desired a pod.
+fn pending_share(rows: &[&ServiceSummary]) -> Option<f64> {
+    let pending = rows.iter().map(|v| v.pending_pod_seconds).sum::<f64>();
+    share(
+        pending,
+        rows.iter().map(|v| v.desired_pod_seconds).sum::<f64>(),
+    )
 }
 
 /// `part / whole`, `None` when nothing arrived (no share to speak of, rather than 0/0).

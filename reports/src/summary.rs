@@ -16,7 +16,8 @@ use crate::error::{Access, ReportError};
 /// became a [`Check`] (`target` was renamed `threshold`; `expression`, `op` and `margin` were
 /// added) and `gates` was added. 3: `pass` also needs the new `checks` (built-in health checks)
 /// to pass; a check may carry a `scope` (per-service targets) and a `detail`; `unschedulable_pods`
-/// and each service's `zero_ready_longest_s` were added.
+/// and each service's `zero_ready_longest_s`, `desired_pod_seconds` and `pending_pod_seconds`
+/// were added.
 pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,8 +199,13 @@ pub struct ServiceSummary {
     pub latency_ms: Option<Quantiles>,
     pub slo_attainment: Option<f64>,
     /// The longest spell (s) during which the service had no ready pod in this region while
-    /// traffic arrived; `None` when it always had one.
+    /// traffic arrived, in whole output intervals (0 when it always had one); `None` when the
+    /// run recorded no sample of it.
     pub zero_ready_longest_s: Option<f64>,
+    /// Σ over samples of desired pods × the output interval: the pod-time the service asked for.
+    pub desired_pod_seconds: f64,
+    /// The same for its Pending pods (pods waiting for a node or refused room).
+    pub pending_pod_seconds: f64,
 }
 
 /// Reads a `summary.json` written by [`crate::write_json`], refusing another layout version
@@ -290,6 +296,8 @@ pub(crate) mod tests {
                     latency_ms: q(12.0, 31.0, 44.0),
                     slo_attainment: Some(0.993),
                     zero_ready_longest_s: None,
+                    desired_pod_seconds: 0.0,
+                    pending_pod_seconds: 0.0,
                 },
                 ServiceSummary {
                     service: "api".into(),
@@ -299,6 +307,8 @@ pub(crate) mod tests {
                     latency_ms: q(10.0, 28.0, 40.0),
                     slo_attainment: Some(0.999),
                     zero_ready_longest_s: None,
+                    desired_pod_seconds: 0.0,
+                    pending_pod_seconds: 0.0,
                 },
             ],
             pending_pod_seconds: 120.0,

@@ -2,13 +2,13 @@
 //! Autoscaler over the region's node pools or Karpenter's NodePools expanded into pools of
 //! their own (`models::autoscaler::expansion`).
 
+use models::api::PoolTemplate;
 use models::autoscaler::config::{ClusterAutoscalerConfig, ConfigError, KarpenterConfig};
 use models::autoscaler::expansion::{capacity_of, expand};
 use models::autoscaler::model::{AutoscalerKind, NodeAutoscalerPlan};
 use models::catalog::InstanceFacts;
-use models::api::PoolTemplate;
-use models::plan::PoolPlan;
 use models::config::RegionConfig;
+use models::plan::PoolPlan;
 use sim::time::SimDuration;
 
 use super::cluster::builtin_catalog;

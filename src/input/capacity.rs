@@ -10,8 +10,8 @@
 //! bound it.
 
 use models::allocatable::allocatable;
-use models::plan::{PoolPlan, ServicePlan};
 use models::hpa::model::HpaPlan;
+use models::plan::{PoolPlan, ServicePlan};
 use models::scheduler::affinity::required_node_affinity_matches;
 use models::scheduler::taints::first_untolerated_taint;
 use sim::quantity::{Bytes, CpuMillis};

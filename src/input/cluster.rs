@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use models::catalog::{Catalog, InstanceFacts, Provider};
-use models::plan::PoolPlan;
 use models::config::{CapacityType, NodePoolConfig, RegionConfig};
+use models::plan::PoolPlan;
 
 use super::Experiment;
 use crate::error::{FieldError, fail};

@@ -3,11 +3,11 @@
 //! experiment gives one) and notice resolved, and the warm standbys of an active-passive load
 //! balancer sized.
 
-use models::plan::{PoolPlan, ServicePlan};
 use models::faults::failover::standby_floors;
 use models::faults::plan::{FaultsPlan, SpotPlan};
 use models::faults::spot::Cloud;
 use models::hpa::model::HpaPlan;
+use models::plan::{PoolPlan, ServicePlan};
 
 use super::Experiment;
 use crate::error::{FieldError, fail};

@@ -87,6 +87,8 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     )?;
     targets::check_scheduler(&x.scheduler)?;
     targets::check(&x.targets)?;
+    targets::check_services(x)?;
+    targets::check_health(x)?;
     let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
     let node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;

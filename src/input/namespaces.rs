@@ -1,7 +1,7 @@
 //! The `namespaces` and `priority_classes` sections, and how a workload names them.
 
-use models::plan::NamespacePlan;
 use models::config::PriorityClassConfig;
+use models::plan::NamespacePlan;
 
 use super::Experiment;
 use crate::error::{FieldError, fail};

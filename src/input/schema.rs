@@ -18,6 +18,8 @@ use models::latency::Fidelity;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, UtcInstant};
 
+use crate::health::HealthChecks;
+
 /// An experiment file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +61,11 @@ pub struct Experiment {
     /// Targets the run is judged against; none by default.
     #[serde(default)]
     pub targets: Targets,
+    /// The built-in health checks that fail a run whatever its targets (dropped requests, a
+    /// service without a ready pod, pending pods, pods that can never be scheduled), each with
+    /// its default; relax or turn one off here (`crate::health`).
+    #[serde(default)]
+    pub checks: HealthChecks,
     /// kube-controller-manager's HPA settings (sync period 15 s, tolerance 0.1, …; see
     /// `models::hpa::config`), for every service's `hpa`.
     #[serde(default)]

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use models::plan::{NamespacePlan, PodTimings, ServicePlan};
+use models::api::RoutePlan;
 use models::config::{ServiceConfig, TopologySpreadConfig};
 use models::hpa::model::{HpaPlan, MemoryModel};
-use models::api::RoutePlan;
+use models::plan::{NamespacePlan, PodTimings, ServicePlan};
 use sim::time::{SimDuration, SimTime};
 use workloads::router::Router;
 
@@ -164,6 +164,10 @@ fn resolve_entry<'a>(
             zone_max_skew,
             host_max_skew,
             warm_up: s.warm_up.map(|w| (w.duration, w.initial_speed)),
+            latency_target: s
+                .targets
+                .and_then(|t| t.p99_latency)
+                .or(x.targets.p99_latency),
         });
     }
     Ok(())

@@ -1,9 +1,9 @@
 //! The `targets` section (the RPO and RTO targets are checked with `faults`, which they need),
 //! and the `scheduler` section's scoring shape.
 
-use models::config::SchedulerConfig;
+use models::config::{SchedulerConfig, ServiceTargets};
 
-use super::Targets;
+use super::{Experiment, Targets};
 use crate::error::{FieldError, fail};
 
 /// The scheduler's `scoring` shape well formed.
@@ -47,6 +47,57 @@ pub fn check(targets: &Targets) -> Result<(), FieldError> {
         return fail(
             "targets.budget_usd",
             "expected a number of US dollars >= 0 such as 5000",
+        );
+    }
+    Ok(())
+}
+
+/// The `checks` section's shares in range.
+pub fn check_health(x: &Experiment) -> Result<(), FieldError> {
+    x.checks
+        .validate()
+        .map_err(|(field, why)| FieldError::new(format!("checks.{field}"), why))
+}
+
+/// Each service's own `targets` in range; its SLO attainment needs a p99 target, its own or
+/// the run's, to count requests against.
+pub fn check_services(x: &Experiment) -> Result<(), FieldError> {
+    for (i, s) in x.services.iter().enumerate() {
+        if let Some(t) = &s.targets {
+            check_service(&format!("services[{i}].targets"), t, &x.targets)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_service(at: &str, t: &ServiceTargets, run: &Targets) -> Result<(), FieldError> {
+    if t.p99_latency.is_some_and(|p| p.is_zero()) {
+        return fail(
+            format!("{at}.p99_latency"),
+            "expected a positive duration such as \"100ms\"",
+        );
+    }
+    if let Some(a) = t.slo_attainment {
+        if !(a > 0.0 && a <= 1.0) {
+            return fail(
+                format!("{at}.slo_attainment"),
+                "expected a fraction in (0, 1] such as 0.999",
+            );
+        }
+        if t.p99_latency.is_none() && run.p99_latency.is_none() {
+            return fail(
+                format!("{at}.slo_attainment"),
+                "SLO attainment is the share of requests served within a p99 target: expected \
+                 `p99_latency` beside it or in the run's `targets`",
+            );
+        }
+    }
+    if let Some(d) = t.max_dropped_share
+        && !(0.0..=1.0).contains(&d)
+    {
+        return fail(
+            format!("{at}.max_dropped_share"),
+            "expected a share in [0, 1] such as 0.001",
         );
     }
     Ok(())

@@ -273,9 +273,10 @@ fn execute(plan: &Plan, i: usize, out: &Path, keep_outputs: bool) -> Result<(), 
     let run = &plan.runs[i];
     let context = |e: &dyn std::fmt::Display| format!("run {} ({}): {e}", run.id, plan.describe(i));
     let loaded = plan.load(i).map_err(|e| context(&e))?;
-    let warnings = loaded.plan.cluster.warnings();
+    let unschedulable = loaded.plan.cluster.unschedulable();
     let output = models::run::run(&loaded.plan, |_| {}).map_err(|e| context(&e))?;
-    let summary = crate::summary::summarize(&loaded.experiment, run.seed, &output, &[], warnings);
+    let summary =
+        crate::summary::summarize(&loaded.experiment, run.seed, &output, &[], &unschedulable);
     let temp = store::temp_dir(out, &run.id);
     let done = store::runs_dir(out).join(&run.id);
     std::fs::create_dir_all(&temp)

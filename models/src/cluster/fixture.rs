@@ -66,6 +66,7 @@ pub fn plan() -> ClusterPlan {
         zone_max_skew: None,
         host_max_skew: None,
         warm_up: None,
+        latency_target: None,
     };
     ClusterPlan {
         pools: vec![pool],

@@ -183,7 +183,6 @@ impl Cluster {
                 live_per_zone,
             });
         }
-        let target_s = plan.latency_target.map(|t| t.as_secs_f64());
         let deployments = plan
             .services
             .iter()
@@ -227,7 +226,7 @@ impl Cluster {
                     s.capacity_rps,
                     0,
                     s.timeout.as_secs_f64(),
-                    target_s,
+                    s.latency_target.map(|t| t.as_secs_f64()),
                     fidelity,
                     sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
                 ),

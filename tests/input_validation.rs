@@ -217,3 +217,27 @@ fn more_replicas_than_the_pools_can_hold_are_a_warning_with_the_figures() {
         warnings[0]
     );
 }
+
+#[test]
+fn a_batch_pod_larger_than_every_untainted_node_can_never_be_scheduled() {
+    let batch = |cpu: &str| {
+        BASE.replacen(
+            "\n)",
+            &format!(
+                "\n    batch: [(name: \"etl\", arrivals: Poisson(rate: Constant(rps: 0.01), \
+                 duration: Constant(run: \"1m\")), requests: (cpu: \"{cpu}\", memory: \"1Gi\"))],\n)"
+            ),
+            1,
+        )
+    };
+    let (field, message, _) = refused(&batch("8"));
+    assert_eq!(field, "batch[0].requests");
+    assert!(
+        message.starts_with(
+            "a pod of batch workload `etl` requests cpu 8, memory 1Gi, more than a node of any \
+             untainted pool in `us-east1` can allocate (`p` (n2-standard-8: cpu 7910m,"
+        ),
+        "{message}"
+    );
+    check(&batch("7910m")).unwrap();
+}

@@ -1,5 +1,5 @@
-//! Capacity sanity, known before running: a service's pod that no node it may use can hold is
-//! an input error ("can never be scheduled"); a service whose peak replicas cannot all fit on
+//! Capacity sanity, known before running: a service's (or a batch workload's) pod that no node
+//! it may use can hold is an input error ("can never be scheduled"); a service whose peak replicas cannot all fit on
 //! the nodes it may use, at their most, is a warning with the figures.
 //!
 //! "Nodes it may use": the pools of the service's region whose labels (in some zone) satisfy its
@@ -16,6 +16,7 @@ use models::scheduler::affinity::required_node_affinity_matches;
 use models::scheduler::taints::first_untolerated_taint;
 use sim::quantity::{Bytes, CpuMillis};
 
+use super::Experiment;
 use crate::error::FieldError;
 
 /// Memory for a message: Kubernetes spelling when it is a whole number of MiB (`1Gi`,
@@ -69,19 +70,6 @@ pub fn check_fits(
         if admitting.is_empty() || admitting.iter().any(fits) {
             continue;
         }
-        let largest: Vec<String> = admitting
-            .iter()
-            .map(|p| {
-                let (cpu, memory) = allocatable_of(p);
-                format!(
-                    "`{}` ({}: cpu {}, memory {})",
-                    p.name,
-                    p.instance.instance_type,
-                    CpuMillis(cpu),
-                    memory_text(memory)
-                )
-            })
-            .collect();
         return Err(FieldError::new(
             format!("services[{i}].requests"),
             format!(
@@ -92,11 +80,65 @@ pub fn check_fits(
                 s.requests.cpu,
                 memory_text(s.requests.memory.0),
                 s.region,
-                largest.join(", ")
+                largest(&admitting)
             ),
         ));
     }
     Ok(())
+}
+
+/// Refuses a batch workload whose written `requests` (Poisson arrivals; a trace's jobs bring
+/// their own, which a real trace may well hold too large) exceed the allocatable of every
+/// untainted pool of its region, where its pods run.
+pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldError> {
+    for (i, b) in x.batch.iter().enumerate() {
+        let Some(requests) = b.requests else {
+            continue;
+        };
+        let region = b.region.as_deref().unwrap_or(x.regions[0].name.as_str());
+        let admitting: Vec<&PoolPlan> = pools
+            .iter()
+            .filter(|p| p.region == region && p.taints.is_empty())
+            .collect();
+        let fits = |p: &&PoolPlan| {
+            let (cpu, memory) = allocatable_of(p);
+            requests.cpu.0 <= cpu && requests.memory.0 <= memory
+        };
+        if admitting.is_empty() || admitting.iter().any(fits) {
+            continue;
+        }
+        return Err(FieldError::new(
+            format!("batch[{i}].requests"),
+            format!(
+                "a pod of batch workload `{}` requests cpu {}, memory {}, more than a node of \
+                 any untainted pool in `{region}` can allocate ({}): its Jobs can never be \
+                 scheduled; expected smaller requests or a larger instance type",
+                b.name,
+                requests.cpu,
+                memory_text(requests.memory.0),
+                largest(&admitting)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The allocatable of each pool, for a message.
+fn largest(pools: &[&PoolPlan]) -> String {
+    pools
+        .iter()
+        .map(|p| {
+            let (cpu, memory) = allocatable_of(p);
+            format!(
+                "`{}` ({}: cpu {}, memory {})",
+                p.name,
+                p.instance.instance_type,
+                CpuMillis(cpu),
+                memory_text(memory)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One warning per service whose peak replicas (its `replicas`, `scale` steps and HPA

@@ -93,6 +93,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     let node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
     capacity::check_fits(&pools, &services, &entry)?;
+    capacity::check_batch_fits(x, &pools)?;
     Ok(Plan {
         seed: x.seed,
         fidelity: x.fidelity,

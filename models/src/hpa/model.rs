@@ -119,7 +119,9 @@ impl HpaController {
     fn schedule_next(&self, cx: &Context<Self>) {
         let now = SimTime::from_monotonic(cx.time());
         let at = SimTime::from_nanos(now.as_nanos() + self.sync_period.as_nanos()).to_monotonic();
-        let _ = cx.schedule_event(at, schedulable!(Self::sync), ());
+        if let Err(e) = cx.schedule_event(at, schedulable!(Self::sync), ()) {
+            panic!("hpa: sync one period after {now:?} refused: {e}");
+        }
     }
 }
 
@@ -329,7 +331,15 @@ impl HpaController {
     async fn sync(&mut self, _: (), cx: &Context<Self>) {
         let now = SimTime::from_monotonic(cx.time());
         let ids: Vec<u32> = self.targets.iter().map(|t| t.plan.service).collect();
-        let figures: Vec<WorkloadMetrics> = self.metrics.send(ids).await.flatten().collect();
+        let figures: Vec<WorkloadMetrics> =
+            self.metrics.send(ids.clone()).await.flatten().collect();
+        // One answer per asked service, in order: the zip below pairs them blindly.
+        debug_assert!(
+            figures.iter().map(|m| m.service).eq(ids.iter().copied()),
+            "hpa: asked metrics of {} services, got {}",
+            ids.len(),
+            figures.len()
+        );
         let since = self.last_sync;
         self.last_sync = now;
         let mut orders = Vec::new();

@@ -735,6 +735,7 @@ pub fn resolve(file: &Path, src: &str, x: &Experiment) -> Result<Plan, InputErro
         routes,
         node_autoscalers,
         faults,
+        event_budget: models::run::DEFAULT_EVENT_BUDGET,
     })
 }
 

@@ -275,7 +275,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
-    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller);
+    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller).map_err(engine)?;
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);

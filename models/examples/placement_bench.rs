@@ -12,7 +12,7 @@ use clustersim_models::cluster::nodes::Node;
 use clustersim_models::cluster::pods::Pod;
 use clustersim_models::config::{CapacityType, Resources};
 use clustersim_models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
-use clustersim_models::run::{Plan, run};
+use clustersim_models::run::{DEFAULT_EVENT_BUDGET, Plan, run};
 use clustersim_models::scheduler::resources::ScoringStrategy;
 use sim::quantity::{Bytes, CpuMillis};
 use sim::time::{SimDuration, SimTime, UtcInstant};
@@ -107,6 +107,7 @@ fn plan(pods: usize) -> Plan {
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: None,
+        event_budget: DEFAULT_EVENT_BUDGET,
     }
 }
 

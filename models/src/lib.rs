@@ -2,6 +2,19 @@
 //! nexosim models, plus the assembly that wires them into one single-threaded simulation.
 //!
 //! `models` never writes a file: a run returns tables and figures, and `reports` writes them.
+//!
+//! # One owner per knob
+//!
+//! Each setting of the simulated cluster has one writer; the others read it. Messages between
+//! them are `api`'s types, wired in `run`.
+//!
+//! | knob | owner (the one writer) | how the others take part |
+//! |------|------------------------|--------------------------|
+//! | desired replicas of a service | its HPA (`hpa::model`, `set_replicas`) when it has one; otherwise its scheduled `scale` steps (`cluster`'s `Timer::Scale`). Today a step on a service with an HPA writes it too and the HPA undoes it at its next sync (two writers: being fixed) | the ReplicaSet sync in `cluster` creates and deletes pods to match; the scheduler places them |
+//! | an HPA's min/max replicas | the HPA's spec | the HPA clamps its recommendation to them |
+//! | pod requests, limits, QoS | the deployment's pod template (`plan::ServicePlan`, `cluster::pods::PodTemplate`); a new revision applies to new pods | running pods keep their revision's; the HPA measures each pod against it |
+//! | node-group sizes (nodes launched, drained) | the region's node autoscaler (`autoscaler::model`, `launch`/`remove`) | the fault injector removes nodes on spot notices and fails nodes (`faults`); `cluster` applies both |
+//! | a service's arrival rate | `traffic::Traffic` (`set_rates`), failover re-splits included | — |
 
 pub mod allocatable;
 pub mod api;

@@ -7,7 +7,9 @@
 //! the wall clock.
 
 use nexosim::ports::QuerySource;
-use nexosim::simulation::{Address, Mailbox, SimInit};
+use std::sync::Arc;
+
+use nexosim::simulation::{Address, ExecutionError, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
@@ -17,6 +19,7 @@ use crate::api::{
 };
 use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
 use crate::cluster::BatchPlan;
+use crate::cluster::budget::EventBudget;
 use crate::cluster::events::Event;
 use crate::cluster::{Cluster, NamespaceReport, ServiceReport};
 use crate::faults::failover::{FailoverGroup, failover_groups};
@@ -54,7 +57,15 @@ pub struct Plan {
     pub node_autoscalers: Vec<NodeAutoscalerPlan>,
     /// Spot reclaims, node failures, outages, failover and replication; `None`: no faults.
     pub faults: Option<FaultsPlan>,
+    /// Events the cluster may handle before the run stops with [`RunError::EventBudget`]
+    /// (usually [`DEFAULT_EVENT_BUDGET`]).
+    pub event_budget: u64,
 }
+
+/// The default event budget: 300 million cluster events, ~27 times the 11.2 M of the bundled
+/// full-scale Black-Friday day (BENCHMARKS.md), about 20 minutes of a release build at its
+/// ~290 k events/s. A run that needs more is almost surely a model scheduling in a loop.
+pub const DEFAULT_EVENT_BUDGET: u64 = 300_000_000;
 
 /// What a run produced.
 #[derive(Debug, Clone)]
@@ -84,20 +95,34 @@ pub struct RunOutput {
     pub events_handled: u64,
 }
 
-/// A failure of the simulation engine itself (never of user input, which is checked before).
-#[derive(Debug)]
-pub struct RunError(pub String);
+/// Why a run stopped before its end (never bad user input, which is checked before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// The simulation engine failed (a model panicked, a scheduling bug): a clustersim bug.
+    Engine(String),
+    /// The cluster handled more than `budget` events; it was halted at simulated `at`. The CLI
+    /// exits with its own code (3) so scripts tell a runaway from a crash.
+    EventBudget { budget: u64, at: SimTime },
+}
 
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "simulation failed: {}", self.0)
+        match self {
+            RunError::Engine(message) => write!(f, "simulation failed: {message}"),
+            RunError::EventBudget { budget, at } => write!(
+                f,
+                "simulation stopped: the event budget of {budget} events ran out at simulated \
+                 t = {:.3} s; a model is scheduling far more events than a cluster day needs",
+                at.as_nanos() as f64 / 1e9
+            ),
+        }
     }
 }
 
 impl std::error::Error for RunError {}
 
 fn engine<E: std::fmt::Display>(e: E) -> RunError {
-    RunError(e.to_string())
+    RunError::Engine(e.to_string())
 }
 
 /// Columns of `timeseries`: instantaneous figures at the sample instant, and request counts
@@ -229,7 +254,9 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
-    let mut cluster = Cluster::new(&plan.cluster, plan.fidelity, plan.seed);
+    let budget = Arc::new(EventBudget::new(plan.event_budget));
+    let mut cluster =
+        Cluster::new(&plan.cluster, plan.fidelity, plan.seed).with_budget(budget.clone());
     if let Some(batch) = &plan.batch {
         cluster = cluster.with_batch(batch.clone());
     }
@@ -248,7 +275,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
-    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller);
+    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller).map_err(engine)?;
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
@@ -293,6 +320,15 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         bench = bench.add_model(injector, Mailbox::new(), "faults");
     }
     let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
+    budget.attach(simu.scheduler());
+    // A halt is the budget's; any other engine error is the engine's.
+    let stopped = |e: ExecutionError| match budget.exhausted_at_ns() {
+        Some(at_ns) => RunError::EventBudget {
+            budget: budget.limit(),
+            at: SimTime::from_nanos(at_ns),
+        },
+        None => engine(e),
+    };
     let mut primary_failures = book
         .as_ref()
         .map(RecoveryBook::primary_failures)
@@ -310,13 +346,13 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         while let Some(f) = primary_failures.next_if(|&f| f <= t) {
             if let Some(book) = &mut book {
                 if f > reached {
-                    simu.step_until(f.to_monotonic()).map_err(engine)?;
+                    simu.step_until(f.to_monotonic()).map_err(stopped)?;
                     reached = f;
                 }
                 let arrival_rps = match book.write_service() {
                     Some(id) => simu
                         .process_query(&metrics, vec![id])
-                        .map_err(engine)?
+                        .map_err(stopped)?
                         .first()
                         .map_or(0.0, |m| m.arrival_rps),
                     None => 0.0,
@@ -325,7 +361,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             }
         }
         if t > reached {
-            simu.step_until(t.to_monotonic()).map_err(engine)?;
+            simu.step_until(t.to_monotonic()).map_err(stopped)?;
             reached = t;
         }
         let utc = plan.start.plus(t).to_string();
@@ -333,7 +369,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             services,
             pools,
             namespaces,
-        } = simu.process_query(&sample, ()).map_err(engine)?;
+        } = simu.process_query(&sample, ()).map_err(stopped)?;
         for row in &services {
             record(&mut timeseries, t, &utc, row);
         }
@@ -351,7 +387,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         }
         progress(t);
     }
-    let report = simu.process_query(&report, ()).map_err(engine)?;
+    let report = simu.process_query(&report, ()).map_err(stopped)?;
     let pools = report
         .pools
         .into_iter()

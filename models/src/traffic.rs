@@ -129,8 +129,12 @@ impl Traffic {
     fn schedule_next(&self, cx: &Context<Self>) {
         if let Some(&Reverse((at, _))) = self.due.peek() {
             let at = SimTime::from_nanos(at).to_monotonic();
-            // The heap only holds instants after now, so scheduling cannot fail.
-            let _ = cx.schedule_event(at, schedulable!(Self::tick), ());
+            // The heap only holds instants after now: a refusal is a bug, and a silent one would
+            // freeze every rate.
+            if let Err(e) = cx.schedule_event(at, schedulable!(Self::tick), ()) {
+                let now = SimTime::from_monotonic(cx.time());
+                panic!("traffic: next breakpoint {at:?} refused at {now:?}: {e}");
+            }
         }
     }
 }

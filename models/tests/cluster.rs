@@ -4,7 +4,7 @@
 use clustersim_models::catalog::InstanceFacts;
 use clustersim_models::config::{CapacityType, Resources};
 use clustersim_models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
-use clustersim_models::run::{Plan, RunOutput, run};
+use clustersim_models::run::{DEFAULT_EVENT_BUDGET, Plan, RunError, RunOutput, run};
 use clustersim_models::scheduler::resources::ScoringStrategy;
 use sim::quantity::{Bytes, CpuMillis};
 use sim::recorder::{Table, Values};
@@ -103,6 +103,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: None,
+        event_budget: DEFAULT_EVENT_BUDGET,
     }
 }
 
@@ -565,4 +566,27 @@ fn a_hard_hostname_spread_leaves_a_pod_pending_rather_than_stack_it() {
     assert_eq!(u64s(&out.timeseries, "pending_pods")[0], 1);
     let free = run(&plan(pools(), vec![service("api", 4, 1000)], 1), |_| {}).unwrap();
     assert_eq!(ready_by_second(&free, "api")[0], 4);
+}
+
+#[test]
+fn a_run_past_its_event_budget_stops_with_the_budget_and_the_instant() {
+    // Steady traffic below capacity, warm start: the cluster's events are the rates sent at
+    // time zero (1) and one sample query per second from 0 s (event k + 2 at k s). A budget of
+    // 10 runs out at the 11th event, the sample of 9 s; the run stops before the next step.
+    let mut p = plan(
+        vec![pool("p", &["a"], 4, 1)],
+        vec![service("s", 2, 500)],
+        60,
+    );
+    p.event_budget = 10;
+    match run(&p, |_| {}) {
+        Err(RunError::EventBudget { budget, at }) => {
+            assert_eq!(budget, 10);
+            assert_eq!(at, SimTime::from_nanos(9_000_000_000));
+        }
+        other => panic!("expected the event budget to stop the run, got {other:?}"),
+    }
+    // The same run within its budget ends normally.
+    p.event_budget = DEFAULT_EVENT_BUDGET;
+    assert!(run(&p, |_| {}).is_ok());
 }

@@ -13,7 +13,7 @@ use clustersim_models::faults::plan::FaultsPlan;
 use clustersim_models::faults::rto::{RtoOutcome, RtoPhases};
 use clustersim_models::faults::spot::Cloud;
 use clustersim_models::plan::{ClusterPlan, NamespacePlan, PodTimings, PoolPlan, ServicePlan};
-use clustersim_models::run::{Plan, RunOutput, run};
+use clustersim_models::run::{DEFAULT_EVENT_BUDGET, Plan, RunOutput, run};
 use clustersim_models::scheduler::resources::ScoringStrategy;
 use sim::quantity::{Bytes, CpuMillis};
 use sim::recorder::{Table, Values};
@@ -130,6 +130,7 @@ fn plan(
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: Some(faults),
+        event_budget: DEFAULT_EVENT_BUDGET,
     }
 }
 

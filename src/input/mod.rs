@@ -114,6 +114,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         routes,
         node_autoscalers,
         faults,
+        event_budget: models::run::DEFAULT_EVENT_BUDGET,
     })
 }
 

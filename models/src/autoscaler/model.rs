@@ -390,8 +390,15 @@ impl NodeAutoscaler {
 
     fn schedule(&self, next: Option<SimTime>, cx: &Context<Self>) {
         if let Some(at) = next {
-            // `next` is after now, so scheduling cannot fail.
-            let _ = cx.schedule_event(at.to_monotonic(), schedulable!(Self::tick), ());
+            // `next` is after now: a refusal is a bug, and a silent one would stop the autoscaler.
+            if let Err(e) = cx.schedule_event(at.to_monotonic(), schedulable!(Self::tick), ()) {
+                let now = SimTime::from_monotonic(cx.time());
+                let region = self
+                    .engine
+                    .as_ref()
+                    .map_or("?", |e| e.request.region.as_str());
+                panic!("autoscaler/{region}: tick at {at:?} refused at {now:?}: {e}");
+            }
         }
     }
 

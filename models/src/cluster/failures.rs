@@ -184,7 +184,7 @@ impl Cluster {
             let p = self.pods.get_mut(id);
             p.generation = p.generation.wrapping_add(1);
             if p.phase == PodPhase::Ready {
-                p.phase = PodPhase::Running;
+                self.pods.set_phase(id, PodPhase::Running);
             }
         }
         let name = self.node_name(node);

@@ -30,6 +30,7 @@
 //!   whole-run report), `autoscaling` (the node autoscalers' view), `events` (the bounded log).
 
 pub mod autoscaling;
+pub mod budget;
 mod costs;
 mod deployment;
 pub mod deployment_counts;
@@ -53,6 +54,7 @@ mod timers;
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use nexosim::simulation::EventKey;
 use serde::{Deserialize, Serialize};
@@ -63,6 +65,7 @@ use crate::api::{CapacityType, Reason};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
 use crate::scheduler::taints::first_untolerated_taint;
+use budget::EventBudget;
 use costs::CostBook;
 use deployment::Deployment;
 use deployment_counts::DeploymentCounts;
@@ -125,6 +128,9 @@ pub struct Cluster {
     failures: failures::Failures,
     /// Messages, queries and timers handled: the benchmark's event count.
     events_handled: u64,
+    /// The run's event budget, when the run set one (shared with the run loop).
+    #[serde(skip)]
+    budget: Option<Arc<EventBudget>>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -263,6 +269,7 @@ impl Cluster {
             batch: None,
             failures: failures::Failures::default(),
             events_handled: 0,
+            budget: None,
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -273,6 +280,45 @@ impl Cluster {
         }
         cluster.schedule_pending(0);
         cluster
+    }
+
+    /// Counts this cluster's events against `budget`, which halts the simulation past it.
+    pub fn with_budget(mut self, budget: Arc<EventBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Debug builds: the counts kept apart agree — pods are conserved (created = pending +
+    /// starting + running + ready + terminating + gone), the scheduling queue holds exactly the
+    /// Pending pods, and no deployment has more warming pods than ready ones. O(1) per message,
+    /// plus O(deployments) for the per-deployment sums, checked at sample instants.
+    fn debug_check_counts(&self) {
+        debug_assert!(self.pods.conserved(), "pods not conserved");
+        debug_assert_eq!(
+            self.pods.count_in(PodPhase::Pending),
+            self.pending.len() as u64,
+            "pending pods and the scheduling queue disagree"
+        );
+    }
+
+    /// Debug builds: the per-deployment counts add up to the per-phase ones.
+    fn debug_check_deployments(&self) {
+        if !cfg!(debug_assertions) {
+            return;
+        }
+        let (mut pending, mut ready) = (0u64, 0u64);
+        for (d, dep) in self.deployments.iter().enumerate() {
+            debug_assert!(
+                dep.warming <= dep.ready,
+                "deployment {d}: {} warming > {} ready",
+                dep.warming,
+                dep.ready
+            );
+            pending += u64::from(dep.pending);
+            ready += u64::from(dep.ready);
+        }
+        debug_assert_eq!(pending, self.pods.count_in(PodPhase::Pending));
+        debug_assert_eq!(ready, self.pods.count_in(PodPhase::Ready));
     }
 
     fn push_timer(&mut self, at_ns: u64, timer: Timer) {
@@ -454,7 +500,7 @@ impl Cluster {
         if pod.node != UNBOUND {
             self.count_on_node(pod.node, pod.deployment, -1);
         }
-        self.pods.get_mut(id).phase = PodPhase::Terminating;
+        self.pods.set_phase(id, PodPhase::Terminating);
         let at = now_ns + self.deployments[d].grace_ns;
         self.push_timer(
             at,
@@ -518,8 +564,8 @@ impl Cluster {
                 {
                     let d = p.deployment as usize;
                     let at = now_ns + self.deployments[d].readiness_ns;
+                    self.pods.set_phase(pod, PodPhase::Running);
                     let p = self.pods.get_mut(pod);
-                    p.phase = PodPhase::Running;
                     p.started_ns = now_ns;
                     let revision = p.revision;
                     self.count_running(d, (now_ns, NOT_READY, revision), 1);
@@ -535,8 +581,8 @@ impl Cluster {
                     && p.phase == PodPhase::Running
                 {
                     let d = p.deployment as usize;
+                    self.pods.set_phase(pod, PodPhase::Ready);
                     let p = self.pods.get_mut(pod);
-                    p.phase = PodPhase::Ready;
                     p.ready_ns = now_ns;
                     let (started_ns, revision) = (p.started_ns, p.revision);
                     self.count_running(d, (started_ns, NOT_READY, revision), -1);

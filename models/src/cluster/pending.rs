@@ -54,6 +54,10 @@ impl PendingPods {
         self.queue.iter().copied().collect()
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
     pub(super) fn pod_seconds(&self) -> f64 {
         self.pod_seconds
     }

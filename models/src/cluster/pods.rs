@@ -82,11 +82,18 @@ pub struct Pods {
     slots: Vec<Pod>,
     live: Vec<bool>,
     free: Vec<u32>,
+    /// Live pods per phase (in `PodPhase` order), pods ever created, pods gone: kept as pods
+    /// change so the conservation of pods is checked in O(1) (`Pods::conserved`).
+    by_phase: [u64; 5],
+    created: u64,
+    gone: u64,
 }
 
 impl Pods {
     /// Stores a pod and returns its id.
     pub fn insert(&mut self, mut pod: Pod) -> u32 {
+        self.created += 1;
+        self.by_phase[pod.phase as usize] += 1;
         match self.free.pop() {
             Some(id) => {
                 let slot = &mut self.slots[id as usize];
@@ -108,6 +115,8 @@ impl Pods {
     pub fn remove(&mut self, id: u32) {
         debug_assert!(self.live[id as usize], "pod {id} removed twice");
         self.live[id as usize] = false;
+        self.by_phase[self.slots[id as usize].phase as usize] -= 1;
+        self.gone += 1;
         self.free.push(id);
     }
 
@@ -115,8 +124,28 @@ impl Pods {
         &self.slots[id as usize]
     }
 
+    /// The pod, to change anything but its phase (`set_phase`, which keeps the counts).
     pub fn get_mut(&mut self, id: u32) -> &mut Pod {
         &mut self.slots[id as usize]
+    }
+
+    pub fn set_phase(&mut self, id: u32, phase: PodPhase) {
+        let pod = &mut self.slots[id as usize];
+        self.by_phase[pod.phase as usize] -= 1;
+        self.by_phase[phase as usize] += 1;
+        pod.phase = phase;
+    }
+
+    /// Live pods in `phase`.
+    pub fn count_in(&self, phase: PodPhase) -> u64 {
+        self.by_phase[phase as usize]
+    }
+
+    /// created = pending + starting + running + ready + terminating + gone, and the live
+    /// count agrees with the slab.
+    pub fn conserved(&self) -> bool {
+        let live: u64 = self.by_phase.iter().sum();
+        self.created == live + self.gone && live == self.len() as u64
     }
 
     /// The pod if `id` is live and still in `generation`.

@@ -13,6 +13,17 @@ use crate::api::{
 };
 
 impl Cluster {
+    /// Counts one handled message or query, checks the event budget, and (debug builds) the
+    /// counts that must agree at every message boundary.
+    fn handled(&mut self, cx: &Context<Self>) {
+        self.events_handled += 1;
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        if let Some(budget) = &self.budget {
+            budget.check(self.events_handled, now_ns);
+        }
+        self.debug_check_counts();
+    }
+
     /// Keeps one keyed event at the earliest timer and one at the earliest backlog drain.
     fn reschedule(&mut self, cx: &Context<Self>) {
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
@@ -20,6 +31,9 @@ impl Cluster {
         // the same instant would otherwise cancel) runs now: nexosim cannot schedule at `now`.
         if self.timers.next_at().is_some_and(|at| at <= now_ns) {
             self.run_timers(now_ns);
+        }
+        if let Some(budget) = &self.budget {
+            budget.check(self.events_handled, now_ns);
         }
         let next = self.timers.next_at();
         if next != self.wake_at {
@@ -29,9 +43,13 @@ impl Cluster {
             self.wake_at = next;
             if let Some(at) = next {
                 let at = SimTime::from_nanos(at).to_monotonic();
-                self.wake_key = cx
+                // Timers due now ran above, so `at` is in the future: a failure is a bug.
+                let key = cx
                     .schedule_keyed_event(at, schedulable!(Self::wake), ())
-                    .ok();
+                    .unwrap_or_else(|e| {
+                        panic!("cluster: wake-up for {at:?} refused at {now_ns} ns: {e}")
+                    });
+                self.wake_key = Some(key);
             }
         }
         if let Some(key) = self.drain_key.take() {
@@ -45,9 +63,12 @@ impl Cluster {
         if earliest_s.is_finite() {
             // Round up to the next nanosecond so the backlog is empty when the event runs.
             let delay = SimDuration::from_nanos((earliest_s * 1e9).ceil().max(1.0) as u64);
-            self.drain_key = cx
+            let key = cx
                 .schedule_keyed_event(delay.to_std(), schedulable!(Self::drained), ())
-                .ok();
+                .unwrap_or_else(|e| {
+                    panic!("cluster: backlog drain in {delay:?} refused at {now_ns} ns: {e}")
+                });
+            self.drain_key = Some(key);
         }
     }
 }
@@ -61,7 +82,7 @@ impl Cluster {
 
     /// New arrival rates, as `(service id, requests/s)`, from the traffic model.
     pub fn set_rates(&mut self, changes: Vec<(u32, f64)>, cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         let now = SimTime::from_monotonic(cx.time());
         for (id, rps) in changes {
             let queue = &mut self.deployments[id as usize].queue;
@@ -73,7 +94,7 @@ impl Cluster {
 
     /// Launches nodes (a node autoscaler's scale-up).
     pub fn launch(&mut self, orders: Vec<LaunchOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let pool = &self.pools[order.pool as usize];
@@ -92,7 +113,7 @@ impl Cluster {
     /// Removes nodes: drained (a node autoscaler's scale-down, a spot notice) or terminated at
     /// once (a reclaim, a failure).
     pub fn remove(&mut self, orders: Vec<RemoveOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let name = self.node_name(order.node);
@@ -114,7 +135,7 @@ impl Cluster {
 
     /// Sets deployments' desired replicas (the HPA's scale subresource writes).
     pub fn set_replicas(&mut self, orders: Vec<ReplicaOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let dep = &mut self.deployments[order.service as usize];
@@ -133,7 +154,7 @@ impl Cluster {
 
     /// Node failures and zone outages, from the fault injector.
     pub fn faults(&mut self, orders: Vec<FaultOrder>, cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             self.apply_fault(order, now_ns);
@@ -143,14 +164,14 @@ impl Cluster {
     }
 
     /// Every node not yet gone, for the fault injector's clocks.
-    pub async fn node_census(&mut self, _: (), _: &Context<Self>) -> NodeCensus {
-        self.events_handled += 1;
+    pub async fn node_census(&mut self, _: (), cx: &Context<Self>) -> NodeCensus {
+        self.handled(cx);
         self.census()
     }
 
     #[nexosim(schedulable)]
     fn wake(&mut self, _: (), cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         self.wake_key = None;
         self.wake_at = None;
         self.run_timers(SimTime::from_monotonic(cx.time()).as_nanos());
@@ -159,7 +180,7 @@ impl Cluster {
 
     #[nexosim(schedulable)]
     fn drained(&mut self, _: (), cx: &Context<Self>) {
-        self.events_handled += 1;
+        self.handled(cx);
         self.drain_key = None;
         self.advance_queues(SimTime::from_monotonic(cx.time()));
         self.reschedule(cx);
@@ -167,7 +188,8 @@ impl Cluster {
 
     /// The time-series rows at this instant; restarts the per-interval counts.
     pub async fn sample(&mut self, _: (), cx: &Context<Self>) -> Sample {
-        self.events_handled += 1;
+        self.handled(cx);
+        self.debug_check_deployments();
         self.sample_now(SimTime::from_monotonic(cx.time()).as_nanos())
     }
 
@@ -177,7 +199,7 @@ impl Cluster {
         services: Vec<u32>,
         cx: &Context<Self>,
     ) -> Vec<WorkloadMetrics> {
-        self.events_handled += 1;
+        self.handled(cx);
         let now = SimTime::from_monotonic(cx.time());
         services
             .into_iter()
@@ -223,8 +245,9 @@ impl Cluster {
     pub async fn node_autoscaling_view(
         &mut self,
         request: std::sync::Arc<ViewRequest>,
+        cx: &Context<Self>,
     ) -> AutoscalingView {
-        self.events_handled += 1;
+        self.handled(cx);
         self.autoscaling_view(&request)
     }
 

@@ -190,18 +190,25 @@ impl Cluster {
         self.pending
             .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
         self.deployments[d].pending -= 1;
+        let warm_start = now_ns == 0 && self.deployments[d].job.is_none();
+        self.pods.set_phase(
+            id,
+            if warm_start {
+                PodPhase::Ready
+            } else {
+                PodPhase::Starting
+            },
+        );
         let p = self.pods.get_mut(id);
         p.node = node;
-        if now_ns == 0 && self.deployments[d].job.is_none() {
+        if warm_start {
             // Warm start: the pods of time zero were running before the day began (a Job
             // submitted at zero starts from scratch).
-            p.phase = PodPhase::Ready;
             p.started_ns = 0;
             p.ready_ns = 0;
             self.count_running(d, (0, 0, pod.revision), 1);
             self.set_ready(d, 1, now_ns);
         } else {
-            p.phase = PodPhase::Starting;
             let generation = p.generation;
             let at = now_ns + self.deployments[d].startup_ns;
             self.push_timer(

@@ -269,9 +269,13 @@ impl FaultInjector {
         }
         if let Some(at) = next {
             let instant = SimTime::from_nanos(at).to_monotonic();
-            if let Ok(key) = cx.schedule_keyed_event(instant, schedulable!(Self::tick), ()) {
-                self.wake = Some((at, key));
-            }
+            let key = cx
+                .schedule_keyed_event(instant, schedulable!(Self::tick), ())
+                .unwrap_or_else(|e| {
+                    let now = SimTime::from_monotonic(cx.time());
+                    panic!("faults: wake-up at {at} ns refused at {now:?}: {e}")
+                });
+            self.wake = Some((at, key));
         }
     }
 }

@@ -31,8 +31,64 @@ use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
 use crate::hpa::metrics_window::UsageWindow;
 use crate::hpa::replica_calculator::{MetricSample, PodGroup, PodPhase, ReadyCondition};
 
-/// Custom metric names a `Pods`, `Object` or `External` metric may read.
+/// Custom metric names a `Pods`, `Object` or `External` metric may read, as written in an
+/// experiment (each one a [`CustomMetric`]).
 pub const CUSTOM_METRICS: &[&str] = &["requests_per_second", "in_flight_requests", "queue_length"];
+
+/// What a custom metric measures. Names are resolved once, when the controller is built, so a
+/// sync matches on this enum and no name falls through to a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomMetric {
+    /// `requests_per_second`: served requests/s per pod (Pods), arrivals/s at the service's
+    /// ingress in the region (Object, External).
+    RequestsPerSecond,
+    /// `in_flight_requests`, alias `queue_length`: requests in the service, waiting or served.
+    InFlightRequests,
+}
+
+impl CustomMetric {
+    /// The metric an input name stands for; `None` for a name not in [`CUSTOM_METRICS`].
+    pub fn from_name(name: &str) -> Option<CustomMetric> {
+        match name {
+            "requests_per_second" => Some(CustomMetric::RequestsPerSecond),
+            "in_flight_requests" | "queue_length" => Some(CustomMetric::InFlightRequests),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of an HPA's `metrics`, resolved: which series it reads and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measured {
+    Cpu,
+    Memory,
+    /// A Pods metric: a per-pod series.
+    PerPod(CustomMetric),
+    /// An Object or External metric: one value for the whole service.
+    Whole(CustomMetric),
+}
+
+impl Measured {
+    fn of(spec: &MetricSpec) -> Result<Measured, String> {
+        let custom = |name: &str| {
+            CustomMetric::from_name(name).ok_or_else(|| {
+                format!("unknown custom metric `{name}`: expected one of {CUSTOM_METRICS:?}")
+            })
+        };
+        Ok(match spec {
+            MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } => {
+                match name {
+                    ResourceName::Cpu => Measured::Cpu,
+                    ResourceName::Memory => Measured::Memory,
+                }
+            }
+            MetricSpec::Pods { metric, .. } => Measured::PerPod(custom(metric)?),
+            MetricSpec::Object { metric, .. } | MetricSpec::External { metric, .. } => {
+                Measured::Whole(custom(metric)?)
+            }
+        })
+    }
+}
 
 /// Memory a pod uses: a base plus a share per request/s it serves.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -65,6 +121,8 @@ enum Requests {
 struct Target {
     plan: HpaPlan,
     hpa: Hpa,
+    /// `hpa.metrics()`, resolved, in the same order.
+    measured: Vec<Measured>,
     cpu: UsageWindow,
     memory: UsageWindow,
     in_flight: UsageWindow,
@@ -90,36 +148,50 @@ pub struct HpaController {
 }
 
 impl HpaController {
-    pub fn new(plans: Vec<HpaPlan>, controller: &HpaControllerConfig) -> Self {
+    /// Fails on a custom metric name not in [`CUSTOM_METRICS`] (the loader refuses those
+    /// first, with the field's position).
+    pub fn new(plans: Vec<HpaPlan>, controller: &HpaControllerConfig) -> Result<Self, String> {
         let resolution = controller.metric_resolution;
         // Scrapes half a resolution off the syncs, as they are unaligned in a real cluster.
         let phase = SimDuration::from_nanos(resolution.as_nanos() / 2);
         let targets = plans
             .into_iter()
-            .map(|plan| Target {
-                hpa: Hpa::new(&plan.config, controller),
-                plan,
-                cpu: UsageWindow::new(resolution, phase),
-                memory: UsageWindow::new(resolution, phase),
-                in_flight: UsageWindow::new(resolution, phase),
-                served_rps: UsageWindow::new(resolution, phase),
-                served_total: 0.0,
-                held: false,
+            .map(|plan| {
+                let hpa = Hpa::new(&plan.config, controller);
+                let measured = hpa
+                    .metrics()
+                    .iter()
+                    .map(Measured::of)
+                    .collect::<Result<Vec<_>, String>>()
+                    .map_err(|e| format!("hpa/{}: {e}", plan.name))?;
+                Ok(Target {
+                    hpa,
+                    measured,
+                    plan,
+                    cpu: UsageWindow::new(resolution, phase),
+                    memory: UsageWindow::new(resolution, phase),
+                    in_flight: UsageWindow::new(resolution, phase),
+                    served_rps: UsageWindow::new(resolution, phase),
+                    served_total: 0.0,
+                    held: false,
+                })
             })
-            .collect();
-        HpaController {
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(HpaController {
             sync_period: controller.sync_period,
             targets,
             last_sync: SimTime::ZERO,
             metrics: Requestor::default(),
             scale: Output::default(),
-        }
+        })
     }
 
     fn schedule_next(&self, cx: &Context<Self>) {
         let now = SimTime::from_monotonic(cx.time());
         let at = SimTime::from_nanos(now.as_nanos() + self.sync_period.as_nanos()).to_monotonic();
-        let _ = cx.schedule_event(at, schedulable!(Self::sync), ());
+        if let Err(e) = cx.schedule_event(at, schedulable!(Self::sync), ()) {
+            panic!("hpa: sync one period after {now:?} refused: {e}");
+        }
     }
 }
 
@@ -230,31 +302,27 @@ impl Target {
 
     /// One sync of this HPA: the order to send, if any.
     fn sync(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
-        let specs: Vec<MetricSpec> = self.hpa.metrics().to_vec();
-        let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(specs.len());
-        let mut values: Vec<Option<u64>> = Vec::with_capacity(specs.len());
-        for spec in &specs {
-            let (g, value) = match spec {
-                MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } => {
-                    match name {
-                        ResourceName::Cpu => {
-                            (self.groups(now, m, Requests::Cpu, &self.cpu, false), None)
-                        }
-                        ResourceName::Memory => (
-                            self.groups(now, m, Requests::Memory, &self.memory, true),
-                            None,
-                        ),
-                    }
-                }
-                MetricSpec::Pods { metric, .. } => {
-                    let window = self.custom(metric);
+        let count = self.measured.len();
+        let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(count);
+        let mut values: Vec<Option<u64>> = Vec::with_capacity(count);
+        for k in 0..count {
+            let (g, value) = match self.measured[k] {
+                Measured::Cpu => (self.groups(now, m, Requests::Cpu, &self.cpu, false), None),
+                Measured::Memory => (
+                    self.groups(now, m, Requests::Memory, &self.memory, true),
+                    None,
+                ),
+                Measured::PerPod(metric) => {
+                    let window = match metric {
+                        CustomMetric::RequestsPerSecond => &self.served_rps,
+                        CustomMetric::InFlightRequests => &self.in_flight,
+                    };
                     (self.groups(now, m, Requests::None, window, true), None)
                 }
-                MetricSpec::Object { metric, .. } | MetricSpec::External { metric, .. } => {
-                    let total = if metric == "requests_per_second" {
-                        m.arrival_rps
-                    } else {
-                        m.in_flight_requests
+                Measured::Whole(metric) => {
+                    let total = match metric {
+                        CustomMetric::RequestsPerSecond => m.arrival_rps,
+                        CustomMetric::InFlightRequests => m.in_flight_requests,
                     };
                     (
                         self.groups(now, m, Requests::None, &self.cpu, false),
@@ -306,14 +374,6 @@ impl Target {
             why: decision.reason(),
         })
     }
-
-    fn custom(&self, metric: &str) -> &UsageWindow {
-        if metric == "requests_per_second" {
-            &self.served_rps
-        } else {
-            &self.in_flight
-        }
-    }
 }
 
 #[Model]
@@ -329,7 +389,15 @@ impl HpaController {
     async fn sync(&mut self, _: (), cx: &Context<Self>) {
         let now = SimTime::from_monotonic(cx.time());
         let ids: Vec<u32> = self.targets.iter().map(|t| t.plan.service).collect();
-        let figures: Vec<WorkloadMetrics> = self.metrics.send(ids).await.flatten().collect();
+        let figures: Vec<WorkloadMetrics> =
+            self.metrics.send(ids.clone()).await.flatten().collect();
+        // One answer per asked service, in order: the zip below pairs them blindly.
+        debug_assert!(
+            figures.iter().map(|m| m.service).eq(ids.iter().copied()),
+            "hpa: asked metrics of {} services, got {}",
+            ids.len(),
+            figures.len()
+        );
         let since = self.last_sync;
         self.last_sync = now;
         let mut orders = Vec::new();
@@ -348,7 +416,19 @@ impl HpaController {
 
 #[cfg(test)]
 mod tests {
-    use super::scale;
+    use super::{CUSTOM_METRICS, CustomMetric, scale};
+
+    #[test]
+    fn every_listed_custom_metric_name_resolves_and_no_other() {
+        for name in CUSTOM_METRICS {
+            assert!(CustomMetric::from_name(name).is_some(), "{name}");
+        }
+        assert_eq!(
+            CustomMetric::from_name("queue_length"),
+            Some(CustomMetric::InFlightRequests)
+        );
+        assert_eq!(CustomMetric::from_name("requests_per_minute"), None);
+    }
 
     #[test]
     fn a_pod_of_another_revision_uses_cpu_in_proportion_to_its_own_request() {

@@ -107,7 +107,10 @@ fn a_latency_spike_is_cut_and_said_while_the_target_line_stays_readable() {
     let tmp = tempfile::tempdir().unwrap();
     run("experiments/flash-crowd-karpenter.ron", tmp.path(), &[], 1);
     let latency = fs::read_to_string(tmp.path().join("charts/latency.svg")).unwrap();
-    assert!(latency.contains("▲ off scale: peak 30,046 ms at "), "no spike note");
+    assert!(
+        latency.contains("▲ off scale: peak 30,046 ms at "),
+        "no spike note"
+    );
     assert!(latency.contains("minutes since "), "no minutes axis");
     assert!(latency.contains("target p99_latency_ms&lt;=100"));
     // Text content sits on lines of its own in plotters' SVG.

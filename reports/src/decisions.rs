@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use sim::recorder::Table;
 
-use crate::chart::data::{f64_column, text_column, u64_column};
+use crate::chart::data::{f64_column, text_column};
 use crate::error::ReportError;
 use crate::summary::Summary;
 
@@ -76,9 +76,9 @@ pub struct Event {
     pub time_utc: String,
     pub reason: String,
     pub object: String,
+    /// The event's text; one event may stand for many pods or nodes, which it says ("40
+    /// pod(s): ...").
     pub message: String,
-    /// Pods or nodes the event stands for (a scale-down of 40 pods is one event of count 40).
-    pub count: u64,
 }
 
 /// The events of one kind about one service or pool.
@@ -111,8 +111,8 @@ pub struct Decisions {
     /// Groups past [`MAX_GROUPS`] and their events, counted only.
     pub groups_left_out: usize,
     pub events_left_out: usize,
-    /// Events of other reasons: (reason, events, Σ count), by reason.
-    pub others: Vec<(String, usize, u64)>,
+    /// Events of other reasons: (reason, events), by reason.
+    pub others: Vec<(String, usize)>,
     /// Events counted but not stored by the run (past the event log's bound).
     pub dropped: u64,
 }
@@ -160,7 +160,7 @@ pub fn decisions(
         }
     };
 
-    let mut others: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    let mut others: BTreeMap<&str, usize> = BTreeMap::new();
     let recorded = events.is_some();
     if let Some(t) = events {
         let times = f64_column(t, "time_s")?;
@@ -168,13 +168,10 @@ pub fn decisions(
         let reasons = text_column(t, "reason")?;
         let objects = text_column(t, "object")?;
         let messages = text_column(t, "message")?;
-        let counts = u64_column(t, "count")?;
         for row in 0..t.rows() {
             let reason = reasons[row].as_str();
             let Some(kind) = Kind::of(reason) else {
-                let o = others.entry(reason).or_insert((0, 0));
-                o.0 += 1;
-                o.1 += counts[row];
+                *others.entry(reason).or_insert(0) += 1;
                 continue;
             };
             let object = objects[row].as_str();
@@ -192,7 +189,6 @@ pub fn decisions(
                     reason: reason.to_owned(),
                     object: object.to_owned(),
                     message: messages[row].clone(),
-                    count: counts[row],
                 },
             );
         }
@@ -205,7 +201,7 @@ pub fn decisions(
         recorded,
         others: others
             .into_iter()
-            .map(|(reason, (events, count))| (reason.to_owned(), events, count))
+            .map(|(reason, events)| (reason.to_owned(), events))
             .collect(),
         dropped: summary.events_dropped,
         ..Decisions::default()
@@ -273,7 +269,6 @@ fn failover_events(s: &Summary) -> Vec<(String, Event)> {
                     reason: reason.to_owned(),
                     object: format!("region/{}", f.region),
                     message,
-                    count: 1,
                 },
             ));
         };
@@ -393,8 +388,8 @@ mod tests {
         assert_eq!(
             d.others,
             [
-                ("FailedScheduling".to_owned(), 1, 34),
-                ("Killing".to_owned(), 1, 34)
+                ("FailedScheduling".to_owned(), 1),
+                ("Killing".to_owned(), 1)
             ]
         );
         assert!(d.recorded);

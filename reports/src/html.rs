@@ -546,7 +546,7 @@ fn decisions_section(h: &mut String, d: &Decisions) {
         let others: Vec<String> = d
             .others
             .iter()
-            .map(|(reason, events, _)| format!("{} ×{}", esc(reason), grouped(*events as f64, 0)))
+            .map(|(reason, events)| format!("{} ×{}", esc(reason), grouped(*events as f64, 0)))
             .collect();
         let _ = writeln!(
             h,

@@ -40,8 +40,15 @@ pub const CHARTS: [Build; 7] = [traffic, pods, latency, dropped, backlog, nodes,
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
 const MARKED_REASONS: [&str; 2] = ["Preempted", "Killing"];
 
-/// The events marked on the nodes chart: spot notices and reclaims, failed nodes.
-const NODE_REASONS: [&str; 2] = ["SpotInterruption", "NodeNotReady"];
+/// The events marked on the nodes chart: the node autoscalers' decisions (scale-ups, and
+/// scale-downs and consolidations), spot notices and reclaims, failed nodes: what made the
+/// stack step up or down. The "Decisions" section of the page lists them with their messages.
+const NODE_REASONS: [&str; 4] = [
+    "TriggeredScaleUp",
+    "ScaleDown",
+    "SpotInterruption",
+    "NodeNotReady",
+];
 
 /// Node events are counted per minute: a reclaim wave's notices, spread over its window,
 /// make one marker per minute rather than one per node.
@@ -300,7 +307,7 @@ fn nodes(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     if let Some(events) = i.events {
         c.markers = event_markers(events, &NODE_REASONS, NODE_MARKER_BUCKET_S)?;
         if !c.markers.is_empty() {
-            c.markers_meaning = "spot interruptions, failed nodes";
+            c.markers_meaning = "scale-ups/downs, spot, failures";
         }
     }
     Ok(Some(c))
@@ -725,6 +732,48 @@ pub(crate) mod tests {
                 .filter(|c| c.id != "pods")
                 .all(|c| c.markers.is_empty())
         );
+    }
+
+    #[test]
+    fn node_scale_ups_and_downs_mark_the_nodes_chart() {
+        let mut e = Table::new(&[
+            ("time_s", Kind::F64),
+            ("time_utc", Kind::Text),
+            ("reason", Kind::Text),
+            ("count", Kind::U64),
+        ]);
+        // A scale-up at 01:00, two scale-downs within the minute after 02:00 (one marker),
+        // and a pod deletion, which is the pods chart's.
+        for (time, utc, reason) in [
+            (3600.0, "2026-11-27T01:00:00Z", "TriggeredScaleUp"),
+            (7200.0, "2026-11-27T02:00:00Z", "ScaleDown"),
+            (7230.0, "2026-11-27T02:00:30Z", "ScaleDown"),
+            (7300.0, "2026-11-27T02:01:40Z", "Killing"),
+        ] {
+            e.push_row(&[
+                Cell::F64(time),
+                Cell::Text(utc),
+                Cell::Text(reason),
+                Cell::U64(1),
+            ]);
+        }
+        let (t, p) = (table(), pools_table("od"));
+        let nodes = build(&t, Some(&p), Some(&e)).remove(5);
+        assert_eq!(nodes.id, "nodes");
+        assert_eq!(
+            nodes.markers,
+            [
+                Marker {
+                    x: 1.0,
+                    label: "01:00 TriggeredScaleUp ×1".into()
+                },
+                Marker {
+                    x: 2.0,
+                    label: "02:00 ScaleDown ×2".into()
+                },
+            ]
+        );
+        assert_eq!(nodes.markers_meaning, "scale-ups/downs, spot, failures");
     }
 
     #[test]

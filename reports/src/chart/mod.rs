@@ -170,7 +170,16 @@ impl Chart {
 mod tests {
     use super::*;
 
-    fn chart(lines: Vec<(usize, Stroke, Vec<(f64, f64)>, bool)>) -> Chart {
+    fn line(series: usize, stroke: Stroke, points: &[(f64, f64)], fill: bool) -> Line {
+        Line {
+            series,
+            stroke,
+            points: points.to_vec(),
+            fill,
+        }
+    }
+
+    fn chart(lines: Vec<Line>) -> Chart {
         Chart {
             id: "t",
             title: "t",
@@ -187,15 +196,7 @@ mod tests {
                 })
                 .collect(),
             strokes: Vec::new(),
-            lines: lines
-                .into_iter()
-                .map(|(series, stroke, points, fill)| Line {
-                    series,
-                    stroke,
-                    points,
-                    fill,
-                })
-                .collect(),
+            lines,
             rules: Vec::new(),
             markers: Vec::new(),
             markers_meaning: "",
@@ -205,25 +206,25 @@ mod tests {
 
     #[test]
     fn a_series_repeating_an_earlier_one_is_said_to_be_the_same() {
-        let a = vec![(0.0, 1.0), (1.0, 2.0)];
-        let b = vec![(0.0, 1.0), (1.0, 3.0)];
+        let a = [(0.0, 1.0), (1.0, 2.0)];
+        let b = [(0.0, 1.0), (1.0, 3.0)];
         let c = chart(vec![
-            (0, Stroke::Solid, a.clone(), false),
-            (0, Stroke::Dashed, b.clone(), false),
+            line(0, Stroke::Solid, &a, false),
+            line(0, Stroke::Dashed, &b, false),
             // Series 1 repeats series 0 in both strokes: hidden under it.
-            (1, Stroke::Solid, a.clone(), false),
-            (1, Stroke::Dashed, b.clone(), false),
+            line(1, Stroke::Solid, &a, false),
+            line(1, Stroke::Dashed, &b, false),
             // Series 2 repeats one line only: visible.
-            (2, Stroke::Solid, a.clone(), false),
-            (2, Stroke::Dashed, a.clone(), false),
+            line(2, Stroke::Solid, &a, false),
+            line(2, Stroke::Dashed, &a, false),
             // Series 3 has the points of series 0 in another stroke: visible.
-            (3, Stroke::Dotted, a.clone(), false),
+            line(3, Stroke::Dotted, &a, false),
         ]);
         assert_eq!(c.same_as(), [None, Some(0), None, None]);
         // Stacked areas are running totals: never "the same".
         let stacked = chart(vec![
-            (0, Stroke::Solid, a.clone(), true),
-            (1, Stroke::Solid, a, true),
+            line(0, Stroke::Solid, &a, true),
+            line(1, Stroke::Solid, &a, true),
         ]);
         assert_eq!(stacked.same_as(), [None; 4]);
     }

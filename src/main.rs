@@ -301,7 +301,7 @@ fn run(
     let seed = x.seed;
     let out = out.unwrap_or_else(|| default_out(file));
 
-    let unschedulable = loaded.plan.cluster.unschedulable();
+    let unschedulable = loaded.plan.unschedulable();
     if !quiet {
         // The capacity warnings are said before the run, not recorded in summary.json (the
         // unschedulable pods are, and fail the run's `unschedulable` check).
@@ -339,7 +339,7 @@ fn run(
 
     report_missed(&summary);
     if !quiet {
-        let verdict = if summary.pass { "pass" } else { "FAIL" };
+        let verdict = reports::verdict(summary.pass);
         eprintln!(
             "{}: {verdict}; ${:.2}; report in {}",
             x.name,
@@ -373,26 +373,17 @@ fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), Strin
     .map_err(|e| e.to_string())
 }
 
-/// One stderr line per missed target or gate: the reason for exit code 1, so it is printed even
+/// One stderr line per failed health check, target or gate (`reports::check_line`: verdict,
+/// figure with its unit, margin, what it judged): the reason for exit code 1, so it is printed even
 /// with `--quiet`.
 fn report_missed(summary: &Summary) {
     let checks = summary
-        .targets
+        .checks
         .iter()
-        .map(|c| ("target", c))
-        .chain(summary.gates.iter().map(|c| ("gate", c)));
-    for (kind, c) in checks.filter(|(_, c)| !c.pass) {
-        match (c.actual, c.margin) {
-            (Some(actual), Some(margin)) => eprintln!(
-                "missed {kind} {}: actual {actual}, missed by {}",
-                c.expression,
-                margin.abs()
-            ),
-            _ => eprintln!(
-                "missed {kind} {}: the run gave nothing to measure",
-                c.expression
-            ),
-        }
+        .chain(&summary.targets)
+        .chain(&summary.gates);
+    for c in checks.filter(|c| !c.pass) {
+        eprintln!("{}", reports::check_line(c));
     }
 }
 

@@ -309,7 +309,7 @@ fn a_missed_gate_exits_1_and_says_by_how_much() {
     );
     assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
     let err = text(&r.stderr);
-    assert!(err.contains("missed gate p99_latency_ms < 1"), "{err}");
+    assert!(err.contains("FAIL  p99_latency_ms < 1: "), "{err}");
     let s = summary_of(&out);
     assert_eq!(s["pass"], false);
     assert_eq!(s["gates"][0]["pass"], true);

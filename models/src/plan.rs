@@ -205,8 +205,8 @@ impl ClusterPlan {
                 s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
             }) {
                 format!(
-                    "{who}: requests cpu={}m memory={} bytes exceed the allocatable of every node that admits it; its pods will stay Pending",
-                    s.requests.cpu.0, s.requests.memory.0
+                    "{who}: requests cpu={} memory={} exceed the allocatable of every node that admits it; its pods will stay Pending",
+                    s.requests.cpu, s.requests.memory
                 )
             } else if let Some((_, _, resource)) = too_small {
                 format!(

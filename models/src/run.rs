@@ -31,7 +31,7 @@ use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
 use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
-use crate::plan::ClusterPlan;
+use crate::plan::{ClusterPlan, Unschedulable};
 use crate::traffic::Traffic;
 
 /// Everything one run needs.
@@ -60,6 +60,52 @@ pub struct Plan {
     /// Events the cluster may handle before the run stops with [`RunError::EventBudget`]
     /// (usually [`DEFAULT_EVENT_BUDGET`]).
     pub event_budget: u64,
+}
+
+impl Plan {
+    /// Every workload found before the run to fit no node any pool could have: services (see
+    /// [`ClusterPlan::unschedulable`]) and batch Jobs whose pod requests exceed the allocatable
+    /// of every untainted pool of their region (a Job's pods carry no selector or toleration).
+    pub fn unschedulable(&self) -> Vec<Unschedulable> {
+        let mut found = self.cluster.unschedulable();
+        let Some(batch) = &self.batch else {
+            return found;
+        };
+        for (w, workload) in batch.workloads.iter().enumerate() {
+            let fits = |cpu: u64, memory: u64| {
+                self.cluster.pools.iter().any(|p| {
+                    let (c, m) = crate::allocatable::allocatable(
+                        u64::from(p.instance.vcpu) * 1000,
+                        p.instance.memory_bytes,
+                    );
+                    p.region == workload.region && p.taints.is_empty() && cpu <= c && memory <= m
+                })
+            };
+            let (mut jobs, mut pods, mut largest) = (0u64, 0u64, (0u64, 0u64));
+            for spec in batch.specs.iter().filter(|s| s.workload as usize == w) {
+                let r = &spec.requests;
+                if !fits(r.cpu_millis, r.memory_bytes) {
+                    jobs += 1;
+                    pods += u64::from(spec.completions);
+                    largest = largest.max((r.cpu_millis, r.memory_bytes));
+                }
+            }
+            if jobs > 0 {
+                found.push(Unschedulable {
+                    pods,
+                    message: format!(
+                        "batch workload {} in {}: {jobs} Jobs request more than any untainted node \
+                         of the region holds (the largest cpu={} memory={}); they never start",
+                        workload.name,
+                        workload.region,
+                        sim::quantity::CpuMillis(largest.0),
+                        sim::quantity::Bytes(largest.1)
+                    ),
+                });
+            }
+        }
+        found
+    }
 }
 
 /// The default event budget: 300 million cluster events, ~27 times the 11.2 M of the bundled

@@ -388,7 +388,7 @@ fn pods_that_can_never_run_are_warned_about_before_the_run() {
     let warnings: Vec<&str> = found.iter().map(|u| u.message.as_str()).collect();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(
-        warnings[0].starts_with("service huge in r: requests cpu=64000m"),
+        warnings[0].starts_with("service huge in r: requests cpu=64 memory="),
         "{warnings:?}"
     );
     assert!(

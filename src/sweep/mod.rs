@@ -273,7 +273,7 @@ fn execute(plan: &Plan, i: usize, out: &Path, keep_outputs: bool) -> Result<(), 
     let run = &plan.runs[i];
     let context = |e: &dyn std::fmt::Display| format!("run {} ({}): {e}", run.id, plan.describe(i));
     let loaded = plan.load(i).map_err(|e| context(&e))?;
-    let unschedulable = loaded.plan.cluster.unschedulable();
+    let unschedulable = loaded.plan.unschedulable();
     let output = models::run::run(&loaded.plan, |_| {}).map_err(|e| context(&e))?;
     let summary =
         crate::summary::summarize(&loaded.experiment, run.seed, &output, &[], &unschedulable);

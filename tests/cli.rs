@@ -25,11 +25,41 @@ fn experiments() -> Vec<PathBuf> {
 /// `clustersim bench` (BENCHMARKS.md); each has a cut that runs here instead.
 const FULL_SCALE: &[&str] = &["black-friday.ron"];
 
+/// What an example's header says of its verdict: `// Expected outcome: PASS (exit 0)` or
+/// `// Expected outcome: FAIL (exit 1): name@scope, name`, the checks and targets that fail.
+fn expected_outcome(src: &str) -> Option<(i32, Vec<String>)> {
+    let line = src
+        .lines()
+        .find_map(|l| l.strip_prefix("// Expected outcome: "))?;
+    if line == "PASS (exit 0)" {
+        return Some((0, Vec::new()));
+    }
+    let failing = line.strip_prefix("FAIL (exit 1): ")?;
+    Some((1, failing.split(", ").map(str::to_owned).collect()))
+}
+
+/// The checks and targets a summary failed, as `name@scope` (or `name` for the whole run).
+fn failing(summary: &serde_json::Value) -> Vec<String> {
+    ["checks", "targets", "gates"]
+        .iter()
+        .flat_map(|list| summary[list].as_array().unwrap())
+        .filter(|c| c["pass"] == false)
+        .map(|c| match c["scope"].as_str() {
+            Some(scope) => format!("{}@{scope}", c["name"].as_str().unwrap()),
+            None => c["name"].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
 #[test]
-fn every_experiment_validates_and_runs() {
+fn every_experiment_validates_runs_and_meets_the_outcome_its_header_states() {
     let tmp = tempfile::tempdir().unwrap();
     for file in experiments() {
         let f = file.to_str().unwrap();
+        let src = fs::read_to_string(&file).unwrap();
+        let Some((code, fails)) = expected_outcome(&src) else {
+            panic!("{f}: no `// Expected outcome: PASS (exit 0)` or `FAIL (exit 1): ...` line");
+        };
         let v = clustersim(&["validate", f], &[]);
         assert!(v.status.success(), "{f}: {}", text(&v.stderr));
         if FULL_SCALE.iter().any(|name| file.ends_with(name)) {
@@ -37,16 +67,11 @@ fn every_experiment_validates_and_runs() {
         }
         let out = tmp.path().join(file.file_stem().unwrap());
         let r = clustersim(&["run", f, "--out", out.to_str().unwrap(), "--quiet"], &[]);
-        // 0 = every target met, 1 = a target missed: both are finished runs.
-        assert!(
-            matches!(r.status.code(), Some(0 | 1)),
-            "{f}: {:?} {}",
-            r.status,
-            text(&r.stderr)
-        );
+        assert_eq!(r.status.code(), Some(code), "{f}: {}", text(&r.stderr));
         for name in ["timeseries.parquet", "timeseries.csv", "summary.json"] {
             assert!(out.join(name).is_file(), "{f}: {name} missing");
         }
+        assert_eq!(failing(&summary_of(&out)), fails, "{f}: the failing checks");
     }
 }
 

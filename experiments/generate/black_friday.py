@@ -282,6 +282,8 @@ HEADER = """\
 //   cargo run --release -- bench experiments/black-friday.ron
 // summary.json and report.html answer: p99 against 100 ms and the SLO attainment, the day's
 // cost by capacity type, and the RPO and RTO of the us-east4 outage against 1 min / 10 min.
+//
+// Expected outcome: FAIL (exit 1): slo_attainment
 """
 
 CI_HEADER = """\
@@ -289,6 +291,11 @@ CI_HEADER = """\
 // 5 of its regions for one hour around the noon peak (11:40-12:40 EST), at 1/500 of its
 // traffic, with the us-east4 outage 20 minutes in (for 20 minutes) and one spot wave. It keeps
 // the full experiment's wiring honest in every CI run: every section of the full day is here.
+//
+// Expected outcome: FAIL (exit 1): dropped_share@storefront, pending_share@storefront, p99_latency_ms, slo_attainment
+// In this hour 1.6 % of the requests are dropped and 5.4 % of the desired pod-time is Pending
+// (the outage and the spot wave), the whole-run p99 is ~20 s and SLO attainment 0.955; the RPO
+// (1 s) and RTO (180 s) meet their targets.
 """
 
 

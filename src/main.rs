@@ -27,10 +27,11 @@ fn after_help() -> String {
     let mut help = String::from(
         "\
 Exit codes:
-  0  finished, and every target and gate passed (or none is set); `report`: rendered;
-     `sweep`, `sweep-merge`: a configuration meets every target (a shard: its runs finished)
-  1  the run finished and a target or gate was missed (summary.json says which, by how much);
-     `sweep`, `sweep-merge`: no configuration meets every target
+  0  finished, and every built-in check, target and gate passed; `report`: rendered;
+     `sweep`, `sweep-merge`: a configuration passes (a shard: its runs finished)
+  1  the run finished and a built-in check (dropped requests, no ready pod, pending pods,
+     unschedulable pods: `checks:` relaxes them), target or gate failed; stderr and
+     summary.json say which, by how much; `sweep`, `sweep-merge`: no configuration passes
   2  bad input: the experiment file, a --gate expression, or the saved outputs `report`
      reads; nothing was written
   3  the run or writing its outputs failed
@@ -50,7 +51,7 @@ Examples:
   clustersim run experiments/quickstart.ron --gate 'p99_latency_ms<100' --gate 'cost_usd<=5000'
   clustersim run experiments/quickstart.ron --seed 7 --quiet
   clustersim report out/quickstart
-  clustersim sweep experiments/sweeps/quickstart-replicas.ron --out out/sweep --jobs 2
+  clustersim sweep experiments/sweeps/spot-mix.ron --out out/sweep --jobs 2
   clustersim sweep-merge out/sweep out/shard-0 out/shard-1 out/shard-2
   clustersim bench experiments/quickstart.ron --runs 3 --json out/bench.json",
     );

@@ -703,3 +703,21 @@ fn the_black_friday_cut_runs_every_part_of_the_full_day() {
         );
     }
 }
+
+#[test]
+fn every_file_the_help_names_exists() {
+    let help = text(&clustersim(&["--help"], &[]).stdout);
+    let named: Vec<&str> = help
+        .split_whitespace()
+        .filter(|w| w.starts_with("experiments/"))
+        .map(|w| w.trim_end_matches([',', '.', ')', ';']))
+        .collect();
+    assert!(named.len() >= 3, "{help}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in named {
+        assert!(
+            root.join(file).is_file(),
+            "--help names {file}, which is missing"
+        );
+    }
+}

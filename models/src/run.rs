@@ -302,7 +302,7 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
     let budget = Arc::new(EventBudget::new(plan.event_budget));
     let mut cluster =
-        Cluster::new(&plan.cluster, plan.fidelity, plan.seed).with_budget(budget.clone());
+        Cluster::new(&cluster_plan(plan), plan.fidelity, plan.seed).with_budget(budget.clone());
     if let Some(batch) = &plan.batch {
         cluster = cluster.with_batch(batch.clone());
     }
@@ -321,7 +321,14 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
-    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller).map_err(engine)?;
+    let steps: Vec<Vec<(SimTime, u32)>> = plan
+        .cluster
+        .services
+        .iter()
+        .map(|s| s.replica_schedule.clone())
+        .collect();
+    let mut hpa =
+        HpaController::new(plan.hpas.clone(), &plan.hpa_controller, &steps).map_err(engine)?;
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
@@ -456,6 +463,28 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
         events_handled: report.events_handled,
     })
+}
+
+/// The cluster's plan without the scheduled `scale` steps of services that have an HPA: the
+/// HPA owns their replicas and takes the steps as its bounds (`HpaController::new`), so the
+/// cluster does not write them too (the ownership table of the crate doc).
+fn cluster_plan(plan: &Plan) -> std::borrow::Cow<'_, ClusterPlan> {
+    let stepped = |h: &HpaPlan| {
+        plan.cluster
+            .services
+            .get(h.service as usize)
+            .is_some_and(|s| !s.replica_schedule.is_empty())
+    };
+    if !plan.hpas.iter().any(stepped) {
+        return std::borrow::Cow::Borrowed(&plan.cluster);
+    }
+    let mut cluster = plan.cluster.clone();
+    for h in &plan.hpas {
+        if let Some(s) = cluster.services.get_mut(h.service as usize) {
+            s.replica_schedule.clear();
+        }
+    }
+    std::borrow::Cow::Owned(cluster)
 }
 
 /// Per cluster pool: whether Karpenter's expansion made it (its rows are left out until it

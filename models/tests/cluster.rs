@@ -590,3 +590,37 @@ fn a_run_past_its_event_budget_stops_with_the_budget_and_the_instant() {
     p.event_budget = DEFAULT_EVENT_BUDGET;
     assert!(run(&p, |_| {}).is_ok());
 }
+
+#[test]
+fn a_scale_step_on_an_autoscaled_service_sets_the_hpa_minimum_instead_of_racing_it() {
+    use clustersim_models::hpa::config::HpaConfig;
+    use clustersim_models::hpa::model::HpaPlan;
+    // Two 500m pods serving 10 rps of 200 rps capacity: 5 % CPU, so the HPA (cpu 80 %, min 1)
+    // wants 1 replica. A step to 5 at 60 s becomes minReplicas 5: the HPA's sync at 60 s
+    // (every 15 s from 15 s) scales to 5 and every later sync keeps 5. Before, the step set 5
+    // and the HPA scaled back to its stabilized recommendation (2) at that same sync, then 1.
+    let mut s = service("s", 2, 500);
+    s.replica_schedule = vec![(SimTime::from_nanos(60_000_000_000), 5)];
+    let mut p = plan(vec![pool("p", &["a"], 4, 1)], vec![s], 900);
+    let config: HpaConfig = serde_json::from_str(r#"{"max_replicas": 10}"#).expect("an HPA");
+    p.hpas = vec![HpaPlan {
+        service: 0,
+        name: "s-r".into(),
+        config,
+        capacity_rps: 100.0,
+        memory: None,
+    }];
+    let out = run(&p, |_| {}).expect("the run");
+    let desired = u64s(&out.timeseries, "desired_pods");
+    assert_eq!(desired.len(), 901);
+    assert!(
+        desired[..60].iter().all(|&n| n == 2),
+        "{:?}",
+        &desired[..60]
+    );
+    assert!(
+        desired[60..].iter().all(|&n| n == 5),
+        "{:?}",
+        &desired[60..]
+    );
+}

@@ -10,6 +10,8 @@ use super::deployment_counts::DeploymentCounts;
 use super::pods::{PodPhase, UNBOUND};
 use super::timers::Timer;
 use super::{Cluster, placement};
+use sim::quantity::{Bytes, CpuMillis};
+
 use crate::api::Reason;
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
 
@@ -83,7 +85,9 @@ impl Cluster {
                     )
                 } else {
                     format!(
-                        "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={cpu}m memory={memory}"
+                        "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={} memory={}",
+                        CpuMillis(cpu),
+                        Bytes(memory)
                     )
                 }
             },

@@ -284,6 +284,14 @@ impl Hpa {
         }
     }
 
+    /// Sets `minReplicas`, raising `maxReplicas` to it when lower: what a scheduled scaling
+    /// step does to an autoscaled service (KEDA's cron scaler, scheduled scaling actions). The
+    /// next sync clamps to the new bounds.
+    pub fn set_min_replicas(&mut self, min_replicas: u32) {
+        self.min_replicas = min_replicas;
+        self.max_replicas = self.max_replicas.max(min_replicas);
+    }
+
     /// The metrics, in the order [`Hpa::sync`] expects its inputs.
     pub fn metrics(&self) -> &[MetricSpec] {
         &self.metrics

@@ -123,6 +123,10 @@ struct Target {
     hpa: Hpa,
     /// `hpa.metrics()`, resolved, in the same order.
     measured: Vec<Measured>,
+    /// The service's scheduled `scale` steps, sorted, and how many have been applied: each sets
+    /// the HPA's `minReplicas` (the lib.rs ownership table).
+    steps: Vec<(SimTime, u32)>,
+    steps_applied: usize,
     cpu: UsageWindow,
     memory: UsageWindow,
     in_flight: UsageWindow,
@@ -150,7 +154,14 @@ pub struct HpaController {
 impl HpaController {
     /// Fails on a custom metric name not in [`CUSTOM_METRICS`] (the loader refuses those
     /// first, with the field's position).
-    pub fn new(plans: Vec<HpaPlan>, controller: &HpaControllerConfig) -> Result<Self, String> {
+    ///
+    /// `steps` are the scheduled `scale` steps of each cluster service, by service id: each HPA
+    /// takes over its service's (`run` leaves them out of the cluster's plan).
+    pub fn new(
+        plans: Vec<HpaPlan>,
+        controller: &HpaControllerConfig,
+        steps: &[Vec<(SimTime, u32)>],
+    ) -> Result<Self, String> {
         let resolution = controller.metric_resolution;
         // Scrapes half a resolution off the syncs, as they are unaligned in a real cluster.
         let phase = SimDuration::from_nanos(resolution.as_nanos() / 2);
@@ -164,9 +175,15 @@ impl HpaController {
                     .map(Measured::of)
                     .collect::<Result<Vec<_>, String>>()
                     .map_err(|e| format!("hpa/{}: {e}", plan.name))?;
+                let steps = steps
+                    .get(plan.service as usize)
+                    .cloned()
+                    .unwrap_or_default();
                 Ok(Target {
                     hpa,
                     measured,
+                    steps,
+                    steps_applied: 0,
                     plan,
                     cpu: UsageWindow::new(resolution, phase),
                     memory: UsageWindow::new(resolution, phase),
@@ -302,6 +319,14 @@ impl Target {
 
     /// One sync of this HPA: the order to send, if any.
     fn sync(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
+        // Steps due by now set the bounds this sync clamps to; like KEDA's cron scaler, which
+        // is polled, a step takes effect at the first sync at or after its instant.
+        while let Some(&(at, replicas)) = self.steps.get(self.steps_applied)
+            && at <= now
+        {
+            self.hpa.set_min_replicas(replicas);
+            self.steps_applied += 1;
+        }
         let count = self.measured.len();
         let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(count);
         let mut values: Vec<Option<u64>> = Vec::with_capacity(count);

@@ -233,10 +233,16 @@ impl ClusterAutoscaler {
             delta,
             reason: format!(
                 "scale-up {} +{delta}: {unschedulable} pods unschedulable, {} fit the new \
-                 nodes; expander {} ({account})",
+                 nodes; expander {}{}",
                 group.name,
                 option.pod_count(),
-                chain.join(",")
+                chain.join(","),
+                // The expanders' account, when they kept one (none for a single option).
+                if account.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({account})")
+                }
             ),
         })
     }

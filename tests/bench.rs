@@ -52,8 +52,8 @@ fn two_runs_of_the_quickstart_give_a_table_and_consistent_json() {
     let cell = |name: &str| row[COLUMNS.iter().position(|c| *c == name).unwrap()];
     assert_eq!(cell("experiment"), "quickstart");
     assert_eq!(cell("runs"), "2");
-    // 16 api pods in each of two regions and 4 checkout pods; 3 nodes per region.
-    assert_eq!(cell("peak_pods"), "36");
+    // 16 api pods in each of two regions and 5 checkout pods; 3 nodes per region.
+    assert_eq!(cell("peak_pods"), "37");
     assert_eq!(cell("peak_nodes"), "6");
     assert_eq!(cell("jobs"), "-");
 

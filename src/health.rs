@@ -25,7 +25,7 @@
 //! desired pod-time spent Pending is about what a flash crowd costs while a node autoscaler adds
 //! nodes (2–3 % in `flash-crowd-*.ron`), doubled.
 
-use reports::{Check, Gate, Metric, Op, Summary};
+use reports::{Check, Gate, Metric, Op, ServiceSummary, Summary};
 use serde::{Deserialize, Serialize};
 use sim::recorder::{Table, Values};
 use sim::time::SimDuration;
@@ -197,6 +197,14 @@ fn percent(share: f64) -> String {
     }
 }
 
+/// `metric <= limit` judged on one service's rows (the rows are picked here by name, never by
+/// parsing a scope string: a service name may hold any character).
+fn judge_rows(metric: Metric, limit: f64, rows: &[&ServiceSummary], service: &str) -> Check {
+    Gate::new(metric, Op::Le, limit)
+        .judge(metric.scope_value(rows))
+        .scoped(service)
+}
+
 /// The run's health checks, in a fixed order: unschedulable pods (`unschedulable`: the
 /// findings made before the run, one sentence each), then per service its dropped share, its
 /// longest spell without a ready pod and its pending share. A service no request reached is
@@ -223,7 +231,7 @@ pub fn judge(checks: &HealthChecks, summary: &Summary, unschedulable: &[String])
             && arrived > 0.0
         {
             let dropped: f64 = rows.iter().map(|v| v.requests.dropped).sum();
-            let c = Gate::new(Metric::DroppedShare, Op::Le, limit).evaluate_scope(summary, service);
+            let c = judge_rows(Metric::DroppedShare, limit, &rows, service);
             let detail = format!(
                 "{service} dropped {dropped:.0} of {arrived:.0} requests ({}; at most {} allowed)",
                 percent(dropped / arrived),
@@ -232,8 +240,12 @@ pub fn judge(checks: &HealthChecks, summary: &Summary, unschedulable: &[String])
             out.push(c.with_detail(detail));
         }
         if let Some(limit) = checks.max_zero_ready {
-            let gate = Gate::new(Metric::ZeroReadyLongestS, Op::Le, limit.as_secs_f64());
-            let c = gate.evaluate_scope(summary, service);
+            let c = judge_rows(
+                Metric::ZeroReadyLongestS,
+                limit.as_secs_f64(),
+                &rows,
+                service,
+            );
             let detail = match (c.actual, worst_zero_ready_region(summary, service)) {
                 (Some(s), Some(region)) if s > 0.0 => format!(
                     "{service} had no ready pod in {region} for {} while requests arrived there \
@@ -247,7 +259,7 @@ pub fn judge(checks: &HealthChecks, summary: &Summary, unschedulable: &[String])
         if let Some(limit) = checks.max_pending_share
             && rows.iter().any(|v| v.desired_pod_seconds > 0.0)
         {
-            let c = Gate::new(Metric::PendingShare, Op::Le, limit).evaluate_scope(summary, service);
+            let c = judge_rows(Metric::PendingShare, limit, &rows, service);
             let detail = format!(
                 "{service} spent {} of its desired pod-time Pending (at most {} allowed)",
                 c.actual.map_or_else(|| "?".to_owned(), percent),
@@ -262,7 +274,7 @@ pub fn judge(checks: &HealthChecks, summary: &Summary, unschedulable: &[String])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reports::{Requests, ServiceSummary};
+    use reports::Requests;
     use sim::recorder::{Cell, Kind};
 
     const MINUTE: SimDuration = SimDuration::from_secs(60);

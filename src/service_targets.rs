@@ -11,23 +11,31 @@
 use models::cluster::ServiceReport;
 use models::config::ServiceTargets;
 use models::latency::Histogram;
-use reports::{Check, Gate, Metric, Op, Summary};
+use reports::{Check, Gate, Metric, Op, ServiceSummary, Summary};
+use sim::time::SimDuration;
 
 use crate::input::Experiment;
 
-/// The gates one service's targets amount to, in the fields' order.
-fn gates(t: &ServiceTargets) -> Vec<Gate> {
+/// The gates a p99 target and an SLO-attainment target amount to (the run's and a service's
+/// alike): the p99 a ceiling (`<=`: a run exactly at its target meets it), attainment a floor.
+pub fn latency_gates(p99_latency: Option<SimDuration>, slo_attainment: Option<f64>) -> Vec<Gate> {
     let mut gates = Vec::new();
-    if let Some(p99) = t.p99_latency {
+    if let Some(p99) = p99_latency {
         gates.push(Gate::new(
             Metric::P99LatencyMs,
             Op::Le,
             p99.as_secs_f64() * 1e3,
         ));
     }
-    if let Some(a) = t.slo_attainment {
+    if let Some(a) = slo_attainment {
         gates.push(Gate::new(Metric::SloAttainment, Op::Ge, a));
     }
+    gates
+}
+
+/// The gates one service's targets amount to, in the fields' order.
+fn gates(t: &ServiceTargets) -> Vec<Gate> {
+    let mut gates = latency_gates(t.p99_latency, t.slo_attainment);
     if let Some(d) = t.max_dropped_share {
         gates.push(Gate::new(Metric::DroppedShare, Op::Le, d));
     }
@@ -75,13 +83,16 @@ pub fn judge(x: &Experiment, reports: &[ServiceReport], summary: &Summary) -> Ve
         );
         for (scope, in_scope) in &scopes {
             for gate in gates(targets) {
-                let check = match gate.metric {
-                    Metric::P99LatencyMs => gate
-                        .judge(p99_ms(reports, &s.name, in_scope))
-                        .scoped(scope.clone()),
-                    _ => gate.evaluate_scope(summary, scope),
+                let rows: Vec<&ServiceSummary> = summary
+                    .services
+                    .iter()
+                    .filter(|v| v.service == s.name && in_scope.contains(&v.region.as_str()))
+                    .collect();
+                let actual = match gate.metric {
+                    Metric::P99LatencyMs => p99_ms(reports, &s.name, in_scope),
+                    metric => metric.scope_value(&rows),
                 };
-                checks.push(check);
+                checks.push(gate.judge(actual).scoped(scope.clone()));
             }
         }
     }

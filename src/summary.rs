@@ -47,17 +47,7 @@ fn attainment(c: &Counts, has_target: bool) -> Option<f64> {
 /// The gate each set target amounts to. `p99_latency`, `budget_usd`, `rpo` and `rto` are
 /// ceilings (`<=`: a run exactly at its target meets it), `slo_attainment` is a floor (`>=`).
 fn target_gates(t: &Targets) -> Vec<Gate> {
-    let mut gates = Vec::new();
-    if let Some(p99) = t.p99_latency {
-        gates.push(Gate::new(
-            Metric::P99LatencyMs,
-            Op::Le,
-            p99.as_secs_f64() * 1e3,
-        ));
-    }
-    if let Some(a) = t.slo_attainment {
-        gates.push(Gate::new(Metric::SloAttainment, Op::Ge, a));
-    }
+    let mut gates = service_targets::latency_gates(t.p99_latency, t.slo_attainment);
     if let Some(b) = t.budget_usd {
         gates.push(Gate::new(Metric::CostUsd, Op::Le, b));
     }

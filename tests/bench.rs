@@ -95,7 +95,7 @@ fn two_runs_of_the_quickstart_give_a_table_and_consistent_json() {
     );
     let per_s = x["events_per_s"].as_f64().unwrap();
     assert!(close(per_s, events as f64 / run_s), "{per_s}");
-    assert_eq!(x["peak_pods"], 36);
+    assert_eq!(x["peak_pods"], 37);
     assert_eq!(x["peak_nodes"], 6);
     assert!(x["jobs"].is_null());
 

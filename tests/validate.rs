@@ -64,7 +64,7 @@ fn validate_warns_with_the_figures_when_replicas_cannot_all_fit() {
     ))
     .unwrap();
     let file = dir.path().join("x.ron");
-    std::fs::write(&file, base.replace("replicas: 4,", "replicas: 400,")).unwrap();
+    std::fs::write(&file, base.replace("replicas: 5,", "replicas: 400,")).unwrap();
     let out = clustersim(&["validate", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // 3 × n2-standard-8 allocate 3 × 7910m = 23730m; 400 checkout pods of 1 CPU want 400.

@@ -6,26 +6,10 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{GOOD, clustersim, text};
+use common::{GOOD, run_experiment as run, text};
 use serde_json::Value;
-
-/// Writes `src` as an experiment in a fresh folder and runs it; the outputs go beside it.
-fn run(src: &str) -> (std::process::Output, tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("x.ron");
-    fs::write(&file, src).unwrap();
-    let out = dir.path().join("out");
-    let r = clustersim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    (r, dir, out)
-}
 
 fn summary(out: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()

@@ -69,7 +69,7 @@ pub fn metric_value(metric: Metric, x: f64) -> String {
         Metric::RequestsArrived | Metric::RequestsServed | Metric::RequestsDropped => {
             format!("{} requests", grouped(x, 0))
         }
-        Metric::DroppedShare => share(x),
+        Metric::DroppedShare | Metric::PendingShare => share(x),
         Metric::PendingPodSeconds | Metric::UnschedulablePods => {
             format!("{} {}", grouped(x, 0), metric.unit())
         }
@@ -87,7 +87,9 @@ pub fn share(fraction: f64) -> String {
 /// are in percentage points.
 pub fn metric_difference(metric: Metric, x: f64) -> String {
     match metric {
-        Metric::SloAttainment | Metric::DroppedShare => format!("{} pp", figure(x * 100.0)),
+        Metric::SloAttainment | Metric::DroppedShare | Metric::PendingShare => {
+            format!("{} pp", figure(x * 100.0))
+        }
         _ => metric_value(metric, x),
     }
 }
@@ -178,6 +180,7 @@ mod tests {
         assert_eq!(usd(-3.0), "−$3.00");
         assert_eq!(metric_value(Metric::DroppedShare, 0.00012), "0.012 %");
         assert_eq!(metric_value(Metric::DroppedShare, 1.0), "100 %");
+        assert_eq!(metric_value(Metric::PendingShare, 0.238), "23.8 %");
         assert_eq!(metric_difference(Metric::DroppedShare, 0.999), "99.9 pp");
         assert_eq!(
             metric_value(Metric::PendingPodSeconds, 12_345.6),

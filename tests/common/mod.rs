@@ -40,3 +40,21 @@ pub const GOOD: &str = r#"Experiment(
     )],
 )
 "#;
+
+/// Writes `src` as an experiment into a fresh folder and runs it there with `--quiet` (outputs
+/// in `out/` beside it): the process output, the folder (kept alive) and the output path.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn run_experiment(src: &str) -> (Output, tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.ron");
+    std::fs::write(&file, src).unwrap();
+    let out = dir.path().join("out");
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    (r, dir, out)
+}

@@ -55,16 +55,24 @@ impl Gate {
 
     /// Judges one service (`scope` = `"checkout"`, over all its regions) or one region of it
     /// (`"checkout/us-east1"`), from the summary's per-service rows (see
-    /// [`Metric::scope_value`]). A scope that matches no row is judged as not measured.
+    /// [`Metric::scope_value`]). A scope that matches no row is judged as not measured. Rows
+    /// are matched whole (`service` or `service/region`), never by splitting the scope, so a
+    /// name holding `/` is judged on its own rows.
     pub fn evaluate_scope(&self, summary: &Summary, scope: &str) -> Check {
-        let (service, region) = match scope.split_once('/') {
-            Some((service, region)) => (service, Some(region)),
-            None => (scope, None),
-        };
+        let whole_service = summary.services.iter().any(|v| v.service == scope);
         let rows: Vec<&ServiceSummary> = summary
             .services
             .iter()
-            .filter(|v| v.service == service && region.is_none_or(|r| v.region == r))
+            .filter(|v| {
+                if whole_service {
+                    v.service == scope
+                } else {
+                    scope
+                        .strip_prefix(v.service.as_str())
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        == Some(v.region.as_str())
+                }
+            })
             .collect();
         self.judge(self.metric.scope_value(&rows)).scoped(scope)
     }
@@ -320,6 +328,13 @@ mod tests {
         let p99 = parse("p99_latency_ms<=43").unwrap();
         assert_eq!(p99.evaluate_scope(&s, "api/us-east1").actual, Some(44.0));
         assert_eq!(p99.evaluate_scope(&s, "api").actual, None);
+        // A service named with a '/' is judged on its own rows, not split at the '/'.
+        let mut odd = example();
+        odd.services[0].service = "a/b".into();
+        odd.services[0].region = "r".into();
+        let whole = g.evaluate_scope(&odd, "a/b");
+        assert_eq!(whole.actual, Some(10.0 / 2000.0));
+        assert_eq!(g.evaluate_scope(&odd, "a/b/r").actual, Some(10.0 / 2000.0));
     }
 
     #[test]

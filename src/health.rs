@@ -233,7 +233,9 @@ pub fn judge(checks: &HealthChecks, summary: &Summary, unschedulable: &[String])
             let dropped: f64 = rows.iter().map(|v| v.requests.dropped).sum();
             let c = judge_rows(Metric::DroppedShare, limit, &rows, service);
             let detail = format!(
-                "{service} dropped {dropped:.0} of {arrived:.0} requests ({}; at most {} allowed)",
+                "{service} dropped {} of {} requests ({}; at most {} allowed)",
+                reports::grouped(dropped, 0),
+                reports::grouped(arrived, 0),
                 percent(dropped / arrived),
                 percent(limit)
             );
@@ -336,7 +338,7 @@ mod tests {
         assert_eq!(bad.actual, Some(0.0015));
         let detail = bad.detail.as_deref().unwrap();
         assert!(
-            detail.contains("dropped 3 of 2000 requests (0.15 %"),
+            detail.contains("dropped 3 of 2,000 requests (0.15 %"),
             "{detail}"
         );
         assert!(find(&c, "dropped_share", "api").pass);

@@ -36,7 +36,7 @@ mod test_dir;
 pub use atomic::write_atomically;
 pub use check::{Check, Op, verdict};
 pub use error::{Access, ReportError};
-pub use format::check_line;
+pub use format::{check_line, grouped};
 pub use gate::{Gate, GateError, parse as parse_gate};
 pub use json::write_json;
 pub use metric::Metric;

@@ -72,8 +72,6 @@ pub mod curves;
 mod spec;
 mod zone;
 
-use std::path::Path;
-
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime, UtcInstant};
@@ -184,108 +182,6 @@ impl Shape {
             Shape::Scale { .. } => "Scale",
             Shape::Replay(_) => "Replay",
         }
-    }
-
-    /// The checks of [`ShapeSpec::validate`] on a shape built in code or read as a `Shape`
-    /// (a Job arrival `rate`); a [`Replay`] was checked when it was read.
-    pub fn validate(&self) -> Result<(), ShapeError> {
-        match self.spec() {
-            Some(spec) => spec.validate(),
-            None => Ok(()),
-        }
-    }
-
-    /// [`Self::validate`], then the shape itself: a `Shape` holds no file left to read. Kept
-    /// for `models::jobs::config`, whose Job arrival `rate` is read as a `Shape` (it would
-    /// better be a [`ShapeSpec`] resolved with [`ShapeSpec::resolve`]).
-    pub fn resolve(&self, _base_dir: &Path, _duration: SimDuration) -> Result<Shape, ShapeError> {
-        self.validate()?;
-        Ok(self.clone())
-    }
-
-    /// The shape as written, for its checks; `None` if it holds a [`Replay`].
-    fn spec(&self) -> Option<ShapeSpec> {
-        let parts = |ps: &[Shape]| ps.iter().map(Shape::spec).collect::<Option<Vec<_>>>();
-        Some(match self.clone() {
-            Shape::Constant { rps } => ShapeSpec::Constant { rps },
-            Shape::Diurnal {
-                mean_rps,
-                amplitude,
-                peak_hour,
-                time_zone,
-                step,
-            } => ShapeSpec::Diurnal {
-                mean_rps,
-                amplitude,
-                peak_hour,
-                time_zone,
-                step,
-            },
-            Shape::Weekly {
-                multipliers,
-                time_zone,
-            } => ShapeSpec::Weekly {
-                multipliers,
-                time_zone,
-            },
-            Shape::Ramp {
-                from,
-                to,
-                start,
-                duration,
-                step,
-            } => ShapeSpec::Ramp {
-                from,
-                to,
-                start,
-                duration,
-                step,
-            },
-            Shape::FlashCrowd {
-                onset,
-                rise,
-                peak_multiplier,
-                decay,
-                step,
-            } => ShapeSpec::FlashCrowd {
-                onset,
-                rise,
-                peak_multiplier,
-                decay,
-                step,
-            },
-            Shape::BlackFriday {
-                peak_rps,
-                time_zone,
-                trough_hour,
-                night_level,
-                peak_hour,
-                afternoon_hour,
-                afternoon_level,
-                evening_hour,
-                evening_level,
-                step,
-            } => ShapeSpec::BlackFriday {
-                peak_rps,
-                time_zone,
-                trough_hour,
-                night_level,
-                peak_hour,
-                afternoon_hour,
-                afternoon_level,
-                evening_hour,
-                evening_level,
-                step,
-            },
-            Shape::Noise { cv, step, .. } => ShapeSpec::Noise { cv, step },
-            Shape::Sum(ps) => ShapeSpec::Sum(parts(&ps)?),
-            Shape::Product(ps) => ShapeSpec::Product(parts(&ps)?),
-            Shape::Scale { factor, shape } => ShapeSpec::Scale {
-                factor,
-                shape: Box::new(shape.spec()?),
-            },
-            Shape::Replay(_) => return None,
-        })
     }
 
     /// The shape with each `Noise` given its stream: `seed` and `stream_prefix` followed by the
@@ -968,8 +864,8 @@ mod tests {
             r#"Sum([Noise(cv: 1, step: "3s"), Constant(rps: 1)])"#,
         ];
         for text in shapes {
+            spec(text).validate().unwrap();
             let s = parse(text).seeded(0, "t");
-            s.validate().unwrap();
             walk(&s, midnight(), min(3 * 24 * 60));
         }
     }
@@ -1014,7 +910,17 @@ mod tests {
             ),
             "scale_to_peak_rps"
         );
-        assert!(diurnal(60).validate().is_ok());
+        assert!(
+            ShapeSpec::Diurnal {
+                mean_rps: 100.0,
+                amplitude: 0.5,
+                peak_hour: 14.0,
+                time_zone: None,
+                step: SimDuration::from_secs(60),
+            }
+            .validate()
+            .is_ok()
+        );
         let many = format!(
             "Sum([{}])",
             vec!["Constant(rps: 1)"; MAX_SHAPE_NODES].join(",")
@@ -1038,8 +944,8 @@ mod tests {
         assert!(err(r#"Replay(())"#).contains("Replay"));
     }
 
-    fn data_dir() -> &'static Path {
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"))
+    fn data_dir() -> &'static std::path::Path {
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"))
     }
 
     #[test]

@@ -8,7 +8,7 @@ use clustersim_workloads::jobs::{
     DurationDist, JobArrival, PoissonArrivals, TaskFailures, TaskRequests, load_job_trace,
     read_job_trace,
 };
-use clustersim_workloads::traffic::Shape;
+use clustersim_workloads::traffic::{Shape, ShapeSpec};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
 fn start() -> UtcInstant {
@@ -20,9 +20,9 @@ fn hours(h: u64) -> SimTime {
 }
 
 fn shape(text: &str) -> Shape {
-    let s: Shape = ron::from_str(text).unwrap();
-    s.validate().unwrap();
-    s
+    let written: ShapeSpec = ron::from_str(text).unwrap();
+    written.validate().unwrap();
+    ron::from_str(text).unwrap()
 }
 
 fn constant(run_s: u64) -> DurationDist {

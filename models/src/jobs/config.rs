@@ -32,7 +32,7 @@ use workloads::jobs::{
     DurationDist, FieldError, JobArrival, PoissonArrivals, TaskFailures, TaskRequests,
     load_job_trace,
 };
-use workloads::traffic::Shape;
+use workloads::traffic::ShapeSpec;
 
 use super::job::JobSpec;
 use crate::config::Resources;
@@ -88,7 +88,10 @@ pub struct BatchConfig {
 pub enum Arrivals {
     /// A Poisson process with `rate` in Jobs per second (any traffic shape), each Job's pods
     /// running a `duration` drawn per Job.
-    Poisson { rate: Shape, duration: DurationDist },
+    Poisson {
+        rate: ShapeSpec,
+        duration: DurationDist,
+    },
     /// Submissions read from a CSV job trace (`workloads::jobs::csv`), relative to the
     /// experiment file's directory; rows submitted before `start_offset` are skipped and the
     /// rest shifted by it. Default offset 0.

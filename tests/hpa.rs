@@ -48,17 +48,7 @@ fn series(out: &Path, column: &str) -> Vec<u64> {
 }
 
 fn run(src: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("hpa.ron");
-    fs::write(&file, src).unwrap();
-    let out = tmp.path().join("out");
-    let r = clustersim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let (r, tmp, out) = common::run_experiment(src);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     (tmp, out)
 }

@@ -147,13 +147,7 @@ pub fn summarize(
     gates: &[Gate],
     unschedulable: &[Unschedulable],
 ) -> Summary {
-    let figures = out
-        .timeseries
-        .rows()
-        .gt(&0)
-        .then(|| health::row_figures(&out.timeseries, x.output_interval))
-        .flatten()
-        .unwrap_or_default();
+    let figures = health::row_figures(&out.timeseries, x.output_interval).unwrap_or_default();
     let has_target = x.targets.p99_latency.is_some();
     let mut all = Histogram::default();
     let mut total = Counts::default();

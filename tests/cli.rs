@@ -475,8 +475,12 @@ fn a_zone_outside_its_region_is_located() {
     assert_bad_input(
         "zone_outside_region",
         &src,
-        "5:57",
-        &["node_pools[0].zones", "us-east1-x", "not a zone of region"],
+        "5:58",
+        &[
+            "node_pools[0].zones[0]",
+            "us-east1-x",
+            "not a zone of region",
+        ],
     );
 }
 

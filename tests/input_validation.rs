@@ -69,10 +69,11 @@ fn an_unknown_region_of_a_pool_names_the_declared_ones() {
 #[test]
 fn a_zone_of_no_region_is_refused_at_the_pool() {
     let (field, message, _) = refused(&with(r#"nodes: 2)"#, r#"nodes: 2, zones: ["us-east1-z"])"#));
-    assert_eq!(field, "node_pools[0].zones");
+    assert_eq!(field, "node_pools[0].zones[0]");
     assert_eq!(
         message,
-        r#"zone `us-east1-z` is not a zone of region `us-east1`: expected one of ["us-east1-b", "us-east1-c"]"#
+        "zone `us-east1-z` is not a zone of region `us-east1`: did you mean `us-east1-b`? \
+         Expected one of the region's zones: `us-east1-b`, `us-east1-c`"
     );
 }
 

@@ -52,6 +52,14 @@
 //!
 //! Rows are kept in a `Vec` sorted by (instance type, region) and looked up by binary search, so
 //! every iteration order is deterministic.
+//!
+//! # Zones
+//!
+//! [`ZoneList`] holds the zone names per region from `gcp_zones_2025-03-20.csv` (42 GCP regions:
+//! every region of the GCP price file but `asia-southeast3`) and `aws_zones_moto_2026-04-30.csv`
+//! (10 AWS regions; AWS names zones per account in its oldest regions, and `us-west-1` and
+//! `ap-northeast-1` are left out because their letters differ between accounts). A region that
+//! a zone file does not cover has no list, and callers check its zones by form only.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -499,9 +507,110 @@ impl Catalog {
     }
 }
 
-/// The candidate with the smallest edit distance to `query`, within `max(1, len / 3)` edits;
-/// the first one wins ties.
-fn closest<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// Embedded zone names per region: GCP's Compute API answer of 2025-03-20 (via gcpdiag's test
+/// data) and AWS's from moto's table (2026-04-30); see `data/PROVENANCE.md` for which regions
+/// each covers and why the others are left out.
+const GCP_ZONES_CSV: &str = include_str!("../../data/cloud/gcp/gcp_zones_2025-03-20.csv");
+const GCP_ZONES_SOURCE: &str = "data/cloud/gcp/gcp_zones_2025-03-20.csv";
+const AWS_ZONES_CSV: &str = include_str!("../../data/cloud/aws/aws_zones_moto_2026-04-30.csv");
+const AWS_ZONES_SOURCE: &str = "data/cloud/aws/aws_zones_moto_2026-04-30.csv";
+const ZONES_HEADER: [&str; 2] = ["region", "zone"];
+
+/// The zones of one region, sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RegionZones {
+    region: String,
+    zones: Vec<String>,
+}
+
+/// The zone names of each region a provider's zone file covers. A region it does not cover is
+/// not thereby unknown: the price catalog lists regions the zone sources leave out (e.g. GCP
+/// `asia-southeast3`, AWS `us-west-1`), so callers treat `None` as "not listed", not "wrong".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneList {
+    /// Sorted by region, one entry per region, each with its zones sorted.
+    regions: Vec<RegionZones>,
+}
+
+impl ZoneList {
+    /// The zone list built into the binary for `provider`, parsed once per process.
+    pub fn builtin(provider: Provider) -> Result<&'static ZoneList, &'static CatalogError> {
+        static GCP: OnceLock<Result<ZoneList, CatalogError>> = OnceLock::new();
+        static AWS: OnceLock<Result<ZoneList, CatalogError>> = OnceLock::new();
+        match provider {
+            Provider::Gcp => {
+                GCP.get_or_init(|| ZoneList::from_csv_str(GCP_ZONES_CSV, GCP_ZONES_SOURCE))
+            }
+            Provider::Aws => {
+                AWS.get_or_init(|| ZoneList::from_csv_str(AWS_ZONES_CSV, AWS_ZONES_SOURCE))
+            }
+        }
+        .as_ref()
+    }
+
+    /// Parses `region,zone` rows. Each zone must be named after its region (start with the
+    /// region's name), and a (region, zone) pair may occur once; the order of rows is free.
+    pub fn from_csv_str(csv: &str, source_name: &str) -> Result<ZoneList, CatalogError> {
+        let header: &[&str] = &ZONES_HEADER;
+        let mut rows: Vec<(&str, &str, usize)> = Vec::new();
+        for_each_record(csv, source_name, header, |line, fields| {
+            let err = |col: usize, msg: String| {
+                CatalogError::new(source_name, line, Some(header[col]), msg)
+            };
+            let region = parse_name(fields[0]).map_err(|m| err(0, m))?;
+            let zone = parse_name(fields[1]).map_err(|m| err(1, m))?;
+            if !zone.starts_with(region) || zone == region {
+                return Err(err(
+                    1,
+                    format!("zone `{zone}` is not named after its region `{region}`"),
+                ));
+            }
+            rows.push((region, zone, line));
+            Ok(())
+        })?;
+        rows.sort_unstable();
+        if let Some(w) = rows
+            .windows(2)
+            .find(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+        {
+            return Err(CatalogError::new(
+                source_name,
+                w[1].2,
+                None,
+                format!(
+                    "duplicate row for zone `{}` of region `{}` (first at line {})",
+                    w[0].1, w[0].0, w[0].2
+                ),
+            ));
+        }
+        let regions = rows
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|rows| RegionZones {
+                region: rows[0].0.to_owned(),
+                zones: rows.iter().map(|r| r.1.to_owned()).collect(),
+            })
+            .collect();
+        Ok(ZoneList { regions })
+    }
+
+    /// The zones of `region`, sorted; `None` if the list does not cover the region.
+    pub fn zones_of(&self, region: &str) -> Option<&[String]> {
+        self.regions
+            .binary_search_by(|r| r.region.as_str().cmp(region))
+            .ok()
+            .map(|i| self.regions[i].zones.as_slice())
+    }
+
+    /// The zone of `region` closest to `zone` by edit distance, like [`Catalog::suggest`].
+    pub fn suggest(&self, region: &str, zone: &str) -> Option<&str> {
+        closest(zone, self.zones_of(region)?.iter().map(String::as_str))
+    }
+}
+
+/// The candidate with the smallest edit distance to `query` (case-insensitive), within
+/// `max(1, len / 3)` edits; the first one wins ties. Public so that input checks suggest names
+/// the same way the catalog does.
+pub fn closest<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let query: Vec<char> = query.chars().flat_map(char::to_lowercase).collect();
     let limit = (query.len() / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
@@ -1048,6 +1157,79 @@ us-east-1,x1.large,2,0.61,100,2,10-15%
         assert!(c.rows().windows(2).all(|w| {
             (&w[0].instance_type, &w[0].region) < (&w[1].instance_type, &w[1].region)
         }));
+    }
+
+    #[test]
+    fn zone_fixture_groups_and_sorts_by_region() {
+        let csv = "region,zone\nus-east1,us-east1-d\neu-x,eu-x-a\nus-east1,us-east1-b\n";
+        let z = ZoneList::from_csv_str(csv, "zones.csv").unwrap();
+        assert_eq!(
+            z.zones_of("us-east1").unwrap(),
+            ["us-east1-b", "us-east1-d"]
+        );
+        assert_eq!(z.zones_of("eu-x").unwrap(), ["eu-x-a"]);
+        assert_eq!(z.zones_of("us-east"), None);
+        assert_eq!(z.suggest("us-east1", "us-east1d"), Some("us-east1-d"));
+        assert_eq!(z.suggest("us-east1", "europe-west1-b"), None);
+        assert_eq!(z.suggest("nowhere", "nowhere-a"), None);
+    }
+
+    #[test]
+    fn zone_rows_are_checked() {
+        let dup = "region,zone\nr1,r1-a\nr1,r1-b\nr1,r1-a\n";
+        let e = ZoneList::from_csv_str(dup, "z.csv").unwrap_err();
+        assert_eq!((e.line, e.column.as_deref()), (4, None));
+        assert!(e.message.contains("first at line 2"), "{e}");
+        let foreign = "region,zone\nr1,r2-a\n";
+        let e = ZoneList::from_csv_str(foreign, "z.csv").unwrap_err();
+        assert_eq!((e.line, e.column.as_deref()), (2, Some("zone")));
+        let bare = "region,zone\nr1,r1\n";
+        assert!(ZoneList::from_csv_str(bare, "z.csv").is_err());
+        let header = "zone,region\nr1-a,r1\n";
+        assert_eq!(ZoneList::from_csv_str(header, "z.csv").unwrap_err().line, 1);
+    }
+
+    /// Hand-checked against the sources (gcpdiag `test-data/gce5/json-dumps/compute-zones.json`,
+    /// moto `availability_zones_and_regions.py`): GCP's `us-central1` has four zones, `us-east1`
+    /// and `europe-west1` have no `-a`; AWS's `us-east-1` has six and `ca-central-1` no `c`.
+    #[test]
+    fn builtin_zones_match_the_sources() {
+        let gcp = ZoneList::builtin(Provider::Gcp).unwrap();
+        assert_eq!(gcp.regions.len(), 42);
+        assert_eq!(
+            gcp.regions.iter().map(|r| r.zones.len()).sum::<usize>(),
+            127
+        );
+        let central = [
+            "us-central1-a",
+            "us-central1-b",
+            "us-central1-c",
+            "us-central1-f",
+        ];
+        assert_eq!(gcp.zones_of("us-central1").unwrap(), central);
+        assert_eq!(
+            gcp.zones_of("us-east1").unwrap(),
+            ["us-east1-b", "us-east1-c", "us-east1-d"]
+        );
+        let belgium = ["europe-west1-b", "europe-west1-c", "europe-west1-d"];
+        assert_eq!(gcp.zones_of("europe-west1").unwrap(), belgium);
+        assert_eq!(gcp.zones_of("asia-southeast3"), None);
+        let aws = ZoneList::builtin(Provider::Aws).unwrap();
+        assert_eq!(aws.regions.len(), 10);
+        let virginia = ["a", "b", "c", "d", "e", "f"].map(|l| format!("us-east-1{l}"));
+        assert_eq!(aws.zones_of("us-east-1").unwrap(), virginia);
+        let canada = ["ca-central-1a", "ca-central-1b", "ca-central-1d"];
+        assert_eq!(aws.zones_of("ca-central-1").unwrap(), canada);
+        assert_eq!(aws.zones_of("us-west-1"), None);
+        assert_eq!(aws.zones_of("ap-northeast-1"), None);
+        // Every region of each zone list that the price catalog also has is a region the
+        // price catalog knows by the same name (no spelling drift between the sources).
+        let prices = Catalog::builtin(Provider::Gcp).unwrap();
+        assert!(
+            gcp.regions
+                .iter()
+                .all(|r| prices.regions().any(|p| p == r.region))
+        );
     }
 
     #[test]

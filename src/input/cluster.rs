@@ -1,9 +1,10 @@
-//! The `regions` and `node_pools` sections: names unique, zones of their region, instance types
-//! of the provider's catalog, node counts within their bounds.
+//! The `regions` and `node_pools` sections: names unique, zones of their region (in the
+//! provider's zone list where it covers the region), instance types of the provider's catalog,
+//! node counts within their bounds.
 
 use std::collections::BTreeSet;
 
-use models::catalog::{Catalog, InstanceFacts, Provider};
+use models::catalog::{Catalog, InstanceFacts, Provider, ZoneList, closest};
 use models::config::{CapacityType, NodePoolConfig, RegionConfig};
 use models::plan::PoolPlan;
 
@@ -42,40 +43,81 @@ pub fn check_regions(x: &Experiment) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// Zones named as the provider names the zones of the region: `us-east1-b` (GCP: the region,
-/// `-`, a letter), `us-east-1a` (AWS: the region and a letter, or `-` and a Local Zone name).
-/// Checked only for a region the catalog knows. The catalog lists regions, not zones, so a zone
-/// of the right form that the provider does not have (`us-east1-z`) cannot be refused.
+/// Zones named as the provider names the zones of the region, `us-east1-b` (GCP: the region,
+/// `-`, a letter) or `us-east-1a` (AWS: the region and a letter, or `-` and a Local Zone name),
+/// and, where the provider's zone list (`data/cloud/*/…zones…csv`) covers the region, one of
+/// its zones: `us-east1-z` and `us-east-1z` are refused with the closest zone and the region's
+/// zones. A region the zone list does not cover (GCP `asia-southeast3`; AWS `us-west-1`, whose
+/// letters differ between AWS accounts) is checked by form only, as is an AWS Local Zone (the
+/// list holds Availability Zones). A region the price catalog does not know is not checked
+/// here: its node pools fail on the instance type.
 fn check_zone_names(provider: Provider, r: &RegionConfig) -> Result<(), FieldError> {
     let catalog = builtin_catalog(provider)?;
     if !catalog.regions().any(|known| known == r.name) {
         return Ok(());
     }
-    let is_letter = |rest: &str| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase());
-    let (form, example) = match provider {
-        Provider::Gcp => ("the region, `-` and a zone letter", format!("{}-b", r.name)),
-        Provider::Aws => ("the region and a zone letter", format!("{}a", r.name)),
-    };
+    let zones = ZoneList::builtin(provider)
+        .map_err(|e| FieldError::new("", format!("the built-in zone list is unreadable: {e}")))?;
     for (j, zone) in r.zones.iter().enumerate() {
-        let ok = zone
-            .strip_prefix(r.name.as_str())
-            .is_some_and(|rest| match provider {
-                Provider::Gcp => rest.strip_prefix('-').is_some_and(is_letter),
-                Provider::Aws => is_letter(rest) || rest.starts_with('-'),
-            });
-        if !ok {
-            return fail(
-                format!("zones[{j}]"),
-                format!(
-                    "zone `{zone}` is not a zone of region `{}`: expected {form}, such as \
-                     `{example}` (the {provider:?} catalog lists regions, not zones, so the \
-                     letter itself is not checked)",
-                    r.name
-                ),
-            );
-        }
+        check_zone(provider, zones, r, zone)
+            .map_err(|message| FieldError::new(format!("zones[{j}]"), message))?;
     }
     Ok(())
+}
+
+/// One zone of a region the price catalog knows; the error is the message.
+fn check_zone(
+    provider: Provider,
+    zones: &ZoneList,
+    r: &RegionConfig,
+    zone: &str,
+) -> Result<(), String> {
+    let is_letter = |rest: &str| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase());
+    let rest = zone.strip_prefix(r.name.as_str());
+    let local_zone = provider == Provider::Aws
+        && rest.is_some_and(|rest| rest.len() > 1 && rest.starts_with('-'));
+    let well_formed = local_zone
+        || rest.is_some_and(|rest| match provider {
+            Provider::Gcp => rest.strip_prefix('-').is_some_and(is_letter),
+            Provider::Aws => is_letter(rest),
+        });
+    let listed = zones.zones_of(&r.name).filter(|_| !local_zone);
+    if well_formed && listed.is_none_or(|listed| listed.iter().any(|z| z == zone)) {
+        return Ok(());
+    }
+    let mut message = format!("zone `{zone}` is not a zone of region `{}`", r.name);
+    if !well_formed {
+        let (form, example) = match provider {
+            Provider::Gcp => ("the region, `-` and a zone letter", format!("{}-b", r.name)),
+            Provider::Aws => ("the region and a zone letter", format!("{}a", r.name)),
+        };
+        message.push_str(&format!(": expected {form}, such as `{example}`"));
+    }
+    match listed {
+        Some(listed) => {
+            if let Some(s) = zones.suggest(&r.name, zone) {
+                message.push_str(&format!(": did you mean `{s}`?"));
+            }
+            message.push_str(&format!(
+                " The {provider:?} zone list has {}",
+                backticked(listed.iter().map(String::as_str))
+            ));
+        }
+        None => message.push_str(&format!(
+            " (zones of `{}` are checked by pattern only: the {provider:?} zone list does not \
+             cover this region, so the letter itself is not checked)",
+            r.name
+        )),
+    }
+    Err(message)
+}
+
+/// Names as a list for messages: "`a`, `b`, `c`".
+fn backticked<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The declared regions as a list for messages: "`us-east1`, `europe-west1`".
@@ -128,13 +170,14 @@ fn resolve_pool<'a>(
                     "expected at least one zone, or no `zones` field for all",
                 );
             }
-            if let Some(z) = zones.iter().find(|z| !reg.zones.contains(z)) {
+            if let Some((k, z)) = zones
+                .iter()
+                .enumerate()
+                .find(|(_, z)| !reg.zones.contains(z))
+            {
                 return fail(
-                    "zones",
-                    format!(
-                        "zone `{z}` is not a zone of region `{}`: expected one of {:?}",
-                        reg.name, reg.zones
-                    ),
+                    format!("zones[{k}]"),
+                    undeclared_zone(x.provider_of(reg), reg, z),
                 );
             }
             zones.clone()
@@ -194,6 +237,28 @@ fn resolve_pool<'a>(
         labels: p.labels.clone(),
         taints: p.taints.clone(),
     })
+}
+
+/// Why a node pool may not use zone `z` of its region: not among the zones the region declares.
+/// The closest declared zone is suggested, as a misspelling is the likely cause; a real zone of
+/// the region that `regions` leaves out is said to be one.
+fn undeclared_zone(provider: Provider, reg: &RegionConfig, z: &str) -> String {
+    let declared = backticked(reg.zones.iter().map(String::as_str));
+    let mut message = format!("zone `{z}` is not a zone of region `{}`", reg.name);
+    if let Some(s) = closest(z, reg.zones.iter().map(String::as_str)) {
+        message.push_str(&format!(": did you mean `{s}`?"));
+    }
+    message.push_str(&format!(" Expected one of the region's zones: {declared}"));
+    let listed = ZoneList::builtin(provider)
+        .ok()
+        .and_then(|zones| zones.zones_of(&reg.name))
+        .is_some_and(|listed| listed.iter().any(|l| l == z));
+    if listed {
+        message.push_str(&format!(
+            " (`{z}` is in the {provider:?} zone list: add it to the region's `zones` to use it)"
+        ));
+    }
+    message
 }
 
 /// The embedded catalog of a cloud; unreadable only if the build embedded a broken file (an

@@ -232,7 +232,10 @@ fn main() -> ExitCode {
 /// `clustersim validate`: an experiment or a sweep file (told apart by its root, `Sweep(…)`)
 /// checked as `run` or `sweep` would check it, and its capacity warnings printed.
 fn validate(file: &Path) -> ExitCode {
-    let src = std::fs::read_to_string(file).unwrap_or_default();
+    let src = match input::read_text(file) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
     if sweep::is_sweep(&src) {
         return sweep::validate(file);
     }

@@ -35,6 +35,11 @@ use crate::locate::RonLocator;
 /// fill the disk.
 pub const MAX_SAMPLES: u64 = 10_000_000;
 
+/// Size of an experiment or sweep file, at most: 4 MiB, some 50 times the largest bundled
+/// experiment (`black-friday.ron`, 77 KiB). Checked while reading, so a path to a device or a
+/// huge unrelated file fails after 4 MiB.
+pub const MAX_EXPERIMENT_BYTES: u64 = 4 << 20;
+
 /// A loaded, checked experiment and its plan.
 pub struct Loaded {
     pub experiment: Experiment,
@@ -44,8 +49,7 @@ pub struct Loaded {
 /// Reads, parses, validates and resolves an experiment file; `seed` (from `--seed`) replaces
 /// the file's seed before anything random is derived from it.
 pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
-    let src = std::fs::read_to_string(file)
-        .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
+    let src = read_text(file)?;
     let mut experiment = parse(file, &src)?;
     if let Some(seed) = seed {
         experiment.seed = seed;
@@ -53,6 +57,28 @@ pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
     let plan = resolve(&experiment, base_dir(file))
         .map_err(|e| e.located(file, &RonLocator::new(&src)))?;
     Ok(Loaded { experiment, plan })
+}
+
+/// The text of an experiment or sweep file, at most [`MAX_EXPERIMENT_BYTES`] bytes.
+pub fn read_text(file: &Path) -> Result<String, InputError> {
+    use std::io::Read;
+    let cannot =
+        |e: std::io::Error| InputError::whole_file(file, format!("cannot read the file: {e}"));
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_EXPERIMENT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_EXPERIMENT_BYTES {
+        return Err(InputError::whole_file(
+            file,
+            format!(
+                "the file is larger than the limit of {MAX_EXPERIMENT_BYTES} bytes (4 MiB): \
+                 expected an experiment or sweep file"
+            ),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| cannot(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// RON text → experiment, with the position and field path of the first error.

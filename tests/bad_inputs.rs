@@ -1,0 +1,151 @@
+//! The bad-input table: hostile and mistaken inputs across every way in (experiment syntax,
+//! units, unknown fields, bounds, traces, gates, sweeps, shards, saved outputs), each run
+//! through the binary in a fresh folder and expected to exit 2, name where the problem is
+//! (`file:line:col` or the field path) and what was expected, and leave nothing behind: the
+//! folder holds exactly the files the case wrote, so no `--out` appeared.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{GOOD, clustersim, text};
+
+/// One bad input.
+struct Case {
+    name: &'static str,
+    /// Files the case writes into its folder before running: (relative path, bytes).
+    files: Vec<(&'static str, Vec<u8>)>,
+    /// The arguments; `{dir}` stands for the case's folder.
+    args: Vec<&'static str>,
+    /// Where: `x.ron:3:5`, a field path or a flag; must appear in stderr (`{dir}` expanded).
+    at: String,
+    /// What was expected: must appear in stderr.
+    message: &'static str,
+}
+
+/// `clustersim run` of the experiment `src` (written as `x.ron`) into `{dir}/out`.
+fn run(name: &'static str, src: impl Into<Vec<u8>>, at: &str, message: &'static str) -> Case {
+    Case {
+        name,
+        files: vec![("x.ron", src.into())],
+        args: vec!["run", "{dir}/x.ron", "--out", "{dir}/out", "--quiet"],
+        at: at.to_owned(),
+        message,
+    }
+}
+
+/// [`GOOD`] with `from` replaced by `to` (which must be there).
+fn good_with(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "{from}");
+    GOOD.replacen(from, to, 1)
+}
+
+/// A trace shape reading `file` (relative to the experiment) for the one service.
+fn with_trace(file: &str) -> String {
+    good_with(
+        "traffic: Constant(rps: 50)",
+        &format!(
+            r#"traffic: Trace(file: "{file}", time_column: "t", time_unit: s, value_column: "v", value_kind: Rate)"#
+        ),
+    )
+}
+
+fn cases() -> Vec<Case> {
+    let mut c = vec![
+        // Size and encoding of the file itself.
+        run(
+            "an experiment larger than 4 MiB",
+            format!("{}{GOOD}", " ".repeat(5 << 20)),
+            "x.ron: the file is larger",
+            "the limit of 4194304 bytes (4 MiB)",
+        ),
+        // Traces.
+        run(
+            "an unrelated file's first line is not quoted",
+            with_trace("passwd"),
+            "x.ron:11:30: services[0].traffic.file",
+            "no column `t`: the first line has no `,`",
+        ),
+    ];
+    c[1].files.push((
+        "passwd",
+        b"root:x:0:0:root:/root:/bin/bash\nsecret:x:1:1::/:/bin/sh\n".to_vec(),
+    ));
+    #[cfg(target_os = "linux")]
+    c.extend([
+        run(
+            "a trace at /dev/zero fails at its first line",
+            with_trace("/dev/zero"),
+            "services[0].traffic.file",
+            "row 1: a line longer than 65536 bytes",
+        ),
+        run(
+            "a trace at /dev/urandom fails at its first line",
+            with_trace("/dev/urandom"),
+            "services[0].traffic.file",
+            "is not UTF-8 text",
+        ),
+    ]);
+    c
+}
+
+/// The top-level names in `dir`.
+fn listing(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn every_bad_input_exits_2_located_and_writes_nothing() {
+    let mut failures = Vec::new();
+    let all = cases();
+    for case in &all {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        for (path, bytes) in &case.files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, bytes).unwrap();
+        }
+        let before = listing(dir.path());
+        let args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", root)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = clustersim(&args);
+        let stderr = text(&r.stderr);
+        let at = case.at.replace("{dir}", root);
+        let mut wrong = Vec::new();
+        if r.status.code() != Some(2) {
+            wrong.push(format!("exit {:?}, expected 2", r.status.code()));
+        }
+        if !stderr.contains(&at) {
+            wrong.push(format!("no `{at}`"));
+        }
+        if !stderr.contains(case.message) {
+            wrong.push(format!("no `{}`", case.message));
+        }
+        let after = listing(dir.path());
+        if after != before {
+            wrong.push(format!(
+                "wrote {:?}",
+                after.difference(&before).collect::<Vec<_>>()
+            ));
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{}: {}\n  stderr: {stderr}",
+                case.name,
+                wrong.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}

@@ -24,6 +24,14 @@ struct Case {
     message: &'static str,
 }
 
+impl Case {
+    /// The case with one more file written before it runs.
+    fn with_file(mut self, path: &'static str, bytes: impl Into<Vec<u8>>) -> Case {
+        self.files.push((path, bytes.into()));
+        self
+    }
+}
+
 /// `clustersim run` of the experiment `src` (written as `x.ron`) into `{dir}/out`.
 fn run(name: &'static str, src: impl Into<Vec<u8>>, at: &str, message: &'static str) -> Case {
     Case {
@@ -39,6 +47,17 @@ fn run(name: &'static str, src: impl Into<Vec<u8>>, at: &str, message: &'static 
 fn good_with(from: &str, to: &str) -> String {
     assert!(GOOD.contains(from), "{from}");
     GOOD.replacen(from, to, 1)
+}
+
+/// [`GOOD`] as bytes, with `from` replaced by `to`.
+fn good_bytes(from: &str, to: &[u8]) -> Vec<u8> {
+    let at = GOOD.find(from).expect("in GOOD");
+    [
+        &GOOD.as_bytes()[..at],
+        to,
+        &GOOD.as_bytes()[at + from.len()..],
+    ]
+    .concat()
 }
 
 /// A trace shape reading `file` (relative to the experiment) for the one service.
@@ -60,18 +79,43 @@ fn cases() -> Vec<Case> {
             "x.ron: the file is larger",
             "the limit of 4194304 bytes (4 MiB)",
         ),
+        run(
+            "a byte that is not UTF-8 is located",
+            good_bytes(r#"name: "t""#, b"name: \"t\xff"),
+            "x.ron:2:13: byte 0xff is not UTF-8 text",
+            "expected a UTF-8 file",
+        ),
+        run(
+            "nesting past the parser's limit",
+            good_with(
+                "traffic: Constant(rps: 50)",
+                &format!(
+                    "traffic: {}Constant(rps: 50){}",
+                    "Sum([".repeat(200),
+                    "])".repeat(200)
+                ),
+            ),
+            "x.ron:11:",
+            "values nested more than 128 levels deep",
+        ),
+        run(
+            "an empty name",
+            good_with(r#"name: "t""#, r#"name: """#),
+            "x.ron:2:11: name",
+            "expected a name for the run",
+        ),
         // Traces.
         run(
             "an unrelated file's first line is not quoted",
             with_trace("passwd"),
             "x.ron:11:30: services[0].traffic.file",
             "no column `t`: the first line has no `,`",
+        )
+        .with_file(
+            "passwd",
+            "root:x:0:0:root:/root:/bin/bash\nsecret:x:1:1::/:/bin/sh\n",
         ),
     ];
-    c[1].files.push((
-        "passwd",
-        b"root:x:0:0:root:/root:/bin/bash\nsecret:x:1:1::/:/bin/sh\n".to_vec(),
-    ));
     #[cfg(target_os = "linux")]
     c.extend([
         run(
@@ -96,6 +140,26 @@ fn listing(dir: &Path) -> BTreeSet<String> {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_locations_stay_right() {
+    let (r, _dir, _out) = common::run_experiment(&format!(
+        "\u{feff}{}",
+        good_with("replicas: 2", "replicas: -2")
+    ));
+    assert_eq!(r.status.code(), Some(2));
+    // Line 8 is `        replicas: -2,`: the value starts at column 19.
+    assert!(
+        text(&r.stderr).contains("x.ron:8:19: services[0].replicas"),
+        "{}",
+        text(&r.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bom.ron");
+    std::fs::write(&file, format!("\u{feff}{GOOD}")).unwrap();
+    let r = clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
 }
 
 #[test]

@@ -10,10 +10,17 @@ use ron::extensions::Extensions;
 use crate::error::{InputError, Position};
 use crate::locate;
 
+/// Levels of nesting the parser follows, at most: the `ron` crate's default, said here so the
+/// error can say it (a bundled experiment nests about 8 deep; the limit keeps a hostile file
+/// from overflowing the stack).
+const RECURSION_LIMIT: usize = 128;
+
 /// RON text → `T`, with `implicit_some` on, so an optional value is written plainly; the first
 /// error with its position and field path.
 pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T, InputError> {
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let options = ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(RECURSION_LIMIT);
     let mut de = ron::Deserializer::from_str_with_options(src, &options)
         .map_err(|e| spanned(file, String::new(), &e))?;
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -70,6 +77,12 @@ fn explain(e: &mut InputError, code: &ron::Error, src: &str) {
             if let Some(best) = closest(found, expected) {
                 e.message = format!("{}; did you mean `{best}`?", e.message);
             }
+        }
+        ron::Error::ExceededRecursionLimit => {
+            e.message = format!(
+                "values nested more than {RECURSION_LIMIT} levels deep: expected a flatter file \
+                 (a `Sum` or `Product` of a list of shapes instead of shapes nested one in another)"
+            );
         }
         ron::Error::IntegerOutOfBounds => {
             let name = last_field(&e.field);

@@ -286,7 +286,12 @@ fn run(
         Err(e) => return bad_input(&e),
     };
     match fidelity {
-        Some("request") => loaded.plan.fidelity = models::latency::Fidelity::Request,
+        Some("request") => {
+            loaded.plan.fidelity = models::latency::Fidelity::Request;
+            if let Err(e) = input::budget::check_requests(&loaded.plan) {
+                return bad_input(&format!("--fidelity request: {}", e.message));
+            }
+        }
         Some(_) => loaded.plan.fidelity = models::latency::Fidelity::Fluid,
         None => {}
     }

@@ -104,6 +104,39 @@ fn cases() -> Vec<Case> {
             "x.ron:2:11: name",
             "expected a name for the run",
         ),
+        // Budgets: what a run would hold, and the requests request fidelity would draw.
+        run(
+            "100 000 h at 1-minute rows passes the memory budget",
+            good_with(r#"duration: "1h""#, r#"duration: "100000h""#),
+            "x.ron:1:1: output_interval: the run would hold about 4.8 GiB",
+            "6000001 samples of 4 series), more than the limit of 2 GiB",
+        ),
+        run(
+            "request fidelity in the file past the request budget",
+            good_with(
+                r#"duration: "1h","#,
+                "duration: \"1h\",\n    fidelity: Request,",
+            )
+            .replace("rps: 50", "rps: 1000000"),
+            "x.ron:4:15: fidelity",
+            "request fidelity would draw about 3.600e9 requests, more than the limit of 1e8",
+        ),
+        Case {
+            args: vec![
+                "run",
+                "{dir}/x.ron",
+                "--out",
+                "{dir}/out",
+                "--fidelity",
+                "request",
+            ],
+            ..run(
+                "--fidelity request past the request budget",
+                good_with("rps: 50", "rps: 1000000"),
+                "--fidelity request:",
+                "would draw about 3.600e9 requests",
+            )
+        },
         // Traces.
         run(
             "an unrelated file's first line is not quoted",

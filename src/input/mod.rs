@@ -8,6 +8,7 @@
 
 mod autoscaling;
 mod batch;
+pub mod budget;
 mod capacity;
 mod cluster;
 mod faults;
@@ -153,7 +154,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;
-    Ok(Plan {
+    let plan = Plan {
         seed: x.seed,
         fidelity: x.fidelity,
         start: x.start,
@@ -174,7 +175,9 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         node_autoscalers,
         faults,
         event_budget: models::run::DEFAULT_EVENT_BUDGET,
-    })
+    };
+    budget::check(&plan)?;
+    Ok(plan)
 }
 
 /// What may go wrong in a checked plan, with the figures: services whose peak replicas cannot

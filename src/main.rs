@@ -136,6 +136,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Runs at a time, each a single-threaded simulation. Default: the number of CPUs.
+        /// At most the number of runs and 256 (a note on stderr says when it was lowered).
         #[arg(long)]
         jobs: Option<usize>,
         /// Run only shard I of N (the runs whose index % N == I), such as 0/3. Without it the
@@ -211,9 +212,6 @@ fn main() -> ExitCode {
             quiet,
         } => {
             let out = out.unwrap_or_else(|| default_out(&file));
-            let jobs = jobs
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-                .max(1);
             sweep::sweep(&sweep::Options {
                 file,
                 out,

@@ -43,6 +43,39 @@ fn run(name: &'static str, src: impl Into<Vec<u8>>, at: &str, message: &'static 
     }
 }
 
+/// `clustersim sweep-merge {dir}/merged {dir}/a [{dir}/b]` of the shard folders in `files`.
+fn merge(
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    at: &str,
+    message: &'static str,
+) -> Case {
+    let mut args = vec!["sweep-merge", "{dir}/merged", "{dir}/a"];
+    if files.iter().any(|(p, _)| p.starts_with("b/")) {
+        args.push("{dir}/b");
+    }
+    Case {
+        name,
+        files,
+        args,
+        at: at.to_owned(),
+        message,
+    }
+}
+
+/// A sweep manifest of `runs` runs `r0`, `r1`, … of one parameter.
+fn manifest(runs: u64) -> Vec<u8> {
+    let runs: Vec<String> = (0..runs)
+        .map(|i| format!("(index: {i}, id: \"r{i}\", seed: 1, values: [U64({i})])"))
+        .collect();
+    format!(
+        "(schema_version: 1, name: \"s\", parameters: [\"services[name=api].replicas\"], \
+         runs: [{}])",
+        runs.join(", ")
+    )
+    .into_bytes()
+}
+
 /// [`GOOD`] with `from` replaced by `to` (which must be there).
 fn good_with(from: &str, to: &str) -> String {
     assert!(GOOD.contains(from), "{from}");
@@ -149,6 +182,39 @@ fn cases() -> Vec<Case> {
             "root:x:0:0:root:/root:/bin/bash\nsecret:x:1:1::/:/bin/sh\n",
         ),
     ];
+    c.extend([
+        // Saved outputs: sweep shards and run summaries, checked before OUT is created.
+        merge(
+            "a run finished in no shard",
+            vec![("a/sweep-manifest.ron", manifest(2))],
+            "2 of 2 runs are finished in none of the folders (the first: r0)",
+            "run the missing shards",
+        ),
+        merge(
+            "a corrupt run summary",
+            vec![
+                ("a/sweep-manifest.ron", manifest(1)),
+                ("a/runs/r0/summary.json", "{\"schema_version\": 3,".into()),
+            ],
+            "a/runs/r0/summary.json",
+            "cannot read",
+        ),
+        merge(
+            "a shard folder without a manifest",
+            vec![("a/runs/r0/summary.json", "{}".into())],
+            "a/sweep-manifest.ron",
+            "is it a sweep's output folder?",
+        ),
+        merge(
+            "shards of two sweeps",
+            vec![
+                ("a/sweep-manifest.ron", manifest(1)),
+                ("b/sweep-manifest.ron", manifest(2)),
+            ],
+            "{dir}/a and {dir}/b hold different sweeps",
+            "expected the shards of one sweep",
+        ),
+    ]);
     #[cfg(target_os = "linux")]
     c.extend([
         run(

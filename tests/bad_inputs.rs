@@ -216,6 +216,17 @@ fn cases() -> Vec<Case> {
         ),
     ]);
     #[cfg(target_os = "linux")]
+    c.push(
+        run(
+            "an output folder another clustersim holds",
+            GOOD,
+            "{dir}/.out.clustersim.lock is held by another clustersim (pid 1 on ",
+            "pass another --out",
+        )
+        // pid 1 (init) is alive on every Linux host.
+        .with_file(".out.clustersim.lock", format!("1 {}\n", host())),
+    );
+    #[cfg(target_os = "linux")]
     c.extend([
         run(
             "a trace at /dev/zero fails at its first line",
@@ -231,6 +242,14 @@ fn cases() -> Vec<Case> {
         ),
     ]);
     c
+}
+
+/// This machine's name as a lock file records it.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// The top-level names in `dir`.

@@ -121,10 +121,16 @@ pub fn sweep(o: &Options) -> ExitCode {
     }
     let manifest = Manifest::of(&plan);
     let runs_dir = store::runs_dir(&o.out);
-    if let Err(e) = std::fs::create_dir_all(&runs_dir)
-        .map_err(|e| format!("cannot create {}: {e}", runs_dir.display()))
-        .and_then(|()| store::claim(&o.out, &manifest))
-    {
+    if let Err(e) = std::fs::create_dir_all(&runs_dir) {
+        return failed(&format!("cannot create {}: {e}", runs_dir.display()));
+    }
+    // One attempt per shard at a time: a retried pod while the first still runs is told so,
+    // instead of removing the first's live temporary folders (shards share a folder freely).
+    let _lock = match crate::out_dir::Lock::acquire(&store::lock_path(&o.out, shard)) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&e),
+    };
+    if let Err(e) = store::claim(&o.out, &manifest) {
         return failed(&e);
     }
 

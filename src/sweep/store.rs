@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! DIR/sweep-manifest.ron        every run of the sweep: index, id, seed, parameter values
+//! DIR/.clustersim.lock (.clustersim-shard-<I>-of-<N>.lock)   held while a (shard's) attempt runs
 //! DIR/runs/<run id>/summary.json   one finished run (+ its tables with --keep-outputs)
 //! DIR/runs/.<run id>.tmp-<pid>/    a run being written; never read
 //! DIR/sweep.parquet, sweep.csv, sweep.html, charts/pareto.svg   the whole sweep
@@ -99,6 +100,19 @@ pub fn check_claim(dir: &Path, manifest: &Manifest) -> Result<bool, String> {
         ));
     }
     Ok(true)
+}
+
+/// The lock of one shard's attempts in `dir`: `.clustersim.lock` for the whole sweep,
+/// `.clustersim-shard-I-of-N.lock` for a shard.
+pub fn lock_path(dir: &Path, shard: super::Shard) -> PathBuf {
+    if shard == super::Shard::WHOLE {
+        dir.join(".clustersim.lock")
+    } else {
+        dir.join(format!(
+            ".clustersim-shard-{}-of-{}.lock",
+            shard.index, shard.count
+        ))
+    }
 }
 
 pub fn runs_dir(dir: &Path) -> PathBuf {

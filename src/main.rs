@@ -3,6 +3,7 @@
 //! files, charts, report and gates in `reports`.
 
 mod bench;
+mod out_dir;
 mod summary;
 mod sweep;
 
@@ -136,6 +137,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Runs at a time, each a single-threaded simulation. Default: the number of CPUs.
+        /// At most the number of runs and 256 (a note on stderr says when it was lowered).
         #[arg(long)]
         jobs: Option<usize>,
         /// Run only shard I of N (the runs whose index % N == I), such as 0/3. Without it the
@@ -211,9 +213,6 @@ fn main() -> ExitCode {
             quiet,
         } => {
             let out = out.unwrap_or_else(|| default_out(&file));
-            let jobs = jobs
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-                .max(1);
             sweep::sweep(&sweep::Options {
                 file,
                 out,
@@ -232,7 +231,10 @@ fn main() -> ExitCode {
 /// `clustersim validate`: an experiment or a sweep file (told apart by its root, `Sweep(…)`)
 /// checked as `run` or `sweep` would check it, and its capacity warnings printed.
 fn validate(file: &Path) -> ExitCode {
-    let src = std::fs::read_to_string(file).unwrap_or_default();
+    let src = match input::read_text(file) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
     if sweep::is_sweep(&src) {
         return sweep::validate(file);
     }
@@ -283,7 +285,12 @@ fn run(
         Err(e) => return bad_input(&e),
     };
     match fidelity {
-        Some("request") => loaded.plan.fidelity = models::latency::Fidelity::Request,
+        Some("request") => {
+            loaded.plan.fidelity = models::latency::Fidelity::Request;
+            if let Err(e) = input::budget::check_requests(&loaded.plan) {
+                return bad_input(&format!("--fidelity request: {}", e.message));
+            }
+        }
         Some(_) => loaded.plan.fidelity = models::latency::Fidelity::Fluid,
         None => {}
     }
@@ -311,6 +318,12 @@ fn run(
             eprintln!("warning: {w}");
         }
     }
+    // One run at a time into `out`: taken before the run, so an overlapping attempt is told
+    // at once, and held until the files are in place.
+    let _lock = match lock_run_out(&out) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&e),
+    };
     let bar = progress_bar(quiet, loaded.plan.duration.as_secs_f64());
     let result = models::run::run(&loaded.plan, |t| bar.set_position(t.as_secs_f64() as u64));
     bar.finish_and_clear();
@@ -320,11 +333,14 @@ fn run(
     };
 
     let summary = summary::summarize(x, seed, &output, &gates, &unschedulable);
-    let written = std::fs::create_dir_all(&out)
-        .map_err(|e| format!("cannot create {}: {e}", out.display()))
-        .and_then(|()| write_tables(&out, &output))
+    // Every file is written into a temporary folder beside `out` and published together, so a
+    // full disk or a crash leaves `out` as it was, never a lone table.
+    let temp = out_dir::temp_beside(&out);
+    let written = std::fs::create_dir_all(&temp)
+        .map_err(|e| format!("cannot create {}: {e}", temp.display()))
+        .and_then(|()| write_tables(&temp, &output))
         .and_then(|()| {
-            reports::write_json(&summary, &out.join("summary.json")).map_err(|e| e.to_string())
+            reports::write_json(&summary, &temp.join("summary.json")).map_err(|e| e.to_string())
         })
         .and_then(|()| {
             let tables = reports::Tables {
@@ -332,9 +348,11 @@ fn run(
                 pools: Some(&output.pool_timeseries),
                 events: Some(&output.events),
             };
-            reports::write_report(&out, tables, &summary).map_err(|e| e.to_string())
-        });
+            reports::write_report(&temp, tables, &summary).map_err(|e| e.to_string())
+        })
+        .and_then(|()| out_dir::publish(&temp, &out));
     if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&temp);
         return failed(&e);
     }
 
@@ -353,6 +371,16 @@ fn run(
     } else {
         ExitCode::from(EXIT_CHECK_MISSED)
     }
+}
+
+/// The lock of `run`'s output folder, its parent folder created first.
+fn lock_run_out(out: &Path) -> Result<out_dir::Lock, String> {
+    let lock = out_dir::run_lock_path(out);
+    if let Some(parent) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    out_dir::Lock::acquire(&lock)
 }
 
 /// `out/<file stem>`, the default output folder of `run` and `sweep`.

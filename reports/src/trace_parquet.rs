@@ -10,7 +10,7 @@ use std::fs::File;
 use std::path::Path;
 
 use polars::prelude::{DataType, ParquetReader, SerReader};
-use workloads::trace::{Columns, Row, TraceError};
+use workloads::trace::{Columns, MAX_TRACE_BYTES, Row, TraceError};
 
 fn whole(message: String) -> TraceError {
     TraceError {
@@ -28,6 +28,22 @@ pub fn read_trace_columns(
 ) -> Result<Columns, TraceError> {
     let file =
         File::open(path).map_err(|e| whole(format!("cannot open `{}`: {e}", path.display())))?;
+    // Parquet is read from its end (the footer), so the reader needs a regular file of known
+    // size: a device (`/dev/zero`) or a pipe is refused before polars reads a byte of it.
+    let meta = file
+        .metadata()
+        .map_err(|e| whole(format!("cannot open `{}`: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(whole(
+            "not a regular file: expected a Parquet file".to_owned(),
+        ));
+    }
+    if meta.len() > MAX_TRACE_BYTES {
+        return Err(whole(format!(
+            "the file has {} bytes, more than the limit of {MAX_TRACE_BYTES}",
+            meta.len()
+        )));
+    }
     let frame = ParquetReader::new(file)
         .finish()
         .map_err(|e| whole(format!("not a readable Parquet file: {e}")))?;
@@ -38,14 +54,13 @@ pub fn read_trace_columns(
         .collect();
     let column = |name: &str| -> Result<(usize, Vec<Option<f64>>), TraceError> {
         let Some(at) = names.iter().position(|n| n == name) else {
-            return Err(whole(format!(
-                "no column `{name}`: expected one of {}",
+            let list = workloads::trace::header_names(&names).unwrap_or_else(|| {
                 names
                     .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                    .map(|n| format!("`{}`", workloads::trace::excerpt(n)))
+                    .collect()
+            });
+            return Err(whole(format!("no column `{name}`: expected one of {list}")));
         };
         let series = frame.columns()[at].as_materialized_series();
         if !series.dtype().is_primitive_numeric() {
@@ -137,7 +152,7 @@ mod tests {
             ],
         );
         let e = read_trace_columns(&path, "t", "x").unwrap_err();
-        assert!(e.message.contains("no column `x`"), "{e}");
+        assert_eq!(e.message, "no column `x`: expected one of `t`, `v`");
         let e = read_trace_columns(&path, "t", "v").unwrap_err();
         assert_eq!(e.column, Some((2, "v".to_owned())));
         let e = read_trace_columns(&path, "t", "t").unwrap_err();
@@ -145,5 +160,12 @@ mod tests {
             e.to_string(),
             "row 3, column 1 (`t`): expected a number, found null"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_device_is_refused_before_reading() {
+        let e = read_trace_columns(Path::new("/dev/zero"), "t", "v").unwrap_err();
+        assert_eq!(e.message, "not a regular file: expected a Parquet file");
     }
 }

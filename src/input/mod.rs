@@ -8,6 +8,7 @@
 
 mod autoscaling;
 mod batch;
+pub mod budget;
 mod capacity;
 mod cluster;
 mod faults;
@@ -28,12 +29,17 @@ use sim::time::SimDuration;
 pub use ron_text::parse_ron;
 pub use schema::{Experiment, NodeAutoscalingConfig, Targets};
 
-use crate::error::{FieldError, InputError, fail};
+use crate::error::{FieldError, InputError, Position, fail};
 use crate::locate::RonLocator;
 
 /// Most rows a run's time series may have (`duration / output_interval`), so a typo cannot
 /// fill the disk.
 pub const MAX_SAMPLES: u64 = 10_000_000;
+
+/// Size of an experiment or sweep file, at most: 4 MiB, some 50 times the largest bundled
+/// experiment (`black-friday.ron`, 77 KiB). Checked while reading, so a path to a device or a
+/// huge unrelated file fails after 4 MiB.
+pub const MAX_EXPERIMENT_BYTES: u64 = 4 << 20;
 
 /// A loaded, checked experiment and its plan.
 pub struct Loaded {
@@ -44,8 +50,7 @@ pub struct Loaded {
 /// Reads, parses, validates and resolves an experiment file; `seed` (from `--seed`) replaces
 /// the file's seed before anything random is derived from it.
 pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
-    let src = std::fs::read_to_string(file)
-        .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
+    let src = read_text(file)?;
     let mut experiment = parse(file, &src)?;
     if let Some(seed) = seed {
         experiment.seed = seed;
@@ -53,6 +58,55 @@ pub fn load(file: &Path, seed: Option<u64>) -> Result<Loaded, InputError> {
     let plan = resolve(&experiment, base_dir(file))
         .map_err(|e| e.located(file, &RonLocator::new(&src)))?;
     Ok(Loaded { experiment, plan })
+}
+
+/// The text of an experiment or sweep file: at most [`MAX_EXPERIMENT_BYTES`] bytes, UTF-8
+/// (else the line and column of the first byte that is not), a byte order mark at its start
+/// skipped (editors on Windows write one; it is not part of the first line's columns).
+pub fn read_text(file: &Path) -> Result<String, InputError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_EXPERIMENT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > MAX_EXPERIMENT_BYTES {
+        return Err(InputError::whole_file(
+            file,
+            format!(
+                "the file is larger than the limit of {MAX_EXPERIMENT_BYTES} bytes (4 MiB): \
+                 expected an experiment or sweep file"
+            ),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad = e.utf8_error().valid_up_to();
+        InputError {
+            file: file.to_owned(),
+            position: Some(utf8_position(bytes, bad)),
+            field: String::new(),
+            message: format!(
+                "byte 0x{:02x} is not UTF-8 text: expected a UTF-8 file",
+                bytes[bad]
+            ),
+        }
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
+}
+
+/// Line and column (in chars, as the parser counts them) of byte `at` of `bytes`, whose
+/// bytes before `at` are valid UTF-8; a leading byte order mark is not a column.
+fn utf8_position(bytes: &[u8], at: usize) -> Position {
+    let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let before = before.strip_prefix('\u{feff}').unwrap_or(before);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: before.matches('\n').count() + 1,
+        col: before[line_start..].chars().count() + 1,
+    }
 }
 
 /// RON text → experiment, with the position and field path of the first error.
@@ -68,6 +122,12 @@ pub fn base_dir(file: &Path) -> &Path {
 /// Checks every section, in the file's order of dependence, and builds the run plan; trace
 /// files are read relative to `base_dir`. The first error, with its field path.
 pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
+    if x.name.trim().is_empty() {
+        return fail(
+            "name",
+            "expected a name for the run, such as \"quickstart\" (it names the outputs and the report)",
+        );
+    }
     check_span(x.duration, x.output_interval)?;
     cluster::check_regions(x)?;
     let mut pools = cluster::resolve_pools(x)?;
@@ -94,7 +154,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;
-    Ok(Plan {
+    let plan = Plan {
         seed: x.seed,
         fidelity: x.fidelity,
         start: x.start,
@@ -115,7 +175,9 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         node_autoscalers,
         faults,
         event_budget: models::run::DEFAULT_EVENT_BUDGET,
-    })
+    };
+    budget::check(&plan)?;
+    Ok(plan)
 }
 
 /// What may go wrong in a checked plan, with the figures: services whose peak replicas cannot

@@ -10,12 +10,19 @@ use ron::extensions::Extensions;
 use crate::error::{InputError, Position};
 use crate::locate;
 
+/// Levels of nesting the parser follows, at most: the `ron` crate's default, said here so the
+/// error can say it (a bundled experiment nests about 8 deep; the limit keeps a hostile file
+/// from overflowing the stack).
+const RECURSION_LIMIT: usize = 128;
+
 /// RON text → `T`, with `implicit_some` on, so an optional value is written plainly; the first
 /// error with its position and field path.
 pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T, InputError> {
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let options = ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(RECURSION_LIMIT);
     let mut de = ron::Deserializer::from_str_with_options(src, &options)
-        .map_err(|e| spanned(file, String::new(), &e))?;
+        .map_err(|e| spanned(file, src, String::new(), &e))?;
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." { String::new() } else { field };
@@ -30,7 +37,7 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Resu
                 | ron::Error::InvalidValueForType { .. }
                 | ron::Error::MissingStructField { .. }
         );
-        let mut located = spanned(file, field, &de.span_error(code.clone()));
+        let mut located = spanned(file, src, field, &de.span_error(code.clone()));
         if refused_value
             && let Some(start) = locate::locate_exact(src, &locate::parse_path(&located.field))
         {
@@ -40,20 +47,43 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Resu
         located
     })?;
     de.end()
-        .map_err(|e| spanned(file, String::new(), &de.span_error(e)))?;
+        .map_err(|e| spanned(file, src, String::new(), &de.span_error(e)))?;
     Ok(value)
 }
 
-fn spanned(file: &Path, field: String, e: &ron::error::SpannedError) -> InputError {
+/// The parser's error at its position, moved past the whitespace it stopped in (`ron` stops
+/// before the blank that precedes a value of the wrong type, or after the root value when
+/// text trails it), so the position is that of the offending text.
+fn spanned(file: &Path, src: &str, field: String, e: &ron::error::SpannedError) -> InputError {
+    let at = Position {
+        line: e.span.start.line,
+        col: e.span.start.col,
+    };
     InputError {
         file: file.to_owned(),
-        position: Some(Position {
-            line: e.span.start.line,
-            col: e.span.start.col,
-        }),
+        position: Some(past_whitespace(src, at)),
         field,
         message: e.code.to_string(),
     }
+}
+
+/// The first non-whitespace character at or after `p`; `p` itself when only whitespace
+/// follows (an error at the end of the text).
+fn past_whitespace(src: &str, p: Position) -> Position {
+    for (i, line) in src.split('\n').enumerate().skip(p.line.saturating_sub(1)) {
+        let skip = if i + 1 == p.line {
+            p.col.saturating_sub(1)
+        } else {
+            0
+        };
+        if let Some(k) = line.chars().skip(skip).position(|c| !c.is_whitespace()) {
+            return Position {
+                line: i + 1,
+                col: skip + k + 1,
+            };
+        }
+    }
+    p
 }
 
 /// The `ron` crate's message made actionable where it is terse: a misspelt field or variant
@@ -71,6 +101,12 @@ fn explain(e: &mut InputError, code: &ron::Error, src: &str) {
                 e.message = format!("{}; did you mean `{best}`?", e.message);
             }
         }
+        ron::Error::ExceededRecursionLimit => {
+            e.message = format!(
+                "values nested more than {RECURSION_LIMIT} levels deep: expected a flatter file \
+                 (a `Sum` or `Product` of a list of shapes instead of shapes nested one in another)"
+            );
+        }
         ron::Error::IntegerOutOfBounds => {
             let name = last_field(&e.field);
             let literal = e.position.map(|p| literal_at(src, p)).unwrap_or_default();
@@ -82,7 +118,7 @@ fn explain(e: &mut InputError, code: &ron::Error, src: &str) {
         }
         _ => {
             if let Some(p) = e.position
-                && let Some(quantity) = unquoted_quantity(src, p)
+                && let Some(quantity) = unquoted_quantity(src, p).or_else(|| unquoted_from(src, p))
             {
                 if let Some(key) = &quantity.key
                     && let Some(parent) = e.field.strip_suffix(".?")
@@ -190,6 +226,30 @@ fn unquoted_quantity(src: &str, p: Position) -> Option<Unquoted> {
     })
 }
 
+/// `1h` when the error at `p` is at the start of a number followed by letters (`duration: 1h`,
+/// where `ron` stops expecting a string).
+fn unquoted_from(src: &str, p: Position) -> Option<Unquoted> {
+    let (line, at) = line_at(src, p)?;
+    let rest = line.get(at..)?;
+    let digits = rest
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == '.')
+        .count();
+    let suffix: String = rest[digits..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    if digits == 0 || suffix.is_empty() {
+        return None;
+    }
+    Some(Unquoted {
+        text: rest[..digits + suffix.len()].iter().collect(),
+        suffix,
+        start: p,
+        key: None,
+    })
+}
+
 /// The expected name closest to `found` by edit distance, if close enough to be a misspelling:
 /// at most a third of its length in edits (at least one).
 fn closest<'a>(found: &str, expected: &[&'a str]) -> Option<&'a str> {
@@ -222,6 +282,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_move_past_whitespace_to_the_offending_text() {
+        let src = "(\n    a:  5,\n)\n\n  x";
+        let p = |line, col| Position { line, col };
+        assert_eq!(past_whitespace(src, p(2, 7)), p(2, 9));
+        assert_eq!(past_whitespace(src, p(3, 2)), p(5, 3));
+        assert_eq!(past_whitespace(src, p(5, 4)), p(5, 4));
+    }
 
     #[test]
     fn edit_distances_by_hand() {

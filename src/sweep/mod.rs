@@ -33,7 +33,8 @@ use store::Manifest;
 pub struct Options {
     pub file: PathBuf,
     pub out: PathBuf,
-    pub jobs: usize,
+    /// `--jobs`; `None`: the number of CPUs.
+    pub jobs: Option<usize>,
     pub shard: Option<String>,
     pub shards: Option<u64>,
     pub keep_outputs: bool,
@@ -97,9 +98,19 @@ pub fn sweep(o: &Options) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(o.jobs).build() {
+    let jobs = threads(o.jobs, plan.runs.len());
+    if let Some(asked) = o.jobs
+        && asked != jobs
+        && !o.quiet
+    {
+        eprintln!(
+            "note: --jobs {asked} lowered to {jobs} (at most the {} runs of the sweep and {MAX_JOBS})",
+            plan.runs.len()
+        );
+    }
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(p) => p,
-        Err(e) => return failed(&format!("cannot start {} threads: {e}", o.jobs)),
+        Err(e) => return failed(&format!("cannot start {jobs} threads: {e}")),
     };
     // Every run is checked before any starts, so bad input exits 2 having written nothing;
     // in parallel, as loading is a good part of a short run's cost. The first bad run in run
@@ -110,10 +121,16 @@ pub fn sweep(o: &Options) -> ExitCode {
     }
     let manifest = Manifest::of(&plan);
     let runs_dir = store::runs_dir(&o.out);
-    if let Err(e) = std::fs::create_dir_all(&runs_dir)
-        .map_err(|e| format!("cannot create {}: {e}", runs_dir.display()))
-        .and_then(|()| store::claim(&o.out, &manifest))
-    {
+    if let Err(e) = std::fs::create_dir_all(&runs_dir) {
+        return failed(&format!("cannot create {}: {e}", runs_dir.display()));
+    }
+    // One attempt per shard at a time: a retried pod while the first still runs is told so,
+    // instead of removing the first's live temporary folders (shards share a folder freely).
+    let _lock = match crate::out_dir::Lock::acquire(&store::lock_path(&o.out, shard)) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&e),
+    };
+    if let Err(e) = store::claim(&o.out, &manifest) {
         return failed(&e);
     }
 
@@ -142,7 +159,7 @@ pub fn sweep(o: &Options) -> ExitCode {
             mine.len(),
             mine.len() - pending.len(),
             pending.len(),
-            o.jobs
+            jobs
         );
     }
 
@@ -176,7 +193,10 @@ pub fn sweep(o: &Options) -> ExitCode {
 
     let dirs = [o.out.clone()];
     if shard == Shard::WHOLE {
-        finish(&manifest, &dirs, &o.out, o.quiet)
+        match gather(&manifest, &dirs) {
+            Ok(sweep) => finish(&sweep, &o.out, o.quiet),
+            Err(e) => bad_input(&e),
+        }
     } else {
         let stem = format!("sweep-shard-{}-of-{}", shard.index, shard.count);
         match store::collect(&manifest, &dirs, |r| shard.takes(r.index)).and_then(|(s, _)| {
@@ -186,6 +206,18 @@ pub fn sweep(o: &Options) -> ExitCode {
             Err(e) => failed(&e),
         }
     }
+}
+
+/// Threads a sweep may start, at most: more than the cores of any machine a sweep runs on,
+/// and few enough that starting them takes milliseconds (a million took 30 s, issue 24).
+pub const MAX_JOBS: usize = 256;
+
+/// The threads of a sweep of `runs` runs asked for `asked` (`None`: the number of CPUs): at
+/// least 1, at most the runs (a thread without a run only costs its start) and [`MAX_JOBS`].
+fn threads(asked: Option<usize>, runs: usize) -> usize {
+    asked
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, runs.clamp(1, MAX_JOBS))
 }
 
 /// `clustersim sweep-merge OUT DIR…`: the whole sweep's table and report from shard folders.
@@ -210,36 +242,48 @@ pub fn merge(out: &Path, dirs: &[PathBuf]) -> ExitCode {
     let Some(manifest) = manifest else {
         return bad_input(&"expected at least one sweep folder to merge");
     };
+    // Everything is read and checked before OUT is created: a missing shard or a corrupt run
+    // summary leaves no OUT behind (and exits 2, as `report` does on a corrupt summary).
+    let sweep = match gather(&manifest, dirs) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    if let Err(e) = store::check_claim(out, &manifest) {
+        return bad_input(&e);
+    }
     if let Err(e) = std::fs::create_dir_all(out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))
         .and_then(|()| store::claim(out, &manifest))
     {
         return failed(&e);
     }
-    finish(&manifest, dirs, out, false)
+    finish(&sweep, out, false)
 }
 
-/// Writes the whole sweep's table and report into `out`, and names the answer; exit 1 when no
-/// configuration meets every target (as `run` exits 1 on a missed target).
-fn finish(manifest: &Manifest, dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
-    let (sweep, missing) = match store::collect(manifest, dirs, |_| true) {
-        Ok(c) => c,
-        Err(e) => return failed(&e),
-    };
+/// The whole sweep from the finished runs in `dirs`: an error when a summary cannot be read or
+/// a run is finished in none of them.
+fn gather(manifest: &Manifest, dirs: &[PathBuf]) -> Result<reports::sweep::Sweep, String> {
+    let (sweep, missing) = store::collect(manifest, dirs, |_| true)?;
     if let Some(first) = missing.first() {
-        return bad_input(&format!(
+        return Err(format!(
             "{} of {} runs are finished in none of the folders (the first: {first}): run the \
              missing shards, or the sweep again, first",
             missing.len(),
             manifest.runs.len()
         ));
     }
-    if let Err(e) = reports::sweep::write_table(&sweep, out, "sweep")
-        .and_then(|()| reports::sweep::write_report(out, &sweep))
+    Ok(sweep)
+}
+
+/// Writes the whole sweep's table and report into `out`, and names the answer; exit 1 when no
+/// configuration meets every target (as `run` exits 1 on a missed target).
+fn finish(sweep: &reports::sweep::Sweep, out: &Path, quiet: bool) -> ExitCode {
+    if let Err(e) = reports::sweep::write_table(sweep, out, "sweep")
+        .and_then(|()| reports::sweep::write_report(out, sweep))
     {
         return failed(&e);
     }
-    let configs = reports::sweep::configurations(&sweep);
+    let configs = reports::sweep::configurations(sweep);
     let answer = reports::sweep::cheapest_passing(&configs);
     if !quiet {
         match answer {
@@ -323,4 +367,19 @@ fn progress_bar(quiet: bool, runs: u64) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_capped_at_the_runs_and_the_maximum() {
+        assert_eq!(threads(Some(1_000_000), 10), 10);
+        assert_eq!(threads(Some(1_000_000), 100_000), MAX_JOBS);
+        assert_eq!(threads(Some(3), 10), 3);
+        assert_eq!(threads(Some(0), 10), 1);
+        assert_eq!(threads(Some(4), 0), 1);
+        assert!(threads(None, 2) <= 2);
+    }
 }

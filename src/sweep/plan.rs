@@ -121,12 +121,13 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
     let locator = RonLocator::new(src);
     let err = |at: &str, message: String| InputError::at_field(file, &locator, at, message);
     let base_path = file.parent().unwrap_or(Path::new("")).join(&sweep.base);
-    let base_src = std::fs::read_to_string(&base_path).map_err(|e| {
+    let base_src = input::read_text(&base_path).map_err(|e| {
         err(
             "base",
             format!(
-                "cannot read the base experiment {}: {e}",
-                base_path.display()
+                "cannot read the base experiment {}: {}",
+                base_path.display(),
+                e.message
             ),
         )
     })?;

@@ -116,8 +116,7 @@ impl<'de> Deserialize<'de> for Scalar {
 
 /// Reads and parses a sweep file, with the position and field path of the first error.
 pub fn load(file: &Path) -> Result<(Sweep, String), InputError> {
-    let src = std::fs::read_to_string(file)
-        .map_err(|e| InputError::whole_file(file, format!("cannot read the file: {e}")))?;
+    let src = clustersim::input::read_text(file)?;
     let sweep = parse(file, &src)?;
     Ok((sweep, src))
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! DIR/sweep-manifest.ron        every run of the sweep: index, id, seed, parameter values
+//! DIR/.clustersim.lock (.clustersim-shard-<I>-of-<N>.lock)   held while a (shard's) attempt runs
 //! DIR/runs/<run id>/summary.json   one finished run (+ its tables with --keep-outputs)
 //! DIR/runs/.<run id>.tmp-<pid>/    a run being written; never read
 //! DIR/sweep.parquet, sweep.csv, sweep.html, charts/pareto.svg   the whole sweep
@@ -74,21 +75,44 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 /// Writes the manifest into `dir`, or checks that the one there is the same sweep's: a folder
 /// holding another sweep's runs would otherwise be resumed as if they were this one's.
 pub fn claim(dir: &Path, manifest: &Manifest) -> Result<(), String> {
-    let path = dir.join(MANIFEST);
-    if path.exists() {
-        let existing = read_manifest(dir)?;
-        if existing != *manifest {
-            return Err(format!(
-                "{} holds the runs of another sweep (or of this sweep file before an edit): \
-                 expected an empty folder or the same sweep; pass another --out",
-                dir.display()
-            ));
-        }
+    if check_claim(dir, manifest)? {
         return Ok(());
     }
     let text = manifest.text()?;
-    reports::write_atomically(&path, |w| std::io::Write::write_all(w, text.as_bytes()))
-        .map_err(|e| e.to_string())
+    reports::write_atomically(&dir.join(MANIFEST), |w| {
+        std::io::Write::write_all(w, text.as_bytes())
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Whether `dir` already holds `manifest` (`true`), holds no manifest (`false`), or holds
+/// another sweep's (an error): what [`claim`] checks before it writes, for a caller that must
+/// check everything before writing anything.
+pub fn check_claim(dir: &Path, manifest: &Manifest) -> Result<bool, String> {
+    if !dir.join(MANIFEST).exists() {
+        return Ok(false);
+    }
+    if read_manifest(dir)? != *manifest {
+        return Err(format!(
+            "{} holds the runs of another sweep (or of this sweep file before an edit): \
+             expected an empty folder or the same sweep; pass another --out",
+            dir.display()
+        ));
+    }
+    Ok(true)
+}
+
+/// The lock of one shard's attempts in `dir`: `.clustersim.lock` for the whole sweep,
+/// `.clustersim-shard-I-of-N.lock` for a shard.
+pub fn lock_path(dir: &Path, shard: super::Shard) -> PathBuf {
+    if shard == super::Shard::WHOLE {
+        dir.join(".clustersim.lock")
+    } else {
+        dir.join(format!(
+            ".clustersim-shard-{}-of-{}.lock",
+            shard.index, shard.count
+        ))
+    }
 }
 
 pub fn runs_dir(dir: &Path) -> PathBuf {

@@ -20,7 +20,9 @@
 //! - Rows are numbered as the lines of the file, the header being row 1, so an error's row is
 //!   the line number an editor shows; columns are numbered from 1.
 //!
-//! Limits: at most [`MAX_TRACE_ROWS`] rows and [`MAX_TRACE_BYTES`] bytes.
+//! Limits: at most [`MAX_TRACE_ROWS`] rows, [`MAX_TRACE_BYTES`] bytes and lines of
+//! [`MAX_TRACE_LINE_BYTES`] bytes, checked while reading ([`read_text`]); an error quotes at
+//! most a short escaped [`excerpt`] of what it read.
 //!
 //! Parquet files (`.parquet`) follow the same contract with typed columns: the two named
 //! columns must be numeric (integer or float) without nulls; rows are numbered from 1 (no
@@ -46,10 +48,14 @@
 //! - `scale_to_peak_rps`: every rate is multiplied so that the highest rate of the whole file
 //!   (not only of the replayed part) becomes this value.
 
+mod read;
+
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
+
+pub use read::{MAX_EXCERPT_CHARS, MAX_TRACE_LINE_BYTES, excerpt, read_bounded, read_text};
 
 /// Rows of a trace file, at most (16 bytes each once loaded: 160 MB).
 pub const MAX_TRACE_ROWS: usize = 10_000_000;
@@ -390,14 +396,12 @@ fn read_rows(text: &str, time_column: &str, value_column: &str) -> Result<Column
             .ok_or_else(|| TraceError {
                 row: Some(1),
                 column: None,
-                message: format!(
-                    "no column `{name}` in the header: expected one of {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                message: match header_names(&names) {
+                    Some(list) => {
+                        format!("no column `{name}` in the header: expected one of {list}")
+                    }
+                    None => format!("no column `{name}`: {NOT_A_CSV_HEADER}"),
+                },
             })
     };
     let time_at = find(time_column)?;
@@ -435,7 +439,7 @@ fn read_rows(text: &str, time_column: &str, value_column: &str) -> Result<Column
             raw.parse::<f64>().map_err(|_| TraceError {
                 row: Some(line),
                 column: Some((at + 1, names[at].to_owned())),
-                message: format!("expected a number, found {raw:?}"),
+                message: format!("expected a number, found \"{}\"", excerpt(raw)),
             })
         };
         rows.push(Row {
@@ -450,6 +454,33 @@ fn read_rows(text: &str, time_column: &str, value_column: &str) -> Result<Column
         value_column: value_at + 1,
     })
 }
+
+/// What the error about a header without a named column says of the header: the first few
+/// names, each an [`excerpt`] (`None` for a first line without a comma, which is most likely
+/// not a CSV header but the first line of an unrelated file, and is not quoted at all).
+pub fn header_names<S: AsRef<str>>(names: &[S]) -> Option<String> {
+    /// Names listed, at most.
+    const MAX_NAMES: usize = 8;
+    if names.len() < 2 {
+        return None;
+    }
+    let listed: Vec<String> = names
+        .iter()
+        .take(MAX_NAMES)
+        .map(|n| format!("`{}`", excerpt(n.as_ref())))
+        .collect();
+    let more = names.len().saturating_sub(MAX_NAMES);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Some(format!("{}{more}", listed.join(", ")))
+}
+
+/// What a header of one field is told: what [`header_names`] does not quote.
+pub const NOT_A_CSV_HEADER: &str =
+    "the first line has no `,`: expected a CSV file whose first line names its columns";
 
 /// Splits one CSV line into fields (RFC 4180 quoting, without line breaks inside quotes).
 fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
@@ -759,6 +790,24 @@ mod tests {
             "row 1: no column `minute` in the header: expected one of `time`, `requests`"
         );
         assert!(error("\n0,1\n").starts_with("row 1: expected a header row"));
+        // An unrelated file's first line is not quoted.
+        assert_eq!(
+            error("root:x:0:0:root:/root:/bin/bash\n"),
+            "row 1: no column `minute`: the first line has no `,`: expected a CSV file whose \
+             first line names its columns"
+        );
+        let wide: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+        assert_eq!(
+            error(&format!("{}\n", wide.join(","))),
+            "row 1: no column `minute` in the header: expected one of `c0`, `c1`, `c2`, `c3`, \
+             `c4`, `c5`, `c6`, `c7` and 2 more"
+        );
+        let long_field = format!("minute,requests\n0,{}\n", "9x".repeat(50));
+        assert!(
+            error(&long_field).ends_with(&format!("found \"{}…\"", "9x".repeat(19) + "9")),
+            "{}",
+            error(&long_field)
+        );
         assert!(error("minute,requests\n0,5\n").contains("at least 2 data rows"));
     }
 

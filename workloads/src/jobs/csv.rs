@@ -73,7 +73,10 @@ pub fn load_job_trace(path: &Path) -> Result<Vec<JobArrival>, JobTraceError> {
             m.len()
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| whole(format!("cannot read: {e}")))?;
+    let text = crate::trace::read_text(path).map_err(|error| JobTraceError {
+        file: file.clone(),
+        error,
+    })?;
     read_job_trace(&text).map_err(|error| JobTraceError {
         file: file.clone(),
         error,
@@ -194,16 +197,15 @@ fn columns(header: &[&str]) -> Result<Columns, TraceError> {
     let find = |name: &str| names.iter().position(|h| h == name);
     let required = |name: &str| {
         find(name).ok_or_else(|| {
+            let found = match crate::trace::header_names(&names) {
+                Some(list) => format!("found {list}"),
+                None => crate::trace::NOT_A_CSV_HEADER.to_owned(),
+            };
             at_row(
                 1,
                 &format!(
                     "no column `{name}` in the header: expected `submit_s`, `duration_s`, \
-                     `cpu_millis` and `memory_mib` (and optionally `gpus`, `count`), found {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                     `cpu_millis` and `memory_mib` (and optionally `gpus`, `count`); {found}"
                 ),
             )
         })
@@ -242,7 +244,10 @@ impl Cell<'_> {
         TraceError {
             row: Some(self.line),
             column: Some((at + 1, self.names[at].clone())),
-            message: format!("{expected}, found {:?}", self.fields[at].trim()),
+            message: format!(
+                "{expected}, found \"{}\"",
+                crate::trace::excerpt(self.fields[at].trim())
+            ),
         }
     }
 

@@ -653,7 +653,7 @@ impl TraceReader<'_> {
             read(&full, time_column, value_column)
                 .and_then(|columns| Replay::from_columns(columns, options))
         } else {
-            let text = std::fs::read_to_string(&full)
+            let text = crate::trace::read_text(&full)
                 .or_else(|e| fail(path, "file", format!("cannot read trace `{shown}`: {e}")))?;
             Replay::from_csv(&text, options)
         }

@@ -1,0 +1,185 @@
+//! Property tests of every parser a user's text reaches: arbitrary text and mutations of the
+//! bundled experiments through the experiment loader (parse, check, resolve), arbitrary gate
+//! expressions, and arbitrary bytes through the trace reader. Each must answer with a value or
+//! an error and never panic. Sized to run in a few seconds in a debug build, so CI runs them
+//! on every change; deeper fuzzing (cargo-fuzz) needs a nightly toolchain (README, Testing).
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+/// Bundled experiments small enough to resolve many times a second in a debug build.
+const SEEDS: [&str; 3] = [
+    include_str!("../experiments/quickstart.ron"),
+    include_str!("../experiments/spot-waves.ron"),
+    include_str!("../experiments/agent-platform-hpa.ron"),
+];
+
+/// Parses, checks and resolves `src` as `experiments/x.ron`, so traces resolve as the bundled
+/// experiments name them; the error, if any, is also located (the locator must not panic).
+fn load(src: &str) {
+    let file = Path::new("experiments/x.ron");
+    if let Ok(x) = clustersim::input::parse(file, src)
+        && let Err(e) = clustersim::input::resolve(&x, Path::new("experiments"))
+    {
+        let _ = e.located(file, &clustersim::locate::RonLocator::new(src));
+    }
+}
+
+/// One edit of a text: remove a span, insert a snippet, or repeat a span.
+#[derive(Debug, Clone)]
+enum Edit {
+    Remove { at: usize, len: usize },
+    Insert { at: usize, text: String },
+    Repeat { at: usize, len: usize },
+}
+
+/// Snippets that make the edits land on the grammar's edges.
+const SNIPPETS: [&str; 16] = [
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "-1",
+    "0",
+    "1e309",
+    "\"0s\"",
+    "\"500x\"",
+    "Sum([",
+    "//",
+    "\u{feff}",
+    "99999999999999999999",
+];
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Remove { at, len }),
+        (any::<usize>(), prop::sample::select(&SNIPPETS[..])).prop_map(|(at, t)| Edit::Insert {
+            at,
+            text: t.to_owned()
+        }),
+        (any::<usize>(), prop::collection::vec(any::<char>(), 1..8)).prop_map(|(at, cs)| {
+            Edit::Insert {
+                at,
+                text: cs.into_iter().collect(),
+            }
+        }),
+        (any::<usize>(), 1usize..60).prop_map(|(at, len)| Edit::Repeat { at, len }),
+    ]
+}
+
+/// `src` with `e` applied at a char boundary.
+fn apply(src: &str, e: &Edit) -> String {
+    let boundary = |at: usize| {
+        let mut at = at % (src.len() + 1);
+        while !src.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    match e {
+        Edit::Remove { at, len } => {
+            let a = boundary(*at);
+            let b = boundary((a + len).min(src.len()));
+            format!("{}{}", &src[..a], &src[b.max(a)..])
+        }
+        Edit::Insert { at, text } => {
+            let a = boundary(*at);
+            format!("{}{text}{}", &src[..a], &src[a..])
+        }
+        Edit::Repeat { at, len } => {
+            let a = boundary(*at);
+            let b = boundary((a + len).min(src.len())).max(a);
+            format!("{}{}", &src[..b], &src[a..])
+        }
+    }
+}
+
+/// What CSV traces are made of, so most generated rows get past the header.
+const CSV_CHARS: [char; 20] = [
+    't', 'v', ',', '\n', '\r', '"', '0', '1', '5', '9', '.', '-', 'e', ' ', 'i', 'n', 'f', 'a',
+    'N', '\u{feff}',
+];
+
+fn replay_options(linear: bool) -> workloads::trace::ReplayOptions<'static> {
+    use workloads::trace::{Interpolation, ReplayOptions, TimeUnit, ValueKind};
+    ReplayOptions {
+        time_column: "t",
+        time_unit: TimeUnit::Seconds,
+        value_column: "v",
+        value_kind: ValueKind::Rate,
+        interpolation: if linear {
+            Interpolation::Linear
+        } else {
+            Interpolation::Step
+        },
+        scale_to_peak_rps: None,
+        looped: false,
+        start_offset: sim::time::SimDuration::ZERO,
+        step: sim::time::SimDuration::from_secs(1),
+    }
+}
+
+/// Cases per property: 2 000 (about 2 s in all in a debug build), or `PROPTEST_CASES`.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics_the_loader(chars in prop::collection::vec(any::<char>(), 0..400)) {
+        load(&chars.into_iter().collect::<String>());
+    }
+
+    #[test]
+    fn mutated_experiments_never_panic_the_loader(
+        seed in 0usize..SEEDS.len(),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let mut src = SEEDS[seed].to_owned();
+        for e in &edits {
+            src = apply(&src, e);
+        }
+        load(&src);
+    }
+
+    #[test]
+    fn arbitrary_gates_never_panic(chars in prop::collection::vec(any::<char>(), 0..40)) {
+        let _ = reports::parse_gate(&chars.into_iter().collect::<String>());
+    }
+
+    #[test]
+    fn gate_like_text_never_panics(
+        metric in prop::sample::select(&["p99_latency_ms", "cost_usd", "slo_attainment", "x", ""][..]),
+        op in prop::sample::select(&["<", "<=", ">", ">=", "==", "!=", "=<", "<<", ""][..]),
+        number in prop::sample::select(&["1", "-0", "1e999", "NaN", "inf", "0x10", "", "1.5.5"][..]),
+        spaces in 0usize..3,
+    ) {
+        let pad = " ".repeat(spaces);
+        let _ = reports::parse_gate(&format!("{pad}{metric}{pad}{op}{pad}{number}{pad}"));
+    }
+
+    #[test]
+    fn csv_like_text_never_panics_the_trace_replay(
+        chars in prop::collection::vec(prop::sample::select(&CSV_CHARS[..]), 0..200),
+        linear in any::<bool>(),
+    ) {
+        let text: String = chars.into_iter().collect();
+        let _ = workloads::trace::Replay::from_csv(&format!("t,v\n{text}"), &replay_options(linear));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_trace_reader(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        if let Ok(text) = workloads::trace::read_bounded(&bytes[..], 1 << 20, 200) {
+            let _ = workloads::trace::excerpt(&text);
+        }
+    }
+}

@@ -31,3 +31,4 @@ pub mod plan;
 pub mod run;
 pub mod scheduler;
 pub mod traffic;
+pub mod vpa;

@@ -32,6 +32,13 @@ pub struct Resources {
 }
 
 impl Resources {
+    pub const fn new(cpu_cores: f64, memory_bytes: f64) -> Resources {
+        Resources {
+            cpu_cores,
+            memory_bytes,
+        }
+    }
+
     /// Whole millicores and bytes, rounded up as `--round-cpu-millicores=1` and
     /// `--round-memory-bytes=1` do (`RoundUpToScale`), saturating at `u64::MAX`; negative and
     /// NaN give 0. A value within 10^-9 (relative) of a whole number is that number: cores are

@@ -130,19 +130,12 @@ pub fn scale_limit(
 mod tests {
     use super::*;
 
-    fn res(cpu_cores: f64, memory_bytes: f64) -> Resources {
-        Resources {
-            cpu_cores,
-            memory_bytes,
-        }
-    }
-
     #[test]
     fn capping_clamps_target_and_bounds_per_resource() {
         let rec = Recommendation {
-            target: res(0.5, 2e9),
-            lower: res(0.05, 1e9),
-            upper: res(8.0, 8e9),
+            target: Resources::new(0.5, 2e9),
+            lower: Resources::new(0.05, 1e9),
+            upper: Resources::new(8.0, 8e9),
         };
         let min = ResourceBounds {
             cpu_cores: Some(0.1),
@@ -153,17 +146,17 @@ mod tests {
             memory_bytes: Some(4e9),
         };
         let capped = cap_recommendation(rec, min, max);
-        assert_eq!(capped.target, res(0.5, 2e9));
-        assert_eq!(capped.lower, res(0.1, 1e9));
-        assert_eq!(capped.upper, res(4.0, 4e9));
+        assert_eq!(capped.target, Resources::new(0.5, 2e9));
+        assert_eq!(capped.lower, Resources::new(0.1, 1e9));
+        assert_eq!(capped.upper, Resources::new(4.0, 4e9));
     }
 
     #[test]
     fn the_maximum_wins_when_bounds_cross_and_zero_is_no_bound() {
         let rec = Recommendation {
-            target: res(1.0, 1e9),
-            lower: res(1.0, 1e9),
-            upper: res(1.0, 1e9),
+            target: Resources::new(1.0, 1e9),
+            lower: Resources::new(1.0, 1e9),
+            upper: Resources::new(1.0, 1e9),
         };
         let min = ResourceBounds {
             cpu_cores: Some(3.0),
@@ -173,7 +166,10 @@ mod tests {
             cpu_cores: Some(2.0),
             memory_bytes: Some(0.0),
         };
-        assert_eq!(cap_recommendation(rec, min, max).target, res(2.0, 1e9));
+        assert_eq!(
+            cap_recommendation(rec, min, max).target,
+            Resources::new(2.0, 1e9)
+        );
     }
 
     #[test]
@@ -183,8 +179,8 @@ mod tests {
             memory: false,
         };
         assert_eq!(
-            new_requests(res(1.0, 1e9), res(0.3, 5e8), only_cpu),
-            res(0.3, 1e9)
+            new_requests(Resources::new(1.0, 1e9), Resources::new(0.3, 5e8), only_cpu),
+            Resources::new(0.3, 1e9)
         );
     }
 

@@ -225,18 +225,11 @@ pub fn max_evictions_in_one_pass(
 mod tests {
     use super::*;
 
-    fn res(cpu_cores: f64, memory_bytes: f64) -> Resources {
-        Resources {
-            cpu_cores,
-            memory_bytes,
-        }
-    }
-
     fn rec(target: Resources) -> Recommendation {
         Recommendation {
             target,
-            lower: res(target.cpu_cores * 0.5, target.memory_bytes * 0.5),
-            upper: res(target.cpu_cores * 2.0, target.memory_bytes * 2.0),
+            lower: Resources::new(target.cpu_cores * 0.5, target.memory_bytes * 0.5),
+            upper: Resources::new(target.cpu_cores * 2.0, target.memory_bytes * 2.0),
         }
     }
 
@@ -245,8 +238,8 @@ mod tests {
         // CPU 1000 m → 500 m: 0.5; memory 1e9 → 1.5e9: 0.5. Diff 1.0, a scale-up (memory), in
         // range (0.5 ≤ 1 ≤ 1 core; 0.75e9 ≤ 1e9 ≤ 3e9).
         let p = priority(
-            res(1.0, 1e9),
-            &rec(res(0.5, 1.5e9)),
+            Resources::new(1.0, 1e9),
+            &rec(Resources::new(0.5, 1.5e9)),
             ControlledResources::default(),
         );
         assert_eq!(
@@ -262,10 +255,18 @@ mod tests {
             cpu: true,
             memory: false,
         };
-        let p = priority(res(1.0, 1e9), &rec(res(0.5, 1.5e9)), cpu_only);
+        let p = priority(
+            Resources::new(1.0, 1e9),
+            &rec(Resources::new(0.5, 1.5e9)),
+            cpu_only,
+        );
         assert_eq!((p.resource_diff, p.scale_up), (0.5, false));
         // A request above the upper bound: outside.
-        let p = priority(res(3.0, 1e9), &rec(res(1.0, 1e9)), cpu_only);
+        let p = priority(
+            Resources::new(3.0, 1e9),
+            &rec(Resources::new(1.0, 1e9)),
+            cpu_only,
+        );
         assert!(p.outside_range);
     }
 

@@ -240,7 +240,7 @@ fn validate(file: &Path) -> ExitCode {
     }
     match input::load(file, None) {
         Ok(loaded) => {
-            for w in input::capacity_warnings(&loaded.plan) {
+            for w in input::warnings(&loaded.plan) {
                 eprintln!("warning: {w}");
             }
             println!("{}: ok", file.display());
@@ -313,7 +313,7 @@ fn run(
     if !quiet {
         // The capacity warnings are said before the run, not recorded in summary.json (the
         // unschedulable pods are, and fail the run's `unschedulable` check).
-        let capacity = input::capacity_warnings(&loaded.plan);
+        let capacity = input::warnings(&loaded.plan);
         for w in unschedulable.iter().map(|u| &u.message).chain(&capacity) {
             eprintln!("warning: {w}");
         }
@@ -389,15 +389,18 @@ fn default_out(file: &Path) -> PathBuf {
     Path::new("out").join(stem)
 }
 
-/// The run's four tables as Parquet and CSV in `out`, which must exist.
+/// The run's tables as Parquet and CSV in `out`, which must exist: four, and `vpa` when the
+/// run has VPAs.
 fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), String> {
     [
-        (&output.timeseries, "timeseries"),
-        (&output.pool_timeseries, "pools"),
-        (&output.namespace_timeseries, "namespaces"),
-        (&output.events, "events"),
+        (Some(&output.timeseries), "timeseries"),
+        (Some(&output.pool_timeseries), "pools"),
+        (Some(&output.namespace_timeseries), "namespaces"),
+        (output.vpa_timeseries.as_ref(), "vpa"),
+        (Some(&output.events), "events"),
     ]
     .into_iter()
+    .filter_map(|(table, stem)| Some((table?, stem)))
     .try_for_each(|(table, stem)| reports::write_table(table, out, stem))
     .map_err(|e| e.to_string())
 }

@@ -206,8 +206,8 @@ fn more_replicas_than_the_pools_can_hold_are_a_warning_with_the_figures() {
         input::resolve(&x, Path::new(".")).unwrap()
     };
     // 2 nodes × 7910m = 15820m hold 31 pods of 500m, not 32.
-    assert!(input::capacity_warnings(&plan(&with("replicas: 2", "replicas: 31"))).is_empty());
-    let warnings = input::capacity_warnings(&plan(&with("replicas: 2", "replicas: 32")));
+    assert!(input::warnings(&plan(&with("replicas: 2", "replicas: 31"))).is_empty());
+    let warnings = input::warnings(&plan(&with("replicas: 2", "replicas: 32")));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].starts_with(

@@ -79,6 +79,7 @@ fn plan(pods: usize) -> Plan {
                 host_max_skew: None,
                 warm_up: None,
                 latency_target: None,
+                memory_usage: None,
             });
         }
     }
@@ -104,6 +105,7 @@ fn plan(pods: usize) -> Plan {
         hpas: Vec::new(),
         batch: None,
         hpa_controller: Default::default(),
+        vpas: Vec::new(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: None,

@@ -13,6 +13,7 @@ use sim::time::SimDuration;
 use workloads::router::Routing;
 
 use crate::hpa::config::HpaConfig;
+use crate::vpa::config::VpaConfig;
 use workloads::traffic::ShapeSpec;
 
 pub use crate::api::CapacityType;
@@ -136,6 +137,11 @@ pub struct ServiceConfig {
     /// `replicas` is then the starting count. Default: none, the replicas are fixed.
     #[serde(default)]
     pub hpa: Option<HpaConfig>,
+    /// A VerticalPodAutoscaler per region, e.g. `(update_mode: Auto, min_allowed: (cpu:
+    /// "100m"), max_allowed: (cpu: "2", memory: "4Gi"))` (see `models::vpa::config`): it sets
+    /// the pods' requests from what they use. Default: none, the requests are fixed.
+    #[serde(default)]
+    pub vpa: Option<VpaConfig>,
     /// Memory a pod uses, for memory metrics: `(base: "300Mi", per_rps: "2Mi")` is 300 MiB
     /// plus 2 MiB per request/s the pod serves. Required by an HPA with a memory metric.
     #[serde(default)]

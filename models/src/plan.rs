@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use sim::time::{SimDuration, SimTime};
 use workloads::traffic::Shape;
 
-use crate::api::CapacityType;
+use crate::api::{CapacityType, MemoryModel};
 use crate::catalog::InstanceFacts;
 use crate::config::Resources;
 use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
@@ -120,6 +120,9 @@ pub struct ServicePlan {
     /// The response time its requests are counted against for SLO attainment: the service's own
     /// p99 target, else the run's; `None` counts none.
     pub latency_target: Option<SimDuration>,
+    /// What a pod's memory use is (`memory_usage`), for the kubelet's OOM kills: a pod whose
+    /// use passes its memory limit is killed. `None`: memory is not modelled.
+    pub memory_usage: Option<MemoryModel>,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).

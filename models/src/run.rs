@@ -31,8 +31,10 @@ use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
 use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
-use crate::plan::{ClusterPlan, Unschedulable};
+use crate::plan::{ClusterPlan, ServicePlan, Unschedulable};
 use crate::traffic::Traffic;
+use crate::vpa::estimator::Resources;
+use crate::vpa::model::{VpaController, VpaPlan, VpaStatus};
 
 /// Everything one run needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +51,8 @@ pub struct Plan {
     /// Every HorizontalPodAutoscaler, and the controller's settings.
     pub hpas: Vec<HpaPlan>,
     pub hpa_controller: HpaControllerConfig,
+    /// Every VerticalPodAutoscaler.
+    pub vpas: Vec<VpaPlan>,
     /// Batch Jobs, when the run has any.
     pub batch: Option<BatchPlan>,
     /// Services whose traffic is global, split over their regions by a router.
@@ -122,6 +126,8 @@ pub struct RunOutput {
     pub pool_timeseries: Table,
     /// One row per (sample instant, namespace): see [`NAMESPACES_SCHEMA`].
     pub namespace_timeseries: Table,
+    /// One row per (sample instant, VPA), when the run has VPAs: see [`VPA_SCHEMA`].
+    pub vpa_timeseries: Option<Table>,
     /// Every recorded cluster event: see [`EVENTS_SCHEMA`].
     pub events: Table,
     /// Events counted but not stored (past the log's bound).
@@ -217,6 +223,31 @@ pub const NAMESPACES_SCHEMA: &[(&str, Kind)] = &[
     ("cost_usd", Kind::F64),
 ];
 
+/// Columns of `vpa`: per VerticalPodAutoscaler (service and region), its update mode, the
+/// current pod template's requests, what a ready pod used over the VPA's last minute, the
+/// recommendation (NaN until the first one: the VPA's first minute with a ready pod), and
+/// pods OOM-killed, evicted and resized since the start, as of the VPA's last sync.
+pub const VPA_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("region", Kind::Text),
+    ("service", Kind::Text),
+    ("update_mode", Kind::Text),
+    ("cpu_request_millicores", Kind::F64),
+    ("cpu_usage_millicores", Kind::F64),
+    ("cpu_target_millicores", Kind::F64),
+    ("cpu_lower_millicores", Kind::F64),
+    ("cpu_upper_millicores", Kind::F64),
+    ("memory_request_bytes", Kind::F64),
+    ("memory_usage_bytes", Kind::F64),
+    ("memory_target_bytes", Kind::F64),
+    ("memory_lower_bytes", Kind::F64),
+    ("memory_upper_bytes", Kind::F64),
+    ("oom_kills_total", Kind::U64),
+    ("evicted_pods_total", Kind::U64),
+    ("resized_pods_total", Kind::U64),
+];
+
 /// Columns of `events`; `count` is how many times the event happened at that instant (one
 /// row for the 5 000 pods of one scale-down).
 pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
@@ -271,6 +302,38 @@ fn record_namespace(table: &mut Table, t: SimTime, utc: &str, n: &NamespaceSampl
         Cell::Text(utc),
         Cell::Text(&n.namespace),
         Cell::F64(n.cost_usd),
+    ]);
+}
+
+fn record_vpa(table: &mut Table, t: SimTime, utc: &str, service: &ServicePlan, v: &VpaStatus) {
+    let rec = v.recommendation.map(|r| (r.target, r.lower, r.upper));
+    let cpu = |pick: fn(&(Resources, Resources, Resources)) -> Resources| {
+        rec.as_ref()
+            .map_or(f64::NAN, |r| pick(r).to_millis_bytes().0 as f64)
+    };
+    let memory = |pick: fn(&(Resources, Resources, Resources)) -> Resources| {
+        rec.as_ref()
+            .map_or(f64::NAN, |r| pick(r).to_millis_bytes().1 as f64)
+    };
+    table.push_row(&[
+        Cell::U64(t.as_nanos() / 1_000_000_000),
+        Cell::Text(utc),
+        Cell::Text(&service.region),
+        Cell::Text(&service.name),
+        Cell::Text(v.mode.as_str()),
+        Cell::F64(v.requests.0 as f64),
+        Cell::F64(v.usage.cpu_cores * 1000.0),
+        Cell::F64(cpu(|r| r.0)),
+        Cell::F64(cpu(|r| r.1)),
+        Cell::F64(cpu(|r| r.2)),
+        Cell::F64(v.requests.1 as f64),
+        Cell::F64(v.usage.memory_bytes),
+        Cell::F64(memory(|r| r.0)),
+        Cell::F64(memory(|r| r.1)),
+        Cell::F64(memory(|r| r.2)),
+        Cell::U64(v.oom_kills_total),
+        Cell::U64(v.evicted_total),
+        Cell::U64(v.resized_total),
     ]);
 }
 
@@ -332,6 +395,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
+    let mut vpa = VpaController::new(plan.vpas.clone());
+    let vpa_box = Mailbox::new();
+    vpa.view.connect(Cluster::vertical_view, &cluster_box);
+    vpa.template.connect(Cluster::set_template, &cluster_box);
+    vpa.update.connect(Cluster::update_pods, &cluster_box);
 
     let injector = plan.faults.as_ref().map(|f| {
         let mut injector = FaultInjector::new(f, &plan.cluster.pools, plan.seed, &outages);
@@ -364,10 +432,14 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let metrics = QuerySource::new()
         .connect(Cluster::workload_metrics, &cluster_box)
         .register(&mut bench);
+    let vpa_status = QuerySource::new()
+        .connect(VpaController::status, &vpa_box)
+        .register(&mut bench);
     let bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
-        .add_model(hpa, hpa_box, "hpa");
+        .add_model(hpa, hpa_box, "hpa")
+        .add_model(vpa, vpa_box, "vpa");
     let mut bench = add_node_autoscalers(bench, plan, &cluster_address)?;
     if let Some(injector) = injector {
         bench = bench.add_model(injector, Mailbox::new(), "faults");
@@ -393,6 +465,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
+    let mut vpa_timeseries = (!plan.vpas.is_empty()).then(|| Table::new(VPA_SCHEMA));
     let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
         // The replication primary's failures between samples: stop there for the RPO.
@@ -435,6 +508,17 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         for row in &namespaces {
             record_namespace(&mut namespace_timeseries, t, &utc, row);
         }
+        if let Some(table) = &mut vpa_timeseries {
+            for v in simu.process_query(&vpa_status, ()).map_err(stopped)? {
+                record_vpa(
+                    table,
+                    t,
+                    &utc,
+                    &plan.cluster.services[v.service as usize],
+                    &v,
+                );
+            }
+        }
         if let Some(book) = &mut book {
             book.observe(t, &services);
         }
@@ -452,6 +536,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         timeseries,
         pool_timeseries,
         namespace_timeseries,
+        vpa_timeseries,
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
         services: report.services,

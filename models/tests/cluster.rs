@@ -70,6 +70,7 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         host_max_skew: None,
         warm_up: None,
         latency_target: None,
+        memory_usage: None,
     }
 }
 
@@ -100,6 +101,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
         hpas: Vec::new(),
         batch: None,
         hpa_controller: Default::default(),
+        vpas: Vec::new(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: None,
@@ -608,6 +610,7 @@ fn a_scale_step_on_an_autoscaled_service_sets_the_hpa_minimum_instead_of_racing_
         name: "s-r".into(),
         config,
         capacity_rps: 100.0,
+        declared_cpu_millis: 500,
         memory: None,
     }];
     let out = run(&p, |_| {}).expect("the run");

@@ -85,6 +85,7 @@ fn service(name: &str, region: &str, replicas: u32, rps: f64) -> ServicePlan {
         host_max_skew: None,
         warm_up: None,
         latency_target: None,
+        memory_usage: None,
     }
 }
 
@@ -126,6 +127,7 @@ fn plan(
         },
         hpas: Vec::new(),
         hpa_controller: Default::default(),
+        vpas: Vec::new(),
         batch: None,
         routes: Vec::new(),
         node_autoscalers: Vec::new(),

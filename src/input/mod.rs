@@ -19,6 +19,7 @@ pub mod schema;
 mod services;
 mod targets;
 mod traffic;
+mod vpa;
 
 use std::path::Path;
 
@@ -137,6 +138,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         entry,
         routes,
         mut hpas,
+        vpas,
     } = services::resolve(
         x,
         &services::Context {
@@ -170,6 +172,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         },
         hpas,
         hpa_controller: x.hpa_controller.clone(),
+        vpas,
         batch,
         routes,
         node_autoscalers,
@@ -181,9 +184,9 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
 }
 
 /// What may go wrong in a checked plan, with the figures: services whose peak replicas cannot
-/// all fit on the nodes they may use (`capacity`). For `validate` and `run` to print; not part
-/// of a run's outputs.
-pub fn capacity_warnings(plan: &Plan) -> Vec<String> {
+/// all fit on the nodes they may use (`capacity`), and VPAs that fight an HPA. For `validate`
+/// and `run` to print; not part of a run's outputs.
+pub fn warnings(plan: &Plan) -> Vec<String> {
     let karpenter: Vec<&str> = plan
         .node_autoscalers
         .iter()
@@ -195,12 +198,14 @@ pub fn capacity_warnings(plan: &Plan) -> Vec<String> {
         })
         .map(|a| a.region.as_str())
         .collect();
-    capacity::warnings(
+    let mut found = capacity::warnings(
         &plan.cluster.pools,
         &plan.cluster.services,
         &plan.hpas,
         &karpenter,
-    )
+    );
+    found.extend(vpa::hpa_conflicts(&plan.hpas, &plan.vpas));
+    found
 }
 
 /// `duration` and `output_interval` positive, and at most [`MAX_SAMPLES`] rows.

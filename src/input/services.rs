@@ -4,16 +4,18 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use models::api::MemoryModel;
 use models::api::RoutePlan;
 use models::config::{ServiceConfig, TopologySpreadConfig};
-use models::hpa::model::{HpaPlan, MemoryModel};
+use models::hpa::model::HpaPlan;
 use models::plan::{NamespacePlan, PodTimings, ServicePlan};
+use models::vpa::model::VpaPlan;
 use sim::time::{SimDuration, SimTime};
 use workloads::router::Router;
 
 use super::cluster::{first_duplicate, known_regions};
 use super::namespaces::namespace_and_priority;
-use super::{Experiment, hpa, traffic};
+use super::{Experiment, hpa, traffic, vpa};
 use crate::error::{FieldError, fail};
 
 /// Most replicas a service (or a `scale` step) may ask for, so a typo cannot start a run
@@ -32,6 +34,7 @@ pub struct Services {
     pub entry: Vec<usize>,
     pub routes: Vec<RoutePlan>,
     pub hpas: Vec<HpaPlan>,
+    pub vpas: Vec<VpaPlan>,
 }
 
 /// What the services may name, resolved before them.
@@ -119,6 +122,10 @@ fn resolve_entry<'a>(
             "expected a fraction of the full rate in (0, 1], such as 0.5",
         );
     }
+    let memory = s.memory_usage.map(|m| MemoryModel {
+        base_bytes: m.base.0,
+        bytes_per_rps: m.per_rps.0,
+    });
     if let Some(config) = &s.hpa {
         hpa::check(config, s.memory_usage.is_some()).map_err(|e| e.within("hpa"))?;
         // The services of this entry are pushed next, one per region, in this order.
@@ -128,10 +135,22 @@ fn resolve_entry<'a>(
                 name: format!("{}-{r}", s.name),
                 config: config.clone(),
                 capacity_rps: s.capacity_rps,
-                memory: s.memory_usage.map(|m| MemoryModel {
-                    base_bytes: m.base.0,
-                    bytes_per_rps: m.per_rps.0,
-                }),
+                declared_cpu_millis: s.requests.cpu.0,
+                memory,
+            });
+        }
+    }
+    if let Some(config) = &s.vpa {
+        vpa::check(config, s.memory_usage.is_some()).map_err(|e| e.within("vpa"))?;
+        for (k, r) in regions.iter().enumerate() {
+            out.vpas.push(VpaPlan {
+                service: (out.services.len() + k) as u32,
+                name: format!("{}-{r}", s.name),
+                config: config.clone(),
+                capacity_rps: s.capacity_rps,
+                requests: (s.requests.cpu.0, s.requests.memory.0),
+                limits: limits(s),
+                memory,
             });
         }
     }
@@ -146,10 +165,7 @@ fn resolve_entry<'a>(
             region: r.to_owned(),
             replicas: s.replicas,
             requests: s.requests,
-            limits: (
-                s.limits.and_then(|l| l.cpu).map(|c| c.0),
-                s.limits.and_then(|l| l.memory).map(|m| m.0),
-            ),
+            limits: limits(s),
             capacity_rps: s.capacity_rps,
             timeout: s.timeout,
             traffic: traffic.seeded(x.seed, &stream),
@@ -172,9 +188,18 @@ fn resolve_entry<'a>(
                 .targets
                 .and_then(|t| t.p99_latency)
                 .or(x.targets.p99_latency),
+            memory_usage: memory,
         });
     }
     Ok(())
+}
+
+/// The container limits (cpu millicores, memory bytes).
+fn limits(s: &ServiceConfig) -> (Option<u64>, Option<u64>) {
+    (
+        s.limits.and_then(|l| l.cpu).map(|c| c.0),
+        s.limits.and_then(|l| l.memory).map(|m| m.0),
+    )
 }
 
 /// `capacity_rps`, `replicas` and `timeout` in range.

@@ -71,7 +71,7 @@ pub fn validate(file: &Path) -> ExitCode {
     for i in plan.configuration_firsts() {
         match plan.load(i) {
             Ok(loaded) => {
-                for w in clustersim::input::capacity_warnings(&loaded.plan) {
+                for w in clustersim::input::warnings(&loaded.plan) {
                     if warned.insert(w.clone()) {
                         eprintln!(
                             "warning: {w} (in run {}: {})",

@@ -7,6 +7,21 @@ use sim::time::{SimDuration, SimTime};
 use super::CapacityType;
 use crate::latency::{Counts, Snapshot};
 
+/// Memory a pod uses: a base plus a share per request/s it serves (a service's
+/// `memory_usage`), read by the HPA's memory metric, the VPA and the kubelet's OOM check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryModel {
+    pub base_bytes: u64,
+    pub bytes_per_rps: u64,
+}
+
+impl MemoryModel {
+    /// Bytes a pod uses while it serves `rps` requests/s.
+    pub fn bytes_at(&self, rps: f64) -> f64 {
+        self.base_bytes as f64 + self.bytes_per_rps as f64 * rps
+    }
+}
+
 /// Running pods of a deployment that share a start time, a ready time and a pod template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningPods {

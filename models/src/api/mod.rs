@@ -13,28 +13,32 @@
 //! | `launch`, `remove`          | node autoscaler, faults → cluster  | [`LaunchOrder`], [`RemoveOrder`] |
 //! | `node_census` (query)       | fault injector → cluster           | [`NodeCensus`]                |
 //! | `faults`                    | fault injector → cluster           | [`FaultOrder`]                |
+//! | `vertical_view` (query)     | VPA → cluster                      | [`VerticalView`]              |
+//! | `set_template`, `update_pods` | VPA → cluster                    | [`TemplateOrder`], [`UpdateOrder`] |
 //! | `set_rates`                 | traffic → cluster                  | `(service id, requests/s)`    |
 //! | `sample`, `report` (query)  | run loop → cluster                 | [`Sample`], [`PoolBill`], [`SurgeClock`] |
 //!
 //! Layers (no module imports one above it, so there is no import cycle; checked by
 //! `tests/layers.rs`): leaves (`catalog`, `scheduler`, `latency`, `allocatable`, `billing`,
-//! the controllers' `config` schemas) → `api` → `plan` → the controllers (`hpa`, `autoscaler`,
+//! the controllers' `config` schemas) → `api` → `plan` → the controllers (`hpa`, `vpa`, `autoscaler`,
 //! `faults`, `jobs`), which import `api` and `plan` but never `cluster` or each other →
 //! `cluster` → `traffic` → `run`. `config` (the experiment's cluster section, as written) sits
 //! beside the other input schemas and is read by `plan`'s resolution in the CLI.
 
 mod figures;
 mod orders;
+mod vertical;
 mod view;
 
 use serde::{Deserialize, Serialize};
 use workloads::router::Router;
 
 pub use figures::{
-    LiveNode, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample, RunningPods, Sample,
-    ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
+    LiveNode, MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample,
+    RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
 };
 pub use orders::{FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder};
+pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
 pub use view::{
     AutoscalingView, ClusterView, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView, NodeView,
     PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewRequest, utilization,

@@ -44,6 +44,14 @@ pub enum Reason {
     BackoffLimitExceeded,
     /// A Job failed: `activeDeadlineSeconds` ran out (`DeadlineExceeded`).
     DeadlineExceeded,
+    /// The VPA updater evicted pods so they come back with new requests (`EvictedByVPA`).
+    EvictedByVpa,
+    /// The VPA resized running pods in place (`InPlaceResizedByVPA`).
+    InPlaceResizedByVpa,
+    /// A VPA set a new pod template (`RecommendationApplied`: new pods get its requests).
+    RecommendationApplied,
+    /// A container used more memory than its limit and the kernel killed it (`OOMKilled`).
+    OomKilled,
 }
 
 impl Reason {
@@ -67,6 +75,10 @@ impl Reason {
             Reason::Completed => "Completed",
             Reason::BackoffLimitExceeded => "BackoffLimitExceeded",
             Reason::DeadlineExceeded => "DeadlineExceeded",
+            Reason::EvictedByVpa => "EvictedByVPA",
+            Reason::InPlaceResizedByVpa => "InPlaceResizedByVPA",
+            Reason::RecommendationApplied => "RecommendationApplied",
+            Reason::OomKilled => "OOMKilled",
         }
     }
 }

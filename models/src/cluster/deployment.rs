@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::NS_PER_S;
 use super::jobs::JobOwner;
 use super::pods::{Pod, PodTemplate};
+use super::vertical::Vertical;
+use crate::api::MemoryModel;
 use crate::latency::ServiceQueue;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,6 +56,10 @@ pub(super) struct Deployment {
     pub(super) queue: ServiceQueue,
     /// The Job this entry owns the pods of, for a Job's entry (see [`jobs`]).
     pub(super) job: Option<JobOwner>,
+    /// What a pod's memory use is, when the service says (`memory_usage`).
+    pub(super) memory_usage: Option<MemoryModel>,
+    /// OOM kills, VPA evictions and resizes (see [`super::vertical`]).
+    pub(super) vertical: Vertical,
 }
 
 impl Deployment {

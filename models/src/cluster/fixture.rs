@@ -67,6 +67,7 @@ pub fn plan() -> ClusterPlan {
         host_max_skew: None,
         warm_up: None,
         latency_target: None,
+        memory_usage: None,
     };
     ClusterPlan {
         pools: vec![pool],

@@ -372,6 +372,8 @@ impl Deployment {
                 job,
                 runs: VecDeque::new(),
             }),
+            memory_usage: None,
+            vertical: Default::default(),
         }
     }
 }

@@ -51,6 +51,7 @@ pub mod replicaset;
 mod report;
 mod scheduling;
 mod timers;
+mod vertical;
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -131,6 +132,9 @@ pub struct Cluster {
     /// The run's event budget, when the run set one (shared with the run loop).
     #[serde(skip)]
     budget: Option<Arc<EventBudget>>,
+    /// Whether the kubelet's memory check runs (some pod template could pass its memory
+    /// limit; see [`vertical`]).
+    memory_check_armed: bool,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -237,6 +241,8 @@ impl Cluster {
                     sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
                 ),
                 job: None,
+                memory_usage: s.memory_usage,
+                vertical: Default::default(),
             })
             .collect();
         let namespaces = plan
@@ -270,6 +276,7 @@ impl Cluster {
             failures: failures::Failures::default(),
             events_handled: 0,
             budget: None,
+            memory_check_armed: false,
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -279,6 +286,7 @@ impl Cluster {
             }
         }
         cluster.schedule_pending(0);
+        cluster.arm_memory_check(0);
         cluster
     }
 
@@ -413,6 +421,7 @@ impl Cluster {
             node: UNBOUND,
             phase: PodPhase::Pending,
             revision,
+            restarts: 0,
             generation: 0,
             priority,
             created_ns: now_ns,
@@ -483,6 +492,25 @@ impl Cluster {
             self.nodes
                 .update(pod.node, |n| n.last_pod_change_ns = now_ns);
         }
+        self.stop_running(&pod, now_ns);
+        if pod.node != UNBOUND {
+            self.count_on_node(pod.node, pod.deployment, -1);
+        }
+        self.pods.set_phase(id, PodPhase::Terminating);
+        let at = now_ns + self.deployments[d].grace_ns;
+        self.push_timer(
+            at,
+            Timer::Gone {
+                pod: id,
+                generation: pod.generation,
+            },
+        );
+    }
+
+    /// Takes a Running or Ready pod out of its deployment's running and ready counts (it is
+    /// being deleted, or its container was killed); other phases are not counted there.
+    fn stop_running(&mut self, pod: &Pod, now_ns: u64) {
+        let d = pod.deployment as usize;
         match pod.phase {
             PodPhase::Ready => {
                 self.count_running(d, (pod.started_ns, pod.ready_ns, pod.revision), -1);
@@ -497,18 +525,6 @@ impl Cluster {
             }
             _ => {}
         }
-        if pod.node != UNBOUND {
-            self.count_on_node(pod.node, pod.deployment, -1);
-        }
-        self.pods.set_phase(id, PodPhase::Terminating);
-        let at = now_ns + self.deployments[d].grace_ns;
-        self.push_timer(
-            at,
-            Timer::Gone {
-                pod: id,
-                generation: pod.generation,
-            },
-        );
     }
 
     fn release_quota(&mut self, pod: &Pod) {
@@ -635,6 +651,10 @@ impl Cluster {
             } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
+            Timer::MemoryCheck => {
+                self.check_memory(now_ns);
+                false
+            }
             Timer::Scale { deployment } => {
                 let dep = &mut self.deployments[deployment as usize];
                 let due: Vec<u32> = dep

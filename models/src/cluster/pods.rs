@@ -63,7 +63,11 @@ pub struct Pod {
     /// deployment's templates): 2 bytes fit in the record's padding, so the record stays 48
     /// bytes; 65 536 revisions per deployment is far past Kubernetes' `revisionHistoryLimit`.
     pub revision: u16,
-    /// Bumped on every reuse of the slot, so stale timers can be told apart.
+    /// Container restarts after OOM kills, for the kubelet's crash-loop back-off (one byte
+    /// of the record's padding; it saturates at 255, far past the 300 s back-off cap).
+    pub restarts: u8,
+    /// Bumped on every reuse of the slot, and on a container restart, so stale timers can be
+    /// told apart.
     pub generation: u32,
     pub priority: i32,
     pub created_ns: u64,
@@ -148,6 +152,14 @@ impl Pods {
         self.created == live + self.gone && live == self.len() as u64
     }
 
+    /// Starts a new generation of a live pod (its container restarts): timers set for the
+    /// previous one no longer act on it.
+    pub fn renew(&mut self, id: u32) -> u32 {
+        let pod = &mut self.slots[id as usize];
+        pod.generation = pod.generation.wrapping_add(1);
+        pod.generation
+    }
+
     /// The pod if `id` is live and still in `generation`.
     pub fn current(&self, id: u32, generation: u32) -> Option<&Pod> {
         let live = *self.live.get(id as usize)?;
@@ -171,7 +183,7 @@ mod tests {
 
     #[test]
     fn a_pod_record_is_48_bytes() {
-        // 3 × u64 + 5 × u32 + a u16 revision + a one-byte phase = 47, aligned to 8.
+        // 3 × u64 + 5 × u32 + a u16 revision + a one-byte phase + a one-byte restart count.
         assert_eq!(std::mem::size_of::<Pod>(), 48);
     }
 
@@ -181,6 +193,7 @@ mod tests {
             node: UNBOUND,
             phase: PodPhase::Pending,
             revision: 0,
+            restarts: 0,
             generation: 0,
             priority: 0,
             created_ns: 0,

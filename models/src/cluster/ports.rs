@@ -9,7 +9,7 @@ use super::report::ClusterReport;
 use super::{Cluster, NOT_READY};
 use crate::api::{
     AutoscalingView, FaultOrder, LaunchOrder, NodeCensus, Reason, RemoveOrder, ReplicaOrder,
-    RunningPods, Sample, ViewRequest, WorkloadMetrics,
+    RunningPods, Sample, TemplateOrder, UpdateOrder, VerticalView, ViewRequest, WorkloadMetrics,
 };
 
 impl Cluster {
@@ -150,6 +150,44 @@ impl Cluster {
         }
         self.schedule_pending(now_ns);
         self.reschedule(cx);
+    }
+
+    /// New pod templates, from the VPAs (see [`super::vertical`]).
+    pub fn set_template(&mut self, orders: Vec<TemplateOrder>, cx: &Context<Self>) {
+        self.handled(cx);
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in &orders {
+            self.apply_template(order, now_ns);
+        }
+        self.reschedule(cx);
+    }
+
+    /// Pods of old revisions evicted or resized, from the VPAs' updater.
+    pub fn update_pods(&mut self, orders: Vec<UpdateOrder>, cx: &Context<Self>) {
+        self.handled(cx);
+        let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
+        for order in &orders {
+            self.apply_update(order, now_ns);
+        }
+        self.schedule_pending(now_ns);
+        self.reschedule(cx);
+    }
+
+    /// What the VPAs read of their deployments.
+    pub async fn vertical_view(
+        &mut self,
+        services: Vec<u32>,
+        cx: &Context<Self>,
+    ) -> Vec<VerticalView> {
+        self.handled(cx);
+        let now = SimTime::from_monotonic(cx.time());
+        services
+            .into_iter()
+            .map(|id| {
+                self.deployments[id as usize].queue.advance_to(now);
+                self.vertical_of(id)
+            })
+            .collect()
     }
 
     /// Node failures and zone outages, from the fault injector.

@@ -31,6 +31,8 @@ pub(super) enum Timer {
     Scale {
         deployment: u32,
     },
+    /// The kubelet compares its pods' memory use with their limits (see `vertical`).
+    MemoryCheck,
     /// A launched node finished booting and registering.
     NodeReady {
         node: u32,

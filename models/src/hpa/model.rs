@@ -7,8 +7,10 @@
 //! and sends the scale of each HPA that rescales, with its reason, to the cluster.
 //!
 //! What the pods use, from the queueing model (README, "Services and HPA metrics"):
-//! - cpu: a pod serving `capacity_rps` uses its whole CPU request, so the per-pod usage over a
-//!   sync interval is `served requests/s × cpu request / capacity_rps / ready pods`;
+//! - cpu: a pod serving `capacity_rps` uses the CPU request the service declares, so the
+//!   per-pod usage over a sync interval is `served requests/s × declared cpu request /
+//!   capacity_rps / ready pods`; a pod whose request a VPA changed uses the same CPU for the
+//!   same work, and its utilization is that over its own request;
 //! - memory: `memory_usage.base + memory_usage.per_rps × served requests/s per ready pod`;
 //! - custom metrics (Pods, Object, External) by name: `requests_per_second` (per pod: served;
 //!   Object/External: arrivals at the service's ingress in the region) and `in_flight_requests`
@@ -25,7 +27,7 @@ use sim::time::{SimDuration, SimTime};
 use nexosim::model::{Context, Model, schedulable};
 use nexosim::ports::{Output, Requestor};
 
-use crate::api::{Reason, ReplicaOrder, WorkloadMetrics};
+use crate::api::{MemoryModel, Reason, ReplicaOrder, WorkloadMetrics};
 use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
 use crate::hpa::metrics_window::UsageWindow;
@@ -90,13 +92,6 @@ impl Measured {
     }
 }
 
-/// Memory a pod uses: a base plus a share per request/s it serves.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MemoryModel {
-    pub base_bytes: u64,
-    pub bytes_per_rps: u64,
-}
-
 /// One HPA as planned: the cluster service it scales and what its pods are made of.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HpaPlan {
@@ -105,6 +100,9 @@ pub struct HpaPlan {
     pub name: String,
     pub config: HpaConfig,
     pub capacity_rps: f64,
+    /// The CPU request the service declares: a pod serving `capacity_rps` uses this much CPU,
+    /// whatever request a VPA has since given it.
+    pub declared_cpu_millis: u64,
     pub memory: Option<MemoryModel>,
 }
 
@@ -212,16 +210,6 @@ impl HpaController {
     }
 }
 
-/// A pod's CPU usage in milli-units, recorded for a pod requesting `current` millicores, for a
-/// pod requesting `own`: CPU used is proportional to the request (a pod serving `capacity_rps`
-/// uses all of it). Exact when the two are equal, the case of a template never changed.
-fn scale(value_millis: u64, own: u64, current: u64) -> u64 {
-    if own == current || current == 0 {
-        return value_millis;
-    }
-    (u128::from(value_millis) * u128::from(own) / u128::from(current)) as u64
-}
-
 /// Rounds a non-negative usage to milli-units.
 fn millis(v: f64) -> u64 {
     (v * 1000.0).round().max(0.0) as u64
@@ -235,14 +223,14 @@ impl Target {
         self.served_total = m.served_requests_total;
         let rps = if dt_s > 0.0 { served / dt_s } else { 0.0 };
         let per_pod = |total: f64| total / f64::from(m.ready.max(1));
-        // Usage of a pod of the current template; a pod of another revision uses it in
-        // proportion to its own request (`groups`).
+        // CPU follows the work done, not the request: a pod of any revision serving the same
+        // requests uses the same CPU, and its utilization is that over its own request.
         let cpu_cores =
-            per_pod(rps) * m.cpu_request_millis as f64 / 1000.0 / self.plan.capacity_rps;
+            per_pod(rps) * self.plan.declared_cpu_millis as f64 / 1000.0 / self.plan.capacity_rps;
         self.cpu.record(since, millis(cpu_cores));
         if let Some(mem) = self.plan.memory {
-            let bytes = mem.base_bytes as f64 + mem.bytes_per_rps as f64 * per_pod(rps);
-            self.memory.record(since, millis(bytes));
+            self.memory
+                .record(since, millis(mem.bytes_at(per_pod(rps))));
         }
         self.in_flight
             .record(since, millis(per_pod(m.in_flight_requests)));
@@ -285,12 +273,10 @@ impl Target {
                     },
                     // Pods that are not ready serve nothing: they report no usage.
                     metric: sample.map(|s| MetricSample {
-                        value_millis: match (g.ready_ns, requests) {
-                            (None, _) => 0,
-                            (Some(_), Requests::Cpu) => {
-                                scale(s.value_millis, g.cpu_request_millis, m.cpu_request_millis)
-                            }
-                            (Some(_), _) => s.value_millis,
+                        value_millis: if g.ready_ns.is_some() {
+                            s.value_millis
+                        } else {
+                            0
                         },
                         ..s
                     }),
@@ -441,7 +427,7 @@ impl HpaController {
 
 #[cfg(test)]
 mod tests {
-    use super::{CUSTOM_METRICS, CustomMetric, scale};
+    use super::{CUSTOM_METRICS, CustomMetric};
 
     #[test]
     fn every_listed_custom_metric_name_resolves_and_no_other() {
@@ -453,15 +439,5 @@ mod tests {
             Some(CustomMetric::InFlightRequests)
         );
         assert_eq!(CustomMetric::from_name("requests_per_minute"), None);
-    }
-
-    #[test]
-    fn a_pod_of_another_revision_uses_cpu_in_proportion_to_its_own_request() {
-        // 300m used by a pod of the current 500m template: a 1000m pod serving the same uses
-        // 600m, a 250m pod 150m; the same request keeps the value exactly.
-        assert_eq!(scale(300_000, 1000, 500), 600_000);
-        assert_eq!(scale(300_000, 250, 500), 150_000);
-        assert_eq!(scale(300_001, 500, 500), 300_001);
-        assert_eq!(scale(7, 500, 0), 7);
     }
 }

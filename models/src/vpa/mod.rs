@@ -25,8 +25,10 @@
 //! `tests/data/vpa-cases.json` (10 rows of `estimator_test.go`, `container_test.go` and
 //! `pods_eviction_restriction_test.go`).
 
+pub mod config;
 pub mod container_state;
 pub mod estimator;
 pub mod histogram;
+pub mod model;
 pub mod policy;
 pub mod updater;

@@ -347,6 +347,7 @@ fn run(
                 timeseries: &output.timeseries,
                 pools: Some(&output.pool_timeseries),
                 events: Some(&output.events),
+                vpa: output.vpa_timeseries.as_ref(),
             };
             reports::write_report(&temp, tables, &summary).map_err(|e| e.to_string())
         })
@@ -439,14 +440,15 @@ fn report(dir: &Path) -> ExitCode {
             Ok(None)
         }
     };
-    let (pools, events) = match (optional("pools"), optional("events")) {
-        (Ok(p), Ok(e)) => (p, e),
-        (Err(e), _) | (_, Err(e)) => return bad_input(&e),
+    let (pools, events, vpa) = match (optional("pools"), optional("events"), optional("vpa")) {
+        (Ok(p), Ok(e), Ok(v)) => (p, e, v),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_input(&e),
     };
     let tables = reports::Tables {
         timeseries: &table,
         pools: pools.as_ref(),
         events: events.as_ref(),
+        vpa: vpa.as_ref(),
     };
     match reports::write_report(dir, tables, &summary) {
         Ok(()) => {

@@ -17,12 +17,14 @@ use crate::summary::Summary;
 
 /// The tables a report draws: the time series always; the pools table (the `nodes` and `cost`
 /// charts) and the events table (markers on the `pods` chart) when the run has them, which an
-/// output folder of an older clustersim does not.
+/// output folder of an older clustersim does not; the VPA table (the `vpa-cpu` and
+/// `vpa-memory` charts) when the run has VPAs.
 #[derive(Clone, Copy)]
 pub struct Tables<'a> {
     pub timeseries: &'a Table,
     pub pools: Option<&'a Table>,
     pub events: Option<&'a Table>,
+    pub vpa: Option<&'a Table>,
 }
 
 /// Writes the charts and `report.html` into `dir`, which must exist.
@@ -78,10 +80,12 @@ fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportE
         .pools
         .map(|p| Timeseries::grouped(p, "pool"))
         .transpose()?;
+    let vpa = tables.vpa.map(Timeseries::new).transpose()?;
     let inputs = Inputs {
         timeseries: &ts,
         pools: pools.as_ref(),
         events: tables.events,
+        vpa: vpa.as_ref(),
         summary,
     };
     Ok(CHARTS
@@ -118,6 +122,7 @@ mod tests {
             timeseries: &t,
             pools: Some(&pools),
             events: Some(&events),
+            vpa: None,
         };
         write_report(dir.path(), tables, &example()).unwrap();
         assert_eq!(dir.file_names(), ["charts", "report.html"]);
@@ -127,7 +132,8 @@ mod tests {
             .iter()
             .map(|c| c.id)
             .collect();
-        assert_eq!(ids.len(), CHARTS.len());
+        // Every chart but the two of the VPA table, which this run has not.
+        assert_eq!(ids.len(), CHARTS.len() - 2);
         for id in &ids {
             let png = fs::read(charts.join(format!("{id}.png"))).unwrap();
             assert_eq!(&png[..4], b"\x89PNG", "{id}");
@@ -147,9 +153,9 @@ mod tests {
                 assert!(texts.contains(&name), "{id}.svg does not name {name}");
             }
         }
-        assert_eq!(fs::read_dir(&charts).unwrap().count(), 2 * CHARTS.len());
+        assert_eq!(fs::read_dir(&charts).unwrap().count(), 2 * ids.len());
         let page = fs::read_to_string(dir.path().join("report.html")).unwrap();
-        assert_eq!(page.matches("<svg").count(), CHARTS.len());
+        assert_eq!(page.matches("<svg").count(), ids.len());
         assert!(!page.contains("<script") && !page.contains("<b>"));
         // The decisions: the ten preemptions of one deployment, the event text escaped.
         assert!(page.contains("<th colspan=\"5\">api-us-east1 · 10 events</th>"));
@@ -164,6 +170,7 @@ mod tests {
             timeseries: &t,
             pools: None,
             events: None,
+            vpa: None,
         };
         write_report(dir.path(), tables, &example()).unwrap();
         let charts = dir.path().join("charts");
@@ -171,7 +178,7 @@ mod tests {
         assert!(!charts.join("nodes.svg").exists() && !charts.join("cost.svg").exists());
         assert_eq!(
             fs::read_dir(&charts).unwrap().count(),
-            2 * (CHARTS.len() - 2)
+            2 * (CHARTS.len() - 4)
         );
     }
 
@@ -195,6 +202,7 @@ mod tests {
             timeseries: &bare,
             pools: None,
             events: None,
+            vpa: None,
         };
         let err = write_report(dir.path(), tables, &example()).unwrap_err();
         assert!(err.to_string().contains("`service`"), "{err}");

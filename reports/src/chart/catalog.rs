@@ -29,6 +29,8 @@ pub struct Inputs<'a> {
     /// The events table; `None` when the run's folder has none (the pods chart then has no
     /// markers).
     pub events: Option<&'a Table>,
+    /// The VPA table, grouped by (service, region); `None` when the run has no VPA.
+    pub vpa: Option<&'a Timeseries<'a>>,
     pub summary: &'a Summary,
 }
 
@@ -38,7 +40,9 @@ pub type Build = fn(&Inputs) -> Result<Option<Chart>, ReportError>;
 /// Every chart, in report order. The dropped-requests and backlog charts are drawn even when
 /// flat at zero: a flat line is the evidence that nothing was dropped or queued, and every
 /// report then has the same charts in the same places, so two reports compare side by side.
-pub const CHARTS: [Build; 7] = [traffic, pods, latency, dropped, backlog, nodes, cost];
+pub const CHARTS: [Build; 9] = [
+    traffic, pods, latency, dropped, backlog, nodes, cost, vpa_cpu, vpa_memory,
+];
 
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
 const MARKED_REASONS: [&str; 2] = ["Preempted", "Killing"];
@@ -371,6 +375,82 @@ fn pool_keys(p: &Timeseries) -> Result<Vec<SeriesKey>, ReportError> {
         .collect()
 }
 
+/// A VPA's CPU: the pods' requests (the current template's), what a ready pod uses, and the
+/// recommendation's target and range.
+fn vpa_cpu(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let c = blank(
+        i,
+        "vpa-cpu",
+        "VPA: CPU requests, use and recommendation",
+        "New pods request what the solid line says; the dotted line is what a ready pod uses, \
+         the dashed ones the VPA's target and its range (pods outside it are evicted).",
+        "No VPA has recommended yet.",
+        "CPU per pod (millicores)",
+    );
+    vpa_lines(i, c, "cpu")
+}
+
+/// The same for memory.
+fn vpa_memory(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let c = blank(
+        i,
+        "vpa-memory",
+        "VPA: memory requests, use and recommendation",
+        "New pods request what the solid line says; the dotted line is what a ready pod uses, \
+         the dashed ones the VPA's target and its range; an OOM kill raises the target.",
+        "No VPA has recommended yet.",
+        "memory per pod (MiB)",
+    );
+    vpa_lines(i, c, "memory")
+}
+
+/// The lines of a VPA chart of `resource` (`cpu`: millicores, `memory`: MiB), in the colour of
+/// the service's series in the time series; rows before the first recommendation have no
+/// target point.
+fn vpa_lines(i: &Inputs, mut c: Chart, resource: &str) -> Result<Option<Chart>, ReportError> {
+    let Some(v) = i.vpa else {
+        return Ok(None);
+    };
+    let (suffix, scale, unit) = match resource {
+        "cpu" => ("millicores", 1.0, "m"),
+        _ => ("bytes", 1.0 / 1_048_576.0, "MiB"),
+    };
+    for (k, key) in v.keys.iter().enumerate() {
+        let Some(series) = i.timeseries.keys.iter().position(|s| s == key) else {
+            continue;
+        };
+        for (quantity, stroke) in [
+            ("request", Stroke::Solid),
+            ("usage", Stroke::Dotted),
+            ("target", Stroke::Dashed),
+            ("lower", Stroke::Dashed),
+            ("upper", Stroke::Dashed),
+        ] {
+            let column = format!("{resource}_{quantity}_{suffix}");
+            let points = v
+                .points(k, &column)?
+                .into_iter()
+                .filter(|(_, y)| y.is_finite())
+                .map(|(x, y)| (x, y * scale))
+                .collect();
+            c.lines.push(Line {
+                series,
+                stroke,
+                points,
+                fill: false,
+            });
+        }
+    }
+    c.strokes = vec![
+        (Stroke::Solid, "request of new pods"),
+        (Stroke::Dotted, "use per ready pod"),
+        (Stroke::Dashed, "target, lower and upper bound"),
+    ];
+    // The upper bound starts near 10^14 (no history yet): cut the axis above the rest.
+    c.y_clip = spike_clip(&c, unit);
+    Ok(Some(c))
+}
+
 /// One marker per (instant, reason) of the events with one of `reasons`, labelled with the
 /// simulated UTC time and the count ("06:00 Preempted ×10"); with a positive `bucket_s` the
 /// instants are taken down to a multiple of it (the label names the bucket's first event).
@@ -516,6 +596,34 @@ pub(crate) mod tests {
         t
     }
 
+    /// The VPA of `api` in us-east1 at 0 s (no recommendation yet) and 60 s: cpu request 2000m
+    /// then 716m, use 600m, target 716m, range 682m to 10^14m; memory the same in bytes.
+    pub fn vpa_table() -> Table {
+        let names = ["request", "usage", "target", "lower", "upper"];
+        let mut schema = vec![
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("service", Kind::Text),
+        ];
+        let columns: Vec<String> = ["cpu_{}_millicores", "memory_{}_bytes"]
+            .iter()
+            .flat_map(|f| names.map(|n| f.replace("{}", n)))
+            .collect();
+        schema.extend(columns.iter().map(|c| (c.as_str(), Kind::F64)));
+        let mut t = Table::new(&schema);
+        let rows = [
+            [2000.0, 0.0, f64::NAN, f64::NAN, f64::NAN],
+            [716.0, 600.0, 716.0, 682.0, 1e14],
+        ];
+        for (time, cpu) in [0, 60].into_iter().zip(rows) {
+            let mut row = vec![Cell::U64(time), Cell::Text("us-east1"), Cell::Text("api")];
+            row.extend(cpu.iter().map(|&v| Cell::F64(v)));
+            row.extend(cpu.iter().map(|&v| Cell::F64(v * 1_048_576.0)));
+            t.push_row(&row);
+        }
+        t
+    }
+
     /// Two pools over two instants: `od` on-demand with 3 nodes, `sp` spot with 2, listed spot
     /// first so that the stack's order is not the table's. Cost so far: `od` 1 then 2, `sp` 0.5
     /// then 1.
@@ -584,9 +692,37 @@ pub(crate) mod tests {
             timeseries: &ts,
             pools: pools.as_ref(),
             events,
+            vpa: None,
             summary: &summary,
         };
         CHARTS.iter().filter_map(|b| b(&inputs).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_vpa_chart_draws_request_use_and_recommendation_in_the_service_colour() {
+        let (t, v) = (table(), vpa_table());
+        let ts = Timeseries::new(&t).unwrap();
+        let vpa = Timeseries::new(&v).unwrap();
+        let summary = example();
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: None,
+            events: None,
+            vpa: Some(&vpa),
+            summary: &summary,
+        };
+        let c = vpa_memory(&inputs).unwrap().unwrap();
+        assert_eq!(c.id, "vpa-memory");
+        assert_eq!(c.lines.len(), 5);
+        assert!(c.lines.iter().all(|l| l.series == 0));
+        // In MiB; the target has no point before the first recommendation.
+        assert_eq!(c.lines[0].points, [(0.0, 2000.0), (60.0 / 3600.0, 716.0)]);
+        assert_eq!(c.lines[2].points, [(60.0 / 3600.0, 716.0)]);
+        let without = Inputs {
+            vpa: None,
+            ..inputs
+        };
+        assert!(vpa_cpu(&without).unwrap().is_none());
     }
 
     #[test]
@@ -637,6 +773,7 @@ pub(crate) mod tests {
             timeseries: &ts,
             pools: None,
             events: None,
+            vpa: None,
             summary: &summary,
         };
         let c = traffic(&inputs).unwrap().unwrap();

@@ -392,6 +392,7 @@ mod tests {
             timeseries: &ts,
             pools: Some(&pools),
             events: Some(&e),
+            vpa: None,
             summary: &summary,
         })
         .unwrap()

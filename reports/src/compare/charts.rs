@@ -224,7 +224,11 @@ mod tests {
             timeseries,
             events: None,
         };
-        assert!(charts(&[run("a", None), run("b", None)]).unwrap().is_empty());
+        assert!(
+            charts(&[run("a", None), run("b", None)])
+                .unwrap()
+                .is_empty()
+        );
         let full = crate::chart::catalog::tests::table();
         let charts = charts(&[run("bare", None), run("full", Some(full))]).unwrap();
         assert_eq!(charts.len(), SPECS.len());

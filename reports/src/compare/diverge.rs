@@ -94,14 +94,18 @@ pub fn divergence(first: &RunTables, run: &RunTables) -> Result<Divergence, Repo
     };
     match (first.timeseries, run.timeseries) {
         (Some(ta), Some(tb)) => {
-            d.timeseries_compared = true;
-            d.timeseries = first_row_difference(ta, tb)?;
+            let (difference, common) = first_row_difference(ta, tb)?;
+            d.timeseries_compared = common > 0;
+            d.timeseries = difference;
             d.sentences.push(match &d.timeseries {
                 Some(r) => format!(
                     "{} {} {}/{}: {} in {a}, {} in {b}",
                     r.time, r.column, r.service, r.region, r.first, r.this
                 ),
-                None => "no divergence in the time series".to_owned(),
+                None if common == 0 => "time series not compared: no sample of one service \
+                                        and region at one instant is in both"
+                    .to_owned(),
+                None => format!("no divergence in the time series ({common} rows in both)"),
             });
         }
         _ => d.sentences.push(format!(
@@ -147,7 +151,9 @@ pub fn hms(seconds: u64) -> String {
 }
 
 fn same_f64(x: f64, y: f64) -> bool {
-    x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= RELATIVE_TOLERANCE * x.abs().max(y.abs())
+    x == y
+        || (x.is_nan() && y.is_nan())
+        || (x - y).abs() <= RELATIVE_TOLERANCE * x.abs().max(y.abs())
 }
 
 /// Two floats as a sentence spells them: as figures, or in full where the figures would read
@@ -175,7 +181,11 @@ fn cell_difference(a: &Values, r: usize, b: &Values, s: usize) -> Option<(String
     }
 }
 
-fn first_row_difference(a: &Table, b: &Table) -> Result<Option<RowDifference>, ReportError> {
+/// The first differing cell, and how many rows both tables have (up to that cell's row).
+fn first_row_difference(
+    a: &Table,
+    b: &Table,
+) -> Result<(Option<RowDifference>, usize), ReportError> {
     let (time_a, service_a, region_a) = keys(a)?;
     let (time_b, service_b, region_b) = keys(b)?;
     let index_b: BTreeMap<(u64, &str, &str), usize> = (0..b.rows())
@@ -192,14 +202,16 @@ fn first_row_difference(a: &Table, b: &Table) -> Result<Option<RowDifference>, R
     // Time order; within an instant, the first run's row order (its services and regions).
     let mut rows: Vec<usize> = (0..a.rows()).collect();
     rows.sort_by_key(|&r| time_a[r]);
+    let mut common = 0;
     for r in rows {
         let key = (time_a[r], service_a[r].as_str(), region_a[r].as_str());
         let Some(&s) = index_b.get(&key) else {
             continue;
         };
+        common += 1;
         for &(column, x, y) in &columns {
             if let Some((first, this)) = cell_difference(x, r, y, s) {
-                return Ok(Some(RowDifference {
+                let difference = RowDifference {
                     time_s: time_a[r],
                     time: hms(time_a[r]),
                     service: service_a[r].clone(),
@@ -207,11 +219,12 @@ fn first_row_difference(a: &Table, b: &Table) -> Result<Option<RowDifference>, R
                     column: column.to_owned(),
                     first,
                     this,
-                }));
+                };
+                return Ok((Some(difference), common));
             }
         }
     }
-    Ok(None)
+    Ok((None, common))
 }
 
 type Keys<'a> = (&'a [u64], &'a [String], &'a [String]);
@@ -357,7 +370,13 @@ mod tests {
         let a = series(&[(0, "api", 12, 100.0), (60, "api", 12, 0.1 + 0.2)]);
         let d = divergence(&tables("A", &a), &tables("B", &a)).unwrap();
         assert!(d.none() && d.timeseries_compared);
-        assert_eq!(d.sentences, ["no divergence in the time series"]);
+        assert_eq!(
+            d.sentences,
+            ["no divergence in the time series (2 rows in both)"]
+        );
+        let other = series(&[(0, "web", 12, 100.0)]);
+        let d = divergence(&tables("A", &a), &tables("B", &other)).unwrap();
+        assert!(!d.timeseries_compared && d.none());
         let bare = RunTables {
             label: "B",
             timeseries: None,

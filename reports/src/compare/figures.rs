@@ -85,10 +85,7 @@ pub fn figures(summaries: &[&Summary]) -> Vec<FigureRow> {
 /// `v − values[0]` for each value, where both are present.
 fn deltas(values: &[Option<f64>]) -> Vec<Option<f64>> {
     let first = values.first().copied().flatten();
-    values
-        .iter()
-        .map(|v| Some(v.as_ref()? - first?))
-        .collect()
+    values.iter().map(|v| Some(v.as_ref()? - first?)).collect()
 }
 
 /// Every check of every run, keyed by kind, scope and expression, in order of first appearance
@@ -307,7 +304,10 @@ mod tests {
         assert_eq!(p99.values, [Some(42.5), None]);
         assert_eq!(p99.deltas, [Some(0.0), None]);
         assert_eq!(delta_text(cost.metric(), cost.deltas[1]), "+$10.00");
-        assert_eq!(delta_text(Some(Metric::SloAttainment), Some(-0.004)), "−0.4 pp");
+        assert_eq!(
+            delta_text(Some(Metric::SloAttainment), Some(-0.004)),
+            "−0.4 pp"
+        );
         assert_eq!(delta_text(cost.metric(), Some(0.0)), "±0");
         let t = text(&["a".into(), "b".into()], &rows);
         assert!(t.contains("$1,244.50 (+$10.00)"), "{t}");
@@ -318,7 +318,8 @@ mod tests {
         let a = example();
         let mut b = example();
         b.targets[0].actual = Some(50.0);
-        b.gates.push(crate::parse_gate("cost_usd<1").unwrap().evaluate(&b));
+        b.gates
+            .push(crate::parse_gate("cost_usd<1").unwrap().evaluate(&b));
         let rows = checks(&[&a, &b]);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].results[1].as_ref().unwrap().delta, Some(7.5));
@@ -334,7 +335,10 @@ mod tests {
         let mut b = example();
         b.services[1].region = "asia-east1".into();
         let rows = services(&[&a, &b]);
-        let names: Vec<_> = rows.iter().map(|r| (r.service.as_str(), &r.in_runs[..])).collect();
+        let names: Vec<_> = rows
+            .iter()
+            .map(|r| (r.service.as_str(), &r.in_runs[..]))
+            .collect();
         assert_eq!(
             names,
             [

@@ -222,7 +222,7 @@ mod tests {
         );
         let html = std::fs::read_to_string(dir.path().join("compare.html")).unwrap();
         assert!(html.contains("a/&lt;x&gt;") && !html.contains("a/<x>"));
-        assert!(html.contains("no divergence in the time series"));
+        assert!(html.contains("no divergence in the time series ("));
         let again = TestDir::new("compare_self_again");
         write_compare(again.path(), &runs).unwrap();
         for name in dir.file_names().iter().filter(|n| *n != "charts") {
@@ -252,6 +252,9 @@ mod tests {
         assert!(html.contains("Charts left out"), "{html}");
         assert!(html.contains("−$234.50"), "{html}");
         let text = c.text();
-        assert!(text.contains("not in every run: api/europe-west1"), "{text}");
+        assert!(
+            text.contains("not in every run: api/europe-west1"),
+            "{text}"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! What the end-to-end test files share: running the `clustersim` binary.
 
-use std::process::{Command, Output};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs the binary from the repository root with extra environment variables.
 pub fn clustersim_with_env(args: &[&str], envs: &[(&str, &str)]) -> Output {
@@ -57,4 +60,64 @@ pub fn run_experiment(src: &str) -> (Output, tempfile::TempDir, std::path::PathB
         "--quiet",
     ]);
     (r, dir, out)
+}
+
+/// Headless Chromium, or a failure that says how to get it: a test that cannot see the page
+/// must not pass as if it had.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+fn chromium() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromium"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "chromium is not on PATH, so the report cannot be checked in a browser: install \
+             Debian's `chromium` package (apt-get install chromium), as .ci/run does"
+        )
+    })
+}
+
+/// Runs Chromium headless on `args` with a fresh profile and returns its exit status and what
+/// it printed on stdout (the DOM, for `--dump-dom`), killing it after two minutes. Output goes
+/// to a file rather than a pipe, so a large DOM can never block Chromium while we wait.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn headless(args: &[String]) -> (std::process::ExitStatus, String, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = scratch.path().join("profile");
+    let stdout = scratch.path().join("stdout");
+    let stderr = scratch.path().join("stderr");
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&stdout).unwrap())
+        .stderr(fs::File::create(&stderr).unwrap())
+        .spawn()
+        .expect("chromium starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("chromium can be waited on") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 2 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
+    (status, read(&stdout), read(&stderr))
 }

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{GOOD, clustersim, headless, text};
+use common::{GOOD, clustersim, files_under, headless, run_in, text};
 
 /// `GOOD` with noise on top of its traffic from 10 minutes on: two seeds give the same rows
 /// until then, and differ after.
@@ -20,18 +20,8 @@ fn noisy() -> String {
 
 /// Writes `src` as `<name>.ron` in `dir` and runs it into `dir/<out>`, exit 0 asserted.
 fn run(dir: &Path, name: &str, src: &str, out: &str, extra: &[&str]) -> PathBuf {
-    let file = dir.join(format!("{name}.ron"));
-    fs::write(&file, src).unwrap();
     let out = dir.join(out);
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend(extra);
-    let r = clustersim(&args);
+    let r = run_in(dir, name, src, &out, extra);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     out
 }
@@ -45,24 +35,6 @@ fn compare(dirs: &[&Path], out: &Path) -> (String, serde_json::Value) {
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let json = fs::read_to_string(out.join("compare.json")).unwrap();
     (text(&r.stdout), serde_json::from_str(&json).unwrap())
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                found.push(p.strip_prefix(dir).unwrap().to_owned());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 #[test]
@@ -97,9 +69,9 @@ fn a_run_against_itself_has_zero_deltas_and_no_divergence_and_compares_to_the_sa
     // Same inputs, same bytes: every file of a second comparison.
     compare(&[&a, &a], &tmp.path().join("c2"));
     let (c1, c2) = (tmp.path().join("c1"), tmp.path().join("c2"));
-    assert_eq!(files(&c1), files(&c2));
-    assert!(files(&c1).contains(&PathBuf::from("charts/pods.svg")));
-    for f in files(&c1) {
+    assert_eq!(files_under(&c1), files_under(&c2));
+    assert!(files_under(&c1).contains(&PathBuf::from("charts/pods.svg")));
+    for f in files_under(&c1) {
         assert!(
             fs::read(c1.join(&f)).unwrap() == fs::read(c2.join(&f)).unwrap(),
             "{} differs",
@@ -243,26 +215,19 @@ fn a_folder_without_a_summary_or_a_single_folder_is_bad_input_and_writes_nothing
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
     let out = tmp.path().join("c");
-    let args = |dirs: &[&Path]| {
-        let mut v: Vec<String> = vec!["compare".into()];
-        v.extend(dirs.iter().map(|d| d.display().to_string()));
-        v.extend(["--out".into(), out.display().to_string()]);
-        v
-    };
-    for (dirs, named) in [(vec![&a, &empty], &empty), (vec![&a], &a)] {
-        let argv = args(&dirs.iter().map(|d| d.as_path()).collect::<Vec<_>>());
-        let r = clustersim(&argv.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
+    let cases = [
+        (vec![&a, &empty], &empty, "has no summary.json"),
+        (vec![&a], &a, "at least two run folders"),
+    ];
+    for (dirs, named, says) in cases {
+        let mut args = vec!["compare"];
+        args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+        args.extend(["--out", out.to_str().unwrap()]);
+        let r = clustersim(&args);
         let stderr = text(&r.stderr);
-        assert!(stderr.contains(&named.display().to_string()), "{stderr}");
+        assert_eq!(r.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(named.to_str().unwrap()), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
         assert!(!out.exists());
     }
-    let r = clustersim(&[
-        "compare",
-        a.to_str().unwrap(),
-        empty.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(text(&r.stderr).contains("has no summary.json"));
 }

@@ -687,25 +687,13 @@ mod tests {
     }
 
     fn decisions_of(events: &[(f64, &str, &str, &str)]) -> Decisions {
-        use sim::recorder::{Cell, Kind, Table};
-        let mut t = Table::new(&[
-            ("time_s", Kind::F64),
-            ("time_utc", Kind::Text),
-            ("reason", Kind::Text),
-            ("object", Kind::Text),
-            ("message", Kind::Text),
-            ("count", Kind::U64),
-        ]);
-        for &(time, reason, object, message) in events {
-            t.push_row(&[
-                Cell::F64(time),
-                Cell::Text("2026-11-27T01:02:03Z"),
-                Cell::Text(reason),
-                Cell::Text(object),
-                Cell::Text(message),
-                Cell::U64(1),
-            ]);
-        }
+        let rows: Vec<_> = events
+            .iter()
+            .map(|&(time, reason, object, message)| {
+                (time, "2026-11-27T01:02:03Z", reason, object, message, 1)
+            })
+            .collect();
+        let t = crate::chart::catalog::tests::events_of(&rows);
         crate::decisions::decisions(Some(&t), &["web"], &example()).unwrap()
     }
 

@@ -49,17 +49,44 @@ pub const GOOD: &str = r#"Experiment(
 #[allow(dead_code)] // each test file is its own crate and uses its own subset
 pub fn run_experiment(src: &str) -> (Output, tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("x.ron");
-    std::fs::write(&file, src).unwrap();
     let out = dir.path().join("out");
-    let r = clustersim(&[
+    let r = run_in(dir.path(), "x", src, &out, &[]);
+    (r, dir, out)
+}
+
+/// Writes `src` as `dir/<name>.ron` and runs it into `out` with `--quiet` and `extra`.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn run_in(dir: &Path, name: &str, src: &str, out: &Path, extra: &[&str]) -> Output {
+    let file = dir.join(format!("{name}.ron"));
+    fs::write(&file, src).unwrap();
+    let mut args = vec![
         "run",
         file.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--quiet",
-    ]);
-    (r, dir, out)
+    ];
+    args.extend(extra);
+    clustersim(&args)
+}
+
+/// Every file under `dir` (recursively), relative to it, sorted.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Headless Chromium, or a failure that says how to get it: a test that cannot see the page

@@ -174,46 +174,25 @@ pub fn charts(runs: &[ComparedRun]) -> Result<Vec<Chart>, ReportError> {
 
 #[cfg(test)]
 mod tests {
-    use sim::recorder::{Cell, Kind};
-
     use super::*;
+    use crate::compare::tests::series;
     use crate::summary::tests::example;
-
-    fn table(rows: &[(u64, &str, f64, f64)]) -> Table {
-        let mut t = Table::new(&[
-            ("time_s", Kind::U64),
-            ("region", Kind::Text),
-            ("service", Kind::Text),
-            ("latency_p99_ms", Kind::F64),
-            ("dropped_requests", Kind::F64),
-        ]);
-        for &(time, service, p99, dropped) in rows {
-            t.push_row(&[
-                Cell::U64(time),
-                Cell::Text("r"),
-                Cell::Text(service),
-                Cell::F64(p99),
-                Cell::F64(dropped),
-            ]);
-        }
-        t
-    }
 
     #[test]
     fn services_add_up_or_give_their_worst_per_instant() {
-        let t = table(&[
-            (0, "a", 10.0, 0.0),
-            (0, "b", 30.0, 0.0),
-            (60, "a", 50.0, 60.0),
-            (60, "b", 20.0, 120.0),
+        let t = series(&[
+            (0, "a", 0, 10.0),
+            (0, "b", 0, 30.0),
+            (60, "a", 60, 50.0),
+            (60, "b", 120, 20.0),
         ]);
         assert_eq!(
-            combined(&t, "latency_p99_ms", Combine::Max).unwrap(),
+            combined(&t, "arrival_rps", Combine::Max).unwrap(),
             [(0, 30.0), (60, 50.0)]
         );
-        let dropped = combined(&t, "dropped_requests", Combine::Sum).unwrap();
-        assert_eq!(dropped, [(0, 0.0), (60, 180.0)]);
-        assert_eq!(rates(&dropped), [(60.0 / 3600.0, 3.0)]);
+        let summed = combined(&t, "desired_pods", Combine::Sum).unwrap();
+        assert_eq!(summed, [(0, 0.0), (60, 180.0)]);
+        assert_eq!(rates(&summed), [(60.0 / 3600.0, 3.0)]);
     }
 
     #[test]

@@ -304,31 +304,8 @@ fn first_event_difference(a: &Table, b: &Table) -> Result<Option<EventDifference
 
 #[cfg(test)]
 mod tests {
-    use sim::recorder::{Cell, Kind};
-
     use super::*;
-
-    fn series(rows: &[(u64, &str, u64, f64)]) -> Table {
-        let mut t = Table::new(&[
-            ("time_s", Kind::U64),
-            ("time_utc", Kind::Text),
-            ("region", Kind::Text),
-            ("service", Kind::Text),
-            ("desired_pods", Kind::U64),
-            ("arrival_rps", Kind::F64),
-        ]);
-        for &(time, service, desired, rps) in rows {
-            t.push_row(&[
-                Cell::U64(time),
-                Cell::Text("2026-11-27T00:00:00Z"),
-                Cell::Text("us-east1"),
-                Cell::Text(service),
-                Cell::U64(desired),
-                Cell::F64(rps),
-            ]);
-        }
-        t
-    }
+    use crate::compare::tests::series;
 
     fn tables<'a>(label: &'a str, t: &'a Table) -> RunTables<'a> {
         RunTables {
@@ -401,25 +378,11 @@ mod tests {
     }
 
     fn events(rows: &[(f64, &str)]) -> Table {
-        let mut t = Table::new(&[
-            ("time_s", Kind::F64),
-            ("time_utc", Kind::Text),
-            ("reason", Kind::Text),
-            ("object", Kind::Text),
-            ("message", Kind::Text),
-            ("count", Kind::U64),
-        ]);
-        for &(time, message) in rows {
-            t.push_row(&[
-                Cell::F64(time),
-                Cell::Text(""),
-                Cell::Text("SuccessfulRescale"),
-                Cell::Text("hpa/api"),
-                Cell::Text(message),
-                Cell::U64(1),
-            ]);
-        }
-        t
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|&(time, message)| (time, "", "SuccessfulRescale", "hpa/api", message, 1))
+            .collect();
+        crate::chart::catalog::tests::events_of(&rows)
     }
 
     #[test]

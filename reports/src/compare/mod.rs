@@ -22,9 +22,9 @@ use std::path::Path;
 use serde::Serialize;
 use sim::recorder::Table;
 
-use crate::atomic::write_atomically;
+use crate::atomic::{create_dir_all, write_atomically};
 use crate::chart::render;
-use crate::error::{Access, ReportError};
+use crate::error::ReportError;
 use crate::summary::Summary;
 
 pub use diverge::{Divergence, EventDifference, RowDifference};
@@ -164,11 +164,7 @@ pub fn write_compare(dir: &Path, runs: &[ComparedRun]) -> Result<Comparison, Rep
     crate::write_json(&comparison, &dir.join("compare.json"))?;
     if !charts.is_empty() {
         let charts_dir = dir.join("charts");
-        std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
-            access: Access::Write,
-            path: charts_dir.clone(),
-            source,
-        })?;
+        create_dir_all(&charts_dir)?;
         for (chart, svg) in &drawn {
             write_atomically(&charts_dir.join(format!("{}.svg", chart.id)), |w| {
                 w.write_all(svg.as_bytes())
@@ -180,11 +176,36 @@ pub fn write_compare(dir: &Path, runs: &[ComparedRun]) -> Result<Comparison, Rep
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use sim::recorder::{Cell, Kind};
+
     use super::*;
     use crate::chart::catalog::tests::table;
     use crate::summary::tests::example;
     use crate::test_dir::TestDir;
+
+    /// A time series of one region: (time, service, desired pods, arrival rate) per row.
+    pub fn series(rows: &[(u64, &str, u64, f64)]) -> Table {
+        let mut t = Table::new(&[
+            ("time_s", Kind::U64),
+            ("time_utc", Kind::Text),
+            ("region", Kind::Text),
+            ("service", Kind::Text),
+            ("desired_pods", Kind::U64),
+            ("arrival_rps", Kind::F64),
+        ]);
+        for &(time, service, desired, rps) in rows {
+            t.push_row(&[
+                Cell::U64(time),
+                Cell::Text("2026-11-27T00:00:00Z"),
+                Cell::Text("us-east1"),
+                Cell::Text(service),
+                Cell::U64(desired),
+                Cell::F64(rps),
+            ]);
+        }
+        t
+    }
 
     fn run(label: &str, summary: Summary, timeseries: Option<Table>) -> ComparedRun {
         ComparedRun {

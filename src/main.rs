@@ -3,7 +3,9 @@
 //! files, charts, report and gates in `reports`.
 
 mod bench;
+mod compare;
 mod out_dir;
+mod shell;
 mod summary;
 mod sweep;
 
@@ -12,7 +14,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use clustersim::input;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::{Gate, Metric, Summary};
@@ -182,6 +184,28 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Put two or more runs side by side (the --out folders of `run`, or a sweep's runs/<id>/):
+    /// verdicts and every check, key figures with their differences from the first run, the
+    /// services each has, the first instant each diverges from the first, and overlaid charts.
+    /// Writes compare.html, compare.json, figures.csv and checks.csv (and Parquet) into OUT.
+    #[command(after_help = compare::AFTER_HELP)]
+    Compare {
+        /// The runs' output folders, at least two; the first is the one the others are
+        /// compared against.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory. Default: out/compare.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the shell completion script on stdout, e.g.
+    /// `clustersim completions bash > ~/.local/share/bash-completion/completions/clustersim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout, e.g. `clustersim man | man -l -`.
+    Man,
     /// Render the charts and report.html of a finished run again from its timeseries.parquet,
     /// pools.parquet, events.parquet and summary.json, without re-running it.
     #[command(after_help = after_help())]
@@ -225,6 +249,12 @@ fn main() -> ExitCode {
         }
         Command::SweepMerge { out, dirs } => sweep::merge(&out, &dirs),
         Command::Bench { files, runs, json } => bench::bench(&bench::Options { files, runs, json }),
+        Command::Compare { dirs, out } => compare::compare(
+            &dirs,
+            &out.unwrap_or_else(|| Path::new("out").join("compare")),
+        ),
+        Command::Completions { shell } => shell::completions(Cli::command(), shell),
+        Command::Man => shell::man(Cli::command()),
     }
 }
 

@@ -680,22 +680,7 @@ fn the_black_friday_cut_runs_every_part_of_the_full_day() {
     // cut (every model of the day, the faults' and autoscalers' random streams included).
     let again = tmp.path().join("again");
     run_cut(&again);
-    let files = |dir: &Path| -> Vec<PathBuf> {
-        let mut found = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for entry in fs::read_dir(&d).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else {
-                    found.push(path.strip_prefix(dir).unwrap().to_path_buf());
-                }
-            }
-        }
-        found.sort();
-        found
-    };
+    let files = common::files_under;
     let written = files(&out);
     assert!(written.len() >= 10, "{written:?}");
     assert_eq!(written, files(&again));

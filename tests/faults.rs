@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{clustersim, text};
+use common::text;
 
 /// Two regions behind active-passive failover (health checks 10 s × 3, TTL 60 s, the
 /// defaults), the primary `us-west1` down from 10 min for an hour; each region's clients send
@@ -62,18 +62,8 @@ fn failover(standby: u32, targets: &str) -> String {
 
 fn run_file(src: &str, name: &str, extra: &[&str]) -> (Output, tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join(format!("{name}.ron"));
-    fs::write(&file, src).unwrap();
     let out = tmp.path().join("out");
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend(extra);
-    let r = clustersim(&args);
+    let r = common::run_in(tmp.path(), name, src, &out, extra);
     (r, tmp, out)
 }
 

@@ -4,11 +4,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
 mod common;
-use common::{GOOD, clustersim, text};
+use common::{GOOD, clustersim, headless, text};
 
 /// Runs `file` into `out` and asserts the exit code.
 fn run(file: &str, out: &Path, extra: &[&str], code: i32) -> Output {
@@ -271,64 +270,6 @@ fn user_strings_are_escaped_in_the_page_and_in_every_chart() {
             path.display()
         );
     }
-}
-
-/// Headless Chromium, or a failure that says how to get it: a test that cannot see the page
-/// must not pass as if it had.
-fn chromium() -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chromium"))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "chromium is not on PATH, so the report cannot be checked in a browser: install \
-             Debian's `chromium` package (apt-get install chromium), as .ci/run does"
-        )
-    })
-}
-
-/// Runs Chromium headless on `args` with a fresh profile and returns its exit status and what
-/// it printed on stdout (the DOM, for `--dump-dom`), killing it after two minutes. Output goes
-/// to a file rather than a pipe, so a large DOM can never block Chromium while we wait.
-fn headless(args: &[String]) -> (std::process::ExitStatus, String, String) {
-    let scratch = tempfile::tempdir().unwrap();
-    let profile = scratch.path().join("profile");
-    let stdout = scratch.path().join("stdout");
-    let stderr = scratch.path().join("stderr");
-    let mut child = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(&stdout).unwrap())
-        .stderr(fs::File::create(&stderr).unwrap())
-        .spawn()
-        .expect("chromium starts");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("chromium can be waited on") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within 2 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
-    (status, read(&stdout), read(&stderr))
 }
 
 #[test]

@@ -42,6 +42,15 @@ pub fn write_atomically(
     })
 }
 
+/// Creates `dir` and its parents, an error naming it.
+pub fn create_dir_all(dir: &Path) -> Result<(), ReportError> {
+    fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        access: Access::Write,
+        path: dir.to_owned(),
+        source,
+    })
+}
+
 /// `dir/.name.tmp-<pid>` for `dir/name`: hidden, so directory listings and globs such as
 /// `*.parquet` do not pick up a file that is still being written.
 fn temp_path(path: &Path) -> io::Result<PathBuf> {

@@ -21,13 +21,9 @@ const STYLE: &str = include_str!("report.css");
 /// The page, given the summary, the run's decisions and each chart with its SVG.
 pub fn page(s: &Summary, decisions: &Decisions, charts: &[(&Chart, &str)]) -> String {
     let mut h = String::new();
-    let name = esc(&s.experiment);
-    // `write!` into a String cannot fail.
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{name} · clustersim report</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    open_page(
+        &mut h,
+        &format!("{} · clustersim report", esc(&s.experiment)),
     );
     header(&mut h, s);
     checks(&mut h, s);
@@ -36,7 +32,7 @@ pub fn page(s: &Summary, decisions: &Decisions, charts: &[(&Chart, &str)]) -> St
     services(&mut h, s);
     pools(&mut h, s);
     batch(&mut h, s);
-    chart_figures(&mut h, charts);
+    chart_figures(&mut h, "", charts);
     decisions_section(&mut h, decisions);
     let _ = write!(
         h,
@@ -48,6 +44,18 @@ pub fn page(s: &Summary, decisions: &Decisions, charts: &[(&Chart, &str)]) -> St
         env!("CARGO_PKG_VERSION")
     );
     h
+}
+
+/// The start of a page up to `<main>`: the document head with `title` (already escaped) and
+/// the inline style sheet. Shared by the run's, the sweep's and the comparison's pages.
+pub(crate) fn open_page(h: &mut String, title: &str) {
+    // `write!` into a String cannot fail.
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    );
 }
 
 fn header(h: &mut String, s: &Summary) {
@@ -103,7 +111,8 @@ fn samples_above(s: &Summary) -> Vec<String> {
         .collect()
 }
 
-fn duration(seconds: f64) -> String {
+/// A span as hours or minutes, whichever reads better: `24 h`, `90 min`.
+pub(crate) fn duration(seconds: f64) -> String {
     if seconds >= 3600.0 {
         format!("{} h", figure(seconds / 3600.0))
     } else {
@@ -451,8 +460,12 @@ fn batch(h: &mut String, s: &Summary) {
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn chart_figures(h: &mut String, charts: &[(&Chart, &str)]) {
+/// The charts section: each chart's SVG with its caption, after `lede` (HTML; may be empty).
+pub(crate) fn chart_figures(h: &mut String, lede: &str, charts: &[(&Chart, &str)]) {
     h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    if !lede.is_empty() {
+        let _ = writeln!(h, "<p class=\"lede\">{lede}</p>");
+    }
     for (chart, svg) in charts {
         // The title is on the chart itself; the caption says what to look for.
         let note = if chart.is_flat_zero() {
@@ -674,25 +687,13 @@ mod tests {
     }
 
     fn decisions_of(events: &[(f64, &str, &str, &str)]) -> Decisions {
-        use sim::recorder::{Cell, Kind, Table};
-        let mut t = Table::new(&[
-            ("time_s", Kind::F64),
-            ("time_utc", Kind::Text),
-            ("reason", Kind::Text),
-            ("object", Kind::Text),
-            ("message", Kind::Text),
-            ("count", Kind::U64),
-        ]);
-        for &(time, reason, object, message) in events {
-            t.push_row(&[
-                Cell::F64(time),
-                Cell::Text("2026-11-27T01:02:03Z"),
-                Cell::Text(reason),
-                Cell::Text(object),
-                Cell::Text(message),
-                Cell::U64(1),
-            ]);
-        }
+        let rows: Vec<_> = events
+            .iter()
+            .map(|&(time, reason, object, message)| {
+                (time, "2026-11-27T01:02:03Z", reason, object, message, 1)
+            })
+            .collect();
+        let t = crate::chart::catalog::tests::events_of(&rows);
         crate::decisions::decisions(Some(&t), &["web"], &example()).unwrap()
     }
 

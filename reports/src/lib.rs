@@ -16,6 +16,7 @@
 mod atomic;
 mod chart;
 mod check;
+pub mod compare;
 mod decisions;
 mod error;
 mod escape;

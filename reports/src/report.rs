@@ -1,17 +1,16 @@
 //! The report of a run: the charts (`charts/<id>.svg` and `.png`) and `report.html`, from the
 //! time series, the pools and events tables and the summary, in memory or read back from the files of a finished run.
 
-use std::fs;
 use std::io::Write;
 use std::path::Path;
 
 use sim::recorder::Table;
 
-use crate::atomic::write_atomically;
+use crate::atomic::{create_dir_all, write_atomically};
 use crate::chart::catalog::{CHARTS, Inputs};
 use crate::chart::{Chart, Timeseries, render};
 use crate::decisions::decisions;
-use crate::error::{Access, ReportError};
+use crate::error::ReportError;
 use crate::html;
 use crate::summary::Summary;
 
@@ -57,11 +56,7 @@ pub fn write_report(dir: &Path, tables: Tables, summary: &Summary) -> Result<(),
     );
 
     let charts_dir = dir.join("charts");
-    fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
-        access: Access::Write,
-        path: charts_dir.clone(),
-        source,
-    })?;
+    create_dir_all(&charts_dir)?;
     for (chart, svg, png) in &files {
         write_atomically(&charts_dir.join(format!("{}.svg", chart.id)), |w| {
             w.write_all(svg.as_bytes())
@@ -99,6 +94,8 @@ fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportE
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use sim::recorder::{Cell, Values};
 
     use super::*;

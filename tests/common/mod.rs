@@ -1,6 +1,9 @@
 //! What the end-to-end test files share: running the `clustersim` binary.
 
-use std::process::{Command, Output};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs the binary from the repository root with extra environment variables.
 pub fn clustersim_with_env(args: &[&str], envs: &[(&str, &str)]) -> Output {
@@ -46,15 +49,102 @@ pub const GOOD: &str = r#"Experiment(
 #[allow(dead_code)] // each test file is its own crate and uses its own subset
 pub fn run_experiment(src: &str) -> (Output, tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("x.ron");
-    std::fs::write(&file, src).unwrap();
     let out = dir.path().join("out");
-    let r = clustersim(&[
+    let r = run_in(dir.path(), "x", src, &out, &[]);
+    (r, dir, out)
+}
+
+/// Writes `src` as `dir/<name>.ron` and runs it into `out` with `--quiet` and `extra`.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn run_in(dir: &Path, name: &str, src: &str, out: &Path, extra: &[&str]) -> Output {
+    let file = dir.join(format!("{name}.ron"));
+    fs::write(&file, src).unwrap();
+    let mut args = vec![
         "run",
         file.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--quiet",
-    ]);
-    (r, dir, out)
+    ];
+    args.extend(extra);
+    clustersim(&args)
+}
+
+/// Every file under `dir` (recursively), relative to it, sorted.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Headless Chromium, or a failure that says how to get it: a test that cannot see the page
+/// must not pass as if it had.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+fn chromium() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromium"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "chromium is not on PATH, so the report cannot be checked in a browser: install \
+             Debian's `chromium` package (apt-get install chromium), as .ci/run does"
+        )
+    })
+}
+
+/// Runs Chromium headless on `args` with a fresh profile and returns its exit status and what
+/// it printed on stdout (the DOM, for `--dump-dom`), killing it after two minutes. Output goes
+/// to a file rather than a pipe, so a large DOM can never block Chromium while we wait.
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn headless(args: &[String]) -> (std::process::ExitStatus, String, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let profile = scratch.path().join("profile");
+    let stdout = scratch.path().join("stdout");
+    let stderr = scratch.path().join("stderr");
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&stdout).unwrap())
+        .stderr(fs::File::create(&stderr).unwrap())
+        .spawn()
+        .expect("chromium starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("chromium can be waited on") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 2 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
+    (status, read(&stdout), read(&stderr))
 }

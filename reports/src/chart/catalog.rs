@@ -656,6 +656,25 @@ pub(crate) mod tests {
     /// Events at 06:00 (ten preemptions, one failed scheduling) and 12:00 (three deletions:
     /// one event of count 2 and one of count 1).
     pub fn events_table() -> Table {
+        let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted", 1), 10)
+            .chain([(21_600.0, "2026-11-27T06:00:00Z", "FailedScheduling", 1)])
+            .chain([
+                (43_200.0, "2026-11-27T12:00:00Z", "Killing", 2),
+                (43_200.0, "2026-11-27T12:00:00Z", "Killing", 1),
+            ]);
+        let rows: Vec<Event> = rows
+            .map(|(time, utc, reason, count)| {
+                (time, utc, reason, "pod/api-us-east1-3", "an <event>", count)
+            })
+            .collect();
+        events_of(&rows)
+    }
+
+    /// An event row: time (s), time (UTC), reason, object, message, count.
+    pub type Event<'a> = (f64, &'a str, &'a str, &'a str, &'a str, u64);
+
+    /// An events table of `rows`.
+    pub fn events_of(rows: &[Event]) -> Table {
         let mut t = Table::new(&[
             ("time_s", Kind::F64),
             ("time_utc", Kind::Text),
@@ -664,19 +683,13 @@ pub(crate) mod tests {
             ("message", Kind::Text),
             ("count", Kind::U64),
         ]);
-        let rows = std::iter::repeat_n((21_600.0, "2026-11-27T06:00:00Z", "Preempted", 1), 10)
-            .chain([(21_600.0, "2026-11-27T06:00:00Z", "FailedScheduling", 1)])
-            .chain([
-                (43_200.0, "2026-11-27T12:00:00Z", "Killing", 2),
-                (43_200.0, "2026-11-27T12:00:00Z", "Killing", 1),
-            ]);
-        for (time, utc, reason, count) in rows {
+        for &(time, utc, reason, object, message, count) in rows {
             t.push_row(&[
                 Cell::F64(time),
                 Cell::Text(utc),
                 Cell::Text(reason),
-                Cell::Text("pod/api-us-east1-3"),
-                Cell::Text("an <event>"),
+                Cell::Text(object),
+                Cell::Text(message),
                 Cell::U64(count),
             ]);
         }

@@ -96,16 +96,21 @@ impl<'a> Timeseries<'a> {
     /// (hours, per-second rate) of a column that counts over the interval ending at each row,
     /// such as `dropped_requests`; the first row, which closes no interval, has no point.
     pub fn rate_points(&self, i: usize, column: &str) -> Result<Vec<(f64, f64)>, ReportError> {
-        let values = numeric_column(self.table, column)?;
-        let points = self.rows[i]
-            .windows(2)
-            .filter_map(|w| {
-                let (t0, t1) = (self.time_s[w[0]], self.time_s[w[1]]);
-                (t1 > t0).then(|| (hours(t1), values.get(w[1]) / (t1 - t0) as f64))
-            })
-            .collect();
-        Ok(thin(points, MAX_POINTS_PER_LINE))
+        Ok(rates(&self.samples(i, column)?))
     }
+}
+
+/// (hours, per-second rate) of samples that count over the interval ending at each one; the
+/// first sample, which closes no interval, has no point. Thinned to [`MAX_POINTS_PER_LINE`].
+pub fn rates(samples: &[(u64, f64)]) -> Vec<(f64, f64)> {
+    let points = samples
+        .windows(2)
+        .filter_map(|w| {
+            let ((t0, _), (t1, v)) = (w[0], w[1]);
+            (t1 > t0).then(|| (hours(t1), v / (t1 - t0) as f64))
+        })
+        .collect();
+    thin(points, MAX_POINTS_PER_LINE)
 }
 
 /// Samples as a line: (hours, value), thinned to [`MAX_POINTS_PER_LINE`].

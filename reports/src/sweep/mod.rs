@@ -14,7 +14,7 @@ mod table;
 
 use std::path::Path;
 
-use crate::error::{Access, ReportError};
+use crate::error::ReportError;
 use crate::summary::Summary;
 
 pub use frontier::{Configuration, Objective, configurations, frontier};
@@ -79,11 +79,7 @@ pub fn write_report(dir: &Path, sweep: &Sweep) -> Result<(), ReportError> {
     let svg = chart::svg(sweep, &configs, objective, &on_frontier);
     let html = page::page(sweep, &configs, objective, &on_frontier, &svg);
     let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(|source| ReportError::Io {
-        access: Access::Write,
-        path: charts.clone(),
-        source,
-    })?;
+    crate::atomic::create_dir_all(&charts)?;
     use std::io::Write as _;
     crate::write_atomically(&charts.join("pareto.svg"), |w| w.write_all(svg.as_bytes()))?;
     crate::write_atomically(&dir.join("sweep.html"), |w| w.write_all(html.as_bytes()))

@@ -10,8 +10,7 @@ use super::{Sweep, cheapest_passing};
 use crate::check::verdict;
 use crate::escape::html as esc;
 use crate::format::{figure, percent, usd};
-
-const STYLE: &str = include_str!("../report.css");
+use crate::html::open_page;
 
 /// `field = value, …` for a configuration.
 fn parameters(sweep: &Sweep, c: &Configuration) -> String {
@@ -46,12 +45,10 @@ pub fn page(
     let mut h = String::new();
     let name = esc(&sweep.name);
     let seeds = configs.first().map_or(0, |c| c.runs);
+    open_page(&mut h, &format!("{name} · clustersim sweep"));
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{name} · clustersim sweep</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n\
-         <header>\n<p class=\"kicker\">clustersim sweep</p>\n<h1>{name}</h1>\n\
+        "<header>\n<p class=\"kicker\">clustersim sweep</p>\n<h1>{name}</h1>\n\
          <p class=\"meta\">{} runs · {} configurations × {seeds} seeds</p>\n</header>\n",
         sweep.runs.len(),
         configs.len(),

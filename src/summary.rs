@@ -17,8 +17,9 @@ use models::run::RunOutput;
 use reports::{
     BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
     PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary,
+    VpaSummary,
 };
-use sim::recorder::Values;
+use sim::recorder::{Table, Values};
 use sim::time::SimTime;
 
 use clustersim::input::{Experiment, Targets};
@@ -72,6 +73,63 @@ fn capacity_types(out: &RunOutput) -> Vec<CapacityTypeSummary> {
                 node_hours,
                 cost_usd: pools.map(|p| p.cost_usd).sum(),
             })
+        })
+        .collect()
+}
+
+/// Each VPA's first and last rows of the `vpa` table (rows are in time order; a VPA's rows are
+/// its (service, region)'s).
+fn vpa(table: &Table) -> Vec<VpaSummary> {
+    let text = |name| match table.column(name) {
+        Some(Values::Text(v)) => v.as_slice(),
+        _ => &[],
+    };
+    let float = |name| match table.column(name) {
+        Some(Values::F64(v)) => v.as_slice(),
+        _ => &[],
+    };
+    let count = |name| match table.column(name) {
+        Some(Values::U64(v)) => v.as_slice(),
+        _ => &[],
+    };
+    let (services, regions, modes) = (text("service"), text("region"), text("update_mode"));
+    let (cpu, memory) = (
+        float("cpu_request_millicores"),
+        float("memory_request_bytes"),
+    );
+    let (cpu_target, memory_target) =
+        (float("cpu_target_millicores"), float("memory_target_bytes"));
+    let (evicted, resized, ooms) = (
+        count("evicted_pods_total"),
+        count("resized_pods_total"),
+        count("oom_kills_total"),
+    );
+    // Rows per VPA, in order of first appearance.
+    let mut rows: Vec<(usize, usize)> = Vec::new();
+    for r in 0..table.rows() {
+        let same = |&&mut (first, _): &&mut (usize, usize)| {
+            services[first] == services[r] && regions[first] == regions[r]
+        };
+        match rows.iter_mut().find(same) {
+            Some(entry) => entry.1 = r,
+            None => rows.push((r, r)),
+        }
+    }
+    let finite = |v: f64| v.is_finite().then_some(v);
+    rows.into_iter()
+        .map(|(first, last)| VpaSummary {
+            service: services[first].clone(),
+            region: regions[first].clone(),
+            update_mode: modes[first].clone(),
+            cpu_request_start_millicores: cpu[first],
+            cpu_request_end_millicores: cpu[last],
+            memory_request_start_bytes: memory[first],
+            memory_request_end_bytes: memory[last],
+            cpu_target_end_millicores: finite(cpu_target[last]),
+            memory_target_end_bytes: finite(memory_target[last]),
+            evicted_pods: evicted[last],
+            resized_pods: resized[last],
+            oom_kills: ooms[last],
         })
         .collect()
 }
@@ -250,6 +308,7 @@ pub fn summarize(
         unschedulable_pods: unschedulable.iter().map(|u| u.pods).sum(),
         events_dropped: out.events_dropped,
         recovery: recovery(x, &out.recovery),
+        vpa: out.vpa_timeseries.as_ref().map(vpa).unwrap_or_default(),
     };
     let messages: Vec<String> = unschedulable.iter().map(|u| u.message.clone()).collect();
     summary.checks = health::judge(&x.checks, &summary, &messages);

@@ -134,6 +134,16 @@ fn auto_evicts_the_pods_once_the_memory_upper_bound_falls_below_their_request() 
     let events = fs::read_to_string(out.join("events.csv")).unwrap();
     assert!(events.contains("EvictedByVPA"), "{events}");
     assert!(events.contains("outside the recommended range"), "{events}");
+    // The summary: requests before and after, and the 20 evictions.
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let v = &summary["vpa"][0];
+    assert_eq!(v["update_mode"], "Auto");
+    assert_eq!(v["cpu_request_start_millicores"], 2000.0);
+    assert_eq!(v["cpu_request_end_millicores"], 716.0);
+    assert_eq!(v["memory_request_end_bytes"], 716_711_186.0);
+    assert_eq!(v["evicted_pods"], 20);
+    assert_eq!(v["oom_kills"], 0);
 }
 
 #[test]

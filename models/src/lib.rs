@@ -12,7 +12,7 @@
 //! |------|------------------------|--------------------------|
 //! | desired replicas of a service | its HPA (`hpa::model`, `set_replicas`) when it has one; otherwise its scheduled `scale` steps (`cluster`'s `Timer::Scale`) | the ReplicaSet sync in `cluster` creates and deletes pods to match; the scheduler places them |
 //! | an HPA's min/max replicas | the HPA's spec, and the service's scheduled `scale` steps: a step sets `minReplicas` (raising `maxReplicas` to it if lower) from the first HPA sync at or after its instant, as KEDA's cron scaler (a floor of `desiredReplicas` while its window is active) and scheduled scaling actions (which set `MinCapacity`) do | the HPA clamps its recommendation to them at that sync |
-//! | pod requests, limits, QoS | the deployment's pod template (`plan::ServicePlan`, `cluster::pods::PodTemplate`); a new revision applies to new pods | running pods keep their revision's; the HPA measures each pod against it |
+//! | pod requests, limits, QoS | the deployment's pod template (`plan::ServicePlan`, `cluster::pods::PodTemplate`); with a VPA, the VPA (`vpa::model`, `set_template`) writes new revisions and evicts or resizes pods of old ones (`update_pods`); a new revision applies to new pods | running pods keep their revision's; the HPA measures each pod's use (which follows the work done) against its own request |
 //! | node-group sizes (nodes launched, drained) | the region's node autoscaler (`autoscaler::model`, `launch`/`remove`) | the fault injector removes nodes on spot notices and fails nodes (`faults`); `cluster` applies both |
 //! | a service's arrival rate | `traffic::Traffic` (`set_rates`), failover re-splits included | — |
 

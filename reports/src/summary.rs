@@ -74,6 +74,30 @@ pub struct Summary {
     /// summaries of runs without faults are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<Recovery>,
+    /// Each VerticalPodAutoscaler (service and region): what it did to the requests; absent
+    /// without one (so the summaries of runs without a VPA are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpa: Vec<VpaSummary>,
+}
+
+/// One VPA over the run: the pod template's requests at the start and at the end, its last
+/// recommendation, and the pods it changed. Compare a run with `update_mode: Off` (same
+/// recommendation, no change) to see what the changes cost or saved (`clustersim compare`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpaSummary {
+    pub service: String,
+    pub region: String,
+    pub update_mode: String,
+    pub cpu_request_start_millicores: f64,
+    pub cpu_request_end_millicores: f64,
+    pub memory_request_start_bytes: f64,
+    pub memory_request_end_bytes: f64,
+    /// The last target; `None` when the VPA never recommended (no ready pod ever served).
+    pub cpu_target_end_millicores: Option<f64>,
+    pub memory_target_end_bytes: Option<f64>,
+    pub evicted_pods: u64,
+    pub resized_pods: u64,
+    pub oom_kills: u64,
 }
 
 /// What the run's regional outages cost in data and in time, against the targets.
@@ -327,6 +351,7 @@ pub(crate) mod tests {
             warnings: vec![],
             unschedulable_pods: 0,
             events_dropped: 0,
+            vpa: Vec::new(),
             recovery: None,
         }
     }

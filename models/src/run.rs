@@ -475,15 +475,17 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
                     simu.step_until(f.to_monotonic()).map_err(stopped)?;
                     reached = f;
                 }
-                let arrival_rps = match book.write_service() {
-                    Some(id) => simu
-                        .process_query(&metrics, vec![id])
+                let ids = book.write_services();
+                let rates: Vec<(u32, f64)> = if ids.is_empty() {
+                    Vec::new()
+                } else {
+                    simu.process_query(&metrics, ids)
                         .map_err(stopped)?
-                        .first()
-                        .map_or(0.0, |m| m.arrival_rps),
-                    None => 0.0,
+                        .iter()
+                        .map(|m| (m.service, m.arrival_rps))
+                        .collect()
                 };
-                book.primary_failed(f, arrival_rps);
+                book.primary_failed(f, &rates);
             }
         }
         if t > reached {

@@ -5,8 +5,8 @@ use clustersim_models::catalog::InstanceFacts;
 use clustersim_models::config::{CapacityType, RegionConfig, Resources};
 use clustersim_models::faults::config::{
     FailoverConfig, FailoverMode, FaultsConfig, LagModel, NodeFailureConfig, OutageConfig,
-    ReplicationConfig, ReplicationMode, RoutingPolicy, ScheduledFailure, WaveConfig, WaveScope,
-    WritesPerRequest,
+    ReplicationConfig, ReplicationMode, ReplicationTopology, RoutingPolicy, ScheduledFailure,
+    WaveConfig, WaveScope, WritesPerRequest,
 };
 use clustersim_models::faults::draw::Timing;
 use clustersim_models::faults::plan::FaultsPlan;
@@ -371,6 +371,7 @@ fn failover_plan(standby_replicas: u32, dns_step: bool) -> Plan {
         failover: Some(failover),
         replication: Some(ReplicationConfig {
             primary: "west".into(),
+            topology: ReplicationTopology::SingleWriter,
             replicas: vec!["east".into()],
             mode: ReplicationMode::Async(LagModel::Constant(d(5))),
             writes_per_s: None,
@@ -434,6 +435,71 @@ fn rto_of_a_ready_warm_standby_is_detection_plus_one_ttl() {
         assert_eq!(rpo.lag, d(5));
         assert!((rpo.unreplicated_writes - 500.0).abs() < 1e-9, "{rpo:?}");
     }
+}
+
+/// Active-active `api` in west and east, 100 requests/s each, west down at 600 s; the
+/// replicas replay at most 80 writes/s after a 1 s delay; 0.5 writes per request.
+fn active_active_replication(topology: ReplicationTopology) -> Plan {
+    let config = FaultsConfig {
+        region_outages: vec![OutageConfig {
+            name: "west".into(),
+            at: Timing::Exactly(d(600)),
+            duration: Timing::Exactly(d(600)),
+        }],
+        replication: Some(ReplicationConfig {
+            primary: "west".into(),
+            topology,
+            replicas: vec!["east".into()],
+            mode: ReplicationMode::Async(LagModel::Throughput {
+                apply_writes_per_s: 80.0,
+                base: d(1),
+            }),
+            writes_per_s: None,
+            writes_per_request: Some(WritesPerRequest {
+                service: "api".into(),
+                writes: 0.5,
+            }),
+        }),
+        ..FaultsConfig::default()
+    };
+    plan(
+        vec![
+            pool("w", "west", &["w1"], 2, false),
+            pool("e", "east", &["e1"], 2, false),
+        ],
+        vec![
+            service("api", "west", 4, 100.0),
+            service("api", "east", 4, 100.0),
+        ],
+        900,
+        10,
+        faults(config, regions(&[("west", &["w1"]), ("east", &["e1"])])),
+    )
+}
+
+#[test]
+fn a_single_writer_replays_every_regions_writes_and_per_region_primaries_their_own() {
+    // Single writer: 0.5 × (100 + 100) = 100 writes/s against 80 replayed, from 0 s: at the
+    // failure the backlog is (100 − 80) × 600 = 12 000 writes, the lag 1 s + 12 000 / 80 =
+    // 151 s, and 100 × 1 s in flight + 12 000 = 12 100 writes are lost.
+    let out = run(
+        &active_active_replication(ReplicationTopology::SingleWriter),
+        |_| {},
+    )
+    .unwrap();
+    let rpo = out.recovery[0].rpo.expect("the primary failed");
+    assert_eq!(rpo.lag, d(151));
+    assert!((rpo.unreplicated_writes - 12_100.0).abs() < 1e-6, "{rpo:?}");
+    // Per-region primaries: west's database takes west's 50 writes/s, under the 80 replayed:
+    // no backlog, lag 1 s, 50 writes in flight.
+    let out = run(
+        &active_active_replication(ReplicationTopology::PerRegionPrimaries),
+        |_| {},
+    )
+    .unwrap();
+    let rpo = out.recovery[0].rpo.expect("west's primary failed");
+    assert_eq!(rpo.lag, d(1));
+    assert!((rpo.unreplicated_writes - 50.0).abs() < 1e-9, "{rpo:?}");
 }
 
 #[test]

@@ -337,18 +337,36 @@ pub enum LagModel {
     },
 }
 
+/// Which database takes which region's writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplicationTopology {
+    /// One database: its primary in `primary` takes the writes of every region (an
+    /// active-active service over a single-writer database), so its write rate, and with it a
+    /// throughput-bound lag, is the whole service's.
+    #[default]
+    SingleWriter,
+    /// One database per region of the write service, each the primary of its region's own
+    /// writes and replicating to the others: an outage of any of those regions loses what its
+    /// own database had not replicated (`primary` names none in particular then).
+    PerRegionPrimaries,
+}
+
 /// The replicated database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicationConfig {
     /// The region whose database takes the writes.
     pub primary: String,
+    /// Default `SingleWriter`.
+    #[serde(default)]
+    pub topology: ReplicationTopology,
     /// Regions holding replicas.
     #[serde(default)]
     pub replicas: Vec<String>,
     pub mode: ReplicationMode,
-    /// Writes per second at the primary, e.g. `200`; or, with `writes_per_request`, derived
-    /// from the primary's request rate by the integrator.
+    /// Writes per second at the primary (at each primary with `PerRegionPrimaries`), e.g.
+    /// `200`; or, with `writes_per_request`, derived from the request rate of the regions
+    /// whose writes it takes.
     #[serde(default)]
     pub writes_per_s: Option<f64>,
     /// Writes per request of `service` (with `writes_per_s` unset).

@@ -24,14 +24,17 @@
 //!
 //! # RPO
 //!
-//! With a `replication` section, an outage of its primary region asks
-//! [`Replication::rpo_at`] at its start. The write rate is `writes_per_s`, or
-//! `writes_per_request × arrival rate` of the named service in the primary region, read at
-//! every sample and at the failure instant (piecewise constant between them).
+//! With a `replication` section, an outage of a region holding a database's primary asks
+//! that database's [`Replication::rpo_at`] at its start. `SingleWriter` (the default): one
+//! database, its primary in `primary`, whose write rate is `writes_per_s`, or `writes_per_request
+//! ×` the arrival rate of the named service summed over **every** region it runs in (all of them
+//! write to the one primary). `PerRegionPrimaries`: one database per region of that service, each
+//! taking only its own region's writes. Rates are read at every sample and at the failure
+//! instant (piecewise constant between them).
 
 use sim::time::{SimDuration, SimTime};
 
-use super::config::{ReplicationConfig, WritesPerRequest};
+use super::config::{ReplicationConfig, ReplicationTopology, WritesPerRequest};
 use super::failover::FailoverGroup;
 use super::outage::{Outage, OutageScope};
 use super::plan::FaultsPlan;
@@ -60,20 +63,42 @@ struct Tracked {
     receiving: Vec<u32>,
     tracker: RtoTracker,
     warm: bool,
-    primary: bool,
+    /// The database whose primary is in this region, if any.
+    database: Option<usize>,
     rpo: Option<Rpo>,
 }
 
-/// Where the primary's write rate comes from.
+/// Where a primary's write rate comes from.
 enum Writes {
     Constant,
-    PerRequest { service: u32, writes: f64 },
+    /// `writes` per request arriving at these cluster services.
+    PerRequest {
+        services: Vec<u32>,
+        writes: f64,
+    },
 }
 
-/// The run's regional outages, their RTO and the primary's RPO.
+/// One replicated database: its primary's region, its replication, its writes.
+struct Database {
+    primary: String,
+    replication: Replication,
+    writes: Writes,
+}
+
+impl Database {
+    /// Sets the write rate at `t` from the arrival rate of each cluster service.
+    fn observe(&mut self, t: SimTime, arrival_rps: impl Fn(u32) -> f64) {
+        if let Writes::PerRequest { services, writes } = &self.writes {
+            let total: f64 = services.iter().map(|&id| arrival_rps(id)).sum();
+            self.replication.set_write_rate(t, writes * total);
+        }
+    }
+}
+
+/// The run's regional outages, their RTO and the RPO of the databases' primaries.
 pub struct RecoveryBook {
     tracked: Vec<Tracked>,
-    replication: Option<(Replication, Writes)>,
+    databases: Vec<Database>,
     p99_target_ms: Option<f64>,
 }
 
@@ -87,12 +112,12 @@ impl RecoveryBook {
         outages: &[Outage],
         p99_target: Option<SimDuration>,
     ) -> Self {
-        let replication = plan
+        let databases = plan
             .config
             .replication
             .as_ref()
-            .map(|r| replication(r, seed, services));
-        let primary = plan.config.replication.as_ref().map(|r| r.primary.as_str());
+            .map(|r| databases(r, seed, services))
+            .unwrap_or_default();
         let hold = plan.config.targets.rto_hold;
         let tracked = outages
             .iter()
@@ -132,25 +157,25 @@ impl RecoveryBook {
                     receiving,
                     tracker,
                     warm: false,
-                    primary: primary == Some(region.as_str()),
+                    database: databases.iter().position(|d| &d.primary == region),
                     rpo: None,
                 }
             })
             .collect();
         RecoveryBook {
             tracked,
-            replication,
+            databases,
             p99_target_ms: p99_target.map(|t| t.as_secs_f64() * 1e3),
         }
     }
 
-    /// The instants the replication primary fails, ascending: the run stops there to read the
-    /// write rate and take the RPO.
+    /// The instants a database's primary fails, ascending: the run stops there to read the
+    /// write rates and take the RPO.
     pub fn primary_failures(&self) -> Vec<SimTime> {
         let mut out: Vec<SimTime> = self
             .tracked
             .iter()
-            .filter(|t| t.primary)
+            .filter(|t| t.database.is_some())
             .map(|t| t.failed_at)
             .collect();
         out.sort();
@@ -158,37 +183,48 @@ impl RecoveryBook {
         out
     }
 
-    /// The service whose arrival rate drives the writes, if the rate is per request.
-    pub fn write_service(&self) -> Option<u32> {
-        match &self.replication {
-            Some((_, Writes::PerRequest { service, .. })) => Some(*service),
-            _ => None,
-        }
+    /// The services whose arrival rates drive the writes (none with constant write rates).
+    pub fn write_services(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .databases
+            .iter()
+            .flat_map(|d| match &d.writes {
+                Writes::PerRequest { services, .. } => services.as_slice(),
+                Writes::Constant => &[],
+            })
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
-    /// The primary fails at `t`; `arrival_rps` is the write service's rate then (ignored with
-    /// a constant write rate).
-    pub fn primary_failed(&mut self, t: SimTime, arrival_rps: f64) {
-        let Some((replication, writes)) = &mut self.replication else {
-            return;
+    /// Primaries fail at `t`; `arrival_rps` holds the rate then of each of
+    /// [`Self::write_services`], as (service, requests/s).
+    pub fn primary_failed(&mut self, t: SimTime, arrival_rps: &[(u32, f64)]) {
+        let rate = |id: u32| {
+            arrival_rps
+                .iter()
+                .find(|&&(s, _)| s == id)
+                .map_or(0.0, |&(_, r)| r)
         };
-        if let Writes::PerRequest { writes, .. } = writes {
-            replication.set_write_rate(t, *writes * arrival_rps);
-        }
-        let rpo = replication.rpo_at(t);
         for tracked in &mut self.tracked {
-            if tracked.primary && tracked.failed_at == t {
-                tracked.rpo = Some(rpo);
+            if let Some(d) = tracked.database
+                && tracked.failed_at == t
+            {
+                let db = &mut self.databases[d];
+                db.observe(t, rate);
+                tracked.rpo = Some(db.replication.rpo_at(t));
             }
         }
     }
 
     /// The rows of the sample at `t` (one per cluster service id).
     pub fn observe(&mut self, t: SimTime, rows: &[ServiceSample]) {
-        if let Some((replication, Writes::PerRequest { service, writes })) = &mut self.replication
-            && let Some(row) = rows.get(*service as usize)
-        {
-            replication.set_write_rate(t, *writes * row.now.arrival_rps);
+        for db in &mut self.databases {
+            db.observe(t, |id| {
+                rows.get(id as usize).map_or(0.0, |r| r.now.arrival_rps)
+            });
         }
         let ok = |id: &u32| {
             rows.get(*id as usize).is_none_or(|row| {
@@ -237,24 +273,61 @@ impl RecoveryBook {
     }
 }
 
-fn replication(
-    r: &ReplicationConfig,
-    seed: u64,
-    services: &[ServicePlan],
-) -> (Replication, Writes) {
-    let mut replication = Replication::new(seed, &r.primary, r.mode);
-    let writes = match (&r.writes_per_request, r.writes_per_s) {
-        (Some(WritesPerRequest { service, writes }), _) => services
-            .iter()
-            .position(|s| &s.name == service && s.region == r.primary)
-            .map_or(Writes::Constant, |id| Writes::PerRequest {
-                service: id as u32,
+/// The databases of a `replication` section: one at `primary` taking every region's writes,
+/// or one per region of the write service taking its own.
+fn databases(r: &ReplicationConfig, seed: u64, services: &[ServicePlan]) -> Vec<Database> {
+    let of_service = |name: &str| -> Vec<u32> {
+        (0..services.len() as u32)
+            .filter(|&id| services[id as usize].name == name)
+            .collect()
+    };
+    let database = |primary: &str, ids: Vec<u32>| {
+        let mut replication = Replication::new(seed, primary, r.mode);
+        let writes = match (&r.writes_per_request, r.writes_per_s) {
+            (Some(WritesPerRequest { writes, .. }), _) if !ids.is_empty() => Writes::PerRequest {
+                services: ids,
                 writes: *writes,
-            }),
-        (None, w) => {
-            replication.set_write_rate(SimTime::ZERO, w.unwrap_or(0.0));
-            Writes::Constant
+            },
+            (Some(_), _) => Writes::Constant,
+            (None, w) => {
+                replication.set_write_rate(SimTime::ZERO, w.unwrap_or(0.0));
+                Writes::Constant
+            }
+        };
+        Database {
+            primary: primary.to_owned(),
+            replication,
+            writes,
         }
     };
-    (replication, writes)
+    let service = r.writes_per_request.as_ref().map(|w| w.service.as_str());
+    match r.topology {
+        ReplicationTopology::SingleWriter => {
+            vec![database(
+                &r.primary,
+                service.map(of_service).unwrap_or_default(),
+            )]
+        }
+        ReplicationTopology::PerRegionPrimaries => {
+            let ids = service.map(of_service).unwrap_or_default();
+            let mut regions: Vec<&str> = ids
+                .iter()
+                .map(|&id| services[id as usize].region.as_str())
+                .collect();
+            if regions.is_empty() {
+                regions.push(&r.primary);
+            }
+            regions
+                .into_iter()
+                .map(|region| {
+                    let own = ids
+                        .iter()
+                        .copied()
+                        .filter(|&id| services[id as usize].region == region)
+                        .collect();
+                    database(region, own)
+                })
+                .collect()
+        }
+    }
 }

@@ -15,9 +15,9 @@ use models::latency::{Counts, Histogram};
 use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
-    BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
-    PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary,
-    VpaSummary,
+    BatchSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery, Gate, Metric,
+    NamespaceSummary, Op, PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary,
+    ServiceSummary, Summary, VpaSummary,
 };
 use sim::recorder::{Table, Values};
 use sim::time::SimTime;
@@ -174,6 +174,13 @@ fn recovery(x: &Experiment, reports: &[RecoveryReport]) -> Option<Recovery> {
                 rpo_writes: r.rpo.map(|p| p.unreplicated_writes),
                 rto_met: rto_target.map(|t| r.rto.meets(t)),
                 rpo_met: rpo_target.and_then(|t| r.rpo.map(|p| p.meets(t))),
+                failback: r.failback.map(|f| FailbackSummary {
+                    returned_at_s: seconds(f.returned_at),
+                    restored_after_s: f
+                        .restored_at
+                        .map(|at| at.saturating_duration_since(f.returned_at).as_secs_f64()),
+                    dropped_requests: f.dropped_requests,
+                }),
             }
         })
         .collect();

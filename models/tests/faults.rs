@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use clustersim_models::catalog::{Catalog, Provider};
 use clustersim_models::config::{CapacityType, NodePoolConfig, RegionConfig};
 use clustersim_models::faults::config::{
-    DnsShift, FailoverConfig, FailoverMode, FaultsConfig, InterruptionRate, LagModel,
+    DnsShift, Failback, FailoverConfig, FailoverMode, FaultsConfig, InterruptionRate, LagModel,
     ReplicationMode, RoutingPolicy, SpotPoolConfig,
 };
 use clustersim_models::faults::draw::{self, Timing};
@@ -868,4 +868,41 @@ fn stream_paths_and_names_are_the_documented_ones() {
         e.to_string(),
         "failover.routing.Failover[0]: `eu-west-1` is not a region of the load balancer"
     );
+}
+
+#[test]
+fn a_gradual_failback_returns_the_primary_its_traffic_in_steps() {
+    // The primary fails at 100 s (seen at 130 s) and is back at 500 s (seen healthy at 530 s:
+    // checks at 510, 520, 530 s). With a 100 s ramp and no TTL, its share over
+    // [530 + 10k, 530 + 10(k+1)) is (k + 0.5) / 10, the standby's the rest; full from 630 s.
+    let config = FailoverConfig {
+        dns_ttl: d(0),
+        failback: Failback::Gradual(d(100)),
+        ..active_passive(DnsShift::Linear)
+    };
+    let mut r = FailoverRouter::new(&config, &two_regions()).unwrap();
+    r.set_health(down(100, 0));
+    r.set_health(up(500, 0));
+    assert_eq!(share(&r, 529, 0, 1), 1.0);
+    for k in 0..10 {
+        let f = (k as f64 + 0.5) / 10.0;
+        let t = 530 + 10 * k + 5;
+        assert!((share(&r, t, 0, 0) - f).abs() < 1e-12, "at {t} s");
+        assert!((share(&r, t, 0, 1) - (1.0 - f)).abs() < 1e-12, "at {t} s");
+    }
+    assert_eq!(share(&r, 630, 0, 0), 1.0);
+    assert_eq!(r.failback_done_at(s(530)), s(630));
+    // Immediate: all of it at 530 s.
+    let mut r = FailoverRouter::new(
+        &FailoverConfig {
+            dns_ttl: d(0),
+            ..active_passive(DnsShift::Linear)
+        },
+        &two_regions(),
+    )
+    .unwrap();
+    r.set_health(down(100, 0));
+    r.set_health(up(500, 0));
+    assert_eq!(share(&r, 530, 0, 0), 1.0);
+    assert!(r.failback_steps().is_empty());
 }

@@ -468,6 +468,7 @@ mod tests {
                 rpo_writes: None,
                 rto_met: None,
                 rpo_met: None,
+                failback: None,
             }],
         });
         let d = decisions(None, &[], &s).unwrap();

@@ -300,10 +300,11 @@ fn recovery(h: &mut String, s: &Summary) {
         "</div>\n<table>\n<thead><tr><th>region down</th><th class=\"num\">at</th>\
          <th class=\"num\">back at</th><th class=\"num\">detection</th><th class=\"num\">routing</th>\
          <th class=\"num\">warm-up</th><th class=\"num\">scale-up</th><th class=\"num\">RTO</th>\
-         <th class=\"num\">RPO</th><th class=\"num\">writes lost</th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">RPO</th><th class=\"num\">writes lost</th>\
+         <th class=\"num\">after failback</th></tr></thead>\n<tbody>\n",
     );
     if r.failures.is_empty() {
-        h.push_str("<tr><td colspan=\"10\" class=\"empty\">No regional outage.</td></tr>\n");
+        h.push_str("<tr><td colspan=\"11\" class=\"empty\">No regional outage.</td></tr>\n");
     }
     for f in &r.failures {
         failure_row(h, f);
@@ -328,11 +329,28 @@ fn failure_row(h: &mut String, f: &FailureRecovery) {
         (None, Some(a)) => format!("not restored (≥ {})", secs(a)),
         (None, None) => "—".into(),
     };
+    // The failback's disruption: requests dropped after the region came back, and how long
+    // the SLO took to hold again once its traffic was back.
+    let failback = f.failback.as_ref().map_or_else(
+        || "—".to_owned(),
+        |b| match b.restored_after_s {
+            Some(after) => format!(
+                "{} dropped; SLO back {} after",
+                grouped(b.dropped_requests, 0),
+                secs(after)
+            ),
+            None => format!(
+                "{} dropped; SLO not back by the end",
+                grouped(b.dropped_requests, 0)
+            ),
+        },
+    );
     let _ = writeln!(
         h,
         "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
          <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-         <td class=\"num\">{rto}{}</td><td class=\"num\">{}{}</td><td class=\"num\">{}</td></tr>",
+         <td class=\"num\">{rto}{}</td><td class=\"num\">{}{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{failback}</td></tr>",
         esc(&f.region),
         secs(f.failed_at_s),
         secs(f.region_back_at_s),

@@ -138,6 +138,23 @@ pub struct FailureRecovery {
     /// `None` without the target.
     pub rto_met: Option<bool>,
     pub rpo_met: Option<bool>,
+    /// The return of the traffic after the region came back; absent when it was not back
+    /// before the run's last sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failback: Option<FailbackSummary>,
+}
+
+/// The failback of one regional outage: the disruption after the region came back, a figure
+/// of its own (the RTO ends when the failed-over traffic is served, before the region's
+/// traffic returns to it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailbackSummary {
+    /// When the region's traffic was back in full (s since the start).
+    pub returned_at_s: f64,
+    /// Traffic back in full → SLO held again (s); `None` when not by the end of the run.
+    pub restored_after_s: Option<f64>,
+    /// Requests dropped from the region's return to the SLO's restoration.
+    pub dropped_requests: f64,
 }
 
 /// The RTO's phases (s); they sum to the RTO.

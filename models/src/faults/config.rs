@@ -280,6 +280,27 @@ pub struct FailoverConfig {
     /// Default `ActiveActive`.
     #[serde(default)]
     pub mode: FailoverMode,
+    /// How traffic returns to a region the health checks see healthy again. Default
+    /// `Immediate`.
+    #[serde(default)]
+    pub failback: Failback,
+}
+
+/// How traffic returns to a recovered region. Its deployments have had no traffic since the
+/// failover, so an HPA there has scaled them down to `min_replicas` (upstream's HPA reads 0 %
+/// utilization and scales down once its 5-minute stabilization window has passed): the
+/// returning traffic meets a handful of pods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Failback {
+    /// The region is back in the DNS answer as soon as the health checks pass it (Route 53's
+    /// behaviour; clients then follow within one TTL).
+    #[default]
+    Immediate,
+    /// The region's share of the answer grows linearly from 0 to its full weight over this
+    /// long after the health checks pass it, as a weighted record stepped up by an operator or
+    /// a traffic manager (e.g. Traffic Director / Route 53 weighted records moved in steps),
+    /// so its autoscalers grow with the load: `Gradual("10m")`.
+    Gradual(SimDuration),
 }
 
 fn default_interval() -> SimDuration {
@@ -306,6 +327,7 @@ impl Default for FailoverConfig {
             routing: RoutingPolicy::default(),
             nearest: BTreeMap::new(),
             mode: FailoverMode::default(),
+            failback: Failback::default(),
         }
     }
 }

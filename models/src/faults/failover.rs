@@ -192,25 +192,28 @@ pub fn failover_groups(
         .collect()
 }
 
-/// The instants where a group's split may change (module docs).
+/// The instants where a group's split may change (module docs): each change of the health
+/// checks' view and each step of a gradual failback, followed over one TTL.
 fn breakpoints(router: &FailoverRouter, config: &FailoverConfig) -> Vec<SimTime> {
     let ttl = config.dns_ttl;
     let mut out = Vec::new();
-    for r in 0..router.regions().len() {
-        for &(answer, _) in router.observed_changes(r) {
-            if ttl.is_zero() {
-                out.push(answer);
-                continue;
-            }
-            match config.dns_shift {
-                DnsShift::Step => out.push(answer + ttl),
-                DnsShift::Linear => {
-                    let step = ttl.as_nanos() / RAMP_STEPS;
-                    for k in 0..RAMP_STEPS {
-                        out.push(answer + SimDuration::from_nanos(k * step));
-                    }
-                    out.push(answer + ttl);
+    let steps = router.failback_steps();
+    let changes = (0..router.regions().len())
+        .flat_map(|r| router.observed_changes(r).iter().map(|&(t, _)| t))
+        .chain(steps);
+    for answer in changes {
+        if ttl.is_zero() {
+            out.push(answer);
+            continue;
+        }
+        match config.dns_shift {
+            DnsShift::Step => out.push(answer + ttl),
+            DnsShift::Linear => {
+                let step = ttl.as_nanos() / RAMP_STEPS;
+                for k in 0..RAMP_STEPS {
+                    out.push(answer + SimDuration::from_nanos(k * step));
                 }
+                out.push(answer + ttl);
             }
         }
     }

@@ -22,6 +22,16 @@
 //! (the judged ones outside `R`) has a ready pod — at the failure itself when the standby was
 //! already warm. The tracker clamps them into order, so the phases sum to the RTO.
 //!
+//! # Failback
+//!
+//! When the region comes back (`ended_at`) its traffic returns: at once for a region outside
+//! the load balancer, else once the health checks pass it, over the failback ramp and one TTL
+//! (`FailoverRouter::failback_done_at`). Its deployments have had no traffic since the failover
+//! and an HPA has scaled them to their minimum, so the return can hurt. The failback is
+//! **restored** at the first sample from the traffic's full return on where the SLO (as above)
+//! holds for `rto_hold`; its **disruption** is the requests the judged deployments dropped from
+//! the region's return to that restoration (to the end of the run if it never came).
+//!
 //! # RPO
 //!
 //! With a `replication` section, an outage of a region holding a database's primary asks
@@ -53,6 +63,20 @@ pub struct RecoveryReport {
     pub rto: RtoOutcome,
     /// Set when the region was the replication primary.
     pub rpo: Option<Rpo>,
+    /// How the traffic's return went; `None` when the region was not back before the run's
+    /// last sample.
+    pub failback: Option<FailbackReport>,
+}
+
+/// The return of traffic to a recovered region (module docs, "Failback").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FailbackReport {
+    /// When the region's traffic was back in full.
+    pub returned_at: SimTime,
+    /// When the SLO held again from then on; `None` if not by the run's last sample.
+    pub restored_at: Option<SimTime>,
+    /// Requests the judged deployments dropped from the region's return to `restored_at`.
+    pub dropped_requests: f64,
 }
 
 struct Tracked {
@@ -66,6 +90,11 @@ struct Tracked {
     /// The database whose primary is in this region, if any.
     database: Option<usize>,
     rpo: Option<Rpo>,
+    /// When the region's traffic is back in full (module docs, "Failback").
+    returned_at: SimTime,
+    failback: RtoTracker,
+    /// Requests the judged deployments dropped in each sample interval after `ended_at`.
+    dropped_after: Vec<(SimTime, f64)>,
 }
 
 /// Where a primary's write rate comes from.
@@ -131,6 +160,7 @@ impl RecoveryBook {
                     .collect();
                 let mut tracker = RtoTracker::new(o.start, hold);
                 let mut milestones_set = false;
+                let mut returned_at = o.end;
                 for g in groups {
                     let Some(r) = g.router.region_index(region) else {
                         continue;
@@ -140,6 +170,14 @@ impl RecoveryBook {
                         tracker.set_detected(detected);
                         tracker.set_routed(g.router.clients_moved_at(detected));
                         milestones_set = true;
+                    }
+                    if let Some(&(healthy_at, _)) = g
+                        .router
+                        .observed_changes(r)
+                        .iter()
+                        .find(|&&(t, healthy)| healthy && t >= o.end)
+                    {
+                        returned_at = returned_at.max(g.router.failback_done_at(healthy_at));
                     }
                 }
                 judged.sort_unstable();
@@ -159,6 +197,9 @@ impl RecoveryBook {
                     warm: false,
                     database: databases.iter().position(|d| &d.primary == region),
                     rpo: None,
+                    returned_at,
+                    failback: RtoTracker::new(returned_at, hold),
+                    dropped_after: Vec::new(),
                 }
             })
             .collect();
@@ -248,6 +289,16 @@ impl RecoveryBook {
             })
             .collect();
         for (tr, (ok, warm)) in self.tracked.iter_mut().zip(verdicts) {
+            if t > tr.ended_at {
+                let dropped = tr
+                    .judged
+                    .iter()
+                    .filter_map(|&id| rows.get(id as usize))
+                    .map(|row| row.interval.dropped)
+                    .sum();
+                tr.dropped_after.push((t, dropped));
+                tr.failback.observe(t, ok);
+            }
             if t < tr.failed_at {
                 continue;
             }
@@ -262,12 +313,31 @@ impl RecoveryBook {
     pub fn finish(self) -> Vec<RecoveryReport> {
         self.tracked
             .into_iter()
-            .map(|t| RecoveryReport {
-                region: t.region,
-                failed_at: t.failed_at,
-                ended_at: t.ended_at,
-                rto: t.tracker.outcome(),
-                rpo: t.rpo,
+            .map(|t| {
+                let failback = (!t.dropped_after.is_empty()).then(|| {
+                    let restored_at = match t.failback.outcome() {
+                        RtoOutcome::Restored { restored_at, .. } => Some(restored_at),
+                        RtoOutcome::NotRestored { .. } => None,
+                    };
+                    FailbackReport {
+                        returned_at: t.returned_at,
+                        restored_at,
+                        dropped_requests: t
+                            .dropped_after
+                            .iter()
+                            .filter(|&&(at, _)| restored_at.is_none_or(|r| at <= r))
+                            .map(|&(_, d)| d)
+                            .sum(),
+                    }
+                });
+                RecoveryReport {
+                    region: t.region,
+                    failed_at: t.failed_at,
+                    ended_at: t.ended_at,
+                    rto: t.tracker.outcome(),
+                    rpo: t.rpo,
+                    failback,
+                }
             })
             .collect()
     }

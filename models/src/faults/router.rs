@@ -34,12 +34,22 @@
 //!
 //! Shares sent to a region that is actually down are reported (`to_down`) so the integrator
 //! counts them as failed requests.
+//!
+//! **Failback.** With `failback: Gradual(ramp)`, a region the health checks pass again does not
+//! enter the answer at once: over `[seen healthy, + ramp]`, in [`FAILBACK_STEPS`] steps each at
+//! its midpoint's value, the answer is `f × (answer with it) + (1 − f) × (answer without it)`,
+//! `f` growing linearly from 0 to 1 (exact in request counts for one region returning at a time;
+//! overlapping returns blend one after the other). Clients then follow each step with the TTL
+//! as above.
 
 use sim::time::{SimDuration, SimTime};
 
 use super::ConfigError;
-use super::config::{DnsShift, FailoverConfig, FailoverMode, RoutingPolicy};
+use super::config::{DnsShift, Failback, FailoverConfig, FailoverMode, RoutingPolicy};
 use super::outage::HealthEvent;
+
+/// Steps of a gradual failback ramp: 10, so one a minute for a 10-minute ramp.
+pub const FAILBACK_STEPS: u64 = 10;
 
 /// How a client region's traffic is split at an instant.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +96,7 @@ pub struct FailoverRouter {
     /// Index of the primary in active-passive mode.
     primary: Option<usize>,
     standby_min_replicas: u32,
+    failback: Failback,
     /// Actual health changes per region, sorted, only real changes (starts healthy).
     actual: Vec<Vec<(SimTime, bool)>>,
     /// Health-check status changes per region.
@@ -175,6 +186,7 @@ impl FailoverRouter {
             policy,
             primary,
             standby_min_replicas,
+            failback: config.failback,
             actual: vec![Vec::new(); n],
             observed: vec![Vec::new(); n],
             answers: Vec::new(),
@@ -331,17 +343,79 @@ impl FailoverRouter {
             .collect();
         let mut instants: Vec<SimTime> = vec![SimTime::ZERO];
         instants.extend(self.observed.iter().flatten().map(|&(t, _)| t));
+        instants.extend(self.failback_steps());
         instants.sort();
         instants.dedup();
+        let ramps = self.failback_ramps();
         self.answers = instants
             .into_iter()
             .map(|from| {
                 let healthy: Vec<bool> = (0..self.regions.len())
                     .map(|r| self.seen_healthy(r, from))
                     .collect();
-                self.answer(from, &healthy)
+                let mut answer = self.answer(from, &healthy);
+                for &(r, start, ramp) in &ramps {
+                    if !healthy[r] || from < start || from >= start + ramp {
+                        continue;
+                    }
+                    let step = from.saturating_duration_since(start).as_nanos() * FAILBACK_STEPS
+                        / ramp.as_nanos();
+                    let f = (step as f64 + 0.5) / FAILBACK_STEPS as f64;
+                    let mut without = healthy.clone();
+                    without[r] = false;
+                    let before = self.answer(from, &without);
+                    for (row, old) in answer.rows.iter_mut().zip(&before.rows) {
+                        for (x, y) in row.iter_mut().zip(old) {
+                            *x = f * *x + (1.0 - f) * y;
+                        }
+                    }
+                }
+                answer
             })
             .collect();
+    }
+
+    /// Each gradual failback: `(region, seen healthy again at, ramp)`; none with `Immediate`.
+    fn failback_ramps(&self) -> Vec<(usize, SimTime, SimDuration)> {
+        let Failback::Gradual(ramp) = self.failback else {
+            return Vec::new();
+        };
+        if ramp.is_zero() {
+            return Vec::new();
+        }
+        self.observed
+            .iter()
+            .enumerate()
+            .flat_map(|(r, changes)| {
+                changes
+                    .iter()
+                    .filter(|&&(_, healthy)| healthy)
+                    .map(move |&(t, _)| (r, t, ramp))
+            })
+            .collect()
+    }
+
+    /// The instants a gradual failback changes the answer (each step of each ramp, and its
+    /// end), besides the health checks' changes.
+    pub fn failback_steps(&self) -> Vec<SimTime> {
+        self.failback_ramps()
+            .into_iter()
+            .flat_map(|(_, start, ramp)| {
+                (1..=FAILBACK_STEPS).map(move |k| {
+                    start + SimDuration::from_nanos(ramp.as_nanos() * k / FAILBACK_STEPS)
+                })
+            })
+            .collect()
+    }
+
+    /// When a region's traffic is back in full after it was seen healthy again at `healthy_at`:
+    /// the end of its failback ramp (if any), plus one TTL for the clients.
+    pub fn failback_done_at(&self, healthy_at: SimTime) -> SimTime {
+        let ramp = match self.failback {
+            Failback::Gradual(ramp) => ramp,
+            Failback::Immediate => SimDuration::ZERO,
+        };
+        healthy_at + ramp + self.ttl
     }
 
     /// The DNS answer when `healthy` regions are seen healthy.

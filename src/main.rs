@@ -404,7 +404,7 @@ fn run(
     }
 }
 
-/// The lock of `run`'s output folder, its parent folder created first.
+/// The lock of `run`'s (or `sweep-merge`'s) output folder, its parent folder created first.
 fn lock_run_out(out: &Path) -> Result<out_dir::Lock, String> {
     let lock = out_dir::run_lock_path(out);
     if let Some(parent) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {

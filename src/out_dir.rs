@@ -62,6 +62,14 @@ impl Drop for Lock {
     }
 }
 
+/// The holder of the lock at `path` when another live clustersim holds it (its description);
+/// `None` when there is no lock file or its holder is gone. For locks that exclude each other
+/// without sharing a file (a whole sweep and its shards).
+pub fn live_holder(path: &Path) -> Option<String> {
+    let held = fs::read_to_string(path).ok()?;
+    (!is_stale(&held)).then(|| describe(&held))
+}
+
 /// The lock of the output folder `out` of `run`: beside it, as the folder itself is replaced
 /// as a whole when the run's files are published (`.NAME.clustersim.lock`).
 pub fn run_lock_path(out: &Path) -> PathBuf {

@@ -862,6 +862,38 @@ fn cases() -> Vec<Case> {
     );
     #[cfg(target_os = "linux")]
     c.extend([
+        // A whole sweep would run the runs a live shard attempt is running.
+        sweep_with(
+            "a whole sweep into a folder where a shard runs",
+            &[],
+            "{dir}/out/.clustersim-shard-0-of-2.lock is held by another clustersim (pid 1 on ",
+            "running some of the same runs",
+        )
+        .with_file(
+            "out/.clustersim-shard-0-of-2.lock",
+            format!("1 {}\n", host()),
+        ),
+        // Shards of another count overlap the live one's runs.
+        sweep_with(
+            "a shard of another shard count",
+            &["--shard", "0/3"],
+            "{dir}/out/.clustersim-shard-1-of-2.lock is held by another clustersim",
+            "run the same shards",
+        )
+        .with_file(
+            "out/.clustersim-shard-1-of-2.lock",
+            format!("1 {}\n", host()),
+        ),
+        merge(
+            "a merge into a folder another merge holds",
+            vec![("a/sweep-manifest.ron", manifest(1))],
+            "{dir}/.merged.clustersim.lock is held by another clustersim (pid 1 on ",
+            "pass another --out",
+        )
+        .with_file(".merged.clustersim.lock", format!("1 {}\n", host())),
+    ]);
+    #[cfg(target_os = "linux")]
+    c.extend([
         run(
             "a trace at /dev/zero fails at its first line",
             with_trace("/dev/zero"),

@@ -130,6 +130,9 @@ pub fn sweep(o: &Options) -> ExitCode {
         Ok(l) => l,
         Err(e) => return bad_input(&e),
     };
+    if let Err(e) = store::check_no_overlap(&o.out, shard) {
+        return bad_input(&e);
+    }
     if let Err(e) = store::claim(&o.out, &manifest) {
         return failed(&e);
     }
@@ -222,6 +225,11 @@ fn threads(asked: Option<usize>, runs: usize) -> usize {
 
 /// `clustersim sweep-merge OUT DIR…`: the whole sweep's table and report from shard folders.
 pub fn merge(out: &Path, dirs: &[PathBuf]) -> ExitCode {
+    // One merge into OUT at a time, its lock beside OUT as `run`'s is (removed on return).
+    let _lock = match crate::lock_run_out(out) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&e),
+    };
     let mut manifest: Option<Manifest> = None;
     for d in dirs {
         let m = match store::read_manifest(d) {

@@ -115,6 +115,51 @@ pub fn lock_path(dir: &Path, shard: super::Shard) -> PathBuf {
     }
 }
 
+/// Refuses an attempt that would run some of the same runs as a live attempt in `dir` under
+/// another lock: the whole sweep while a shard runs, a shard while the whole sweep runs, or a
+/// shard of another shard count (whose runs overlap). Checked right after taking this
+/// attempt's own lock, so of two attempts started together at least one sees the other.
+pub fn check_no_overlap(dir: &Path, shard: super::Shard) -> Result<(), String> {
+    let mine = lock_path(dir, shard);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut others: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".clustersim") && n.ends_with(".lock"))
+        })
+        .filter(|p| *p != mine)
+        .collect();
+    others.sort();
+    let shard_of = |p: &Path| -> Option<(u64, u64)> {
+        let name = p.file_name()?.to_str()?;
+        let (i, n) = name
+            .strip_prefix(".clustersim-shard-")?
+            .strip_suffix(".lock")?
+            .split_once("-of-")?;
+        Some((i.parse().ok()?, n.parse().ok()?))
+    };
+    for other in others {
+        let overlaps = match shard_of(&other) {
+            // Shards of one count run disjoint runs; of another count they overlap.
+            Some((_, count)) => shard == super::Shard::WHOLE || count != shard.count,
+            // The whole sweep's lock.
+            None => true,
+        };
+        if overlaps && let Some(holder) = crate::out_dir::live_holder(&other) {
+            return Err(format!(
+                "{} is held by another clustersim ({holder}) running some of the same runs: \
+                 wait for it to finish, or run the same shards (--shard I/N with the same N)",
+                other.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn runs_dir(dir: &Path) -> PathBuf {
     dir.join("runs")
 }

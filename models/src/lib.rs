@@ -25,6 +25,7 @@ pub mod cluster;
 pub mod config;
 pub mod faults;
 pub mod hpa;
+pub mod invariants;
 pub mod jobs;
 pub mod latency;
 pub mod plan;

@@ -29,6 +29,7 @@ use crate::faults::plan::FaultsPlan;
 use crate::faults::recovery::{RecoveryBook, RecoveryReport};
 use crate::hpa::config::HpaControllerConfig;
 use crate::hpa::model::{HpaController, HpaPlan};
+use crate::invariants::{Broken, SampleInvariants};
 use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
 use crate::plan::{ClusterPlan, ServicePlan, Unschedulable};
@@ -155,6 +156,8 @@ pub enum RunError {
     /// The cluster handled more than `budget` events; it was halted at simulated `at`. The CLI
     /// exits with its own code (3) so scripts tell a runaway from a crash.
     EventBudget { budget: u64, at: SimTime },
+    /// A named invariant was found broken at a sample (a clustersim bug; `invariants`).
+    Invariant(Broken),
 }
 
 impl std::fmt::Display for RunError {
@@ -167,6 +170,7 @@ impl std::fmt::Display for RunError {
                  t = {:.3} s; a model is scheduling far more events than a cluster day needs",
                 at.as_nanos() as f64 / 1e9
             ),
+            RunError::Invariant(broken) => write!(f, "simulation stopped: {broken}"),
         }
     }
 }
@@ -466,6 +470,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
     let mut vpa_timeseries = (!plan.vpas.is_empty()).then(|| Table::new(VPA_SCHEMA));
+    let mut invariants = SampleInvariants::new(plan.fidelity == Fidelity::Fluid);
     let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
         // The replication primary's failures between samples: stop there for the RPO.
@@ -521,6 +526,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
                 );
             }
         }
+        invariants
+            .observe(t, &services, &pools, &namespaces)
+            .map_err(RunError::Invariant)?;
         if let Some(book) = &mut book {
             book.observe(t, &services);
         }

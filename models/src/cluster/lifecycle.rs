@@ -140,6 +140,10 @@ impl Cluster {
         for id in self.node_pods[node as usize].clone() {
             self.unbind(id);
         }
+        debug_assert!(
+            self.node_pods[node as usize].is_empty(),
+            "invariant `no-pod-on-gone-node` broken: pods still bound to node {node}"
+        );
         let group = self.nodes.get(node).group;
         let pool = self.placement.pool_of_group(group) as usize;
         if let Some(z) = self.pools[pool].groups.iter().position(|&g| g == group) {

@@ -301,11 +301,14 @@ impl Cluster {
     /// Pending pods, and no deployment has more warming pods than ready ones. O(1) per message,
     /// plus O(deployments) for the per-deployment sums, checked at sample instants.
     fn debug_check_counts(&self) {
-        debug_assert!(self.pods.conserved(), "pods not conserved");
+        debug_assert!(
+            self.pods.conserved(),
+            "invariant `pods-conserved` broken: created ≠ live + gone"
+        );
         debug_assert_eq!(
             self.pods.count_in(PodPhase::Pending),
             self.pending.len() as u64,
-            "pending pods and the scheduling queue disagree"
+            "invariant `pods-conserved` broken: pending pods and the scheduling queue disagree"
         );
     }
 

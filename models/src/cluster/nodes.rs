@@ -180,8 +180,16 @@ impl Nodes {
                 live.remove(at);
             }
         }
-        debug_assert!(node.requested_cpu_millis <= node.allocatable_cpu_millis);
-        debug_assert!(node.requested_memory_bytes <= node.allocatable_memory_bytes);
+        debug_assert!(
+            node.requested_cpu_millis <= node.allocatable_cpu_millis
+                && node.requested_memory_bytes <= node.allocatable_memory_bytes,
+            "invariant `allocated-within-allocatable` broken on node {id}: requested {}m, {} B \
+             of {}m, {} B",
+            node.requested_cpu_millis,
+            node.requested_memory_bytes,
+            node.allocatable_cpu_millis,
+            node.allocatable_memory_bytes
+        );
         if node.schedulable {
             set.insert((node.free_ppm(), id));
         }

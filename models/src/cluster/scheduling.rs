@@ -176,6 +176,10 @@ impl Cluster {
     }
 
     pub(super) fn bind(&mut self, id: u32, node: u32, now_ns: u64) {
+        debug_assert!(
+            self.nodes.get(node).state != crate::api::NodeState::Gone,
+            "invariant `no-pod-on-gone-node` broken: pod {id} bound to gone node {node}"
+        );
         let pod = *self.pods.get(id);
         let d = pod.deployment as usize;
         let template = *self.deployments[d].template_of(&pod);

@@ -72,8 +72,9 @@ pub struct SampleInvariants {
     fluid: bool,
     /// Per service row: arrived, served and dropped so far.
     requests: Vec<[f64; 3]>,
-    /// Cost so far per (pool, region) and per namespace.
-    pool_cost: BTreeMap<(String, String), f64>,
+    /// Cost so far per region and pool, and per namespace (looked up by `&str`, so a sample
+    /// allocates only for rows never seen).
+    pool_cost: BTreeMap<String, BTreeMap<String, f64>>,
     namespace_cost: BTreeMap<String, f64>,
 }
 
@@ -118,8 +119,11 @@ impl SampleInvariants {
             }
         }
         for p in pools {
-            let key = (p.pool.clone(), p.region.clone());
-            let before = self.pool_cost.insert(key, p.cost_usd).unwrap_or(0.0);
+            let before = last(
+                last_map(&mut self.pool_cost, &p.region),
+                &p.pool,
+                p.cost_usd,
+            );
             if p.cost_usd < before {
                 return Err(broken(
                     Invariant::CostNonDecreasing,
@@ -131,10 +135,7 @@ impl SampleInvariants {
             }
         }
         for n in namespaces {
-            let before = self
-                .namespace_cost
-                .insert(n.namespace.clone(), n.cost_usd)
-                .unwrap_or(0.0);
+            let before = last(&mut self.namespace_cost, &n.namespace, n.cost_usd);
             if n.cost_usd < before {
                 return Err(broken(
                     Invariant::CostNonDecreasing,
@@ -147,6 +148,28 @@ impl SampleInvariants {
         }
         Ok(())
     }
+}
+
+/// Stores `value` under `key` and returns what was there (0 for a new key).
+fn last(map: &mut BTreeMap<String, f64>, key: &str, value: f64) -> f64 {
+    match map.get_mut(key) {
+        Some(v) => std::mem::replace(v, value),
+        None => {
+            map.insert(key.to_owned(), value);
+            0.0
+        }
+    }
+}
+
+/// The inner map under `key`, created empty the first time.
+fn last_map<'a>(
+    map: &'a mut BTreeMap<String, BTreeMap<String, f64>>,
+    key: &str,
+) -> &'a mut BTreeMap<String, f64> {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), BTreeMap::new());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@ use std::path::Path;
 
 use polars::prelude::{
     CsvWriter, DataFrame, DataType, Float64Chunked, IntoColumn, NewChunkedArray,
-    ParquetCompression, ParquetReader, ParquetWriter, PlSmallStr, PolarsResult, QuoteStyle,
-    SerReader, SerWriter, StatisticsOptions, StringChunked, UInt64Chunked,
+    ParquetCompression, ParquetReader, ParquetWriter, PlSmallStr, PolarsError, PolarsResult,
+    QuoteStyle, SerReader, SerWriter, StatisticsOptions, StringChunked, UInt64Chunked,
 };
 use sim::recorder::{Cell, Kind, Table, Values};
 
@@ -90,17 +90,35 @@ pub fn read_table(path: &Path) -> Result<Table, ReportError> {
         path: path.to_owned(),
         source,
     })?;
-    let frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|source| ReportError::Polars {
-            access: Access::Read,
-            path: path.to_owned(),
-            source,
-        })?;
+    let frame = read_parquet(file).map_err(|source| ReportError::Polars {
+        access: Access::Read,
+        path: path.to_owned(),
+        source,
+    })?;
     from_frame(&frame).map_err(|(column, problem)| ReportError::Unsupported {
         path: path.to_owned(),
         column,
         problem,
+    })
+}
+
+/// `ParquetReader::finish`, with a panic of the reader turned into an error: polars 0.55
+/// panics on some corrupt footers and pages (found by `tests/fuzz_inputs.rs`, which flips bytes
+/// of a valid file), and a corrupt file is bad input (exit 2), not a crash. The panic's own
+/// message still reaches stderr through the default hook, before the error.
+pub(crate) fn read_parquet(file: File) -> PolarsResult<DataFrame> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ParquetReader::new(file).finish()
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(PolarsError::ComputeError(
+            format!("corrupt Parquet data (the reader failed: {what})").into(),
+        ))
     })
 }
 

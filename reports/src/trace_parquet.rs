@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use polars::prelude::{DataType, ParquetReader, SerReader};
+use polars::prelude::DataType;
 use workloads::trace::{Columns, MAX_TRACE_BYTES, Row, TraceError};
 
 fn whole(message: String) -> TraceError {
@@ -44,8 +44,7 @@ pub fn read_trace_columns(
             meta.len()
         )));
     }
-    let frame = ParquetReader::new(file)
-        .finish()
+    let frame = crate::table_io::read_parquet(file)
         .map_err(|e| whole(format!("not a readable Parquet file: {e}")))?;
     let names: Vec<String> = frame
         .get_column_names()

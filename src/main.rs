@@ -4,6 +4,7 @@
 
 mod bench;
 mod compare;
+mod explain;
 mod out_dir;
 mod shell;
 mod summary;
@@ -198,6 +199,28 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Explain what the controllers had decided at an instant of a finished run, and why,
+    /// from its saved tables (no re-run).
+    #[command(after_help = explain::AFTER_HELP)]
+    Explain {
+        /// The output directory of `clustersim run`.
+        dir: PathBuf,
+        /// When: HH:MM[:SS] since the start, a duration ("90m") or a UTC instant.
+        #[arg(long)]
+        at: String,
+        /// Only this service's objects (and the node-level events).
+        #[arg(long)]
+        service: Option<String>,
+        /// Only objects in this region.
+        #[arg(long)]
+        region: Option<String>,
+        /// Events this close to the instant, before or after. Default: 2m.
+        #[arg(long, default_value = "2m")]
+        window: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the shell completion script on stdout, e.g.
     /// `clustersim completions bash > ~/.local/share/bash-completion/completions/clustersim`.
     Completions {
@@ -253,6 +276,26 @@ fn main() -> ExitCode {
             &dirs,
             &out.unwrap_or_else(|| Path::new("out").join("compare")),
         ),
+        Command::Explain {
+            dir,
+            at,
+            service,
+            region,
+            window,
+            json,
+        } => match sim::time::SimDuration::parse(&window) {
+            Ok(window) => explain::explain(
+                &dir,
+                &explain::Query {
+                    at: &at,
+                    service: service.as_deref(),
+                    region: region.as_deref(),
+                    window,
+                    json,
+                },
+            ),
+            Err(e) => bad_input(&format!("--window \"{window}\": {e}")),
+        },
         Command::Completions { shell } => shell::completions(Cli::command(), shell),
         Command::Man => shell::man(Cli::command()),
     }

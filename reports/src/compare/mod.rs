@@ -27,7 +27,7 @@ use crate::chart::render;
 use crate::error::ReportError;
 use crate::summary::Summary;
 
-pub use diverge::{Divergence, EventDifference, RowDifference};
+pub use diverge::{Divergence, EventDifference, RowDifference, hms};
 pub use figures::{CheckResult, CheckRow, FigureRow, KEY_FIGURES, Presence};
 
 /// One run as the comparison reads it from its output folder.

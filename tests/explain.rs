@@ -1,0 +1,98 @@
+//! `clustersim explain`: the standing decision and the state at an instant, from a finished
+//! run's tables, on a run whose HPA recommendation is held by its downscale stabilization
+//! window (the same experiment as `tests/hpa.rs`).
+
+mod common;
+
+use common::{clustersim, run_experiment, text};
+
+/// 450 requests/s until 10 min, then 90; pods of 500m serving 100 requests/s, an HPA on cpu
+/// 50 % between 2 and 20 pods: 9 pods, then from 10 min a proposal of 6 held by the 5-minute
+/// downscale stabilization until 15 min.
+const HPA: &str = r#"Experiment(
+    name: "hpa",
+    duration: "20m",
+    output_interval: "5s",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 3)],
+    services: [(
+        name: "api",
+        replicas: 6,
+        requests: (cpu: "500m", memory: "512Mi"),
+        capacity_rps: 100,
+        traffic: Ramp(from: 450, to: 90, start: "10m", duration: "0s"),
+        hpa: (min_replicas: 2, max_replicas: 20,
+              metrics: [Resource(name: cpu, target: Utilization(50))]),
+    )],
+)
+"#;
+
+#[test]
+fn a_held_recommendation_is_explained_with_its_window_and_the_state_then() {
+    let (r, _dir, out) = run_experiment(HPA);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let dir = out.to_str().unwrap();
+    // At 12 min the HPA's latest event is the held recommendation logged at 10:15 (cpu 30 %
+    // of 50 % proposes 6; the 5-minute downscale window keeps the highest recommendation of
+    // its span, 9). It is logged once per episode, so it is the decision standing at 12 min.
+    let r = clustersim(&["explain", dir, "--at", "00:12", "--service", "api"]);
+    let said = text(&r.stdout);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(
+        said.contains("api/us-east1: 9 desired, 9 ready, 0 pending"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "00:10:15 (1m45s before) hpa/api-us-east1: the HPA held its recommendation back"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("downscale stabilization (5m0s) holds 9"),
+        "{said}"
+    );
+    // After the window: the rescale to 2 stands, and is within 2 minutes of 16:00.
+    let r = clustersim(&["explain", dir, "--at", "16m", "--json"]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let e: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(e["at_s"], 960);
+    let hpa = e["standing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["object"] == "hpa/api-us-east1")
+        .unwrap();
+    assert_eq!(hpa["reason"], "SuccessfulRescale");
+    assert!(hpa["message"].as_str().unwrap().contains("→ 2"), "{hpa}");
+    assert!(
+        e["around"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["reason"] == "Killing" && x["time"] == "00:15:15"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_instant_outside_the_run_or_a_folder_without_tables_is_bad_input() {
+    let (r, _dir, out) = run_experiment(HPA);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let dir = out.to_str().unwrap();
+    let r = clustersim(&["explain", dir, "--at", "00:30"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("outside the run, which lasts 20m0s"),
+        "{}",
+        text(&r.stderr)
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let r = clustersim(&["explain", empty.path().to_str().unwrap(), "--at", "1m"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("summary.json"),
+        "{}",
+        text(&r.stderr)
+    );
+}

@@ -860,6 +860,7 @@ fn cases() -> Vec<Case> {
         // pid 1 (init) is alive on every Linux host.
         .with_file(".out.clustersim.lock", format!("1 {}\n", host())),
     );
+    c.extend(policies());
     #[cfg(target_os = "linux")]
     c.extend([
         run(
@@ -876,6 +877,99 @@ fn cases() -> Vec<Case> {
         ),
     ]);
     c
+}
+
+/// [`GOOD`] with a `policies` section of one scheduled action (its fields after `name`), and
+/// the service given an HPA when `hpa`.
+fn scheduled(action: &str, hpa: bool) -> String {
+    let src = good_with(
+        "    )],\n)",
+        &format!("    )],\n    policies: (scheduled: [(name: \"a\", {action})]),\n)"),
+    );
+    if !hpa {
+        return src;
+    }
+    src.replacen(
+        "traffic: Constant(rps: 50),",
+        "traffic: Constant(rps: 50),\n        hpa: (max_replicas: 6, metrics: [Resource(name: cpu, target: Utilization(70))]),",
+        1,
+    )
+}
+
+/// A scheduled action refused at the `|` of `spot`, about `field`.
+fn scheduled_case(
+    name: &'static str,
+    action: &str,
+    hpa: bool,
+    spot: &str,
+    field: &str,
+    message: &'static str,
+) -> Case {
+    let src = scheduled(action, hpa);
+    let at = format!("x.ron:{}: {field}", position(&src, spot));
+    run(name, src, &at, message)
+}
+
+fn policies() -> Vec<Case> {
+    let at = "policies.scheduled[0]";
+    vec![
+        scheduled_case(
+            "a cron pattern with hour 25",
+            r#"cron: "0 25 * * *", service: "api", replicas: 3"#,
+            false,
+            r#"cron: |"0 25"#,
+            &format!("{at}.cron"),
+            "expected a cron pattern such as \"0 8 * * 1-5\"",
+        ),
+        scheduled_case(
+            "a scheduled action on an unknown service",
+            r#"cron: "0 8 * * *", service: "web", replicas: 3"#,
+            false,
+            r#"service: |"web""#,
+            &format!("{at}.service"),
+            "unknown service `web`: expected one of api",
+        ),
+        scheduled_case(
+            "an unknown time zone",
+            r#"cron: "0 8 * * *", time_zone: "Europe/Pari", service: "api", replicas: 3"#,
+            false,
+            r#"time_zone: |"Europe/Pari""#,
+            &format!("{at}.time_zone"),
+            "unknown time zone \"Europe/Pari\"",
+        ),
+        scheduled_case(
+            "min_replicas on a service without an HPA",
+            r#"cron: "0 8 * * *", service: "api", min_replicas: 3"#,
+            false,
+            r#"min_replicas: |3"#,
+            &format!("{at}.min_replicas"),
+            "has no `hpa`: expected `replicas`",
+        ),
+        scheduled_case(
+            "replicas on a service with an HPA",
+            r#"cron: "0 8 * * *", service: "api", replicas: 3"#,
+            true,
+            r#"replicas: |3)"#,
+            &format!("{at}.replicas"),
+            "has an `hpa`, which owns its replicas",
+        ),
+        scheduled_case(
+            "a scheduled minimum above the maximum",
+            r#"cron: "0 8 * * *", service: "api", min_replicas: 5, max_replicas: 4"#,
+            true,
+            r#"max_replicas: |4"#,
+            &format!("{at}.max_replicas"),
+            "expected at least `min_replicas` (5)",
+        ),
+        scheduled_case(
+            "a negative scheduled replica count",
+            r#"cron: "0 8 * * *", service: "api", replicas: -1"#,
+            false,
+            r#"replicas: |-1"#,
+            &format!("{at}.replicas"),
+            "`replicas` must be ≥ 0, found -1",
+        ),
+    ]
 }
 
 /// This machine's name as a lock file records it.

@@ -10,8 +10,8 @@
 //!
 //! | knob | owner (the one writer) | how the others take part |
 //! |------|------------------------|--------------------------|
-//! | desired replicas of a service | its HPA (`hpa::model`, `set_replicas`) when it has one; otherwise its scheduled `scale` steps (`cluster`'s `Timer::Scale`) | the ReplicaSet sync in `cluster` creates and deletes pods to match; the scheduler places them |
-//! | an HPA's min/max replicas | the HPA's spec, and the service's scheduled `scale` steps: a step sets `minReplicas` (raising `maxReplicas` to it if lower) from the first HPA sync at or after its instant, as KEDA's cron scaler (a floor of `desiredReplicas` while its window is active) and scheduled scaling actions (which set `MinCapacity`) do | the HPA clamps its recommendation to them at that sync |
+//! | desired replicas of a service | its HPA (`hpa::model`, `set_replicas`) when it has one; else, when `policies.scheduled` acts on it, the `PolicyController` (`policy::model`, `set_replicas`: the actions' `replicas` and the service's `scale` steps); otherwise its scheduled `scale` steps (`cluster`'s `Timer::Scale`) | the ReplicaSet sync in `cluster` creates and deletes pods to match; the scheduler places them |
+//! | an HPA's min/max replicas | the HPA's spec, changed by its plan's `BoundsStep`s (`HpaPlan::bounds`): the service's `scale` steps (each sets `minReplicas`, raising `maxReplicas` to it if lower) and the `policies.scheduled` actions on it (`min_replicas`/`max_replicas`), from the first HPA sync at or after their instant, as KEDA's cron scaler (a floor of `desiredReplicas` while its window is active) and scheduled scaling actions (which set `MinCapacity`/`MaxCapacity`) do | the HPA clamps its recommendation to them at that sync |
 //! | pod requests, limits, QoS | the deployment's pod template (`plan::ServicePlan`, `cluster::pods::PodTemplate`); a new revision applies to new pods | running pods keep their revision's; the HPA measures each pod against it |
 //! | node-group sizes (nodes launched, drained) | the region's node autoscaler (`autoscaler::model`, `launch`/`remove`) | the fault injector removes nodes on spot notices and fails nodes (`faults`); `cluster` applies both |
 //! | a service's arrival rate | `traffic::Traffic` (`set_rates`), failover re-splits included | — |
@@ -28,6 +28,7 @@ pub mod hpa;
 pub mod jobs;
 pub mod latency;
 pub mod plan;
+pub mod policy;
 pub mod run;
 pub mod scheduler;
 pub mod traffic;

@@ -1,0 +1,15 @@
+//! Scaling policies beyond the stock controllers (issue 20), with the discipline of `hpa/`:
+//! the decisions are pure functions beside their sources, the model is thin.
+//!
+//! - `config`: the `policies` section as written;
+//! - `cron`: when a cron pattern fires over the run, in an IANA zone (croner);
+//! - `model`: the `PolicyController`, which owns the desired replicas of services that have
+//!   scheduled actions and no HPA (an HPA's scheduled bounds go to the HPA, as
+//!   [`crate::api::BoundsStep`]s in its plan).
+//!
+//! Like the other controllers it imports only `api`, `plan` and the leaves
+//! (`tests/layers.rs`).
+
+pub mod config;
+pub mod cron;
+pub mod model;

@@ -910,6 +910,28 @@ fn scheduled_case(
     run(name, src, &at, message)
 }
 
+/// A threshold policy on `api` (2 to 6 replicas, `rest` its other fields) refused at the `|`
+/// of `spot`, about `field`.
+fn threshold_case(
+    name: &'static str,
+    rest: &str,
+    hpa: bool,
+    spot: &str,
+    field: &str,
+    message: &'static str,
+) -> Case {
+    let src = scheduled("cron: \"0 8 * * *\", service: \"api\", replicas: 3", hpa).replacen(
+        "policies: (scheduled: [(name: \"a\", cron: \"0 8 * * *\", service: \"api\", replicas: 3)])",
+        &format!(
+            "policies: (thresholds: [(name: \"t\", service: \"api\", min_replicas: 1, \
+             max_replicas: 6, {rest})])"
+        ),
+        1,
+    );
+    let at = format!("x.ron:{}: {field}", position(&src, spot));
+    run(name, src, &at, message)
+}
+
 fn policies() -> Vec<Case> {
     let at = "policies.scheduled[0]";
     vec![
@@ -960,6 +982,46 @@ fn policies() -> Vec<Case> {
             r#"max_replicas: |4"#,
             &format!("{at}.max_replicas"),
             "expected at least `min_replicas` (5)",
+        ),
+        threshold_case(
+            "an unknown threshold metric",
+            "scale_up: [(metric: cpu_usage, above: 0.8)]",
+            false,
+            "metric: |cpu_usage",
+            "policies.thresholds[0].scale_up[0].metric",
+            "cpu_utilization",
+        ),
+        threshold_case(
+            "a negative threshold step",
+            "scale_up: [(metric: cpu_utilization, above: 0.8)], step_up: Pods(-1)",
+            false,
+            "step_up: |Pods(-1)",
+            "policies.thresholds[0].step_up",
+            "expected at least 1 pod, such as `Pods(1)`; found -1",
+        ),
+        threshold_case(
+            "a zero percent threshold step",
+            "scale_up: [(metric: cpu_utilization, above: 0.8)], step_up: Percent(0)",
+            false,
+            "step_up: |Percent(0)",
+            "policies.thresholds[0].step_up",
+            "expected a percentage above 0",
+        ),
+        threshold_case(
+            "a threshold policy on a service with an HPA",
+            "scale_up: [(metric: cpu_utilization, above: 0.8)]",
+            true,
+            "service: |\"api\", min_replicas: 1",
+            "policies.thresholds[0].service",
+            "already scaled by its `hpa`: expected one owner of its replicas",
+        ),
+        threshold_case(
+            "a threshold condition with both above and below",
+            "scale_up: [(metric: cpu_utilization, above: 0.8, below: 0.2)]",
+            false,
+            "below: |0.2",
+            "policies.thresholds[0].scale_up[0].below",
+            "expected one of `above` and `below`, not both",
         ),
         scheduled_case(
             "a negative scheduled replica count",

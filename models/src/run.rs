@@ -397,6 +397,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     vpa.template.connect(Cluster::set_template, &cluster_box);
     vpa.update.connect(Cluster::update_pods, &cluster_box);
     let mut policy = PolicyController::new(&plan.policies);
+    policy
+        .metrics
+        .connect(Cluster::workload_metrics, &cluster_box);
     policy.scale.connect(Cluster::set_replicas, &cluster_box);
 
     let injector = plan.faults.as_ref().map(|f| {

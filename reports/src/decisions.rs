@@ -28,7 +28,7 @@ pub const MAX_GROUPS: usize = 60;
 pub enum Kind {
     /// `SuccessfulRescale`, `ScalingHeld`: per HorizontalPodAutoscaler.
     Hpa,
-    /// `ScheduledScaling`: per HPA or deployment a scaling policy acts on.
+    /// `ScheduledScaling`, `ThresholdScaling`: per HPA or deployment a scaling policy acts on.
     Policy,
     /// `TriggeredScaleUp`, `ScaleDown` (consolidations included): per node pool.
     NodeAutoscaling,
@@ -47,7 +47,7 @@ impl Kind {
     fn of(reason: &str) -> Option<Kind> {
         match reason {
             "SuccessfulRescale" | "ScalingHeld" => Some(Kind::Hpa),
-            "ScheduledScaling" => Some(Kind::Policy),
+            "ScheduledScaling" | "ThresholdScaling" => Some(Kind::Policy),
             "TriggeredScaleUp" | "ScaleDown" => Some(Kind::NodeAutoscaling),
             "Preempted" => Some(Kind::Preemption),
             "SpotInterruption" => Some(Kind::SpotNotice),
@@ -60,7 +60,7 @@ impl Kind {
     pub fn title(self) -> &'static str {
         match self {
             Kind::Hpa => "Horizontal Pod Autoscaler: rescales and held recommendations",
-            Kind::Policy => "Scaling policies: scheduled actions (replicas, HPA bounds)",
+            Kind::Policy => "Scaling policies: scheduled actions and thresholds",
             Kind::NodeAutoscaling => {
                 "Node autoscaling (Cluster Autoscaler, Karpenter): scale-ups, scale-downs, \
                  consolidations"

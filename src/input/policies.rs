@@ -1,14 +1,16 @@
 //! The `policies` section (`models::policy::config`): each scheduled action checked (errors
 //! under `policies.scheduled[i]`) and resolved into steps: `BoundsStep`s in the plan of each
 //! HPA it acts on, `ReplicaStep`s of the `PolicyController` for services without an HPA (which
-//! then also sends the service's `scale` steps: one owner per knob, `models` crate doc).
+//! then also sends the service's `scale` steps: one owner per knob, `models` crate doc); each
+//! threshold policy (`policies.thresholds[i]`) checked and resolved into one `ThresholdPlan`
+//! per region, refused on a service something else already scales.
 
 use models::api::BoundsStep;
 use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
-use models::policy::config::ScheduledAction;
+use models::policy::config::{Condition, ScheduledAction, Step, ThresholdPolicy};
 use models::policy::cron::CronPattern;
-use models::policy::model::{PolicyPlan, ReplicaStep};
+use models::policy::model::{PolicyPlan, ReplicaStep, ThresholdPlan};
 use sim::time::SimTime;
 
 use super::Experiment;
@@ -49,7 +51,134 @@ pub fn resolve(
     for h in hpas.iter_mut() {
         h.bounds.sort_by_key(|b| b.at);
     }
+    for (i, policy) in x.policies.thresholds.iter().enumerate() {
+        threshold(policy, services, hpas, &mut plan)
+            .map_err(|e| e.within(&format!("policies.thresholds[{i}]")))?;
+    }
     Ok(plan)
+}
+
+/// One threshold policy; errors relative to it.
+fn threshold(
+    policy: &ThresholdPolicy,
+    services: &[ServicePlan],
+    hpas: &[HpaPlan],
+    plan: &mut PolicyPlan,
+) -> Result<(), FieldError> {
+    if policy.name.trim().is_empty() {
+        return fail(
+            "name",
+            "expected a name for the policy, such as \"dask-workers\"",
+        );
+    }
+    if policy.max_replicas == 0 || policy.max_replicas > MAX_REPLICAS {
+        return fail(
+            "max_replicas",
+            format!("expected 1 to {MAX_REPLICAS} replicas"),
+        );
+    }
+    if policy.min_replicas > policy.max_replicas {
+        return fail(
+            "min_replicas",
+            format!("expected at most `max_replicas` ({})", policy.max_replicas),
+        );
+    }
+    if policy.scale_up.is_empty() && policy.scale_down.is_empty() {
+        return fail(
+            "scale_up",
+            "expected at least one condition in `scale_up` or `scale_down`",
+        );
+    }
+    for (field, step) in [("step_up", policy.step_up), ("step_down", policy.step_down)] {
+        check_step(step).map_err(|message| FieldError::new(field, message))?;
+    }
+    if policy.evaluation_interval < sim::time::SimDuration::from_secs(1) {
+        return fail("evaluation_interval", "expected at least \"1s\"");
+    }
+    let targets = service_targets(&policy.service, policy.regions.as_deref(), services)?;
+    for (list, conditions) in [
+        ("scale_up", &policy.scale_up),
+        ("scale_down", &policy.scale_down),
+    ] {
+        for (j, c) in conditions.iter().enumerate() {
+            check_condition(c).map_err(|e| e.within(&format!("{list}[{j}]")))?;
+        }
+    }
+    for id in targets {
+        let s = &services[id as usize];
+        let owner = if hpas.iter().any(|h| h.service == id) {
+            Some("its `hpa`".to_owned())
+        } else if !s.replica_schedule.is_empty() {
+            Some("its `scale` steps".to_owned())
+        } else if plan.replica_steps.iter().any(|r| r.service == id) {
+            Some("a scheduled action".to_owned())
+        } else if plan.thresholds.iter().any(|t| t.service == id) {
+            Some("another threshold policy".to_owned())
+        } else {
+            None
+        };
+        if let Some(owner) = owner {
+            return fail(
+                "service",
+                format!(
+                    "service `{}` in {} is already scaled by {owner}: expected one owner of its \
+                     replicas",
+                    s.name, s.region
+                ),
+            );
+        }
+        let memory_metric = policy
+            .scale_up
+            .iter()
+            .chain(&policy.scale_down)
+            .any(|c| c.metric == models::policy::config::ThresholdMetric::MemoryUtilization);
+        if memory_metric && s.memory_usage.is_none() {
+            return fail(
+                "service",
+                format!(
+                    "a memory_utilization condition needs service `{}`'s `memory_usage`, e.g. \
+                     `memory_usage: (base: \"300Mi\", per_rps: \"2Mi\")`",
+                    s.name
+                ),
+            );
+        }
+        plan.thresholds.push(ThresholdPlan {
+            service: id,
+            policy: policy.clone(),
+            capacity_rps: s.capacity_rps,
+            memory: s.memory_usage,
+        });
+    }
+    Ok(())
+}
+
+/// A step of at least one pod, or a positive finite percentage.
+fn check_step(step: Step) -> Result<(), String> {
+    match step {
+        Step::Pods(n) if n < 1 => Err(format!(
+            "expected at least 1 pod, such as `Pods(1)`; found {n}"
+        )),
+        Step::Percent(p) if !(p.is_finite() && p > 0.0) => {
+            Err("expected a percentage above 0, such as `Percent(50)`".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Exactly one of `above` and `below`, a finite number ≥ 0.
+fn check_condition(c: &Condition) -> Result<(), FieldError> {
+    let (field, value) = match (c.above, c.below) {
+        (Some(v), None) => ("above", v),
+        (None, Some(v)) => ("below", v),
+        (Some(_), Some(_)) => {
+            return fail("below", "expected one of `above` and `below`, not both");
+        }
+        (None, None) => return fail("", "expected a threshold: `above: 0.8` or `below: 0.3`"),
+    };
+    if !(value.is_finite() && value >= 0.0) {
+        return fail(field, "expected a finite threshold ≥ 0");
+    }
+    Ok(())
 }
 
 /// One scheduled action; errors relative to it.
@@ -69,7 +198,7 @@ fn scheduled(
     let times = CronPattern::parse(&action.cron)
         .and_then(|c| c.occurrences(action.time_zone, x.start, x.duration))
         .map_err(|e| FieldError::new("cron", e))?;
-    let targets = targets(action, services)?;
+    let targets = service_targets(&action.service, action.regions.as_deref(), services)?;
     let origin = format!(
         "scheduled action {} (cron \"{}\" in {})",
         action.name, action.cron, action.time_zone
@@ -100,10 +229,15 @@ fn scheduled(
     Ok(())
 }
 
-/// The cluster services (one per region) the action acts on.
-fn targets(action: &ScheduledAction, services: &[ServicePlan]) -> Result<Vec<u32>, FieldError> {
+/// The cluster services (one per region) of `service` in `regions` (all of its if `None`);
+/// errors at `service` and `regions`.
+fn service_targets(
+    service: &str,
+    regions: Option<&[String]>,
+    services: &[ServicePlan],
+) -> Result<Vec<u32>, FieldError> {
     let named: Vec<u32> = (0..services.len() as u32)
-        .filter(|&id| services[id as usize].name == action.service)
+        .filter(|&id| services[id as usize].name == service)
         .collect();
     if named.is_empty() {
         let mut names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
@@ -111,13 +245,12 @@ fn targets(action: &ScheduledAction, services: &[ServicePlan]) -> Result<Vec<u32
         return fail(
             "service",
             format!(
-                "unknown service `{}`: expected one of {}",
-                action.service,
+                "unknown service `{service}`: expected one of {}",
                 names.join(", ")
             ),
         );
     }
-    let Some(regions) = &action.regions else {
+    let Some(regions) = regions else {
         return Ok(named);
     };
     let mut picked = Vec::new();
@@ -138,8 +271,7 @@ fn targets(action: &ScheduledAction, services: &[ServicePlan]) -> Result<Vec<u32
                 return fail(
                     format!("regions[{j}]"),
                     format!(
-                        "service `{}` does not run in `{r}`: expected one of {}",
-                        action.service,
+                        "service `{service}` does not run in `{r}`: expected one of {}",
                         theirs.join(", ")
                     ),
                 );

@@ -56,6 +56,9 @@ pub enum Reason {
     /// A scheduled scaling action (a cron policy) set replicas or an HPA's bounds
     /// (`ScheduledScaling`, after AWS's scheduled actions).
     ScheduledScaling,
+    /// A sustained-threshold policy scaled a service (`ThresholdScaling`, as an alarm-driven
+    /// step policy's activity).
+    ThresholdScaling,
 }
 
 impl Reason {
@@ -84,6 +87,7 @@ impl Reason {
             Reason::RecommendationApplied => "RecommendationApplied",
             Reason::OomKilled => "OOMKilled",
             Reason::ScheduledScaling => "ScheduledScaling",
+            Reason::ThresholdScaling => "ThresholdScaling",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! into steps and plans (`crate::policy::model`).
 
 use serde::{Deserialize, Serialize};
+use sim::time::SimDuration;
 use workloads::traffic::TimeZone;
 
 /// Every scaling policy of the run. Default: none.
@@ -13,6 +14,9 @@ pub struct PoliciesConfig {
     /// Cron-scheduled actions on services, e.g. business hours.
     #[serde(default)]
     pub scheduled: Vec<ScheduledAction>,
+    /// Sustained-threshold policies on services without an HPA (`policy::threshold`).
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdPolicy>,
 }
 
 /// A scheduled scaling action (AWS EC2 Auto Scaling scheduled actions: `Recurrence`,
@@ -54,4 +58,113 @@ pub struct ScheduledAction {
 
 fn utc() -> TimeZone {
     TimeZone::UTC
+}
+
+/// Scales a service's pods on sustained thresholds (`policy::threshold` has the semantics and
+/// their sources), e.g. up one pod when CPU is above 80 % for 3 minutes, down one when below
+/// 30 % for 10 minutes, between 2 and 10. For a service without an `hpa` (one owner of its
+/// replicas), with no `scale` steps and no scheduled action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdPolicy {
+    /// Names the policy in events (`ThresholdScaling`).
+    pub name: String,
+    pub service: String,
+    /// Regions of the service it acts in, each on its own. Default: all of the service's.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    /// Fewest and most replicas (Dataproc's `minInstances`/`maxInstances`); min ≤ max.
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    /// Scale up when any of these is sustained.
+    #[serde(default)]
+    pub scale_up: Vec<Condition>,
+    /// Scale down when every one of these is sustained (none: never scale down).
+    #[serde(default)]
+    pub scale_down: Vec<Condition>,
+    /// Pods added per scale-up. Default `Pods(1)`.
+    #[serde(default = "one_pod")]
+    pub step_up: Step,
+    /// Pods removed per scale-down. Default `Pods(1)`.
+    #[serde(default = "one_pod")]
+    pub step_down: Step,
+    /// Wait after a scaling before the next. Default "2m", Dataproc's `cooldownPeriod` default
+    /// (autoscaling policies reference, `BasicAutoscalingAlgorithm.cooldownPeriod`).
+    #[serde(default = "default_cooldown")]
+    pub cooldown: SimDuration,
+    /// How often the conditions are evaluated. Default "15s", metrics-server's default
+    /// `--metric-resolution`: no fresher CPU figure exists to evaluate.
+    #[serde(default = "default_evaluation_interval")]
+    pub evaluation_interval: SimDuration,
+}
+
+/// One threshold condition: `(metric: cpu_utilization, above: 0.8, for: "3m")`; exactly one of
+/// `above` and `below`, each strict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub metric: ThresholdMetric,
+    #[serde(default)]
+    pub above: Option<f64>,
+    #[serde(default)]
+    pub below: Option<f64>,
+    /// How long it must hold at every evaluation before it counts. Default "0s" (at once).
+    #[serde(default, rename = "for")]
+    pub hold: SimDuration,
+}
+
+/// What a condition measures, per region of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdMetric {
+    /// CPU used over CPU requested by the ready pods since the previous evaluation (0 to 1; a
+    /// pod serving `capacity_rps` uses its whole request), the time series' `cpu_utilization`.
+    CpuUtilization,
+    /// Memory used over memory requested per ready pod (needs the service's `memory_usage`).
+    MemoryUtilization,
+    /// Pods created but not yet running (unscheduled, or starting).
+    PendingPods,
+    /// Requests in the service, waiting or being served (the HPA's `queue_length`).
+    QueueLength,
+}
+
+impl ThresholdMetric {
+    pub fn name(self) -> &'static str {
+        match self {
+            ThresholdMetric::CpuUtilization => "cpu_utilization",
+            ThresholdMetric::MemoryUtilization => "memory_utilization",
+            ThresholdMetric::PendingPods => "pending_pods",
+            ThresholdMetric::QueueLength => "queue_length",
+        }
+    }
+}
+
+/// A scaling step: `Pods(2)` or `Percent(50)` of the current replicas (rounded up, at least
+/// one pod). `Pods` holds a signed number so that a negative step is refused by the loader
+/// with its own message ("expected at least 1 pod") rather than as a parse error.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Step {
+    Pods(i64),
+    Percent(f64),
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Pods(n) => write!(f, "{n} pod(s)"),
+            Step::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+fn one_pod() -> Step {
+    Step::Pods(1)
+}
+
+fn default_cooldown() -> SimDuration {
+    SimDuration::from_secs(120)
+}
+
+fn default_evaluation_interval() -> SimDuration {
+    SimDuration::from_secs(15)
 }

@@ -3,9 +3,11 @@
 //!
 //! - `config`: the `policies` section as written;
 //! - `cron`: when a cron pattern fires over the run, in an IANA zone (croner);
+//! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
+//!   steps, cooldown, bounds), pure;
 //! - `model`: the `PolicyController`, which owns the desired replicas of services that have
-//!   scheduled actions and no HPA (an HPA's scheduled bounds go to the HPA, as
-//!   [`crate::api::BoundsStep`]s in its plan).
+//!   scheduled actions or a threshold policy and no HPA (an HPA's scheduled bounds go to the
+//!   HPA, as [`crate::api::BoundsStep`]s in its plan).
 //!
 //! Like the other controllers it imports only `api`, `plan` and the leaves
 //! (`tests/layers.rs`).
@@ -13,3 +15,4 @@
 pub mod config;
 pub mod cron;
 pub mod model;
+pub mod threshold;

@@ -1,14 +1,21 @@
-//! The `PolicyController` model: the scheduled replica steps of services without an HPA, sent
-//! to the cluster at their instants as `ScheduledScaling` orders (one owner of a service's
-//! desired replicas: the lib.rs table). The steps are resolved at load from the cron patterns
-//! (`policy::cron`); the model keeps them sorted and holds one self-event, at the next step.
+//! The `PolicyController` model: every scaling policy that owns a service's desired replicas
+//! (one owner per knob: the lib.rs table), sending them to the cluster as orders with their
+//! reasons:
+//! - scheduled replica steps of services without an HPA (resolved at load from the cron
+//!   patterns, `policy::cron`), at their instants, as `ScheduledScaling`;
+//! - sustained-threshold policies (`policy::threshold`), evaluated every
+//!   `evaluation_interval` on the cluster's per-deployment figures, as `ThresholdScaling`.
+//!
+//! The model holds one self-event, at its earliest due work.
 
 use nexosim::model::{Context, Model, schedulable};
-use nexosim::ports::Output;
+use nexosim::ports::{Output, Requestor};
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
-use crate::api::{Reason, ReplicaOrder, Scaler};
+use crate::api::{MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
+use crate::policy::config::{ThresholdMetric, ThresholdPolicy};
+use crate::policy::threshold::{ThresholdState, evaluate};
 
 /// One scheduled change of a service's desired replicas.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,11 +28,23 @@ pub struct ReplicaStep {
     pub why: String,
 }
 
+/// A threshold policy on one region of a service, with what its metrics need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdPlan {
+    pub service: u32,
+    pub policy: ThresholdPolicy,
+    /// Requests/s one pod serves at its full CPU request (cpu utilization's denominator).
+    pub capacity_rps: f64,
+    /// The pods' memory use, for `memory_utilization`.
+    pub memory: Option<MemoryModel>,
+}
+
 /// What the policies of a run do, resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyPlan {
     /// Replica steps of services owned by a policy, in time order (ties in file order).
     pub replica_steps: Vec<ReplicaStep>,
+    pub thresholds: Vec<ThresholdPlan>,
 }
 
 impl PolicyPlan {
@@ -33,6 +52,63 @@ impl PolicyPlan {
     /// cluster's own `scale` steps for it are left out: `run::cluster_plan`).
     pub fn owns(&self, service: u32) -> bool {
         self.replica_steps.iter().any(|s| s.service == service)
+            || self.thresholds.iter().any(|t| t.service == service)
+    }
+}
+
+/// A threshold policy being evaluated.
+struct Watch {
+    plan: ThresholdPlan,
+    state: ThresholdState,
+    next: SimTime,
+    last: SimTime,
+    served_total: f64,
+}
+
+impl Watch {
+    /// The value of `metric` over `[self.last, now)` from the cluster's figures.
+    fn value(&self, metric: ThresholdMetric, now: SimTime, m: &WorkloadMetrics) -> f64 {
+        let dt_s = now.saturating_duration_since(self.last).as_secs_f64();
+        let served_rps = if dt_s > 0.0 {
+            (m.served_requests_total - self.served_total) / dt_s
+        } else {
+            0.0
+        };
+        let per_pod_rps = served_rps / f64::from(m.ready.max(1));
+        match metric {
+            ThresholdMetric::CpuUtilization => per_pod_rps / self.plan.capacity_rps,
+            ThresholdMetric::MemoryUtilization => match self.plan.memory {
+                Some(mem) if m.memory_request_bytes > 0 => {
+                    mem.bytes_at(per_pod_rps) / m.memory_request_bytes as f64
+                }
+                _ => 0.0,
+            },
+            ThresholdMetric::PendingPods => {
+                let running: u32 = m.running.iter().map(|g| g.count).sum();
+                f64::from(m.replicas.saturating_sub(running))
+            }
+            ThresholdMetric::QueueLength => m.in_flight_requests,
+        }
+    }
+
+    /// One evaluation: the order to send, if any.
+    fn evaluate(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
+        let policy = &self.plan.policy;
+        let values = |conds: &[crate::policy::config::Condition]| -> Vec<f64> {
+            conds.iter().map(|c| self.value(c.metric, now, m)).collect()
+        };
+        let (up, down) = (values(&policy.scale_up), values(&policy.scale_down));
+        self.last = now;
+        self.served_total = m.served_requests_total;
+        self.next = now + policy.evaluation_interval;
+        let d = evaluate(policy, &mut self.state, now, &up, &down, m.desired)?;
+        Some(ReplicaOrder {
+            service: self.plan.service,
+            replicas: d.to_replicas,
+            reason: Reason::ThresholdScaling,
+            why: format!("{}: {}", policy.name, d.why),
+            by: Scaler::Policy,
+        })
     }
 }
 
@@ -44,6 +120,10 @@ pub struct PolicyController {
     steps: Vec<ReplicaStep>,
     /// Steps sent so far.
     sent: usize,
+    #[serde(skip)]
+    watches: Vec<Watch>,
+    /// Connect to `Cluster::workload_metrics`.
+    pub metrics: Requestor<Vec<u32>, Vec<WorkloadMetrics>>,
     /// Connect to `Cluster::set_replicas`.
     pub scale: Output<Vec<ReplicaOrder>>,
 }
@@ -54,15 +134,34 @@ impl PolicyController {
         PolicyController {
             steps: plan.replica_steps.clone(),
             sent: 0,
+            watches: plan
+                .thresholds
+                .iter()
+                .map(|t| Watch {
+                    next: SimTime::ZERO + t.policy.evaluation_interval,
+                    plan: t.clone(),
+                    state: ThresholdState::default(),
+                    last: SimTime::ZERO,
+                    served_total: 0.0,
+                })
+                .collect(),
+            metrics: Requestor::default(),
             scale: Output::default(),
         }
     }
 
+    /// When the next step or evaluation is due.
+    fn next_due(&self) -> Option<SimTime> {
+        let step = self.steps.get(self.sent).map(|s| s.at);
+        let watch = self.watches.iter().map(|w| w.next).min();
+        step.into_iter().chain(watch).min()
+    }
+
     fn schedule_next(&self, cx: &Context<Self>) {
-        if let Some(step) = self.steps.get(self.sent)
-            && let Err(e) = cx.schedule_event(step.at.to_monotonic(), schedulable!(Self::fire), ())
+        if let Some(at) = self.next_due()
+            && let Err(e) = cx.schedule_event(at.to_monotonic(), schedulable!(Self::fire), ())
         {
-            panic!("policy: step at {:?} refused: {e}", step.at);
+            panic!("policy: wake-up at {at:?} refused: {e}");
         }
     }
 }
@@ -92,8 +191,23 @@ impl PolicyController {
     #[nexosim(schedulable)]
     async fn fire(&mut self, _: (), cx: &Context<Self>) {
         let now = SimTime::from_monotonic(cx.time());
-        let orders = due(&self.steps[self.sent..], now);
+        let mut orders = due(&self.steps[self.sent..], now);
         self.sent += orders.len();
+        let ids: Vec<u32> = self
+            .watches
+            .iter()
+            .filter(|w| w.next <= now)
+            .map(|w| w.plan.service)
+            .collect();
+        if !ids.is_empty() {
+            let figures: Vec<WorkloadMetrics> = self.metrics.send(ids).await.flatten().collect();
+            let mut figures = figures.iter();
+            for w in self.watches.iter_mut().filter(|w| w.next <= now) {
+                let Some(m) = figures.next() else { break };
+                debug_assert_eq!(m.service, w.plan.service);
+                orders.extend(w.evaluate(now, m));
+            }
+        }
         if !orders.is_empty() {
             self.scale.send(orders).await;
         }

@@ -1023,6 +1023,16 @@ fn policies() -> Vec<Case> {
             "policies.thresholds[0].scale_up[0].below",
             "expected one of `above` and `below`, not both",
         ),
+        run(
+            "a queue_length trigger that could never activate from zero",
+            good_with(
+                "    )],\n)",
+                "    )],\n    policies: (event_driven: [(name: \"k\", service: \"api\", \
+                 metric: queue_length, target: 5)]),\n)",
+            ),
+            "policies.event_driven[0].metric",
+            "could never activate",
+        ),
         scheduled_case(
             "a negative scheduled replica count",
             r#"cron: "0 8 * * *", service: "api", replicas: -1"#,

@@ -136,7 +136,7 @@ fn a_threshold_policy_fires_once_its_condition_has_held_for_its_duration() {
         "{events:?}"
     );
     let desired = desired(&out, "w");
-    assert_eq!(desired[..4], [2, 2, 2, 3], "{desired:?}");
+    assert_eq!(desired[..5], [2, 2, 2, 2, 3], "{desired:?}");
     let (r, _dir, out) = run_experiment(&threshold(&up.replace("3m", "2m59s")));
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     assert_eq!(threshold_events(&out)[0].0, "180.0");
@@ -159,4 +159,48 @@ fn a_threshold_policy_scales_down_in_percent_steps_after_its_cooldown() {
         events[0].1.contains("2 → 1 (step down 50%; min 1, max 5)"),
         "{events:?}"
     );
+}
+
+#[test]
+fn an_event_driven_scaler_activates_from_zero_and_deactivates_after_its_cooldown() {
+    // 20 requests/s from 100 s (a ramp in 10 s steps: 10/s over [100, 110) s, then 20/s) to
+    // 610 s (10/s over [600, 610) s, then none). KEDA polls every 30 s from 30 s: the first
+    // poll to see requests is 120 s (0 → 1, then the HPA takes it up); the last active poll is
+    // 600 s, so the 300 s cooldown ends at 900 s (→ 0).
+    let src = r#"Experiment(
+    name: "keda",
+    duration: "20m",
+    output_interval: "1m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 2)],
+    services: [(name: "w", replicas: 0, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 10,
+                traffic: Product([
+                    Constant(rps: 20),
+                    Ramp(from: 0, to: 1, start: "100s", duration: "10s", step: "10s"),
+                    Ramp(from: 1, to: 0, start: "600s", duration: "10s", step: "10s"),
+                ]))],
+    checks: (max_dropped_share: None),
+    policies: (event_driven: [(name: "k", service: "w", metric: requests_per_second, target: 8)]),
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    let keda: Vec<&str> = csv.lines().filter(|l| l.contains(",KEDAScale")).collect();
+    assert_eq!(keda.len(), 2, "{csv}");
+    assert!(
+        keda[0].starts_with(
+            "120.0,2026-11-27T00:02:00Z,KEDAScaleTargetActivated,deployment/w-us-east1,\
+             k: requests_per_second 20 > activation threshold 0: 0 → 1"
+        ),
+        "{keda:?}"
+    );
+    assert!(
+        keda[1].starts_with("900.0,2026-11-27T00:15:00Z,KEDAScaleTargetDeactivated,"),
+        "{keda:?}"
+    );
+    let desired = desired(&out, "w");
+    assert_eq!(desired[..2], [0, 0], "{desired:?}");
+    assert!(desired[3..10].iter().all(|&n| n >= 3), "{desired:?}");
+    assert!(desired[15..].iter().all(|&n| n == 0), "{desired:?}");
 }

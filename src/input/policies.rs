@@ -3,15 +3,20 @@
 //! HPA it acts on, `ReplicaStep`s of the `PolicyController` for services without an HPA (which
 //! then also sends the service's `scale` steps: one owner per knob, `models` crate doc); each
 //! threshold policy (`policies.thresholds[i]`) checked and resolved into one `ThresholdPlan`
-//! per region, refused on a service something else already scales.
+//! per region, refused on a service something else already scales; each event-driven scaler
+//! (`policies.event_driven[i]`) into a KEDA activation per region plus the HPA KEDA creates
+//! (External metric, `AverageValue` target, min at least 1).
 
 use models::api::BoundsStep;
+use models::hpa::config::{HpaConfig, MetricSpec, MilliQuantity, ValueTarget};
 use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
-use models::policy::config::{Condition, ScheduledAction, Step, ThresholdPolicy};
+use models::policy::config::{
+    Condition, EventDrivenScaler, EventMetric, ScheduledAction, Step, ThresholdPolicy,
+};
 use models::policy::cron::CronPattern;
-use models::policy::model::{PolicyPlan, ReplicaStep, ThresholdPlan};
-use sim::time::SimTime;
+use models::policy::model::{ActivationPlan, PolicyPlan, ReplicaStep, ThresholdPlan};
+use sim::time::{SimDuration, SimTime};
 
 use super::Experiment;
 use super::services::MAX_REPLICAS;
@@ -21,7 +26,7 @@ use crate::error::{FieldError, fail};
 pub fn resolve(
     x: &Experiment,
     services: &[ServicePlan],
-    hpas: &mut [HpaPlan],
+    hpas: &mut Vec<HpaPlan>,
 ) -> Result<PolicyPlan, FieldError> {
     let mut plan = PolicyPlan::default();
     for (i, action) in x.policies.scheduled.iter().enumerate() {
@@ -55,7 +60,133 @@ pub fn resolve(
         threshold(policy, services, hpas, &mut plan)
             .map_err(|e| e.within(&format!("policies.thresholds[{i}]")))?;
     }
+    for (i, scaler) in x.policies.event_driven.iter().enumerate() {
+        event_driven(scaler, services, hpas, &mut plan)
+            .map_err(|e| e.within(&format!("policies.event_driven[{i}]")))?;
+    }
     Ok(plan)
+}
+
+/// What already scales cluster service `id`, if anything: its HPA, its `scale` steps or a
+/// policy resolved before.
+fn owner(
+    id: u32,
+    services: &[ServicePlan],
+    hpas: &[HpaPlan],
+    plan: &PolicyPlan,
+) -> Option<&'static str> {
+    if hpas.iter().any(|h| h.service == id) {
+        Some("its `hpa`")
+    } else if !services[id as usize].replica_schedule.is_empty() {
+        Some("its `scale` steps")
+    } else if plan.replica_steps.iter().any(|r| r.service == id) {
+        Some("a scheduled action")
+    } else if plan.owns(id) {
+        Some("another policy")
+    } else {
+        None
+    }
+}
+
+/// Refuses a service something already scales, at `service`.
+fn check_owner(
+    id: u32,
+    services: &[ServicePlan],
+    hpas: &[HpaPlan],
+    plan: &PolicyPlan,
+) -> Result<(), FieldError> {
+    match owner(id, services, hpas, plan) {
+        Some(owner) => {
+            let s = &services[id as usize];
+            fail(
+                "service",
+                format!(
+                    "service `{}` in {} is already scaled by {owner}: expected one owner of its \
+                     replicas",
+                    s.name, s.region
+                ),
+            )
+        }
+        None => Ok(()),
+    }
+}
+
+/// One event-driven scaler: an activation per region, and the HPA KEDA would create.
+fn event_driven(
+    scaler: &EventDrivenScaler,
+    services: &[ServicePlan],
+    hpas: &mut Vec<HpaPlan>,
+    plan: &mut PolicyPlan,
+) -> Result<(), FieldError> {
+    if scaler.name.trim().is_empty() {
+        return fail(
+            "name",
+            "expected a name for the scaler, such as \"queue-workers\"",
+        );
+    }
+    if !(scaler.target.is_finite() && scaler.target > 0.0) {
+        return fail(
+            "target",
+            "expected the metric per replica to aim at, a number above 0",
+        );
+    }
+    if !(scaler.activation_threshold.is_finite() && scaler.activation_threshold >= 0.0) {
+        return fail("activation_threshold", "expected a finite number ≥ 0");
+    }
+    if scaler.max_replicas == 0 || scaler.max_replicas > MAX_REPLICAS {
+        return fail(
+            "max_replicas",
+            format!("expected 1 to {MAX_REPLICAS} replicas"),
+        );
+    }
+    if scaler.min_replicas > scaler.max_replicas {
+        return fail(
+            "min_replicas",
+            format!("expected at most `max_replicas` ({})", scaler.max_replicas),
+        );
+    }
+    if scaler.polling_interval < SimDuration::from_secs(1) {
+        return fail("polling_interval", "expected at least \"1s\"");
+    }
+    if scaler.min_replicas == 0 && scaler.metric == EventMetric::QueueLength {
+        return fail(
+            "metric",
+            "a queue_length trigger with `min_replicas` 0 could never activate: requests that \
+             arrive at zero pods are dropped, not held (the latency model keeps no queue without \
+             a pod), so the queue stays empty; expected `requests_per_second` (arrivals at the \
+             ingress) or `min_replicas` ≥ 1",
+        );
+    }
+    let target_millis = (scaler.target * 1000.0).round();
+    if target_millis < 1.0 || target_millis > u64::MAX as f64 {
+        return fail("target", "expected a number from 0.001 up");
+    }
+    for id in service_targets(&scaler.service, scaler.regions.as_deref(), services)? {
+        check_owner(id, services, hpas, plan)?;
+        let s = &services[id as usize];
+        hpas.push(HpaPlan {
+            service: id,
+            name: format!("keda-hpa-{}-{}", scaler.name, s.region),
+            config: HpaConfig {
+                min_replicas: scaler.min_replicas.max(1),
+                max_replicas: scaler.max_replicas,
+                metrics: vec![MetricSpec::External {
+                    metric: scaler.metric.name().to_owned(),
+                    target: ValueTarget::AverageValue(MilliQuantity(target_millis as u64)),
+                }],
+                behavior: None,
+            },
+            capacity_rps: s.capacity_rps,
+            declared_cpu_millis: s.requests.cpu.0,
+            memory: s.memory_usage,
+            bounds: Vec::new(),
+        });
+        plan.activations.push(ActivationPlan {
+            service: id,
+            scaler: scaler.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// One threshold policy; errors relative to it.
@@ -92,7 +223,7 @@ fn threshold(
     for (field, step) in [("step_up", policy.step_up), ("step_down", policy.step_down)] {
         check_step(step).map_err(|message| FieldError::new(field, message))?;
     }
-    if policy.evaluation_interval < sim::time::SimDuration::from_secs(1) {
+    if policy.evaluation_interval < SimDuration::from_secs(1) {
         return fail("evaluation_interval", "expected at least \"1s\"");
     }
     let targets = service_targets(&policy.service, policy.regions.as_deref(), services)?;
@@ -105,28 +236,8 @@ fn threshold(
         }
     }
     for id in targets {
+        check_owner(id, services, hpas, plan)?;
         let s = &services[id as usize];
-        let owner = if hpas.iter().any(|h| h.service == id) {
-            Some("its `hpa`".to_owned())
-        } else if !s.replica_schedule.is_empty() {
-            Some("its `scale` steps".to_owned())
-        } else if plan.replica_steps.iter().any(|r| r.service == id) {
-            Some("a scheduled action".to_owned())
-        } else if plan.thresholds.iter().any(|t| t.service == id) {
-            Some("another threshold policy".to_owned())
-        } else {
-            None
-        };
-        if let Some(owner) = owner {
-            return fail(
-                "service",
-                format!(
-                    "service `{}` in {} is already scaled by {owner}: expected one owner of its \
-                     replicas",
-                    s.name, s.region
-                ),
-            );
-        }
         let memory_metric = policy
             .scale_up
             .iter()

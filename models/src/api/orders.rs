@@ -59,6 +59,10 @@ pub enum Reason {
     /// A sustained-threshold policy scaled a service (`ThresholdScaling`, as an alarm-driven
     /// step policy's activity).
     ThresholdScaling,
+    /// KEDA scaled a workload from zero on its event source (`KEDAScaleTargetActivated`).
+    KedaScaleTargetActivated,
+    /// KEDA scaled an idle workload to zero (`KEDAScaleTargetDeactivated`).
+    KedaScaleTargetDeactivated,
 }
 
 impl Reason {
@@ -88,6 +92,8 @@ impl Reason {
             Reason::OomKilled => "OOMKilled",
             Reason::ScheduledScaling => "ScheduledScaling",
             Reason::ThresholdScaling => "ThresholdScaling",
+            Reason::KedaScaleTargetActivated => "KEDAScaleTargetActivated",
+            Reason::KedaScaleTargetDeactivated => "KEDAScaleTargetDeactivated",
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct PoliciesConfig {
     /// Sustained-threshold policies on services without an HPA (`policy::threshold`).
     #[serde(default)]
     pub thresholds: Vec<ThresholdPolicy>,
+    /// KEDA-like event-driven scalers, to and from zero (`policy::keda`).
+    #[serde(default)]
+    pub event_driven: Vec<EventDrivenScaler>,
 }
 
 /// A scheduled scaling action (AWS EC2 Auto Scaling scheduled actions: `Recurrence`,
@@ -167,4 +170,74 @@ fn default_cooldown() -> SimDuration {
 
 fn default_evaluation_interval() -> SimDuration {
     SimDuration::from_secs(15)
+}
+
+/// A KEDA `ScaledObject` on a service without an `hpa` (`policy::keda` has the semantics and
+/// sources): KEDA scales the service between 0 and 1 replica on its metric's activation, and
+/// the HPA it creates (External metric, `AverageValue: target`, `minReplicas` the larger of
+/// `min_replicas` and 1) scales it from 1 to `max_replicas`. Every default is KEDA's
+/// (`ScaledObject` specification, keda.sh/docs/2.15/reference/scaledobject-spec).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDrivenScaler {
+    /// Names the ScaledObject in events.
+    pub name: String,
+    pub service: String,
+    /// Regions of the service it acts in, each on its own. Default: all of the service's.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    /// The trigger's metric, for the whole service in the region.
+    pub metric: EventMetric,
+    /// The metric per replica the HPA aims at (the trigger's target value), e.g. 10 queued
+    /// requests per replica.
+    pub target: f64,
+    /// Active while the metric is above this (strictly). Default 0 (`activationThreshold`).
+    #[serde(default)]
+    pub activation_threshold: f64,
+    /// `minReplicaCount`. Default 0: scale to zero when inactive.
+    #[serde(default)]
+    pub min_replicas: u32,
+    /// `maxReplicaCount`. Default 100.
+    #[serde(default = "default_keda_max_replicas")]
+    pub max_replicas: u32,
+    /// `pollingInterval`: how often activation is checked. Default "30s".
+    #[serde(default = "default_polling_interval")]
+    pub polling_interval: SimDuration,
+    /// `cooldownPeriod`: inactive this long since the last active poll → scale to zero (with
+    /// `min_replicas` 0). Default "300s".
+    #[serde(default = "default_keda_cooldown")]
+    pub cooldown: SimDuration,
+}
+
+/// What an event-driven trigger reads, as the HPA's custom metrics of those names
+/// (`hpa::model::CUSTOM_METRICS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventMetric {
+    /// Requests in the service, waiting or served: a queue's length; with no pod, the backlog.
+    QueueLength,
+    /// Requests arriving per second at the service's ingress in the region.
+    RequestsPerSecond,
+}
+
+impl EventMetric {
+    /// Its name, also the HPA's custom metric name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventMetric::QueueLength => "queue_length",
+            EventMetric::RequestsPerSecond => "requests_per_second",
+        }
+    }
+}
+
+fn default_keda_max_replicas() -> u32 {
+    100
+}
+
+fn default_polling_interval() -> SimDuration {
+    SimDuration::from_secs(30)
+}
+
+fn default_keda_cooldown() -> SimDuration {
+    SimDuration::from_secs(300)
 }

@@ -5,6 +5,8 @@
 //! - `cron`: when a cron pattern fires over the run, in an IANA zone (croner);
 //! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
 //!   steps, cooldown, bounds), pure;
+//! - `keda`: KEDA's activation, scaling a workload between zero and one replica (the HPA it
+//!   creates scales from one up), pure;
 //! - `model`: the `PolicyController`, which owns the desired replicas of services that have
 //!   scheduled actions or a threshold policy and no HPA (an HPA's scheduled bounds go to the
 //!   HPA, as [`crate::api::BoundsStep`]s in its plan).
@@ -14,5 +16,6 @@
 
 pub mod config;
 pub mod cron;
+pub mod keda;
 pub mod model;
 pub mod threshold;

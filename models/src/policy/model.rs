@@ -4,7 +4,10 @@
 //! - scheduled replica steps of services without an HPA (resolved at load from the cron
 //!   patterns, `policy::cron`), at their instants, as `ScheduledScaling`;
 //! - sustained-threshold policies (`policy::threshold`), evaluated every
-//!   `evaluation_interval` on the cluster's per-deployment figures, as `ThresholdScaling`.
+//!   `evaluation_interval` on the cluster's per-deployment figures, as `ThresholdScaling`;
+//! - KEDA activations (`policy::keda`), polled every `polling_interval`: a workload scaled
+//!   from zero and back (`KEDAScaleTargetActivated`/`Deactivated`); from one replica up the
+//!   HPA the loader made for the `ScaledObject` scales it, and an HPA does nothing at zero.
 //!
 //! The model holds one self-event, at its earliest due work.
 
@@ -14,7 +17,10 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
-use crate::policy::config::{ThresholdMetric, ThresholdPolicy};
+use crate::policy::config::{
+    Condition, EventDrivenScaler, EventMetric, ThresholdMetric, ThresholdPolicy,
+};
+use crate::policy::keda::{Activation, poll};
 use crate::policy::threshold::{ThresholdState, evaluate};
 
 /// One scheduled change of a service's desired replicas.
@@ -39,12 +45,21 @@ pub struct ThresholdPlan {
     pub memory: Option<MemoryModel>,
 }
 
+/// A KEDA `ScaledObject`'s activation on one region of a service (its HPA is in the run's
+/// `hpas`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivationPlan {
+    pub service: u32,
+    pub scaler: EventDrivenScaler,
+}
+
 /// What the policies of a run do, resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyPlan {
     /// Replica steps of services owned by a policy, in time order (ties in file order).
     pub replica_steps: Vec<ReplicaStep>,
     pub thresholds: Vec<ThresholdPlan>,
+    pub activations: Vec<ActivationPlan>,
 }
 
 impl PolicyPlan {
@@ -53,6 +68,52 @@ impl PolicyPlan {
     pub fn owns(&self, service: u32) -> bool {
         self.replica_steps.iter().any(|s| s.service == service)
             || self.thresholds.iter().any(|t| t.service == service)
+            || self.activations.iter().any(|a| a.service == service)
+    }
+}
+
+/// A policy polled on the cluster's figures: a threshold policy or a KEDA activation.
+struct Poller {
+    service: u32,
+    next: SimTime,
+    kind: Polled,
+}
+
+enum Polled {
+    Threshold(Box<Watch>),
+    Keda {
+        scaler: EventDrivenScaler,
+        state: Activation,
+    },
+}
+
+impl Poller {
+    /// One poll at `now`: the order to send, if any; sets the next poll.
+    fn poll(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
+        let (to_replicas, reason, why) = match &mut self.kind {
+            Polled::Threshold(w) => {
+                self.next = now + w.plan.policy.evaluation_interval;
+                let d = w.evaluate(now, m)?;
+                let why = format!("{}: {}", w.plan.policy.name, d.why);
+                (d.to_replicas, Reason::ThresholdScaling, why)
+            }
+            Polled::Keda { scaler, state } => {
+                self.next = now + scaler.polling_interval;
+                let value = match scaler.metric {
+                    EventMetric::QueueLength => m.in_flight_requests,
+                    EventMetric::RequestsPerSecond => m.arrival_rps,
+                };
+                let d = poll(scaler, state, now, value, m.desired)?;
+                (d.to_replicas, d.reason, d.why)
+            }
+        };
+        Some(ReplicaOrder {
+            service: self.service,
+            replicas: to_replicas,
+            reason,
+            why,
+            by: Scaler::Policy,
+        })
     }
 }
 
@@ -60,7 +121,6 @@ impl PolicyPlan {
 struct Watch {
     plan: ThresholdPlan,
     state: ThresholdState,
-    next: SimTime,
     last: SimTime,
     served_total: f64,
 }
@@ -91,24 +151,20 @@ impl Watch {
         }
     }
 
-    /// One evaluation: the order to send, if any.
-    fn evaluate(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
-        let policy = &self.plan.policy;
-        let values = |conds: &[crate::policy::config::Condition]| -> Vec<f64> {
+    /// One evaluation of the policy's conditions on the interval since the previous one.
+    fn evaluate(
+        &mut self,
+        now: SimTime,
+        m: &WorkloadMetrics,
+    ) -> Option<crate::policy::threshold::Decision> {
+        let values = |conds: &[Condition]| -> Vec<f64> {
             conds.iter().map(|c| self.value(c.metric, now, m)).collect()
         };
+        let policy = &self.plan.policy;
         let (up, down) = (values(&policy.scale_up), values(&policy.scale_down));
         self.last = now;
         self.served_total = m.served_requests_total;
-        self.next = now + policy.evaluation_interval;
-        let d = evaluate(policy, &mut self.state, now, &up, &down, m.desired)?;
-        Some(ReplicaOrder {
-            service: self.plan.service,
-            replicas: d.to_replicas,
-            reason: Reason::ThresholdScaling,
-            why: format!("{}: {}", policy.name, d.why),
-            by: Scaler::Policy,
-        })
+        evaluate(policy, &mut self.state, now, &up, &down, m.desired)
     }
 }
 
@@ -121,7 +177,7 @@ pub struct PolicyController {
     /// Steps sent so far.
     sent: usize,
     #[serde(skip)]
-    watches: Vec<Watch>,
+    pollers: Vec<Poller>,
     /// Connect to `Cluster::workload_metrics`.
     pub metrics: Requestor<Vec<u32>, Vec<WorkloadMetrics>>,
     /// Connect to `Cluster::set_replicas`.
@@ -134,16 +190,27 @@ impl PolicyController {
         PolicyController {
             steps: plan.replica_steps.clone(),
             sent: 0,
-            watches: plan
+            pollers: plan
                 .thresholds
                 .iter()
-                .map(|t| Watch {
+                .map(|t| Poller {
+                    service: t.service,
                     next: SimTime::ZERO + t.policy.evaluation_interval,
-                    plan: t.clone(),
-                    state: ThresholdState::default(),
-                    last: SimTime::ZERO,
-                    served_total: 0.0,
+                    kind: Polled::Threshold(Box::new(Watch {
+                        plan: t.clone(),
+                        state: ThresholdState::default(),
+                        last: SimTime::ZERO,
+                        served_total: 0.0,
+                    })),
                 })
+                .chain(plan.activations.iter().map(|a| Poller {
+                    service: a.service,
+                    next: SimTime::ZERO + a.scaler.polling_interval,
+                    kind: Polled::Keda {
+                        scaler: a.scaler.clone(),
+                        state: Activation::default(),
+                    },
+                }))
                 .collect(),
             metrics: Requestor::default(),
             scale: Output::default(),
@@ -153,7 +220,7 @@ impl PolicyController {
     /// When the next step or evaluation is due.
     fn next_due(&self) -> Option<SimTime> {
         let step = self.steps.get(self.sent).map(|s| s.at);
-        let watch = self.watches.iter().map(|w| w.next).min();
+        let watch = self.pollers.iter().map(|w| w.next).min();
         step.into_iter().chain(watch).min()
     }
 
@@ -194,18 +261,18 @@ impl PolicyController {
         let mut orders = due(&self.steps[self.sent..], now);
         self.sent += orders.len();
         let ids: Vec<u32> = self
-            .watches
+            .pollers
             .iter()
-            .filter(|w| w.next <= now)
-            .map(|w| w.plan.service)
+            .filter(|p| p.next <= now)
+            .map(|p| p.service)
             .collect();
         if !ids.is_empty() {
             let figures: Vec<WorkloadMetrics> = self.metrics.send(ids).await.flatten().collect();
             let mut figures = figures.iter();
-            for w in self.watches.iter_mut().filter(|w| w.next <= now) {
+            for p in self.pollers.iter_mut().filter(|p| p.next <= now) {
                 let Some(m) = figures.next() else { break };
-                debug_assert_eq!(m.service, w.plan.service);
-                orders.extend(w.evaluate(now, m));
+                debug_assert_eq!(m.service, p.service);
+                orders.extend(p.poll(now, m));
             }
         }
         if !orders.is_empty() {

@@ -1034,6 +1034,22 @@ fn policies() -> Vec<Case> {
             "could never activate",
         ),
         scheduled_case(
+            "a scheduled pool minimum without a Cluster Autoscaler",
+            r#"cron: "0 8 * * *", pool: "p", min_nodes: 3"#,
+            false,
+            r#"pool: |"p", min_nodes"#,
+            &format!("{at}.pool"),
+            "which has no Cluster Autoscaler",
+        ),
+        scheduled_case(
+            "a scheduled action on both a service and a pool",
+            r#"cron: "0 8 * * *", service: "api", pool: "p", replicas: 3"#,
+            false,
+            r#"scheduled: [|(name"#,
+            at,
+            "expected exactly one of `service` and `pool`",
+        ),
+        scheduled_case(
             "a negative scheduled replica count",
             r#"cron: "0 8 * * *", service: "api", replicas: -1"#,
             false,

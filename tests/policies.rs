@@ -204,3 +204,47 @@ fn an_event_driven_scaler_activates_from_zero_and_deactivates_after_its_cooldown
     assert!(desired[3..10].iter().all(|&n| n >= 3), "{desired:?}");
     assert!(desired[15..].iter().all(|&n| n == 0), "{desired:?}");
 }
+
+#[test]
+fn a_scheduled_pool_minimum_launches_nodes_at_the_next_cluster_autoscaler_scan() {
+    // Midnight UTC start; "0 1 * * *" fires at 3600 s, a Cluster Autoscaler scan (every 10 s
+    // from 10 s): min_nodes 3 above the pool's 1 node launches 2 at once, Ready 60 s later.
+    // The one small service never needs them, so they stay until "0 2 * * *" lowers the
+    // minimum back and the autoscaler finds them unneeded (10 min after the add and unneeded).
+    let src = r#"Experiment(
+    name: "pool-schedule",
+    duration: "3h",
+    output_interval: "1m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 1,
+                  min_nodes: 1, max_nodes: 10)],
+    services: [(name: "api", replicas: 2, requests: (cpu: "500m", memory: "512Mi"),
+                capacity_rps: 100, traffic: Constant(rps: 50))],
+    node_autoscaling: [(region: "us-east1", cluster_autoscaler: ())],
+    policies: (scheduled: [
+        (name: "day", cron: "0 1 * * *", pool: "p", min_nodes: 3),
+        (name: "night", cron: "0 2 * * *", pool: "p", min_nodes: 1),
+    ]),
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.contains(
+            "3600.0,2026-11-27T01:00:00Z,TriggeredScaleUp,nodepool/p,\"min_nodes 3 > 1 nodes: \
+             +2 (scheduled action day (cron \"\"0 1 * * *\"\" in UTC))\",1"
+        ),
+        "{events}"
+    );
+    let pools = std::fs::read_to_string(out.join("pools.csv")).unwrap();
+    let nodes: Vec<u64> = pools
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 181);
+    assert!(nodes[..60].iter().all(|&n| n == 1), "{nodes:?}");
+    assert!(nodes[62..120].iter().all(|&n| n == 3), "{nodes:?}");
+    assert_eq!(*nodes.last().unwrap(), 1, "{nodes:?}");
+}

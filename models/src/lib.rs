@@ -14,6 +14,7 @@
 //! | an HPA's min/max replicas | the HPA's spec, changed by its plan's `BoundsStep`s (`HpaPlan::bounds`): the service's `scale` steps (each sets `minReplicas`, raising `maxReplicas` to it if lower) and the `policies.scheduled` actions on it (`min_replicas`/`max_replicas`), from the first HPA sync at or after their instant, as KEDA's cron scaler (a floor of `desiredReplicas` while its window is active) and scheduled scaling actions (which set `MinCapacity`/`MaxCapacity`) do | the HPA clamps its recommendation to them at that sync |
 //! | pod requests, limits, QoS | the deployment's pod template (`plan::ServicePlan`, `cluster::pods::PodTemplate`); a new revision applies to new pods | running pods keep their revision's; the HPA measures each pod against it |
 //! | node-group sizes (nodes launched, drained) | the region's node autoscaler (`autoscaler::model`, `launch`/`remove`) | the fault injector removes nodes on spot notices and fails nodes (`faults`); `cluster` applies both |
+//! | a node group's min/max nodes | the pool's `min_nodes`/`max_nodes`, changed by `policies.scheduled` actions on the pool: `BoundsStep`s in its Cluster Autoscaler's plan (`NodeAutoscalerPlan::bounds`), applied at its first scan at or after their instant; a raised minimum above the group's size launches the difference, as an Auto Scaling group does | the Cluster Autoscaler scales within them |
 //! | a service's arrival rate | `traffic::Traffic` (`set_rates`), failover re-splits included | — |
 
 pub mod allocatable;

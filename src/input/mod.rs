@@ -154,9 +154,9 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     targets::check_services(x)?;
     targets::check_health(x)?;
     let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
-    let node_autoscalers = autoscaling::resolve(x, &mut pools)?;
+    let mut node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
-    let policies = policies::resolve(x, &services, &mut hpas)?;
+    let policies = policies::resolve(x, &services, &mut hpas, &pools, &mut node_autoscalers)?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;
     let plan = Plan {

@@ -24,14 +24,15 @@ pub struct PoliciesConfig {
 
 /// A scheduled scaling action (AWS EC2 Auto Scaling scheduled actions: `Recurrence`,
 /// `TimeZone`, `MinSize`/`MaxSize`/`DesiredCapacity`; KEDA's `cron` scaler: `timezone`, `start`,
-/// `desiredReplicas`): at each time `cron` fires in `time_zone`, set the service's bounds or
-/// replicas in each of its regions.
+/// `desiredReplicas`): at each time `cron` fires in `time_zone`, set a service's bounds or
+/// replicas in each of its regions, or a node pool's bounds.
 ///
 /// On a service with an `hpa`, `min_replicas` and/or `max_replicas` set the HPA's bounds from
 /// its next sync on, and the HPA keeps scaling within them (a minimum raises the maximum when
 /// higher, a maximum lowers the minimum when lower), as KEDA's cron scaler keeps a floor under
 /// the HPA. On a service without one, `replicas` sets the desired replicas (AWS
-/// `DesiredCapacity`).
+/// `DesiredCapacity`). On a node pool of a region with a Cluster Autoscaler, `min_nodes` and/or
+/// `max_nodes` set the node group's bounds from its next scan (`autoscaler::model`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledAction {
@@ -43,8 +44,9 @@ pub struct ScheduledAction {
     /// scheduled actions (KEDA's cron scaler requires its `timezone`).
     #[serde(default = "utc")]
     pub time_zone: TimeZone,
-    /// The service the action scales.
-    pub service: String,
+    /// The service the action scales (exactly one of `service` and `pool`).
+    #[serde(default)]
+    pub service: Option<String>,
     /// Regions of the service it acts in. Default: all of the service's.
     #[serde(default)]
     pub regions: Option<Vec<String>>,
@@ -57,6 +59,15 @@ pub struct ScheduledAction {
     /// Desired replicas (services without an `hpa`).
     #[serde(default)]
     pub replicas: Option<u32>,
+    /// The node pool whose bounds the action sets (exactly one of `service` and `pool`).
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// The node group's minimum from then on; above the pool's size, nodes are launched to it.
+    #[serde(default)]
+    pub min_nodes: Option<u32>,
+    /// The node group's maximum from then on.
+    #[serde(default)]
+    pub max_nodes: Option<u32>,
 }
 
 fn utc() -> TimeZone {

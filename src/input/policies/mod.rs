@@ -1,0 +1,176 @@
+//! The `policies` section (`models::policy::config`): each scheduled action checked (errors
+//! under `policies.scheduled[i]`) and resolved into steps: `BoundsStep`s in the plan of each
+//! HPA it acts on, `ReplicaStep`s of the `PolicyController` for services without an HPA (which
+//! then also sends the service's `scale` steps: one owner per knob, `models` crate doc); each
+//! threshold policy (`policies.thresholds[i]`) checked and resolved into one `ThresholdPlan`
+//! per region, refused on a service something else already scales; each event-driven scaler
+//! (`policies.event_driven[i]`) into a KEDA activation per region plus the HPA KEDA creates
+//! (External metric, `AverageValue` target, min at least 1).
+
+mod event_driven;
+mod scheduled;
+mod threshold;
+
+use models::autoscaler::model::NodeAutoscalerPlan;
+use models::hpa::model::HpaPlan;
+use models::plan::{PoolPlan, ServicePlan};
+use models::policy::model::{PolicyPlan, ReplicaStep};
+
+use super::Experiment;
+use crate::error::{FieldError, fail};
+
+/// Checks every policy and resolves them; adds the scheduled bounds to `hpas` and to the
+/// Cluster Autoscalers' plans, and the HPAs of event-driven scalers to `hpas`.
+pub fn resolve(
+    x: &Experiment,
+    services: &[ServicePlan],
+    hpas: &mut Vec<HpaPlan>,
+    pools: &[PoolPlan],
+    node_autoscalers: &mut [NodeAutoscalerPlan],
+) -> Result<PolicyPlan, FieldError> {
+    let mut plan = PolicyPlan::default();
+    let mut targets = scheduled::Targets {
+        services,
+        hpas,
+        pools,
+        node_autoscalers,
+    };
+    for (i, action) in x.policies.scheduled.iter().enumerate() {
+        scheduled::scheduled(x, action, &mut targets, &mut plan)
+            .map_err(|e| e.within(&format!("policies.scheduled[{i}]")))?;
+    }
+    // A service the policies scale gets its own `scale` steps from them too, and a step of
+    // either kind at one instant applies in file order: `scale` steps first.
+    let mut steps: Vec<ReplicaStep> = Vec::new();
+    for (id, s) in services.iter().enumerate() {
+        if plan.owns(id as u32) {
+            steps.extend(
+                s.replica_schedule
+                    .iter()
+                    .map(|&(at, replicas)| ReplicaStep {
+                        at,
+                        service: id as u32,
+                        replicas,
+                        why: format!("scale step: replicas {replicas}"),
+                    }),
+            );
+        }
+    }
+    steps.append(&mut plan.replica_steps);
+    steps.sort_by_key(|s| s.at);
+    plan.replica_steps = steps;
+    for h in hpas.iter_mut() {
+        h.bounds.sort_by_key(|b| b.at);
+    }
+    for (i, policy) in x.policies.thresholds.iter().enumerate() {
+        threshold::threshold(policy, services, hpas, &mut plan)
+            .map_err(|e| e.within(&format!("policies.thresholds[{i}]")))?;
+    }
+    for (i, scaler) in x.policies.event_driven.iter().enumerate() {
+        event_driven::event_driven(scaler, services, hpas, &mut plan)
+            .map_err(|e| e.within(&format!("policies.event_driven[{i}]")))?;
+    }
+    Ok(plan)
+}
+
+/// What already scales cluster service `id`, if anything: its HPA, its `scale` steps or a
+/// policy resolved before.
+fn owner(
+    id: u32,
+    services: &[ServicePlan],
+    hpas: &[HpaPlan],
+    plan: &PolicyPlan,
+) -> Option<&'static str> {
+    if hpas.iter().any(|h| h.service == id) {
+        Some("its `hpa`")
+    } else if !services[id as usize].replica_schedule.is_empty() {
+        Some("its `scale` steps")
+    } else if plan.replica_steps.iter().any(|r| r.service == id) {
+        Some("a scheduled action")
+    } else if plan.owns(id) {
+        Some("another policy")
+    } else {
+        None
+    }
+}
+
+/// Refuses a service something already scales, at `service`.
+fn check_owner(
+    id: u32,
+    services: &[ServicePlan],
+    hpas: &[HpaPlan],
+    plan: &PolicyPlan,
+) -> Result<(), FieldError> {
+    match owner(id, services, hpas, plan) {
+        Some(owner) => {
+            let s = &services[id as usize];
+            fail(
+                "service",
+                format!(
+                    "service `{}` in {} is already scaled by {owner}: expected one owner of its \
+                     replicas",
+                    s.name, s.region
+                ),
+            )
+        }
+        None => Ok(()),
+    }
+}
+
+/// The cluster services (one per region) of `service` in `regions` (all of its if `None`);
+/// errors at `service` and `regions`.
+fn service_targets(
+    service: &str,
+    regions: Option<&[String]>,
+    services: &[ServicePlan],
+) -> Result<Vec<u32>, FieldError> {
+    let named: Vec<u32> = (0..services.len() as u32)
+        .filter(|&id| services[id as usize].name == service)
+        .collect();
+    if named.is_empty() {
+        let mut names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        names.dedup();
+        return fail(
+            "service",
+            format!(
+                "unknown service `{service}`: expected one of {}",
+                names.join(", ")
+            ),
+        );
+    }
+    let Some(regions) = regions else {
+        return Ok(named);
+    };
+    let mut picked = Vec::new();
+    for (j, r) in regions.iter().enumerate() {
+        match named.iter().find(|&&id| &services[id as usize].region == r) {
+            Some(&id) if !picked.contains(&id) => picked.push(id),
+            Some(_) => {
+                return fail(
+                    format!("regions[{j}]"),
+                    format!("region `{r}` is listed twice"),
+                );
+            }
+            None => {
+                let theirs: Vec<&str> = named
+                    .iter()
+                    .map(|&id| services[id as usize].region.as_str())
+                    .collect();
+                return fail(
+                    format!("regions[{j}]"),
+                    format!(
+                        "service `{service}` does not run in `{r}`: expected one of {}",
+                        theirs.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    if picked.is_empty() {
+        return fail(
+            "regions",
+            "expected at least one region, or no `regions` field for all",
+        );
+    }
+    Ok(picked)
+}

@@ -1049,6 +1049,16 @@ fn policies() -> Vec<Case> {
             at,
             "expected exactly one of `service` and `pool`",
         ),
+        run(
+            "an active policy set no policy is in",
+            good_with(
+                "    )],\n)",
+                "    )],\n    policies: (active: \"rush\", scheduled: [(name: \"a\", set: \"day\", \
+                 cron: \"0 8 * * *\", service: \"api\", replicas: 3)]),\n)",
+            ),
+            "policies.active",
+            "no policy is in set `rush`: expected one of \"day\", or \"none\"",
+        ),
         scheduled_case(
             "a negative scheduled replica count",
             r#"cron: "0 8 * * *", service: "api", replicas: -1"#,

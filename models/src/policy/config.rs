@@ -11,6 +11,11 @@ use workloads::traffic::TimeZone;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoliciesConfig {
+    /// The `set` whose entries run (entries without a `set` always run), or "none" for none
+    /// of the sets: a sweep compares policies with one axis on this field. Default: every
+    /// entry runs.
+    #[serde(default)]
+    pub active: Option<String>,
     /// Cron-scheduled actions on services, e.g. business hours.
     #[serde(default)]
     pub scheduled: Vec<ScheduledAction>,
@@ -38,6 +43,10 @@ pub struct PoliciesConfig {
 pub struct ScheduledAction {
     /// Names the action in events (`ScheduledScaling`).
     pub name: String,
+    /// The named set of policies this entry belongs to (see `PoliciesConfig::active`).
+    /// Default: none, the entry always runs.
+    #[serde(default)]
+    pub set: Option<String>,
     /// A cron pattern, e.g. "0 8 * * 1-5" (08:00 Monday to Friday); see `policy::cron`.
     pub cron: String,
     /// The IANA zone the pattern is read in, e.g. "Europe/Paris". Default "UTC", as for AWS
@@ -83,6 +92,10 @@ fn utc() -> TimeZone {
 pub struct ThresholdPolicy {
     /// Names the policy in events (`ThresholdScaling`).
     pub name: String,
+    /// The named set of policies this entry belongs to (see `PoliciesConfig::active`).
+    /// Default: none, the entry always runs.
+    #[serde(default)]
+    pub set: Option<String>,
     pub service: String,
     /// Regions of the service it acts in, each on its own. Default: all of the service's.
     #[serde(default)]
@@ -193,6 +206,10 @@ fn default_evaluation_interval() -> SimDuration {
 pub struct EventDrivenScaler {
     /// Names the ScaledObject in events.
     pub name: String,
+    /// The named set of policies this entry belongs to (see `PoliciesConfig::active`).
+    /// Default: none, the entry always runs.
+    #[serde(default)]
+    pub set: Option<String>,
     pub service: String,
     /// Regions of the service it acts in, each on its own. Default: all of the service's.
     #[serde(default)]

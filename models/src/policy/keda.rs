@@ -88,6 +88,7 @@ mod tests {
     fn scaler(min_replicas: u32) -> EventDrivenScaler {
         EventDrivenScaler {
             name: "jobs".into(),
+            set: None,
             service: "worker".into(),
             regions: None,
             metric: EventMetric::QueueLength,

@@ -213,6 +213,7 @@ mod tests {
     fn dask() -> ThresholdPolicy {
         ThresholdPolicy {
             name: "dask".into(),
+            set: None,
             service: "worker".into(),
             regions: None,
             min_replicas: 2,

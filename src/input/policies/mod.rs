@@ -6,6 +6,11 @@
 //! per region, refused on a service something else already scales; each event-driven scaler
 //! (`policies.event_driven[i]`) into a KEDA activation per region plus the HPA KEDA creates
 //! (External metric, `AverageValue` target, min at least 1).
+//!
+//! Entries may belong to a named `set`; `policies.active` picks the set that runs (entries
+//! without a set always run), so a sweep compares policies on one axis
+//! (`Values(field: "policies.active", values: ["none", "business-hours", …])`). Every set is
+//! checked with the base, whichever is active, so no run of such a sweep meets a bad one.
 
 mod event_driven;
 mod scheduled;
@@ -19,15 +24,65 @@ use models::policy::model::{PolicyPlan, ReplicaStep};
 use super::Experiment;
 use crate::error::{FieldError, fail};
 
-/// Checks every policy and resolves them; adds the scheduled bounds to `hpas` and to the
-/// Cluster Autoscalers' plans, and the HPAs of event-driven scalers to `hpas`.
+/// The word for "no set": only the entries without a `set` run.
+pub const NO_SET: &str = "none";
+
+/// Checks every policy and resolves the active ones; adds the scheduled bounds to `hpas` and
+/// to the Cluster Autoscalers' plans, and the HPAs of event-driven scalers to `hpas`.
 pub fn resolve(
     x: &Experiment,
     services: &[ServicePlan],
     hpas: &mut Vec<HpaPlan>,
     pools: &[PoolPlan],
+    node_autoscalers: &mut Vec<NodeAutoscalerPlan>,
+) -> Result<PolicyPlan, FieldError> {
+    let p = &x.policies;
+    let mut sets: Vec<&str> = p
+        .scheduled
+        .iter()
+        .map(|e| e.set.as_deref())
+        .chain(p.thresholds.iter().map(|e| e.set.as_deref()))
+        .chain(p.event_driven.iter().map(|e| e.set.as_deref()))
+        .flatten()
+        .collect();
+    sets.sort_unstable();
+    sets.dedup();
+    let Some(active) = p.active.as_deref() else {
+        return resolve_set(x, None, services, hpas, pools, node_autoscalers);
+    };
+    if active != NO_SET && !sets.contains(&active) {
+        return fail(
+            "policies.active",
+            format!(
+                "no policy is in set `{active}`: expected one of {}, or \"{NO_SET}\"",
+                sets.iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    // Each other set on copies, for its errors only.
+    for set in sets.iter().filter(|&&s| s != active) {
+        let (mut h, mut n) = (hpas.clone(), node_autoscalers.clone());
+        resolve_set(x, Some(set), services, &mut h, pools, &mut n)?;
+    }
+    resolve_set(x, Some(active), services, hpas, pools, node_autoscalers)
+}
+
+/// Resolves the entries of set `set` and those without a set (`None`: every entry).
+fn resolve_set(
+    x: &Experiment,
+    set: Option<&str>,
+    services: &[ServicePlan],
+    hpas: &mut Vec<HpaPlan>,
+    pools: &[PoolPlan],
     node_autoscalers: &mut [NodeAutoscalerPlan],
 ) -> Result<PolicyPlan, FieldError> {
+    let runs = |entry: &Option<String>| match (set, entry) {
+        (None, _) | (_, None) => true,
+        (Some(set), Some(e)) => set == e,
+    };
     let mut plan = PolicyPlan::default();
     let mut targets = scheduled::Targets {
         services,
@@ -36,6 +91,9 @@ pub fn resolve(
         node_autoscalers,
     };
     for (i, action) in x.policies.scheduled.iter().enumerate() {
+        if !runs(&action.set) {
+            continue;
+        }
         scheduled::scheduled(x, action, &mut targets, &mut plan)
             .map_err(|e| e.within(&format!("policies.scheduled[{i}]")))?;
     }
@@ -63,10 +121,16 @@ pub fn resolve(
         h.bounds.sort_by_key(|b| b.at);
     }
     for (i, policy) in x.policies.thresholds.iter().enumerate() {
+        if !runs(&policy.set) {
+            continue;
+        }
         threshold::threshold(policy, services, hpas, &mut plan)
             .map_err(|e| e.within(&format!("policies.thresholds[{i}]")))?;
     }
     for (i, scaler) in x.policies.event_driven.iter().enumerate() {
+        if !runs(&scaler.set) {
+            continue;
+        }
         event_driven::event_driven(scaler, services, hpas, &mut plan)
             .map_err(|e| e.within(&format!("policies.event_driven[{i}]")))?;
     }

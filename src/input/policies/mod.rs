@@ -34,7 +34,7 @@ pub fn resolve(
     services: &[ServicePlan],
     hpas: &mut Vec<HpaPlan>,
     pools: &[PoolPlan],
-    node_autoscalers: &mut Vec<NodeAutoscalerPlan>,
+    node_autoscalers: &mut [NodeAutoscalerPlan],
 ) -> Result<PolicyPlan, FieldError> {
     let p = &x.policies;
     let mut sets: Vec<&str> = p
@@ -64,7 +64,7 @@ pub fn resolve(
     }
     // Each other set on copies, for its errors only.
     for set in sets.iter().filter(|&&s| s != active) {
-        let (mut h, mut n) = (hpas.clone(), node_autoscalers.clone());
+        let (mut h, mut n) = (hpas.clone(), node_autoscalers.to_vec());
         resolve_set(x, Some(set), services, &mut h, pools, &mut n)?;
     }
     resolve_set(x, Some(active), services, hpas, pools, node_autoscalers)

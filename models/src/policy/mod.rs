@@ -5,6 +5,8 @@
 //! - `cron`: when a cron pattern fires over the run, in an IANA zone (croner);
 //! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
 //!   steps, cooldown, bounds), pure;
+//! - `forecast`: additive Holt-Winters, the seasonal naive baseline and the μ + ασ headroom,
+//!   pure (not yet wired into a model);
 //! - `keda`: KEDA's activation, scaling a workload between zero and one replica (the HPA it
 //!   creates scales from one up), pure;
 //! - `model`: the `PolicyController`, which owns the desired replicas of services that have
@@ -16,6 +18,7 @@
 
 pub mod config;
 pub mod cron;
+pub mod forecast;
 pub mod keda;
 pub mod model;
 pub mod threshold;

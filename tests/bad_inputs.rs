@@ -1059,6 +1059,16 @@ fn policies() -> Vec<Case> {
             "policies.active",
             "no policy is in set `rush`: expected one of \"day\", or \"none\"",
         ),
+        run(
+            "a predictive season that is not a whole number of steps",
+            good_with(
+                "    )],\n)",
+                "    )],\n    policies: (predictive: [(name: \"f\", service: \"api\", \
+                 mode: ForecastOnly, max_replicas: 4, period: \"1h\", step: \"7m\")]),\n)",
+            ),
+            "policies.predictive[0].period",
+            "expected a whole number of steps (7m0s), from 2 to 200000",
+        ),
         scheduled_case(
             "a negative scheduled replica count",
             r#"cron: "0 8 * * *", service: "api", replicas: -1"#,

@@ -248,3 +248,40 @@ fn a_scheduled_pool_minimum_launches_nodes_at_the_next_cluster_autoscaler_scan()
     assert!(nodes[62..120].iter().all(|&n| n == 3), "{nodes:?}");
     assert_eq!(*nodes.last().unwrap(), 1, "{nodes:?}");
 }
+
+#[test]
+fn a_predictive_policy_provisions_its_forecast_over_the_target_utilization() {
+    // 350 requests/s, constant, and a constant week of history: Holt-Winters learns level
+    // 350, no trend, no season, so every forecast is 350 and every error 0 (headroom 0):
+    // ⌈350 / (100 × 0.7)⌉ = 5 replicas from the first step (300 s) on.
+    let src = r#"Experiment(
+    name: "predictive",
+    duration: "1h",
+    output_interval: "5m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 2)],
+    services: [(name: "w", replicas: 8, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 100,
+                traffic: Constant(rps: 350))],
+    policies: (predictive: [(name: "f", service: "w", mode: ForecastAndScale, max_replicas: 10,
+                             history: (shape: Constant(rps: 350), span: "168h"))]),
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let desired = desired(&out, "w");
+    assert_eq!(desired[0], 8);
+    assert!(desired[1..].iter().all(|&n| n == 5), "{desired:?}");
+    let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        csv.contains(
+            "300.0,2026-11-27T00:05:00Z,PredictiveScaling,deployment/w-us-east1,\"f: forecast \
+             350.0 rps in 10m0s (Holt-Winters; seasonal naive 350.0), headroom 0.0 rps (0 \
+             errors, 2σ), actual 350.0 rps: 5 replicas\",1"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("actual 350.0 rps (forecast for now was 350.0): 5 replicas"),
+        "{csv}"
+    );
+}

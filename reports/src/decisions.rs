@@ -28,7 +28,8 @@ pub const MAX_GROUPS: usize = 60;
 pub enum Kind {
     /// `SuccessfulRescale`, `ScalingHeld`: per HorizontalPodAutoscaler.
     Hpa,
-    /// `ScheduledScaling`, `ThresholdScaling`: per HPA or deployment a scaling policy acts on.
+    /// `ScheduledScaling`, `ThresholdScaling`, `PredictiveForecast`, `PredictiveScaling`,
+    /// `KEDAScaleTarget{Activated,Deactivated}`: per HPA or deployment a scaling policy acts on.
     Policy,
     /// `TriggeredScaleUp`, `ScaleDown` (consolidations included): per node pool.
     NodeAutoscaling,
@@ -47,7 +48,12 @@ impl Kind {
     fn of(reason: &str) -> Option<Kind> {
         match reason {
             "SuccessfulRescale" | "ScalingHeld" => Some(Kind::Hpa),
-            "ScheduledScaling" | "ThresholdScaling" => Some(Kind::Policy),
+            "ScheduledScaling"
+            | "ThresholdScaling"
+            | "PredictiveForecast"
+            | "PredictiveScaling"
+            | "KEDAScaleTargetActivated"
+            | "KEDAScaleTargetDeactivated" => Some(Kind::Policy),
             "TriggeredScaleUp" | "ScaleDown" => Some(Kind::NodeAutoscaling),
             "Preempted" => Some(Kind::Preemption),
             "SpotInterruption" => Some(Kind::SpotNotice),
@@ -60,7 +66,9 @@ impl Kind {
     pub fn title(self) -> &'static str {
         match self {
             Kind::Hpa => "Horizontal Pod Autoscaler: rescales and held recommendations",
-            Kind::Policy => "Scaling policies: scheduled actions and thresholds",
+            Kind::Policy => {
+                "Scaling policies: scheduled, threshold, predictive and event-driven (KEDA)"
+            }
             Kind::NodeAutoscaling => {
                 "Node autoscaling (Cluster Autoscaler, Karpenter): scale-ups, scale-downs, \
                  consolidations"

@@ -156,7 +156,14 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
     let mut node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
-    let policies = policies::resolve(x, &services, &mut hpas, &pools, &mut node_autoscalers)?;
+    let policies = policies::resolve(
+        x,
+        base_dir,
+        &services,
+        &mut hpas,
+        &pools,
+        &mut node_autoscalers,
+    )?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;
     let plan = Plan {

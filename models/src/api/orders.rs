@@ -59,6 +59,10 @@ pub enum Reason {
     /// A sustained-threshold policy scaled a service (`ThresholdScaling`, as an alarm-driven
     /// step policy's activity).
     ThresholdScaling,
+    /// A predictive policy's forecast, recorded and not acted on (`PredictiveForecast`).
+    PredictiveForecast,
+    /// A predictive policy's forecast, and the replicas it sets (`PredictiveScaling`).
+    PredictiveScaling,
     /// KEDA scaled a workload from zero on its event source (`KEDAScaleTargetActivated`).
     KedaScaleTargetActivated,
     /// KEDA scaled an idle workload to zero (`KEDAScaleTargetDeactivated`).
@@ -92,6 +96,8 @@ impl Reason {
             Reason::OomKilled => "OOMKilled",
             Reason::ScheduledScaling => "ScheduledScaling",
             Reason::ThresholdScaling => "ThresholdScaling",
+            Reason::PredictiveForecast => "PredictiveForecast",
+            Reason::PredictiveScaling => "PredictiveScaling",
             Reason::KedaScaleTargetActivated => "KEDAScaleTargetActivated",
             Reason::KedaScaleTargetDeactivated => "KEDAScaleTargetDeactivated",
         }
@@ -122,7 +128,10 @@ pub struct RemoveOrder {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaOrder {
     pub service: u32,
-    pub replicas: u32,
+    /// `None`: only log the event (a decision that changes no replicas: a held recommendation,
+    /// a bounds change, a forecast recorded but not acted on), whatever the replicas are by
+    /// then.
+    pub replicas: Option<u32>,
     pub reason: Reason,
     pub why: String,
     /// Who decided: names the event's object.

@@ -143,8 +143,10 @@ impl Cluster {
             self.events
                 .push(now_ns, order.reason, || object, || order.why.clone());
             let dep = &mut self.deployments[order.service as usize];
-            if dep.desired != order.replicas {
-                dep.desired = order.replicas;
+            if let Some(replicas) = order.replicas
+                && dep.desired != replicas
+            {
+                dep.desired = replicas;
                 self.reconcile(order.service, now_ns);
             }
         }

@@ -306,7 +306,7 @@ impl Target {
                 let (min, max) = self.hpa.bounds();
                 orders.push(ReplicaOrder {
                     service: self.plan.service,
-                    replicas: m.desired,
+                    replicas: None,
                     reason: Reason::ScheduledScaling,
                     why: format!("min_replicas {min}, max_replicas {max}: {event}"),
                     by: Scaler::Hpa,
@@ -367,7 +367,7 @@ impl Target {
             self.held = false;
             orders.push(ReplicaOrder {
                 service: self.plan.service,
-                replicas: decision.to_replicas,
+                replicas: Some(decision.to_replicas),
                 reason: Reason::SuccessfulRescale,
                 why: decision.reason(),
                 by: Scaler::Hpa,
@@ -383,7 +383,7 @@ impl Target {
         if log {
             orders.push(ReplicaOrder {
                 service: self.plan.service,
-                replicas: decision.to_replicas,
+                replicas: Some(decision.to_replicas),
                 reason: Reason::ScalingHeld,
                 why: decision.reason(),
                 by: Scaler::Hpa,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use sim::time::SimDuration;
-use workloads::traffic::TimeZone;
+use workloads::traffic::{ShapeSpec, TimeZone};
 
 /// Every scaling policy of the run. Default: none.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,9 @@ pub struct PoliciesConfig {
     /// KEDA-like event-driven scalers, to and from zero (`policy::keda`).
     #[serde(default)]
     pub event_driven: Vec<EventDrivenScaler>,
+    /// Predictive scaling on a demand forecast (`policy::forecast`).
+    #[serde(default)]
+    pub predictive: Vec<PredictivePolicy>,
 }
 
 /// A scheduled scaling action (AWS EC2 Auto Scaling scheduled actions: `Recurrence`,
@@ -268,4 +271,137 @@ fn default_polling_interval() -> SimDuration {
 
 fn default_keda_cooldown() -> SimDuration {
     SimDuration::from_secs(300)
+}
+
+/// Predictive scaling (AWS EC2 Auto Scaling predictive scaling: a forecast of the load, capacity
+/// provisioned ahead of it; modes `ForecastOnly` and `ForecastAndScale`): every `step` the
+/// service's arrival rate in the region is observed, additive Holt-Winters forecasts it
+/// `lead_time` ahead (`policy::forecast`, with the seasonal naive forecast beside it as a
+/// baseline), and the replicas are `⌈(forecast + headroom) / (capacity_rps ×
+/// target_utilization)⌉` within `min_replicas`..`max_replicas`, headroom μ + `headroom_sigmas`·σ
+/// of the last `error_window` forecast errors. Every step is an event with the forecast, the
+/// baseline, the headroom and the actual rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictivePolicy {
+    /// Names the policy in events.
+    pub name: String,
+    /// The named set of policies this entry belongs to (see `PoliciesConfig::active`).
+    #[serde(default)]
+    pub set: Option<String>,
+    pub service: String,
+    /// Regions of the service it acts in, each on its own. Default: all of the service's.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    /// `ForecastOnly` (recorded as `PredictiveForecast` events, not acted on; any service) or
+    /// `ForecastAndScale` (sets the replicas: a service nothing else scales).
+    pub mode: PredictiveMode,
+    /// The season: the series repeats every `period`. Default "24h" (a daily cycle).
+    #[serde(default = "default_period")]
+    pub period: SimDuration,
+    /// Observation step; `period` must be a whole number of steps. Default "5m".
+    #[serde(default = "default_step")]
+    pub step: SimDuration,
+    /// How far ahead capacity is provisioned: pod start-up plus node boot. Default "10m".
+    #[serde(default = "default_lead_time")]
+    pub lead_time: SimDuration,
+    /// Share of a pod's `capacity_rps` the forecast may use. Default 0.7, the HPA cpu target
+    /// commonly written beside it.
+    #[serde(default = "default_target_utilization")]
+    pub target_utilization: f64,
+    /// The α of the headroom μ + α·σ. Default 2.
+    #[serde(default = "default_headroom_sigmas")]
+    pub headroom_sigmas: f64,
+    /// Forecast errors the headroom is computed over. Default 12 (an hour of 5-minute steps).
+    #[serde(default = "default_error_window")]
+    pub error_window: u32,
+    /// Holt-Winters smoothing constants. Default α 0.2, β 0.01, γ 0.3 (`policy::forecast`).
+    #[serde(default)]
+    pub smoothing: SmoothingConfig,
+    /// Default 1.
+    #[serde(default = "default_min_one")]
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    /// Demand before the run, to warm the forecast up: a traffic shape (a `Trace` of past
+    /// rates, or any shape) over `span` ending at the run's start. Default: none, the forecast
+    /// learns from the run alone (the last value until a full season has been seen).
+    #[serde(default)]
+    pub history: Option<History>,
+}
+
+/// Past demand: `shape` from `start − span` to `start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    pub shape: ShapeSpec,
+    pub span: SimDuration,
+}
+
+/// What a predictive policy does with its forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PredictiveMode {
+    ForecastOnly,
+    ForecastAndScale,
+}
+
+/// Holt-Winters smoothing constants, each in (0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmoothingConfig {
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    #[serde(default = "default_beta")]
+    pub beta: f64,
+    #[serde(default = "default_gamma")]
+    pub gamma: f64,
+}
+
+impl Default for SmoothingConfig {
+    fn default() -> Self {
+        SmoothingConfig {
+            alpha: default_alpha(),
+            beta: default_beta(),
+            gamma: default_gamma(),
+        }
+    }
+}
+
+fn default_alpha() -> f64 {
+    0.2
+}
+
+fn default_beta() -> f64 {
+    0.01
+}
+
+fn default_gamma() -> f64 {
+    0.3
+}
+
+fn default_period() -> SimDuration {
+    SimDuration::from_secs(86_400)
+}
+
+fn default_step() -> SimDuration {
+    SimDuration::from_secs(300)
+}
+
+fn default_lead_time() -> SimDuration {
+    SimDuration::from_secs(600)
+}
+
+fn default_target_utilization() -> f64 {
+    0.7
+}
+
+fn default_headroom_sigmas() -> f64 {
+    2.0
+}
+
+fn default_error_window() -> u32 {
+    12
+}
+
+fn default_min_one() -> u32 {
+    1
 }

@@ -12,7 +12,7 @@
 //! ŷ_{t+h}  = level_t + h·trend_t + s_{t+h−m(k+1)},  k = ⌊(h − 1)/m⌋
 //! ```
 //!
-//! Constants: α = 0.2, β = 0.01, γ = 0.3 by default — a slow level and trend (a day of demand
+//! Constants: α = 0.2, β = 0.01, γ = 0.3 by default (`config::SmoothingConfig`) — a slow level and trend (a day of demand
 //! moves them little) and a season that learns within a few periods. FPP fits them by least
 //! squares per series; clustersim uses fixed, documented values so that a run is a pure function
 //! of its input, and the experiment may set its own. Initial state: the first season's mean as
@@ -26,23 +26,7 @@
 //! forecast at the same instant), the "forecast + headroom" rule of predictive provisioning;
 //! the α of the headroom (`headroom_sigmas`) is not the smoothing α.
 
-/// Smoothing constants of additive Holt-Winters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Smoothing {
-    pub alpha: f64,
-    pub beta: f64,
-    pub gamma: f64,
-}
-
-impl Default for Smoothing {
-    fn default() -> Self {
-        Smoothing {
-            alpha: 0.2,
-            beta: 0.01,
-            gamma: 0.3,
-        }
-    }
-}
+use crate::policy::config::SmoothingConfig as Smoothing;
 
 /// Additive Holt-Winters over a series with a season of `period` steps.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,12 +6,13 @@
 //! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
 //!   steps, cooldown, bounds), pure;
 //! - `forecast`: additive Holt-Winters, the seasonal naive baseline and the μ + ασ headroom,
-//!   pure (not yet wired into a model);
+//!   pure;
 //! - `keda`: KEDA's activation, scaling a workload between zero and one replica (the HPA it
 //!   creates scales from one up), pure;
 //! - `model`: the `PolicyController`, which owns the desired replicas of services that have
-//!   scheduled actions or a threshold policy and no HPA (an HPA's scheduled bounds go to the
-//!   HPA, as [`crate::api::BoundsStep`]s in its plan).
+//!   scheduled actions, a threshold or a `ForecastAndScale` predictive policy, and no HPA,
+//!   and KEDA-scaled services between zero and one (an HPA's scheduled bounds go to the HPA,
+//!   as [`crate::api::BoundsStep`]s in its plan).
 //!
 //! Like the other controllers it imports only `api`, `plan` and the leaves
 //! (`tests/layers.rs`).

@@ -5,6 +5,9 @@
 //!   patterns, `policy::cron`), at their instants, as `ScheduledScaling`;
 //! - sustained-threshold policies (`policy::threshold`), evaluated every
 //!   `evaluation_interval` on the cluster's per-deployment figures, as `ThresholdScaling`;
+//! - predictive policies (`policy::forecast`), every `step`: the arrival rate observed, the
+//!   forecast `lead_time` ahead and the replicas it asks for, as `PredictiveForecast` (recorded
+//!   only) or `PredictiveScaling` (set);
 //! - KEDA activations (`policy::keda`), polled every `polling_interval`: a workload scaled
 //!   from zero and back (`KEDAScaleTargetActivated`/`Deactivated`); from one replica up the
 //!   HPA the loader made for the `ScaledObject` scales it, and an HPA does nothing at zero.
@@ -17,9 +20,13 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
+use std::collections::VecDeque;
+
 use crate::policy::config::{
-    Condition, EventDrivenScaler, EventMetric, ThresholdMetric, ThresholdPolicy,
+    Condition, EventDrivenScaler, EventMetric, PredictiveMode, PredictivePolicy, ThresholdMetric,
+    ThresholdPolicy,
 };
+use crate::policy::forecast::{HoltWinters, headroom, seasonal_naive};
 use crate::policy::keda::{Activation, poll};
 use crate::policy::threshold::{ThresholdState, evaluate};
 
@@ -53,6 +60,16 @@ pub struct ActivationPlan {
     pub scaler: EventDrivenScaler,
 }
 
+/// A predictive policy on one region of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictivePlan {
+    pub service: u32,
+    pub policy: PredictivePolicy,
+    pub capacity_rps: f64,
+    /// Past demand, one value per `step`, oldest first (`PredictivePolicy::history`).
+    pub history: Vec<f64>,
+}
+
 /// What the policies of a run do, resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyPlan {
@@ -60,6 +77,7 @@ pub struct PolicyPlan {
     pub replica_steps: Vec<ReplicaStep>,
     pub thresholds: Vec<ThresholdPlan>,
     pub activations: Vec<ActivationPlan>,
+    pub predictive: Vec<PredictivePlan>,
 }
 
 impl PolicyPlan {
@@ -69,6 +87,10 @@ impl PolicyPlan {
         self.replica_steps.iter().any(|s| s.service == service)
             || self.thresholds.iter().any(|t| t.service == service)
             || self.activations.iter().any(|a| a.service == service)
+            || self
+                .predictive
+                .iter()
+                .any(|p| p.service == service && p.policy.mode == PredictiveMode::ForecastAndScale)
     }
 }
 
@@ -81,6 +103,7 @@ struct Poller {
 
 enum Polled {
     Threshold(Box<Watch>),
+    Predictive(Box<Forecaster>),
     Keda {
         scaler: EventDrivenScaler,
         state: Activation,
@@ -95,7 +118,17 @@ impl Poller {
                 self.next = now + w.plan.policy.evaluation_interval;
                 let d = w.evaluate(now, m)?;
                 let why = format!("{}: {}", w.plan.policy.name, d.why);
-                (d.to_replicas, Reason::ThresholdScaling, why)
+                (Some(d.to_replicas), Reason::ThresholdScaling, why)
+            }
+            Polled::Predictive(f) => {
+                self.next = now + f.plan.policy.step;
+                let (replicas, why) = f.step(now, m.arrival_rps);
+                match f.plan.policy.mode {
+                    PredictiveMode::ForecastOnly => (None, Reason::PredictiveForecast, why),
+                    PredictiveMode::ForecastAndScale => {
+                        (Some(replicas), Reason::PredictiveScaling, why)
+                    }
+                }
             }
             Polled::Keda { scaler, state } => {
                 self.next = now + scaler.polling_interval;
@@ -104,7 +137,7 @@ impl Poller {
                     EventMetric::RequestsPerSecond => m.arrival_rps,
                 };
                 let d = poll(scaler, state, now, value, m.desired)?;
-                (d.to_replicas, d.reason, d.why)
+                (Some(d.to_replicas), d.reason, d.why)
             }
         };
         Some(ReplicaOrder {
@@ -114,6 +147,93 @@ impl Poller {
             why,
             by: Scaler::Policy,
         })
+    }
+}
+
+/// A predictive policy's forecast state.
+struct Forecaster {
+    plan: PredictivePlan,
+    hw: HoltWinters,
+    /// Steps in a season and in the lead time (at least 1).
+    period_steps: usize,
+    lead_steps: usize,
+    /// The last `period_steps + lead_steps` observations, for the seasonal naive baseline.
+    recent: VecDeque<f64>,
+    /// Forecasts made for later instants, in time order.
+    pending: VecDeque<(SimTime, f64)>,
+    /// The last `error_window` errors (actual − forecast).
+    errors: VecDeque<f64>,
+}
+
+impl Forecaster {
+    fn new(plan: &PredictivePlan) -> Forecaster {
+        let p = &plan.policy;
+        let step_ns = p.step.as_nanos().max(1);
+        let period_steps = (p.period.as_nanos() / step_ns).max(2) as usize;
+        let lead_steps = p.lead_time.as_nanos().div_ceil(step_ns).max(1) as usize;
+        let mut f = Forecaster {
+            plan: plan.clone(),
+            hw: HoltWinters::new(period_steps, p.smoothing),
+            period_steps,
+            lead_steps,
+            recent: VecDeque::new(),
+            pending: VecDeque::new(),
+            errors: VecDeque::new(),
+        };
+        for &y in &plan.history {
+            f.remember(y);
+        }
+        f
+    }
+
+    /// Feeds one observation to the model and the baseline's window.
+    fn remember(&mut self, y: f64) {
+        self.hw.observe(y);
+        self.recent.push_back(y);
+        if self.recent.len() > self.period_steps + self.lead_steps {
+            self.recent.pop_front();
+        }
+    }
+
+    /// One step at `now` with the observed rate `actual`: the replicas the forecast asks for
+    /// and the event message.
+    fn step(&mut self, now: SimTime, actual: f64) -> (u32, String) {
+        let window = self.plan.policy.error_window as usize;
+        let mut was = None;
+        while let Some(&(at, forecast)) = self.pending.front()
+            && at <= now
+        {
+            self.pending.pop_front();
+            if at == now {
+                was = Some(forecast);
+                self.errors.push_back(actual - forecast);
+                if self.errors.len() > window {
+                    self.errors.pop_front();
+                }
+            }
+        }
+        self.remember(actual);
+        let p = &self.plan.policy;
+        let forecast = self.hw.forecast(self.lead_steps);
+        let recent: Vec<f64> = self.recent.iter().copied().collect();
+        let naive = seasonal_naive(&recent, self.period_steps, self.lead_steps).unwrap_or(actual);
+        let errors: Vec<f64> = self.errors.iter().copied().collect();
+        let room = headroom(&errors, p.headroom_sigmas);
+        let ahead = p.step * self.lead_steps as u64;
+        self.pending.push_back((now + ahead, forecast));
+        let per_pod = self.plan.capacity_rps * p.target_utilization;
+        let wanted = ((forecast + room).max(0.0) / per_pod).ceil();
+        let replicas = (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas);
+        let was = was.map_or(String::new(), |f| format!(" (forecast for now was {f:.1})"));
+        let why = format!(
+            "{}: forecast {forecast:.1} rps in {ahead} (Holt-Winters; seasonal naive {naive:.1}), \
+             headroom {room:.1} rps ({} errors, {}σ), actual {actual:.1} rps{was}: {replicas} \
+             replicas",
+            p.name,
+            errors.len(),
+            p.headroom_sigmas
+        );
+        (replicas, why)
     }
 }
 
@@ -203,6 +323,11 @@ impl PolicyController {
                         served_total: 0.0,
                     })),
                 })
+                .chain(plan.predictive.iter().map(|p| Poller {
+                    service: p.service,
+                    next: SimTime::ZERO + p.policy.step,
+                    kind: Polled::Predictive(Box::new(Forecaster::new(p))),
+                }))
                 .chain(plan.activations.iter().map(|a| Poller {
                     service: a.service,
                     next: SimTime::ZERO + a.scaler.polling_interval,
@@ -240,7 +365,7 @@ fn due(steps: &[ReplicaStep], now: SimTime) -> Vec<ReplicaOrder> {
         .take_while(|s| s.at <= now)
         .map(|s| ReplicaOrder {
             service: s.service,
-            replicas: s.replicas,
+            replicas: Some(s.replicas),
             reason: Reason::ScheduledScaling,
             why: s.why.clone(),
             by: Scaler::Policy,

@@ -13,8 +13,11 @@
 //! checked with the base, whichever is active, so no run of such a sweep meets a bad one.
 
 mod event_driven;
+mod predictive;
 mod scheduled;
 mod threshold;
+
+use std::path::Path;
 
 use models::autoscaler::model::NodeAutoscalerPlan;
 use models::hpa::model::HpaPlan;
@@ -31,6 +34,7 @@ pub const NO_SET: &str = "none";
 /// to the Cluster Autoscalers' plans, and the HPAs of event-driven scalers to `hpas`.
 pub fn resolve(
     x: &Experiment,
+    base_dir: &Path,
     services: &[ServicePlan],
     hpas: &mut Vec<HpaPlan>,
     pools: &[PoolPlan],
@@ -43,12 +47,13 @@ pub fn resolve(
         .map(|e| e.set.as_deref())
         .chain(p.thresholds.iter().map(|e| e.set.as_deref()))
         .chain(p.event_driven.iter().map(|e| e.set.as_deref()))
+        .chain(p.predictive.iter().map(|e| e.set.as_deref()))
         .flatten()
         .collect();
     sets.sort_unstable();
     sets.dedup();
     let Some(active) = p.active.as_deref() else {
-        return resolve_set(x, None, services, hpas, pools, node_autoscalers);
+        return resolve_set(x, base_dir, None, services, hpas, pools, node_autoscalers);
     };
     if active != NO_SET && !sets.contains(&active) {
         return fail(
@@ -65,14 +70,23 @@ pub fn resolve(
     // Each other set on copies, for its errors only.
     for set in sets.iter().filter(|&&s| s != active) {
         let (mut h, mut n) = (hpas.clone(), node_autoscalers.to_vec());
-        resolve_set(x, Some(set), services, &mut h, pools, &mut n)?;
+        resolve_set(x, base_dir, Some(set), services, &mut h, pools, &mut n)?;
     }
-    resolve_set(x, Some(active), services, hpas, pools, node_autoscalers)
+    resolve_set(
+        x,
+        base_dir,
+        Some(active),
+        services,
+        hpas,
+        pools,
+        node_autoscalers,
+    )
 }
 
 /// Resolves the entries of set `set` and those without a set (`None`: every entry).
 fn resolve_set(
     x: &Experiment,
+    base_dir: &Path,
     set: Option<&str>,
     services: &[ServicePlan],
     hpas: &mut Vec<HpaPlan>,
@@ -126,6 +140,13 @@ fn resolve_set(
         }
         threshold::threshold(policy, services, hpas, &mut plan)
             .map_err(|e| e.within(&format!("policies.thresholds[{i}]")))?;
+    }
+    for (i, policy) in x.policies.predictive.iter().enumerate() {
+        if !runs(&policy.set) {
+            continue;
+        }
+        predictive::predictive(x, base_dir, policy, services, hpas, &mut plan)
+            .map_err(|e| e.within(&format!("policies.predictive[{i}]")))?;
     }
     for (i, scaler) in x.policies.event_driven.iter().enumerate() {
         if !runs(&scaler.set) {

@@ -23,6 +23,22 @@ fn desired(out: &Path, service: &str) -> Vec<u64> {
         .collect()
 }
 
+/// An experiment named `name` over `duration`, sampled every `interval`, in one zone of
+/// us-east1 with two n2-standard-8 nodes; `rest` its services and policies.
+fn small(name: &str, duration: &str, interval: &str, rest: &str) -> String {
+    format!(
+        r#"Experiment(
+    name: "{name}",
+    duration: "{duration}",
+    output_interval: "{interval}",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 2)],
+{rest}
+)
+"#
+    )
+}
+
 /// Saturday 2026-03-28 00:00 UTC: Paris moves from CET (UTC+1) to CEST (UTC+2) on Sunday at
 /// 02:00, so 08:00 Paris is 07:00 UTC on Saturday and 06:00 UTC on Sunday (30 h in).
 /// `batch` has no HPA: the schedule sets its replicas, 4 at 08:00 Paris and 1 at 09:00.
@@ -90,18 +106,15 @@ fn scheduled_actions_fire_at_local_times_across_a_daylight_saving_change() {
 /// CPU utilization 0.9 from the start, warm (pods ready at 0 s). The threshold policy `policy`
 /// (its fields after `name` and `service`) scales it.
 fn threshold(policy: &str) -> String {
-    format!(
-        r#"Experiment(
-    name: "threshold",
-    duration: "10m",
-    output_interval: "1m",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 2)],
-    services: [(name: "w", replicas: 2, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 100,
-                traffic: Constant(rps: 180))],
-    policies: (thresholds: [(name: "t", service: "w", {policy})]),
-)
-"#
+    small(
+        "threshold",
+        "10m",
+        "1m",
+        &format!(
+            r#"    services: [(name: "w", replicas: 2, requests: (cpu: "1", memory: "1Gi"),
+                capacity_rps: 100, traffic: Constant(rps: 180))],
+    policies: (thresholds: [(name: "t", service: "w", {policy})]),"#
+        ),
     )
 }
 
@@ -167,23 +180,20 @@ fn an_event_driven_scaler_activates_from_zero_and_deactivates_after_its_cooldown
     // 610 s (10/s over [600, 610) s, then none). KEDA polls every 30 s from 30 s: the first
     // poll to see requests is 120 s (0 → 1, then the HPA takes it up); the last active poll is
     // 600 s, so the 300 s cooldown ends at 900 s (→ 0).
-    let src = r#"Experiment(
-    name: "keda",
-    duration: "20m",
-    output_interval: "1m",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 2)],
-    services: [(name: "w", replicas: 0, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 10,
+    let src = small(
+        "keda",
+        "20m",
+        "1m",
+        r#"    services: [(name: "w", replicas: 0, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 10,
                 traffic: Product([
                     Constant(rps: 20),
                     Ramp(from: 0, to: 1, start: "100s", duration: "10s", step: "10s"),
                     Ramp(from: 1, to: 0, start: "600s", duration: "10s", step: "10s"),
                 ]))],
     checks: (max_dropped_share: None),
-    policies: (event_driven: [(name: "k", service: "w", metric: requests_per_second, target: 8)]),
-)
-"#;
-    let (r, _dir, out) = run_experiment(src);
+    policies: (event_driven: [(name: "k", service: "w", metric: requests_per_second, target: 8)]),"#,
+    );
+    let (r, _dir, out) = run_experiment(&src);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
     let keda: Vec<&str> = csv.lines().filter(|l| l.contains(",KEDAScale")).collect();
@@ -254,19 +264,16 @@ fn a_predictive_policy_provisions_its_forecast_over_the_target_utilization() {
     // 350 requests/s, constant, and a constant week of history: Holt-Winters learns level
     // 350, no trend, no season, so every forecast is 350 and every error 0 (headroom 0):
     // ⌈350 / (100 × 0.7)⌉ = 5 replicas from the first step (300 s) on.
-    let src = r#"Experiment(
-    name: "predictive",
-    duration: "1h",
-    output_interval: "5m",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 2)],
-    services: [(name: "w", replicas: 8, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 100,
+    let src = small(
+        "predictive",
+        "1h",
+        "5m",
+        r#"    services: [(name: "w", replicas: 8, requests: (cpu: "1", memory: "1Gi"), capacity_rps: 100,
                 traffic: Constant(rps: 350))],
     policies: (predictive: [(name: "f", service: "w", mode: ForecastAndScale, max_replicas: 10,
-                             history: (shape: Constant(rps: 350), span: "168h"))]),
-)
-"#;
-    let (r, _dir, out) = run_experiment(src);
+                             history: (shape: Constant(rps: 350), span: "168h"))]),"#,
+    );
+    let (r, _dir, out) = run_experiment(&src);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let desired = desired(&out, "w");
     assert_eq!(desired[0], 8);

@@ -7,11 +7,9 @@ use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
 use models::policy::config::{EventDrivenScaler, EventMetric};
 use models::policy::model::{ActivationPlan, PolicyPlan};
-use sim::time::SimDuration;
 
-use super::{check_owner, service_targets};
+use super::{check_interval, check_name, check_owner, check_replica_bounds, service_targets};
 use crate::error::{FieldError, fail};
-use crate::input::services::MAX_REPLICAS;
 
 /// One event-driven scaler: an activation per region, and the HPA KEDA would create.
 pub fn event_driven(
@@ -20,12 +18,7 @@ pub fn event_driven(
     hpas: &mut Vec<HpaPlan>,
     plan: &mut PolicyPlan,
 ) -> Result<(), FieldError> {
-    if scaler.name.trim().is_empty() {
-        return fail(
-            "name",
-            "expected a name for the scaler, such as \"queue-workers\"",
-        );
-    }
+    check_name(&scaler.name, "queue-workers")?;
     if !(scaler.target.is_finite() && scaler.target > 0.0) {
         return fail(
             "target",
@@ -35,21 +28,8 @@ pub fn event_driven(
     if !(scaler.activation_threshold.is_finite() && scaler.activation_threshold >= 0.0) {
         return fail("activation_threshold", "expected a finite number ≥ 0");
     }
-    if scaler.max_replicas == 0 || scaler.max_replicas > MAX_REPLICAS {
-        return fail(
-            "max_replicas",
-            format!("expected 1 to {MAX_REPLICAS} replicas"),
-        );
-    }
-    if scaler.min_replicas > scaler.max_replicas {
-        return fail(
-            "min_replicas",
-            format!("expected at most `max_replicas` ({})", scaler.max_replicas),
-        );
-    }
-    if scaler.polling_interval < SimDuration::from_secs(1) {
-        return fail("polling_interval", "expected at least \"1s\"");
-    }
+    check_replica_bounds(scaler.min_replicas, scaler.max_replicas)?;
+    check_interval("polling_interval", scaler.polling_interval)?;
     if scaler.min_replicas == 0 && scaler.metric == EventMetric::QueueLength {
         return fail(
             "metric",

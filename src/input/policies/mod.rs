@@ -24,7 +24,10 @@ use models::hpa::model::HpaPlan;
 use models::plan::{PoolPlan, ServicePlan};
 use models::policy::model::{PolicyPlan, ReplicaStep};
 
+use sim::time::SimDuration;
+
 use super::Experiment;
+use super::services::MAX_REPLICAS;
 use crate::error::{FieldError, fail};
 
 /// The word for "no set": only the entries without a `set` run.
@@ -177,6 +180,42 @@ fn owner(
     } else {
         None
     }
+}
+
+/// A policy's `name`, not blank; `example` shows one in the message.
+fn check_name(name: &str, example: &str) -> Result<(), FieldError> {
+    if name.trim().is_empty() {
+        return fail(
+            "name",
+            format!("expected a name for the policy, such as \"{example}\""),
+        );
+    }
+    Ok(())
+}
+
+/// `min_replicas` ≤ `max_replicas`, the maximum in 1..=[`MAX_REPLICAS`].
+fn check_replica_bounds(min: u32, max: u32) -> Result<(), FieldError> {
+    if max == 0 || max > MAX_REPLICAS {
+        return fail(
+            "max_replicas",
+            format!("expected 1 to {MAX_REPLICAS} replicas"),
+        );
+    }
+    if min > max {
+        return fail(
+            "min_replicas",
+            format!("expected at most `max_replicas` ({max})"),
+        );
+    }
+    Ok(())
+}
+
+/// A polling or evaluation interval: at least a second, so a policy cannot flood the run.
+fn check_interval(field: &str, interval: SimDuration) -> Result<(), FieldError> {
+    if interval < SimDuration::from_secs(1) {
+        return fail(field, "expected at least \"1s\"");
+    }
+    Ok(())
 }
 
 /// Refuses a service something already scales, at `service`.

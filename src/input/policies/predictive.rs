@@ -8,12 +8,11 @@ use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
 use models::policy::config::{PredictiveMode, PredictivePolicy};
 use models::policy::model::{PolicyPlan, PredictivePlan};
-use sim::time::{SimDuration, SimTime, UtcInstant};
+use sim::time::{SimTime, UtcInstant};
 
-use super::{check_owner, service_targets};
+use super::{check_interval, check_name, check_owner, check_replica_bounds, service_targets};
 use crate::error::{FieldError, fail};
 use crate::input::Experiment;
-use crate::input::services::MAX_REPLICAS;
 
 /// Most steps in a season, and most history values: a year of 5-minute steps is 105 120.
 pub const MAX_STEPS: u64 = 200_000;
@@ -44,27 +43,9 @@ pub fn predictive(
 
 /// Every number in range.
 fn check(p: &PredictivePolicy) -> Result<(), FieldError> {
-    if p.name.trim().is_empty() {
-        return fail(
-            "name",
-            "expected a name for the policy, such as \"forecast\"",
-        );
-    }
-    if p.max_replicas == 0 || p.max_replicas > MAX_REPLICAS {
-        return fail(
-            "max_replicas",
-            format!("expected 1 to {MAX_REPLICAS} replicas"),
-        );
-    }
-    if p.min_replicas > p.max_replicas {
-        return fail(
-            "min_replicas",
-            format!("expected at most `max_replicas` ({})", p.max_replicas),
-        );
-    }
-    if p.step < SimDuration::from_secs(1) {
-        return fail("step", "expected at least \"1s\"");
-    }
+    check_name(&p.name, "forecast")?;
+    check_replica_bounds(p.min_replicas, p.max_replicas)?;
+    check_interval("step", p.step)?;
     let steps = p.period.as_nanos() / p.step.as_nanos();
     if !p.period.as_nanos().is_multiple_of(p.step.as_nanos()) || !(2..=MAX_STEPS).contains(&steps) {
         return fail(

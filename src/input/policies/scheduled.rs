@@ -12,7 +12,7 @@ use models::policy::cron::CronPattern;
 use models::policy::model::{PolicyPlan, ReplicaStep};
 use sim::time::SimTime;
 
-use super::service_targets;
+use super::{check_name, service_targets};
 use crate::error::{FieldError, fail};
 use crate::input::Experiment;
 use crate::input::services::MAX_REPLICAS;
@@ -32,12 +32,7 @@ pub fn scheduled(
     to: &mut Targets,
     plan: &mut PolicyPlan,
 ) -> Result<(), FieldError> {
-    if action.name.trim().is_empty() {
-        return fail(
-            "name",
-            "expected a name for the action, such as \"business-hours\"",
-        );
-    }
+    check_name(&action.name, "business-hours")?;
     let times = CronPattern::parse(&action.cron)
         .and_then(|c| c.occurrences(action.time_zone, x.start, x.duration))
         .map_err(|e| FieldError::new("cron", e))?;

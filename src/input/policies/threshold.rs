@@ -6,11 +6,9 @@ use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
 use models::policy::config::{Condition, Step, ThresholdMetric, ThresholdPolicy};
 use models::policy::model::{PolicyPlan, ThresholdPlan};
-use sim::time::SimDuration;
 
-use super::{check_owner, service_targets};
+use super::{check_interval, check_name, check_owner, check_replica_bounds, service_targets};
 use crate::error::{FieldError, fail};
-use crate::input::services::MAX_REPLICAS;
 
 /// One threshold policy; errors relative to it.
 pub fn threshold(
@@ -19,24 +17,8 @@ pub fn threshold(
     hpas: &[HpaPlan],
     plan: &mut PolicyPlan,
 ) -> Result<(), FieldError> {
-    if policy.name.trim().is_empty() {
-        return fail(
-            "name",
-            "expected a name for the policy, such as \"dask-workers\"",
-        );
-    }
-    if policy.max_replicas == 0 || policy.max_replicas > MAX_REPLICAS {
-        return fail(
-            "max_replicas",
-            format!("expected 1 to {MAX_REPLICAS} replicas"),
-        );
-    }
-    if policy.min_replicas > policy.max_replicas {
-        return fail(
-            "min_replicas",
-            format!("expected at most `max_replicas` ({})", policy.max_replicas),
-        );
-    }
+    check_name(&policy.name, "dask-workers")?;
+    check_replica_bounds(policy.min_replicas, policy.max_replicas)?;
     if policy.scale_up.is_empty() && policy.scale_down.is_empty() {
         return fail(
             "scale_up",
@@ -46,9 +28,7 @@ pub fn threshold(
     for (field, step) in [("step_up", policy.step_up), ("step_down", policy.step_down)] {
         check_step(step).map_err(|message| FieldError::new(field, message))?;
     }
-    if policy.evaluation_interval < SimDuration::from_secs(1) {
-        return fail("evaluation_interval", "expected at least \"1s\"");
-    }
+    check_interval("evaluation_interval", policy.evaluation_interval)?;
     let targets = service_targets(&policy.service, policy.regions.as_deref(), services)?;
     for (list, conditions) in [
         ("scale_up", &policy.scale_up),

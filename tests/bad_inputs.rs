@@ -860,6 +860,7 @@ fn cases() -> Vec<Case> {
         // pid 1 (init) is alive on every Linux host.
         .with_file(".out.clustersim.lock", format!("1 {}\n", host())),
     );
+    c.extend(policies());
     #[cfg(target_os = "linux")]
     c.extend([
         // A whole sweep would run the runs a live shard attempt is running.
@@ -908,6 +909,207 @@ fn cases() -> Vec<Case> {
         ),
     ]);
     c
+}
+
+/// [`GOOD`] with a `policies` section of one scheduled action (its fields after `name`), and
+/// the service given an HPA when `hpa`.
+fn scheduled(action: &str, hpa: bool) -> String {
+    let src = good_with(
+        "    )],\n)",
+        &format!("    )],\n    policies: (scheduled: [(name: \"a\", {action})]),\n)"),
+    );
+    if !hpa {
+        return src;
+    }
+    src.replacen(
+        "traffic: Constant(rps: 50),",
+        "traffic: Constant(rps: 50),\n        hpa: (max_replicas: 6, metrics: [Resource(name: cpu, target: Utilization(70))]),",
+        1,
+    )
+}
+
+/// A scheduled action refused at the `|` of `spot`, about `field`.
+fn scheduled_case(
+    name: &'static str,
+    action: &str,
+    hpa: bool,
+    spot: &str,
+    field: &str,
+    message: &'static str,
+) -> Case {
+    let src = scheduled(action, hpa);
+    let at = format!("x.ron:{}: {field}", position(&src, spot));
+    run(name, src, &at, message)
+}
+
+/// A threshold policy on `api` (2 to 6 replicas, `rest` its other fields) refused at the `|`
+/// of `spot`, about `field`.
+fn threshold_case(
+    name: &'static str,
+    rest: &str,
+    hpa: bool,
+    spot: &str,
+    field: &str,
+    message: &'static str,
+) -> Case {
+    let src = scheduled("cron: \"0 8 * * *\", service: \"api\", replicas: 3", hpa).replacen(
+        "policies: (scheduled: [(name: \"a\", cron: \"0 8 * * *\", service: \"api\", replicas: 3)])",
+        &format!(
+            "policies: (thresholds: [(name: \"t\", service: \"api\", min_replicas: 1, \
+             max_replicas: 6, {rest})])"
+        ),
+        1,
+    );
+    let at = format!("x.ron:{}: {field}", position(&src, spot));
+    run(name, src, &at, message)
+}
+
+fn policies() -> Vec<Case> {
+    let at = "policies.scheduled[0]";
+    vec![
+        scheduled_case(
+            "a cron pattern with hour 25",
+            r#"cron: "0 25 * * *", service: "api", replicas: 3"#,
+            false,
+            r#"cron: |"0 25"#,
+            &format!("{at}.cron"),
+            "expected a cron pattern such as \"0 8 * * 1-5\"",
+        ),
+        scheduled_case(
+            "a scheduled action on an unknown service",
+            r#"cron: "0 8 * * *", service: "web", replicas: 3"#,
+            false,
+            r#"service: |"web""#,
+            &format!("{at}.service"),
+            "unknown service `web`: expected one of api",
+        ),
+        scheduled_case(
+            "an unknown time zone",
+            r#"cron: "0 8 * * *", time_zone: "Europe/Pari", service: "api", replicas: 3"#,
+            false,
+            r#"time_zone: |"Europe/Pari""#,
+            &format!("{at}.time_zone"),
+            "unknown time zone \"Europe/Pari\"",
+        ),
+        scheduled_case(
+            "min_replicas on a service without an HPA",
+            r#"cron: "0 8 * * *", service: "api", min_replicas: 3"#,
+            false,
+            r#"min_replicas: |3"#,
+            &format!("{at}.min_replicas"),
+            "has no `hpa`: expected `replicas`",
+        ),
+        scheduled_case(
+            "replicas on a service with an HPA",
+            r#"cron: "0 8 * * *", service: "api", replicas: 3"#,
+            true,
+            r#"replicas: |3)"#,
+            &format!("{at}.replicas"),
+            "has an `hpa`, which owns its replicas",
+        ),
+        scheduled_case(
+            "a scheduled minimum above the maximum",
+            r#"cron: "0 8 * * *", service: "api", min_replicas: 5, max_replicas: 4"#,
+            true,
+            r#"max_replicas: |4"#,
+            &format!("{at}.max_replicas"),
+            "expected at least `min_replicas` (5)",
+        ),
+        threshold_case(
+            "an unknown threshold metric",
+            "scale_up: [(metric: cpu_usage, above: 0.8)]",
+            false,
+            "metric: |cpu_usage",
+            "policies.thresholds[0].scale_up[0].metric",
+            "cpu_utilization",
+        ),
+        threshold_case(
+            "a negative threshold step",
+            "scale_up: [(metric: cpu_utilization, above: 0.8)], step_up: Pods(-1)",
+            false,
+            "step_up: |Pods(-1)",
+            "policies.thresholds[0].step_up",
+            "expected at least 1 pod, such as `Pods(1)`; found -1",
+        ),
+        threshold_case(
+            "a zero percent threshold step",
+            "scale_up: [(metric: cpu_utilization, above: 0.8)], step_up: Percent(0)",
+            false,
+            "step_up: |Percent(0)",
+            "policies.thresholds[0].step_up",
+            "expected a percentage above 0",
+        ),
+        threshold_case(
+            "a threshold policy on a service with an HPA",
+            "scale_up: [(metric: cpu_utilization, above: 0.8)]",
+            true,
+            "service: |\"api\", min_replicas: 1",
+            "policies.thresholds[0].service",
+            "already scaled by its `hpa`: expected one owner of its replicas",
+        ),
+        threshold_case(
+            "a threshold condition with both above and below",
+            "scale_up: [(metric: cpu_utilization, above: 0.8, below: 0.2)]",
+            false,
+            "below: |0.2",
+            "policies.thresholds[0].scale_up[0].below",
+            "expected one of `above` and `below`, not both",
+        ),
+        run(
+            "a queue_length trigger that could never activate from zero",
+            good_with(
+                "    )],\n)",
+                "    )],\n    policies: (event_driven: [(name: \"k\", service: \"api\", \
+                 metric: queue_length, target: 5)]),\n)",
+            ),
+            "policies.event_driven[0].metric",
+            "could never activate",
+        ),
+        scheduled_case(
+            "a scheduled pool minimum without a Cluster Autoscaler",
+            r#"cron: "0 8 * * *", pool: "p", min_nodes: 3"#,
+            false,
+            r#"pool: |"p", min_nodes"#,
+            &format!("{at}.pool"),
+            "which has no Cluster Autoscaler",
+        ),
+        scheduled_case(
+            "a scheduled action on both a service and a pool",
+            r#"cron: "0 8 * * *", service: "api", pool: "p", replicas: 3"#,
+            false,
+            r#"scheduled: [|(name"#,
+            at,
+            "expected exactly one of `service` and `pool`",
+        ),
+        run(
+            "an active policy set no policy is in",
+            good_with(
+                "    )],\n)",
+                "    )],\n    policies: (active: \"rush\", scheduled: [(name: \"a\", set: \"day\", \
+                 cron: \"0 8 * * *\", service: \"api\", replicas: 3)]),\n)",
+            ),
+            "policies.active",
+            "no policy is in set `rush`: expected one of \"day\", or \"none\"",
+        ),
+        run(
+            "a predictive season that is not a whole number of steps",
+            good_with(
+                "    )],\n)",
+                "    )],\n    policies: (predictive: [(name: \"f\", service: \"api\", \
+                 mode: ForecastOnly, max_replicas: 4, period: \"1h\", step: \"7m\")]),\n)",
+            ),
+            "policies.predictive[0].period",
+            "expected a whole number of steps (7m0s), from 2 to 200000",
+        ),
+        scheduled_case(
+            "a negative scheduled replica count",
+            r#"cron: "0 8 * * *", service: "api", replicas: -1"#,
+            false,
+            r#"replicas: |-1"#,
+            &format!("{at}.replicas"),
+            "`replicas` must be ≥ 0, found -1",
+        ),
+    ]
 }
 
 /// This machine's name as a lock file records it.

@@ -106,6 +106,7 @@ fn plan(pods: usize) -> Plan {
         batch: None,
         hpa_controller: Default::default(),
         vpas: Vec::new(),
+        policies: Default::default(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: None,

@@ -10,10 +10,11 @@
 //!
 //! | knob | owner (the one writer) | how the others take part |
 //! |------|------------------------|--------------------------|
-//! | desired replicas of a service | its HPA (`hpa::model`, `set_replicas`) when it has one; otherwise its scheduled `scale` steps (`cluster`'s `Timer::Scale`) | the ReplicaSet sync in `cluster` creates and deletes pods to match; the scheduler places them |
-//! | an HPA's min/max replicas | the HPA's spec, and the service's scheduled `scale` steps: a step sets `minReplicas` (raising `maxReplicas` to it if lower) from the first HPA sync at or after its instant, as KEDA's cron scaler (a floor of `desiredReplicas` while its window is active) and scheduled scaling actions (which set `MinCapacity`) do | the HPA clamps its recommendation to them at that sync |
+//! | desired replicas of a service | its HPA (`hpa::model`, `set_replicas`) when it has one; else, when `policies.scheduled`, `policies.thresholds` or a `ForecastAndScale` `policies.predictive` acts on it, the `PolicyController` (`policy::model`, `set_replicas`: the actions' `replicas` and the service's `scale` steps, or the threshold policy's decisions; the loader refuses two policies, or a threshold policy and `scale` steps, on one service); for a service with a KEDA scaler (`policies.event_driven`), the `PolicyController` between zero and one replica (activation, deactivation after the cooldown) and the HPA the loader creates for it from one up (an HPA does nothing at zero replicas, as upstream), as KEDA's operator and its HPA share the scale subresource; otherwise its scheduled `scale` steps (`cluster`'s `Timer::Scale`) | the ReplicaSet sync in `cluster` creates and deletes pods to match; the scheduler places them |
+//! | an HPA's min/max replicas | the HPA's spec, changed by its plan's `BoundsStep`s (`HpaPlan::bounds`): the service's `scale` steps (each sets `minReplicas`, raising `maxReplicas` to it if lower) and the `policies.scheduled` actions on it (`min_replicas`/`max_replicas`), from the first HPA sync at or after their instant, as KEDA's cron scaler (a floor of `desiredReplicas` while its window is active) and scheduled scaling actions (which set `MinCapacity`/`MaxCapacity`) do | the HPA clamps its recommendation to them at that sync |
 //! | pod requests, limits, QoS | the deployment's pod template (`plan::ServicePlan`, `cluster::pods::PodTemplate`); with a VPA, the VPA (`vpa::model`, `set_template`) writes new revisions and evicts or resizes pods of old ones (`update_pods`); a new revision applies to new pods | running pods keep their revision's; the HPA measures each pod's use (which follows the work done) against its own request |
 //! | node-group sizes (nodes launched, drained) | the region's node autoscaler (`autoscaler::model`, `launch`/`remove`) | the fault injector removes nodes on spot notices and fails nodes (`faults`); `cluster` applies both |
+//! | a node group's min/max nodes | the pool's `min_nodes`/`max_nodes`, changed by `policies.scheduled` actions on the pool: `BoundsStep`s in its Cluster Autoscaler's plan (`NodeAutoscalerPlan::bounds`), applied at its first scan at or after their instant; a raised minimum above the group's size launches the difference, as an Auto Scaling group does | the Cluster Autoscaler scales within them |
 //! | a service's arrival rate | `traffic::Traffic` (`set_rates`), failover re-splits included | — |
 
 pub mod allocatable;
@@ -29,6 +30,7 @@ pub mod invariants;
 pub mod jobs;
 pub mod latency;
 pub mod plan;
+pub mod policy;
 pub mod run;
 pub mod scheduler;
 pub mod traffic;

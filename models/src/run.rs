@@ -33,6 +33,7 @@ use crate::invariants::{Broken, SampleInvariants};
 use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
 use crate::plan::{ClusterPlan, ServicePlan, Unschedulable};
+use crate::policy::model::{PolicyController, PolicyPlan};
 use crate::traffic::Traffic;
 use crate::vpa::estimator::Resources;
 use crate::vpa::model::{VpaController, VpaPlan, VpaStatus};
@@ -54,6 +55,8 @@ pub struct Plan {
     pub hpa_controller: HpaControllerConfig,
     /// Every VerticalPodAutoscaler.
     pub vpas: Vec<VpaPlan>,
+    /// The scaling policies (`policies`), resolved.
+    pub policies: PolicyPlan,
     /// Batch Jobs, when the run has any.
     pub batch: Option<BatchPlan>,
     /// Services whose traffic is global, split over their regions by a router.
@@ -388,14 +391,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
-    let steps: Vec<Vec<(SimTime, u32)>> = plan
-        .cluster
-        .services
-        .iter()
-        .map(|s| s.replica_schedule.clone())
-        .collect();
-    let mut hpa =
-        HpaController::new(plan.hpas.clone(), &plan.hpa_controller, &steps).map_err(engine)?;
+    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller).map_err(engine)?;
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
@@ -404,6 +400,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     vpa.view.connect(Cluster::vertical_view, &cluster_box);
     vpa.template.connect(Cluster::set_template, &cluster_box);
     vpa.update.connect(Cluster::update_pods, &cluster_box);
+    let mut policy = PolicyController::new(&plan.policies);
+    policy
+        .metrics
+        .connect(Cluster::workload_metrics, &cluster_box);
+    policy.scale.connect(Cluster::set_replicas, &cluster_box);
 
     let injector = plan.faults.as_ref().map(|f| {
         let mut injector = FaultInjector::new(f, &plan.cluster.pools, plan.seed, &outages);
@@ -448,6 +449,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     if let Some(injector) = injector {
         bench = bench.add_model(injector, Mailbox::new(), "faults");
     }
+    bench = bench.add_model(policy, Mailbox::new(), "policy");
     let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
     budget.attach(simu.scheduler());
     // A halt is the budget's; any other engine error is the engine's.
@@ -560,22 +562,21 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     })
 }
 
-/// The cluster's plan without the scheduled `scale` steps of services that have an HPA: the
-/// HPA owns their replicas and takes the steps as its bounds (`HpaController::new`), so the
-/// cluster does not write them too (the ownership table of the crate doc).
+/// The cluster's plan without the scheduled `scale` steps of services whose replicas another
+/// controller owns: an HPA (which takes the steps as its bounds, `HpaPlan::bounds`) or the
+/// scaling policies (which send them, `PolicyPlan`), so the cluster does not write them too
+/// (the ownership table of the crate doc).
 fn cluster_plan(plan: &Plan) -> std::borrow::Cow<'_, ClusterPlan> {
-    let stepped = |h: &HpaPlan| {
-        plan.cluster
-            .services
-            .get(h.service as usize)
-            .is_some_and(|s| !s.replica_schedule.is_empty())
+    let owned = |id: usize| {
+        plan.hpas.iter().any(|h| h.service as usize == id) || plan.policies.owns(id as u32)
     };
-    if !plan.hpas.iter().any(stepped) {
+    let stepped = |(id, s): (usize, &ServicePlan)| owned(id) && !s.replica_schedule.is_empty();
+    if !plan.cluster.services.iter().enumerate().any(stepped) {
         return std::borrow::Cow::Borrowed(&plan.cluster);
     }
     let mut cluster = plan.cluster.clone();
-    for h in &plan.hpas {
-        if let Some(s) = cluster.services.get_mut(h.service as usize) {
+    for (id, s) in cluster.services.iter_mut().enumerate() {
+        if owned(id) {
             s.replica_schedule.clear();
         }
     }

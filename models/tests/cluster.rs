@@ -102,6 +102,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
         batch: None,
         hpa_controller: Default::default(),
         vpas: Vec::new(),
+        policies: Default::default(),
         routes: Vec::new(),
         node_autoscalers: Vec::new(),
         faults: None,
@@ -612,6 +613,10 @@ fn a_scale_step_on_an_autoscaled_service_sets_the_hpa_minimum_instead_of_racing_
         capacity_rps: 100.0,
         declared_cpu_millis: 500,
         memory: None,
+        bounds: vec![clustersim_models::api::BoundsStep::floor(
+            SimTime::from_secs(60),
+            5,
+        )],
     }];
     let out = run(&p, |_| {}).expect("the run");
     let desired = u64s(&out.timeseries, "desired_pods");

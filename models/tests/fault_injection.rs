@@ -128,6 +128,7 @@ fn plan(
         hpas: Vec::new(),
         hpa_controller: Default::default(),
         vpas: Vec::new(),
+        policies: Default::default(),
         batch: None,
         routes: Vec::new(),
         node_autoscalers: Vec::new(),

@@ -87,7 +87,7 @@ fn crate_paths(code: &str) -> Vec<String> {
 #[test]
 fn controllers_import_the_api_never_the_cluster_or_each_other() {
     let graph = imports();
-    let controllers = ["hpa", "autoscaler", "faults", "jobs", "vpa"];
+    let controllers = ["hpa", "autoscaler", "faults", "jobs", "vpa", "policy"];
     for c in controllers {
         let names = &graph[c];
         for forbidden in ["cluster", "run", "traffic"]

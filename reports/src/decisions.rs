@@ -28,6 +28,9 @@ pub const MAX_GROUPS: usize = 60;
 pub enum Kind {
     /// `SuccessfulRescale`, `ScalingHeld`: per HorizontalPodAutoscaler.
     Hpa,
+    /// `ScheduledScaling`, `ThresholdScaling`, `PredictiveForecast`, `PredictiveScaling`,
+    /// `KEDAScaleTarget{Activated,Deactivated}`: per HPA or deployment a scaling policy acts on.
+    Policy,
     /// `TriggeredScaleUp`, `ScaleDown` (consolidations included): per node pool.
     NodeAutoscaling,
     /// `Preempted`: per deployment of the evicted pods.
@@ -45,6 +48,12 @@ impl Kind {
     fn of(reason: &str) -> Option<Kind> {
         match reason {
             "SuccessfulRescale" | "ScalingHeld" => Some(Kind::Hpa),
+            "ScheduledScaling"
+            | "ThresholdScaling"
+            | "PredictiveForecast"
+            | "PredictiveScaling"
+            | "KEDAScaleTargetActivated"
+            | "KEDAScaleTargetDeactivated" => Some(Kind::Policy),
             "TriggeredScaleUp" | "ScaleDown" => Some(Kind::NodeAutoscaling),
             "Preempted" => Some(Kind::Preemption),
             "SpotInterruption" => Some(Kind::SpotNotice),
@@ -57,6 +66,9 @@ impl Kind {
     pub fn title(self) -> &'static str {
         match self {
             Kind::Hpa => "Horizontal Pod Autoscaler: rescales and held recommendations",
+            Kind::Policy => {
+                "Scaling policies: scheduled, threshold, predictive and event-driven (KEDA)"
+            }
             Kind::NodeAutoscaling => {
                 "Node autoscaling (Cluster Autoscaler, Karpenter): scale-ups, scale-downs, \
                  consolidations"
@@ -176,7 +188,7 @@ pub fn decisions(
             };
             let object = objects[row].as_str();
             let subject = match kind {
-                Kind::Hpa => object.to_owned(),
+                Kind::Hpa | Kind::Policy => object.to_owned(),
                 Kind::Preemption => deployment_of_pod(object),
                 _ => pool_of(object, pools),
             };
@@ -354,6 +366,13 @@ mod tests {
             ),
             (2.0, "SuccessfulRescale", "hpa/api-us-east1", "cpu → 4", 1),
             (
+                2.5,
+                "ScheduledScaling",
+                "deployment/batch-us-east1",
+                "replicas 4: scheduled action open",
+                1,
+            ),
+            (
                 3.0,
                 "Preempted",
                 "pod/reports-us-east1-24",
@@ -380,6 +399,7 @@ mod tests {
             groups,
             [
                 (Kind::Hpa, "hpa/api-us-east1", 1),
+                (Kind::Policy, "deployment/batch-us-east1", 1),
                 (Kind::NodeAutoscaling, "web", 2),
                 (Kind::NodeAutoscaling, "web-spot", 1),
                 (Kind::Preemption, "reports-us-east1", 1),

@@ -62,6 +62,7 @@ pub fn resolve(
             pools: templates,
             groups,
             kind,
+            bounds: Vec::new(),
         });
     }
     Ok(plans)

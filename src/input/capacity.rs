@@ -12,6 +12,7 @@
 use models::allocatable::allocatable;
 use models::hpa::model::HpaPlan;
 use models::plan::{PoolPlan, ServicePlan};
+use models::policy::model::PolicyPlan;
 use models::scheduler::affinity::required_node_affinity_matches;
 use models::scheduler::taints::first_untolerated_taint;
 use sim::quantity::{Bytes, CpuMillis};
@@ -141,14 +142,15 @@ fn largest(pools: &[&PoolPlan]) -> String {
         .join(", ")
 }
 
-/// One warning per service whose peak replicas (its `replicas`, `scale` steps and HPA
-/// maximum) request more than the pools it may use can allocate with every node they may
+/// One warning per service whose peak replicas (its `replicas`, `scale` steps, HPA maximum
+/// and scheduled policies' bounds and replicas) request more than the pools it may use can allocate with every node they may
 /// have (`max_nodes`, else `nodes`), with the figures. Regions in `karpenter_regions` are left
 /// out. A lower bound: services sharing pools are not added up.
 pub fn warnings(
     pools: &[PoolPlan],
     services: &[ServicePlan],
     hpas: &[HpaPlan],
+    policies: &PolicyPlan,
     karpenter_regions: &[&str],
 ) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -162,13 +164,22 @@ pub fn warnings(
         }
         let hpa_max = hpas
             .iter()
-            .find(|h| h.service as usize == id)
-            .map(|h| h.config.max_replicas);
+            .filter(|h| h.service as usize == id)
+            .flat_map(|h| {
+                let scheduled = h.bounds.iter().filter_map(|b| b.max.or(b.min));
+                scheduled.chain([h.config.max_replicas])
+            });
+        let policy_steps = policies
+            .replica_steps
+            .iter()
+            .filter(|p| p.service as usize == id)
+            .map(|p| p.replicas);
         let peak = s
             .replica_schedule
             .iter()
             .map(|&(_, n)| n)
             .chain(hpa_max)
+            .chain(policy_steps)
             .fold(s.replicas, u32::max);
         let want_cpu = u64::from(peak) * s.requests.cpu.0;
         let want_memory = u64::from(peak) * s.requests.memory.0;

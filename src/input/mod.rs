@@ -2,7 +2,8 @@
 //!
 //! [`schema`] is the file as written; each section has its module that checks it and resolves
 //! it (`cluster`: regions and node pools, `namespaces`, `services` with their `traffic` and
-//! `hpa`, `targets`, `batch`, `autoscaling`, `faults`), each with the limits that protect it.
+//! `hpa`, `targets`, `batch`, `autoscaling`, `faults`, `policies`), each with the limits that
+//! protect it.
 //! Checks return a [`FieldError`] (a field path and what was expected); only [`load`] knows the
 //! file is RON and turns the path into `file:line:col` through [`RonLocator`].
 
@@ -14,6 +15,7 @@ mod cluster;
 mod faults;
 mod hpa;
 mod namespaces;
+mod policies;
 mod ron_text;
 pub mod schema;
 mod services;
@@ -152,8 +154,16 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     targets::check_services(x)?;
     targets::check_health(x)?;
     let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
-    let node_autoscalers = autoscaling::resolve(x, &mut pools)?;
+    let mut node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
+    let policies = policies::resolve(
+        x,
+        base_dir,
+        &services,
+        &mut hpas,
+        &pools,
+        &mut node_autoscalers,
+    )?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;
     let plan = Plan {
@@ -173,6 +183,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         hpas,
         hpa_controller: x.hpa_controller.clone(),
         vpas,
+        policies,
         batch,
         routes,
         node_autoscalers,
@@ -202,6 +213,7 @@ pub fn warnings(plan: &Plan) -> Vec<String> {
         &plan.cluster.pools,
         &plan.cluster.services,
         &plan.hpas,
+        &plan.policies,
         &karpenter,
     );
     found.extend(vpa::hpa_conflicts(&plan.hpas, &plan.vpas));

@@ -15,6 +15,7 @@ use models::faults::config::FaultsConfig;
 use models::hpa::config::HpaControllerConfig;
 use models::jobs::BatchConfig;
 use models::latency::Fidelity;
+use models::policy::config::PoliciesConfig;
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, UtcInstant};
 
@@ -85,6 +86,10 @@ pub struct Experiment {
     /// failover and the database's replication (`models::faults::config`); none by default.
     #[serde(default)]
     pub faults: Option<FaultsConfig>,
+    /// Scaling policies beyond the stock controllers: cron-scheduled actions
+    /// (`models::policy::config`); none by default.
+    #[serde(default)]
+    pub policies: PoliciesConfig,
 }
 
 impl Experiment {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use models::api::MemoryModel;
 use models::api::RoutePlan;
+use models::api::{BoundsStep, MemoryModel};
 use models::config::{ServiceConfig, TopologySpreadConfig};
 use models::hpa::model::HpaPlan;
 use models::plan::{NamespacePlan, PodTimings, ServicePlan};
@@ -137,6 +137,10 @@ fn resolve_entry<'a>(
                 capacity_rps: s.capacity_rps,
                 declared_cpu_millis: s.requests.cpu.0,
                 memory,
+                bounds: replica_schedule
+                    .iter()
+                    .map(|&(at, replicas)| BoundsStep::floor(at, replicas))
+                    .collect(),
             });
         }
     }

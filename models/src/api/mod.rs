@@ -8,7 +8,7 @@
 //! | message or query            | from → to                          | types                         |
 //! |-----------------------------|------------------------------------|-------------------------------|
 //! | `workload_metrics` (query)  | HPA, run loop → cluster            | [`WorkloadMetrics`]           |
-//! | `set_replicas`              | HPA → cluster                      | [`ReplicaOrder`]              |
+//! | `set_replicas`              | HPA, scaling policies → cluster    | [`ReplicaOrder`]              |
 //! | `node_autoscaling_view` (q) | node autoscaler → cluster          | [`ViewRequest`] → [`AutoscalingView`] |
 //! | `launch`, `remove`          | node autoscaler, faults → cluster  | [`LaunchOrder`], [`RemoveOrder`] |
 //! | `node_census` (query)       | fault injector → cluster           | [`NodeCensus`]                |
@@ -37,7 +37,7 @@ pub use figures::{
     LiveNode, MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample,
     RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
 };
-pub use orders::{FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder};
+pub use orders::{BoundsStep, FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder, Scaler};
 pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
 pub use view::{
     AutoscalingView, ClusterView, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView, NodeView,

@@ -2,6 +2,7 @@
 //! event the cluster logs for it.
 
 use serde::{Deserialize, Serialize};
+use sim::time::SimTime;
 
 /// Why an event was recorded: Kubernetes' event reasons for the same decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,20 @@ pub enum Reason {
     RecommendationApplied,
     /// A container used more memory than its limit and the kernel killed it (`OOMKilled`).
     OomKilled,
+    /// A scheduled scaling action (a cron policy) set replicas or an HPA's bounds
+    /// (`ScheduledScaling`, after AWS's scheduled actions).
+    ScheduledScaling,
+    /// A sustained-threshold policy scaled a service (`ThresholdScaling`, as an alarm-driven
+    /// step policy's activity).
+    ThresholdScaling,
+    /// A predictive policy's forecast, recorded and not acted on (`PredictiveForecast`).
+    PredictiveForecast,
+    /// A predictive policy's forecast, and the replicas it sets (`PredictiveScaling`).
+    PredictiveScaling,
+    /// KEDA scaled a workload from zero on its event source (`KEDAScaleTargetActivated`).
+    KedaScaleTargetActivated,
+    /// KEDA scaled an idle workload to zero (`KEDAScaleTargetDeactivated`).
+    KedaScaleTargetDeactivated,
 }
 
 impl Reason {
@@ -79,6 +94,12 @@ impl Reason {
             Reason::InPlaceResizedByVpa => "InPlaceResizedByVPA",
             Reason::RecommendationApplied => "RecommendationApplied",
             Reason::OomKilled => "OOMKilled",
+            Reason::ScheduledScaling => "ScheduledScaling",
+            Reason::ThresholdScaling => "ThresholdScaling",
+            Reason::PredictiveForecast => "PredictiveForecast",
+            Reason::PredictiveScaling => "PredictiveScaling",
+            Reason::KedaScaleTargetActivated => "KEDAScaleTargetActivated",
+            Reason::KedaScaleTargetDeactivated => "KEDAScaleTargetDeactivated",
         }
     }
 }
@@ -107,9 +128,33 @@ pub struct RemoveOrder {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaOrder {
     pub service: u32,
-    pub replicas: u32,
+    /// `None`: only log the event (a decision that changes no replicas: a held recommendation,
+    /// a bounds change, a forecast recorded but not acted on), whatever the replicas are by
+    /// then.
+    pub replicas: Option<u32>,
     pub reason: Reason,
     pub why: String,
+    /// Who decided: names the event's object.
+    pub by: Scaler,
+}
+
+/// The controller behind a [`ReplicaOrder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scaler {
+    /// The service's HorizontalPodAutoscaler: events on `hpa/<service>-<region>`.
+    Hpa,
+    /// A scaling policy (`policy::model`): events on `deployment/<service>-<region>`.
+    Policy,
+}
+
+impl Scaler {
+    /// The kind in the event's object name.
+    pub fn object_kind(self) -> &'static str {
+        match self {
+            Scaler::Hpa => "hpa",
+            Scaler::Policy => "deployment",
+        }
+    }
 }
 
 /// What the fault injector tells the cluster.
@@ -126,4 +171,66 @@ pub enum FaultOrder {
     EvictZone { zone: String, why: String },
     /// The zone is reachable again: its nodes failed by the outage become Ready.
     ZoneUp { zone: String, why: String },
+}
+
+/// A scheduled change of an autoscaler's bounds (an HPA's `minReplicas`/`maxReplicas`), taking
+/// effect at the autoscaler's first sync at or after `at`, as KEDA's cron scaler (polled) and
+/// scheduled scaling actions do. Setting a minimum raises the maximum to it when lower; setting
+/// a maximum lowers the minimum to it when higher (the HPA API requires min ≤ max; with both
+/// set the loader checks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundsStep {
+    pub at: SimTime,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    /// The event message logged when the step applies (`ScheduledScaling`); `None` for a
+    /// service's plain `scale` step, which was never logged.
+    pub event: Option<String>,
+}
+
+impl BoundsStep {
+    /// A service's plain `scale` step on an HPA: `minReplicas` from `at` on, not logged.
+    pub fn floor(at: SimTime, replicas: u32) -> BoundsStep {
+        BoundsStep {
+            at,
+            min: Some(replicas),
+            max: None,
+            event: None,
+        }
+    }
+
+    /// The bounds `(min, max)` after this step.
+    pub fn apply(&self, (min, max): (u32, u32)) -> (u32, u32) {
+        match (self.min, self.max) {
+            (Some(lo), Some(hi)) => (lo, hi),
+            (Some(lo), None) => (lo, max.max(lo)),
+            (None, Some(hi)) => (min.min(hi), hi),
+            (None, None) => (min, max),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BoundsStep;
+    use sim::time::SimTime;
+
+    fn step(min: Option<u32>, max: Option<u32>) -> BoundsStep {
+        BoundsStep {
+            at: SimTime::ZERO,
+            min,
+            max,
+            event: None,
+        }
+    }
+
+    #[test]
+    fn a_minimum_raises_the_maximum_and_a_maximum_lowers_the_minimum() {
+        assert_eq!(step(Some(5), None).apply((2, 20)), (5, 20));
+        assert_eq!(step(Some(30), None).apply((2, 20)), (30, 30));
+        assert_eq!(step(None, Some(10)).apply((2, 20)), (2, 10));
+        assert_eq!(step(None, Some(1)).apply((2, 20)), (1, 1));
+        assert_eq!(step(Some(3), Some(8)).apply((2, 20)), (3, 8));
+        assert_eq!(step(None, None).apply((2, 20)), (2, 20));
+    }
 }

@@ -35,7 +35,8 @@ use sim::rng::Stream;
 use sim::time::{SimDuration, SimTime};
 
 use crate::api::{
-    AutoscalingView, KarpenterView, LaunchOrder, PoolTemplate, Reason, RemoveOrder, ViewRequest,
+    AutoscalingView, BoundsStep, ClusterView, KarpenterView, LaunchOrder, PoolTemplate, Reason,
+    RemoveOrder, ViewRequest,
 };
 use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
 use crate::autoscaler::config::{ClusterAutoscalerConfig, ConfigError};
@@ -69,6 +70,9 @@ pub struct NodeAutoscalerPlan {
     pub pools: Vec<PoolTemplate>,
     pub groups: u32,
     pub kind: AutoscalerKind,
+    /// Scheduled changes of a node group's min/max nodes (Cluster Autoscaler only), as
+    /// (group, step), in time order: `policies.scheduled` actions on pools.
+    pub bounds: Vec<(u32, BoundsStep)>,
 }
 
 enum Decider {
@@ -87,11 +91,62 @@ enum Decider {
 }
 
 struct Engine {
+    /// `NodeAutoscalerPlan::bounds`, how many have been applied, and each group's bounds once
+    /// a step has changed them.
+    bounds: Vec<(u32, BoundsStep)>,
+    bounds_applied: usize,
+    group_bounds: Vec<Option<(u32, u32)>>,
     request: Arc<ViewRequest>,
     /// The same without nodes.
     pending_request: Arc<ViewRequest>,
     decider: Decider,
     rng: Stream,
+}
+
+impl Engine {
+    /// Applies the scheduled bounds due by `now` to the node groups of `view` (from the first
+    /// scan at or after a step's instant, as the HPA takes its steps at its next sync), and
+    /// returns the launches a raised minimum asks for: as an EC2 Auto Scaling group does when
+    /// a scheduled action sets `MinSize` above its capacity, the group grows to its minimum at
+    /// once (the Cluster Autoscaler itself never scales up for a minimum). A lowered maximum
+    /// only stops scale-ups: nodes above it go when the Cluster Autoscaler finds them unneeded.
+    fn apply_bounds(&mut self, now: SimTime, view: &mut ClusterView) -> Vec<LaunchOrder> {
+        let mut launch = Vec::new();
+        while let Some((group, step)) = self.bounds.get(self.bounds_applied)
+            && step.at <= now
+        {
+            self.bounds_applied += 1;
+            let (g, template) = (*group as usize, &self.request.pools[*group as usize]);
+            let Some(node_group) = view.node_groups.get_mut(g) else {
+                continue;
+            };
+            let current =
+                self.group_bounds[g].unwrap_or((node_group.min_size, node_group.max_size));
+            let (min, max) = step.apply(current);
+            self.group_bounds[g] = Some((min, max));
+            let event = step.event.as_deref().unwrap_or("scheduled bounds");
+            if min > node_group.target_size {
+                let count = min - node_group.target_size;
+                launch.push(LaunchOrder {
+                    pool: template.pool,
+                    zone: None,
+                    count,
+                    why: format!(
+                        "min_nodes {min} > {} nodes: +{count} ({event})",
+                        node_group.target_size
+                    ),
+                });
+                node_group.target_size = min;
+            }
+        }
+        for (node_group, bounds) in view.node_groups.iter_mut().zip(&self.group_bounds) {
+            if let Some((min, max)) = *bounds {
+                node_group.min_size = min;
+                node_group.max_size = max;
+            }
+        }
+        launch
+    }
 }
 
 /// A region's node autoscaler.
@@ -153,6 +208,9 @@ impl NodeAutoscaler {
             launch: Output::default(),
             remove: Output::default(),
             engine: Some(Engine {
+                bounds: plan.bounds.clone(),
+                bounds_applied: 0,
+                group_bounds: vec![None; plan.groups as usize],
                 pending_request: Arc::new(ViewRequest {
                     pending_only: true,
                     ..request.clone()
@@ -187,15 +245,16 @@ impl NodeAutoscaler {
 
     /// One Cluster Autoscaler scan; returns when the next one is due.
     async fn cluster_autoscaler_scan(&mut self, now: SimTime) -> Option<SimTime> {
-        let answer = self.query(false).await;
+        let mut answer = self.query(false).await;
         let engine = self.engine.as_mut()?;
+        let mut launch = engine.apply_bounds(now, &mut answer.view);
         let Decider::ClusterAutoscaler(ca) = &mut engine.decider else {
             return None;
         };
         let rng = &mut engine.rng;
         let actions = ca.scan(now, &answer.view, &mut || rng.next_u64());
         let next = now + ca.config().scan_interval;
-        let (mut launch, mut remove) = (Vec::new(), Vec::new());
+        let mut remove = Vec::new();
         for action in actions {
             match action {
                 Action::ScaleUp {

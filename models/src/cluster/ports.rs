@@ -133,18 +133,20 @@ impl Cluster {
         self.reschedule(cx);
     }
 
-    /// Sets deployments' desired replicas (the HPA's scale subresource writes).
+    /// Sets deployments' desired replicas (the scale subresource the HPA or a policy writes).
     pub fn set_replicas(&mut self, orders: Vec<ReplicaOrder>, cx: &Context<Self>) {
         self.handled(cx);
         let now_ns = SimTime::from_monotonic(cx.time()).as_nanos();
         for order in orders {
             let dep = &mut self.deployments[order.service as usize];
-            let object = format!("hpa/{}-{}", dep.name, dep.region);
+            let object = format!("{}/{}-{}", order.by.object_kind(), dep.name, dep.region);
             self.events
                 .push(now_ns, order.reason, || object, || order.why.clone());
             let dep = &mut self.deployments[order.service as usize];
-            if dep.desired != order.replicas {
-                dep.desired = order.replicas;
+            if let Some(replicas) = order.replicas
+                && dep.desired != replicas
+            {
+                dep.desired = replicas;
                 self.reconcile(order.service, now_ns);
             }
         }

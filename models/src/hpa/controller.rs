@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use sim::time::{SimDuration, SimTime};
 
+use crate::api::BoundsStep;
+
 use crate::hpa::behavior::{
     Behavior, LimitReason, Limited, Recommendation, ScaleEvent, prune_events,
     prune_recommendations, rate_limit_legacy, rate_limit_with_behavior, stabilize_legacy,
@@ -284,12 +286,15 @@ impl Hpa {
         }
     }
 
-    /// Sets `minReplicas`, raising `maxReplicas` to it when lower: what a scheduled scaling
-    /// step does to an autoscaled service (KEDA's cron scaler, scheduled scaling actions). The
-    /// next sync clamps to the new bounds.
-    pub fn set_min_replicas(&mut self, min_replicas: u32) {
-        self.min_replicas = min_replicas;
-        self.max_replicas = self.max_replicas.max(min_replicas);
+    /// Applies a scheduled change of `minReplicas`/`maxReplicas` (KEDA's cron scaler, scheduled
+    /// scaling actions; [`BoundsStep::apply`]). The next sync clamps to the new bounds.
+    pub fn set_bounds(&mut self, step: &BoundsStep) {
+        (self.min_replicas, self.max_replicas) = step.apply((self.min_replicas, self.max_replicas));
+    }
+
+    /// `(minReplicas, maxReplicas)` now.
+    pub fn bounds(&self) -> (u32, u32) {
+        (self.min_replicas, self.max_replicas)
     }
 
     /// The metrics, in the order [`Hpa::sync`] expects its inputs.

@@ -27,7 +27,7 @@ use sim::time::{SimDuration, SimTime};
 use nexosim::model::{Context, Model, schedulable};
 use nexosim::ports::{Output, Requestor};
 
-use crate::api::{MemoryModel, Reason, ReplicaOrder, WorkloadMetrics};
+use crate::api::{BoundsStep, MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
 use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
 use crate::hpa::metrics_window::UsageWindow;
@@ -104,6 +104,9 @@ pub struct HpaPlan {
     /// whatever request a VPA has since given it.
     pub declared_cpu_millis: u64,
     pub memory: Option<MemoryModel>,
+    /// Scheduled changes of the HPA's bounds, in time order: the service's `scale` steps (each
+    /// a `minReplicas`) and its scheduled policies' actions (the lib.rs ownership table).
+    pub bounds: Vec<BoundsStep>,
 }
 
 /// Which requests a metric's utilization is measured against: each pod group's own (from its
@@ -121,9 +124,7 @@ struct Target {
     hpa: Hpa,
     /// `hpa.metrics()`, resolved, in the same order.
     measured: Vec<Measured>,
-    /// The service's scheduled `scale` steps, sorted, and how many have been applied: each sets
-    /// the HPA's `minReplicas` (the lib.rs ownership table).
-    steps: Vec<(SimTime, u32)>,
+    /// How many of `plan.bounds` have been applied.
     steps_applied: usize,
     cpu: UsageWindow,
     memory: UsageWindow,
@@ -152,14 +153,7 @@ pub struct HpaController {
 impl HpaController {
     /// Fails on a custom metric name not in [`CUSTOM_METRICS`] (the loader refuses those
     /// first, with the field's position).
-    ///
-    /// `steps` are the scheduled `scale` steps of each cluster service, by service id: each HPA
-    /// takes over its service's (`run` leaves them out of the cluster's plan).
-    pub fn new(
-        plans: Vec<HpaPlan>,
-        controller: &HpaControllerConfig,
-        steps: &[Vec<(SimTime, u32)>],
-    ) -> Result<Self, String> {
+    pub fn new(plans: Vec<HpaPlan>, controller: &HpaControllerConfig) -> Result<Self, String> {
         let resolution = controller.metric_resolution;
         // Scrapes half a resolution off the syncs, as they are unaligned in a real cluster.
         let phase = SimDuration::from_nanos(resolution.as_nanos() / 2);
@@ -173,14 +167,9 @@ impl HpaController {
                     .map(Measured::of)
                     .collect::<Result<Vec<_>, String>>()
                     .map_err(|e| format!("hpa/{}: {e}", plan.name))?;
-                let steps = steps
-                    .get(plan.service as usize)
-                    .cloned()
-                    .unwrap_or_default();
                 Ok(Target {
                     hpa,
                     measured,
-                    steps,
                     steps_applied: 0,
                     plan,
                     cpu: UsageWindow::new(resolution, phase),
@@ -303,15 +292,26 @@ impl Target {
         groups
     }
 
-    /// One sync of this HPA: the order to send, if any.
-    fn sync(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
+    /// One sync of this HPA: the orders to send (a scheduled step's event, a rescale or a held
+    /// recommendation).
+    fn sync(&mut self, now: SimTime, m: &WorkloadMetrics, orders: &mut Vec<ReplicaOrder>) {
         // Steps due by now set the bounds this sync clamps to; like KEDA's cron scaler, which
         // is polled, a step takes effect at the first sync at or after its instant.
-        while let Some(&(at, replicas)) = self.steps.get(self.steps_applied)
-            && at <= now
+        while let Some(step) = self.plan.bounds.get(self.steps_applied)
+            && step.at <= now
         {
-            self.hpa.set_min_replicas(replicas);
+            self.hpa.set_bounds(step);
             self.steps_applied += 1;
+            if let Some(event) = &step.event {
+                let (min, max) = self.hpa.bounds();
+                orders.push(ReplicaOrder {
+                    service: self.plan.service,
+                    replicas: None,
+                    reason: Reason::ScheduledScaling,
+                    why: format!("min_replicas {min}, max_replicas {max}: {event}"),
+                    by: Scaler::Hpa,
+                });
+            }
         }
         let count = self.measured.len();
         let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(count);
@@ -365,12 +365,14 @@ impl Target {
         );
         if decision.rescale() {
             self.held = false;
-            return Some(ReplicaOrder {
+            orders.push(ReplicaOrder {
                 service: self.plan.service,
-                replicas: decision.to_replicas,
+                replicas: Some(decision.to_replicas),
                 reason: Reason::SuccessfulRescale,
                 why: decision.reason(),
+                by: Scaler::Hpa,
             });
+            return;
         }
         // Held: the metrics proposed another count, a window or a limit kept the current one.
         let held = decision
@@ -378,12 +380,15 @@ impl Target {
             .is_some_and(|p| p != decision.from_replicas);
         let log = held && !self.held;
         self.held = held;
-        log.then(|| ReplicaOrder {
-            service: self.plan.service,
-            replicas: decision.to_replicas,
-            reason: Reason::ScalingHeld,
-            why: decision.reason(),
-        })
+        if log {
+            orders.push(ReplicaOrder {
+                service: self.plan.service,
+                replicas: Some(decision.to_replicas),
+                reason: Reason::ScalingHeld,
+                why: decision.reason(),
+                by: Scaler::Hpa,
+            });
+        }
     }
 }
 
@@ -414,9 +419,7 @@ impl HpaController {
         let mut orders = Vec::new();
         for (target, m) in self.targets.iter_mut().zip(&figures) {
             target.observe(since, now, m);
-            if let Some(order) = target.sync(now, m) {
-                orders.push(order);
-            }
+            target.sync(now, m, &mut orders);
         }
         if !orders.is_empty() {
             self.scale.send(orders).await;

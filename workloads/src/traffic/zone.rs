@@ -38,6 +38,11 @@ impl TimeZone {
         self.0.name()
     }
 
+    /// The chrono-tz zone, for date arithmetic outside this module (cron schedules).
+    pub fn tz(self) -> Tz {
+        self.0
+    }
+
     /// Local time minus UTC, in seconds, at the UTC instant `unix_s`.
     pub fn offset_s(self, unix_s: i64) -> i64 {
         if self.0 == Tz::UTC {

@@ -1,0 +1,25 @@
+//! Scaling policies beyond the stock controllers (issue 20), with the discipline of `hpa/`:
+//! the decisions are pure functions beside their sources, the model is thin.
+//!
+//! - `config`: the `policies` section as written;
+//! - `cron`: when a cron pattern fires over the run, in an IANA zone (croner);
+//! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
+//!   steps, cooldown, bounds), pure;
+//! - `forecast`: additive Holt-Winters, the seasonal naive baseline and the μ + ασ headroom,
+//!   pure;
+//! - `keda`: KEDA's activation, scaling a workload between zero and one replica (the HPA it
+//!   creates scales from one up), pure;
+//! - `model`: the `PolicyController`, which owns the desired replicas of services that have
+//!   scheduled actions, a threshold or a `ForecastAndScale` predictive policy, and no HPA,
+//!   and KEDA-scaled services between zero and one (an HPA's scheduled bounds go to the HPA,
+//!   as [`crate::api::BoundsStep`]s in its plan).
+//!
+//! Like the other controllers it imports only `api`, `plan` and the leaves
+//! (`tests/layers.rs`).
+
+pub mod config;
+pub mod cron;
+pub mod forecast;
+pub mod keda;
+pub mod model;
+pub mod threshold;

@@ -1,0 +1,408 @@
+//! The `PolicyController` model: every scaling policy that owns a service's desired replicas
+//! (one owner per knob: the lib.rs table), sending them to the cluster as orders with their
+//! reasons:
+//! - scheduled replica steps of services without an HPA (resolved at load from the cron
+//!   patterns, `policy::cron`), at their instants, as `ScheduledScaling`;
+//! - sustained-threshold policies (`policy::threshold`), evaluated every
+//!   `evaluation_interval` on the cluster's per-deployment figures, as `ThresholdScaling`;
+//! - predictive policies (`policy::forecast`), every `step`: the arrival rate observed, the
+//!   forecast `lead_time` ahead and the replicas it asks for, as `PredictiveForecast` (recorded
+//!   only) or `PredictiveScaling` (set);
+//! - KEDA activations (`policy::keda`), polled every `polling_interval`: a workload scaled
+//!   from zero and back (`KEDAScaleTargetActivated`/`Deactivated`); from one replica up the
+//!   HPA the loader made for the `ScaledObject` scales it, and an HPA does nothing at zero.
+//!
+//! The model holds one self-event, at its earliest due work.
+
+use nexosim::model::{Context, Model, schedulable};
+use nexosim::ports::{Output, Requestor};
+use serde::{Deserialize, Serialize};
+use sim::time::SimTime;
+
+use crate::api::{MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
+use std::collections::VecDeque;
+
+use crate::policy::config::{
+    Condition, EventDrivenScaler, EventMetric, PredictiveMode, PredictivePolicy, ThresholdMetric,
+    ThresholdPolicy,
+};
+use crate::policy::forecast::{HoltWinters, headroom, seasonal_naive};
+use crate::policy::keda::{Activation, poll};
+use crate::policy::threshold::{ThresholdState, evaluate};
+
+/// One scheduled change of a service's desired replicas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaStep {
+    pub at: SimTime,
+    /// The cluster service (one region of a service).
+    pub service: u32,
+    pub replicas: u32,
+    /// The event message: which action or `scale` step, and why now.
+    pub why: String,
+}
+
+/// A threshold policy on one region of a service, with what its metrics need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdPlan {
+    pub service: u32,
+    pub policy: ThresholdPolicy,
+    /// Requests/s one pod serves at its full CPU request (cpu utilization's denominator).
+    pub capacity_rps: f64,
+    /// The pods' memory use, for `memory_utilization`.
+    pub memory: Option<MemoryModel>,
+}
+
+/// A KEDA `ScaledObject`'s activation on one region of a service (its HPA is in the run's
+/// `hpas`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivationPlan {
+    pub service: u32,
+    pub scaler: EventDrivenScaler,
+}
+
+/// A predictive policy on one region of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictivePlan {
+    pub service: u32,
+    pub policy: PredictivePolicy,
+    pub capacity_rps: f64,
+    /// Past demand, one value per `step`, oldest first (`PredictivePolicy::history`).
+    pub history: Vec<f64>,
+}
+
+/// What the policies of a run do, resolved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyPlan {
+    /// Replica steps of services owned by a policy, in time order (ties in file order).
+    pub replica_steps: Vec<ReplicaStep>,
+    pub thresholds: Vec<ThresholdPlan>,
+    pub activations: Vec<ActivationPlan>,
+    pub predictive: Vec<PredictivePlan>,
+}
+
+impl PolicyPlan {
+    /// Whether the policies own the desired replicas of cluster service `service` (then the
+    /// cluster's own `scale` steps for it are left out: `run::cluster_plan`).
+    pub fn owns(&self, service: u32) -> bool {
+        self.replica_steps.iter().any(|s| s.service == service)
+            || self.thresholds.iter().any(|t| t.service == service)
+            || self.activations.iter().any(|a| a.service == service)
+            || self
+                .predictive
+                .iter()
+                .any(|p| p.service == service && p.policy.mode == PredictiveMode::ForecastAndScale)
+    }
+}
+
+/// A policy polled on the cluster's figures: a threshold policy or a KEDA activation.
+struct Poller {
+    service: u32,
+    next: SimTime,
+    kind: Polled,
+}
+
+enum Polled {
+    Threshold(Box<Watch>),
+    Predictive(Box<Forecaster>),
+    Keda {
+        scaler: EventDrivenScaler,
+        state: Activation,
+    },
+}
+
+impl Poller {
+    /// One poll at `now`: the order to send, if any; sets the next poll.
+    fn poll(&mut self, now: SimTime, m: &WorkloadMetrics) -> Option<ReplicaOrder> {
+        let (to_replicas, reason, why) = match &mut self.kind {
+            Polled::Threshold(w) => {
+                self.next = now + w.plan.policy.evaluation_interval;
+                let d = w.evaluate(now, m)?;
+                let why = format!("{}: {}", w.plan.policy.name, d.why);
+                (Some(d.to_replicas), Reason::ThresholdScaling, why)
+            }
+            Polled::Predictive(f) => {
+                self.next = now + f.plan.policy.step;
+                let (replicas, why) = f.step(now, m.arrival_rps);
+                match f.plan.policy.mode {
+                    PredictiveMode::ForecastOnly => (None, Reason::PredictiveForecast, why),
+                    PredictiveMode::ForecastAndScale => {
+                        (Some(replicas), Reason::PredictiveScaling, why)
+                    }
+                }
+            }
+            Polled::Keda { scaler, state } => {
+                self.next = now + scaler.polling_interval;
+                let value = match scaler.metric {
+                    EventMetric::QueueLength => m.in_flight_requests,
+                    EventMetric::RequestsPerSecond => m.arrival_rps,
+                };
+                let d = poll(scaler, state, now, value, m.desired)?;
+                (Some(d.to_replicas), d.reason, d.why)
+            }
+        };
+        Some(ReplicaOrder {
+            service: self.service,
+            replicas: to_replicas,
+            reason,
+            why,
+            by: Scaler::Policy,
+        })
+    }
+}
+
+/// A predictive policy's forecast state.
+struct Forecaster {
+    plan: PredictivePlan,
+    hw: HoltWinters,
+    /// Steps in a season and in the lead time (at least 1).
+    period_steps: usize,
+    lead_steps: usize,
+    /// The last `period_steps + lead_steps` observations, for the seasonal naive baseline.
+    recent: VecDeque<f64>,
+    /// Forecasts made for later instants, in time order.
+    pending: VecDeque<(SimTime, f64)>,
+    /// The last `error_window` errors (actual − forecast).
+    errors: VecDeque<f64>,
+}
+
+impl Forecaster {
+    fn new(plan: &PredictivePlan) -> Forecaster {
+        let p = &plan.policy;
+        let step_ns = p.step.as_nanos().max(1);
+        let period_steps = (p.period.as_nanos() / step_ns).max(2) as usize;
+        let lead_steps = p.lead_time.as_nanos().div_ceil(step_ns).max(1) as usize;
+        let mut f = Forecaster {
+            plan: plan.clone(),
+            hw: HoltWinters::new(period_steps, p.smoothing),
+            period_steps,
+            lead_steps,
+            recent: VecDeque::new(),
+            pending: VecDeque::new(),
+            errors: VecDeque::new(),
+        };
+        for &y in &plan.history {
+            f.remember(y);
+        }
+        f
+    }
+
+    /// Feeds one observation to the model and the baseline's window.
+    fn remember(&mut self, y: f64) {
+        self.hw.observe(y);
+        self.recent.push_back(y);
+        if self.recent.len() > self.period_steps + self.lead_steps {
+            self.recent.pop_front();
+        }
+    }
+
+    /// One step at `now` with the observed rate `actual`: the replicas the forecast asks for
+    /// and the event message.
+    fn step(&mut self, now: SimTime, actual: f64) -> (u32, String) {
+        let window = self.plan.policy.error_window as usize;
+        let mut was = None;
+        while let Some(&(at, forecast)) = self.pending.front()
+            && at <= now
+        {
+            self.pending.pop_front();
+            if at == now {
+                was = Some(forecast);
+                self.errors.push_back(actual - forecast);
+                if self.errors.len() > window {
+                    self.errors.pop_front();
+                }
+            }
+        }
+        self.remember(actual);
+        let p = &self.plan.policy;
+        let forecast = self.hw.forecast(self.lead_steps);
+        let recent: Vec<f64> = self.recent.iter().copied().collect();
+        let naive = seasonal_naive(&recent, self.period_steps, self.lead_steps).unwrap_or(actual);
+        let errors: Vec<f64> = self.errors.iter().copied().collect();
+        let room = headroom(&errors, p.headroom_sigmas);
+        let ahead = p.step * self.lead_steps as u64;
+        self.pending.push_back((now + ahead, forecast));
+        let per_pod = self.plan.capacity_rps * p.target_utilization;
+        let wanted = ((forecast + room).max(0.0) / per_pod).ceil();
+        let replicas = (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas);
+        let was = was.map_or(String::new(), |f| format!(" (forecast for now was {f:.1})"));
+        let why = format!(
+            "{}: forecast {forecast:.1} rps in {ahead} (Holt-Winters; seasonal naive {naive:.1}), \
+             headroom {room:.1} rps ({} errors, {}σ), actual {actual:.1} rps{was}: {replicas} \
+             replicas",
+            p.name,
+            errors.len(),
+            p.headroom_sigmas
+        );
+        (replicas, why)
+    }
+}
+
+/// A threshold policy being evaluated.
+struct Watch {
+    plan: ThresholdPlan,
+    state: ThresholdState,
+    last: SimTime,
+    served_total: f64,
+}
+
+impl Watch {
+    /// The value of `metric` over `[self.last, now)` from the cluster's figures.
+    fn value(&self, metric: ThresholdMetric, now: SimTime, m: &WorkloadMetrics) -> f64 {
+        let dt_s = now.saturating_duration_since(self.last).as_secs_f64();
+        let served_rps = if dt_s > 0.0 {
+            (m.served_requests_total - self.served_total) / dt_s
+        } else {
+            0.0
+        };
+        let per_pod_rps = served_rps / f64::from(m.ready.max(1));
+        match metric {
+            ThresholdMetric::CpuUtilization => per_pod_rps / self.plan.capacity_rps,
+            ThresholdMetric::MemoryUtilization => match self.plan.memory {
+                Some(mem) if m.memory_request_bytes > 0 => {
+                    mem.bytes_at(per_pod_rps) / m.memory_request_bytes as f64
+                }
+                _ => 0.0,
+            },
+            ThresholdMetric::PendingPods => {
+                let running: u32 = m.running.iter().map(|g| g.count).sum();
+                f64::from(m.replicas.saturating_sub(running))
+            }
+            ThresholdMetric::QueueLength => m.in_flight_requests,
+        }
+    }
+
+    /// One evaluation of the policy's conditions on the interval since the previous one.
+    fn evaluate(
+        &mut self,
+        now: SimTime,
+        m: &WorkloadMetrics,
+    ) -> Option<crate::policy::threshold::Decision> {
+        let values = |conds: &[Condition]| -> Vec<f64> {
+            conds.iter().map(|c| self.value(c.metric, now, m)).collect()
+        };
+        let policy = &self.plan.policy;
+        let (up, down) = (values(&policy.scale_up), values(&policy.scale_down));
+        self.last = now;
+        self.served_total = m.served_requests_total;
+        evaluate(policy, &mut self.state, now, &up, &down, m.desired)
+    }
+}
+
+/// Every scaling policy of the run.
+#[derive(Serialize, Deserialize)]
+pub struct PolicyController {
+    /// Plain data, left out of nexosim's serialized state (runs are never checkpointed).
+    #[serde(skip)]
+    steps: Vec<ReplicaStep>,
+    /// Steps sent so far.
+    sent: usize,
+    #[serde(skip)]
+    pollers: Vec<Poller>,
+    /// Connect to `Cluster::workload_metrics`.
+    pub metrics: Requestor<Vec<u32>, Vec<WorkloadMetrics>>,
+    /// Connect to `Cluster::set_replicas`.
+    pub scale: Output<Vec<ReplicaOrder>>,
+}
+
+impl PolicyController {
+    pub fn new(plan: &PolicyPlan) -> Self {
+        debug_assert!(plan.replica_steps.is_sorted_by_key(|s| s.at));
+        PolicyController {
+            steps: plan.replica_steps.clone(),
+            sent: 0,
+            pollers: plan
+                .thresholds
+                .iter()
+                .map(|t| Poller {
+                    service: t.service,
+                    next: SimTime::ZERO + t.policy.evaluation_interval,
+                    kind: Polled::Threshold(Box::new(Watch {
+                        plan: t.clone(),
+                        state: ThresholdState::default(),
+                        last: SimTime::ZERO,
+                        served_total: 0.0,
+                    })),
+                })
+                .chain(plan.predictive.iter().map(|p| Poller {
+                    service: p.service,
+                    next: SimTime::ZERO + p.policy.step,
+                    kind: Polled::Predictive(Box::new(Forecaster::new(p))),
+                }))
+                .chain(plan.activations.iter().map(|a| Poller {
+                    service: a.service,
+                    next: SimTime::ZERO + a.scaler.polling_interval,
+                    kind: Polled::Keda {
+                        scaler: a.scaler.clone(),
+                        state: Activation::default(),
+                    },
+                }))
+                .collect(),
+            metrics: Requestor::default(),
+            scale: Output::default(),
+        }
+    }
+
+    /// When the next step or evaluation is due.
+    fn next_due(&self) -> Option<SimTime> {
+        let step = self.steps.get(self.sent).map(|s| s.at);
+        let watch = self.pollers.iter().map(|w| w.next).min();
+        step.into_iter().chain(watch).min()
+    }
+
+    fn schedule_next(&self, cx: &Context<Self>) {
+        if let Some(at) = self.next_due()
+            && let Err(e) = cx.schedule_event(at.to_monotonic(), schedulable!(Self::fire), ())
+        {
+            panic!("policy: wake-up at {at:?} refused: {e}");
+        }
+    }
+}
+
+/// The orders of the steps at the head of `steps` that are due at `now`.
+fn due(steps: &[ReplicaStep], now: SimTime) -> Vec<ReplicaOrder> {
+    steps
+        .iter()
+        .take_while(|s| s.at <= now)
+        .map(|s| ReplicaOrder {
+            service: s.service,
+            replicas: Some(s.replicas),
+            reason: Reason::ScheduledScaling,
+            why: s.why.clone(),
+            by: Scaler::Policy,
+        })
+        .collect()
+}
+
+#[Model]
+impl PolicyController {
+    #[nexosim(init)]
+    async fn init(&mut self, cx: &Context<Self>) {
+        self.schedule_next(cx);
+    }
+
+    #[nexosim(schedulable)]
+    async fn fire(&mut self, _: (), cx: &Context<Self>) {
+        let now = SimTime::from_monotonic(cx.time());
+        let mut orders = due(&self.steps[self.sent..], now);
+        self.sent += orders.len();
+        let ids: Vec<u32> = self
+            .pollers
+            .iter()
+            .filter(|p| p.next <= now)
+            .map(|p| p.service)
+            .collect();
+        if !ids.is_empty() {
+            let figures: Vec<WorkloadMetrics> = self.metrics.send(ids).await.flatten().collect();
+            let mut figures = figures.iter();
+            for p in self.pollers.iter_mut().filter(|p| p.next <= now) {
+                let Some(m) = figures.next() else { break };
+                debug_assert_eq!(m.service, p.service);
+                orders.extend(p.poll(now, m));
+            }
+        }
+        if !orders.is_empty() {
+            self.scale.send(orders).await;
+        }
+        self.schedule_next(cx);
+    }
+}

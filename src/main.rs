@@ -259,7 +259,8 @@ fn main() -> ExitCode {
 }
 
 /// `clustersim validate`: an experiment or a sweep file (told apart by its root, `Sweep(…)`)
-/// checked as `run` or `sweep` would check it, and its capacity warnings printed.
+/// checked as `run` or `sweep` would check it, and its warnings printed (what can never run,
+/// what cannot all fit).
 fn validate(file: &Path) -> ExitCode {
     let src = match input::read_text(file) {
         Ok(s) => s,
@@ -270,7 +271,11 @@ fn validate(file: &Path) -> ExitCode {
     }
     match input::load(file, None) {
         Ok(loaded) => {
-            for w in input::warnings(&loaded.plan) {
+            // The same warnings `run` prints before it starts: pods and Jobs that can never
+            // run (a trace's Jobs larger than every node), then the capacity figures.
+            let unschedulable = loaded.plan.unschedulable();
+            let capacity = input::warnings(&loaded.plan);
+            for w in unschedulable.iter().map(|u| &u.message).chain(&capacity) {
                 eprintln!("warning: {w}");
             }
             println!("{}: ok", file.display());

@@ -429,6 +429,22 @@ fn syntax_units_fields() -> Vec<Case> {
             "e2-standard-400",
         ),
         edit(
+            "a pool's allocatable above its instance's capacity",
+            "nodes: 2)",
+            r#"nodes: 2, allocatable: (cpu: "5", memory: "14Gi"))"#,
+            r#"allocatable: (cpu: |"5""#,
+            "node_pools[0].allocatable.cpu",
+            "more than the node has",
+        ),
+        edit(
+            "a pool with both allocatable and reserved",
+            "nodes: 2)",
+            r#"nodes: 2, allocatable: (cpu: "3", memory: "14Gi"), reserved: (cpu: "1", memory: "2Gi"))"#,
+            "reserved: |(",
+            "node_pools[0].reserved",
+            "not both",
+        ),
+        edit(
             "an unknown region of a pool",
             r#"region: "us-east1""#,
             r#"region: "mars""#,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use sim::time::{SimDuration, SimTime};
 use workloads::traffic::Shape;
 
+use crate::allocatable::Reservation;
 use crate::api::{CapacityType, MemoryModel};
 use crate::catalog::InstanceFacts;
 use crate::config::Resources;
@@ -33,6 +34,8 @@ pub struct PoolPlan {
     /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
     pub labels: BTreeMap<String, String>,
     pub taints: Vec<Taint>,
+    /// How its nodes' allocatable follows from their capacity.
+    pub reservation: Reservation,
 }
 
 impl PoolPlan {
@@ -60,6 +63,14 @@ impl PoolPlan {
             labels.insert(k.to_owned(), v.to_owned());
         }
         labels
+    }
+
+    /// What one node of this pool may hand to pods: (cpu millicores, memory bytes).
+    pub fn allocatable(&self) -> (u64, u64) {
+        self.reservation.allocatable(
+            u64::from(self.instance.vcpu) * 1000,
+            self.instance.memory_bytes,
+        )
     }
 
     /// The price of one node of this pool.
@@ -201,10 +212,7 @@ impl ClusterPlan {
                     "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
                 )
             } else if !admitting.iter().any(|p| {
-                let (cpu, memory) = crate::allocatable::allocatable(
-                    u64::from(p.instance.vcpu) * 1000,
-                    p.instance.memory_bytes,
-                );
+                let (cpu, memory) = p.allocatable();
                 s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
             }) {
                 format!(

@@ -78,10 +78,7 @@ impl Plan {
         for (w, workload) in batch.workloads.iter().enumerate() {
             let fits = |cpu: u64, memory: u64| {
                 self.cluster.pools.iter().any(|p| {
-                    let (c, m) = crate::allocatable::allocatable(
-                        u64::from(p.instance.vcpu) * 1000,
-                        p.instance.memory_bytes,
-                    );
+                    let (c, m) = p.allocatable();
                     p.region == workload.region && p.taints.is_empty() && cpu <= c && memory <= m
                 })
             };

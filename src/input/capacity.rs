@@ -4,12 +4,11 @@
 //!
 //! "Nodes it may use": the pools of the service's region whose labels (in some zone) satisfy its
 //! node selector and required node affinity and whose taints it tolerates, as the scheduler's
-//! filters decide (`models::scheduler`), with GKE's allocatable tiers
-//! (`models::allocatable`). Pools that Karpenter launches into count for the first
+//! filters decide (`models::scheduler`), with each pool's allocatable (GKE's tiers or the
+//! pool's own, `models::allocatable`). Pools that Karpenter launches into count for the first
 //! check; the second leaves a Karpenter region out, as its NodePool limits, not pool sizes,
 //! bound it.
 
-use models::allocatable::allocatable;
 use models::hpa::model::HpaPlan;
 use models::plan::{PoolPlan, ServicePlan};
 use models::scheduler::affinity::required_node_affinity_matches;
@@ -27,14 +26,6 @@ fn memory_text(bytes: u64) -> String {
     } else {
         format!("{:.2}Gi", bytes as f64 / f64::from(1u32 << 30))
     }
-}
-
-/// A pool's allocatable per node: (cpu millis, memory bytes).
-fn allocatable_of(pool: &PoolPlan) -> (u64, u64) {
-    allocatable(
-        u64::from(pool.instance.vcpu) * 1000,
-        pool.instance.memory_bytes,
-    )
 }
 
 /// The pools service `s` may be scheduled on.
@@ -64,7 +55,7 @@ pub fn check_fits(
     for (s, &i) in services.iter().zip(entry) {
         let admitting = admitting(pools, s);
         let fits = |p: &&PoolPlan| {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
         };
         if admitting.is_empty() || admitting.iter().any(fits) {
@@ -101,7 +92,7 @@ pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldE
             .filter(|p| p.region == region && p.taints.is_empty())
             .collect();
         let fits = |p: &&PoolPlan| {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             requests.cpu.0 <= cpu && requests.memory.0 <= memory
         };
         if admitting.is_empty() || admitting.iter().any(fits) {
@@ -128,7 +119,7 @@ fn largest(pools: &[&PoolPlan]) -> String {
     pools
         .iter()
         .map(|p| {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             format!(
                 "`{}` ({}: cpu {}, memory {})",
                 p.name,
@@ -174,7 +165,7 @@ pub fn warnings(
         let want_memory = u64::from(peak) * s.requests.memory.0;
         let (mut have_cpu, mut have_memory, mut nodes) = (0, 0, 0);
         for p in &admitting {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             let n = u64::from(p.max_nodes.unwrap_or(p.nodes));
             have_cpu += n * cpu;
             have_memory += n * memory;

@@ -61,7 +61,6 @@ use nexosim::simulation::EventKey;
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
-use crate::allocatable;
 use crate::api::{CapacityType, Reason};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
@@ -152,10 +151,7 @@ impl Cluster {
         let mut node_pods = Vec::new();
         let mut pools = Vec::new();
         for (p, pool) in plan.pools.iter().enumerate() {
-            let (cpu, memory) = allocatable::allocatable(
-                u64::from(pool.instance.vcpu) * 1000,
-                pool.instance.memory_bytes,
-            );
+            let (cpu, memory) = pool.allocatable();
             for k in 0..pool.nodes {
                 // Round-robin over the pool's zones, as node groups spread across zones.
                 let zone = k as usize % pool.zones.len();

@@ -26,6 +26,7 @@ pub mod config;
 pub mod faults;
 pub mod hpa;
 pub mod jobs;
+pub mod kueue;
 pub mod latency;
 pub mod plan;
 pub mod run;

@@ -16,7 +16,8 @@ use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
     BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
-    PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary,
+    PoolSummary, Quantiles, QueueSummary, Recovery, Requests, RtoPhasesSummary, ServiceSummary,
+    Summary,
 };
 use sim::recorder::Values;
 use sim::time::SimTime;
@@ -244,6 +245,21 @@ pub fn summarize(
             wait_p95_s: b.wait_p95_s,
             run_mean_s: b.run_mean_s,
             makespan_s: b.makespan_s,
+            queues: b.queues.as_ref().map(|queues| {
+                queues
+                    .iter()
+                    .map(|q| QueueSummary {
+                        name: q.name.clone(),
+                        admitted: q.admitted,
+                        admitted_borrowing: q.admitted_borrowing,
+                        preempted: q.preempted,
+                        wait_mean_s: (q.admitted > 0).then(|| q.wait_total_s / q.admitted as f64),
+                        wait_max_s: q.wait_max_s,
+                        pending_peak: q.pending_peak,
+                        pending_end: q.pending_now,
+                    })
+                    .collect()
+            }),
         }),
         services,
         warnings: unschedulable.iter().map(|u| u.message.clone()).collect(),

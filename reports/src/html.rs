@@ -457,7 +457,34 @@ fn batch(h: &mut String, s: &Summary) {
         secs(b.run_mean_s),
         secs(b.makespan_s),
     );
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table>\n");
+    if let Some(queues) = &b.queues {
+        h.push_str(
+            "<h3>Queues (Kueue ClusterQueues)</h3>\n<table>\n<thead><tr><th>queue</th>\
+             <th class=\"num\">admitted</th><th class=\"num\">borrowing</th>\
+             <th class=\"num\">preempted</th><th class=\"num\">mean wait</th>\
+             <th class=\"num\">longest wait</th><th class=\"num\">most waiting</th>\
+             <th class=\"num\">waiting at end</th></tr></thead>\n<tbody>\n",
+        );
+        for q in queues {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&q.name),
+                q.admitted,
+                q.admitted_borrowing,
+                q.preempted,
+                secs(q.wait_mean_s),
+                duration(q.wait_max_s),
+                q.pending_peak,
+                q.pending_end,
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 /// The charts section: each chart's SVG with its caption, after `lede` (HTML; may be empty).

@@ -44,7 +44,8 @@ pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
     BatchSummary, CapacityTypeSummary, FailureRecovery, NamespaceSummary, PoolSummary, Quantiles,
-    Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary, read_summary,
+    QueueSummary, Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary,
+    read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

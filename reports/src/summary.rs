@@ -146,6 +146,24 @@ pub struct BatchSummary {
     pub wait_p95_s: Option<f64>,
     pub run_mean_s: Option<f64>,
     pub makespan_s: Option<f64>,
+    /// Per Kueue ClusterQueue, when the run has queues (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<QueueSummary>>,
+}
+
+/// What one Kueue ClusterQueue did: admissions (those borrowing from its cohort among them),
+/// its Jobs preempted, queue waits (queued → admitted) and the Jobs waiting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueSummary {
+    pub name: String,
+    pub admitted: u64,
+    pub admitted_borrowing: u64,
+    pub preempted: u64,
+    pub wait_mean_s: Option<f64>,
+    pub wait_max_s: f64,
+    pub pending_peak: u64,
+    /// Still waiting when the run ended.
+    pub pending_end: u64,
 }
 
 /// What a namespace cost (its requested share of each pool) and what its quota refused.

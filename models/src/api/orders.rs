@@ -52,6 +52,11 @@ pub enum Reason {
     RecommendationApplied,
     /// A container used more memory than its limit and the kernel killed it (`OOMKilled`).
     OomKilled,
+    /// Kueue admitted a Job's workload in a ClusterQueue (`QuotaReserved`).
+    QuotaReserved,
+    /// A queued Job was suspended: its workload was preempted (`Suspended`, the Job
+    /// controller's reason).
+    Suspended,
 }
 
 impl Reason {
@@ -79,6 +84,8 @@ impl Reason {
             Reason::InPlaceResizedByVpa => "InPlaceResizedByVPA",
             Reason::RecommendationApplied => "RecommendationApplied",
             Reason::OomKilled => "OOMKilled",
+            Reason::QuotaReserved => "QuotaReserved",
+            Reason::Suspended => "Suspended",
         }
     }
 }

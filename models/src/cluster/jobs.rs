@@ -48,21 +48,25 @@ pub struct BatchPlan {
     pub specs: Vec<JobSpec>,
     /// Per workload.
     pub failures: Vec<TaskFailures>,
+    /// Kueue's queues, when the experiment has a `kueue` section.
+    pub queueing: Option<crate::kueue::KueuePlan>,
 }
 
 /// The batch state of a cluster.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Batch {
-    controller: JobController,
+    pub(super) controller: JobController,
     /// Jobs not yet submitted, from `next` on.
     specs: Vec<JobSpec>,
     next: usize,
     /// Per workload: its region's node groups that admit pods without selectors or
     /// tolerations.
-    groups: Vec<Vec<u32>>,
+    pub(super) groups: Vec<Vec<u32>>,
     regions: Vec<String>,
     /// The owner (deployment index) of each submitted Job, by Job id.
-    owner: Vec<u32>,
+    pub(super) owner: Vec<u32>,
+    /// Kueue's queues, when the run has them.
+    pub(super) queueing: Option<super::queueing::Queueing>,
 }
 
 /// What a Job's owner entry adds to a deployment.
@@ -89,6 +93,7 @@ impl Cluster {
             groups,
             regions: plan.workloads.iter().map(|w| w.region.clone()).collect(),
             owner: Vec::new(),
+            queueing: plan.queueing.map(super::queueing::Queueing::new),
         }));
         if let Some(at) = first {
             self.push_timer(at, Timer::JobSubmit);
@@ -134,9 +139,22 @@ impl Cluster {
                 batch.owner.len() as u32,
             );
             batch.owner.push(d);
-            batch.controller.submit(spec, now);
+            match batch
+                .queueing
+                .as_mut()
+                .and_then(|q| Some((q.queue_of(spec.workload)?, q)))
+            {
+                Some((cq, q)) => {
+                    let job = batch.controller.submit_suspended(spec.clone());
+                    q.enqueue(job, cq, &spec, now_ns);
+                }
+                None => {
+                    batch.controller.submit(spec, now);
+                }
+            }
             self.deployments.push(owner);
         }
+        self.run_queues(now_ns);
         if let Some(at) = self
             .batch
             .as_ref()
@@ -160,9 +178,19 @@ impl Cluster {
             if batch.controller.next_wake().is_none_or(|t| t > now) {
                 break;
             }
+            let mut freed = false;
             for action in batch.controller.poll(now) {
                 changed = true;
+                if let (ActionKind::Finished(_), Some(q)) = (
+                    &action.kind,
+                    self.batch.as_mut().and_then(|b| b.queueing.as_mut()),
+                ) {
+                    freed |= q.finished(action.job);
+                }
                 self.apply_job_action(action, now_ns);
+            }
+            if freed {
+                self.run_queues(now_ns);
             }
         }
         if let Some(at) = self.batch.as_ref().and_then(|b| b.controller.next_wake()) {
@@ -324,11 +352,13 @@ impl Cluster {
         }
     }
 
-    /// The batch figures of the run so far.
+    /// The batch figures of the run so far, with each ClusterQueue's when the run has queues.
     pub(super) fn batch_report(&self) -> Option<BatchReport> {
-        self.batch
-            .as_ref()
-            .map(|b| BatchReport::from_records(&b.controller.records()))
+        self.batch.as_ref().map(|b| {
+            let mut report = BatchReport::from_records(&b.controller.records());
+            report.queues = b.queueing.as_ref().map(|q| q.figures());
+            report
+        })
     }
 }
 

@@ -46,6 +46,7 @@ pub mod placement;
 pub mod pods;
 mod ports;
 pub mod qos;
+mod queueing;
 mod quota;
 pub mod replicaset;
 mod report;

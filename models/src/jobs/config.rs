@@ -80,6 +80,15 @@ pub struct BatchConfig {
     /// Chance that a pod fails, in [0, 1]. Default 0.
     #[serde(default)]
     pub failure_probability: f64,
+    /// A Kueue LocalQueue of its namespace (`kueue.local_queues`; Kueue's
+    /// `kueue.x-k8s.io/queue-name` label): its Jobs wait suspended until their ClusterQueue
+    /// admits them whole. Default none: Jobs start at once.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// Users its Jobs are submitted by, in turn (Job `i` by user `i mod users`), for a
+    /// ClusterQueue's `max_admitted_per_user`. Default 1.
+    #[serde(default)]
+    pub users: Option<u32>,
 }
 
 /// Where a workload's Jobs come from.

@@ -80,6 +80,8 @@ pub struct BatchReport {
     pub run_mean_s: Option<f64>,
     /// Earliest submission → latest end; `None` while a Job is active or without Jobs.
     pub makespan_s: Option<f64>,
+    /// Per Kueue ClusterQueue, when the run has queues.
+    pub queues: Option<Vec<crate::kueue::QueueFigures>>,
 }
 
 impl BatchReport {
@@ -114,6 +116,7 @@ impl BatchReport {
             wait_p95_s: nearest_rank(&waits, 95),
             run_mean_s: mean(&runs),
             makespan_s,
+            queues: None,
         }
     }
 }

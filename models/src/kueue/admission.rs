@@ -96,17 +96,8 @@ fn head(
     c: usize,
     q: &ClusterQueue,
 ) -> Option<(usize, usize, Mode)> {
-    let user_full = |user: u32| {
-        q.max_admitted_per_user.is_some_and(|max| {
-            let n = admitted
-                .iter()
-                .filter(|a| a.cluster_queue as usize == c && a.user == user)
-                .count();
-            n >= max as usize
-        })
-    };
     for (i, p) in order.iter().enumerate() {
-        if taken[i] || p.cluster_queue as usize != c || user_full(p.user) {
+        if taken[i] || p.cluster_queue as usize != c || user_at_limit(q, admitted, p) {
             continue;
         }
         match assign_flavor(queues, usage, c, p.request) {
@@ -116,6 +107,17 @@ fn head(
         }
     }
     None
+}
+
+/// Whether `p`'s user already has its ClusterQueue `q`'s `max_admitted_per_user` admitted.
+pub fn user_at_limit(q: &ClusterQueue, admitted: &[Admitted], p: &Pending) -> bool {
+    q.max_admitted_per_user.is_some_and(|max| {
+        let n = admitted
+            .iter()
+            .filter(|a| a.cluster_queue == p.cluster_queue && a.user == p.user)
+            .count();
+        n >= max as usize
+    })
 }
 
 #[cfg(test)]

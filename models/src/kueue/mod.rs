@@ -19,8 +19,11 @@
 //! This module is a leaf: it knows quotas and workloads, not nodes or pods.
 
 pub mod admission;
+pub mod config;
 pub mod preemption;
 pub mod quota;
+
+use serde::{Deserialize, Serialize};
 
 /// The resources a quota covers, in this order: cpu millicores, memory bytes, GPUs
 /// (`nvidia.com/gpu`) and pods (Kueue's reserved `pods` resource: one per pod).
@@ -45,10 +48,11 @@ pub fn minus(a: Amounts, b: Amounts) -> Amounts {
 /// A ClusterQueue's quota for one ResourceFlavor: `nominalQuota`, and per resource an optional
 /// `borrowingLimit` (most it may use above nominal; none: up to what the cohort lends) and
 /// `lendingLimit` (most of its unused nominal the cohort may borrow; none: all of it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlavorQuota {
     /// Index of the ResourceFlavor (the same flavor in two ClusterQueues shares an index).
     pub flavor: u32,
+    /// `u64::MAX` for a resource the queue does not cover.
     pub nominal: Amounts,
     pub borrowing_limit: [Option<u64>; RESOURCES],
     pub lending_limit: [Option<u64>; RESOURCES],
@@ -67,7 +71,7 @@ impl FlavorQuota {
 }
 
 /// `.spec.queueingStrategy`. Both order pending workloads by priority, then creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum QueueingStrategy {
     /// An older workload that cannot be admitted blocks newer ones.
     StrictFifo,
@@ -78,7 +82,7 @@ pub enum QueueingStrategy {
 }
 
 /// `preemption.withinClusterQueue`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum WithinClusterQueue {
     #[default]
     Never,
@@ -88,7 +92,7 @@ pub enum WithinClusterQueue {
 
 /// `preemption.reclaimWithinCohort`: preempt workloads of other ClusterQueues of the cohort
 /// that use more than their nominal quota, when the incoming workload fits its own nominal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ReclaimWithinCohort {
     #[default]
     Never,
@@ -100,7 +104,7 @@ pub enum ReclaimWithinCohort {
 /// `LowerPriority`: when the incoming workload must borrow, it may preempt lower-priority
 /// workloads of the cohort whose priority is at most the threshold (`maxPriorityThreshold`;
 /// `None`: any lower priority). Upstream allows it only with `reclaimWithinCohort` set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Preemption {
     pub within_cluster_queue: WithinClusterQueue,
     pub reclaim_within_cohort: ReclaimWithinCohort,
@@ -108,7 +112,7 @@ pub struct Preemption {
 }
 
 /// A ClusterQueue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterQueue {
     pub name: String,
     /// Index of its cohort; `None`: it neither borrows nor lends.
@@ -123,11 +127,45 @@ pub struct ClusterQueue {
     pub max_admitted_per_user: Option<u32>,
 }
 
+/// What a run's queueing is built from, resolved from [`config::KueueConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KueuePlan {
+    pub queues: Vec<ClusterQueue>,
+    pub fair_sharing: bool,
+    /// Per ResourceFlavor: its name and the pools (indices of the cluster's pools) whose
+    /// nodes carry its node labels.
+    pub flavors: Vec<(String, Vec<u32>)>,
+    /// Per batch workload: its ClusterQueue (through its LocalQueue), or `None`: its Jobs are
+    /// not queued (created at once, as without Kueue).
+    pub workload_queue: Vec<Option<u32>>,
+    /// Per batch workload: its Jobs' users are `offset + index mod users`.
+    pub workload_users: Vec<(u32, u32)>,
+}
+
+/// Per ClusterQueue: what its Jobs went through, for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueFigures {
+    pub name: String,
+    /// Admissions (a Job preempted and admitted again counts twice).
+    pub admitted: u64,
+    /// Admissions that borrowed from the cohort.
+    pub admitted_borrowing: u64,
+    /// Its Jobs evicted by preemption.
+    pub preempted: u64,
+    /// Queued → admitted, seconds, over every admission.
+    pub wait_total_s: f64,
+    pub wait_max_s: f64,
+    /// Most Jobs waiting at once.
+    pub pending_peak: u64,
+    /// Jobs still waiting at the end.
+    pub pending_now: u64,
+}
+
 /// Usage of every ClusterQueue: `usage[cq][slot]` for its `flavors[slot]`.
 pub type Usage = Vec<Vec<Amounts>>;
 
 /// A workload waiting for admission (a Job: its pods' requests summed, `pods` counted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     pub id: u32,
     /// Index of its ClusterQueue (through its namespace's LocalQueue).
@@ -140,7 +178,7 @@ pub struct Pending {
 }
 
 /// An admitted workload, holding quota in one flavor of its ClusterQueue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Admitted {
     pub id: u32,
     pub cluster_queue: u32,

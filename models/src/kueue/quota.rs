@@ -51,8 +51,8 @@ fn cohort_available(
                 continue;
             }
             let keep = guaranteed(q, slot, r);
-            lent += f.nominal[r] - keep;
-            used += usage[c][slot][r].saturating_sub(keep);
+            lent = lent.saturating_add(f.nominal[r] - keep);
+            used = used.saturating_add(usage[c][slot][r].saturating_sub(keep));
         }
     }
     lent.saturating_sub(used)
@@ -72,13 +72,18 @@ pub fn available(queues: &[ClusterQueue], usage: &Usage, cq: usize, slot: usize,
     if let Some(limit) = f.borrowing_limit[r] {
         let stored = f.nominal[r] - keep;
         let used_from_cohort = used.saturating_sub(keep);
-        from_cohort = from_cohort.min((stored + limit).saturating_sub(used_from_cohort));
+        from_cohort = from_cohort.min(
+            stored
+                .saturating_add(limit)
+                .saturating_sub(used_from_cohort),
+        );
     }
-    local + from_cohort
+    local.saturating_add(from_cohort)
 }
 
 /// Whether `request` fits ClusterQueue `cq`'s flavor `slot` now: within its nominal quota, by
-/// borrowing (`cluster_queue.md`, "Flavors and borrowing semantics"), or not at all.
+/// borrowing (`cluster_queue.md`, "Flavors and borrowing semantics"), or not at all — also
+/// when its unused nominal quota is lent to a neighbour, which only preemption takes back.
 pub fn fits(
     queues: &[ClusterQueue],
     usage: &Usage,
@@ -86,14 +91,17 @@ pub fn fits(
     slot: usize,
     request: Amounts,
 ) -> Option<Mode> {
+    if !(0..RESOURCES).all(|r| request[r] <= available(queues, usage, cq, slot, r)) {
+        // Its own unused nominal quota may be lent out: it must be reclaimed first.
+        return None;
+    }
     let within = plus(usage[cq][slot], request);
     let nominal = queues[cq].flavors[slot].nominal;
     if (0..RESOURCES).all(|r| within[r] <= nominal[r]) {
-        return Some(Mode::Fit);
+        Some(Mode::Fit)
+    } else {
+        Some(Mode::Borrow)
     }
-    (0..RESOURCES)
-        .all(|r| request[r] <= available(queues, usage, cq, slot, r))
-        .then_some(Mode::Borrow)
 }
 
 /// The flavor Kueue assigns: the first of the ClusterQueue's flavors, in order, where the
@@ -150,7 +158,9 @@ pub fn dominant_resource_share(
     {
         for slot in 0..other.flavors.len() {
             for (r, l) in lendable.iter_mut().enumerate() {
-                *l += other.flavors[slot].nominal[r] - guaranteed(&queues[c], slot, r);
+                *l = l.saturating_add(
+                    other.flavors[slot].nominal[r] - guaranteed(&queues[c], slot, r),
+                );
             }
         }
     }
@@ -219,6 +229,22 @@ mod tests {
         // Past what it keeps, team-b uses the cohort's pool: 12 used leaves team-a 9.
         usage[1][0] = cpu(12);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 9000);
+    }
+
+    /// team-a borrows all of team-b's idle 12 cpu (uses 21): team-b's 4-cpu workload is
+    /// within its nominal quota but does not fit until the quota is reclaimed.
+    #[test]
+    fn lent_nominal_quota_must_be_reclaimed() {
+        let queues = vec![
+            queue("team-a-cq", cpu(9), true),
+            queue("team-b-cq", cpu(12), true),
+        ];
+        let mut usage = usage_of(&queues, &[]);
+        usage[0][0] = cpu(21);
+        assert_eq!(available(&queues, &usage, 1, 0, 0), 0);
+        assert_eq!(fits(&queues, &usage, 1, 0, cpu(4)), None);
+        usage[0][0] = cpu(17);
+        assert_eq!(fits(&queues, &usage, 1, 0, cpu(4)), Some(Mode::Fit));
     }
 
     /// A ClusterQueue outside a cohort has exactly its nominal quota.

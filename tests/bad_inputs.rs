@@ -749,6 +749,99 @@ fn gates_sweeps_shards_outputs() -> Vec<Case> {
     ]
 }
 
+/// An experiment with two Kueue ClusterQueues in a cohort and a queued batch workload.
+const KUEUE: &str = r#"Experiment(
+    name: "t",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
+    kueue: (
+        resource_flavors: [(name: "default")],
+        cluster_queues: [
+            (name: "a", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"), borrowing_limit: (cpu: "2"))]),
+            (name: "b", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))]),
+        ],
+        local_queues: [(name: "q", cluster_queue: "a")],
+    ),
+    batch: [(
+        name: "etl",
+        queue: "q",
+        arrivals: Poisson(rate: Constant(rps: 0.001), duration: Constant(run: "10m")),
+        requests: (cpu: "1", memory: "1Gi"),
+    )],
+)
+"#;
+
+/// [`KUEUE`] with `from` replaced by `to`, refused at `spot` (a `|` marks the column) with
+/// `field` and `message`.
+fn kueue(
+    name: &'static str,
+    from: &str,
+    to: &str,
+    spot: &str,
+    field: &str,
+    message: &'static str,
+) -> Case {
+    assert!(KUEUE.contains(from), "{from}");
+    let src = KUEUE.replacen(from, to, 1);
+    let at = format!("x.ron:{}{}", position(&src, spot), field_part(field));
+    run(name, src, &at, message)
+}
+
+/// The Kueue cases: unknown references and limits Kueue refuses.
+fn kueue_cases() -> Vec<Case> {
+    vec![
+        kueue(
+            "a ClusterQueue naming an unknown flavor",
+            r#"flavors: [(name: "default", nominal: (cpu: "4"))]"#,
+            r#"flavors: [(name: "spot", nominal: (cpu: "4"))]"#,
+            r#"flavors: [(name: |"spot""#,
+            "kueue.cluster_queues[1].flavors[0].name",
+            "unknown ResourceFlavor `spot`",
+        ),
+        kueue(
+            "a borrowing limit over what the cohort can lend",
+            r#"borrowing_limit: (cpu: "2")"#,
+            r#"borrowing_limit: (cpu: "5")"#,
+            r#"borrowing_limit: (cpu: |"5""#,
+            "kueue.cluster_queues[0].flavors[0].borrowing_limit.cpu",
+            "more than the rest of cohort `c` can lend (4)",
+        ),
+        kueue(
+            "a lending limit over the nominal quota",
+            r#"(name: "default", nominal: (cpu: "4"))]),"#,
+            r#"(name: "default", nominal: (cpu: "4"), lending_limit: (cpu: "6"))]),"#,
+            r#"lending_limit: (cpu: |"6""#,
+            "kueue.cluster_queues[1].flavors[0].lending_limit.cpu",
+            "more than its nominal quota",
+        ),
+        kueue(
+            "a borrowing limit without a cohort",
+            r#"(name: "a", cohort: "c", "#,
+            r#"(name: "a", "#,
+            r#"borrowing_limit: |("#,
+            "kueue.cluster_queues[0].flavors[0].borrowing_limit",
+            "without a cohort neither borrows nor lends",
+        ),
+        kueue(
+            "a batch workload naming an unknown LocalQueue",
+            r#"queue: "q","#,
+            r#"queue: "qq","#,
+            r#"queue: |"qq""#,
+            "batch[0].queue",
+            "no LocalQueue `qq` in namespace `default`",
+        ),
+        kueue(
+            "a flavor whose node labels no pool carries",
+            r#"(name: "default")"#,
+            r#"(name: "default", node_labels: {"gpu": "a100"})"#,
+            r#"node_labels: |{"#,
+            "kueue.resource_flavors[0].node_labels",
+            "no node pool carries the labels",
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     let mut c = vec![
         // Size and encoding of the file itself.
@@ -876,6 +969,7 @@ fn cases() -> Vec<Case> {
         // pid 1 (init) is alive on every Linux host.
         .with_file(".out.clustersim.lock", format!("1 {}\n", host())),
     );
+    c.extend(kueue_cases());
     #[cfg(target_os = "linux")]
     c.extend([
         run(

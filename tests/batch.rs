@@ -1,6 +1,6 @@
 //! End-to-end tests of batch Jobs through the `clustersim` binary: Jobs queue behind a
 //! namespace's ResourceQuota in arrival order and finish, with hand-computed waits; a bad job
-//! trace row exits 2 naming it.
+//! trace row exits 2 naming it; two Kueue ClusterQueues lend and reclaim quota by preemption.
 
 mod common;
 
@@ -84,4 +84,90 @@ fn a_bad_job_trace_row_exits_2_naming_it() {
     assert!(err.contains("batch[0].arrivals"), "{err}");
     assert!(err.contains("row 3"), "{err}");
     assert!(err.contains("duration_s"), "{err}");
+}
+
+/// Two ClusterQueues of 4 cpu in one cohort; team-b reclaims what team-a borrowed.
+const QUEUED: &str = r#"Experiment(
+    name: "queued",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 4)],
+    namespaces: [(name: "team-a"), (name: "team-b")],
+    kueue: (
+        resource_flavors: [(name: "default")],
+        cluster_queues: [
+            (name: "team-a", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))]),
+            (name: "team-b", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))],
+             preemption: (reclaim_within_cohort: Any)),
+        ],
+        local_queues: [
+            (name: "a", namespace: "team-a", cluster_queue: "team-a"),
+            (name: "b", namespace: "team-b", cluster_queue: "team-b"),
+        ],
+    ),
+    batch: [
+        (name: "a", namespace: "team-a", queue: "a", arrivals: Trace(file: "a.csv")),
+        (name: "b", namespace: "team-b", queue: "b", arrivals: Trace(file: "b.csv")),
+    ],
+)
+"#;
+
+#[test]
+fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
+    let tmp = tempfile::tempdir().unwrap();
+    // team-a: three 2-cpu Jobs at 0, 10 and 20 s, 1 200 s each; team-b: two at 600 s.
+    let head = "submit_s,duration_s,cpu_millis,memory_mib\n";
+    fs::write(
+        tmp.path().join("a.csv"),
+        format!("{head}0,1200,2000,1024\n10,1200,2000,1024\n20,1200,2000,1024\n"),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("b.csv"),
+        format!("{head}600,1200,2000,1024\n600,1200,2000,1024\n"),
+    )
+    .unwrap();
+    let file = tmp.path().join("queued.ron");
+    fs::write(&file, QUEUED).unwrap();
+    let out = tmp.path().join("out");
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let queues = &summary["batch"]["queues"];
+    // team-a's nominal 4 cpu holds a-0 and a-1; a-2 borrows team-b's idle quota (6 of 8 used).
+    // At 600 s b-0 takes the 2 cpu left; b-1 fits team-b's nominal quota only if team-a gives
+    // back what it borrowed: a-2, its latest admission, is suspended and waits. a-0 runs
+    // 5–1205 s and completes at 1206 s: team-a is back to 2 cpu and a-2 is admitted again
+    // within its nominal quota, having waited 1206 − 600 = 606 s.
+    assert_eq!(queues[0]["name"], "team-a");
+    assert_eq!(queues[0]["admitted"], 4);
+    assert_eq!(queues[0]["admitted_borrowing"], 1);
+    assert_eq!(queues[0]["preempted"], 1);
+    assert_eq!(queues[0]["wait_max_s"].as_f64(), Some(606.0));
+    assert_eq!(queues[1]["admitted"], 2);
+    assert_eq!(queues[1]["admitted_borrowing"], 0);
+    assert_eq!(queues[1]["preempted"], 0);
+    assert_eq!(queues[1]["wait_max_s"].as_f64(), Some(0.0));
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    let suspended: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",Suspended,"))
+        .collect();
+    assert_eq!(suspended.len(), 1, "{events}");
+    assert!(
+        suspended[0].starts_with("600.0,")
+            && suspended[0].contains("job/a-2,Preempted to accommodate job/b-1 of ClusterQueue team-b due to reclamation within the cohort"),
+        "{}",
+        suspended[0]
+    );
+    // Every Job completes: the preempted one is not failed, only delayed.
+    assert_eq!(summary["batch"]["completed"], 5);
+    assert_eq!(summary["batch"]["failed_backoff_limit"], 0);
 }

@@ -112,8 +112,9 @@ const QUEUED: &str = r#"Experiment(
 )
 "#;
 
-#[test]
-fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
+/// Runs `experiment` with team-a's three Jobs at 0, 10 and 20 s and team-b's two at 600 s
+/// (2 cpu, 1 200 s each): the summary and the events table.
+fn run_queued(experiment: &str) -> (serde_json::Value, String) {
     let tmp = tempfile::tempdir().unwrap();
     // team-a: three 2-cpu Jobs at 0, 10 and 20 s, 1 200 s each; team-b: two at 600 s.
     let head = "submit_s,duration_s,cpu_millis,memory_mib\n";
@@ -128,7 +129,7 @@ fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
     )
     .unwrap();
     let file = tmp.path().join("queued.ron");
-    fs::write(&file, QUEUED).unwrap();
+    fs::write(&file, experiment).unwrap();
     let out = tmp.path().join("out");
     let r = clustersim(&[
         "run",
@@ -140,6 +141,13 @@ fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let summary: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    (summary, events)
+}
+
+#[test]
+fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
+    let (summary, events) = run_queued(QUEUED);
     let queues = &summary["batch"]["queues"];
     // team-a's nominal 4 cpu holds a-0 and a-1; a-2 borrows team-b's idle quota (6 of 8 used).
     // At 600 s b-0 takes the 2 cpu left; b-1 fits team-b's nominal quota only if team-a gives
@@ -155,7 +163,6 @@ fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
     assert_eq!(queues[1]["admitted_borrowing"], 0);
     assert_eq!(queues[1]["preempted"], 0);
     assert_eq!(queues[1]["wait_max_s"].as_f64(), Some(0.0));
-    let events = fs::read_to_string(out.join("events.csv")).unwrap();
     let suspended: Vec<&str> = events
         .lines()
         .filter(|l| l.contains(",Suspended,"))
@@ -170,4 +177,23 @@ fn a_cohort_lends_idle_quota_and_reclaims_it_by_preemption() {
     // Every Job completes: the preempted one is not failed, only delayed.
     assert_eq!(summary["batch"]["completed"], 5);
     assert_eq!(summary["batch"]["failed_backoff_limit"], 0);
+}
+
+#[test]
+fn a_queue_that_waits_before_preempting_reclaims_later() {
+    let (summary, events) = run_queued(&QUEUED.replace(
+        "preemption: (reclaim_within_cohort: Any)",
+        "preemption: (reclaim_within_cohort: Any, after_waiting: \"5m\")",
+    ));
+    let queues = &summary["batch"]["queues"];
+    // b-1 waits 300 s before it may preempt: a-2 is suspended at 900 s, not 600 s, and is
+    // admitted again when a-0 completes at 1 206 s, 306 s later.
+    let suspended: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",Suspended,"))
+        .collect();
+    assert_eq!(suspended.len(), 1, "{events}");
+    assert!(suspended[0].starts_with("900.0,"), "{}", suspended[0]);
+    assert_eq!(queues[1]["wait_max_s"].as_f64(), Some(300.0));
+    assert_eq!(queues[0]["wait_max_s"].as_f64(), Some(306.0));
 }

@@ -278,6 +278,7 @@ fn cluster_queue(
         },
         fair_weight_milli: (weight * 1000.0).round() as u64,
         max_admitted_per_user: q.max_admitted_per_user,
+        preempt_after_ns: p.after_waiting.as_nanos(),
     })
 }
 

@@ -641,6 +641,10 @@ impl Cluster {
             }
             Timer::JobSubmit => self.submit_jobs(now_ns),
             Timer::JobSync => self.run_job_controller(now_ns),
+            Timer::Queues => {
+                self.run_queues(now_ns);
+                self.run_job_controller(now_ns)
+            }
             Timer::JobPodEnd {
                 pod,
                 generation,

@@ -31,6 +31,8 @@ pub(super) struct Queueing {
     /// When each waiting Job entered its queue (ns), by Job id.
     queued_ns: std::collections::BTreeMap<u32, u64>,
     figures: Vec<QueueFigures>,
+    /// Instants (ns) a waiting Job may start to preempt, for the cluster's timers.
+    wakes: Vec<u64>,
 }
 
 impl Queueing {
@@ -51,6 +53,7 @@ impl Queueing {
             pending: Vec::new(),
             queued_ns: Default::default(),
             figures,
+            wakes: Vec::new(),
         }
     }
 
@@ -78,8 +81,18 @@ impl Queueing {
             request: per_pod.map(|x| x.saturating_mul(n)),
             user: offset + spec.index % users.max(1),
         });
-        self.queued_ns.insert(job, now_ns);
+        self.waiting_since(job, cq, now_ns);
         self.count_pending(cq);
+    }
+
+    /// Job `job` waits in `cq` from `now_ns`: when its queue makes it wait before preempting,
+    /// a wake-up then.
+    fn waiting_since(&mut self, job: u32, cq: u32, now_ns: u64) {
+        self.queued_ns.insert(job, now_ns);
+        let delay = self.plan.queues[cq as usize].preempt_after_ns;
+        if delay > 0 {
+            self.wakes.push(now_ns + delay);
+        }
     }
 
     fn count_pending(&mut self, cq: u32) {
@@ -134,6 +147,10 @@ impl Cluster {
             return;
         };
         let steps = q.pass(now_ns);
+        let wakes = std::mem::take(&mut q.wakes);
+        for at in wakes {
+            self.push_timer(at, super::Timer::Queues);
+        }
         for step in steps {
             match step {
                 Step::Evict { job, by, why } => {
@@ -289,6 +306,10 @@ impl Queueing {
                 continue;
             }
             tried[p.cluster_queue as usize] = true;
+            let waited_ns = self.queued_ns.get(&p.id).map_or(0, |&q| now_ns - q);
+            if waited_ns < q.preempt_after_ns {
+                continue;
+            }
             let Some((slot, victims)) = targets(&self.plan.queues, &self.usage, &self.admitted, &p)
             else {
                 continue;
@@ -316,7 +337,7 @@ impl Queueing {
                     request: a.request,
                     user: a.user,
                 });
-                self.queued_ns.insert(a.id, now_ns);
+                self.waiting_since(a.id, a.cluster_queue, now_ns);
                 steps.push(Step::Evict {
                     job: a.id,
                     by: p.id,

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sim::quantity::{Bytes, CpuMillis};
+use sim::time::SimDuration;
 
 /// The whole section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,7 +90,7 @@ pub struct BorrowWithinCohortConfig {
 }
 
 /// A ClusterQueue's `preemption`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreemptionConfig {
     #[serde(default)]
@@ -98,6 +99,11 @@ pub struct PreemptionConfig {
     pub reclaim_within_cohort: ReclaimWithinCohortConfig,
     #[serde(default)]
     pub borrow_within_cohort: Option<BorrowWithinCohortConfig>,
+    /// A waiting Job may preempt only once it has waited this long: YARN's capacity
+    /// scheduler waits before it takes containers back (Dataproc), Kueue preempts at once.
+    /// Default "0s".
+    #[serde(default)]
+    pub after_waiting: SimDuration,
 }
 
 /// Amounts of the covered resources; an unset one is not covered (nominal) or not limited

@@ -125,6 +125,8 @@ pub struct ClusterQueue {
     pub fair_weight_milli: u64,
     /// Most workloads one user may have admitted at once (`None`: no limit).
     pub max_admitted_per_user: Option<u32>,
+    /// A waiting workload may preempt only after waiting this long (ns; 0: at once).
+    pub preempt_after_ns: u64,
 }
 
 /// What a run's queueing is built from, resolved from [`config::KueueConfig`].
@@ -223,6 +225,7 @@ pub(crate) mod testing {
             preemption: Preemption::default(),
             fair_weight_milli: 1000,
             max_admitted_per_user: None,
+            preempt_after_ns: 0,
         }
     }
 

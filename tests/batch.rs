@@ -197,3 +197,70 @@ fn a_queue_that_waits_before_preempting_reclaims_later() {
     assert_eq!(queues[1]["wait_max_s"].as_f64(), Some(300.0));
     assert_eq!(queues[0]["wait_max_s"].as_f64(), Some(306.0));
 }
+
+/// `experiments/dask-dataproc-queues.ron` answers its question: ETL borrows idle quota, a
+/// preemption happens only after the preemptor waited 15 minutes, and a preempted app is
+/// delayed, not failed.
+#[test]
+fn the_dataproc_example_borrows_and_reclaims_after_fifteen_minutes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/experiments/dask-dataproc-queues.ron"
+    );
+    let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let queues = &summary["batch"]["queues"];
+    assert_eq!(queues[0]["name"], "etl");
+    assert!(
+        queues[0]["admitted_borrowing"].as_u64().unwrap() > 0,
+        "{queues}"
+    );
+    assert_eq!(summary["batch"]["failed_backoff_limit"], 0);
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    let suspended: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",Suspended,"))
+        .collect();
+    assert!(!suspended.is_empty(), "no preemption");
+    for line in &suspended {
+        // "…,Suspended,job/<victim>,Preempted to accommodate job/<preemptor> of …": the
+        // preemptor's admission at the same instant says how long it waited.
+        let time = line.split(',').next().unwrap();
+        let preemptor = line
+            .split("accommodate ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        let admitted = events
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!("{time},"))
+                    && l.contains(&format!(",QuotaReserved,{preemptor},"))
+            })
+            .unwrap_or_else(|| panic!("{preemptor} admitted at {time}"));
+        let waited: f64 = admitted
+            .split("waited ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(waited >= 900.0, "{admitted}");
+        // The victim is admitted again later and completes.
+        let victim = line.split(',').nth(3).unwrap();
+        assert!(
+            events
+                .lines()
+                .any(|l| l.contains(&format!(",Completed,{victim},"))),
+            "{victim} never completed"
+        );
+    }
+}

@@ -264,3 +264,68 @@ fn the_dataproc_example_borrows_and_reclaims_after_fifteen_minutes() {
         );
     }
 }
+
+/// A GPU pod never lands on a node without a free GPU: three one-GPU Jobs, one 1-GPU node
+/// (`g2-standard-8`, one L4) beside two roomy CPU nodes.
+#[test]
+fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("jobs.csv"),
+        "submit_s,duration_s,cpu_millis,memory_mib,gpus\n0,600,1000,1024,1\n0,600,1000,1024,1\n0,600,1000,1024,1\n",
+    )
+    .unwrap();
+    let file = tmp.path().join("gpu.ron");
+    fs::write(
+        &file,
+        r#"Experiment(
+    name: "gpu",
+    duration: "40m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [
+        (name: "cpu", region: "us-east1", instance_type: "n2-standard-8", nodes: 2),
+        (name: "gpu", region: "us-east1", instance_type: "g2-standard-8", nodes: 1),
+    ],
+    batch: [(name: "train", arrivals: Trace(file: "jobs.csv"))],
+)
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let b = &summary["batch"];
+    // One GPU: the pods run one after another, 5–605, 610–1210, 1215–1815 s; waits (submit →
+    // running) 5, 610 and 1 215 s, though the CPU nodes had room for all three at once.
+    assert_eq!(b["completed"], 3);
+    assert_eq!(b["wait_p50_s"].as_f64(), Some(610.0));
+    assert_eq!(b["wait_mean_s"].as_f64(), Some(610.0));
+    // No Job pod ever requested cpu on the CPU pool.
+    let pools = fs::read_to_string(out.join("pools.csv")).unwrap();
+    let header: Vec<&str> = pools.lines().next().unwrap().split(',').collect();
+    let (pool, fraction) = (
+        header.iter().position(|&c| c == "pool").unwrap(),
+        header
+            .iter()
+            .position(|&c| c == "cpu_requested_fraction")
+            .unwrap(),
+    );
+    let mut gpu_busy = false;
+    for line in pools.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let f: f64 = cells[fraction].parse().unwrap();
+        match cells[pool] {
+            "cpu" => assert_eq!(f, 0.0, "{line}"),
+            _ => gpu_busy |= f > 0.0,
+        }
+    }
+    assert!(gpu_busy, "{pools}");
+}

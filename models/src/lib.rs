@@ -24,6 +24,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod config;
 pub mod faults;
+pub mod gpu;
 pub mod hpa;
 pub mod jobs;
 pub mod kueue;

@@ -73,6 +73,11 @@ impl PoolPlan {
         )
     }
 
+    /// Whole GPUs (`nvidia.com/gpu`) one node of this pool offers.
+    pub fn gpus_per_node(&self) -> u32 {
+        crate::gpu::gpus_of(&self.instance.instance_type)
+    }
+
     /// The price of one node of this pool.
     pub fn price_usd_per_hour(&self) -> f64 {
         match self.capacity_type {

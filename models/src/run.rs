@@ -82,14 +82,37 @@ impl Plan {
                     p.region == workload.region && p.taints.is_empty() && cpu <= c && memory <= m
                 })
             };
+            // Of the Jobs that fit by cpu and memory, those whose pods ask more GPUs than any
+            // such node has.
+            let gpus_fit = |gpus: u32| {
+                self.cluster.pools.iter().any(|p| {
+                    p.region == workload.region && p.taints.is_empty() && p.gpus_per_node() >= gpus
+                })
+            };
             let (mut jobs, mut pods, mut largest) = (0u64, 0u64, (0u64, 0u64));
+            let (mut gpu_jobs, mut gpu_pods, mut most_gpus) = (0u64, 0u64, 0u32);
             for spec in batch.specs.iter().filter(|s| s.workload as usize == w) {
                 let r = &spec.requests;
                 if !fits(r.cpu_millis, r.memory_bytes) {
                     jobs += 1;
                     pods += u64::from(spec.completions);
                     largest = largest.max((r.cpu_millis, r.memory_bytes));
+                } else if !gpus_fit(r.gpus) {
+                    gpu_jobs += 1;
+                    gpu_pods += u64::from(spec.completions);
+                    most_gpus = most_gpus.max(r.gpus);
                 }
+            }
+            if gpu_jobs > 0 {
+                found.push(Unschedulable {
+                    pods: gpu_pods,
+                    message: format!(
+                        "batch workload {} in {}: {gpu_jobs} Jobs ask for more GPUs (nvidia.com/gpu, up to \
+                         {most_gpus} per pod) than any untainted node of the region has; they \
+                         never start",
+                        workload.name, workload.region
+                    ),
+                });
             }
             if jobs > 0 {
                 found.push(Unschedulable {

@@ -101,6 +101,24 @@ impl Cluster {
         self
     }
 
+    /// The node groups a Job of workload `w` asking `gpus` GPUs per pod may use: its
+    /// region's untainted groups whose nodes have that many GPUs (the extended resource's
+    /// fit, decided per pool) and, when admitted in a flavor, whose pool is among `pools`.
+    pub(super) fn job_groups(&self, w: usize, gpus: u32, pools: Option<&[u32]>) -> Vec<u32> {
+        let Some(batch) = self.batch.as_ref() else {
+            return Vec::new();
+        };
+        batch.groups[w]
+            .iter()
+            .copied()
+            .filter(|&g| {
+                let pool = self.placement.pool_of_group(g);
+                self.pools[pool as usize].gpus_per_node >= gpus
+                    && pools.is_none_or(|pools| pools.contains(&pool))
+            })
+            .collect()
+    }
+
     /// Node groups of `region` whose pools have no taints.
     fn untainted_groups(&self, region: &str) -> Vec<u32> {
         self.placement
@@ -132,10 +150,14 @@ impl Cluster {
             };
             let spec = batch.specs[k].clone();
             let w = spec.workload as usize;
+            let groups = self.job_groups(w, spec.requests.gpus, None);
+            let Some(batch) = self.batch.as_mut() else {
+                return false;
+            };
             let owner = Deployment::for_job(
                 &spec,
                 batch.regions[w].clone(),
-                batch.groups[w].clone(),
+                groups,
                 batch.owner.len() as u32,
             );
             batch.owner.push(d);
@@ -372,11 +394,14 @@ impl Deployment {
             priority: spec.priority,
             desired: 0,
             schedule: Vec::new(),
-            templates: vec![super::pods::PodTemplate::new(
-                spec.requests.cpu_millis,
-                spec.requests.memory_bytes,
-                (None, None),
-            )],
+            templates: vec![super::pods::PodTemplate {
+                gpus: spec.requests.gpus,
+                ..super::pods::PodTemplate::new(
+                    spec.requests.cpu_millis,
+                    spec.requests.memory_bytes,
+                    (None, None),
+                )
+            }],
             revision: 0,
             startup_ns: JOB_STARTUP.as_nanos(),
             readiness_ns: 0,

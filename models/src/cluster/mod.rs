@@ -92,6 +92,8 @@ struct PoolState {
     groups: Vec<u32>,
     allocatable_cpu_millis: u64,
     allocatable_memory_bytes: u64,
+    /// `nvidia.com/gpu` allocatable of each node (`crate::gpu`).
+    gpus_per_node: u32,
     provisioning_delay_ns: u64,
     min_nodes: u32,
     max_nodes: Option<u32>,
@@ -107,6 +109,9 @@ pub struct Cluster {
     pods: Pods,
     /// Pods bound to each node, by node id.
     node_pods: Vec<Vec<u32>>,
+    /// GPUs of each node, by node id: (allocatable, requested). Kept beside the nodes, not in
+    /// the free-capacity index: only GPU pods read it.
+    node_gpus: Vec<(u32, u32)>,
     /// Per node, `(deployment, bound pods not terminating)` in order of first bind: the pod
     /// groups of the autoscalers' views, kept here so a scan never walks pods.
     node_groups: Vec<DeploymentCounts>,
@@ -150,6 +155,7 @@ impl Cluster {
         let (placement, group_of_pool_zone) = Placement::new(plan);
         let mut nodes = Nodes::new(placement.region_of_groups());
         let mut node_pods = Vec::new();
+        let mut node_gpus = Vec::new();
         let mut pools = Vec::new();
         for (p, pool) in plan.pools.iter().enumerate() {
             let (cpu, memory) = pool.allocatable();
@@ -170,6 +176,7 @@ impl Cluster {
                     last_pod_change_ns: 0,
                 });
                 node_pods.push(Vec::new());
+                node_gpus.push((pool.gpus_per_node(), 0));
             }
             let mut live_per_zone = vec![0; pool.zones.len()];
             for k in 0..pool.nodes {
@@ -184,6 +191,7 @@ impl Cluster {
                 groups: group_of_pool_zone[p].clone(),
                 allocatable_cpu_millis: cpu,
                 allocatable_memory_bytes: memory,
+                gpus_per_node: pool.gpus_per_node(),
                 provisioning_delay_ns: pool.provisioning_delay.as_nanos(),
                 min_nodes: pool.min_nodes,
                 max_nodes: pool.max_nodes,
@@ -257,6 +265,7 @@ impl Cluster {
             nodes,
             pods: Pods::default(),
             node_pods,
+            node_gpus,
             node_groups: Vec::new(),
             costs: CostBook::new(plan.minimum_billed, plan.pools.len(), plan.namespaces.len()),
             placement,

@@ -207,17 +207,17 @@ impl Cluster {
             return;
         };
         let d = batch.owner[job as usize] as usize;
-        let w = batch.controller.job(job).spec.workload as usize;
+        let spec = &batch.controller.job(job).spec;
+        let (w, gpus) = (spec.workload as usize, spec.requests.gpus);
         let pools = batch
             .queueing
             .as_ref()
             .map(|q| q.plan.flavors[flavor as usize].1.clone())
             .unwrap_or_default();
-        let groups: Vec<u32> = batch.groups[w]
-            .iter()
-            .copied()
-            .filter(|&g| pools.contains(&self.placement.pool_of_group(g)))
-            .collect();
+        let groups = self.job_groups(w, gpus, Some(&pools));
+        let Some(batch) = self.batch.as_mut() else {
+            return;
+        };
         batch.controller.resume(job, SimTime::from_nanos(now_ns));
         let dep: &mut Deployment = &mut self.deployments[d];
         dep.groups = groups;

@@ -788,7 +788,7 @@ fn kueue(
     run(name, src, &at, message)
 }
 
-/// The Kueue cases: unknown references and limits Kueue refuses.
+/// The Kueue and GPU cases: unknown references, limits Kueue refuses, GPUs no pool has.
 fn kueue_cases() -> Vec<Case> {
     vec![
         kueue(
@@ -830,6 +830,22 @@ fn kueue_cases() -> Vec<Case> {
             r#"queue: |"qq""#,
             "batch[0].queue",
             "no LocalQueue `qq` in namespace `default`",
+        ),
+        kueue(
+            "a GPU request where no pool has GPUs",
+            r#"requests: (cpu: "1", memory: "1Gi"),"#,
+            r#"requests: (cpu: "1", memory: "1Gi"), gpus: 1,"#,
+            "gpus: |1",
+            "batch[0].gpus",
+            "no untainted node pool in `us-east1` has that many per node: expected an untainted pool of a GPU machine type, such as",
+        ),
+        kueue(
+            "a GPU request on a provider with no GPU machine type there",
+            r#"requests: (cpu: "1", memory: "1Gi"),"#,
+            r#"requests: (cpu: "1", memory: "1Gi"), gpus: 32,"#,
+            "gpus: |32",
+            "batch[0].gpus",
+            "the Gcp catalog has no machine type with 32 GPUs in `us-east1`",
         ),
         kueue(
             "a flavor whose node labels no pool carries",

@@ -16,7 +16,7 @@ use models::scheduler::taints::first_untolerated_taint;
 use sim::quantity::{Bytes, CpuMillis};
 
 use super::Experiment;
-use crate::error::FieldError;
+use crate::error::{FieldError, fail};
 
 /// Memory for a message: Kubernetes spelling when it is a whole number of MiB (`1Gi`,
 /// `512Mi`), else GiB with two decimals (`28.34Gi`) rather than a long count of bytes.
@@ -91,6 +91,7 @@ pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldE
             .iter()
             .filter(|p| p.region == region && p.taints.is_empty())
             .collect();
+        check_gpus(x, i, region, &admitting)?;
         let fits = |p: &&PoolPlan| {
             let (cpu, memory) = p.allocatable();
             requests.cpu.0 <= cpu && requests.memory.0 <= memory
@@ -112,6 +113,48 @@ pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldE
         ));
     }
     Ok(())
+}
+
+/// Refuses a batch workload whose written `gpus` no untainted pool of its region has per
+/// node, saying which GPU machine types the region's catalog offers (none: the provider has
+/// no GPUs there).
+fn check_gpus(
+    x: &Experiment,
+    i: usize,
+    region: &str,
+    admitting: &[&PoolPlan],
+) -> Result<(), FieldError> {
+    let gpus = x.batch[i].gpus.unwrap_or(0);
+    if gpus == 0 || admitting.iter().any(|p| p.gpus_per_node() >= gpus) {
+        return Ok(());
+    }
+    let provider = x
+        .regions
+        .iter()
+        .find(|r| r.name == region)
+        .map_or(x.provider, |r| x.provider_of(r));
+    let offered: Vec<String> = super::cluster::builtin_catalog(provider)?
+        .instance_types_in(region)
+        .filter(|t| models::gpu::gpus_of(t) >= gpus)
+        .take(6)
+        .map(|t| format!("`{t}`"))
+        .collect();
+    let hint = if offered.is_empty() {
+        format!("the {provider:?} catalog has no machine type with {gpus} GPUs in `{region}`")
+    } else {
+        format!(
+            "expected an untainted pool of a GPU machine type, such as {}",
+            offered.join(", ")
+        )
+    };
+    fail(
+        format!("batch[{i}].gpus"),
+        format!(
+            "a pod of batch workload `{}` requests {gpus} GPUs (nvidia.com/gpu), but no \
+             untainted node pool in `{region}` has that many per node: {hint}",
+            x.batch[i].name
+        ),
+    )
 }
 
 /// The allocatable of each pool, for a message.

@@ -22,7 +22,7 @@
 //!
 //! With `Trace` arrivals each row gives the Job's requests (`cpu_millis`, `memory_mib`) and its
 //! pod count (`count`), which is both its `completions` and its `parallelism` (the trace's
-//! tasks ran together): `requests`, `completions` and `parallelism` are then refused.
+//! tasks ran together): `requests`, `gpus`, `completions` and `parallelism` are then refused.
 
 use std::path::Path;
 
@@ -65,6 +65,10 @@ pub struct BatchConfig {
     /// Requests of each pod; required with `Poisson` arrivals.
     #[serde(default)]
     pub requests: Option<Resources>,
+    /// Whole GPUs (`nvidia.com/gpu`) each pod requests, with `Poisson` arrivals (a trace's
+    /// rows bring their own). Default 0.
+    #[serde(default)]
+    pub gpus: Option<u32>,
     /// Pods running at once, at most. Default 1.
     #[serde(default)]
     pub parallelism: Option<u32>,
@@ -179,6 +183,7 @@ impl BatchConfig {
                         self.requests.is_some(),
                         "`cpu_millis` and `memory_mib`",
                     ),
+                    ("gpus", self.gpus.is_some(), "`gpus`"),
                     ("completions", self.completions.is_some(), "`count`"),
                     ("parallelism", self.parallelism.is_some(), "`count`"),
                 ];
@@ -300,7 +305,7 @@ impl BatchConfig {
         let requests = arrival.task.unwrap_or(TaskRequests {
             cpu_millis: self.requests.map_or(0, |r| r.cpu.0),
             memory_bytes: self.requests.map_or(0, |r| r.memory.0),
-            gpus: 0,
+            gpus: self.gpus.unwrap_or(0),
         });
         let (completions, parallelism) = match arrival.tasks {
             Some(n) => (n, n),

@@ -329,3 +329,34 @@ fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
     }
     assert!(gpu_busy, "{pools}");
 }
+
+/// `experiments/ml-forecasting-gpu.ron` answers its question: every Job completes before
+/// 06:00 (five hours after the 01:00 start), demand borrows supply's idle quota and gives it
+/// back by preemption, and the spot reclaim wave costs retries, not failed Jobs.
+#[test]
+fn the_ml_platform_example_finishes_before_six() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/experiments/ml-forecasting-gpu.ron"
+    );
+    let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let b = &summary["batch"];
+    assert_eq!(b["completed"], b["jobs"]);
+    assert_eq!(b["unfinished"], 0);
+    // The first Job is submitted at or after 01:00, so a makespan within 5 h ends by 06:00.
+    assert!(b["makespan_s"].as_f64().unwrap() <= 5.0 * 3600.0, "{b}");
+    let demand = &b["queues"][0];
+    assert_eq!(demand["name"], "demand");
+    assert!(
+        demand["admitted_borrowing"].as_u64().unwrap() > 0,
+        "{demand}"
+    );
+    assert!(demand["preempted"].as_u64().unwrap() > 0, "{demand}");
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(events.contains(",SpotInterruption,"), "no reclaim wave");
+}

@@ -130,7 +130,12 @@ fn run_queued(experiment: &str) -> (serde_json::Value, String) {
     .unwrap();
     let file = tmp.path().join("queued.ron");
     fs::write(&file, experiment).unwrap();
-    let out = tmp.path().join("out");
+    run_passing(&file, tmp.path())
+}
+
+/// Runs `file` with its outputs in `dir/out`, expecting exit 0: the summary and the events.
+fn run_passing(file: &std::path::Path, dir: &std::path::Path) -> (serde_json::Value, String) {
+    let out = dir.join("out");
     let r = clustersim(&[
         "run",
         file.to_str().unwrap(),
@@ -143,6 +148,15 @@ fn run_queued(experiment: &str) -> (serde_json::Value, String) {
         serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     let events = fs::read_to_string(out.join("events.csv")).unwrap();
     (summary, events)
+}
+
+/// Runs a bundled example: its summary and events.
+fn run_example(name: &str) -> (serde_json::Value, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("experiments")
+        .join(name);
+    run_passing(&file, tmp.path())
 }
 
 #[test]
@@ -203,16 +217,7 @@ fn a_queue_that_waits_before_preempting_reclaims_later() {
 /// delayed, not failed.
 #[test]
 fn the_dataproc_example_borrows_and_reclaims_after_fifteen_minutes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/experiments/dask-dataproc-queues.ron"
-    );
-    let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
-    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (summary, events) = run_example("dask-dataproc-queues.ron");
     let queues = &summary["batch"]["queues"];
     assert_eq!(queues[0]["name"], "etl");
     assert!(
@@ -220,7 +225,6 @@ fn the_dataproc_example_borrows_and_reclaims_after_fifteen_minutes() {
         "{queues}"
     );
     assert_eq!(summary["batch"]["failed_backoff_limit"], 0);
-    let events = fs::read_to_string(out.join("events.csv")).unwrap();
     let suspended: Vec<&str> = events
         .lines()
         .filter(|l| l.contains(",Suspended,"))
@@ -335,16 +339,7 @@ fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
 /// back by preemption, and the spot reclaim wave costs retries, not failed Jobs.
 #[test]
 fn the_ml_platform_example_finishes_before_six() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/experiments/ml-forecasting-gpu.ron"
-    );
-    let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
-    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (summary, events) = run_example("ml-forecasting-gpu.ron");
     let b = &summary["batch"];
     assert_eq!(b["completed"], b["jobs"]);
     assert_eq!(b["unfinished"], 0);
@@ -357,6 +352,5 @@ fn the_ml_platform_example_finishes_before_six() {
         "{demand}"
     );
     assert!(demand["preempted"].as_u64().unwrap() > 0, "{demand}");
-    let events = fs::read_to_string(out.join("events.csv")).unwrap();
     assert!(events.contains(",SpotInterruption,"), "no reclaim wave");
 }

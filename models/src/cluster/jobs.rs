@@ -268,19 +268,28 @@ impl Cluster {
             ActionKind::DeleteActivePods(_) => {
                 self.events
                     .push(now_ns, reason, || format!("job/{name}"), || action.message);
-                let dep = &mut self.deployments[d as usize];
-                dep.desired = 0;
-                let doomed = dep.pods.clone();
-                for &id in &doomed {
-                    self.terminate_pod(id, now_ns, Reason::Killing);
-                }
-                self.log_deleted(d, doomed.len(), now_ns, Reason::Killing, "its Job failed");
+                self.delete_job_pods(d, now_ns, "its Job failed");
             }
             ActionKind::Finished(_) => {
                 self.events
                     .push(now_ns, reason, || format!("job/{name}"), || action.message);
             }
         }
+    }
+
+    /// Deletes every pod of Job owner `d` (the Job failed or was suspended), and the runs
+    /// drawn for pods not yet Running.
+    pub(super) fn delete_job_pods(&mut self, d: u32, now_ns: u64, why: &str) {
+        let dep = &mut self.deployments[d as usize];
+        dep.desired = 0;
+        if let Some(owner) = dep.job.as_mut() {
+            owner.runs.clear();
+        }
+        let doomed = dep.pods.clone();
+        for &id in &doomed {
+            self.terminate_pod(id, now_ns, Reason::Killing);
+        }
+        self.log_deleted(d, doomed.len(), now_ns, Reason::Killing, why);
     }
 
     /// A Job's pod reached Running: its run starts.

@@ -19,7 +19,7 @@ use crate::api::Reason;
 use crate::jobs::JobSpec;
 use crate::kueue::admission::{Ordering, admit, user_at_limit};
 use crate::kueue::preemption::targets;
-use crate::kueue::{Admitted, KueuePlan, Pending, QueueFigures, Usage, minus, usage_of};
+use crate::kueue::{Admitted, KueuePlan, Pending, QueueFigures, Usage, release, reserve, usage_of};
 
 /// The queueing state of a cluster.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,9 +110,7 @@ impl Queueing {
         let Some(k) = self.admitted.iter().position(|a| a.id == job) else {
             return false;
         };
-        let a = self.admitted.swap_remove(k);
-        let u = &mut self.usage[a.cluster_queue as usize][a.slot as usize];
-        *u = minus(*u, a.request);
+        release(&mut self.usage, &mut self.admitted, k);
         true
     }
 
@@ -177,29 +175,14 @@ impl Cluster {
         };
         batch.controller.suspend(job);
         let d = batch.owner[job as usize];
-        let dep = &mut self.deployments[d as usize];
-        dep.desired = 0;
-        if let Some(owner) = dep.job.as_mut() {
-            owner.runs.clear();
-        }
-        let name = dep.name.clone();
-        let doomed = dep.pods.clone();
+        let name = self.deployments[d as usize].name.clone();
         self.events.push(
             now_ns,
             Reason::Suspended,
             || format!("job/{name}"),
             || message,
         );
-        for &id in &doomed {
-            self.terminate_pod(id, now_ns, Reason::Killing);
-        }
-        self.log_deleted(
-            d,
-            doomed.len(),
-            now_ns,
-            Reason::Killing,
-            "its Job was suspended",
-        );
+        self.delete_job_pods(d, now_ns, "its Job was suspended");
     }
 
     fn resume_job(&mut self, job: u32, flavor: u32, message: String, now_ns: u64) {
@@ -320,23 +303,14 @@ impl Queueing {
                 let Some(k) = self.admitted.iter().position(|a| a.id == v) else {
                     continue;
                 };
-                let a = self.admitted.swap_remove(k);
-                let u = &mut self.usage[a.cluster_queue as usize][a.slot as usize];
-                *u = minus(*u, a.request);
+                let a = release(&mut self.usage, &mut self.admitted, k);
                 let how = if a.cluster_queue == p.cluster_queue {
                     "prioritization in the ClusterQueue"
                 } else {
                     "reclamation within the cohort"
                 };
                 self.figures[a.cluster_queue as usize].preempted += 1;
-                self.pending.push(Pending {
-                    id: a.id,
-                    cluster_queue: a.cluster_queue,
-                    priority: a.priority,
-                    created_ns: a.created_ns,
-                    request: a.request,
-                    user: a.user,
-                });
+                self.pending.push(a.pending());
                 self.waiting_since(a.id, a.cluster_queue, now_ns);
                 steps.push(Step::Evict {
                     job: a.id,
@@ -345,18 +319,11 @@ impl Queueing {
                 });
             }
             // The preemptor takes the room it made, in the flavor it made it in.
-            let u = &mut self.usage[p.cluster_queue as usize][slot];
-            *u = crate::kueue::plus(*u, p.request);
-            self.admitted.push(Admitted {
-                id: p.id,
-                cluster_queue: p.cluster_queue,
-                slot: slot as u32,
-                priority: p.priority,
-                created_ns: p.created_ns,
-                admitted_ns: now_ns,
-                request: p.request,
-                user: p.user,
-            });
+            reserve(
+                &mut self.usage,
+                &mut self.admitted,
+                p.admitted(slot, now_ns),
+            );
             self.admitted_step(p.id, now_ns, steps);
             for cq in 0..self.plan.queues.len() as u32 {
                 self.count_pending(cq);

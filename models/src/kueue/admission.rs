@@ -14,7 +14,7 @@
 //! is admitted, usage updated, and the heads are taken again until none fits.
 
 use super::quota::{Mode, assign_flavor, dominant_resource_share};
-use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Usage, plus};
+use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Usage, reserve};
 
 /// Whether fair sharing orders competing heads by their dominant resource share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,18 +69,7 @@ pub fn admit(
         };
         let p = order[i];
         taken[i] = true;
-        let u = &mut usage[p.cluster_queue as usize][slot];
-        *u = plus(*u, p.request);
-        admitted.push(Admitted {
-            id: p.id,
-            cluster_queue: p.cluster_queue,
-            slot: slot as u32,
-            priority: p.priority,
-            created_ns: p.created_ns,
-            admitted_ns: now_ns,
-            request: p.request,
-            user: p.user,
-        });
+        reserve(usage, admitted, p.admitted(slot, now_ns));
         out.push(p.id);
     }
 }

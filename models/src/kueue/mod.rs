@@ -193,6 +193,51 @@ pub struct Admitted {
     pub user: u32,
 }
 
+impl Pending {
+    /// This workload admitted in flavor `slot` at `now_ns`.
+    pub fn admitted(&self, slot: usize, now_ns: u64) -> Admitted {
+        Admitted {
+            id: self.id,
+            cluster_queue: self.cluster_queue,
+            slot: slot as u32,
+            priority: self.priority,
+            created_ns: self.created_ns,
+            admitted_ns: now_ns,
+            request: self.request,
+            user: self.user,
+        }
+    }
+}
+
+impl Admitted {
+    /// This workload waiting again (evicted), with its creation time.
+    pub fn pending(&self) -> Pending {
+        Pending {
+            id: self.id,
+            cluster_queue: self.cluster_queue,
+            priority: self.priority,
+            created_ns: self.created_ns,
+            request: self.request,
+            user: self.user,
+        }
+    }
+}
+
+/// Reserves `a`'s quota: its request added to its flavor's usage, `a` among the admitted.
+pub fn reserve(usage: &mut Usage, admitted: &mut Vec<Admitted>, a: Admitted) {
+    let u = &mut usage[a.cluster_queue as usize][a.slot as usize];
+    *u = plus(*u, a.request);
+    admitted.push(a);
+}
+
+/// Releases the quota of `admitted[k]` (it ended or was evicted) and returns it.
+pub fn release(usage: &mut Usage, admitted: &mut Vec<Admitted>, k: usize) -> Admitted {
+    let a = admitted.swap_remove(k);
+    let u = &mut usage[a.cluster_queue as usize][a.slot as usize];
+    *u = minus(*u, a.request);
+    a
+}
+
 /// Usage implied by the admitted workloads.
 pub fn usage_of(queues: &[ClusterQueue], admitted: &[Admitted]) -> Usage {
     let mut usage: Usage = queues

@@ -11,7 +11,7 @@ use models::kueue::config::{
     WithinClusterQueueConfig,
 };
 use models::kueue::{
-    ClusterQueue, FlavorQuota, KueuePlan, Preemption, QueueingStrategy, RESOURCE_NAMES, RESOURCES,
+    ClusterQueue, FlavorQuota, KueuePlan, Preemption, QueueingStrategy, RESOURCE_NAMES,
     ReclaimWithinCohort, WithinClusterQueue,
 };
 use models::plan::{NamespacePlan, PoolPlan};
@@ -292,8 +292,8 @@ fn config_name(r: usize) -> &'static str {
 fn check_borrowing_limits(k: &KueueConfig, queues: &[ClusterQueue]) -> Result<(), FieldError> {
     for (i, q) in queues.iter().enumerate() {
         for (j, f) in q.flavors.iter().enumerate() {
-            for r in 0..RESOURCES {
-                let Some(limit) = f.borrowing_limit[r] else {
+            for (r, &limit) in f.borrowing_limit.iter().enumerate() {
+                let Some(limit) = limit else {
                     continue;
                 };
                 let lendable = queues

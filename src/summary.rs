@@ -16,8 +16,8 @@ use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
     BatchSummary, CapacityTypeSummary, FailureRecovery, Gate, Metric, NamespaceSummary, Op,
-    PoolSummary, Quantiles, QueueSummary, Recovery, Requests, RtoPhasesSummary, ServiceSummary,
-    Summary,
+    PackingSummary, PoolSummary, Quantiles, QueueSummary, Recovery, Requests, RtoPhasesSummary,
+    ServiceSummary, Summary, WaveSummary,
 };
 use sim::recorder::Values;
 use sim::time::SimTime;
@@ -260,6 +260,26 @@ pub fn summarize(
                     })
                     .collect()
             }),
+            waves: b
+                .waves
+                .iter()
+                .map(|w| {
+                    let packing = |f: &models::packing::PackingFigures| PackingSummary {
+                        nodes: f.nodes,
+                        node_hours: f.node_hours,
+                        idle_cost_usd: f.idle_cost_usd,
+                    };
+                    WaveSummary {
+                        workload: w.workload.clone(),
+                        pool: w.pool.clone(),
+                        submit_s: w.submit_s,
+                        jobs: w.jobs,
+                        pods: w.pods,
+                        first_fit: packing(&w.first_fit),
+                        best_fit: packing(&w.best_fit),
+                    }
+                })
+                .collect(),
         }),
         services,
         warnings: unschedulable.iter().map(|u| u.message.clone()).collect(),

@@ -58,6 +58,17 @@ fn jobs_wait_for_the_quota_in_arrival_order_and_finish() {
     assert_eq!(b["run_mean_s"].as_f64(), Some(601.0));
     // First submission 60 s → last completion 1 876 s.
     assert_eq!(b["makespan_s"].as_f64(), Some(1816.0));
+    // The three Jobs are one admission wave: packed decreasing onto n2-standard-8 nodes
+    // (7910m allocatable), all three 2-cpu pods fit one node, which lives 600 s; its idle
+    // cpu share is 1 − 3 × 2000/7910 for those 600 s, at $0.388472 an hour.
+    let wave = &b["waves"][0];
+    assert_eq!(wave["pods"], 3);
+    for how in ["first_fit", "best_fit"] {
+        assert_eq!(wave[how]["nodes"], 1);
+        assert_eq!(wave[how]["node_hours"].as_f64(), Some(600.0 / 3600.0));
+        let idle = 0.388472 * 600.0 * (1.0 - 3.0 * 2000.0 / 7910.0) / 3600.0;
+        assert!((wave[how]["idle_cost_usd"].as_f64().unwrap() - idle).abs() < 1e-12);
+    }
     let events = fs::read_to_string(out.join("events.csv")).unwrap();
     let refused = events
         .lines()

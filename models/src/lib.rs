@@ -29,6 +29,7 @@ pub mod hpa;
 pub mod jobs;
 pub mod kueue;
 pub mod latency;
+pub mod packing;
 pub mod plan;
 pub mod run;
 pub mod scheduler;

@@ -67,6 +67,82 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Each batch workload's largest admission wave — the most pods (`parallelism` per Job)
+    /// of Jobs submitted at one instant, two Jobs at least; the earliest of equals — packed
+    /// first-fit and best-fit decreasing onto the first untainted pool of its region that
+    /// holds the wave's largest pod (`crate::packing`). What the scheduler's own choices
+    /// (scoring, autoscaler) did is in the run; this is the yardstick beside it.
+    pub fn admission_waves(&self) -> Vec<crate::packing::WavePacking> {
+        use crate::packing::{Packing, WavePacking, WavePod, figures};
+        let Some(batch) = &self.batch else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (w, workload) in batch.workloads.iter().enumerate() {
+            let specs: Vec<&crate::jobs::JobSpec> = batch
+                .specs
+                .iter()
+                .filter(|s| s.workload as usize == w)
+                .collect();
+            // Specs are in submission order: a wave is a run of equal instants.
+            let mut best: Option<&[&crate::jobs::JobSpec]> = None;
+            let pods = |wave: &[&crate::jobs::JobSpec]| -> u64 {
+                wave.iter().map(|s| u64::from(s.parallelism)).sum()
+            };
+            for wave in specs.chunk_by(|a, b| a.submit == b.submit) {
+                if wave.len() >= 2 && best.is_none_or(|b| pods(wave) > pods(b)) {
+                    best = Some(wave);
+                }
+            }
+            let Some(wave) = best else {
+                continue;
+            };
+            let pods_of_wave: Vec<WavePod> = wave
+                .iter()
+                .flat_map(|s| {
+                    let pod = WavePod {
+                        cpu_millis: s.requests.cpu_millis,
+                        memory_bytes: s.requests.memory_bytes,
+                        run_s: s.run.as_nanos().div_ceil(1_000_000_000),
+                    };
+                    std::iter::repeat_n(pod, s.parallelism as usize)
+                })
+                .collect();
+            let largest = pods_of_wave.iter().fold((0, 0), |(c, m), p| {
+                (p.cpu_millis.max(c), p.memory_bytes.max(m))
+            });
+            let gpus = wave.iter().map(|s| s.requests.gpus).max().unwrap_or(0);
+            let Some(pool) = self.cluster.pools.iter().find(|p| {
+                let (c, m) = p.allocatable();
+                p.region == workload.region
+                    && p.taints.is_empty()
+                    && largest.0 <= c
+                    && largest.1 <= m
+                    && p.gpus_per_node() >= gpus
+            }) else {
+                continue;
+            };
+            let on = |how| {
+                figures(
+                    &pods_of_wave,
+                    pool.allocatable(),
+                    pool.price_usd_per_hour(),
+                    how,
+                )
+            };
+            out.push(WavePacking {
+                workload: workload.name.clone(),
+                pool: pool.name.clone(),
+                submit_s: wave[0].submit.as_secs_f64(),
+                jobs: wave.len() as u64,
+                pods: pods(wave),
+                first_fit: on(Packing::FirstFitDecreasing),
+                best_fit: on(Packing::BestFitDecreasing),
+            });
+        }
+        out
+    }
+
     /// Every workload found before the run to fit no node any pool could have: services (see
     /// [`ClusterPlan::unschedulable`]) and batch Jobs whose pod requests exceed the allocatable
     /// of every untainted pool of their region (a Job's pods carry no selector or toleration).
@@ -563,7 +639,10 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pools,
         namespaces: report.namespaces,
         pending_pod_seconds: report.pending_pod_seconds,
-        batch: report.batch,
+        batch: report.batch.map(|mut b| {
+            b.waves = plan.admission_waves();
+            b
+        }),
         surges: report.surges,
         recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
         events_handled: report.events_handled,

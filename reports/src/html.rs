@@ -484,6 +484,35 @@ fn batch(h: &mut String, s: &Summary) {
         }
         h.push_str("</tbody>\n</table>\n");
     }
+    if !b.waves.is_empty() {
+        h.push_str(
+            "<h3>Admission waves packed first-fit and best-fit decreasing</h3>\n<table>\n\
+             <thead><tr><th>workload</th><th>pool</th><th class=\"num\">at</th>\
+             <th class=\"num\">pods</th><th class=\"num\">FFD nodes</th>\
+             <th class=\"num\">FFD node-hours</th><th class=\"num\">FFD idle cost</th>\
+             <th class=\"num\">BFD nodes</th><th class=\"num\">BFD node-hours</th>\
+             <th class=\"num\">BFD idle cost</th></tr></thead>\n<tbody>\n",
+        );
+        for w in &b.waves {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">${:.2}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">${:.2}</td></tr>",
+                esc(&w.workload),
+                esc(&w.pool),
+                duration(w.submit_s),
+                w.pods,
+                w.first_fit.nodes,
+                w.first_fit.node_hours,
+                w.first_fit.idle_cost_usd,
+                w.best_fit.nodes,
+                w.best_fit.node_hours,
+                w.best_fit.idle_cost_usd,
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     h.push_str("</section>\n");
 }
 

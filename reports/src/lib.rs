@@ -43,9 +43,9 @@ pub use json::write_json;
 pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
-    BatchSummary, CapacityTypeSummary, FailureRecovery, NamespaceSummary, PoolSummary, Quantiles,
-    QueueSummary, Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary,
-    read_summary,
+    BatchSummary, CapacityTypeSummary, FailureRecovery, NamespaceSummary, PackingSummary,
+    PoolSummary, Quantiles, QueueSummary, Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION,
+    ServiceSummary, Summary, WaveSummary, read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

@@ -82,6 +82,9 @@ pub struct BatchReport {
     pub makespan_s: Option<f64>,
     /// Per Kueue ClusterQueue, when the run has queues.
     pub queues: Option<Vec<crate::kueue::QueueFigures>>,
+    /// Per workload with an admission wave (two or more Jobs submitted at one instant), its
+    /// largest wave packed first-fit and best-fit decreasing (`crate::packing`).
+    pub waves: Vec<crate::packing::WavePacking>,
 }
 
 impl BatchReport {
@@ -117,6 +120,7 @@ impl BatchReport {
             run_mean_s: mean(&runs),
             makespan_s,
             queues: None,
+            waves: Vec::new(),
         }
     }
 }

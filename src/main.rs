@@ -383,6 +383,7 @@ fn run(
                 pools: Some(&output.pool_timeseries),
                 events: Some(&output.events),
                 vpa: output.vpa_timeseries.as_ref(),
+                queues: output.queue_timeseries.as_ref(),
             };
             reports::write_report(&temp, tables, &summary).map_err(|e| e.to_string())
         })
@@ -425,14 +426,15 @@ fn default_out(file: &Path) -> PathBuf {
     Path::new("out").join(stem)
 }
 
-/// The run's tables as Parquet and CSV in `out`, which must exist: four, and `vpa` when the
-/// run has VPAs.
+/// The run's tables as Parquet and CSV in `out`, which must exist: four, `vpa` when the run
+/// has VPAs and `queues` when it has Kueue queues.
 fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), String> {
     [
         (Some(&output.timeseries), "timeseries"),
         (Some(&output.pool_timeseries), "pools"),
         (Some(&output.namespace_timeseries), "namespaces"),
         (output.vpa_timeseries.as_ref(), "vpa"),
+        (output.queue_timeseries.as_ref(), "queues"),
         (Some(&output.events), "events"),
     ]
     .into_iter()
@@ -475,15 +477,23 @@ fn report(dir: &Path) -> ExitCode {
             Ok(None)
         }
     };
-    let (pools, events, vpa) = match (optional("pools"), optional("events"), optional("vpa")) {
-        (Ok(p), Ok(e), Ok(v)) => (p, e, v),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_input(&e),
+    let (pools, events, vpa, queues) = match (
+        optional("pools"),
+        optional("events"),
+        optional("vpa"),
+        optional("queues"),
+    ) {
+        (Ok(p), Ok(e), Ok(v), Ok(q)) => (p, e, v, q),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
+            return bad_input(&e);
+        }
     };
     let tables = reports::Tables {
         timeseries: &table,
         pools: pools.as_ref(),
         events: events.as_ref(),
         vpa: vpa.as_ref(),
+        queues: queues.as_ref(),
     };
     match reports::write_report(dir, tables, &summary) {
         Ok(()) => {

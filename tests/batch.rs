@@ -365,3 +365,29 @@ fn the_ml_platform_example_finishes_before_six() {
     assert!(demand["preempted"].as_u64().unwrap() > 0, "{demand}");
     assert!(events.contains(",SpotInterruption,"), "no reclaim wave");
 }
+
+/// A run with queues writes the queues table and its chart, and `clustersim report` draws the
+/// same chart again from the saved table.
+#[test]
+fn the_queues_table_and_chart_are_written_and_redrawn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("experiments")
+        .join("dask-dataproc-queues.ron");
+    run_passing(&file, tmp.path());
+    let out = tmp.path().join("out");
+    let table = fs::read_to_string(out.join("queues.csv")).unwrap();
+    assert!(
+        table.starts_with(
+            "time_s,time_utc,region,queue,pending_jobs,admitted_jobs,borrowing_jobs\n"
+        ),
+        "{table}"
+    );
+    // 6 h at 1 min: 361 samples × 3 queues, and the header.
+    assert_eq!(table.lines().count(), 361 * 3 + 1);
+    let chart = fs::read(out.join("charts/queues.svg")).unwrap();
+    fs::remove_file(out.join("charts/queues.svg")).unwrap();
+    let r = clustersim(&["report", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert_eq!(fs::read(out.join("charts/queues.svg")).unwrap(), chart);
+}

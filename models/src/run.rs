@@ -14,8 +14,8 @@ use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
 use crate::api::{
-    CapacityType, NamespaceSample, PoolBill, PoolSample, RoutePlan, Sample, ServiceSample,
-    SurgeClock,
+    CapacityType, NamespaceSample, PoolBill, PoolSample, QueueSample, RoutePlan, Sample,
+    ServiceSample, SurgeClock,
 };
 use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
 use crate::cluster::BatchPlan;
@@ -224,6 +224,9 @@ pub struct RunOutput {
     pub namespace_timeseries: Table,
     /// One row per (sample instant, VPA), when the run has VPAs: see [`VPA_SCHEMA`].
     pub vpa_timeseries: Option<Table>,
+    /// One row per (sample instant, Kueue ClusterQueue), when the run has queues: see
+    /// [`QUEUES_SCHEMA`].
+    pub queue_timeseries: Option<Table>,
     /// Every recorded cluster event: see [`EVENTS_SCHEMA`].
     pub events: Table,
     /// Events counted but not stored (past the log's bound).
@@ -344,6 +347,19 @@ pub const VPA_SCHEMA: &[(&str, Kind)] = &[
     ("resized_pods_total", Kind::U64),
 ];
 
+/// Columns of `queues`: per (sample instant, ClusterQueue), Jobs waiting, admitted, and
+/// admitted by borrowing from the cohort. `region` is that of the first batch workload sent to
+/// the queue (ClusterQueues are cluster-wide).
+pub const QUEUES_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("region", Kind::Text),
+    ("queue", Kind::Text),
+    ("pending_jobs", Kind::U64),
+    ("admitted_jobs", Kind::U64),
+    ("borrowing_jobs", Kind::U64),
+];
+
 /// Columns of `events`; `count` is how many times the event happened at that instant (one
 /// row for the 5 000 pods of one scale-down).
 pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
@@ -399,6 +415,38 @@ fn record_namespace(table: &mut Table, t: SimTime, utc: &str, n: &NamespaceSampl
         Cell::Text(&n.namespace),
         Cell::F64(n.cost_usd),
     ]);
+}
+
+fn record_queue(table: &mut Table, t: SimTime, utc: &str, region: &str, q: &QueueSample) {
+    table.push_row(&[
+        Cell::U64(t.as_nanos() / 1_000_000_000),
+        Cell::Text(utc),
+        Cell::Text(region),
+        Cell::Text(&q.queue),
+        Cell::U64(q.pending_jobs),
+        Cell::U64(q.admitted_jobs),
+        Cell::U64(q.borrowing_jobs),
+    ]);
+}
+
+/// Per ClusterQueue, the region of the first batch workload sent to it (else the first
+/// region's name of any workload).
+fn queue_regions(plan: &Plan, q: &crate::kueue::KueuePlan) -> Vec<String> {
+    let workloads = plan
+        .batch
+        .as_ref()
+        .map(|b| b.workloads.as_slice())
+        .unwrap_or_default();
+    (0..q.queues.len() as u32)
+        .map(|c| {
+            q.workload_queue
+                .iter()
+                .position(|&w| w == Some(c))
+                .or((!workloads.is_empty()).then_some(0))
+                .map(|w| workloads[w].region.clone())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn record_vpa(table: &mut Table, t: SimTime, utc: &str, service: &ServicePlan, v: &VpaStatus) {
@@ -562,6 +610,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
     let mut vpa_timeseries = (!plan.vpas.is_empty()).then(|| Table::new(VPA_SCHEMA));
+    let queueing = plan.batch.as_ref().and_then(|b| b.queueing.as_ref());
+    let mut queue_timeseries = queueing.map(|_| Table::new(QUEUES_SCHEMA));
+    let queue_regions = queueing.map(|q| queue_regions(plan, q)).unwrap_or_default();
     let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
         // The replication primary's failures between samples: stop there for the RPO.
@@ -591,7 +642,13 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             services,
             pools,
             namespaces,
+            queues,
         } = simu.process_query(&sample, ()).map_err(stopped)?;
+        if let Some(table) = &mut queue_timeseries {
+            for (row, region) in queues.iter().zip(&queue_regions) {
+                record_queue(table, t, &utc, region, row);
+            }
+        }
         for row in &services {
             record(&mut timeseries, t, &utc, row);
         }
@@ -633,6 +690,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pool_timeseries,
         namespace_timeseries,
         vpa_timeseries,
+        queue_timeseries,
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
         services: report.services,

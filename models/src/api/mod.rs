@@ -35,7 +35,7 @@ use workloads::router::Router;
 
 pub use figures::{
     LiveNode, MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample,
-    RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
+    QueueSample, RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
 };
 pub use orders::{FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder};
 pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use super::{Cluster, Deployment};
-use crate::api::Reason;
+use crate::api::{QueueSample, Reason};
 use crate::jobs::JobSpec;
 use crate::kueue::admission::{Ordering, admit, user_at_limit};
 use crate::kueue::preemption::targets;
@@ -33,6 +33,8 @@ pub(super) struct Queueing {
     figures: Vec<QueueFigures>,
     /// Instants (ns) a waiting Job may start to preempt, for the cluster's timers.
     wakes: Vec<u64>,
+    /// Admitted Jobs that borrowed from the cohort when admitted.
+    borrowing: std::collections::BTreeSet<u32>,
 }
 
 impl Queueing {
@@ -54,6 +56,7 @@ impl Queueing {
             queued_ns: Default::default(),
             figures,
             wakes: Vec::new(),
+            borrowing: Default::default(),
         }
     }
 
@@ -111,7 +114,30 @@ impl Queueing {
             return false;
         };
         release(&mut self.usage, &mut self.admitted, k);
+        self.borrowing.remove(&job);
         true
+    }
+
+    /// Each ClusterQueue now: Jobs waiting, admitted, and admitted by borrowing.
+    pub fn sample(&self) -> Vec<QueueSample> {
+        let count = |cq: u32, f: &dyn Fn(&Admitted) -> bool| {
+            self.admitted
+                .iter()
+                .filter(|a| a.cluster_queue == cq && f(a))
+                .count() as u64
+        };
+        (0..self.plan.queues.len() as u32)
+            .map(|cq| QueueSample {
+                queue: self.plan.queues[cq as usize].name.clone(),
+                pending_jobs: self
+                    .pending
+                    .iter()
+                    .filter(|p| p.cluster_queue == cq)
+                    .count() as u64,
+                admitted_jobs: count(cq, &|_| true),
+                borrowing_jobs: count(cq, &|a| self.borrowing.contains(&a.id)),
+            })
+            .collect()
     }
 
     /// The figures per ClusterQueue, with the Jobs waiting now.
@@ -259,6 +285,9 @@ impl Queueing {
             .queued_ns
             .remove(&id)
             .map_or(0.0, |q| (now_ns - q) as f64 / 1e9);
+        if borrowing {
+            self.borrowing.insert(id);
+        }
         let f = &mut self.figures[a.cluster_queue as usize];
         f.admitted += 1;
         f.admitted_borrowing += u64::from(borrowing);
@@ -304,6 +333,7 @@ impl Queueing {
                     continue;
                 };
                 let a = release(&mut self.usage, &mut self.admitted, k);
+                self.borrowing.remove(&a.id);
                 let how = if a.cluster_queue == p.cluster_queue {
                     "prioritization in the ClusterQueue"
                 } else {

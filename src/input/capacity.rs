@@ -139,7 +139,15 @@ fn check_gpus(
         .take(6)
         .map(|t| format!("`{t}`"))
         .collect();
-    let hint = if offered.is_empty() {
+    let karpenter = x
+        .node_autoscaling
+        .iter()
+        .any(|a| a.region == region && a.karpenter.is_some());
+    let hint = if karpenter {
+        "Karpenter does not launch GPU machine types here (its choice counts cpu and memory \
+         only): expected a node pool of a GPU machine type"
+            .to_owned()
+    } else if offered.is_empty() {
         format!("the {provider:?} catalog has no machine type with {gpus} GPUs in `{region}`")
     } else {
         format!(

@@ -23,6 +23,10 @@ use crate::error::{FieldError, fail};
 pub const MAX_USERS: u32 = 1_000_000;
 /// `fairSharing.weight`, at most.
 const MAX_FAIR_WEIGHT: f64 = 1_000_000.0;
+/// ClusterQueues, at most: an admission pass visits each queue's head per waiting Job.
+pub const MAX_CLUSTER_QUEUES: usize = 1_000;
+/// Flavors of one ClusterQueue, at most (Kueue's API allows 64 per resource group).
+pub const MAX_FLAVORS: usize = 64;
 
 /// The queues of the run; `None` without a `kueue` section (then no workload may name a
 /// queue).
@@ -41,6 +45,12 @@ pub fn resolve(
         return Ok(None);
     };
     let within = |e: FieldError| e.within("kueue");
+    if k.cluster_queues.len() > MAX_CLUSTER_QUEUES {
+        return fail(
+            "kueue.cluster_queues",
+            format!("expected at most {MAX_CLUSTER_QUEUES} ClusterQueues"),
+        );
+    }
     let flavors = flavors(k, pools).map_err(within)?;
     let cohorts = cohort_names(k);
     let mut queues = Vec::new();
@@ -153,10 +163,10 @@ fn cluster_queue(
     flavors: &[(String, Vec<u32>)],
     cohorts: &[&str],
 ) -> Result<ClusterQueue, FieldError> {
-    if q.flavors.is_empty() {
+    if q.flavors.is_empty() || q.flavors.len() > MAX_FLAVORS {
         return fail(
             "flavors",
-            "expected at least one flavor with its nominal quota",
+            format!("expected 1 to {MAX_FLAVORS} flavors, each with its nominal quota"),
         );
     }
     let mut quotas = Vec::new();

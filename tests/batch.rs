@@ -306,17 +306,8 @@ fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
 "#,
     )
     .unwrap();
+    let (summary, _) = run_passing(&file, tmp.path());
     let out = tmp.path().join("out");
-    let r = clustersim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     let b = &summary["batch"];
     // One GPU: the pods run one after another, 5–605, 610–1210, 1215–1815 s; waits (submit →
     // running) 5, 610 and 1 215 s, though the CPU nodes had room for all three at once.

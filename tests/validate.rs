@@ -150,3 +150,25 @@ fn validate_warns_of_trace_jobs_that_can_never_start() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn validate_warns_of_jobs_their_queue_can_never_admit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.ron");
+    // Four 1-cpu pods at once need 4 cpu; the queue has 2 and no cohort to borrow from.
+    let src = dataproc_like("").replace(
+        r#"requests: (cpu: "3", memory: "14Gi"),"#,
+        r#"requests: (cpu: "1", memory: "1Gi"), parallelism: 4, completions: 4, queue: "q","#,
+    ).replace(
+        "    batch: [(",
+        "    kueue: (\n        resource_flavors: [(name: \"any\")],\n        cluster_queues: [(name: \"small\", flavors: [(name: \"any\", nominal: (cpu: \"2\"))])],\n        local_queues: [(name: \"q\", cluster_queue: \"small\")],\n    ),\n    batch: [(",
+    );
+    std::fs::write(&file, src).unwrap();
+    let out = clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(" Jobs ask more (parallelism × requests) than ClusterQueue small could admit even with its cohort idle; they are never admitted"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -167,6 +167,12 @@ impl Plan {
             };
             let (mut jobs, mut pods, mut largest) = (0u64, 0u64, (0u64, 0u64));
             let (mut gpu_jobs, mut gpu_pods, mut most_gpus) = (0u64, 0u64, 0u32);
+            // Of the Jobs that fit a node, those too large for their ClusterQueue.
+            let queue = batch
+                .queueing
+                .as_ref()
+                .and_then(|q| Some((q, q.workload_queue[w]?)));
+            let (mut big_jobs, mut big_pods) = (0u64, 0u64);
             for spec in batch.specs.iter().filter(|s| s.workload as usize == w) {
                 let r = &spec.requests;
                 if !fits(r.cpu_millis, r.memory_bytes) {
@@ -177,7 +183,23 @@ impl Plan {
                     gpu_jobs += 1;
                     gpu_pods += u64::from(spec.completions);
                     most_gpus = most_gpus.max(r.gpus);
+                } else if queue.is_some_and(|(q, cq)| {
+                    !crate::kueue::quota::ever_fits(&q.queues, cq as usize, spec.quota_request())
+                }) {
+                    big_jobs += 1;
+                    big_pods += u64::from(spec.completions);
                 }
+            }
+            if let Some((q, cq)) = queue.filter(|_| big_jobs > 0) {
+                found.push(Unschedulable {
+                    pods: big_pods,
+                    message: format!(
+                        "batch workload {} in {}: {big_jobs} Jobs ask more (parallelism × \
+                         requests) than ClusterQueue {} could admit even with its cohort idle; \
+                         they are never admitted",
+                        workload.name, workload.region, q.queues[cq as usize].name
+                    ),
+                });
             }
             if gpu_jobs > 0 {
                 found.push(Unschedulable {

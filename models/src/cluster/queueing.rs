@@ -68,20 +68,12 @@ impl Queueing {
     /// Job `job` (just created suspended) waits in ClusterQueue `cq`.
     pub fn enqueue(&mut self, job: u32, cq: u32, spec: &JobSpec, now_ns: u64) {
         let (offset, users) = self.plan.workload_users[spec.workload as usize];
-        let per_pod = [
-            spec.requests.cpu_millis,
-            spec.requests.memory_bytes,
-            u64::from(spec.requests.gpus),
-            1,
-        ];
-        // Kueue reserves the pod set's count — `parallelism` for a Job — times its requests.
-        let n = u64::from(spec.parallelism);
         self.pending.push(Pending {
             id: job,
             cluster_queue: cq,
             priority: spec.priority,
             created_ns: spec.submit.as_nanos(),
-            request: per_pod.map(|x| x.saturating_mul(n)),
+            request: spec.quota_request(),
             user: offset + spec.index % users.max(1),
         });
         self.waiting_since(job, cq, now_ns);

@@ -52,6 +52,21 @@ pub struct JobSpec {
     pub active_deadline: Option<SimDuration>,
 }
 
+impl JobSpec {
+    /// What a queue reserves for the Job: its pod set's count (`parallelism`, as Kueue counts
+    /// a Job's pods) times each pod's requests, and that many pods.
+    pub fn quota_request(&self) -> crate::kueue::Amounts {
+        let n = u64::from(self.parallelism);
+        [
+            self.requests.cpu_millis,
+            self.requests.memory_bytes,
+            u64::from(self.requests.gpus),
+            1,
+        ]
+        .map(|x| x.saturating_mul(n))
+    }
+}
+
 /// Why a Job failed: the condition reasons of `batch/v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FailReason {

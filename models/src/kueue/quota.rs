@@ -117,6 +117,12 @@ pub fn assign_flavor(
         .find_map(|slot| fits(queues, usage, cq, slot, request).map(|m| (slot, m)))
 }
 
+/// Whether `request` could ever be admitted by ClusterQueue `cq`: into an idle cohort.
+pub fn ever_fits(queues: &[ClusterQueue], cq: usize, request: Amounts) -> bool {
+    let idle = super::usage_of(queues, &[]);
+    assign_flavor(queues, &idle, cq, request).is_some()
+}
+
 /// The dominant resource share of ClusterQueue `cq` with `extra` added to its flavor `slot`
 /// (upstream's `dominantResourceShare`, `pkg/cache/fair_sharing.go`): per resource, what it
 /// uses above its nominal quota over what the cohort lends, in thousandths; the largest, ×1000
@@ -257,6 +263,7 @@ mod tests {
         let usage = usage_of(&queues, &[]);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 9000);
         assert_eq!(fits(&queues, &usage, 0, 0, cpu(10)), None);
+        assert!(!ever_fits(&queues, 0, cpu(10)) && ever_fits(&queues, 0, cpu(9)));
     }
 
     /// `cluster_queue.md`, "Resource Groups": flavors `spot` (9 cpu) then `on-demand` (18 cpu);

@@ -281,13 +281,21 @@ fn the_dataproc_example_borrows_and_reclaims_after_fifteen_minutes() {
 }
 
 /// A GPU pod never lands on a node without a free GPU: three one-GPU Jobs, one 1-GPU node
-/// (`g2-standard-8`, one L4) beside two roomy CPU nodes.
+/// (`g2-standard-8`, one L4, tainted `nvidia.com/gpu` as GKE taints GPU nodes) beside two
+/// roomy CPU nodes, and one CPU Job that stays off the GPU node.
 #[test]
 fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(
         tmp.path().join("jobs.csv"),
         "submit_s,duration_s,cpu_millis,memory_mib,gpus\n0,600,1000,1024,1\n0,600,1000,1024,1\n0,600,1000,1024,1\n",
+    )
+    .unwrap();
+    // A CPU Job too: the GPU node's `nvidia.com/gpu` taint (GKE's) keeps it on a CPU node,
+    // while the GPU Jobs tolerate it (ExtendedResourceToleration).
+    fs::write(
+        tmp.path().join("cpu.csv"),
+        "submit_s,duration_s,cpu_millis,memory_mib\n0,600,1000,1024\n",
     )
     .unwrap();
     let file = tmp.path().join("gpu.ron");
@@ -299,9 +307,13 @@ fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
     regions: [(name: "us-east1", zones: ["us-east1-b"])],
     node_pools: [
         (name: "cpu", region: "us-east1", instance_type: "n2-standard-8", nodes: 2),
-        (name: "gpu", region: "us-east1", instance_type: "g2-standard-8", nodes: 1),
+        (name: "gpu", region: "us-east1", instance_type: "g2-standard-8", nodes: 1,
+         taints: [(key: "nvidia.com/gpu", value: "present", effect: NoSchedule)]),
     ],
-    batch: [(name: "train", arrivals: Trace(file: "jobs.csv"))],
+    batch: [
+        (name: "train", arrivals: Trace(file: "jobs.csv")),
+        (name: "etl", arrivals: Trace(file: "cpu.csv")),
+    ],
 )
 "#,
     )
@@ -311,10 +323,13 @@ fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
     let b = &summary["batch"];
     // One GPU: the pods run one after another, 5–605, 610–1210, 1215–1815 s; waits (submit →
     // running) 5, 610 and 1 215 s, though the CPU nodes had room for all three at once.
-    assert_eq!(b["completed"], 3);
-    assert_eq!(b["wait_p50_s"].as_f64(), Some(610.0));
-    assert_eq!(b["wait_mean_s"].as_f64(), Some(610.0));
-    // No Job pod ever requested cpu on the CPU pool.
+    // The CPU Job waits 5 s on a CPU node: waits 5, 5, 610, 1 215 s.
+    assert_eq!(b["completed"], 4);
+    assert_eq!(
+        b["wait_mean_s"].as_f64(),
+        Some((5.0 + 5.0 + 610.0 + 1215.0) / 4.0)
+    );
+    // The CPU pool holds the CPU Job's 1 cpu of 2 × 7910m, no GPU pod.
     let pools = fs::read_to_string(out.join("pools.csv")).unwrap();
     let header: Vec<&str> = pools.lines().next().unwrap().split(',').collect();
     let (pool, fraction) = (
@@ -329,7 +344,16 @@ fn gpu_jobs_wait_for_the_gpu_node_and_never_use_a_cpu_node() {
         let cells: Vec<&str> = line.split(',').collect();
         let f: f64 = cells[fraction].parse().unwrap();
         match cells[pool] {
-            "cpu" => assert_eq!(f, 0.0, "{line}"),
+            // Bound at 0 s, gone at 605 s: exactly the CPU Job's share until then.
+            "cpu" => {
+                let t: u64 = cells[0].parse().unwrap();
+                let share = if t <= 600 {
+                    1000.0 / (2.0 * 7910.0)
+                } else {
+                    0.0
+                };
+                assert_eq!(f, share, "{line}");
+            }
             _ => gpu_busy |= f > 0.0,
         }
     }

@@ -16,6 +16,9 @@ use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matche
 use crate::scheduler::resources::ScoringStrategy;
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
 
+/// The extended resource name of NVIDIA GPUs, as the device plugin advertises it.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+
 /// A node pool, resolved against the instance catalog.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolPlan {
@@ -76,6 +79,15 @@ impl PoolPlan {
     /// Whole GPUs (`nvidia.com/gpu`) one node of this pool offers.
     pub fn gpus_per_node(&self) -> u32 {
         crate::gpu::gpus_of(&self.instance.instance_type)
+    }
+
+    /// Whether a Job's pods asking `gpus` GPUs may run here: the pool has no taints, or, for
+    /// GPU pods, only `nvidia.com/gpu` taints — the ExtendedResourceToleration admission
+    /// plugin gives a pod requesting an extended resource a toleration of its name
+    /// (kubernetes.io/docs/reference/access-authn-authz/admission-controllers), which is how
+    /// GKE's own `nvidia.com/gpu=present:NoSchedule` on GPU nodes keeps other pods off.
+    pub fn admits_job(&self, gpus: u32) -> bool {
+        self.taints.is_empty() || (gpus > 0 && self.taints.iter().all(|t| t.key == GPU_RESOURCE))
     }
 
     /// The price of one node of this pool.

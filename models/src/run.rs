@@ -115,7 +115,7 @@ impl Plan {
             let Some(pool) = self.cluster.pools.iter().find(|p| {
                 let (c, m) = p.allocatable();
                 p.region == workload.region
-                    && p.taints.is_empty()
+                    && p.admits_job(gpus)
                     && largest.0 <= c
                     && largest.1 <= m
                     && p.gpus_per_node() >= gpus
@@ -152,17 +152,17 @@ impl Plan {
             return found;
         };
         for (w, workload) in batch.workloads.iter().enumerate() {
-            let fits = |cpu: u64, memory: u64| {
+            let fits = |cpu: u64, memory: u64, gpus: u32| {
                 self.cluster.pools.iter().any(|p| {
                     let (c, m) = p.allocatable();
-                    p.region == workload.region && p.taints.is_empty() && cpu <= c && memory <= m
+                    p.region == workload.region && p.admits_job(gpus) && cpu <= c && memory <= m
                 })
             };
             // Of the Jobs that fit by cpu and memory, those whose pods ask more GPUs than any
             // such node has.
             let gpus_fit = |gpus: u32| {
                 self.cluster.pools.iter().any(|p| {
-                    p.region == workload.region && p.taints.is_empty() && p.gpus_per_node() >= gpus
+                    p.region == workload.region && p.admits_job(gpus) && p.gpus_per_node() >= gpus
                 })
             };
             let (mut jobs, mut pods, mut largest) = (0u64, 0u64, (0u64, 0u64));
@@ -175,7 +175,7 @@ impl Plan {
             let (mut big_jobs, mut big_pods) = (0u64, 0u64);
             for spec in batch.specs.iter().filter(|s| s.workload as usize == w) {
                 let r = &spec.requests;
-                if !fits(r.cpu_millis, r.memory_bytes) {
+                if !fits(r.cpu_millis, r.memory_bytes, r.gpus) {
                     jobs += 1;
                     pods += u64::from(spec.completions);
                     largest = largest.max((r.cpu_millis, r.memory_bytes));

@@ -89,7 +89,7 @@ pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldE
         let region = b.region.as_deref().unwrap_or(x.regions[0].name.as_str());
         let admitting: Vec<&PoolPlan> = pools
             .iter()
-            .filter(|p| p.region == region && p.taints.is_empty())
+            .filter(|p| p.region == region && p.admits_job(b.gpus.unwrap_or(0)))
             .collect();
         check_gpus(x, i, region, &admitting)?;
         let fits = |p: &&PoolPlan| {

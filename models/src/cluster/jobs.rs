@@ -59,8 +59,8 @@ pub(super) struct Batch {
     /// Jobs not yet submitted, from `next` on.
     specs: Vec<JobSpec>,
     next: usize,
-    /// Per workload: its region's node groups that admit pods without selectors or
-    /// tolerations.
+    /// Per workload: its region's node groups whose pools have no taints or only
+    /// `nvidia.com/gpu` ones (`Cluster::job_groups` narrows them per Job).
     pub(super) groups: Vec<Vec<u32>>,
     regions: Vec<String>,
     /// The owner (deployment index) of each submitted Job, by Job id.
@@ -102,8 +102,9 @@ impl Cluster {
     }
 
     /// The node groups a Job of workload `w` asking `gpus` GPUs per pod may use: its
-    /// region's untainted groups whose nodes have that many GPUs (the extended resource's
-    /// fit, decided per pool) and, when admitted in a flavor, whose pool is among `pools`.
+    /// region's groups it tolerates (untainted; `nvidia.com/gpu`-tainted for a GPU Job, see
+    /// `PoolPlan::admits_job`) whose nodes have that many GPUs (the extended resource's fit,
+    /// decided per pool) and, when admitted in a flavor, whose pool is among `pools`.
     pub(super) fn job_groups(&self, w: usize, gpus: u32, pools: Option<&[u32]>) -> Vec<u32> {
         let Some(batch) = self.batch.as_ref() else {
             return Vec::new();
@@ -113,20 +114,22 @@ impl Cluster {
             .copied()
             .filter(|&g| {
                 let pool = self.placement.pool_of_group(g);
-                self.pools[pool as usize].gpus_per_node >= gpus
+                (!self.pool_tainted[pool as usize] || gpus > 0)
+                    && self.pools[pool as usize].gpus_per_node >= gpus
                     && pools.is_none_or(|pools| pools.contains(&pool))
             })
             .collect()
     }
 
-    /// Node groups of `region` whose pools have no taints.
+    /// Node groups of `region` a Job may use: those whose pools have no taints, or only
+    /// `nvidia.com/gpu` ones (for GPU Jobs: [`Cluster::job_groups`] decides).
     fn untainted_groups(&self, region: &str) -> Vec<u32> {
         self.placement
             .groups_in(region)
             .into_iter()
             .filter(|&g| {
                 let pool = self.placement.pool_of_group(g) as usize;
-                !self.pool_tainted[pool]
+                !self.pool_tainted[pool] || self.pool_gpu_tainted[pool]
             })
             .collect()
     }

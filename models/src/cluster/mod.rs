@@ -129,6 +129,9 @@ pub struct Cluster {
     costs: CostBook,
     /// Whether each pool has taints (Job pods tolerate none).
     pool_tainted: Vec<bool>,
+    /// Per pool: tainted with `nvidia.com/gpu` only, so GPU Jobs tolerate it
+    /// (`PoolPlan::admits_job`).
+    pool_gpu_tainted: Vec<bool>,
     batch: Option<Box<jobs::Batch>>,
     /// Outages in force and the nodes they failed (`failures`).
     failures: failures::Failures,
@@ -278,6 +281,11 @@ impl Cluster {
             drain_key: None,
             events: EventLog::default(),
             pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
+            pool_gpu_tainted: plan
+                .pools
+                .iter()
+                .map(|p| !p.taints.is_empty() && p.admits_job(1))
+                .collect(),
             batch: None,
             failures: failures::Failures::default(),
             events_handled: 0,

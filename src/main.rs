@@ -302,7 +302,8 @@ fn main() -> ExitCode {
 }
 
 /// `clustersim validate`: an experiment or a sweep file (told apart by its root, `Sweep(…)`)
-/// checked as `run` or `sweep` would check it, and its capacity warnings printed.
+/// checked as `run` or `sweep` would check it, and its warnings printed (what can never run,
+/// what cannot all fit).
 fn validate(file: &Path) -> ExitCode {
     let src = match input::read_text(file) {
         Ok(s) => s,
@@ -313,7 +314,11 @@ fn validate(file: &Path) -> ExitCode {
     }
     match input::load(file, None) {
         Ok(loaded) => {
-            for w in input::warnings(&loaded.plan) {
+            // The same warnings `run` prints before it starts: pods and Jobs that can never
+            // run (a trace's Jobs larger than every node), then the capacity figures.
+            let unschedulable = loaded.plan.unschedulable();
+            let capacity = input::warnings(&loaded.plan);
+            for w in unschedulable.iter().map(|u| &u.message).chain(&capacity) {
                 eprintln!("warning: {w}");
             }
             println!("{}: ok", file.display());
@@ -421,6 +426,7 @@ fn run(
                 pools: Some(&output.pool_timeseries),
                 events: Some(&output.events),
                 vpa: output.vpa_timeseries.as_ref(),
+                queues: output.queue_timeseries.as_ref(),
             };
             reports::write_report(&temp, tables, &summary).map_err(|e| e.to_string())
         })
@@ -463,14 +469,15 @@ fn default_out(file: &Path) -> PathBuf {
     Path::new("out").join(stem)
 }
 
-/// The run's tables as Parquet and CSV in `out`, which must exist: four, and `vpa` when the
-/// run has VPAs.
+/// The run's tables as Parquet and CSV in `out`, which must exist: four, `vpa` when the run
+/// has VPAs and `queues` when it has Kueue queues.
 fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), String> {
     [
         (Some(&output.timeseries), "timeseries"),
         (Some(&output.pool_timeseries), "pools"),
         (Some(&output.namespace_timeseries), "namespaces"),
         (output.vpa_timeseries.as_ref(), "vpa"),
+        (output.queue_timeseries.as_ref(), "queues"),
         (Some(&output.events), "events"),
     ]
     .into_iter()
@@ -513,15 +520,23 @@ fn report(dir: &Path) -> ExitCode {
             Ok(None)
         }
     };
-    let (pools, events, vpa) = match (optional("pools"), optional("events"), optional("vpa")) {
-        (Ok(p), Ok(e), Ok(v)) => (p, e, v),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_input(&e),
+    let (pools, events, vpa, queues) = match (
+        optional("pools"),
+        optional("events"),
+        optional("vpa"),
+        optional("queues"),
+    ) {
+        (Ok(p), Ok(e), Ok(v), Ok(q)) => (p, e, v, q),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
+            return bad_input(&e);
+        }
     };
     let tables = reports::Tables {
         timeseries: &table,
         pools: pools.as_ref(),
         events: events.as_ref(),
         vpa: vpa.as_ref(),
+        queues: queues.as_ref(),
     };
     match reports::write_report(dir, tables, &summary) {
         Ok(()) => {

@@ -16,8 +16,8 @@ use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
     BatchSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery, Gate, Metric,
-    NamespaceSummary, Op, PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary,
-    ServiceSummary, Summary, VpaSummary,
+    NamespaceSummary, Op, PackingSummary, PoolSummary, Quantiles, QueueSummary, Recovery, Requests,
+    RtoPhasesSummary, ServiceSummary, Summary, VpaSummary, WaveSummary,
 };
 use sim::recorder::{Table, Values};
 use sim::time::SimTime;
@@ -309,6 +309,41 @@ pub fn summarize(
             wait_p95_s: b.wait_p95_s,
             run_mean_s: b.run_mean_s,
             makespan_s: b.makespan_s,
+            queues: b.queues.as_ref().map(|queues| {
+                queues
+                    .iter()
+                    .map(|q| QueueSummary {
+                        name: q.name.clone(),
+                        admitted: q.admitted,
+                        admitted_borrowing: q.admitted_borrowing,
+                        preempted: q.preempted,
+                        wait_mean_s: (q.admitted > 0).then(|| q.wait_total_s / q.admitted as f64),
+                        wait_max_s: q.wait_max_s,
+                        pending_peak: q.pending_peak,
+                        pending_end: q.pending_now,
+                    })
+                    .collect()
+            }),
+            waves: b
+                .waves
+                .iter()
+                .map(|w| {
+                    let packing = |f: &models::packing::PackingFigures| PackingSummary {
+                        nodes: f.nodes,
+                        node_hours: f.node_hours,
+                        idle_cost_usd: f.idle_cost_usd,
+                    };
+                    WaveSummary {
+                        workload: w.workload.clone(),
+                        pool: w.pool.clone(),
+                        submit_s: w.submit_s,
+                        jobs: w.jobs,
+                        pods: w.pods,
+                        first_fit: packing(&w.first_fit),
+                        best_fit: packing(&w.best_fit),
+                    }
+                })
+                .collect(),
         }),
         services,
         warnings: unschedulable.iter().map(|u| u.message.clone()).collect(),

@@ -429,6 +429,22 @@ fn syntax_units_fields() -> Vec<Case> {
             "e2-standard-400",
         ),
         edit(
+            "a pool's allocatable above its instance's capacity",
+            "nodes: 2)",
+            r#"nodes: 2, allocatable: (cpu: "5", memory: "14Gi"))"#,
+            r#"allocatable: (cpu: |"5""#,
+            "node_pools[0].allocatable.cpu",
+            "more than the node has",
+        ),
+        edit(
+            "a pool with both allocatable and reserved",
+            "nodes: 2)",
+            r#"nodes: 2, allocatable: (cpu: "3", memory: "14Gi"), reserved: (cpu: "1", memory: "2Gi"))"#,
+            "reserved: |(",
+            "node_pools[0].reserved",
+            "not both",
+        ),
+        edit(
             "an unknown region of a pool",
             r#"region: "us-east1""#,
             r#"region: "mars""#,
@@ -733,6 +749,115 @@ fn gates_sweeps_shards_outputs() -> Vec<Case> {
     ]
 }
 
+/// An experiment with two Kueue ClusterQueues in a cohort and a queued batch workload.
+const KUEUE: &str = r#"Experiment(
+    name: "t",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "e2-standard-4", nodes: 2)],
+    kueue: (
+        resource_flavors: [(name: "default")],
+        cluster_queues: [
+            (name: "a", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"), borrowing_limit: (cpu: "2"))]),
+            (name: "b", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))]),
+        ],
+        local_queues: [(name: "q", cluster_queue: "a")],
+    ),
+    batch: [(
+        name: "etl",
+        queue: "q",
+        arrivals: Poisson(rate: Constant(rps: 0.001), duration: Constant(run: "10m")),
+        requests: (cpu: "1", memory: "1Gi"),
+    )],
+)
+"#;
+
+/// [`KUEUE`] with `from` replaced by `to`, refused at `spot` (a `|` marks the column) with
+/// `field` and `message`.
+fn kueue(
+    name: &'static str,
+    from: &str,
+    to: &str,
+    spot: &str,
+    field: &str,
+    message: &'static str,
+) -> Case {
+    assert!(KUEUE.contains(from), "{from}");
+    let src = KUEUE.replacen(from, to, 1);
+    let at = format!("x.ron:{}{}", position(&src, spot), field_part(field));
+    run(name, src, &at, message)
+}
+
+/// The Kueue and GPU cases: unknown references, limits Kueue refuses, GPUs no pool has.
+fn kueue_cases() -> Vec<Case> {
+    vec![
+        kueue(
+            "a ClusterQueue naming an unknown flavor",
+            r#"flavors: [(name: "default", nominal: (cpu: "4"))]"#,
+            r#"flavors: [(name: "spot", nominal: (cpu: "4"))]"#,
+            r#"flavors: [(name: |"spot""#,
+            "kueue.cluster_queues[1].flavors[0].name",
+            "unknown ResourceFlavor `spot`",
+        ),
+        kueue(
+            "a borrowing limit over what the cohort can lend",
+            r#"borrowing_limit: (cpu: "2")"#,
+            r#"borrowing_limit: (cpu: "5")"#,
+            r#"borrowing_limit: (cpu: |"5""#,
+            "kueue.cluster_queues[0].flavors[0].borrowing_limit.cpu",
+            "more than the rest of cohort `c` can lend (4)",
+        ),
+        kueue(
+            "a lending limit over the nominal quota",
+            r#"(name: "default", nominal: (cpu: "4"))]),"#,
+            r#"(name: "default", nominal: (cpu: "4"), lending_limit: (cpu: "6"))]),"#,
+            r#"lending_limit: (cpu: |"6""#,
+            "kueue.cluster_queues[1].flavors[0].lending_limit.cpu",
+            "more than its nominal quota",
+        ),
+        kueue(
+            "a borrowing limit without a cohort",
+            r#"(name: "a", cohort: "c", "#,
+            r#"(name: "a", "#,
+            r#"borrowing_limit: |("#,
+            "kueue.cluster_queues[0].flavors[0].borrowing_limit",
+            "without a cohort neither borrows nor lends",
+        ),
+        kueue(
+            "a batch workload naming an unknown LocalQueue",
+            r#"queue: "q","#,
+            r#"queue: "qq","#,
+            r#"queue: |"qq""#,
+            "batch[0].queue",
+            "no LocalQueue `qq` in namespace `default`",
+        ),
+        kueue(
+            "a GPU request where no pool has GPUs",
+            r#"requests: (cpu: "1", memory: "1Gi"),"#,
+            r#"requests: (cpu: "1", memory: "1Gi"), gpus: 1,"#,
+            "gpus: |1",
+            "batch[0].gpus",
+            "no untainted node pool in `us-east1` has that many per node: expected an untainted pool of a GPU machine type, such as",
+        ),
+        kueue(
+            "a GPU request on a provider with no GPU machine type there",
+            r#"requests: (cpu: "1", memory: "1Gi"),"#,
+            r#"requests: (cpu: "1", memory: "1Gi"), gpus: 32,"#,
+            "gpus: |32",
+            "batch[0].gpus",
+            "the Gcp catalog has no machine type with 32 GPUs in `us-east1`",
+        ),
+        kueue(
+            "a flavor whose node labels no pool carries",
+            r#"(name: "default")"#,
+            r#"(name: "default", node_labels: {"gpu": "a100"})"#,
+            r#"node_labels: |{"#,
+            "kueue.resource_flavors[0].node_labels",
+            "no node pool carries the labels",
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     let mut c = vec![
         // Size and encoding of the file itself.
@@ -860,6 +985,7 @@ fn cases() -> Vec<Case> {
         // pid 1 (init) is alive on every Linux host.
         .with_file(".out.clustersim.lock", format!("1 {}\n", host())),
     );
+    c.extend(kueue_cases());
     c.extend(policies());
     #[cfg(target_os = "linux")]
     c.extend([

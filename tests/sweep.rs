@@ -391,6 +391,7 @@ fn a_run_the_loader_refuses_is_reported_against_the_base_before_anything_runs() 
 fn the_example_sweeps_validate_every_run_and_run_a_shard() {
     // spot-mix: 120 runs, all loaded and checked; shard 0 of 60 runs two of them. hpa-spot:
     // 100 runs, shard 0 of 50 runs two. policies-day: 6 runs, shard 0 of 3 runs two.
+    // batch-packing: 4 runs, shard 0 of 2 runs two.
     for (file, shard, expected) in [
         (
             "experiments/sweeps/spot-mix.ron",
@@ -406,6 +407,11 @@ fn the_example_sweeps_validate_every_run_and_run_a_shard() {
             "experiments/sweeps/policies-day.ron",
             "0/3",
             "2 runs (shard 0/3: 2 of 6)",
+        ),
+        (
+            "experiments/sweeps/batch-packing.ron",
+            "0/2",
+            "2 runs (shard 0/2: 2 of 4)",
         ),
     ] {
         let tmp = tempfile::tempdir().unwrap();

@@ -49,6 +49,7 @@ fn plan(pods: usize) -> Plan {
             provisioning_delay: SimDuration::from_secs(60),
             labels: Default::default(),
             taints: Vec::new(),
+            reservation: Default::default(),
         });
         for s in 0..SERVICES_PER_REGION {
             services.push(ServicePlan {

@@ -16,6 +16,12 @@
 //! EKS's AMI reserves memory by pod density instead (`11 × maxPods + 255 MiB`); its CPU tiers are
 //! the same as GKE's. clustersim applies the GKE tiers to every provider, a documented
 //! approximation, so that two providers with the same machine shape pack the same pods.
+//!
+//! A pool may replace the tiers ([`Reservation`]) where its platform sets the usable share
+//! itself: Dataproc's YARN NodeManager on an `n2-standard-4` offers about 3 vCPU and 14 GB of
+//! its 4 vCPU / 16 GB, and a Kubernetes node's `--kube-reserved`/`--system-reserved` may be set
+//! to anything; the allocatable is then what the pool says ("allocatable = capacity − reserved",
+//! the same formula with the pool's own reservations).
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
@@ -71,6 +77,42 @@ pub fn allocatable(capacity_cpu_millis: u64, capacity_memory_bytes: u64) -> (u64
     (cpu, memory)
 }
 
+/// How a pool's nodes reserve part of their capacity for the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reservation {
+    /// GKE's published tiers plus the 100 MiB eviction threshold (the default).
+    #[default]
+    GkeTiers,
+    /// The allocatable itself, as the platform states it (cpu millicores, memory bytes).
+    Allocatable { cpu_millis: u64, memory_bytes: u64 },
+    /// Everything reserved (system, kube, eviction threshold together): allocatable is
+    /// capacity minus these.
+    Reserved { cpu_millis: u64, memory_bytes: u64 },
+}
+
+impl Reservation {
+    /// Allocatable (cpu millicores, memory bytes) of a node with this capacity.
+    pub fn allocatable(self, capacity_cpu_millis: u64, capacity_memory_bytes: u64) -> (u64, u64) {
+        match self {
+            Reservation::GkeTiers => allocatable(capacity_cpu_millis, capacity_memory_bytes),
+            Reservation::Allocatable {
+                cpu_millis,
+                memory_bytes,
+            } => (
+                cpu_millis.min(capacity_cpu_millis),
+                memory_bytes.min(capacity_memory_bytes),
+            ),
+            Reservation::Reserved {
+                cpu_millis,
+                memory_bytes,
+            } => (
+                capacity_cpu_millis.saturating_sub(cpu_millis),
+                capacity_memory_bytes.saturating_sub(memory_bytes),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +156,26 @@ mod tests {
             memory,
             32 * GIB - (3.56 * GIB as f64).ceil() as u64 - 100 * MIB
         );
+    }
+
+    #[test]
+    fn a_pool_may_state_its_own_allocatable_or_reservations() {
+        // Dataproc-like n2-standard-4 worker: 4 vCPU / 16 GiB, 3 vCPU / 14 GiB usable.
+        let stated = Reservation::Allocatable {
+            cpu_millis: 3000,
+            memory_bytes: 14 * GIB,
+        };
+        assert_eq!(stated.allocatable(4000, 16 * GIB), (3000, 14 * GIB));
+        // The same by reservations: 1 vCPU and 2 GiB held back.
+        let reserved = Reservation::Reserved {
+            cpu_millis: 1000,
+            memory_bytes: 2 * GIB,
+        };
+        assert_eq!(reserved.allocatable(4000, 16 * GIB), (3000, 14 * GIB));
+        // The tiers: 4000 − 80 = 3920m; 16 GiB − 2.6 GiB − 100 MiB, about 13.3 GiB, so a
+        // 14 GiB pod never fits there.
+        let (cpu, memory) = Reservation::GkeTiers.allocatable(4000, 16 * GIB);
+        assert_eq!(cpu, 3920);
+        assert!(memory < 14 * GIB);
     }
 }

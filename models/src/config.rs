@@ -77,6 +77,16 @@ pub struct NodePoolConfig {
     /// Node taints; only pods that tolerate them are placed here.
     #[serde(default)]
     pub taints: Vec<Taint>,
+    /// What one node offers pods, when its platform sets it rather than GKE's reservation
+    /// tiers: `(cpu: "3", memory: "14Gi")` for a Dataproc-like `n2-standard-4` worker.
+    /// At most the instance's capacity. Default: the tiers (`crate::allocatable`).
+    #[serde(default)]
+    pub allocatable: Option<Resources>,
+    /// The same stated as what the system keeps (kube, system and eviction reservations
+    /// together): allocatable = capacity − `reserved`. Less than the capacity; not with
+    /// `allocatable`. Default: the tiers.
+    #[serde(default)]
+    pub reserved: Option<Resources>,
 }
 
 fn default_provisioning_delay() -> SimDuration {

@@ -8,12 +8,16 @@ use std::collections::BTreeMap;
 use sim::time::{SimDuration, SimTime};
 use workloads::traffic::Shape;
 
+use crate::allocatable::Reservation;
 use crate::api::{CapacityType, MemoryModel};
 use crate::catalog::InstanceFacts;
 use crate::config::Resources;
 use crate::scheduler::affinity::{NodeSelectorTerm, required_node_affinity_matches};
 use crate::scheduler::resources::ScoringStrategy;
 use crate::scheduler::taints::{Taint, Toleration, first_untolerated_taint};
+
+/// The extended resource name of NVIDIA GPUs, as the device plugin advertises it.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 
 /// A node pool, resolved against the instance catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +37,8 @@ pub struct PoolPlan {
     /// User labels; the well-known ones are added by [`PoolPlan::labels_in_zone`].
     pub labels: BTreeMap<String, String>,
     pub taints: Vec<Taint>,
+    /// How its nodes' allocatable follows from their capacity.
+    pub reservation: Reservation,
 }
 
 impl PoolPlan {
@@ -60,6 +66,28 @@ impl PoolPlan {
             labels.insert(k.to_owned(), v.to_owned());
         }
         labels
+    }
+
+    /// What one node of this pool may hand to pods: (cpu millicores, memory bytes).
+    pub fn allocatable(&self) -> (u64, u64) {
+        self.reservation.allocatable(
+            u64::from(self.instance.vcpu) * 1000,
+            self.instance.memory_bytes,
+        )
+    }
+
+    /// Whole GPUs (`nvidia.com/gpu`) one node of this pool offers.
+    pub fn gpus_per_node(&self) -> u32 {
+        crate::gpu::gpus_of(&self.instance.instance_type)
+    }
+
+    /// Whether a Job's pods asking `gpus` GPUs may run here: the pool has no taints, or, for
+    /// GPU pods, only `nvidia.com/gpu` taints — the ExtendedResourceToleration admission
+    /// plugin gives a pod requesting an extended resource a toleration of its name
+    /// (kubernetes.io/docs/reference/access-authn-authz/admission-controllers), which is how
+    /// GKE's own `nvidia.com/gpu=present:NoSchedule` on GPU nodes keeps other pods off.
+    pub fn admits_job(&self, gpus: u32) -> bool {
+        self.taints.is_empty() || (gpus > 0 && self.taints.iter().all(|t| t.key == GPU_RESOURCE))
     }
 
     /// The price of one node of this pool.
@@ -201,10 +229,7 @@ impl ClusterPlan {
                     "{who}: no node pool matches its node selector and tolerates its taints; its pods will stay Pending"
                 )
             } else if !admitting.iter().any(|p| {
-                let (cpu, memory) = crate::allocatable::allocatable(
-                    u64::from(p.instance.vcpu) * 1000,
-                    p.instance.memory_bytes,
-                );
+                let (cpu, memory) = p.allocatable();
                 s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
             }) {
                 format!(

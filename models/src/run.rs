@@ -14,8 +14,8 @@ use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
 use crate::api::{
-    CapacityType, NamespaceSample, PoolBill, PoolSample, RoutePlan, Sample, ServiceSample,
-    SurgeClock,
+    CapacityType, NamespaceSample, PoolBill, PoolSample, QueueSample, RoutePlan, Sample,
+    ServiceSample, SurgeClock,
 };
 use crate::autoscaler::model::{AutoscalerKind, NodeAutoscaler, NodeAutoscalerPlan};
 use crate::cluster::BatchPlan;
@@ -71,6 +71,82 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Each batch workload's largest admission wave — the most pods (`parallelism` per Job)
+    /// of Jobs submitted at one instant, two Jobs at least; the earliest of equals — packed
+    /// first-fit and best-fit decreasing onto the first untainted pool of its region that
+    /// holds the wave's largest pod (`crate::packing`). What the scheduler's own choices
+    /// (scoring, autoscaler) did is in the run; this is the yardstick beside it.
+    pub fn admission_waves(&self) -> Vec<crate::packing::WavePacking> {
+        use crate::packing::{Packing, WavePacking, WavePod, figures};
+        let Some(batch) = &self.batch else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (w, workload) in batch.workloads.iter().enumerate() {
+            let specs: Vec<&crate::jobs::JobSpec> = batch
+                .specs
+                .iter()
+                .filter(|s| s.workload as usize == w)
+                .collect();
+            // Specs are in submission order: a wave is a run of equal instants.
+            let mut best: Option<&[&crate::jobs::JobSpec]> = None;
+            let pods = |wave: &[&crate::jobs::JobSpec]| -> u64 {
+                wave.iter().map(|s| u64::from(s.parallelism)).sum()
+            };
+            for wave in specs.chunk_by(|a, b| a.submit == b.submit) {
+                if wave.len() >= 2 && best.is_none_or(|b| pods(wave) > pods(b)) {
+                    best = Some(wave);
+                }
+            }
+            let Some(wave) = best else {
+                continue;
+            };
+            let pods_of_wave: Vec<WavePod> = wave
+                .iter()
+                .flat_map(|s| {
+                    let pod = WavePod {
+                        cpu_millis: s.requests.cpu_millis,
+                        memory_bytes: s.requests.memory_bytes,
+                        run_s: s.run.as_nanos().div_ceil(1_000_000_000),
+                    };
+                    std::iter::repeat_n(pod, s.parallelism as usize)
+                })
+                .collect();
+            let largest = pods_of_wave.iter().fold((0, 0), |(c, m), p| {
+                (p.cpu_millis.max(c), p.memory_bytes.max(m))
+            });
+            let gpus = wave.iter().map(|s| s.requests.gpus).max().unwrap_or(0);
+            let Some(pool) = self.cluster.pools.iter().find(|p| {
+                let (c, m) = p.allocatable();
+                p.region == workload.region
+                    && p.admits_job(gpus)
+                    && largest.0 <= c
+                    && largest.1 <= m
+                    && p.gpus_per_node() >= gpus
+            }) else {
+                continue;
+            };
+            let on = |how| {
+                figures(
+                    &pods_of_wave,
+                    pool.allocatable(),
+                    pool.price_usd_per_hour(),
+                    how,
+                )
+            };
+            out.push(WavePacking {
+                workload: workload.name.clone(),
+                pool: pool.name.clone(),
+                submit_s: wave[0].submit.as_secs_f64(),
+                jobs: wave.len() as u64,
+                pods: pods(wave),
+                first_fit: on(Packing::FirstFitDecreasing),
+                best_fit: on(Packing::BestFitDecreasing),
+            });
+        }
+        out
+    }
+
     /// Every workload found before the run to fit no node any pool could have: services (see
     /// [`ClusterPlan::unschedulable`]) and batch Jobs whose pod requests exceed the allocatable
     /// of every untainted pool of their region (a Job's pods carry no selector or toleration).
@@ -80,23 +156,65 @@ impl Plan {
             return found;
         };
         for (w, workload) in batch.workloads.iter().enumerate() {
-            let fits = |cpu: u64, memory: u64| {
+            let fits = |cpu: u64, memory: u64, gpus: u32| {
                 self.cluster.pools.iter().any(|p| {
-                    let (c, m) = crate::allocatable::allocatable(
-                        u64::from(p.instance.vcpu) * 1000,
-                        p.instance.memory_bytes,
-                    );
-                    p.region == workload.region && p.taints.is_empty() && cpu <= c && memory <= m
+                    let (c, m) = p.allocatable();
+                    p.region == workload.region && p.admits_job(gpus) && cpu <= c && memory <= m
+                })
+            };
+            // Of the Jobs that fit by cpu and memory, those whose pods ask more GPUs than any
+            // such node has.
+            let gpus_fit = |gpus: u32| {
+                self.cluster.pools.iter().any(|p| {
+                    p.region == workload.region && p.admits_job(gpus) && p.gpus_per_node() >= gpus
                 })
             };
             let (mut jobs, mut pods, mut largest) = (0u64, 0u64, (0u64, 0u64));
+            let (mut gpu_jobs, mut gpu_pods, mut most_gpus) = (0u64, 0u64, 0u32);
+            // Of the Jobs that fit a node, those too large for their ClusterQueue.
+            let queue = batch
+                .queueing
+                .as_ref()
+                .and_then(|q| Some((q, q.workload_queue[w]?)));
+            let (mut big_jobs, mut big_pods) = (0u64, 0u64);
             for spec in batch.specs.iter().filter(|s| s.workload as usize == w) {
                 let r = &spec.requests;
-                if !fits(r.cpu_millis, r.memory_bytes) {
+                if !fits(r.cpu_millis, r.memory_bytes, r.gpus) {
                     jobs += 1;
                     pods += u64::from(spec.completions);
                     largest = largest.max((r.cpu_millis, r.memory_bytes));
+                } else if !gpus_fit(r.gpus) {
+                    gpu_jobs += 1;
+                    gpu_pods += u64::from(spec.completions);
+                    most_gpus = most_gpus.max(r.gpus);
+                } else if queue.is_some_and(|(q, cq)| {
+                    !crate::kueue::quota::ever_fits(&q.queues, cq as usize, spec.quota_request())
+                }) {
+                    big_jobs += 1;
+                    big_pods += u64::from(spec.completions);
                 }
+            }
+            if let Some((q, cq)) = queue.filter(|_| big_jobs > 0) {
+                found.push(Unschedulable {
+                    pods: big_pods,
+                    message: format!(
+                        "batch workload {} in {}: {big_jobs} Jobs ask more (parallelism × \
+                         requests) than ClusterQueue {} could admit even with its cohort idle; \
+                         they are never admitted",
+                        workload.name, workload.region, q.queues[cq as usize].name
+                    ),
+                });
+            }
+            if gpu_jobs > 0 {
+                found.push(Unschedulable {
+                    pods: gpu_pods,
+                    message: format!(
+                        "batch workload {} in {}: {gpu_jobs} Jobs ask for more GPUs (nvidia.com/gpu, up to \
+                         {most_gpus} per pod) than any untainted node of the region has; they \
+                         never start",
+                        workload.name, workload.region
+                    ),
+                });
             }
             if jobs > 0 {
                 found.push(Unschedulable {
@@ -132,6 +250,9 @@ pub struct RunOutput {
     pub namespace_timeseries: Table,
     /// One row per (sample instant, VPA), when the run has VPAs: see [`VPA_SCHEMA`].
     pub vpa_timeseries: Option<Table>,
+    /// One row per (sample instant, Kueue ClusterQueue), when the run has queues: see
+    /// [`QUEUES_SCHEMA`].
+    pub queue_timeseries: Option<Table>,
     /// Every recorded cluster event: see [`EVENTS_SCHEMA`].
     pub events: Table,
     /// Events counted but not stored (past the log's bound).
@@ -255,6 +376,19 @@ pub const VPA_SCHEMA: &[(&str, Kind)] = &[
     ("resized_pods_total", Kind::U64),
 ];
 
+/// Columns of `queues`: per (sample instant, ClusterQueue), Jobs waiting, admitted, and
+/// admitted by borrowing from the cohort. `region` is that of the first batch workload sent to
+/// the queue (ClusterQueues are cluster-wide).
+pub const QUEUES_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("region", Kind::Text),
+    ("queue", Kind::Text),
+    ("pending_jobs", Kind::U64),
+    ("admitted_jobs", Kind::U64),
+    ("borrowing_jobs", Kind::U64),
+];
+
 /// Columns of `events`; `count` is how many times the event happened at that instant (one
 /// row for the 5 000 pods of one scale-down).
 pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
@@ -310,6 +444,38 @@ fn record_namespace(table: &mut Table, t: SimTime, utc: &str, n: &NamespaceSampl
         Cell::Text(&n.namespace),
         Cell::F64(n.cost_usd),
     ]);
+}
+
+fn record_queue(table: &mut Table, t: SimTime, utc: &str, region: &str, q: &QueueSample) {
+    table.push_row(&[
+        Cell::U64(t.as_nanos() / 1_000_000_000),
+        Cell::Text(utc),
+        Cell::Text(region),
+        Cell::Text(&q.queue),
+        Cell::U64(q.pending_jobs),
+        Cell::U64(q.admitted_jobs),
+        Cell::U64(q.borrowing_jobs),
+    ]);
+}
+
+/// Per ClusterQueue, the region of the first batch workload sent to it (else the first
+/// region's name of any workload).
+fn queue_regions(plan: &Plan, q: &crate::kueue::KueuePlan) -> Vec<String> {
+    let workloads = plan
+        .batch
+        .as_ref()
+        .map(|b| b.workloads.as_slice())
+        .unwrap_or_default();
+    (0..q.queues.len() as u32)
+        .map(|c| {
+            q.workload_queue
+                .iter()
+                .position(|&w| w == Some(c))
+                .or((!workloads.is_empty()).then_some(0))
+                .map(|w| workloads[w].region.clone())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn record_vpa(table: &mut Table, t: SimTime, utc: &str, service: &ServicePlan, v: &VpaStatus) {
@@ -473,6 +639,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let mut namespace_timeseries = Table::new(NAMESPACES_SCHEMA);
     let mut vpa_timeseries = (!plan.vpas.is_empty()).then(|| Table::new(VPA_SCHEMA));
     let mut invariants = SampleInvariants::new(plan.fidelity == Fidelity::Fluid);
+    let queueing = plan.batch.as_ref().and_then(|b| b.queueing.as_ref());
+    let mut queue_timeseries = queueing.map(|_| Table::new(QUEUES_SCHEMA));
+    let queue_regions = queueing.map(|q| queue_regions(plan, q)).unwrap_or_default();
     let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
         // The replication primary's failures between samples: stop there for the RPO.
@@ -504,7 +673,13 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             services,
             pools,
             namespaces,
+            queues,
         } = simu.process_query(&sample, ()).map_err(stopped)?;
+        if let Some(table) = &mut queue_timeseries {
+            for (row, region) in queues.iter().zip(&queue_regions) {
+                record_queue(table, t, &utc, region, row);
+            }
+        }
         for row in &services {
             record(&mut timeseries, t, &utc, row);
         }
@@ -549,13 +724,17 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         pool_timeseries,
         namespace_timeseries,
         vpa_timeseries,
+        queue_timeseries,
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
         services: report.services,
         pools,
         namespaces: report.namespaces,
         pending_pod_seconds: report.pending_pod_seconds,
-        batch: report.batch,
+        batch: report.batch.map(|mut b| {
+            b.waves = plan.admission_waves();
+            b
+        }),
         surges: report.surges,
         recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
         events_handled: report.events_handled,

@@ -38,6 +38,7 @@ fn pool(name: &str, zones: &[&str], vcpu: u32, nodes: u32) -> PoolPlan {
         provisioning_delay: SimDuration::from_secs(60),
         labels: Default::default(),
         taints: Vec::new(),
+        reservation: Default::default(),
     }
 }
 

@@ -52,6 +52,7 @@ fn pool(name: &str, region: &str, zones: &[&str], nodes: u32, spot: bool) -> Poo
         provisioning_delay: d(60),
         labels: Default::default(),
         taints: Vec::new(),
+        reservation: Default::default(),
     }
 }
 

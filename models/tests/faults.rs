@@ -663,6 +663,8 @@ fn experiment() -> (Vec<RegionConfig>, Vec<NodePoolConfig>) {
         provisioning_delay: sim::time::SimDuration::from_secs(60),
         labels: BTreeMap::new(),
         taints: Vec::new(),
+        allocatable: None,
+        reserved: None,
     };
     (
         regions,

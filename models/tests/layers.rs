@@ -128,6 +128,20 @@ fn the_api_and_the_plans_sit_below_every_model() {
 }
 
 #[test]
+fn the_batch_leaves_import_nothing_of_the_crate() {
+    // Kueue's quota and queue rules, GPU counts and wave packing are pure: the Job controller
+    // and the cluster use them, they use nothing.
+    let graph = imports();
+    for leaf in ["kueue", "gpu", "packing"] {
+        assert!(
+            graph[leaf].is_empty(),
+            "`{leaf}` imports {:?}; it must stay a leaf",
+            graph[leaf]
+        );
+    }
+}
+
+#[test]
 fn no_import_cycle_between_top_level_modules() {
     let graph = imports();
     // Depth-first search with colours: reaching a module still on the path is a cycle.

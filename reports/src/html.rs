@@ -475,7 +475,63 @@ fn batch(h: &mut String, s: &Summary) {
         secs(b.run_mean_s),
         secs(b.makespan_s),
     );
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table>\n");
+    if let Some(queues) = &b.queues {
+        h.push_str(
+            "<h3>Queues (Kueue ClusterQueues)</h3>\n<table>\n<thead><tr><th>queue</th>\
+             <th class=\"num\">admitted</th><th class=\"num\">borrowing</th>\
+             <th class=\"num\">preempted</th><th class=\"num\">mean wait</th>\
+             <th class=\"num\">longest wait</th><th class=\"num\">most waiting</th>\
+             <th class=\"num\">waiting at end</th></tr></thead>\n<tbody>\n",
+        );
+        for q in queues {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&q.name),
+                q.admitted,
+                q.admitted_borrowing,
+                q.preempted,
+                secs(q.wait_mean_s),
+                duration(q.wait_max_s),
+                q.pending_peak,
+                q.pending_end,
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    if !b.waves.is_empty() {
+        h.push_str(
+            "<h3>Admission waves packed first-fit and best-fit decreasing</h3>\n<table>\n\
+             <thead><tr><th>workload</th><th>pool</th><th class=\"num\">at</th>\
+             <th class=\"num\">pods</th><th class=\"num\">FFD nodes</th>\
+             <th class=\"num\">FFD node-hours</th><th class=\"num\">FFD idle cost</th>\
+             <th class=\"num\">BFD nodes</th><th class=\"num\">BFD node-hours</th>\
+             <th class=\"num\">BFD idle cost</th></tr></thead>\n<tbody>\n",
+        );
+        for w in &b.waves {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">${:.2}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">${:.2}</td></tr>",
+                esc(&w.workload),
+                esc(&w.pool),
+                duration(w.submit_s),
+                w.pods,
+                w.first_fit.nodes,
+                w.first_fit.node_hours,
+                w.first_fit.idle_cost_usd,
+                w.best_fit.nodes,
+                w.best_fit.node_hours,
+                w.best_fit.idle_cost_usd,
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 /// The charts section: each chart's SVG with its caption, after `lede` (HTML; may be empty).

@@ -44,8 +44,8 @@ pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
     BatchSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery, NamespaceSummary,
-    PoolSummary, Quantiles, Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary,
-    Summary, VpaSummary, read_summary,
+    PackingSummary, PoolSummary, Quantiles, QueueSummary, Recovery, Requests, RtoPhasesSummary,
+    SCHEMA_VERSION, ServiceSummary, Summary, VpaSummary, WaveSummary, read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

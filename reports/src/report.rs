@@ -24,6 +24,8 @@ pub struct Tables<'a> {
     pub pools: Option<&'a Table>,
     pub events: Option<&'a Table>,
     pub vpa: Option<&'a Table>,
+    /// The Kueue queues table (the `queues` chart) when the run has queues.
+    pub queues: Option<&'a Table>,
 }
 
 /// Writes the charts and `report.html` into `dir`, which must exist.
@@ -76,11 +78,16 @@ fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportE
         .map(|p| Timeseries::grouped(p, "pool"))
         .transpose()?;
     let vpa = tables.vpa.map(Timeseries::new).transpose()?;
+    let queues = tables
+        .queues
+        .map(|q| Timeseries::grouped(q, "queue"))
+        .transpose()?;
     let inputs = Inputs {
         timeseries: &ts,
         pools: pools.as_ref(),
         events: tables.events,
         vpa: vpa.as_ref(),
+        queues: queues.as_ref(),
         summary,
     };
     Ok(CHARTS
@@ -120,6 +127,7 @@ mod tests {
             pools: Some(&pools),
             events: Some(&events),
             vpa: None,
+            queues: None,
         };
         write_report(dir.path(), tables, &example()).unwrap();
         assert_eq!(dir.file_names(), ["charts", "report.html"]);
@@ -129,8 +137,8 @@ mod tests {
             .iter()
             .map(|c| c.id)
             .collect();
-        // Every chart but the two of the VPA table, which this run has not.
-        assert_eq!(ids.len(), CHARTS.len() - 2);
+        // Every chart but the two of the VPA table and the queues one, which this run has not.
+        assert_eq!(ids.len(), CHARTS.len() - 3);
         for id in &ids {
             let png = fs::read(charts.join(format!("{id}.png"))).unwrap();
             assert_eq!(&png[..4], b"\x89PNG", "{id}");
@@ -168,14 +176,16 @@ mod tests {
             pools: None,
             events: None,
             vpa: None,
+            queues: None,
         };
         write_report(dir.path(), tables, &example()).unwrap();
         let charts = dir.path().join("charts");
         assert!(charts.join("pods.svg").is_file());
         assert!(!charts.join("nodes.svg").exists() && !charts.join("cost.svg").exists());
+        // Neither the pools' two charts, nor the VPA's two, nor the queues one.
         assert_eq!(
             fs::read_dir(&charts).unwrap().count(),
-            2 * (CHARTS.len() - 4)
+            2 * (CHARTS.len() - 5)
         );
     }
 
@@ -200,6 +210,7 @@ mod tests {
             pools: None,
             events: None,
             vpa: None,
+            queues: None,
         };
         let err = write_report(dir.path(), tables, &example()).unwrap_err();
         assert!(err.to_string().contains("`service`"), "{err}");

@@ -187,6 +187,50 @@ pub struct BatchSummary {
     pub wait_p95_s: Option<f64>,
     pub run_mean_s: Option<f64>,
     pub makespan_s: Option<f64>,
+    /// Per Kueue ClusterQueue, when the run has queues (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<QueueSummary>>,
+    /// Per workload, its largest admission wave packed first-fit and best-fit decreasing
+    /// (absent without waves).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<WaveSummary>,
+}
+
+/// A batch workload's largest admission wave (Jobs submitted at one instant) packed onto one
+/// pool two ways, as a yardstick for the scheduler's own placement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaveSummary {
+    pub workload: String,
+    pub pool: String,
+    pub submit_s: f64,
+    pub jobs: u64,
+    pub pods: u64,
+    pub first_fit: PackingSummary,
+    pub best_fit: PackingSummary,
+}
+
+/// Nodes a packing opens, their node-hours (each node living as long as its longest pod) and
+/// the cost of the cpu its pods leave unrequested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackingSummary {
+    pub nodes: u32,
+    pub node_hours: f64,
+    pub idle_cost_usd: f64,
+}
+
+/// What one Kueue ClusterQueue did: admissions (those borrowing from its cohort among them),
+/// its Jobs preempted, queue waits (queued → admitted) and the Jobs waiting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueSummary {
+    pub name: String,
+    pub admitted: u64,
+    pub admitted_borrowing: u64,
+    pub preempted: u64,
+    pub wait_mean_s: Option<f64>,
+    pub wait_max_s: f64,
+    pub pending_peak: u64,
+    /// Still waiting when the run ended.
+    pub pending_end: u64,
 }
 
 /// What a namespace cost (its requested share of each pool) and what its quota refused.

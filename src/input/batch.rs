@@ -62,5 +62,6 @@ pub fn resolve(
         workloads,
         specs,
         failures,
+        queueing: None,
     }))
 }

@@ -4,12 +4,11 @@
 //!
 //! "Nodes it may use": the pools of the service's region whose labels (in some zone) satisfy its
 //! node selector and required node affinity and whose taints it tolerates, as the scheduler's
-//! filters decide (`models::scheduler`), with GKE's allocatable tiers
-//! (`models::allocatable`). Pools that Karpenter launches into count for the first
+//! filters decide (`models::scheduler`), with each pool's allocatable (GKE's tiers or the
+//! pool's own, `models::allocatable`). Pools that Karpenter launches into count for the first
 //! check; the second leaves a Karpenter region out, as its NodePool limits, not pool sizes,
 //! bound it.
 
-use models::allocatable::allocatable;
 use models::hpa::model::HpaPlan;
 use models::plan::{PoolPlan, ServicePlan};
 use models::policy::model::PolicyPlan;
@@ -18,7 +17,7 @@ use models::scheduler::taints::first_untolerated_taint;
 use sim::quantity::{Bytes, CpuMillis};
 
 use super::Experiment;
-use crate::error::FieldError;
+use crate::error::{FieldError, fail};
 
 /// Memory for a message: Kubernetes spelling when it is a whole number of MiB (`1Gi`,
 /// `512Mi`), else GiB with two decimals (`28.34Gi`) rather than a long count of bytes.
@@ -28,14 +27,6 @@ fn memory_text(bytes: u64) -> String {
     } else {
         format!("{:.2}Gi", bytes as f64 / f64::from(1u32 << 30))
     }
-}
-
-/// A pool's allocatable per node: (cpu millis, memory bytes).
-fn allocatable_of(pool: &PoolPlan) -> (u64, u64) {
-    allocatable(
-        u64::from(pool.instance.vcpu) * 1000,
-        pool.instance.memory_bytes,
-    )
 }
 
 /// The pools service `s` may be scheduled on.
@@ -65,7 +56,7 @@ pub fn check_fits(
     for (s, &i) in services.iter().zip(entry) {
         let admitting = admitting(pools, s);
         let fits = |p: &&PoolPlan| {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
         };
         if admitting.is_empty() || admitting.iter().any(fits) {
@@ -99,10 +90,11 @@ pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldE
         let region = b.region.as_deref().unwrap_or(x.regions[0].name.as_str());
         let admitting: Vec<&PoolPlan> = pools
             .iter()
-            .filter(|p| p.region == region && p.taints.is_empty())
+            .filter(|p| p.region == region && p.admits_job(b.gpus.unwrap_or(0)))
             .collect();
+        check_gpus(x, i, region, &admitting)?;
         let fits = |p: &&PoolPlan| {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             requests.cpu.0 <= cpu && requests.memory.0 <= memory
         };
         if admitting.is_empty() || admitting.iter().any(fits) {
@@ -124,12 +116,62 @@ pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldE
     Ok(())
 }
 
+/// Refuses a batch workload whose written `gpus` no untainted pool of its region has per
+/// node, saying which GPU machine types the region's catalog offers (none: the provider has
+/// no GPUs there).
+fn check_gpus(
+    x: &Experiment,
+    i: usize,
+    region: &str,
+    admitting: &[&PoolPlan],
+) -> Result<(), FieldError> {
+    let gpus = x.batch[i].gpus.unwrap_or(0);
+    if gpus == 0 || admitting.iter().any(|p| p.gpus_per_node() >= gpus) {
+        return Ok(());
+    }
+    let provider = x
+        .regions
+        .iter()
+        .find(|r| r.name == region)
+        .map_or(x.provider, |r| x.provider_of(r));
+    let offered: Vec<String> = super::cluster::builtin_catalog(provider)?
+        .instance_types_in(region)
+        .filter(|t| models::gpu::gpus_of(t) >= gpus)
+        .take(6)
+        .map(|t| format!("`{t}`"))
+        .collect();
+    let karpenter = x
+        .node_autoscaling
+        .iter()
+        .any(|a| a.region == region && a.karpenter.is_some());
+    let hint = if karpenter {
+        "Karpenter does not launch GPU machine types here (its choice counts cpu and memory \
+         only): expected a node pool of a GPU machine type"
+            .to_owned()
+    } else if offered.is_empty() {
+        format!("the {provider:?} catalog has no machine type with {gpus} GPUs in `{region}`")
+    } else {
+        format!(
+            "expected an untainted pool of a GPU machine type, such as {}",
+            offered.join(", ")
+        )
+    };
+    fail(
+        format!("batch[{i}].gpus"),
+        format!(
+            "a pod of batch workload `{}` requests {gpus} GPUs (nvidia.com/gpu), but no \
+             untainted node pool in `{region}` has that many per node: {hint}",
+            x.batch[i].name
+        ),
+    )
+}
+
 /// The allocatable of each pool, for a message.
 fn largest(pools: &[&PoolPlan]) -> String {
     pools
         .iter()
         .map(|p| {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             format!(
                 "`{}` ({}: cpu {}, memory {})",
                 p.name,
@@ -185,7 +227,7 @@ pub fn warnings(
         let want_memory = u64::from(peak) * s.requests.memory.0;
         let (mut have_cpu, mut have_memory, mut nodes) = (0, 0, 0);
         for p in &admitting {
-            let (cpu, memory) = allocatable_of(p);
+            let (cpu, memory) = p.allocatable();
             let n = u64::from(p.max_nodes.unwrap_or(p.nodes));
             have_cpu += n * cpu;
             have_memory += n * memory;

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use models::allocatable::Reservation;
 use models::catalog::{Catalog, InstanceFacts, Provider, ZoneList, closest};
 use models::config::{CapacityType, NodePoolConfig, RegionConfig};
 use models::plan::PoolPlan;
+use sim::quantity::{Bytes, CpuMillis};
 
 use super::Experiment;
 use crate::error::{FieldError, fail};
@@ -224,6 +226,7 @@ fn resolve_pool<'a>(
             format!("{} nodes is fewer than min_nodes {}", p.nodes, p.min_nodes),
         );
     }
+    let reservation = reservation(p, &instance)?;
     Ok(PoolPlan {
         name: p.name.clone(),
         region: p.region.clone(),
@@ -236,7 +239,72 @@ fn resolve_pool<'a>(
         provisioning_delay: p.provisioning_delay,
         labels: p.labels.clone(),
         taints: p.taints.clone(),
+        reservation,
     })
+}
+
+/// The pool's `allocatable` or `reserved`, at most one, checked against the instance's
+/// capacity: an allocatable above it, or reservations that leave nothing, are refused.
+fn reservation(p: &NodePoolConfig, instance: &InstanceFacts) -> Result<Reservation, FieldError> {
+    let capacity_cpu = u64::from(instance.vcpu) * 1000;
+    let capacity_memory = instance.memory_bytes;
+    let capacity = format!(
+        "`{}` has cpu {}, memory {}",
+        instance.instance_type,
+        CpuMillis(capacity_cpu),
+        Bytes(capacity_memory)
+    );
+    match (p.allocatable, p.reserved) {
+        (None, None) => Ok(Reservation::GkeTiers),
+        (Some(_), Some(_)) => fail(
+            "reserved",
+            "expected either `allocatable` or `reserved`, not both (allocatable = capacity − reserved)",
+        ),
+        (Some(a), None) => {
+            let (cpu, memory) = (a.cpu.0, a.memory.0);
+            if cpu == 0 || memory == 0 {
+                return fail("allocatable", "expected a positive cpu and memory");
+            }
+            if cpu > capacity_cpu {
+                return fail(
+                    "allocatable.cpu",
+                    format!("cpu {} is more than the node has: {capacity}", a.cpu),
+                );
+            }
+            if memory > capacity_memory {
+                return fail(
+                    "allocatable.memory",
+                    format!("memory {} is more than the node has: {capacity}", a.memory),
+                );
+            }
+            Ok(Reservation::Allocatable {
+                cpu_millis: cpu,
+                memory_bytes: memory,
+            })
+        }
+        (None, Some(r)) => {
+            let (cpu, memory) = (r.cpu.0, r.memory.0);
+            if cpu >= capacity_cpu {
+                return fail(
+                    "reserved.cpu",
+                    format!("reserving cpu {} leaves pods nothing: {capacity}", r.cpu),
+                );
+            }
+            if memory >= capacity_memory {
+                return fail(
+                    "reserved.memory",
+                    format!(
+                        "reserving memory {} leaves pods nothing: {capacity}",
+                        r.memory
+                    ),
+                );
+            }
+            Ok(Reservation::Reserved {
+                cpu_millis: cpu,
+                memory_bytes: memory,
+            })
+        }
+    }
 }
 
 /// Why a node pool may not use zone `z` of its region: not among the zones the region declares.

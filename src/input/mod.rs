@@ -14,6 +14,7 @@ mod capacity;
 mod cluster;
 mod faults;
 mod hpa;
+mod kueue;
 mod namespaces;
 mod policies;
 mod ron_text;
@@ -153,8 +154,12 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     targets::check(&x.targets)?;
     targets::check_services(x)?;
     targets::check_health(x)?;
-    let batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
+    let mut batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
     let mut node_autoscalers = autoscaling::resolve(x, &mut pools)?;
+    let queueing = kueue::resolve(x, &pools, &namespaces)?;
+    if let Some(b) = batch.as_mut() {
+        b.queueing = queueing;
+    }
     let faults = faults::resolve(x, &pools, &mut services, &mut hpas)?;
     let policies = policies::resolve(
         x,

@@ -14,6 +14,7 @@ use models::config::{
 use models::faults::config::FaultsConfig;
 use models::hpa::config::HpaControllerConfig;
 use models::jobs::BatchConfig;
+use models::kueue::config::KueueConfig;
 use models::latency::Fidelity;
 use models::policy::config::PoliciesConfig;
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,10 @@ pub struct Experiment {
     /// Kubernetes Job semantics (see `models::jobs::config`). Default: none.
     #[serde(default)]
     pub batch: Vec<BatchConfig>,
+    /// Kueue's ResourceFlavors, ClusterQueues and LocalQueues, for batch workloads that name a
+    /// `queue` (`models::kueue::config`); none by default (Jobs start at once).
+    #[serde(default)]
+    pub kueue: Option<KueueConfig>,
     /// Node autoscalers, at most one per region; none by default (pools keep their nodes).
     #[serde(default)]
     pub node_autoscaling: Vec<NodeAutoscalingConfig>,

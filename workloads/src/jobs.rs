@@ -35,7 +35,8 @@ pub use poisson::PoissonArrivals;
 pub struct TaskRequests {
     pub cpu_millis: u64,
     pub memory_bytes: u64,
-    /// Whole GPUs; carried from traces for reports, not scheduled (nodes have no GPUs yet).
+    /// Whole GPUs (`nvidia.com/gpu`) per pod; a pod asking any goes only to a node with that
+    /// many free (`models::gpu`).
     pub gpus: u32,
 }
 

@@ -101,6 +101,18 @@ pub struct NamespaceSample {
 /// The pseudo-namespace charged with the capacity no pod requested.
 pub const UNREQUESTED: &str = "(unrequested)";
 
+/// A Kueue ClusterQueue at a sample instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueSample {
+    pub queue: String,
+    /// Jobs waiting for admission.
+    pub pending_jobs: u64,
+    /// Jobs holding quota.
+    pub admitted_jobs: u64,
+    /// Of those, the Jobs admitted by borrowing from the cohort.
+    pub borrowing_jobs: u64,
+}
+
 /// Everything a sample instant records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
@@ -108,6 +120,8 @@ pub struct Sample {
     pub pools: Vec<PoolSample>,
     /// One per namespace, then [`UNREQUESTED`].
     pub namespaces: Vec<NamespaceSample>,
+    /// One per ClusterQueue; empty without queues.
+    pub queues: Vec<QueueSample>,
 }
 
 /// Where a node is in its life. Billing runs from launch (`created_ns`) to `removed_ns`.

@@ -20,7 +20,7 @@
 //!
 //! Layers (no module imports one above it, so there is no import cycle; checked by
 //! `tests/layers.rs`): leaves (`catalog`, `scheduler`, `latency`, `allocatable`, `billing`,
-//! the controllers' `config` schemas) → `api` → `plan` → the controllers (`hpa`, `vpa`, `autoscaler`,
+//! `kueue`, `gpu`, `packing`, the controllers' `config` schemas) → `api` → `plan` → the controllers (`hpa`, `vpa`, `autoscaler`,
 //! `faults`, `jobs`), which import `api` and `plan` but never `cluster` or each other →
 //! `cluster` → `traffic` → `run`. `config` (the experiment's cluster section, as written) sits
 //! beside the other input schemas and is read by `plan`'s resolution in the CLI.
@@ -35,7 +35,7 @@ use workloads::router::Router;
 
 pub use figures::{
     LiveNode, MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample,
-    RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
+    QueueSample, RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
 };
 pub use orders::{BoundsStep, FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder, Scaler};
 pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};

@@ -67,6 +67,11 @@ pub enum Reason {
     KedaScaleTargetActivated,
     /// KEDA scaled an idle workload to zero (`KEDAScaleTargetDeactivated`).
     KedaScaleTargetDeactivated,
+    /// Kueue admitted a Job's workload in a ClusterQueue (`QuotaReserved`).
+    QuotaReserved,
+    /// A queued Job was suspended: its workload was preempted (`Suspended`, the Job
+    /// controller's reason).
+    Suspended,
 }
 
 impl Reason {
@@ -100,6 +105,8 @@ impl Reason {
             Reason::PredictiveScaling => "PredictiveScaling",
             Reason::KedaScaleTargetActivated => "KEDAScaleTargetActivated",
             Reason::KedaScaleTargetDeactivated => "KEDAScaleTargetDeactivated",
+            Reason::QuotaReserved => "QuotaReserved",
+            Reason::Suspended => "Suspended",
         }
     }
 }

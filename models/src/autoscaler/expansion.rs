@@ -157,6 +157,7 @@ pub fn expand(
                     provisioning_delay,
                     labels: Default::default(),
                     taints: Vec::new(),
+                    reservation: Default::default(),
                 });
                 templates.push(PoolTemplate {
                     pool: id,

@@ -38,6 +38,7 @@ pub fn plan() -> ClusterPlan {
         provisioning_delay: SimDuration::from_secs(60),
         labels: Default::default(),
         taints: Vec::new(),
+        reservation: Default::default(),
     };
     let service = ServicePlan {
         name: "s".into(),

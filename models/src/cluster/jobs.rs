@@ -48,21 +48,25 @@ pub struct BatchPlan {
     pub specs: Vec<JobSpec>,
     /// Per workload.
     pub failures: Vec<TaskFailures>,
+    /// Kueue's queues, when the experiment has a `kueue` section.
+    pub queueing: Option<crate::kueue::KueuePlan>,
 }
 
 /// The batch state of a cluster.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Batch {
-    controller: JobController,
+    pub(super) controller: JobController,
     /// Jobs not yet submitted, from `next` on.
     specs: Vec<JobSpec>,
     next: usize,
-    /// Per workload: its region's node groups that admit pods without selectors or
-    /// tolerations.
-    groups: Vec<Vec<u32>>,
+    /// Per workload: its region's node groups whose pools have no taints or only
+    /// `nvidia.com/gpu` ones (`Cluster::job_groups` narrows them per Job).
+    pub(super) groups: Vec<Vec<u32>>,
     regions: Vec<String>,
     /// The owner (deployment index) of each submitted Job, by Job id.
-    owner: Vec<u32>,
+    pub(super) owner: Vec<u32>,
+    /// Kueue's queues, when the run has them.
+    pub(super) queueing: Option<super::queueing::Queueing>,
 }
 
 /// What a Job's owner entry adds to a deployment.
@@ -89,6 +93,7 @@ impl Cluster {
             groups,
             regions: plan.workloads.iter().map(|w| w.region.clone()).collect(),
             owner: Vec::new(),
+            queueing: plan.queueing.map(super::queueing::Queueing::new),
         }));
         if let Some(at) = first {
             self.push_timer(at, Timer::JobSubmit);
@@ -96,14 +101,35 @@ impl Cluster {
         self
     }
 
-    /// Node groups of `region` whose pools have no taints.
+    /// The node groups a Job of workload `w` asking `gpus` GPUs per pod may use: its
+    /// region's groups it tolerates (untainted; `nvidia.com/gpu`-tainted for a GPU Job, see
+    /// `PoolPlan::admits_job`) whose nodes have that many GPUs (the extended resource's fit,
+    /// decided per pool) and, when admitted in a flavor, whose pool is among `pools`.
+    pub(super) fn job_groups(&self, w: usize, gpus: u32, pools: Option<&[u32]>) -> Vec<u32> {
+        let Some(batch) = self.batch.as_ref() else {
+            return Vec::new();
+        };
+        batch.groups[w]
+            .iter()
+            .copied()
+            .filter(|&g| {
+                let pool = self.placement.pool_of_group(g);
+                (!self.pool_tainted[pool as usize] || gpus > 0)
+                    && self.pools[pool as usize].gpus_per_node >= gpus
+                    && pools.is_none_or(|pools| pools.contains(&pool))
+            })
+            .collect()
+    }
+
+    /// Node groups of `region` a Job may use: those whose pools have no taints, or only
+    /// `nvidia.com/gpu` ones (for GPU Jobs: [`Cluster::job_groups`] decides).
     fn untainted_groups(&self, region: &str) -> Vec<u32> {
         self.placement
             .groups_in(region)
             .into_iter()
             .filter(|&g| {
                 let pool = self.placement.pool_of_group(g) as usize;
-                !self.pool_tainted[pool]
+                !self.pool_tainted[pool] || self.pool_gpu_tainted[pool]
             })
             .collect()
     }
@@ -127,16 +153,33 @@ impl Cluster {
             };
             let spec = batch.specs[k].clone();
             let w = spec.workload as usize;
+            let groups = self.job_groups(w, spec.requests.gpus, None);
+            let Some(batch) = self.batch.as_mut() else {
+                return false;
+            };
             let owner = Deployment::for_job(
                 &spec,
                 batch.regions[w].clone(),
-                batch.groups[w].clone(),
+                groups,
                 batch.owner.len() as u32,
             );
             batch.owner.push(d);
-            batch.controller.submit(spec, now);
+            match batch
+                .queueing
+                .as_mut()
+                .and_then(|q| Some((q.queue_of(spec.workload)?, q)))
+            {
+                Some((cq, q)) => {
+                    let job = batch.controller.submit_suspended(spec.clone());
+                    q.enqueue(job, cq, &spec, now_ns);
+                }
+                None => {
+                    batch.controller.submit(spec, now);
+                }
+            }
             self.deployments.push(owner);
         }
+        self.run_queues(now_ns);
         if let Some(at) = self
             .batch
             .as_ref()
@@ -160,9 +203,19 @@ impl Cluster {
             if batch.controller.next_wake().is_none_or(|t| t > now) {
                 break;
             }
+            let mut freed = false;
             for action in batch.controller.poll(now) {
                 changed = true;
+                if let (ActionKind::Finished(_), Some(q)) = (
+                    &action.kind,
+                    self.batch.as_mut().and_then(|b| b.queueing.as_mut()),
+                ) {
+                    freed |= q.finished(action.job);
+                }
                 self.apply_job_action(action, now_ns);
+            }
+            if freed {
+                self.run_queues(now_ns);
             }
         }
         if let Some(at) = self.batch.as_ref().and_then(|b| b.controller.next_wake()) {
@@ -218,19 +271,28 @@ impl Cluster {
             ActionKind::DeleteActivePods(_) => {
                 self.events
                     .push(now_ns, reason, || format!("job/{name}"), || action.message);
-                let dep = &mut self.deployments[d as usize];
-                dep.desired = 0;
-                let doomed = dep.pods.clone();
-                for &id in &doomed {
-                    self.terminate_pod(id, now_ns, Reason::Killing);
-                }
-                self.log_deleted(d, doomed.len(), now_ns, Reason::Killing, "its Job failed");
+                self.delete_job_pods(d, now_ns, "its Job failed");
             }
             ActionKind::Finished(_) => {
                 self.events
                     .push(now_ns, reason, || format!("job/{name}"), || action.message);
             }
         }
+    }
+
+    /// Deletes every pod of Job owner `d` (the Job failed or was suspended), and the runs
+    /// drawn for pods not yet Running.
+    pub(super) fn delete_job_pods(&mut self, d: u32, now_ns: u64, why: &str) {
+        let dep = &mut self.deployments[d as usize];
+        dep.desired = 0;
+        if let Some(owner) = dep.job.as_mut() {
+            owner.runs.clear();
+        }
+        let doomed = dep.pods.clone();
+        for &id in &doomed {
+            self.terminate_pod(id, now_ns, Reason::Killing);
+        }
+        self.log_deleted(d, doomed.len(), now_ns, Reason::Killing, why);
     }
 
     /// A Job's pod reached Running: its run starts.
@@ -324,11 +386,13 @@ impl Cluster {
         }
     }
 
-    /// The batch figures of the run so far.
+    /// The batch figures of the run so far, with each ClusterQueue's when the run has queues.
     pub(super) fn batch_report(&self) -> Option<BatchReport> {
-        self.batch
-            .as_ref()
-            .map(|b| BatchReport::from_records(&b.controller.records()))
+        self.batch.as_ref().map(|b| {
+            let mut report = BatchReport::from_records(&b.controller.records());
+            report.queues = b.queueing.as_ref().map(|q| q.figures());
+            report
+        })
     }
 }
 
@@ -342,11 +406,14 @@ impl Deployment {
             priority: spec.priority,
             desired: 0,
             schedule: Vec::new(),
-            templates: vec![super::pods::PodTemplate::new(
-                spec.requests.cpu_millis,
-                spec.requests.memory_bytes,
-                (None, None),
-            )],
+            templates: vec![super::pods::PodTemplate {
+                gpus: spec.requests.gpus,
+                ..super::pods::PodTemplate::new(
+                    spec.requests.cpu_millis,
+                    spec.requests.memory_bytes,
+                    (None, None),
+                )
+            }],
             revision: 0,
             startup_ns: JOB_STARTUP.as_nanos(),
             readiness_ns: 0,

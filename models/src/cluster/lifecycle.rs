@@ -48,8 +48,10 @@ impl Cluster {
                 last_pod_change_ns: now_ns,
             };
             let at = now_ns + state.provisioning_delay_ns;
+            let gpus = state.gpus_per_node;
             let id = self.nodes.add(node);
             self.node_pods.push(Vec::new());
+            self.node_gpus.push((gpus, 0));
             self.push_timer(at, Timer::NodeReady { node: id });
             launched.push(id);
         }

@@ -46,6 +46,7 @@ pub mod placement;
 pub mod pods;
 mod ports;
 pub mod qos;
+mod queueing;
 mod quota;
 pub mod replicaset;
 mod report;
@@ -61,7 +62,6 @@ use nexosim::simulation::EventKey;
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
-use crate::allocatable;
 use crate::api::{CapacityType, Reason};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
@@ -92,6 +92,8 @@ struct PoolState {
     groups: Vec<u32>,
     allocatable_cpu_millis: u64,
     allocatable_memory_bytes: u64,
+    /// `nvidia.com/gpu` allocatable of each node (`crate::gpu`).
+    gpus_per_node: u32,
     provisioning_delay_ns: u64,
     min_nodes: u32,
     max_nodes: Option<u32>,
@@ -107,6 +109,9 @@ pub struct Cluster {
     pods: Pods,
     /// Pods bound to each node, by node id.
     node_pods: Vec<Vec<u32>>,
+    /// GPUs of each node, by node id: (allocatable, requested). Kept beside the nodes, not in
+    /// the free-capacity index: only GPU pods read it.
+    node_gpus: Vec<(u32, u32)>,
     /// Per node, `(deployment, bound pods not terminating)` in order of first bind: the pod
     /// groups of the autoscalers' views, kept here so a scan never walks pods.
     node_groups: Vec<DeploymentCounts>,
@@ -124,6 +129,9 @@ pub struct Cluster {
     costs: CostBook,
     /// Whether each pool has taints (Job pods tolerate none).
     pool_tainted: Vec<bool>,
+    /// Per pool: tainted with `nvidia.com/gpu` only, so GPU Jobs tolerate it
+    /// (`PoolPlan::admits_job`).
+    pool_gpu_tainted: Vec<bool>,
     batch: Option<Box<jobs::Batch>>,
     /// Outages in force and the nodes they failed (`failures`).
     failures: failures::Failures,
@@ -150,12 +158,10 @@ impl Cluster {
         let (placement, group_of_pool_zone) = Placement::new(plan);
         let mut nodes = Nodes::new(placement.region_of_groups());
         let mut node_pods = Vec::new();
+        let mut node_gpus = Vec::new();
         let mut pools = Vec::new();
         for (p, pool) in plan.pools.iter().enumerate() {
-            let (cpu, memory) = allocatable::allocatable(
-                u64::from(pool.instance.vcpu) * 1000,
-                pool.instance.memory_bytes,
-            );
+            let (cpu, memory) = pool.allocatable();
             for k in 0..pool.nodes {
                 // Round-robin over the pool's zones, as node groups spread across zones.
                 let zone = k as usize % pool.zones.len();
@@ -173,6 +179,7 @@ impl Cluster {
                     last_pod_change_ns: 0,
                 });
                 node_pods.push(Vec::new());
+                node_gpus.push((pool.gpus_per_node(), 0));
             }
             let mut live_per_zone = vec![0; pool.zones.len()];
             for k in 0..pool.nodes {
@@ -187,6 +194,7 @@ impl Cluster {
                 groups: group_of_pool_zone[p].clone(),
                 allocatable_cpu_millis: cpu,
                 allocatable_memory_bytes: memory,
+                gpus_per_node: pool.gpus_per_node(),
                 provisioning_delay_ns: pool.provisioning_delay.as_nanos(),
                 min_nodes: pool.min_nodes,
                 max_nodes: pool.max_nodes,
@@ -260,6 +268,7 @@ impl Cluster {
             nodes,
             pods: Pods::default(),
             node_pods,
+            node_gpus,
             node_groups: Vec::new(),
             costs: CostBook::new(plan.minimum_billed, plan.pools.len(), plan.namespaces.len()),
             placement,
@@ -272,6 +281,11 @@ impl Cluster {
             drain_key: None,
             events: EventLog::default(),
             pool_tainted: plan.pools.iter().map(|p| !p.taints.is_empty()).collect(),
+            pool_gpu_tainted: plan
+                .pools
+                .iter()
+                .map(|p| !p.taints.is_empty() && p.admits_job(1))
+                .collect(),
             batch: None,
             failures: failures::Failures::default(),
             events_handled: 0,
@@ -647,6 +661,10 @@ impl Cluster {
             }
             Timer::JobSubmit => self.submit_jobs(now_ns),
             Timer::JobSync => self.run_job_controller(now_ns),
+            Timer::Queues => {
+                self.run_queues(now_ns);
+                self.run_job_controller(now_ns)
+            }
             Timer::JobPodEnd {
                 pod,
                 generation,

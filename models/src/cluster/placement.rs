@@ -50,6 +50,8 @@ pub const CANDIDATES_PER_GROUP: usize = 4;
 pub struct PodRequest {
     pub cpu_millis: u64,
     pub memory_bytes: u64,
+    /// Whole GPUs (`nvidia.com/gpu`); a node fits only with as many not yet requested.
+    pub gpus: u32,
     /// `maxSkew` of a `DoNotSchedule` zone spread constraint, if any.
     pub zone_max_skew: Option<u32>,
     /// `maxSkew` of a `DoNotSchedule` hostname spread constraint, if any.
@@ -143,6 +145,7 @@ impl Placement {
     /// The best node for a pod with these requests among `groups`, or `None` when no node
     /// fits. `on_node(n)` and `in_zone(z)` count the pod's siblings (same deployment, bound,
     /// not terminating, as upstream skips terminating pods) for the topology spread score.
+    /// `gpus_free(n)` is node `n`'s GPUs not yet requested, read only for a GPU pod.
     pub fn choose(
         &self,
         nodes: &Nodes,
@@ -150,10 +153,12 @@ impl Placement {
         pod: PodRequest,
         on_node: impl Fn(u32) -> u32,
         in_zone: impl Fn(u32) -> u32,
+        gpus_free: impl Fn(u32) -> u32,
     ) -> Option<u32> {
         let PodRequest {
             cpu_millis,
             memory_bytes,
+            gpus,
             zone_max_skew,
             host_max_skew,
         } = pod;
@@ -185,8 +190,10 @@ impl Placement {
                 if min == u32::MAX { 0 } else { min }
             }
         };
+        // NodeResourcesFit on the extended resource, beside the index's cpu and memory.
         let host_ok = |n: u32| {
             host_max_skew.is_none_or(|skew| within_max_skew(on_node(n), true, host_min, skew))
+                && (gpus == 0 || gpus_free(n) >= gpus)
         };
         let mut candidates = Vec::with_capacity(groups.len() * CANDIDATES_PER_GROUP);
         for &g in groups.iter().filter(|&&g| zone_ok(g)) {

@@ -21,6 +21,8 @@ pub struct PodTemplate {
     /// Container limits (cpu millicores, memory bytes).
     pub limits: (Option<u64>, Option<u64>),
     pub qos: QosClass,
+    /// `nvidia.com/gpu` requested (whole GPUs; 0 for every service pod).
+    pub gpus: u32,
 }
 
 impl PodTemplate {
@@ -30,6 +32,7 @@ impl PodTemplate {
             memory_bytes,
             limits,
             qos: qos_class((cpu_millis, memory_bytes), limits),
+            gpus: 0,
         }
     }
 }

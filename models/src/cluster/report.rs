@@ -83,10 +83,17 @@ impl Cluster {
                 cost_usd,
             })
             .collect();
+        let queues = self
+            .batch
+            .as_ref()
+            .and_then(|b| b.queueing.as_ref())
+            .map(|q| q.sample())
+            .unwrap_or_default();
         Sample {
             services,
             pools,
             namespaces,
+            queues,
         }
     }
 

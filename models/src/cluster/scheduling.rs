@@ -33,6 +33,7 @@ impl Cluster {
             let request = placement::PodRequest {
                 cpu_millis: cpu,
                 memory_bytes: memory,
+                gpus: template.gpus,
                 zone_max_skew: dep.zone_max_skew,
                 host_max_skew: dep.host_max_skew,
             };
@@ -46,6 +47,10 @@ impl Cluster {
                         .map_or(0, |c| c.count_of(d))
                 },
                 |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
+                |node| {
+                    let (allocatable, requested) = self.node_gpus[node as usize];
+                    allocatable - requested
+                },
             );
             match choice {
                 Some(node) => self.bind(id, node, now_ns),
@@ -135,6 +140,10 @@ impl Cluster {
     pub(super) fn try_preempt(&mut self, id: u32, now_ns: u64) -> bool {
         let pod = *self.pods.get(id);
         let dep = &self.deployments[pod.deployment as usize];
+        // GPU pods do not preempt: victims are chosen by cpu and memory only.
+        if dep.template_of(&pod).gpus > 0 {
+            return false;
+        }
         // Victims are bound pods of lower priority, and nodes belong to one region: without
         // any, no node is a candidate (upstream would find none after filtering every node),
         // so the search is skipped. Pods of one priority, the usual case, never preempt.
@@ -190,6 +199,12 @@ impl Cluster {
             n.pods += 1;
             n.last_pod_change_ns = now_ns;
         });
+        let gpus = &mut self.node_gpus[node as usize];
+        gpus.1 += template.gpus;
+        debug_assert!(
+            gpus.1 <= gpus.0,
+            "node {node}: more GPUs requested than it has"
+        );
         self.node_pods[node as usize].push(id);
         self.count_on_node(node, pod.deployment, 1);
         let pool = self.placement.pool_of_group(self.nodes.get(node).group);
@@ -259,6 +274,7 @@ impl Cluster {
         let dep = &self.deployments[pod.deployment as usize];
         let template = dep.template_of(&pod);
         let (cpu, memory, namespace) = (template.cpu_millis, template.memory_bytes, dep.namespace);
+        self.node_gpus[pod.node as usize].1 -= template.gpus;
         self.nodes.update(pod.node, |n| {
             n.requested_cpu_millis -= cpu;
             n.requested_memory_bytes -= memory;

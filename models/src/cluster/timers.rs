@@ -45,6 +45,8 @@ pub(super) enum Timer {
     JobSubmit,
     /// The Job controller has work due.
     JobSync,
+    /// A queued Job has waited long enough to preempt (`queueing`).
+    Queues,
     /// A Job's pod ends its run.
     JobPodEnd {
         pod: u32,

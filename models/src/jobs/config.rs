@@ -22,7 +22,7 @@
 //!
 //! With `Trace` arrivals each row gives the Job's requests (`cpu_millis`, `memory_mib`) and its
 //! pod count (`count`), which is both its `completions` and its `parallelism` (the trace's
-//! tasks ran together): `requests`, `completions` and `parallelism` are then refused.
+//! tasks ran together): `requests`, `gpus`, `completions` and `parallelism` are then refused.
 
 use std::path::Path;
 
@@ -65,6 +65,10 @@ pub struct BatchConfig {
     /// Requests of each pod; required with `Poisson` arrivals.
     #[serde(default)]
     pub requests: Option<Resources>,
+    /// Whole GPUs (`nvidia.com/gpu`) each pod requests, with `Poisson` arrivals (a trace's
+    /// rows bring their own). Default 0.
+    #[serde(default)]
+    pub gpus: Option<u32>,
     /// Pods running at once, at most. Default 1.
     #[serde(default)]
     pub parallelism: Option<u32>,
@@ -80,6 +84,15 @@ pub struct BatchConfig {
     /// Chance that a pod fails, in [0, 1]. Default 0.
     #[serde(default)]
     pub failure_probability: f64,
+    /// A Kueue LocalQueue of its namespace (`kueue.local_queues`; Kueue's
+    /// `kueue.x-k8s.io/queue-name` label): its Jobs wait suspended until their ClusterQueue
+    /// admits them whole. Default none: Jobs start at once.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// Users its Jobs are submitted by, in turn (Job `i` by user `i mod users`), for a
+    /// ClusterQueue's `max_admitted_per_user`. Default 1.
+    #[serde(default)]
+    pub users: Option<u32>,
 }
 
 /// Where a workload's Jobs come from.
@@ -170,6 +183,7 @@ impl BatchConfig {
                         self.requests.is_some(),
                         "`cpu_millis` and `memory_mib`",
                     ),
+                    ("gpus", self.gpus.is_some(), "`gpus`"),
                     ("completions", self.completions.is_some(), "`count`"),
                     ("parallelism", self.parallelism.is_some(), "`count`"),
                 ];
@@ -291,7 +305,7 @@ impl BatchConfig {
         let requests = arrival.task.unwrap_or(TaskRequests {
             cpu_millis: self.requests.map_or(0, |r| r.cpu.0),
             memory_bytes: self.requests.map_or(0, |r| r.memory.0),
-            gpus: 0,
+            gpus: self.gpus.unwrap_or(0),
         });
         let (completions, parallelism) = match arrival.tasks {
             Some(n) => (n, n),

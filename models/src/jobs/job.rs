@@ -2,16 +2,16 @@
 //!
 //! Upstream is `syncJob` and `manageJob` of `pkg/controller/job/job_controller.go`
 //! (`kubernetes/kubernetes` at 6ae037f1db843e99547258d7dd292301a74ba0eb), NonIndexed completion
-//! mode, `restartPolicy: Never`, no pod failure policy, not suspended. One sync, in upstream's
-//! order:
+//! mode, `restartPolicy: Never`, no pod failure policy. A suspended Job (held by a queue) does
+//! nothing until resumed. One sync, in upstream's order:
 //!
 //! 1. `failed > backoffLimit` → the Job fails with reason `BackoffLimitExceeded` ("Job has
 //!    reached the specified backoff limit"); its active pods are deleted.
 //! 2. Else, past `activeDeadlineSeconds` since the Job's start (`pastActiveDeadline`:
 //!    `duration >= allowedDuration`) → it fails with `DeadlineExceeded` ("Job was active longer
 //!    than specified deadline"); its active pods are deleted. The start is `status.startTime`,
-//!    set by the Job's first sync — its submission here — so time spent waiting for a quota or
-//!    a node counts against the deadline.
+//!    set by the Job's first sync — its submission here, or its resumption by a queue — so
+//!    time spent waiting for a ResourceQuota or a node counts against the deadline.
 //! 3. Else `manageJob`: `wantActive = min(completions − succeeded, parallelism)`; when fewer are
 //!    active and the pod-failure back-off has passed ([`super::backoff`]), create the
 //!    difference, at most `MaxPodCreateDeletePerSync = 500` per sync.
@@ -50,6 +50,21 @@ pub struct JobSpec {
     pub parallelism: u32,
     pub backoff_limit: u32,
     pub active_deadline: Option<SimDuration>,
+}
+
+impl JobSpec {
+    /// What a queue reserves for the Job: its pod set's count (`parallelism`, as Kueue counts
+    /// a Job's pods) times each pod's requests, and that many pods.
+    pub fn quota_request(&self) -> crate::kueue::Amounts {
+        let n = u64::from(self.parallelism);
+        [
+            self.requests.cpu_millis,
+            self.requests.memory_bytes,
+            u64::from(self.requests.gpus),
+            1,
+        ]
+        .map(|x| x.saturating_mul(n))
+    }
 }
 
 /// Why a Job failed: the condition reasons of `batch/v1`.
@@ -129,6 +144,11 @@ pub struct Job {
     backoff: Backoff,
     /// The cluster refused its last pods (quota); it creates none until room is freed.
     pub blocked: bool,
+    /// `spec.suspend`: a queue (Kueue) holds it; it creates no pods until resumed.
+    pub suspended: bool,
+    /// `status.startTime`: its submission, or its last resumption (upstream resets it when a
+    /// suspended Job resumes); `activeDeadlineSeconds` counts from it.
+    start: SimTime,
 }
 
 /// The result of one sync: decisions, and when the Job needs its next sync on its own.
@@ -141,7 +161,6 @@ pub struct Synced {
 impl Job {
     pub fn new(spec: JobSpec) -> Self {
         Job {
-            spec,
             phase: JobPhase::Active,
             active: 0,
             succeeded: 0,
@@ -150,6 +169,9 @@ impl Job {
             attempts: 0,
             backoff: Backoff::default(),
             blocked: false,
+            suspended: false,
+            start: spec.submit,
+            spec,
         }
     }
 
@@ -159,7 +181,22 @@ impl Job {
 
     /// When `activeDeadlineSeconds` runs out.
     pub fn deadline(&self) -> Option<SimTime> {
-        self.spec.active_deadline.map(|d| self.spec.submit + d)
+        self.spec.active_deadline.map(|d| self.start + d)
+    }
+
+    /// Suspended (`spec.suspend: true`, set by a queue that evicts it): its active pods are
+    /// deleted and not counted as failed, as upstream's `deleteActivePods` for a suspended Job.
+    pub fn suspend(&mut self) {
+        self.suspended = true;
+        self.active = 0;
+        self.blocked = false;
+    }
+
+    /// Resumed at `now` (admitted by its queue): it creates its pods at its next sync, and its
+    /// start time, so its deadline, begin again.
+    pub fn resume(&mut self, now: SimTime) {
+        self.suspended = false;
+        self.start = now;
     }
 
     /// A pod of the Job reached Running.
@@ -198,7 +235,7 @@ impl Job {
     /// One `syncJob` at `now` (see the module documentation).
     pub fn sync(&mut self, id: u32, now: SimTime, failures: &TaskFailures) -> Synced {
         let mut out = Synced::default();
-        if !self.is_active() {
+        if !self.is_active() || self.suspended {
             return out;
         }
         if self.failed > self.spec.backoff_limit {

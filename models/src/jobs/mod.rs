@@ -103,6 +103,34 @@ impl JobController {
     /// Past [`MAX_JOBS`], or for a workload the controller has no failure draws for: both are
     /// checked when the experiment is loaded.
     pub fn submit(&mut self, spec: JobSpec, now: SimTime) -> u32 {
+        let id = self.create(spec);
+        self.request_sync(id, now);
+        id
+    }
+
+    /// A Job created suspended (a queue admits it later with [`JobController::resume`]);
+    /// returns its id. Panics as [`JobController::submit`].
+    pub fn submit_suspended(&mut self, spec: JobSpec) -> u32 {
+        let id = self.create(spec);
+        self.jobs[id as usize].suspended = true;
+        id
+    }
+
+    /// Suspends an active Job (its queue evicted it): its active pods are to be deleted by the
+    /// caller and are not counted as failed; it waits for [`JobController::resume`].
+    pub fn suspend(&mut self, job: u32) {
+        let j = &mut self.jobs[job as usize];
+        self.blocked.remove(&(j.spec.namespace, queue_key(j, job)));
+        j.suspend();
+    }
+
+    /// Resumes a suspended Job at `now`: it is synced at the next poll.
+    pub fn resume(&mut self, job: u32, now: SimTime) {
+        self.jobs[job as usize].resume(now);
+        self.request_sync(job, now);
+    }
+
+    fn create(&mut self, spec: JobSpec) -> u32 {
         assert!(self.jobs.len() < MAX_JOBS, "more than {MAX_JOBS} jobs");
         assert!(
             (spec.workload as usize) < self.failures.len(),
@@ -113,7 +141,6 @@ impl JobController {
         let id = self.jobs.len() as u32;
         self.jobs.push(Job::new(spec));
         self.next_sync.push(None);
-        self.request_sync(id, now);
         id
     }
 

@@ -80,6 +80,11 @@ pub struct BatchReport {
     pub run_mean_s: Option<f64>,
     /// Earliest submission → latest end; `None` while a Job is active or without Jobs.
     pub makespan_s: Option<f64>,
+    /// Per Kueue ClusterQueue, when the run has queues.
+    pub queues: Option<Vec<crate::kueue::QueueFigures>>,
+    /// Per workload with an admission wave (two or more Jobs submitted at one instant), its
+    /// largest wave packed first-fit and best-fit decreasing (`crate::packing`).
+    pub waves: Vec<crate::packing::WavePacking>,
 }
 
 impl BatchReport {
@@ -114,6 +119,8 @@ impl BatchReport {
             wait_p95_s: nearest_rank(&waits, 95),
             run_mean_s: mean(&runs),
             makespan_s,
+            queues: None,
+            waves: Vec::new(),
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Inputs<'a> {
     pub events: Option<&'a Table>,
     /// The VPA table, grouped by (service, region); `None` when the run has no VPA.
     pub vpa: Option<&'a Timeseries<'a>>,
+    /// The Kueue queues table, grouped by (queue, region); `None` when the run has no queues.
+    pub queues: Option<&'a Timeseries<'a>>,
     pub summary: &'a Summary,
 }
 
@@ -40,8 +42,17 @@ pub type Build = fn(&Inputs) -> Result<Option<Chart>, ReportError>;
 /// Every chart, in report order. The dropped-requests and backlog charts are drawn even when
 /// flat at zero: a flat line is the evidence that nothing was dropped or queued, and every
 /// report then has the same charts in the same places, so two reports compare side by side.
-pub const CHARTS: [Build; 9] = [
-    traffic, pods, latency, dropped, backlog, nodes, cost, vpa_cpu, vpa_memory,
+pub const CHARTS: [Build; 10] = [
+    traffic,
+    pods,
+    latency,
+    dropped,
+    backlog,
+    nodes,
+    cost,
+    vpa_cpu,
+    vpa_memory,
+    queues_chart,
 ];
 
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
@@ -375,6 +386,44 @@ fn pool_keys(p: &Timeseries) -> Result<Vec<SeriesKey>, ReportError> {
         .collect()
 }
 
+/// Per Kueue ClusterQueue: Jobs waiting (solid), admitted (dashed) and admitted by borrowing
+/// (dotted).
+fn queues_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(q) = i.queues else {
+        return Ok(None);
+    };
+    let mut c = blank(
+        i,
+        "queues",
+        "Queues: Jobs waiting and admitted",
+        "Per ClusterQueue: Jobs waiting for quota (solid), holding it (dashed), and holding it \
+         by borrowing from the cohort (dotted), which preemption may take back.",
+        "No Job was queued.",
+        "Jobs",
+    );
+    c.series = q.keys.clone();
+    c.strokes = vec![
+        (Stroke::Solid, "waiting"),
+        (Stroke::Dashed, "admitted"),
+        (Stroke::Dotted, "admitted by borrowing"),
+    ];
+    for series in 0..q.keys.len() {
+        for (column, stroke) in [
+            ("pending_jobs", Stroke::Solid),
+            ("admitted_jobs", Stroke::Dashed),
+            ("borrowing_jobs", Stroke::Dotted),
+        ] {
+            c.lines.push(Line {
+                series,
+                stroke,
+                points: q.points(series, column)?,
+                fill: false,
+            });
+        }
+    }
+    Ok(Some(c))
+}
+
 /// A VPA's CPU: the pods' requests (the current template's), what a ready pod uses, and the
 /// recommendation's target and range.
 fn vpa_cpu(i: &Inputs) -> Result<Option<Chart>, ReportError> {
@@ -706,6 +755,7 @@ pub(crate) mod tests {
             pools: pools.as_ref(),
             events,
             vpa: None,
+            queues: None,
             summary: &summary,
         };
         CHARTS.iter().filter_map(|b| b(&inputs).unwrap()).collect()
@@ -722,6 +772,7 @@ pub(crate) mod tests {
             pools: None,
             events: None,
             vpa: Some(&vpa),
+            queues: None,
             summary: &summary,
         };
         let c = vpa_memory(&inputs).unwrap().unwrap();
@@ -736,6 +787,58 @@ pub(crate) mod tests {
             ..inputs
         };
         assert!(vpa_cpu(&without).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_queues_chart_draws_waiting_admitted_and_borrowing_per_queue() {
+        // Two queues at 0 and 60 s: team-a waits 2 then 0 Jobs, holds 1 then 3 (2 borrowed);
+        // team-b holds 1 then 1.
+        let mut q = Table::new(&[
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("queue", Kind::Text),
+            ("pending_jobs", Kind::U64),
+            ("admitted_jobs", Kind::U64),
+            ("borrowing_jobs", Kind::U64),
+        ]);
+        for (time, a) in [(0, [2, 1, 0]), (60, [0, 3, 2])] {
+            for (name, [p, ad, b]) in [("team-a", a), ("team-b", [0, 1, 0])] {
+                q.push_row(&[
+                    Cell::U64(time),
+                    Cell::Text("us-east1"),
+                    Cell::Text(name),
+                    Cell::U64(p),
+                    Cell::U64(ad),
+                    Cell::U64(b),
+                ]);
+            }
+        }
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let queues = Timeseries::grouped(&q, "queue").unwrap();
+        let summary = example();
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: None,
+            events: None,
+            vpa: None,
+            queues: Some(&queues),
+            summary: &summary,
+        };
+        let c = queues_chart(&inputs).unwrap().unwrap();
+        assert_eq!(c.id, "queues");
+        let names: Vec<&str> = c.series.iter().map(|k| &*k.name).collect();
+        assert_eq!(names, ["team-a", "team-b"]);
+        // Three lines per queue, in stroke order.
+        assert_eq!(c.lines.len(), 6);
+        assert_eq!(c.lines[0].points, [(0.0, 2.0), (60.0 / 3600.0, 0.0)]);
+        assert_eq!(c.lines[2].stroke, Stroke::Dotted);
+        assert_eq!(c.lines[2].points, [(0.0, 0.0), (60.0 / 3600.0, 2.0)]);
+        let without = Inputs {
+            queues: None,
+            ..inputs
+        };
+        assert!(queues_chart(&without).unwrap().is_none());
     }
 
     #[test]
@@ -787,6 +890,7 @@ pub(crate) mod tests {
             pools: None,
             events: None,
             vpa: None,
+            queues: None,
             summary: &summary,
         };
         let c = traffic(&inputs).unwrap().unwrap();

@@ -393,6 +393,7 @@ mod tests {
             pools: Some(&pools),
             events: Some(&e),
             vpa: None,
+            queues: None,
             summary: &summary,
         })
         .unwrap()

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use sim::recorder::{Table, Values};
+use sim::recorder::Table;
 use sim::time::{SimDuration, UtcInstant};
 
 use crate::bad_input;
@@ -223,18 +223,10 @@ fn says(reason: &str) -> &'static str {
 }
 
 fn read_events(events: &Table) -> Result<Vec<Explained>, String> {
-    let f64s = |name: &str| match events.column(name) {
-        Some(Values::F64(v)) => Ok(v.as_slice()),
-        _ => Err(format!("events.parquet has no numeric column `{name}`")),
-    };
-    let texts = |name: &str| match events.column(name) {
-        Some(Values::Text(v)) => Ok(v.as_slice()),
-        _ => Err(format!("events.parquet has no text column `{name}`")),
-    };
-    let counts = match events.column("count") {
-        Some(Values::U64(v)) => v.as_slice(),
-        _ => return Err("events.parquet has no count column `count`".into()),
-    };
+    let missing = |name: &str| format!("events.parquet has no column `{name}` of its type");
+    let f64s = |name: &str| events.f64s(name).ok_or_else(|| missing(name));
+    let texts = |name: &str| events.texts(name).ok_or_else(|| missing(name));
+    let counts = events.u64s("count").ok_or_else(|| missing("count"))?;
     let (time, reason, object, message) = (
         f64s("time_s")?,
         texts("reason")?,
@@ -256,18 +248,10 @@ fn read_events(events: &Table) -> Result<Vec<Explained>, String> {
 
 /// The matching services at the last sample at or before `at_s`.
 fn state_at(series: &Table, at_s: u64, q: &Query) -> Result<(Option<u64>, Vec<State>), String> {
-    let u64s = |name: &str| match series.column(name) {
-        Some(Values::U64(v)) => Ok(v.as_slice()),
-        _ => Err(format!("timeseries.parquet has no integer column `{name}`")),
-    };
-    let f64s = |name: &str| match series.column(name) {
-        Some(Values::F64(v)) => Ok(v.as_slice()),
-        _ => Err(format!("timeseries.parquet has no numeric column `{name}`")),
-    };
-    let texts = |name: &str| match series.column(name) {
-        Some(Values::Text(v)) => Ok(v.as_slice()),
-        _ => Err(format!("timeseries.parquet has no text column `{name}`")),
-    };
+    let missing = |name: &str| format!("timeseries.parquet has no column `{name}` of its type");
+    let u64s = |name: &str| series.u64s(name).ok_or_else(|| missing(name));
+    let f64s = |name: &str| series.f64s(name).ok_or_else(|| missing(name));
+    let texts = |name: &str| series.texts(name).ok_or_else(|| missing(name));
     let time = u64s("time_s")?;
     let Some(sample) = time.iter().copied().filter(|&t| t <= at_s).max() else {
         return Ok((None, Vec::new()));

@@ -80,18 +80,10 @@ fn capacity_types(out: &RunOutput) -> Vec<CapacityTypeSummary> {
 /// Each VPA's first and last rows of the `vpa` table (rows are in time order; a VPA's rows are
 /// its (service, region)'s).
 fn vpa(table: &Table) -> Vec<VpaSummary> {
-    let text = |name| match table.column(name) {
-        Some(Values::Text(v)) => v.as_slice(),
-        _ => &[],
-    };
-    let float = |name| match table.column(name) {
-        Some(Values::F64(v)) => v.as_slice(),
-        _ => &[],
-    };
-    let count = |name| match table.column(name) {
-        Some(Values::U64(v)) => v.as_slice(),
-        _ => &[],
-    };
+    // The table is `models::run::VPA_SCHEMA`'s: every column is there.
+    let text = |name| table.texts(name).unwrap_or_default();
+    let float = |name| table.f64s(name).unwrap_or_default();
+    let count = |name| table.u64s(name).unwrap_or_default();
     let (services, regions, modes) = (text("service"), text("region"), text("update_mode"));
     let (cpu, memory) = (
         float("cpu_request_millicores"),

@@ -4,32 +4,20 @@
 
 mod common;
 
-use common::{clustersim, run_experiment, text};
+use common::{clustersim, hpa_experiment, run_experiment, text};
 
-/// 450 requests/s until 10 min, then 90; pods of 500m serving 100 requests/s, an HPA on cpu
-/// 50 % between 2 and 20 pods: 9 pods, then from 10 min a proposal of 6 held by the 5-minute
+/// The HPA of `tests/hpa.rs`: 9 pods, then from 10 min a proposal of 6 held by the 5-minute
 /// downscale stabilization until 15 min.
-const HPA: &str = r#"Experiment(
-    name: "hpa",
-    duration: "20m",
-    output_interval: "5s",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 3)],
-    services: [(
-        name: "api",
-        replicas: 6,
-        requests: (cpu: "500m", memory: "512Mi"),
-        capacity_rps: 100,
-        traffic: Ramp(from: 450, to: 90, start: "10m", duration: "0s"),
-        hpa: (min_replicas: 2, max_replicas: 20,
-              metrics: [Resource(name: cpu, target: Utilization(50))]),
-    )],
-)
-"#;
+fn hpa() -> String {
+    hpa_experiment(
+        "(min_replicas: 2, max_replicas: 20, metrics: [Resource(name: cpu, target: \
+         Utilization(50))])",
+    )
+}
 
 #[test]
 fn a_held_recommendation_is_explained_with_its_window_and_the_state_then() {
-    let (r, _dir, out) = run_experiment(HPA);
+    let (r, _dir, out) = run_experiment(&hpa());
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let dir = out.to_str().unwrap();
     // At 12 min the HPA's latest event is the held recommendation logged at 10:15 (cpu 30 %
@@ -77,7 +65,7 @@ fn a_held_recommendation_is_explained_with_its_window_and_the_state_then() {
 
 #[test]
 fn an_instant_outside_the_run_or_a_folder_without_tables_is_bad_input() {
-    let (r, _dir, out) = run_experiment(HPA);
+    let (r, _dir, out) = run_experiment(&hpa());
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let dir = out.to_str().unwrap();
     let r = clustersim(&["explain", dir, "--at", "00:30"]);

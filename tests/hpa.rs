@@ -8,30 +8,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{clustersim, text};
-
-/// 450 requests/s until 10 min, then 90; pods of 500m serving 100 requests/s each, 6 to
-/// start with, an HPA on cpu 50 % between 2 and 20 pods (no `behavior`: the legacy limits).
-fn experiment(hpa: &str) -> String {
-    format!(
-        r#"Experiment(
-    name: "hpa",
-    duration: "20m",
-    output_interval: "5s",
-    regions: [(name: "us-east1", zones: ["us-east1-b"])],
-    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 3)],
-    services: [(
-        name: "api",
-        replicas: 6,
-        requests: (cpu: "500m", memory: "512Mi"),
-        capacity_rps: 100,
-        traffic: Ramp(from: 450, to: 90, start: "10m", duration: "0s"),
-        hpa: {hpa},
-    )],
-)
-"#
-    )
-}
+use common::{clustersim, hpa_experiment as experiment, text};
 
 const HPA: &str =
     "(min_replicas: 2, max_replicas: 20, metrics: [Resource(name: cpu, target: Utilization(50))])";

@@ -127,6 +127,30 @@ impl Table {
             .map(|c| &c.values)
     }
 
+    /// The values of the `U64` column with this name, if there is one.
+    pub fn u64s(&self, name: &str) -> Option<&[u64]> {
+        match self.column(name)? {
+            Values::U64(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The values of the `F64` column with this name, if there is one.
+    pub fn f64s(&self, name: &str) -> Option<&[f64]> {
+        match self.column(name)? {
+            Values::F64(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The values of the `Text` column with this name, if there is one.
+    pub fn texts(&self, name: &str) -> Option<&[String]> {
+        match self.column(name)? {
+            Values::Text(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows

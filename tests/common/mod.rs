@@ -148,3 +148,27 @@ pub fn headless(args: &[String]) -> (std::process::ExitStatus, String, String) {
     let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
     (status, read(&stdout), read(&stderr))
 }
+
+/// 450 requests/s until 10 min, then 90; pods of 500m serving 100 requests/s each, 6 to
+/// start with, and the HPA `hpa` (`tests/hpa.rs`' is on cpu 50 % between 2 and 20 pods).
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn hpa_experiment(hpa: &str) -> String {
+    format!(
+        r#"Experiment(
+    name: "hpa",
+    duration: "20m",
+    output_interval: "5s",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 3)],
+    services: [(
+        name: "api",
+        replicas: 6,
+        requests: (cpu: "500m", memory: "512Mi"),
+        capacity_rps: 100,
+        traffic: Ramp(from: 450, to: 90, start: "10m", duration: "0s"),
+        hpa: {hpa},
+    )],
+)
+"#
+    )
+}

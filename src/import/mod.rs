@@ -1,0 +1,216 @@
+//! `clustersim import`: Kubernetes manifests in, an experiment file out (issue 23, first
+//! slice). `read` finds and parses the files (YAML by `serde-saphyr`, into the located tree of
+//! `yaml`), `walk` reads fields with their paths and collects the warnings, `workload`, `hpa`
+//! and `cluster` map the kinds into `model`, and `write` prints the commented RON, whose
+//! unknowable values (traffic, capacity per pod, the cluster's nodes) are `TODO` placeholders
+//! that `validate` refuses.
+
+mod cluster;
+mod hpa;
+mod model;
+mod read;
+mod walk;
+mod workload;
+mod write;
+mod yaml;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clustersim::error::InputError;
+
+use model::{Imported, Namespace};
+use walk::{At, Warnings};
+
+/// The workload kinds that become services.
+const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
+
+/// The experiment text and the warnings, or the first error.
+pub fn import(paths: &[PathBuf], name: &str) -> Result<(String, Vec<String>), InputError> {
+    let manifests = read::read(paths)?;
+    let mut w = Warnings::default();
+    let mut x = Imported::default();
+    let mut hpas = Vec::new();
+    let mut budgets = Vec::new();
+    let mut quotas = Vec::new();
+    for m in &manifests {
+        for obj in m.objects()? {
+            let kind = obj.need("kind")?.str()?.to_owned();
+            let meta = obj.need("metadata")?;
+            let name = meta.need("name")?.str()?.to_owned();
+            let namespace = match meta.get("namespace")? {
+                Some(n) => n.str()?.to_owned(),
+                None => "default".to_owned(),
+            };
+            match kind.as_str() {
+                k if WORKLOADS.contains(&k) => {
+                    obj.fields(k, &["spec"], &["apiVersion", "kind", "metadata", "status"], &mut w)?;
+                    x.services
+                        .push(workload::service(k, &obj, name, namespace, &mut w)?);
+                }
+                "HorizontalPodAutoscaler" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &["kind", "metadata", "status"], &mut w)?;
+                    hpas.push((hpa::hpa(&obj, &mut w)?, namespace, obj.clone()));
+                }
+                "PodDisruptionBudget" => {
+                    obj.fields(&kind, &["spec"], &["apiVersion", "kind", "metadata", "status"], &mut w)?;
+                    budgets.push((cluster::budget(&obj, &mut w)?, namespace));
+                }
+                "ResourceQuota" => {
+                    obj.fields(&kind, &["spec"], &["apiVersion", "kind", "metadata", "status"], &mut w)?;
+                    quotas.push((cluster::quota(&obj, &mut w)?, namespace, obj.clone()));
+                }
+                "Namespace" => {
+                    obj.fields(&kind, &[], &["apiVersion", "kind", "metadata", "spec", "status"], &mut w)?;
+                    declare(&mut x.namespaces, &name, &obj.place());
+                }
+                "PriorityClass" => {
+                    x.priority_classes
+                        .push(cluster::priority_class(&obj, name, &mut w)?);
+                }
+                other => w.unknown_kind(other, &obj),
+            }
+        }
+    }
+    attach_hpas(&mut x, hpas)?;
+    attach_budgets(&mut x, budgets, &mut w)?;
+    for (q, namespace, at) in quotas {
+        let source = at.place();
+        declare(&mut x.namespaces, &namespace, &source);
+        if let Some(n) = x.namespaces.iter_mut().find(|n| n.name == namespace) {
+            if n.quota.is_some() {
+                return Err(at.error(format!(
+                    "a second ResourceQuota in namespace `{namespace}`: the simulator takes one \
+                     per namespace; merge them"
+                )));
+            }
+            n.quota = Some(q);
+        }
+    }
+    // Namespaces the workloads name must be declared in the experiment.
+    let used: Vec<(String, String)> = x
+        .services
+        .iter()
+        .map(|s| (s.namespace.clone(), s.source.clone()))
+        .collect();
+    for (namespace, source) in used {
+        if namespace != "default" {
+            declare(&mut x.namespaces, &namespace, &source);
+        }
+    }
+    Ok((write::experiment(&x, name, paths), w.lines))
+}
+
+/// Adds a namespace unless it is there already.
+fn declare(namespaces: &mut Vec<Namespace>, name: &str, source: &str) {
+    if !namespaces.iter().any(|n| n.name == name) {
+        namespaces.push(Namespace {
+            name: name.to_owned(),
+            source: source.to_owned(),
+            quota: None,
+        });
+    }
+}
+
+/// Each HPA onto the workload its `scaleTargetRef` names in its namespace.
+fn attach_hpas(
+    x: &mut Imported,
+    hpas: Vec<((model::Hpa, String, String), String, At)>,
+) -> Result<(), InputError> {
+    for ((hpa, kind, name), namespace, at) in hpas {
+        let Some(s) = x
+            .services
+            .iter_mut()
+            .find(|s| s.kind == kind && s.name == name && s.namespace == namespace)
+        else {
+            return Err(at.need("spec")?.need("scaleTargetRef")?.error(format!(
+                "scales {kind} {namespace}/{name}, which is not among the manifests"
+            )));
+        };
+        if s.hpa.is_some() {
+            return Err(at.error(format!("{kind} {namespace}/{name} already has an HPA")));
+        }
+        s.hpa = Some(hpa);
+    }
+    Ok(())
+}
+
+/// Each PodDisruptionBudget onto the one workload of its namespace whose pod labels its
+/// selector matches; the simulator's budgets are per service.
+fn attach_budgets(
+    x: &mut Imported,
+    budgets: Vec<(cluster::Budget, String)>,
+    w: &mut Warnings,
+) -> Result<(), InputError> {
+    for (b, namespace) in budgets {
+        let matches: Vec<usize> = x
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.namespace == namespace
+                    && b.match_labels.iter().all(|(k, v)| s.labels.get(k) == Some(v))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match matches.as_slice() {
+            [] => w.note(&b.at, "PodDisruptionBudget selects no imported workload: skipped"),
+            [i] => x.services[*i].min_available = Some(b.min_available),
+            _ => {
+                return Err(b.at.error(
+                    "this PodDisruptionBudget selects the pods of several workloads: the \
+                     simulator's budgets are per service; write one per workload",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The file stem of the first path, as the experiment's name ("shop" for `k8s/shop/`).
+pub fn default_name(paths: &[PathBuf]) -> String {
+    paths
+        .first()
+        .and_then(|p| Path::new(p).file_stem())
+        .map_or_else(|| "imported".to_owned(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The text after `import --help`: exit codes, examples.
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0  the experiment was written (warnings, if any, on stderr)
+  2  bad input: a manifest that is not YAML, a bad quantity, a field that changes behaviour
+     but is not imported (each located as file:line:col and field path); nothing written
+  3  the --out file could not be written
+
+Examples:
+  clustersim import experiments/manifests/shop/ --out shop.ron
+  kubectl get deploy,hpa,pdb,resourcequota,priorityclass -A -o yaml > cluster.yaml
+  clustersim import cluster.yaml --name prod > prod.ron
+  helm template my-release ./chart | tee rendered.yaml && clustersim import rendered.yaml";
+
+/// `clustersim import`: the warnings on stderr, the experiment on stdout or into `out`.
+pub fn command(paths: &[PathBuf], out: Option<&Path>, name: Option<String>) -> ExitCode {
+    let name = name.unwrap_or_else(|| default_name(paths));
+    let (text, warnings) = match import(paths, &name) {
+        Ok(r) => r,
+        Err(e) => return crate::bad_input(&e),
+    };
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    match out {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(out) => match reports::write_atomically(out, |f| f.write_all(text.as_bytes())) {
+            Ok(()) => {
+                eprintln!("wrote {}; fill in its TODOs, then `clustersim validate` it", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => crate::failed(&e),
+        },
+    }
+}

@@ -36,10 +36,21 @@ pub fn quota(obj: &At, w: &mut Warnings) -> Result<Quota, InputError> {
     Ok(q)
 }
 
-pub fn priority_class(obj: &At, name: String, w: &mut Warnings) -> Result<PriorityClass, InputError> {
+pub fn priority_class(
+    obj: &At,
+    name: String,
+    w: &mut Warnings,
+) -> Result<PriorityClass, InputError> {
     obj.fields(
         "PriorityClass",
-        &["apiVersion", "kind", "metadata", "value", "globalDefault", "preemptionPolicy"],
+        &[
+            "apiVersion",
+            "kind",
+            "metadata",
+            "value",
+            "globalDefault",
+            "preemptionPolicy",
+        ],
         &["description"],
         w,
     )?;
@@ -54,7 +65,11 @@ pub fn priority_class(obj: &At, name: String, w: &mut Warnings) -> Result<Priori
         source: format!("PriorityClass at {}", obj.place()),
         name,
         value: obj.need("value")?.int()?,
-        global_default: obj.get("globalDefault")?.map(|g| g.bool()).transpose()?.unwrap_or(false),
+        global_default: obj
+            .get("globalDefault")?
+            .map(|g| g.bool())
+            .transpose()?
+            .unwrap_or(false),
     })
 }
 
@@ -84,7 +99,15 @@ pub fn budget<'a>(obj: &At<'a>, w: &mut Warnings) -> Result<Budget<'a>, InputErr
         return Err(min.error("expected a whole number of pods: percentages are not imported"));
     }
     let selector = spec.need("selector")?;
-    selector.fields("PodDisruptionBudget", &["matchLabels"], &[], w)?;
+    selector.fields(
+        "PodDisruptionBudget",
+        &["matchLabels", "matchExpressions"],
+        &[],
+        w,
+    )?;
+    if let Some(e) = selector.get("matchExpressions")? {
+        return Err(e.error("matchExpressions are not imported: select the pods by matchLabels"));
+    }
     Ok(Budget {
         at: obj.clone(),
         match_labels: string_map(&selector.need("matchLabels")?)?,

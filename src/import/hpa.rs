@@ -22,14 +22,24 @@ pub fn hpa(obj: &At, w: &mut Warnings) -> Result<(Hpa, String, String), InputErr
     let spec = obj.need("spec")?;
     spec.fields(
         KIND,
-        &["scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior"],
+        &[
+            "scaleTargetRef",
+            "minReplicas",
+            "maxReplicas",
+            "metrics",
+            "behavior",
+        ],
         &[],
         w,
     )?;
     let target = spec.need("scaleTargetRef")?;
     target.fields(KIND, &["kind", "name"], &["apiVersion"], w)?;
     let metrics = match spec.get("metrics")? {
-        Some(m) => m.items()?.iter().map(|m| metric(m, w)).collect::<Result<_, _>>()?,
+        Some(m) => m
+            .items()?
+            .iter()
+            .map(|m| metric(m, w))
+            .collect::<Result<_, _>>()?,
         // The API's default: 80 % CPU utilization.
         None => vec![Metric {
             resource: "cpu",
@@ -49,7 +59,11 @@ pub fn hpa(obj: &At, w: &mut Warnings) -> Result<(Hpa, String, String), InputErr
     let hpa = Hpa {
         source: format!("HorizontalPodAutoscaler at {}", obj.place()),
         // The API's default.
-        min_replicas: spec.get("minReplicas")?.map(|m| m.int()).transpose()?.unwrap_or(1),
+        min_replicas: spec
+            .get("minReplicas")?
+            .map(|m| m.int())
+            .transpose()?
+            .unwrap_or(1),
         max_replicas: spec.need("maxReplicas")?.int()?,
         metrics,
         scale_up: rules("scaleUp", w)?,
@@ -81,7 +95,12 @@ fn metric(m: &At, w: &mut Warnings) -> Result<Metric, InputError> {
         other => return Err(name.error(format!("expected cpu or memory, found `{other}`"))),
     };
     let t = r.need("target")?;
-    t.fields(KIND, &["type", "averageUtilization", "averageValue"], &[], w)?;
+    t.fields(
+        KIND,
+        &["type", "averageUtilization", "averageValue"],
+        &[],
+        w,
+    )?;
     let ty = t.need("type")?;
     let target = match ty.str()? {
         "Utilization" => Target::Utilization(t.need("averageUtilization")?.int()?),

@@ -45,24 +45,49 @@ pub fn import(paths: &[PathBuf], name: &str) -> Result<(String, Vec<String>), In
             };
             match kind.as_str() {
                 k if WORKLOADS.contains(&k) => {
-                    obj.fields(k, &["spec"], &["apiVersion", "kind", "metadata", "status"], &mut w)?;
+                    obj.fields(
+                        k,
+                        &["spec"],
+                        &["apiVersion", "kind", "metadata", "status"],
+                        &mut w,
+                    )?;
                     x.services
                         .push(workload::service(k, &obj, name, namespace, &mut w)?);
                 }
                 "HorizontalPodAutoscaler" => {
-                    obj.fields(&kind, &["apiVersion", "spec"], &["kind", "metadata", "status"], &mut w)?;
+                    obj.fields(
+                        &kind,
+                        &["apiVersion", "spec"],
+                        &["kind", "metadata", "status"],
+                        &mut w,
+                    )?;
                     hpas.push((hpa::hpa(&obj, &mut w)?, namespace, obj.clone()));
                 }
                 "PodDisruptionBudget" => {
-                    obj.fields(&kind, &["spec"], &["apiVersion", "kind", "metadata", "status"], &mut w)?;
+                    obj.fields(
+                        &kind,
+                        &["spec"],
+                        &["apiVersion", "kind", "metadata", "status"],
+                        &mut w,
+                    )?;
                     budgets.push((cluster::budget(&obj, &mut w)?, namespace));
                 }
                 "ResourceQuota" => {
-                    obj.fields(&kind, &["spec"], &["apiVersion", "kind", "metadata", "status"], &mut w)?;
+                    obj.fields(
+                        &kind,
+                        &["spec"],
+                        &["apiVersion", "kind", "metadata", "status"],
+                        &mut w,
+                    )?;
                     quotas.push((cluster::quota(&obj, &mut w)?, namespace, obj.clone()));
                 }
                 "Namespace" => {
-                    obj.fields(&kind, &[], &["apiVersion", "kind", "metadata", "spec", "status"], &mut w)?;
+                    obj.fields(
+                        &kind,
+                        &[],
+                        &["apiVersion", "kind", "metadata", "spec", "status"],
+                        &mut w,
+                    )?;
                     declare(&mut x.namespaces, &name, &obj.place());
                 }
                 "PriorityClass" => {
@@ -150,12 +175,17 @@ fn attach_budgets(
             .enumerate()
             .filter(|(_, s)| {
                 s.namespace == namespace
-                    && b.match_labels.iter().all(|(k, v)| s.labels.get(k) == Some(v))
+                    && b.match_labels
+                        .iter()
+                        .all(|(k, v)| s.labels.get(k) == Some(v))
             })
             .map(|(i, _)| i)
             .collect();
         match matches.as_slice() {
-            [] => w.note(&b.at, "PodDisruptionBudget selects no imported workload: skipped"),
+            [] => w.note(
+                &b.at,
+                "PodDisruptionBudget selects no imported workload: skipped",
+            ),
             [i] => x.services[*i].min_available = Some(b.min_available),
             _ => {
                 return Err(b.at.error(
@@ -173,7 +203,10 @@ pub fn default_name(paths: &[PathBuf]) -> String {
     paths
         .first()
         .and_then(|p| Path::new(p).file_stem())
-        .map_or_else(|| "imported".to_owned(), |s| s.to_string_lossy().into_owned())
+        .map_or_else(
+            || "imported".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        )
 }
 
 /// The text after `import --help`: exit codes, examples.
@@ -207,7 +240,10 @@ pub fn command(paths: &[PathBuf], out: Option<&Path>, name: Option<String>) -> E
         }
         Some(out) => match reports::write_atomically(out, |f| f.write_all(text.as_bytes())) {
             Ok(()) => {
-                eprintln!("wrote {}; fill in its TODOs, then `clustersim validate` it", out.display());
+                eprintln!(
+                    "wrote {}; fill in its TODOs, then `clustersim validate` it",
+                    out.display()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => crate::failed(&e),

@@ -68,18 +68,15 @@ pub fn read(paths: &[PathBuf]) -> Result<Vec<Manifest>, InputError> {
 
 /// Every `.yaml`/`.yml` file below `dir`.
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| InputError::whole_file(dir, format!("cannot read: {e}")))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| InputError::whole_file(dir, format!("cannot read: {e}")))?;
     for entry in entries {
         let path = entry
             .map_err(|e| InputError::whole_file(dir, format!("cannot read: {e}")))?
             .path();
         if path.is_dir() {
             collect(&path, files)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             files.push(path);
         }
     }

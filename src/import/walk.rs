@@ -255,7 +255,13 @@ mod tests {
         )
         .unwrap();
         let root = At::root(Path::new("m.yaml"), &docs[0], String::new());
-        let cpu = root.need("spec").unwrap().need("requests").unwrap().need("cpu").unwrap();
+        let cpu = root
+            .need("spec")
+            .unwrap()
+            .need("requests")
+            .unwrap()
+            .need("cpu")
+            .unwrap();
         let e = cpu.cpu().unwrap_err().to_string();
         assert!(e.starts_with("m.yaml:3:10: spec.requests.cpu: "), "{e}");
     }

@@ -82,7 +82,11 @@ pub fn service(
                 .collect::<Result<_, _>>()?,
             None => Vec::new(),
         },
-        priority_class: pod.get("priorityClassName")?.map(|p| p.str()).transpose()?.map(str::to_owned),
+        priority_class: pod
+            .get("priorityClassName")?
+            .map(|p| p.str())
+            .transpose()?
+            .map(str::to_owned),
         termination_grace_s: pod
             .get("terminationGracePeriodSeconds")?
             .map(|t| t.int())
@@ -154,16 +158,17 @@ type Amounts = (
 /// A container's `resources`: requests then limits of cpu and memory.
 fn resources(kind: &str, r: &At, w: &mut Warnings) -> Result<Amounts, InputError> {
     r.fields(kind, &["requests", "limits"], &[], w)?;
-    let pair = |key: &str, w: &mut Warnings| -> Result<(Option<CpuMillis>, Option<Bytes>), InputError> {
-        let Some(m) = r.get(key)? else {
-            return Ok((None, None));
+    let pair =
+        |key: &str, w: &mut Warnings| -> Result<(Option<CpuMillis>, Option<Bytes>), InputError> {
+            let Some(m) = r.get(key)? else {
+                return Ok((None, None));
+            };
+            m.fields(kind, &["cpu", "memory"], &[], w)?;
+            Ok((
+                m.get("cpu")?.map(|c| c.cpu()).transpose()?,
+                m.get("memory")?.map(|c| c.bytes()).transpose()?,
+            ))
         };
-        m.fields(kind, &["cpu", "memory"], &[], w)?;
-        Ok((
-            m.get("cpu")?.map(|c| c.cpu()).transpose()?,
-            m.get("memory")?.map(|c| c.bytes()).transpose()?,
-        ))
-    };
     let (cpu, memory) = pair("requests", w)?;
     let (lcpu, lmem) = pair("limits", w)?;
     Ok((cpu, memory, lcpu, lmem))
@@ -172,7 +177,10 @@ fn resources(kind: &str, r: &At, w: &mut Warnings) -> Result<Amounts, InputError
 fn toleration(kind: &str, t: &At, w: &mut Warnings) -> Result<Toleration, InputError> {
     t.fields(kind, &["key", "operator", "value", "effect"], &[], w)?;
     let text = |key: &str| -> Result<String, InputError> {
-        Ok(t.get(key)?.map(|v| v.scalar()).transpose()?.unwrap_or_default())
+        Ok(t.get(key)?
+            .map(|v| v.scalar())
+            .transpose()?
+            .unwrap_or_default())
     };
     let operator = match t.get("operator")? {
         None => "Equal",
@@ -185,7 +193,14 @@ fn toleration(kind: &str, t: &At, w: &mut Warnings) -> Result<Toleration, InputE
     let effect = match t.get("effect")? {
         None => None,
         Some(e) => Some(match e.str()? {
-            "" => return Ok(Toleration { key: text("key")?, operator, value: text("value")?, effect: None }),
+            "" => {
+                return Ok(Toleration {
+                    key: text("key")?,
+                    operator,
+                    value: text("value")?,
+                    effect: None,
+                });
+            }
             "NoSchedule" => "NoSchedule",
             "PreferNoSchedule" => "PreferNoSchedule",
             "NoExecute" => "NoExecute",

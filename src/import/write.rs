@@ -1,8 +1,8 @@
 //! The experiment file as text: RON in the layout of `experiments/*.ron`, with a comment
 //! saying where each section came from and a `TODO` on every value the manifests cannot tell.
 //! Each TODO carries a placeholder the experiment checks refuse (a region and an instance type
-//! named "TODO", no nodes, `capacity_rps: 0`, traffic of 0 requests/s), so `validate` points
-//! at the first one left, with its line.
+//! named "TODO", no nodes, `capacity_rps: 0`, and traffic of −1 requests/s, since 0 would be a
+//! valid idle service), so `validate` points at the first one left, with its line.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -16,7 +16,11 @@ const TODO: &str = "TODO";
 pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
     let mut o = String::new();
     let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let _ = writeln!(o, "// Imported by `clustersim import` from {}.", from.join(", "));
+    let _ = writeln!(
+        o,
+        "// Imported by `clustersim import` from {}.",
+        from.join(", ")
+    );
     o.push_str(
         "// Every value the manifests cannot tell is marked TODO, with a placeholder that\n\
          // `clustersim validate` refuses: fill them in, then `clustersim run` this file.\n",
@@ -124,7 +128,7 @@ fn service(o: &mut String, s: &Service) {
          amplitude: 0.5, peak_hour: 14)."
             .to_owned(),
     );
-    line("traffic: Constant(rps: 0),".to_owned());
+    line("traffic: Constant(rps: -1),".to_owned());
     if let Some(p) = &s.priority_class {
         line(format!("priority_class: {},", quote(p)));
     }
@@ -147,7 +151,10 @@ fn service(o: &mut String, s: &Service) {
             .tolerations
             .iter()
             .map(|t| {
-                let effect = t.effect.map(|e| format!(", effect: {e}")).unwrap_or_default();
+                let effect = t
+                    .effect
+                    .map(|e| format!(", effect: {e}"))
+                    .unwrap_or_default();
                 format!(
                     "(key: {}, operator: {}, value: {}{effect})",
                     quote(&t.key),

@@ -174,15 +174,24 @@ mod tests {
 
     #[test]
     fn nodes_carry_their_line_and_column() {
-        let docs = documents(Path::new("x.yaml"), "a: 1\n---\nkind: X\nspec:\n  n: [1, two]\n")
-            .unwrap();
+        let docs = documents(
+            Path::new("x.yaml"),
+            "a: 1\n---\nkind: X\nspec:\n  n: [1, two]\n",
+        )
+        .unwrap();
         assert_eq!(docs.len(), 2);
-        let Value::Map(m) = &docs[1].value else { panic!("a map") };
+        let Value::Map(m) = &docs[1].value else {
+            panic!("a map")
+        };
         assert_eq!(m[0].0, "kind");
         assert_eq!(m[0].1.value, Value::Str("X".into()));
         assert_eq!(m[0].1.at, Position { line: 3, col: 7 });
-        let Value::Map(spec) = &m[1].1.value else { panic!("a map") };
-        let Value::Seq(items) = &spec[0].1.value else { panic!("a list") };
+        let Value::Map(spec) = &m[1].1.value else {
+            panic!("a map")
+        };
+        let Value::Seq(items) = &spec[0].1.value else {
+            panic!("a list")
+        };
         assert_eq!(items[1].value, Value::Str("two".into()));
         assert_eq!(items[1].at, Position { line: 5, col: 10 });
     }

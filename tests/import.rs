@@ -309,7 +309,7 @@ spec:
   hard: {limits.cpu: '4'}
 "
             .to_owned(),
-            ":5:21: spec.hard.limits.cpu: a quota on `limits.cpu` is not modelled",
+            ":5:22: spec.hard.limits.cpu: a quota on `limits.cpu` is not modelled",
         ),
     ] {
         let (code, out, err, _dir) = import_text(&yaml);

@@ -328,3 +328,44 @@ fn a_missing_path_exits_2() {
         "{err}"
     );
 }
+
+#[test]
+fn an_hpa_on_memory_by_average_value_asks_for_memory_usage_and_v1_is_refused() {
+    let hpa = "
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 5
+  metrics:
+    - type: Resource
+      resource: {name: memory, target: {type: AverageValue, averageValue: 400Mi}}
+  behavior:
+    scaleUp:
+      selectPolicy: Max
+      policies: [{type: Percent, value: 100, periodSeconds: 15}]
+";
+    let yaml = deployment("              cpu: 1") + hpa;
+    let (code, out, err, _dir) = import_text(&yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        // minReplicas left out: the API's 1.
+        "min_replicas: 1,",
+        "max_replicas: 5,",
+        "metrics: [Resource(name: memory, target: AverageValue(\"400Mi\"))],",
+        "behavior: (scale_up: (select_policy: Max, policies: [Percent(value: 100, period: \"15s\")])),",
+        "// TODO: a memory metric needs the pods' memory use",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+
+    let v1 = yaml.replace("autoscaling/v2", "autoscaling/v1");
+    let (code, _, err, _dir) = import_text(&v1);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(":15:13: apiVersion: expected autoscaling/v2, found `autoscaling/v1`"),
+        "{err}"
+    );
+}

@@ -12,7 +12,8 @@ const KIND: &str = "HorizontalPodAutoscaler";
 /// The HPA and the (kind, name) of the workload it scales.
 pub fn hpa(obj: &At, w: &mut Warnings) -> Result<(Hpa, String, String), InputError> {
     let api = obj.need("apiVersion")?;
-    if api.str()? != "autoscaling/v2" {
+    // v2beta2 has v2's fields; v1 and v2beta1 spell the targets differently.
+    if !["autoscaling/v2", "autoscaling/v2beta2"].contains(&api.str()?) {
         return Err(api.error(format!(
             "expected autoscaling/v2, found `{}`: convert it with `kubectl convert` or \
              `kubectl get hpa -o yaml` from a cluster that serves v2",

@@ -192,24 +192,18 @@ fn toleration(kind: &str, t: &At, w: &mut Warnings) -> Result<Toleration, InputE
     };
     let effect = match t.get("effect")? {
         None => None,
-        Some(e) => Some(match e.str()? {
-            "" => {
-                return Ok(Toleration {
-                    key: text("key")?,
-                    operator,
-                    value: text("value")?,
-                    effect: None,
-                });
-            }
-            "NoSchedule" => "NoSchedule",
-            "PreferNoSchedule" => "PreferNoSchedule",
-            "NoExecute" => "NoExecute",
+        Some(e) => match e.str()? {
+            // Empty: every effect, as when it is left out.
+            "" => None,
+            "NoSchedule" => Some("NoSchedule"),
+            "PreferNoSchedule" => Some("PreferNoSchedule"),
+            "NoExecute" => Some("NoExecute"),
             other => {
                 return Err(e.error(format!(
                     "expected NoSchedule, PreferNoSchedule or NoExecute, found `{other}`"
                 )));
             }
-        }),
+        },
     };
     Ok(Toleration {
         key: text("key")?,

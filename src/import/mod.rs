@@ -29,12 +29,18 @@ const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
 /// The experiment text and the warnings, or the first error.
 pub fn import(paths: &[PathBuf], name: &str) -> Result<(String, Vec<String>), InputError> {
     let manifests = read::read(paths)?;
+    let (x, warnings) = map(&manifests)?;
+    Ok((write::experiment(&x, name, paths), warnings))
+}
+
+/// Every object of the manifests mapped, and the warnings.
+fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), InputError> {
     let mut w = Warnings::default();
     let mut x = Imported::default();
     let mut hpas = Vec::new();
     let mut budgets = Vec::new();
     let mut quotas = Vec::new();
-    for m in &manifests {
+    for m in manifests {
         for obj in m.objects()? {
             let kind = obj.need("kind")?.str()?.to_owned();
             let meta = obj.need("metadata")?;
@@ -124,7 +130,7 @@ pub fn import(paths: &[PathBuf], name: &str) -> Result<(String, Vec<String>), In
             declare(&mut x.namespaces, &namespace, &source);
         }
     }
-    Ok((write::experiment(&x, name, paths), w.lines))
+    Ok((x, w.lines))
 }
 
 /// Adds a namespace unless it is there already.
@@ -248,5 +254,59 @@ pub fn command(paths: &[PathBuf], out: Option<&Path>, name: Option<String>) -> E
             }
             Err(e) => crate::failed(&e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The example's manifests, one text.
+    const SHOP: &str = concat!(
+        include_str!("../../experiments/manifests/shop/api.yaml"),
+        "---\n",
+        include_str!("../../experiments/manifests/shop/web.yaml"),
+        "---\n",
+        include_str!("../../experiments/manifests/shop/namespace.yaml"),
+    );
+
+    /// Parses and maps `text` as one file: an answer or an error, never a panic.
+    fn map_text(text: &str) -> Result<usize, InputError> {
+        let file = PathBuf::from("m.yaml");
+        let documents = yaml::documents(&file, text)?;
+        let (x, _) = map(&[read::Manifest { file, documents }])?;
+        Ok(write::experiment(&x, "m", &[]).len())
+    }
+
+    #[test]
+    fn the_example_maps_as_one_text() {
+        assert!(map_text(SHOP).is_ok());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Spans of the example removed or replaced by YAML's punctuation and odd values.
+        #[test]
+        fn mutated_manifests_never_panic(
+            at in 0usize..4000,
+            len in 0usize..40,
+            snippet in prop::sample::select(vec![
+                "", ":", "- ", "[", "{", "}", "]", "\n  ", "&a ", "*a", "'", "\"", "-1",
+                "99999999999999999999", "1e400", "null", "~", "? ", "!!str ", "---\n", "\t",
+            ]),
+        ) {
+            let chars: Vec<char> = SHOP.chars().collect();
+            let at = at.min(chars.len());
+            let end = (at + len).min(chars.len());
+            let text: String = chars[..at]
+                .iter()
+                .chain(snippet.chars().collect::<Vec<_>>().iter())
+                .chain(&chars[end..])
+                .collect();
+            let _ = map_text(&text);
+        }
     }
 }

@@ -243,6 +243,17 @@ items:
 apiVersion: apps/v1
 kind: ReplicaSet
 metadata:
+  name: web-5d9c7
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: x}]
+spec:
+  replicas: 9
+  template:
+    spec:
+      containers: [{name: web}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
   name: worker
 spec:
   template:
@@ -267,6 +278,15 @@ spec:
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
     assert!(err.contains("2 containers summed into one"), "{err}");
+    // A Deployment's ReplicaSet (as `kubectl get all` lists it) is not a second service.
+    assert!(
+        !out.contains("web-5d9c7") && !out.contains("replicas: 9"),
+        "{out}"
+    );
+    assert!(
+        err.contains("ReplicaSet default/web-5d9c7 has an owner: skipped"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -50,6 +50,14 @@ fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), InputErr
                 None => "default".to_owned(),
             };
             match kind.as_str() {
+                // `kubectl get all` lists a Deployment's ReplicaSets too: the owner is the
+                // service, its ReplicaSets would count its pods twice.
+                k if WORKLOADS.contains(&k) && owned(&meta)? => w.note(
+                    &obj,
+                    format!(
+                        "{k} {namespace}/{name} has an owner: skipped, its owner is the service"
+                    ),
+                ),
                 k if WORKLOADS.contains(&k) => {
                     obj.fields(
                         k,
@@ -131,6 +139,14 @@ fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), InputErr
         }
     }
     Ok((x, w.lines))
+}
+
+/// Whether an object's `metadata.ownerReferences` names an owner.
+fn owned(meta: &At) -> Result<bool, InputError> {
+    Ok(match meta.get("ownerReferences")? {
+        Some(refs) => !refs.items()?.is_empty(),
+        None => false,
+    })
 }
 
 /// Adds a namespace unless it is there already.

@@ -43,15 +43,8 @@ pub fn priority_class(
 ) -> Result<PriorityClass, InputError> {
     obj.fields(
         "PriorityClass",
-        &[
-            "apiVersion",
-            "kind",
-            "metadata",
-            "value",
-            "globalDefault",
-            "preemptionPolicy",
-        ],
-        &["description"],
+        &["value", "globalDefault", "preemptionPolicy"],
+        &[&super::ENVELOPE[..], &["description"]].concat(),
         w,
     )?;
     if let Some(p) = obj.get("preemptionPolicy")?

@@ -23,6 +23,11 @@ use clustersim::error::InputError;
 use model::{Imported, Namespace};
 use walk::{At, Warnings};
 
+/// The fields every object has besides its own, neither mapped nor warned about: they identify
+/// it (`metadata`, of which the mappers read only name and namespace) or report on it
+/// (`status`), and say nothing of how it behaves.
+pub const ENVELOPE: [&str; 4] = ["apiVersion", "kind", "metadata", "status"];
+
 /// The workload kinds that become services.
 const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
 
@@ -59,49 +64,25 @@ fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), InputErr
                     ),
                 ),
                 k if WORKLOADS.contains(&k) => {
-                    obj.fields(
-                        k,
-                        &["spec"],
-                        &["apiVersion", "kind", "metadata", "status"],
-                        &mut w,
-                    )?;
+                    obj.fields(k, &["spec"], &ENVELOPE, &mut w)?;
                     x.services
                         .push(workload::service(k, &obj, name, namespace, &mut w)?);
                 }
                 "HorizontalPodAutoscaler" => {
-                    obj.fields(
-                        &kind,
-                        &["apiVersion", "spec"],
-                        &["kind", "metadata", "status"],
-                        &mut w,
-                    )?;
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
                     hpas.push((hpa::hpa(&obj, &mut w)?, namespace, obj.clone()));
                 }
                 "PodDisruptionBudget" => {
-                    obj.fields(
-                        &kind,
-                        &["spec"],
-                        &["apiVersion", "kind", "metadata", "status"],
-                        &mut w,
-                    )?;
+                    obj.fields(&kind, &["spec"], &ENVELOPE, &mut w)?;
                     budgets.push((cluster::budget(&obj, &mut w)?, namespace));
                 }
                 "ResourceQuota" => {
-                    obj.fields(
-                        &kind,
-                        &["spec"],
-                        &["apiVersion", "kind", "metadata", "status"],
-                        &mut w,
-                    )?;
+                    obj.fields(&kind, &["spec"], &ENVELOPE, &mut w)?;
                     quotas.push((cluster::quota(&obj, &mut w)?, namespace, obj.clone()));
                 }
                 "Namespace" => {
-                    obj.fields(
-                        &kind,
-                        &[],
-                        &["apiVersion", "kind", "metadata", "spec", "status"],
-                        &mut w,
-                    )?;
+                    // A Namespace's `spec` holds only its finalizers.
+                    obj.fields(&kind, &[], &[&ENVELOPE[..], &["spec"]].concat(), &mut w)?;
                     declare(&mut x.namespaces, &name, &obj.place());
                 }
                 "PriorityClass" => {
@@ -114,9 +95,18 @@ fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), InputErr
     }
     attach_hpas(&mut x, hpas)?;
     attach_budgets(&mut x, budgets, &mut w)?;
+    attach_quotas(&mut x, quotas)?;
+    declare_used(&mut x);
+    Ok((x, w.lines))
+}
+
+/// Each ResourceQuota onto its namespace, declared if it was not; one per namespace.
+fn attach_quotas(
+    x: &mut Imported,
+    quotas: Vec<(model::Quota, String, At)>,
+) -> Result<(), InputError> {
     for (q, namespace, at) in quotas {
-        let source = at.place();
-        declare(&mut x.namespaces, &namespace, &source);
+        declare(&mut x.namespaces, &namespace, &at.place());
         if let Some(n) = x.namespaces.iter_mut().find(|n| n.name == namespace) {
             if n.quota.is_some() {
                 return Err(at.error(format!(
@@ -127,18 +117,17 @@ fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), InputErr
             n.quota = Some(q);
         }
     }
-    // Namespaces the workloads name must be declared in the experiment.
-    let used: Vec<(String, String)> = x
-        .services
-        .iter()
-        .map(|s| (s.namespace.clone(), s.source.clone()))
-        .collect();
-    for (namespace, source) in used {
-        if namespace != "default" {
-            declare(&mut x.namespaces, &namespace, &source);
+    Ok(())
+}
+
+/// Declares the namespaces the workloads name (besides `default`, which always exists): the
+/// experiment refuses a service in an undeclared one.
+fn declare_used(x: &mut Imported) {
+    for s in &x.services {
+        if s.namespace != "default" {
+            declare(&mut x.namespaces, &s.namespace, &s.source);
         }
     }
-    Ok((x, w.lines))
 }
 
 /// Whether an object's `metadata.ownerReferences` names an owner.

@@ -251,6 +251,10 @@ spec:
     spec:
       containers: [{name: web}]
 ---
+{kind: ConfigMap, metadata: {name: a}}
+---
+{kind: ConfigMap, metadata: {name: b}}
+---
 apiVersion: apps/v1
 kind: ReplicaSet
 metadata:
@@ -278,6 +282,13 @@ spec:
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
     assert!(err.contains("2 containers summed into one"), "{err}");
+    // Two ConfigMaps, one warning, at the first.
+    assert_eq!(
+        err.matches("kind ConfigMap is not imported").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("m.yaml:44: kind ConfigMap"), "{err}");
     // A Deployment's ReplicaSet (as `kubectl get all` lists it) is not a second service.
     assert!(
         !out.contains("web-5d9c7") && !out.contains("replicas: 9"),

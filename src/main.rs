@@ -5,6 +5,7 @@
 mod bench;
 mod compare;
 mod explain;
+mod import;
 mod out_dir;
 mod shell;
 mod summary;
@@ -221,6 +222,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write an experiment from Kubernetes manifests (Deployment, StatefulSet, ReplicaSet,
+    /// HorizontalPodAutoscaler v2, PodDisruptionBudget, ResourceQuota, Namespace,
+    /// PriorityClass): multi-document YAML, `kind: List`, Helm output. What the manifests cannot
+    /// tell (traffic, capacity per pod, regions and node pools) is marked TODO and refused by
+    /// `validate` until filled in. Other kinds and ignored fields are warned about on stderr.
+    #[command(after_help = import::AFTER_HELP)]
+    Import {
+        /// Manifest files, or directories read recursively (.yaml, .yml) in sorted order.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write the experiment here (atomically) instead of on stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The experiment's name. Default: the first path's file stem.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Print the shell completion script on stdout, e.g.
     /// `clustersim completions bash > ~/.local/share/bash-completion/completions/clustersim`.
     Completions {
@@ -296,6 +314,7 @@ fn main() -> ExitCode {
             ),
             Err(e) => bad_input(&format!("--window \"{window}\": {e}")),
         },
+        Command::Import { paths, out, name } => import::command(&paths, out.as_deref(), name),
         Command::Completions { shell } => shell::completions(Cli::command(), shell),
         Command::Man => shell::man(Cli::command()),
     }

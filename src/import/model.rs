@@ -1,0 +1,99 @@
+//! What the import understood, before it is written: the experiment's sections as the
+//! manifests gave them, each with the place it came from (for the comments in the file).
+//! Kept apart from the RON text so the mapping and the writing each have one job.
+
+use std::collections::BTreeMap;
+
+use sim::quantity::{Bytes, CpuMillis};
+
+/// Everything mapped from the manifests.
+#[derive(Default)]
+pub struct Imported {
+    pub services: Vec<Service>,
+    pub namespaces: Vec<Namespace>,
+    pub priority_classes: Vec<PriorityClass>,
+}
+
+/// A Deployment, StatefulSet or ReplicaSet.
+pub struct Service {
+    /// `Deployment shop/web at k8s/web.yaml:1`.
+    pub source: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    /// The pod template's labels, which PodDisruptionBudgets select.
+    pub labels: BTreeMap<String, String>,
+    pub replicas: u32,
+    pub cpu: CpuMillis,
+    pub memory: Bytes,
+    pub limit_cpu: Option<CpuMillis>,
+    pub limit_memory: Option<Bytes>,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    pub priority_class: Option<String>,
+    pub termination_grace_s: Option<u32>,
+    pub readiness_s: Option<u32>,
+    /// `(max_skew, topology_key)` of each `DoNotSchedule` constraint.
+    pub topology_spread: Vec<(u32, String)>,
+    pub hpa: Option<Hpa>,
+    pub min_available: Option<u32>,
+}
+
+/// One toleration, its enums already in the experiment's spelling.
+pub struct Toleration {
+    pub key: String,
+    pub operator: &'static str,
+    pub value: String,
+    pub effect: Option<&'static str>,
+}
+
+/// An `autoscaling/v2` HorizontalPodAutoscaler.
+pub struct Hpa {
+    pub source: String,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub metrics: Vec<Metric>,
+    pub scale_up: Option<Rules>,
+    pub scale_down: Option<Rules>,
+}
+
+/// A Resource metric: `cpu`/`memory` and its target.
+pub struct Metric {
+    pub resource: &'static str,
+    pub target: Target,
+}
+
+pub enum Target {
+    Utilization(u32),
+    /// The quantity as written ("500m", "400Mi").
+    AverageValue(String),
+}
+
+/// One direction of an HPA's `behavior`.
+pub struct Rules {
+    pub stabilization_window_s: Option<u32>,
+    pub select_policy: Option<&'static str>,
+    /// (`Pods`/`Percent`, value, periodSeconds).
+    pub policies: Vec<(&'static str, u32, u32)>,
+}
+
+/// A Namespace, with its ResourceQuota when one is given.
+pub struct Namespace {
+    pub name: String,
+    pub source: String,
+    pub quota: Option<Quota>,
+}
+
+pub struct Quota {
+    pub source: String,
+    pub cpu: Option<CpuMillis>,
+    pub memory: Option<Bytes>,
+    pub pods: Option<u64>,
+}
+
+pub struct PriorityClass {
+    pub source: String,
+    pub name: String,
+    pub value: i32,
+    pub global_default: bool,
+}

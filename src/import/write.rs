@@ -1,0 +1,245 @@
+//! The experiment file as text: RON in the layout of `experiments/*.ron`, with a comment
+//! saying where each section came from and a `TODO` on every value the manifests cannot tell.
+//! Each TODO carries a placeholder the experiment checks refuse (a region and an instance type
+//! named "TODO", no nodes, `capacity_rps: 0`, and traffic of −1 requests/s, since 0 would be a
+//! valid idle service), so `validate` points at the first one left, with its line.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::model::{Hpa, Imported, Rules, Service, Target};
+
+/// The placeholder of every unknown name.
+const TODO: &str = "TODO";
+
+/// The whole file.
+pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
+    let mut o = String::new();
+    let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let _ = writeln!(
+        o,
+        "// Imported by `clustersim import` from {}.",
+        from.join(", ")
+    );
+    o.push_str(
+        "// Every value the manifests cannot tell is marked TODO, with a placeholder that\n\
+         // `clustersim validate` refuses: fill them in, then `clustersim run` this file.\n",
+    );
+    o.push_str("Experiment(\n");
+    let _ = writeln!(o, "    name: {},", quote(name));
+    o.push_str("    duration: \"24h\",\n");
+    let _ = writeln!(
+        o,
+        "    // TODO: the cluster's region and zones, e.g. (name: \"us-east1\", zones: \
+         [\"us-east1-b\", \"us-east1-c\"]).\n    regions: [(name: \"{TODO}\", zones: [\"{TODO}-a\"])],"
+    );
+    let _ = writeln!(
+        o,
+        "    // TODO: the node pools, e.g. (name: \"general\", region: \"us-east1\", \
+         instance_type: \"n2-standard-8\", nodes: 3).\n    node_pools: [(name: \"{TODO}\", \
+         region: \"{TODO}\", instance_type: \"{TODO}\", nodes: 0)],"
+    );
+    if !x.namespaces.is_empty() {
+        o.push_str("    namespaces: [\n");
+        for n in &x.namespaces {
+            let _ = writeln!(o, "        // Namespace {} at {}", n.name, n.source);
+            match &n.quota {
+                None => {
+                    let _ = writeln!(o, "        (name: {}),", quote(&n.name));
+                }
+                Some(q) => {
+                    let _ = writeln!(o, "        // quota: {}", q.source);
+                    let mut parts = Vec::new();
+                    if let Some(c) = q.cpu {
+                        parts.push(format!("cpu: \"{c}\""));
+                    }
+                    if let Some(m) = q.memory {
+                        parts.push(format!("memory: \"{m}\""));
+                    }
+                    if let Some(p) = q.pods {
+                        parts.push(format!("pods: {p}"));
+                    }
+                    let _ = writeln!(
+                        o,
+                        "        (name: {}, quota: ({})),",
+                        quote(&n.name),
+                        parts.join(", ")
+                    );
+                }
+            }
+        }
+        o.push_str("    ],\n");
+    }
+    if !x.priority_classes.is_empty() {
+        o.push_str("    priority_classes: [\n");
+        for c in &x.priority_classes {
+            let _ = writeln!(o, "        // {}", c.source);
+            let default = if c.global_default {
+                ", global_default: true"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "        (name: {}, value: {}{default}),",
+                quote(&c.name),
+                c.value
+            );
+        }
+        o.push_str("    ],\n");
+    }
+    o.push_str("    services: [\n");
+    for s in &x.services {
+        service(&mut o, s);
+    }
+    o.push_str("    ],\n)\n");
+    o
+}
+
+/// One `services` entry.
+fn service(o: &mut String, s: &Service) {
+    let _ = writeln!(o, "        (\n            // {}", s.source);
+    let mut line = |text: String| {
+        let _ = writeln!(o, "            {text}");
+    };
+    line(format!("name: {},", quote(&s.name)));
+    if s.namespace != "default" {
+        line(format!("namespace: {},", quote(&s.namespace)));
+    }
+    line(format!("replicas: {},", s.replicas));
+    line(format!(
+        "requests: (cpu: \"{}\", memory: \"{}\"),",
+        s.cpu, s.memory
+    ));
+    if s.limit_cpu.is_some() || s.limit_memory.is_some() {
+        let mut parts = Vec::new();
+        if let Some(c) = s.limit_cpu {
+            parts.push(format!("cpu: \"{c}\""));
+        }
+        if let Some(m) = s.limit_memory {
+            parts.push(format!("memory: \"{m}\""));
+        }
+        line(format!("limits: ({}),", parts.join(", ")));
+    }
+    line("// TODO: requests/s one pod serves when its CPU request is fully busy.".to_owned());
+    line("capacity_rps: 0,".to_owned());
+    line(
+        "// TODO: the requests/s arriving, e.g. Constant(rps: 200) or Diurnal(mean_rps: 200, \
+         amplitude: 0.5, peak_hour: 14)."
+            .to_owned(),
+    );
+    line("traffic: Constant(rps: -1),".to_owned());
+    if let Some(p) = &s.priority_class {
+        line(format!("priority_class: {},", quote(p)));
+    }
+    if let Some(t) = s.termination_grace_s {
+        line(format!("termination_grace: \"{t}s\","));
+    }
+    if let Some(r) = s.readiness_s {
+        line(format!("readiness: \"{r}s\","));
+    }
+    if !s.node_selector.is_empty() {
+        let pairs: Vec<String> = s
+            .node_selector
+            .iter()
+            .map(|(k, v)| format!("{}: {}", quote(k), quote(v)))
+            .collect();
+        line(format!("node_selector: {{{}}},", pairs.join(", ")));
+    }
+    if !s.tolerations.is_empty() {
+        let items: Vec<String> = s
+            .tolerations
+            .iter()
+            .map(|t| {
+                let effect = t
+                    .effect
+                    .map(|e| format!(", effect: {e}"))
+                    .unwrap_or_default();
+                format!(
+                    "(key: {}, operator: {}, value: {}{effect})",
+                    quote(&t.key),
+                    t.operator,
+                    quote(&t.value)
+                )
+            })
+            .collect();
+        line(format!("tolerations: [{}],", items.join(", ")));
+    }
+    if !s.topology_spread.is_empty() {
+        let items: Vec<String> = s
+            .topology_spread
+            .iter()
+            .map(|(skew, key)| format!("(max_skew: {skew}, topology_key: {})", quote(key)))
+            .collect();
+        line(format!("topology_spread: [{}],", items.join(", ")));
+    }
+    if let Some(m) = s.min_available {
+        line(format!("disruption_budget: (min_available: {m}),"));
+    }
+    if let Some(h) = &s.hpa {
+        hpa(&mut line, h);
+    }
+    let _ = writeln!(o, "        ),");
+}
+
+fn hpa(line: &mut impl FnMut(String), h: &Hpa) {
+    line(format!("// {}", h.source));
+    if h.metrics.iter().any(|m| m.resource == "memory") {
+        line(
+            "// TODO: a memory metric needs the pods' memory use, e.g. memory_usage: \
+             (base: \"300Mi\", per_rps: \"1Mi\")."
+                .to_owned(),
+        );
+    }
+    line("hpa: (".to_owned());
+    line(format!("    min_replicas: {},", h.min_replicas));
+    line(format!("    max_replicas: {},", h.max_replicas));
+    let metrics: Vec<String> = h
+        .metrics
+        .iter()
+        .map(|m| {
+            let target = match &m.target {
+                Target::Utilization(p) => format!("Utilization({p})"),
+                Target::AverageValue(v) => format!("AverageValue({})", quote(v)),
+            };
+            format!("Resource(name: {}, target: {target})", m.resource)
+        })
+        .collect();
+    line(format!("    metrics: [{}],", metrics.join(", ")));
+    if h.scale_up.is_some() || h.scale_down.is_some() {
+        let mut parts = Vec::new();
+        if let Some(r) = &h.scale_up {
+            parts.push(format!("scale_up: {}", rules(r)));
+        }
+        if let Some(r) = &h.scale_down {
+            parts.push(format!("scale_down: {}", rules(r)));
+        }
+        line(format!("    behavior: ({}),", parts.join(", ")));
+    }
+    line("),".to_owned());
+}
+
+/// One direction of `behavior` on one line.
+fn rules(r: &Rules) -> String {
+    let mut parts = Vec::new();
+    if let Some(w) = r.stabilization_window_s {
+        parts.push(format!("stabilization_window: \"{w}s\""));
+    }
+    if let Some(p) = r.select_policy {
+        parts.push(format!("select_policy: {p}"));
+    }
+    if !r.policies.is_empty() {
+        let policies: Vec<String> = r
+            .policies
+            .iter()
+            .map(|(ty, value, period)| format!("{ty}(value: {value}, period: \"{period}s\")"))
+            .collect();
+        parts.push(format!("policies: [{}]", policies.join(", ")));
+    }
+    format!("({})", parts.join(", "))
+}
+
+/// A RON string literal (Rust's escapes, which RON shares).
+fn quote(s: &str) -> String {
+    format!("{s:?}")
+}

@@ -2,6 +2,8 @@
 //! `clustersim_models::hpa`: every case is read and must pass; a failure lists each case id
 //! with what was expected and what was computed.
 
+mod common;
+
 use clustersim_models::hpa::behavior::{
     Behavior, Recommendation, ScaleEvent, ScalingRules, rate_limit_legacy,
     rate_limit_with_behavior, stabilize_legacy, stabilize_with_behavior,
@@ -13,6 +15,7 @@ use clustersim_models::hpa::replica_calculator::{
     MetricSample, PodGroup, PodPhase, Readiness, ReadyCondition, Tolerances,
     average_value_replicas, per_pod_value_replicas, resource_utilization_replicas, value_replicas,
 };
+use common::Case;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sim::time::{SimDuration, SimTime};
@@ -21,15 +24,6 @@ const CASES: &str = include_str!("data/hpa-cases.json");
 
 /// "Now" of every case: late enough that every age in the cases lies after the run's start.
 const NOW_S: u64 = 100_000;
-
-#[derive(Deserialize)]
-struct Case {
-    id: String,
-    upstream_test: String,
-    kind: String,
-    inputs: Value,
-    expected: Value,
-}
 
 #[derive(Deserialize)]
 struct Pod {
@@ -370,30 +364,5 @@ fn normalize(case: &Case) -> Result<Value, String> {
 
 #[test]
 fn all_upstream_hpa_cases_pass() {
-    let cases: Vec<Case> = match serde_json::from_str(CASES) {
-        Ok(c) => c,
-        Err(e) => panic!("hpa-cases.json does not parse: {e}"),
-    };
-    assert_eq!(cases.len(), 54, "the shared file holds 54 cases");
-    let mut failures = Vec::new();
-    for case in &cases {
-        match normalize(case) {
-            Ok(got) if got == case.expected => {}
-            Ok(got) => failures.push(format!(
-                "{} ({}): expected {}, got {got}",
-                case.id, case.upstream_test, case.expected
-            )),
-            Err(e) => failures.push(format!(
-                "{} ({}): expected {}, got error {e}",
-                case.id, case.upstream_test, case.expected
-            )),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases fail:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::check_all(CASES, "hpa-cases.json", 54, normalize, |e, g| e == g);
 }

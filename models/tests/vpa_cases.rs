@@ -2,6 +2,8 @@
 //! README) against `clustersim_models::vpa`: every case is read and must pass; a failure lists
 //! each case id with what was expected and what was computed.
 
+mod common;
+
 use clustersim_models::vpa::container_state::{
     AggregateContainerState, AggregationSettings, amount_from_f64, cores_from_cpu_amount,
     cpu_amount_from_cores, oom_sample_bytes,
@@ -9,20 +11,12 @@ use clustersim_models::vpa::container_state::{
 use clustersim_models::vpa::estimator::{confidence, confidence_multiplier};
 use clustersim_models::vpa::histogram::{BucketOptions, Histogram};
 use clustersim_models::vpa::updater::max_evictions_in_one_pass;
+use common::Case;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sim::time::{SimDuration, SimTime};
 
 const CASES: &str = include_str!("data/vpa-cases.json");
-
-#[derive(Deserialize)]
-struct Case {
-    id: String,
-    upstream_test: String,
-    kind: String,
-    inputs: Value,
-    expected: Value,
-}
 
 #[derive(Deserialize)]
 struct EvictionInputs {
@@ -187,30 +181,5 @@ fn same(expected: &Value, got: &Value) -> bool {
 
 #[test]
 fn all_upstream_vpa_cases_pass() {
-    let cases: Vec<Case> = match serde_json::from_str(CASES) {
-        Ok(c) => c,
-        Err(e) => panic!("vpa-cases.json does not parse: {e}"),
-    };
-    assert_eq!(cases.len(), 10, "the shared file holds 10 cases");
-    let mut failures = Vec::new();
-    for case in &cases {
-        match compute(case) {
-            Ok(got) if same(&case.expected, &got) => {}
-            Ok(got) => failures.push(format!(
-                "{} ({}): expected {}, got {got}",
-                case.id, case.upstream_test, case.expected
-            )),
-            Err(e) => failures.push(format!(
-                "{} ({}): expected {}, got error {e}",
-                case.id, case.upstream_test, case.expected
-            )),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases fail:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::check_all(CASES, "vpa-cases.json", 10, compute, same);
 }

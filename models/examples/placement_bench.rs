@@ -102,6 +102,7 @@ fn plan(pods: usize) -> Plan {
             latency_target: None,
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
+            control_plane: Default::default(),
         },
         hpas: Vec::new(),
         batch: None,

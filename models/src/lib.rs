@@ -24,6 +24,7 @@ pub mod billing;
 pub mod catalog;
 pub mod cluster;
 pub mod config;
+pub mod control_plane;
 pub mod faults;
 pub mod gpu;
 pub mod hpa;

@@ -172,6 +172,8 @@ pub struct ClusterPlan {
     pub latency_target: Option<SimDuration>,
     pub scoring: ScoringStrategy,
     pub minimum_billed: SimDuration,
+    /// Controller, scheduler and kubelet throughput and start-up (`control_plane`).
+    pub control_plane: crate::control_plane::ControlPlanePlan,
 }
 
 /// Pods of one service in one region that no node the run could have would ever hold, and why.

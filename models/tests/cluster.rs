@@ -98,6 +98,7 @@ fn plan(pools: Vec<PoolPlan>, services: Vec<ServicePlan>, seconds: u64) -> Plan 
             latency_target: None,
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: SimDuration::from_secs(60),
+            control_plane: Default::default(),
         },
         hpas: Vec::new(),
         batch: None,

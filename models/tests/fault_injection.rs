@@ -125,6 +125,7 @@ fn plan(
             latency_target: None,
             scoring: ScoringStrategy::LeastAllocated,
             minimum_billed: d(60),
+            control_plane: Default::default(),
         },
         hpas: Vec::new(),
         hpa_controller: Default::default(),

@@ -12,9 +12,11 @@ mod batch;
 pub mod budget;
 mod capacity;
 mod cluster;
+mod control_plane;
 mod faults;
 mod hpa;
 mod kueue;
+pub mod manifests;
 mod namespaces;
 mod policies;
 mod ron_text;
@@ -114,8 +116,11 @@ fn utf8_position(bytes: &[u8], at: usize) -> Position {
 }
 
 /// RON text → experiment, with the position and field path of the first error.
+/// The experiment's `manifests` are read and merged in here, so every path that parses an
+/// experiment (run, validate, sweeps) sees the same file.
 pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
-    parse_ron(file, src)
+    let experiment = parse_ron(file, src)?;
+    manifests::merge(experiment, file, src)
 }
 
 /// The directory trace files are relative to: the experiment file's.
@@ -169,6 +174,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         &pools,
         &mut node_autoscalers,
     )?;
+    let control_plane = control_plane::resolve(x)?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;
     let plan = Plan {
@@ -184,6 +190,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
             latency_target: x.targets.p99_latency,
             scoring: x.scheduler.scoring.clone(),
             minimum_billed: x.billing.minimum_billed,
+            control_plane,
         },
         hpas,
         hpa_controller: x.hpa_controller.clone(),

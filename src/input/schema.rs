@@ -11,6 +11,7 @@ use models::config::{
     BillingConfig, NamespaceConfig, NodePoolConfig, PriorityClassConfig, RegionConfig,
     SchedulerConfig, ServiceConfig,
 };
+use models::control_plane::config::ControlPlaneConfig;
 use models::faults::config::FaultsConfig;
 use models::hpa::config::HpaControllerConfig;
 use models::jobs::BatchConfig;
@@ -95,6 +96,15 @@ pub struct Experiment {
     /// (`models::policy::config`); none by default.
     #[serde(default)]
     pub policies: PoliciesConfig,
+    /// Controller and API throughput, scheduler throughput, pod start-up and node boot
+    /// (`models::control_plane::config`).
+    #[serde(default)]
+    pub control_plane: ControlPlaneConfig,
+    /// Kubernetes manifests (files or directories, relative to this file) read before the
+    /// rest of the experiment, which adds traffic and overrides what it names
+    /// (`crate::input::manifests`); none by default.
+    #[serde(default)]
+    pub manifests: Vec<String>,
 }
 
 impl Experiment {

@@ -82,6 +82,7 @@ pub fn plan() -> ClusterPlan {
         latency_target: None,
         scoring: ScoringStrategy::LeastAllocated,
         minimum_billed: SimDuration::from_secs(60),
+        control_plane: Default::default(),
     }
 }
 

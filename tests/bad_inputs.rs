@@ -1037,6 +1037,24 @@ fn cases() -> Vec<Case> {
     c
 }
 
+/// [`GOOD`] with pool `p` bounded (2 to 5 nodes) and a node-pool policy (its fields after
+/// `name`, with a pending-pods condition), and a Cluster Autoscaler in us-east1 when `ca`.
+fn pool_policy(fields: &str, ca: bool) -> String {
+    let autoscaler = if ca {
+        "    node_autoscaling: [(region: \"us-east1\", cluster_autoscaler: ())],\n"
+    } else {
+        ""
+    };
+    good_with(
+        "    )],\n)",
+        &format!(
+            "    )],\n{autoscaler}    policies: (node_pools: [(name: \"w\", {fields}, \
+             scale_up: [(metric: pending_pods, above: 0)])]),\n)"
+        ),
+    )
+    .replace("nodes: 2)", "nodes: 2, min_nodes: 2, max_nodes: 5)")
+}
+
 /// [`GOOD`] with a `policies` section of one scheduled action (its fields after `name`), and
 /// the service given an HPA when `hpa`.
 fn scheduled(action: &str, hpa: bool) -> String {
@@ -1226,6 +1244,39 @@ fn policies() -> Vec<Case> {
             ),
             "policies.predictive[0].period",
             "expected a whole number of steps (7m0s), from 2 to 200000",
+        ),
+        run(
+            "a node-pool policy on an unknown pool",
+            pool_policy("pools: [(pool: \"q\")]", false),
+            "policies.node_pools[0].pools[0].pool",
+            "unknown node pool `q`: expected one of p",
+        ),
+        run(
+            "a node-pool policy on a pool without bounds",
+            pool_policy("pools: [(pool: \"p\")]", false).replace(", max_nodes: 5", ""),
+            "policies.node_pools[0].pools[0].pool",
+            "node pool `p` has no `max_nodes`",
+        ),
+        run(
+            "a node-pool policy stepping in pods",
+            pool_policy("pools: [(pool: \"p\")], step_up: Pods(2)", false),
+            "policies.node_pools[0].step_up",
+            "expected a step of nodes, such as `Nodes(2)`, or `Percent(50)`",
+        ),
+        run(
+            "a cost-aware node-pool policy with no low share",
+            pool_policy(
+                "pools: [(pool: \"p\")], budget: (budget_usd: 10, low_share: 0)",
+                false,
+            ),
+            "policies.node_pools[0].budget.low_share",
+            "expected a share in (0, 1]",
+        ),
+        run(
+            "a node-pool policy on a Cluster Autoscaler's node group",
+            pool_policy("pools: [(pool: \"p\")]", true),
+            "policies.node_pools[0].pools[0].pool",
+            "is a node group of us-east1's Cluster Autoscaler: expected one owner of its size",
         ),
         scheduled_case(
             "a negative scheduled replica count",

@@ -292,3 +292,84 @@ fn a_predictive_policy_provisions_its_forecast_over_the_target_utilization() {
         "{csv}"
     );
 }
+
+/// A node-pool policy over an on-demand and a spot pool of n2-standard-4 (3.92 allocatable
+/// vCPU: 3 one-CPU pods a node), weights 1:1, adding `Nodes(4)` while any pod is pending,
+/// evaluated every minute: one on-demand node holds 3 of the 30 pods, 27 wait. `budget` is the
+/// policy's `budget` field, or empty.
+fn pool_policy(budget: &str) -> String {
+    format!(
+        r#"Experiment(
+    name: "pool-policy",
+    duration: "150s",
+    output_interval: "30s",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [
+        (name: "od", region: "us-east1", instance_type: "n2-standard-4", nodes: 1,
+         min_nodes: 1, max_nodes: 20, provisioning_delay: "30s"),
+        (name: "spot", region: "us-east1", instance_type: "n2-standard-4", capacity_type: Spot,
+         nodes: 0, min_nodes: 0, max_nodes: 20, provisioning_delay: "30s"),
+    ],
+    services: [(name: "work", replicas: 30, requests: (cpu: "1", memory: "1Gi"),
+                capacity_rps: 100, traffic: Constant(rps: 10))],
+    checks: (max_pending_share: None),
+    policies: (node_pools: [(
+        name: "workers",
+        pools: [(pool: "od"), (pool: "spot")],
+        scale_up: [(metric: pending_pods, above: 0)],
+        step_up: Nodes(4),
+        {budget}
+    )]),
+)
+"#
+    )
+}
+
+/// Nodes of `pool` at `time_s`, from `pools.csv`.
+fn pool_nodes(out: &Path, pool: &str, time_s: &str) -> u64 {
+    let csv = std::fs::read_to_string(out.join("pools.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (t, p, n) = (col("time_s"), col("pool"), col("nodes"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|row| row[t] == time_s && row[p] == pool)
+        .map(|row| row[n].parse().unwrap())
+        .unwrap_or_else(|| panic!("no row for {pool} at {time_s} in\n{csv}"))
+}
+
+#[test]
+fn a_pool_policy_spreads_its_nodes_by_weight() {
+    let (r, _dir, out) = run_experiment(&pool_policy(""));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    // At 60 s, 27 pods pending: 1 → 5 nodes. Each new node to the largest gap
+    // 0.5·total − size: node 1 (total 2) od 0, spot 1 → spot; node 2 (3) od 0.5, spot 0.5 →
+    // tie, od (listed first); node 3 (4) od 0, spot 1 → spot; node 4 (5) od 0.5, spot 0.5 → od.
+    // Ready 30 s later; the next scale-up is after the 2-minute cooldown (180 s).
+    assert_eq!(pool_nodes(&out, "od", "120"), 3);
+    assert_eq!(pool_nodes(&out, "spot", "120"), 2);
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.contains("workers: pending_pods 27 > 0 for 0s: 1 → 5 (step up 4 node(s)"),
+        "{events}"
+    );
+}
+
+#[test]
+fn a_cost_aware_pool_policy_slows_down_and_goes_spot_once_its_budget_is_low() {
+    // One on-demand node costs far more than 70 % of $0.0001 in its first minute, so the
+    // budget is low at the first evaluation: the step is ⌈4 × 0.6⌉ = 3 nodes, shared 0.1 / 0.9.
+    // Node k with every node so far spot: on-demand gap 0.1k, spot 0.9k − (k−1): spot for
+    // k = 1, 2, 3 (0.9 vs 0.1, 0.8 vs 0.2, 0.7 vs 0.3): all three on spot.
+    let (r, _dir, out) = run_experiment(&pool_policy("budget: (budget_usd: 0.0001),"));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert_eq!(pool_nodes(&out, "od", "120"), 1);
+    assert_eq!(pool_nodes(&out, "spot", "120"), 3);
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(events.contains("1 → 4 (step up 3 node(s)"), "{events}");
+    assert!(
+        events.contains("budget low") && events.contains("90% of new nodes on spot"),
+        "{events}"
+    );
+}

@@ -34,6 +34,7 @@ use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
 use crate::plan::{ClusterPlan, ServicePlan, Unschedulable};
 use crate::policy::model::{PolicyController, PolicyPlan};
+use crate::policy::pool_model::PoolPolicyController;
 use crate::traffic::Traffic;
 use crate::vpa::estimator::Resources;
 use crate::vpa::model::{VpaController, VpaPlan, VpaStatus};
@@ -616,6 +617,15 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         bench = bench.add_model(injector, Mailbox::new(), "faults");
     }
     bench = bench.add_model(policy, Mailbox::new(), "policy");
+    if !plan.policies.pools.is_empty() {
+        let mut pools = PoolPolicyController::new(&plan.policies.pools);
+        pools
+            .view
+            .connect(Cluster::node_autoscaling_view, &cluster_address);
+        pools.launch.connect(Cluster::launch, &cluster_address);
+        pools.remove.connect(Cluster::remove, &cluster_address);
+        bench = bench.add_model(pools, Mailbox::new(), "pool-policies");
+    }
     let mut simu = bench.init(SimTime::ZERO.to_monotonic()).map_err(engine)?;
     budget.attach(simu.scheduler());
     // A halt is the budget's; any other engine error is the engine's.

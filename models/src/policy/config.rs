@@ -28,6 +28,10 @@ pub struct PoliciesConfig {
     /// Predictive scaling on a demand forecast (`policy::forecast`).
     #[serde(default)]
     pub predictive: Vec<PredictivePolicy>,
+    /// Sustained-threshold policies on node pools, Dataproc-style worker groups
+    /// (`policy::pools`), optionally cost-aware.
+    #[serde(default)]
+    pub node_pools: Vec<PoolPolicy>,
 }
 
 /// A scheduled scaling action (AWS EC2 Auto Scaling scheduled actions: `Recurrence`,
@@ -132,8 +136,8 @@ pub struct ThresholdPolicy {
 /// `above` and `below`, each strict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Condition {
-    pub metric: ThresholdMetric,
+pub struct Condition<M = ThresholdMetric> {
+    pub metric: M,
     #[serde(default)]
     pub above: Option<f64>,
     #[serde(default)]
@@ -169,12 +173,14 @@ impl ThresholdMetric {
     }
 }
 
-/// A scaling step: `Pods(2)` or `Percent(50)` of the current replicas (rounded up, at least
-/// one pod). `Pods` holds a signed number so that a negative step is refused by the loader
-/// with its own message ("expected at least 1 pod") rather than as a parse error.
+/// A scaling step: `Pods(2)` (services) or `Nodes(2)` (node pools), or `Percent(50)` of the
+/// current count (rounded up, at least one). `Pods` and `Nodes` hold a signed number so that a
+/// negative step is refused by the loader with its own message ("expected at least 1 pod")
+/// rather than as a parse error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Step {
     Pods(i64),
+    Nodes(i64),
     Percent(f64),
 }
 
@@ -182,9 +188,140 @@ impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Step::Pods(n) => write!(f, "{n} pod(s)"),
+            Step::Nodes(n) => write!(f, "{n} node(s)"),
             Step::Percent(p) => write!(f, "{p}%"),
         }
     }
+}
+
+/// A metric of a threshold policy: its name in events.
+pub trait MetricName: Copy {
+    fn name(self) -> &'static str;
+}
+
+impl MetricName for ThresholdMetric {
+    fn name(self) -> &'static str {
+        ThresholdMetric::name(self)
+    }
+}
+
+/// Scales the nodes of one or more node pools of a region on sustained thresholds, as a
+/// Dataproc autoscaling policy scales its primary and secondary worker groups
+/// (`policy::pools` has the semantics and their sources): e.g. add workers when the workers'
+/// CPU is more than 80 % allocated for 3 minutes or more than 5 pods wait, remove them when
+/// below 30 % for 10 minutes. Each pool keeps within its own `min_nodes`..`max_nodes`; its
+/// region has no Cluster Autoscaler of those pools (one owner of a pool's size).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolPolicy {
+    /// Names the policy in events (`TriggeredScaleUp`, `ScaleDown` on the pools).
+    pub name: String,
+    /// The named set of policies this entry belongs to (see `PoliciesConfig::active`).
+    /// Default: none, the entry always runs.
+    #[serde(default)]
+    pub set: Option<String>,
+    /// The pools it scales, all of one region, with their shares of the workers.
+    pub pools: Vec<PoolShare>,
+    /// Scale up when any of these is sustained.
+    #[serde(default)]
+    pub scale_up: Vec<Condition<PoolMetric>>,
+    /// Scale down when every one of these is sustained (none: never scale down).
+    #[serde(default)]
+    pub scale_down: Vec<Condition<PoolMetric>>,
+    /// Nodes added per scale-up, over all its pools. Default `Nodes(1)`.
+    #[serde(default = "one_node")]
+    pub step_up: Step,
+    /// Nodes removed per scale-down. Default `Nodes(1)`.
+    #[serde(default = "one_node")]
+    pub step_down: Step,
+    /// Wait after a scaling before the next. Default "2m", Dataproc's `cooldownPeriod` default.
+    #[serde(default = "default_cooldown")]
+    pub cooldown: SimDuration,
+    /// How often the conditions are evaluated. Default "1m".
+    #[serde(default = "default_pool_evaluation_interval")]
+    pub evaluation_interval: SimDuration,
+    /// Cost-aware scaling: a budget and what changes when little of it is left. Default none.
+    #[serde(default)]
+    pub budget: Option<CostAware>,
+}
+
+/// One pool of a [`PoolPolicy`] and its share of the workers: Dataproc's instance group
+/// `weight` ("if primary workers have weight 2, and secondary workers have weight 1, the
+/// cluster will have approximately 2 primary workers for each secondary worker").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolShare {
+    pub pool: String,
+    /// Default 1.
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+}
+
+/// What a pool condition measures, over the Ready nodes of the policy's pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolMetric {
+    /// CPU requested by their pods over their allocatable CPU (0 to 1): YARN's allocated over
+    /// available, which Dataproc's autoscaler reads.
+    CpuAllocation,
+    /// Memory requested over allocatable memory.
+    MemoryAllocation,
+    /// Pods waiting for a node that one of the pools could take (YARN's pending containers).
+    PendingPods,
+}
+
+impl MetricName for PoolMetric {
+    fn name(self) -> &'static str {
+        match self {
+            PoolMetric::CpuAllocation => "cpu_allocation",
+            PoolMetric::MemoryAllocation => "memory_allocation",
+            PoolMetric::PendingPods => "pending_pods",
+        }
+    }
+}
+
+/// Cost-aware scaling: the cost of the policy's pools over the run against `budget_usd`; once
+/// the share of the budget left is at or below `low_share`, scale-ups add `step_factor` of
+/// their step (rounded up, at least one node) and new nodes go `spot_share` to its spot pools
+/// (the rest to its on-demand pools) instead of by weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostAware {
+    /// The pools' budget for the run, in US dollars.
+    pub budget_usd: f64,
+    /// Default 0.3: 30 % of the budget left.
+    #[serde(default = "default_low_share")]
+    pub low_share: f64,
+    /// Default 0.6.
+    #[serde(default = "default_step_factor")]
+    pub step_factor: f64,
+    /// Default 0.9: 90 % of new capacity on spot.
+    #[serde(default = "default_spot_share")]
+    pub spot_share: f64,
+}
+
+fn one_node() -> Step {
+    Step::Nodes(1)
+}
+
+fn default_weight() -> u32 {
+    1
+}
+
+fn default_pool_evaluation_interval() -> SimDuration {
+    SimDuration::from_secs(60)
+}
+
+fn default_low_share() -> f64 {
+    0.3
+}
+
+fn default_step_factor() -> f64 {
+    0.6
+}
+
+fn default_spot_share() -> f64 {
+    0.9
 }
 
 fn one_pod() -> Step {

@@ -7,6 +7,9 @@
 //!   steps, cooldown, bounds), pure;
 //! - `forecast`: additive Holt-Winters, the seasonal naive baseline and the μ + ασ headroom,
 //!   pure;
+//! - `pools`: sustained-threshold scaling of node pools (Dataproc worker groups with weights)
+//!   and its cost-aware variant, pure; `pool_model` the `PoolPolicyController` that evaluates
+//!   them on the node autoscaling view and launches and drains nodes;
 //! - `keda`: KEDA's activation, scaling a workload between zero and one replica (the HPA it
 //!   creates scales from one up), pure;
 //! - `model`: the `PolicyController`, which owns the desired replicas of services that have
@@ -22,4 +25,6 @@ pub mod cron;
 pub mod forecast;
 pub mod keda;
 pub mod model;
+pub mod pool_model;
+pub mod pools;
 pub mod threshold;

@@ -78,6 +78,8 @@ pub struct PolicyPlan {
     pub thresholds: Vec<ThresholdPlan>,
     pub activations: Vec<ActivationPlan>,
     pub predictive: Vec<PredictivePlan>,
+    /// Node-pool policies, run by their own model (`policy::pool_model`).
+    pub pools: Vec<crate::policy::pool_model::PoolPolicyPlan>,
 }
 
 impl PolicyPlan {
@@ -284,7 +286,7 @@ impl Watch {
         let (up, down) = (values(&policy.scale_up), values(&policy.scale_down));
         self.last = now;
         self.served_total = m.served_requests_total;
-        evaluate(policy, &mut self.state, now, &up, &down, m.desired)
+        evaluate(&policy.rules(), &mut self.state, now, &up, &down, m.desired)
     }
 }
 

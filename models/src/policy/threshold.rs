@@ -22,7 +22,7 @@
 
 use sim::time::{SimDuration, SimTime};
 
-use crate::policy::config::{Condition, Step, ThresholdPolicy};
+use crate::policy::config::{Condition, MetricName, Step, ThresholdMetric, ThresholdPolicy};
 
 /// Whether one condition holds, and since when.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,11 +58,38 @@ pub struct Decision {
     pub why: String,
 }
 
-/// The pods `step` adds or removes at `current` replicas.
+/// The rules of a threshold policy, whatever it scales: a service's pods
+/// ([`ThresholdPolicy::rules`]) or a node pool's nodes (`policy::pools`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules<'a, M> {
+    pub scale_up: &'a [Condition<M>],
+    pub scale_down: &'a [Condition<M>],
+    pub min: u32,
+    pub max: u32,
+    pub step_up: Step,
+    pub step_down: Step,
+    pub cooldown: SimDuration,
+}
+
+impl ThresholdPolicy {
+    pub fn rules(&self) -> Rules<'_, ThresholdMetric> {
+        Rules {
+            scale_up: &self.scale_up,
+            scale_down: &self.scale_down,
+            min: self.min_replicas,
+            max: self.max_replicas,
+            step_up: self.step_up,
+            step_down: self.step_down,
+            cooldown: self.cooldown,
+        }
+    }
+}
+
+/// The pods (or nodes) `step` adds or removes at `current`.
 pub fn step_pods(step: Step, current: u32) -> u32 {
     match step {
-        // The loader refuses steps below one pod; a larger one than any count is all of them.
-        Step::Pods(n) => u32::try_from(n.max(1)).unwrap_or(u32::MAX),
+        // The loader refuses steps below one; a larger one than any count is all of them.
+        Step::Pods(n) | Step::Nodes(n) => u32::try_from(n.max(1)).unwrap_or(u32::MAX),
         Step::Percent(p) => {
             let pods = (f64::from(current) * p / 100.0).ceil();
             (pods.min(f64::from(u32::MAX)) as u32).max(1)
@@ -71,7 +98,7 @@ pub fn step_pods(step: Step, current: u32) -> u32 {
 }
 
 /// Whether `value` meets the condition's threshold (strictly above or below it).
-fn holds(c: &Condition, value: f64) -> bool {
+fn holds<M>(c: &Condition<M>, value: f64) -> bool {
     match (c.above, c.below) {
         (Some(t), _) => value > t,
         (None, Some(t)) => value < t,
@@ -80,7 +107,7 @@ fn holds(c: &Condition, value: f64) -> bool {
 }
 
 /// `cpu_utilization 0.86 > 0.8 for 3m0s`.
-fn describe(c: &Condition, value: f64) -> String {
+fn describe<M: MetricName>(c: &Condition<M>, value: f64) -> String {
     let (op, t) = match (c.above, c.below) {
         (Some(t), _) => (">", t),
         (None, Some(t)) => ("<", t),
@@ -100,9 +127,10 @@ fn round3(v: f64) -> f64 {
 }
 
 /// One evaluation of `policy` at `now`: `up_values` and `down_values` are the measured values
-/// of its scale-up and scale-down conditions, in order; `current` the desired replicas.
-pub fn evaluate(
-    policy: &ThresholdPolicy,
+/// of its scale-up and scale-down conditions, in order; `current` the desired replicas (or
+/// nodes).
+pub fn evaluate<M: MetricName>(
+    policy: &Rules<'_, M>,
     state: &mut ThresholdState,
     now: SimTime,
     up_values: &[f64],
@@ -128,8 +156,8 @@ pub fn evaluate(
         .zip(&mut state.down)
         .map(|((c, &v), s)| s.observe(now, holds(c, v), c.hold))
         .collect();
-    let bounds = format!("min {}, max {}", policy.min_replicas, policy.max_replicas);
-    let clamped = current.clamp(policy.min_replicas, policy.max_replicas);
+    let bounds = format!("min {}, max {}", policy.min, policy.max);
+    let clamped = current.clamp(policy.min, policy.max);
     if clamped != current {
         state.last_scaled = Some(now);
         return Some(Decision {
@@ -146,7 +174,7 @@ pub fn evaluate(
     let decision = if let Some(k) = up.iter().position(|&f| f) {
         let to = current
             .saturating_add(step_pods(policy.step_up, current))
-            .min(policy.max_replicas);
+            .min(policy.max);
         (to != current).then(|| Decision {
             to_replicas: to,
             why: format!(
@@ -158,7 +186,7 @@ pub fn evaluate(
     } else if !down.is_empty() && down.iter().all(|&f| f) {
         let to = current
             .saturating_sub(step_pods(policy.step_down, current))
-            .max(policy.min_replicas);
+            .max(policy.min);
         let reasons: Vec<String> = policy
             .scale_down
             .iter()
@@ -249,17 +277,24 @@ mod tests {
         let mut st = ThresholdState::default();
         // cpu 0.9 from 0 s, evaluated every 15 s: sustained at 180 s, not at 165 s.
         for t in (0..=165).step_by(15) {
-            assert_eq!(evaluate(&p, &mut st, s(t), &[0.9], &[0.9], 4), None, "{t}");
+            assert_eq!(
+                evaluate(&p.rules(), &mut st, s(t), &[0.9], &[0.9], 4),
+                None,
+                "{t}"
+            );
         }
-        let d = evaluate(&p, &mut st, s(180), &[0.9], &[0.9], 4).unwrap();
+        let d = evaluate(&p.rules(), &mut st, s(180), &[0.9], &[0.9], 4).unwrap();
         assert_eq!(d.to_replicas, 5);
         assert_eq!(
             d.why,
             "cpu_utilization 0.9 > 0.8 for 3m0s: 4 → 5 (step up 1 pod(s); min 2, max 10)"
         );
         // Still above: the cooldown (120 s) holds it until 300 s.
-        assert_eq!(evaluate(&p, &mut st, s(285), &[0.9], &[0.9], 5), None);
-        let d = evaluate(&p, &mut st, s(300), &[0.9], &[0.9], 5).unwrap();
+        assert_eq!(
+            evaluate(&p.rules(), &mut st, s(285), &[0.9], &[0.9], 5),
+            None
+        );
+        let d = evaluate(&p.rules(), &mut st, s(300), &[0.9], &[0.9], 5).unwrap();
         assert_eq!(d.to_replicas, 6);
     }
 
@@ -275,13 +310,19 @@ mod tests {
         let mut st = ThresholdState::default();
         // cpu quiet for 10 min but pods pending: no scale-down.
         for t in (0..=600).step_by(60) {
-            assert_eq!(evaluate(&p, &mut st, s(t), &[0.1], &[0.1, 3.0], 3), None);
+            assert_eq!(
+                evaluate(&p.rules(), &mut st, s(t), &[0.1], &[0.1, 3.0], 3),
+                None
+            );
         }
         let mut st = ThresholdState::default();
         for t in (0..600).step_by(60) {
-            assert_eq!(evaluate(&p, &mut st, s(t), &[0.1], &[0.1, 0.0], 3), None);
+            assert_eq!(
+                evaluate(&p.rules(), &mut st, s(t), &[0.1], &[0.1, 0.0], 3),
+                None
+            );
         }
-        let d = evaluate(&p, &mut st, s(600), &[0.1], &[0.1, 0.0], 3).unwrap();
+        let d = evaluate(&p.rules(), &mut st, s(600), &[0.1], &[0.1, 0.0], 3).unwrap();
         assert_eq!(d.to_replicas, 2);
         assert!(
             d.why.contains("and pending_pods 0 < 1 for 10m0s: 3 → 2"),
@@ -289,7 +330,10 @@ mod tests {
             d.why
         );
         // At the minimum nothing more happens.
-        assert_eq!(evaluate(&p, &mut st, s(2000), &[0.1], &[0.1, 0.0], 2), None);
+        assert_eq!(
+            evaluate(&p.rules(), &mut st, s(2000), &[0.1], &[0.1, 0.0], 2),
+            None
+        );
     }
 
     #[test]
@@ -299,7 +343,7 @@ mod tests {
         assert_eq!(step_pods(Step::Percent(100.0), 0), 1);
         assert_eq!(step_pods(Step::Pods(4), 9), 4);
         let mut st = ThresholdState::default();
-        let d = evaluate(&dask(), &mut st, s(15), &[0.5], &[0.5], 1).unwrap();
+        let d = evaluate(&dask().rules(), &mut st, s(15), &[0.5], &[0.5], 1).unwrap();
         assert_eq!(
             (d.to_replicas, d.why.as_str()),
             (2, "1 outside min 2, max 10 → 2")

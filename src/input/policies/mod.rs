@@ -5,7 +5,9 @@
 //! threshold policy (`policies.thresholds[i]`) checked and resolved into one `ThresholdPlan`
 //! per region, refused on a service something else already scales; each event-driven scaler
 //! (`policies.event_driven[i]`) into a KEDA activation per region plus the HPA KEDA creates
-//! (External metric, `AverageValue` target, min at least 1).
+//! (External metric, `AverageValue` target, min at least 1); each node-pool policy
+//! (`policies.node_pools[i]`) into one `PoolPolicyPlan`, refused on a pool a Cluster
+//! Autoscaler or another pool policy sizes.
 //!
 //! Entries may belong to a named `set`; `policies.active` picks the set that runs (entries
 //! without a set always run), so a sweep compares policies on one axis
@@ -13,6 +15,7 @@
 //! checked with the base, whichever is active, so no run of such a sweep meets a bad one.
 
 mod event_driven;
+mod pools;
 mod predictive;
 mod scheduled;
 mod threshold;
@@ -51,6 +54,7 @@ pub fn resolve(
         .chain(p.thresholds.iter().map(|e| e.set.as_deref()))
         .chain(p.event_driven.iter().map(|e| e.set.as_deref()))
         .chain(p.predictive.iter().map(|e| e.set.as_deref()))
+        .chain(p.node_pools.iter().map(|e| e.set.as_deref()))
         .flatten()
         .collect();
     sets.sort_unstable();
@@ -157,6 +161,13 @@ fn resolve_set(
         }
         event_driven::event_driven(scaler, services, hpas, &mut plan)
             .map_err(|e| e.within(&format!("policies.event_driven[{i}]")))?;
+    }
+    for (i, policy) in x.policies.node_pools.iter().enumerate() {
+        if !runs(&policy.set) {
+            continue;
+        }
+        pools::node_pools(x, policy, pools, &mut plan)
+            .map_err(|e| e.within(&format!("policies.node_pools[{i}]")))?;
     }
     Ok(plan)
 }

@@ -72,6 +72,9 @@ fn check_step(step: Step) -> Result<(), String> {
         Step::Pods(n) if n < 1 => Err(format!(
             "expected at least 1 pod, such as `Pods(1)`; found {n}"
         )),
+        Step::Nodes(_) => {
+            Err("expected a step of pods, such as `Pods(1)`, or `Percent(50)`".into())
+        }
         Step::Percent(p) if !(p.is_finite() && p > 0.0) => {
             Err("expected a percentage above 0, such as `Percent(50)`".into())
         }
@@ -80,7 +83,7 @@ fn check_step(step: Step) -> Result<(), String> {
 }
 
 /// Exactly one of `above` and `below`, a finite number ≥ 0.
-fn check_condition(c: &Condition) -> Result<(), FieldError> {
+pub(super) fn check_condition<M>(c: &Condition<M>) -> Result<(), FieldError> {
     let (field, value) = match (c.above, c.below) {
         (Some(v), None) => ("above", v),
         (None, Some(v)) => ("below", v),

@@ -1,0 +1,217 @@
+//! The `PoolPolicyController` model: node-pool threshold policies (`policy::pools`), each
+//! evaluated every `evaluation_interval` on the node autoscaling view of its pools, launching
+//! nodes (`TriggeredScaleUp` on the pool) and draining them (`ScaleDown`) with the condition,
+//! its value, the step and, when cost-aware, the budget in the event message. It owns the
+//! size of its pools (the loader refuses a Cluster Autoscaler on them). Added to a run only
+//! when it has such a policy.
+
+use std::sync::Arc;
+
+use nexosim::model::{Context, Model, schedulable};
+use nexosim::ports::{Output, Requestor};
+use serde::{Deserialize, Serialize};
+use sim::time::SimTime;
+
+use crate::api::{AutoscalingView, ViewRequest};
+use crate::api::{CapacityType, LaunchOrder, Reason, RemoveOrder};
+use crate::policy::config::{PoolMetric, PoolPolicy};
+use crate::policy::pools::{
+    Member, budget_low, budget_weights, cost_usd, distribute, measure, pick_removals, reduced_step,
+};
+use crate::policy::threshold::{Rules, ThresholdState, evaluate};
+
+/// One node-pool policy, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolPolicyPlan {
+    pub policy: PoolPolicy,
+    /// The view of its pools, one node group each in `policy.pools` order.
+    pub request: Arc<ViewRequest>,
+    /// Per pool (in `policy.pools` order): its cluster pool id, capacity type and bounds.
+    pub pools: Vec<u32>,
+    pub capacity_types: Vec<CapacityType>,
+    pub min_nodes: Vec<u32>,
+    pub max_nodes: Vec<u32>,
+}
+
+/// A policy being evaluated.
+struct PoolWatch {
+    plan: PoolPolicyPlan,
+    state: ThresholdState,
+    next: SimTime,
+    last: SimTime,
+    spent_usd: f64,
+}
+
+impl PoolWatch {
+    /// One evaluation at `now` on `view`: the launches and removals.
+    fn evaluate(
+        &mut self,
+        now: SimTime,
+        view: &AutoscalingView,
+    ) -> (Vec<LaunchOrder>, Vec<RemoveOrder>) {
+        let v = &view.view;
+        self.spent_usd += cost_usd(v, now.saturating_duration_since(self.last).as_secs_f64());
+        self.last = now;
+        let p = &self.plan.policy;
+        let low = p.budget.as_ref().filter(|b| budget_low(b, self.spent_usd));
+        let values = |conds: &[crate::policy::config::Condition<PoolMetric>]| -> Vec<f64> {
+            conds.iter().map(|c| measure(v, c.metric)).collect()
+        };
+        let (up, down) = (values(&p.scale_up), values(&p.scale_down));
+        let sizes: Vec<u32> = (0..self.plan.pools.len())
+            .map(|g| v.node_groups.get(g).map_or(0, |n| n.target_size))
+            .collect();
+        let current: u32 = sizes.iter().sum();
+        let rules = Rules {
+            scale_up: &p.scale_up,
+            scale_down: &p.scale_down,
+            min: self.plan.min_nodes.iter().sum(),
+            max: self.plan.max_nodes.iter().sum(),
+            step_up: low.map_or(p.step_up, |b| reduced_step(p.step_up, b.step_factor)),
+            step_down: p.step_down,
+            cooldown: p.cooldown,
+        };
+        let Some(d) = evaluate(&rules, &mut self.state, now, &up, &down, current) else {
+            return (Vec::new(), Vec::new());
+        };
+        let change = i64::from(d.to_replicas) - i64::from(current);
+        let own: Vec<(u32, CapacityType)> = p
+            .pools
+            .iter()
+            .zip(&self.plan.capacity_types)
+            .map(|(s, &t)| (s.weight, t))
+            .collect();
+        let (weights, budget_note) = match low {
+            Some(b) if change > 0 => (
+                budget_weights(b, &own),
+                format!(
+                    "; budget low: ${:.2} of ${:.2} spent, step × {}, {}% of new nodes on spot",
+                    self.spent_usd,
+                    b.budget_usd,
+                    b.step_factor,
+                    b.spot_share * 100.0
+                ),
+            ),
+            _ => (
+                own.iter().map(|&(w, _)| f64::from(w)).collect(),
+                String::new(),
+            ),
+        };
+        let members: Vec<Member> = (0..sizes.len())
+            .map(|g| Member {
+                weight: weights[g],
+                // With a low budget new nodes follow the budget's shares on their own: the
+                // shares are of the nodes added, not of the whole pools.
+                size: if low.is_some() && change > 0 {
+                    0
+                } else {
+                    sizes[g]
+                },
+                min: if low.is_some() && change > 0 {
+                    0
+                } else {
+                    self.plan.min_nodes[g]
+                },
+                max: if low.is_some() && change > 0 {
+                    self.plan.max_nodes[g].saturating_sub(sizes[g])
+                } else {
+                    self.plan.max_nodes[g]
+                },
+            })
+            .collect();
+        let why = format!("{}: {}{budget_note}", p.name, d.why);
+        let (mut launch, mut remove) = (Vec::new(), Vec::new());
+        for (g, delta) in distribute(change, &members).into_iter().enumerate() {
+            if delta > 0 {
+                launch.push(LaunchOrder {
+                    pool: self.plan.pools[g],
+                    zone: None,
+                    count: delta as u32,
+                    why: why.clone(),
+                });
+            } else if delta < 0 {
+                for node in pick_removals(&v.nodes, g as u32, delta.unsigned_abs() as u32) {
+                    remove.push(RemoveOrder {
+                        node,
+                        drain: true,
+                        reason: Reason::ScaleDown,
+                        why: why.clone(),
+                    });
+                }
+            }
+        }
+        (launch, remove)
+    }
+}
+
+/// Every node-pool policy of the run.
+#[derive(Serialize, Deserialize)]
+pub struct PoolPolicyController {
+    /// Plain data, left out of nexosim's serialized state (runs are never checkpointed).
+    #[serde(skip)]
+    watches: Vec<PoolWatch>,
+    /// Connect to `Cluster::node_autoscaling_view`.
+    pub view: Requestor<Arc<ViewRequest>, AutoscalingView>,
+    /// Connect to `Cluster::launch`.
+    pub launch: Output<Vec<LaunchOrder>>,
+    /// Connect to `Cluster::remove`.
+    pub remove: Output<Vec<RemoveOrder>>,
+}
+
+impl PoolPolicyController {
+    pub fn new(plans: &[PoolPolicyPlan]) -> Self {
+        PoolPolicyController {
+            watches: plans
+                .iter()
+                .map(|plan| PoolWatch {
+                    plan: plan.clone(),
+                    state: ThresholdState::default(),
+                    next: SimTime::ZERO + plan.policy.evaluation_interval,
+                    last: SimTime::ZERO,
+                    spent_usd: 0.0,
+                })
+                .collect(),
+            view: Requestor::default(),
+            launch: Output::default(),
+            remove: Output::default(),
+        }
+    }
+
+    fn schedule_next(&self, cx: &Context<Self>) {
+        if let Some(at) = self.watches.iter().map(|w| w.next).min()
+            && let Err(e) = cx.schedule_event(at.to_monotonic(), schedulable!(Self::fire), ())
+        {
+            panic!("pool policy: wake-up at {at:?} refused: {e}");
+        }
+    }
+}
+
+#[Model]
+impl PoolPolicyController {
+    #[nexosim(init)]
+    async fn init(&mut self, cx: &Context<Self>) {
+        self.schedule_next(cx);
+    }
+
+    #[nexosim(schedulable)]
+    async fn fire(&mut self, _: (), cx: &Context<Self>) {
+        let now = SimTime::from_monotonic(cx.time());
+        for i in 0..self.watches.len() {
+            if self.watches[i].next > now {
+                continue;
+            }
+            let request = self.watches[i].plan.request.clone();
+            let view = self.view.send(request).await.next().unwrap_or_default();
+            let w = &mut self.watches[i];
+            w.next = now + w.plan.policy.evaluation_interval;
+            let (launch, remove) = w.evaluate(now, &view);
+            if !launch.is_empty() {
+                self.launch.send(launch).await;
+            }
+            if !remove.is_empty() {
+                self.remove.send(remove).await;
+            }
+        }
+        self.schedule_next(cx);
+    }
+}

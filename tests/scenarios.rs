@@ -1,0 +1,116 @@
+//! The reference scenarios of `experiments/scenarios/` (issue 26): each answers its question,
+//! and each answer is checked here against figures or bounds worked out by hand from the
+//! scenario's file, never against a previous run's output.
+
+mod common;
+
+use std::path::Path;
+
+use common::{clustersim, text};
+
+/// A summary figure by its JSON path, e.g. `["recovery", "rpo_s"]`.
+fn figure(summary: &serde_json::Value, path: &[&str]) -> f64 {
+    let mut v = summary;
+    for key in path {
+        v = &v[*key];
+    }
+    v.as_f64()
+        .unwrap_or_else(|| panic!("{path:?} is not a number in {summary}"))
+}
+
+/// Runs `src` (an experiment) from `dir` into `dir/out-<name>`: the exit code, the summary and
+/// the events table.
+fn run(dir: &Path, name: &str, src: &str) -> (Option<i32>, serde_json::Value, String) {
+    let file = dir.join(format!("{name}.ron"));
+    std::fs::write(&file, src).unwrap();
+    let out = dir.join(format!("out-{name}"));
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let summary = std::fs::read_to_string(out.join("summary.json"))
+        .unwrap_or_else(|e| panic!("{name}: {e}: {}", text(&r.stderr)));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    (
+        r.status.code(),
+        serde_json::from_str(&summary).unwrap(),
+        events,
+    )
+}
+
+#[test]
+fn multi_agent_platform_meets_its_dr_targets_and_business_hours_cost_at_most_a_node_a_region() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("experiments/scenarios/multi-agent-platform-base.ron");
+    let src = std::fs::read_to_string(&base).unwrap();
+    let sweep = clustersim(&["validate", "experiments/scenarios/multi-agent-platform.ron"]);
+    assert!(
+        text(&sweep.stdout).contains("ok, 2 runs"),
+        "{}",
+        text(&sweep.stderr)
+    );
+    let v = clustersim(&["validate", base.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", text(&v.stderr));
+    // The tool says the VPA and the HPA act on the same resource, for every deployment.
+    assert_eq!(
+        text(&v.stderr)
+            .matches("its VPA sets the cpu request its HPA scales on")
+            .count(),
+        6,
+        "{}",
+        text(&v.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (code, hours, events) = run(dir.path(), "business-hours", &src);
+    assert_eq!(code, Some(0), "{hours}");
+    let none_src = src.replace(r#"active: "business-hours""#, r#"active: "none""#);
+    assert_ne!(none_src, src);
+    let (code_none, none, events_none) = run(dir.path(), "none", &none_src);
+    assert_eq!(code_none, Some(0), "{none}");
+
+    // The schedule: Tuesday 2026-12-01 08:00 and 18:00 in Los Angeles (PST, UTC−8) are 16:00
+    // and 02:00 (next day) UTC, 8 h and 18 h after the 08:00 UTC start: 28 800 s and 64 800 s,
+    // each firing two actions on two services in three regions.
+    let scheduled: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",ScheduledScaling,"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        scheduled,
+        [["28800.0"; 6], ["64800.0"; 6]].concat(),
+        "{events}"
+    );
+    assert!(!events_none.contains(",ScheduledScaling,"));
+
+    for s in [&hours, &none] {
+        // RPO: one writer in us-west1; workflow-engine's writes (1 per request) peak at
+        // 40 × 1.6 requests/s × 3 regions = 192/s, under the replicas' 500/s, so no backlog
+        // builds and the lag is the base 2 s.
+        assert_eq!(figure(s, &["recovery", "rpo_s"]), 2.0);
+        // RTO: the outage starts at 10 h, a multiple of the 10 s health-check interval, so the
+        // third failed check is 30 s later; the linear DNS shift takes one 60 s TTL. Then the
+        // standby's HPAs scale: at most the 1 h target.
+        let f = &s["recovery"]["failures"][0];
+        assert_eq!(figure(f, &["phases_s", "detection"]), 30.0);
+        assert_eq!(figure(f, &["phases_s", "routing"]), 60.0);
+        let rto = figure(s, &["recovery", "rto_s"]);
+        assert!((90.0..=3600.0).contains(&rto), "RTO {rto}");
+        assert_eq!(figure(f, &["failback", "dropped_requests"]), 0.0);
+    }
+
+    // Business hours: the schedule adds at most 2 api pods (1 CPU each) and 1 workflow-engine
+    // pod (2 CPU) per region, 4 CPU, under one n2-standard-8's allocatable, for the 10 business
+    // hours plus the Cluster Autoscaler's 10 + 10 minutes before a node goes: at most one node
+    // more per region, 3 × 10 h 20 min × $0.3885 = $12.04.
+    let extra = figure(&hours, &["cost_usd"]) - figure(&none, &["cost_usd"]);
+    assert!(extra.abs() <= 12.04, "business hours cost {extra:+.2} USD");
+
+    // The VPA acts in both runs (it evicts pods to apply its recommendations).
+    for e in [&events, &events_none] {
+        assert!(e.contains(",EvictedByVPA,"), "{e}");
+    }
+}

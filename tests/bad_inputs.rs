@@ -1273,6 +1273,16 @@ fn policies() -> Vec<Case> {
             "expected a share in (0, 1]",
         ),
         run(
+            "a pool forecast step that is not a whole number of evaluations",
+            pool_policy(
+                "pools: [(pool: \"p\")], evaluation_interval: \"2m\", \
+                 forecast: (step: \"5m\", period: \"1h\")",
+                false,
+            ),
+            "policies.node_pools[0].forecast.step",
+            "expected a whole number of the policy's evaluation_interval (2m0s)",
+        ),
+        run(
             "a node-pool policy on a Cluster Autoscaler's node group",
             pool_policy("pools: [(pool: \"p\")]", true),
             "policies.node_pools[0].pools[0].pool",

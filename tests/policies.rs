@@ -373,3 +373,46 @@ fn a_cost_aware_pool_policy_slows_down_and_goes_spot_once_its_budget_is_low() {
         "{events}"
     );
 }
+
+#[test]
+fn a_pool_forecast_provisions_its_floor_ahead_of_the_demand() {
+    // 12 pods of 1 CPU on 3-vCPU workers (allocatable set), one worker at the start: 12 vCPUs
+    // requested (3 placed, 9 pending that the pool could take). The forecast is warmed on an
+    // hour of 12 vCPUs (12 steps of 5 minutes, one season): level 12, trend 0, every seasonal
+    // index 0. At its first step (5 min) it observes 12: level α·12 + (1 − α)·12 = 12, trend
+    // and indices unchanged, so the forecast 10 minutes ahead is 12, with no error yet (no
+    // headroom). Floor ⌈12 / (3 × 0.7)⌉ = ⌈5.71⌉ = 6 nodes: 1 → 6 at 300 s, Ready 30 s later.
+    let src = r#"Experiment(
+    name: "pool-forecast",
+    duration: "15m",
+    output_interval: "1m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "w", region: "us-east1", instance_type: "n2-standard-4", nodes: 1,
+                  min_nodes: 1, max_nodes: 10, provisioning_delay: "30s",
+                  allocatable: (cpu: "3", memory: "14Gi"))],
+    services: [(name: "work", replicas: 12, requests: (cpu: "1", memory: "1Gi"),
+                capacity_rps: 100, traffic: Constant(rps: 10))],
+    checks: (max_pending_share: None),
+    policies: (node_pools: [(
+        name: "provision",
+        pools: [(pool: "w")],
+        forecast: (period: "1h", step: "5m", lead_time: "10m",
+                   history: (shape: Constant(rps: 12), span: "1h")),
+    )]),
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert_eq!(pool_nodes(&out, "w", "240"), 1);
+    assert_eq!(pool_nodes(&out, "w", "360"), 6);
+    assert_eq!(pool_nodes(&out, "w", "840"), 6);
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.contains(
+            "300.0,2026-11-27T00:05:00Z,TriggeredScaleUp,nodepool/w,\"provision: 1 outside min 6, \
+             max 10 → 6; forecast 12.0 vCPU in 10m0s (seasonal naive 12.0), headroom 0.0 \
+             (0 errors, 2σ), actual 12.0 vCPU: floor 6 nodes\""
+        ),
+        "{events}"
+    );
+}

@@ -243,6 +243,45 @@ pub struct PoolPolicy {
     /// Cost-aware scaling: a budget and what changes when little of it is left. Default none.
     #[serde(default)]
     pub budget: Option<CostAware>,
+    /// Predictive provisioning: a forecast of the pools' demand sets their floor. Default none.
+    #[serde(default)]
+    pub forecast: Option<PoolForecast>,
+}
+
+/// Predictive provisioning of a [`PoolPolicy`]'s pools (`policy::pools`), as AWS predictive
+/// scaling's `ForecastAndScale` sets an Auto Scaling group's minimum capacity ahead of the
+/// load: every `step` the vCPUs the pools' pods request (those running on them and those
+/// pending that they could take) are observed, additive Holt-Winters forecasts them
+/// `lead_time` ahead (`policy::forecast`), and the pools keep at least
+/// `⌈(forecast + headroom) / (vCPUs per node × target_utilization)⌉` nodes, headroom μ +
+/// `headroom_sigmas`·σ of the last `error_window` forecast errors; the thresholds scale above
+/// that floor. The defaults are those of service predictive policies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolForecast {
+    /// Default "24h".
+    #[serde(default = "default_period")]
+    pub period: SimDuration,
+    /// Default "5m"; a whole number of the policy's `evaluation_interval`s.
+    #[serde(default = "default_step")]
+    pub step: SimDuration,
+    /// How far ahead nodes are provisioned: node boot plus pod start-up. Default "10m".
+    #[serde(default = "default_lead_time")]
+    pub lead_time: SimDuration,
+    /// Share of the nodes' allocatable CPU the forecast may fill. Default 0.7.
+    #[serde(default = "default_target_utilization")]
+    pub target_utilization: f64,
+    /// The α of the headroom μ + α·σ. Default 2.
+    #[serde(default = "default_headroom_sigmas")]
+    pub headroom_sigmas: f64,
+    /// Default 12.
+    #[serde(default = "default_error_window")]
+    pub error_window: u32,
+    #[serde(default)]
+    pub smoothing: SmoothingConfig,
+    /// Demand before the run, in vCPUs: a shape over `span` ending at the run's start.
+    #[serde(default)]
+    pub history: Option<History>,
 }
 
 /// One pool of a [`PoolPolicy`] and its share of the workers: Dataproc's instance group

@@ -26,6 +26,10 @@
 //! forecast at the same instant), the "forecast + headroom" rule of predictive provisioning;
 //! the α of the headroom (`headroom_sigmas`) is not the smoothing α.
 
+use std::collections::VecDeque;
+
+use sim::time::{SimDuration, SimTime};
+
 use crate::policy::config::SmoothingConfig as Smoothing;
 
 /// Additive Holt-Winters over a series with a season of `period` steps.
@@ -122,6 +126,115 @@ pub fn headroom(errors: &[f64], sigmas: f64) -> f64 {
     let mean = errors.iter().sum::<f64>() / n;
     let var = errors.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / n;
     mean + sigmas * var.sqrt()
+}
+
+/// A forecast followed over a run, one observation per `step`: Holt-Winters, the seasonal naive
+/// baseline's window, the forecasts made for later instants and the last `error_window`
+/// errors (actual − forecast at the instant forecast) the headroom is computed from. Shared by
+/// the predictive policies on pods (requests/s) and on node pools (vCPUs).
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    hw: HoltWinters,
+    step: SimDuration,
+    /// Steps in a season and in the lead time (at least 2 and 1).
+    period_steps: usize,
+    lead_steps: usize,
+    error_window: usize,
+    /// The last `period_steps + lead_steps` observations, for the seasonal naive baseline.
+    recent: VecDeque<f64>,
+    /// Forecasts made for later instants, in time order.
+    pending: VecDeque<(SimTime, f64)>,
+    errors: VecDeque<f64>,
+}
+
+/// What one step of a [`Tracker`] gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Forecast {
+    /// Holt-Winters, `ahead` from now.
+    pub value: f64,
+    /// The seasonal naive forecast for the same instant.
+    pub naive: f64,
+    /// μ + α·σ of the recent errors.
+    pub headroom: f64,
+    /// How many errors the headroom is over.
+    pub errors: usize,
+    /// The forecast made earlier for this instant, if any.
+    pub was: Option<f64>,
+    /// The lead time rounded up to whole steps.
+    pub ahead: SimDuration,
+}
+
+impl Tracker {
+    /// A tracker over a season of `period` and a lead time of `lead_time`, both at `step`,
+    /// warmed up on `history` (one value per step, oldest first).
+    pub fn new(
+        step: SimDuration,
+        period: SimDuration,
+        lead_time: SimDuration,
+        smoothing: Smoothing,
+        error_window: u32,
+        history: &[f64],
+    ) -> Tracker {
+        let step_ns = step.as_nanos().max(1);
+        let period_steps = (period.as_nanos() / step_ns).max(2) as usize;
+        let mut t = Tracker {
+            hw: HoltWinters::new(period_steps, smoothing),
+            step,
+            period_steps,
+            lead_steps: lead_time.as_nanos().div_ceil(step_ns).max(1) as usize,
+            error_window: error_window as usize,
+            recent: VecDeque::new(),
+            pending: VecDeque::new(),
+            errors: VecDeque::new(),
+        };
+        for &y in history {
+            t.remember(y);
+        }
+        t
+    }
+
+    /// Feeds one observation to the model and the baseline's window.
+    fn remember(&mut self, y: f64) {
+        self.hw.observe(y);
+        self.recent.push_back(y);
+        if self.recent.len() > self.period_steps + self.lead_steps {
+            self.recent.pop_front();
+        }
+    }
+
+    /// One step at `now` with the observed value `actual`: the error of the forecast made for
+    /// now is recorded, then the forecast one lead time ahead with its headroom
+    /// (`headroom_sigmas` σ).
+    pub fn step(&mut self, now: SimTime, actual: f64, headroom_sigmas: f64) -> Forecast {
+        let mut was = None;
+        while let Some(&(at, forecast)) = self.pending.front()
+            && at <= now
+        {
+            self.pending.pop_front();
+            if at == now {
+                was = Some(forecast);
+                self.errors.push_back(actual - forecast);
+                if self.errors.len() > self.error_window {
+                    self.errors.pop_front();
+                }
+            }
+        }
+        self.remember(actual);
+        let value = self.hw.forecast(self.lead_steps);
+        let recent: Vec<f64> = self.recent.iter().copied().collect();
+        let naive = seasonal_naive(&recent, self.period_steps, self.lead_steps).unwrap_or(actual);
+        let errors: Vec<f64> = self.errors.iter().copied().collect();
+        let ahead = self.step * self.lead_steps as u64;
+        self.pending.push_back((now + ahead, value));
+        Forecast {
+            value,
+            naive,
+            headroom: headroom(&errors, headroom_sigmas),
+            errors: errors.len(),
+            was,
+            ahead,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,13 +20,12 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
-use std::collections::VecDeque;
 
 use crate::policy::config::{
     Condition, EventDrivenScaler, EventMetric, PredictiveMode, PredictivePolicy, ThresholdMetric,
     ThresholdPolicy,
 };
-use crate::policy::forecast::{HoltWinters, headroom, seasonal_naive};
+use crate::policy::forecast::Tracker;
 use crate::policy::keda::{Activation, poll};
 use crate::policy::threshold::{ThresholdState, evaluate};
 
@@ -155,85 +154,41 @@ impl Poller {
 /// A predictive policy's forecast state.
 struct Forecaster {
     plan: PredictivePlan,
-    hw: HoltWinters,
-    /// Steps in a season and in the lead time (at least 1).
-    period_steps: usize,
-    lead_steps: usize,
-    /// The last `period_steps + lead_steps` observations, for the seasonal naive baseline.
-    recent: VecDeque<f64>,
-    /// Forecasts made for later instants, in time order.
-    pending: VecDeque<(SimTime, f64)>,
-    /// The last `error_window` errors (actual − forecast).
-    errors: VecDeque<f64>,
+    tracker: Tracker,
 }
 
 impl Forecaster {
     fn new(plan: &PredictivePlan) -> Forecaster {
         let p = &plan.policy;
-        let step_ns = p.step.as_nanos().max(1);
-        let period_steps = (p.period.as_nanos() / step_ns).max(2) as usize;
-        let lead_steps = p.lead_time.as_nanos().div_ceil(step_ns).max(1) as usize;
-        let mut f = Forecaster {
+        Forecaster {
             plan: plan.clone(),
-            hw: HoltWinters::new(period_steps, p.smoothing),
-            period_steps,
-            lead_steps,
-            recent: VecDeque::new(),
-            pending: VecDeque::new(),
-            errors: VecDeque::new(),
-        };
-        for &y in &plan.history {
-            f.remember(y);
-        }
-        f
-    }
-
-    /// Feeds one observation to the model and the baseline's window.
-    fn remember(&mut self, y: f64) {
-        self.hw.observe(y);
-        self.recent.push_back(y);
-        if self.recent.len() > self.period_steps + self.lead_steps {
-            self.recent.pop_front();
+            tracker: Tracker::new(
+                p.step,
+                p.period,
+                p.lead_time,
+                p.smoothing,
+                p.error_window,
+                &plan.history,
+            ),
         }
     }
 
     /// One step at `now` with the observed rate `actual`: the replicas the forecast asks for
     /// and the event message.
     fn step(&mut self, now: SimTime, actual: f64) -> (u32, String) {
-        let window = self.plan.policy.error_window as usize;
-        let mut was = None;
-        while let Some(&(at, forecast)) = self.pending.front()
-            && at <= now
-        {
-            self.pending.pop_front();
-            if at == now {
-                was = Some(forecast);
-                self.errors.push_back(actual - forecast);
-                if self.errors.len() > window {
-                    self.errors.pop_front();
-                }
-            }
-        }
-        self.remember(actual);
         let p = &self.plan.policy;
-        let forecast = self.hw.forecast(self.lead_steps);
-        let recent: Vec<f64> = self.recent.iter().copied().collect();
-        let naive = seasonal_naive(&recent, self.period_steps, self.lead_steps).unwrap_or(actual);
-        let errors: Vec<f64> = self.errors.iter().copied().collect();
-        let room = headroom(&errors, p.headroom_sigmas);
-        let ahead = p.step * self.lead_steps as u64;
-        self.pending.push_back((now + ahead, forecast));
+        let f = self.tracker.step(now, actual, p.headroom_sigmas);
         let per_pod = self.plan.capacity_rps * p.target_utilization;
-        let wanted = ((forecast + room).max(0.0) / per_pod).ceil();
+        let wanted = ((f.value + f.headroom).max(0.0) / per_pod).ceil();
         let replicas = (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas);
-        let was = was.map_or(String::new(), |f| format!(" (forecast for now was {f:.1})"));
+        let was = f
+            .was
+            .map_or(String::new(), |w| format!(" (forecast for now was {w:.1})"));
         let why = format!(
-            "{}: forecast {forecast:.1} rps in {ahead} (Holt-Winters; seasonal naive {naive:.1}), \
-             headroom {room:.1} rps ({} errors, {}σ), actual {actual:.1} rps{was}: {replicas} \
+            "{}: forecast {:.1} rps in {} (Holt-Winters; seasonal naive {:.1}), \
+             headroom {:.1} rps ({} errors, {}σ), actual {actual:.1} rps{was}: {replicas} \
              replicas",
-            p.name,
-            errors.len(),
-            p.headroom_sigmas
+            p.name, f.value, f.ahead, f.naive, f.headroom, f.errors, p.headroom_sigmas
         );
         (replicas, why)
     }

@@ -12,11 +12,13 @@ use nexosim::ports::{Output, Requestor};
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
-use crate::api::{AutoscalingView, ViewRequest};
+use crate::api::{AutoscalingView, ClusterView, ViewRequest};
 use crate::api::{CapacityType, LaunchOrder, Reason, RemoveOrder};
 use crate::policy::config::{PoolMetric, PoolPolicy};
+use crate::policy::forecast::Tracker;
 use crate::policy::pools::{
-    Member, budget_low, budget_weights, cost_usd, distribute, measure, pick_removals, reduced_step,
+    Member, budget_low, budget_weights, cost_usd, demand_vcpu, distribute, measure, nodes_for,
+    pick_removals, reduced_step,
 };
 use crate::policy::threshold::{Rules, ThresholdState, evaluate};
 
@@ -31,6 +33,17 @@ pub struct PoolPolicyPlan {
     pub capacity_types: Vec<CapacityType>,
     pub min_nodes: Vec<u32>,
     pub max_nodes: Vec<u32>,
+    /// The forecast's warm-up: demand in vCPUs, one value per forecast step, oldest first.
+    pub history: Vec<f64>,
+}
+
+/// A forecast setting the pools' floor.
+struct Provisioning {
+    tracker: Tracker,
+    next: SimTime,
+    /// The nodes the latest forecast asks for, and its words for the event messages.
+    floor: u32,
+    note: String,
 }
 
 /// A policy being evaluated.
@@ -40,6 +53,7 @@ struct PoolWatch {
     next: SimTime,
     last: SimTime,
     spent_usd: f64,
+    forecast: Option<Provisioning>,
 }
 
 impl PoolWatch {
@@ -52,6 +66,7 @@ impl PoolWatch {
         let v = &view.view;
         self.spent_usd += cost_usd(v, now.saturating_duration_since(self.last).as_secs_f64());
         self.last = now;
+        let (floor, forecast_note) = self.provision(now, v);
         let p = &self.plan.policy;
         let low = p.budget.as_ref().filter(|b| budget_low(b, self.spent_usd));
         let values = |conds: &[crate::policy::config::Condition<PoolMetric>]| -> Vec<f64> {
@@ -65,13 +80,28 @@ impl PoolWatch {
         let rules = Rules {
             scale_up: &p.scale_up,
             scale_down: &p.scale_down,
-            min: self.plan.min_nodes.iter().sum(),
+            min: floor,
             max: self.plan.max_nodes.iter().sum(),
             step_up: low.map_or(p.step_up, |b| reduced_step(p.step_up, b.step_factor)),
             step_down: p.step_down,
             cooldown: p.cooldown,
         };
         let Some(d) = evaluate(&rules, &mut self.state, now, &up, &down, current) else {
+            // A forecast without scale-down conditions is followed down too: empty nodes above
+            // its floor go (busy ones stay until they empty).
+            if p.forecast.is_some() && p.scale_down.is_empty() && current > floor {
+                let why = format!(
+                    "{}: {current} nodes above the forecast's floor of {floor}: empty nodes \
+                     removed{forecast_note}",
+                    p.name
+                );
+                let room: Vec<u32> = sizes
+                    .iter()
+                    .zip(&self.plan.min_nodes)
+                    .map(|(s, m)| s.saturating_sub(*m))
+                    .collect();
+                return (Vec::new(), empty_above(v, current - floor, room, &why));
+            }
             return (Vec::new(), Vec::new());
         };
         let change = i64::from(d.to_replicas) - i64::from(current);
@@ -119,7 +149,7 @@ impl PoolWatch {
                 },
             })
             .collect();
-        let why = format!("{}: {}{budget_note}", p.name, d.why);
+        let why = format!("{}: {}{budget_note}{forecast_note}", p.name, d.why);
         let (mut launch, mut remove) = (Vec::new(), Vec::new());
         for (g, delta) in distribute(change, &members).into_iter().enumerate() {
             if delta > 0 {
@@ -142,6 +172,79 @@ impl PoolWatch {
         }
         (launch, remove)
     }
+
+    /// The floor of the pools' size at `now`: their `min_nodes`, raised by the forecast when
+    /// there is one (a new forecast at each of its steps); and its note for the events.
+    fn provision(&mut self, now: SimTime, v: &ClusterView) -> (u32, String) {
+        let min: u32 = self.plan.min_nodes.iter().sum();
+        let max: u32 = self.plan.max_nodes.iter().sum();
+        let Some(f) = self.plan.policy.forecast.as_ref() else {
+            return (min, String::new());
+        };
+        let Some(state) = self.forecast.as_mut() else {
+            return (min, String::new());
+        };
+        if now >= state.next {
+            state.next = now + f.step;
+            let actual = demand_vcpu(v);
+            let step = state.tracker.step(now, actual, f.headroom_sigmas);
+            // The pools' allocatable vCPUs per node, weighted as new nodes are.
+            let (weighted, weights) = v.node_groups.iter().zip(&self.plan.policy.pools).fold(
+                (0.0, 0.0),
+                |(a, w), (g, share)| {
+                    let wt = f64::from(share.weight);
+                    (a + wt * g.allocatable.cpu_millis as f64 / 1000.0, w + wt)
+                },
+            );
+            let per_node = if weights > 0.0 {
+                weighted / weights
+            } else {
+                1.0
+            };
+            let wanted = nodes_for(step.value + step.headroom, per_node, f.target_utilization);
+            state.floor = wanted.clamp(min, max);
+            state.note = format!(
+                "; forecast {:.1} vCPU in {} (seasonal naive {:.1}), headroom {:.1} ({} errors, \
+                 {}σ), actual {actual:.1} vCPU: floor {} nodes",
+                step.value,
+                step.ahead,
+                step.naive,
+                step.headroom,
+                step.errors,
+                f.headroom_sigmas,
+                state.floor
+            );
+        }
+        (state.floor.max(min), state.note.clone())
+    }
+}
+
+/// Up to `count` empty Ready nodes of the view to remove, newest first, at most `room[g]` of
+/// group `g` (so no pool goes under its `min_nodes`).
+fn empty_above(v: &ClusterView, count: u32, mut room: Vec<u32>, why: &str) -> Vec<RemoveOrder> {
+    let mut empty: Vec<&crate::api::NodeView> = v
+        .nodes
+        .iter()
+        .filter(|n| n.ready && !n.deleting && n.is_empty())
+        .collect();
+    empty.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+    empty
+        .into_iter()
+        .filter(|n| match room.get_mut(n.group as usize) {
+            Some(r) if *r > 0 => {
+                *r -= 1;
+                true
+            }
+            _ => false,
+        })
+        .take(count as usize)
+        .map(|n| RemoveOrder {
+            node: n.id,
+            drain: true,
+            reason: Reason::ScaleDown,
+            why: why.to_owned(),
+        })
+        .collect()
 }
 
 /// Every node-pool policy of the run.
@@ -169,6 +272,19 @@ impl PoolPolicyController {
                     next: SimTime::ZERO + plan.policy.evaluation_interval,
                     last: SimTime::ZERO,
                     spent_usd: 0.0,
+                    forecast: plan.policy.forecast.as_ref().map(|f| Provisioning {
+                        tracker: Tracker::new(
+                            f.step,
+                            f.period,
+                            f.lead_time,
+                            f.smoothing,
+                            f.error_window,
+                            &plan.history,
+                        ),
+                        next: SimTime::ZERO + f.step,
+                        floor: plan.min_nodes.iter().sum(),
+                        note: String::new(),
+                    }),
                 })
                 .collect(),
             view: Requestor::default(),

@@ -121,6 +121,31 @@ pub fn measure(view: &ClusterView, metric: PoolMetric) -> f64 {
     }
 }
 
+/// The vCPUs the pools' pods request: those on their registered nodes (not being removed) and
+/// the pending ones one of them could take: a forecast's observation.
+pub fn demand_vcpu(view: &ClusterView) -> f64 {
+    let placed: u64 = view
+        .nodes
+        .iter()
+        .filter(|n| !n.deleting)
+        .map(|n| n.requested.cpu_millis)
+        .sum();
+    let pending: u64 = view
+        .pending
+        .iter()
+        .filter(|g| !g.fits.is_empty())
+        .map(|g| g.requests.cpu_millis * u64::from(g.count))
+        .sum();
+    (placed + pending) as f64 / 1000.0
+}
+
+/// The nodes a forecast of `vcpu` (headroom included) takes at `target_utilization` of nodes
+/// of `vcpu_per_node` allocatable CPU, rounded up.
+pub fn nodes_for(vcpu: f64, vcpu_per_node: f64, target_utilization: f64) -> u32 {
+    let nodes = (vcpu.max(0.0) / (vcpu_per_node * target_utilization)).ceil();
+    nodes.min(f64::from(u32::MAX)) as u32
+}
+
 /// Up to `count` nodes of group `group` to remove: Ready, not already being removed, empty
 /// first, then by utilization, the newest first among equals (then the highest id).
 pub fn pick_removals(nodes: &[NodeView], group: u32, count: u32) -> Vec<u32> {
@@ -234,6 +259,14 @@ mod tests {
             distribute(-4, &[m(3.0, 3, 2, 3), m(7.0, 7, 0, 7)]),
             vec![-1, -3]
         );
+    }
+
+    #[test]
+    fn a_forecast_of_vcpus_becomes_nodes_at_the_target_utilization() {
+        // 20 vCPUs at 70 % of 3-vCPU nodes: 20 / 2.1 = 9.52 → 10 nodes; exactly 21 → 10.
+        assert_eq!(nodes_for(20.0, 3.0, 0.7), 10);
+        assert_eq!(nodes_for(21.0, 3.0, 0.7), 10);
+        assert_eq!(nodes_for(-1.0, 3.0, 0.7), 0);
     }
 
     #[test]

@@ -166,7 +166,7 @@ fn resolve_set(
         if !runs(&policy.set) {
             continue;
         }
-        pools::node_pools(x, policy, pools, &mut plan)
+        pools::node_pools(x, base_dir, policy, pools, &mut plan)
             .map_err(|e| e.within(&format!("policies.node_pools[{i}]")))?;
     }
     Ok(plan)

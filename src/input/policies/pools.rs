@@ -3,15 +3,17 @@
 //! `max_nodes`, belong to no other pool policy and to no Cluster Autoscaler (one owner of a
 //! pool's size).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use models::api::{PoolTemplate, ViewRequest};
 use models::autoscaler::expansion::capacity_of;
 use models::plan::PoolPlan;
-use models::policy::config::{CostAware, PoolPolicy, Step};
+use models::policy::config::{CostAware, PoolForecast, PoolPolicy, Step};
 use models::policy::model::PolicyPlan;
 use models::policy::pool_model::PoolPolicyPlan;
 
+use super::predictive::{Fields, check_forecast, sample_history};
 use super::threshold::check_condition;
 use super::{Experiment, check_interval, check_name};
 use crate::error::{FieldError, fail};
@@ -19,6 +21,7 @@ use crate::error::{FieldError, fail};
 /// One node-pool policy; errors relative to it.
 pub fn node_pools(
     x: &Experiment,
+    base_dir: &Path,
     policy: &PoolPolicy,
     pools: &[PoolPlan],
     plan: &mut PolicyPlan,
@@ -30,10 +33,10 @@ pub fn node_pools(
             "expected at least one pool, such as `[(pool: \"workers\")]`",
         );
     }
-    if policy.scale_up.is_empty() && policy.scale_down.is_empty() {
+    if policy.scale_up.is_empty() && policy.scale_down.is_empty() && policy.forecast.is_none() {
         return fail(
             "scale_up",
-            "expected at least one condition in `scale_up` or `scale_down`",
+            "expected at least one condition in `scale_up` or `scale_down`, or a `forecast`",
         );
     }
     for (list, conditions) in [
@@ -51,6 +54,10 @@ pub fn node_pools(
     if let Some(b) = &policy.budget {
         check_budget(b).map_err(|e| e.within("budget"))?;
     }
+    let history = match &policy.forecast {
+        Some(f) => forecast(x, base_dir, policy, f).map_err(|e| e.within("forecast"))?,
+        None => Vec::new(),
+    };
     let mut resolved = PoolPolicyPlan {
         policy: policy.clone(),
         request: Arc::new(ViewRequest {
@@ -65,6 +72,7 @@ pub fn node_pools(
         capacity_types: Vec::new(),
         min_nodes: Vec::new(),
         max_nodes: Vec::new(),
+        history,
     };
     let mut templates = Vec::new();
     let mut region: Option<&str> = None;
@@ -155,6 +163,38 @@ pub fn node_pools(
     });
     plan.pools.push(resolved);
     Ok(())
+}
+
+/// The forecast's settings checked, its step a whole number of evaluations; its history.
+fn forecast(
+    x: &Experiment,
+    base_dir: &Path,
+    policy: &PoolPolicy,
+    f: &PoolForecast,
+) -> Result<Vec<f64>, FieldError> {
+    check_forecast(&Fields {
+        step: f.step,
+        period: f.period,
+        lead_time: f.lead_time,
+        target_utilization: f.target_utilization,
+        headroom_sigmas: f.headroom_sigmas,
+        error_window: f.error_window,
+        smoothing: f.smoothing,
+    })?;
+    if !f
+        .step
+        .as_nanos()
+        .is_multiple_of(policy.evaluation_interval.as_nanos())
+    {
+        return fail(
+            "step",
+            format!(
+                "expected a whole number of the policy's evaluation_interval ({})",
+                policy.evaluation_interval
+            ),
+        );
+    }
+    sample_history(x, base_dir, &policy.name, f.step, f.history.as_ref())
 }
 
 /// A step of at least one node, or a positive finite percentage.

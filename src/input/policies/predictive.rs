@@ -6,9 +6,9 @@ use std::path::Path;
 
 use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
-use models::policy::config::{PredictiveMode, PredictivePolicy};
+use models::policy::config::{History, PredictiveMode, PredictivePolicy, SmoothingConfig};
 use models::policy::model::{PolicyPlan, PredictivePlan};
-use sim::time::{SimTime, UtcInstant};
+use sim::time::{SimDuration, SimTime, UtcInstant};
 
 use super::{check_interval, check_name, check_owner, check_replica_bounds, service_targets};
 use crate::error::{FieldError, fail};
@@ -45,6 +45,30 @@ pub fn predictive(
 fn check(p: &PredictivePolicy) -> Result<(), FieldError> {
     check_name(&p.name, "forecast")?;
     check_replica_bounds(p.min_replicas, p.max_replicas)?;
+    check_forecast(&Fields {
+        step: p.step,
+        period: p.period,
+        lead_time: p.lead_time,
+        target_utilization: p.target_utilization,
+        headroom_sigmas: p.headroom_sigmas,
+        error_window: p.error_window,
+        smoothing: p.smoothing,
+    })
+}
+
+/// The forecast settings a predictive policy on pods and one on node pools share.
+pub(super) struct Fields {
+    pub step: SimDuration,
+    pub period: SimDuration,
+    pub lead_time: SimDuration,
+    pub target_utilization: f64,
+    pub headroom_sigmas: f64,
+    pub error_window: u32,
+    pub smoothing: SmoothingConfig,
+}
+
+/// Every forecast setting in range.
+pub(super) fn check_forecast(p: &Fields) -> Result<(), FieldError> {
     check_interval("step", p.step)?;
     let steps = p.period.as_nanos() / p.step.as_nanos();
     if !p.period.as_nanos().is_multiple_of(p.step.as_nanos()) || !(2..=MAX_STEPS).contains(&steps) {
@@ -88,22 +112,34 @@ fn check(p: &PredictivePolicy) -> Result<(), FieldError> {
 
 /// The history's rate at the midpoint of each step, oldest first.
 fn history(x: &Experiment, base_dir: &Path, p: &PredictivePolicy) -> Result<Vec<f64>, FieldError> {
-    let Some(h) = &p.history else {
+    sample_history(x, base_dir, &p.name, p.step, p.history.as_ref())
+}
+
+/// `history`'s value at the midpoint of each `step`, oldest first (none without one); its
+/// noise seeded by the policy's `name`.
+pub(super) fn sample_history(
+    x: &Experiment,
+    base_dir: &Path,
+    name: &str,
+    step: SimDuration,
+    history: Option<&History>,
+) -> Result<Vec<f64>, FieldError> {
+    let Some(h) = history else {
         return Ok(Vec::new());
     };
-    let steps = h.span.as_nanos() / p.step.as_nanos();
+    let steps = h.span.as_nanos() / step.as_nanos();
     if steps == 0 || steps > MAX_STEPS {
         return fail(
             "history.span",
-            format!("expected 1 to {MAX_STEPS} steps of {}", p.step),
+            format!("expected 1 to {MAX_STEPS} steps of {step}"),
         );
     }
     let shape = crate::input::traffic::resolve(&h.shape, base_dir, h.span)
         .map_err(|e| e.within("history.shape"))?
-        .seeded(x.seed, &format!("policy/{}/history", p.name));
+        .seeded(x.seed, &format!("policy/{name}/history"));
     let span_s = i64::try_from(h.span.as_nanos() / 1_000_000_000).unwrap_or(i64::MAX);
     let start = UtcInstant::from_unix_s(x.start.unix_s().saturating_sub(span_s));
-    let step_ns = p.step.as_nanos();
+    let step_ns = step.as_nanos();
     Ok((0..steps)
         .map(|k| {
             let mid = SimTime::from_nanos(k * step_ns + step_ns / 2);

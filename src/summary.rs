@@ -58,6 +58,9 @@ fn target_gates(t: &Targets) -> Vec<Gate> {
     if let Some(rto) = t.rto {
         gates.push(Gate::new(Metric::RtoS, Op::Le, rto.as_secs_f64()));
     }
+    if let Some(wait) = t.batch_wait_p95 {
+        gates.push(Gate::new(Metric::BatchWaitP95S, Op::Le, wait.as_secs_f64()));
+    }
     gates
 }
 

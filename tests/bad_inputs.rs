@@ -1273,6 +1273,15 @@ fn policies() -> Vec<Case> {
             "expected a share in (0, 1]",
         ),
         run(
+            "a batch-wait target without batch",
+            good_with(
+                "    )],\n)",
+                "    )],\n    targets: (batch_wait_p95: \"30m\"),\n)",
+            ),
+            "targets.batch_wait_p95",
+            "the Jobs' wait needs Jobs: expected a `batch` section beside it",
+        ),
+        run(
             "a pool forecast step that is not a whole number of evaluations",
             pool_policy(
                 "pools: [(pool: \"p\")], evaluation_interval: \"2m\", \

@@ -406,3 +406,58 @@ fn the_queues_table_and_chart_are_written_and_redrawn() {
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     assert_eq!(fs::read(out.join("charts/queues.svg")).unwrap(), chart);
 }
+
+#[test]
+fn batch_figures_gate_a_run() {
+    // The three Jobs above: none misses a deadline (none has one), all complete by 1 876 s of
+    // the 40-minute run, and the longest wait is Job 2's 1 215 s, so the p95 of the waits is
+    // above 610 s (the median) and at most 1 215 s.
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("jobs.csv"), JOBS).unwrap();
+    let file = tmp.path().join("batch.ron");
+    fs::write(&file, EXPERIMENT).unwrap();
+    let gated = |gates: &[&str]| {
+        let out = tmp.path().join("out");
+        let mut args = vec![
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ];
+        for g in gates {
+            args.extend(["--gate", g]);
+        }
+        clustersim(&args)
+    };
+    let ok = gated(&[
+        "batch_unfinished==0",
+        "batch_deadline_misses==0",
+        "batch_wait_p95_s<=1215",
+        "batch_wait_p95_s>610",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let missed = gated(&["batch_wait_p95_s<=600"]);
+    assert_eq!(missed.status.code(), Some(1), "{}", text(&missed.stderr));
+    // The same as a target in the file.
+    fs::write(
+        &file,
+        EXPERIMENT.replace(
+            "    batch: [",
+            "    targets: (batch_wait_p95: \"10m\"),\n    batch: [",
+        ),
+    )
+    .unwrap();
+    let target = gated(&[]);
+    assert_eq!(target.status.code(), Some(1), "{}", text(&target.stderr));
+    assert!(
+        text(&target.stderr).contains("batch_wait_p95_s<=600"),
+        "{}",
+        text(&target.stderr)
+    );
+    assert!(
+        text(&missed.stderr).contains("batch_wait_p95_s<=600"),
+        "{}",
+        text(&missed.stderr)
+    );
+}

@@ -26,11 +26,14 @@ pub enum Metric {
     UnschedulablePods,
     RpoS,
     RtoS,
+    BatchWaitP95S,
+    BatchDeadlineMisses,
+    BatchUnfinished,
 }
 
 impl Metric {
     /// Every metric, in the order `--help` and the README list them.
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 20] = [
         Metric::P50LatencyMs,
         Metric::P95LatencyMs,
         Metric::P99LatencyMs,
@@ -48,6 +51,9 @@ impl Metric {
         Metric::UnschedulablePods,
         Metric::RpoS,
         Metric::RtoS,
+        Metric::BatchWaitP95S,
+        Metric::BatchDeadlineMisses,
+        Metric::BatchUnfinished,
     ];
 
     /// The name used in gate expressions and in `summary.json`'s checks.
@@ -70,6 +76,9 @@ impl Metric {
             Metric::UnschedulablePods => "unschedulable_pods",
             Metric::RpoS => "rpo_s",
             Metric::RtoS => "rto_s",
+            Metric::BatchWaitP95S => "batch_wait_p95_s",
+            Metric::BatchDeadlineMisses => "batch_deadline_misses",
+            Metric::BatchUnfinished => "batch_unfinished",
         }
     }
 
@@ -105,6 +114,13 @@ impl Metric {
             Metric::RtoS => {
                 "regional outage to SLO restored, worst outage; none if not restored (s)"
             }
+            Metric::BatchWaitP95S => {
+                "95th percentile of the Jobs' wait from submission to start (s; needs batch)"
+            }
+            Metric::BatchDeadlineMisses => "Jobs failed by their active_deadline (needs batch)",
+            Metric::BatchUnfinished => {
+                "Jobs still waiting or running when the run ended (needs batch)"
+            }
         }
     }
 
@@ -124,6 +140,8 @@ impl Metric {
             Metric::RpoS | Metric::RtoS | Metric::ZeroReadyLongestS => "s",
             Metric::PendingPodSeconds => "pod-seconds",
             Metric::UnschedulablePods => "pods",
+            Metric::BatchWaitP95S => "s",
+            Metric::BatchDeadlineMisses | Metric::BatchUnfinished => "Jobs",
         }
     }
 
@@ -148,6 +166,9 @@ impl Metric {
             Metric::UnschedulablePods => "pods that can never be scheduled",
             Metric::RpoS => "worst outage's RPO",
             Metric::RtoS => "worst outage's RTO",
+            Metric::BatchWaitP95S => "Jobs' p95 wait to start",
+            Metric::BatchDeadlineMisses => "Jobs past their deadline",
+            Metric::BatchUnfinished => "Jobs unfinished at the end",
         }
     }
 
@@ -181,6 +202,9 @@ impl Metric {
             Metric::UnschedulablePods => Some(s.unschedulable_pods as f64),
             Metric::RpoS => s.recovery.as_ref().and_then(|r| r.rpo_s),
             Metric::RtoS => s.recovery.as_ref().and_then(|r| r.rto_s),
+            Metric::BatchWaitP95S => s.batch.as_ref().and_then(|b| b.wait_p95_s),
+            Metric::BatchDeadlineMisses => s.batch.as_ref().map(|b| b.deadline_misses as f64),
+            Metric::BatchUnfinished => s.batch.as_ref().map(|b| b.unfinished as f64),
         }
     }
 }
@@ -227,7 +251,10 @@ impl Metric {
             | Metric::PendingPodSeconds
             | Metric::UnschedulablePods
             | Metric::RpoS
-            | Metric::RtoS => None,
+            | Metric::RtoS
+            | Metric::BatchWaitP95S
+            | Metric::BatchDeadlineMisses
+            | Metric::BatchUnfinished => None,
         }
     }
 }

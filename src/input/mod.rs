@@ -159,6 +159,7 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
     targets::check(&x.targets)?;
     targets::check_services(x)?;
     targets::check_health(x)?;
+    targets::check_batch(x)?;
     let mut batch = batch::resolve(x, base_dir, &namespaces, default_priority)?;
     let mut node_autoscalers = autoscaling::resolve(x, &mut pools)?;
     let queueing = kueue::resolve(x, &pools, &namespaces)?;

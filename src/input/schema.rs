@@ -154,6 +154,10 @@ pub struct Targets {
     /// Longest regional outage → SLO restored, e.g. "1h" (needs `faults.region_outages`).
     #[serde(default)]
     pub rto: Option<SimDuration>,
+    /// Longest the 95th percentile of the Jobs' waits (submission → start) may be, e.g. "30m"
+    /// (needs `batch`).
+    #[serde(default)]
+    pub batch_wait_p95: Option<SimDuration>,
 }
 
 fn default_start() -> UtcInstant {

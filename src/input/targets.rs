@@ -52,6 +52,17 @@ pub fn check(targets: &Targets) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A batch-wait target needs Jobs to wait.
+pub fn check_batch(x: &Experiment) -> Result<(), FieldError> {
+    if x.targets.batch_wait_p95.is_some() && x.batch.is_empty() {
+        return fail(
+            "targets.batch_wait_p95",
+            "the Jobs' wait needs Jobs: expected a `batch` section beside it",
+        );
+    }
+    Ok(())
+}
+
 /// The `checks` section's shares in range.
 pub fn check_health(x: &Experiment) -> Result<(), FieldError> {
     x.checks

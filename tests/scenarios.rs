@@ -114,3 +114,72 @@ fn multi_agent_platform_meets_its_dr_targets_and_business_hours_cost_at_most_a_n
         assert!(e.contains(",EvictedByVPA,"), "{e}");
     }
 }
+
+#[test]
+fn dask_on_dataproc_needs_fourteen_workers_for_its_wait_target_and_more_than_its_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = clustersim(&[
+        "sweep",
+        "experiments/scenarios/dask-on-dataproc.ron",
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--quiet",
+    ]);
+    // No design meets both targets: the sweep says so with exit 1.
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (workers, spot_weight, cost, run_id) = (
+        col("policies.node_pools[0].max_nodes"),
+        col("policies.node_pools[0].pools[2].weight"),
+        col("cost_usd"),
+        col("run_id"),
+    );
+    // (workers, preemptible weight, cost, p95 wait) per run.
+    let runs: Vec<(u32, u32, f64, f64)> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .map(|row| {
+            let summary: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join("runs").join(row[run_id]).join("summary.json"))
+                    .unwrap(),
+            )
+            .unwrap();
+            (
+                row[workers].parse().unwrap(),
+                row[spot_weight].parse().unwrap(),
+                row[cost].parse().unwrap(),
+                figure(&summary, &["batch", "wait_p95_s"]),
+            )
+        })
+        .collect();
+    assert_eq!(runs.len(), 9);
+    let at = |w: u32, s: u32| *runs.iter().find(|r| r.0 == w && r.1 == s).unwrap();
+    for w in [6, 10, 14] {
+        // Same bound, same signals: the scaling is the same, and a preemptible worker costs
+        // less than an on-demand one (n2-standard-4 spot below on-demand in the catalog), so
+        // more preemptible workers cost less and wait no longer (preemptions at 10 % a day
+        // are too rare in 6 hours to matter here).
+        let (none, seventy, ninety) = (at(w, 0), at(w, 7), at(w, 9));
+        assert!(ninety.2 <= seventy.2 && seventy.2 < none.2, "{w}: {runs:?}");
+        assert_eq!(none.3, ninety.3, "{w}: {runs:?}");
+    }
+    // More workers never make the apps wait longer.
+    assert!(
+        at(14, 9).3 <= at(10, 9).3 && at(10, 9).3 <= at(6, 9).3,
+        "{runs:?}"
+    );
+    // The wait target (1 h) is met only with 14 workers, and the cheapest such design costs
+    // more than the $5 budget: the answer in the sweep's header.
+    let meets: Vec<_> = runs.iter().filter(|r| r.3 <= 3600.0).collect();
+    assert!(
+        meets.iter().all(|r| r.0 == 14) && meets.len() == 3,
+        "{runs:?}"
+    );
+    let cheapest = meets.iter().map(|r| r.2).fold(f64::INFINITY, f64::min);
+    assert!(cheapest > 5.0, "{runs:?}");
+}

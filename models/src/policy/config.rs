@@ -222,6 +222,10 @@ pub struct PoolPolicy {
     pub set: Option<String>,
     /// The pools it scales, all of one region, with their shares of the workers.
     pub pools: Vec<PoolShare>,
+    /// Most nodes over all its pools (each also within its own `max_nodes`): the cluster's
+    /// worker bound. Default: the sum of the pools' `max_nodes`.
+    #[serde(default)]
+    pub max_nodes: Option<u32>,
     /// Scale up when any of these is sustained.
     #[serde(default)]
     pub scale_up: Vec<Condition<PoolMetric>>,
@@ -291,7 +295,8 @@ pub struct PoolForecast {
 #[serde(deny_unknown_fields)]
 pub struct PoolShare {
     pub pool: String,
-    /// Default 1.
+    /// Default 1; 0 for a pool that takes nodes only when the others are at their bounds (the
+    /// weights must not all be 0).
     #[serde(default = "default_weight")]
     pub weight: u32,
 }

@@ -81,7 +81,7 @@ impl PoolWatch {
             scale_up: &p.scale_up,
             scale_down: &p.scale_down,
             min: floor,
-            max: self.plan.max_nodes.iter().sum(),
+            max: self.max_total(),
             step_up: low.map_or(p.step_up, |b| reduced_step(p.step_up, b.step_factor)),
             step_down: p.step_down,
             cooldown: p.cooldown,
@@ -173,11 +173,17 @@ impl PoolWatch {
         (launch, remove)
     }
 
+    /// Most nodes over the pools: the policy's `max_nodes`, else the sum of theirs.
+    fn max_total(&self) -> u32 {
+        let sum: u32 = self.plan.max_nodes.iter().sum();
+        self.plan.policy.max_nodes.map_or(sum, |m| m.min(sum))
+    }
+
     /// The floor of the pools' size at `now`: their `min_nodes`, raised by the forecast when
     /// there is one (a new forecast at each of its steps); and its note for the events.
     fn provision(&mut self, now: SimTime, v: &ClusterView) -> (u32, String) {
         let min: u32 = self.plan.min_nodes.iter().sum();
-        let max: u32 = self.plan.max_nodes.iter().sum();
+        let max = self.max_total();
         let Some(f) = self.plan.policy.forecast.as_ref() else {
             return (min, String::new());
         };

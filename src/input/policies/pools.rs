@@ -90,9 +90,6 @@ pub fn node_pools(
             );
         };
         let pool = &pools[id];
-        if share.weight == 0 {
-            return fail(at("weight"), "expected a weight of at least 1");
-        }
         if resolved.pools.contains(&(id as u32))
             || plan.pools.iter().any(|p| p.pools.contains(&(id as u32)))
         {
@@ -152,6 +149,21 @@ pub fn node_pools(
         resolved.capacity_types.push(pool.capacity_type);
         resolved.min_nodes.push(pool.min_nodes);
         resolved.max_nodes.push(max);
+    }
+    if policy.pools.iter().all(|p| p.weight == 0) {
+        return fail(
+            "pools[0].weight",
+            "expected a weight above 0 for at least one pool",
+        );
+    }
+    let min_total: u32 = resolved.min_nodes.iter().sum();
+    if let Some(max) = policy.max_nodes
+        && max < min_total.max(1)
+    {
+        return fail(
+            "max_nodes",
+            format!("expected at least the pools' min_nodes in all ({min_total}), and 1"),
+        );
     }
     resolved.request = Arc::new(ViewRequest {
         region: region.unwrap_or_default().to_owned(),

@@ -61,6 +61,13 @@ fn target_gates(t: &Targets) -> Vec<Gate> {
     if let Some(wait) = t.batch_wait_p95 {
         gates.push(Gate::new(Metric::BatchWaitP95S, Op::Le, wait.as_secs_f64()));
     }
+    if let Some(misses) = t.batch_deadline_misses {
+        gates.push(Gate::new(
+            Metric::BatchDeadlineMisses,
+            Op::Le,
+            misses as f64,
+        ));
+    }
     gates
 }
 

@@ -183,3 +183,65 @@ fn dask_on_dataproc_needs_fourteen_workers_for_its_wait_target_and_more_than_its
     let cheapest = meets.iter().map(|r| r.2).fold(f64::INFINITY, f64::min);
     assert!(cheapest > 5.0, "{runs:?}");
 }
+
+#[test]
+fn ml_forecasting_meets_every_deadline_and_headroom_only_adds_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = clustersim(&[
+        "sweep",
+        "experiments/scenarios/ml-forecasting.ron",
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (alpha, scoring, reclaim, cost, run_id) = (
+        col("policies.node_pools[0].forecast.headroom_sigmas"),
+        col("scheduler.scoring"),
+        col("kueue.cluster_queues[1].preemption.reclaim_within_cohort"),
+        col("cost_usd"),
+        col("run_id"),
+    );
+    let runs: Vec<(f64, String, String, f64)> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .map(|row| {
+            let summary: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join("runs").join(row[run_id]).join("summary.json"))
+                    .unwrap(),
+            )
+            .unwrap();
+            // Every Job of tonight's two CSV files (36 + 19) completes, none past its deadline.
+            assert_eq!(figure(&summary, &["batch", "completed"]), 55.0, "{summary}");
+            assert_eq!(figure(&summary, &["batch", "deadline_misses"]), 0.0);
+            (
+                row[alpha].parse().unwrap(),
+                row[scoring].to_owned(),
+                row[reclaim].to_owned(),
+                row[cost].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(runs.len(), 16);
+    // A larger headroom raises the forecast's floor at every step, so it never costs less.
+    for s in ["LeastAllocated", "MostAllocated"] {
+        for k in ["Any", "Never"] {
+            let costs: Vec<f64> = runs
+                .iter()
+                .filter(|r| r.1 == s && r.2 == k)
+                .map(|r| r.3)
+                .collect();
+            assert_eq!(costs.len(), 4);
+            assert!(costs.windows(2).all(|w| w[0] <= w[1]), "{s} {k}: {costs:?}");
+        }
+    }
+    // So the cheapest design has no headroom.
+    let cheapest = runs.iter().min_by(|a, b| a.3.total_cmp(&b.3)).unwrap();
+    assert_eq!(cheapest.0, 0.0, "{runs:?}");
+}

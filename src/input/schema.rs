@@ -158,6 +158,9 @@ pub struct Targets {
     /// (needs `batch`).
     #[serde(default)]
     pub batch_wait_p95: Option<SimDuration>,
+    /// Most Jobs that may fail their `active_deadline`, e.g. 0 (needs `batch`).
+    #[serde(default)]
+    pub batch_deadline_misses: Option<u64>,
 }
 
 fn default_start() -> UtcInstant {

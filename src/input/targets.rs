@@ -52,12 +52,18 @@ pub fn check(targets: &Targets) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// A batch-wait target needs Jobs to wait.
+/// A batch target needs Jobs.
 pub fn check_batch(x: &Experiment) -> Result<(), FieldError> {
     if x.targets.batch_wait_p95.is_some() && x.batch.is_empty() {
         return fail(
             "targets.batch_wait_p95",
             "the Jobs' wait needs Jobs: expected a `batch` section beside it",
+        );
+    }
+    if x.targets.batch_deadline_misses.is_some() && x.batch.is_empty() {
+        return fail(
+            "targets.batch_deadline_misses",
+            "deadline misses need Jobs: expected a `batch` section beside it",
         );
     }
     Ok(())

@@ -47,8 +47,13 @@ impl Cluster {
                 removed_ns: None,
                 last_pod_change_ns: now_ns,
             };
-            let at = now_ns + state.provisioning_delay_ns;
+            let delay_ns = state.provisioning_delay_ns;
             let gpus = state.gpus_per_node;
+            let boot_ns = match self.throttles.as_deref_mut() {
+                Some(t) => t.boot_ns(pool, &self.pools[pool as usize].name, delay_ns),
+                None => delay_ns,
+            };
+            let at = now_ns + boot_ns;
             let id = self.nodes.add(node);
             self.node_pods.push(Vec::new());
             self.node_gpus.push((gpus, 0));

@@ -220,6 +220,25 @@ fn the_scheduler_binds_at_its_client_rate() {
 }
 
 #[test]
+fn a_busy_scheduler_keeps_its_cycle_rate_between_wake_ups() {
+    // 100 scheduling cycles/s, a bucket of one: pod n bound at 10 + (n − 1)/100 s, the
+    // 10 000th at 10 + 9 999/100 = 109.99 s. A wake-up a second apart catches up on the
+    // ~100 cycles since the last (a sleeping scheduler must not lose them).
+    let ready = scale_up(Limits {
+        scheduler_pods_per_s: Some(100.0),
+        ..unlimited()
+    });
+    // By 60 s: n − 1 ≤ 50 × 100 → 5 001 bound; Ready up to one tick (100 pods) behind.
+    assert!(
+        (1 + 5001 - 100..=1 + 5001).contains(&ready[60]),
+        "{}",
+        ready[60]
+    );
+    assert!(ready[109] < 10_001, "{}", ready[109]);
+    assert_eq!(ready[111], 10_001);
+}
+
+#[test]
 fn image_pulls_are_serialized_on_a_node() {
     // Three services, each with its own 1 GiB image, one pod each asked for at 10 s on one
     // node pulling 100 MiB/s: a pull takes 1 024/100 = 10.24 s and they queue. Images

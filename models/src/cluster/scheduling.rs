@@ -46,8 +46,10 @@ impl Cluster {
 
     /// `schedule_pending` with a scheduler limited by its scheduling cycles per second and its
     /// client's token bucket: binds in queue order while a token has come by `now_ns`, then
-    /// sets one wake-up at the next token, at least `WAKE_TICK_NS` on (pods bound late by up
-    /// to that start from their exact grant). A pod that fits nowhere takes no token.
+    /// sets one wake-up at the next token, at least `WAKE_TICK_NS` on. While pods wait, the
+    /// scheduler's requests queue from when they began to wait (`scheduler_busy_since_ns`),
+    /// so a wake-up binds every pod a busy scheduler would have bound since, each started from
+    /// its own grant. A pod that fits nowhere takes no token.
     fn schedule_throttled(&mut self, now_ns: u64) {
         let mut failed: BTreeSet<u32> = BTreeSet::new();
         let mut after = None;
@@ -61,8 +63,10 @@ impl Cluster {
             let Some(t) = self.throttles.as_deref_mut() else {
                 return;
             };
-            let next = t.scheduler_peek(now_ns);
+            let issued = t.scheduler_busy_since_ns.unwrap_or(now_ns);
+            let next = t.scheduler_peek(issued);
             if next > now_ns {
+                t.scheduler_busy_since_ns = Some(issued);
                 let wake = next.max(now_ns + WAKE_TICK_NS);
                 if t.arm_scheduler(wake) {
                     self.push_timer(wake, Timer::Scheduler);
@@ -71,11 +75,12 @@ impl Cluster {
             }
             match self.choose_node(id) {
                 Some(node) => {
+                    let created_ns = self.pods.get(id).created_ns;
                     let granted = self
                         .throttles
                         .as_deref_mut()
-                        .map_or(now_ns, |t| t.scheduler_take(now_ns));
-                    self.bind_granted(id, node, now_ns, granted);
+                        .map_or(now_ns, |t| t.scheduler_take(issued));
+                    self.bind_granted(id, node, now_ns, granted.max(created_ns));
                 }
                 None => {
                     if !self.try_preempt(id, now_ns) {
@@ -84,6 +89,10 @@ impl Cluster {
                     }
                 }
             }
+        }
+        // Every pod bound or placed nowhere: the scheduler idles from here.
+        if let Some(t) = self.throttles.as_deref_mut() {
+            t.scheduler_busy_since_ns = None;
         }
     }
 

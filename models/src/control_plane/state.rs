@@ -43,6 +43,10 @@ pub struct Throttles {
     queued: Vec<bool>,
     controller_wake_ns: Option<u64>,
     scheduler_wake_ns: Option<u64>,
+    /// Since when the scheduler has had pods waiting for tokens: its requests queue from
+    /// there, so the grants a wake-up catches up on are the ones a busy scheduler would have
+    /// had one after the other (a bucket of burst 1 refills no faster while we sleep).
+    pub scheduler_busy_since_ns: Option<u64>,
     /// Nodes launched so far, per pool: the index of the next boot draw.
     launches: Vec<u64>,
     /// Per node id.
@@ -65,6 +69,7 @@ impl Throttles {
             queued: Vec::new(),
             controller_wake_ns: None,
             scheduler_wake_ns: None,
+            scheduler_busy_since_ns: None,
             launches: vec![0; pools],
             nodes: Vec::new(),
             images: BTreeMap::new(),

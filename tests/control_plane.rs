@@ -102,6 +102,11 @@ fn bad_values_are_refused_with_their_field_path() {
     let (field, message) = refused(&with("control_plane: (controller_manager: (qps: -5)),"));
     assert_eq!(field, "control_plane.controller_manager.qps");
     assert!(message.contains("positive"), "{message}");
+    // Zero and absurd rates: the bounds keep the buckets' nanosecond arithmetic in range.
+    let (field, _) = refused(&with("control_plane: (scheduler: (pods_per_s: 0)),"));
+    assert_eq!(field, "control_plane.scheduler.pods_per_s");
+    let (field, _) = refused(&with("control_plane: (scheduler: (qps: 1e9)),"));
+    assert_eq!(field, "control_plane.scheduler.qps");
     let (field, _) = refused(&with("control_plane: (scheduler: (burst: 0)),"));
     assert_eq!(field, "control_plane.scheduler.burst");
     let (field, message) = refused(&with(

@@ -6,9 +6,21 @@ use std::collections::BTreeMap;
 
 use models::control_plane::config::ControlPlaneSettings;
 use models::control_plane::{ControlPlanePlan, Limits};
+use sim::time::SimDuration;
 
 use super::Experiment;
 use crate::error::FieldError;
+
+/// Rates of a client or the scheduler, per second: a thousandth (a request every 17 min) to
+/// a million; bursts up to a million. Within them a token bucket's arithmetic stays far from
+/// overflowing a nanosecond `u64`.
+const MIN_RATE: f64 = 0.001;
+const MAX_RATE: f64 = 1e6;
+const MAX_BURST: u32 = 1_000_000;
+/// A pull of the largest image at the slowest bandwidth takes 2^40 / 2^10 s ≈ 34 years.
+const MIN_PULL_BYTES_PER_S: u64 = 1 << 10;
+const MAX_IMAGE_BYTES: u64 = 1 << 40;
+const MAX_BINDING_LATENCY: SimDuration = SimDuration::from_secs(600);
 
 /// The control plane's limits for the run.
 pub fn resolve(x: &Experiment) -> Result<ControlPlanePlan, FieldError> {
@@ -22,10 +34,10 @@ pub fn resolve(x: &Experiment) -> Result<ControlPlanePlan, FieldError> {
     let mut image_bytes = BTreeMap::new();
     for (i, service) in x.services.iter().enumerate() {
         if let Some(image) = service.image {
-            if image.size.0 == 0 {
+            if !(1..=MAX_IMAGE_BYTES).contains(&image.size.0) {
                 return Err(FieldError::new(
                     format!("services[{i}].image.size"),
-                    "an image of at least one byte, e.g. \"800Mi\"",
+                    "an image from one byte to 1Ti, e.g. \"800Mi\"",
                 ));
             }
             image_bytes.insert(service.name.clone(), image.size.0);
@@ -56,17 +68,19 @@ pub fn resolve(x: &Experiment) -> Result<ControlPlanePlan, FieldError> {
 /// ordered and positive.
 fn check(c: &ControlPlaneSettings) -> Result<(), FieldError> {
     let rate = |path: &str, v: Option<f64>| match v {
-        Some(q) if !(q.is_finite() && q > 0.0) => Err(FieldError::new(
+        Some(q) if !(q.is_finite() && (MIN_RATE..=MAX_RATE).contains(&q)) => Err(FieldError::new(
             format!("control_plane.{path}"),
-            format!("a positive number per second, or None for no limit (got {q})"),
+            format!(
+                "a positive number per second from {MIN_RATE} to {MAX_RATE}, or None for no limit (got {q})"
+            ),
         )),
         _ => Ok(()),
     };
     let at_least_one = |path: &str, v: u32| {
-        if v == 0 {
+        if v == 0 || v > MAX_BURST {
             Err(FieldError::new(
                 format!("control_plane.{path}"),
-                "at least 1".to_owned(),
+                format!("from 1 to {MAX_BURST} (got {v})"),
             ))
         } else {
             Ok(())
@@ -82,6 +96,12 @@ fn check(c: &ControlPlaneSettings) -> Result<(), FieldError> {
     rate("scheduler.qps", s.qps)?;
     at_least_one("scheduler.burst", s.burst)?;
     rate("scheduler.pods_per_s", s.pods_per_s)?;
+    if s.binding_latency > MAX_BINDING_LATENCY {
+        return Err(FieldError::new(
+            "control_plane.scheduler.binding_latency",
+            format!("at most {MAX_BINDING_LATENCY} (got {})", s.binding_latency),
+        ));
+    }
     let k = &c.kubelet;
     if let Some(m) = k.max_parallel_image_pulls {
         at_least_one("kubelet.max_parallel_image_pulls", m)?;
@@ -93,16 +113,18 @@ fn check(c: &ControlPlaneSettings) -> Result<(), FieldError> {
             ));
         }
     }
-    if k.image_pull_bytes_per_s.is_some_and(|b| b.0 == 0) {
+    if k.image_pull_bytes_per_s
+        .is_some_and(|b| b.0 < MIN_PULL_BYTES_PER_S)
+    {
         return Err(FieldError::new(
             "control_plane.kubelet.image_pull_bytes_per_s",
-            "a positive bandwidth per second, e.g. \"125Mi\", or None for instant pulls",
+            "a positive bandwidth per second of at least 1Ki, e.g. \"125Mi\", or None for instant pulls",
         ));
     }
-    if k.default_image_size.0 == 0 {
+    if !(1..=MAX_IMAGE_BYTES).contains(&k.default_image_size.0) {
         return Err(FieldError::new(
             "control_plane.kubelet.default_image_size",
-            "an image of at least one byte, e.g. \"500Mi\"",
+            "an image from one byte to 1Ti, e.g. \"500Mi\"",
         ));
     }
     if let Some(b) = c.node_boot {

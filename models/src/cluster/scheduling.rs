@@ -308,7 +308,7 @@ impl Cluster {
                 Some(t) => {
                     let bound_ns = granted_ns + t.limits.binding_latency_ns;
                     let image_ns = t.image_ready_at(node, &dep.name, bound_ns);
-                    (image_ns + dep.startup_ns).max(now_ns)
+                    image_ns.saturating_add(dep.startup_ns).max(now_ns)
                 }
             };
             self.push_timer(

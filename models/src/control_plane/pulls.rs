@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 /// Nanoseconds to pull `bytes` at `bytes_per_s` (> 0), rounded up.
 pub fn pull_ns(bytes: u64, bytes_per_s: u64) -> u64 {
-    (u128::from(bytes) * 1_000_000_000).div_ceil(u128::from(bytes_per_s)) as u64
+    let ns = (u128::from(bytes) * 1_000_000_000).div_ceil(u128::from(bytes_per_s.max(1)));
+    u64::try_from(ns).unwrap_or(u64::MAX)
 }
 
 /// One node's image cache and pull slots.
@@ -48,7 +49,7 @@ impl NodeImages {
                 .min_by_key(|&k| (self.slots_free_ns[k], k))
                 .unwrap_or(0)
         };
-        let ready = self.slots_free_ns[slot].max(at_ns) + pull_ns;
+        let ready = self.slots_free_ns[slot].max(at_ns).saturating_add(pull_ns);
         self.slots_free_ns[slot] = ready;
         self.images.push((image, ready));
         ready

@@ -26,6 +26,10 @@
 //! - quotas: `quota` (namespaces, ResourceQuota admission);
 //! - the pending queue: `pending` (PrioritySort's order, pending pod-seconds, surges);
 //! - job ownership: `jobs` (a Job's pods owned through a deployment entry);
+//! - the control plane's limits, with a `control_plane` section: `throttles`
+//!   (`crate::control_plane::state`), applied by `run_replicasets` (pod creation),
+//!   `schedule_throttled` and `bind_granted` (binding, image pulls) and `launch_nodes` (boot
+//!   times);
 //! - outside views: `ports` (the nexosim handlers and wake-ups), `report` (samples and the
 //!   whole-run report), `autoscaling` (the node autoscalers' view), `events` (the bounded log).
 
@@ -63,7 +67,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{CapacityType, Reason};
-use crate::control_plane::state::{Sync, Throttles, WAKE_TICK_NS};
+use crate::control_plane::state::{ReplicaSetSync, Throttles, WAKE_TICK_NS};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
 use crate::scheduler::taints::first_untolerated_taint;
@@ -451,7 +455,7 @@ impl Cluster {
                     }
                     let left = t.limits.burst_replicas.map_or(short, |b| short.min(b));
                     let first = if t.limits.slow_start { 1 } else { left };
-                    Sync {
+                    ReplicaSetSync {
                         deployment: d,
                         left,
                         batch_left: first,

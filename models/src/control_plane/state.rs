@@ -22,7 +22,7 @@ pub const WAKE_TICK_NS: u64 = 1_000_000_000;
 /// A ReplicaSet sync under way: `left` pods still to create in it, `batch_left` in the current
 /// slow-start batch, issued at `batch_start_ns`; the batch ends at its last grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sync {
+pub struct ReplicaSetSync {
     pub deployment: u32,
     pub left: u32,
     pub batch_left: u32,
@@ -31,6 +31,7 @@ pub struct Sync {
     pub batch_end_ns: u64,
 }
 
+/// The limits of one run and the state they keep, owned by the cluster.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Throttles {
     pub limits: Limits,
@@ -38,7 +39,7 @@ pub struct Throttles {
     pub controller: Option<TokenBucket>,
     scheduler_client: Option<TokenBucket>,
     scheduler_cycle: Option<TokenBucket>,
-    pub sync: Option<Sync>,
+    pub sync: Option<ReplicaSetSync>,
     queue: VecDeque<u32>,
     queued: Vec<bool>,
     controller_wake_ns: Option<u64>,
@@ -96,7 +97,7 @@ impl Throttles {
     }
 
     /// When the last request of the current batch will be let through.
-    pub fn batch_last_grant(&self, sync: &Sync) -> u64 {
+    pub fn batch_last_grant(&self, sync: &ReplicaSetSync) -> u64 {
         let Some(mut bucket) = self.controller else {
             return sync.batch_start_ns;
         };

@@ -176,6 +176,12 @@ pub struct ServiceConfig {
     /// Later replica counts per region, e.g. `[(at: "2h", replicas: 30)]`.
     #[serde(default)]
     pub scale: Vec<ScaleStep>,
+    /// The container image: `(size: "800Mi")`, the bytes a node pulls before it starts the
+    /// service's first pod there (only with a `control_plane` section, whose kubelet limits
+    /// say how fast; see `models::control_plane::pulls`). Default: the section's
+    /// `kubelet.default_image_size`, "500Mi".
+    #[serde(default)]
+    pub image: Option<crate::control_plane::config::ImageConfig>,
     /// Bound → containers running (image pull and container start). Default "5s": the
     /// Kubernetes pod-startup-latency SLO (p99 ≤ 5 s excluding image pull, kubernetes/community
     /// `sig-scalability/slos/pod_startup_latency.md`).

@@ -47,8 +47,13 @@ impl Cluster {
                 removed_ns: None,
                 last_pod_change_ns: now_ns,
             };
-            let at = now_ns + state.provisioning_delay_ns;
+            let delay_ns = state.provisioning_delay_ns;
             let gpus = state.gpus_per_node;
+            let boot_ns = match self.throttles.as_deref_mut() {
+                Some(t) => t.boot_ns(pool, &self.pools[pool as usize].name, delay_ns),
+                None => delay_ns,
+            };
+            let at = now_ns + boot_ns;
             let id = self.nodes.add(node);
             self.node_pods.push(Vec::new());
             self.node_gpus.push((gpus, 0));
@@ -206,6 +211,50 @@ mod tests {
         assert_eq!(c.nodes.get(1).state, NodeState::Ready);
         assert_eq!(c.deployments[0].pending, 0);
         assert_eq!(c.nodes.get(1).pods, 3);
+    }
+
+    #[test]
+    fn with_a_boot_spread_a_launched_node_boots_within_its_bounds_and_repeats_for_a_seed() {
+        use crate::control_plane::{ControlPlanePlan, Limits};
+        let limits = Limits {
+            controller_client: None,
+            burst_replicas: None,
+            slow_start: true,
+            scheduler_client: None,
+            scheduler_pods_per_s: None,
+            binding_latency_ns: 0,
+            pull_slots: Some(1),
+            pull_bytes_per_s: None,
+            image_bytes: Default::default(),
+            default_image_bytes: 1,
+            boot: Some((0.75, 1.5)),
+        };
+        let mut plan = fixture::plan();
+        plan.control_plane = ControlPlanePlan {
+            limits: Some(limits),
+        };
+        // Launched at 10 s, 60 s provisioning delay × [0.75, 1.5]: Ready in [55 s, 100 s].
+        let ready_at = |seed| {
+            let mut c = Cluster::new(&plan, crate::latency::Fidelity::Fluid, seed);
+            let ids = c.launch_nodes(0, None, 4, 10 * S);
+            let mut at = Vec::new();
+            for t in 55..=100 {
+                c.run_timers(t * S);
+                for &id in &ids {
+                    if c.nodes.get(id).state == NodeState::Ready
+                        && !at.iter().any(|&(i, _)| i == id)
+                    {
+                        at.push((id, t));
+                    }
+                }
+            }
+            at
+        };
+        let a = ready_at(3);
+        assert_eq!(a.len(), 4, "every node Ready by 100 s: {a:?}");
+        assert_eq!(a, ready_at(3));
+        // Four draws of a spread, not the fixed 70 s of every node without the section.
+        assert!(a.iter().any(|&(_, t)| t != 70), "{a:?}");
     }
 
     #[test]

@@ -26,6 +26,10 @@
 //! - quotas: `quota` (namespaces, ResourceQuota admission);
 //! - the pending queue: `pending` (PrioritySort's order, pending pod-seconds, surges);
 //! - job ownership: `jobs` (a Job's pods owned through a deployment entry);
+//! - the control plane's limits, with a `control_plane` section: `throttles`
+//!   (`crate::control_plane::state`), applied by `run_replicasets` (pod creation),
+//!   `schedule_throttled` and `bind_granted` (binding, image pulls) and `launch_nodes` (boot
+//!   times);
 //! - outside views: `ports` (the nexosim handlers and wake-ups), `report` (samples and the
 //!   whole-run report), `autoscaling` (the node autoscalers' view), `events` (the bounded log).
 
@@ -63,6 +67,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{CapacityType, Reason};
+use crate::control_plane::state::{ReplicaSetSync, Throttles, WAKE_TICK_NS};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
 use crate::scheduler::taints::first_untolerated_taint;
@@ -143,6 +148,12 @@ pub struct Cluster {
     /// Whether the kubelet's memory check runs (some pod template could pass its memory
     /// limit; see [`vertical`]).
     memory_check_armed: bool,
+    /// The control plane's limits when the experiment has a `control_plane` section: token
+    /// buckets, the ReplicaSet work queue, image caches, boot draws
+    /// (`crate::control_plane::state`). `None`: nothing throttles (every bundled example
+    /// without the section runs as before).
+    #[serde(default)]
+    throttles: Option<Box<Throttles>>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -291,6 +302,7 @@ impl Cluster {
             events_handled: 0,
             budget: None,
             memory_check_armed: false,
+            throttles: None,
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -301,6 +313,18 @@ impl Cluster {
         }
         cluster.schedule_pending(0);
         cluster.arm_memory_check(0);
+        // The pods of time zero were running before the day began: created, bound and pulled
+        // without limits. Limits apply from here on.
+        if let Some(limits) = &plan.control_plane.limits {
+            let mut throttles = Throttles::new(limits.clone(), seed, plan.pools.len());
+            for (node, residents) in cluster.node_pods.iter().enumerate() {
+                for &id in residents {
+                    let d = cluster.pods.get(id).deployment as usize;
+                    throttles.preload(node as u32, &cluster.deployments[d].name);
+                }
+            }
+            cluster.throttles = Some(Box::new(throttles));
+        }
         cluster
     }
 
@@ -356,6 +380,11 @@ impl Cluster {
         let dep = &self.deployments[d as usize];
         let live = dep.pods.len() as u32;
         if live < dep.desired {
+            if let Some(t) = self.throttles.as_deref_mut() {
+                t.enqueue(d);
+                self.run_replicasets(now_ns);
+                return;
+            }
             for _ in live..dep.desired {
                 if !self.create_pod(d, now_ns) {
                     break;
@@ -406,6 +435,92 @@ impl Cluster {
             })
             .collect();
         replicaset::pods_to_delete(&mut candidates, count, now_ns)
+    }
+
+    /// The ReplicaSet controller under the control plane's limits: syncs queued deployments
+    /// one at a time (FIFO, as its work queue), each creating at most `BurstReplicas` pods in
+    /// slow-start batches whose requests pass the controller's token bucket; a refused
+    /// creation ends the sync. Creates every pod whose token has come by `now_ns`, then sets
+    /// one wake-up for the rest (`Throttles::arm_controller`).
+    fn run_replicasets(&mut self, now_ns: u64) {
+        while let Some(t) = self.throttles.as_deref_mut() {
+            let mut sync = match t.sync.take() {
+                Some(sync) => sync,
+                None => {
+                    let Some(d) = t.dequeue() else { return };
+                    let dep = &self.deployments[d as usize];
+                    let short = dep.desired.saturating_sub(dep.pods.len() as u32);
+                    if short == 0 {
+                        continue;
+                    }
+                    let left = t.limits.burst_replicas.map_or(short, |b| short.min(b));
+                    let first = if t.limits.slow_start { 1 } else { left };
+                    ReplicaSetSync {
+                        deployment: d,
+                        left,
+                        batch_left: first,
+                        next_batch: 2,
+                        batch_start_ns: now_ns,
+                        batch_end_ns: now_ns,
+                    }
+                }
+            };
+            let d = sync.deployment;
+            let mut ended = false;
+            while sync.batch_left > 0 {
+                let dep = &self.deployments[d as usize];
+                if dep.pods.len() as u32 >= dep.desired {
+                    ended = true;
+                    break;
+                }
+                let Some(t) = self.throttles.as_deref_mut() else {
+                    return;
+                };
+                let start = sync.batch_start_ns;
+                let granted = t.controller.map_or(start, |b| b.peek(start));
+                if granted > now_ns {
+                    let wake = t
+                        .batch_last_grant(&sync)
+                        .min(granted.max(now_ns + WAKE_TICK_NS));
+                    t.sync = Some(sync);
+                    if t.arm_controller(wake) {
+                        self.push_timer(wake, Timer::ReplicaSets);
+                    }
+                    return;
+                }
+                if let Some(b) = t.controller.as_mut() {
+                    b.grant(start);
+                }
+                sync.batch_end_ns = sync.batch_end_ns.max(granted);
+                if !self.create_pod(d, now_ns) {
+                    ended = true;
+                    break;
+                }
+                sync.batch_left -= 1;
+                sync.left -= 1;
+            }
+            let Some(t) = self.throttles.as_deref_mut() else {
+                return;
+            };
+            if !ended && sync.left > 0 {
+                let size = if t.limits.slow_start {
+                    sync.next_batch.min(sync.left)
+                } else {
+                    sync.left
+                };
+                sync.next_batch = sync.next_batch.saturating_mul(2);
+                sync.batch_left = size;
+                sync.batch_start_ns = sync.batch_end_ns;
+                t.sync = Some(sync);
+                continue;
+            }
+            // The sync is over; a deployment still short syncs again from the queue's back
+            // (one refused by its quota waits for room, `Timer::Gone`).
+            let dep = &self.deployments[d as usize];
+            if (dep.pods.len() as u32) < dep.desired && !dep.quota_blocked {
+                t.enqueue(d);
+            }
+        }
     }
 
     /// Creates one Pending pod unless its namespace quota refuses it.
@@ -672,6 +787,20 @@ impl Cluster {
             } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
+            Timer::ReplicaSets => {
+                let due = self
+                    .throttles
+                    .as_deref_mut()
+                    .is_some_and(|t| t.controller_due(now_ns));
+                if due {
+                    self.run_replicasets(now_ns);
+                }
+                due
+            }
+            Timer::Scheduler => self
+                .throttles
+                .as_deref_mut()
+                .is_some_and(|t| t.scheduler_due(now_ns)),
             Timer::MemoryCheck => {
                 self.check_memory(now_ns);
                 false

@@ -54,6 +54,16 @@ impl PendingPods {
         self.queue.iter().copied().collect()
     }
 
+    /// The first pod in scheduling order after `after` (from the front with `None`), so a
+    /// throttled scheduler walks only as far as its tokens take it.
+    pub(super) fn next_after(&self, after: Option<QueueKey>) -> Option<QueueKey> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        match after {
+            None => self.queue.first().copied(),
+            Some(key) => self.queue.range((Excluded(key), Unbounded)).next().copied(),
+        }
+    }
+
     pub(super) fn len(&self) -> usize {
         self.queue.len()
     }

@@ -9,15 +9,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::deployment_counts::DeploymentCounts;
 use super::pods::{PodPhase, UNBOUND};
 use super::timers::Timer;
-use super::{Cluster, placement};
+use super::{Cluster, WAKE_TICK_NS, placement};
 use sim::quantity::{Bytes, CpuMillis};
 
 use crate::api::Reason;
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
 
 impl Cluster {
-    /// Binds pods from the queue, highest priority first, while they fit.
+    /// Binds pods from the queue, highest priority first, while they fit (and, under the
+    /// control plane's limits, while the scheduler has tokens: `schedule_throttled`).
     pub(super) fn schedule_pending(&mut self, now_ns: u64) {
+        if self.throttles.is_some() {
+            self.schedule_throttled(now_ns);
+            return;
+        }
         // Pods of one deployment are alike: once one fails in this cycle the rest would too.
         let mut failed: BTreeSet<u32> = BTreeSet::new();
         let queue = self.pending.in_order();
@@ -27,32 +32,7 @@ impl Cluster {
             if failed.contains(&d) {
                 continue;
             }
-            let dep = &self.deployments[d as usize];
-            let template = dep.template_of(self.pods.get(id));
-            let (cpu, memory) = (template.cpu_millis, template.memory_bytes);
-            let request = placement::PodRequest {
-                cpu_millis: cpu,
-                memory_bytes: memory,
-                gpus: template.gpus,
-                zone_max_skew: dep.zone_max_skew,
-                host_max_skew: dep.host_max_skew,
-            };
-            let choice = self.placement.choose(
-                &self.nodes,
-                &dep.groups,
-                request,
-                |node| {
-                    self.node_groups
-                        .get(node as usize)
-                        .map_or(0, |c| c.count_of(d))
-                },
-                |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
-                |node| {
-                    let (allocatable, requested) = self.node_gpus[node as usize];
-                    allocatable - requested
-                },
-            );
-            match choice {
+            match self.choose_node(id) {
                 Some(node) => self.bind(id, node, now_ns),
                 None => {
                     if !self.try_preempt(id, now_ns) {
@@ -62,6 +42,87 @@ impl Cluster {
                 }
             }
         }
+    }
+
+    /// `schedule_pending` with a scheduler limited by its scheduling cycles per second and its
+    /// client's token bucket: binds in queue order while a token has come by `now_ns`, then
+    /// sets one wake-up at the next token, at least `WAKE_TICK_NS` on. While pods wait, the
+    /// scheduler's requests queue from when they began to wait (`scheduler_busy_since_ns`),
+    /// so a wake-up binds every pod a busy scheduler would have bound since, each started from
+    /// its own grant. A pod that fits nowhere takes no token.
+    fn schedule_throttled(&mut self, now_ns: u64) {
+        let mut failed: BTreeSet<u32> = BTreeSet::new();
+        let mut after = None;
+        while let Some(key) = self.pending.next_after(after) {
+            after = Some(key);
+            let id = key.2;
+            let d = self.pods.get(id).deployment;
+            if failed.contains(&d) {
+                continue;
+            }
+            let Some(t) = self.throttles.as_deref_mut() else {
+                return;
+            };
+            let issued = t.scheduler_busy_since_ns.unwrap_or(now_ns);
+            let next = t.scheduler_peek(issued);
+            if next > now_ns {
+                t.scheduler_busy_since_ns = Some(issued);
+                let wake = next.max(now_ns + WAKE_TICK_NS);
+                if t.arm_scheduler(wake) {
+                    self.push_timer(wake, Timer::Scheduler);
+                }
+                return;
+            }
+            match self.choose_node(id) {
+                Some(node) => {
+                    let created_ns = self.pods.get(id).created_ns;
+                    let granted = self
+                        .throttles
+                        .as_deref_mut()
+                        .map_or(now_ns, |t| t.scheduler_take(issued));
+                    self.bind_granted(id, node, now_ns, granted.max(created_ns));
+                }
+                None => {
+                    if !self.try_preempt(id, now_ns) {
+                        failed.insert(d);
+                        self.log_unschedulable(d, now_ns);
+                    }
+                }
+            }
+        }
+        // Every pod bound or placed nowhere: the scheduler idles from here.
+        if let Some(t) = self.throttles.as_deref_mut() {
+            t.scheduler_busy_since_ns = None;
+        }
+    }
+
+    /// The node the default profile picks for pod `id`, if any fits.
+    fn choose_node(&self, id: u32) -> Option<u32> {
+        let d = self.pods.get(id).deployment;
+        let dep = &self.deployments[d as usize];
+        let template = dep.template_of(self.pods.get(id));
+        let request = placement::PodRequest {
+            cpu_millis: template.cpu_millis,
+            memory_bytes: template.memory_bytes,
+            gpus: template.gpus,
+            zone_max_skew: dep.zone_max_skew,
+            host_max_skew: dep.host_max_skew,
+        };
+        self.placement.choose(
+            &self.nodes,
+            &dep.groups,
+            request,
+            |node| {
+                self.node_groups
+                    .get(node as usize)
+                    .map_or(0, |c| c.count_of(d))
+            },
+            |zone| dep.zone_pods.get(&zone).copied().unwrap_or(0),
+            |node| {
+                let (allocatable, requested) = self.node_gpus[node as usize];
+                allocatable - requested
+            },
+        )
     }
 
     pub(super) fn log_unschedulable(&mut self, d: u32, now_ns: u64) {
@@ -185,6 +246,14 @@ impl Cluster {
     }
 
     pub(super) fn bind(&mut self, id: u32, node: u32, now_ns: u64) {
+        self.bind_granted(id, node, now_ns, now_ns);
+    }
+
+    /// Binds pod `id` to `node` at `now_ns`, its bind request let through at `granted_ns`
+    /// (≤ `now_ns`). Under the control plane's limits its containers start once the binding
+    /// latency has passed and the node has its image (`Throttles::image_ready_at`: a cached
+    /// image at once, else after the node's queued pulls and its own), then `startup` on.
+    pub(super) fn bind_granted(&mut self, id: u32, node: u32, now_ns: u64, granted_ns: u64) {
         debug_assert!(
             self.nodes.get(node).state != crate::api::NodeState::Gone,
             "invariant `no-pod-on-gone-node` broken: pod {id} bound to gone node {node}"
@@ -233,7 +302,15 @@ impl Cluster {
             self.set_ready(d, 1, now_ns);
         } else {
             let generation = p.generation;
-            let at = now_ns + self.deployments[d].startup_ns;
+            let dep = &self.deployments[d];
+            let at = match self.throttles.as_deref_mut() {
+                None => now_ns + dep.startup_ns,
+                Some(t) => {
+                    let bound_ns = granted_ns + t.limits.binding_latency_ns;
+                    let image_ns = t.image_ready_at(node, &dep.name, bound_ns);
+                    image_ns.saturating_add(dep.startup_ns).max(now_ns)
+                }
+            };
             self.push_timer(
                 at,
                 Timer::Started {

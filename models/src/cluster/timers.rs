@@ -31,6 +31,10 @@ pub(super) enum Timer {
     Scale {
         deployment: u32,
     },
+    /// The throttled ReplicaSet controller's next batch or token (`control_plane`).
+    ReplicaSets,
+    /// The throttled scheduler's next token (`control_plane`).
+    Scheduler,
     /// The kubelet compares its pods' memory use with their limits (see `vertical`).
     MemoryCheck,
     /// A launched node finished booting and registering.

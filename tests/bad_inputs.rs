@@ -1282,6 +1282,15 @@ fn policies() -> Vec<Case> {
             "the Jobs' wait needs Jobs: expected a `batch` section beside it",
         ),
         run(
+            "a deadline-miss target without batch",
+            good_with(
+                "    )],\n)",
+                "    )],\n    targets: (batch_deadline_misses: 0),\n)",
+            ),
+            "targets.batch_deadline_misses",
+            "deadline misses need Jobs: expected a `batch` section beside it",
+        ),
+        run(
             "a pool forecast step that is not a whole number of evaluations",
             pool_policy(
                 "pools: [(pool: \"p\")], evaluation_interval: \"2m\", \

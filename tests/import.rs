@@ -400,3 +400,174 @@ spec:
         "{err}"
     );
 }
+
+// ---- `manifests:` inside an experiment ----
+
+const MANIFESTS_SHOP: &str = "experiments/manifests-shop.ron";
+
+/// Parses an experiment text written at `dir/x.ron` (so its manifests resolve from `dir`),
+/// as every command does.
+fn parse_in(dir: &std::path::Path, src: &str) -> Result<clustersim::input::Experiment, String> {
+    let file = dir.join("x.ron");
+    fs::write(&file, src).unwrap();
+    clustersim::input::parse(&file, src).map_err(|e| e.to_string())
+}
+
+/// A folder with `k8s/m.yaml` holding `yaml`.
+fn with_manifest(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("k8s")).unwrap();
+    fs::write(dir.path().join("k8s/m.yaml"), yaml).unwrap();
+    dir
+}
+
+#[test]
+fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    // The import, filled in with exactly what manifests-shop.ron writes.
+    let imported = dir.path().join("imported.ron");
+    let (code, _, err) = import(&[
+        SHOP,
+        "--name",
+        "manifests-shop",
+        "--out",
+        imported.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let raw = fs::read_to_string(&imported).unwrap();
+    let filled = raw
+        .replace("duration: \"24h\",", "seed: 7,\n    duration: \"2h\",")
+        .replace(
+            "regions: [(name: \"TODO\", zones: [\"TODO-a\"])]",
+            "regions: [(name: \"us-east1\", zones: [\"us-east1-b\", \"us-east1-c\"])]",
+        )
+        .replace(
+            "node_pools: [(name: \"TODO\", region: \"TODO\", instance_type: \"TODO\", nodes: 0)]",
+            "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \"n2-standard-8\", nodes: 3)]",
+        )
+        // api first, web second (the manifests' sorted order).
+        .replacen("capacity_rps: 0,", "capacity_rps: 100,", 1)
+        .replacen("capacity_rps: 0,", "capacity_rps: 80,", 1)
+        .replacen("Constant(rps: -1)", "Constant(rps: 120)", 1)
+        .replacen("Constant(rps: -1)", "Constant(rps: 200)", 1);
+    fs::write(&imported, &filled).unwrap();
+
+    let summary = |file: &str, out: &str| -> serde_json::Value {
+        let out = dir.path().join(out);
+        let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let direct = summary(MANIFESTS_SHOP, "direct");
+    let via_import = summary(imported.to_str().unwrap(), "imported");
+    assert_eq!(direct, via_import);
+    // And the manifests' HPA and PDB are in the plan: api has both, web neither.
+    let parsed = clustersim::input::parse(
+        std::path::Path::new(MANIFESTS_SHOP),
+        &fs::read_to_string(MANIFESTS_SHOP).unwrap(),
+    )
+    .unwrap();
+    let api = &parsed.services[0];
+    assert_eq!(api.name, "api");
+    assert_eq!(api.namespace, "shop");
+    assert_eq!(api.hpa.as_ref().map(|h| h.max_replicas), Some(12));
+    assert_eq!(api.disruption_budget.map(|b| b.min_available), Some(2));
+    assert!(parsed.services[1].hpa.is_none());
+    assert_eq!(parsed.namespaces[0].name, "shop");
+    assert_eq!(parsed.priority_classes[0].value, 100_000);
+}
+
+#[test]
+fn a_service_overrides_only_the_fields_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fs::read_to_string(MANIFESTS_SHOP)
+        .unwrap()
+        .replace(
+            "manifests/shop/",
+            &format!("{}/{SHOP}", env!("CARGO_MANIFEST_DIR")),
+        )
+        .replace(
+            "traffic: Constant(rps: 120),",
+            "traffic: Constant(rps: 120),\n            termination_grace: \"45s\",\n            \
+             hpa: (min_replicas: 2, max_replicas: 5),\n            namespace: \"default\",",
+        );
+    let x = parse_in(dir.path(), &src).unwrap();
+    let api = &x.services[0];
+    // Written here: these win.
+    assert_eq!(api.termination_grace.to_string(), "45s");
+    assert_eq!(api.namespace, "default");
+    let hpa = api.hpa.as_ref().unwrap();
+    assert_eq!((hpa.min_replicas, hpa.max_replicas), (2, 5));
+    assert!(hpa.behavior.is_none(), "the HPA is replaced whole");
+    // Not written: the manifest's (api.yaml: readiness 10 s, limits 1 CPU / 1Gi, PDB 2).
+    assert_eq!(api.readiness.to_string(), "10s");
+    let limits = api.limits.unwrap();
+    assert_eq!(limits.cpu.map(|c| c.0), Some(1000));
+    assert_eq!(limits.memory.map(|m| m.0), Some(1 << 30));
+    assert_eq!(api.disruption_budget.map(|b| b.min_available), Some(2));
+    assert_eq!(api.priority_class.as_deref(), Some("shop-critical"));
+}
+
+#[test]
+fn a_yaml_error_in_a_named_manifest_is_located_in_the_yaml_and_exits_2() {
+    let dir = with_manifest(&deployment(
+        "              cpu: 500mm\n              memory: 1Gi",
+    ));
+    let file = dir.path().join("x.ron");
+    let src = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"k8s\"],",
+    );
+    fs::write(&file, &src).unwrap();
+    let r = clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    // deployment(): line 12, column 20 is the value of `cpu:`.
+    let expected = format!(
+        "{}:12:20: spec.template.spec.containers[0].resources.requests.cpu: ",
+        dir.path().join("k8s").join("m.yaml").display()
+    );
+    assert!(err.contains(&expected), "expected {expected:?} in {err}");
+
+    // Malformed YAML: its own file:line:col.
+    fs::write(
+        dir.path().join("k8s/m.yaml"),
+        "kind: Namespace\nmetadata: [name: x\n",
+    )
+    .unwrap();
+    let r = clustersim(&["run", file.to_str().unwrap(), "--out", "/nonexistent/never"]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:",
+            dir.path().join("k8s").join("m.yaml").display()
+        )) && err.contains("malformed YAML"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_manifest_path_or_an_unnamed_workload_is_refused_at_its_field() {
+    let dir = with_manifest(&deployment("              cpu: 500m"));
+    // GOOD's line 3 is `duration`; the list is written on line 4, its first item at col 17.
+    let src = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"nowhere/\"],",
+    );
+    let err = parse_in(dir.path(), &src).unwrap_err();
+    assert!(err.contains("x.ron:4:17: manifests[0]: "), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+
+    // The Deployment is `api`, which GOOD names: fine. Renamed, it has no traffic.
+    let src = src.replace("nowhere/", "k8s");
+    let x = parse_in(dir.path(), &src).unwrap();
+    assert_eq!(x.services.len(), 1);
+    let renamed = src.replace("name: \"api\"", "name: \"other\"");
+    let err = parse_in(dir.path(), &renamed).unwrap_err();
+    assert!(
+        err.contains(": services: the manifests' Deployment default/api at "),
+        "{err}"
+    );
+    assert!(err.contains("expected a service named `api`"), "{err}");
+}

@@ -12,8 +12,8 @@ use super::model::{Hpa, Imported, Rules, Service, Target};
 /// The placeholder of every unknown name.
 const TODO: &str = "TODO";
 
-/// The whole file.
-pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
+/// The whole file; `region` names the cluster's region, else it is a TODO.
+pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&str>) -> String {
     let mut o = String::new();
     let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let _ = writeln!(
@@ -28,16 +28,19 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
     o.push_str("Experiment(\n");
     let _ = writeln!(o, "    name: {},", quote(name));
     o.push_str("    duration: \"24h\",\n");
+    let region = region.unwrap_or(TODO);
     let _ = writeln!(
         o,
         "    // TODO: the cluster's region and zones, e.g. (name: \"us-east1\", zones: \
-         [\"us-east1-b\", \"us-east1-c\"]).\n    regions: [(name: \"{TODO}\", zones: [\"{TODO}-a\"])],"
+         [\"us-east1-b\", \"us-east1-c\"]).\n    regions: [(name: {}, zones: [\"{TODO}-a\"])],",
+        quote(region)
     );
     let _ = writeln!(
         o,
         "    // TODO: the node pools, e.g. (name: \"general\", region: \"us-east1\", \
          instance_type: \"n2-standard-8\", nodes: 3).\n    node_pools: [(name: \"{TODO}\", \
-         region: \"{TODO}\", instance_type: \"{TODO}\", nodes: 0)],"
+         region: {}, instance_type: \"{TODO}\", nodes: 0)],",
+        quote(region)
     );
     if !x.namespaces.is_empty() {
         o.push_str("    namespaces: [\n");

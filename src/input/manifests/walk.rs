@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 use sim::quantity::{Bytes, CpuMillis};
 
 use super::yaml::{Node, Value};

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 use sim::quantity::{Bytes, CpuMillis};
 
 use super::model::{Service, Toleration};

@@ -571,3 +571,92 @@ fn a_missing_manifest_path_or_an_unnamed_workload_is_refused_at_its_field() {
     );
     assert!(err.contains("expected a service named `api`"), "{err}");
 }
+
+// ---- the remaining kinds, each from a hand-written manifest ----
+
+#[test]
+fn required_node_affinity_and_a_vpa_are_mapped() {
+    let yaml = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 2
+  template:
+    spec:
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - key: cloud.google.com/gke-spot
+                    operator: DoesNotExist
+                  - key: node.kubernetes.io/instance-type
+                    operator: In
+                    values: [n2-standard-8, n2-standard-16]
+          preferredDuringSchedulingIgnoredDuringExecution: []
+      containers:
+        - name: api
+          resources:
+            requests: {cpu: 500m, memory: 512Mi}
+---
+apiVersion: autoscaling.k8s.io/v1
+kind: VerticalPodAutoscaler
+metadata:
+  name: api
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  updatePolicy: {updateMode: InPlaceOrRecreate, minReplicas: 1}
+  resourcePolicy:
+    containerPolicies:
+      - containerName: \"*\"
+        minAllowed: {cpu: 100m, memory: 128Mi}
+        maxAllowed: {cpu: \"2\", memory: 4Gi}
+        controlledResources: [cpu]
+        controlledValues: RequestsOnly
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "node_affinity: [(match_expressions: [(key: \"cloud.google.com/gke-spot\", operator: \
+         DoesNotExist, values: []), (key: \"node.kubernetes.io/instance-type\", operator: In, \
+         values: [\"n2-standard-8\", \"n2-standard-16\"])])],",
+        "vpa: (update_mode: InPlaceOrRecreate, min_replicas: 1, min_allowed: (cpu: \"100m\", \
+         memory: \"128Mi\"), max_allowed: (cpu: \"2\", memory: \"4Gi\"), controlled_resources: \
+         [cpu], controlled_values: RequestsOnly),",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    // The preferred terms only weigh the scoring: ignored, with their place (line 19).
+    assert!(
+        err.contains(
+            ":19:60: Deployment spec.template.spec.affinity.nodeAffinity.\
+                      preferredDuringSchedulingIgnoredDuringExecution: ignored"
+        ),
+        "{err}"
+    );
+
+    // Pod anti-affinity changes placement and is refused; so is an unknown operator.
+    let anti = yaml.replace(
+        "        nodeAffinity:",
+        "        podAntiAffinity: {}\n        nodeAffinity:",
+    );
+    let (code, _, err, _dir) = import_text(&anti);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":10:26: spec.template.spec.affinity.podAntiAffinity: "),
+        "{err}"
+    );
+    let bad = yaml.replace("operator: In", "operator: Within");
+    let (code, _, err, _dir) = import_text(&bad);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":17:31: spec.template.spec.affinity.nodeAffinity.\
+                      requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].\
+                      matchExpressions[1].operator: unknown variant `Within`"
+        ),
+        "{err}"
+    );
+}

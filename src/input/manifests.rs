@@ -13,12 +13,14 @@
 //! experiment's own fields win. So an experiment that names manifests runs exactly as the file
 //! `clustersim import` writes from them, filled in with the experiment's values.
 
+mod affinity;
 mod cluster;
 mod hpa;
 mod map;
 mod model;
 mod overlay;
 mod read;
+mod vpa;
 mod walk;
 mod workload;
 mod write;

@@ -6,7 +6,9 @@ use crate::error::InputError;
 
 use super::model::{Imported, Namespace};
 use super::walk::{At, Warnings};
-use super::{cluster, hpa, model, read, workload};
+use models::vpa::config::VpaConfig;
+
+use super::{cluster, hpa, model, read, vpa, workload};
 
 /// The fields every object has besides its own, neither mapped nor warned about: they identify
 /// it (`metadata`, of which the mappers read only name and namespace) or report on it
@@ -21,6 +23,7 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     let mut w = Warnings::default();
     let mut x = Imported::default();
     let mut hpas = Vec::new();
+    let mut vpas = Vec::new();
     let mut budgets = Vec::new();
     let mut quotas = Vec::new();
     for m in manifests {
@@ -50,6 +53,10 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
                     obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
                     hpas.push((hpa::hpa(&obj, &mut w)?, namespace, obj.clone()));
                 }
+                "VerticalPodAutoscaler" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
+                    vpas.push((vpa::vpa(&obj, &mut w)?, namespace, obj.clone()));
+                }
                 "PodDisruptionBudget" => {
                     obj.fields(&kind, &["spec"], &ENVELOPE, &mut w)?;
                     budgets.push((cluster::budget(&obj, &mut w)?, namespace));
@@ -72,6 +79,7 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
         }
     }
     attach_hpas(&mut x, hpas)?;
+    attach_vpas(&mut x, vpas)?;
     attach_budgets(&mut x, budgets, &mut w)?;
     attach_quotas(&mut x, quotas)?;
     declare_used(&mut x);
@@ -133,21 +141,47 @@ fn attach_hpas(
     hpas: Vec<((model::Hpa, String, String), String, At)>,
 ) -> Result<(), InputError> {
     for ((hpa, kind, name), namespace, at) in hpas {
-        let Some(s) = x
-            .services
-            .iter_mut()
-            .find(|s| s.kind == kind && s.name == name && s.namespace == namespace)
-        else {
-            return Err(at.need("spec")?.need("scaleTargetRef")?.error(format!(
-                "scales {kind} {namespace}/{name}, which is not among the manifests"
-            )));
-        };
+        let s = target(x, &at, "scaleTargetRef", (&kind, &name, &namespace))?;
         if s.hpa.is_some() {
             return Err(at.error(format!("{kind} {namespace}/{name} already has an HPA")));
         }
         s.hpa = Some(hpa);
     }
     Ok(())
+}
+
+/// Each VPA onto the workload its `targetRef` names in its namespace.
+fn attach_vpas(
+    x: &mut Imported,
+    vpas: Vec<((VpaConfig, String, String), String, At)>,
+) -> Result<(), InputError> {
+    for ((vpa, kind, name), namespace, at) in vpas {
+        let s = target(x, &at, "targetRef", (&kind, &name, &namespace))?;
+        if s.vpa.is_some() {
+            return Err(at.error(format!("{kind} {namespace}/{name} already has a VPA")));
+        }
+        s.vpa = Some((vpa, format!("VerticalPodAutoscaler at {}", at.place())));
+    }
+    Ok(())
+}
+
+/// The workload `(kind, name, namespace)` that `at`'s `spec.<field>` names.
+fn target<'x>(
+    x: &'x mut Imported,
+    at: &At,
+    field: &str,
+    (kind, name, namespace): (&str, &str, &str),
+) -> Result<&'x mut model::Service, InputError> {
+    match x
+        .services
+        .iter_mut()
+        .find(|s| s.kind == kind && s.name == name && s.namespace == namespace)
+    {
+        Some(s) => Ok(s),
+        None => Err(at.need("spec")?.need(field)?.error(format!(
+            "names {kind} {namespace}/{name}, which is not among the manifests"
+        ))),
+    }
 }
 
 /// Each PodDisruptionBudget onto the one workload of its namespace whose pod labels its

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use models::scheduler::affinity::NodeSelectorTerm;
+use models::vpa::config::VpaConfig;
 use sim::quantity::{Bytes, CpuMillis};
 
 /// Everything mapped from the manifests.
@@ -35,7 +37,11 @@ pub struct Service {
     pub readiness_s: Option<u32>,
     /// `(max_skew, topology_key)` of each `DoNotSchedule` constraint.
     pub topology_spread: Vec<(u32, String)>,
+    /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`.
+    pub node_affinity: Vec<NodeSelectorTerm>,
     pub hpa: Option<Hpa>,
+    /// A VerticalPodAutoscaler, and where it was written.
+    pub vpa: Option<(VpaConfig, String)>,
     pub min_available: Option<u32>,
 }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::error::InputError;
 use sim::quantity::{Bytes, CpuMillis};
 
+use super::affinity;
 use super::model::{Service, Toleration};
 use super::walk::{At, Warnings};
 
@@ -53,12 +54,6 @@ pub fn service(
         &[],
         w,
     )?;
-    if let Some(a) = pod.get("affinity")? {
-        return Err(a.error(
-            "affinity is not imported yet: node and pod (anti-)affinity change where pods may \
-             run; remove it here and write the service's `node_affinity` in the experiment",
-        ));
-    }
     let mut s = Service {
         source: format!("{kind} {namespace}/{name} at {}", obj.place()),
         kind: kind.to_owned(),
@@ -96,7 +91,12 @@ pub fn service(
             Some(c) => spread(kind, &c, w)?,
             None => Vec::new(),
         },
+        node_affinity: match pod.get("affinity")? {
+            Some(a) => affinity::node_affinity(kind, &a, w)?,
+            None => Vec::new(),
+        },
         hpa: None,
+        vpa: None,
         min_available: None,
     };
     containers(kind, &pod.need("containers")?, &mut s, w)?;

@@ -7,6 +7,10 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use ron::extensions::Extensions;
+use ron::ser::PrettyConfig;
+use serde::Serialize;
+
 use super::model::{Hpa, Imported, Rules, Service, Target};
 
 /// The placeholder of every unknown name.
@@ -176,11 +180,18 @@ fn service(o: &mut String, s: &Service) {
             .collect();
         line(format!("topology_spread: [{}],", items.join(", ")));
     }
+    if !s.node_affinity.is_empty() {
+        line(format!("node_affinity: {},", ron(&s.node_affinity)));
+    }
     if let Some(m) = s.min_available {
         line(format!("disruption_budget: (min_available: {m}),"));
     }
     if let Some(h) = &s.hpa {
         hpa(&mut line, h);
+    }
+    if let Some((vpa, source)) = &s.vpa {
+        line(format!("// {source}"));
+        line(format!("vpa: {},", ron(vpa)));
     }
     let _ = writeln!(o, "        ),");
 }
@@ -240,6 +251,20 @@ fn rules(r: &Rules) -> String {
         parts.push(format!("policies: [{}]", policies.join(", ")));
     }
     format!("({})", parts.join(", "))
+}
+
+/// A config in RON, on one line, optional values written plainly as the experiment reads
+/// them. A config that cannot be written (none can: every field is a plain value) is left as
+/// a comment, so the file fails to parse at that place rather than silently.
+fn ron<T: Serialize>(value: &T) -> String {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let one_line = PrettyConfig::new()
+        .compact_structs(true)
+        .compact_arrays(true)
+        .compact_maps(true);
+    options
+        .to_string_pretty(value, one_line)
+        .unwrap_or_else(|e| format!("/* cannot be written: {e} */"))
 }
 
 /// A RON string literal (Rust's escapes, which RON shares).

@@ -660,3 +660,143 @@ spec:
         "{err}"
     );
 }
+
+#[test]
+fn a_karpenter_node_pool_and_its_node_class_are_mapped() {
+    let yaml = "\
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: general
+spec:
+  weight: 10
+  limits:
+    cpu: \"200\"
+    memory: 800Gi
+  disruption:
+    consolidationPolicy: WhenEmpty
+    consolidateAfter: 5m
+    budgets:
+      - nodes: \"20%\"
+  template:
+    spec:
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+      expireAfter: Never
+      requirements:
+        - key: karpenter.k8s.aws/instance-family
+          operator: In
+          values: [m5, c5]
+        - key: karpenter.sh/capacity-type
+          operator: In
+          values: [spot, on-demand]
+---
+apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata:
+  name: default
+spec:
+  role: KarpenterNodeRole
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    let expected = "node_autoscaling: [(region: \"TODO\", karpenter: (node_pools: [(name: \
+                    \"general\", weight: 10, requirements: (instance_families: [\"m5\", \"c5\"], \
+                    instance_types: None, capacity_types: [Spot, OnDemand], zones: None), \
+                    limits: (cpu: \"200\", memory: \"800Gi\"), disruption: \
+                    (consolidation_policy: WhenEmpty, consolidate_after: \"5m0s\", budgets: \
+                    [(nodes: \"20%\")]), expire_after: \"Never\")]))],";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    assert!(
+        err.contains(":32:9: EC2NodeClass spec.role: ignored"),
+        "{err}"
+    );
+
+    // A requirement the catalog cannot follow, and kubelet reservations, are refused.
+    let cpu = yaml.replace(
+        "karpenter.k8s.aws/instance-family",
+        "karpenter.k8s.aws/instance-cpu",
+    );
+    let (code, _, err, _dir) = import_text(&cpu);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":20:16: spec.template.spec.requirements[0].key: a requirement on \
+                      `karpenter.k8s.aws/instance-cpu` is not modelled"
+        ),
+        "{err}"
+    );
+    let kubelet = yaml.replace("  role: KarpenterNodeRole", "  kubelet: {maxPods: 110}");
+    let (code, _, err, _dir) = import_text(&kubelet);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":32:12: spec.kubelet: kubelet settings"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cluster_autoscaler_flags_and_priorities_are_mapped() {
+    let yaml = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cluster-autoscaler
+  namespace: kube-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: cluster-autoscaler
+          image: registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1
+          command:
+            - ./cluster-autoscaler
+            - --cloud-provider=aws
+            - --expander=priority,least-waste
+            - --scale-down-delay-after-add=5m
+            - --scale-down-unneeded-time
+            - 3m
+            - --scale-down-utilization-threshold=0.6
+            - --max-node-provision-time=10m
+            - --max-nodes-total=100
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-autoscaler-priority-expander
+  namespace: kube-system
+data:
+  priorities: |-
+    10:
+      - .*-ondemand
+    50:
+      - .*-spot
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    // The flags written, the rest at upstream's defaults (scan 10s, delete 0s, failure 3m, …).
+    let expected = "cluster_autoscaler: (scan_interval: \"10s\", expanders: [Priority, \
+                    LeastWaste], priorities: [(priority: 10, patterns: [\".*-ondemand\"]), \
+                    (priority: 50, patterns: [\".*-spot\"])], max_node_provision_time: \
+                    \"10m0s\", max_nodes_total: 100, max_nodes_per_scale_up: 1000, \
+                    scale_down_enabled: true, scale_down_utilization_threshold: 0.6, \
+                    scale_down_unneeded_time: \"3m0s\", scale_down_delay_after_add: \"5m0s\", \
+                    scale_down_delay_after_delete: \"0s\", scale_down_delay_after_failure: \
+                    \"3m0s\",";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    // Not a service; the unmodelled flag is named once, with its line.
+    assert!(!out.contains("name: \"cluster-autoscaler\""), "{out}");
+    assert!(
+        err.contains(":14: cluster-autoscaler flag --cloud-provider: ignored"),
+        "{err}"
+    );
+    let bad = yaml.replace("priority,least-waste", "least-nodes");
+    let (code, _, err, _dir) = import_text(&bad);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":15:15: spec.template.spec.containers[0].command[2]: expander \
+                      `least-nodes` is not modelled"
+        ),
+        "{err}"
+    );
+}

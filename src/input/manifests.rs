@@ -15,7 +15,9 @@
 
 mod affinity;
 mod cluster;
+mod cluster_autoscaler;
 mod hpa;
+mod karpenter;
 mod map;
 mod model;
 mod overlay;

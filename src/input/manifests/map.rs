@@ -8,7 +8,7 @@ use super::model::{Imported, Namespace};
 use super::walk::{At, Warnings};
 use models::vpa::config::VpaConfig;
 
-use super::{cluster, hpa, model, read, vpa, workload};
+use super::{cluster, cluster_autoscaler, hpa, karpenter, model, read, vpa, workload};
 
 /// The fields every object has besides its own, neither mapped nor warned about: they identify
 /// it (`metadata`, of which the mappers read only name and namespace) or report on it
@@ -24,6 +24,7 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     let mut x = Imported::default();
     let mut hpas = Vec::new();
     let mut vpas = Vec::new();
+    let mut priorities = None;
     let mut budgets = Vec::new();
     let mut quotas = Vec::new();
     for m in manifests {
@@ -44,6 +45,19 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
                         "{k} {namespace}/{name} has an owner: skipped, its owner is the service"
                     ),
                 ),
+                "Deployment" if cluster_autoscaler::is_cluster_autoscaler(&obj)? => {
+                    if x.cluster_autoscaler.is_some() {
+                        return Err(obj.error(
+                            "a second Cluster Autoscaler: the simulator runs one node \
+                             autoscaler per region",
+                        ));
+                    }
+                    let flags = cluster_autoscaler::flags(&obj, &mut w)?;
+                    x.cluster_autoscaler = Some((
+                        flags,
+                        format!("Cluster Autoscaler {namespace}/{name} at {}", obj.place()),
+                    ));
+                }
                 k if WORKLOADS.contains(&k) => {
                     obj.fields(k, &["spec"], &ENVELOPE, &mut w)?;
                     x.services
@@ -65,6 +79,19 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
                     obj.fields(&kind, &["spec"], &ENVELOPE, &mut w)?;
                     quotas.push((cluster::quota(&obj, &mut w)?, namespace, obj.clone()));
                 }
+                "ConfigMap" if name == cluster_autoscaler::PRIORITY_CONFIG_MAP => {
+                    priorities = Some(cluster_autoscaler::priorities(&obj)?);
+                }
+                "NodePool" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
+                    let pool = karpenter::node_pool(&obj, name, &mut w)?;
+                    x.karpenter
+                        .push((pool, format!("NodePool at {}", obj.place())));
+                }
+                "EC2NodeClass" | "GCENodeClass" => {
+                    obj.fields(&kind, &["spec"], &ENVELOPE, &mut w)?;
+                    karpenter::node_class(&kind, &obj, &mut w)?;
+                }
                 "Namespace" => {
                     // A Namespace's `spec` holds only its finalizers.
                     obj.fields(&kind, &[], &[&ENVELOPE[..], &["spec"]].concat(), &mut w)?;
@@ -83,6 +110,18 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     attach_budgets(&mut x, budgets, &mut w)?;
     attach_quotas(&mut x, quotas)?;
     declare_used(&mut x);
+    if let (Some((flags, _)), Some(p)) = (&mut x.cluster_autoscaler, priorities) {
+        flags.priorities = p;
+    }
+    if let (Some((_, ca)), Some((_, pool))) = (&x.cluster_autoscaler, x.karpenter.first()) {
+        return Err(InputError::whole_file(
+            &manifests[0].file,
+            format!(
+                "both a Cluster Autoscaler ({ca}) and Karpenter ({pool}): the simulator runs \
+                 one node autoscaler per region; remove one"
+            ),
+        ));
+    }
     Ok((x, w.lines))
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use models::autoscaler::config::{ClusterAutoscalerConfig, NodePoolSpec};
 use models::scheduler::affinity::NodeSelectorTerm;
 use models::vpa::config::VpaConfig;
 use sim::quantity::{Bytes, CpuMillis};
@@ -14,6 +15,10 @@ pub struct Imported {
     pub services: Vec<Service>,
     pub namespaces: Vec<Namespace>,
     pub priority_classes: Vec<PriorityClass>,
+    /// Karpenter NodePools, each with where it was written.
+    pub karpenter: Vec<(NodePoolSpec, String)>,
+    /// The Cluster Autoscaler's flags, and where its Deployment was written.
+    pub cluster_autoscaler: Option<(ClusterAutoscalerConfig, String)>,
 }
 
 /// A Deployment, StatefulSet or ReplicaSet.

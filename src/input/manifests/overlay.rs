@@ -6,7 +6,7 @@
 //!   (requests, limits, HPA, PDB, namespace, …). A service no manifest names is the
 //!   experiment's alone. The order is the experiment's, so a field path such as
 //!   `services[1].hpa` found wrong later points at the experiment's own text.
-//! - **Named lists** (`namespaces`, `priority_classes` by name): the experiment's entries first,
+//! - **Named lists** (`namespaces`, `priority_classes` by name, `node_autoscaling` by region): the experiment's entries first,
 //!   each replacing the manifests' entry of its name whole, then the manifests' other entries.
 //! - **Everything else** (name, duration, regions, node pools, targets, …) is the experiment's:
 //!   the manifests say nothing of it.

@@ -95,12 +95,36 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&s
         }
         o.push_str("    ],\n");
     }
+    node_autoscaling(&mut o, x, region);
     o.push_str("    services: [\n");
     for s in &x.services {
         service(&mut o, s);
     }
     o.push_str("    ],\n)\n");
     o
+}
+
+/// The region's node autoscaler: the Cluster Autoscaler's flags or Karpenter's NodePools
+/// (its controller settings at their defaults).
+fn node_autoscaling(o: &mut String, x: &Imported, region: &str) {
+    let autoscaler = if let Some((flags, source)) = &x.cluster_autoscaler {
+        let _ = writeln!(o, "    // {source}");
+        format!("cluster_autoscaler: {}", ron(flags))
+    } else if !x.karpenter.is_empty() {
+        let mut pools = Vec::new();
+        for (pool, source) in &x.karpenter {
+            let _ = writeln!(o, "    // {source}");
+            pools.push(ron(pool));
+        }
+        format!("karpenter: (node_pools: [{}])", pools.join(", "))
+    } else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "    node_autoscaling: [(region: {}, {autoscaler})],",
+        quote(region)
+    );
 }
 
 /// One `services` entry.

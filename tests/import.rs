@@ -308,7 +308,8 @@ fn behaviour_the_import_cannot_keep_is_refused_with_the_reason() {
                 "      containers:",
                 "      affinity:\n        podAntiAffinity: {}\n      containers:",
             ),
-            ":9:9: spec.template.spec.affinity: affinity is not imported yet",
+            // Node affinity is imported now; pod anti-affinity is not.
+            ":9:26: spec.template.spec.affinity.podAntiAffinity: podAntiAffinity is not modelled",
         ),
         (
             "apiVersion: autoscaling/v2
@@ -319,7 +320,7 @@ spec:
   maxReplicas: 3
 "
             .to_owned(),
-            ":5:19: spec.scaleTargetRef: scales Deployment default/missing, which is not among the manifests",
+            ":5:19: spec.scaleTargetRef: names Deployment default/missing, which is not among the manifests",
         ),
         (
             "apiVersion: policy/v1
@@ -569,7 +570,10 @@ fn a_missing_manifest_path_or_an_unnamed_workload_is_refused_at_its_field() {
         err.contains(": services: the manifests' Deployment default/api at "),
         "{err}"
     );
-    assert!(err.contains("expected a service named `api`"), "{err}");
+    assert!(
+        err.contains("has no entry here: expected one named `api` with at least its `traffic`"),
+        "{err}"
+    );
 }
 
 // ---- the remaining kinds, each from a hand-written manifest ----
@@ -797,6 +801,135 @@ data:
             ":15:15: spec.template.spec.containers[0].command[2]: expander \
                       `least-nodes` is not modelled"
         ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_keda_scaled_object_is_mapped_and_other_triggers_refused() {
+    let yaml = "\
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: worker-queue
+spec:
+  scaleTargetRef:
+    name: worker
+  pollingInterval: 15
+  maxReplicaCount: 20
+  triggers:
+    - type: rabbitmq
+      metadata:
+        queueName: orders
+        mode: QueueLength
+        value: \"25\"
+        activationValue: \"2\"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 0
+  template:
+    spec:
+      containers:
+        - name: worker
+          resources:
+            requests: {cpu: 250m, memory: 256Mi}
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    // Written: polling 15 s, max 20, target 25, activation 2; KEDA's defaults for the rest
+    // (minReplicaCount 0, cooldownPeriod 300 s).
+    let expected = "policies: (event_driven: [(name: \"worker-queue\", set: None, service: \
+                    \"worker\", regions: None, metric: queue_length, target: 25.0, \
+                    activation_threshold: 2.0, min_replicas: 0, max_replicas: 20, \
+                    polling_interval: \"15s\", cooldown: \"5m0s\")]),";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    assert!(
+        err.contains(":13:20: ScaledObject spec.triggers[].metadata.queueName: ignored"),
+        "{err}"
+    );
+    let prometheus = yaml.replace("type: rabbitmq", "type: prometheus");
+    let (code, _, err, _dir) = import_text(&prometheus);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":11:13: spec.triggers[0].type: trigger `prometheus` is not modelled"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cronjob_becomes_a_batch_workload_and_an_experiment_gives_its_arrivals() {
+    let yaml = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly-report
+  namespace: analytics
+spec:
+  schedule: \"0 2 * * *\"
+  jobTemplate:
+    metadata:
+      labels:
+        kueue.x-k8s.io/queue-name: reports
+    spec:
+      parallelism: 2
+      completions: 4
+      backoffLimit: 3
+      activeDeadlineSeconds: 3600
+      template:
+        spec:
+          containers:
+            - name: report
+              resources:
+                requests: {cpu: \"1\", memory: 2Gi}
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "name: \"nightly-report\",\n            namespace: \"analytics\",",
+        "The CronJob's schedule is \"0 2 * * *\".",
+        "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+        "requests: (cpu: \"1\", memory: \"2Gi\"),\n            parallelism: 2,\n            \
+         completions: 4,\n            backoff_limit: 3,\n            active_deadline: \
+         \"3600s\",\n            queue: \"reports\",",
+        "(name: \"analytics\"),",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+
+    // From an experiment: its `batch` entry of that name gives the arrivals; the rest is the
+    // manifest's. (The queue is dropped here: the experiment has no Kueue section.)
+    let dir = with_manifest(&yaml.replace(
+        "        kueue.x-k8s.io/queue-name: reports\n",
+        "        team: reports\n",
+    ));
+    let src = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"k8s\"],\n    batch: [(name: \"nightly-report\", \
+         arrivals: Poisson(rate: Constant(rps: 0.001), duration: Constant(run: \"10m\")))],",
+    );
+    let x = parse_in(dir.path(), &src).unwrap();
+    let b = &x.batch[0];
+    assert_eq!(b.namespace, "analytics");
+    assert_eq!((b.parallelism, b.completions), (Some(2), Some(4)));
+    assert_eq!(b.backoff_limit, 3);
+    assert_eq!(
+        b.active_deadline.map(|d| d.to_string()).as_deref(),
+        Some("1h0m0s")
+    );
+    assert_eq!(b.requests.map(|r| r.cpu.0), Some(1000));
+    // Without that entry, the CronJob has no arrivals: refused, naming it.
+    let without = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"k8s\"],",
+    );
+    let err = parse_in(dir.path(), &without).unwrap_err();
+    assert!(
+        err.contains("batch: the manifests' CronJob analytics/nightly-report at ")
+            && err.contains("expected one named `nightly-report` with at least its `arrivals`"),
         "{err}"
     );
 }

@@ -8,7 +8,7 @@ use super::model::{Imported, Namespace};
 use super::walk::{At, Warnings};
 use models::vpa::config::VpaConfig;
 
-use super::{cluster, cluster_autoscaler, hpa, karpenter, model, read, vpa, workload};
+use super::{cluster, cluster_autoscaler, hpa, jobs, karpenter, keda, model, read, vpa, workload};
 
 /// The fields every object has besides its own, neither mapped nor warned about: they identify
 /// it (`metadata`, of which the mappers read only name and namespace) or report on it
@@ -25,6 +25,7 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     let mut hpas = Vec::new();
     let mut vpas = Vec::new();
     let mut priorities = None;
+    let mut scaled = Vec::new();
     let mut budgets = Vec::new();
     let mut quotas = Vec::new();
     for m in manifests {
@@ -82,6 +83,23 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
                 "ConfigMap" if name == cluster_autoscaler::PRIORITY_CONFIG_MAP => {
                     priorities = Some(cluster_autoscaler::priorities(&obj)?);
                 }
+                "ScaledObject" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
+                    scaled.push((
+                        keda::scaled_object(&obj, name, &mut w)?,
+                        namespace,
+                        obj.clone(),
+                    ));
+                }
+                "Job" | "CronJob" if owned(&meta)? => w.note(
+                    &obj,
+                    format!("{kind} {namespace}/{name} has an owner: skipped, its owner is mapped"),
+                ),
+                "Job" | "CronJob" => {
+                    obj.fields(&kind, &["spec"], &ENVELOPE, &mut w)?;
+                    x.jobs
+                        .push(jobs::job(&kind, &obj, name, namespace, &mut w)?);
+                }
                 "NodePool" => {
                     obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
                     let pool = karpenter::node_pool(&obj, name, &mut w)?;
@@ -107,6 +125,11 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     }
     attach_hpas(&mut x, hpas)?;
     attach_vpas(&mut x, vpas)?;
+    for ((scaler, kind, name), namespace, at) in scaled {
+        target(&mut x, &at, "scaleTargetRef", (&kind, &name, &namespace))?;
+        let source = format!("ScaledObject at {}", at.place());
+        x.event_driven.push((scaler, source));
+    }
     attach_budgets(&mut x, budgets, &mut w)?;
     attach_quotas(&mut x, quotas)?;
     declare_used(&mut x);
@@ -148,10 +171,16 @@ fn attach_quotas(
 /// Declares the namespaces the workloads name (besides `default`, which always exists): the
 /// experiment refuses a service in an undeclared one.
 fn declare_used(x: &mut Imported) {
-    for s in &x.services {
-        if s.namespace != "default" {
-            declare(&mut x.namespaces, &s.namespace, &s.source);
-        }
+    let used: Vec<(String, String)> = x
+        .services
+        .iter()
+        .map(|s| (&s.namespace, &s.source))
+        .chain(x.jobs.iter().map(|j| (&j.namespace, &j.source)))
+        .filter(|(namespace, _)| *namespace != "default")
+        .map(|(n, s)| (n.clone(), s.clone()))
+        .collect();
+    for (namespace, source) in used {
+        declare(&mut x.namespaces, &namespace, &source);
     }
 }
 

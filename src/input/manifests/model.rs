@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use models::autoscaler::config::{ClusterAutoscalerConfig, NodePoolSpec};
+use models::policy::config::EventDrivenScaler;
 use models::scheduler::affinity::NodeSelectorTerm;
 use models::vpa::config::VpaConfig;
 use sim::quantity::{Bytes, CpuMillis};
@@ -19,6 +20,28 @@ pub struct Imported {
     pub karpenter: Vec<(NodePoolSpec, String)>,
     /// The Cluster Autoscaler's flags, and where its Deployment was written.
     pub cluster_autoscaler: Option<(ClusterAutoscalerConfig, String)>,
+    /// KEDA ScaledObjects, each with where it was written.
+    pub event_driven: Vec<(EventDrivenScaler, String)>,
+    /// Jobs and CronJobs.
+    pub jobs: Vec<Job>,
+}
+
+/// A Job, or a CronJob's Job template: one `batch` workload.
+pub struct Job {
+    pub source: String,
+    pub name: String,
+    pub namespace: String,
+    pub priority_class: Option<String>,
+    pub cpu: CpuMillis,
+    pub memory: Bytes,
+    pub parallelism: Option<u32>,
+    pub completions: Option<u32>,
+    pub backoff_limit: Option<u32>,
+    pub active_deadline_s: Option<u32>,
+    /// Kueue's LocalQueue label.
+    pub queue: Option<String>,
+    /// A CronJob's `schedule`, shown beside the arrivals' TODO.
+    pub schedule: Option<String>,
 }
 
 /// A Deployment, StatefulSet or ReplicaSet.

@@ -6,7 +6,9 @@
 //!   (requests, limits, HPA, PDB, namespace, …). A service no manifest names is the
 //!   experiment's alone. The order is the experiment's, so a field path such as
 //!   `services[1].hpa` found wrong later points at the experiment's own text.
-//! - **Named lists** (`namespaces`, `priority_classes` by name, `node_autoscaling` by region): the experiment's entries first,
+//! - **Batch** (`batch`): as services, by name; the experiment gives each Job's `arrivals`.
+//! - **Named lists** (`namespaces`, `priority_classes`, `policies.event_driven` by name,
+//!   `node_autoscaling` by region): the experiment's entries first,
 //!   each replacing the manifests' entry of its name whole, then the manifests' other entries.
 //! - **Everything else** (name, duration, regions, node pools, targets, …) is the experiment's:
 //!   the manifests say nothing of it.
@@ -16,6 +18,8 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use models::policy::config::PoliciesConfig;
 
 use super::model::Imported;
 use crate::error::FieldError;
@@ -30,41 +34,104 @@ pub fn overlay(
     ours: Experiment,
     src: &str,
 ) -> Result<Experiment, FieldError> {
-    let mut theirs: Vec<Option<_>> = imported.services.into_iter().map(Some).collect();
-    let mut services = Vec::with_capacity(ours.services.len());
-    for (i, s) in ours.services.into_iter().enumerate() {
-        let Some(m) = theirs
-            .iter_mut()
-            .find(|m| m.as_ref().is_some_and(|m| m.name == s.name))
-            .and_then(Option::take)
-        else {
-            services.push(s);
-            continue;
-        };
-        let path = [Segment::Field("services".into()), Segment::Index(i)];
-        services.push(
-            fields(&m, &s, |key| written(src, &path, key))
-                .map_err(|e| e.within(&format!("services[{i}]")))?,
-        );
-    }
-    if let Some((m, _)) = x.services.iter().zip(&theirs).find(|(_, t)| t.is_some()) {
-        return Err(FieldError::new(
-            "services",
-            format!(
-                "the manifests' {} has no service here: expected a service named `{}` with \
-                 at least its `traffic` and `capacity_rps`",
-                m.source, m.name
-            ),
-        ));
-    }
+    let services = field_by_field(
+        imported.services,
+        ours.services,
+        Named {
+            list: "services",
+            name: |s| &s.name,
+            sources: x.services.iter().map(|s| s.source.as_str()).collect(),
+            needs: "with at least its `traffic` and `capacity_rps`",
+        },
+        src,
+    )?;
+    let batch = field_by_field(
+        imported.batch,
+        ours.batch,
+        Named {
+            list: "batch",
+            name: |b| &b.name,
+            sources: x.jobs.iter().map(|j| j.source.as_str()).collect(),
+            needs: "with at least its `arrivals`",
+        },
+        src,
+    )?;
     Ok(Experiment {
         services,
+        batch,
         namespaces: by_name(imported.namespaces, ours.namespaces, |n| &n.name),
         priority_classes: by_name(imported.priority_classes, ours.priority_classes, |c| {
             &c.name
         }),
+        node_autoscaling: by_name(imported.node_autoscaling, ours.node_autoscaling, |a| {
+            &a.region
+        }),
+        policies: PoliciesConfig {
+            event_driven: by_name(
+                imported.policies.event_driven,
+                ours.policies.event_driven,
+                |e| &e.name,
+            ),
+            ..ours.policies
+        },
         ..ours
     })
+}
+
+/// A list whose manifest entries need an entry of theirs in the experiment.
+struct Named<'a, T> {
+    /// Its field in the experiment (`services`, `batch`).
+    list: &'a str,
+    name: fn(&T) -> &String,
+    /// Where each manifest entry was written, in their order.
+    sources: Vec<&'a str>,
+    /// What the experiment's entry must give, for the error.
+    needs: &'a str,
+}
+
+/// `ours` in their order, each over the manifests' entry of its name, field by field as
+/// written in `src`; a manifest entry the experiment does not name is an error.
+fn field_by_field<T: Serialize + DeserializeOwned>(
+    theirs: Vec<T>,
+    ours: Vec<T>,
+    named: Named<T>,
+    src: &str,
+) -> Result<Vec<T>, FieldError> {
+    let mut theirs: Vec<Option<T>> = theirs.into_iter().map(Some).collect();
+    let mut merged = Vec::with_capacity(ours.len());
+    for (i, entry) in ours.into_iter().enumerate() {
+        let Some(m) = theirs
+            .iter_mut()
+            .find(|m| {
+                m.as_ref()
+                    .is_some_and(|m| (named.name)(m) == (named.name)(&entry))
+            })
+            .and_then(Option::take)
+        else {
+            merged.push(entry);
+            continue;
+        };
+        let path = [Segment::Field(named.list.into()), Segment::Index(i)];
+        merged.push(
+            fields(&m, &entry, |key| written(src, &path, key))
+                .map_err(|e| e.within(&format!("{}[{i}]", named.list)))?,
+        );
+    }
+    if let Some((left, source)) = theirs
+        .iter()
+        .zip(&named.sources)
+        .find_map(|(t, source)| t.as_ref().map(|t| (t, source)))
+    {
+        return Err(FieldError::new(
+            named.list,
+            format!(
+                "the manifests' {source} has no entry here: expected one named `{}` {}",
+                (named.name)(left),
+                named.needs
+            ),
+        ));
+    }
+    Ok(merged)
 }
 
 /// Whether `key` is written in the struct at `path` of `src`.

@@ -30,7 +30,25 @@ pub fn service(
         Some(r) => r.int()?,
         None => 1,
     };
-    let template = spec.need("template")?;
+    from_template(
+        kind,
+        obj,
+        &spec.need("template")?,
+        (name, namespace),
+        replicas,
+        w,
+    )
+}
+
+/// A service from a pod `template` of `obj` (a workload's, or a Job's); `replicas` pods.
+pub fn from_template(
+    kind: &str,
+    obj: &At,
+    template: &At,
+    (name, namespace): (String, String),
+    replicas: u32,
+    w: &mut Warnings,
+) -> Result<Service, InputError> {
     template.fields(kind, &["metadata", "spec"], &[], w)?;
     let labels = match template.get("metadata")? {
         Some(m) => match m.get("labels")? {

@@ -11,7 +11,7 @@ use ron::extensions::Extensions;
 use ron::ser::PrettyConfig;
 use serde::Serialize;
 
-use super::model::{Hpa, Imported, Rules, Service, Target};
+use super::model::{Hpa, Imported, Job, Rules, Service, Target};
 
 /// The placeholder of every unknown name.
 const TODO: &str = "TODO";
@@ -96,6 +96,21 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&s
         o.push_str("    ],\n");
     }
     node_autoscaling(&mut o, x, region);
+    if !x.event_driven.is_empty() {
+        let mut scalers = Vec::new();
+        for (scaler, source) in &x.event_driven {
+            let _ = writeln!(o, "    // {source}");
+            scalers.push(ron(scaler));
+        }
+        let _ = writeln!(o, "    policies: (event_driven: [{}]),", scalers.join(", "));
+    }
+    if !x.jobs.is_empty() {
+        o.push_str("    batch: [\n");
+        for j in &x.jobs {
+            job(&mut o, j);
+        }
+        o.push_str("    ],\n");
+    }
     o.push_str("    services: [\n");
     for s in &x.services {
         service(&mut o, s);
@@ -125,6 +140,53 @@ fn node_autoscaling(o: &mut String, x: &Imported, region: &str) {
         "    node_autoscaling: [(region: {}, {autoscaler})],",
         quote(region)
     );
+}
+
+/// One `batch` entry: its arrivals a TODO whose placeholder (a rate of −1 Jobs/s) the checks
+/// refuse.
+fn job(o: &mut String, j: &Job) {
+    let _ = writeln!(o, "        (\n            // {}", j.source);
+    let mut line = |text: String| {
+        let _ = writeln!(o, "            {text}");
+    };
+    line(format!("name: {},", quote(&j.name)));
+    if j.namespace != "default" {
+        line(format!("namespace: {},", quote(&j.namespace)));
+    }
+    let schedule = j
+        .schedule
+        .as_ref()
+        .map(|s| format!(" The CronJob's schedule is {}.", quote(s)))
+        .unwrap_or_default();
+    line(format!(
+        "// TODO: how often its Jobs arrive and how long their pods run, e.g. \
+         Poisson(rate: Constant(rps: 0.001), duration: LogNormal(median: \"10m\", sigma: 0.5)).\
+         {schedule}"
+    ));
+    line("arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),".to_owned());
+    line(format!(
+        "requests: (cpu: \"{}\", memory: \"{}\"),",
+        j.cpu, j.memory
+    ));
+    if let Some(p) = &j.priority_class {
+        line(format!("priority_class: {},", quote(p)));
+    }
+    for (key, value) in [
+        ("parallelism", j.parallelism),
+        ("completions", j.completions),
+        ("backoff_limit", j.backoff_limit),
+    ] {
+        if let Some(v) = value {
+            line(format!("{key}: {v},"));
+        }
+    }
+    if let Some(d) = j.active_deadline_s {
+        line(format!("active_deadline: \"{d}s\","));
+    }
+    if let Some(q) = &j.queue {
+        line(format!("queue: {},", quote(q)));
+    }
+    let _ = writeln!(o, "        ),");
 }
 
 /// One `services` entry.

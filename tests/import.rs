@@ -933,3 +933,77 @@ spec:
         "{err}"
     );
 }
+
+#[test]
+fn kueue_flavors_queues_and_local_queues_are_mapped() {
+    let yaml = "\
+apiVersion: kueue.x-k8s.io/v1beta1
+kind: ResourceFlavor
+metadata:
+  name: spot
+spec:
+  nodeLabels:
+    karpenter.sh/capacity-type: spot
+---
+apiVersion: kueue.x-k8s.io/v1beta1
+kind: ClusterQueue
+metadata:
+  name: team-a
+spec:
+  cohort: research
+  queueingStrategy: StrictFIFO
+  resourceGroups:
+    - coveredResources: [cpu, memory]
+      flavors:
+        - name: spot
+          resources:
+            - name: cpu
+              nominalQuota: 9
+              borrowingLimit: 1
+            - name: memory
+              nominalQuota: 36Gi
+  preemption:
+    withinClusterQueue: LowerPriority
+    reclaimWithinCohort: Any
+    borrowWithinCohort:
+      policy: LowerPriority
+      maxPriorityThreshold: 100
+  fairSharing:
+    weight: 2
+---
+apiVersion: kueue.x-k8s.io/v1beta1
+kind: LocalQueue
+metadata:
+  name: team-a
+  namespace: team-a
+spec:
+  clusterQueue: team-a
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "kueue: (resource_flavors: [(name: \"spot\", node_labels: {\"karpenter.sh/capacity-type\": \
+         \"spot\"})], cluster_queues: [(name: \"team-a\", cohort: \"research\", \
+         queueing_strategy: StrictFIFO, flavors: [(name: \"spot\", nominal: (cpu: \"9\", memory: \
+         \"36Gi\", gpu: None, pods: None), borrowing_limit: (cpu: \"1\", memory: None, gpu: None, \
+         pods: None), lending_limit: None)], preemption: (within_cluster_queue: LowerPriority, \
+         reclaim_within_cohort: Any, borrow_within_cohort: (max_priority_threshold: 100), \
+         after_waiting: \"0s\"), fair_sharing_weight: 2.0, max_admitted_per_user: None)], \
+         local_queues: [(name: \"team-a\", namespace: \"team-a\", cluster_queue: \"team-a\")], \
+         fair_sharing: false),",
+        // The LocalQueue's namespace is declared.
+        "(name: \"team-a\"),",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    let gpu_typo = yaml.replace("- name: memory", "- name: nvidia.com/gpus");
+    let (code, _, err, _dir) = import_text(&gpu_typo);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":25:21: spec.resourceGroups[0].flavors[0].resources[1].name: a quota of \
+                      `nvidia.com/gpus` is not modelled"
+        ),
+        "{err}"
+    );
+}

@@ -20,6 +20,7 @@ mod hpa;
 mod jobs;
 mod karpenter;
 mod keda;
+mod kueue;
 mod map;
 mod model;
 mod overlay;

@@ -6,9 +6,12 @@ use crate::error::InputError;
 
 use super::model::{Imported, Namespace};
 use super::walk::{At, Warnings};
+use models::kueue::config::KueueConfig;
 use models::vpa::config::VpaConfig;
 
-use super::{cluster, cluster_autoscaler, hpa, jobs, karpenter, keda, model, read, vpa, workload};
+use super::{
+    cluster, cluster_autoscaler, hpa, jobs, karpenter, keda, kueue, model, read, vpa, workload,
+};
 
 /// The fields every object has besides its own, neither mapped nor warned about: they identify
 /// it (`metadata`, of which the mappers read only name and namespace) or report on it
@@ -26,6 +29,12 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     let mut vpas = Vec::new();
     let mut priorities = None;
     let mut scaled = Vec::new();
+    let mut queues = KueueConfig {
+        resource_flavors: Vec::new(),
+        cluster_queues: Vec::new(),
+        local_queues: Vec::new(),
+        fair_sharing: false,
+    };
     let mut budgets = Vec::new();
     let mut quotas = Vec::new();
     for m in manifests {
@@ -100,6 +109,24 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
                     x.jobs
                         .push(jobs::job(&kind, &obj, name, namespace, &mut w)?);
                 }
+                "ResourceFlavor" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
+                    queues
+                        .resource_flavors
+                        .push(kueue::flavor(&obj, name, &mut w)?);
+                }
+                "ClusterQueue" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
+                    queues
+                        .cluster_queues
+                        .push(kueue::cluster_queue(&obj, name, &mut w)?);
+                }
+                "LocalQueue" => {
+                    obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
+                    queues
+                        .local_queues
+                        .push(kueue::local_queue(&obj, name, namespace, &mut w)?);
+                }
                 "NodePool" => {
                     obj.fields(&kind, &["apiVersion", "spec"], &ENVELOPE, &mut w)?;
                     let pool = karpenter::node_pool(&obj, name, &mut w)?;
@@ -125,6 +152,12 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     }
     attach_hpas(&mut x, hpas)?;
     attach_vpas(&mut x, vpas)?;
+    if !(queues.resource_flavors.is_empty()
+        && queues.cluster_queues.is_empty()
+        && queues.local_queues.is_empty())
+    {
+        x.kueue = Some(queues);
+    }
     for ((scaler, kind, name), namespace, at) in scaled {
         target(&mut x, &at, "scaleTargetRef", (&kind, &name, &namespace))?;
         let source = format!("ScaledObject at {}", at.place());
@@ -178,6 +211,19 @@ fn declare_used(x: &mut Imported) {
         .chain(x.jobs.iter().map(|j| (&j.namespace, &j.source)))
         .filter(|(namespace, _)| *namespace != "default")
         .map(|(n, s)| (n.clone(), s.clone()))
+        .chain(
+            x.kueue
+                .iter()
+                .flat_map(|k| &k.local_queues)
+                .filter_map(|q| {
+                    (q.namespace != "default").then(|| {
+                        (
+                            q.namespace.clone(),
+                            format!("LocalQueue {}/{}", q.namespace, q.name),
+                        )
+                    })
+                }),
+        )
         .collect();
     for (namespace, source) in used {
         declare(&mut x.namespaces, &namespace, &source);

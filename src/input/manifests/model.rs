@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use models::autoscaler::config::{ClusterAutoscalerConfig, NodePoolSpec};
+use models::kueue::config::KueueConfig;
 use models::policy::config::EventDrivenScaler;
 use models::scheduler::affinity::NodeSelectorTerm;
 use models::vpa::config::VpaConfig;
@@ -24,6 +25,8 @@ pub struct Imported {
     pub event_driven: Vec<(EventDrivenScaler, String)>,
     /// Jobs and CronJobs.
     pub jobs: Vec<Job>,
+    /// Kueue's ResourceFlavors, ClusterQueues and LocalQueues, when any is given.
+    pub kueue: Option<KueueConfig>,
 }
 
 /// A Job, or a CronJob's Job template: one `batch` workload.

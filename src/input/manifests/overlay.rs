@@ -10,6 +10,7 @@
 //! - **Named lists** (`namespaces`, `priority_classes`, `policies.event_driven` by name,
 //!   `node_autoscaling` by region): the experiment's entries first,
 //!   each replacing the manifests' entry of its name whole, then the manifests' other entries.
+//! - **`kueue`**: the experiment's section if it writes one, else the manifests'.
 //! - **Everything else** (name, duration, regions, node pools, targets, …) is the experiment's:
 //!   the manifests say nothing of it.
 //!
@@ -59,6 +60,7 @@ pub fn overlay(
     Ok(Experiment {
         services,
         batch,
+        kueue: ours.kueue.or(imported.kueue),
         namespaces: by_name(imported.namespaces, ours.namespaces, |n| &n.name),
         priority_classes: by_name(imported.priority_classes, ours.priority_classes, |c| {
             &c.name

@@ -104,6 +104,12 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&s
         }
         let _ = writeln!(o, "    policies: (event_driven: [{}]),", scalers.join(", "));
     }
+    if let Some(k) = &x.kueue {
+        o.push_str(
+            "    // Kueue's ResourceFlavors, ClusterQueues and LocalQueues of the manifests.\n",
+        );
+        let _ = writeln!(o, "    kueue: {},", ron(k));
+    }
     if !x.jobs.is_empty() {
         o.push_str("    batch: [\n");
         for j in &x.jobs {

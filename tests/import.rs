@@ -1001,7 +1001,7 @@ spec:
     assert_eq!(code, 2);
     assert!(
         err.contains(
-            ":25:21: spec.resourceGroups[0].flavors[0].resources[1].name: a quota of \
+            ":24:21: spec.resourceGroups[0].flavors[0].resources[1].name: a quota of \
                       `nvidia.com/gpus` is not modelled"
         ),
         "{err}"

@@ -204,26 +204,21 @@ fn attach_quotas(
 /// Declares the namespaces the workloads name (besides `default`, which always exists): the
 /// experiment refuses a service in an undeclared one.
 fn declare_used(x: &mut Imported) {
+    let queues = x.kueue.iter().flat_map(|k| &k.local_queues);
     let used: Vec<(String, String)> = x
         .services
         .iter()
-        .map(|s| (&s.namespace, &s.source))
-        .chain(x.jobs.iter().map(|j| (&j.namespace, &j.source)))
-        .filter(|(namespace, _)| *namespace != "default")
-        .map(|(n, s)| (n.clone(), s.clone()))
+        .map(|s| (s.namespace.clone(), s.source.clone()))
         .chain(
-            x.kueue
+            x.jobs
                 .iter()
-                .flat_map(|k| &k.local_queues)
-                .filter_map(|q| {
-                    (q.namespace != "default").then(|| {
-                        (
-                            q.namespace.clone(),
-                            format!("LocalQueue {}/{}", q.namespace, q.name),
-                        )
-                    })
-                }),
+                .map(|j| (j.namespace.clone(), j.source.clone())),
         )
+        .chain(queues.map(|q| {
+            let source = format!("LocalQueue {}/{}", q.namespace, q.name);
+            (q.namespace.clone(), source)
+        }))
+        .filter(|(namespace, _)| namespace != "default")
         .collect();
     for (namespace, source) in used {
         declare(&mut x.namespaces, &namespace, &source);

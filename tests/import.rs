@@ -405,6 +405,7 @@ spec:
 // ---- `manifests:` inside an experiment ----
 
 const MANIFESTS_SHOP: &str = "experiments/manifests-shop.ron";
+const PLATFORM: &str = "experiments/manifests/shop-platform";
 
 /// Parses an experiment text written at `dir/x.ron` (so its manifests resolve from `dir`),
 /// as every command does.
@@ -429,6 +430,7 @@ fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
     let imported = dir.path().join("imported.ron");
     let (code, _, err) = import(&[
         SHOP,
+        PLATFORM,
         "--name",
         "manifests-shop",
         "--out",
@@ -446,11 +448,26 @@ fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
             "node_pools: [(name: \"TODO\", region: \"TODO\", instance_type: \"TODO\", nodes: 0)]",
             "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \"n2-standard-8\", nodes: 3)]",
         )
-        // api first, web second (the manifests' sorted order).
+        .replace("node_autoscaling: [(region: \"TODO\"", "node_autoscaling: [(region: \"us-east1\"")
+        .replace(
+            "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+            "arrivals: Poisson(rate: Constant(rps: 0.000556), duration: Constant(run: \"10m\")),",
+        )
+        .replace(
+            "termination_grace: \"20s\",",
+            "termination_grace: \"20s\",\n            memory_usage: (base: \"180Mi\", per_rps: \"1Mi\"),",
+        )
+        // api, web, worker (the manifests' sorted order).
         .replacen("capacity_rps: 0,", "capacity_rps: 100,", 1)
         .replacen("capacity_rps: 0,", "capacity_rps: 80,", 1)
+        .replacen("capacity_rps: 0,", "capacity_rps: 20,", 1)
         .replacen("Constant(rps: -1)", "Constant(rps: 120)", 1)
-        .replacen("Constant(rps: -1)", "Constant(rps: 200)", 1);
+        .replacen("Constant(rps: -1)", "Constant(rps: 200)", 1)
+        .replacen("Constant(rps: -1)", "Constant(rps: 30)", 1);
+    assert!(
+        !filled.contains("TODO\""),
+        "a placeholder is left:\n{filled}"
+    );
     fs::write(&imported, &filled).unwrap();
 
     let summary = |file: &str, out: &str| -> serde_json::Value {
@@ -474,25 +491,23 @@ fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
     assert_eq!(api.hpa.as_ref().map(|h| h.max_replicas), Some(12));
     assert_eq!(api.disruption_budget.map(|b| b.min_available), Some(2));
     assert!(parsed.services[1].hpa.is_none());
+    assert!(parsed.services[1].vpa.is_some());
+    assert_eq!(parsed.policies.event_driven[0].service, "worker");
+    assert!(parsed.node_autoscaling[0].karpenter.is_some());
+    assert_eq!(parsed.batch[0].completions, Some(4));
     assert_eq!(parsed.namespaces[0].name, "shop");
     assert_eq!(parsed.priority_classes[0].value, 100_000);
 }
 
 #[test]
 fn a_service_overrides_only_the_fields_it_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = fs::read_to_string(MANIFESTS_SHOP)
-        .unwrap()
-        .replace(
-            "manifests/shop/",
-            &format!("{}/{SHOP}", env!("CARGO_MANIFEST_DIR")),
-        )
-        .replace(
-            "traffic: Constant(rps: 120),",
-            "traffic: Constant(rps: 120),\n            termination_grace: \"45s\",\n            \
-             hpa: (min_replicas: 2, max_replicas: 5),\n            namespace: \"default\",",
-        );
-    let x = parse_in(dir.path(), &src).unwrap();
+    // Parsed as if it were manifests-shop.ron itself, so its manifests resolve.
+    let src = fs::read_to_string(MANIFESTS_SHOP).unwrap().replace(
+        "traffic: Constant(rps: 120),",
+        "traffic: Constant(rps: 120),\n            termination_grace: \"45s\",\n            \
+         hpa: (min_replicas: 2, max_replicas: 5),\n            namespace: \"default\",",
+    );
+    let x = clustersim::input::parse(std::path::Path::new(MANIFESTS_SHOP), &src).unwrap();
     let api = &x.services[0];
     // Written here: these win.
     assert_eq!(api.termination_grace.to_string(), "45s");

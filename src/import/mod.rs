@@ -29,7 +29,7 @@ Exit codes:
 
 Examples:
   clustersim import experiments/manifests/shop/ --out shop.ron
-  kubectl get deploy,hpa,pdb,resourcequota,priorityclass -A -o yaml > cluster.yaml
+  kubectl get deploy,hpa,vpa,pdb,resourcequota,priorityclass,cronjob,scaledobject -A -o yaml > cluster.yaml
   clustersim import cluster.yaml --name prod > prod.ron
   helm template my-release ./chart | tee rendered.yaml && clustersim import rendered.yaml";
 

@@ -4,8 +4,10 @@
 //!
 //! The pipeline, one job per module: `read` finds and parses the files (YAML by `serde-saphyr`,
 //! into the located tree of `yaml`), `walk` reads fields with their paths and collects the
-//! warnings, `map` dispatches each object to the mapper of its kind (`workload`, `hpa`,
-//! `cluster`) and attaches the objects that refer to others, all into `model`; `write` prints
+//! warnings, `map` dispatches each object to the mapper of its kind (`workload` with
+//! `affinity`, `hpa`, `vpa`, `cluster` for namespaces, quotas, priority classes and budgets,
+//! `jobs`, `keda`, `kueue`, `karpenter`, `cluster_autoscaler`) and attaches the objects that
+//! refer to others, all into `model`; `write` prints
 //! the commented RON whose unknowable values (traffic, capacity per pod, the cluster's nodes)
 //! are `TODO` placeholders that `validate` refuses.
 //!

@@ -17,7 +17,9 @@ use crate::error::InputError;
 
 const KIND: &str = "NodePool";
 
-/// The requirement keys of an instance family, by cloud (AWS's provider and GCP's).
+/// The requirement keys of an instance family, by cloud: AWS's provider
+/// (`aws/karpenter-provider-aws`) and GCP's (`cloudpilot-ai/karpenter-provider-gcp`, whose
+/// node class is `GCENodeClass` in group `karpenter.k8s.gcp`).
 const FAMILY_KEYS: [&str; 2] = [
     "karpenter.k8s.aws/instance-family",
     "karpenter.k8s.gcp/instance-family",

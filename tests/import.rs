@@ -308,7 +308,8 @@ fn behaviour_the_import_cannot_keep_is_refused_with_the_reason() {
                 "      containers:",
                 "      affinity:\n        podAntiAffinity: {}\n      containers:",
             ),
-            ":9:9: spec.template.spec.affinity: affinity is not imported yet",
+            // Node affinity is imported now; pod anti-affinity is not.
+            ":9:26: spec.template.spec.affinity.podAntiAffinity: podAntiAffinity is not modelled",
         ),
         (
             "apiVersion: autoscaling/v2
@@ -319,7 +320,7 @@ spec:
   maxReplicas: 3
 "
             .to_owned(),
-            ":5:19: spec.scaleTargetRef: scales Deployment default/missing, which is not among the manifests",
+            ":5:19: spec.scaleTargetRef: names Deployment default/missing, which is not among the manifests",
         ),
         (
             "apiVersion: policy/v1
@@ -397,6 +398,627 @@ spec:
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(":15:13: apiVersion: expected autoscaling/v2, found `autoscaling/v1`"),
+        "{err}"
+    );
+}
+
+// ---- `manifests:` inside an experiment ----
+
+const MANIFESTS_SHOP: &str = "experiments/manifests-shop.ron";
+const PLATFORM: &str = "experiments/manifests/shop-platform";
+
+/// Parses an experiment text written at `dir/x.ron` (so its manifests resolve from `dir`),
+/// as every command does.
+fn parse_in(dir: &std::path::Path, src: &str) -> Result<clustersim::input::Experiment, String> {
+    let file = dir.join("x.ron");
+    fs::write(&file, src).unwrap();
+    clustersim::input::parse(&file, src).map_err(|e| e.to_string())
+}
+
+/// A folder with `k8s/m.yaml` holding `yaml`.
+fn with_manifest(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("k8s")).unwrap();
+    fs::write(dir.path().join("k8s/m.yaml"), yaml).unwrap();
+    dir
+}
+
+#[test]
+fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    // The import, filled in with exactly what manifests-shop.ron writes.
+    let imported = dir.path().join("imported.ron");
+    let (code, _, err) = import(&[
+        SHOP,
+        PLATFORM,
+        "--name",
+        "manifests-shop",
+        "--out",
+        imported.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let raw = fs::read_to_string(&imported).unwrap();
+    let filled = raw
+        .replace("duration: \"24h\",", "seed: 7,\n    duration: \"2h\",")
+        .replace(
+            "regions: [(name: \"TODO\", zones: [\"TODO-a\"])]",
+            "regions: [(name: \"us-east1\", zones: [\"us-east1-b\", \"us-east1-c\"])]",
+        )
+        .replace(
+            "node_pools: [(name: \"TODO\", region: \"TODO\", instance_type: \"TODO\", nodes: 0)]",
+            "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \"n2-standard-8\", nodes: 3)]",
+        )
+        .replace("node_autoscaling: [(region: \"TODO\"", "node_autoscaling: [(region: \"us-east1\"")
+        .replace(
+            "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+            "arrivals: Poisson(rate: Constant(rps: 0.000556), duration: Constant(run: \"10m\")),",
+        )
+        .replace(
+            "termination_grace: \"20s\",",
+            "termination_grace: \"20s\",\n            memory_usage: (base: \"180Mi\", per_rps: \"1Mi\"),",
+        )
+        // api, web, worker (the manifests' sorted order).
+        .replacen("capacity_rps: 0,", "capacity_rps: 100,", 1)
+        .replacen("capacity_rps: 0,", "capacity_rps: 80,", 1)
+        .replacen("capacity_rps: 0,", "capacity_rps: 20,", 1)
+        .replacen("Constant(rps: -1)", "Constant(rps: 120)", 1)
+        .replacen("Constant(rps: -1)", "Constant(rps: 200)", 1)
+        .replacen("Constant(rps: -1)", "Constant(rps: 30)", 1);
+    assert!(
+        !filled.contains("TODO\""),
+        "a placeholder is left:\n{filled}"
+    );
+    fs::write(&imported, &filled).unwrap();
+
+    let summary = |file: &str, out: &str| -> serde_json::Value {
+        let out = dir.path().join(out);
+        let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let direct = summary(MANIFESTS_SHOP, "direct");
+    let via_import = summary(imported.to_str().unwrap(), "imported");
+    assert_eq!(direct, via_import);
+    // And the manifests' HPA and PDB are in the plan: api has both, web neither.
+    let parsed = clustersim::input::parse(
+        std::path::Path::new(MANIFESTS_SHOP),
+        &fs::read_to_string(MANIFESTS_SHOP).unwrap(),
+    )
+    .unwrap();
+    let api = &parsed.services[0];
+    assert_eq!(api.name, "api");
+    assert_eq!(api.namespace, "shop");
+    assert_eq!(api.hpa.as_ref().map(|h| h.max_replicas), Some(12));
+    assert_eq!(api.disruption_budget.map(|b| b.min_available), Some(2));
+    assert!(parsed.services[1].hpa.is_none());
+    assert!(parsed.services[1].vpa.is_some());
+    assert_eq!(parsed.policies.event_driven[0].service, "worker");
+    assert!(parsed.node_autoscaling[0].karpenter.is_some());
+    assert_eq!(parsed.batch[0].completions, Some(4));
+    assert_eq!(parsed.namespaces[0].name, "shop");
+    assert_eq!(parsed.priority_classes[0].value, 100_000);
+}
+
+#[test]
+fn a_service_overrides_only_the_fields_it_writes() {
+    // Parsed as if it were manifests-shop.ron itself, so its manifests resolve.
+    let src = fs::read_to_string(MANIFESTS_SHOP).unwrap().replace(
+        "traffic: Constant(rps: 120),",
+        "traffic: Constant(rps: 120),\n            termination_grace: \"45s\",\n            \
+         hpa: (min_replicas: 2, max_replicas: 5),\n            namespace: \"default\",",
+    );
+    let x = clustersim::input::parse(std::path::Path::new(MANIFESTS_SHOP), &src).unwrap();
+    let api = &x.services[0];
+    // Written here: these win.
+    assert_eq!(api.termination_grace.to_string(), "45s");
+    assert_eq!(api.namespace, "default");
+    let hpa = api.hpa.as_ref().unwrap();
+    assert_eq!((hpa.min_replicas, hpa.max_replicas), (2, 5));
+    assert!(hpa.behavior.is_none(), "the HPA is replaced whole");
+    // Not written: the manifest's (api.yaml: readiness 10 s, limits 1 CPU / 1Gi, PDB 2).
+    assert_eq!(api.readiness.to_string(), "10s");
+    let limits = api.limits.unwrap();
+    assert_eq!(limits.cpu.map(|c| c.0), Some(1000));
+    assert_eq!(limits.memory.map(|m| m.0), Some(1 << 30));
+    assert_eq!(api.disruption_budget.map(|b| b.min_available), Some(2));
+    assert_eq!(api.priority_class.as_deref(), Some("shop-critical"));
+}
+
+#[test]
+fn a_yaml_error_in_a_named_manifest_is_located_in_the_yaml_and_exits_2() {
+    let dir = with_manifest(&deployment(
+        "              cpu: 500mm\n              memory: 1Gi",
+    ));
+    let file = dir.path().join("x.ron");
+    let src = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"k8s\"],",
+    );
+    fs::write(&file, &src).unwrap();
+    let r = clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    // deployment(): line 12, column 20 is the value of `cpu:`.
+    let expected = format!(
+        "{}:12:20: spec.template.spec.containers[0].resources.requests.cpu: ",
+        dir.path().join("k8s").join("m.yaml").display()
+    );
+    assert!(err.contains(&expected), "expected {expected:?} in {err}");
+
+    // Malformed YAML: its own file:line:col.
+    fs::write(
+        dir.path().join("k8s/m.yaml"),
+        "kind: Namespace\nmetadata: [name: x\n",
+    )
+    .unwrap();
+    let r = clustersim(&["run", file.to_str().unwrap(), "--out", "/nonexistent/never"]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:",
+            dir.path().join("k8s").join("m.yaml").display()
+        )) && err.contains("malformed YAML"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_manifest_path_or_an_unnamed_workload_is_refused_at_its_field() {
+    let dir = with_manifest(&deployment("              cpu: 500m"));
+    // GOOD's line 3 is `duration`; the list is written on line 4, its first item at col 17.
+    let src = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"nowhere/\"],",
+    );
+    let err = parse_in(dir.path(), &src).unwrap_err();
+    assert!(err.contains("x.ron:4:17: manifests[0]: "), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+
+    // The Deployment is `api`, which GOOD names: fine. Renamed, it has no traffic.
+    let src = src.replace("nowhere/", "k8s");
+    let x = parse_in(dir.path(), &src).unwrap();
+    assert_eq!(x.services.len(), 1);
+    let renamed = src.replace("name: \"api\"", "name: \"other\"");
+    let err = parse_in(dir.path(), &renamed).unwrap_err();
+    assert!(
+        err.contains(": services: the manifests' Deployment default/api at "),
+        "{err}"
+    );
+    assert!(
+        err.contains("has no entry here: expected one named `api` with at least its `traffic`"),
+        "{err}"
+    );
+}
+
+// ---- the remaining kinds, each from a hand-written manifest ----
+
+#[test]
+fn required_node_affinity_and_a_vpa_are_mapped() {
+    let yaml = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 2
+  template:
+    spec:
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - key: cloud.google.com/gke-spot
+                    operator: DoesNotExist
+                  - key: node.kubernetes.io/instance-type
+                    operator: In
+                    values: [n2-standard-8, n2-standard-16]
+          preferredDuringSchedulingIgnoredDuringExecution: []
+      containers:
+        - name: api
+          resources:
+            requests: {cpu: 500m, memory: 512Mi}
+---
+apiVersion: autoscaling.k8s.io/v1
+kind: VerticalPodAutoscaler
+metadata:
+  name: api
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  updatePolicy: {updateMode: InPlaceOrRecreate, minReplicas: 1}
+  resourcePolicy:
+    containerPolicies:
+      - containerName: \"*\"
+        minAllowed: {cpu: 100m, memory: 128Mi}
+        maxAllowed: {cpu: \"2\", memory: 4Gi}
+        controlledResources: [cpu]
+        controlledValues: RequestsOnly
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "node_affinity: [(match_expressions: [(key: \"cloud.google.com/gke-spot\", operator: \
+         DoesNotExist, values: []), (key: \"node.kubernetes.io/instance-type\", operator: In, \
+         values: [\"n2-standard-8\", \"n2-standard-16\"])])],",
+        "vpa: (update_mode: InPlaceOrRecreate, min_replicas: 1, min_allowed: (cpu: \"100m\", \
+         memory: \"128Mi\"), max_allowed: (cpu: \"2\", memory: \"4Gi\"), controlled_resources: \
+         [cpu], controlled_values: RequestsOnly),",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    // The preferred terms only weigh the scoring: ignored, with their place (line 19).
+    assert!(
+        err.contains(
+            ":19:60: Deployment spec.template.spec.affinity.nodeAffinity.\
+                      preferredDuringSchedulingIgnoredDuringExecution: ignored"
+        ),
+        "{err}"
+    );
+
+    // Pod anti-affinity changes placement and is refused; so is an unknown operator.
+    let anti = yaml.replace(
+        "        nodeAffinity:",
+        "        podAntiAffinity: {}\n        nodeAffinity:",
+    );
+    let (code, _, err, _dir) = import_text(&anti);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":10:26: spec.template.spec.affinity.podAntiAffinity: "),
+        "{err}"
+    );
+    let bad = yaml.replace("operator: In", "operator: Within");
+    let (code, _, err, _dir) = import_text(&bad);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":17:31: spec.template.spec.affinity.nodeAffinity.\
+                      requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].\
+                      matchExpressions[1].operator: unknown variant `Within`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_karpenter_node_pool_and_its_node_class_are_mapped() {
+    let yaml = "\
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: general
+spec:
+  weight: 10
+  limits:
+    cpu: \"200\"
+    memory: 800Gi
+  disruption:
+    consolidationPolicy: WhenEmpty
+    consolidateAfter: 5m
+    budgets:
+      - nodes: \"20%\"
+  template:
+    spec:
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+      expireAfter: Never
+      requirements:
+        - key: karpenter.k8s.aws/instance-family
+          operator: In
+          values: [m5, c5]
+        - key: karpenter.sh/capacity-type
+          operator: In
+          values: [spot, on-demand]
+---
+apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata:
+  name: default
+spec:
+  role: KarpenterNodeRole
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    let expected = "node_autoscaling: [(region: \"TODO\", karpenter: (node_pools: [(name: \
+                    \"general\", weight: 10, requirements: (instance_families: [\"m5\", \"c5\"], \
+                    instance_types: None, capacity_types: [Spot, OnDemand], zones: None), \
+                    limits: (cpu: \"200\", memory: \"800Gi\"), disruption: \
+                    (consolidation_policy: WhenEmpty, consolidate_after: \"5m0s\", budgets: \
+                    [(nodes: \"20%\")]), expire_after: \"Never\")]))],";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    assert!(
+        err.contains(":32:9: EC2NodeClass spec.role: ignored"),
+        "{err}"
+    );
+
+    // A requirement the catalog cannot follow, and kubelet reservations, are refused.
+    let cpu = yaml.replace(
+        "karpenter.k8s.aws/instance-family",
+        "karpenter.k8s.aws/instance-cpu",
+    );
+    let (code, _, err, _dir) = import_text(&cpu);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":20:16: spec.template.spec.requirements[0].key: a requirement on \
+                      `karpenter.k8s.aws/instance-cpu` is not modelled"
+        ),
+        "{err}"
+    );
+    let kubelet = yaml.replace("  role: KarpenterNodeRole", "  kubelet: {maxPods: 110}");
+    let (code, _, err, _dir) = import_text(&kubelet);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":32:12: spec.kubelet: kubelet settings"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cluster_autoscaler_flags_and_priorities_are_mapped() {
+    let yaml = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cluster-autoscaler
+  namespace: kube-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: cluster-autoscaler
+          image: registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1
+          command:
+            - ./cluster-autoscaler
+            - --cloud-provider=aws
+            - --expander=priority,least-waste
+            - --scale-down-delay-after-add=5m
+            - --scale-down-unneeded-time
+            - 3m
+            - --scale-down-utilization-threshold=0.6
+            - --max-node-provision-time=10m
+            - --max-nodes-total=100
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-autoscaler-priority-expander
+  namespace: kube-system
+data:
+  priorities: |-
+    10:
+      - .*-ondemand
+    50:
+      - .*-spot
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    // The flags written, the rest at upstream's defaults (scan 10s, delete 0s, failure 3m, …).
+    let expected = "cluster_autoscaler: (scan_interval: \"10s\", expanders: [Priority, \
+                    LeastWaste], priorities: [(priority: 10, patterns: [\".*-ondemand\"]), \
+                    (priority: 50, patterns: [\".*-spot\"])], max_node_provision_time: \
+                    \"10m0s\", max_nodes_total: 100, max_nodes_per_scale_up: 1000, \
+                    scale_down_enabled: true, scale_down_utilization_threshold: 0.6, \
+                    scale_down_unneeded_time: \"3m0s\", scale_down_delay_after_add: \"5m0s\", \
+                    scale_down_delay_after_delete: \"0s\", scale_down_delay_after_failure: \
+                    \"3m0s\",";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    // Not a service; the unmodelled flag is named once, with its line.
+    assert!(!out.contains("name: \"cluster-autoscaler\""), "{out}");
+    assert!(
+        err.contains(":14: cluster-autoscaler flag --cloud-provider: ignored"),
+        "{err}"
+    );
+    let bad = yaml.replace("priority,least-waste", "least-nodes");
+    let (code, _, err, _dir) = import_text(&bad);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":15:15: spec.template.spec.containers[0].command[2]: expander \
+                      `least-nodes` is not modelled"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_keda_scaled_object_is_mapped_and_other_triggers_refused() {
+    let yaml = "\
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: worker-queue
+spec:
+  scaleTargetRef:
+    name: worker
+  pollingInterval: 15
+  maxReplicaCount: 20
+  triggers:
+    - type: rabbitmq
+      metadata:
+        queueName: orders
+        mode: QueueLength
+        value: \"25\"
+        activationValue: \"2\"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 0
+  template:
+    spec:
+      containers:
+        - name: worker
+          resources:
+            requests: {cpu: 250m, memory: 256Mi}
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    // Written: polling 15 s, max 20, target 25, activation 2; KEDA's defaults for the rest
+    // (minReplicaCount 0, cooldownPeriod 300 s).
+    let expected = "policies: (event_driven: [(name: \"worker-queue\", set: None, service: \
+                    \"worker\", regions: None, metric: queue_length, target: 25.0, \
+                    activation_threshold: 2.0, min_replicas: 0, max_replicas: 20, \
+                    polling_interval: \"15s\", cooldown: \"5m0s\")]),";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    assert!(
+        err.contains(":13:20: ScaledObject spec.triggers[].metadata.queueName: ignored"),
+        "{err}"
+    );
+    let prometheus = yaml.replace("type: rabbitmq", "type: prometheus");
+    let (code, _, err, _dir) = import_text(&prometheus);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":11:13: spec.triggers[0].type: trigger `prometheus` is not modelled"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cronjob_becomes_a_batch_workload_and_an_experiment_gives_its_arrivals() {
+    let yaml = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly-report
+  namespace: analytics
+spec:
+  schedule: \"0 2 * * *\"
+  jobTemplate:
+    metadata:
+      labels:
+        kueue.x-k8s.io/queue-name: reports
+    spec:
+      parallelism: 2
+      completions: 4
+      backoffLimit: 3
+      activeDeadlineSeconds: 3600
+      template:
+        spec:
+          containers:
+            - name: report
+              resources:
+                requests: {cpu: \"1\", memory: 2Gi}
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "name: \"nightly-report\",\n            namespace: \"analytics\",",
+        "The CronJob's schedule is \"0 2 * * *\".",
+        "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+        "requests: (cpu: \"1\", memory: \"2Gi\"),\n            parallelism: 2,\n            \
+         completions: 4,\n            backoff_limit: 3,\n            active_deadline: \
+         \"3600s\",\n            queue: \"reports\",",
+        "(name: \"analytics\"),",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+
+    // From an experiment: its `batch` entry of that name gives the arrivals; the rest is the
+    // manifest's. (The queue is dropped here: the experiment has no Kueue section.)
+    let dir = with_manifest(&yaml.replace(
+        "        kueue.x-k8s.io/queue-name: reports\n",
+        "        team: reports\n",
+    ));
+    let src = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"k8s\"],\n    batch: [(name: \"nightly-report\", \
+         arrivals: Poisson(rate: Constant(rps: 0.001), duration: Constant(run: \"10m\")))],",
+    );
+    let x = parse_in(dir.path(), &src).unwrap();
+    let b = &x.batch[0];
+    assert_eq!(b.namespace, "analytics");
+    assert_eq!((b.parallelism, b.completions), (Some(2), Some(4)));
+    assert_eq!(b.backoff_limit, 3);
+    assert_eq!(
+        b.active_deadline.map(|d| d.to_string()).as_deref(),
+        Some("1h0m0s")
+    );
+    assert_eq!(b.requests.map(|r| r.cpu.0), Some(1000));
+    // Without that entry, the CronJob has no arrivals: refused, naming it.
+    let without = common::GOOD.replace(
+        "duration: \"1h\",",
+        "duration: \"1h\",\n    manifests: [\"k8s\"],",
+    );
+    let err = parse_in(dir.path(), &without).unwrap_err();
+    assert!(
+        err.contains("batch: the manifests' CronJob analytics/nightly-report at ")
+            && err.contains("expected one named `nightly-report` with at least its `arrivals`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kueue_flavors_queues_and_local_queues_are_mapped() {
+    let yaml = "\
+apiVersion: kueue.x-k8s.io/v1beta1
+kind: ResourceFlavor
+metadata:
+  name: spot
+spec:
+  nodeLabels:
+    karpenter.sh/capacity-type: spot
+---
+apiVersion: kueue.x-k8s.io/v1beta1
+kind: ClusterQueue
+metadata:
+  name: team-a
+spec:
+  cohort: research
+  queueingStrategy: StrictFIFO
+  resourceGroups:
+    - coveredResources: [cpu, memory]
+      flavors:
+        - name: spot
+          resources:
+            - name: cpu
+              nominalQuota: 9
+              borrowingLimit: 1
+            - name: memory
+              nominalQuota: 36Gi
+  preemption:
+    withinClusterQueue: LowerPriority
+    reclaimWithinCohort: Any
+    borrowWithinCohort:
+      policy: LowerPriority
+      maxPriorityThreshold: 100
+  fairSharing:
+    weight: 2
+---
+apiVersion: kueue.x-k8s.io/v1beta1
+kind: LocalQueue
+metadata:
+  name: team-a
+  namespace: team-a
+spec:
+  clusterQueue: team-a
+";
+    let (code, out, err, _dir) = import_text(yaml);
+    assert_eq!(code, 0, "{err}");
+    for expected in [
+        "kueue: (resource_flavors: [(name: \"spot\", node_labels: {\"karpenter.sh/capacity-type\": \
+         \"spot\"})], cluster_queues: [(name: \"team-a\", cohort: \"research\", \
+         queueing_strategy: StrictFIFO, flavors: [(name: \"spot\", nominal: (cpu: \"9\", memory: \
+         \"36Gi\", gpu: None, pods: None), borrowing_limit: (cpu: \"1\", memory: None, gpu: None, \
+         pods: None), lending_limit: None)], preemption: (within_cluster_queue: LowerPriority, \
+         reclaim_within_cohort: Any, borrow_within_cohort: (max_priority_threshold: 100), \
+         after_waiting: \"0s\"), fair_sharing_weight: 2.0, max_admitted_per_user: None)], \
+         local_queues: [(name: \"team-a\", namespace: \"team-a\", cluster_queue: \"team-a\")], \
+         fair_sharing: false),",
+        // The LocalQueue's namespace is declared.
+        "(name: \"team-a\"),",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    let gpu_typo = yaml.replace("- name: memory", "- name: nvidia.com/gpus");
+    let (code, _, err, _dir) = import_text(&gpu_typo);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ":24:21: spec.resourceGroups[0].flavors[0].resources[1].name: a quota of \
+                      `nvidia.com/gpus` is not modelled"
+        ),
         "{err}"
     );
 }

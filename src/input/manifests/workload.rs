@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 use sim::quantity::{Bytes, CpuMillis};
 
+use super::affinity;
 use super::model::{Service, Toleration};
 use super::walk::{At, Warnings};
 
@@ -29,7 +30,25 @@ pub fn service(
         Some(r) => r.int()?,
         None => 1,
     };
-    let template = spec.need("template")?;
+    from_template(
+        kind,
+        obj,
+        &spec.need("template")?,
+        (name, namespace),
+        replicas,
+        w,
+    )
+}
+
+/// A service from a pod `template` of `obj` (a workload's, or a Job's); `replicas` pods.
+pub fn from_template(
+    kind: &str,
+    obj: &At,
+    template: &At,
+    (name, namespace): (String, String),
+    replicas: u32,
+    w: &mut Warnings,
+) -> Result<Service, InputError> {
     template.fields(kind, &["metadata", "spec"], &[], w)?;
     let labels = match template.get("metadata")? {
         Some(m) => match m.get("labels")? {
@@ -53,12 +72,6 @@ pub fn service(
         &[],
         w,
     )?;
-    if let Some(a) = pod.get("affinity")? {
-        return Err(a.error(
-            "affinity is not imported yet: node and pod (anti-)affinity change where pods may \
-             run; remove it here and write the service's `node_affinity` in the experiment",
-        ));
-    }
     let mut s = Service {
         source: format!("{kind} {namespace}/{name} at {}", obj.place()),
         kind: kind.to_owned(),
@@ -96,7 +109,12 @@ pub fn service(
             Some(c) => spread(kind, &c, w)?,
             None => Vec::new(),
         },
+        node_affinity: match pod.get("affinity")? {
+            Some(a) => affinity::node_affinity(kind, &a, w)?,
+            None => Vec::new(),
+        },
         hpa: None,
+        vpa: None,
         min_available: None,
     };
     containers(kind, &pod.need("containers")?, &mut s, w)?;

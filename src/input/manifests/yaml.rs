@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
-use clustersim::error::{InputError, Position};
+use crate::error::{InputError, Position};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 

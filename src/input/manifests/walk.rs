@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use clustersim::error::InputError;
+use crate::error::InputError;
+use serde::de::DeserializeOwned;
+use serde::de::value::StrDeserializer;
 use sim::quantity::{Bytes, CpuMillis};
 
 use super::yaml::{Node, Value};
@@ -162,6 +164,15 @@ impl<'a> At<'a> {
         let text = self.scalar()?;
         text.parse()
             .map_err(|_| self.error(format!("expected a whole number, found `{text}`")))
+    }
+
+    /// A string naming a variant of `T` as the experiment spells it (`In`, `Auto`, `WhenEmpty`):
+    /// the experiment's enums keep the Kubernetes names, so serde reads them and says which
+    /// names it expected.
+    pub fn variant<T: DeserializeOwned>(&self) -> Result<T, InputError> {
+        let text = self.str()?;
+        T::deserialize(StrDeserializer::<serde::de::value::Error>::new(text))
+            .map_err(|e| self.error(e.to_string()))
     }
 
     /// A CPU quantity ("500m", "2", 0.5).

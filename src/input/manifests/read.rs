@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 
 use super::walk::At;
 use super::yaml::{self, Node, Value};

@@ -1,7 +1,7 @@
 //! HorizontalPodAutoscaler `autoscaling/v2`: bounds, Resource metrics (cpu and memory, by
 //! utilization or average value) and `behavior`, for the service its `scaleTargetRef` names.
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 use sim::quantity::CpuMillis;
 
 use super::model::{Hpa, Metric, Rules, Target};

@@ -4,6 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use models::autoscaler::config::{ClusterAutoscalerConfig, NodePoolSpec};
+use models::kueue::config::KueueConfig;
+use models::policy::config::EventDrivenScaler;
+use models::scheduler::affinity::NodeSelectorTerm;
+use models::vpa::config::VpaConfig;
 use sim::quantity::{Bytes, CpuMillis};
 
 /// Everything mapped from the manifests.
@@ -12,6 +17,34 @@ pub struct Imported {
     pub services: Vec<Service>,
     pub namespaces: Vec<Namespace>,
     pub priority_classes: Vec<PriorityClass>,
+    /// Karpenter NodePools, each with where it was written.
+    pub karpenter: Vec<(NodePoolSpec, String)>,
+    /// The Cluster Autoscaler's flags, and where its Deployment was written.
+    pub cluster_autoscaler: Option<(ClusterAutoscalerConfig, String)>,
+    /// KEDA ScaledObjects, each with where it was written.
+    pub event_driven: Vec<(EventDrivenScaler, String)>,
+    /// Jobs and CronJobs.
+    pub jobs: Vec<Job>,
+    /// Kueue's ResourceFlavors, ClusterQueues and LocalQueues, when any is given.
+    pub kueue: Option<KueueConfig>,
+}
+
+/// A Job, or a CronJob's Job template: one `batch` workload.
+pub struct Job {
+    pub source: String,
+    pub name: String,
+    pub namespace: String,
+    pub priority_class: Option<String>,
+    pub cpu: CpuMillis,
+    pub memory: Bytes,
+    pub parallelism: Option<u32>,
+    pub completions: Option<u32>,
+    pub backoff_limit: Option<u32>,
+    pub active_deadline_s: Option<u32>,
+    /// Kueue's LocalQueue label.
+    pub queue: Option<String>,
+    /// A CronJob's `schedule`, shown beside the arrivals' TODO.
+    pub schedule: Option<String>,
 }
 
 /// A Deployment, StatefulSet or ReplicaSet.
@@ -35,7 +68,11 @@ pub struct Service {
     pub readiness_s: Option<u32>,
     /// `(max_skew, topology_key)` of each `DoNotSchedule` constraint.
     pub topology_spread: Vec<(u32, String)>,
+    /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`.
+    pub node_affinity: Vec<NodeSelectorTerm>,
     pub hpa: Option<Hpa>,
+    /// A VerticalPodAutoscaler, and where it was written.
+    pub vpa: Option<(VpaConfig, String)>,
     pub min_available: Option<u32>,
 }
 

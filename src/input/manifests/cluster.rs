@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 
 use super::model::{PriorityClass, Quota};
 use super::walk::{At, Warnings};
@@ -44,7 +44,7 @@ pub fn priority_class(
     obj.fields(
         "PriorityClass",
         &["value", "globalDefault", "preemptionPolicy"],
-        &[&super::ENVELOPE[..], &["description"]].concat(),
+        &[&super::map::ENVELOPE[..], &["description"]].concat(),
         w,
     )?;
     if let Some(p) = obj.get("preemptionPolicy")?

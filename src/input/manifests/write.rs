@@ -7,13 +7,17 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::model::{Hpa, Imported, Rules, Service, Target};
+use ron::extensions::Extensions;
+use ron::ser::PrettyConfig;
+use serde::Serialize;
+
+use super::model::{Hpa, Imported, Job, Rules, Service, Target};
 
 /// The placeholder of every unknown name.
 const TODO: &str = "TODO";
 
-/// The whole file.
-pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
+/// The whole file; `region` names the cluster's region, else it is a TODO.
+pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&str>) -> String {
     let mut o = String::new();
     let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let _ = writeln!(
@@ -28,16 +32,19 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
     o.push_str("Experiment(\n");
     let _ = writeln!(o, "    name: {},", quote(name));
     o.push_str("    duration: \"24h\",\n");
+    let region = region.unwrap_or(TODO);
     let _ = writeln!(
         o,
         "    // TODO: the cluster's region and zones, e.g. (name: \"us-east1\", zones: \
-         [\"us-east1-b\", \"us-east1-c\"]).\n    regions: [(name: \"{TODO}\", zones: [\"{TODO}-a\"])],"
+         [\"us-east1-b\", \"us-east1-c\"]).\n    regions: [(name: {}, zones: [\"{TODO}-a\"])],",
+        quote(region)
     );
     let _ = writeln!(
         o,
         "    // TODO: the node pools, e.g. (name: \"general\", region: \"us-east1\", \
          instance_type: \"n2-standard-8\", nodes: 3).\n    node_pools: [(name: \"{TODO}\", \
-         region: \"{TODO}\", instance_type: \"{TODO}\", nodes: 0)],"
+         region: {}, instance_type: \"{TODO}\", nodes: 0)],",
+        quote(region)
     );
     if !x.namespaces.is_empty() {
         o.push_str("    namespaces: [\n");
@@ -88,12 +95,104 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf]) -> String {
         }
         o.push_str("    ],\n");
     }
+    node_autoscaling(&mut o, x, region);
+    if !x.event_driven.is_empty() {
+        let mut scalers = Vec::new();
+        for (scaler, source) in &x.event_driven {
+            let _ = writeln!(o, "    // {source}");
+            scalers.push(ron(scaler));
+        }
+        let _ = writeln!(o, "    policies: (event_driven: [{}]),", scalers.join(", "));
+    }
+    if let Some(k) = &x.kueue {
+        o.push_str(
+            "    // Kueue's ResourceFlavors, ClusterQueues and LocalQueues of the manifests.\n",
+        );
+        let _ = writeln!(o, "    kueue: {},", ron(k));
+    }
+    if !x.jobs.is_empty() {
+        o.push_str("    batch: [\n");
+        for j in &x.jobs {
+            job(&mut o, j);
+        }
+        o.push_str("    ],\n");
+    }
     o.push_str("    services: [\n");
     for s in &x.services {
         service(&mut o, s);
     }
     o.push_str("    ],\n)\n");
     o
+}
+
+/// The region's node autoscaler: the Cluster Autoscaler's flags or Karpenter's NodePools
+/// (its controller settings at their defaults).
+fn node_autoscaling(o: &mut String, x: &Imported, region: &str) {
+    let autoscaler = if let Some((flags, source)) = &x.cluster_autoscaler {
+        let _ = writeln!(o, "    // {source}");
+        format!("cluster_autoscaler: {}", ron(flags))
+    } else if !x.karpenter.is_empty() {
+        let mut pools = Vec::new();
+        for (pool, source) in &x.karpenter {
+            let _ = writeln!(o, "    // {source}");
+            pools.push(ron(pool));
+        }
+        format!("karpenter: (node_pools: [{}])", pools.join(", "))
+    } else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "    node_autoscaling: [(region: {}, {autoscaler})],",
+        quote(region)
+    );
+}
+
+/// One `batch` entry: its arrivals a TODO whose placeholder (a rate of −1 Jobs/s) the checks
+/// refuse.
+fn job(o: &mut String, j: &Job) {
+    let _ = writeln!(o, "        (\n            // {}", j.source);
+    let mut line = |text: String| {
+        let _ = writeln!(o, "            {text}");
+    };
+    line(format!("name: {},", quote(&j.name)));
+    if j.namespace != "default" {
+        line(format!("namespace: {},", quote(&j.namespace)));
+    }
+    let schedule = j
+        .schedule
+        .as_ref()
+        .map(|s| format!(" The CronJob's schedule is {}.", quote(s)))
+        .unwrap_or_default();
+    line(format!(
+        "// TODO: how often its Jobs arrive and how long their pods run, e.g. \
+         Poisson(rate: Constant(rps: 0.001), duration: LogNormal(median: \"10m\", sigma: 0.5)).\
+         {schedule}"
+    ));
+    line("arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),".to_owned());
+    line(format!(
+        "requests: (cpu: \"{}\", memory: \"{}\"),",
+        j.cpu, j.memory
+    ));
+    if let Some(p) = &j.priority_class {
+        line(format!("priority_class: {},", quote(p)));
+    }
+    for (key, value) in [
+        ("parallelism", j.parallelism),
+        ("completions", j.completions),
+        ("backoff_limit", j.backoff_limit),
+    ] {
+        if let Some(v) = value {
+            line(format!("{key}: {v},"));
+        }
+    }
+    if let Some(d) = j.active_deadline_s {
+        line(format!("active_deadline: \"{d}s\","));
+    }
+    if let Some(q) = &j.queue {
+        line(format!("queue: {},", quote(q)));
+    }
+    let _ = writeln!(o, "        ),");
 }
 
 /// One `services` entry.
@@ -173,11 +272,18 @@ fn service(o: &mut String, s: &Service) {
             .collect();
         line(format!("topology_spread: [{}],", items.join(", ")));
     }
+    if !s.node_affinity.is_empty() {
+        line(format!("node_affinity: {},", ron(&s.node_affinity)));
+    }
     if let Some(m) = s.min_available {
         line(format!("disruption_budget: (min_available: {m}),"));
     }
     if let Some(h) = &s.hpa {
         hpa(&mut line, h);
+    }
+    if let Some((vpa, source)) = &s.vpa {
+        line(format!("// {source}"));
+        line(format!("vpa: {},", ron(vpa)));
     }
     let _ = writeln!(o, "        ),");
 }
@@ -237,6 +343,20 @@ fn rules(r: &Rules) -> String {
         parts.push(format!("policies: [{}]", policies.join(", ")));
     }
     format!("({})", parts.join(", "))
+}
+
+/// A config in RON, on one line, optional values written plainly as the experiment reads
+/// them. A config that cannot be written (none can: every field is a plain value) is left as
+/// a comment, so the file fails to parse at that place rather than silently.
+fn ron<T: Serialize>(value: &T) -> String {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let one_line = PrettyConfig::new()
+        .compact_structs(true)
+        .compact_arrays(true)
+        .compact_maps(true);
+    options
+        .to_string_pretty(value, one_line)
+        .unwrap_or_else(|e| format!("/* cannot be written: {e} */"))
 }
 
 /// A RON string literal (Rust's escapes, which RON shares).

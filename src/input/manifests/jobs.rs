@@ -1,0 +1,119 @@
+//! Jobs and CronJobs (`batch/v1`) → `batch` workloads (`models::jobs::config`): the pod
+//! template's requests (its containers summed, as for a service) and priority class,
+//! `parallelism`, `completions`, `backoffLimit`, `activeDeadlineSeconds`, and Kueue's
+//! `kueue.x-k8s.io/queue-name` label as the `queue`. How often Jobs arrive and how long their
+//! pods run no manifest says (a CronJob's `schedule` is copied beside the TODO: the
+//! simulator's Jobs arrive as a Poisson process or from a trace), so `arrivals` is a TODO.
+//! Batch pods go to the region's untainted pools: a node selector, tolerations, node affinity
+//! or spread constraints, and a `podFailurePolicy`, would change that and are refused.
+
+use super::model::Job;
+use super::walk::{At, Warnings};
+use super::workload;
+use crate::error::InputError;
+
+/// Kueue's label naming a Job's LocalQueue.
+const QUEUE_LABEL: &str = "kueue.x-k8s.io/queue-name";
+
+/// A Job, or a CronJob's `jobTemplate`.
+pub fn job(
+    kind: &str,
+    obj: &At,
+    name: String,
+    namespace: String,
+    w: &mut Warnings,
+) -> Result<Job, InputError> {
+    let (spec, labels, schedule) = if kind == "CronJob" {
+        let spec = obj.need("spec")?;
+        spec.fields(
+            kind,
+            &["schedule", "jobTemplate", "concurrencyPolicy", "suspend"],
+            &["successfulJobsHistoryLimit", "failedJobsHistoryLimit"],
+            w,
+        )?;
+        if let Some(c) = spec.get("concurrencyPolicy")?
+            && c.str()? != "Allow"
+        {
+            return Err(c.error(
+                "only concurrencyPolicy Allow is modelled (Jobs run whenever they arrive)",
+            ));
+        }
+        if let Some(s) = spec.get("suspend")?
+            && s.bool()?
+        {
+            return Err(s.error("a suspended CronJob creates no Jobs: remove it or resume it"));
+        }
+        let template = spec.need("jobTemplate")?;
+        template.fields(kind, &["metadata", "spec"], &[], w)?;
+        (
+            template.need("spec")?,
+            template.get("metadata")?,
+            Some(spec.need("schedule")?.str()?.to_owned()),
+        )
+    } else {
+        (obj.need("spec")?, obj.get("metadata")?, None)
+    };
+    spec.fields(
+        kind,
+        &[
+            "parallelism",
+            "completions",
+            "backoffLimit",
+            "activeDeadlineSeconds",
+            "template",
+            "podFailurePolicy",
+        ],
+        &["selector", "manualSelector"],
+        w,
+    )?;
+    if let Some(p) = spec.get("podFailurePolicy")? {
+        return Err(p.error("podFailurePolicy is not modelled: every pod failure counts"));
+    }
+    let template = spec.need("template")?;
+    let pod = workload::from_template(
+        kind,
+        obj,
+        &template,
+        (name.clone(), namespace.clone()),
+        1,
+        w,
+    )?;
+    let pod_spec = template.need("spec")?;
+    for (field, set) in [
+        ("nodeSelector", !pod.node_selector.is_empty()),
+        ("tolerations", !pod.tolerations.is_empty()),
+        ("affinity", !pod.node_affinity.is_empty()),
+        ("topologySpreadConstraints", !pod.topology_spread.is_empty()),
+    ] {
+        if set {
+            return Err(pod_spec.need(field)?.error(format!(
+                "{field} is not modelled for Jobs: their pods go to the region's untainted node \
+                 pools; remove it"
+            )));
+        }
+    }
+    let queue = match labels {
+        Some(m) => match m.get("labels")? {
+            Some(l) => l.get(QUEUE_LABEL)?.map(|q| q.scalar()).transpose()?,
+            None => None,
+        },
+        None => None,
+    };
+    let count = |key: &str| -> Result<Option<u32>, InputError> {
+        spec.get(key)?.map(|v| v.int()).transpose()
+    };
+    Ok(Job {
+        source: format!("{kind} {namespace}/{name} at {}", obj.place()),
+        name,
+        namespace,
+        priority_class: pod.priority_class,
+        cpu: pod.cpu,
+        memory: pod.memory,
+        parallelism: count("parallelism")?,
+        completions: count("completions")?,
+        backoff_limit: count("backoffLimit")?,
+        active_deadline_s: count("activeDeadlineSeconds")?,
+        queue,
+        schedule,
+    })
+}

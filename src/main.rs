@@ -223,8 +223,9 @@ enum Command {
         json: bool,
     },
     /// Write an experiment from Kubernetes manifests (Deployment, StatefulSet, ReplicaSet,
-    /// HorizontalPodAutoscaler v2, PodDisruptionBudget, ResourceQuota, Namespace,
-    /// PriorityClass): multi-document YAML, `kind: List`, Helm output. What the manifests cannot
+    /// HorizontalPodAutoscaler v2, VerticalPodAutoscaler, PodDisruptionBudget, ResourceQuota,
+    /// Namespace, PriorityClass, Job, CronJob, KEDA ScaledObject, Kueue queues, Karpenter
+    /// NodePool, the Cluster Autoscaler's Deployment): multi-document YAML, `kind: List`, Helm output. What the manifests cannot
     /// tell (traffic, capacity per pod, regions and node pools) is marked TODO and refused by
     /// `validate` until filled in. Other kinds and ignored fields are warned about on stderr.
     #[command(after_help = import::AFTER_HELP)]
@@ -238,6 +239,10 @@ enum Command {
         /// The experiment's name. Default: the first path's file stem.
         #[arg(long)]
         name: Option<String>,
+        /// The cluster's region: names it (and its node autoscaler's) in the experiment
+        /// instead of a TODO, e.g. `--region us-east1`.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Print the shell completion script on stdout, e.g.
     /// `clustersim completions bash > ~/.local/share/bash-completion/completions/clustersim`.
@@ -314,7 +319,12 @@ fn main() -> ExitCode {
             ),
             Err(e) => bad_input(&format!("--window \"{window}\": {e}")),
         },
-        Command::Import { paths, out, name } => import::command(&paths, out.as_deref(), name),
+        Command::Import {
+            paths,
+            out,
+            name,
+            region,
+        } => import::command(&paths, out.as_deref(), name, region.as_deref()),
         Command::Completions { shell } => shell::completions(Cli::command(), shell),
         Command::Man => shell::man(Cli::command()),
     }

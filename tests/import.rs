@@ -1022,3 +1022,16 @@ spec:
         "{err}"
     );
 }
+
+#[test]
+fn the_region_flag_names_the_cluster_region() {
+    let r = common::clustersim(&[
+        "import",
+        "experiments/manifests/shop/",
+        "--region",
+        "europe-west1",
+    ]);
+    assert!(r.status.success(), "{}", common::text(&r.stderr));
+    let out = common::text(&r.stdout);
+    assert!(out.contains(r#"regions: [(name: "europe-west1""#), "{out}");
+}

@@ -33,14 +33,9 @@ Examples:
   clustersim import cluster.yaml --name prod > prod.ron
   helm template my-release ./chart | tee rendered.yaml && clustersim import rendered.yaml";
 
-/// `clustersim import`: the warnings on stderr, the experiment on stdout or into `out`.
-pub fn command(paths: &[PathBuf], out: Option<&Path>, name: Option<String>) -> ExitCode {
-    command_in_region(paths, out, name, None)
-}
-
-/// [`command`] with the cluster's region named (`--region`), so the experiment written names
-/// it instead of a `TODO`.
-pub fn command_in_region(
+/// `clustersim import`: the warnings on stderr, the experiment on stdout or into `out`; with
+/// `region` (`--region`) the experiment names the cluster's region instead of a `TODO`.
+pub fn command(
     paths: &[PathBuf],
     out: Option<&Path>,
     name: Option<String>,

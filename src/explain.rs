@@ -269,7 +269,8 @@ fn read_decisions(table: &Table) -> Result<Vec<Decision>, String> {
 }
 
 /// The decisions as terminal lines: "14:02:15 HPA api/us-east1: …", an HPA's metric and sync
-/// rows of one instant joined into one line, repeats as "(×N until HH:MM:SS)".
+/// rows of one instant joined into one line (its repeats the sync's), repeats as "(×N until
+/// HH:MM:SS)".
 fn decision_lines(rows: &[Decision]) -> String {
     let label = |c: &str| {
         match c {
@@ -310,11 +311,13 @@ fn decision_lines(rows: &[Decision]) -> String {
             _ if d.controller == "hpa" => String::new(),
             s => format!(" [{s}]"),
         };
-        let repeats = if d.repeats > 1 {
+        // A joined HPA line is its sync's decision: the sync row's repeats.
+        let last = &rows[j - 1];
+        let repeats = if last.repeats > 1 {
             format!(
                 " (×{} until {})",
-                d.repeats,
-                reports::compare::hms(d.last_time_s as u64)
+                last.repeats,
+                reports::compare::hms(last.last_time_s as u64)
             )
         } else {
             String::new()

@@ -21,8 +21,8 @@
 //!    and one last row (controller `clustersim`, kind `dropped`) says how many were dropped.
 //!
 //! **Cost.** A decision costs one uncontended lock, one hash-map lookup of its stream and a
-//! comparison of five numbers; its `detail` text is built by a closure only when a new row is
-//! stored, so a repeat allocates nothing.
+//! comparison of three numbers; its words (scope, subject, detail) are built by a closure only
+//! when a new row is stored, so a repeat allocates nothing.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -118,17 +118,24 @@ pub struct DecisionRow {
 
 /// One decision to record: which stream it belongs to and what it is.
 #[derive(Debug, Clone, Copy)]
-pub struct Decision<'a> {
+pub struct Decision {
     pub time_ns: u64,
     pub controller: Controller,
     /// Identifies the stream within the controller (the caller's own numbering: an HPA index
     /// and metric, a node id, …); decisions of one stream collapse when identical.
     pub stream: u64,
-    pub scope: &'a Scope,
     pub kind: &'static str,
-    pub subject: &'a Arc<str>,
     pub outcome: &'static str,
     pub figures: Figures,
+}
+
+/// The words of a stored decision, built only when it is stored (see [`Decisions::record`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Described {
+    pub scope: Scope,
+    /// What in the scope (a metric name, a pod shape); empty when the scope says it all.
+    pub subject: Arc<str>,
+    pub detail: String,
 }
 
 #[derive(Debug, Default)]
@@ -160,8 +167,9 @@ impl Decisions {
         })))
     }
 
-    /// Records `d`; `detail` is called only when a new row is stored.
-    pub fn record(&self, d: Decision<'_>, detail: impl FnOnce() -> String) {
+    /// Records `d`; `describe` is called only when a new row is stored, so a repeat builds no
+    /// text and allocates nothing.
+    pub fn record(&self, d: Decision, describe: impl FnOnce() -> Described) {
         let mut log = match self.0.lock() {
             Ok(log) => log,
             // Only a panic elsewhere poisons it, and that panic ends the run anyway.
@@ -183,18 +191,23 @@ impl Decisions {
             return;
         }
         let index = log.rows.len();
+        let Described {
+            scope,
+            subject,
+            detail,
+        } = describe();
         log.rows.push(DecisionRow {
             time_ns: d.time_ns,
             last_time_ns: d.time_ns,
             repeats: 1,
             controller: d.controller.as_str(),
-            region: Arc::clone(&d.scope.region),
-            scope: Arc::clone(&d.scope.scope),
+            region: scope.region,
+            scope: scope.scope,
             kind: d.kind,
-            subject: Arc::clone(d.subject),
+            subject,
             outcome: d.outcome,
             figures: d.figures,
-            detail: detail(),
+            detail,
         });
         log.last.insert(key, index);
     }
@@ -246,21 +259,23 @@ impl Decisions {
 mod tests {
     use super::*;
 
-    fn scope() -> Scope {
-        Scope {
-            region: Arc::from("us-east1"),
-            scope: Arc::from("api"),
+    fn described(detail: &str) -> Described {
+        Described {
+            scope: Scope {
+                region: Arc::from("us-east1"),
+                scope: Arc::from("api"),
+            },
+            subject: Arc::from("cpu"),
+            detail: detail.to_owned(),
         }
     }
 
-    fn decision<'a>(t: u64, s: &'a Scope, subject: &'a Arc<str>, proposed: f64) -> Decision<'a> {
+    fn decision(t: u64, proposed: f64) -> Decision {
         Decision {
             time_ns: t,
             controller: Controller::Hpa,
             stream: 7,
-            scope: s,
             kind: "metric",
-            subject,
             outcome: "proposal",
             figures: Figures {
                 value: t as f64,
@@ -274,17 +289,17 @@ mod tests {
 
     #[test]
     fn identical_decisions_collapse_into_the_first_row_and_details_are_built_once() {
-        let (log, s, cpu) = (Decisions::new(10), scope(), Arc::from("cpu"));
+        let log = Decisions::new(10);
         let mut built = 0;
-        // Five syncs proposing 4, then one proposing 6, then 4 again: three rows (1 + 5 + 1).
+        // Five syncs proposing 4, then one proposing 6, then 4 again: three rows (5 + 1 + 1).
         for t in 0..5 {
-            log.record(decision(t * 15, &s, &cpu, 4.0), || {
+            log.record(decision(t * 15, 4.0), || {
                 built += 1;
-                "keeps 4".into()
+                described("keeps 4")
             });
         }
-        log.record(decision(75, &s, &cpu, 6.0), || "6".into());
-        log.record(decision(90, &s, &cpu, 4.0), || "4".into());
+        log.record(decision(75, 6.0), || described("6"));
+        log.record(decision(90, 4.0), || described("4"));
         let rows = log.take(100);
         assert_eq!(built, 1);
         assert_eq!(rows.len(), 3);
@@ -299,10 +314,10 @@ mod tests {
 
     #[test]
     fn the_cap_counts_what_it_drops_in_a_summary_row() {
-        let (log, s, cpu) = (Decisions::new(2), scope(), Arc::from("cpu"));
+        let log = Decisions::new(2);
         // Proposals 1, 2, 3, 4, 5 all differ: 2 stored, 3 dropped.
         for p in 1..=5 {
-            log.record(decision(p, &s, &cpu, p as f64), String::new);
+            log.record(decision(p, p as f64), || described(""));
         }
         let rows = log.take(99);
         assert_eq!(rows.len(), 3);

@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use crate::api::decisions::{Controller, Decision, Decisions, Figures, Scope};
+use crate::api::decisions::{Controller, Decision, Decisions, Described, Figures, Scope};
 use crate::api::{ClusterView, PodGroup};
 use crate::autoscaler::cluster_autoscaler::notes::{
     GroupNote, ScaleDownNotes, ScaleUpNotes, ScanNotes, not_trigger_scale_up,
@@ -57,36 +57,33 @@ pub struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
-    fn scope(&self, scope: &str) -> Scope {
-        Scope {
-            region: Arc::clone(self.region),
-            scope: Arc::from(scope),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
+    /// Records one decision; `words` gives its scope, subject and detail, called only when
+    /// the decision is stored (a repeat builds no text).
     fn row(
         &self,
-        controller: Controller,
-        stream: u64,
-        scope: &Scope,
-        kind: &'static str,
-        subject: &Arc<str>,
-        outcome: &'static str,
+        (controller, stream, kind, outcome): (Controller, u64, &'static str, &'static str),
         figures: Figures,
-        detail: impl FnOnce() -> String,
+        words: impl FnOnce() -> (String, String, String),
     ) {
         let d = Decision {
             time_ns: self.now_ns,
             controller,
             stream,
-            scope,
             kind,
-            subject,
             outcome,
             figures,
         };
-        self.log.record(d, detail);
+        self.log.record(d, || {
+            let (scope, subject, detail) = words();
+            Described {
+                scope: Scope {
+                    region: Arc::clone(self.region),
+                    scope: Arc::from(scope),
+                },
+                subject: Arc::from(subject),
+                detail,
+            }
+        });
     }
 
     /// The rows of one Cluster Autoscaler scan.
@@ -101,57 +98,57 @@ impl Recorder<'_> {
 
     fn scale_up(&self, view: &ClusterView, up: &ScaleUpNotes) {
         let ca = Controller::ClusterAutoscaler;
-        let region = self.scope("");
-        let none: Arc<str> = Arc::from("");
         if let Some((nodes, max)) = up.max_total_reached {
             self.row(
-                ca,
-                stream(self.base, 0, 0),
-                &region,
-                "scale-up-group",
-                &none,
-                "MaxNodesTotalReached",
+                (
+                    ca,
+                    stream(self.base, 0, 0),
+                    "scale-up-group",
+                    "MaxNodesTotalReached",
+                ),
                 Figures {
                     current: f64::from(nodes),
                     target: f64::from(max),
                     ..Figures::NONE
                 },
                 || {
-                    format!(
+                    let detail = format!(
                         "max node total count already reached: {nodes} of --max-nodes-total {max}"
-                    )
+                    );
+                    (String::new(), String::new(), detail)
                 },
             );
         }
         let allocs: Vec<crate::api::Shape> =
             view.node_groups.iter().map(|g| g.allocatable).collect();
         for (i, p) in up.pending.iter().enumerate() {
-            let subject: Arc<str> = Arc::from(format!(
-                "cpu={} memory={} priority={}",
-                sim::quantity::CpuMillis(p.requests.cpu_millis),
-                sim::quantity::Bytes(p.requests.memory_bytes),
-                p.priority
-            ));
             let scheduled = up.scheduled.get(i).copied().unwrap_or(0);
             let triggered = scheduled > 0;
+            let outcome = if triggered {
+                "TriggeredScaleUp"
+            } else {
+                "NotTriggerScaleUp"
+            };
             self.row(
-                ca,
-                stream(self.base, 1, shape_id(p)),
-                &region,
-                "pending-pods",
-                &subject,
-                if triggered {
-                    "TriggeredScaleUp"
-                } else {
-                    "NotTriggerScaleUp"
-                },
+                (
+                    ca,
+                    stream(self.base, 1, shape_id(p)),
+                    "pending-pods",
+                    outcome,
+                ),
                 Figures {
                     value: f64::from(p.count),
                     final_: f64::from(scheduled),
                     ..Figures::NONE
                 },
                 || {
-                    if triggered {
+                    let subject = format!(
+                        "cpu={} memory={} priority={}",
+                        sim::quantity::CpuMillis(p.requests.cpu_millis),
+                        sim::quantity::Bytes(p.requests.memory_bytes),
+                        p.priority
+                    );
+                    let detail = if triggered {
                         format!(
                             "{} pending pod(s) of this shape; {scheduled} go to the new nodes",
                             p.count
@@ -167,7 +164,8 @@ impl Recorder<'_> {
                             p.count,
                             not_trigger_scale_up(p, &up.groups, &allocs)
                         )
-                    }
+                    };
+                    (String::new(), subject, detail)
                 },
             );
         }
@@ -175,7 +173,6 @@ impl Recorder<'_> {
             let Some(group) = view.node_groups.get(g) else {
                 continue;
             };
-            let scope = self.scope(&group.name);
             let current = f64::from(group.target_size);
             let (outcome, figures) = match note {
                 GroupNote::Rejected(r) => (
@@ -198,43 +195,40 @@ impl Recorder<'_> {
                 ),
             };
             self.row(
-                ca,
-                stream(self.base, 2, g as u64),
-                &scope,
-                "scale-up-group",
-                &none,
-                outcome,
+                (
+                    ca,
+                    stream(self.base, 2, g as u64),
+                    "scale-up-group",
+                    outcome,
+                ),
                 figures,
-                || match note {
-                    GroupNote::Rejected(r) => format!(
-                        "{} ({} of max {} nodes)",
-                        r.reasons().join(", "),
-                        group.target_size,
-                        group.max_size
-                    ),
-                    GroupNote::Option { node_count, pods } => format!(
-                        "option: +{node_count} node(s) would take {pods} pending pod(s) \
+                || {
+                    let detail = match note {
+                        GroupNote::Rejected(r) => format!(
+                            "{} ({} of max {} nodes)",
+                            r.reasons().join(", "),
+                            group.target_size,
+                            group.max_size
+                        ),
+                        GroupNote::Option { node_count, pods } => format!(
+                            "option: +{node_count} node(s) would take {pods} pending pod(s) \
                          (binpacking estimate)"
-                    ),
+                        ),
+                    };
+                    (group.name.clone(), String::new(), detail)
                 },
             );
         }
         if let Some((g, size, account)) = &up.chosen
             && let Some(group) = view.node_groups.get(*g as usize)
         {
-            let scope = self.scope(&group.name);
             let options = up
                 .groups
                 .iter()
                 .filter(|n| matches!(n, GroupNote::Option { .. }))
                 .count();
             self.row(
-                ca,
-                stream(self.base, 3, 0),
-                &scope,
-                "scale-up",
-                &none,
-                "ScaledUpGroup",
+                (ca, stream(self.base, 3, 0), "scale-up", "ScaledUpGroup"),
                 Figures {
                     value: options as f64,
                     target: f64::from(group.max_size),
@@ -243,11 +237,12 @@ impl Recorder<'_> {
                     final_: f64::from(*size),
                 },
                 || {
-                    format!(
+                    let detail = format!(
                         "Scale-up: setting group {} size to {size} instead of {} (max: {}); \
                          {options} option(s); {account}",
                         group.name, group.target_size, group.max_size
-                    )
+                    );
+                    (group.name.clone(), String::new(), detail)
                 },
             );
         }
@@ -255,7 +250,6 @@ impl Recorder<'_> {
 
     fn scale_down(&self, view: &ClusterView, down: &ScaleDownNotes, threshold: f64) {
         let ca = Controller::ClusterAutoscaler;
-        let none: Arc<str> = Arc::from("");
         let deleted = down.removed.len();
         let outcome = match (down.cooldown, deleted) {
             (Some(_), _) => "ScaleDownInCooldown",
@@ -264,12 +258,7 @@ impl Recorder<'_> {
             _ => "ScaleDown",
         };
         self.row(
-            ca,
-            stream(self.base, 4, 0),
-            &self.scope(""),
-            "scale-down",
-            &none,
-            outcome,
+            (ca, stream(self.base, 4, 0), "scale-down", outcome),
             Figures {
                 value: f64::from(down.above_threshold),
                 target: threshold,
@@ -286,7 +275,7 @@ impl Recorder<'_> {
                 if let Some(flag) = down.cooldown {
                     s.push_str(&format!("; scale-down in cooldown ({flag})"));
                 }
-                s
+                (String::new(), String::new(), s)
             },
         );
         let group_name = |g: u32| {
@@ -295,49 +284,47 @@ impl Recorder<'_> {
                 .map_or("?", |g| g.name.as_str())
         };
         for &(id, g, utilization, why) in &down.kept {
-            let scope = self.scope(&format!("node/{id}"));
-            let subject: Arc<str> = Arc::from(group_name(g));
             self.row(
-                ca,
-                stream(self.base, 5, u64::from(id)),
-                &scope,
-                "scale-down-node",
-                &subject,
-                why.outcome(),
+                (
+                    ca,
+                    stream(self.base, 5, u64::from(id)),
+                    "scale-down-node",
+                    why.outcome(),
+                ),
                 Figures {
                     value: utilization,
                     target: threshold,
                     ..Figures::NONE
                 },
                 || {
-                    format!(
+                    let detail = format!(
                         "node {id} of {} at utilization {utilization:.2} stays: {}",
                         group_name(g),
                         why.outcome()
-                    )
+                    );
+                    (format!("node/{id}"), group_name(g).to_owned(), detail)
                 },
             );
         }
         for &(id, g, utilization) in &down.removed {
-            let scope = self.scope(&format!("node/{id}"));
-            let subject: Arc<str> = Arc::from(group_name(g));
             self.row(
-                ca,
-                stream(self.base, 5, u64::from(id)),
-                &scope,
-                "scale-down-node",
-                &subject,
-                "ScaleDown",
+                (
+                    ca,
+                    stream(self.base, 5, u64::from(id)),
+                    "scale-down-node",
+                    "ScaleDown",
+                ),
                 Figures {
                     value: utilization,
                     target: threshold,
                     ..Figures::NONE
                 },
                 || {
-                    format!(
+                    let detail = format!(
                         "node {id} of {} at utilization {utilization:.2} removed",
                         group_name(g)
-                    )
+                    );
+                    (format!("node/{id}"), group_name(g).to_owned(), detail)
                 },
             );
         }
@@ -353,25 +340,25 @@ impl Recorder<'_> {
         nodes: u32,
         reason: &str,
     ) {
-        let scope = self.scope(pool);
-        let subject: Arc<str> = Arc::from(instance_type);
+        let outcome = if kind == "launch" {
+            "Launched"
+        } else {
+            "Disrupted"
+        };
+        // Every action is its own decision: a stream per instant never collapses two.
+        let part = if kind == "launch" { 6 } else { 7 };
         self.row(
-            Controller::Karpenter,
-            // Every action is its own decision: a stream per instant never collapses two.
-            stream(self.base, if kind == "launch" { 6 } else { 7 }, self.now_ns),
-            &scope,
-            kind,
-            &subject,
-            if kind == "launch" {
-                "Launched"
-            } else {
-                "Disrupted"
-            },
+            (
+                Controller::Karpenter,
+                stream(self.base, part, self.now_ns),
+                kind,
+                outcome,
+            ),
             Figures {
                 final_: f64::from(nodes),
                 ..Figures::NONE
             },
-            || reason.to_owned(),
+            || (pool.to_owned(), instance_type.to_owned(), reason.to_owned()),
         );
     }
 }

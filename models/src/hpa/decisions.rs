@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use crate::api::decisions::{Controller, Decision as Row, Decisions, Figures, Scope};
+use crate::api::decisions::{Controller, Decision as Row, Decisions, Described, Figures, Scope};
 use crate::hpa::behavior::LimitReason;
 use crate::hpa::controller::{Decision, MetricValue, Path, Window};
 use crate::hpa::replica_calculator::Tolerances;
@@ -91,25 +91,26 @@ pub fn record(log: &Decisions, index: usize, scope: &Scope, t: Tolerances, d: &D
             time_ns,
             controller: Controller::Hpa,
             stream: stream | (k as u64 & 0x7f),
-            scope,
             kind: "metric",
-            subject: &m.name,
             outcome,
             figures,
         };
-        log.record(row, || match &m.result {
-            Ok((value, replicas)) => metric_detail(&m.name, value, *replicas, d.from_replicas, t),
-            Err(e) => format!("{} invalid: {e}", m.name),
+        log.record(row, || Described {
+            scope: scope.clone(),
+            subject: Arc::clone(&m.name),
+            detail: match &m.result {
+                Ok((value, replicas)) => {
+                    metric_detail(&m.name, value, *replicas, d.from_replicas, t)
+                }
+                Err(e) => format!("{} invalid: {e}", m.name),
+            },
         });
     }
-    let none: Arc<str> = Arc::from("");
     let row = Row {
         time_ns,
         controller: Controller::Hpa,
         stream,
-        scope,
         kind: "sync",
-        subject: &none,
         outcome: outcome(d),
         figures: Figures {
             value: d.stabilized.map_or(f64::NAN, f64::from),
@@ -119,15 +120,17 @@ pub fn record(log: &Decisions, index: usize, scope: &Scope, t: Tolerances, d: &D
             final_: f64::from(d.to_replicas),
         },
     };
-    log.record(row, || {
-        format!(
+    log.record(row, || Described {
+        scope: scope.clone(),
+        subject: Arc::from(""),
+        detail: format!(
             "{}; desired {} (from {}, bounds {}..{})",
             d.reason(),
             d.to_replicas,
             d.from_replicas,
             d.min_replicas,
             d.max_replicas
-        )
+        ),
     });
 }
 

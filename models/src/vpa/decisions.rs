@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::api::decisions::{Controller, Decision, Decisions, Figures, Scope};
+use crate::api::decisions::{Controller, Decision, Decisions, Described, Figures, Scope};
 use crate::api::{TemplateOrder, UpdateOrder};
 use crate::vpa::model::VpaStatus;
 
@@ -55,14 +55,11 @@ pub fn record(
         ),
     ];
     for (k, (name, usage, target, before, after)) in resources.into_iter().enumerate() {
-        let subject: Arc<str> = Arc::from(name);
         let row = Decision {
             time_ns: now_ns,
             controller: Controller::Vpa,
             stream: (index as u64) << 2 | k as u64,
-            scope,
             kind: "recommendation",
-            subject: &subject,
             outcome,
             figures: Figures {
                 value: usage,
@@ -72,27 +69,26 @@ pub fn record(
                 final_: after as f64,
             },
         };
-        log.record(row, || {
-            let unit = if k == 0 { "m" } else { " bytes" };
-            format!(
+        log.record(row, || Described {
+            scope: scope.clone(),
+            subject: Arc::from(name),
+            detail: format!(
                 "{name}: usage {usage:.0}{unit} per pod; target {target}{unit}; template \
                  request {before}{unit} → {after}{unit}{}",
                 match template {
                     Some(t) => format!(" ({})", t.why),
                     None => String::new(),
-                }
-            )
+                },
+                unit = if k == 0 { "m" } else { " bytes" },
+            ),
         });
     }
-    let none: Arc<str> = Arc::from("");
     for u in updates {
         let row = Decision {
             time_ns: now_ns,
             controller: Controller::Vpa,
             stream: (index as u64) << 2 | 3,
-            scope,
             kind: "update",
-            subject: &none,
             outcome: if u.in_place {
                 "InPlaceResizedByVPA"
             } else {
@@ -104,11 +100,13 @@ pub fn record(
                 ..Figures::NONE
             },
         };
-        log.record(row, || {
-            format!(
+        log.record(row, || Described {
+            scope: scope.clone(),
+            subject: Arc::from(""),
+            detail: format!(
                 "{} pod(s) of template revision {}: {}",
                 u.count, u.revision, u.why
-            )
+            ),
         });
     }
 }

@@ -303,6 +303,7 @@ fn decision_lines(rows: &[Decision]) -> String {
             ("", "") => String::new(),
             ("", r) => r.to_owned(),
             (s, "") => s.to_owned(),
+            (s, r) if s.starts_with("node/") => format!("{s} in {r}"),
             (s, r) => format!("{s}/{r}"),
         };
         // An HPA metric's name is in its detail.

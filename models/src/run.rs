@@ -13,7 +13,7 @@ use nexosim::simulation::{Address, ExecutionError, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
-use crate::api::decisions::{DecisionRow, Decisions};
+use crate::api::decisions::{DecisionRow, Decisions, Scope};
 use crate::api::{
     CapacityType, NamespaceSample, PoolBill, PoolSample, QueueSample, RoutePlan, Sample,
     ServiceSample, SurgeClock,
@@ -425,8 +425,9 @@ pub const DECISIONS_SCHEMA: &[(&str, Kind)] = &[
     ("detail", Kind::Text),
 ];
 
-/// The decisions log as a table.
-pub fn decisions_table(start: UtcInstant, rows: &[DecisionRow]) -> Table {
+/// The decisions log as a table, consuming the rows so that each row's text is freed as soon
+/// as the table holds its copy (the two never both hold every detail at the end of a run).
+pub fn decisions_table(start: UtcInstant, rows: Vec<DecisionRow>) -> Table {
     let mut table = Table::new(DECISIONS_SCHEMA);
     for r in rows {
         let utc = start.plus(SimTime::from_nanos(r.time_ns)).to_string();
@@ -610,14 +611,22 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
     let decisions = Decisions::default();
+    let scopes: Vec<Scope> = plan
+        .cluster
+        .services
+        .iter()
+        .map(|s| Scope {
+            region: Arc::from(s.region.as_str()),
+            scope: Arc::from(s.name.as_str()),
+        })
+        .collect();
     let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller)
         .map_err(engine)?
-        .with_decisions(decisions.clone(), &plan.cluster.services);
+        .with_decisions(decisions.clone(), &scopes);
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
-    let mut vpa = VpaController::new(plan.vpas.clone())
-        .with_decisions(decisions.clone(), &plan.cluster.services);
+    let mut vpa = VpaController::new(plan.vpas.clone()).with_decisions(decisions.clone(), &scopes);
     let vpa_box = Mailbox::new();
     vpa.view.connect(Cluster::vertical_view, &cluster_box);
     vpa.template.connect(Cluster::set_template, &cluster_box);
@@ -783,7 +792,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         queue_timeseries,
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
-        decisions: decisions_table(plan.start, &decisions.take(reached.as_nanos())),
+        decisions: decisions_table(plan.start, decisions.take(reached.as_nanos())),
         services: report.services,
         pools,
         namespaces: report.namespaces,

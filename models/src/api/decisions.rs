@@ -220,7 +220,8 @@ impl Decisions {
             Err(poisoned) => poisoned.into_inner(),
         };
         let mut rows = std::mem::take(&mut log.rows);
-        log.last.clear();
+        // Freed, not only cleared: the table is built next and memory peaks then.
+        log.last = HashMap::new();
         let total: u64 = log.dropped.values().sum();
         if total > 0 {
             let per: Vec<String> = log

@@ -12,10 +12,12 @@
 //! * `scale-up` — the expander's choice (`ScaledUpGroup`, "Scale-up: setting group G size to N
 //!   instead of M (max: K)", with the expanders' account: what each kept, ties);
 //! * `scale-down` — the scan's summary (`value` nodes above the threshold, `proposed` unneeded
-//!   nodes, `final` nodes deleted; `ScaleDownInCooldown` with the delay's flag);
+//!   nodes, `final` nodes deleted, the first 8 of them named; `ScaleDownInCooldown` with the
+//!   delay's flag);
 //! * `scale-down-node` — each candidate at or below the threshold that stays, with its
-//!   `UnremovableReason` (or `BlockingPodReason`), and each node deleted (`ScaleDown`);
-//!   `value` its utilization, `target` the threshold.
+//!   `UnremovableReason` (or `BlockingPodReason`); `value` its utilization, `target` the
+//!   threshold. Deleted nodes have no row of their own (the summary names them, the events
+//!   table has one per node): on the full Black-Friday day they were 22 089 rows.
 //!
 //! Karpenter: `launch` (a NodeClaim batch: the chosen type, capacity type, zone and price) and
 //! `disruption` (a consolidation or expiry command), one row per action, from its reason.
@@ -250,6 +252,11 @@ impl Recorder<'_> {
 
     fn scale_down(&self, view: &ClusterView, down: &ScaleDownNotes, threshold: f64) {
         let ca = Controller::ClusterAutoscaler;
+        let group_name = |g: u32| {
+            view.node_groups
+                .get(g as usize)
+                .map_or("?", |g| g.name.as_str())
+        };
         let deleted = down.removed.len();
         let outcome = match (down.cooldown, deleted) {
             (Some(_), _) => "ScaleDownInCooldown",
@@ -275,14 +282,21 @@ impl Recorder<'_> {
                 if let Some(flag) = down.cooldown {
                     s.push_str(&format!("; scale-down in cooldown ({flag})"));
                 }
+                // The nodes deleted, named here rather than one row each (their events say
+                // the rest): at most the first 8.
+                for (k, &(id, g, utilization)) in down.removed.iter().enumerate().take(8) {
+                    s.push_str(if k == 0 { ": " } else { ", " });
+                    s.push_str(&format!(
+                        "node/{id} of {} at {utilization:.2}",
+                        group_name(g)
+                    ));
+                }
+                if deleted > 8 {
+                    s.push_str(&format!(" and {} more", deleted - 8));
+                }
                 (String::new(), String::new(), s)
             },
         );
-        let group_name = |g: u32| {
-            view.node_groups
-                .get(g as usize)
-                .map_or("?", |g| g.name.as_str())
-        };
         for &(id, g, utilization, why) in &down.kept {
             self.row(
                 (
@@ -301,28 +315,6 @@ impl Recorder<'_> {
                         "node {id} of {} at utilization {utilization:.2} stays: {}",
                         group_name(g),
                         why.outcome()
-                    );
-                    (format!("node/{id}"), group_name(g).to_owned(), detail)
-                },
-            );
-        }
-        for &(id, g, utilization) in &down.removed {
-            self.row(
-                (
-                    ca,
-                    stream(self.base, 5, u64::from(id)),
-                    "scale-down-node",
-                    "ScaleDown",
-                ),
-                Figures {
-                    value: utilization,
-                    target: threshold,
-                    ..Figures::NONE
-                },
-                || {
-                    let detail = format!(
-                        "node {id} of {} at utilization {utilization:.2} removed",
-                        group_name(g)
                     );
                     (format!("node/{id}"), group_name(g).to_owned(), detail)
                 },

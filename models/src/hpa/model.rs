@@ -33,7 +33,6 @@ use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceNam
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
 use crate::hpa::metrics_window::UsageWindow;
 use crate::hpa::replica_calculator::{MetricSample, PodGroup, PodPhase, ReadyCondition};
-use crate::plan::ServicePlan;
 
 /// Custom metric names a `Pods`, `Object` or `External` metric may read, as written in an
 /// experiment (each one a [`CustomMetric`]).
@@ -201,15 +200,12 @@ impl HpaController {
         })
     }
 
-    /// Records each sync in `decisions`, scoped by the service and region of `services`
-    /// (indexed by the plans' service ids).
-    pub fn with_decisions(mut self, decisions: Decisions, services: &[ServicePlan]) -> Self {
+    /// Records each sync in `decisions`, scoped by `scopes` (each service's region and name,
+    /// indexed by the plans' service ids).
+    pub fn with_decisions(mut self, decisions: Decisions, scopes: &[Scope]) -> Self {
         for t in &mut self.targets {
-            if let Some(s) = services.get(t.plan.service as usize) {
-                t.scope = Scope {
-                    region: std::sync::Arc::from(s.region.as_str()),
-                    scope: std::sync::Arc::from(s.name.as_str()),
-                };
+            if let Some(scope) = scopes.get(t.plan.service as usize) {
+                t.scope = scope.clone();
             }
         }
         self.decisions = decisions;

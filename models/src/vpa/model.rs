@@ -30,7 +30,6 @@ use super::policy::{ControlledValues, cap_recommendation, new_requests, scale_li
 use super::updater::{EvictionBudget, UpdatePriority, UpdaterSettings, priority, should_update};
 use crate::api::decisions::{Decisions, Scope};
 use crate::api::{MemoryModel, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
-use crate::plan::ServicePlan;
 
 /// One VPA as planned: the cluster service it sizes and what its pods are declared with.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,15 +129,12 @@ impl VpaController {
         }
     }
 
-    /// Records each sync in `decisions`, scoped by the service and region of `services`
-    /// (indexed by the plans' service ids).
-    pub fn with_decisions(mut self, decisions: Decisions, services: &[ServicePlan]) -> Self {
+    /// Records each sync in `decisions`, scoped by `scopes` (each service's region and name,
+    /// indexed by the plans' service ids).
+    pub fn with_decisions(mut self, decisions: Decisions, scopes: &[Scope]) -> Self {
         for t in &mut self.targets {
-            if let Some(s) = services.get(t.plan.service as usize) {
-                t.scope = Scope {
-                    region: std::sync::Arc::from(s.region.as_str()),
-                    scope: std::sync::Arc::from(s.name.as_str()),
-                };
+            if let Some(scope) = scopes.get(t.plan.service as usize) {
+                t.scope = scope.clone();
             }
         }
         self.decisions = decisions;

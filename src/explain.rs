@@ -8,6 +8,13 @@
 //! decision at or before the instant (the one standing then: an HPA logs a held recommendation
 //! once per episode), every event within `--window` of the instant, and the state of the
 //! matching services at the last sample at or before it (`timeseries.parquet`).
+//!
+//! A run that has a decisions table (`decisions.parquet`, every run since it exists) adds the
+//! controllers' own account with the numbers that drove each decision: the standing decision
+//! of each stream (an HPA's metric and sync, a node group, a node, …: its latest row starting
+//! at or before the instant) and every decision within `--window` (a row of collapsed repeats
+//! counts when any of its span `[time_s, last_time_s]` is). An HPA's metric and sync rows of
+//! one instant print as one line. Older runs without the table are explained from events only.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,9 +34,17 @@ a duration (\"90m\", \"2h30m\"), or a UTC instant (\"2026-11-27T14:02:00Z\").
 Prints the state of the matching services at the last sample at or before TIME (replicas,
 traffic against capacity, p99), the standing decision of each controller object (its latest
 event at or before TIME: a held HPA recommendation is logged once, when it starts), and every
-event within --window of TIME, each with the numbers its controller logged. --service keeps
-the objects of that service (HPA, deployment, pods, VPA) and the node-level events; --region
-keeps objects in that region. --json prints the same as one JSON object.
+event within --window of TIME, each with the numbers its controller logged. With the run's
+decisions.parquet it also prints each controller's standing decision and the decisions within
+--window in plain words: an HPA's metric against its target, the proposal, the tolerance, the
+stabilization window and the behavior's limit; a Cluster Autoscaler's pending pods, the node
+groups it considered and why each was rejected, the expander's choice, the scale-down
+candidates and what kept each; a VPA's recommendation and evictions; Karpenter's launches and
+consolidations. A row standing for N identical decisions says \"×N until HH:MM:SS\".
+--service keeps the objects of that service (HPA, deployment, pods, VPA) and the node-level
+events and decisions; --region keeps objects in that region; --pool keeps the node
+autoscalers' decisions about that node group or pool (and their region-wide ones) and drops
+the services'. --json prints the same as one JSON object.
 
 Exit codes: 0 explained; 2 bad input (no events.parquet or timeseries.parquet in DIR, or a
 TIME outside the run).
@@ -38,7 +53,9 @@ Examples:
   clustersim run experiments/agent-platform-hpa.ron --out out/agents --quiet
   clustersim explain out/agents --at 09:05
   clustersim explain out/agents --at 09:05 --service api --region us-west1 --window 5m
-  clustersim explain out/agents --at 2h --json | jq '.standing[].message'";
+  clustersim explain out/agents --at 2h --json | jq '.standing[].message'
+  clustersim run experiments/flash-crowd-cluster-autoscaler.ron --out out/flash --quiet
+  clustersim explain out/flash --at 00:20 --pool general --window 1m";
 
 /// One event as explained.
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +93,40 @@ struct Explanation {
     state: Vec<State>,
     standing: Vec<Explained>,
     around: Vec<Explained>,
+    /// From `decisions.parquet`, when the run has it: each stream's latest decision at or
+    /// before the instant, and the decisions within the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decisions: Option<Decided>,
+}
+
+/// The decisions table's rows around the instant.
+#[derive(Debug, Serialize)]
+struct Decided {
+    standing: Vec<Decision>,
+    around: Vec<Decision>,
+}
+
+/// One row of `decisions.parquet` (see `models::run::DECISIONS_SCHEMA`).
+#[derive(Debug, Clone, Serialize)]
+struct Decision {
+    time_s: f64,
+    /// `HH:MM:SS` since the start.
+    time: String,
+    last_time_s: f64,
+    repeats: u64,
+    controller: String,
+    region: String,
+    scope: String,
+    kind: String,
+    subject: String,
+    outcome: String,
+    value: Option<f64>,
+    target: Option<f64>,
+    current: Option<f64>,
+    proposed: Option<f64>,
+    #[serde(rename = "final")]
+    final_: Option<f64>,
+    detail: String,
 }
 
 /// What to explain.
@@ -83,6 +134,8 @@ pub struct Query<'a> {
     pub at: &'a str,
     pub service: Option<&'a str>,
     pub region: Option<&'a str>,
+    /// Only the node autoscalers' decisions about this node group or pool.
+    pub pool: Option<&'a str>,
     pub window: SimDuration,
     pub json: bool,
 }
@@ -129,6 +182,13 @@ fn explanation(dir: &Path, q: &Query) -> Result<Explanation, String> {
         .cloned()
         .collect();
     let (sample_s, state) = state_at(&series, at_s, q)?;
+    let decisions_path = dir.join("decisions.parquet");
+    let decisions = if decisions_path.exists() {
+        let table = reports::read_table(&decisions_path).map_err(|e| e.to_string())?;
+        Some(decided(&read_decisions(&table)?, at_s as f64, w, q))
+    } else {
+        None
+    };
     Ok(Explanation {
         at_s,
         at: format!(
@@ -140,7 +200,138 @@ fn explanation(dir: &Path, q: &Query) -> Result<Explanation, String> {
         state,
         standing,
         around,
+        decisions,
     })
+}
+
+/// Whether a decision passes `--service`, `--region` and `--pool`. The node autoscalers'
+/// rows are the cluster's: they pass `--service`; `--pool` keeps only theirs, about that
+/// group (scope, or the subject of a node's row) or region-wide (empty scope).
+fn keeps(d: &Decision, q: &Query) -> bool {
+    let of_service = matches!(d.controller.as_str(), "hpa" | "vpa");
+    let service_ok = q.service.is_none_or(|s| !of_service || d.scope == s);
+    let region_ok = q
+        .region
+        .is_none_or(|r| d.region == r || d.region.is_empty());
+    let pool_ok = q
+        .pool
+        .is_none_or(|p| !of_service && (d.scope.is_empty() || d.scope == p || d.subject == p));
+    service_ok && region_ok && pool_ok
+}
+
+/// The standing decision of each stream and the decisions within `window_s` of `at_s`.
+fn decided(all: &[Decision], at_s: f64, window_s: f64, q: &Query) -> Decided {
+    let kept = || all.iter().filter(|d| keeps(d, q));
+    let mut standing: BTreeMap<(&str, &str, &str, &str, &str), &Decision> = BTreeMap::new();
+    for d in kept().filter(|d| d.time_s <= at_s) {
+        standing.insert((&d.controller, &d.region, &d.scope, &d.kind, &d.subject), d);
+    }
+    let mut standing: Vec<Decision> = standing.into_values().cloned().collect();
+    standing.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+    let around = kept()
+        .filter(|d| d.time_s <= at_s + window_s && d.last_time_s >= at_s - window_s)
+        .cloned()
+        .collect();
+    Decided { standing, around }
+}
+
+fn read_decisions(table: &Table) -> Result<Vec<Decision>, String> {
+    let missing = |name: &str| format!("decisions.parquet has no column `{name}` of its type");
+    let f64s = |name: &str| table.f64s(name).ok_or_else(|| missing(name));
+    let texts = |name: &str| table.texts(name).ok_or_else(|| missing(name));
+    let repeats = table.u64s("repeats").ok_or_else(|| missing("repeats"))?;
+    let (time, last) = (f64s("time_s")?, f64s("last_time_s")?);
+    let (controller, region, scope) = (texts("controller")?, texts("region")?, texts("scope")?);
+    let (kind, subject, outcome) = (texts("kind")?, texts("subject")?, texts("outcome")?);
+    let (value, target, current) = (f64s("value")?, f64s("target")?, f64s("current")?);
+    let (proposed, final_, detail) = (f64s("proposed")?, f64s("final")?, texts("detail")?);
+    let figure = |x: f64| (!x.is_nan()).then_some(x);
+    Ok((0..table.rows())
+        .map(|r| Decision {
+            time_s: time[r],
+            time: reports::compare::hms(time[r] as u64),
+            last_time_s: last[r],
+            repeats: repeats[r],
+            controller: controller[r].clone(),
+            region: region[r].clone(),
+            scope: scope[r].clone(),
+            kind: kind[r].clone(),
+            subject: subject[r].clone(),
+            outcome: outcome[r].clone(),
+            value: figure(value[r]),
+            target: figure(target[r]),
+            current: figure(current[r]),
+            proposed: figure(proposed[r]),
+            final_: figure(final_[r]),
+            detail: detail[r].clone(),
+        })
+        .collect())
+}
+
+/// The decisions as terminal lines: "14:02:15 HPA api/us-east1: …", an HPA's metric and sync
+/// rows of one instant joined into one line (its repeats the sync's), repeats as "(×N until
+/// HH:MM:SS)".
+fn decision_lines(rows: &[Decision]) -> String {
+    let label = |c: &str| {
+        match c {
+            "hpa" => "HPA",
+            "vpa" => "VPA",
+            "cluster-autoscaler" => "Cluster Autoscaler",
+            "karpenter" => "Karpenter",
+            other => other,
+        }
+        .to_owned()
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let d = &rows[i];
+        let mut j = i + 1;
+        let mut detail = d.detail.clone();
+        // An HPA's rows of one sync: metrics first, then the sync.
+        while d.controller == "hpa"
+            && j < rows.len()
+            && rows[j].controller == "hpa"
+            && rows[j].time_s == d.time_s
+            && rows[j].scope == d.scope
+            && rows[j].region == d.region
+        {
+            detail = format!("{detail}; {}", rows[j].detail);
+            j += 1;
+        }
+        let what = match (d.scope.as_str(), d.region.as_str()) {
+            ("", "") => String::new(),
+            ("", r) => r.to_owned(),
+            (s, "") => s.to_owned(),
+            (s, r) if s.starts_with("node/") => format!("{s} in {r}"),
+            (s, r) => format!("{s}/{r}"),
+        };
+        // An HPA metric's name is in its detail.
+        let subject = match d.subject.as_str() {
+            "" => String::new(),
+            _ if d.controller == "hpa" => String::new(),
+            s => format!(" [{s}]"),
+        };
+        // A joined HPA line is its sync's decision: the sync row's repeats.
+        let last = &rows[j - 1];
+        let repeats = if last.repeats > 1 {
+            format!(
+                " (×{} until {})",
+                last.repeats,
+                reports::compare::hms(last.last_time_s as u64)
+            )
+        } else {
+            String::new()
+        };
+        out += &format!(
+            "  {} {} {what}{subject} {}: {detail}{repeats}\n",
+            d.time,
+            label(&d.controller),
+            rows[j - 1].outcome
+        );
+        i = j;
+    }
+    out
 }
 
 /// `--at` in seconds since the start: `HH:MM[:SS]`, a duration, or an RFC 3339 instant.
@@ -342,6 +533,18 @@ fn text(e: &Explanation, q: &Query) -> String {
     }
     for x in &e.around {
         out += &line(x);
+    }
+    if let Some(d) = &e.decisions {
+        out += "\nStanding decisions from the decisions table (each stream's latest at or before then):\n";
+        if d.standing.is_empty() {
+            out += "  none\n";
+        }
+        out += &decision_lines(&d.standing);
+        out += &format!("\nDecisions within {} of then:\n", q.window);
+        if d.around.is_empty() {
+            out += "  none\n";
+        }
+        out += &decision_lines(&d.around);
     }
     out
 }

@@ -215,6 +215,9 @@ enum Command {
         /// Only objects in this region.
         #[arg(long)]
         region: Option<String>,
+        /// Only the node autoscalers' decisions about this node group or pool.
+        #[arg(long)]
+        pool: Option<String>,
         /// Events this close to the instant, before or after. Default: 2m.
         #[arg(long, default_value = "2m")]
         window: String,
@@ -304,6 +307,7 @@ fn main() -> ExitCode {
             at,
             service,
             region,
+            pool,
             window,
             json,
         } => match sim::time::SimDuration::parse(&window) {
@@ -313,6 +317,7 @@ fn main() -> ExitCode {
                     at: &at,
                     service: service.as_deref(),
                     region: region.as_deref(),
+                    pool: pool.as_deref(),
                     window,
                     json,
                 },
@@ -498,7 +503,7 @@ fn default_out(file: &Path) -> PathBuf {
     Path::new("out").join(stem)
 }
 
-/// The run's tables as Parquet and CSV in `out`, which must exist: four, `vpa` when the run
+/// The run's tables as Parquet and CSV in `out`, which must exist: five, `vpa` when the run
 /// has VPAs and `queues` when it has Kueue queues.
 fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), String> {
     [
@@ -508,6 +513,7 @@ fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), Strin
         (output.vpa_timeseries.as_ref(), "vpa"),
         (output.queue_timeseries.as_ref(), "queues"),
         (Some(&output.events), "events"),
+        (Some(&output.decisions), "decisions"),
     ]
     .into_iter()
     .filter_map(|(table, stem)| Some((table?, stem)))

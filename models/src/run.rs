@@ -13,6 +13,7 @@ use nexosim::simulation::{Address, ExecutionError, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
+use crate::api::decisions::{DecisionRow, Decisions, Scope};
 use crate::api::{
     CapacityType, NamespaceSample, PoolBill, PoolSample, QueueSample, RoutePlan, Sample,
     ServiceSample, SurgeClock,
@@ -258,6 +259,8 @@ pub struct RunOutput {
     pub events: Table,
     /// Events counted but not stored (past the log's bound).
     pub events_dropped: u64,
+    /// Why each controller did what it did: see [`DECISIONS_SCHEMA`].
+    pub decisions: Table,
     pub services: Vec<ServiceReport>,
     pub pools: Vec<PoolBill>,
     pub namespaces: Vec<NamespaceReport>,
@@ -400,6 +403,56 @@ pub const EVENTS_SCHEMA: &[(&str, Kind)] = &[
     ("message", Kind::Text),
     ("count", Kind::U64),
 ];
+
+/// Columns of `decisions`: one row per controller decision, or per run of identical ones
+/// (`repeats` of them, the last at `last_time_s`), as [`crate::api::decisions`] describes;
+/// `NaN` where a figure does not apply.
+pub const DECISIONS_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::F64),
+    ("time_utc", Kind::Text),
+    ("last_time_s", Kind::F64),
+    ("repeats", Kind::U64),
+    ("controller", Kind::Text),
+    ("region", Kind::Text),
+    ("scope", Kind::Text),
+    ("kind", Kind::Text),
+    ("subject", Kind::Text),
+    ("outcome", Kind::Text),
+    ("value", Kind::F64),
+    ("target", Kind::F64),
+    ("current", Kind::F64),
+    ("proposed", Kind::F64),
+    ("final", Kind::F64),
+    ("detail", Kind::Text),
+];
+
+/// The decisions log as a table, consuming the rows so that each row's text is freed as soon
+/// as the table holds its copy (the two never both hold every detail at the end of a run).
+pub fn decisions_table(start: UtcInstant, rows: Vec<DecisionRow>) -> Table {
+    let mut table = Table::new(DECISIONS_SCHEMA);
+    for r in rows {
+        let utc = start.plus(SimTime::from_nanos(r.time_ns)).to_string();
+        table.push_row(&[
+            Cell::F64(r.time_ns as f64 / 1e9),
+            Cell::Text(&utc),
+            Cell::F64(r.last_time_ns as f64 / 1e9),
+            Cell::U64(r.repeats),
+            Cell::Text(r.controller),
+            Cell::Text(&r.region),
+            Cell::Text(&r.scope),
+            Cell::Text(r.kind),
+            Cell::Text(&r.subject),
+            Cell::Text(r.outcome),
+            Cell::F64(r.figures.value),
+            Cell::F64(r.figures.target),
+            Cell::F64(r.figures.current),
+            Cell::F64(r.figures.proposed),
+            Cell::F64(r.figures.final_),
+            Cell::Text(&r.detail),
+        ]);
+    }
+    table
+}
 
 fn record(table: &mut Table, t: SimTime, utc: &str, s: &ServiceSample) {
     table.push_row(&[
@@ -558,11 +611,23 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let cluster_address = cluster_box.address();
     let traffic_box = Mailbox::new();
     traffic.rates.connect(Cluster::set_rates, &cluster_box);
-    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller).map_err(engine)?;
+    let decisions = Decisions::default();
+    let scopes: Vec<Scope> = plan
+        .cluster
+        .services
+        .iter()
+        .map(|s| Scope {
+            region: Arc::from(s.region.as_str()),
+            scope: Arc::from(s.name.as_str()),
+        })
+        .collect();
+    let mut hpa = HpaController::new(plan.hpas.clone(), &plan.hpa_controller)
+        .map_err(engine)?
+        .with_decisions(decisions.clone(), &scopes);
     let hpa_box = Mailbox::new();
     hpa.metrics.connect(Cluster::workload_metrics, &cluster_box);
     hpa.scale.connect(Cluster::set_replicas, &cluster_box);
-    let mut vpa = VpaController::new(plan.vpas.clone());
+    let mut vpa = VpaController::new(plan.vpas.clone()).with_decisions(decisions.clone(), &scopes);
     let vpa_box = Mailbox::new();
     vpa.view.connect(Cluster::vertical_view, &cluster_box);
     vpa.template.connect(Cluster::set_template, &cluster_box);
@@ -612,7 +677,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .add_model(traffic, traffic_box, "traffic")
         .add_model(hpa, hpa_box, "hpa")
         .add_model(vpa, vpa_box, "vpa");
-    let mut bench = add_node_autoscalers(bench, plan, &cluster_address)?;
+    let mut bench = add_node_autoscalers(bench, plan, &cluster_address, &decisions)?;
     if let Some(injector) = injector {
         bench = bench.add_model(injector, Mailbox::new(), "faults");
     }
@@ -737,6 +802,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         queue_timeseries,
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
+        decisions: decisions_table(plan.start, decisions.take(reached.as_nanos())),
         services: report.services,
         pools,
         namespaces: report.namespaces,
@@ -793,9 +859,12 @@ fn add_node_autoscalers(
     mut bench: SimInit,
     plan: &Plan,
     cluster: &Address<Cluster>,
+    decisions: &Decisions,
 ) -> Result<SimInit, RunError> {
-    for p in &plan.node_autoscalers {
-        let mut model = NodeAutoscaler::new(p).map_err(engine)?;
+    for (index, p) in plan.node_autoscalers.iter().enumerate() {
+        let mut model = NodeAutoscaler::new(p)
+            .map_err(engine)?
+            .with_decisions(decisions.clone(), index as u64);
         model.view.connect(Cluster::node_autoscaling_view, cluster);
         model.launch.connect(Cluster::launch, cluster);
         model.remove.connect(Cluster::remove, cluster);

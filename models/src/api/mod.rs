@@ -17,6 +17,7 @@
 //! | `set_template`, `update_pods` | VPA → cluster                    | [`TemplateOrder`], [`UpdateOrder`] |
 //! | `set_rates`                 | traffic → cluster                  | `(service id, requests/s)`    |
 //! | `sample`, `report` (query)  | run loop → cluster                 | [`Sample`], [`PoolBill`], [`SurgeClock`] |
+//! | [`decisions::Decisions`]    | HPA, VPA, node autoscalers → run loop (a shared log, not a message) | [`decisions::DecisionRow`] |
 //!
 //! Layers (no module imports one above it, so there is no import cycle; checked by
 //! `tests/layers.rs`): leaves (`catalog`, `scheduler`, `latency`, `allocatable`, `billing`,
@@ -25,6 +26,7 @@
 //! `cluster` → `traffic` → `run`. `config` (the experiment's cluster section, as written) sits
 //! beside the other input schemas and is read by `plan`'s resolution in the CLI.
 
+pub mod decisions;
 mod figures;
 mod orders;
 mod vertical;

@@ -14,6 +14,7 @@
 mod bin;
 pub mod cluster_autoscaler;
 pub mod config;
+pub mod decisions;
 pub mod expansion;
 pub mod karpenter;
 pub mod model;

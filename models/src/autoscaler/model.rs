@@ -34,12 +34,14 @@ use serde::{Deserialize, Serialize};
 use sim::rng::Stream;
 use sim::time::{SimDuration, SimTime};
 
+use crate::api::decisions::Decisions;
 use crate::api::{
     AutoscalingView, BoundsStep, ClusterView, KarpenterView, LaunchOrder, PoolTemplate, Reason,
     RemoveOrder, ViewRequest,
 };
 use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
 use crate::autoscaler::config::{ClusterAutoscalerConfig, ConfigError};
+use crate::autoscaler::decisions::Recorder;
 use crate::autoscaler::expansion::{Expansion, LaunchTarget};
 use crate::autoscaler::karpenter::{Karpenter, KarpenterAction};
 use crate::catalog::InstanceFacts;
@@ -160,6 +162,9 @@ pub struct NodeAutoscaler {
     pub remove: Output<Vec<RemoveOrder>>,
     #[serde(skip)]
     engine: Option<Engine>,
+    /// The decisions log, this autoscaler's index among the run's, and its region.
+    #[serde(skip)]
+    decisions: Option<(Decisions, u64, Arc<str>)>,
 }
 
 impl NodeAutoscaler {
@@ -207,6 +212,7 @@ impl NodeAutoscaler {
             view: Requestor::new(),
             launch: Output::default(),
             remove: Output::default(),
+            decisions: None,
             engine: Some(Engine {
                 bounds: plan.bounds.clone(),
                 bounds_applied: 0,
@@ -220,6 +226,17 @@ impl NodeAutoscaler {
                 rng,
             }),
         })
+    }
+
+    /// Records each scan's decisions in `decisions`; `index` tells this autoscaler's rows from
+    /// other regions' (its position among the run's node autoscalers).
+    pub fn with_decisions(mut self, decisions: Decisions, index: u64) -> Self {
+        let region = self
+            .engine
+            .as_ref()
+            .map_or("", |e| e.request.region.as_str());
+        self.decisions = Some((decisions, index, Arc::from(region)));
+        self
     }
 
     async fn query(&mut self, pending_only: bool) -> AutoscalingView {
@@ -253,6 +270,16 @@ impl NodeAutoscaler {
         };
         let rng = &mut engine.rng;
         let actions = ca.scan(now, &answer.view, &mut || rng.next_u64());
+        if let Some((log, base, region)) = &self.decisions {
+            let recorder = Recorder {
+                log,
+                base: *base,
+                region,
+                now_ns: now.as_nanos(),
+            };
+            let threshold = ca.config().scale_down_utilization_threshold;
+            recorder.cluster_autoscaler(&answer.view, ca.notes(), threshold);
+        }
         let next = now + ca.config().scan_interval;
         let mut remove = Vec::new();
         for action in actions {
@@ -371,6 +398,45 @@ impl NodeAutoscaler {
                 while *next_disruption <= now {
                     *next_disruption =
                         *next_disruption + karpenter.config().disruption_poll_interval;
+                }
+            }
+            if let Some((log, base, region)) = &self.decisions {
+                let recorder = Recorder {
+                    log,
+                    base: *base,
+                    region,
+                    now_ns: now.as_nanos(),
+                };
+                let pools = &karpenter.config().node_pools;
+                let name = |p: u32| pools.get(p as usize).map_or("?", |p| p.name.as_str());
+                for action in &actions {
+                    match action {
+                        KarpenterAction::Launch {
+                            pool,
+                            instance_type,
+                            count,
+                            reason,
+                            ..
+                        } => {
+                            recorder.karpenter("launch", name(*pool), instance_type, *count, reason)
+                        }
+                        KarpenterAction::Replace {
+                            pool,
+                            instance_type,
+                            nodes,
+                            reason,
+                            ..
+                        } => recorder.karpenter(
+                            "disruption",
+                            name(*pool),
+                            instance_type,
+                            nodes.len() as u32,
+                            reason,
+                        ),
+                        KarpenterAction::Delete { nodes, reason } => {
+                            recorder.karpenter("disruption", "", "", nodes.len() as u32, reason)
+                        }
+                    }
                 }
             }
             for action in actions {

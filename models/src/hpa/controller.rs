@@ -297,6 +297,11 @@ impl Hpa {
         (self.min_replicas, self.max_replicas)
     }
 
+    /// The tolerances the replica calculation applies (`tolerancesForHpa`).
+    pub fn tolerances(&self) -> Tolerances {
+        self.tolerances
+    }
+
     /// The metrics, in the order [`Hpa::sync`] expects its inputs.
     pub fn metrics(&self) -> &[MetricSpec] {
         &self.metrics

@@ -2,7 +2,8 @@
 //! experiment's HPA sections ([`config`]), the per-metric replica calculation over groups of
 //! identical pods ([`replica_calculator`]), stabilization and rate limits ([`behavior`]), one
 //! HPA's reconcile with its histories and the reason of each decision ([`controller`]), and the
-//! metrics pipeline's lag ([`metrics_window`]).
+//! metrics pipeline's lag ([`metrics_window`]), and each sync as rows of the run's decisions
+//! table ([`decisions`]).
 //!
 //! The nexosim side is [`model`]: the `HpaController` model holds one [`controller::Hpa`] per service and
 //! region, calls [`controller::Hpa::sync`] every sync period, and sends the scale messages.
@@ -14,6 +15,7 @@
 pub mod behavior;
 pub mod config;
 pub mod controller;
+pub mod decisions;
 pub mod metrics_window;
 pub mod model;
 pub mod replica_calculator;

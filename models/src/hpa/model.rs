@@ -27,6 +27,7 @@ use sim::time::{SimDuration, SimTime};
 use nexosim::model::{Context, Model, schedulable};
 use nexosim::ports::{Output, Requestor};
 
+use crate::api::decisions::{Decisions, Scope};
 use crate::api::{BoundsStep, MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
 use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
@@ -133,6 +134,8 @@ struct Target {
     served_total: f64,
     /// Whether the last sync logged a held recommendation (logged once per episode).
     held: bool,
+    /// The service and region, for the decisions table.
+    scope: Scope,
 }
 
 /// The kube-controller-manager's HPA loop over every HPA of the run.
@@ -144,6 +147,8 @@ pub struct HpaController {
     #[serde(skip)]
     targets: Vec<Target>,
     last_sync: SimTime,
+    #[serde(skip)]
+    decisions: Decisions,
     /// Reads the deployments' figures from the cluster.
     pub metrics: Requestor<Vec<u32>, Vec<WorkloadMetrics>>,
     /// Scales (and held recommendations) for the cluster to apply and log.
@@ -171,13 +176,17 @@ impl HpaController {
                     hpa,
                     measured,
                     steps_applied: 0,
-                    plan,
                     cpu: UsageWindow::new(resolution, phase),
                     memory: UsageWindow::new(resolution, phase),
                     in_flight: UsageWindow::new(resolution, phase),
                     served_rps: UsageWindow::new(resolution, phase),
                     served_total: 0.0,
                     held: false,
+                    scope: Scope {
+                        region: std::sync::Arc::from(""),
+                        scope: std::sync::Arc::from(plan.name.as_str()),
+                    },
+                    plan,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -185,9 +194,22 @@ impl HpaController {
             sync_period: controller.sync_period,
             targets,
             last_sync: SimTime::ZERO,
+            decisions: Decisions::default(),
             metrics: Requestor::default(),
             scale: Output::default(),
         })
+    }
+
+    /// Records each sync in `decisions`, scoped by `scopes` (each service's region and name,
+    /// indexed by the plans' service ids).
+    pub fn with_decisions(mut self, decisions: Decisions, scopes: &[Scope]) -> Self {
+        for t in &mut self.targets {
+            if let Some(scope) = scopes.get(t.plan.service as usize) {
+                t.scope = scope.clone();
+            }
+        }
+        self.decisions = decisions;
+        self
     }
 
     fn schedule_next(&self, cx: &Context<Self>) {
@@ -294,7 +316,13 @@ impl Target {
 
     /// One sync of this HPA: the orders to send (a scheduled step's event, a rescale or a held
     /// recommendation).
-    fn sync(&mut self, now: SimTime, m: &WorkloadMetrics, orders: &mut Vec<ReplicaOrder>) {
+    fn sync(
+        &mut self,
+        now: SimTime,
+        m: &WorkloadMetrics,
+        orders: &mut Vec<ReplicaOrder>,
+        log: (&Decisions, usize),
+    ) {
         // Steps due by now set the bounds this sync clamps to; like KEDA's cron scaler, which
         // is polled, a step takes effect at the first sync at or after its instant.
         while let Some(step) = self.plan.bounds.get(self.steps_applied)
@@ -363,6 +391,7 @@ impl Target {
             },
             &inputs,
         );
+        crate::hpa::decisions::record(log.0, log.1, &self.scope, self.hpa.tolerances(), &decision);
         if decision.rescale() {
             self.held = false;
             orders.push(ReplicaOrder {
@@ -417,9 +446,9 @@ impl HpaController {
         let since = self.last_sync;
         self.last_sync = now;
         let mut orders = Vec::new();
-        for (target, m) in self.targets.iter_mut().zip(&figures) {
+        for (index, (target, m)) in self.targets.iter_mut().zip(&figures).enumerate() {
             target.observe(since, now, m);
-            target.sync(now, m, &mut orders);
+            target.sync(now, m, &mut orders, (&self.decisions, index));
         }
         if !orders.is_empty() {
             self.scale.send(orders).await;

@@ -19,6 +19,7 @@
 //! - [`profile`]: the default profile's score weights and the weighted sum.
 //! - [`sampling`]: `numFeasibleNodesToFind` (how many feasible nodes a cycle looks for).
 //! - [`preemption`]: DefaultPreemption's victim selection on one node and its candidate choice.
+//! - [`diagnosis`]: the `FailedScheduling` message (`FitError.Error`) from per-node outcomes.
 //!
 //! Upstream is `kubernetes/kubernetes`; each file names the upstream files and commits it was
 //! read from (commits are the versions held by the reference index this was checked against).
@@ -27,6 +28,7 @@
 //! does not change a placement in the simulated world.
 
 pub mod affinity;
+pub mod diagnosis;
 pub mod normalize;
 pub mod preemption;
 pub mod profile;

@@ -14,6 +14,7 @@
 //! | [`estimator`] | `recommender/logic/estimator.go`, `recommender.go`, `recommender/config/config.go` |
 //! | [`policy`] | `utils/vpa/capping.go`, `limit_and_request_scaling.go` |
 //! | [`updater`] | `updater/priority/*`, `updater/restriction/*`, `updater/config` |
+//! | [`decisions`] | each sync as rows of the run's decisions table |
 //!
 //! One simplification runs through all of them: **one container per pod**, and the pods of a
 //! deployment are alike. Upstream aggregates per container name over pods and sums requests over
@@ -27,6 +28,7 @@
 
 pub mod config;
 pub mod container_state;
+pub mod decisions;
 pub mod estimator;
 pub mod histogram;
 pub mod model;

@@ -28,6 +28,7 @@ use super::container_state::AggregateContainerState;
 use super::estimator::{Recommendation, RecommenderSettings, Resources, recommend};
 use super::policy::{ControlledValues, cap_recommendation, new_requests, scale_limit};
 use super::updater::{EvictionBudget, UpdatePriority, UpdaterSettings, priority, should_update};
+use crate::api::decisions::{Decisions, Scope};
 use crate::api::{MemoryModel, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
 
 /// One VPA as planned: the cluster service it sizes and what its pods are declared with.
@@ -62,6 +63,8 @@ pub struct VpaStatus {
 }
 
 struct Target {
+    /// The service and region, for the decisions table.
+    scope: Scope,
     plan: VpaPlan,
     state: AggregateContainerState,
     served_total: f64,
@@ -85,6 +88,8 @@ pub struct VpaController {
     pub template: Output<Vec<TemplateOrder>>,
     /// Evictions and in-place resizes (the updater's).
     pub update: Output<Vec<UpdateOrder>>,
+    #[serde(skip)]
+    decisions: Decisions,
 }
 
 impl VpaController {
@@ -105,6 +110,10 @@ impl VpaController {
                     evicted_total: 0,
                     resized_total: 0,
                 },
+                scope: Scope {
+                    region: std::sync::Arc::from(""),
+                    scope: std::sync::Arc::from(plan.name.as_str()),
+                },
                 plan,
             })
             .collect();
@@ -113,10 +122,23 @@ impl VpaController {
             recommender,
             updater: UpdaterSettings::default(),
             last_sync: SimTime::ZERO,
+            decisions: Decisions::default(),
             view: Requestor::default(),
             template: Output::default(),
             update: Output::default(),
         }
+    }
+
+    /// Records each sync in `decisions`, scoped by `scopes` (each service's region and name,
+    /// indexed by the plans' service ids).
+    pub fn with_decisions(mut self, decisions: Decisions, scopes: &[Scope]) -> Self {
+        for t in &mut self.targets {
+            if let Some(scope) = scopes.get(t.plan.service as usize) {
+                t.scope = scope.clone();
+            }
+        }
+        self.decisions = decisions;
+        self
     }
 
     fn schedule_next(&self, cx: &Context<Self>) {
@@ -347,10 +369,27 @@ impl VpaController {
         let since = self.last_sync;
         self.last_sync = now;
         let (mut templates, mut updates) = (Vec::new(), Vec::new());
-        for (target, view) in self.targets.iter_mut().zip(&views) {
+        for (index, (target, view)) in self.targets.iter_mut().zip(&views).enumerate() {
             target.observe(since, now, view, &self.recommender);
-            templates.extend(target.admit(view, &self.recommender));
+            let before = view
+                .revisions
+                .iter()
+                .find(|r| r.revision == view.revision)
+                .map_or(target.status.requests, |r| (r.cpu_millis, r.memory_bytes));
+            let template = target.admit(view, &self.recommender);
+            let (first_update, first_template) = (updates.len(), templates.len());
+            templates.extend(template);
             updates.extend(target.update(now, view, &self.updater));
+            super::decisions::record(
+                &self.decisions,
+                index,
+                &target.scope,
+                now.as_nanos(),
+                &target.status,
+                before,
+                templates.get(first_template),
+                &updates[first_update..],
+            );
         }
         if !templates.is_empty() {
             self.template.send(templates).await;

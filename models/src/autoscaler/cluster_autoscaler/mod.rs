@@ -21,6 +21,7 @@
 //! unready-node handling and the soft taints are not modelled.
 
 pub mod expander;
+pub mod notes;
 pub mod scale_down;
 pub mod scale_up;
 
@@ -30,6 +31,7 @@ use sim::time::{SimDuration, SimTime};
 
 use crate::api::ClusterView;
 use crate::autoscaler::config::ClusterAutoscalerConfig;
+use notes::{GroupNote, Rejection, ScaleDownNotes, ScaleUpNotes, ScanNotes, Unremovable};
 
 /// What the Cluster Autoscaler asks the cluster to do; `reason` goes to the events table.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +74,8 @@ pub struct ClusterAutoscaler {
     last_scale_down_delete: Option<SimTime>,
     last_scale_down_failure: Option<SimTime>,
     backoff: BTreeMap<u32, Backoff>,
+    /// What the last scan considered (the decisions table's rows); boxed, as it is large.
+    notes: Box<ScanNotes>,
 }
 
 impl ClusterAutoscaler {
@@ -84,11 +88,17 @@ impl ClusterAutoscaler {
             last_scale_down_delete: None,
             last_scale_down_failure: None,
             backoff: BTreeMap::new(),
+            notes: Box::default(),
         }
     }
 
     pub fn config(&self) -> &ClusterAutoscalerConfig {
         &self.config
+    }
+
+    /// What the last [`ClusterAutoscaler::scan`] considered and why it did or did not act.
+    pub fn notes(&self) -> &ScanNotes {
+        &self.notes
     }
 
     /// Since when node `id` has been unneeded, if it is.
@@ -109,6 +119,7 @@ impl ClusterAutoscaler {
         draw_u64: &mut dyn FnMut() -> u64,
     ) -> Vec<Action> {
         let mut actions = Vec::new();
+        *self.notes = ScanNotes::default();
         let upcoming = self.provisioning_timeouts(now, view, &mut actions);
         if let Some(up) = self.scale_up(now, view, &upcoming, draw_u64) {
             self.last_scale_up = Some(now);
@@ -168,7 +179,7 @@ impl ClusterAutoscaler {
     }
 
     fn scale_up(
-        &self,
+        &mut self,
         now: SimTime,
         view: &ClusterView,
         upcoming: &[u32],
@@ -185,7 +196,13 @@ impl ClusterAutoscaler {
         } else {
             max_total.saturating_sub(cluster_nodes)
         };
+        let notes = self.notes.scale_up.insert(ScaleUpNotes {
+            pending: pending.clone(),
+            scheduled: vec![0; pending.len()],
+            ..ScaleUpNotes::default()
+        });
         if cluster_room == 0 {
+            notes.max_total_reached = Some((cluster_nodes, max_total));
             return None;
         }
         let mut options = Vec::new();
@@ -193,6 +210,11 @@ impl ClusterAutoscaler {
             let backed_off = self.backoff.get(&(g as u32)).is_some_and(|b| now < b.until);
             let group_room = group.max_size.saturating_sub(group.target_size);
             if backed_off || group_room == 0 {
+                notes.groups.push(GroupNote::Rejected(if backed_off {
+                    Rejection::Backoff
+                } else {
+                    Rejection::MaxSizeReached
+                }));
                 continue;
             }
             let limit = self
@@ -200,8 +222,30 @@ impl ClusterAutoscaler {
                 .max_nodes_per_scale_up
                 .min(group_room)
                 .min(cluster_room);
-            if let Some(option) = scale_up::option_for(g as u32, group, &pending, limit) {
-                options.push(option);
+            match scale_up::option_for(g as u32, group, &pending, limit) {
+                Some(option) => {
+                    notes.groups.push(GroupNote::Option {
+                        node_count: option.node_count,
+                        pods: option.pod_count(),
+                    });
+                    options.push(option);
+                }
+                None => {
+                    let may_run: Vec<&crate::api::PodGroup> =
+                        pending.iter().filter(|p| p.may_run_on(g as u32)).collect();
+                    let rejection = if may_run.is_empty() {
+                        Rejection::NoMatchingPod
+                    } else {
+                        may_run
+                            .iter()
+                            .find_map(|p| Rejection::of_fit(p, group.allocatable))
+                            .unwrap_or(Rejection::Insufficient {
+                                cpu: true,
+                                memory: false,
+                            })
+                    };
+                    notes.groups.push(GroupNote::Rejected(rejection));
+                }
             }
         }
         if options.is_empty() {
@@ -228,6 +272,18 @@ impl ClusterAutoscaler {
             .min(cluster_room);
         let unschedulable: u32 = pending.iter().map(|p| p.count).sum();
         let chain: Vec<&str> = self.config.expanders.iter().map(|e| e.as_str()).collect();
+        for &(i, n) in &option.pods {
+            notes.scheduled[i] = n;
+        }
+        notes.chosen = Some((
+            option.group,
+            group.target_size + delta,
+            if account.is_empty() {
+                format!("expander {}", chain.join(","))
+            } else {
+                format!("expander {}: {account}", chain.join(","))
+            },
+        ));
         Some(Action::ScaleUp {
             group: option.group,
             delta,
@@ -247,35 +303,47 @@ impl ClusterAutoscaler {
         })
     }
 
-    fn in_cooldown(&self, now: SimTime) -> bool {
+    /// `isScaleDownInCooldown`: the flag of the delay that holds scale-down now, if one does.
+    fn cooldown(&self, now: SimTime) -> Option<&'static str> {
         let within =
             |last: Option<SimTime>, delay: SimDuration| last.is_some_and(|t| now < t + delay);
-        within(self.last_scale_up, self.config.scale_down_delay_after_add)
-            || within(
-                self.last_scale_down_failure,
-                self.config.scale_down_delay_after_failure,
-            )
-            || within(
-                self.last_scale_down_delete,
-                self.config.scale_down_delay_after_delete,
-            )
+        if within(self.last_scale_up, self.config.scale_down_delay_after_add) {
+            Some("--scale-down-delay-after-add")
+        } else if within(
+            self.last_scale_down_failure,
+            self.config.scale_down_delay_after_failure,
+        ) {
+            Some("--scale-down-delay-after-failure")
+        } else if within(
+            self.last_scale_down_delete,
+            self.config.scale_down_delay_after_delete,
+        ) {
+            Some("--scale-down-delay-after-delete")
+        } else {
+            None
+        }
     }
 
     fn scale_down(&mut self, now: SimTime, view: &ClusterView, actions: &mut Vec<Action>) {
         let threshold = self.config.scale_down_utilization_threshold;
+        let cooldown = self.cooldown(now);
+        let notes = self.notes.scale_down.insert(ScaleDownNotes::default());
         let unneeded = scale_down::find_unneeded(
             view,
             threshold,
             &self.unneeded_since,
             self.config.scale_down_non_empty_candidates_count,
+            notes,
         );
+        notes.unneeded = unneeded.len() as u32;
         let mut since = BTreeMap::new();
         for u in &unneeded {
             let id = view.nodes[u.index].id;
             since.insert(id, self.unneeded_since.get(&id).copied().unwrap_or(now));
         }
         self.unneeded_since = since;
-        if self.in_cooldown(now) {
+        if let Some(delay) = cooldown {
+            notes.cooldown = Some(delay);
             return;
         }
         let mut group_size: Vec<u32> = view.node_groups.iter().map(|g| g.target_size).collect();
@@ -300,8 +368,19 @@ impl ClusterAutoscaler {
                             .min(parallelism - empty.len())
                 };
                 if !long_enough || !room || group_size[g] <= group.min_size {
+                    let why = if !long_enough {
+                        Some(Unremovable::NotUnneededLongEnough)
+                    } else if group_size[g] <= group.min_size {
+                        Some(Unremovable::NodeGroupMinSizeReached)
+                    } else {
+                        None
+                    };
+                    if let Some(why) = why {
+                        notes.kept.push((node.id, node.group, u.utilization, why));
+                    }
                     continue;
                 }
+                notes.removed.push((node.id, node.group, u.utilization));
                 group_size[g] -= 1;
                 if want_empty {
                     empty.push(node.id);

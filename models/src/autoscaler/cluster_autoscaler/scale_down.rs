@@ -29,6 +29,7 @@ use sim::time::SimTime;
 
 use crate::api::ClusterView;
 use crate::autoscaler::bin::Bin;
+use crate::autoscaler::cluster_autoscaler::notes::{ScaleDownNotes, Unremovable};
 
 /// A node unneeded at this scan.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,11 +44,13 @@ pub struct Unneeded {
 /// previous scan.
 ///
 /// At most `non_empty_limit` non-empty candidates are simulated (0: all), in that order.
+/// `notes` learns how many nodes were above the threshold and which candidates stayed, why.
 pub fn find_unneeded(
     view: &ClusterView,
     threshold: f64,
     previously: &BTreeMap<u32, SimTime>,
     non_empty_limit: u32,
+    notes: &mut ScaleDownNotes,
 ) -> Vec<Unneeded> {
     let mut bins: Vec<Bin> = view.nodes.iter().map(Bin::free_on).collect();
     let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
@@ -61,11 +64,17 @@ pub fn find_unneeded(
     let mut simulated = 0;
     for i in order {
         let node = &view.nodes[i];
-        if node.deleting || node.blockers.cluster_autoscaler_reason().is_some() {
+        if node.deleting {
             continue;
         }
+        // Eligibility (utilization) first, then drainability, as upstream.
         let utilization = node.utilization();
         if utilization > threshold {
+            notes.above_threshold += 1;
+            continue;
+        }
+        if let Some(blocked) = Unremovable::blocked_by(&node.blockers) {
+            notes.kept.push((node.id, node.group, utilization, blocked));
             continue;
         }
         let empty = node.is_empty();
@@ -75,6 +84,12 @@ pub fn find_unneeded(
             }
             simulated += 1;
             if !drain_onto(view, i, &removed, &mut bins) {
+                notes.kept.push((
+                    node.id,
+                    node.group,
+                    utilization,
+                    Unremovable::NoPlaceToMovePods,
+                ));
                 continue;
             }
         }

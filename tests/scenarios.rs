@@ -245,3 +245,58 @@ fn ml_forecasting_meets_every_deadline_and_headroom_only_adds_cost() {
     let cheapest = runs.iter().min_by(|a, b| a.3.total_cmp(&b.3)).unwrap();
     assert_eq!(cheapest.0, 0.0, "{runs:?}");
 }
+
+#[test]
+fn a_7500_node_cluster_places_a_50k_pod_wave_at_its_slowest_clients_pace() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = clustersim(&[
+        "sweep",
+        "experiments/scenarios/cluster-7500.ron",
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--keep-outputs",
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (cm_qps, run_id) = (col("control_plane.controller_manager.qps"), col("run_id"));
+    let sched_qps = col("control_plane.scheduler.qps");
+    for row in lines.map(|l| l.split(',').collect::<Vec<_>>()) {
+        // The wave's 50 000 creations at 10 min, through the slowest client: the controller's
+        // (50 000 − burst) / qps, or the scheduler's when it is slower.
+        let (cm, sched): (f64, f64) = (
+            row[cm_qps].parse().unwrap(),
+            row[sched_qps].parse().unwrap(),
+        );
+        let closed_s = match (cm as u32, sched as u32) {
+            (20, 50) => (50_000.0 - 30.0) / 20.0,
+            (200, 50) => (50_000.0 - 100.0) / 50.0,
+            (200, 300) => (50_000.0 - 300.0) / 200.0,
+            other => panic!("unexpected run {other:?}"),
+        };
+        let series =
+            std::fs::read_to_string(out.join("runs").join(row[run_id]).join("timeseries.csv"))
+                .unwrap();
+        let ready_at: f64 = series
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[5].parse::<u64>().unwrap() >= 51_000)
+            .map(|r| r[0].parse().unwrap())
+            .expect("the wave is placed within the run");
+        // Ready no earlier than the last creation, and within 3 minutes of it: a pod's
+        // binding, image pull (500 MiB at 125 MiB/s) and start-up, or a new node's boot (at
+        // most 1.5 × 60 s) and the autoscaler's scan for the last ones.
+        let earliest = 600.0 + closed_s;
+        assert!(
+            (earliest..=earliest + 180.0).contains(&ready_at),
+            "cm {cm} sched {sched}: Ready at {ready_at}, closed form {earliest}"
+        );
+    }
+}

@@ -142,8 +142,10 @@ pub fn demand_vcpu(view: &ClusterView) -> f64 {
 /// The nodes a forecast of `vcpu` (headroom included) takes at `target_utilization` of nodes
 /// of `vcpu_per_node` allocatable CPU, rounded up.
 pub fn nodes_for(vcpu: f64, vcpu_per_node: f64, target_utilization: f64) -> u32 {
-    let nodes = (vcpu.max(0.0) / (vcpu_per_node * target_utilization)).ceil();
-    nodes.min(f64::from(u32::MAX)) as u32
+    // Less a billionth of a node before rounding up, so that a quotient that is whole on paper
+    // (21 / (3 × 0.7) = 10) but not in binary (10.000000000000002) is not one node more.
+    let nodes = (vcpu.max(0.0) / (vcpu_per_node * target_utilization) - 1e-9).ceil();
+    nodes.clamp(0.0, f64::from(u32::MAX)) as u32
 }
 
 /// Up to `count` nodes of group `group` to remove: Ready, not already being removed, empty
@@ -263,7 +265,8 @@ mod tests {
 
     #[test]
     fn a_forecast_of_vcpus_becomes_nodes_at_the_target_utilization() {
-        // 20 vCPUs at 70 % of 3-vCPU nodes: 20 / 2.1 = 9.52 → 10 nodes; exactly 21 → 10.
+        // 20 vCPUs at 70 % of 3-vCPU nodes: 20 / 2.1 = 9.52 → 10 nodes; exactly 21 → 10 (in
+        // binary 3 × 0.7 is 2.0999999999999996 and 21 / it a hair over 10).
         assert_eq!(nodes_for(20.0, 3.0, 0.7), 10);
         assert_eq!(nodes_for(21.0, 3.0, 0.7), 10);
         assert_eq!(nodes_for(-1.0, 3.0, 0.7), 0);

@@ -258,6 +258,7 @@ pub fn summarize(
     let mut summary = Summary {
         schema_version: reports::SCHEMA_VERSION,
         experiment: x.name.clone(),
+        description: x.description.clone(),
         seed,
         start: x.start.to_string(),
         duration_s: x.duration.as_secs_f64(),

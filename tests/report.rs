@@ -376,3 +376,35 @@ fn the_decisions_show_in_chromium_grouped_per_pool_and_region_and_rerender_ident
     // A group longer than ten events says how many it leaves out.
     assert!(f.contains("more events between"), "{f}");
 }
+
+#[test]
+fn the_report_opens_with_the_experiments_opening_comment() {
+    // The file's `//` lines before its first other line, without the `//` and one space; a
+    // comment further down is not part of it. Escaped in the page.
+    let src = format!(
+        "// The question: does <api> keep up?\n//\n// The answer: yes.\n{}",
+        common::GOOD.replace(
+            "    services: [(",
+            "    // not the header\n    services: [("
+        )
+    );
+    let (r, _dir, out) = common::run_experiment(&src);
+    assert_eq!(r.status.code(), Some(0), "{}", common::text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["description"],
+        "The question: does <api> keep up?\n\nThe answer: yes."
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains(
+            "<pre class=\"about\">The question: does &lt;api&gt; keep up?\n\nThe answer: yes.</pre>"
+        ),
+        "{html}"
+    );
+    // A file without an opening comment has none.
+    let (_, _dir, out) = common::run_experiment(common::GOOD);
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(!summary.contains("\"description\""), "{summary}");
+}

@@ -82,6 +82,9 @@ fn header(h: &mut String, s: &Summary) {
     for note in samples_above(s) {
         let _ = writeln!(h, "<p class=\"verdict-note\">{note}</p>");
     }
+    if let Some(d) = &s.description {
+        let _ = writeln!(h, "<pre class=\"about\">{}</pre>", esc(d));
+    }
     h.push_str("</header>\n");
 }
 

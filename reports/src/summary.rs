@@ -24,6 +24,10 @@ pub const SCHEMA_VERSION: u32 = 3;
 pub struct Summary {
     pub schema_version: u32,
     pub experiment: String,
+    /// The experiment file's opening comment (its question and answer), shown at the top of
+    /// `report.html`; absent when the file opens with none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     pub seed: u64,
     /// The simulated UTC instant of time zero, RFC 3339.
     pub start: String,
@@ -340,6 +344,7 @@ pub(crate) mod tests {
         Summary {
             schema_version: SCHEMA_VERSION,
             experiment: "example".into(),
+            description: None,
             seed: 7,
             start: "2026-11-27T00:00:00Z".into(),
             duration_s: 7200.0,

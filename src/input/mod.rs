@@ -119,8 +119,28 @@ fn utf8_position(bytes: &[u8], at: usize) -> Position {
 /// The experiment's `manifests` are read and merged in here, so every path that parses an
 /// experiment (run, validate, sweeps) sees the same file.
 pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
-    let experiment = parse_ron(file, src)?;
-    manifests::merge(experiment, file, src)
+    let experiment: Experiment = parse_ron(file, src)?;
+    let mut experiment = manifests::merge(experiment, file, src)?;
+    experiment.description = header_comment(src);
+    Ok(experiment)
+}
+
+/// The opening comment of an experiment or sweep file: its `//` lines before the first other
+/// line (blank lines inside it kept as empty lines), without the `//` and one space; `None`
+/// when the file opens with no comment.
+pub fn header_comment(src: &str) -> Option<String> {
+    let lines: Vec<&str> = src
+        .lines()
+        .map(str::trim_start)
+        .take_while(|l| l.starts_with("//"))
+        .map(|l| {
+            let text = &l[2..];
+            text.strip_prefix(' ').unwrap_or(text)
+        })
+        .collect();
+    let text = lines.join("\n");
+    let text = text.trim_end();
+    (!text.trim().is_empty()).then(|| text.to_owned())
 }
 
 /// The directory trace files are relative to: the experiment file's.

@@ -105,6 +105,11 @@ pub struct Experiment {
     /// (`crate::input::manifests`); none by default.
     #[serde(default)]
     pub manifests: Vec<String>,
+    /// The file's opening comment (its `//` lines before the first other line), which states
+    /// the experiment's question and answer: `report.html` opens with it. Not a field of the
+    /// file; set by `input::parse`.
+    #[serde(skip)]
+    pub description: Option<String>,
 }
 
 impl Experiment {

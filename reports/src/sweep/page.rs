@@ -49,10 +49,20 @@ pub fn page(
     let _ = write!(
         h,
         "<header>\n<p class=\"kicker\">clustersim sweep</p>\n<h1>{name}</h1>\n\
-         <p class=\"meta\">{} runs · {} configurations × {seeds} seeds</p>\n</header>\n",
+         <p class=\"meta\">{} runs · {} configurations × {seeds} seeds</p>\n",
         sweep.runs.len(),
         configs.len(),
     );
+    // The base experiment's opening comment (every run's summary carries it): what is swept
+    // and why.
+    if let Some(d) = sweep
+        .runs
+        .first()
+        .and_then(|r| r.summary.description.as_ref())
+    {
+        let _ = writeln!(h, "<pre class=\"about\">{}</pre>", esc(d));
+    }
+    h.push_str("</header>\n");
     h.push_str("<section id=\"answer\">\n<h2>Answer</h2>\n");
     match cheapest_passing(configs) {
         Some(best) => {

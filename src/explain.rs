@@ -278,6 +278,7 @@ fn decision_lines(rows: &[Decision]) -> String {
             "vpa" => "VPA",
             "cluster-autoscaler" => "Cluster Autoscaler",
             "karpenter" => "Karpenter",
+            "pool-policy" => "Node-pool policy",
             other => other,
         }
         .to_owned()

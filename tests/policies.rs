@@ -354,6 +354,14 @@ fn a_pool_policy_spreads_its_nodes_by_weight() {
         events.contains("workers: pending_pods 27 > 0 for 0s: 1 → 5 (step up 4 node(s)"),
         "{events}"
     );
+    // The decisions table has the evaluation: 1 node before, 5 after, a scale-up.
+    let decisions = std::fs::read_to_string(out.join("decisions.csv")).unwrap();
+    let row = decisions
+        .lines()
+        .find(|l| l.contains(",pool-policy,") && l.contains(",ScaleUp,"))
+        .unwrap_or_else(|| panic!("{decisions}"));
+    assert!(row.starts_with("60.0,"), "{row}");
+    assert!(row.contains(",1.0,NaN,5.0,"), "{row}");
 }
 
 #[test]

@@ -683,7 +683,8 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     }
     bench = bench.add_model(policy, Mailbox::new(), "policy");
     if !plan.policies.pools.is_empty() {
-        let mut pools = PoolPolicyController::new(&plan.policies.pools);
+        let mut pools =
+            PoolPolicyController::new(&plan.policies.pools).with_decisions(decisions.clone());
         pools
             .view
             .connect(Cluster::node_autoscaling_view, &cluster_address);

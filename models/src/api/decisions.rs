@@ -38,6 +38,8 @@ pub enum Controller {
     Vpa,
     ClusterAutoscaler,
     Karpenter,
+    /// A node-pool policy (`policy::pool_model`).
+    PoolPolicy,
 }
 
 impl Controller {
@@ -48,6 +50,7 @@ impl Controller {
             Controller::Vpa => "vpa",
             Controller::ClusterAutoscaler => "cluster-autoscaler",
             Controller::Karpenter => "karpenter",
+            Controller::PoolPolicy => "pool-policy",
         }
     }
 }

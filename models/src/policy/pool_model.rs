@@ -12,6 +12,7 @@ use nexosim::ports::{Output, Requestor};
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
+use crate::api::decisions::{Controller, Decision, Decisions, Described, Figures, Scope};
 use crate::api::{AutoscalingView, ClusterView, ViewRequest};
 use crate::api::{CapacityType, LaunchOrder, Reason, RemoveOrder};
 use crate::policy::config::{PoolMetric, PoolPolicy};
@@ -225,6 +226,64 @@ impl PoolWatch {
     }
 }
 
+/// The evaluation's row: the nodes before (`current`), the floor (`proposed`: the pools'
+/// minimum or the forecast's) and after (`final`), the outcome `ScaleUp`, `ScaleDown` or
+/// `Hold`, and the event message as its words.
+fn record(
+    decisions: &Decisions,
+    index: usize,
+    w: &PoolWatch,
+    now: SimTime,
+    view: &AutoscalingView,
+    launch: &[LaunchOrder],
+    remove: &[RemoveOrder],
+) {
+    let current: u32 = (0..w.plan.pools.len())
+        .map(|g| view.view.node_groups.get(g).map_or(0, |n| n.target_size))
+        .sum();
+    let added: u32 = launch.iter().map(|l| l.count).sum();
+    let removed = remove.len() as u32;
+    let outcome = match (added, removed) {
+        (0, 0) => "Hold",
+        (_, 0) => "ScaleUp",
+        _ => "ScaleDown",
+    };
+    let floor = w.forecast.as_ref().map_or(f64::NAN, |f| f64::from(f.floor));
+    let why = launch
+        .first()
+        .map(|l| l.why.clone())
+        .or_else(|| remove.first().map(|r| r.why.clone()));
+    decisions.record(
+        Decision {
+            time_ns: now.as_nanos(),
+            controller: Controller::PoolPolicy,
+            stream: index as u64,
+            kind: "evaluation",
+            outcome,
+            figures: Figures {
+                value: f64::NAN,
+                target: f64::NAN,
+                current: f64::from(current),
+                proposed: floor,
+                final_: f64::from(current + added - removed.min(current + added)),
+            },
+        },
+        || Described {
+            scope: Scope {
+                region: w.plan.request.region.as_str().into(),
+                scope: w.plan.policy.name.as_str().into(),
+            },
+            subject: "".into(),
+            detail: why.unwrap_or_else(|| {
+                format!(
+                    "{}: no condition sustained or cooling down; {current} nodes",
+                    w.plan.policy.name
+                )
+            }),
+        },
+    );
+}
+
 /// Up to `count` empty Ready nodes of the view to remove, newest first, at most `room[g]` of
 /// group `g` (so no pool goes under its `min_nodes`).
 fn empty_above(v: &ClusterView, count: u32, mut room: Vec<u32>, why: &str) -> Vec<RemoveOrder> {
@@ -265,6 +324,10 @@ pub struct PoolPolicyController {
     pub launch: Output<Vec<LaunchOrder>>,
     /// Connect to `Cluster::remove`.
     pub remove: Output<Vec<RemoveOrder>>,
+    /// The run's decisions log: one `evaluation` row per evaluation, collapsed while nothing
+    /// changes.
+    #[serde(skip)]
+    decisions: Decisions,
 }
 
 impl PoolPolicyController {
@@ -296,7 +359,14 @@ impl PoolPolicyController {
             view: Requestor::default(),
             launch: Output::default(),
             remove: Output::default(),
+            decisions: Decisions::default(),
         }
+    }
+
+    /// Records into the run's decisions log.
+    pub fn with_decisions(mut self, decisions: Decisions) -> Self {
+        self.decisions = decisions;
+        self
     }
 
     fn schedule_next(&self, cx: &Context<Self>) {
@@ -327,6 +397,7 @@ impl PoolPolicyController {
             let w = &mut self.watches[i];
             w.next = now + w.plan.policy.evaluation_interval;
             let (launch, remove) = w.evaluate(now, &view);
+            record(&self.decisions, i, w, now, &view, &launch, &remove);
             if !launch.is_empty() {
                 self.launch.send(launch).await;
             }

@@ -130,6 +130,14 @@ fn dask_on_dataproc_needs_fourteen_workers_for_its_wait_target_and_more_than_its
     ]);
     // No design meets both targets: the sweep says so with exit 1.
     assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+    // The page opens with the sweep file's question and answer.
+    let page = std::fs::read_to_string(out.join("sweep.html")).unwrap();
+    assert!(
+        page.contains(
+            "<pre class=\"about\">Reference scenario 5 (issue 26): Dask on a Dataproc-like cluster"
+        ),
+        "{page}"
+    );
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();

@@ -44,6 +44,8 @@ pub struct Run {
 pub struct Plan {
     /// The sweep file's stem.
     pub name: String,
+    /// The sweep file's opening comment (its question and answer), for `sweep.html`.
+    pub description: Option<String>,
     pub base_path: PathBuf,
     pub base_src: String,
     /// The axes' fields as written: the parameter columns.
@@ -290,6 +292,7 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
         .file_stem()
         .map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
     Ok(Plan {
+        description: input::header_comment(src),
         name,
         base_path,
         base_src,

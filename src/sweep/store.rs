@@ -31,6 +31,9 @@ pub const MANIFEST: &str = "sweep-manifest.ron";
 pub struct Manifest {
     pub schema_version: u32,
     pub name: String,
+    /// The sweep file's opening comment; absent in manifests written before it was kept.
+    #[serde(default)]
+    pub description: Option<String>,
     pub parameters: Vec<String>,
     pub runs: Vec<Run>,
 }
@@ -40,6 +43,7 @@ impl Manifest {
         Manifest {
             schema_version: MANIFEST_VERSION,
             name: plan.name.clone(),
+            description: plan.description.clone(),
             parameters: plan.parameters.clone(),
             runs: plan.runs.clone(),
         }
@@ -240,6 +244,7 @@ pub fn collect(
     Ok((
         Sweep {
             name: manifest.name.clone(),
+            description: manifest.description.clone(),
             parameters: manifest.parameters.clone(),
             runs,
         },

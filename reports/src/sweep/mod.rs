@@ -60,6 +60,8 @@ pub struct SweepRun {
 pub struct Sweep {
     /// The sweep file's stem, shown in the report's title.
     pub name: String,
+    /// The sweep file's opening comment (its question and answer), shown under the title.
+    pub description: Option<String>,
     /// The parameter columns: the field paths the axes set, in axis order.
     pub parameters: Vec<String>,
     /// Sorted by index.
@@ -131,6 +133,7 @@ pub(crate) mod tests {
     pub fn sweep(runs: Vec<SweepRun>) -> Sweep {
         Sweep {
             name: "test <sweep>".into(),
+            description: None,
             parameters: vec!["services[0].replicas".into()],
             runs,
         }

@@ -53,13 +53,15 @@ pub fn page(
         sweep.runs.len(),
         configs.len(),
     );
-    // The base experiment's opening comment (every run's summary carries it): what is swept
-    // and why.
-    if let Some(d) = sweep
-        .runs
-        .first()
-        .and_then(|r| r.summary.description.as_ref())
-    {
+    // The sweep file's opening comment (its question and answer), else the base
+    // experiment's (every run's summary carries it).
+    let about = sweep.description.as_ref().or_else(|| {
+        sweep
+            .runs
+            .first()
+            .and_then(|r| r.summary.description.as_ref())
+    });
+    if let Some(d) = about {
         let _ = writeln!(h, "<pre class=\"about\">{}</pre>", esc(d));
     }
     h.push_str("</header>\n");

@@ -18,6 +18,61 @@ fn figure(summary: &serde_json::Value, path: &[&str]) -> f64 {
         .unwrap_or_else(|| panic!("{path:?} is not a number in {summary}"))
 }
 
+/// A finished sweep of `file` (with `--jobs 2 --quiet` and `extra`): its exit code, its folder,
+/// and per run its `sweep.csv` row (cells by column name) and its `summary.json`.
+struct Swept {
+    code: Option<i32>,
+    out: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    header: Vec<String>,
+    runs: Vec<(Vec<String>, serde_json::Value)>,
+}
+
+impl Swept {
+    fn run(file: &str, extra: &[&str]) -> Swept {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut args = vec![
+            "sweep",
+            file,
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--quiet",
+        ];
+        args.extend(extra);
+        let r = clustersim(&args);
+        let csv = std::fs::read_to_string(out.join("sweep.csv"))
+            .unwrap_or_else(|e| panic!("{file}: {e}: {}", text(&r.stderr)));
+        let mut lines = csv.lines();
+        let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+        let id = header.iter().position(|h| h == "run_id").unwrap();
+        let runs = lines
+            .map(|l| {
+                let row: Vec<String> = l.split(',').map(String::from).collect();
+                let summary =
+                    std::fs::read_to_string(out.join("runs").join(&row[id]).join("summary.json"))
+                        .unwrap();
+                (row, serde_json::from_str(&summary).unwrap())
+            })
+            .collect();
+        Swept {
+            code: r.status.code(),
+            out,
+            _dir: dir,
+            header,
+            runs,
+        }
+    }
+
+    /// The cell of `column` in `row`.
+    fn cell<'a>(&self, row: &'a [String], column: &str) -> &'a str {
+        let i = self.header.iter().position(|h| h == column);
+        &row[i.unwrap_or_else(|| panic!("no column {column} in {:?}", self.header))]
+    }
+}
+
 /// Runs `src` (an experiment) from `dir` into `dir/out-<name>`: the exit code, the summary and
 /// the events table.
 fn run(dir: &Path, name: &str, src: &str) -> (Option<i32>, serde_json::Value, String) {
@@ -117,51 +172,33 @@ fn multi_agent_platform_meets_its_dr_targets_and_business_hours_cost_at_most_a_n
 
 #[test]
 fn dask_on_dataproc_needs_fourteen_workers_for_its_wait_target_and_more_than_its_budget() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let r = clustersim(&[
-        "sweep",
-        "experiments/scenarios/dask-on-dataproc.ron",
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-        "--quiet",
-    ]);
+    let sweep = Swept::run("experiments/scenarios/dask-on-dataproc.ron", &[]);
     // No design meets both targets: the sweep says so with exit 1.
-    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+    assert_eq!(sweep.code, Some(1));
     // The page opens with the sweep file's question and answer.
-    let page = std::fs::read_to_string(out.join("sweep.html")).unwrap();
+    let page = std::fs::read_to_string(sweep.out.join("sweep.html")).unwrap();
     assert!(
         page.contains(
             "<pre class=\"about\">Reference scenario 5 (issue 26): Dask on a Dataproc-like cluster"
         ),
         "{page}"
     );
-    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (workers, spot_weight, cost, run_id) = (
-        col("policies.node_pools[0].max_nodes"),
-        col("policies.node_pools[0].pools[2].weight"),
-        col("cost_usd"),
-        col("run_id"),
-    );
     // (workers, preemptible weight, cost, p95 wait) per run.
-    let runs: Vec<(u32, u32, f64, f64)> = lines
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .map(|row| {
-            let summary: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(out.join("runs").join(row[run_id]).join("summary.json"))
-                    .unwrap(),
-            )
-            .unwrap();
+    let runs: Vec<(u32, u32, f64, f64)> = sweep
+        .runs
+        .iter()
+        .map(|(row, summary)| {
             (
-                row[workers].parse().unwrap(),
-                row[spot_weight].parse().unwrap(),
-                row[cost].parse().unwrap(),
-                figure(&summary, &["batch", "wait_p95_s"]),
+                sweep
+                    .cell(row, "policies.node_pools[0].max_nodes")
+                    .parse()
+                    .unwrap(),
+                sweep
+                    .cell(row, "policies.node_pools[0].pools[2].weight")
+                    .parse()
+                    .unwrap(),
+                sweep.cell(row, "cost_usd").parse().unwrap(),
+                figure(summary, &["batch", "wait_p95_s"]),
             )
         })
         .collect();
@@ -194,45 +231,28 @@ fn dask_on_dataproc_needs_fourteen_workers_for_its_wait_target_and_more_than_its
 
 #[test]
 fn ml_forecasting_meets_every_deadline_and_headroom_only_adds_cost() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let r = clustersim(&[
-        "sweep",
-        "experiments/scenarios/ml-forecasting.ron",
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-        "--quiet",
-    ]);
-    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (alpha, scoring, reclaim, cost, run_id) = (
-        col("policies.node_pools[0].forecast.headroom_sigmas"),
-        col("scheduler.scoring"),
-        col("kueue.cluster_queues[1].preemption.reclaim_within_cohort"),
-        col("cost_usd"),
-        col("run_id"),
-    );
-    let runs: Vec<(f64, String, String, f64)> = lines
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .map(|row| {
-            let summary: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(out.join("runs").join(row[run_id]).join("summary.json"))
-                    .unwrap(),
-            )
-            .unwrap();
+    let sweep = Swept::run("experiments/scenarios/ml-forecasting.ron", &[]);
+    assert_eq!(sweep.code, Some(0));
+    let runs: Vec<(f64, String, String, f64)> = sweep
+        .runs
+        .iter()
+        .map(|(row, summary)| {
             // Every Job of tonight's two CSV files (36 + 19) completes, none past its deadline.
-            assert_eq!(figure(&summary, &["batch", "completed"]), 55.0, "{summary}");
-            assert_eq!(figure(&summary, &["batch", "deadline_misses"]), 0.0);
+            assert_eq!(figure(summary, &["batch", "completed"]), 55.0, "{summary}");
+            assert_eq!(figure(summary, &["batch", "deadline_misses"]), 0.0);
             (
-                row[alpha].parse().unwrap(),
-                row[scoring].to_owned(),
-                row[reclaim].to_owned(),
-                row[cost].parse().unwrap(),
+                sweep
+                    .cell(row, "policies.node_pools[0].forecast.headroom_sigmas")
+                    .parse()
+                    .unwrap(),
+                sweep.cell(row, "scheduler.scoring").to_owned(),
+                sweep
+                    .cell(
+                        row,
+                        "kueue.cluster_queues[1].preemption.reclaim_within_cohort",
+                    )
+                    .to_owned(),
+                sweep.cell(row, "cost_usd").parse().unwrap(),
             )
         })
         .collect();
@@ -256,31 +276,24 @@ fn ml_forecasting_meets_every_deadline_and_headroom_only_adds_cost() {
 
 #[test]
 fn a_7500_node_cluster_places_a_50k_pod_wave_at_its_slowest_clients_pace() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let r = clustersim(&[
-        "sweep",
+    let sweep = Swept::run(
         "experiments/scenarios/cluster-7500.ron",
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-        "--keep-outputs",
-        "--quiet",
-    ]);
-    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (cm_qps, run_id) = (col("control_plane.controller_manager.qps"), col("run_id"));
-    let sched_qps = col("control_plane.scheduler.qps");
-    for row in lines.map(|l| l.split(',').collect::<Vec<_>>()) {
+        &["--keep-outputs"],
+    );
+    assert_eq!(sweep.code, Some(0));
+    assert_eq!(sweep.runs.len(), 3);
+    for (row, _) in &sweep.runs {
         // The wave's 50 000 creations at 10 min, through the slowest client: the controller's
         // (50 000 − burst) / qps, or the scheduler's when it is slower.
         let (cm, sched): (f64, f64) = (
-            row[cm_qps].parse().unwrap(),
-            row[sched_qps].parse().unwrap(),
+            sweep
+                .cell(row, "control_plane.controller_manager.qps")
+                .parse()
+                .unwrap(),
+            sweep
+                .cell(row, "control_plane.scheduler.qps")
+                .parse()
+                .unwrap(),
         );
         let closed_s = match (cm as u32, sched as u32) {
             (20, 50) => (50_000.0 - 30.0) / 20.0,
@@ -288,14 +301,24 @@ fn a_7500_node_cluster_places_a_50k_pod_wave_at_its_slowest_clients_pace() {
             (200, 300) => (50_000.0 - 300.0) / 200.0,
             other => panic!("unexpected run {other:?}"),
         };
-        let series =
-            std::fs::read_to_string(out.join("runs").join(row[run_id]).join("timeseries.csv"))
-                .unwrap();
-        let ready_at: f64 = series
-            .lines()
-            .skip(1)
+        let series = std::fs::read_to_string(
+            sweep
+                .out
+                .join("runs")
+                .join(sweep.cell(row, "run_id"))
+                .join("timeseries.csv"),
+        )
+        .unwrap();
+        let mut lines = series.lines();
+        let ready = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .position(|h| h == "ready_pods")
+            .unwrap();
+        let ready_at: f64 = lines
             .map(|l| l.split(',').collect::<Vec<_>>())
-            .find(|r| r[5].parse::<u64>().unwrap() >= 51_000)
+            .find(|r| r[ready].parse::<u64>().unwrap() >= 51_000)
             .map(|r| r[0].parse().unwrap())
             .expect("the wave is placed within the run");
         // Ready no earlier than the last creation, and within 3 minutes of it: a pod's

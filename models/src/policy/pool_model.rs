@@ -249,10 +249,6 @@ fn record(
         _ => "ScaleDown",
     };
     let floor = w.forecast.as_ref().map_or(f64::NAN, |f| f64::from(f.floor));
-    let why = launch
-        .first()
-        .map(|l| l.why.clone())
-        .or_else(|| remove.first().map(|r| r.why.clone()));
     decisions.record(
         Decision {
             time_ns: now.as_nanos(),
@@ -265,7 +261,7 @@ fn record(
                 target: f64::NAN,
                 current: f64::from(current),
                 proposed: floor,
-                final_: f64::from(current + added - removed.min(current + added)),
+                final_: f64::from((current + added).saturating_sub(removed)),
             },
         },
         || Described {
@@ -274,12 +270,17 @@ fn record(
                 scope: w.plan.policy.name.as_str().into(),
             },
             subject: "".into(),
-            detail: why.unwrap_or_else(|| {
-                format!(
-                    "{}: no condition sustained or cooling down; {current} nodes",
-                    w.plan.policy.name
-                )
-            }),
+            // Built only when the row is stored: the orders' message, else the hold's.
+            detail: launch
+                .first()
+                .map(|l| l.why.clone())
+                .or_else(|| remove.first().map(|r| r.why.clone()))
+                .unwrap_or_else(|| {
+                    format!(
+                        "{}: no condition sustained or cooling down; {current} nodes",
+                        w.plan.policy.name
+                    )
+                }),
         },
     );
 }

@@ -24,6 +24,13 @@ fn import(args: &[&str]) -> (i32, String, String) {
 }
 
 /// Writes manifests into a fresh folder and imports that folder.
+/// Imports `yaml` and checks it is refused (exit 2) with `expected` in the error.
+fn refused(yaml: &str, expected: &str) {
+    let (code, _, err, _dir) = import_text(yaml);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(expected), "{err}");
+}
+
 fn import_text(yaml: &str) -> (i32, String, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("m.yaml"), yaml).unwrap();
@@ -667,22 +674,16 @@ spec:
         "        nodeAffinity:",
         "        podAntiAffinity: {}\n        nodeAffinity:",
     );
-    let (code, _, err, _dir) = import_text(&anti);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(":10:26: spec.template.spec.affinity.podAntiAffinity: "),
-        "{err}"
+    refused(
+        &anti,
+        ":10:26: spec.template.spec.affinity.podAntiAffinity: ",
     );
     let bad = yaml.replace("operator: In", "operator: Within");
-    let (code, _, err, _dir) = import_text(&bad);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(
-            ":17:31: spec.template.spec.affinity.nodeAffinity.\
+    refused(
+        &bad,
+        ":17:31: spec.template.spec.affinity.nodeAffinity.\
                       requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].\
-                      matchExpressions[1].operator: unknown variant `Within`"
-        ),
-        "{err}"
+                      matchExpressions[1].operator: unknown variant `Within`",
     );
 }
 
@@ -741,22 +742,13 @@ spec:
         "karpenter.k8s.aws/instance-family",
         "karpenter.k8s.aws/instance-cpu",
     );
-    let (code, _, err, _dir) = import_text(&cpu);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(
-            ":20:16: spec.template.spec.requirements[0].key: a requirement on \
-                      `karpenter.k8s.aws/instance-cpu` is not modelled"
-        ),
-        "{err}"
+    refused(
+        &cpu,
+        ":20:16: spec.template.spec.requirements[0].key: a requirement on \
+                      `karpenter.k8s.aws/instance-cpu` is not modelled",
     );
     let kubelet = yaml.replace("  role: KarpenterNodeRole", "  kubelet: {maxPods: 110}");
-    let (code, _, err, _dir) = import_text(&kubelet);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(":32:12: spec.kubelet: kubelet settings"),
-        "{err}"
-    );
+    refused(&kubelet, ":32:12: spec.kubelet: kubelet settings");
 }
 
 #[test]
@@ -815,14 +807,10 @@ data:
         "{err}"
     );
     let bad = yaml.replace("priority,least-waste", "least-nodes");
-    let (code, _, err, _dir) = import_text(&bad);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(
-            ":15:15: spec.template.spec.containers[0].command[2]: expander \
-                      `least-nodes` is not modelled"
-        ),
-        "{err}"
+    refused(
+        &bad,
+        ":15:15: spec.template.spec.containers[0].command[2]: expander \
+                      `least-nodes` is not modelled",
     );
 }
 
@@ -873,11 +861,9 @@ spec:
         "{err}"
     );
     let prometheus = yaml.replace("type: rabbitmq", "type: prometheus");
-    let (code, _, err, _dir) = import_text(&prometheus);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(":11:13: spec.triggers[0].type: trigger `prometheus` is not modelled"),
-        "{err}"
+    refused(
+        &prometheus,
+        ":11:13: spec.triggers[0].type: trigger `prometheus` is not modelled",
     );
 }
 
@@ -1018,14 +1004,10 @@ spec:
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
     let gpu_typo = yaml.replace("- name: memory", "- name: nvidia.com/gpus");
-    let (code, _, err, _dir) = import_text(&gpu_typo);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains(
-            ":24:21: spec.resourceGroups[0].flavors[0].resources[1].name: a quota of \
-                      `nvidia.com/gpus` is not modelled"
-        ),
-        "{err}"
+    refused(
+        &gpu_typo,
+        ":24:21: spec.resourceGroups[0].flavors[0].resources[1].name: a quota of \
+                      `nvidia.com/gpus` is not modelled",
     );
 }
 

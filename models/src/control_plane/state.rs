@@ -156,8 +156,13 @@ impl Throttles {
     }
 
     fn image_id(&mut self, name: &str) -> u32 {
+        // Looked up first: every bind asks, and only a new image needs its name copied.
+        if let Some(&id) = self.images.get(name) {
+            return id;
+        }
         let next = self.images.len() as u32;
-        *self.images.entry(name.to_owned()).or_insert(next)
+        self.images.insert(name.to_owned(), next);
+        next
     }
 
     fn node(&mut self, node: u32) -> &mut NodeImages {

@@ -279,6 +279,8 @@ fn decision_lines(rows: &[Decision]) -> String {
             "cluster-autoscaler" => "Cluster Autoscaler",
             "karpenter" => "Karpenter",
             "pool-policy" => "Node-pool policy",
+            "scheduler" => "Scheduler",
+            "failover" => "Failover",
             other => other,
         }
         .to_owned()

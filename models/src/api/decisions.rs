@@ -40,6 +40,10 @@ pub enum Controller {
     Karpenter,
     /// A node-pool policy (`policy::pool_model`).
     PoolPolicy,
+    /// kube-scheduler's verdict on pods it could not place (`cluster::unschedulable`).
+    Scheduler,
+    /// The failover router's answers during and after an outage (`faults`).
+    Failover,
 }
 
 impl Controller {
@@ -51,6 +55,8 @@ impl Controller {
             Controller::ClusterAutoscaler => "cluster-autoscaler",
             Controller::Karpenter => "karpenter",
             Controller::PoolPolicy => "pool-policy",
+            Controller::Scheduler => "scheduler",
+            Controller::Failover => "failover",
         }
     }
 }

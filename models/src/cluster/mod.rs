@@ -56,6 +56,7 @@ pub mod replicaset;
 mod report;
 mod scheduling;
 mod timers;
+mod unschedulable;
 mod vertical;
 
 use std::cmp::Reverse;

@@ -10,7 +10,6 @@ use super::deployment_counts::DeploymentCounts;
 use super::pods::{PodPhase, UNBOUND};
 use super::timers::Timer;
 use super::{Cluster, WAKE_TICK_NS, placement};
-use sim::quantity::{Bytes, CpuMillis};
 
 use crate::api::Reason;
 use crate::scheduler::preemption::{VictimCandidate, importance_order};
@@ -123,41 +122,6 @@ impl Cluster {
                 allocatable - requested
             },
         )
-    }
-
-    pub(super) fn log_unschedulable(&mut self, d: u32, now_ns: u64) {
-        let dep = &self.deployments[d as usize];
-        let total: usize = dep
-            .groups
-            .iter()
-            .map(|&g| self.nodes.schedulable_in(g))
-            .sum();
-        let (name, region, cpu, memory) = (
-            dep.name.clone(),
-            dep.region.clone(),
-            dep.template().cpu_millis,
-            dep.template().memory_bytes,
-        );
-        let pending = dep.pending;
-        let no_pool = dep.groups.is_empty();
-        self.events.push(
-            now_ns,
-            Reason::FailedScheduling,
-            || format!("deployment/{name}-{region}"),
-            || {
-                if no_pool {
-                    format!(
-                        "{pending} pod(s) pending: no node pool in {region} matches the node selector and tolerates its taints"
-                    )
-                } else {
-                    format!(
-                        "{pending} pod(s) pending: 0/{total} nodes are available: insufficient cpu or memory for requests cpu={} memory={}",
-                        CpuMillis(cpu),
-                        Bytes(memory)
-                    )
-                }
-            },
-        );
     }
 
     /// The pods on a node as preemption sees them, in importance order, with

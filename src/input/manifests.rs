@@ -11,9 +11,11 @@
 //! the commented RON whose unknowable values (traffic, capacity per pod, the cluster's nodes)
 //! are `TODO` placeholders that `validate` refuses.
 //!
-//! [`merge`] is that same import, parsed back, under the experiment: `overlay` says how the
-//! experiment's own fields win. So an experiment that names manifests runs exactly as the file
-//! `clustersim import` writes from them, filled in with the experiment's values.
+//! [`merge`] is that same import, parsed back, under the experiment: `partial` completes each
+//! entry that names a manifest workload with the fields it leaves out, before the schema is
+//! checked, and `overlay` says how the experiment's own fields win. So an experiment that
+//! names manifests runs exactly as the file `clustersim import` writes from them, filled in
+//! with the experiment's values.
 
 mod affinity;
 mod cluster;
@@ -26,6 +28,7 @@ mod kueue;
 mod map;
 mod model;
 mod overlay;
+mod partial;
 mod read;
 mod vpa;
 mod walk;
@@ -50,19 +53,21 @@ pub fn import(
     Ok((write::experiment(&x, name, paths, region), warnings))
 }
 
-/// `experiment` with its `manifests` merged in (`overlay` has the rules): the manifests'
-/// objects mapped as `clustersim import` maps them, in the experiment's first region, under
-/// the fields the experiment writes. Paths are relative to the experiment `file`; a YAML error
-/// is located in its manifest (`file:line:col` and field path), an overlay's in `src`. The
-/// mapping's warnings (ignored fields, unknown kinds) go to stderr, once per load.
-pub fn merge(experiment: Experiment, file: &Path, src: &str) -> Result<Experiment, InputError> {
-    if experiment.manifests.is_empty() {
-        return Ok(experiment);
-    }
+/// `src` parsed as an experiment, its `manifests` merged in (`overlay` has the rules): the
+/// manifests' objects mapped as `clustersim import` maps them, in the experiment's first
+/// region, under the fields the experiment writes; an entry naming a manifest workload need
+/// not write what the manifest gives (`partial`). Paths are relative to the experiment `file`;
+/// a YAML error is located in its manifest (`file:line:col` and field path), an overlay's in
+/// `src`. The mapping's warnings (ignored fields, unknown kinds) go to stderr, once per load.
+/// Without `manifests`, exactly the experiment's own parse.
+pub fn merge(file: &Path, src: &str) -> Result<Experiment, InputError> {
+    let Some(header) = partial::header(file, src)?.filter(|h| !h.manifests.is_empty()) else {
+        return super::parse_ron(file, src);
+    };
     let locator = RonLocator::new(src);
     let dir = super::base_dir(file);
     let mut paths = Vec::new();
-    for (i, p) in experiment.manifests.iter().enumerate() {
+    for (i, p) in header.manifests.iter().enumerate() {
         let path = dir.join(p);
         if !path.exists() {
             return Err(InputError::at_field(
@@ -82,8 +87,9 @@ pub fn merge(experiment: Experiment, file: &Path, src: &str) -> Result<Experimen
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let region = experiment.regions.first().map(|r| r.name.as_str());
-    let text = write::experiment(&x, &experiment.name, &paths, region);
+    let region = header.regions.first().map(|r| r.name.as_str());
+    let text = write::experiment(&x, &header.name, &paths, region);
     let imported: Experiment = super::parse_ron(file, &text)?;
+    let experiment = partial::parse(file, src, &header, &imported, &x)?;
     overlay::overlay(imported, &x, experiment, src).map_err(|e| e.located(file, &locator))
 }

@@ -119,8 +119,7 @@ fn utf8_position(bytes: &[u8], at: usize) -> Position {
 /// The experiment's `manifests` are read and merged in here, so every path that parses an
 /// experiment (run, validate, sweeps) sees the same file.
 pub fn parse(file: &Path, src: &str) -> Result<Experiment, InputError> {
-    let experiment: Experiment = parse_ron(file, src)?;
-    let mut experiment = manifests::merge(experiment, file, src)?;
+    let mut experiment = manifests::merge(file, src)?;
     experiment.description = header_comment(src);
     Ok(experiment)
 }

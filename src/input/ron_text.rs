@@ -18,11 +18,20 @@ const RECURSION_LIMIT: usize = 128;
 /// RON text → `T`, with `implicit_some` on, so an optional value is written plainly; the first
 /// error with its position and field path.
 pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T, InputError> {
+    parse_ron_missing(file, src).map_err(|(e, _)| e)
+}
+
+/// [`parse_ron`], the error with the name of the missing field when that is what it is (for
+/// `manifests::partial`, which says where such a field could come from).
+pub fn parse_ron_missing<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    src: &str,
+) -> Result<T, (InputError, Option<&'static str>)> {
     let options = ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
         .with_recursion_limit(RECURSION_LIMIT);
     let mut de = ron::Deserializer::from_str_with_options(src, &options)
-        .map_err(|e| spanned(file, src, String::new(), &e))?;
+        .map_err(|e| (spanned(file, src, String::new(), &e), None))?;
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." { String::new() } else { field };
@@ -44,10 +53,14 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Resu
             located.position = Some(start);
         }
         explain(&mut located, &code, src);
-        located
+        let missing = match code {
+            ron::Error::MissingStructField { field, .. } => Some(field),
+            _ => None,
+        };
+        (located, missing)
     })?;
     de.end()
-        .map_err(|e| spanned(file, src, String::new(), &de.span_error(e)))?;
+        .map_err(|e| (spanned(file, src, String::new(), &de.span_error(e)), None))?;
     Ok(value)
 }
 

@@ -2,9 +2,10 @@
 //!
 //! - **Services**: every workload of the manifests needs a service of its name in the
 //!   experiment, which gives what no manifest can (`traffic`, `capacity_rps`); of that service
-//!   the fields the experiment writes win, field by field, and the manifests give the rest
-//!   (requests, limits, HPA, PDB, namespace, …). A service no manifest names is the
-//!   experiment's alone. The order is the experiment's, so a field path such as
+//!   the fields the experiment writes win, field by field (a top-level field whole: a written
+//!   `hpa` replaces the manifest's HPA), and the manifests give the rest (replicas, requests,
+//!   limits, HPA, PDB, namespace, …), so the entry need not write them (`partial`). A service
+//!   no manifest names is the experiment's alone, with every field the schema requires. The order is the experiment's, so a field path such as
 //!   `services[1].hpa` found wrong later points at the experiment's own text.
 //! - **Batch** (`batch`): as services, by name; the experiment gives each Job's `arrivals`.
 //! - **Named lists** (`namespaces`, `priority_classes`, `policies.event_driven` by name,

@@ -16,6 +16,12 @@ use super::model::{Hpa, Imported, Job, Rules, Service, Target};
 /// The placeholder of every unknown name.
 const TODO: &str = "TODO";
 
+/// The fields of a `services` entry no manifest can tell, written as placeholders.
+pub const SERVICE_TODO_FIELDS: [&str; 2] = ["capacity_rps", "traffic"];
+
+/// The fields of a `batch` entry no manifest can tell, written as a placeholder.
+pub const JOB_TODO_FIELDS: [&str; 1] = ["arrivals"];
+
 /// The whole file; `region` names the cluster's region, else it is a TODO.
 pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&str>) -> String {
     let mut o = String::new();

@@ -1,0 +1,242 @@
+//! `manifests:` inside an experiment (issue 23): entries that write only what no manifest can
+//! tell, each against the same experiment written out in full by hand; and the errors when a
+//! field is still missing once the manifests are in (exit 2, at the entry, nothing written).
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{clustersim, text};
+
+/// A Deployment `api` in namespace `shop`: 3 replicas of 250m / 256Mi, limits 500m / 512Mi,
+/// readiness 15 s, grace 20 s, and a PDB of min 2.
+const API: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: api
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      terminationGracePeriodSeconds: 20
+      containers:
+        - name: api
+          resources:
+            requests:
+              cpu: 250m
+              memory: 256Mi
+            limits:
+              cpu: 500m
+              memory: 512Mi
+          readinessProbe:
+            initialDelaySeconds: 15
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: api
+  namespace: shop
+spec:
+  minAvailable: 2
+  selector:
+    matchLabels:
+      app: api
+";
+
+/// The experiment around `services` (and `extra` top-level fields), reading `k8s/` when
+/// `manifests` is set.
+fn experiment(manifests: bool, services: &str, extra: &str) -> String {
+    let manifests = if manifests {
+        "    manifests: [\"k8s\"],\n"
+    } else {
+        ""
+    };
+    format!(
+        "// t\nExperiment(
+    name: \"t\",
+    duration: \"1h\",
+{manifests}    regions: [(name: \"us-east1\", zones: [\"us-east1-b\"])],
+    node_pools: [(name: \"p\", region: \"us-east1\", instance_type: \"e2-standard-4\", nodes: 2)],
+    services: [{services}],
+{extra})
+"
+    )
+}
+
+/// A folder with `k8s/m.yaml` holding `yaml`.
+fn with_manifest(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("k8s")).unwrap();
+    fs::write(dir.path().join("k8s/m.yaml"), yaml).unwrap();
+    dir
+}
+
+/// Runs `src` written as `dir/<name>.ron`: its summary without the `description` (the file's
+/// opening comment).
+fn summary(dir: &Path, name: &str, src: &str) -> serde_json::Value {
+    let file = dir.join(format!("{name}.ron"));
+    fs::write(&file, src).unwrap();
+    let out = dir.join(format!("out-{name}"));
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("description");
+    v
+}
+
+/// `validate` of `src` written as `dir/x.ron`: it must exit 2; its stderr.
+fn refused(dir: &Path, src: &str) -> String {
+    let file = dir.join("x.ron");
+    fs::write(&file, src).unwrap();
+    let out = dir.join("never");
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    err
+}
+
+#[test]
+fn an_entry_with_only_traffic_and_capacity_runs_as_the_entry_written_in_full() {
+    let dir = with_manifest(API);
+    let partial = experiment(
+        true,
+        "(name: \"api\", capacity_rps: 100, traffic: Constant(rps: 150))",
+        "",
+    );
+    // Every value of API.yaml, by hand, and no manifests.
+    let full = experiment(
+        false,
+        "(
+        name: \"api\",
+        namespace: \"shop\",
+        replicas: 3,
+        requests: (cpu: \"250m\", memory: \"256Mi\"),
+        limits: (cpu: \"500m\", memory: \"512Mi\"),
+        readiness: \"15s\",
+        termination_grace: \"20s\",
+        disruption_budget: (min_available: 2),
+        capacity_rps: 100,
+        traffic: Constant(rps: 150),
+    )",
+        "    namespaces: [(name: \"shop\")],\n",
+    );
+    let from_manifests = summary(dir.path(), "partial", &partial);
+    assert_eq!(from_manifests, summary(dir.path(), "full", &full));
+    // And the manifest's values are really in (not the schema's defaults): 3 pods of 250m.
+    let x = clustersim::input::parse(&dir.path().join("partial.ron"), &partial).unwrap();
+    let api = &x.services[0];
+    assert_eq!((api.replicas, api.requests.cpu.0), (3, 250));
+    assert_eq!(api.readiness.to_string(), "15s");
+    assert_eq!(api.disruption_budget.map(|b| b.min_available), Some(2));
+}
+
+#[test]
+fn a_field_the_entry_writes_still_wins_over_the_manifest() {
+    let dir = with_manifest(API);
+    let src = experiment(
+        true,
+        "(name: \"api\", replicas: 5, capacity_rps: 100, traffic: Constant(rps: 150))",
+        "",
+    );
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    assert_eq!(x.services[0].replicas, 5);
+    assert_eq!(x.services[0].requests.memory.0, 256 << 20);
+}
+
+#[test]
+fn a_field_missing_after_the_merge_is_refused_at_the_entry_with_where_it_could_come_from() {
+    let dir = with_manifest(API);
+    // `services: [` is line 8 of `experiment` (7 without manifests); the entry's `(` is column 16.
+    let src = experiment(true, "(name: \"api\", capacity_rps: 100)", "");
+    let err = refused(dir.path(), &src);
+    assert!(
+        err.contains("x.ron:8:16: services[0]: missing field `traffic`: no manifest can tell it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Deployment shop/api at "),
+        "names the manifest: {err}"
+    );
+
+    // A name no manifest has: the manifest's workload would have given `replicas`.
+    let src = experiment(
+        true,
+        "(name: \"api\", capacity_rps: 100, traffic: Constant(rps: 1)), \
+         (name: \"cart\", capacity_rps: 100, traffic: Constant(rps: 1))",
+        "",
+    );
+    let err = refused(dir.path(), &src);
+    assert!(
+        err.contains(
+            "x.ron:8:77: services[1]: missing field `replicas`: no manifest names a workload \
+             `cart` (the manifests' workloads: `api`), so this entry must write it"
+        ),
+        "{err}"
+    );
+
+    // A syntax error after an entry that lacks fields: the syntax error, not the fields.
+    let src = experiment(
+        true,
+        "(name: \"api\", capacity_rps: 100, traffic: Constant(rps: 1)) x",
+        "",
+    );
+    let err = refused(dir.path(), &src);
+    assert!(err.contains("x.ron:8:76: "), "{err}");
+
+    // A misspelt field on the line of a completed entry, after it: the column is the file's
+    // own, not the completed text's.
+    let src = experiment(
+        true,
+        "(name: \"api\", capacity_rps: 100, traffic: Constant(rps: 1)), (name: \"b\", \
+         replicas: 1, requests: (cpu: \"1\", memory: \"1Gi\"), capacity_rps: 1, \
+         traffic: Constant(rps: 1), replicaz: 2)",
+        "",
+    );
+    let err = refused(dir.path(), &src);
+    // The second entry starts at column 77; `replicaz` at 183, as the file has them.
+    assert!(
+        err.contains("x.ron:8:183: services[1].replicaz: Unexpected field named `replicaz`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_manifests_a_missing_field_is_the_parsers_own_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = experiment(
+        false,
+        "(name: \"api\", capacity_rps: 100, traffic: Constant(rps: 1))",
+        "",
+    );
+    let err = refused(dir.path(), &src);
+    assert!(
+        err.contains("x.ron:7:16: services[0]: Unexpected missing field named `replicas`"),
+        "{err}"
+    );
+}

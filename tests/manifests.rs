@@ -240,3 +240,183 @@ fn without_manifests_a_missing_field_is_the_parsers_own_error() {
         "{err}"
     );
 }
+
+// ---- KEDA triggers other than queues ----
+
+/// A ScaledObject on Deployment `api` (no HPA) with `triggers`, and `api` itself (2 replicas
+/// of 500m / 512Mi).
+fn scaled_api(spec: &str, triggers: &str) -> String {
+    format!(
+        "apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: api-scaler
+spec:
+  scaleTargetRef:
+    name: api
+{spec}  triggers:
+{triggers}---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: api
+          resources:
+            requests: {{cpu: 500m, memory: 512Mi}}
+"
+    )
+}
+
+/// `api` with only its traffic and capacity, over `yaml`; `extra` top-level fields.
+fn api_over(yaml: &str, extra: &str) -> (tempfile::TempDir, String) {
+    let dir = with_manifest(yaml);
+    let src = experiment(
+        true,
+        "(name: \"api\", capacity_rps: 100, traffic: Constant(rps: 50))",
+        extra,
+    );
+    (dir, src)
+}
+
+#[test]
+fn a_keda_cron_trigger_becomes_its_window_as_two_scheduled_actions() {
+    // KEDA's documented example window (keda.sh/docs/2.15/scalers/cron), in Paris.
+    let yaml = scaled_api(
+        "  minReplicaCount: 1\n  maxReplicaCount: 8\n",
+        "    - type: cron
+      metadata:
+        timezone: Europe/Paris
+        start: 0 6 * * *
+        end: 0 20 * * *
+        desiredReplicas: \"10\"
+",
+    );
+    let (dir, src) = api_over(&yaml, "");
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    let [start, end] = &x.policies.scheduled[..] else {
+        panic!("{:?}", x.policies.scheduled)
+    };
+    assert_eq!(
+        (start.name.as_str(), start.cron.as_str()),
+        ("api-scaler-start", "0 6 * * *")
+    );
+    assert_eq!(start.time_zone.name(), "Europe/Paris");
+    assert_eq!(start.service.as_deref(), Some("api"));
+    // desiredReplicas 10 within KEDA's HPA bounds [1, 8]; after `end`, minReplicaCount.
+    assert_eq!(start.replicas, Some(8));
+    assert_eq!((end.cron.as_str(), end.replicas), ("0 20 * * *", Some(1)));
+    assert!(x.services[0].hpa.is_none());
+
+    // Run over 24 h from midnight UTC (winter: Paris is UTC+1): 8 pods from 05:00 UTC to
+    // 19:00 UTC, 2 (the Deployment's) before, 1 after.
+    let src = src.replace("duration: \"1h\"", "duration: \"24h\"");
+    let file = dir.path().join("day.ron");
+    fs::write(&file, &src).unwrap();
+    let out = dir.path().join("out");
+    let r = clustersim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let csv = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (t, desired) = (col("time_s"), col("desired_pods"));
+    let at = |s: u64| -> String {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[t] == s.to_string())
+            .map(|r| r[desired].to_owned())
+            .unwrap()
+    };
+    assert_eq!(at(4 * 3600), "2");
+    assert_eq!(at(5 * 3600 + 60), "8");
+    assert_eq!(at(18 * 3600 + 3540), "8");
+    assert_eq!(at(19 * 3600 + 60), "1");
+}
+
+#[test]
+fn keda_cpu_and_memory_triggers_become_the_hpa_keda_creates() {
+    let yaml = scaled_api(
+        "  maxReplicaCount: 12\n",
+        "    - type: cpu
+      metricType: Utilization
+      metadata:
+        value: \"60\"
+    - type: memory
+      metadata:
+        type: AverageValue
+        value: 400Mi
+",
+    );
+    let (dir, src) = api_over(&yaml, "");
+    // A memory metric needs the pods' memory use: written in the entry.
+    let src = src.replace(
+        "traffic: Constant(rps: 50))",
+        "traffic: Constant(rps: 50), memory_usage: (base: \"200Mi\", per_rps: \"1Mi\"))",
+    );
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    let hpa = x.services[0].hpa.as_ref().expect("KEDA's HPA");
+    // minReplicaCount 0 (the default) → 1: cpu and memory never scale to zero.
+    assert_eq!((hpa.min_replicas, hpa.max_replicas), (1, 12));
+    // 60 % of the CPU request; 400Mi = 400 × 2^20 bytes, in thousandths.
+    assert_eq!(
+        format!("{:?}", hpa.metrics),
+        "[Resource { name: Cpu, target: Utilization(60) }, Resource { name: Memory, target: \
+         AverageValue(MilliQuantity(419430400000)) }]"
+    );
+    assert!(x.policies.event_driven.is_empty() && x.policies.scheduled.is_empty());
+}
+
+#[test]
+fn keda_triggers_that_cannot_be_kept_are_refused_at_their_place() {
+    let cases = [
+        // (spec, triggers, expected)
+        (
+            "",
+            "    - type: cpu\n      metadata:\n        value: \"60\"\n",
+            ":9:7: spec.triggers[0]: expected `metricType`",
+        ),
+        (
+            "",
+            "    - type: cpu\n      metricType: Utilization\n      metadata:\n        value: \"60\"\n        containerName: app\n",
+            ":13:24: spec.triggers[0].metadata.containerName: containerName is not modelled",
+        ),
+        (
+            "",
+            "    - type: cron\n      metadata:\n        timezone: Mars/Olympus\n        start: 0 6 * * *\n        end: 0 20 * * *\n        desiredReplicas: \"3\"\n",
+            ":11:19: spec.triggers[0].metadata.timezone: unknown time zone",
+        ),
+        (
+            "",
+            "    - type: cron\n      metadata:\n        timezone: UTC\n        start: 0 6 * * *\n        end: 0 6 * * *\n        desiredReplicas: \"3\"\n",
+            ":13:14: spec.triggers[0].metadata.end: start and end are the same",
+        ),
+        (
+            "",
+            "    - type: cron\n      metadata:\n        timezone: UTC\n        start: 0 61 * * *\n        end: 0 6 * * *\n        desiredReplicas: \"3\"\n",
+            ":12:16: spec.triggers[0].metadata.start: Component error",
+        ),
+        (
+            "",
+            "    - type: cpu\n      metricType: Utilization\n      metadata:\n        value: \"60\"\n    - type: rabbitmq\n      metadata:\n        value: \"5\"\n",
+            ":9:5: spec.triggers: expected one trigger, or only cpu and memory triggers",
+        ),
+    ];
+    for (spec, triggers, expected) in cases {
+        let (dir, src) = api_over(&scaled_api(spec, triggers), "");
+        let err = refused(dir.path(), &src);
+        assert!(err.contains(expected), "expected {expected:?} in {err}");
+        assert!(err.contains("m.yaml"), "located in the manifest: {err}");
+    }
+}

@@ -158,10 +158,30 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     {
         x.kueue = Some(queues);
     }
-    for ((scaler, kind, name), namespace, at) in scaled {
-        target(&mut x, &at, "scaleTargetRef", (&kind, &name, &namespace))?;
+    for ((scaling, kind, name), namespace, at) in scaled {
+        let s = target(&mut x, &at, "scaleTargetRef", (&kind, &name, &namespace))?;
         let source = format!("ScaledObject at {}", at.place());
-        x.event_driven.push((scaler, source));
+        match scaling {
+            keda::Scaling::Queue(scaler) => x.event_driven.push((scaler, source)),
+            keda::Scaling::Hpa(hpa) => {
+                if s.hpa.is_some() {
+                    return Err(at.error(format!(
+                        "{kind} {namespace}/{name} already has an HPA, and KEDA creates one \
+                         for its cpu and memory triggers: remove one"
+                    )));
+                }
+                s.hpa = Some(hpa);
+            }
+            keda::Scaling::Cron(actions) => {
+                if s.hpa.is_some() {
+                    return Err(at.error(format!(
+                        "{kind} {namespace}/{name} already has an HPA, and KEDA creates one \
+                         for its cron trigger: remove one"
+                    )));
+                }
+                x.scheduled.extend(actions.map(|a| (a, source.clone())));
+            }
+        }
     }
     attach_budgets(&mut x, budgets, &mut w)?;
     attach_quotas(&mut x, quotas)?;

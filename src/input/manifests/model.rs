@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use models::autoscaler::config::{ClusterAutoscalerConfig, NodePoolSpec};
 use models::kueue::config::KueueConfig;
-use models::policy::config::EventDrivenScaler;
+use models::policy::config::{EventDrivenScaler, ScheduledAction};
 use models::scheduler::affinity::NodeSelectorTerm;
 use models::vpa::config::VpaConfig;
 use sim::quantity::{Bytes, CpuMillis};
@@ -21,8 +21,10 @@ pub struct Imported {
     pub karpenter: Vec<(NodePoolSpec, String)>,
     /// The Cluster Autoscaler's flags, and where its Deployment was written.
     pub cluster_autoscaler: Option<(ClusterAutoscalerConfig, String)>,
-    /// KEDA ScaledObjects, each with where it was written.
+    /// KEDA ScaledObjects of a queue trigger, each with where it was written.
     pub event_driven: Vec<(EventDrivenScaler, String)>,
+    /// The window of each KEDA ScaledObject of a cron trigger, with where it was written.
+    pub scheduled: Vec<(ScheduledAction, String)>,
     /// Jobs and CronJobs.
     pub jobs: Vec<Job>,
     /// Kueue's ResourceFlavors, ClusterQueues and LocalQueues, when any is given.

@@ -8,7 +8,8 @@
 //!   no manifest names is the experiment's alone, with every field the schema requires. The order is the experiment's, so a field path such as
 //!   `services[1].hpa` found wrong later points at the experiment's own text.
 //! - **Batch** (`batch`): as services, by name; the experiment gives each Job's `arrivals`.
-//! - **Named lists** (`namespaces`, `priority_classes`, `policies.event_driven` by name,
+//! - **Named lists** (`namespaces`, `priority_classes`, `policies.scheduled` and
+//!   `policies.event_driven` by name,
 //!   `node_autoscaling` by region): the experiment's entries first,
 //!   each replacing the manifests' entry of its name whole, then the manifests' other entries.
 //! - **`kueue`**: the experiment's section if it writes one, else the manifests'.
@@ -70,6 +71,9 @@ pub fn overlay(
             &a.region
         }),
         policies: PoliciesConfig {
+            scheduled: by_name(imported.policies.scheduled, ours.policies.scheduled, |s| {
+                &s.name
+            }),
             event_driven: by_name(
                 imported.policies.event_driven,
                 ours.policies.event_driven,

@@ -292,7 +292,7 @@ impl Spliced {
             return;
         };
         let line = &src[line_start..];
-        let Some((start, _)) = line.char_indices().nth(entry.col - 1) else {
+        let Some((start, _)) = line.char_indices().nth(entry.col.saturating_sub(1)) else {
             return;
         };
         let rest = &line[start..];
@@ -350,10 +350,11 @@ impl Spliced {
 
 /// Byte offset where line `line` (1-based) of `src` starts.
 fn line_start(src: &str, line: usize) -> Option<usize> {
-    if line == 1 {
-        return Some(0);
+    match line {
+        0 => None,
+        1 => Some(0),
+        _ => src.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1),
     }
-    src.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
 }
 
 #[cfg(test)]

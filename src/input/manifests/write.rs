@@ -102,13 +102,21 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&s
         o.push_str("    ],\n");
     }
     node_autoscaling(&mut o, x, region);
-    if !x.event_driven.is_empty() {
-        let mut scalers = Vec::new();
-        for (scaler, source) in &x.event_driven {
-            let _ = writeln!(o, "    // {source}");
-            scalers.push(ron(scaler));
+    let mut policies = Vec::new();
+    for (list, entries) in [
+        ("scheduled", ron_each(&x.scheduled)),
+        ("event_driven", ron_each(&x.event_driven)),
+    ] {
+        if !entries.is_empty() {
+            let (sources, values): (Vec<&str>, Vec<String>) = entries.into_iter().unzip();
+            for source in sources {
+                let _ = writeln!(o, "    // {source}");
+            }
+            policies.push(format!("{list}: [{}]", values.join(", ")));
         }
-        let _ = writeln!(o, "    policies: (event_driven: [{}]),", scalers.join(", "));
+    }
+    if !policies.is_empty() {
+        let _ = writeln!(o, "    policies: ({}),", policies.join(", "));
     }
     if let Some(k) = &x.kueue {
         o.push_str(
@@ -363,6 +371,14 @@ fn ron<T: Serialize>(value: &T) -> String {
     options
         .to_string_pretty(value, one_line)
         .unwrap_or_else(|e| format!("/* cannot be written: {e} */"))
+}
+
+/// Each config in RON, with its source.
+fn ron_each<T: Serialize>(entries: &[(T, String)]) -> Vec<(&str, String)> {
+    entries
+        .iter()
+        .map(|(value, source)| (source.as_str(), ron(value)))
+        .collect()
 }
 
 /// A RON string literal (Rust's escapes, which RON shares).

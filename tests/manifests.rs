@@ -420,3 +420,115 @@ fn keda_triggers_that_cannot_be_kept_are_refused_at_their_place() {
         assert!(err.contains("m.yaml"), "located in the manifest: {err}");
     }
 }
+
+// ---- CronJobs ----
+
+/// A CronJob `report` of one pod of 250m / 256Mi, with `spec` lines after its schedule.
+fn cronjob(schedule: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: \"{schedule}\"
+{spec}  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: report
+              resources:
+                requests: {{cpu: 250m, memory: 256Mi}}
+"
+    )
+}
+
+/// The experiment with `api` written in full and `batch` as given, over `yaml` in `k8s/`.
+fn with_batch(yaml: &str, batch: &str) -> (tempfile::TempDir, String) {
+    let dir = with_manifest(yaml);
+    let src = experiment(
+        true,
+        "(name: \"api\", replicas: 1, requests: (cpu: \"250m\", memory: \"256Mi\"), \
+         capacity_rps: 100, traffic: Constant(rps: 50))",
+        batch,
+    );
+    (dir, src)
+}
+
+#[test]
+fn a_suspended_cronjob_needs_no_entry_and_no_job_arrives() {
+    let yaml = cronjob(
+        "*/30 * * * *",
+        "  suspend: true\n  timeZone: Europe/Paris\n",
+    );
+    // No `batch` entry at all: the CronJob is kept, with a rate of 0.
+    let (dir, src) = with_batch(&yaml, "");
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    assert_eq!(x.batch.len(), 1);
+    assert_eq!(
+        format!("{:?}", x.batch[0].arrivals),
+        "Poisson { rate: Constant { rps: 0.0 }, duration: Constant { run: SimDuration { nanos: 1000000000 } } }"
+    );
+    let summary = summary(dir.path(), "x", &src);
+    assert_eq!(summary["batch"]["jobs"], 0, "{summary}");
+
+    // An entry naming it may still give arrivals of its own, which win.
+    let (dir, src) = with_batch(
+        &yaml,
+        "    batch: [(name: \"report\", arrivals: Poisson(rate: Constant(rps: 0.01), \
+         duration: Constant(run: \"1m\")))],\n",
+    );
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    assert!(format!("{:?}", x.batch[0].arrivals).contains("rps: 0.01"));
+}
+
+#[test]
+fn a_running_cronjob_needs_its_arrivals_and_its_schedule_is_shown_in_the_import() {
+    let yaml = cronjob("*/30 * * * *", "  timeZone: Europe/Paris\n");
+    // Only the name: the arrivals are still missing, and no manifest can tell them.
+    let (dir, src) = with_batch(&yaml, "    batch: [(name: \"report\")],\n");
+    let err = refused(dir.path(), &src);
+    assert!(
+        err.contains(
+            "x.ron:9:13: batch[0]: missing field `arrivals`: no manifest can tell it (the \
+             manifests' CronJob default/report at "
+        ),
+        "{err}"
+    );
+    // The import says the schedule and its zone beside the TODO.
+    let file = dir.path().join("k8s/m.yaml");
+    let r = clustersim(&["import", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(
+        text(&r.stdout).contains("The CronJob's schedule is \"*/30 * * * *\" in Europe/Paris."),
+        "{}",
+        text(&r.stdout)
+    );
+}
+
+#[test]
+fn cronjob_fields_the_batch_model_cannot_keep_are_refused_at_their_place() {
+    for (schedule, spec, expected) in [
+        (
+            "*/30 * * * *",
+            "  timeZone: Mars/Olympus\n",
+            ":7:13: spec.timeZone: unknown time zone",
+        ),
+        ("0 25 * * *", "", ":6:13: spec.schedule: "),
+        (
+            "*/30 * * * *",
+            "  concurrencyPolicy: Forbid\n",
+            ":7:22: spec.concurrencyPolicy: only concurrencyPolicy Allow is modelled",
+        ),
+    ] {
+        let (dir, src) = with_batch(
+            &cronjob(schedule, spec),
+            "    batch: [(name: \"report\", arrivals: Poisson(rate: Constant(rps: 0.01), \
+             duration: Constant(run: \"1m\")))],\n",
+        );
+        let err = refused(dir.path(), &src);
+        assert!(err.contains(expected), "expected {expected:?} in {err}");
+        assert!(err.contains("m.yaml"), "{err}");
+    }
+}

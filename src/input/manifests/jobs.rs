@@ -1,11 +1,20 @@
 //! Jobs and CronJobs (`batch/v1`) → `batch` workloads (`models::jobs::config`): the pod
 //! template's requests (its containers summed, as for a service) and priority class,
 //! `parallelism`, `completions`, `backoffLimit`, `activeDeadlineSeconds`, and Kueue's
-//! `kueue.x-k8s.io/queue-name` label as the `queue`. How often Jobs arrive and how long their
-//! pods run no manifest says (a CronJob's `schedule` is copied beside the TODO: the
-//! simulator's Jobs arrive as a Poisson process or from a trace), so `arrivals` is a TODO.
+//! `kueue.x-k8s.io/queue-name` label as the `queue`. How long a Job's pods run no manifest
+//! says, and the batch model's Jobs arrive as a Poisson process or from a trace, not at fixed
+//! instants: so a CronJob's `schedule` (checked as a cron pattern, with its `timeZone`, an IANA
+//! name) is written beside the `arrivals` TODO, for the user to turn into a rate. A CronJob
+//! with `suspend: true` creates no Jobs: its arrivals are known, a rate of 0. Of
+//! `concurrencyPolicy` only `Allow` is modelled (Jobs run whenever they arrive): `Forbid` and
+//! `Replace` act on the CronJob's running Jobs, which the batch model does not link to a
+//! CronJob, and are refused. `startingDeadlineSeconds` only matters when the controller misses
+//! a schedule, which the simulated one never does: ignored, with the warning.
 //! Batch pods go to the region's untainted pools: a node selector, tolerations, node affinity
 //! or spread constraints, and a `podFailurePolicy`, would change that and are refused.
+
+use models::policy::cron::CronPattern;
+use workloads::traffic::TimeZone;
 
 use super::model::Job;
 use super::walk::{At, Warnings};
@@ -23,32 +32,54 @@ pub fn job(
     namespace: String,
     w: &mut Warnings,
 ) -> Result<Job, InputError> {
+    let mut suspended = false;
     let (spec, labels, schedule) = if kind == "CronJob" {
         let spec = obj.need("spec")?;
         spec.fields(
             kind,
-            &["schedule", "jobTemplate", "concurrencyPolicy", "suspend"],
-            &["successfulJobsHistoryLimit", "failedJobsHistoryLimit"],
+            &[
+                "schedule",
+                "timeZone",
+                "jobTemplate",
+                "concurrencyPolicy",
+                "suspend",
+            ],
+            &[
+                "successfulJobsHistoryLimit",
+                "failedJobsHistoryLimit",
+                "startingDeadlineSeconds",
+            ],
             w,
         )?;
         if let Some(c) = spec.get("concurrencyPolicy")?
             && c.str()? != "Allow"
         {
             return Err(c.error(
-                "only concurrencyPolicy Allow is modelled (Jobs run whenever they arrive)",
+                "only concurrencyPolicy Allow is modelled (Jobs run whenever they arrive): \
+                 Forbid and Replace act on the CronJob's running Jobs, which the batch model \
+                 does not link to their CronJob",
             ));
         }
-        if let Some(s) = spec.get("suspend")?
-            && s.bool()?
-        {
-            return Err(s.error("a suspended CronJob creates no Jobs: remove it or resume it"));
+        if let Some(s) = spec.get("suspend")? {
+            suspended = s.bool()?;
         }
         let template = spec.need("jobTemplate")?;
         template.fields(kind, &["metadata", "spec"], &[], w)?;
+        let at = spec.need("schedule")?;
+        let pattern = at.str()?;
+        CronPattern::parse(pattern).map_err(|e| at.error(e))?;
+        let zone = match spec.get("timeZone")? {
+            Some(z) => {
+                let name = z.str()?;
+                TimeZone::parse(name).map_err(|e| z.error(e))?;
+                Some(name.to_owned())
+            }
+            None => None,
+        };
         (
             template.need("spec")?,
             template.get("metadata")?,
-            Some(spec.need("schedule")?.str()?.to_owned()),
+            Some((pattern.to_owned(), zone)),
         )
     } else {
         (obj.need("spec")?, obj.get("metadata")?, None)
@@ -115,5 +146,6 @@ pub fn job(
         active_deadline_s: count("activeDeadlineSeconds")?,
         queue,
         schedule,
+        suspended,
     })
 }

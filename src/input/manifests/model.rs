@@ -45,8 +45,10 @@ pub struct Job {
     pub active_deadline_s: Option<u32>,
     /// Kueue's LocalQueue label.
     pub queue: Option<String>,
-    /// A CronJob's `schedule`, shown beside the arrivals' TODO.
-    pub schedule: Option<String>,
+    /// A CronJob's `schedule` and `timeZone`, shown beside the arrivals' TODO.
+    pub schedule: Option<(String, Option<String>)>,
+    /// A CronJob with `suspend: true`: no Jobs arrive.
+    pub suspended: bool,
 }
 
 /// A Deployment, StatefulSet or ReplicaSet.

@@ -7,7 +7,8 @@
 //!   limits, HPA, PDB, namespace, …), so the entry need not write them (`partial`). A service
 //!   no manifest names is the experiment's alone, with every field the schema requires. The order is the experiment's, so a field path such as
 //!   `services[1].hpa` found wrong later points at the experiment's own text.
-//! - **Batch** (`batch`): as services, by name; the experiment gives each Job's `arrivals`.
+//! - **Batch** (`batch`): as services, by name; the experiment gives each Job's `arrivals`,
+//!   except a suspended CronJob's (none arrive), which needs no entry.
 //! - **Named lists** (`namespaces`, `priority_classes`, `policies.scheduled` and
 //!   `policies.event_driven` by name,
 //!   `node_autoscaling` by region): the experiment's entries first,
@@ -44,6 +45,7 @@ pub fn overlay(
             list: "services",
             name: |s| &s.name,
             sources: x.services.iter().map(|s| s.source.as_str()).collect(),
+            complete: vec![false; x.services.len()],
             needs: "with at least its `traffic` and `capacity_rps`",
         },
         src,
@@ -55,6 +57,7 @@ pub fn overlay(
             list: "batch",
             name: |b| &b.name,
             sources: x.jobs.iter().map(|j| j.source.as_str()).collect(),
+            complete: x.jobs.iter().map(|j| j.suspended).collect(),
             needs: "with at least its `arrivals`",
         },
         src,
@@ -92,6 +95,9 @@ struct Named<'a, T> {
     name: fn(&T) -> &String,
     /// Where each manifest entry was written, in their order.
     sources: Vec<&'a str>,
+    /// Whether each manifest entry needs nothing of the experiment (a suspended CronJob): one
+    /// the experiment does not name is kept as the manifests give it.
+    complete: Vec<bool>,
     /// What the experiment's entry must give, for the error.
     needs: &'a str,
 }
@@ -124,16 +130,20 @@ fn field_by_field<T: Serialize + DeserializeOwned>(
                 .map_err(|e| e.within(&format!("{}[{i}]", named.list)))?,
         );
     }
-    if let Some((left, source)) = theirs
-        .iter()
-        .zip(&named.sources)
-        .find_map(|(t, source)| t.as_ref().map(|t| (t, source)))
-    {
+    let mut needed = None;
+    for ((t, source), complete) in theirs.into_iter().zip(&named.sources).zip(&named.complete) {
+        match t {
+            Some(t) if *complete => merged.push(t),
+            Some(t) if needed.is_none() => needed = Some((t, source)),
+            _ => {}
+        }
+    }
+    if let Some((left, source)) = needed {
         return Err(FieldError::new(
             named.list,
             format!(
                 "the manifests' {source} has no entry here: expected one named `{}` {}",
-                (named.name)(left),
+                (named.name)(&left),
                 named.needs
             ),
         ));

@@ -85,6 +85,7 @@ pub fn parse(
         theirs: &imported.services,
         their_name: |s| &s.name,
         unknowable: &write::SERVICE_TODO_FIELDS,
+        complete: &|_| false,
     };
     let batch = Entries {
         list: "batch",
@@ -92,6 +93,7 @@ pub fn parse(
         theirs: &imported.batch,
         their_name: |b| &b.name,
         unknowable: &write::JOB_TODO_FIELDS,
+        complete: &|k| x.jobs[k].suspended,
     };
     let service_sources = services.splice(src, &mut spliced, |k| x.services[k].source.clone());
     let job_sources = batch.splice(src, &mut spliced, |k| x.jobs[k].source.clone());
@@ -133,6 +135,9 @@ struct Entries<'a, T> {
     their_name: fn(&T) -> &String,
     /// Fields the manifests never give (the import writes a `TODO` placeholder there).
     unknowable: &'a [&'a str],
+    /// Whether the manifests' entry `k` is complete, its unknowable fields known after all (a
+    /// suspended CronJob's arrivals: none).
+    complete: &'a dyn Fn(usize) -> bool,
 }
 
 impl<T: Serialize> Entries<'_, T> {
@@ -165,7 +170,8 @@ impl<T: Serialize> Entries<'_, T> {
             for (key, value) in fields(&self.theirs[k]) {
                 let mut field = path.to_vec();
                 field.push(Segment::Field(key.clone()));
-                if !self.unknowable.contains(&key.as_str()) && locate_exact(src, &field).is_none() {
+                let unknowable = self.unknowable.contains(&key.as_str()) && !(self.complete)(k);
+                if !unknowable && locate_exact(src, &field).is_none() {
                     text.push_str(&format!("{key}:{value},"));
                 }
             }

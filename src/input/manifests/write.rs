@@ -19,8 +19,12 @@ const TODO: &str = "TODO";
 /// The fields of a `services` entry no manifest can tell, written as placeholders.
 pub const SERVICE_TODO_FIELDS: [&str; 2] = ["capacity_rps", "traffic"];
 
-/// The fields of a `batch` entry no manifest can tell, written as a placeholder.
+/// The fields of a `batch` entry no manifest can tell, written as a placeholder (except for a
+/// suspended CronJob, whose Jobs never arrive).
 pub const JOB_TODO_FIELDS: [&str; 1] = ["arrivals"];
+
+/// The arrivals of a suspended CronJob: none.
+const NO_ARRIVALS: &str = "Poisson(rate: Constant(rps: 0), duration: Constant(run: \"1s\"))";
 
 /// The whole file; `region` names the cluster's region, else it is a TODO.
 pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&str>) -> String {
@@ -173,17 +177,30 @@ fn job(o: &mut String, j: &Job) {
     if j.namespace != "default" {
         line(format!("namespace: {},", quote(&j.namespace)));
     }
-    let schedule = j
-        .schedule
-        .as_ref()
-        .map(|s| format!(" The CronJob's schedule is {}.", quote(s)))
-        .unwrap_or_default();
-    line(format!(
-        "// TODO: how often its Jobs arrive and how long their pods run, e.g. \
-         Poisson(rate: Constant(rps: 0.001), duration: LogNormal(median: \"10m\", sigma: 0.5)).\
-         {schedule}"
-    ));
-    line("arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),".to_owned());
+    if j.suspended {
+        line("// The CronJob is suspended: no Jobs arrive.".to_owned());
+        line(format!("arrivals: {NO_ARRIVALS},"));
+    } else {
+        let schedule = j
+            .schedule
+            .as_ref()
+            .map(|(s, zone)| {
+                let zone = zone
+                    .as_deref()
+                    .map_or(String::new(), |z| format!(" in {z}"));
+                format!(" The CronJob's schedule is {}{zone}.", quote(s))
+            })
+            .unwrap_or_default();
+        line(format!(
+            "// TODO: how often its Jobs arrive and how long their pods run, e.g. \
+             Poisson(rate: Constant(rps: 0.001), duration: LogNormal(median: \"10m\", sigma: \
+             0.5)).{schedule}"
+        ));
+        line(
+            "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),"
+                .to_owned(),
+        );
+    }
     line(format!(
         "requests: (cpu: \"{}\", memory: \"{}\"),",
         j.cpu, j.memory

@@ -532,3 +532,120 @@ fn cronjob_fields_the_batch_model_cannot_keep_are_refused_at_their_place() {
         assert!(err.contains("m.yaml"), "{err}");
     }
 }
+
+// ---- Karpenter's controller settings ----
+
+/// A NodePool `general` of n2 machines and Karpenter's controller Deployment with `container`
+/// lines (env, args) after its image.
+fn karpenter(container: &str) -> String {
+    format!(
+        "apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: general
+spec:
+  template:
+    spec:
+      requirements:
+        - key: karpenter.k8s.gcp/instance-family
+          operator: In
+          values: [n2]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: karpenter
+  namespace: kube-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: controller
+          image: public.ecr.aws/karpenter/controller:1.0.6
+{container}"
+    )
+}
+
+#[test]
+fn karpenter_batching_and_spot_to_spot_come_from_its_deployment_flags_over_env() {
+    let yaml = karpenter(
+        "          env:
+            - name: BATCH_IDLE_DURATION
+              value: 3s
+            - name: BATCH_MAX_DURATION
+              value: 20s
+            - name: CLUSTER_NAME
+              value: shop
+            - name: FEATURE_GATES
+              value: SpotToSpotConsolidation=true,NodeRepair=false
+          args: [\"--batch-max-duration=30s\"]
+",
+    );
+    let dir = with_manifest(&yaml);
+    let src = experiment(
+        true,
+        "(name: \"api\", replicas: 1, requests: (cpu: \"250m\", memory: \"256Mi\"), \
+         capacity_rps: 100, traffic: Constant(rps: 50))",
+        "",
+    );
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    let k = x.node_autoscaling[0].karpenter.as_ref().unwrap();
+    // The variable for the idle time; the flag over the variable for the longest window.
+    assert_eq!(k.batch_idle_duration.to_string(), "3s");
+    assert_eq!(k.batch_max_duration.to_string(), "30s");
+    assert!(k.spot_to_spot_consolidation);
+    // Karpenter's own default where nothing is written: a 10 s disruption poll.
+    assert_eq!(k.disruption_poll_interval.to_string(), "10s");
+    // The controller is no service: `api` alone needs an entry.
+    assert_eq!(x.services.len(), 1);
+
+    // The import says what it ignored, with the place.
+    let file = dir.path().join("k8s/m.yaml");
+    let r = clustersim(&["import", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains("m.yaml:29: karpenter variable CLUSTER_NAME: ignored"),
+        "{err}"
+    );
+    assert!(
+        err.contains("karpenter feature gate NodeRepair: ignored"),
+        "{err}"
+    );
+}
+
+#[test]
+fn karpenter_settings_that_cannot_be_read_are_refused_at_their_place() {
+    for (container, expected) in [
+        (
+            "          env:\n            - name: BATCH_IDLE_DURATION\n              value: 3 seconds\n",
+            ":26:22: spec.template.spec.containers[0].env[0].value: invalid duration",
+        ),
+        (
+            "          args: [\"--batch-idle-duration=0s\"]\n",
+            ":24:18: spec.template.spec.containers[0].args[0]: `batch-idle-duration` must be positive",
+        ),
+        (
+            "          args: [\"--batch-idle-duration=20s\", \"--batch-max-duration=5s\"]\n",
+            "batch-max-duration 5s is shorter than batch-idle-duration 20s",
+        ),
+        (
+            "          args: [\"--feature-gates=SpotToSpotConsolidation=yes\"]\n",
+            "expected true or false for SpotToSpotConsolidation, found `yes`",
+        ),
+    ] {
+        let dir = with_manifest(&karpenter(container));
+        let file = dir.path().join("k8s/m.yaml");
+        let out = dir.path().join("never.ron");
+        let r = clustersim(&[
+            "import",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{err}");
+        assert!(err.contains(expected), "expected {expected:?} in {err}");
+        assert!(!out.exists(), "nothing written");
+    }
+}

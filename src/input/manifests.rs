@@ -6,7 +6,7 @@
 //! into the located tree of `yaml`), `walk` reads fields with their paths and collects the
 //! warnings, `map` dispatches each object to the mapper of its kind (`workload` with
 //! `affinity`, `hpa`, `vpa`, `cluster` for namespaces, quotas, priority classes and budgets,
-//! `jobs`, `keda`, `kueue`, `karpenter`, `cluster_autoscaler`) and attaches the objects that
+//! `jobs`, `keda`, `kueue`, `karpenter`, `karpenter_controller`, `cluster_autoscaler`) and attaches the objects that
 //! refer to others, all into `model`; `write` prints
 //! the commented RON whose unknowable values (traffic, capacity per pod, the cluster's nodes)
 //! are `TODO` placeholders that `validate` refuses.
@@ -23,6 +23,7 @@ mod cluster_autoscaler;
 mod hpa;
 mod jobs;
 mod karpenter;
+mod karpenter_controller;
 mod keda;
 mod kueue;
 mod map;

@@ -10,7 +10,8 @@ use models::kueue::config::KueueConfig;
 use models::vpa::config::VpaConfig;
 
 use super::{
-    cluster, cluster_autoscaler, hpa, jobs, karpenter, keda, kueue, model, read, vpa, workload,
+    cluster, cluster_autoscaler, hpa, jobs, karpenter, karpenter_controller, keda, kueue, model,
+    read, vpa, workload,
 };
 
 /// The fields every object has besides its own, neither mapped nor warned about: they identify
@@ -55,6 +56,19 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
                         "{k} {namespace}/{name} has an owner: skipped, its owner is the service"
                     ),
                 ),
+                "Deployment" if karpenter_controller::is_karpenter(&obj)? => {
+                    if x.karpenter_controller.is_some() {
+                        return Err(obj.error(
+                            "a second Karpenter controller: the simulator runs one node \
+                             autoscaler per region",
+                        ));
+                    }
+                    let settings = karpenter_controller::settings(&obj, &mut w)?;
+                    x.karpenter_controller = Some((
+                        settings,
+                        format!("Karpenter controller {namespace}/{name} at {}", obj.place()),
+                    ));
+                }
                 "Deployment" if cluster_autoscaler::is_cluster_autoscaler(&obj)? => {
                     if x.cluster_autoscaler.is_some() {
                         return Err(obj.error(
@@ -188,6 +202,11 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
     declare_used(&mut x);
     if let (Some((flags, _)), Some(p)) = (&mut x.cluster_autoscaler, priorities) {
         flags.priorities = p;
+    }
+    if let (Some((_, source)), true) = (&x.karpenter_controller, x.karpenter.is_empty()) {
+        w.lines.push(format!(
+            "{source}: no NodePool, so no Karpenter runs: its settings are not used"
+        ));
     }
     if let (Some((_, ca)), Some((_, pool))) = (&x.cluster_autoscaler, x.karpenter.first()) {
         return Err(InputError::whole_file(

@@ -19,6 +19,8 @@ pub struct Imported {
     pub priority_classes: Vec<PriorityClass>,
     /// Karpenter NodePools, each with where it was written.
     pub karpenter: Vec<(NodePoolSpec, String)>,
+    /// Karpenter's controller settings, and where its Deployment was written.
+    pub karpenter_controller: Option<(super::karpenter_controller::Settings, String)>,
     /// The Cluster Autoscaler's flags, and where its Deployment was written.
     pub cluster_autoscaler: Option<(ClusterAutoscalerConfig, String)>,
     /// KEDA ScaledObjects of a queue trigger, each with where it was written.

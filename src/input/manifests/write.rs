@@ -144,18 +144,42 @@ pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&s
 }
 
 /// The region's node autoscaler: the Cluster Autoscaler's flags or Karpenter's NodePools
-/// (its controller settings at their defaults).
+/// with the settings its controller Deployment gives (the others at their defaults).
 fn node_autoscaling(o: &mut String, x: &Imported, region: &str) {
     let autoscaler = if let Some((flags, source)) = &x.cluster_autoscaler {
         let _ = writeln!(o, "    // {source}");
         format!("cluster_autoscaler: {}", ron(flags))
     } else if !x.karpenter.is_empty() {
+        let mut settings = Vec::new();
+        if let Some((s, source)) = &x.karpenter_controller {
+            let _ = writeln!(o, "    // {source}");
+            let written = [
+                (
+                    "batch_idle_duration",
+                    s.batch_idle_duration.map(|d| ron(&d)),
+                ),
+                ("batch_max_duration", s.batch_max_duration.map(|d| ron(&d))),
+                (
+                    "spot_to_spot_consolidation",
+                    s.spot_to_spot_consolidation.map(|b| b.to_string()),
+                ),
+            ];
+            for (key, value) in written {
+                if let Some(v) = value {
+                    settings.push(format!("{key}: {v}, "));
+                }
+            }
+        }
         let mut pools = Vec::new();
         for (pool, source) in &x.karpenter {
             let _ = writeln!(o, "    // {source}");
             pools.push(ron(pool));
         }
-        format!("karpenter: (node_pools: [{}])", pools.join(", "))
+        format!(
+            "karpenter: ({}node_pools: [{}])",
+            settings.concat(),
+            pools.join(", ")
+        )
     } else {
         return;
     };

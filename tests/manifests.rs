@@ -159,9 +159,10 @@ fn an_entry_with_only_traffic_and_capacity_runs_as_the_entry_written_in_full() {
 #[test]
 fn a_field_the_entry_writes_still_wins_over_the_manifest() {
     let dir = with_manifest(API);
+    // Written with its struct's name, as RON allows.
     let src = experiment(
         true,
-        "(name: \"api\", replicas: 5, capacity_rps: 100, traffic: Constant(rps: 150))",
+        "ServiceConfig(name: \"api\", replicas: 5, capacity_rps: 100, traffic: Constant(rps: 150))",
         "",
     );
     let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();

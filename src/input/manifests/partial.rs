@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use ron::value::RawValue;
-use serde::de::{MapAccess, Visitor};
+use serde::de::{Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::Imported;
@@ -43,9 +43,35 @@ pub struct Header {
     batch: Vec<Named>,
 }
 
-#[derive(Deserialize)]
+/// An entry's `name`, whatever else it has and however its struct is named
+/// (`ServiceConfig(name: …)` as well as `(name: …)`).
 pub struct Named {
     pub name: String,
+}
+
+impl<'de> Deserialize<'de> for Named {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl<'de> Visitor<'de> for Name {
+            type Value = Named;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a struct with a `name`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Named, A::Error> {
+                let mut name = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "name" {
+                        name = Some(map.next_value::<String>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                let name = name.ok_or_else(|| A::Error::missing_field("name"))?;
+                Ok(Named { name })
+            }
+        }
+        d.deserialize_any(Name)
+    }
 }
 
 /// The header of `src` when it writes `manifests`, `None` when it does not. When even the

@@ -409,6 +409,11 @@ fn keda_triggers_that_cannot_be_kept_are_refused_at_their_place() {
             ":12:16: spec.triggers[0].metadata.start: Component error",
         ),
         (
+            "  minReplicaCount: 5\n  maxReplicaCount: 3\n",
+            "    - type: cron\n      metadata:\n        timezone: UTC\n        start: 0 6 * * *\n        end: 0 7 * * *\n        desiredReplicas: \"3\"\n",
+            ":9:20: spec.maxReplicaCount: maxReplicaCount 3 is below minReplicaCount 5",
+        ),
+        (
             "",
             "    - type: cpu\n      metricType: Utilization\n      metadata:\n        value: \"60\"\n    - type: rabbitmq\n      metadata:\n        value: \"5\"\n",
             ":9:5: spec.triggers: expected one trigger, or only cpu and memory triggers",

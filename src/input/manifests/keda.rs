@@ -117,6 +117,13 @@ pub fn scaled_object(
         .map(|v| v.int())
         .transpose()?
         .unwrap_or(100);
+    if max_replicas < min_replicas.max(1) {
+        let at = spec.get("maxReplicaCount")?.unwrap_or_else(|| spec.clone());
+        return Err(at.error(format!(
+            "maxReplicaCount {max_replicas} is below minReplicaCount {min_replicas} (or 1): \
+             KEDA refuses it"
+        )));
+    }
     let service = target.need("name")?.str()?.to_owned();
     let triggers = spec.need("triggers")?;
     let items = triggers.items()?;
@@ -270,7 +277,7 @@ impl CronWindow<'_> {
             min_nodes: None,
             max_nodes: None,
         };
-        let inside = desired.clamp(self.min_replicas.max(1), self.max_replicas.max(1));
+        let inside = desired.clamp(self.min_replicas.max(1), self.max_replicas);
         Ok([
             action("start", start, inside),
             action("end", end, self.min_replicas),

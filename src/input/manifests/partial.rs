@@ -88,7 +88,7 @@ pub fn header(file: &Path, src: &str) -> Result<Option<Header>, InputError> {
     };
     Err(match ron_text::parse_ron_missing::<Experiment>(file, src) {
         Err((e, None)) => e,
-        Err((e, Some(_))) if entry_of(&e.field).is_none() => e,
+        Err((e, Some(_))) if !matches!(entry_of(&e.field), Some(("services" | "batch", _))) => e,
         _ => header_error,
     })
 }

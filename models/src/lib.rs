@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod config;
 pub mod control_plane;
+pub mod cron;
 pub mod faults;
 pub mod gpu;
 pub mod hpa;

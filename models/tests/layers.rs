@@ -129,10 +129,10 @@ fn the_api_and_the_plans_sit_below_every_model() {
 
 #[test]
 fn the_batch_leaves_import_nothing_of_the_crate() {
-    // Kueue's quota and queue rules, GPU counts and wave packing are pure: the Job controller
-    // and the cluster use them, they use nothing.
+    // Kueue's quota and queue rules, GPU counts, wave packing and cron occurrences are pure:
+    // the Job controller, the policies and the cluster use them, they use nothing.
     let graph = imports();
-    for leaf in ["kueue", "gpu", "packing"] {
+    for leaf in ["kueue", "gpu", "packing", "cron"] {
         assert!(
             graph[leaf].is_empty(),
             "`{leaf}` imports {:?}; it must stay a leaf",

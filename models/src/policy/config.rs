@@ -54,7 +54,7 @@ pub struct ScheduledAction {
     /// Default: none, the entry always runs.
     #[serde(default)]
     pub set: Option<String>,
-    /// A cron pattern, e.g. "0 8 * * 1-5" (08:00 Monday to Friday); see `policy::cron`.
+    /// A cron pattern, e.g. "0 8 * * 1-5" (08:00 Monday to Friday); see `crate::cron`.
     pub cron: String,
     /// The IANA zone the pattern is read in, e.g. "Europe/Paris". Default "UTC", as for AWS
     /// scheduled actions (KEDA's cron scaler requires its `timezone`).

@@ -2,7 +2,6 @@
 //! the decisions are pure functions beside their sources, the model is thin.
 //!
 //! - `config`: the `policies` section as written;
-//! - `cron`: when a cron pattern fires over the run, in an IANA zone (croner);
 //! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
 //!   steps, cooldown, bounds), pure;
 //! - `forecast`: additive Holt-Winters, the seasonal naive baseline and the μ + ασ headroom,
@@ -17,11 +16,11 @@
 //!   and KEDA-scaled services between zero and one (an HPA's scheduled bounds go to the HPA,
 //!   as [`crate::api::BoundsStep`]s in its plan).
 //!
-//! Like the other controllers it imports only `api`, `plan` and the leaves
-//! (`tests/layers.rs`).
+//! Like the other controllers it imports only `api`, `plan` and the leaves, among them
+//! `crate::cron` (when a cron pattern fires over the run, in an IANA zone), which the batch
+//! model shares (`tests/layers.rs`).
 
 pub mod config;
-pub mod cron;
 pub mod forecast;
 pub mod keda;
 pub mod model;

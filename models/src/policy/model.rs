@@ -2,7 +2,7 @@
 //! (one owner per knob: the lib.rs table), sending them to the cluster as orders with their
 //! reasons:
 //! - scheduled replica steps of services without an HPA (resolved at load from the cron
-//!   patterns, `policy::cron`), at their instants, as `ScheduledScaling`;
+//!   patterns, `crate::cron`), at their instants, as `ScheduledScaling`;
 //! - sustained-threshold policies (`policy::threshold`), evaluated every
 //!   `evaluation_interval` on the cluster's per-deployment figures, as `ThresholdScaling`;
 //! - predictive policies (`policy::forecast`), every `step`: the arrival rate observed, the

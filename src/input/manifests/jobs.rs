@@ -13,7 +13,7 @@
 //! Batch pods go to the region's untainted pools: a node selector, tolerations, node affinity
 //! or spread constraints, and a `podFailurePolicy`, would change that and are refused.
 
-use models::policy::cron::CronPattern;
+use models::cron::CronPattern;
 use workloads::traffic::TimeZone;
 
 use super::model::Job;

@@ -249,7 +249,7 @@ impl CronWindow<'_> {
         let pattern = |key: &str| -> Result<String, InputError> {
             let at = meta.need(key)?;
             let text = at.str()?;
-            models::policy::cron::CronPattern::parse(text).map_err(|e| at.error(e))?;
+            models::cron::CronPattern::parse(text).map_err(|e| at.error(e))?;
             Ok(text.to_owned())
         };
         let (start, end) = (pattern("start")?, pattern("end")?);

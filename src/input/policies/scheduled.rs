@@ -1,14 +1,14 @@
 //! `policies.scheduled[i]`: a scheduled action checked and resolved into steps at each time its
-//! cron pattern fires (`models::policy::cron`): `BoundsStep`s in the plan of each HPA it acts
+//! cron pattern fires (`models::cron`): `BoundsStep`s in the plan of each HPA it acts
 //! on, `ReplicaStep`s of the `PolicyController` for a service without an HPA, or a node
 //! group's `BoundsStep`s in its region's Cluster Autoscaler plan.
 
 use models::api::BoundsStep;
 use models::autoscaler::model::{AutoscalerKind, NodeAutoscalerPlan};
+use models::cron::CronPattern;
 use models::hpa::model::HpaPlan;
 use models::plan::{PoolPlan, ServicePlan};
 use models::policy::config::ScheduledAction;
-use models::policy::cron::CronPattern;
 use models::policy::model::{PolicyPlan, ReplicaStep};
 use sim::time::SimTime;
 

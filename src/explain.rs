@@ -40,7 +40,8 @@ decisions.parquet it also prints each controller's standing decision and the dec
 stabilization window and the behavior's limit; a Cluster Autoscaler's pending pods, the node
 groups it considered and why each was rejected, the expander's choice, the scale-down
 candidates and what kept each; a VPA's recommendation and evictions; Karpenter's launches and
-consolidations. A row standing for N identical decisions says \"×N until HH:MM:SS\".
+consolidations; the scheduler's FailedScheduling verdicts in its own words (\"0/N nodes are
+available: …\"). A row standing for N identical decisions says \"×N until HH:MM:SS\".
 --service keeps the objects of that service (HPA, deployment, pods, VPA) and the node-level
 events and decisions; --region keeps objects in that region; --pool keeps the node
 autoscalers' decisions about that node group or pool (and their region-wide ones) and drops
@@ -204,11 +205,14 @@ fn explanation(dir: &Path, q: &Query) -> Result<Explanation, String> {
     })
 }
 
-/// Whether a decision passes `--service`, `--region` and `--pool`. The node autoscalers'
-/// rows are the cluster's: they pass `--service`; `--pool` keeps only theirs, about that
+/// Whether a decision passes `--service`, `--region` and `--pool`. HPA, VPA, scheduler and
+/// failover rows are a service's; the node autoscalers' rows are the cluster's: they pass `--service`; `--pool` keeps only theirs, about that
 /// group (scope, or the subject of a node's row) or region-wide (empty scope).
 fn keeps(d: &Decision, q: &Query) -> bool {
-    let of_service = matches!(d.controller.as_str(), "hpa" | "vpa");
+    let of_service = matches!(
+        d.controller.as_str(),
+        "hpa" | "vpa" | "scheduler" | "failover"
+    );
     let service_ok = q.service.is_none_or(|s| !of_service || d.scope == s);
     let region_ok = q
         .region

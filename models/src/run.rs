@@ -7,13 +7,16 @@
 //! the wall clock.
 
 use nexosim::ports::QuerySource;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nexosim::simulation::{Address, ExecutionError, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
-use crate::api::decisions::{DecisionRow, Decisions, Scope};
+use crate::api::decisions::{
+    Controller, Decision, DecisionRow, Decisions, Described, Figures, Scope, merge_by_time,
+};
 use crate::api::{
     CapacityType, NamespaceSample, PoolBill, PoolSample, QueueSample, RoutePlan, Sample,
     ServiceSample, SurgeClock,
@@ -801,9 +804,15 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         namespace_timeseries,
         vpa_timeseries,
         queue_timeseries,
+        decisions: decisions_table(
+            plan.start,
+            merge_by_time(
+                decisions.take(reached.as_nanos()),
+                scheduler_decisions(plan, &report.events, reached.as_nanos()),
+            ),
+        ),
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
-        decisions: decisions_table(plan.start, decisions.take(reached.as_nanos())),
         services: report.services,
         pools,
         namespaces: report.namespaces,
@@ -816,6 +825,68 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
         events_handled: report.events_handled,
     })
+}
+
+/// The scheduler's rows of the decisions table: each deployment's `FailedScheduling` events
+/// (one per failed cycle, `cluster::unschedulable`) as `scheduler` decisions — value the
+/// pending pods, current the nodes of `0/N`, the detail kube-scheduler's message. A stream is
+/// a deployment; its repeats collapse while the message after the pending count is the same
+/// (the same nodes failing for the same reasons). Recorded apart and merged by time: the
+/// cluster holds no decisions handle, and its events are the scheduler's record.
+fn scheduler_decisions(plan: &Plan, events: &[Event], end_ns: u64) -> Vec<DecisionRow> {
+    use crate::scheduler::diagnosis::parse_pending_message;
+    let log = Decisions::default();
+    let mut streams: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut messages: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e.reason == crate::api::Reason::FailedScheduling)
+    {
+        let Some((pending, nodes, fit)) = parse_pending_message(&e.message) else {
+            continue;
+        };
+        let next = streams.len() as u64;
+        let stream = *streams.entry(&e.object).or_insert(next);
+        let next = messages.len() as u64;
+        let key = *messages.entry(fit).or_insert(next);
+        let decision = Decision {
+            time_ns: e.time_ns,
+            controller: Controller::Scheduler,
+            stream,
+            kind: "schedule",
+            outcome: "FailedScheduling",
+            figures: Figures {
+                value: pending as f64,
+                current: nodes as f64,
+                final_: 0.0,
+                ..Figures::NONE
+            },
+        };
+        log.record_keyed(decision, key, || {
+            let deployment = e.object.trim_start_matches("deployment/");
+            // `deployment/<service>-<region>`: the service whose name and region spell it.
+            let (scope, region) = plan
+                .cluster
+                .services
+                .iter()
+                .find(|s| {
+                    deployment
+                        .strip_suffix(s.region.as_str())
+                        .and_then(|d| d.strip_suffix('-'))
+                        == Some(s.name.as_str())
+                })
+                .map_or((deployment, ""), |s| (s.name.as_str(), s.region.as_str()));
+            Described {
+                scope: Scope {
+                    region: Arc::from(region),
+                    scope: Arc::from(scope),
+                },
+                subject: Arc::from(""),
+                detail: e.message.clone(),
+            }
+        });
+    }
+    log.take(end_ns)
 }
 
 /// The cluster's plan without the scheduled `scale` steps of services whose replicas another

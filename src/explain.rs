@@ -41,7 +41,8 @@ stabilization window and the behavior's limit; a Cluster Autoscaler's pending po
 groups it considered and why each was rejected, the expander's choice, the scale-down
 candidates and what kept each; a VPA's recommendation and evictions; Karpenter's launches and
 consolidations; the scheduler's FailedScheduling verdicts in its own words (\"0/N nodes are
-available: …\"). A row standing for N identical decisions says \"×N until HH:MM:SS\".
+available: …\"); the failover load balancer's health checks, traffic shifts with each client
+region's shares, failback and the outage's RTO/RPO. A row standing for N identical decisions says \"×N until HH:MM:SS\".
 --service keeps the objects of that service (HPA, deployment, pods, VPA) and the node-level
 events and decisions; --region keeps objects in that region; --pool keeps the node
 autoscalers' decisions about that node group or pool (and their region-wide ones) and drops
@@ -213,7 +214,11 @@ fn keeps(d: &Decision, q: &Query) -> bool {
         d.controller.as_str(),
         "hpa" | "vpa" | "scheduler" | "failover"
     );
-    let service_ok = q.service.is_none_or(|s| !of_service || d.scope == s);
+    // A failover row without a scope (an outage's RTO books) is the region's.
+    let region_wide = d.controller == "failover" && d.scope.is_empty();
+    let service_ok = q
+        .service
+        .is_none_or(|s| !of_service || region_wide || d.scope == s);
     let region_ok = q
         .region
         .is_none_or(|r| d.region == r || d.region.is_empty());

@@ -26,6 +26,7 @@ use crate::cluster::BatchPlan;
 use crate::cluster::budget::EventBudget;
 use crate::cluster::events::Event;
 use crate::cluster::{Cluster, NamespaceReport, ServiceReport};
+use crate::faults::decisions::failover_decisions;
 use crate::faults::failover::{FailoverGroup, failover_groups};
 use crate::faults::model::FaultInjector;
 use crate::faults::outage::{Outage, resolve_outages};
@@ -791,6 +792,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         progress(t);
     }
     let report = simu.process_query(&report, ()).map_err(stopped)?;
+    let recovery = book.map(RecoveryBook::finish).unwrap_or_default();
     let pools = report
         .pools
         .into_iter()
@@ -807,8 +809,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         decisions: decisions_table(
             plan.start,
             merge_by_time(
-                decisions.take(reached.as_nanos()),
-                scheduler_decisions(plan, &report.events, reached.as_nanos()),
+                merge_by_time(
+                    decisions.take(reached.as_nanos()),
+                    scheduler_decisions(plan, &report.events, reached.as_nanos()),
+                ),
+                failover_decisions(&groups, &recovery, reached.as_nanos()),
             ),
         ),
         events: events_table(plan.start, &report.events),
@@ -822,7 +827,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             b
         }),
         surges: report.surges,
-        recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
+        recovery,
         events_handled: report.events_handled,
     })
 }

@@ -25,8 +25,10 @@
 //! * [`failover`] — which services the load balancer fails over, and each region's rate.
 //! * [`model`] — the `FaultInjector` nexosim model.
 //! * [`recovery`] — the RPO/RTO books of a run.
+//! * [`decisions`] — the router's answers and the books as `failover` rows of the decisions log.
 
 pub mod config;
+pub mod decisions;
 pub mod draw;
 pub mod failover;
 pub mod hazard;

@@ -237,6 +237,16 @@ impl FailoverRouter {
         &self.observed[region]
     }
 
+    /// The region's actual health changes: `(instant, healthy)`, starting from healthy.
+    pub fn actual_changes(&self, region: usize) -> &[(SimTime, bool)] {
+        &self.actual[region]
+    }
+
+    /// How traffic returns to a recovered region.
+    pub fn failback(&self) -> Failback {
+        self.failback
+    }
+
     /// When the health checks first see the region unhealthy at or after `failed_at`.
     pub fn detected_at(&self, region: usize, failed_at: SimTime) -> Option<SimTime> {
         self.observed[region]

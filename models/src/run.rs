@@ -28,6 +28,7 @@ use crate::cluster::events::Event;
 use crate::cluster::{Cluster, NamespaceReport, ServiceReport};
 use crate::faults::decisions::failover_decisions;
 use crate::faults::failover::{FailoverGroup, failover_groups};
+use crate::faults::gate::{CapacityGates, GateOrder};
 use crate::faults::model::FaultInjector;
 use crate::faults::outage::{Outage, resolve_outages};
 use crate::faults::plan::FaultsPlan;
@@ -676,6 +677,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let vpa_status = QuerySource::new()
         .connect(VpaController::status, &vpa_box)
         .register(&mut bench);
+    let hold_bounds = QuerySource::new()
+        .connect(HpaController::hold_bounds, &hpa_box)
+        .register(&mut bench);
     let bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
@@ -713,6 +717,23 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .into_iter()
         .peekable();
 
+    let mut gates = plan
+        .faults
+        .as_ref()
+        .map_or_else(CapacityGates::default, |f| {
+            let failback = f.config.failover.as_ref().map(|c| c.failback);
+            CapacityGates::new(failback.unwrap_or_default(), &groups, |id| {
+                plan.hpas
+                    .iter()
+                    .find(|h| h.service == id)
+                    .map(|h| h.config.min_replicas)
+            })
+        });
+    let rto_hold = plan
+        .faults
+        .as_ref()
+        .map_or(SimDuration::ZERO, |f| f.config.targets.rto_hold);
+
     let unused_until_launched = karpenter_pools(plan);
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
@@ -724,8 +745,45 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let queue_regions = queueing.map(|q| queue_regions(plan, q)).unwrap_or_default();
     let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
-        // The replication primary's failures between samples: stop there for the RPO.
-        while let Some(f) = primary_failures.next_if(|&f| f <= t) {
+        // Stops between samples, in time order: a replication primary's failure (the write
+        // rates for its RPO) and a failback's capacity checks (`faults::gate`), the primary
+        // first at equal instants.
+        loop {
+            let gate_at = gates.next_stop().filter(|&s| s <= t);
+            let primary_at = primary_failures.peek().copied().filter(|&f| f <= t);
+            if let Some(s) = gate_at.filter(|&s| primary_at.is_none_or(|f| s < f)) {
+                if s > reached {
+                    simu.step_until(s.to_monotonic()).map_err(stopped)?;
+                    reached = s;
+                }
+                let ids = gates.services_at(s);
+                let ready: Vec<(u32, u32)> = if ids.is_empty() {
+                    Vec::new()
+                } else {
+                    simu.process_query(&metrics, ids)
+                        .map_err(stopped)?
+                        .iter()
+                        .map(|m| (m.service, m.ready))
+                        .collect()
+                };
+                let of = |id: u32| ready.iter().find(|r| r.0 == id).map_or(0, |r| r.1);
+                for order in gates.stop(s, of) {
+                    match order {
+                        GateOrder::Bounds(service, step) => simu
+                            .process_query(&hold_bounds, (service, step))
+                            .map_err(stopped)?,
+                        GateOrder::Returned { region, at } => {
+                            if let Some(book) = &mut book {
+                                book.failback_returned(&region, at, rto_hold);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(f) = primary_failures.next_if(|&f| f <= t) else {
+                break;
+            };
             if let Some(book) = &mut book {
                 if f > reached {
                     simu.step_until(f.to_monotonic()).map_err(stopped)?;

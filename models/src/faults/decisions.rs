@@ -88,7 +88,7 @@ fn at(t: SimTime) -> String {
 }
 
 fn group_rows(group: &FailoverGroup, rows: &mut Vec<(SimTime, Row)>) {
-    let router = &group.router;
+    let router = &group.current_router();
     let service = &group.service;
     let row = |region: &str, kind, outcome, figures, detail| Row {
         region: region.to_owned(),
@@ -158,6 +158,9 @@ fn group_rows(group: &FailoverGroup, rows: &mut Vec<(SimTime, Row)>) {
             let policy = match router.failback() {
                 Failback::Immediate => "Immediate".to_owned(),
                 Failback::Gradual(ramp) => format!("Gradual({ramp})"),
+                Failback::WaitForCapacity(share) => format!(
+                    "WaitForCapacity({share}) (the deep health check passed with the capacity)"
+                ),
             };
             rows.push((
                 seen,

@@ -927,18 +927,19 @@ fn scheduler_decisions(plan: &Plan, events: &[Event], end_ns: u64) -> Vec<Decisi
         };
         log.record_keyed(decision, key, || {
             let deployment = e.object.trim_start_matches("deployment/");
-            // `deployment/<service>-<region>`: the service whose name and region spell it.
-            let (scope, region) = plan
-                .cluster
-                .services
-                .iter()
-                .find(|s| {
+            // `deployment/<name>-<region>` (a service's or a Job's): split at the region (of
+            // a service, else of a pool) whose name ends it.
+            let services = plan.cluster.services.iter().map(|s| s.region.as_str());
+            let pools = plan.cluster.pools.iter().map(|p| p.region.as_str());
+            let (scope, region) = services
+                .chain(pools)
+                .find_map(|region| {
                     deployment
-                        .strip_suffix(s.region.as_str())
+                        .strip_suffix(region)
                         .and_then(|d| d.strip_suffix('-'))
-                        == Some(s.name.as_str())
+                        .map(|name| (name, region))
                 })
-                .map_or((deployment, ""), |s| (s.name.as_str(), s.region.as_str()));
+                .unwrap_or((deployment, ""));
             Described {
                 scope: Scope {
                     region: Arc::from(region),

@@ -121,6 +121,16 @@ fn waiting_for_capacity_drops_nothing_where_an_immediate_failback_drops() {
         ),
         "{events}"
     );
+    // The load balancer's answers say so (decisions table).
+    let decisions = fs::read_to_string(out.join("decisions.csv")).unwrap();
+    assert!(
+        decisions.contains(
+            "4240.0,2026-11-27T01:10:40Z,4240.0,1,failover,us-west1,api,health-check,\"\",\
+             Healthy,30.0,NaN,NaN,NaN,NaN,\"health checks see us-west1 healthy again: its deep \
+             check passing (capacity back) since T+1h10m10s, seen after 30s\""
+        ),
+        "{decisions}"
+    );
     // The minimum goes back to 1 one stabilization window (5 min) after the return, at the
     // first sync from 4 600 s.
     assert!(

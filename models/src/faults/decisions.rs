@@ -108,7 +108,13 @@ fn group_rows(group: &FailoverGroup, rows: &mut Vec<(SimTime, Row)>) {
                 .find(|&&(t, h)| t <= seen && h == healthy)
                 .map_or(SimTime::ZERO, |&(t, _)| t);
             let delay = seen.saturating_duration_since(actual);
-            let (outcome, words) = if healthy {
+            let waits = matches!(router.failback(), Failback::WaitForCapacity(_));
+            let (outcome, words) = if healthy && waits {
+                (
+                    "Healthy",
+                    "healthy again: its deep check passing (capacity back)",
+                )
+            } else if healthy {
                 ("Healthy", "healthy again: up")
             } else {
                 ("Unhealthy", "unhealthy: down")

@@ -40,7 +40,9 @@ decisions.parquet it also prints each controller's standing decision and the dec
 stabilization window and the behavior's limit; a Cluster Autoscaler's pending pods, the node
 groups it considered and why each was rejected, the expander's choice, the scale-down
 candidates and what kept each; a VPA's recommendation and evictions; Karpenter's launches and
-consolidations. A row standing for N identical decisions says \"×N until HH:MM:SS\".
+consolidations; the scheduler's FailedScheduling verdicts in its own words (\"0/N nodes are
+available: …\"); the failover load balancer's health checks, traffic shifts with each client
+region's shares, failback and the outage's RTO/RPO. A row standing for N identical decisions says \"×N until HH:MM:SS\".
 --service keeps the objects of that service (HPA, deployment, pods, VPA) and the node-level
 events and decisions; --region keeps objects in that region; --pool keeps the node
 autoscalers' decisions about that node group or pool (and their region-wide ones) and drops
@@ -204,12 +206,19 @@ fn explanation(dir: &Path, q: &Query) -> Result<Explanation, String> {
     })
 }
 
-/// Whether a decision passes `--service`, `--region` and `--pool`. The node autoscalers'
-/// rows are the cluster's: they pass `--service`; `--pool` keeps only theirs, about that
+/// Whether a decision passes `--service`, `--region` and `--pool`. HPA, VPA, scheduler and
+/// failover rows are a service's; the node autoscalers' rows are the cluster's: they pass `--service`; `--pool` keeps only theirs, about that
 /// group (scope, or the subject of a node's row) or region-wide (empty scope).
 fn keeps(d: &Decision, q: &Query) -> bool {
-    let of_service = matches!(d.controller.as_str(), "hpa" | "vpa");
-    let service_ok = q.service.is_none_or(|s| !of_service || d.scope == s);
+    let of_service = matches!(
+        d.controller.as_str(),
+        "hpa" | "vpa" | "scheduler" | "failover"
+    );
+    // A failover row without a scope (an outage's RTO books) is the region's.
+    let region_wide = d.controller == "failover" && d.scope.is_empty();
+    let service_ok = q
+        .service
+        .is_none_or(|s| !of_service || region_wide || d.scope == s);
     let region_ok = q
         .region
         .is_none_or(|r| d.region == r || d.region.is_empty());

@@ -220,3 +220,82 @@ fn a_node_group_at_its_max_size_is_rejected_in_upstream_words() {
         "{said}"
     );
 }
+
+#[test]
+fn a_pod_no_node_takes_gets_the_schedulers_own_words() {
+    // 2 nodes of n2-standard-4 (≈3.9 cpu allocatable) hold 6 pods of 1 cpu (3 each, ≈0.9 cpu
+    // left); 14 stay pending, with no autoscaler to add nodes. Equal priorities: preemption
+    // finds no victims.
+    let src = r#"Experiment(
+    name: "decisions-scheduler",
+    duration: "2m",
+    output_interval: "30s",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "web", region: "us-east1", instance_type: "n2-standard-4", nodes: 2)],
+    services: [(
+        name: "shop",
+        replicas: 20,
+        requests: (cpu: "1", memory: "2Gi"),
+        capacity_rps: 100,
+        traffic: Constant(rps: 100),
+    )],
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert!(
+        r.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&r.stderr)
+    );
+    let message = "14 pod(s) pending: 0/2 nodes are available: 2 Insufficient cpu. \
+                   preemption: 0/2 nodes are available: 2 No preemption victims found for \
+                   incoming pod..";
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.contains(&format!(
+            "FailedScheduling,deployment/shop-us-east1,{message}"
+        )),
+        "{events}"
+    );
+    let rows = rows(&out);
+    let scheduler: Vec<_> = rows
+        .iter()
+        .filter(|r| r["controller"] == "scheduler")
+        .collect();
+    // Every cycle fails alike: one row.
+    assert_eq!(scheduler.len(), 1, "{scheduler:?}");
+    let row = scheduler[0];
+    assert_eq!(
+        (
+            row["scope"].as_str(),
+            row["region"].as_str(),
+            row["outcome"].as_str(),
+            row["value"].as_str(),
+            row["current"].as_str(),
+            row["detail"].as_str()
+        ),
+        (
+            "shop",
+            "us-east1",
+            "FailedScheduling",
+            "14.0",
+            "2.0",
+            message
+        )
+    );
+    let r = clustersim(&[
+        "explain",
+        out.to_str().unwrap(),
+        "--at",
+        "00:01:00",
+        "--service",
+        "shop",
+    ]);
+    let said = text(&r.stdout);
+    assert!(
+        said.contains(&format!(
+            "Scheduler shop/us-east1 FailedScheduling: {message}"
+        )),
+        "{said}"
+    );
+}

@@ -371,3 +371,44 @@ fn an_immediate_failback_onto_a_scaled_down_region_drops_and_a_gradual_one_does_
     assert_eq!(f["dropped_requests"], 0.0);
     assert_eq!(f["restored_after_s"], 0.0);
 }
+
+#[test]
+fn the_failover_answers_are_in_the_decisions_table_and_explained_during_the_outage() {
+    // The hand computation of the RTO test above, as the load balancer's decisions: checks see
+    // us-west1 down at 630 s (30 s after it failed), the DNS answer drops it and every client
+    // has moved one 60 s TTL later (690 s); the RTO books 90 s at 690 s, the RPO 5 s.
+    let (r, _tmp, out) = run_file(&failover(4, r#"(rpo: "15m", rto: "1h")"#), "failover", &[]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let csv = fs::read_to_string(out.join("decisions.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().filter(|l| l.contains(",failover,")).collect();
+    let expected = [
+        "630.0,2026-11-27T00:10:30Z,630.0,1,failover,us-west1,api,health-check,\"\",Unhealthy,\
+         30.0,NaN,NaN,NaN,NaN,\"health checks see us-west1 unhealthy: down since T+10m0s, seen \
+         after 30s\"",
+        "630.0,2026-11-27T00:10:30Z,630.0,1,failover,us-west1,api,route,\"\",TrafficShifted,\
+         NaN,NaN,1.0,NaN,0.0,DNS answer without us-west1: clients of us-west1: us-west1 100% → \
+         us-east1 100%; clients of us-east1: us-west1 100% → us-east1 100%; every client moved \
+         by T+11m30s (TTL)",
+        "690.0,2026-11-27T00:11:30Z,690.0,1,failover,us-west1,\"\",rto,\"\",RtoBooked,90.0,NaN,\
+         NaN,NaN,NaN,\"outage of us-west1 from T+10m0s: SLO restored, RTO 1m30s (detection 30s, \
+         routing 1m0s, warm-up 0s, scale-up 0s); RPO 5s (500 writes not replicated)\"",
+    ];
+    assert_eq!(rows, expected, "{csv}");
+    // explain during the outage prints them.
+    let r = common::clustersim(&[
+        "explain",
+        out.to_str().unwrap(),
+        "--at",
+        "00:12",
+        "--service",
+        "api",
+    ]);
+    let said = text(&r.stdout);
+    assert!(
+        said.contains(
+            "00:10:30 Failover api/us-west1 TrafficShifted: DNS answer without us-west1: \
+             clients of us-west1: us-west1 100% → us-east1 100%"
+        ) && said.contains("00:11:30 Failover us-west1 RtoBooked: outage of us-west1"),
+        "{said}"
+    );
+}

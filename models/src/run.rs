@@ -7,13 +7,16 @@
 //! the wall clock.
 
 use nexosim::ports::QuerySource;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nexosim::simulation::{Address, ExecutionError, Mailbox, SimInit};
 use sim::recorder::{Cell, Kind, Table, sample_times};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
-use crate::api::decisions::{DecisionRow, Decisions, Scope};
+use crate::api::decisions::{
+    Controller, Decision, DecisionRow, Decisions, Described, Figures, Scope, merge_by_time,
+};
 use crate::api::{
     CapacityType, NamespaceSample, PoolBill, PoolSample, QueueSample, RoutePlan, Sample,
     ServiceSample, SurgeClock,
@@ -23,7 +26,9 @@ use crate::cluster::BatchPlan;
 use crate::cluster::budget::EventBudget;
 use crate::cluster::events::Event;
 use crate::cluster::{Cluster, NamespaceReport, ServiceReport};
+use crate::faults::decisions::failover_decisions;
 use crate::faults::failover::{FailoverGroup, failover_groups};
+use crate::faults::gate::{CapacityGates, GateOrder};
 use crate::faults::model::FaultInjector;
 use crate::faults::outage::{Outage, resolve_outages};
 use crate::faults::plan::FaultsPlan;
@@ -672,6 +677,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let vpa_status = QuerySource::new()
         .connect(VpaController::status, &vpa_box)
         .register(&mut bench);
+    let hold_bounds = QuerySource::new()
+        .connect(HpaController::hold_bounds, &hpa_box)
+        .register(&mut bench);
     let bench = bench
         .add_model(cluster, cluster_box, "cluster")
         .add_model(traffic, traffic_box, "traffic")
@@ -709,6 +717,23 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         .into_iter()
         .peekable();
 
+    let mut gates = plan
+        .faults
+        .as_ref()
+        .map_or_else(CapacityGates::default, |f| {
+            let failback = f.config.failover.as_ref().map(|c| c.failback);
+            CapacityGates::new(failback.unwrap_or_default(), &groups, |id| {
+                plan.hpas
+                    .iter()
+                    .find(|h| h.service == id)
+                    .map(|h| h.config.min_replicas)
+            })
+        });
+    let rto_hold = plan
+        .faults
+        .as_ref()
+        .map_or(SimDuration::ZERO, |f| f.config.targets.rto_hold);
+
     let unused_until_launched = karpenter_pools(plan);
     let mut timeseries = Table::new(TIMESERIES_SCHEMA);
     let mut pool_timeseries = Table::new(POOLS_SCHEMA);
@@ -720,8 +745,45 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     let queue_regions = queueing.map(|q| queue_regions(plan, q)).unwrap_or_default();
     let mut reached = SimTime::ZERO;
     for t in sample_times(plan.output_interval, plan.duration) {
-        // The replication primary's failures between samples: stop there for the RPO.
-        while let Some(f) = primary_failures.next_if(|&f| f <= t) {
+        // Stops between samples, in time order: a replication primary's failure (the write
+        // rates for its RPO) and a failback's capacity checks (`faults::gate`), the primary
+        // first at equal instants.
+        loop {
+            let gate_at = gates.next_stop().filter(|&s| s <= t);
+            let primary_at = primary_failures.peek().copied().filter(|&f| f <= t);
+            if let Some(s) = gate_at.filter(|&s| primary_at.is_none_or(|f| s < f)) {
+                if s > reached {
+                    simu.step_until(s.to_monotonic()).map_err(stopped)?;
+                    reached = s;
+                }
+                let ids = gates.services_at(s);
+                let ready: Vec<(u32, u32)> = if ids.is_empty() {
+                    Vec::new()
+                } else {
+                    simu.process_query(&metrics, ids)
+                        .map_err(stopped)?
+                        .iter()
+                        .map(|m| (m.service, m.ready))
+                        .collect()
+                };
+                let of = |id: u32| ready.iter().find(|r| r.0 == id).map_or(0, |r| r.1);
+                for order in gates.stop(s, of) {
+                    match order {
+                        GateOrder::Bounds(service, step) => simu
+                            .process_query(&hold_bounds, (service, step))
+                            .map_err(stopped)?,
+                        GateOrder::Returned { region, at } => {
+                            if let Some(book) = &mut book {
+                                book.failback_returned(&region, at, rto_hold);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(f) = primary_failures.next_if(|&f| f <= t) else {
+                break;
+            };
             if let Some(book) = &mut book {
                 if f > reached {
                     simu.step_until(f.to_monotonic()).map_err(stopped)?;
@@ -788,6 +850,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         progress(t);
     }
     let report = simu.process_query(&report, ()).map_err(stopped)?;
+    let recovery = book.map(RecoveryBook::finish).unwrap_or_default();
     let pools = report
         .pools
         .into_iter()
@@ -801,9 +864,18 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
         namespace_timeseries,
         vpa_timeseries,
         queue_timeseries,
+        decisions: decisions_table(
+            plan.start,
+            merge_by_time(
+                merge_by_time(
+                    decisions.take(reached.as_nanos()),
+                    scheduler_decisions(plan, &report.events, reached.as_nanos()),
+                ),
+                failover_decisions(&groups, &recovery, reached.as_nanos()),
+            ),
+        ),
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
-        decisions: decisions_table(plan.start, decisions.take(reached.as_nanos())),
         services: report.services,
         pools,
         namespaces: report.namespaces,
@@ -813,9 +885,72 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
             b
         }),
         surges: report.surges,
-        recovery: book.map(RecoveryBook::finish).unwrap_or_default(),
+        recovery,
         events_handled: report.events_handled,
     })
+}
+
+/// The scheduler's rows of the decisions table: each deployment's `FailedScheduling` events
+/// (one per failed cycle, `cluster::unschedulable`) as `scheduler` decisions — value the
+/// pending pods, current the nodes of `0/N`, the detail kube-scheduler's message. A stream is
+/// a deployment; its repeats collapse while the message after the pending count is the same
+/// (the same nodes failing for the same reasons). Recorded apart and merged by time: the
+/// cluster holds no decisions handle, and its events are the scheduler's record.
+fn scheduler_decisions(plan: &Plan, events: &[Event], end_ns: u64) -> Vec<DecisionRow> {
+    use crate::scheduler::diagnosis::parse_pending_message;
+    let log = Decisions::default();
+    let mut streams: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut messages: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e.reason == crate::api::Reason::FailedScheduling)
+    {
+        let Some((pending, nodes, fit)) = parse_pending_message(&e.message) else {
+            continue;
+        };
+        let next = streams.len() as u64;
+        let stream = *streams.entry(&e.object).or_insert(next);
+        let next = messages.len() as u64;
+        let key = *messages.entry(fit).or_insert(next);
+        let decision = Decision {
+            time_ns: e.time_ns,
+            controller: Controller::Scheduler,
+            stream,
+            kind: "schedule",
+            outcome: "FailedScheduling",
+            figures: Figures {
+                value: pending as f64,
+                current: nodes as f64,
+                final_: 0.0,
+                ..Figures::NONE
+            },
+        };
+        log.record_keyed(decision, key, || {
+            let deployment = e.object.trim_start_matches("deployment/");
+            // `deployment/<name>-<region>` (a service's or a Job's): split at the region (of
+            // a service, else of a pool) whose name ends it.
+            let services = plan.cluster.services.iter().map(|s| s.region.as_str());
+            let pools = plan.cluster.pools.iter().map(|p| p.region.as_str());
+            let (scope, region) = services
+                .chain(pools)
+                .find_map(|region| {
+                    deployment
+                        .strip_suffix(region)
+                        .and_then(|d| d.strip_suffix('-'))
+                        .map(|name| (name, region))
+                })
+                .unwrap_or((deployment, ""));
+            Described {
+                scope: Scope {
+                    region: Arc::from(region),
+                    scope: Arc::from(scope),
+                },
+                subject: Arc::from(""),
+                detail: e.message.clone(),
+            }
+        });
+    }
+    log.take(end_ns)
 }
 
 /// The cluster's plan without the scheduled `scale` steps of services whose replicas another

@@ -150,8 +150,9 @@ pub struct Described {
 #[derive(Debug, Default)]
 struct Log {
     rows: Vec<DecisionRow>,
-    /// (controller, stream, kind) → index of its last stored row.
-    last: HashMap<(Controller, u64, &'static str), usize>,
+    /// (controller, stream, kind) → index of its last stored row and that row's identity key
+    /// ([`Decisions::record_keyed`]).
+    last: HashMap<(Controller, u64, &'static str), (usize, u64)>,
     max_rows: usize,
     /// Decisions not stored, per controller (sorted, for the summary row).
     dropped: std::collections::BTreeMap<Controller, u64>,
@@ -179,15 +180,22 @@ impl Decisions {
     /// Records `d`; `describe` is called only when a new row is stored, so a repeat builds no
     /// text and allocates nothing.
     pub fn record(&self, d: Decision, describe: impl FnOnce() -> Described) {
+        self.record_keyed(d, 0, describe);
+    }
+
+    /// [`Self::record`] for a decision whose identity is more than its figures: `key` (e.g. a
+    /// hash of the scheduler's reasons) must also be equal for a repeat to collapse.
+    pub fn record_keyed(&self, d: Decision, key: u64, describe: impl FnOnce() -> Described) {
         let mut log = match self.0.lock() {
             Ok(log) => log,
             // Only a panic elsewhere poisons it, and that panic ends the run anyway.
             Err(poisoned) => poisoned.into_inner(),
         };
-        let key = (d.controller, d.stream, d.kind);
-        if let Some(&i) = log.last.get(&key) {
+        let stream = (d.controller, d.stream, d.kind);
+        if let Some(&(i, last_key)) = log.last.get(&stream) {
             let row = &mut log.rows[i];
-            if row.outcome == d.outcome && row.figures.same_decision(&d.figures) {
+            if last_key == key && row.outcome == d.outcome && row.figures.same_decision(&d.figures)
+            {
                 row.repeats += 1;
                 row.last_time_ns = d.time_ns;
                 return;
@@ -196,7 +204,7 @@ impl Decisions {
         if log.rows.len() >= log.max_rows {
             *log.dropped.entry(d.controller).or_default() += 1;
             // A later identical decision must not count as a repeat of an older one.
-            log.last.remove(&key);
+            log.last.remove(&stream);
             return;
         }
         let index = log.rows.len();
@@ -218,7 +226,7 @@ impl Decisions {
             figures: d.figures,
             detail,
         });
-        log.last.insert(key, index);
+        log.last.insert(stream, (index, key));
     }
 
     /// The rows in the order they were first recorded, with a last `clustersim`/`dropped`
@@ -263,6 +271,21 @@ impl Decisions {
         log.dropped.clear();
         rows
     }
+}
+
+/// `a` and `b` (each in time order) as one list in time order; at equal times `a`'s rows
+/// first. For a log recorded apart from the run's (the scheduler's, from its events).
+pub fn merge_by_time(a: Vec<DecisionRow>, b: Vec<DecisionRow>) -> Vec<DecisionRow> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.into_iter().peekable();
+    for row in a {
+        while let Some(next) = b.next_if(|r| r.time_ns < row.time_ns) {
+            out.push(next);
+        }
+        out.push(row);
+    }
+    out.extend(b);
+    out
 }
 
 #[cfg(test)]
@@ -320,6 +343,35 @@ mod tests {
         // The first decision's measurement is kept.
         assert_eq!(rows[0].figures.value, 0.0);
         assert_eq!((rows[1].repeats, rows[2].repeats), (1, 1));
+    }
+
+    #[test]
+    fn a_keyed_decision_collapses_only_with_its_own_key() {
+        let log = Decisions::new(10);
+        // Same figures, keys 1, 1, 2: two rows.
+        for (t, key) in [(0, 1), (15, 1), (30, 2)] {
+            log.record_keyed(decision(t, 4.0), key, || described(""));
+        }
+        let rows = log.take(100);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].repeats, rows[1].repeats), (2, 1));
+    }
+
+    #[test]
+    fn merged_rows_keep_time_order_and_the_first_list_leads_ties() {
+        let log = Decisions::new(10);
+        log.record(decision(10, 1.0), || described("a10"));
+        log.record(decision(30, 2.0), || described("a30"));
+        let a = log.take(100);
+        let other = Decisions::new(10);
+        other.record(decision(5, 1.0), || described("b5"));
+        other.record(decision(30, 2.0), || described("b30"));
+        other.record(decision(40, 3.0), || described("b40"));
+        let merged: Vec<String> = merge_by_time(a, other.take(100))
+            .into_iter()
+            .map(|r| r.detail)
+            .collect();
+        assert_eq!(merged, ["b5", "a10", "a30", "b30", "b40"]);
     }
 
     #[test]

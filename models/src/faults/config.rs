@@ -290,7 +290,7 @@ pub struct FailoverConfig {
 /// failover, so an HPA there has scaled them down to `min_replicas` (upstream's HPA reads 0 %
 /// utilization and scales down once its 5-minute stabilization window has passed): the
 /// returning traffic meets a handful of pods.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub enum Failback {
     /// The region is back in the DNS answer as soon as the health checks pass it (Route 53's
     /// behaviour; clients then follow within one TTL).
@@ -301,6 +301,12 @@ pub enum Failback {
     /// a traffic manager (e.g. Traffic Director / Route 53 weighted records moved in steps),
     /// so its autoscalers grow with the load: `Gradual("10m")`.
     Gradual(SimDuration),
+    /// The region stays out of the DNS answer until its ready pods are at least this share of
+    /// those it had when it failed, for every service behind the load balancer: its health
+    /// check is a deep one, passing only with that capacity (`faults::gate`). Meanwhile each
+    /// such service's HPA is held at that many replicas as a minimum, so the pods come back
+    /// before the traffic does: `WaitForCapacity(0.8)`.
+    WaitForCapacity(f64),
 }
 
 fn default_interval() -> SimDuration {
@@ -658,6 +664,17 @@ impl FaultsConfig {
 impl FailoverConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         positive("failover.health_check_interval", self.health_check_interval)?;
+        if let Failback::WaitForCapacity(share) = self.failback
+            && !(share > 0.0 && share <= 1.0)
+        {
+            return fail(
+                "failover.failback",
+                format!(
+                    "expected WaitForCapacity's share of the pre-outage ready pods in (0, 1], \
+                     got {share}"
+                ),
+            );
+        }
         if !(1..=MAX_FAILURE_THRESHOLD).contains(&self.failure_threshold) {
             return fail(
                 "failover.failure_threshold",

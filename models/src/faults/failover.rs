@@ -28,10 +28,12 @@
 //! continuously over `[answer, answer + TTL]`, which the rates follow in [`RAMP_STEPS`] steps
 //! each evaluated at its midpoint (exact in request counts, since the ramp is linear).
 
+use std::sync::{Arc, Mutex, MutexGuard};
+
 use sim::time::{SimDuration, SimTime};
 
 use super::ConfigError;
-use super::config::{DnsShift, FailoverConfig, FailoverMode, RoutingPolicy};
+use super::config::{DnsShift, Failback, FailoverConfig, FailoverMode, RoutingPolicy};
 use super::outage::{Outage, region_health_events};
 use super::router::FailoverRouter;
 use crate::plan::ServicePlan;
@@ -49,6 +51,14 @@ pub struct FailoverGroup {
     pub members: Vec<u32>,
     /// Instants where the split may change, ascending.
     breakpoints: Vec<SimTime>,
+    /// With `failback: WaitForCapacity`: the router the run changes when a recovered region's
+    /// deep health check passes (`faults::gate`), shared by every copy of the group; `router`
+    /// then holds the outages' failures only. `None`: `router` is the whole story.
+    pub live: Option<Arc<Mutex<FailoverRouter>>>,
+    /// With `live`: each region's return the run waits on, `(region, back up at)`.
+    pub waits: Vec<(usize, SimTime)>,
+    ttl: SimDuration,
+    shift: DnsShift,
 }
 
 /// A service behind the load balancer: its name, its regions (load balancer order) and its
@@ -178,15 +188,26 @@ pub fn failover_groups(
         .map(|m| {
             let restricted = restrict(config, &m.regions);
             let mut router = FailoverRouter::new(&restricted, &m.regions)?;
+            let wait = matches!(config.failback, Failback::WaitForCapacity(_));
+            let mut waits = Vec::new();
             for event in region_health_events(outages, &m.regions) {
-                router.set_health(event);
+                // A region's return waits for its capacity: the run adds it (`gate`).
+                if wait && event.healthy {
+                    waits.push((event.region, event.at));
+                } else {
+                    router.set_health(event);
+                }
             }
             let breakpoints = breakpoints(&router, &restricted);
             Ok(FailoverGroup {
                 service: m.service,
+                live: wait.then(|| Arc::new(Mutex::new(router.clone()))),
                 router,
                 members: m.members,
                 breakpoints,
+                waits,
+                ttl: restricted.dns_ttl,
+                shift: restricted.dns_shift,
             })
         })
         .collect()
@@ -195,7 +216,10 @@ pub fn failover_groups(
 /// The instants where a group's split may change (module docs): each change of the health
 /// checks' view and each step of a gradual failback, followed over one TTL.
 fn breakpoints(router: &FailoverRouter, config: &FailoverConfig) -> Vec<SimTime> {
-    let ttl = config.dns_ttl;
+    breakpoints_of(router, config.dns_ttl, config.dns_shift)
+}
+
+fn breakpoints_of(router: &FailoverRouter, ttl: SimDuration, shift: DnsShift) -> Vec<SimTime> {
     let mut out = Vec::new();
     let steps = router.failback_steps();
     let changes = (0..router.regions().len())
@@ -206,7 +230,7 @@ fn breakpoints(router: &FailoverRouter, config: &FailoverConfig) -> Vec<SimTime>
             out.push(answer);
             continue;
         }
-        match config.dns_shift {
+        match shift {
             DnsShift::Step => out.push(answer + ttl),
             DnsShift::Linear => {
                 let step = ttl.as_nanos() / RAMP_STEPS;
@@ -222,11 +246,46 @@ fn breakpoints(router: &FailoverRouter, config: &FailoverConfig) -> Vec<SimTime>
     out
 }
 
+/// The live router, whatever a panic elsewhere did to the lock (that panic ends the run).
+fn lock(live: &Mutex<FailoverRouter>) -> MutexGuard<'_, FailoverRouter> {
+    match live.lock() {
+        Ok(router) => router,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
 impl FailoverGroup {
-    /// The first instant after `now` where the split may change.
+    /// The router as the run has it now: the live one with `WaitForCapacity`.
+    pub fn current_router(&self) -> FailoverRouter {
+        match &self.live {
+            Some(live) => lock(live).clone(),
+            None => self.router.clone(),
+        }
+    }
+
+    /// The first instant after `now` where the split may change. With `WaitForCapacity`, also
+    /// every health check while a returned region waits for its capacity: the run may add its
+    /// return at any of them, and the traffic model must look again.
     pub fn next_breakpoint(&self, now: SimTime) -> Option<SimTime> {
-        let k = self.breakpoints.partition_point(|&b| b <= now);
-        self.breakpoints.get(k).copied()
+        let Some(live) = &self.live else {
+            let k = self.breakpoints.partition_point(|&b| b <= now);
+            return self.breakpoints.get(k).copied();
+        };
+        let router = lock(live);
+        let planned = breakpoints_of(&router, self.ttl, self.shift)
+            .into_iter()
+            .find(|&b| b > now);
+        let polls = self
+            .waits
+            .iter()
+            .filter(|&&(r, up_at)| {
+                !router
+                    .actual_changes(r)
+                    .iter()
+                    .any(|&(t, healthy)| healthy && t >= up_at)
+            })
+            .map(|&(_, up_at)| router.next_check_after(now.max(up_at)));
+        planned.into_iter().chain(polls).min()
     }
 
     /// The rate each member receives from `now` until the next breakpoint, given the rate of
@@ -243,7 +302,10 @@ impl FailoverGroup {
             if rps <= 0.0 {
                 continue;
             }
-            let split = self.router.split_from(at, o);
+            let split = match &self.live {
+                Some(live) => lock(live).split_from(at, o),
+                None => self.router.split_from(at, o),
+            };
             for (rate, (_, share)) in rates.iter_mut().zip(&split.shares) {
                 *rate += rps * share;
             }

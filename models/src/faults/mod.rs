@@ -23,12 +23,16 @@
 //! * [`rto`] — RTO measured from "SLO ok" samples, with its phases, against the targets.
 //! * [`plan`] — the section resolved against the experiment (rates, cloud, zones).
 //! * [`failover`] — which services the load balancer fails over, and each region's rate.
+//! * [`gate`] — `failback: WaitForCapacity`: a region's return held until its pods are back.
 //! * [`model`] — the `FaultInjector` nexosim model.
 //! * [`recovery`] — the RPO/RTO books of a run.
+//! * [`decisions`] — the router's answers and the books as `failover` rows of the decisions log.
 
 pub mod config;
+pub mod decisions;
 pub mod draw;
 pub mod failover;
+pub mod gate;
 pub mod hazard;
 pub mod model;
 pub mod node_failure;

@@ -261,6 +261,17 @@ impl RecoveryBook {
     }
 
     /// The rows of the sample at `t` (one per cluster service id).
+    /// A region's traffic returned in full at `at`, learnt during the run (`failback:
+    /// WaitForCapacity`, `gate`): its failback is judged from there.
+    pub fn failback_returned(&mut self, region: &str, at: SimTime, hold: SimDuration) {
+        for tr in self.tracked.iter_mut().filter(|tr| tr.region == region) {
+            if at >= tr.ended_at && at > tr.returned_at {
+                tr.returned_at = at;
+                tr.failback = RtoTracker::new(at, hold);
+            }
+        }
+    }
+
     pub fn observe(&mut self, t: SimTime, rows: &[ServiceSample]) {
         for db in &mut self.databases {
             db.observe(t, |id| {

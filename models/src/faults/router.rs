@@ -40,7 +40,9 @@
 //! its midpoint's value, the answer is `f × (answer with it) + (1 − f) × (answer without it)`,
 //! `f` growing linearly from 0 to 1 (exact in request counts for one region returning at a time;
 //! overlapping returns blend one after the other). Clients then follow each step with the TTL
-//! as above.
+//! as above. With `failback: WaitForCapacity(share)` a region's return is not one of the
+//! outages' events: the run adds it (`set_health`) when the region's deep health check passes
+//! with its capacity back (`faults::gate`), and the checks and clients follow it as any return.
 
 use sim::time::{SimDuration, SimTime};
 
@@ -237,6 +239,30 @@ impl FailoverRouter {
         &self.observed[region]
     }
 
+    /// The first health check strictly after `t` (checks run at `offset + k × interval`).
+    pub fn next_check_after(&self, t: SimTime) -> SimTime {
+        let (step, phase, t) = (
+            self.interval.as_nanos(),
+            self.offset.as_nanos(),
+            t.as_nanos(),
+        );
+        SimTime::from_nanos(if t < phase {
+            phase
+        } else {
+            phase + ((t - phase) / step + 1) * step
+        })
+    }
+
+    /// The region's actual health changes: `(instant, healthy)`, starting from healthy.
+    pub fn actual_changes(&self, region: usize) -> &[(SimTime, bool)] {
+        &self.actual[region]
+    }
+
+    /// How traffic returns to a recovered region.
+    pub fn failback(&self) -> Failback {
+        self.failback
+    }
+
     /// When the health checks first see the region unhealthy at or after `failed_at`.
     pub fn detected_at(&self, region: usize, failed_at: SimTime) -> Option<SimTime> {
         self.observed[region]
@@ -413,7 +439,7 @@ impl FailoverRouter {
     pub fn failback_done_at(&self, healthy_at: SimTime) -> SimTime {
         let ramp = match self.failback {
             Failback::Gradual(ramp) => ramp,
-            Failback::Immediate => SimDuration::ZERO,
+            Failback::Immediate | Failback::WaitForCapacity(_) => SimDuration::ZERO,
         };
         healthy_at + ramp + self.ttl
     }

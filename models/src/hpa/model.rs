@@ -455,6 +455,17 @@ impl HpaController {
         }
         self.schedule_next(cx);
     }
+
+    /// A bounds step decided during the run (a failback holding a recovered region's
+    /// minimum, `faults::gate`): queued among the plan's scheduled steps by its instant, so it
+    /// applies at the next sync exactly as a scheduled action's does. No HPA: nothing.
+    pub async fn hold_bounds(&mut self, (service, step): (u32, BoundsStep)) {
+        if let Some(target) = self.targets.iter_mut().find(|t| t.plan.service == service) {
+            let pending = &target.plan.bounds[target.steps_applied..];
+            let at = target.steps_applied + pending.partition_point(|s| s.at <= step.at);
+            target.plan.bounds.insert(at, step);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,11 @@ pub mod reason {
     pub const NODE_AFFINITY: &str = "node(s) didn't match Pod's node affinity/selector";
     pub const UNSCHEDULABLE: &str = "node(s) were unschedulable";
     pub const TOPOLOGY_SPREAD: &str = "node(s) didn't match pod topology spread constraints";
+    /// TaintToleration's reason for a node that stopped reporting: the node lifecycle
+    /// controller's `node.kubernetes.io/unreachable:NoSchedule` taint (empty value), which
+    /// no default toleration covers (`DefaultTolerationSeconds` adds `NoExecute` ones only).
+    pub const UNREACHABLE_TAINT: &str =
+        "node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
     pub const PREEMPTION_NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
     pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 
@@ -46,6 +51,32 @@ pub mod reason {
     pub fn untolerated_taint(key: &str, value: &str) -> String {
         format!("node(s) had untolerated taint {{{key}: {value}}}")
     }
+}
+
+/// `ErrNoNodesAvailable` (`pkg/scheduler/schedule_one.go`): the error when the snapshot has
+/// no node at all, before any filter runs.
+pub const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
+
+/// What clustersim writes before the scheduler's message in a deployment's `FailedScheduling`
+/// event (one event per deployment and cycle, not per pod as upstream).
+const PENDING_PREFIX: &str = " pod(s) pending: ";
+
+/// A deployment's `FailedScheduling` event message: `"<pending> pod(s) pending: <fit error>"`.
+pub fn pending_message(pending: u32, fit_error: &str) -> String {
+    format!("{pending}{PENDING_PREFIX}{fit_error}")
+}
+
+/// The parts of a [`pending_message`]: the pending pods, the nodes of `0/N` (0 when the
+/// message has none) and the scheduler's message. `None` for any other text.
+pub fn parse_pending_message(message: &str) -> Option<(u64, u64, &str)> {
+    let (pending, rest) = message.split_once(PENDING_PREFIX)?;
+    let pending = pending.parse().ok()?;
+    let nodes = rest
+        .strip_prefix("0/")
+        .and_then(|r| r.split_once(' '))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0);
+    Some((pending, nodes, rest))
 }
 
 /// Nodes alike in their filter outcome: `nodes` of them, each failing with all of `reasons`.
@@ -159,6 +190,32 @@ mod tests {
             "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. \
              preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
         );
+    }
+
+    #[test]
+    fn the_unreachable_taint_reads_as_taint_toleration_words_it() {
+        assert_eq!(
+            UNREACHABLE_TAINT,
+            untolerated_taint("node.kubernetes.io/unreachable", "")
+        );
+    }
+
+    #[test]
+    fn a_pending_message_parses_back() {
+        let m = pending_message(12, "0/50 nodes are available: 50 Insufficient cpu.");
+        assert_eq!(
+            m,
+            "12 pod(s) pending: 0/50 nodes are available: 50 Insufficient cpu."
+        );
+        assert_eq!(
+            parse_pending_message(&m),
+            Some((12, 50, "0/50 nodes are available: 50 Insufficient cpu."))
+        );
+        assert_eq!(
+            parse_pending_message("3 pod(s) pending: no node pool in x matches"),
+            Some((3, 0, "no node pool in x matches"))
+        );
+        assert_eq!(parse_pending_message("Killing 3 pods"), None);
     }
 
     #[test]

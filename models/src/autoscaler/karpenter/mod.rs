@@ -258,8 +258,8 @@ impl Karpenter {
         let sim = self.simulation();
         let outcome = sim.run(&view.pending, &view.nodes, &usable, &mut remaining);
         let pending: u32 = view.pending.iter().map(|p| p.count).sum();
-        // (pool, instance, capacity type, zone) → (count, pods).
-        let mut launches: Vec<(u32, usize, CapacityType, String, u32, u32)> = Vec::new();
+        // (pool, instance, capacity type, zone) → (count, pods, the first claim's candidates).
+        let mut launches: Vec<(u32, usize, CapacityType, String, u32, u32, String)> = Vec::new();
         let mut placed: Vec<(u32, String)> = Vec::new();
         for claim in &outcome.claims {
             let Some(choice) = sim.choose(claim.pool, &claim.options, false) else {
@@ -283,12 +283,13 @@ impl Karpenter {
                     zone,
                     1,
                     claim.pods,
+                    sim.candidates(claim.pool, &claim.options, choice.instance),
                 )),
             }
         }
         launches
             .into_iter()
-            .map(|(pool, i, capacity_type, zone, count, pods)| {
+            .map(|(pool, i, capacity_type, zone, count, pods, candidates)| {
                 let it = &self.instances[i];
                 let price = match capacity_type {
                     CapacityType::Spot => it.spot_usd_per_hour.unwrap_or(it.ondemand_usd_per_hour),
@@ -302,7 +303,8 @@ impl Karpenter {
                     count,
                     reason: format!(
                         "provision {} +{count} {} {} in {zone}: batch of {pending} pending pods, \
-                         {pods} placed here; cheapest fitting type at {price:.4} USD/h{}",
+                         {pods} placed here; cheapest fitting type at {price:.4} USD/h; \
+                         {candidates}{}",
                         self.config.node_pools[pool as usize].name,
                         it.instance_type,
                         capacity_label(capacity_type),

@@ -17,11 +17,19 @@
 //!   capacity-type choice), else on-demand. Zones: the catalog has one price per region, so
 //!   the claim goes to the pool's zone with the fewest of its nodes (ties: first listed).
 //!
+//! * `pkg/cloudprovider/types.go` `OrderByPrice` also orders what a launch reports as its
+//!   candidates ([`Simulation::by_price`]): by cheapest compatible offering, ties by name; a
+//!   launch lists the [`CANDIDATES_SHOWN`] cheapest of them and the chosen one.
+//!
 //! Existing nodes take pods by first fit in view order; DaemonSet overhead is already outside
 //! the view's allocatable and requests.
 
 use crate::api::{CapacityType, MAX_PODS_PER_NODE, NodeView, PodGroup, Shape};
 use crate::autoscaler::bin::Bin;
+
+/// Candidate instance types a launch's reason lists (the cheapest; the chosen one is added when
+/// it is not among them).
+pub const CANDIDATES_SHOWN: usize = 5;
 
 /// An instance type as Karpenter sees it in one region.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,6 +200,45 @@ impl Simulation<'_> {
         false
     }
 
+    /// `options` as `OrderByPrice` orders them for `pool`: by the cheapest offering the pool
+    /// allows ([`ResolvedPool::price`]), ties by name; types with no such offering last.
+    pub fn by_price(&self, pool: usize, options: &[usize]) -> Vec<(usize, f64)> {
+        let p = &self.pools[pool];
+        let mut out: Vec<(usize, f64)> = options
+            .iter()
+            .map(|&i| (i, p.price(&self.instances[i]).unwrap_or(f64::MAX)))
+            .collect();
+        out.sort_by(|a, b| {
+            a.1.total_cmp(&b.1).then_with(|| {
+                self.instances[a.0]
+                    .instance_type
+                    .cmp(&self.instances[b.0].instance_type)
+            })
+        });
+        out
+    }
+
+    /// The candidates of a launch in words: the [`CANDIDATES_SHOWN`] cheapest of `options` by
+    /// [`Self::by_price`] with their prices, and `chosen` after them when it is not among
+    /// them: "3 cheapest of 12 candidates by price: m5a.large 0.0860, m5.large 0.0960,
+    /// c5.xlarge 0.1700".
+    pub fn candidates(&self, pool: usize, options: &[usize], chosen: usize) -> String {
+        let ordered = self.by_price(pool, options);
+        let shown = ordered.len().min(CANDIDATES_SHOWN);
+        let mut words: Vec<String> = ordered[..shown]
+            .iter()
+            .map(|&(i, price)| format!("{} {price:.4}", self.instances[i].instance_type))
+            .collect();
+        if let Some(&(i, price)) = ordered[shown..].iter().find(|&&(i, _)| i == chosen) {
+            words.push(format!("… {} {price:.4}", self.instances[i].instance_type));
+        }
+        format!(
+            "{shown} cheapest of {} candidates by price: {}",
+            ordered.len(),
+            words.join(", ")
+        )
+    }
+
     /// The launch of `options` in `pool`: spot if allowed and offered, else on-demand; the
     /// cheapest type of that capacity type, ties to the first (catalog order).
     pub fn choose(&self, pool: usize, options: &[usize], spot_only: bool) -> Option<Choice> {
@@ -247,4 +294,61 @@ pub fn zone_for(
         .min_by_key(|z| count(z))
         .cloned()
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(name: &str, ondemand: f64, spot: Option<f64>) -> InstanceOption {
+        InstanceOption {
+            instance_type: name.into(),
+            family: instance_family(name).into(),
+            capacity: Shape::new(4000, 16 << 30),
+            allocatable: Shape::new(3900, 15 << 30),
+            ondemand_usd_per_hour: ondemand,
+            spot_usd_per_hour: spot,
+        }
+    }
+
+    #[test]
+    fn a_launch_lists_its_cheapest_candidates_as_order_by_price_ranks_them() {
+        // Seven types; the pool allows spot and on-demand, so each is priced at its cheapest
+        // offering: b 0.05 (spot), a 0.10, c 0.10 (tie: by name), d 0.20, e 0.30, f 0.40,
+        // g 0.50. The chosen g is not among the five cheapest, so it is added.
+        let instances = vec![
+            instance("c.large", 0.10, None),
+            instance("a.large", 0.10, None),
+            instance("b.large", 0.30, Some(0.05)),
+            instance("g.large", 0.50, None),
+            instance("e.large", 0.30, None),
+            instance("d.large", 0.20, None),
+            instance("f.large", 0.40, None),
+        ];
+        let pools = vec![ResolvedPool {
+            options: (0..7).collect(),
+            zones: vec!["z".into()],
+            spot: true,
+            on_demand: true,
+            limits: Shape::new(u64::MAX, u64::MAX),
+        }];
+        let sim = Simulation {
+            instances: &instances,
+            pools: &pools,
+            pool_order: &[0],
+        };
+        let options: Vec<usize> = (0..7).collect();
+        let order: Vec<usize> = sim.by_price(0, &options).iter().map(|p| p.0).collect();
+        assert_eq!(order, [2, 1, 0, 5, 4, 6, 3]);
+        assert_eq!(
+            sim.candidates(0, &options, 3),
+            "5 cheapest of 7 candidates by price: b.large 0.0500, a.large 0.1000, \
+             c.large 0.1000, d.large 0.2000, e.large 0.3000, … g.large 0.5000"
+        );
+        // The chosen among the five: nothing added; fewer than five: all of them.
+        assert_eq!(
+            sim.candidates(0, &[1, 5], 1),
+            "2 cheapest of 2 candidates by price: a.large 0.1000, d.large 0.2000"
+        );
+    }
 }

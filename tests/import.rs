@@ -456,8 +456,11 @@ fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
             "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \"n2-standard-8\", nodes: 3)]",
         )
         .replace("node_autoscaling: [(region: \"TODO\"", "node_autoscaling: [(region: \"us-east1\"")
+        // The experiment models the nightly report's Jobs as Poisson arrivals instead of its
+        // schedule (a written `arrivals` replaces the CronJob's whole).
         .replace(
-            "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+            "arrivals: Schedule(cron: \"0 2 * * *\", time_zone: \"UTC\", duration: \
+             Exponential(mean: \"0s\")),",
             "arrivals: Poisson(rate: Constant(rps: 0.000556), duration: Constant(run: \"10m\")),",
         )
         .replace(
@@ -897,8 +900,13 @@ spec:
     assert_eq!(code, 0, "{err}");
     for expected in [
         "name: \"nightly-report\",\n            namespace: \"analytics\",",
-        "The CronJob's schedule is \"0 2 * * *\".",
-        "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+        "// A Job arrives at each time the CronJob's schedule fires.\n            \
+         // The CronJob sets no timeZone: the kube-controller-manager's own zone, UTC on \
+         managed control planes; change time_zone if yours is not.\n            \
+         // TODO: how long each Job's pods run, e.g. Constant(run: \"10m\") or \
+         LogNormal(median: \"10m\", sigma: 0.5).\n            \
+         arrivals: Schedule(cron: \"0 2 * * *\", time_zone: \"UTC\", duration: \
+         Exponential(mean: \"0s\")),",
         "requests: (cpu: \"1\", memory: \"2Gi\"),\n            parallelism: 2,\n            \
          completions: 4,\n            backoff_limit: 3,\n            active_deadline: \
          \"3600s\",\n            queue: \"reports\",",
@@ -928,7 +936,8 @@ spec:
         Some("1h0m0s")
     );
     assert_eq!(b.requests.map(|r| r.cpu.0), Some(1000));
-    // Without that entry, the CronJob has no arrivals: refused, naming it.
+    // Without that entry, the CronJob's Jobs have no run time: refused, naming it and what
+    // the entry must give.
     let without = common::GOOD.replace(
         "duration: \"1h\",",
         "duration: \"1h\",\n    manifests: [\"k8s\"],",
@@ -936,7 +945,10 @@ spec:
     let err = parse_in(dir.path(), &without).unwrap_err();
     assert!(
         err.contains("batch: the manifests' CronJob analytics/nightly-report at ")
-            && err.contains("expected one named `nightly-report` with at least its `arrivals`"),
+            && err.contains(
+                "expected one named `nightly-report` with at least its `arrivals: \
+                 Schedule(duration: …)`: how long each Job runs, the schedule being the CronJob's"
+            ),
         "{err}"
     );
 }

@@ -2,14 +2,15 @@
 //! template's requests (its containers summed, as for a service) and priority class,
 //! `parallelism`, `completions`, `backoffLimit`, `activeDeadlineSeconds`, and Kueue's
 //! `kueue.x-k8s.io/queue-name` label as the `queue`. How long a Job's pods run no manifest
-//! says, and the batch model's Jobs arrive as a Poisson process or from a trace, not at fixed
-//! instants: so a CronJob's `schedule` (checked as a cron pattern, with its `timeZone`, an IANA
-//! name) is written beside the `arrivals` TODO, for the user to turn into a rate. A CronJob
+//! says: it is the `TODO` of every Job. A CronJob's Jobs arrive at each time its `schedule`
+//! fires in its `timeZone` (checked here as a cron pattern and an IANA name): `Schedule`
+//! arrivals (`models::jobs::schedule`, which cites the CronJob controller), whose `duration` is
+//! the TODO. A plain Job's arrivals are a TODO whole (a rate of Jobs, or a trace). A CronJob
 //! with `suspend: true` creates no Jobs: its arrivals are known, a rate of 0. Of
-//! `concurrencyPolicy` only `Allow` is modelled (Jobs run whenever they arrive): `Forbid` and
-//! `Replace` act on the CronJob's running Jobs, which the batch model does not link to a
-//! CronJob, and are refused. `startingDeadlineSeconds` only matters when the controller misses
-//! a schedule, which the simulated one never does: ignored, with the warning.
+//! `concurrencyPolicy` only `Allow` (the default) is modelled (Jobs run whenever they arrive):
+//! `Forbid` and `Replace` act on the CronJob's running Jobs, which the batch model does not
+//! link to a CronJob, and are refused. `startingDeadlineSeconds` only matters when the
+//! controller misses a schedule, which the simulated one never does: ignored, with the warning.
 //! Batch pods go to the region's untainted pools: a node selector, tolerations, node affinity
 //! or spread constraints, and a `podFailurePolicy`, would change that and are refused.
 

@@ -605,6 +605,24 @@ fn cronjob_fields_the_batch_model_cannot_keep_are_refused_at_their_place() {
             ":7:13: spec.timeZone: unknown time zone",
         ),
         ("0 25 * * *", "", ":6:13: spec.schedule: "),
+        // What croner reads but Kubernetes' API server refuses, and robfig's `@every`.
+        (
+            "*/10 * * * * *",
+            "",
+            ":6:13: spec.schedule: a CronJob's schedule has 5 fields (minute hour \
+             day-of-month month day-of-week), as Kubernetes parses it (robfig/cron's \
+             ParseStandard), not 6",
+        ),
+        (
+            "CRON_TZ=Europe/Paris 0 8 * * *",
+            "",
+            ":6:13: spec.schedule: Kubernetes refuses TZ or CRON_TZ in a CronJob's schedule",
+        ),
+        (
+            "@every 1h",
+            "",
+            ":6:13: spec.schedule: an `@every` interval is not modelled",
+        ),
         (
             "*/30 * * * *",
             "  concurrencyPolicy: Forbid\n",

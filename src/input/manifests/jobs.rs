@@ -25,6 +25,36 @@ use crate::error::InputError;
 /// Kueue's label naming a Job's LocalQueue.
 const QUEUE_LABEL: &str = "kueue.x-k8s.io/queue-name";
 
+/// What Kubernetes accepts of a CronJob's `schedule` beyond a cron pattern croner reads: the
+/// API server parses it with robfig/cron's `ParseStandard` (five fields, or a descriptor such
+/// as `@daily`), and refuses a `TZ=`/`CRON_TZ=` prefix in new objects ("use timeZone field
+/// instead"; `validateScheduleFormat`, `pkg/apis/batch/validation/validation.go`). croner would
+/// take a seconds field, which the API server refuses; robfig's `@every 1h30m`, which it
+/// accepts, croner does not read, so it is refused here with that reason.
+fn kubernetes_schedule(pattern: &str) -> Result<(), String> {
+    if pattern.contains("TZ") {
+        return Err(
+            "Kubernetes refuses TZ or CRON_TZ in a CronJob's schedule: use the timeZone field"
+                .to_owned(),
+        );
+    }
+    if pattern.trim_start().starts_with("@every") {
+        return Err(
+            "an `@every` interval is not modelled: expected a five-field schedule such \
+                    as \"*/30 * * * *\", or @hourly, @daily, @weekly, @monthly, @yearly"
+                .to_owned(),
+        );
+    }
+    let fields = pattern.split_whitespace().count();
+    if !pattern.trim_start().starts_with('@') && fields != 5 {
+        return Err(format!(
+            "a CronJob's schedule has 5 fields (minute hour day-of-month month day-of-week), \
+             as Kubernetes parses it (robfig/cron's ParseStandard), not {fields}"
+        ));
+    }
+    Ok(())
+}
+
 /// A Job, or a CronJob's `jobTemplate`.
 pub fn job(
     kind: &str,
@@ -68,6 +98,7 @@ pub fn job(
         template.fields(kind, &["metadata", "spec"], &[], w)?;
         let at = spec.need("schedule")?;
         let pattern = at.str()?;
+        kubernetes_schedule(pattern).map_err(|e| at.error(e))?;
         CronPattern::parse(pattern).map_err(|e| at.error(e))?;
         let zone = match spec.get("timeZone")? {
             Some(z) => {

@@ -6,6 +6,9 @@
 //!  arrivals: Poisson(rate: Constant(rps: 0.01), duration: LogNormal(median: "10m", sigma: 1)),
 //!  requests: (cpu: "2", memory: "4Gi"), parallelism: 2, completions: 5,
 //!  active_deadline: "2h", failure_probability: 0.05)
+//! (name: "report", requests: (cpu: "1", memory: "2Gi"),
+//!  arrivals: Schedule(cron: "0 2 * * *", time_zone: "Europe/Paris",
+//!                     duration: Constant(run: "10m")))
 //! ```
 //!
 //! Defaults, with their source:
@@ -181,12 +184,6 @@ impl BatchConfig {
                     path: join("arrivals.Poisson.duration", &e.path),
                     message: e.message,
                 })?;
-                if self.requests.is_none() {
-                    return fail(
-                        "requests",
-                        "expected the requests of each pod, such as (cpu: \"1\", memory: \"2Gi\")",
-                    );
-                }
             }
             Arrivals::Schedule { cron, duration, .. } => {
                 CronPattern::parse(cron).map_err(|message| FieldError {
@@ -197,12 +194,6 @@ impl BatchConfig {
                     path: join("arrivals.Schedule.duration", &e.path),
                     message: e.message,
                 })?;
-                if self.requests.is_none() {
-                    return fail(
-                        "requests",
-                        "expected the requests of each pod, such as (cpu: \"1\", memory: \"2Gi\")",
-                    );
-                }
             }
             Arrivals::Trace { file, .. } => {
                 if file.trim().is_empty() {
@@ -228,6 +219,12 @@ impl BatchConfig {
                     );
                 }
             }
+        }
+        if !matches!(self.arrivals, Arrivals::Trace { .. }) && self.requests.is_none() {
+            return fail(
+                "requests",
+                "expected the requests of each pod, such as (cpu: \"1\", memory: \"2Gi\")",
+            );
         }
         for (field, value) in [
             ("parallelism", self.parallelism),

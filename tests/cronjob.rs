@@ -131,4 +131,18 @@ fn a_bad_pattern_zone_or_too_many_firings_exit_2_at_their_place_with_nothing_wri
         assert!(err.contains(expected), "expected {expected:?} in {err}");
         assert!(!written, "nothing is written");
     }
+    // Like Poisson arrivals, a schedule's Jobs need the requests of their pods.
+    let src = experiment(
+        "2026-01-15T00:00:00Z",
+        "2h",
+        r#"Schedule(cron: "0 * * * *", duration: Constant(run: "10m"))"#,
+    )
+    .replace("        requests: (cpu: \"1\", memory: \"1Gi\"),\n", "");
+    let (code, err, _, _, written) = run(&src);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("batch[0].requests: expected the requests of each pod"),
+        "{err}"
+    );
+    assert!(!written);
 }

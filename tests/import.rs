@@ -1035,3 +1035,61 @@ fn the_region_flag_names_the_cluster_region() {
     let out = common::text(&r.stdout);
     assert!(out.contains(r#"regions: [(name: "europe-west1""#), "{out}");
 }
+
+#[test]
+fn the_cronjob_example_runs_as_its_import_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = dir.path().join("imported.ron");
+    let (code, _, err) = import(&[
+        "experiments/manifests/cronjob",
+        "--name",
+        "manifests-cronjob",
+        "--out",
+        imported.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let raw = fs::read_to_string(&imported).unwrap();
+    // The CronJob's schedule and zone are the import's own; only the run time is filled in,
+    // with what experiments/manifests-cronjob.ron writes.
+    let schedule = "arrivals: Schedule(cron: \"0 9-17 * * 1-5\", time_zone: \"America/New_York\", \
+                    duration: ";
+    assert!(
+        raw.contains(&format!("{schedule}Exponential(mean: \"0s\")),")),
+        "{raw}"
+    );
+    let filled = raw
+        .replace(
+            "duration: \"24h\",",
+            "seed: 11,\n    start: \"2026-06-01T00:00:00Z\",\n    duration: \"24h\",",
+        )
+        .replace(
+            "regions: [(name: \"TODO\", zones: [\"TODO-a\"])]",
+            "regions: [(name: \"us-east1\", zones: [\"us-east1-b\"])]",
+        )
+        .replace(
+            "node_pools: [(name: \"TODO\", region: \"TODO\", instance_type: \"TODO\", nodes: 0)]",
+            "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \
+             \"n2-standard-8\", nodes: 2)]",
+        )
+        .replace(
+            &format!("{schedule}Exponential(mean: \"0s\")),"),
+            &format!("{schedule}LogNormal(median: \"20m\", sigma: 0.5)),"),
+        )
+        .replace("capacity_rps: 0,", "capacity_rps: 100,")
+        .replace("Constant(rps: -1)", "Constant(rps: 200)");
+    assert!(!filled.contains("TODO\""), "{filled}");
+    fs::write(&imported, &filled).unwrap();
+    let summary = |file: &str, out: &str| -> serde_json::Value {
+        let out = dir.path().join(out);
+        let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("description");
+        v
+    };
+    let direct = summary("experiments/manifests-cronjob.ron", "direct");
+    assert_eq!(direct, summary(imported.to_str().unwrap(), "imported"));
+    // 09:00 to 17:00 in New York on a June Monday: 9 Jobs.
+    assert_eq!(direct["batch"]["jobs"], 9);
+}

@@ -456,8 +456,11 @@ fn an_experiment_from_manifests_runs_as_its_import_filled_in() {
             "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \"n2-standard-8\", nodes: 3)]",
         )
         .replace("node_autoscaling: [(region: \"TODO\"", "node_autoscaling: [(region: \"us-east1\"")
+        // The experiment models the nightly report's Jobs as Poisson arrivals instead of its
+        // schedule (a written `arrivals` replaces the CronJob's whole).
         .replace(
-            "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+            "arrivals: Schedule(cron: \"0 2 * * *\", time_zone: \"UTC\", duration: \
+             Exponential(mean: \"0s\")),",
             "arrivals: Poisson(rate: Constant(rps: 0.000556), duration: Constant(run: \"10m\")),",
         )
         .replace(
@@ -897,8 +900,13 @@ spec:
     assert_eq!(code, 0, "{err}");
     for expected in [
         "name: \"nightly-report\",\n            namespace: \"analytics\",",
-        "The CronJob's schedule is \"0 2 * * *\".",
-        "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),",
+        "// A Job arrives at each time the CronJob's schedule fires.\n            \
+         // The CronJob sets no timeZone: the kube-controller-manager's own zone, UTC on \
+         managed control planes; change time_zone if yours is not.\n            \
+         // TODO: how long each Job's pods run, e.g. Constant(run: \"10m\") or \
+         LogNormal(median: \"10m\", sigma: 0.5).\n            \
+         arrivals: Schedule(cron: \"0 2 * * *\", time_zone: \"UTC\", duration: \
+         Exponential(mean: \"0s\")),",
         "requests: (cpu: \"1\", memory: \"2Gi\"),\n            parallelism: 2,\n            \
          completions: 4,\n            backoff_limit: 3,\n            active_deadline: \
          \"3600s\",\n            queue: \"reports\",",
@@ -928,7 +936,8 @@ spec:
         Some("1h0m0s")
     );
     assert_eq!(b.requests.map(|r| r.cpu.0), Some(1000));
-    // Without that entry, the CronJob has no arrivals: refused, naming it.
+    // Without that entry, the CronJob's Jobs have no run time: refused, naming it and what
+    // the entry must give.
     let without = common::GOOD.replace(
         "duration: \"1h\",",
         "duration: \"1h\",\n    manifests: [\"k8s\"],",
@@ -936,7 +945,10 @@ spec:
     let err = parse_in(dir.path(), &without).unwrap_err();
     assert!(
         err.contains("batch: the manifests' CronJob analytics/nightly-report at ")
-            && err.contains("expected one named `nightly-report` with at least its `arrivals`"),
+            && err.contains(
+                "expected one named `nightly-report` with at least its `arrivals: \
+                 Schedule(duration: …)`: how long each Job runs, the schedule being the CronJob's"
+            ),
         "{err}"
     );
 }
@@ -1022,4 +1034,62 @@ fn the_region_flag_names_the_cluster_region() {
     assert!(r.status.success(), "{}", common::text(&r.stderr));
     let out = common::text(&r.stdout);
     assert!(out.contains(r#"regions: [(name: "europe-west1""#), "{out}");
+}
+
+#[test]
+fn the_cronjob_example_runs_as_its_import_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = dir.path().join("imported.ron");
+    let (code, _, err) = import(&[
+        "experiments/manifests/cronjob",
+        "--name",
+        "manifests-cronjob",
+        "--out",
+        imported.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let raw = fs::read_to_string(&imported).unwrap();
+    // The CronJob's schedule and zone are the import's own; only the run time is filled in,
+    // with what experiments/manifests-cronjob.ron writes.
+    let schedule = "arrivals: Schedule(cron: \"0 9-17 * * 1-5\", time_zone: \"America/New_York\", \
+                    duration: ";
+    assert!(
+        raw.contains(&format!("{schedule}Exponential(mean: \"0s\")),")),
+        "{raw}"
+    );
+    let filled = raw
+        .replace(
+            "duration: \"24h\",",
+            "seed: 11,\n    start: \"2026-06-01T00:00:00Z\",\n    duration: \"24h\",",
+        )
+        .replace(
+            "regions: [(name: \"TODO\", zones: [\"TODO-a\"])]",
+            "regions: [(name: \"us-east1\", zones: [\"us-east1-b\"])]",
+        )
+        .replace(
+            "node_pools: [(name: \"TODO\", region: \"TODO\", instance_type: \"TODO\", nodes: 0)]",
+            "node_pools: [(name: \"general\", region: \"us-east1\", instance_type: \
+             \"n2-standard-8\", nodes: 2)]",
+        )
+        .replace(
+            &format!("{schedule}Exponential(mean: \"0s\")),"),
+            &format!("{schedule}LogNormal(median: \"20m\", sigma: 0.5)),"),
+        )
+        .replace("capacity_rps: 0,", "capacity_rps: 100,")
+        .replace("Constant(rps: -1)", "Constant(rps: 200)");
+    assert!(!filled.contains("TODO\""), "{filled}");
+    fs::write(&imported, &filled).unwrap();
+    let summary = |file: &str, out: &str| -> serde_json::Value {
+        let out = dir.path().join(out);
+        let r = clustersim(&["run", file, "--out", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("description");
+        v
+    };
+    let direct = summary("experiments/manifests-cronjob.ron", "direct");
+    assert_eq!(direct, summary(imported.to_str().unwrap(), "imported"));
+    // 09:00 to 17:00 in New York on a June Monday: 9 Jobs.
+    assert_eq!(direct["batch"]["jobs"], 9);
 }

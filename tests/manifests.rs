@@ -490,26 +490,109 @@ fn a_suspended_cronjob_needs_no_entry_and_no_job_arrives() {
 }
 
 #[test]
-fn a_running_cronjob_needs_its_arrivals_and_its_schedule_is_shown_in_the_import() {
+fn a_running_cronjob_needs_its_run_time_and_the_import_writes_its_schedule() {
     let yaml = cronjob("*/30 * * * *", "  timeZone: Europe/Paris\n");
-    // Only the name: the arrivals are still missing, and no manifest can tell them.
+    // Only the name: the arrivals are still missing; the CronJob tells when, not for how long.
     let (dir, src) = with_batch(&yaml, "    batch: [(name: \"report\")],\n");
     let err = refused(dir.path(), &src);
     assert!(
         err.contains(
-            "x.ron:9:13: batch[0]: missing field `arrivals`: no manifest can tell it (the \
-             manifests' CronJob default/report at "
+            "x.ron:9:13: batch[0]: missing field `arrivals`: the manifests' CronJob \
+             default/report at "
+        ) && err.contains(
+            "gives its schedule but not how long each Job runs: expected `arrivals: \
+             Schedule(duration: …)` here"
         ),
         "{err}"
     );
-    // The import says the schedule and its zone beside the TODO.
+    // The import writes the schedule and its zone, the run time a TODO.
     let file = dir.path().join("k8s/m.yaml");
     let r = clustersim(&["import", file.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
     assert!(
-        text(&r.stdout).contains("The CronJob's schedule is \"*/30 * * * *\" in Europe/Paris."),
-        "{}",
-        text(&r.stdout)
+        out.contains(
+            "// TODO: how long each Job's pods run, e.g. Constant(run: \"10m\") or \
+             LogNormal(median: \"10m\", sigma: 0.5).\n            arrivals: Schedule(cron: \
+             \"*/30 * * * *\", time_zone: \"Europe/Paris\", duration: Exponential(mean: \
+             \"0s\")),"
+        ),
+        "{out}"
+    );
+    // Its placeholder is refused where it stands, once the other TODOs are filled.
+    let filled = out
+        .replace(
+            "(name: \"TODO\", zones: [\"TODO-a\"])",
+            "(name: \"us-east1\", zones: [\"us-east1-b\"])",
+        )
+        .replace(
+            "(name: \"TODO\", region: \"TODO\", instance_type: \"TODO\", nodes: 0)",
+            "(name: \"p\", region: \"us-east1\", instance_type: \"e2-standard-4\", nodes: 1)",
+        );
+    let err = refused(dir.path(), &filled);
+    let (line, col) = filled
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| Some((i + 1, l.find("\"0s\"")? + 1)))
+        .unwrap();
+    assert!(
+        err.contains(&format!(
+            "x.ron:{line}:{col}: batch[0].arrivals.Schedule.duration.Exponential.mean: expected a \
+             positive duration"
+        )),
+        "{err}\n{filled}"
+    );
+}
+
+#[test]
+fn a_cronjob_entry_writes_only_the_run_time_and_runs_as_written_in_full() {
+    let yaml = cronjob("*/30 * * * *", "  timeZone: Europe/Paris\n");
+    let (dir, partial) = with_batch(
+        &yaml,
+        "    batch: [(name: \"report\", arrivals: Schedule(duration: Constant(run: \"10m\")))],\n",
+    );
+    let full = experiment(
+        false,
+        "(name: \"api\", replicas: 1, requests: (cpu: \"250m\", memory: \"256Mi\"), \
+         capacity_rps: 100, traffic: Constant(rps: 50))",
+        "    batch: [(name: \"report\", arrivals: Schedule(cron: \"*/30 * * * *\", time_zone: \
+         \"Europe/Paris\", duration: Constant(run: \"10m\")), requests: (cpu: \"250m\", \
+         memory: \"256Mi\"))],\n",
+    );
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &partial).unwrap();
+    assert_eq!(
+        format!("{:?}", x.batch[0].arrivals),
+        "Schedule { cron: \"*/30 * * * *\", time_zone: TimeZone(Europe/Paris), duration: \
+         Constant { run: SimDuration { nanos: 600000000000 } } }"
+    );
+    let from_manifests = summary(dir.path(), "partial", &partial);
+    // A 1 h run: the pattern fires at 1 800 s and 3 600 s (the end included).
+    assert_eq!(from_manifests["batch"]["jobs"], 2, "{from_manifests}");
+    assert_eq!(from_manifests, summary(dir.path(), "full", &full));
+
+    // A pattern written in the entry wins; the zone still comes from the manifest.
+    let (dir, src) = with_batch(
+        &yaml,
+        "    batch: [(name: \"report\", arrivals: Schedule(cron: \"0 * * * *\", duration: \
+         Constant(run: \"10m\")))],\n",
+    );
+    let x = clustersim::input::parse(&dir.path().join("x.ron"), &src).unwrap();
+    assert!(
+        format!("{:?}", x.batch[0].arrivals)
+            .starts_with("Schedule { cron: \"0 * * * *\", time_zone: TimeZone(Europe/Paris)"),
+        "{:?}",
+        x.batch[0].arrivals
+    );
+    // A bad pattern written there is refused at its place in the experiment.
+    let (dir, src) = with_batch(
+        &yaml,
+        "    batch: [(name: \"report\", arrivals: Schedule(cron: \"0 25 * * *\", duration: \
+         Constant(run: \"10m\")))],\n",
+    );
+    let err = refused(dir.path(), &src);
+    assert!(
+        err.contains("x.ron:9:55: batch[0].arrivals.Schedule.cron: "),
+        "{err}"
     );
 }
 
@@ -522,6 +605,24 @@ fn cronjob_fields_the_batch_model_cannot_keep_are_refused_at_their_place() {
             ":7:13: spec.timeZone: unknown time zone",
         ),
         ("0 25 * * *", "", ":6:13: spec.schedule: "),
+        // What croner reads but Kubernetes' API server refuses, and robfig's `@every`.
+        (
+            "*/10 * * * * *",
+            "",
+            ":6:13: spec.schedule: a CronJob's schedule has 5 fields (minute hour \
+             day-of-month month day-of-week), as Kubernetes parses it (robfig/cron's \
+             ParseStandard), not 6",
+        ),
+        (
+            "CRON_TZ=Europe/Paris 0 8 * * *",
+            "",
+            ":6:13: spec.schedule: Kubernetes refuses TZ or CRON_TZ in a CronJob's schedule",
+        ),
+        (
+            "@every 1h",
+            "",
+            ":6:13: spec.schedule: an `@every` interval is not modelled",
+        ),
         (
             "*/30 * * * *",
             "  concurrencyPolicy: Forbid\n",

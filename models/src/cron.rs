@@ -12,6 +12,10 @@
 //!
 //! The occurrences are computed once, at load, over the run's window: a run never reads a
 //! clock.
+//!
+//! Two users: scheduled scaling actions (`policy::config::ScheduledAction`, resolved into
+//! steps by the input library) and a CronJob's `Schedule` arrivals (`jobs::schedule`, one Job
+//! per firing).
 
 use std::str::FromStr;
 

@@ -79,9 +79,9 @@ pub fn check_fits(
     Ok(())
 }
 
-/// Refuses a batch workload whose written `requests` (Poisson arrivals; a trace's jobs bring
-/// their own, which a real trace may well hold too large) exceed the allocatable of every
-/// untainted pool of its region, where its pods run.
+/// Refuses a batch workload whose written `requests` (Poisson or Schedule arrivals; a trace's
+/// jobs bring their own, which a real trace may well hold too large) exceed the allocatable of
+/// every untainted pool of its region, where its pods run.
 pub fn check_batch_fits(x: &Experiment, pools: &[PoolPlan]) -> Result<(), FieldError> {
     for (i, b) in x.batch.iter().enumerate() {
         let Some(requests) = b.requests else {

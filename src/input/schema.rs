@@ -77,8 +77,8 @@ pub struct Experiment {
     /// queued, to check the fluid model on a small run (`--fidelity request` sets it too).
     #[serde(default)]
     pub fidelity: Fidelity,
-    /// Batch workloads: Jobs arriving as a Poisson process or from a job trace, run with
-    /// Kubernetes Job semantics (see `models::jobs::config`). Default: none.
+    /// Batch workloads: Jobs arriving as a Poisson process, at a CronJob's schedule or from a
+    /// job trace, run with Kubernetes Job semantics (see `models::jobs::config`). Default: none.
     #[serde(default)]
     pub batch: Vec<BatchConfig>,
     /// Kueue's ResourceFlavors, ClusterQueues and LocalQueues, for batch workloads that name a

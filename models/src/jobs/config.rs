@@ -6,6 +6,9 @@
 //!  arrivals: Poisson(rate: Constant(rps: 0.01), duration: LogNormal(median: "10m", sigma: 1)),
 //!  requests: (cpu: "2", memory: "4Gi"), parallelism: 2, completions: 5,
 //!  active_deadline: "2h", failure_probability: 0.05)
+//! (name: "report", requests: (cpu: "1", memory: "2Gi"),
+//!  arrivals: Schedule(cron: "0 2 * * *", time_zone: "Europe/Paris",
+//!                     duration: Constant(run: "10m")))
 //! ```
 //!
 //! Defaults, with their source:
@@ -20,6 +23,9 @@
 //! - `failure_probability` 0: not a Kubernetes setting; the chance that a pod fails
 //!   ([`workloads::jobs::failures`]).
 //!
+//! `Schedule` arrivals are a CronJob's: one Job at each time the `cron` pattern fires
+//! ([`super::schedule`] has the semantics and their upstream source).
+//!
 //! With `Trace` arrivals each row gives the Job's requests (`cpu_millis`, `memory_mib`) and its
 //! pod count (`count`), which is both its `completions` and its `parallelism` (the trace's
 //! tasks ran together): `requests`, `gpus`, `completions` and `parallelism` are then refused.
@@ -32,10 +38,12 @@ use workloads::jobs::{
     DurationDist, FieldError, JobArrival, PoissonArrivals, TaskFailures, TaskRequests,
     load_job_trace,
 };
-use workloads::traffic::ShapeSpec;
+use workloads::traffic::{ShapeSpec, TimeZone};
 
 use super::job::JobSpec;
+use super::schedule::schedule_arrivals;
 use crate::config::Resources;
+use crate::cron::CronPattern;
 
 /// `completions` and `parallelism`, at most (a limit of clustersim).
 pub const MAX_PODS_PER_JOB: u32 = 100_000;
@@ -62,11 +70,11 @@ pub struct BatchConfig {
     #[serde(default)]
     pub priority_class: Option<String>,
     pub arrivals: Arrivals,
-    /// Requests of each pod; required with `Poisson` arrivals.
+    /// Requests of each pod; required with `Poisson` and `Schedule` arrivals.
     #[serde(default)]
     pub requests: Option<Resources>,
-    /// Whole GPUs (`nvidia.com/gpu`) each pod requests, with `Poisson` arrivals (a trace's
-    /// rows bring their own). Default 0.
+    /// Whole GPUs (`nvidia.com/gpu`) each pod requests, with `Poisson` or `Schedule` arrivals
+    /// (a trace's rows bring their own). Default 0.
     #[serde(default)]
     pub gpus: Option<u32>,
     /// Pods running at once, at most. Default 1.
@@ -113,6 +121,19 @@ pub enum Arrivals {
         #[serde(default)]
         start_offset: SimDuration,
     },
+    /// A CronJob's: one Job at each time `cron` fires in `time_zone` (an IANA name, default
+    /// "UTC") after the run's start up to its end, each Job's pods running a `duration` drawn
+    /// per Job.
+    Schedule {
+        cron: String,
+        #[serde(default = "utc")]
+        time_zone: TimeZone,
+        duration: DurationDist,
+    },
+}
+
+fn utc() -> TimeZone {
+    TimeZone::UTC
 }
 
 fn default_namespace() -> String {
@@ -163,12 +184,16 @@ impl BatchConfig {
                     path: join("arrivals.Poisson.duration", &e.path),
                     message: e.message,
                 })?;
-                if self.requests.is_none() {
-                    return fail(
-                        "requests",
-                        "expected the requests of each pod, such as (cpu: \"1\", memory: \"2Gi\")",
-                    );
-                }
+            }
+            Arrivals::Schedule { cron, duration, .. } => {
+                CronPattern::parse(cron).map_err(|message| FieldError {
+                    path: "arrivals.Schedule.cron".to_owned(),
+                    message,
+                })?;
+                duration.validate().map_err(|e| FieldError {
+                    path: join("arrivals.Schedule.duration", &e.path),
+                    message: e.message,
+                })?;
             }
             Arrivals::Trace { file, .. } => {
                 if file.trim().is_empty() {
@@ -194,6 +219,12 @@ impl BatchConfig {
                     );
                 }
             }
+        }
+        if !matches!(self.arrivals, Arrivals::Trace { .. }) && self.requests.is_none() {
+            return fail(
+                "requests",
+                "expected the requests of each pod, such as (cpu: \"1\", memory: \"2Gi\")",
+            );
         }
         for (field, value) in [
             ("parallelism", self.parallelism),
@@ -229,9 +260,10 @@ impl BatchConfig {
         Ok(())
     }
 
-    /// The workload's Jobs submitted in `[0, duration)`: drawn from the stream
-    /// `sim::rng::stream(seed, "jobs/<name>")` (noise in the rate from `"jobs/<name>/rate"`),
-    /// or read from the trace, whose path is relative to `base_dir`. Validates first.
+    /// The workload's Jobs submitted in `[0, duration)` (a `Schedule`'s in `(0, duration]`):
+    /// drawn from the stream `sim::rng::stream(seed, "jobs/<name>")` (noise in the rate from
+    /// `"jobs/<name>/rate"`), at the schedule's firings, or read from the trace, whose path is
+    /// relative to `base_dir`. Validates first.
     pub fn arrivals(
         &self,
         base_dir: &Path,
@@ -254,6 +286,19 @@ impl BatchConfig {
                 PoissonArrivals::new(rate, start, end, d.clone(), rng)
                     .take(MAX_JOBS_PER_WORKLOAD + 1)
                     .collect()
+            }
+            Arrivals::Schedule {
+                cron,
+                time_zone,
+                duration: d,
+            } => {
+                let rng = sim::rng::stream(seed, &format!("jobs/{}", self.name));
+                schedule_arrivals(cron, *time_zone, d, start, duration, rng).map_err(|message| {
+                    FieldError {
+                        path: "arrivals.Schedule.cron".to_owned(),
+                        message,
+                    }
+                })?
             }
             Arrivals::Trace { file, start_offset } => {
                 let rows = load_job_trace(&base_dir.join(file)).map_err(|e| FieldError {

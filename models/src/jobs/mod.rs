@@ -44,6 +44,7 @@ pub mod backoff;
 pub mod config;
 pub mod job;
 pub mod report;
+pub mod schedule;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};

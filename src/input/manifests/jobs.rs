@@ -2,14 +2,15 @@
 //! template's requests (its containers summed, as for a service) and priority class,
 //! `parallelism`, `completions`, `backoffLimit`, `activeDeadlineSeconds`, and Kueue's
 //! `kueue.x-k8s.io/queue-name` label as the `queue`. How long a Job's pods run no manifest
-//! says, and the batch model's Jobs arrive as a Poisson process or from a trace, not at fixed
-//! instants: so a CronJob's `schedule` (checked as a cron pattern, with its `timeZone`, an IANA
-//! name) is written beside the `arrivals` TODO, for the user to turn into a rate. A CronJob
+//! says: it is the `TODO` of every Job. A CronJob's Jobs arrive at each time its `schedule`
+//! fires in its `timeZone` (checked here as a cron pattern and an IANA name): `Schedule`
+//! arrivals (`models::jobs::schedule`, which cites the CronJob controller), whose `duration` is
+//! the TODO. A plain Job's arrivals are a TODO whole (a rate of Jobs, or a trace). A CronJob
 //! with `suspend: true` creates no Jobs: its arrivals are known, a rate of 0. Of
-//! `concurrencyPolicy` only `Allow` is modelled (Jobs run whenever they arrive): `Forbid` and
-//! `Replace` act on the CronJob's running Jobs, which the batch model does not link to a
-//! CronJob, and are refused. `startingDeadlineSeconds` only matters when the controller misses
-//! a schedule, which the simulated one never does: ignored, with the warning.
+//! `concurrencyPolicy` only `Allow` (the default) is modelled (Jobs run whenever they arrive):
+//! `Forbid` and `Replace` act on the CronJob's running Jobs, which the batch model does not
+//! link to a CronJob, and are refused. `startingDeadlineSeconds` only matters when the
+//! controller misses a schedule, which the simulated one never does: ignored, with the warning.
 //! Batch pods go to the region's untainted pools: a node selector, tolerations, node affinity
 //! or spread constraints, and a `podFailurePolicy`, would change that and are refused.
 
@@ -23,6 +24,36 @@ use crate::error::InputError;
 
 /// Kueue's label naming a Job's LocalQueue.
 const QUEUE_LABEL: &str = "kueue.x-k8s.io/queue-name";
+
+/// What Kubernetes accepts of a CronJob's `schedule` beyond a cron pattern croner reads: the
+/// API server parses it with robfig/cron's `ParseStandard` (five fields, or a descriptor such
+/// as `@daily`), and refuses a `TZ=`/`CRON_TZ=` prefix in new objects ("use timeZone field
+/// instead"; `validateScheduleFormat`, `pkg/apis/batch/validation/validation.go`). croner would
+/// take a seconds field, which the API server refuses; robfig's `@every 1h30m`, which it
+/// accepts, croner does not read, so it is refused here with that reason.
+fn kubernetes_schedule(pattern: &str) -> Result<(), String> {
+    if pattern.contains("TZ") {
+        return Err(
+            "Kubernetes refuses TZ or CRON_TZ in a CronJob's schedule: use the timeZone field"
+                .to_owned(),
+        );
+    }
+    if pattern.trim_start().starts_with("@every") {
+        return Err(
+            "an `@every` interval is not modelled: expected a five-field schedule such \
+                    as \"*/30 * * * *\", or @hourly, @daily, @weekly, @monthly, @yearly"
+                .to_owned(),
+        );
+    }
+    let fields = pattern.split_whitespace().count();
+    if !pattern.trim_start().starts_with('@') && fields != 5 {
+        return Err(format!(
+            "a CronJob's schedule has 5 fields (minute hour day-of-month month day-of-week), \
+             as Kubernetes parses it (robfig/cron's ParseStandard), not {fields}"
+        ));
+    }
+    Ok(())
+}
 
 /// A Job, or a CronJob's `jobTemplate`.
 pub fn job(
@@ -67,6 +98,7 @@ pub fn job(
         template.fields(kind, &["metadata", "spec"], &[], w)?;
         let at = spec.need("schedule")?;
         let pattern = at.str()?;
+        kubernetes_schedule(pattern).map_err(|e| at.error(e))?;
         CronPattern::parse(pattern).map_err(|e| at.error(e))?;
         let zone = match spec.get("timeZone")? {
             Some(z) => {

@@ -47,7 +47,7 @@ pub struct Job {
     pub active_deadline_s: Option<u32>,
     /// Kueue's LocalQueue label.
     pub queue: Option<String>,
-    /// A CronJob's `schedule` and `timeZone`, shown beside the arrivals' TODO.
+    /// A CronJob's `schedule` and `timeZone`: its `Schedule` arrivals.
     pub schedule: Option<(String, Option<String>)>,
     /// A CronJob with `suspend: true`: no Jobs arrive.
     pub suspended: bool,

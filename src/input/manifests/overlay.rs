@@ -8,7 +8,9 @@
 //!   no manifest names is the experiment's alone, with every field the schema requires. The order is the experiment's, so a field path such as
 //!   `services[1].hpa` found wrong later points at the experiment's own text.
 //! - **Batch** (`batch`): as services, by name; the experiment gives each Job's `arrivals`,
-//!   except a suspended CronJob's (none arrive), which needs no entry.
+//!   except a suspended CronJob's (none arrive), which needs no entry; of a running CronJob's
+//!   only how long each Job runs, `arrivals: Schedule(duration: …)`, the schedule being the
+//!   CronJob's (`partial`).
 //! - **Named lists** (`namespaces`, `priority_classes`, `policies.scheduled` and
 //!   `policies.event_driven` by name,
 //!   `node_autoscaling` by region): the experiment's entries first,
@@ -46,7 +48,7 @@ pub fn overlay(
             name: |s| &s.name,
             sources: x.services.iter().map(|s| s.source.as_str()).collect(),
             complete: vec![false; x.services.len()],
-            needs: "with at least its `traffic` and `capacity_rps`",
+            needs: vec!["with at least its `traffic` and `capacity_rps`"; x.services.len()],
         },
         src,
     )?;
@@ -58,7 +60,17 @@ pub fn overlay(
             name: |b| &b.name,
             sources: x.jobs.iter().map(|j| j.source.as_str()).collect(),
             complete: x.jobs.iter().map(|j| j.suspended).collect(),
-            needs: "with at least its `arrivals`",
+            needs: x
+                .jobs
+                .iter()
+                .map(|j| match j.schedule {
+                    Some(_) => {
+                        "with at least its `arrivals: Schedule(duration: …)`: how long each Job \
+                         runs, the schedule being the CronJob's"
+                    }
+                    None => "with at least its `arrivals`",
+                })
+                .collect(),
         },
         src,
     )?;
@@ -98,8 +110,8 @@ struct Named<'a, T> {
     /// Whether each manifest entry needs nothing of the experiment (a suspended CronJob): one
     /// the experiment does not name is kept as the manifests give it.
     complete: Vec<bool>,
-    /// What the experiment's entry must give, for the error.
-    needs: &'a str,
+    /// What the experiment's entry for each manifest entry must give, for the error.
+    needs: Vec<&'a str>,
 }
 
 /// `ours` in their order, each over the manifests' entry of its name, field by field as
@@ -131,20 +143,21 @@ fn field_by_field<T: Serialize + DeserializeOwned>(
         );
     }
     let mut needed = None;
-    for ((t, source), complete) in theirs.into_iter().zip(&named.sources).zip(&named.complete) {
+    let about = named.sources.iter().zip(&named.complete).zip(&named.needs);
+    for (t, ((source, complete), needs)) in theirs.into_iter().zip(about) {
         match t {
             Some(t) if *complete => merged.push(t),
-            Some(t) if needed.is_none() => needed = Some((t, source)),
+            Some(t) if needed.is_none() => needed = Some((t, source, needs)),
             _ => {}
         }
     }
-    if let Some((left, source)) = needed {
+    if let Some((left, source, needs)) = needed {
         return Err(FieldError::new(
             named.list,
             format!(
                 "the manifests' {source} has no entry here: expected one named `{}` {}",
                 (named.name)(&left),
-                named.needs
+                needs
             ),
         ));
     }

@@ -12,6 +12,12 @@
 //! back to the experiment's own text by its column alone ([`Spliced::original`]); a position
 //! inside spliced text is the entry's.
 //!
+//! A CronJob's `arrivals` are known but for how long each Job runs: an entry for it writes
+//! `arrivals: Schedule(duration: …)`, and the CronJob's `cron` and `time_zone` it does not
+//! write are spliced into that `Schedule(` the same way (one written there wins). `arrivals`
+//! stays one field for `overlay`: the entry's, schedule spliced in, replaces the manifest's
+//! whole, so an entry may also give a CronJob `Poisson` arrivals instead.
+//!
 //! `overlay` still merges field by field afterwards (the spliced values are the manifests'
 //! own, so it finds the same fields written): this module only gets the entry past the parser.
 
@@ -20,6 +26,8 @@ use std::path::Path;
 use ron::value::RawValue;
 use serde::de::{Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+
+use models::jobs::Arrivals;
 
 use super::model::Imported;
 use super::write;
@@ -123,6 +131,11 @@ pub fn parse(
     };
     let service_sources = services.splice(src, &mut spliced, |k| x.services[k].source.clone());
     let job_sources = batch.splice(src, &mut spliced, |k| x.jobs[k].source.clone());
+    for (i, k) in job_sources.iter().enumerate() {
+        if let Some((k, _)) = k {
+            splice_schedule(src, &mut spliced, i, &imported.batch[*k].arrivals);
+        }
+    }
     let text = spliced.apply(src);
     ron_text::parse_ron_missing(file, &text).map_err(|(mut e, missing)| {
         e.position = e.position.map(|p| spliced.original(p));
@@ -130,6 +143,16 @@ pub fn parse(
             (Some(field), Some(("services", i))) => {
                 let names: Vec<&str> = x.services.iter().map(|s| s.name.as_str()).collect();
                 Some(services.missing(i, field, service_sources.get(i), &names))
+            }
+            (Some("arrivals"), Some(("batch", i))) if cronjob(&job_sources, i, x).is_some() => {
+                cronjob(&job_sources, i, x).map(|source| {
+                    format!(
+                        "missing field `arrivals`: the manifests' {source} gives its schedule \
+                         but not how long each Job runs: expected `arrivals: \
+                         Schedule(duration: …)` here, such as Schedule(duration: \
+                         Constant(run: \"10m\"))"
+                    )
+                })
             }
             (Some(field), Some(("batch", i))) => {
                 let names: Vec<&str> = x.jobs.iter().map(|j| j.name.as_str()).collect();
@@ -142,6 +165,46 @@ pub fn parse(
         }
         e
     })
+}
+
+/// The source of the running CronJob that completes the experiment's `batch[i]`, if any.
+fn cronjob<'a>(taken: &'a [Option<(usize, String)>], i: usize, x: &Imported) -> Option<&'a str> {
+    let (k, source) = taken.get(i)?.as_ref()?;
+    let job = &x.jobs[*k];
+    (job.schedule.is_some() && !job.suspended).then_some(source.as_str())
+}
+
+/// Into the experiment's `batch[i]` whose `arrivals` is written `Schedule(…)`, the manifest
+/// CronJob's `cron` and `time_zone` it does not write: the entry then need only give the
+/// `duration`, which no manifest tells.
+fn splice_schedule(src: &str, spliced: &mut Spliced, i: usize, theirs: &Arrivals) {
+    let Arrivals::Schedule {
+        cron, time_zone, ..
+    } = theirs
+    else {
+        return;
+    };
+    let path = [
+        Segment::Field("batch".into()),
+        Segment::Index(i),
+        Segment::Field("arrivals".into()),
+        Segment::Field("Schedule".into()),
+    ];
+    let Some(at) = locate_exact(src, &path) else {
+        return;
+    };
+    let mut text = String::new();
+    for (key, value) in [
+        ("cron", ron::to_string(cron)),
+        ("time_zone", ron::to_string(time_zone)),
+    ] {
+        let mut field = path.to_vec();
+        field.push(Segment::Field(key.to_owned()));
+        if let (Ok(value), None) = (value, locate_exact(src, &field)) {
+            text.push_str(&format!("{key}:{value},"));
+        }
+    }
+    spliced.add(src, at, text);
 }
 
 /// `services[3]` → ("services", 3): an error about the entry itself (a missing field).
@@ -169,14 +232,14 @@ struct Entries<'a, T> {
 impl<T: Serialize> Entries<'_, T> {
     /// Splices into each entry of the experiment the fields of the manifests' entry of its
     /// name that it does not write. Each manifests' entry serves one experiment entry, the
-    /// first of its name (as `overlay` merges them). Per experiment entry: the source of the
-    /// manifest entry it took, if any.
+    /// first of its name (as `overlay` merges them). Per experiment entry: the manifest entry
+    /// it took (its index and source), if any.
     fn splice(
         &self,
         src: &str,
         spliced: &mut Spliced,
         source: impl Fn(usize) -> String,
-    ) -> Vec<Option<String>> {
+    ) -> Vec<Option<(usize, String)>> {
         let mut taken = vec![false; self.theirs.len()];
         let mut sources = Vec::with_capacity(self.names.len());
         for (i, entry) in self.names.iter().enumerate() {
@@ -187,7 +250,7 @@ impl<T: Serialize> Entries<'_, T> {
                 continue;
             };
             taken[k] = true;
-            sources.push(Some(source(k)));
+            sources.push(Some((k, source(k))));
             let path = [Segment::Field(self.list.into()), Segment::Index(i)];
             let Some(at) = locate_exact(src, &path) else {
                 continue;
@@ -211,12 +274,12 @@ impl<T: Serialize> Entries<'_, T> {
         &self,
         i: usize,
         field: &str,
-        source: Option<&Option<String>>,
+        source: Option<&Option<(usize, String)>>,
         names: &[&str],
     ) -> String {
         let name = self.names.get(i).map_or("", |n| n.name.as_str());
         let unknowable = self.unknowable.contains(&field);
-        match source.and_then(Option::as_deref) {
+        match source.and_then(Option::as_ref).map(|(_, s)| s.as_str()) {
             Some(source) if unknowable => format!(
                 "missing field `{field}`: no manifest can tell it (the manifests' {source} \
                  gives the rest of this entry): expected it written here"

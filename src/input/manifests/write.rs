@@ -20,11 +20,16 @@ const TODO: &str = "TODO";
 pub const SERVICE_TODO_FIELDS: [&str; 2] = ["capacity_rps", "traffic"];
 
 /// The fields of a `batch` entry no manifest can tell, written as a placeholder (except for a
-/// suspended CronJob, whose Jobs never arrive).
+/// suspended CronJob, whose Jobs never arrive). Of a running CronJob's `arrivals` only the
+/// `duration` is unknown: `Schedule(cron, time_zone)` are its own.
 pub const JOB_TODO_FIELDS: [&str; 1] = ["arrivals"];
 
 /// The arrivals of a suspended CronJob: none.
 const NO_ARRIVALS: &str = "Poisson(rate: Constant(rps: 0), duration: Constant(run: \"1s\"))";
+
+/// The placeholder of a CronJob's Jobs' run time: an exponential of mean 0, which the checks
+/// refuse (`Constant(run: "0s")` would be a valid instant Job).
+const TODO_DURATION: &str = "Exponential(mean: \"0s\")";
 
 /// The whole file; `region` names the cluster's region, else it is a TODO.
 pub fn experiment(x: &Imported, name: &str, paths: &[PathBuf], region: Option<&str>) -> String {
@@ -191,7 +196,7 @@ fn node_autoscaling(o: &mut String, x: &Imported, region: &str) {
 }
 
 /// One `batch` entry: its arrivals a TODO whose placeholder (a rate of −1 Jobs/s) the checks
-/// refuse.
+/// refuse; a CronJob's its schedule, with a TODO for how long each Job runs.
 fn job(o: &mut String, j: &Job) {
     let _ = writeln!(o, "        (\n            // {}", j.source);
     let mut line = |text: String| {
@@ -201,29 +206,43 @@ fn job(o: &mut String, j: &Job) {
     if j.namespace != "default" {
         line(format!("namespace: {},", quote(&j.namespace)));
     }
-    if j.suspended {
-        line("// The CronJob is suspended: no Jobs arrive.".to_owned());
-        line(format!("arrivals: {NO_ARRIVALS},"));
-    } else {
-        let schedule = j
-            .schedule
-            .as_ref()
-            .map(|(s, zone)| {
-                let zone = zone
-                    .as_deref()
-                    .map_or(String::new(), |z| format!(" in {z}"));
-                format!(" The CronJob's schedule is {}{zone}.", quote(s))
-            })
-            .unwrap_or_default();
-        line(format!(
-            "// TODO: how often its Jobs arrive and how long their pods run, e.g. \
-             Poisson(rate: Constant(rps: 0.001), duration: LogNormal(median: \"10m\", sigma: \
-             0.5)).{schedule}"
-        ));
-        line(
-            "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),"
-                .to_owned(),
-        );
+    match &j.schedule {
+        _ if j.suspended => {
+            line("// The CronJob is suspended: no Jobs arrive.".to_owned());
+            line(format!("arrivals: {NO_ARRIVALS},"));
+        }
+        Some((cron, zone)) => {
+            line("// A Job arrives at each time the CronJob's schedule fires.".to_owned());
+            if zone.is_none() {
+                line(
+                    "// The CronJob sets no timeZone: the kube-controller-manager's own zone, \
+                     UTC on managed control planes; change time_zone if yours is not."
+                        .to_owned(),
+                );
+            }
+            line(
+                "// TODO: how long each Job's pods run, e.g. Constant(run: \"10m\") or \
+                 LogNormal(median: \"10m\", sigma: 0.5)."
+                    .to_owned(),
+            );
+            line(format!(
+                "arrivals: Schedule(cron: {}, time_zone: {}, duration: {TODO_DURATION}),",
+                quote(cron),
+                quote(zone.as_deref().unwrap_or("UTC"))
+            ));
+        }
+        None => {
+            line(
+                "// TODO: how often its Jobs arrive and how long their pods run, e.g. \
+                 Poisson(rate: Constant(rps: 0.001), duration: LogNormal(median: \"10m\", \
+                 sigma: 0.5))."
+                    .to_owned(),
+            );
+            line(
+                "arrivals: Poisson(rate: Constant(rps: -1), duration: Constant(run: \"1s\")),"
+                    .to_owned(),
+            );
+        }
     }
     line(format!(
         "requests: (cpu: \"{}\", memory: \"{}\"),",

@@ -2,7 +2,8 @@
 //! bundled experiments through the experiment loader (parse, check, resolve), arbitrary gate
 //! expressions, and arbitrary bytes through the trace reader. Each must answer with a value or
 //! an error and never panic. Sized to run in a few seconds in a debug build, so CI runs them
-//! on every change; deeper fuzzing (cargo-fuzz) needs a nightly toolchain (README, Testing).
+//! on every change; coverage-guided fuzzing of the same parsers is `tests/fuzz/` (cargo-fuzz,
+//! nightly; README, Testing bad input).
 
 use std::path::Path;
 

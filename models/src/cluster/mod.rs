@@ -379,20 +379,22 @@ impl Cluster {
     /// controller's sync).
     fn reconcile(&mut self, d: u32, now_ns: u64) {
         let dep = &self.deployments[d as usize];
-        let live = dep.pods.len() as u32;
-        if live < dep.desired {
-            if let Some(t) = self.throttles.as_deref_mut() {
-                t.enqueue(d);
-                self.run_replicasets(now_ns);
+        let (live, desired) = (dep.pods.len() as u32, dep.desired);
+        if live < desired {
+            if let Some(plane) = self.plane_of(d) {
+                if let Some(t) = self.throttles.as_deref_mut() {
+                    t.plane(plane).enqueue(d);
+                }
+                self.run_replicasets(plane, now_ns);
                 return;
             }
-            for _ in live..dep.desired {
+            for _ in live..desired {
                 if !self.create_pod(d, now_ns) {
                     break;
                 }
             }
-        } else if live > dep.desired {
-            let excess = (live - dep.desired) as usize;
+        } else if live > desired {
+            let excess = (live - desired) as usize;
             let doomed = self.pods_to_delete(d, excess, now_ns);
             for &id in &doomed {
                 self.terminate_pod(id, now_ns, Reason::Killing);
@@ -405,6 +407,13 @@ impl Cluster {
                 "scaled down by its ReplicaSet",
             );
         }
+    }
+
+    /// The control plane (its region's) that creates and binds deployment `d`'s pods, under
+    /// the control plane's limits.
+    fn plane_of(&mut self, d: u32) -> Option<u32> {
+        let t = self.throttles.as_deref_mut()?;
+        Some(t.plane_of(d, &self.deployments[d as usize].region))
     }
 
     fn pods_to_delete(&self, d: u32, count: usize, now_ns: u64) -> Vec<u32> {
@@ -438,13 +447,21 @@ impl Cluster {
         replicaset::pods_to_delete(&mut candidates, count, now_ns)
     }
 
-    /// The ReplicaSet controller under the control plane's limits: syncs queued deployments
+    /// The ReplicaSet controller of one region's control plane (`plane`) under the limits:
+    /// syncs its queued deployments
     /// one at a time (FIFO, as its work queue), each creating at most `BurstReplicas` pods in
     /// slow-start batches whose requests pass the controller's token bucket; a refused
     /// creation ends the sync. Creates every pod whose token has come by `now_ns`, then sets
-    /// one wake-up for the rest (`Throttles::arm_controller`).
-    fn run_replicasets(&mut self, now_ns: u64) {
-        while let Some(t) = self.throttles.as_deref_mut() {
+    /// one wake-up for the rest (`RegionPlane::arm_controller`).
+    fn run_replicasets(&mut self, plane: u32, now_ns: u64) {
+        let Some((burst_replicas, slow_start)) = self
+            .throttles
+            .as_deref()
+            .map(|t| (t.limits.burst_replicas, t.limits.slow_start))
+        else {
+            return;
+        };
+        while let Some(t) = self.throttles.as_deref_mut().map(|t| t.plane(plane)) {
             let mut sync = match t.sync.take() {
                 Some(sync) => sync,
                 None => {
@@ -454,8 +471,8 @@ impl Cluster {
                     if short == 0 {
                         continue;
                     }
-                    let left = t.limits.burst_replicas.map_or(short, |b| short.min(b));
-                    let first = if t.limits.slow_start { 1 } else { left };
+                    let left = burst_replicas.map_or(short, |b| short.min(b));
+                    let first = if slow_start { 1 } else { left };
                     ReplicaSetSync {
                         deployment: d,
                         left,
@@ -474,7 +491,7 @@ impl Cluster {
                     ended = true;
                     break;
                 }
-                let Some(t) = self.throttles.as_deref_mut() else {
+                let Some(t) = self.throttles.as_deref_mut().map(|t| t.plane(plane)) else {
                     return;
                 };
                 let start = sync.batch_start_ns;
@@ -485,7 +502,7 @@ impl Cluster {
                         .min(granted.max(now_ns + WAKE_TICK_NS));
                     t.sync = Some(sync);
                     if t.arm_controller(wake) {
-                        self.push_timer(wake, Timer::ReplicaSets);
+                        self.push_timer(wake, Timer::ReplicaSets { plane });
                     }
                     return;
                 }
@@ -500,11 +517,11 @@ impl Cluster {
                 sync.batch_left -= 1;
                 sync.left -= 1;
             }
-            let Some(t) = self.throttles.as_deref_mut() else {
+            let Some(t) = self.throttles.as_deref_mut().map(|t| t.plane(plane)) else {
                 return;
             };
             if !ended && sync.left > 0 {
-                let size = if t.limits.slow_start {
+                let size = if slow_start {
                     sync.next_batch.min(sync.left)
                 } else {
                     sync.left
@@ -788,20 +805,20 @@ impl Cluster {
             } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
-            Timer::ReplicaSets => {
+            Timer::ReplicaSets { plane } => {
                 let due = self
                     .throttles
                     .as_deref_mut()
-                    .is_some_and(|t| t.controller_due(now_ns));
+                    .is_some_and(|t| t.plane(plane).controller_due(now_ns));
                 if due {
-                    self.run_replicasets(now_ns);
+                    self.run_replicasets(plane, now_ns);
                 }
                 due
             }
-            Timer::Scheduler => self
+            Timer::Scheduler { plane } => self
                 .throttles
                 .as_deref_mut()
-                .is_some_and(|t| t.scheduler_due(now_ns)),
+                .is_some_and(|t| t.plane(plane).scheduler_due(now_ns)),
             Timer::MemoryCheck => {
                 self.check_memory(now_ns);
                 false

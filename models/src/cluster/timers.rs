@@ -31,10 +31,14 @@ pub(super) enum Timer {
     Scale {
         deployment: u32,
     },
-    /// The throttled ReplicaSet controller's next batch or token (`control_plane`).
-    ReplicaSets,
-    /// The throttled scheduler's next token (`control_plane`).
-    Scheduler,
+    /// A region's throttled ReplicaSet controller's next batch or token (`control_plane`).
+    ReplicaSets {
+        plane: u32,
+    },
+    /// A region's throttled scheduler's next token (`control_plane`).
+    Scheduler {
+        plane: u32,
+    },
     /// The kubelet compares its pods' memory use with their limits (see `vertical`).
     MemoryCheck,
     /// A launched node finished booting and registering.

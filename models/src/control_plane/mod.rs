@@ -5,7 +5,9 @@
 //! ReplicaSet controller's batches), `pulls` (a node's image pulls and cache) and `boot` (a
 //! node's boot-time draw); `state` holds them at run time and the cluster applies them
 //! (`Cluster::run_replicasets`, `schedule_throttled`, `bind_granted`, `launch_nodes`);
-//! sources are in each module and in `config`.
+//! sources are in each module and in `config`. Each region is its own Kubernetes cluster, so
+//! each region has its own controller and scheduler buckets (`state::RegionPlane`), all with
+//! the section's limits.
 //!
 //! What is not limited: pod deletions (a scale-down deletes at once), Job pods (the Job
 //! controller creates them unthrottled), preemptors (bound without a scheduler token), the

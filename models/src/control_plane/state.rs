@@ -1,7 +1,8 @@
-//! The control plane's limits at run time, as the cluster keeps them: the controller's and
-//! the scheduler's token buckets, the ReplicaSet controller's work queue and current sync,
-//! each node's images and each pool's boot draws. One wake-up per queue (the cluster's
-//! `Timer::ReplicaSets` and `Timer::Scheduler`), never one per pod: a throttled queue wakes at
+//! The control plane's limits at run time, as the cluster keeps them: per region (each region
+//! is its own cluster) the controller's and the scheduler's token buckets, the ReplicaSet
+//! controller's work queue and current sync ([`RegionPlane`]); each node's images and each
+//! pool's boot draws. One wake-up per queue and region (the cluster's `Timer::ReplicaSets`
+//! and `Timer::Scheduler`), never one per pod: a throttled queue wakes at
 //! the end of its slow-start batch or [`WAKE_TICK_NS`] after its next token, whichever is
 //! first, and does everything whose token has come.
 
@@ -31,11 +32,11 @@ pub struct ReplicaSetSync {
     pub batch_end_ns: u64,
 }
 
-/// The limits of one run and the state they keep, owned by the cluster.
+/// One region's control plane: each region is its own Kubernetes cluster, with its own
+/// kube-controller-manager (the ReplicaSet controller's client, work queue and current sync)
+/// and its own kube-scheduler (client and scheduling cycles), all with the section's limits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Throttles {
-    pub limits: Limits,
-    seed: u64,
+pub struct RegionPlane {
     pub controller: Option<TokenBucket>,
     scheduler_client: Option<TokenBucket>,
     scheduler_cycle: Option<TokenBucket>,
@@ -48,32 +49,22 @@ pub struct Throttles {
     /// there, so the grants a wake-up catches up on are the ones a busy scheduler would have
     /// had one after the other (a bucket of burst 1 refills no faster while we sleep).
     pub scheduler_busy_since_ns: Option<u64>,
-    /// Nodes launched so far, per pool: the index of the next boot draw.
-    launches: Vec<u64>,
-    /// Per node id.
-    nodes: Vec<NodeImages>,
-    /// Image id per image name (a service's name), in first-seen order.
-    images: BTreeMap<String, u32>,
 }
 
-impl Throttles {
-    pub fn new(limits: Limits, seed: u64, pools: usize) -> Self {
+impl RegionPlane {
+    /// Full buckets: a plane first used at `t` is one that idled until `t`.
+    fn new(limits: &Limits) -> Self {
         let bucket = |c: Option<(f64, u32)>| c.map(|(qps, burst)| TokenBucket::new(qps, burst));
-        Throttles {
+        RegionPlane {
             controller: bucket(limits.controller_client),
             scheduler_client: bucket(limits.scheduler_client),
             scheduler_cycle: limits.scheduler_pods_per_s.map(|r| TokenBucket::new(r, 1)),
-            limits,
-            seed,
             sync: None,
             queue: VecDeque::new(),
             queued: Vec::new(),
             controller_wake_ns: None,
             scheduler_wake_ns: None,
             scheduler_busy_since_ns: None,
-            launches: vec![0; pools],
-            nodes: Vec::new(),
-            images: BTreeMap::new(),
         }
     }
 
@@ -142,6 +133,71 @@ impl Throttles {
         self.scheduler_client
             .as_mut()
             .map_or(cycle, |b| b.grant(cycle))
+    }
+}
+
+/// The limits of one run and the state they keep, owned by the cluster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Throttles {
+    pub limits: Limits,
+    seed: u64,
+    /// One per region, in the order the regions were first asked for (`plane_of`).
+    planes: Vec<RegionPlane>,
+    /// Region name → its plane.
+    plane_by_region: BTreeMap<String, u32>,
+    /// Per deployment: its region's plane, once asked for.
+    plane_of_deployment: Vec<Option<u32>>,
+    /// Nodes launched so far, per pool: the index of the next boot draw.
+    launches: Vec<u64>,
+    /// Per node id.
+    nodes: Vec<NodeImages>,
+    /// Image id per image name (a service's name), in first-seen order.
+    images: BTreeMap<String, u32>,
+}
+
+impl Throttles {
+    pub fn new(limits: Limits, seed: u64, pools: usize) -> Self {
+        Throttles {
+            limits,
+            seed,
+            planes: Vec::new(),
+            plane_by_region: BTreeMap::new(),
+            plane_of_deployment: Vec::new(),
+            launches: vec![0; pools],
+            nodes: Vec::new(),
+            images: BTreeMap::new(),
+        }
+    }
+
+    /// The plane of deployment `d`, which runs in `region`.
+    pub fn plane_of(&mut self, d: u32, region: &str) -> u32 {
+        let k = d as usize;
+        if let Some(Some(p)) = self.plane_of_deployment.get(k) {
+            return *p;
+        }
+        let p = match self.plane_by_region.get(region) {
+            Some(&p) => p,
+            None => {
+                let p = self.planes.len() as u32;
+                self.planes.push(RegionPlane::new(&self.limits));
+                self.plane_by_region.insert(region.to_owned(), p);
+                p
+            }
+        };
+        if self.plane_of_deployment.len() <= k {
+            self.plane_of_deployment.resize(k + 1, None);
+        }
+        self.plane_of_deployment[k] = Some(p);
+        p
+    }
+
+    pub fn plane(&mut self, plane: u32) -> &mut RegionPlane {
+        &mut self.planes[plane as usize]
+    }
+
+    /// Regions with a plane so far.
+    pub fn plane_count(&self) -> usize {
+        self.planes.len()
     }
 
     /// A node launched now in pool `pool` boots for this long (`delay_ns` without a spread).

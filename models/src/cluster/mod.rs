@@ -27,7 +27,7 @@
 //! - the pending queue: `pending` (PrioritySort's order, pending pod-seconds, surges);
 //! - job ownership: `jobs` (a Job's pods owned through a deployment entry);
 //! - the control plane's limits, with a `control_plane` section: `throttles`
-//!   (`crate::control_plane::state`), applied by `run_replicasets` (pod creation),
+//!   (`crate::control_plane::state`), applied by `run_creator` (pod creation by the ReplicaSet and Job controllers),
 //!   `schedule_throttled` and `bind_granted` (binding, image pulls) and `launch_nodes` (boot
 //!   times);
 //! - outside views: `ports` (the nexosim handlers and wake-ups), `report` (samples and the
@@ -68,7 +68,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{CapacityType, Reason};
-use crate::control_plane::state::{ReplicaSetSync, Throttles, WAKE_TICK_NS};
+use crate::control_plane::state::{Creator, ReplicaSetSync, Throttles, WAKE_TICK_NS};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
 use crate::scheduler::taints::first_untolerated_taint;
@@ -382,10 +382,15 @@ impl Cluster {
         let (live, desired) = (dep.pods.len() as u32, dep.desired);
         if live < desired {
             if let Some(plane) = self.plane_of(d) {
+                // A Job's owner short of pods has creations its Job controller asked for.
+                let creator = match self.deployments[d as usize].job {
+                    Some(_) => Creator::Job,
+                    None => Creator::ReplicaSet,
+                };
                 if let Some(t) = self.throttles.as_deref_mut() {
-                    t.plane(plane).enqueue(d);
+                    t.plane(plane).creator(creator).enqueue(d);
                 }
-                self.run_replicasets(plane, now_ns);
+                self.run_creator(plane, creator, now_ns);
                 return;
             }
             for _ in live..desired {
@@ -447,13 +452,13 @@ impl Cluster {
         replicaset::pods_to_delete(&mut candidates, count, now_ns)
     }
 
-    /// The ReplicaSet controller of one region's control plane (`plane`) under the limits:
-    /// syncs its queued deployments
-    /// one at a time (FIFO, as its work queue), each creating at most `BurstReplicas` pods in
-    /// slow-start batches whose requests pass the controller's token bucket; a refused
-    /// creation ends the sync. Creates every pod whose token has come by `now_ns`, then sets
-    /// one wake-up for the rest (`RegionPlane::arm_controller`).
-    fn run_replicasets(&mut self, plane: u32, now_ns: u64) {
+    /// A pod-creating controller (ReplicaSet or Job) of one region's control plane (`plane`)
+    /// under the limits: syncs its queued deployments one at a time (FIFO, as its work queue),
+    /// each creating at most `BurstReplicas` (`MaxPodCreateDeletePerSync` for Jobs, the same
+    /// 500) pods in slow-start batches whose requests pass the controller's token bucket; a
+    /// refused creation ends the sync. Creates every pod whose token has come by `now_ns`,
+    /// then sets one wake-up for the rest (`PodCreator::arm`).
+    fn run_creator(&mut self, plane: u32, creator: Creator, now_ns: u64) {
         let Some((burst_replicas, slow_start)) = self
             .throttles
             .as_deref()
@@ -461,7 +466,11 @@ impl Cluster {
         else {
             return;
         };
-        while let Some(t) = self.throttles.as_deref_mut().map(|t| t.plane(plane)) {
+        while let Some(t) = self
+            .throttles
+            .as_deref_mut()
+            .map(|t| t.plane(plane).creator(creator))
+        {
             let mut sync = match t.sync.take() {
                 Some(sync) => sync,
                 None => {
@@ -491,33 +500,45 @@ impl Cluster {
                     ended = true;
                     break;
                 }
-                let Some(t) = self.throttles.as_deref_mut().map(|t| t.plane(plane)) else {
+                let Some(t) = self
+                    .throttles
+                    .as_deref_mut()
+                    .map(|t| t.plane(plane).creator(creator))
+                else {
                     return;
                 };
                 let start = sync.batch_start_ns;
-                let granted = t.controller.map_or(start, |b| b.peek(start));
+                let granted = t.client.map_or(start, |b| b.peek(start));
                 if granted > now_ns {
                     let wake = t
                         .batch_last_grant(&sync)
                         .min(granted.max(now_ns + WAKE_TICK_NS));
                     t.sync = Some(sync);
-                    if t.arm_controller(wake) {
-                        self.push_timer(wake, Timer::ReplicaSets { plane });
+                    if t.arm(wake) {
+                        self.push_timer(wake, Timer::Creator { plane, creator });
                     }
                     return;
                 }
-                if let Some(b) = t.controller.as_mut() {
+                if let Some(b) = t.client.as_mut() {
                     b.grant(start);
                 }
                 sync.batch_end_ns = sync.batch_end_ns.max(granted);
-                if !self.create_pod(d, now_ns) {
+                let created = match creator {
+                    Creator::ReplicaSet => self.create_pod(d, now_ns),
+                    Creator::Job => self.create_job_pod(d, now_ns),
+                };
+                if !created {
                     ended = true;
                     break;
                 }
                 sync.batch_left -= 1;
                 sync.left -= 1;
             }
-            let Some(t) = self.throttles.as_deref_mut().map(|t| t.plane(plane)) else {
+            let Some(t) = self
+                .throttles
+                .as_deref_mut()
+                .map(|t| t.plane(plane).creator(creator))
+            else {
                 return;
             };
             if !ended && sync.left > 0 {
@@ -805,13 +826,13 @@ impl Cluster {
             } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
-            Timer::ReplicaSets { plane } => {
+            Timer::Creator { plane, creator } => {
                 let due = self
                     .throttles
                     .as_deref_mut()
-                    .is_some_and(|t| t.plane(plane).controller_due(now_ns));
+                    .is_some_and(|t| t.plane(plane).creator(creator).due(now_ns));
                 if due {
-                    self.run_replicasets(plane, now_ns);
+                    self.run_creator(plane, creator, now_ns);
                 }
                 due
             }

@@ -8,6 +8,8 @@ use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::control_plane::state::Creator;
+
 /// Per-pod and per-deployment timers of the model's own heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(super) enum Timer {
@@ -31,9 +33,11 @@ pub(super) enum Timer {
     Scale {
         deployment: u32,
     },
-    /// A region's throttled ReplicaSet controller's next batch or token (`control_plane`).
-    ReplicaSets {
+    /// A region's throttled ReplicaSet or Job controller's next batch or token
+    /// (`control_plane`).
+    Creator {
         plane: u32,
+        creator: Creator,
     },
     /// A region's throttled scheduler's next token (`control_plane`).
     Scheduler {

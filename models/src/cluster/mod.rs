@@ -286,7 +286,7 @@ impl Cluster {
             placement,
             deployments,
             namespaces,
-            pending: PendingPods::default(),
+            pending: PendingPods::new(plan.control_plane.limits.is_some()),
             timers: Timers::default(),
             wake_key: None,
             wake_at: None,
@@ -604,7 +604,7 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        self.pending.add((Reverse(priority), now_ns, id), now_ns);
+        self.pending.add((Reverse(priority), now_ns, id), d, now_ns);
         true
     }
 
@@ -652,8 +652,11 @@ impl Cluster {
             self.pods.get_mut(moved).slot = pod.slot;
         }
         if pod.phase == PodPhase::Pending {
-            self.pending
-                .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
+            self.pending.remove(
+                (Reverse(pod.priority), pod.created_ns, id),
+                pod.deployment,
+                now_ns,
+            );
             self.deployments[d].pending -= 1;
             self.release_quota(&pod);
             self.pods.remove(id);

@@ -50,22 +50,20 @@ impl Cluster {
     /// While a region's pods wait, its scheduler's requests queue from when they began to wait
     /// (`scheduler_busy_since_ns`), so a wake-up binds every pod a busy scheduler would have
     /// bound since, each started from its own grant. A pod that fits nowhere takes no token.
+    /// The queue is walked per deployment (`pending::Walk`): a deployment that fits nowhere,
+    /// or whose region waits, is passed over in one step, not pod by pod — the order and the
+    /// binds are those of a pod-by-pod walk.
     fn schedule_throttled(&mut self, now_ns: u64) {
-        let mut failed: BTreeSet<u32> = BTreeSet::new();
         // Regions whose scheduler is out of tokens until its wake-up.
         let mut waiting: BTreeSet<u32> = BTreeSet::new();
-        let mut after = None;
-        while let Some(key) = self.pending.next_after(after) {
-            after = Some(key);
+        let mut walk = self.pending.walk();
+        while let Some((key, d)) = walk.next(&mut self.pending) {
             let id = key.2;
-            let d = self.pods.get(id).deployment;
-            if failed.contains(&d) {
-                continue;
-            }
             let Some(plane) = self.plane_of(d) else {
                 return;
             };
             if waiting.contains(&plane) {
+                walk.skip(d);
                 continue;
             }
             let Some(t) = self.throttles.as_deref_mut() else {
@@ -82,6 +80,7 @@ impl Cluster {
                     self.push_timer(wake, Timer::Scheduler { plane });
                 }
                 waiting.insert(plane);
+                walk.skip(d);
                 if waiting.len() == planes {
                     return;
                 }
@@ -98,7 +97,7 @@ impl Cluster {
                 }
                 None => {
                     if !self.try_preempt(id, now_ns) {
-                        failed.insert(d);
+                        walk.skip(d);
                         self.log_unschedulable(d, now_ns);
                     }
                 }
@@ -263,8 +262,11 @@ impl Cluster {
         let pool = self.placement.pool_of_group(self.nodes.get(node).group);
         let ns = self.deployments[d].namespace;
         self.costs.bound(pool, ns, cpu);
-        self.pending
-            .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
+        self.pending.remove(
+            (Reverse(pod.priority), pod.created_ns, id),
+            pod.deployment,
+            now_ns,
+        );
         self.deployments[d].pending -= 1;
         let warm_start = now_ns == 0 && self.deployments[d].job.is_none();
         self.pods.set_phase(

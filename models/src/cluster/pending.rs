@@ -21,7 +21,9 @@ pub(super) struct PendingPods {
     /// Under the control plane's limits, the same keys per deployment, and the keys added
     /// since the last [`Walk`] began: a walk passes over a deployment that fits nowhere (or
     /// whose region's scheduler waits for a token) in one step instead of pod by pod.
+    #[serde(default)]
     by_deployment: Option<BTreeMap<u32, BTreeSet<QueueKey>>>,
+    #[serde(default)]
     added: Vec<(QueueKey, u32)>,
     /// Pending pods × seconds up to `since_ns`.
     pod_seconds: f64,

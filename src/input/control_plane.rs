@@ -1,6 +1,8 @@
 //! Checks the `control_plane` section and resolves it into the cluster's
 //! [`ControlPlanePlan`]: absent, no limit (`limits: None`); written, each limit as written or
-//! its upstream default (`models::control_plane::config`).
+//! its upstream default (`models::control_plane::config`). The limits apply to every region's
+//! control plane alike: each region is its own cluster, with its own kube-controller-manager
+//! and kube-scheduler (`models::control_plane::state::RegionPlane`).
 
 use std::collections::BTreeMap;
 
@@ -30,25 +32,6 @@ pub fn resolve(x: &Experiment) -> Result<ControlPlanePlan, FieldError> {
     check(c)?;
     let cm = &c.controller_manager;
     let s = &c.scheduler;
-    let cluster_wide = cm.qps.is_some()
-        || cm.burst_replicas.is_some()
-        || cm.slow_start
-        || s.qps.is_some()
-        || s.pods_per_s.is_some()
-        || !s.binding_latency.is_zero();
-    if x.regions.len() > 1 && cluster_wide {
-        return Err(FieldError::new(
-            "control_plane",
-            format!(
-                "the controller-manager and scheduler limits model one cluster's control plane, \
-                 and this experiment has {} regions, each its own cluster: per-region control \
-                 planes are not built yet. Keep the node-level limits (image pulls, node boot) \
-                 with `controller_manager: (qps: None, burst_replicas: None, slow_start: \
-                 false), scheduler: (qps: None, pods_per_s: None)`",
-                x.regions.len()
-            ),
-        ));
-    }
     let k = &c.kubelet;
     let mut image_bytes = BTreeMap::new();
     for (i, service) in x.services.iter().enumerate() {

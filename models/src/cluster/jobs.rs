@@ -75,6 +75,9 @@ pub(super) struct JobOwner {
     pub job: u32,
     /// Runs drawn for pods created and not yet Running, in creation order.
     pub runs: VecDeque<TaskRun>,
+    /// Under the control plane's limits: runs of pods the Job controller asked for and its
+    /// client has not created yet (counted in the owner's `desired`), in order.
+    pub to_create: VecDeque<TaskRun>,
 }
 
 impl Cluster {
@@ -238,6 +241,18 @@ impl Cluster {
             _ => Reason::DeadlineExceeded,
         };
         match action.kind {
+            ActionKind::CreatePods(runs) if self.throttles.is_some() => {
+                // The region's Job controller creates them through its client, in slow-start
+                // batches (`Cluster::run_creator`); refusals are handed back as they come.
+                let dep = &mut self.deployments[d as usize];
+                dep.desired += runs.len() as u32;
+                if let Some(owner) = dep.job.as_mut() {
+                    owner.to_create.extend(runs);
+                }
+                self.events
+                    .push(now_ns, reason, || format!("job/{name}"), || action.message);
+                self.reconcile(d, now_ns);
+            }
             ActionKind::CreatePods(runs) => {
                 let asked = runs.len() as u32;
                 let mut refused = 0;
@@ -287,12 +302,40 @@ impl Cluster {
         dep.desired = 0;
         if let Some(owner) = dep.job.as_mut() {
             owner.runs.clear();
+            owner.to_create.clear();
         }
         let doomed = dep.pods.clone();
         for &id in &doomed {
             self.terminate_pod(id, now_ns, Reason::Killing);
         }
         self.log_deleted(d, doomed.len(), now_ns, Reason::Killing, why);
+    }
+
+    /// Under the control plane's limits, the Job controller's client creates the next pod of
+    /// Job owner `d`; a creation the quota refuses hands back every pod not yet created, as
+    /// upstream's `manageJob` skips the rest of its slow-start batches after an error, and the
+    /// Job waits for room (`job_room_freed`).
+    pub(super) fn create_job_pod(&mut self, d: u32, now_ns: u64) -> bool {
+        if self.create_pod(d, now_ns) {
+            if let Some(owner) = self.deployments[d as usize].job.as_mut()
+                && let Some(run) = owner.to_create.pop_front()
+            {
+                owner.runs.push_back(run);
+            }
+            return true;
+        }
+        let dep = &mut self.deployments[d as usize];
+        let Some(owner) = dep.job.as_mut() else {
+            return false;
+        };
+        let refused = owner.to_create.len() as u32;
+        owner.to_create.clear();
+        let job = owner.job;
+        dep.desired -= refused;
+        if let Some(batch) = self.batch.as_mut() {
+            batch.controller.pods_refused(job, refused);
+        }
+        false
     }
 
     /// A Job's pod reached Running: its run starts.
@@ -438,6 +481,7 @@ impl Deployment {
             job: Some(JobOwner {
                 job,
                 runs: VecDeque::new(),
+                to_create: VecDeque::new(),
             }),
             memory_usage: None,
             vertical: Default::default(),

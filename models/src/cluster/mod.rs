@@ -27,7 +27,7 @@
 //! - the pending queue: `pending` (PrioritySort's order, pending pod-seconds, surges);
 //! - job ownership: `jobs` (a Job's pods owned through a deployment entry);
 //! - the control plane's limits, with a `control_plane` section: `throttles`
-//!   (`crate::control_plane::state`), applied by `run_replicasets` (pod creation),
+//!   (`crate::control_plane::state`), applied by `run_creator` (pod creation by the ReplicaSet and Job controllers),
 //!   `schedule_throttled` and `bind_granted` (binding, image pulls) and `launch_nodes` (boot
 //!   times);
 //! - outside views: `ports` (the nexosim handlers and wake-ups), `report` (samples and the
@@ -68,7 +68,7 @@ use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
 use crate::api::{CapacityType, Reason};
-use crate::control_plane::state::{ReplicaSetSync, Throttles, WAKE_TICK_NS};
+use crate::control_plane::state::{Creator, ReplicaSetSync, Throttles, WAKE_TICK_NS};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
 use crate::scheduler::taints::first_untolerated_taint;
@@ -286,7 +286,7 @@ impl Cluster {
             placement,
             deployments,
             namespaces,
-            pending: PendingPods::default(),
+            pending: PendingPods::new(plan.control_plane.limits.is_some()),
             timers: Timers::default(),
             wake_key: None,
             wake_at: None,
@@ -379,20 +379,27 @@ impl Cluster {
     /// controller's sync).
     fn reconcile(&mut self, d: u32, now_ns: u64) {
         let dep = &self.deployments[d as usize];
-        let live = dep.pods.len() as u32;
-        if live < dep.desired {
-            if let Some(t) = self.throttles.as_deref_mut() {
-                t.enqueue(d);
-                self.run_replicasets(now_ns);
+        let (live, desired) = (dep.pods.len() as u32, dep.desired);
+        if live < desired {
+            if let Some(plane) = self.plane_of(d) {
+                // A Job's owner short of pods has creations its Job controller asked for.
+                let creator = match self.deployments[d as usize].job {
+                    Some(_) => Creator::Job,
+                    None => Creator::ReplicaSet,
+                };
+                if let Some(t) = self.throttles.as_deref_mut() {
+                    t.plane(plane).creator(creator).enqueue(d);
+                }
+                self.run_creator(plane, creator, now_ns);
                 return;
             }
-            for _ in live..dep.desired {
+            for _ in live..desired {
                 if !self.create_pod(d, now_ns) {
                     break;
                 }
             }
-        } else if live > dep.desired {
-            let excess = (live - dep.desired) as usize;
+        } else if live > desired {
+            let excess = (live - desired) as usize;
             let doomed = self.pods_to_delete(d, excess, now_ns);
             for &id in &doomed {
                 self.terminate_pod(id, now_ns, Reason::Killing);
@@ -405,6 +412,13 @@ impl Cluster {
                 "scaled down by its ReplicaSet",
             );
         }
+    }
+
+    /// The control plane (its region's) that creates and binds deployment `d`'s pods, under
+    /// the control plane's limits.
+    fn plane_of(&mut self, d: u32) -> Option<u32> {
+        let t = self.throttles.as_deref_mut()?;
+        Some(t.plane_of(d, &self.deployments[d as usize].region))
     }
 
     fn pods_to_delete(&self, d: u32, count: usize, now_ns: u64) -> Vec<u32> {
@@ -438,13 +452,25 @@ impl Cluster {
         replicaset::pods_to_delete(&mut candidates, count, now_ns)
     }
 
-    /// The ReplicaSet controller under the control plane's limits: syncs queued deployments
-    /// one at a time (FIFO, as its work queue), each creating at most `BurstReplicas` pods in
-    /// slow-start batches whose requests pass the controller's token bucket; a refused
-    /// creation ends the sync. Creates every pod whose token has come by `now_ns`, then sets
-    /// one wake-up for the rest (`Throttles::arm_controller`).
-    fn run_replicasets(&mut self, now_ns: u64) {
-        while let Some(t) = self.throttles.as_deref_mut() {
+    /// A pod-creating controller (ReplicaSet or Job) of one region's control plane (`plane`)
+    /// under the limits: syncs its queued deployments one at a time (FIFO, as its work queue),
+    /// each creating at most `BurstReplicas` (`MaxPodCreateDeletePerSync` for Jobs, the same
+    /// 500) pods in slow-start batches whose requests pass the controller's token bucket; a
+    /// refused creation ends the sync. Creates every pod whose token has come by `now_ns`,
+    /// then sets one wake-up for the rest (`PodCreator::arm`).
+    fn run_creator(&mut self, plane: u32, creator: Creator, now_ns: u64) {
+        let Some((burst_replicas, slow_start)) = self
+            .throttles
+            .as_deref()
+            .map(|t| (t.limits.burst_replicas, t.limits.slow_start))
+        else {
+            return;
+        };
+        while let Some(t) = self
+            .throttles
+            .as_deref_mut()
+            .map(|t| t.plane(plane).creator(creator))
+        {
             let mut sync = match t.sync.take() {
                 Some(sync) => sync,
                 None => {
@@ -454,8 +480,8 @@ impl Cluster {
                     if short == 0 {
                         continue;
                     }
-                    let left = t.limits.burst_replicas.map_or(short, |b| short.min(b));
-                    let first = if t.limits.slow_start { 1 } else { left };
+                    let left = burst_replicas.map_or(short, |b| short.min(b));
+                    let first = if slow_start { 1 } else { left };
                     ReplicaSetSync {
                         deployment: d,
                         left,
@@ -474,37 +500,49 @@ impl Cluster {
                     ended = true;
                     break;
                 }
-                let Some(t) = self.throttles.as_deref_mut() else {
+                let Some(t) = self
+                    .throttles
+                    .as_deref_mut()
+                    .map(|t| t.plane(plane).creator(creator))
+                else {
                     return;
                 };
                 let start = sync.batch_start_ns;
-                let granted = t.controller.map_or(start, |b| b.peek(start));
+                let granted = t.client.map_or(start, |b| b.peek(start));
                 if granted > now_ns {
                     let wake = t
                         .batch_last_grant(&sync)
                         .min(granted.max(now_ns + WAKE_TICK_NS));
                     t.sync = Some(sync);
-                    if t.arm_controller(wake) {
-                        self.push_timer(wake, Timer::ReplicaSets);
+                    if t.arm(wake) {
+                        self.push_timer(wake, Timer::Creator { plane, creator });
                     }
                     return;
                 }
-                if let Some(b) = t.controller.as_mut() {
+                if let Some(b) = t.client.as_mut() {
                     b.grant(start);
                 }
                 sync.batch_end_ns = sync.batch_end_ns.max(granted);
-                if !self.create_pod(d, now_ns) {
+                let created = match creator {
+                    Creator::ReplicaSet => self.create_pod(d, now_ns),
+                    Creator::Job => self.create_job_pod(d, now_ns),
+                };
+                if !created {
                     ended = true;
                     break;
                 }
                 sync.batch_left -= 1;
                 sync.left -= 1;
             }
-            let Some(t) = self.throttles.as_deref_mut() else {
+            let Some(t) = self
+                .throttles
+                .as_deref_mut()
+                .map(|t| t.plane(plane).creator(creator))
+            else {
                 return;
             };
             if !ended && sync.left > 0 {
-                let size = if t.limits.slow_start {
+                let size = if slow_start {
                     sync.next_batch.min(sync.left)
                 } else {
                     sync.left
@@ -566,7 +604,7 @@ impl Cluster {
         self.pods.get_mut(id).slot = dep.pods.len() as u32;
         dep.pods.push(id);
         dep.pending += 1;
-        self.pending.add((Reverse(priority), now_ns, id), now_ns);
+        self.pending.add((Reverse(priority), now_ns, id), d, now_ns);
         true
     }
 
@@ -614,8 +652,11 @@ impl Cluster {
             self.pods.get_mut(moved).slot = pod.slot;
         }
         if pod.phase == PodPhase::Pending {
-            self.pending
-                .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
+            self.pending.remove(
+                (Reverse(pod.priority), pod.created_ns, id),
+                pod.deployment,
+                now_ns,
+            );
             self.deployments[d].pending -= 1;
             self.release_quota(&pod);
             self.pods.remove(id);
@@ -788,20 +829,20 @@ impl Cluster {
             } => self.job_pod_end(pod, generation, fails, now_ns),
             Timer::NodeReady { node } => self.node_ready(node, now_ns),
             Timer::NodeGone { node } => self.node_gone(node, now_ns),
-            Timer::ReplicaSets => {
+            Timer::Creator { plane, creator } => {
                 let due = self
                     .throttles
                     .as_deref_mut()
-                    .is_some_and(|t| t.controller_due(now_ns));
+                    .is_some_and(|t| t.plane(plane).creator(creator).due(now_ns));
                 if due {
-                    self.run_replicasets(now_ns);
+                    self.run_creator(plane, creator, now_ns);
                 }
                 due
             }
-            Timer::Scheduler => self
+            Timer::Scheduler { plane } => self
                 .throttles
                 .as_deref_mut()
-                .is_some_and(|t| t.scheduler_due(now_ns)),
+                .is_some_and(|t| t.plane(plane).scheduler_due(now_ns)),
             Timer::MemoryCheck => {
                 self.check_memory(now_ns);
                 false

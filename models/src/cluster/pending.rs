@@ -3,7 +3,8 @@
 //! to capacity (`api::SurgeClock`), told after the count changes so both are exact.
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::ops::Bound::{Excluded, Unbounded};
 
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
@@ -17,6 +18,13 @@ pub(super) type QueueKey = (Reverse<i32>, u64, u32);
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct PendingPods {
     queue: BTreeSet<QueueKey>,
+    /// Under the control plane's limits, the same keys per deployment, and the keys added
+    /// since the last [`Walk`] began: a walk passes over a deployment that fits nowhere (or
+    /// whose region's scheduler waits for a token) in one step instead of pod by pod.
+    #[serde(default)]
+    by_deployment: Option<BTreeMap<u32, BTreeSet<QueueKey>>>,
+    #[serde(default)]
+    added: Vec<(QueueKey, u32)>,
     /// Pending pods × seconds up to `since_ns`.
     pod_seconds: f64,
     since_ns: u64,
@@ -24,20 +32,40 @@ pub(super) struct PendingPods {
 }
 
 impl PendingPods {
-    /// A pod becomes pending at `now_ns`.
-    pub(super) fn add(&mut self, key: QueueKey, now_ns: u64) {
+    /// An empty queue; `indexed`: kept per deployment too, for [`Walk`].
+    pub(super) fn new(indexed: bool) -> Self {
+        PendingPods {
+            by_deployment: indexed.then(BTreeMap::new),
+            ..PendingPods::default()
+        }
+    }
+
+    /// A pod of `deployment` becomes pending at `now_ns`.
+    pub(super) fn add(&mut self, key: QueueKey, deployment: u32, now_ns: u64) {
         self.account(now_ns);
         let added = self.queue.insert(key);
         debug_assert!(added, "pod {} queued twice", key.2);
+        if let Some(index) = self.by_deployment.as_mut() {
+            index.entry(deployment).or_default().insert(key);
+            self.added.push((key, deployment));
+        }
         self.surges
             .observe(SimTime::from_nanos(now_ns), self.queue.len() as u64);
     }
 
-    /// A pod leaves the queue at `now_ns` (bound or deleted).
-    pub(super) fn remove(&mut self, key: QueueKey, now_ns: u64) {
+    /// A pod of `deployment` leaves the queue at `now_ns` (bound or deleted).
+    pub(super) fn remove(&mut self, key: QueueKey, deployment: u32, now_ns: u64) {
         self.account(now_ns);
         let removed = self.queue.remove(&key);
         debug_assert!(removed, "pod {} was not queued", key.2);
+        if let Some(index) = self.by_deployment.as_mut()
+            && let Some(keys) = index.get_mut(&deployment)
+        {
+            keys.remove(&key);
+            if keys.is_empty() {
+                index.remove(&deployment);
+            }
+        }
         self.surges
             .observe(SimTime::from_nanos(now_ns), self.queue.len() as u64);
     }
@@ -54,14 +82,46 @@ impl PendingPods {
         self.queue.iter().copied().collect()
     }
 
-    /// The first pod in scheduling order after `after` (from the front with `None`), so a
-    /// throttled scheduler walks only as far as its tokens take it.
-    pub(super) fn next_after(&self, after: Option<QueueKey>) -> Option<QueueKey> {
-        use std::ops::Bound::{Excluded, Unbounded};
-        match after {
-            None => self.queue.first().copied(),
-            Some(key) => self.queue.range((Excluded(key), Unbounded)).next().copied(),
+    /// Starts a walk of the queue in scheduling order (`Walk::next`); needs the index
+    /// (`new(true)`).
+    pub(super) fn walk(&mut self) -> Walk {
+        self.added.clear();
+        let heap = self
+            .by_deployment
+            .iter()
+            .flatten()
+            .filter_map(|(&d, keys)| Some(Reverse((*keys.first()?, d))))
+            .collect();
+        Walk {
+            heap,
+            after: None,
+            skipped: BTreeSet::new(),
         }
+    }
+
+    /// The first pending key of `deployment` after `after`.
+    fn next_of(&self, deployment: u32, after: QueueKey) -> Option<QueueKey> {
+        self.by_deployment
+            .as_ref()?
+            .get(&deployment)?
+            .range((Excluded(after), Unbounded))
+            .next()
+            .copied()
+    }
+
+    fn first_of(&self, deployment: u32) -> Option<QueueKey> {
+        self.by_deployment
+            .as_ref()?
+            .get(&deployment)?
+            .first()
+            .copied()
+    }
+
+    fn holds(&self, deployment: u32, key: QueueKey) -> bool {
+        self.by_deployment
+            .as_ref()
+            .and_then(|index| index.get(&deployment))
+            .is_some_and(|keys| keys.contains(&key))
     }
 
     pub(super) fn len(&self) -> usize {
@@ -74,5 +134,104 @@ impl PendingPods {
 
     pub(super) fn surges(&self) -> &SurgeClock {
         &self.surges
+    }
+}
+
+/// A walk of the pending queue in scheduling order, as repeatedly asking for the first pod
+/// after the last one visited, except that a deployment [`Walk::skip`]ped is passed over
+/// whole: a heap holds, per deployment, a key no later than its first pending key after the
+/// last one visited (keys added during the walk join it), so every step is the queue's next
+/// pod of a deployment not skipped, in O(log deployments) rather than one step per pod.
+#[derive(Debug)]
+pub(super) struct Walk {
+    heap: BinaryHeap<Reverse<(QueueKey, u32)>>,
+    after: Option<(QueueKey, u32)>,
+    skipped: BTreeSet<u32>,
+}
+
+impl Walk {
+    /// The next pending pod after the last one visited, with its deployment.
+    pub(super) fn next(&mut self, pending: &mut PendingPods) -> Option<(QueueKey, u32)> {
+        if let Some((last, d)) = self.after {
+            if !self.skipped.contains(&d)
+                && let Some(next) = pending.next_of(d, last)
+            {
+                self.heap.push(Reverse((next, d)));
+            }
+            for (key, d) in pending.added.drain(..) {
+                if key > last {
+                    self.heap.push(Reverse((key, d)));
+                }
+            }
+        }
+        while let Some(Reverse((key, d))) = self.heap.pop() {
+            let last = self.after.map(|(k, _)| k);
+            if self.skipped.contains(&d) || last.is_some_and(|l| key <= l) {
+                continue;
+            }
+            if !pending.holds(d, key) {
+                // Left the queue since it was pushed: the deployment's next one stands in.
+                let next = match last {
+                    Some(l) => pending.next_of(d, l),
+                    None => pending.first_of(d),
+                };
+                if let Some(next) = next {
+                    self.heap.push(Reverse((next, d)));
+                }
+                continue;
+            }
+            self.after = Some((key, d));
+            return Some((key, d));
+        }
+        None
+    }
+
+    /// Passes over every later pod of `deployment` in this walk.
+    pub(super) fn skip(&mut self, deployment: u32) {
+        self.skipped.insert(deployment);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(priority: i32, created_ns: u64, id: u32) -> QueueKey {
+        (Reverse(priority), created_ns, id)
+    }
+
+    #[test]
+    fn a_walk_visits_the_queue_in_order_and_passes_over_skipped_deployments() {
+        let mut q = PendingPods::new(true);
+        // Deployment 0: ids 0, 2, 4 at t = 0; deployment 1: ids 1, 3 at t = 0 and id 5 at
+        // t = 1; deployment 2: id 6 of priority 10 at t = 2 (first in PrioritySort's order).
+        for (id, d, t) in [
+            (0, 0, 0),
+            (1, 1, 0),
+            (2, 0, 0),
+            (3, 1, 0),
+            (4, 0, 0),
+            (5, 1, 1),
+        ] {
+            q.add(key(0, t, id), d, t);
+        }
+        q.add(key(10, 2, 6), 2, 2);
+        let mut walk = q.walk();
+        let mut seen = Vec::new();
+        while let Some((k, d)) = walk.next(&mut q) {
+            seen.push(k.2);
+            if k.2 == 1 {
+                // Deployment 1 fits nowhere: ids 3 and 5 are passed over.
+                walk.skip(d);
+            }
+            if k.2 == 2 {
+                // Bound: it leaves the queue; a pod added now after it (id 7 of deployment
+                // 2, t = 3) is visited, one added before it (id 8, priority 20) is not.
+                q.remove(k, d, 3);
+                q.add(key(0, 3, 7), 2, 3);
+                q.add(key(20, 3, 8), 2, 3);
+            }
+        }
+        assert_eq!(seen, vec![6, 0, 1, 2, 4, 7]);
     }
 }

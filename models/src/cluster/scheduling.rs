@@ -43,34 +43,48 @@ impl Cluster {
         }
     }
 
-    /// `schedule_pending` with a scheduler limited by its scheduling cycles per second and its
-    /// client's token bucket: binds in queue order while a token has come by `now_ns`, then
-    /// sets one wake-up at the next token, at least `WAKE_TICK_NS` on. While pods wait, the
-    /// scheduler's requests queue from when they began to wait (`scheduler_busy_since_ns`),
-    /// so a wake-up binds every pod a busy scheduler would have bound since, each started from
-    /// its own grant. A pod that fits nowhere takes no token.
+    /// `schedule_pending` with each region's scheduler limited by its scheduling cycles per
+    /// second and its client's token bucket: binds in queue order while the pod's region has a
+    /// token by `now_ns`; a region out of tokens sets one wake-up at its next token, at least
+    /// `WAKE_TICK_NS` on, and its later pods wait while other regions' pods go on binding.
+    /// While a region's pods wait, its scheduler's requests queue from when they began to wait
+    /// (`scheduler_busy_since_ns`), so a wake-up binds every pod a busy scheduler would have
+    /// bound since, each started from its own grant. A pod that fits nowhere takes no token.
+    /// The queue is walked per deployment (`pending::Walk`): a deployment that fits nowhere,
+    /// or whose region waits, is passed over in one step, not pod by pod — the order and the
+    /// binds are those of a pod-by-pod walk.
     fn schedule_throttled(&mut self, now_ns: u64) {
-        let mut failed: BTreeSet<u32> = BTreeSet::new();
-        let mut after = None;
-        while let Some(key) = self.pending.next_after(after) {
-            after = Some(key);
+        // Regions whose scheduler is out of tokens until its wake-up.
+        let mut waiting: BTreeSet<u32> = BTreeSet::new();
+        let mut walk = self.pending.walk();
+        while let Some((key, d)) = walk.next(&mut self.pending) {
             let id = key.2;
-            let d = self.pods.get(id).deployment;
-            if failed.contains(&d) {
+            let Some(plane) = self.plane_of(d) else {
+                return;
+            };
+            if waiting.contains(&plane) {
+                walk.skip(d);
                 continue;
             }
             let Some(t) = self.throttles.as_deref_mut() else {
                 return;
             };
-            let issued = t.scheduler_busy_since_ns.unwrap_or(now_ns);
-            let next = t.scheduler_peek(issued);
+            let planes = t.plane_count();
+            let p = t.plane(plane);
+            let issued = p.scheduler_busy_since_ns.unwrap_or(now_ns);
+            let next = p.scheduler_peek(issued);
             if next > now_ns {
-                t.scheduler_busy_since_ns = Some(issued);
+                p.scheduler_busy_since_ns = Some(issued);
                 let wake = next.max(now_ns + WAKE_TICK_NS);
-                if t.arm_scheduler(wake) {
-                    self.push_timer(wake, Timer::Scheduler);
+                if p.arm_scheduler(wake) {
+                    self.push_timer(wake, Timer::Scheduler { plane });
                 }
-                return;
+                waiting.insert(plane);
+                walk.skip(d);
+                if waiting.len() == planes {
+                    return;
+                }
+                continue;
             }
             match self.choose_node(id) {
                 Some(node) => {
@@ -78,20 +92,25 @@ impl Cluster {
                     let granted = self
                         .throttles
                         .as_deref_mut()
-                        .map_or(now_ns, |t| t.scheduler_take(issued));
+                        .map_or(now_ns, |t| t.plane(plane).scheduler_take(issued));
                     self.bind_granted(id, node, now_ns, granted.max(created_ns));
                 }
                 None => {
                     if !self.try_preempt(id, now_ns) {
-                        failed.insert(d);
+                        walk.skip(d);
                         self.log_unschedulable(d, now_ns);
                     }
                 }
             }
         }
-        // Every pod bound or placed nowhere: the scheduler idles from here.
+        // Every pod of the other regions bound or placed nowhere: their schedulers idle from
+        // here.
         if let Some(t) = self.throttles.as_deref_mut() {
-            t.scheduler_busy_since_ns = None;
+            for plane in 0..t.plane_count() as u32 {
+                if !waiting.contains(&plane) {
+                    t.plane(plane).scheduler_busy_since_ns = None;
+                }
+            }
         }
     }
 
@@ -243,8 +262,11 @@ impl Cluster {
         let pool = self.placement.pool_of_group(self.nodes.get(node).group);
         let ns = self.deployments[d].namespace;
         self.costs.bound(pool, ns, cpu);
-        self.pending
-            .remove((Reverse(pod.priority), pod.created_ns, id), now_ns);
+        self.pending.remove(
+            (Reverse(pod.priority), pod.created_ns, id),
+            pod.deployment,
+            now_ns,
+        );
         self.deployments[d].pending -= 1;
         let warm_start = now_ns == 0 && self.deployments[d].job.is_none();
         self.pods.set_phase(

@@ -8,6 +8,8 @@ use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::control_plane::state::Creator;
+
 /// Per-pod and per-deployment timers of the model's own heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(super) enum Timer {
@@ -31,10 +33,16 @@ pub(super) enum Timer {
     Scale {
         deployment: u32,
     },
-    /// The throttled ReplicaSet controller's next batch or token (`control_plane`).
-    ReplicaSets,
-    /// The throttled scheduler's next token (`control_plane`).
-    Scheduler,
+    /// A region's throttled ReplicaSet or Job controller's next batch or token
+    /// (`control_plane`).
+    Creator {
+        plane: u32,
+        creator: Creator,
+    },
+    /// A region's throttled scheduler's next token (`control_plane`).
+    Scheduler {
+        plane: u32,
+    },
     /// The kubelet compares its pods' memory use with their limits (see `vertical`).
     MemoryCheck,
     /// A launched node finished booting and registering.

@@ -60,7 +60,8 @@ pub struct ControllerManagerConfig {
     /// `--kube-api-burst`: requests the client may send at once. Default 30.
     #[serde(default = "default_cm_burst")]
     pub burst: u32,
-    /// `BurstReplicas`: most pods one ReplicaSet sync creates. Default 500; `None`: all at once.
+    /// `BurstReplicas`: most pods one ReplicaSet sync creates (and the Job controller's
+    /// `MaxPodCreateDeletePerSync`, also 500). Default 500; `None`: all at once.
     #[serde(default = "default_burst_replicas")]
     pub burst_replicas: Option<u32>,
     /// `slowStartBatch`: creations in batches of 1, 2, 4, …, each waiting for the previous;

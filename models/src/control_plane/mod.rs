@@ -4,12 +4,21 @@
 //! pure pieces are `bucket` (client-go's token bucket as arithmetic), `slow_start` (the
 //! ReplicaSet controller's batches), `pulls` (a node's image pulls and cache) and `boot` (a
 //! node's boot-time draw); `state` holds them at run time and the cluster applies them
-//! (`Cluster::run_replicasets`, `schedule_throttled`, `bind_granted`, `launch_nodes`);
-//! sources are in each module and in `config`.
+//! (`Cluster::run_creator`, `schedule_throttled`, `bind_granted`, `launch_nodes`);
+//! sources are in each module and in `config`. Each region is its own Kubernetes cluster, so
+//! each region has its own controller and scheduler buckets (`state::RegionPlane`), all with
+//! the section's limits.
 //!
-//! What is not limited: pod deletions (a scale-down deletes at once), Job pods (the Job
-//! controller creates them unthrottled), preemptors (bound without a scheduler token), the
-//! kubelet's `registryPullQPS` and image garbage collection.
+//! Job pods are created like a ReplicaSet's: through the region's Job controller, whose own
+//! client has kube-controller-manager's QPS and burst (`ClientOrDie("job-controller")` in
+//! `cmd/kube-controller-manager/app/batch.go`), at most `MaxPodCreateDeletePerSync` = 500
+//! per sync, in slow-start batches (`manageJob`, kubernetes/kubernetes
+//! `pkg/controller/job/job_controller.go`: `batchSize := min(diff,
+//! controller.SlowStartInitialBatchSize)`, doubling); the section's `burst_replicas` and
+//! `slow_start` apply to both controllers.
+//!
+//! What is not limited: pod deletions (a scale-down deletes at once), preemptors (bound
+//! without a scheduler token), the kubelet's `registryPullQPS` and image garbage collection.
 
 pub mod boot;
 pub mod bucket;

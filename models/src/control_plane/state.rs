@@ -1,7 +1,8 @@
-//! The control plane's limits at run time, as the cluster keeps them: the controller's and
-//! the scheduler's token buckets, the ReplicaSet controller's work queue and current sync,
-//! each node's images and each pool's boot draws. One wake-up per queue (the cluster's
-//! `Timer::ReplicaSets` and `Timer::Scheduler`), never one per pod: a throttled queue wakes at
+//! The control plane's limits at run time, as the cluster keeps them: per region (each region
+//! is its own cluster, [`RegionPlane`]) the ReplicaSet and Job controllers' clients, work
+//! queues and current syncs ([`PodCreator`]) and the scheduler's token buckets; each node's
+//! images and each pool's boot draws. One wake-up per queue and region (the cluster's
+//! `Timer::Creator` and `Timer::Scheduler`), never one per pod: a throttled queue wakes at
 //! the end of its slow-start batch or [`WAKE_TICK_NS`] after its next token, whichever is
 //! first, and does everything whose token has come.
 
@@ -19,7 +20,7 @@ use super::pulls::{NodeImages, pull_ns};
 /// grant).
 pub const WAKE_TICK_NS: u64 = 1_000_000_000;
 
-/// A ReplicaSet sync under way: `left` pods still to create in it, `batch_left` in the current
+/// A ReplicaSet or Job sync under way: `left` pods still to create in it, `batch_left` in the current
 /// slow-start batch, issued at `batch_start_ns`; the batch ends at its last grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaSetSync {
@@ -31,53 +32,41 @@ pub struct ReplicaSetSync {
     pub batch_end_ns: u64,
 }
 
-/// The limits of one run and the state they keep, owned by the cluster.
+/// A controller of kube-controller-manager that creates pods: the ReplicaSet controller or
+/// the Job controller. Each has its own client, built from the manager's `--kube-api-qps`/
+/// `--kube-api-burst` (`ControllerClientBuilder.ClientOrDie`, one clientset and rate limiter
+/// per controller), and creates at most `BurstReplicas` (ReplicaSet) or
+/// `MaxPodCreateDeletePerSync` (Job; both 500) pods per sync in slow-start batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Creator {
+    ReplicaSet,
+    Job,
+}
+
+/// One pod-creating controller's client, work queue, sync under way and wake-up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Throttles {
-    pub limits: Limits,
-    seed: u64,
-    pub controller: Option<TokenBucket>,
-    scheduler_client: Option<TokenBucket>,
-    scheduler_cycle: Option<TokenBucket>,
+pub struct PodCreator {
+    pub client: Option<TokenBucket>,
     pub sync: Option<ReplicaSetSync>,
     queue: VecDeque<u32>,
     queued: Vec<bool>,
-    controller_wake_ns: Option<u64>,
-    scheduler_wake_ns: Option<u64>,
-    /// Since when the scheduler has had pods waiting for tokens: its requests queue from
-    /// there, so the grants a wake-up catches up on are the ones a busy scheduler would have
-    /// had one after the other (a bucket of burst 1 refills no faster while we sleep).
-    pub scheduler_busy_since_ns: Option<u64>,
-    /// Nodes launched so far, per pool: the index of the next boot draw.
-    launches: Vec<u64>,
-    /// Per node id.
-    nodes: Vec<NodeImages>,
-    /// Image id per image name (a service's name), in first-seen order.
-    images: BTreeMap<String, u32>,
+    wake_ns: Option<u64>,
 }
 
-impl Throttles {
-    pub fn new(limits: Limits, seed: u64, pools: usize) -> Self {
-        let bucket = |c: Option<(f64, u32)>| c.map(|(qps, burst)| TokenBucket::new(qps, burst));
-        Throttles {
-            controller: bucket(limits.controller_client),
-            scheduler_client: bucket(limits.scheduler_client),
-            scheduler_cycle: limits.scheduler_pods_per_s.map(|r| TokenBucket::new(r, 1)),
-            limits,
-            seed,
+impl PodCreator {
+    fn new(limits: &Limits) -> Self {
+        PodCreator {
+            client: limits
+                .controller_client
+                .map(|(qps, burst)| TokenBucket::new(qps, burst)),
             sync: None,
             queue: VecDeque::new(),
             queued: Vec::new(),
-            controller_wake_ns: None,
-            scheduler_wake_ns: None,
-            scheduler_busy_since_ns: None,
-            launches: vec![0; pools],
-            nodes: Vec::new(),
-            images: BTreeMap::new(),
+            wake_ns: None,
         }
     }
 
-    /// Queues a deployment for a ReplicaSet sync, once.
+    /// Queues a deployment (or a Job's owner) for a sync, once.
     pub fn enqueue(&mut self, deployment: u32) {
         let d = deployment as usize;
         if self.queued.len() <= d {
@@ -98,7 +87,7 @@ impl Throttles {
 
     /// When the last request of the current batch will be let through.
     pub fn batch_last_grant(&self, sync: &ReplicaSetSync) -> u64 {
-        let Some(mut bucket) = self.controller else {
+        let Some(mut bucket) = self.client else {
             return sync.batch_start_ns;
         };
         let mut last = sync.batch_start_ns;
@@ -109,13 +98,48 @@ impl Throttles {
     }
 
     /// Whether a wake-up at `at_ns` must be set: none is, or the one set is later.
-    pub fn arm_controller(&mut self, at_ns: u64) -> bool {
-        arm(&mut self.controller_wake_ns, at_ns)
+    pub fn arm(&mut self, at_ns: u64) -> bool {
+        arm(&mut self.wake_ns, at_ns)
     }
 
-    /// Whether the controller's wake-up is the one due at `now_ns` (and clears it).
-    pub fn controller_due(&mut self, now_ns: u64) -> bool {
-        due(&mut self.controller_wake_ns, now_ns)
+    /// Whether the wake-up is the one due at `now_ns` (and clears it).
+    pub fn due(&mut self, now_ns: u64) -> bool {
+        due(&mut self.wake_ns, now_ns)
+    }
+}
+
+/// One region's control plane: each region is its own Kubernetes cluster, with its own
+/// kube-controller-manager (the ReplicaSet and Job controllers) and its own kube-scheduler
+/// (client and scheduling cycles), all with the section's limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegionPlane {
+    /// The ReplicaSet controller, then the Job controller (indexed by [`Creator`]).
+    creators: [PodCreator; 2],
+    scheduler_client: Option<TokenBucket>,
+    scheduler_cycle: Option<TokenBucket>,
+    scheduler_wake_ns: Option<u64>,
+    /// Since when the scheduler has had pods waiting for tokens: its requests queue from
+    /// there, so the grants a wake-up catches up on are the ones a busy scheduler would have
+    /// had one after the other (a bucket of burst 1 refills no faster while we sleep).
+    pub scheduler_busy_since_ns: Option<u64>,
+}
+
+impl RegionPlane {
+    /// Full buckets: a plane first used at `t` is one that idled until `t`.
+    fn new(limits: &Limits) -> Self {
+        RegionPlane {
+            creators: [PodCreator::new(limits), PodCreator::new(limits)],
+            scheduler_client: limits
+                .scheduler_client
+                .map(|(qps, burst)| TokenBucket::new(qps, burst)),
+            scheduler_cycle: limits.scheduler_pods_per_s.map(|r| TokenBucket::new(r, 1)),
+            scheduler_wake_ns: None,
+            scheduler_busy_since_ns: None,
+        }
+    }
+
+    pub fn creator(&mut self, which: Creator) -> &mut PodCreator {
+        &mut self.creators[which as usize]
     }
 
     pub fn arm_scheduler(&mut self, at_ns: u64) -> bool {
@@ -142,6 +166,71 @@ impl Throttles {
         self.scheduler_client
             .as_mut()
             .map_or(cycle, |b| b.grant(cycle))
+    }
+}
+
+/// The limits of one run and the state they keep, owned by the cluster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Throttles {
+    pub limits: Limits,
+    seed: u64,
+    /// One per region, in the order the regions were first asked for (`plane_of`).
+    planes: Vec<RegionPlane>,
+    /// Region name → its plane.
+    plane_by_region: BTreeMap<String, u32>,
+    /// Per deployment: its region's plane, once asked for.
+    plane_of_deployment: Vec<Option<u32>>,
+    /// Nodes launched so far, per pool: the index of the next boot draw.
+    launches: Vec<u64>,
+    /// Per node id.
+    nodes: Vec<NodeImages>,
+    /// Image id per image name (a service's name), in first-seen order.
+    images: BTreeMap<String, u32>,
+}
+
+impl Throttles {
+    pub fn new(limits: Limits, seed: u64, pools: usize) -> Self {
+        Throttles {
+            limits,
+            seed,
+            planes: Vec::new(),
+            plane_by_region: BTreeMap::new(),
+            plane_of_deployment: Vec::new(),
+            launches: vec![0; pools],
+            nodes: Vec::new(),
+            images: BTreeMap::new(),
+        }
+    }
+
+    /// The plane of deployment `d`, which runs in `region`.
+    pub fn plane_of(&mut self, d: u32, region: &str) -> u32 {
+        let k = d as usize;
+        if let Some(Some(p)) = self.plane_of_deployment.get(k) {
+            return *p;
+        }
+        let p = match self.plane_by_region.get(region) {
+            Some(&p) => p,
+            None => {
+                let p = self.planes.len() as u32;
+                self.planes.push(RegionPlane::new(&self.limits));
+                self.plane_by_region.insert(region.to_owned(), p);
+                p
+            }
+        };
+        if self.plane_of_deployment.len() <= k {
+            self.plane_of_deployment.resize(k + 1, None);
+        }
+        self.plane_of_deployment[k] = Some(p);
+        p
+    }
+
+    pub fn plane(&mut self, plane: u32) -> &mut RegionPlane {
+        &mut self.planes[plane as usize]
+    }
+
+    /// Regions with a plane so far.
+    pub fn plane_count(&self) -> usize {
+        self.planes.len()
     }
 
     /// A node launched now in pool `pool` boots for this long (`delay_ns` without a spread).

@@ -1282,17 +1282,6 @@ fn policies() -> Vec<Case> {
             "the Jobs' wait needs Jobs: expected a `batch` section beside it",
         ),
         run(
-            "control-plane limits in a two-region experiment",
-            good_with(
-                "    regions: [(name: \"us-east1\", zones: [\"us-east1-b\"])],",
-                "    regions: [(name: \"us-east1\", zones: [\"us-east1-b\"]), \
-                 (name: \"us-west1\", zones: [\"us-west1-a\"])],",
-            )
-            .replace("    )],\n)", "    )],\n    control_plane: (),\n)"),
-            "control_plane",
-            "per-region control planes are not built yet",
-        ),
-        run(
             "a deadline-miss target without batch",
             good_with(
                 "    )],\n)",

@@ -33,6 +33,9 @@ pub struct Inputs<'a> {
     pub vpa: Option<&'a Timeseries<'a>>,
     /// The Kueue queues table, grouped by (queue, region); `None` when the run has no queues.
     pub queues: Option<&'a Timeseries<'a>>,
+    /// The forecast table (`time_s` the instant forecast), grouped by (policy, region);
+    /// `None` when the run has no predictive policy.
+    pub forecast: Option<&'a Timeseries<'a>>,
     pub summary: &'a Summary,
 }
 
@@ -42,7 +45,7 @@ pub type Build = fn(&Inputs) -> Result<Option<Chart>, ReportError>;
 /// Every chart, in report order. The dropped-requests and backlog charts are drawn even when
 /// flat at zero: a flat line is the evidence that nothing was dropped or queued, and every
 /// report then has the same charts in the same places, so two reports compare side by side.
-pub const CHARTS: [Build; 10] = [
+pub const CHARTS: [Build; 11] = [
     traffic,
     pods,
     latency,
@@ -53,6 +56,7 @@ pub const CHARTS: [Build; 10] = [
     vpa_cpu,
     vpa_memory,
     queues_chart,
+    forecast_chart,
 ];
 
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
@@ -424,6 +428,65 @@ fn queues_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     Ok(Some(c))
 }
 
+/// Each predictive policy's forecast against what happened, on the axis of the instant
+/// forecast: the actual it observed then (solid), the Holt-Winters forecast made one lead time
+/// earlier (dashed) and that forecast plus its headroom, what it provisioned for (dotted).
+/// Where the solid line rises above the dotted one the headroom fell short.
+fn forecast_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(f) = i.forecast else {
+        return Ok(None);
+    };
+    let mut c = blank(
+        i,
+        "forecast",
+        "Predictive policies: forecast vs actual",
+        "Per policy, at the instant forecast: what it observed (solid), its forecast made one lead \
+         time earlier (dashed), and forecast + headroom, what it provisioned for (dotted); the \
+         headroom fell short where the solid line is above the dotted one.",
+        "Every forecast and actual was zero.",
+        "demand (unit in the legend)",
+    );
+    c.series = (0..f.keys.len())
+        .map(|k| {
+            let key = &f.keys[k];
+            Ok(SeriesKey {
+                name: key.name.clone(),
+                detail: format!(
+                    "{}, {} {}",
+                    key.detail,
+                    f.first_text(k, "target")?,
+                    f.first_text(k, "unit")?
+                ),
+            })
+        })
+        .collect::<Result<_, ReportError>>()?;
+    c.strokes = vec![
+        (Stroke::Solid, "actual"),
+        (Stroke::Dashed, "forecast (one lead time earlier)"),
+        (Stroke::Dotted, "forecast + headroom"),
+    ];
+    for series in 0..f.keys.len() {
+        for (column, stroke) in [
+            ("actual", Stroke::Solid),
+            ("forecast", Stroke::Dashed),
+            ("provisioned", Stroke::Dotted),
+        ] {
+            let points = f
+                .points(series, column)?
+                .into_iter()
+                .filter(|(_, y)| y.is_finite())
+                .collect();
+            c.lines.push(Line {
+                series,
+                stroke,
+                points,
+                fill: false,
+            });
+        }
+    }
+    Ok(Some(c))
+}
+
 /// A VPA's CPU: the pods' requests (the current template's), what a ready pod uses, and the
 /// recommendation's target and range.
 fn vpa_cpu(i: &Inputs) -> Result<Option<Chart>, ReportError> {
@@ -756,6 +819,7 @@ pub(crate) mod tests {
             events,
             vpa: None,
             queues: None,
+            forecast: None,
             summary: &summary,
         };
         CHARTS.iter().filter_map(|b| b(&inputs).unwrap()).collect()
@@ -773,6 +837,7 @@ pub(crate) mod tests {
             events: None,
             vpa: Some(&vpa),
             queues: None,
+            forecast: None,
             summary: &summary,
         };
         let c = vpa_memory(&inputs).unwrap().unwrap();
@@ -787,6 +852,68 @@ pub(crate) mod tests {
             ..inputs
         };
         assert!(vpa_cpu(&without).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_forecast_chart_draws_actual_forecast_and_headroom_per_policy_at_the_instant_forecast() {
+        // Policy `p` on api in us-east1 (rps): at 120 s the forecast made at 60 s was 30 with
+        // headroom 5 and the actual 33; at 180 s it had no actual yet (NaN, no point).
+        let mut f = Table::new(&[
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("policy", Kind::Text),
+            ("target", Kind::Text),
+            ("unit", Kind::Text),
+            ("forecast", Kind::F64),
+            ("provisioned", Kind::F64),
+            ("actual", Kind::F64),
+        ]);
+        for (time, forecast, actual) in [(120, 30.0, 33.0), (180, 40.0, f64::NAN)] {
+            f.push_row(&[
+                Cell::U64(time),
+                Cell::Text("us-east1"),
+                Cell::Text("p"),
+                Cell::Text("api"),
+                Cell::Text("rps"),
+                Cell::F64(forecast),
+                Cell::F64(forecast + 5.0),
+                Cell::F64(actual),
+            ]);
+        }
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let forecast = Timeseries::grouped(&f, "policy").unwrap();
+        let summary = example();
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: None,
+            events: None,
+            vpa: None,
+            queues: None,
+            forecast: Some(&forecast),
+            summary: &summary,
+        };
+        let c = forecast_chart(&inputs).unwrap().unwrap();
+        assert_eq!(c.id, "forecast");
+        assert_eq!(c.series.len(), 1);
+        assert_eq!(c.series[0].name, "p");
+        assert_eq!(c.series[0].detail, "us-east1, api rps");
+        let h = |s: f64| s / 3600.0;
+        let of = |stroke| {
+            c.lines
+                .iter()
+                .find(|l| l.stroke == stroke)
+                .map(|l| l.points.clone())
+                .unwrap()
+        };
+        assert_eq!(of(Stroke::Solid), [(h(120.0), 33.0)]);
+        assert_eq!(of(Stroke::Dashed), [(h(120.0), 30.0), (h(180.0), 40.0)]);
+        assert_eq!(of(Stroke::Dotted), [(h(120.0), 35.0), (h(180.0), 45.0)]);
+        let without = Inputs {
+            forecast: None,
+            ..inputs
+        };
+        assert!(forecast_chart(&without).unwrap().is_none());
     }
 
     #[test]
@@ -823,6 +950,7 @@ pub(crate) mod tests {
             events: None,
             vpa: None,
             queues: Some(&queues),
+            forecast: None,
             summary: &summary,
         };
         let c = queues_chart(&inputs).unwrap().unwrap();
@@ -836,6 +964,7 @@ pub(crate) mod tests {
         assert_eq!(c.lines[2].points, [(0.0, 0.0), (60.0 / 3600.0, 2.0)]);
         let without = Inputs {
             queues: None,
+            forecast: None,
             ..inputs
         };
         assert!(queues_chart(&without).unwrap().is_none());
@@ -891,6 +1020,7 @@ pub(crate) mod tests {
             events: None,
             vpa: None,
             queues: None,
+            forecast: None,
             summary: &summary,
         };
         let c = traffic(&inputs).unwrap().unwrap();

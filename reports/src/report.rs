@@ -121,7 +121,7 @@ fn build_charts(
 mod tests {
     use std::fs;
 
-    use sim::recorder::{Cell, Values};
+    use sim::recorder::{Cell, Kind, Values};
 
     use super::*;
     use crate::chart::catalog::tests::{events_table, pools_table, table};
@@ -184,6 +184,43 @@ mod tests {
         // The decisions: the ten preemptions of one deployment, the event text escaped.
         assert!(page.contains("<th colspan=\"5\">api-us-east1 · 10 events</th>"));
         assert!(page.contains("<td>an &lt;event&gt;</td>") && !page.contains("<event>"));
+    }
+
+    #[test]
+    fn a_forecast_table_in_the_folder_adds_the_forecast_chart() {
+        let dir = TestDir::new("report_forecast");
+        let t = table();
+        let mut f = Table::new(&[
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("policy", Kind::Text),
+            ("target", Kind::Text),
+            ("unit", Kind::Text),
+            ("forecast", Kind::F64),
+            ("provisioned", Kind::F64),
+            ("actual", Kind::F64),
+        ]);
+        f.push_row(&[
+            Cell::U64(600),
+            Cell::Text("us-east1"),
+            Cell::Text("p"),
+            Cell::Text("api"),
+            Cell::Text("rps"),
+            Cell::F64(30.0),
+            Cell::F64(35.0),
+            Cell::F64(33.0),
+        ]);
+        crate::table_io::write_table(&f, dir.path(), "forecast").unwrap();
+        let tables = Tables {
+            timeseries: &t,
+            pools: None,
+            events: None,
+            vpa: None,
+            queues: None,
+        };
+        write_report(dir.path(), tables, &example()).unwrap();
+        let svg = fs::read_to_string(dir.path().join("charts").join("forecast.svg")).unwrap();
+        assert!(svg.contains("forecast + headroom"));
     }
 
     #[test]

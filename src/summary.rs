@@ -15,9 +15,10 @@ use models::latency::{Counts, Histogram};
 use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
-    BatchSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery, ForecastSummary, Gate,
-    Metric, NamespaceSummary, Op, PackingSummary, PoolSummary, Quantiles, QueueSummary, Recovery,
-    Requests, RtoPhasesSummary, ServiceSummary, Summary, VpaSummary, WaveSummary,
+    BatchSummary, BudgetSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery,
+    ForecastSummary, Gate, Metric, NamespaceSummary, Op, PackingSummary, PoolSummary, Quantiles,
+    QueueSummary, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary, VpaSummary,
+    WaveSummary,
 };
 use sim::recorder::{Table, Values};
 use sim::time::SimTime;
@@ -132,6 +133,37 @@ fn vpa(table: &Table) -> Vec<VpaSummary> {
             evicted_pods: evicted[last],
             resized_pods: resized[last],
             oom_kills: ooms[last],
+        })
+        .collect()
+}
+
+/// The budgets of the node-pool policies that ran (`policies.active`: entries without a set
+/// always run, with a set when it is the active one; every entry without `active`), with the
+/// region of their first pool.
+fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
+    let p = &x.policies;
+    let runs = |set: Option<&str>| match (set, p.active.as_deref()) {
+        (None, _) | (_, None) => true,
+        (Some(set), Some(active)) => set == active,
+    };
+    p.node_pools
+        .iter()
+        .filter(|n| runs(n.set.as_deref()))
+        .filter_map(|n| {
+            let b = n.budget.as_ref()?;
+            let first = n.pools.first().map(|s| s.pool.as_str());
+            let region = x
+                .node_pools
+                .iter()
+                .find(|pool| Some(pool.name.as_str()) == first)
+                .map_or_else(String::new, |pool| pool.region.clone());
+            Some(BudgetSummary {
+                policy: n.name.clone(),
+                region,
+                pools: n.pools.iter().map(|s| s.pool.clone()).collect(),
+                budget_usd: b.budget_usd,
+                low_share: b.low_share,
+            })
         })
         .collect()
 }
@@ -414,6 +446,7 @@ pub fn summarize(
         recovery: recovery(x, &out.recovery),
         vpa: out.vpa_timeseries.as_ref().map(vpa).unwrap_or_default(),
         forecast: out.forecast.as_ref().map(forecast).unwrap_or_default(),
+        budgets: budgets(x),
     };
     let messages: Vec<String> = unschedulable.iter().map(|u| u.message.clone()).collect();
     summary.checks = health::judge(&x.checks, &summary, &messages);

@@ -155,9 +155,9 @@ mod tests {
             .iter()
             .map(|c| c.id)
             .collect();
-        // Every chart but the two of the VPA table, the queues one and the forecast one, which
-        // this run has not.
-        assert_eq!(ids.len(), CHARTS.len() - 4);
+        // Every chart but the two of the VPA table, the queues one, the forecast one and the
+        // budget one, which this run has not.
+        assert_eq!(ids.len(), CHARTS.len() - 5);
         for id in &ids {
             let png = fs::read(charts.join(format!("{id}.png"))).unwrap();
             assert_eq!(&png[..4], b"\x89PNG", "{id}");
@@ -239,10 +239,10 @@ mod tests {
         assert!(charts.join("pods.svg").is_file());
         assert!(!charts.join("nodes.svg").exists() && !charts.join("cost.svg").exists());
         // Neither the pools' two charts, nor the VPA's two, nor the queues one, nor the
-        // forecast one.
+        // forecast one, nor the budget one.
         assert_eq!(
             fs::read_dir(&charts).unwrap().count(),
-            2 * (CHARTS.len() - 6)
+            2 * (CHARTS.len() - 7)
         );
     }
 

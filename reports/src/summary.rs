@@ -87,6 +87,24 @@ pub struct Summary {
     /// unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forecast: Vec<ForecastSummary>,
+    /// Each cost-aware node-pool policy's budget (the `budget` chart); absent without one (so
+    /// the summaries of other runs are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<BudgetSummary>,
+}
+
+/// A node-pool policy's budget over the run, as its `budget` says: the report charts its
+/// pools' cost so far against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetSummary {
+    /// The node-pool policy.
+    pub policy: String,
+    pub region: String,
+    /// The pools whose cost it counts.
+    pub pools: Vec<String>,
+    pub budget_usd: f64,
+    /// The share of the budget left at or below which it scales slower and on spot.
+    pub low_share: f64,
 }
 
 /// One predictive policy's forecasts (Holt-Winters, one lead time ahead) compared with the
@@ -449,6 +467,7 @@ pub(crate) mod tests {
             events_dropped: 0,
             vpa: Vec::new(),
             forecast: Vec::new(),
+            budgets: Vec::new(),
             recovery: None,
         }
     }

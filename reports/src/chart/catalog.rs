@@ -45,7 +45,7 @@ pub type Build = fn(&Inputs) -> Result<Option<Chart>, ReportError>;
 /// Every chart, in report order. The dropped-requests and backlog charts are drawn even when
 /// flat at zero: a flat line is the evidence that nothing was dropped or queued, and every
 /// report then has the same charts in the same places, so two reports compare side by side.
-pub const CHARTS: [Build; 11] = [
+pub const CHARTS: [Build; 12] = [
     traffic,
     pods,
     latency,
@@ -57,6 +57,7 @@ pub const CHARTS: [Build; 11] = [
     vpa_memory,
     queues_chart,
     forecast_chart,
+    budget_chart,
 ];
 
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
@@ -428,6 +429,91 @@ fn queues_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     Ok(Some(c))
 }
 
+/// Each cost-aware node-pool policy's budget burn: its pools' cost so far (solid, from the
+/// pools table) against its budget spread evenly over the run (dashed), the level at which
+/// only `low_share` of it is left (a reference line) and the first sample at or above it (a
+/// marker). The policy integrates its own spend at each evaluation, so it may find the budget
+/// low up to a sample interval apart from the marker.
+fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(p) = i.pools else {
+        return Ok(None);
+    };
+    if i.summary.budgets.is_empty() {
+        return Ok(None);
+    }
+    let mut c = blank(
+        i,
+        "budget",
+        "Budget burn",
+        "Per cost-aware node-pool policy: its pools' cost so far (solid) against its budget spent \
+         evenly over the run (dashed); above the dashed line it spends faster than the budget \
+         allows, and past the reference line it scales slower and on spot.",
+        "Nothing was billed.",
+        "cost so far (USD)",
+    );
+    c.series = i
+        .summary
+        .budgets
+        .iter()
+        .map(|b| SeriesKey {
+            name: b.policy.clone(),
+            detail: format!("{}, {}", b.region, b.pools.join("+")),
+        })
+        .collect();
+    c.strokes = vec![
+        (Stroke::Solid, "cost so far"),
+        (Stroke::Dashed, "budget, spent evenly"),
+    ];
+    let end_h = i.summary.duration_s / 3600.0;
+    for (series, b) in i.summary.budgets.iter().enumerate() {
+        let mut cost: BTreeMap<u64, f64> = BTreeMap::new();
+        for (k, key) in p.keys.iter().enumerate() {
+            if key.detail == b.region && b.pools.contains(&key.name) {
+                for (t, v) in p.samples(k, "cost_usd")? {
+                    *cost.entry(t).or_insert(0.0) += v;
+                }
+            }
+        }
+        let low_usd = (1.0 - b.low_share) * b.budget_usd;
+        if let Some((&t, _)) = cost.iter().find(|&(_, &v)| v >= low_usd) {
+            let minutes = t / 60;
+            c.markers.push(Marker {
+                x: t as f64 / 3600.0,
+                label: format!(
+                    "+{}h{:02} {}: {:.0} % of ${:.2} left",
+                    minutes / 60,
+                    minutes % 60,
+                    b.policy,
+                    b.low_share * 100.0,
+                    b.budget_usd
+                ),
+            });
+        }
+        c.rules.push(Rule {
+            y: low_usd,
+            label: format!("{} low at ${low_usd:.2}", b.policy),
+            judged: format!("the budget's low share, {:.0} % left", b.low_share * 100.0),
+        });
+        c.lines.push(Line {
+            series,
+            stroke: Stroke::Solid,
+            points: line(cost.into_iter().collect()),
+            fill: false,
+        });
+        c.lines.push(Line {
+            series,
+            stroke: Stroke::Dashed,
+            points: vec![(0.0, 0.0), (end_h, b.budget_usd)],
+            fill: false,
+        });
+    }
+    c.markers.sort_by(|a, b| a.x.total_cmp(&b.x));
+    if !c.markers.is_empty() {
+        c.markers_meaning = "budget low";
+    }
+    Ok(Some(c))
+}
+
 /// Each predictive policy's forecast against what happened, on the axis of the instant
 /// forecast: the actual it observed then (solid), the Holt-Winters forecast made one lead time
 /// earlier (dashed) and that forecast plus its headroom, what it provisioned for (dotted).
@@ -672,6 +758,7 @@ pub(crate) mod tests {
     use sim::recorder::{Cell, Kind, Table};
 
     use super::*;
+    use crate::summary::BudgetSummary;
     use crate::summary::tests::example;
 
     /// Every column the charts read, for one series over two instants.
@@ -914,6 +1001,58 @@ pub(crate) mod tests {
             ..inputs
         };
         assert!(forecast_chart(&without).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_budget_chart_sums_a_policys_pools_against_its_budget_and_marks_the_low_crossing() {
+        // Pools `sp` ($0.5 then $1) and `od` ($1 then $2) at 0 and 60 s. Policy `both` counts
+        // both, $1.5 then $3, against $4 with 30 % low: low at $2.8, crossed at 60 s. Policy
+        // `spot` counts `sp` only against $10: low at $7, never crossed.
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let pools = pools_table("od");
+        let p = Timeseries::grouped(&pools, "pool").unwrap();
+        let mut summary = example();
+        let budget = |policy: &str, pools: &[&str], budget_usd| BudgetSummary {
+            policy: policy.into(),
+            region: "us-east1".into(),
+            pools: pools.iter().map(|s| s.to_string()).collect(),
+            budget_usd,
+            low_share: 0.3,
+        };
+        summary.budgets = vec![
+            budget("both", &["sp", "od"], 4.0),
+            budget("spot", &["sp"], 10.0),
+        ];
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: Some(&p),
+            events: None,
+            vpa: None,
+            queues: None,
+            forecast: None,
+            summary: &summary,
+        };
+        let c = budget_chart(&inputs).unwrap().unwrap();
+        assert_eq!(c.id, "budget");
+        assert_eq!(c.series.len(), 2);
+        let h = 60.0 / 3600.0;
+        assert_eq!(c.lines[0].points, [(0.0, 1.5), (h, 3.0)]);
+        // The budget spread over the example's two hours.
+        assert_eq!(c.lines[1].points, [(0.0, 0.0), (2.0, 4.0)]);
+        assert_eq!(c.lines[2].points, [(0.0, 0.5), (h, 1.0)]);
+        assert_eq!(c.lines[3].points, [(0.0, 0.0), (2.0, 10.0)]);
+        assert_eq!(c.markers.len(), 1);
+        assert_eq!(c.markers[0].x, h);
+        assert_eq!(c.markers[0].label, "+0h01 both: 30 % of $4.00 left");
+        let ys: Vec<f64> = c.rules.iter().map(|r| r.y).collect();
+        assert!((ys[0] - 2.8).abs() < 1e-12 && (ys[1] - 7.0).abs() < 1e-12);
+        let bare = example();
+        let without = Inputs {
+            summary: &bare,
+            ..inputs
+        };
+        assert!(budget_chart(&without).unwrap().is_none());
     }
 
     #[test]

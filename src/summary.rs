@@ -15,9 +15,10 @@ use models::latency::{Counts, Histogram};
 use models::plan::Unschedulable;
 use models::run::RunOutput;
 use reports::{
-    BatchSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery, Gate, Metric,
-    NamespaceSummary, Op, PackingSummary, PoolSummary, Quantiles, QueueSummary, Recovery, Requests,
-    RtoPhasesSummary, ServiceSummary, Summary, VpaSummary, WaveSummary,
+    BatchSummary, BudgetSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery,
+    ForecastSummary, Gate, Metric, NamespaceSummary, Op, PackingSummary, PoolSummary, Quantiles,
+    QueueSummary, Recovery, Requests, RtoPhasesSummary, ServiceSummary, Summary, VpaSummary,
+    WaveSummary,
 };
 use sim::recorder::{Table, Values};
 use sim::time::SimTime;
@@ -132,6 +133,96 @@ fn vpa(table: &Table) -> Vec<VpaSummary> {
             evicted_pods: evicted[last],
             resized_pods: resized[last],
             oom_kills: ooms[last],
+        })
+        .collect()
+}
+
+/// The budgets of the node-pool policies that ran (`policies.active`: entries without a set
+/// always run, with a set when it is the active one; every entry without `active`), with the
+/// region of their first pool.
+fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
+    let p = &x.policies;
+    let runs = |set: Option<&str>| match (set, p.active.as_deref()) {
+        (None, _) | (_, None) => true,
+        (Some(set), Some(active)) => set == active,
+    };
+    p.node_pools
+        .iter()
+        .filter(|n| runs(n.set.as_deref()))
+        .filter_map(|n| {
+            let b = n.budget.as_ref()?;
+            let first = n.pools.first().map(|s| s.pool.as_str());
+            let region = x
+                .node_pools
+                .iter()
+                .find(|pool| Some(pool.name.as_str()) == first)
+                .map_or_else(String::new, |pool| pool.region.clone());
+            Some(BudgetSummary {
+                policy: n.name.clone(),
+                region,
+                pools: n.pools.iter().map(|s| s.pool.clone()).collect(),
+                budget_usd: b.budget_usd,
+                low_share: b.low_share,
+            })
+        })
+        .collect()
+}
+
+/// Each predictive policy's forecasts of the `forecast` table against the actuals beside them
+/// (`ForecastSummary`), in order of first appearance; rows without an actual are left out.
+fn forecast(table: &Table) -> Vec<ForecastSummary> {
+    // The table is `models::run::FORECAST_SCHEMA`'s: every column is there.
+    let text = |name| table.texts(name).unwrap_or_default();
+    let float = |name| table.f64s(name).unwrap_or_default();
+    let (policies, regions, targets, units) =
+        (text("policy"), text("region"), text("target"), text("unit"));
+    let (forecasts, naive, provisioned, actual) = (
+        float("forecast"),
+        float("naive"),
+        float("provisioned"),
+        float("actual"),
+    );
+    // Rows per policy (policy, region), in order of first appearance.
+    let mut series: Vec<(usize, Vec<usize>)> = Vec::new();
+    for r in 0..table.rows() {
+        let same = |(first, _): &&mut (usize, Vec<usize>)| {
+            policies[*first] == policies[r] && regions[*first] == regions[r]
+        };
+        match series.iter_mut().find(same) {
+            Some((_, rows)) => rows.push(r),
+            None => series.push((r, vec![r])),
+        }
+    }
+    let mean = |values: &mut dyn Iterator<Item = f64>| {
+        let (sum, n) = values.fold((0.0, 0u64), |(s, n), v| (s + v, n + 1));
+        (n > 0).then(|| sum / n as f64)
+    };
+    series
+        .into_iter()
+        .map(|(first, rows)| {
+            let compared: Vec<usize> = rows
+                .into_iter()
+                .filter(|&r| actual[r].is_finite())
+                .collect();
+            let positive = || compared.iter().copied().filter(|&r| actual[r] > 0.0);
+            let ape = |of: &[f64]| {
+                mean(&mut positive().map(|r| 100.0 * (actual[r] - of[r]).abs() / actual[r]))
+            };
+            ForecastSummary {
+                policy: policies[first].clone(),
+                region: regions[first].clone(),
+                target: targets[first].clone(),
+                unit: units[first].clone(),
+                compared: compared.len() as u64,
+                mape_percent: ape(forecasts),
+                naive_mape_percent: ape(naive),
+                bias: mean(&mut compared.iter().map(|&r| forecasts[r] - actual[r])),
+                under_provisioned_share: mean(
+                    &mut compared
+                        .iter()
+                        .map(|&r| f64::from(u8::from(provisioned[r] < actual[r]))),
+                ),
+            }
         })
         .collect()
 }
@@ -354,6 +445,8 @@ pub fn summarize(
         events_dropped: out.events_dropped,
         recovery: recovery(x, &out.recovery),
         vpa: out.vpa_timeseries.as_ref().map(vpa).unwrap_or_default(),
+        forecast: out.forecast.as_ref().map(forecast).unwrap_or_default(),
+        budgets: budgets(x),
     };
     let messages: Vec<String> = unschedulable.iter().map(|u| u.message.clone()).collect();
     summary.checks = health::judge(&x.checks, &summary, &messages);

@@ -383,6 +383,30 @@ fn a_cost_aware_pool_policy_slows_down_and_goes_spot_once_its_budget_is_low() {
 }
 
 #[test]
+fn a_cost_aware_pool_policy_has_its_budget_in_the_summary_and_a_budget_burn_chart() {
+    let (r, _dir, out) = run_experiment(&pool_policy("budget: (budget_usd: 0.0001),"));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let b = &summary["budgets"][0];
+    assert_eq!(b["policy"], "workers");
+    assert_eq!(b["region"], "us-east1");
+    assert_eq!(b["pools"], serde_json::json!(["od", "spot"]));
+    assert_eq!(b["budget_usd"], 0.0001);
+    assert_eq!(b["low_share"], 0.3);
+    // Nothing is billed at 0 s; by the 30 s sample the on-demand node has cost more than the
+    // $0.00007 at which 30 % is left: the crossing is marked there.
+    let svg = std::fs::read_to_string(out.join("charts").join("budget.svg")).unwrap();
+    assert!(svg.contains("+0h00 workers: 30 % of $0.00 left"), "{svg}");
+    // Without a budget: neither.
+    let (r, _dir, out) = run_experiment(&pool_policy(""));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(!summary.contains("\"budgets\""));
+    assert!(!out.join("charts").join("budget.svg").exists());
+}
+
+#[test]
 fn a_pool_forecast_provisions_its_floor_ahead_of_the_demand() {
     // 12 pods of 1 CPU on 3-vCPU workers (allocatable set), one worker at the start: 12 vCPUs
     // requested (3 placed, 9 pending that the pool could take). The forecast is warmed on an

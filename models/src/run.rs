@@ -39,6 +39,7 @@ use crate::invariants::{Broken, SampleInvariants};
 use crate::jobs::BatchReport;
 use crate::latency::Fidelity;
 use crate::plan::{ClusterPlan, ServicePlan, Unschedulable};
+use crate::policy::forecast_log::ForecastLog;
 use crate::policy::model::{PolicyController, PolicyPlan};
 use crate::policy::pool_model::PoolPolicyController;
 use crate::traffic::Traffic;
@@ -260,6 +261,10 @@ pub struct RunOutput {
     /// One row per (sample instant, Kueue ClusterQueue), when the run has queues: see
     /// [`QUEUES_SCHEMA`].
     pub queue_timeseries: Option<Table>,
+    /// One row per forecast of a predictive policy (on a service or a node pool) for an
+    /// instant within the run, with the actual then, when the run has one: see
+    /// [`FORECAST_SCHEMA`].
+    pub forecast: Option<Table>,
     /// Every recorded cluster event: see [`EVENTS_SCHEMA`].
     pub events: Table,
     /// Events counted but not stored (past the log's bound).
@@ -397,6 +402,55 @@ pub const QUEUES_SCHEMA: &[(&str, Kind)] = &[
     ("admitted_jobs", Kind::U64),
     ("borrowing_jobs", Kind::U64),
 ];
+
+/// Columns of `forecast`: per forecast of a predictive policy (`policy::forecast_log`), the
+/// instant it is for (`time_s`) and when it was made (`made_time_s`, one lead time earlier),
+/// the policy, its region and what it forecasts (`target`: the service, or the pools as
+/// `a+b`) in `unit` (`rps` of arrivals, `vcpu` of pods' requests), the Holt-Winters forecast,
+/// the seasonal naive baseline, the headroom μ + α·σ, what was provisioned for
+/// (`provisioned`: forecast + headroom, at least 0) and the actual the policy observed at
+/// `time_s` (`NaN` when it did not observe then). Rows in `time_s` order.
+pub const FORECAST_SCHEMA: &[(&str, Kind)] = &[
+    ("time_s", Kind::U64),
+    ("time_utc", Kind::Text),
+    ("region", Kind::Text),
+    ("policy", Kind::Text),
+    ("target", Kind::Text),
+    ("unit", Kind::Text),
+    ("made_time_s", Kind::U64),
+    ("forecast", Kind::F64),
+    ("naive", Kind::F64),
+    ("headroom", Kind::F64),
+    ("provisioned", Kind::F64),
+    ("actual", Kind::F64),
+];
+
+/// The `forecast` table of `log`'s forecasts for instants up to `end`; `None` without a
+/// predictive policy.
+fn forecast_table(start: UtcInstant, log: &ForecastLog, end: SimTime) -> Option<Table> {
+    if log.is_empty() {
+        return None;
+    }
+    let mut table = Table::new(FORECAST_SCHEMA);
+    log.rows(end, |r| {
+        let utc = start.plus(r.at).to_string();
+        table.push_row(&[
+            Cell::U64(r.at.as_nanos() / 1_000_000_000),
+            Cell::Text(&utc),
+            Cell::Text(&r.label.region),
+            Cell::Text(&r.label.policy),
+            Cell::Text(&r.label.target),
+            Cell::Text(r.label.unit),
+            Cell::U64(r.made.as_nanos() / 1_000_000_000),
+            Cell::F64(r.forecast),
+            Cell::F64(r.naive),
+            Cell::F64(r.headroom),
+            Cell::F64((r.forecast + r.headroom).max(0.0)),
+            Cell::F64(r.actual),
+        ]);
+    });
+    Some(table)
+}
 
 /// Columns of `events`; `count` is how many times the event happened at that instant (one
 /// row for the 5 000 pods of one scale-down).
@@ -637,7 +691,8 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     vpa.view.connect(Cluster::vertical_view, &cluster_box);
     vpa.template.connect(Cluster::set_template, &cluster_box);
     vpa.update.connect(Cluster::update_pods, &cluster_box);
-    let mut policy = PolicyController::new(&plan.policies);
+    let forecasts = ForecastLog::default();
+    let mut policy = PolicyController::new(&plan.policies).with_forecasts(&forecasts, &scopes);
     policy
         .metrics
         .connect(Cluster::workload_metrics, &cluster_box);
@@ -691,8 +746,15 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
     }
     bench = bench.add_model(policy, Mailbox::new(), "policy");
     if !plan.policies.pools.is_empty() {
-        let mut pools =
-            PoolPolicyController::new(&plan.policies.pools).with_decisions(decisions.clone());
+        let names: Vec<(&str, &str)> = plan
+            .cluster
+            .pools
+            .iter()
+            .map(|p| (p.region.as_str(), p.name.as_str()))
+            .collect();
+        let mut pools = PoolPolicyController::new(&plan.policies.pools)
+            .with_decisions(decisions.clone())
+            .with_forecasts(&forecasts, &names);
         pools
             .view
             .connect(Cluster::node_autoscaling_view, &cluster_address);
@@ -874,6 +936,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, 
                 failover_decisions(&groups, &recovery, reached.as_nanos()),
             ),
         ),
+        forecast: forecast_table(plan.start, &forecasts, reached),
         events: events_table(plan.start, &report.events),
         events_dropped: report.events_dropped,
         services: report.services,

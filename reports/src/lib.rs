@@ -43,9 +43,10 @@ pub use json::write_json;
 pub use metric::Metric;
 pub use report::{Tables, write_report};
 pub use summary::{
-    BatchSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery, NamespaceSummary,
-    PackingSummary, PoolSummary, Quantiles, QueueSummary, Recovery, Requests, RtoPhasesSummary,
-    SCHEMA_VERSION, ServiceSummary, Summary, VpaSummary, WaveSummary, read_summary,
+    BatchSummary, BudgetSummary, CapacityTypeSummary, FailbackSummary, FailureRecovery,
+    ForecastSummary, NamespaceSummary, PackingSummary, PoolSummary, Quantiles, QueueSummary,
+    Recovery, Requests, RtoPhasesSummary, SCHEMA_VERSION, ServiceSummary, Summary, VpaSummary,
+    WaveSummary, read_summary,
 };
 pub use table_io::{read_table, write_table};
 pub use trace_parquet::read_trace_columns;

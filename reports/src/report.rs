@@ -13,6 +13,7 @@ use crate::decisions::decisions;
 use crate::error::ReportError;
 use crate::html;
 use crate::summary::Summary;
+use crate::table_io::read_table;
 
 /// The tables a report draws: the time series always; the pools table (the `nodes` and `cost`
 /// charts) and the events table (markers on the `pods` chart) when the run has them, which an
@@ -30,11 +31,20 @@ pub struct Tables<'a> {
 
 /// Writes the charts and `report.html` into `dir`, which must exist.
 ///
+/// The forecast table (the `forecast` chart) is read from `dir`'s `forecast.parquet` when the
+/// run wrote one (runs with a predictive policy), as `clustersim report DIR` reads the others.
+///
 /// Everything is rendered in memory first (a few MiB at most: seven charts of bounded size), so
 /// a chart that cannot be drawn leaves no new file behind; each file is then written
 /// atomically. Same tables and summary ⇒ same bytes: nothing from the host or the clock enters.
 pub fn write_report(dir: &Path, tables: Tables, summary: &Summary) -> Result<(), ReportError> {
-    let charts = build_charts(tables, summary)?;
+    let forecast_path = dir.join("forecast.parquet");
+    let forecast = if forecast_path.exists() {
+        Some(read_table(&forecast_path)?)
+    } else {
+        None
+    };
+    let charts = build_charts(tables, forecast.as_ref(), summary)?;
     let pools = tables
         .pools
         .map(|p| Timeseries::grouped(p, "pool"))
@@ -71,7 +81,11 @@ pub fn write_report(dir: &Path, tables: Tables, summary: &Summary) -> Result<(),
 }
 
 /// Every chart the tables allow, in report order.
-fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportError> {
+fn build_charts(
+    tables: Tables,
+    forecast: Option<&Table>,
+    summary: &Summary,
+) -> Result<Vec<Chart>, ReportError> {
     let ts = Timeseries::new(tables.timeseries)?;
     let pools = tables
         .pools
@@ -82,7 +96,11 @@ fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportE
         .queues
         .map(|q| Timeseries::grouped(q, "queue"))
         .transpose()?;
+    let forecast = forecast
+        .map(|f| Timeseries::grouped(f, "policy"))
+        .transpose()?;
     let inputs = Inputs {
+        forecast: forecast.as_ref(),
         timeseries: &ts,
         pools: pools.as_ref(),
         events: tables.events,
@@ -103,7 +121,7 @@ fn build_charts(tables: Tables, summary: &Summary) -> Result<Vec<Chart>, ReportE
 mod tests {
     use std::fs;
 
-    use sim::recorder::{Cell, Values};
+    use sim::recorder::{Cell, Kind, Values};
 
     use super::*;
     use crate::chart::catalog::tests::{events_table, pools_table, table};
@@ -132,13 +150,14 @@ mod tests {
         write_report(dir.path(), tables, &example()).unwrap();
         assert_eq!(dir.file_names(), ["charts", "report.html"]);
         let charts = dir.path().join("charts");
-        let ids: Vec<_> = build_charts(tables, &example())
+        let ids: Vec<_> = build_charts(tables, None, &example())
             .unwrap()
             .iter()
             .map(|c| c.id)
             .collect();
-        // Every chart but the two of the VPA table and the queues one, which this run has not.
-        assert_eq!(ids.len(), CHARTS.len() - 3);
+        // Every chart but the two of the VPA table, the queues one, the forecast one and the
+        // budget one, which this run has not.
+        assert_eq!(ids.len(), CHARTS.len() - 5);
         for id in &ids {
             let png = fs::read(charts.join(format!("{id}.png"))).unwrap();
             assert_eq!(&png[..4], b"\x89PNG", "{id}");
@@ -168,6 +187,43 @@ mod tests {
     }
 
     #[test]
+    fn a_forecast_table_in_the_folder_adds_the_forecast_chart() {
+        let dir = TestDir::new("report_forecast");
+        let t = table();
+        let mut f = Table::new(&[
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("policy", Kind::Text),
+            ("target", Kind::Text),
+            ("unit", Kind::Text),
+            ("forecast", Kind::F64),
+            ("provisioned", Kind::F64),
+            ("actual", Kind::F64),
+        ]);
+        f.push_row(&[
+            Cell::U64(600),
+            Cell::Text("us-east1"),
+            Cell::Text("p"),
+            Cell::Text("api"),
+            Cell::Text("rps"),
+            Cell::F64(30.0),
+            Cell::F64(35.0),
+            Cell::F64(33.0),
+        ]);
+        crate::table_io::write_table(&f, dir.path(), "forecast").unwrap();
+        let tables = Tables {
+            timeseries: &t,
+            pools: None,
+            events: None,
+            vpa: None,
+            queues: None,
+        };
+        write_report(dir.path(), tables, &example()).unwrap();
+        let svg = fs::read_to_string(dir.path().join("charts").join("forecast.svg")).unwrap();
+        assert!(svg.contains("forecast + headroom"));
+    }
+
+    #[test]
     fn without_the_pools_table_the_pool_charts_are_absent() {
         let dir = TestDir::new("report_no_pools");
         let t = table();
@@ -182,10 +238,11 @@ mod tests {
         let charts = dir.path().join("charts");
         assert!(charts.join("pods.svg").is_file());
         assert!(!charts.join("nodes.svg").exists() && !charts.join("cost.svg").exists());
-        // Neither the pools' two charts, nor the VPA's two, nor the queues one.
+        // Neither the pools' two charts, nor the VPA's two, nor the queues one, nor the
+        // forecast one, nor the budget one.
         assert_eq!(
             fs::read_dir(&charts).unwrap().count(),
-            2 * (CHARTS.len() - 5)
+            2 * (CHARTS.len() - 7)
         );
     }
 

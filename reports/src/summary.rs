@@ -82,6 +82,54 @@ pub struct Summary {
     /// without one (so the summaries of runs without a VPA are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vpa: Vec<VpaSummary>,
+    /// Each predictive policy's forecasts against what then happened (the `forecast` table);
+    /// absent without one (so the summaries of runs without a predictive policy are
+    /// unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forecast: Vec<ForecastSummary>,
+    /// Each cost-aware node-pool policy's budget (the `budget` chart); absent without one (so
+    /// the summaries of other runs are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<BudgetSummary>,
+}
+
+/// A node-pool policy's budget over the run, as its `budget` says: the report charts its
+/// pools' cost so far against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetSummary {
+    /// The node-pool policy.
+    pub policy: String,
+    pub region: String,
+    /// The pools whose cost it counts.
+    pub pools: Vec<String>,
+    pub budget_usd: f64,
+    /// The share of the budget left at or below which it scales slower and on spot.
+    pub low_share: f64,
+}
+
+/// One predictive policy's forecasts (Holt-Winters, one lead time ahead) compared with the
+/// actuals at the instants they were for; `None` figures when no forecast had an actual (a
+/// run shorter than the lead time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastSummary {
+    pub policy: String,
+    pub region: String,
+    /// The service, or the pools (`a+b`), whose demand was forecast.
+    pub target: String,
+    /// `rps` or `vcpu`: the unit of `bias`.
+    pub unit: String,
+    /// Forecasts with an actual to compare with.
+    pub compared: u64,
+    /// Mean absolute percentage error, |actual − forecast| / actual, over the compared
+    /// forecasts with a positive actual (%).
+    pub mape_percent: Option<f64>,
+    /// The same for the seasonal naive baseline: Holt-Winters earns its keep when below it.
+    pub naive_mape_percent: Option<f64>,
+    /// Mean of forecast − actual (in `unit`): positive over-forecasts, negative under.
+    pub bias: Option<f64>,
+    /// Share of the compared forecasts whose forecast + headroom fell short of the actual:
+    /// how often the headroom did not cover the error.
+    pub under_provisioned_share: Option<f64>,
 }
 
 /// One VPA over the run: the pod template's requests at the start and at the end, its last
@@ -418,6 +466,8 @@ pub(crate) mod tests {
             unschedulable_pods: 0,
             events_dropped: 0,
             vpa: Vec::new(),
+            forecast: Vec::new(),
+            budgets: Vec::new(),
             recovery: None,
         }
     }

@@ -5,7 +5,7 @@
 //! - `threshold`: sustained-threshold scaling decisions (conditions held for a duration,
 //!   steps, cooldown, bounds), pure;
 //! - `forecast`: additive Holt-Winters, the seasonal naive baseline and the μ + ασ headroom,
-//!   pure;
+//!   pure; `forecast_log` the run's forecasts beside the actuals they are compared with;
 //! - `pools`: sustained-threshold scaling of node pools (Dataproc worker groups with weights)
 //!   and its cost-aware variant, pure; `pool_model` the `PoolPolicyController` that evaluates
 //!   them on the node autoscaling view and launches and drains nodes;
@@ -22,6 +22,7 @@
 
 pub mod config;
 pub mod forecast;
+pub mod forecast_log;
 pub mod keda;
 pub mod model;
 pub mod pool_model;

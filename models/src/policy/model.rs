@@ -19,6 +19,7 @@ use nexosim::ports::{Output, Requestor};
 use serde::{Deserialize, Serialize};
 use sim::time::SimTime;
 
+use crate::api::decisions::Scope;
 use crate::api::{MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
 
 use crate::policy::config::{
@@ -26,6 +27,7 @@ use crate::policy::config::{
     ThresholdPolicy,
 };
 use crate::policy::forecast::Tracker;
+use crate::policy::forecast_log::{ForecastLog, SeriesLabel};
 use crate::policy::keda::{Activation, poll};
 use crate::policy::threshold::{ThresholdState, evaluate};
 
@@ -155,6 +157,8 @@ impl Poller {
 struct Forecaster {
     plan: PredictivePlan,
     tracker: Tracker,
+    /// Where its forecasts are recorded, and its series there.
+    log: Option<(ForecastLog, usize)>,
 }
 
 impl Forecaster {
@@ -170,6 +174,7 @@ impl Forecaster {
                 p.error_window,
                 &plan.history,
             ),
+            log: None,
         }
     }
 
@@ -178,6 +183,9 @@ impl Forecaster {
     fn step(&mut self, now: SimTime, actual: f64) -> (u32, String) {
         let p = &self.plan.policy;
         let f = self.tracker.step(now, actual, p.headroom_sigmas);
+        if let Some((log, series)) = &self.log {
+            log.record(*series, now, actual, &f);
+        }
         let per_pod = self.plan.capacity_rps * p.target_utilization;
         let wanted = ((f.value + f.headroom).max(0.0) / per_pod).ceil();
         let replicas = (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas);
@@ -297,6 +305,24 @@ impl PolicyController {
             metrics: Requestor::default(),
             scale: Output::default(),
         }
+    }
+
+    /// Records every predictive policy's forecasts into `log`, one series each, labelled with
+    /// its service's region and name from `scopes` (indexed by cluster service).
+    pub fn with_forecasts(mut self, log: &ForecastLog, scopes: &[Scope]) -> Self {
+        for p in &mut self.pollers {
+            if let Polled::Predictive(f) = &mut p.kind {
+                let scope = scopes.get(f.plan.service as usize);
+                let series = log.series(SeriesLabel {
+                    policy: f.plan.policy.name.clone(),
+                    region: scope.map_or_else(String::new, |s| s.region.to_string()),
+                    target: scope.map_or_else(String::new, |s| s.scope.to_string()),
+                    unit: "rps",
+                });
+                f.log = Some((log.clone(), series));
+            }
+        }
+        self
     }
 
     /// When the next step or evaluation is due.

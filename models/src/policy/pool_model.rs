@@ -17,6 +17,7 @@ use crate::api::{AutoscalingView, ClusterView, ViewRequest};
 use crate::api::{CapacityType, LaunchOrder, Reason, RemoveOrder};
 use crate::policy::config::{PoolMetric, PoolPolicy};
 use crate::policy::forecast::Tracker;
+use crate::policy::forecast_log::{ForecastLog, SeriesLabel};
 use crate::policy::pools::{
     Member, budget_low, budget_weights, cost_usd, demand_vcpu, distribute, measure, nodes_for,
     pick_removals, reduced_step,
@@ -45,6 +46,8 @@ struct Provisioning {
     /// The nodes the latest forecast asks for, and its words for the event messages.
     floor: u32,
     note: String,
+    /// Where its forecasts are recorded, and its series there.
+    log: Option<(ForecastLog, usize)>,
 }
 
 /// A policy being evaluated.
@@ -195,6 +198,9 @@ impl PoolWatch {
             state.next = now + f.step;
             let actual = demand_vcpu(v);
             let step = state.tracker.step(now, actual, f.headroom_sigmas);
+            if let Some((log, series)) = &state.log {
+                log.record(*series, now, actual, &step);
+            }
             // The pools' allocatable vCPUs per node, weighted as new nodes are.
             let (weighted, weights) = v.node_groups.iter().zip(&self.plan.policy.pools).fold(
                 (0.0, 0.0),
@@ -354,6 +360,7 @@ impl PoolPolicyController {
                         next: SimTime::ZERO + f.step,
                         floor: plan.min_nodes.iter().sum(),
                         note: String::new(),
+                        log: None,
                     }),
                 })
                 .collect(),
@@ -362,6 +369,32 @@ impl PoolPolicyController {
             remove: Output::default(),
             decisions: Decisions::default(),
         }
+    }
+
+    /// Records every forecast of a policy with one into `log`, one series per policy,
+    /// labelled with the region of its first pool and its pools' names from `pools`
+    /// (`(region, name)` by cluster pool id).
+    pub fn with_forecasts(mut self, log: &ForecastLog, pools: &[(&str, &str)]) -> Self {
+        for w in &mut self.watches {
+            let Some(state) = w.forecast.as_mut() else {
+                continue;
+            };
+            let of = |id: &u32| pools.get(*id as usize).copied().unwrap_or_default();
+            let series = log.series(SeriesLabel {
+                policy: w.plan.policy.name.clone(),
+                region: w.plan.pools.first().map_or("", |id| of(id).0).to_string(),
+                target: w
+                    .plan
+                    .pools
+                    .iter()
+                    .map(|id| of(id).1)
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                unit: "vcpu",
+            });
+            state.log = Some((log.clone(), series));
+        }
+        self
     }
 
     /// Records into the run's decisions log.

@@ -33,6 +33,9 @@ pub struct Inputs<'a> {
     pub vpa: Option<&'a Timeseries<'a>>,
     /// The Kueue queues table, grouped by (queue, region); `None` when the run has no queues.
     pub queues: Option<&'a Timeseries<'a>>,
+    /// The forecast table (`time_s` the instant forecast), grouped by (policy, region);
+    /// `None` when the run has no predictive policy.
+    pub forecast: Option<&'a Timeseries<'a>>,
     pub summary: &'a Summary,
 }
 
@@ -42,7 +45,7 @@ pub type Build = fn(&Inputs) -> Result<Option<Chart>, ReportError>;
 /// Every chart, in report order. The dropped-requests and backlog charts are drawn even when
 /// flat at zero: a flat line is the evidence that nothing was dropped or queued, and every
 /// report then has the same charts in the same places, so two reports compare side by side.
-pub const CHARTS: [Build; 10] = [
+pub const CHARTS: [Build; 12] = [
     traffic,
     pods,
     latency,
@@ -53,6 +56,8 @@ pub const CHARTS: [Build; 10] = [
     vpa_cpu,
     vpa_memory,
     queues_chart,
+    forecast_chart,
+    budget_chart,
 ];
 
 /// The events marked on the pods chart: pods removed by preemption or by a scale-down.
@@ -424,6 +429,150 @@ fn queues_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     Ok(Some(c))
 }
 
+/// Each cost-aware node-pool policy's budget burn: its pools' cost so far (solid, from the
+/// pools table) against its budget spread evenly over the run (dashed), the level at which
+/// only `low_share` of it is left (a reference line) and the first sample at or above it (a
+/// marker). The policy integrates its own spend at each evaluation, so it may find the budget
+/// low up to a sample interval apart from the marker.
+fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(p) = i.pools else {
+        return Ok(None);
+    };
+    if i.summary.budgets.is_empty() {
+        return Ok(None);
+    }
+    let mut c = blank(
+        i,
+        "budget",
+        "Budget burn",
+        "Per cost-aware node-pool policy: its pools' cost so far (solid) against its budget spent \
+         evenly over the run (dashed); above the dashed line it spends faster than the budget \
+         allows, and past the reference line it scales slower and on spot.",
+        "Nothing was billed.",
+        "cost so far (USD)",
+    );
+    c.series = i
+        .summary
+        .budgets
+        .iter()
+        .map(|b| SeriesKey {
+            name: b.policy.clone(),
+            detail: format!("{}, {}", b.region, b.pools.join("+")),
+        })
+        .collect();
+    c.strokes = vec![
+        (Stroke::Solid, "cost so far"),
+        (Stroke::Dashed, "budget, spent evenly"),
+    ];
+    let end_h = i.summary.duration_s / 3600.0;
+    for (series, b) in i.summary.budgets.iter().enumerate() {
+        let mut cost: BTreeMap<u64, f64> = BTreeMap::new();
+        for (k, key) in p.keys.iter().enumerate() {
+            if key.detail == b.region && b.pools.contains(&key.name) {
+                for (t, v) in p.samples(k, "cost_usd")? {
+                    *cost.entry(t).or_insert(0.0) += v;
+                }
+            }
+        }
+        let low_usd = (1.0 - b.low_share) * b.budget_usd;
+        if let Some((&t, _)) = cost.iter().find(|&(_, &v)| v >= low_usd) {
+            let minutes = t / 60;
+            c.markers.push(Marker {
+                x: t as f64 / 3600.0,
+                label: format!(
+                    "+{}h{:02} {}: {:.0} % of ${:.2} left",
+                    minutes / 60,
+                    minutes % 60,
+                    b.policy,
+                    b.low_share * 100.0,
+                    b.budget_usd
+                ),
+            });
+        }
+        c.rules.push(Rule {
+            y: low_usd,
+            label: format!("{} low at ${low_usd:.2}", b.policy),
+            judged: format!("the budget's low share, {:.0} % left", b.low_share * 100.0),
+        });
+        c.lines.push(Line {
+            series,
+            stroke: Stroke::Solid,
+            points: line(cost.into_iter().collect()),
+            fill: false,
+        });
+        c.lines.push(Line {
+            series,
+            stroke: Stroke::Dashed,
+            points: vec![(0.0, 0.0), (end_h, b.budget_usd)],
+            fill: false,
+        });
+    }
+    c.markers.sort_by(|a, b| a.x.total_cmp(&b.x));
+    if !c.markers.is_empty() {
+        c.markers_meaning = "budget low";
+    }
+    Ok(Some(c))
+}
+
+/// Each predictive policy's forecast against what happened, on the axis of the instant
+/// forecast: the actual it observed then (solid), the Holt-Winters forecast made one lead time
+/// earlier (dashed) and that forecast plus its headroom, what it provisioned for (dotted).
+/// Where the solid line rises above the dotted one the headroom fell short.
+fn forecast_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
+    let Some(f) = i.forecast else {
+        return Ok(None);
+    };
+    let mut c = blank(
+        i,
+        "forecast",
+        "Predictive policies: forecast vs actual",
+        "Per policy, at the instant forecast: what it observed (solid), its forecast made one lead \
+         time earlier (dashed), and forecast + headroom, what it provisioned for (dotted); the \
+         headroom fell short where the solid line is above the dotted one.",
+        "Every forecast and actual was zero.",
+        "demand (unit in the legend)",
+    );
+    c.series = (0..f.keys.len())
+        .map(|k| {
+            let key = &f.keys[k];
+            Ok(SeriesKey {
+                name: key.name.clone(),
+                detail: format!(
+                    "{}, {} {}",
+                    key.detail,
+                    f.first_text(k, "target")?,
+                    f.first_text(k, "unit")?
+                ),
+            })
+        })
+        .collect::<Result<_, ReportError>>()?;
+    c.strokes = vec![
+        (Stroke::Solid, "actual"),
+        (Stroke::Dashed, "forecast (one lead time earlier)"),
+        (Stroke::Dotted, "forecast + headroom"),
+    ];
+    for series in 0..f.keys.len() {
+        for (column, stroke) in [
+            ("actual", Stroke::Solid),
+            ("forecast", Stroke::Dashed),
+            ("provisioned", Stroke::Dotted),
+        ] {
+            let points = f
+                .points(series, column)?
+                .into_iter()
+                .filter(|(_, y)| y.is_finite())
+                .collect();
+            c.lines.push(Line {
+                series,
+                stroke,
+                points,
+                fill: false,
+            });
+        }
+    }
+    Ok(Some(c))
+}
+
 /// A VPA's CPU: the pods' requests (the current template's), what a ready pod uses, and the
 /// recommendation's target and range.
 fn vpa_cpu(i: &Inputs) -> Result<Option<Chart>, ReportError> {
@@ -609,6 +758,7 @@ pub(crate) mod tests {
     use sim::recorder::{Cell, Kind, Table};
 
     use super::*;
+    use crate::summary::BudgetSummary;
     use crate::summary::tests::example;
 
     /// Every column the charts read, for one series over two instants.
@@ -756,6 +906,7 @@ pub(crate) mod tests {
             events,
             vpa: None,
             queues: None,
+            forecast: None,
             summary: &summary,
         };
         CHARTS.iter().filter_map(|b| b(&inputs).unwrap()).collect()
@@ -773,6 +924,7 @@ pub(crate) mod tests {
             events: None,
             vpa: Some(&vpa),
             queues: None,
+            forecast: None,
             summary: &summary,
         };
         let c = vpa_memory(&inputs).unwrap().unwrap();
@@ -787,6 +939,120 @@ pub(crate) mod tests {
             ..inputs
         };
         assert!(vpa_cpu(&without).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_forecast_chart_draws_actual_forecast_and_headroom_per_policy_at_the_instant_forecast() {
+        // Policy `p` on api in us-east1 (rps): at 120 s the forecast made at 60 s was 30 with
+        // headroom 5 and the actual 33; at 180 s it had no actual yet (NaN, no point).
+        let mut f = Table::new(&[
+            ("time_s", Kind::U64),
+            ("region", Kind::Text),
+            ("policy", Kind::Text),
+            ("target", Kind::Text),
+            ("unit", Kind::Text),
+            ("forecast", Kind::F64),
+            ("provisioned", Kind::F64),
+            ("actual", Kind::F64),
+        ]);
+        for (time, forecast, actual) in [(120, 30.0, 33.0), (180, 40.0, f64::NAN)] {
+            f.push_row(&[
+                Cell::U64(time),
+                Cell::Text("us-east1"),
+                Cell::Text("p"),
+                Cell::Text("api"),
+                Cell::Text("rps"),
+                Cell::F64(forecast),
+                Cell::F64(forecast + 5.0),
+                Cell::F64(actual),
+            ]);
+        }
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let forecast = Timeseries::grouped(&f, "policy").unwrap();
+        let summary = example();
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: None,
+            events: None,
+            vpa: None,
+            queues: None,
+            forecast: Some(&forecast),
+            summary: &summary,
+        };
+        let c = forecast_chart(&inputs).unwrap().unwrap();
+        assert_eq!(c.id, "forecast");
+        assert_eq!(c.series.len(), 1);
+        assert_eq!(c.series[0].name, "p");
+        assert_eq!(c.series[0].detail, "us-east1, api rps");
+        let h = |s: f64| s / 3600.0;
+        let of = |stroke| {
+            c.lines
+                .iter()
+                .find(|l| l.stroke == stroke)
+                .map(|l| l.points.clone())
+                .unwrap()
+        };
+        assert_eq!(of(Stroke::Solid), [(h(120.0), 33.0)]);
+        assert_eq!(of(Stroke::Dashed), [(h(120.0), 30.0), (h(180.0), 40.0)]);
+        assert_eq!(of(Stroke::Dotted), [(h(120.0), 35.0), (h(180.0), 45.0)]);
+        let without = Inputs {
+            forecast: None,
+            ..inputs
+        };
+        assert!(forecast_chart(&without).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_budget_chart_sums_a_policys_pools_against_its_budget_and_marks_the_low_crossing() {
+        // Pools `sp` ($0.5 then $1) and `od` ($1 then $2) at 0 and 60 s. Policy `both` counts
+        // both, $1.5 then $3, against $4 with 30 % low: low at $2.8, crossed at 60 s. Policy
+        // `spot` counts `sp` only against $10: low at $7, never crossed.
+        let t = table();
+        let ts = Timeseries::new(&t).unwrap();
+        let pools = pools_table("od");
+        let p = Timeseries::grouped(&pools, "pool").unwrap();
+        let mut summary = example();
+        let budget = |policy: &str, pools: &[&str], budget_usd| BudgetSummary {
+            policy: policy.into(),
+            region: "us-east1".into(),
+            pools: pools.iter().map(|s| s.to_string()).collect(),
+            budget_usd,
+            low_share: 0.3,
+        };
+        summary.budgets = vec![
+            budget("both", &["sp", "od"], 4.0),
+            budget("spot", &["sp"], 10.0),
+        ];
+        let inputs = Inputs {
+            timeseries: &ts,
+            pools: Some(&p),
+            events: None,
+            vpa: None,
+            queues: None,
+            forecast: None,
+            summary: &summary,
+        };
+        let c = budget_chart(&inputs).unwrap().unwrap();
+        assert_eq!(c.id, "budget");
+        assert_eq!(c.series.len(), 2);
+        let h = 60.0 / 3600.0;
+        assert_eq!(c.lines[0].points, [(0.0, 1.5), (h, 3.0)]);
+        // The budget spread over the example's two hours.
+        assert_eq!(c.lines[1].points, [(0.0, 0.0), (2.0, 4.0)]);
+        assert_eq!(c.lines[2].points, [(0.0, 0.5), (h, 1.0)]);
+        assert_eq!(c.lines[3].points, [(0.0, 0.0), (2.0, 10.0)]);
+        assert_eq!(c.markers.len(), 1);
+        assert_eq!(c.markers[0].x, h);
+        assert_eq!(c.markers[0].label, "+0h01 both: 30 % of $4.00 left");
+        let ys: Vec<f64> = c.rules.iter().map(|r| r.y).collect();
+        assert!((ys[0] - 2.8).abs() < 1e-12 && (ys[1] - 7.0).abs() < 1e-12);
+        let bare = example();
+        let without = Inputs {
+            summary: &bare,
+            ..inputs
+        };
+        assert!(budget_chart(&without).unwrap().is_none());
     }
 
     #[test]
@@ -823,6 +1089,7 @@ pub(crate) mod tests {
             events: None,
             vpa: None,
             queues: Some(&queues),
+            forecast: None,
             summary: &summary,
         };
         let c = queues_chart(&inputs).unwrap().unwrap();
@@ -836,6 +1103,7 @@ pub(crate) mod tests {
         assert_eq!(c.lines[2].points, [(0.0, 0.0), (60.0 / 3600.0, 2.0)]);
         let without = Inputs {
             queues: None,
+            forecast: None,
             ..inputs
         };
         assert!(queues_chart(&without).unwrap().is_none());
@@ -891,6 +1159,7 @@ pub(crate) mod tests {
             events: None,
             vpa: None,
             queues: None,
+            forecast: None,
             summary: &summary,
         };
         let c = traffic(&inputs).unwrap().unwrap();

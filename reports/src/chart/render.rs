@@ -394,6 +394,7 @@ mod tests {
             events: Some(&e),
             vpa: None,
             queues: None,
+            forecast: None,
             summary: &summary,
         })
         .unwrap()

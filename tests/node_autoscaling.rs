@@ -248,6 +248,49 @@ fn karpenter_launches_the_cheapest_type_that_fits_the_batch() {
 }
 
 #[test]
+fn karpenter_does_not_consolidate_onto_a_node_still_launching() {
+    // A Karpenter-only region, NodePool of n2-standard-8 only (7910m allocatable). Job etl-0
+    // (1000m) at 0 s gets node 0 (launched at 2 s, Ready at 62 s); job etl-1 (7000m) at
+    // 100 s does not fit the 6910m left, so node 1 is launched at 102 s, Ready at 162 s.
+    // While node 1 is in flight, nothing is bound to it: 7910m look free, and moving etl-0
+    // there would save node 0. Upstream refuses such a command ("would schedule against
+    // uninitialized nodeclaim", `disruption/helpers.go SimulateScheduling`); counting the
+    // in-flight node, consolidation deleted node 0 at 125 s, evicted etl-0, and the two Jobs
+    // took turns being evicted from each new node for the rest of the run. Once node 1 is
+    // Ready it holds etl-1 and has 910m left, less than etl-0 needs: no consolidation at all,
+    // each Job waits 67 s (launch batch 2 s, boot 60 s, start 5 s) and runs its 30 minutes.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("jobs.csv"),
+        "submit_s,duration_s,cpu_millis,memory_mib\n0,1800,1000,1024\n100,1800,7000,1024\n",
+    )
+    .unwrap();
+    let ron = r#"Experiment(
+    name: "t",
+    duration: "40m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [],
+    batch: [(name: "etl", arrivals: Trace(file: "jobs.csv"))],
+    node_autoscaling: [(region: "us-east1", karpenter: (node_pools: [(name: "np",
+        requirements: (instance_types: ["n2-standard-8"]))]))],
+)
+"#;
+    let out = run(dir.path(), ron);
+    let all = events(&out);
+    let ups: Vec<_> = all.iter().filter(|e| e.1 == "TriggeredScaleUp").collect();
+    assert_eq!(
+        ups.iter().map(|e| e.0).collect::<Vec<_>>(),
+        [2.0, 102.0],
+        "{ups:?}"
+    );
+    let evicted: Vec<_> = all.iter().filter(|e| e.1 == "Evicted").collect();
+    assert!(evicted.is_empty(), "{evicted:?}");
+    let batch = &summary(&out)["batch"];
+    assert_eq!(batch["completed"], 2);
+    assert_eq!(batch["wait_mean_s"], 67.0);
+}
+
+#[test]
 fn the_same_seed_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     for file in [

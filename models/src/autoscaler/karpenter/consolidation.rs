@@ -15,7 +15,9 @@
 //!   nodes.
 //! * `emptiness.go` — empty candidates deleted, as many as the budgets allow.
 //! * `consolidation.go computeConsolidation` — the candidates' pods are simulated onto the
-//!   other nodes and new claims: all must schedule; no claim ⇒ delete; more than one ⇒ no;
+//!   other initialized nodes and new claims (`helpers.go SimulateScheduling`: a pod that
+//!   would schedule against a node not yet initialized, an in-flight NodeClaim, fails the
+//!   command): all must schedule; no claim ⇒ delete; more than one ⇒ no;
 //!   one ⇒ replace with a type strictly cheaper than the candidates' summed price
 //!   (`RemoveInstanceTypeOptionsByPriceAndMinValues`), on spot when the claim allows both
 //!   capacity types. All-spot candidates need the `SpotToSpotConsolidation` gate (off by
@@ -245,8 +247,14 @@ impl Karpenter {
         candidates: &[usize],
         multi: bool,
     ) -> Option<Command> {
+        // Only initialized (ready) nodes take the candidates' pods: upstream refuses a command
+        // whose pods "would schedule against uninitialized nodeclaim" (`SimulateScheduling`),
+        // whose room the pending pods it was launched for will take.
         let usable: Vec<bool> = (0..view.nodes.len())
-            .map(|i| !view.nodes[i].deleting && !candidates.contains(&i))
+            .map(|i| {
+                let node = &view.nodes[i];
+                node.ready && !node.deleting && !candidates.contains(&i)
+            })
             .collect();
         let pods: Vec<PodGroup> = candidates
             .iter()

@@ -71,7 +71,7 @@ use crate::api::{CapacityType, Reason};
 use crate::control_plane::state::{Creator, ReplicaSetSync, Throttles, WAKE_TICK_NS};
 use crate::latency::{Fidelity, ServiceQueue};
 use crate::plan::{ClusterPlan, ServicePlan};
-use crate::scheduler::taints::first_untolerated_taint;
+use crate::scheduler::taints::Taint;
 use budget::EventBudget;
 use costs::CostBook;
 use deployment::Deployment;
@@ -83,6 +83,7 @@ use placement::Placement;
 use pods::{Pod, PodPhase, PodTemplate, Pods, UNBOUND};
 use quota::Namespace;
 use timers::{Timer, Timers};
+use unschedulable::Rejection;
 
 pub use jobs::{BatchPlan, BatchWorkloadPlan};
 pub use report::{ClusterReport, NamespaceReport, ServiceReport};
@@ -138,6 +139,15 @@ pub struct Cluster {
     /// Per pool: tainted with `nvidia.com/gpu` only, so GPU Jobs tolerate it
     /// (`PoolPlan::admits_job`).
     pool_gpu_tainted: Vec<bool>,
+    /// Each pool's taints, as written: what TaintToleration names for the nodes of a pool a
+    /// pending pod does not tolerate (`unschedulable`).
+    #[serde(default)]
+    pool_taints: Vec<Vec<Taint>>,
+    /// Per service deployment (by index), the node groups of its region that its pods'
+    /// pool-level filters reject and why, by group: decided once here, since a group's labels
+    /// and taints never change (`unschedulable`).
+    #[serde(default)]
+    rejected_groups: Vec<Box<[(u32, Rejection)]>>,
     batch: Option<Box<jobs::Batch>>,
     /// Outages in force and the nodes they failed (`failures`).
     failures: failures::Failures,
@@ -213,6 +223,11 @@ impl Cluster {
                 live_per_zone,
             });
         }
+        let rejected_groups = plan
+            .services
+            .iter()
+            .map(|s| unschedulable::rejected_groups(plan, &placement, s))
+            .collect();
         let deployments = plan
             .services
             .iter()
@@ -298,6 +313,8 @@ impl Cluster {
                 .iter()
                 .map(|p| !p.taints.is_empty() && p.admits_job(1))
                 .collect(),
+            pool_taints: plan.pools.iter().map(|p| p.taints.clone()).collect(),
+            rejected_groups,
             batch: None,
             failures: failures::Failures::default(),
             events_handled: 0,
@@ -872,19 +889,13 @@ impl Cluster {
 }
 
 /// The node groups of the service's region whose nodes pass the pool-level filters:
-/// NodeAffinity (`nodeSelector` against the node labels) and TaintToleration (every NoSchedule or
-/// NoExecute taint tolerated). Nodes of one group share labels and taints, so these filters are
-/// decided once per group instead of once per node.
+/// TaintToleration and NodeAffinity (see [`unschedulable::group_verdict`]). Nodes of one group
+/// share labels and taints, so these filters are decided once per group instead of once per
+/// node.
 fn admitting_groups(plan: &ClusterPlan, placement: &Placement, s: &ServicePlan) -> Vec<u32> {
     placement
         .groups_in(&s.region)
         .into_iter()
-        .filter(|&g| {
-            let pool = &plan.pools[placement.pool_of_group(g) as usize];
-            let zone = placement.zone_name(g);
-            let labels = pool.labels_in_zone(zone);
-            s.admits_labels(&labels)
-                && first_untolerated_taint(&pool.taints, &s.tolerations).is_none()
-        })
+        .filter(|&g| unschedulable::group_verdict(plan, placement, s, g).is_none())
         .collect()
 }

@@ -144,12 +144,14 @@ fn check_gpus(
         .node_autoscaling
         .iter()
         .any(|a| a.region == region && a.karpenter.is_some());
-    let hint = if karpenter {
-        "Karpenter does not launch GPU machine types here (its choice counts cpu and memory \
-         only): expected a node pool of a GPU machine type"
-            .to_owned()
-    } else if offered.is_empty() {
+    let hint = if offered.is_empty() {
         format!("the {provider:?} catalog has no machine type with {gpus} GPUs in `{region}`")
+    } else if karpenter {
+        format!(
+            "expected a NodePool whose requirements allow a machine type with that many \
+             GPUs, such as {}",
+            offered.join(", ")
+        )
     } else {
         format!(
             "expected an untainted pool of a GPU machine type, such as {}",

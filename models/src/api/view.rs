@@ -17,31 +17,44 @@ use super::CapacityType;
 /// the autoscalers' simulations both keep to it.
 pub const MAX_PODS_PER_NODE: u32 = 110;
 
-/// Requests or allocatable: CPU millicores and memory bytes.
+/// Requests or allocatable: CPU millicores, memory bytes and whole `nvidia.com/gpu`s (an
+/// extended resource: a pod asks whole devices, a node offers its machine type's count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Shape {
     pub cpu_millis: u64,
     pub memory_bytes: u64,
+    pub gpus: u32,
 }
 
 impl Shape {
+    /// CPU and memory, no GPU.
     pub const fn new(cpu_millis: u64, memory_bytes: u64) -> Shape {
         Shape {
             cpu_millis,
             memory_bytes,
+            gpus: 0,
         }
+    }
+
+    /// The same shape with `gpus` GPUs.
+    pub const fn with_gpus(self, gpus: u32) -> Shape {
+        Shape { gpus, ..self }
     }
 
     /// Component-wise `self ≥ other`.
     pub fn covers(self, other: Shape) -> bool {
-        self.cpu_millis >= other.cpu_millis && self.memory_bytes >= other.memory_bytes
+        self.cpu_millis >= other.cpu_millis
+            && self.memory_bytes >= other.memory_bytes
+            && self.gpus >= other.gpus
     }
 
     pub fn times(self, n: u64) -> Shape {
+        let gpus = u64::from(self.gpus).saturating_mul(n);
         Shape::new(
             self.cpu_millis.saturating_mul(n),
             self.memory_bytes.saturating_mul(n),
         )
+        .with_gpus(u32::try_from(gpus).unwrap_or(u32::MAX))
     }
 
     pub fn plus(self, other: Shape) -> Shape {
@@ -49,6 +62,7 @@ impl Shape {
             self.cpu_millis.saturating_add(other.cpu_millis),
             self.memory_bytes.saturating_add(other.memory_bytes),
         )
+        .with_gpus(self.gpus.saturating_add(other.gpus))
     }
 
     pub fn minus(self, other: Shape) -> Shape {
@@ -56,6 +70,7 @@ impl Shape {
             self.cpu_millis.saturating_sub(other.cpu_millis),
             self.memory_bytes.saturating_sub(other.memory_bytes),
         )
+        .with_gpus(self.gpus.saturating_sub(other.gpus))
     }
 }
 

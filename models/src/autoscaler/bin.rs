@@ -27,11 +27,14 @@ impl Bin {
         }
     }
 
-    /// How many pods of `requests` fit, at most `want`.
+    /// How many pods of `requests` fit, at most `want`: every resource counts, GPUs included
+    /// (the estimator's `PredicateChecker` runs the scheduler's `NodeResourcesFit`, which
+    /// checks extended resources like cpu and memory).
     pub fn room_for(&self, requests: Shape, want: u32) -> u32 {
         let by = |free: u64, req: u64| free.checked_div(req).unwrap_or(u64::MAX);
         let n = by(self.free.cpu_millis, requests.cpu_millis)
             .min(by(self.free.memory_bytes, requests.memory_bytes))
+            .min(by(u64::from(self.free.gpus), u64::from(requests.gpus)))
             .min(u64::from(self.free_pods))
             .min(u64::from(want));
         n as u32
@@ -43,5 +46,25 @@ impl Bin {
         self.free = self.free.minus(requests.times(u64::from(n)));
         self.free_pods -= n;
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bin;
+    use crate::api::Shape;
+
+    #[test]
+    fn gpus_bound_the_room_like_cpu_and_memory() {
+        // A g2-standard-48 (four GPUs) has room for 47 pods of 1 CPU / 1 GiB by cpu, but for
+        // four of one GPU each; pods without GPUs are not bounded by GPUs.
+        let node = Bin::empty(Shape::new(47_000, 180 << 30).with_gpus(4));
+        let gpu_pod = Shape::new(1000, 1 << 30).with_gpus(1);
+        assert_eq!(node.room_for(gpu_pod, 6), 4);
+        assert_eq!(node.room_for(Shape::new(1000, 1 << 30), 60), 47);
+        let mut bin = node;
+        assert_eq!(bin.place(gpu_pod.with_gpus(3), 2), 1);
+        assert_eq!(bin.room_for(gpu_pod, 6), 1);
+        assert_eq!(bin.free.gpus, 1);
     }
 }

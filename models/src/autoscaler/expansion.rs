@@ -7,23 +7,25 @@
 //! Which types Karpenter could ever launch: it launches the cheapest type of a claim that fits
 //! the claim's pods (`provisioning.rs`, `Simulation::choose`: cheapest on spot when allowed,
 //! else on-demand, ties to the first in catalog order). A type `a` is *dominated* for a
-//! capacity type when another allowed type `b` has at least its vCPUs and memory (hence at
+//! capacity type when another allowed type `b` has at least its vCPUs, memory (hence at
 //! least its allocatable: the reservation tiers of `crate::allocatable` grow slower than
-//! capacity) and a lower price, or the same price and an earlier catalog row. Whenever `a`
-//! fits, `b` fits too and is chosen first, so `a` is never launched: only the undominated
-//! types (the price/size Pareto frontier) of each allowed capacity type are expanded, and
-//! Karpenter is told to choose among their union, which leaves every choice unchanged (the
-//! consolidation choices among "cheaper than the candidates" sets too: those sets are closed
-//! under domination). Two approximations: a NodePool's `limits` could refuse a bigger
-//! dominating type where a smaller dominated one would still fit; and spot-to-spot
-//! consolidation counts at least 15 cheaper spot types (`MIN_SPOT_TO_SPOT_TYPES`) among the
-//! frontier only, so it happens less often than upstream's.
+//! capacity) and GPUs (`crate::gpu`: a GPU pod fits only a type with enough of them, so an
+//! `n2-standard-4` never stands in for a `g2-standard-4`) and a lower price, or the same
+//! price and an earlier catalog row. Whenever `a` fits, `b` fits too and is chosen first, so
+//! `a` is never launched: only the undominated types (the price/size Pareto frontier) of
+//! each allowed capacity type are expanded, and Karpenter is told to choose among their
+//! union, which leaves every choice unchanged (the consolidation choices among "cheaper than
+//! the candidates" sets too: those sets are closed under domination). Two approximations: a
+//! NodePool's `limits` could refuse a bigger dominating type where a smaller dominated one
+//! would still fit; and spot-to-spot consolidation counts at least 15 cheaper spot types
+//! (`MIN_SPOT_TO_SPOT_TYPES`) among the frontier only, so it happens less often than
+//! upstream's.
 //!
 //! Bound: [`MAX_EXPANDED_POOLS`] per region. Placement scans every node group (pool × zone)
 //! a pod admits, empty ones included (an O(1) check each), so a region's groups are the
-//! per-pod cost; an unconstrained on-demand NodePool on GCP `us-central1` expands into 101
-//! pools, with spot allowed too into 174. Beyond the bound the loader asks for narrower
-//! requirements (`instance_families`, `instance_types`).
+//! per-pod cost; an unconstrained on-demand NodePool on GCP `us-central1` expands into 114
+//! pools (101 of them without a GPU), with spot allowed too into about 200. Beyond the bound
+//! the loader asks for narrower requirements (`instance_families`, `instance_types`).
 
 use std::collections::BTreeSet;
 
@@ -34,6 +36,7 @@ use crate::autoscaler::config::{ConfigError, KarpenterConfig};
 use crate::autoscaler::karpenter::capacity_label;
 use crate::autoscaler::karpenter::provisioning::instance_family;
 use crate::catalog::InstanceFacts;
+use crate::gpu::gpus_of;
 use crate::plan::PoolPlan;
 
 /// Most cluster pools the NodePools of one region expand into.
@@ -69,6 +72,7 @@ pub struct Expansion {
 /// The capacity of an instance type, as the autoscaler views count it.
 pub fn capacity_of(facts: &InstanceFacts) -> Shape {
     Shape::new(u64::from(facts.vcpu) * 1000, facts.memory_bytes)
+        .with_gpus(gpus_of(&facts.instance_type))
 }
 
 /// The price of `facts` on `capacity_type`, if it is offered.
@@ -92,6 +96,7 @@ fn frontier(rows: &[InstanceFacts], allowed: &[usize], capacity_type: CapacityTy
                 b != a
                     && rows[b].vcpu >= rows[a].vcpu
                     && rows[b].memory_bytes >= rows[a].memory_bytes
+                    && gpus_of(&rows[b].instance_type) >= gpus_of(&rows[a].instance_type)
                     && (pb < pa || (pb == pa && b < a))
             })
         })
@@ -234,6 +239,39 @@ mod tests {
                 c
             })
             .expect("minimal config parses")
+    }
+
+    #[test]
+    fn a_gpu_type_is_dominated_only_by_a_type_with_as_many_gpus() {
+        // us-east1 on-demand prices: by vCPUs, memory and price n2-standard-4 (0.19) and -8
+        // (0.39) dominate g2-standard-4 (0.71, one L4) and n2-standard-8 dominates
+        // g2-standard-8 (0.85, one L4); but neither n2 has a GPU, so every type stays, and
+        // g2-standard-8 is not dominated by the cheaper g2-standard-4 either (smaller).
+        let rows = vec![
+            row("n2-standard-4", 4, 16, 0.194236, None),
+            row("g2-standard-4", 4, 16, 0.706832255, None),
+            row("n2-standard-8", 8, 32, 0.388472, None),
+            row("g2-standard-8", 8, 32, 0.853624271, None),
+        ];
+        let x = expand(
+            &config(vec![CapacityType::OnDemand]),
+            "r",
+            &["z".to_owned()],
+            &rows,
+            0,
+            SimDuration::from_secs(60),
+        )
+        .expect("valid");
+        let names: Vec<&str> = x.pools.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "np-n2-standard-4-on-demand",
+                "np-g2-standard-4-on-demand",
+                "np-n2-standard-8-on-demand",
+                "np-g2-standard-8-on-demand"
+            ]
+        );
     }
 
     #[test]

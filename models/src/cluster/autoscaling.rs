@@ -86,7 +86,8 @@ impl Cluster {
                 allocatable: Shape::new(
                     state.allocatable_cpu_millis,
                     state.allocatable_memory_bytes,
-                ),
+                )
+                .with_gpus(state.gpus_per_node),
                 price_usd_per_hour: state.price_usd_per_hour,
                 capacity_type: state.capacity_type,
                 zones: state
@@ -194,9 +195,12 @@ impl Cluster {
             }
             let counts = self.node_groups.get(id);
             let groups = || counts.into_iter().flat_map(DeploymentCounts::iter);
-            let requested = Shape::new(node.requested_cpu_millis, node.requested_memory_bytes);
+            let (gpus_allocatable, gpus_requested) = self.node_gpus[id];
+            let requested = Shape::new(node.requested_cpu_millis, node.requested_memory_bytes)
+                .with_gpus(gpus_requested);
             let allocatable =
-                Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes);
+                Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes)
+                    .with_gpus(gpus_allocatable);
             let drainable = request
                 .nodes_only_below
                 .is_none_or(|threshold| utilization(requested, allocatable) <= threshold);
@@ -209,7 +213,8 @@ impl Cluster {
                             requests: Shape::new(
                                 dep.template().cpu_millis,
                                 dep.template().memory_bytes,
-                            ),
+                            )
+                            .with_gpus(dep.template().gpus),
                             count,
                             priority: dep.priority,
                             fits: fits[d as usize].clone().unwrap_or_default(),
@@ -288,7 +293,8 @@ impl Cluster {
             .filter_map(|(dep, fits)| {
                 let fits = fits?;
                 (dep.pending > 0).then(|| PodGroup {
-                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes),
+                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes)
+                        .with_gpus(dep.template().gpus),
                     count: dep.pending,
                     priority: dep.priority,
                     fits,

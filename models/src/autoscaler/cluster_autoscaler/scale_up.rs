@@ -6,7 +6,10 @@
 //!   pods go first onto the nodes added so far in this estimate, then onto the last added node,
 //!   then onto a new template node, until the limiter refuses one more node. The result is the
 //!   number of new nodes that received pods. Pods of one group are identical, so placing "as
-//!   many as fit" per node gives the same counts as upstream's pod-by-pod loop.
+//!   many as fit" per node gives the same counts as upstream's pod-by-pod loop. A pod fits a
+//!   node by the scheduler's predicates (`PredicateChecker`, `NodeResourcesFit`), which count
+//!   every resource, `nvidia.com/gpu` included: N one-GPU pods on a four-GPU template ask
+//!   ⌈N / 4⌉ nodes whatever room their cpu and memory leave.
 //! * `estimator/decreasing_pod_orderer.go` — groups ordered by decreasing
 //!   `cpu / allocatable cpu + memory / allocatable memory` of the template (stable here, so
 //!   equal scores keep the view's order; Go's `sort.Slice` leaves that unspecified).

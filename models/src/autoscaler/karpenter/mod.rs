@@ -114,13 +114,13 @@ impl Karpenter {
         let instances: Vec<InstanceOption> = instances
             .iter()
             .map(|f| {
-                let capacity = Shape::new(u64::from(f.vcpu) * 1000, f.memory_bytes);
+                let capacity = crate::autoscaler::expansion::capacity_of(f);
                 let (cpu, memory) = allocatable(capacity.cpu_millis, capacity.memory_bytes);
                 InstanceOption {
                     instance_type: f.instance_type.clone(),
                     family: instance_family(&f.instance_type).to_owned(),
                     capacity,
-                    allocatable: Shape::new(cpu, memory),
+                    allocatable: Shape::new(cpu, memory).with_gpus(capacity.gpus),
                     ondemand_usd_per_hour: f.ondemand_usd_per_hour,
                     spot_usd_per_hour: f.spot_usd_per_hour,
                 }
@@ -176,10 +176,12 @@ impl Karpenter {
                     message: "no instance type of the region meets the requirements".to_owned(),
                 });
             }
+            // No `nvidia.com/gpu` limit is read: GPUs are unlimited.
             let limits = Shape::new(
                 spec.limits.cpu.map_or(u64::MAX, |c| c.0),
                 spec.limits.memory.map_or(u64::MAX, |m| m.0),
-            );
+            )
+            .with_gpus(u32::MAX);
             pools.push(ResolvedPool {
                 options,
                 zones: req.zones.clone().unwrap_or_else(|| zones.to_vec()),

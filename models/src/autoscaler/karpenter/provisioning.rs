@@ -11,6 +11,10 @@
 //!   that has an instance type fitting the pod within the pool's remaining limits
 //!   (`addToNewNodeClaim`; a new claim reserves the largest of its instance types against the
 //!   limits, `subtractMax`). A claim keeps every instance type that still fits all its pods.
+//! * `pkg/controllers/provisioning/scheduling/nodeclaim.go` `filterInstanceTypesByRequirements`
+//!   with `pkg/utils/resources/resources.go` `Fits` — a type fits when its allocatable covers
+//!   the pods' requests resource by resource, `nvidia.com/gpu` included: a GPU pod's claim
+//!   keeps only types with at least its GPUs (`crate::gpu`), the cheapest of which launches.
 //! * `pkg/cloudprovider/types.go` `OrderByPrice` — an instance type's price is its cheapest
 //!   compatible offering. At launch clustersim takes the cheapest type of the claim, on spot
 //!   when the pool allows spot and one of the types has a spot offering (the AWS provider's
@@ -187,6 +191,7 @@ impl Simulation<'_> {
                     acc.cpu_millis.max(c.cpu_millis),
                     acc.memory_bytes.max(c.memory_bytes),
                 )
+                .with_gpus(acc.gpus.max(c.gpus))
             });
             remaining[p] = remaining[p].minus(reserved);
             claims.push(Claim {

@@ -504,7 +504,7 @@ fn default_out(file: &Path) -> PathBuf {
 }
 
 /// The run's tables as Parquet and CSV in `out`, which must exist: five, `vpa` when the run
-/// has VPAs and `queues` when it has Kueue queues.
+/// has VPAs, `queues` when it has Kueue queues and `forecast` when it has predictive policies.
 fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), String> {
     [
         (Some(&output.timeseries), "timeseries"),
@@ -512,6 +512,7 @@ fn write_tables(out: &Path, output: &models::run::RunOutput) -> Result<(), Strin
         (Some(&output.namespace_timeseries), "namespaces"),
         (output.vpa_timeseries.as_ref(), "vpa"),
         (output.queue_timeseries.as_ref(), "queues"),
+        (output.forecast.as_ref(), "forecast"),
         (Some(&output.events), "events"),
         (Some(&output.decisions), "decisions"),
     ]

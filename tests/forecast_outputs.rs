@@ -103,7 +103,11 @@ fn the_summary_judges_the_forecasts_against_the_actuals() {
     assert!(bias < 0.0 && mape < 100.0 * 50.0 / 350.0);
     // `run` writes the table beside the others, and the report draws it.
     let csv = std::fs::read_to_string(out.join("forecast.csv")).expect("forecast.csv written");
-    assert_eq!(csv.lines().count(), 1 + t.rows(), "a header and one line per forecast");
+    assert_eq!(
+        csv.lines().count(),
+        1 + t.rows(),
+        "a header and one line per forecast"
+    );
     assert!(out.join("forecast.parquet").exists());
     assert!(out.join("charts/forecast.svg").exists());
 }

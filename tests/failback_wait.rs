@@ -10,52 +10,16 @@ use std::path::Path;
 
 use common::text;
 
-/// Two regions, 300 requests/s of clients each, behind active-passive failover with a step
-/// DNS shift (health checks every 10 s, threshold 3, TTL 60 s); the primary `us-west1` is down
-/// from 10 min for an hour; an HPA on cpu 50 % (min 1) in both regions. Before the outage
-/// us-west1 serves all 600 requests/s on 12 pods of 100 (50 % of each pod's cpu).
-fn failback(policy: &str) -> String {
-    format!(
-        r#"Experiment(
-    name: "failback-wait",
-    duration: "2h",
-    output_interval: "10s",
-    regions: [
-        (name: "us-west1", zones: ["us-west1-a"]),
-        (name: "us-east1", zones: ["us-east1-b"]),
-    ],
-    node_pools: [
-        (name: "west", region: "us-west1", instance_type: "e2-standard-4", nodes: 5),
-        (name: "east", region: "us-east1", instance_type: "e2-standard-4", nodes: 5),
-    ],
-    services: [(
-        name: "api",
-        replicas: 12,
-        requests: (cpu: "1", memory: "1Gi"),
-        capacity_rps: 100,
-        traffic: Constant(rps: 300),
-        hpa: (min_replicas: 1, max_replicas: 20,
-              metrics: [Resource(name: cpu, target: Utilization(50))]),
-    )],
-    faults: (
-        region_outages: [(name: "us-west1", at: Exactly("10m"), duration: Exactly("1h"))],
-        failover: (
-            routing: Failover(["us-west1", "us-east1"]),
-            mode: ActivePassive(primary: "us-west1", standby_min_replicas: 1),
-            dns_shift: Step,
-            failback: {policy},
-        ),
-    ),
-    checks: (max_dropped_share: None, max_pending_share: None),
-)
-"#
-    )
-}
-
 fn run(policy: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let r = common::run_in(tmp.path(), "failback", &failback(policy), &out, &[]);
+    let r = common::run_in(
+        tmp.path(),
+        "failback",
+        &common::failback_experiment(policy),
+        &out,
+        &[],
+    );
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     (tmp, out)
 }
@@ -148,7 +112,7 @@ fn a_share_outside_zero_to_one_is_refused_with_its_place() {
     let r = common::run_in(
         tmp.path(),
         "failback",
-        &failback("WaitForCapacity(1.5)"),
+        &common::failback_experiment("WaitForCapacity(1.5)"),
         &out,
         &[],
     );

@@ -302,47 +302,6 @@ fn bad_faults_are_located_with_their_field_path() {
     assert_bad(&src, ":22:24", &["faults.targets.rto", "`targets` section"]);
 }
 
-/// Two regions, 300 requests/s of clients each, behind active-passive failover with a step
-/// DNS shift; the primary `us-west1` is down from 10 min for an hour; an HPA on cpu 50 % in
-/// both regions, so the recovered primary is scaled to 1 pod while it has no traffic.
-fn failback(policy: &str) -> String {
-    format!(
-        r#"Experiment(
-    name: "failback",
-    duration: "2h",
-    output_interval: "10s",
-    regions: [
-        (name: "us-west1", zones: ["us-west1-a"]),
-        (name: "us-east1", zones: ["us-east1-b"]),
-    ],
-    node_pools: [
-        (name: "west", region: "us-west1", instance_type: "e2-standard-4", nodes: 5),
-        (name: "east", region: "us-east1", instance_type: "e2-standard-4", nodes: 5),
-    ],
-    services: [(
-        name: "api",
-        replicas: 12,
-        requests: (cpu: "1", memory: "1Gi"),
-        capacity_rps: 100,
-        traffic: Constant(rps: 300),
-        hpa: (min_replicas: 1, max_replicas: 20,
-              metrics: [Resource(name: cpu, target: Utilization(50))]),
-    )],
-    faults: (
-        region_outages: [(name: "us-west1", at: Exactly("10m"), duration: Exactly("1h"))],
-        failover: (
-            routing: Failover(["us-west1", "us-east1"]),
-            mode: ActivePassive(primary: "us-west1", standby_min_replicas: 1),
-            dns_shift: Step,
-            failback: {policy},
-        ),
-    ),
-    checks: (max_dropped_share: None, max_pending_share: None),
-)
-"#
-    )
-}
-
 #[test]
 fn an_immediate_failback_onto_a_scaled_down_region_drops_and_a_gradual_one_does_not() {
     // us-west1 is back at 4 200 s; the health checks pass it at 4 230 s (checks at 4 210,
@@ -351,7 +310,7 @@ fn an_immediate_failback_onto_a_scaled_down_region_drops_and_a_gradual_one_does_
     // past the 30 s timeout until the HPA has scaled up. Gradual("10m"): the region's share
     // grows in ten one-minute steps of 5 %, 15 %, … and the HPA keeps up; the traffic is back
     // in full at 4 230 + 600 + 60 = 4 890 s.
-    let (r, _tmp, out) = run_file(&failback("Immediate"), "failback", &[]);
+    let (r, _tmp, out) = run_file(&common::failback_experiment("Immediate"), "failback", &[]);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let f = &summary_of(&out)["recovery"]["failures"][0]["failback"];
     assert_eq!(f["returned_at_s"], 4290.0);
@@ -364,7 +323,11 @@ fn an_immediate_failback_onto_a_scaled_down_region_drops_and_a_gradual_one_does_
         "the recovery table has the column"
     );
 
-    let (r, _tmp, out) = run_file(&failback(r#"Gradual("10m")"#), "failback", &[]);
+    let (r, _tmp, out) = run_file(
+        &common::failback_experiment(r#"Gradual("10m")"#),
+        "failback",
+        &[],
+    );
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     let f = &summary_of(&out)["recovery"]["failures"][0]["failback"];
     assert_eq!(f["returned_at_s"], 4890.0);

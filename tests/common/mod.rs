@@ -172,3 +172,46 @@ pub fn hpa_experiment(hpa: &str) -> String {
 "#
     )
 }
+
+/// Two regions, 300 requests/s of clients each, behind active-passive failover with a step
+/// DNS shift (health checks every 10 s, threshold 3, TTL 60 s); the primary `us-west1` is down
+/// from 10 min for an hour; an HPA on cpu 50 % (min 1) in both regions. Before the outage
+/// us-west1 serves all 600 requests/s on 12 pods of 100 (50 % of each pod's cpu).
+#[allow(dead_code)] // each test file is its own crate and uses its own subset
+pub fn failback_experiment(policy: &str) -> String {
+    format!(
+        r#"Experiment(
+    name: "failback",
+    duration: "2h",
+    output_interval: "10s",
+    regions: [
+        (name: "us-west1", zones: ["us-west1-a"]),
+        (name: "us-east1", zones: ["us-east1-b"]),
+    ],
+    node_pools: [
+        (name: "west", region: "us-west1", instance_type: "e2-standard-4", nodes: 5),
+        (name: "east", region: "us-east1", instance_type: "e2-standard-4", nodes: 5),
+    ],
+    services: [(
+        name: "api",
+        replicas: 12,
+        requests: (cpu: "1", memory: "1Gi"),
+        capacity_rps: 100,
+        traffic: Constant(rps: 300),
+        hpa: (min_replicas: 1, max_replicas: 20,
+              metrics: [Resource(name: cpu, target: Utilization(50))]),
+    )],
+    faults: (
+        region_outages: [(name: "us-west1", at: Exactly("10m"), duration: Exactly("1h"))],
+        failover: (
+            routing: Failover(["us-west1", "us-east1"]),
+            mode: ActivePassive(primary: "us-west1", standby_min_replicas: 1),
+            dns_shift: Step,
+            failback: {policy},
+        ),
+    ),
+    checks: (max_dropped_share: None, max_pending_share: None),
+)
+"#
+    )
+}

@@ -35,21 +35,7 @@ pub fn is_cluster_autoscaler(obj: &At) -> Result<bool, InputError> {
 /// The Cluster Autoscaler container of a workload: the first whose image names it, else the
 /// first.
 fn container<'a>(obj: &At<'a>) -> Result<Option<At<'a>>, InputError> {
-    let Some(pod) = obj
-        .get("spec")?
-        .map(|s| s.get("template"))
-        .transpose()?
-        .flatten()
-        .map(|t| t.get("spec"))
-        .transpose()?
-        .flatten()
-    else {
-        return Ok(None);
-    };
-    let Some(list) = pod.get("containers")? else {
-        return Ok(None);
-    };
-    let items = list.items()?;
+    let items = obj.pod_containers()?;
     for c in &items {
         if let Some(image) = c.get("image")?
             && image.str()?.contains("cluster-autoscaler")

@@ -37,21 +37,7 @@ fn is_controller_image(image: &str) -> bool {
 
 /// Karpenter's controller container of a workload, if it runs one.
 fn container<'a>(obj: &At<'a>) -> Result<Option<At<'a>>, InputError> {
-    let Some(pod) = obj
-        .get("spec")?
-        .map(|s| s.get("template"))
-        .transpose()?
-        .flatten()
-        .map(|t| t.get("spec"))
-        .transpose()?
-        .flatten()
-    else {
-        return Ok(None);
-    };
-    let Some(list) = pod.get("containers")? else {
-        return Ok(None);
-    };
-    for c in list.items()? {
+    for c in obj.pod_containers()? {
         if let Some(image) = c.get("image")?
             && is_controller_image(image.str()?)
         {

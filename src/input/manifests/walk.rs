@@ -106,6 +106,26 @@ impl<'a> At<'a> {
             .collect())
     }
 
+    /// The containers of a workload's pod template (`spec.template.spec.containers`); empty
+    /// when it has none.
+    pub fn pod_containers(&self) -> Result<Vec<At<'a>>, InputError> {
+        let Some(pod) = self
+            .get("spec")?
+            .map(|s| s.get("template"))
+            .transpose()?
+            .flatten()
+            .map(|t| t.get("spec"))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(Vec::new());
+        };
+        match pod.get("containers")? {
+            Some(list) => list.items(),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// The items of this list, each at `path[i]`.
     pub fn items(&self) -> Result<Vec<At<'a>>, InputError> {
         match &self.node.value {

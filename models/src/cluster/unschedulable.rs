@@ -122,15 +122,10 @@ impl Cluster {
         let dep = &self.deployments[d as usize];
         let (name, region) = (dep.name.clone(), dep.region.clone());
         let pending = dep.pending;
-        // A pod no group admits keeps clustersim's own words (`plan::unschedulable` warns of
-        // it at load time); its nodes' counts are in upstream's words below otherwise.
-        let message = if dep.groups.is_empty() {
-            format!(
-                "{pending} pod(s) pending: no node pool in {region} matches the node selector and tolerates its taints"
-            )
-        } else {
-            diagnosis::pending_message(pending, &self.fit_error(d))
-        };
+        // A pod no group admits gets upstream's words too: every node of its region counts
+        // under the pool-level filter that rejects it (`plan::unschedulable` also warns of it
+        // at load time).
+        let message = diagnosis::pending_message(pending, &self.fit_error(d));
         self.events.push(
             now_ns,
             Reason::FailedScheduling,

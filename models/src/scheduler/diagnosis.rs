@@ -211,9 +211,11 @@ mod tests {
             parse_pending_message(&m),
             Some((12, 50, "0/50 nodes are available: 50 Insufficient cpu."))
         );
+        // A region without a registered node: upstream's ErrNoNodesAvailable, no `0/N`.
+        let none = pending_message(3, NO_NODES_AVAILABLE);
         assert_eq!(
-            parse_pending_message("3 pod(s) pending: no node pool in x matches"),
-            Some((3, 0, "no node pool in x matches"))
+            parse_pending_message(&none),
+            Some((3, 0, "no nodes available to schedule pods"))
         );
         assert_eq!(parse_pending_message("Killing 3 pods"), None);
     }

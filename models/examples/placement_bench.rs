@@ -81,6 +81,8 @@ fn plan(pods: usize) -> Plan {
                 warm_up: None,
                 latency_target: None,
                 memory_usage: None,
+                gpus: 0,
+                hold_at_zero: false,
             });
         }
     }

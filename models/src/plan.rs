@@ -151,6 +151,12 @@ pub struct ServicePlan {
     /// What a pod's memory use is (`memory_usage`), for the kubelet's OOM kills: a pod whose
     /// use passes its memory limit is killed. `None`: memory is not modelled.
     pub memory_usage: Option<MemoryModel>,
+    /// Whole GPUs (`nvidia.com/gpu`) each pod requests; 0 asks none (issue 21).
+    pub gpus: u32,
+    /// Requests arriving while no pod is ready wait for the first one (a KEDA-scaled
+    /// consumer's queue, or an activator in front of a service scaled to zero) instead of
+    /// being refused: the cold start counts in their latency (issue 20). `false`: refused.
+    pub hold_at_zero: bool,
 }
 
 /// A namespace and its ResourceQuota on requests (`None`: not limited).

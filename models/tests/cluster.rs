@@ -72,6 +72,8 @@ fn service(name: &str, replicas: u32, cpu_millis: u64) -> ServicePlan {
         warm_up: None,
         latency_target: None,
         memory_usage: None,
+        gpus: 0,
+        hold_at_zero: false,
     }
 }
 

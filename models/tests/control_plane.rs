@@ -79,6 +79,8 @@ fn service(
         warm_up: None,
         latency_target: None,
         memory_usage: None,
+        gpus: 0,
+        hold_at_zero: false,
     }
 }
 

@@ -87,6 +87,8 @@ fn service(name: &str, region: &str, replicas: u32, rps: f64) -> ServicePlan {
         warm_up: None,
         latency_target: None,
         memory_usage: None,
+        gpus: 0,
+        hold_at_zero: false,
     }
 }
 

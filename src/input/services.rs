@@ -193,6 +193,8 @@ fn resolve_entry<'a>(
                 .and_then(|t| t.p99_latency)
                 .or(x.targets.p99_latency),
             memory_usage: memory,
+            gpus: 0,
+            hold_at_zero: false,
         });
     }
     Ok(())

@@ -69,6 +69,8 @@ pub fn plan() -> ClusterPlan {
         warm_up: None,
         latency_target: None,
         memory_usage: None,
+        gpus: 0,
+        hold_at_zero: false,
     };
     ClusterPlan {
         pools: vec![pool],

@@ -242,11 +242,10 @@ impl Cluster {
                     .iter()
                     .map(|&(t, n)| (t.as_nanos(), n))
                     .collect(),
-                templates: vec![PodTemplate::new(
-                    s.requests.cpu.0,
-                    s.requests.memory.0,
-                    s.limits,
-                )],
+                templates: vec![PodTemplate {
+                    gpus: s.gpus,
+                    ..PodTemplate::new(s.requests.cpu.0, s.requests.memory.0, s.limits)
+                }],
                 revision: 0,
                 startup_ns: s.timings.startup.as_nanos(),
                 readiness_ns: s.timings.readiness.as_nanos(),

@@ -21,7 +21,7 @@ pub struct PodTemplate {
     /// Container limits (cpu millicores, memory bytes).
     pub limits: (Option<u64>, Option<u64>),
     pub qos: QosClass,
-    /// `nvidia.com/gpu` requested (whole GPUs; 0 for every service pod).
+    /// `nvidia.com/gpu` requested (whole GPUs; a service's `ServicePlan::gpus`).
     pub gpus: u32,
 }
 

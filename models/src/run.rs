@@ -650,8 +650,11 @@ pub fn capacity_type_name(c: CapacityType) -> &'static str {
 /// Runs the plan to its end; `progress` is told each sample instant reached.
 pub fn run(plan: &Plan, mut progress: impl FnMut(SimTime)) -> Result<RunOutput, RunError> {
     let budget = Arc::new(EventBudget::new(plan.event_budget));
-    let mut cluster =
-        Cluster::new(&cluster_plan(plan), plan.fidelity, plan.seed).with_budget(budget.clone());
+    let mut cluster = Cluster::new(&cluster_plan(plan), plan.fidelity, plan.seed)
+        .with_budget(budget.clone())
+        .with_metrics_settle_after(crate::hpa::config::metrics_settle_after(
+            &plan.hpa_controller,
+        ));
     if let Some(batch) = &plan.batch {
         cluster = cluster.with_batch(batch.clone());
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::NS_PER_S;
 use super::jobs::JobOwner;
 use super::pods::{Pod, PodTemplate};
+use super::running::RunningGroups;
 use super::vertical::Vertical;
 use crate::api::MemoryModel;
 use crate::latency::ServiceQueue;
@@ -32,10 +33,10 @@ pub(super) struct Deployment {
     pub(super) pods: Vec<u32>,
     pub(super) ready: u32,
     pub(super) pending: u32,
-    /// Running pods (ready or not) counted by (start time, ready time or `NOT_READY`, template
-    /// revision): what the HPA's readiness rules and per-pod requests read, kept as pods change
-    /// phase so a query never walks pods.
-    pub(super) running: BTreeMap<(u64, u64, u16), u32>,
+    /// Running pods (ready or not) counted by (start time, ready time, template revision):
+    /// what the HPA's readiness rules and per-pod requests read, kept as pods change phase so a
+    /// query never walks pods.
+    pub(super) running: RunningGroups,
     pub(super) min_available: Option<u32>,
     pub(super) zone_max_skew: Option<u32>,
     pub(super) host_max_skew: Option<u32>,

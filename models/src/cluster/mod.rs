@@ -54,6 +54,7 @@ mod queueing;
 mod quota;
 pub mod replicaset;
 mod report;
+mod running;
 mod scheduling;
 mod timers;
 mod unschedulable;
@@ -65,7 +66,7 @@ use std::sync::Arc;
 
 use nexosim::simulation::EventKey;
 use serde::{Deserialize, Serialize};
-use sim::time::SimTime;
+use sim::time::{SimDuration, SimTime};
 
 use crate::api::{CapacityType, Reason};
 use crate::control_plane::state::{Creator, ReplicaSetSync, Throttles, WAKE_TICK_NS};
@@ -82,6 +83,7 @@ use pending::PendingPods;
 use placement::Placement;
 use pods::{Pod, PodPhase, PodTemplate, Pods, UNBOUND};
 use quota::Namespace;
+use running::RunningGroups;
 use timers::{Timer, Timers};
 use unschedulable::Rejection;
 
@@ -165,6 +167,10 @@ pub struct Cluster {
     /// without the section runs as before).
     #[serde(default)]
     throttles: Option<Box<Throttles>>,
+    /// How long after its start a running pod is told apart by its start and ready instants in
+    /// the workload metrics (see [`running`]); `None`: always.
+    #[serde(default)]
+    metrics_settle_ns: Option<u64>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -254,7 +260,7 @@ impl Cluster {
                 pods: Vec::new(),
                 ready: 0,
                 pending: 0,
-                running: BTreeMap::new(),
+                running: RunningGroups::default(),
                 min_available: s.min_available,
                 zone_max_skew: s.zone_max_skew,
                 host_max_skew: s.host_max_skew,
@@ -320,6 +326,7 @@ impl Cluster {
             budget: None,
             memory_check_armed: false,
             throttles: None,
+            metrics_settle_ns: None,
         };
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
@@ -348,6 +355,13 @@ impl Cluster {
     /// Counts this cluster's events against `budget`, which halts the simulation past it.
     pub fn with_budget(mut self, budget: Arc<EventBudget>) -> Self {
         self.budget = Some(budget);
+        self
+    }
+
+    /// Reports pods started more than `after` ago by revision and readiness alone in the workload
+    /// metrics: the HPA reads them alike from then on (`hpa::config::metrics_settle_after`).
+    pub fn with_metrics_settle_after(mut self, after: SimDuration) -> Self {
+        self.metrics_settle_ns = Some(after.as_nanos());
         self
     }
 
@@ -731,12 +745,7 @@ impl Cluster {
     }
 
     fn count_running(&mut self, d: usize, key: (u64, u64, u16), delta: i32) {
-        let running = &mut self.deployments[d].running;
-        let count = running.entry(key).or_default();
-        *count = count.saturating_add_signed(delta);
-        if *count == 0 {
-            running.remove(&key);
-        }
+        self.deployments[d].running.add(key, delta);
     }
 
     /// Changes a deployment's ready count and, with it, the servers of its queue.

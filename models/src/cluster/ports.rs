@@ -5,8 +5,8 @@
 use nexosim::model::{Context, Model, schedulable};
 use sim::time::{SimDuration, SimTime};
 
+use super::Cluster;
 use super::report::ClusterReport;
-use super::{Cluster, NOT_READY};
 use crate::api::{
     AutoscalingView, FaultOrder, LaunchOrder, NodeCensus, Reason, RemoveOrder, ReplicaOrder,
     RunningPods, Sample, TemplateOrder, UpdateOrder, VerticalView, ViewRequest, WorkloadMetrics,
@@ -241,11 +241,17 @@ impl Cluster {
     ) -> Vec<WorkloadMetrics> {
         self.handled(cx);
         let now = SimTime::from_monotonic(cx.time());
+        let settle_before_ns = self
+            .metrics_settle_ns
+            .map(|after| now.as_nanos().saturating_sub(after));
         services
             .into_iter()
             .map(|id| {
                 let d = &mut self.deployments[id as usize];
                 d.queue.advance_to(now);
+                if let Some(before) = settle_before_ns {
+                    d.running.settle(before);
+                }
                 let (arrival_rps, capacity_rps) = (d.queue.arrival_rps(), d.queue.capacity_rps());
                 let backlog = d.queue.backlog_requests();
                 WorkloadMetrics {
@@ -257,13 +263,13 @@ impl Cluster {
                     memory_request_bytes: d.template().memory_bytes,
                     running: d
                         .running
-                        .iter()
-                        .map(|(&(started_ns, ready_ns, revision), &count)| {
-                            let template = &d.templates[usize::from(revision)];
+                        .groups()
+                        .map(|g| {
+                            let template = &d.templates[usize::from(g.revision)];
                             RunningPods {
-                                started_ns,
-                                ready_ns: (ready_ns != NOT_READY).then_some(ready_ns),
-                                count,
+                                started_ns: g.started_ns,
+                                ready_ns: g.ready_ns,
+                                count: g.count,
                                 cpu_request_millis: template.cpu_millis,
                                 memory_request_bytes: template.memory_bytes,
                             }

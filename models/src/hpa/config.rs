@@ -301,6 +301,23 @@ impl Default for HpaControllerConfig {
     }
 }
 
+/// How long after its start a running pod stops being told apart from the others of its
+/// template revision and readiness by the HPA: the replica calculation's readiness rules look at
+/// start and ready instants only within `cpu_initialization_period` (and the initial readiness
+/// delay), and a pod's metric window is a full scrape interval of its own once it is older than
+/// two resolutions plus metrics-server's fresh-container minimum
+/// ([`super::metrics_window::FRESH_CONTAINER_MIN_RESOLUTION`]). The cluster merges older pods'
+/// groups (`cluster::running`) so that a sync does not copy one group per pod.
+pub fn metrics_settle_after(config: &HpaControllerConfig) -> SimDuration {
+    let window = config.metric_resolution.as_nanos() * 2
+        + super::metrics_window::FRESH_CONTAINER_MIN_RESOLUTION.as_nanos();
+    SimDuration::from_nanos(
+        window
+            .max(config.cpu_initialization_period.as_nanos())
+            .max(config.initial_readiness_delay.as_nanos()),
+    )
+}
+
 fn default_sync_period() -> SimDuration {
     SimDuration::from_secs(15)
 }
@@ -528,6 +545,76 @@ impl HpaControllerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hpa::metrics_window::UsageWindow;
+    use crate::hpa::replica_calculator::{PodGroup, PodPhase, Readiness, ReadyCondition, classify};
+    use sim::time::SimTime;
+
+    /// The cluster reports every pod started before `now − metrics_settle_after` with one start
+    /// (and ready) instant, just before that bound. Each such pod must read as that one does:
+    /// the same CPU sample and the same readiness class, ready or not.
+    #[test]
+    fn pods_older_than_the_settle_time_read_alike() {
+        let defaults = HpaControllerConfig::default();
+        // 5 min of cpu initialization outlasts 2 × 15 s + 10 s of metric windows.
+        assert_eq!(metrics_settle_after(&defaults), SimDuration::from_secs(300));
+        let short = HpaControllerConfig {
+            cpu_initialization_period: SimDuration::from_secs(1),
+            initial_readiness_delay: SimDuration::from_secs(1),
+            ..defaults.clone()
+        };
+        assert_eq!(metrics_settle_after(&short), SimDuration::from_secs(40));
+        let s = SimTime::from_secs;
+        for config in [defaults, short] {
+            let after = metrics_settle_after(&config).as_nanos();
+            let readiness = |now| Readiness {
+                now,
+                cpu_initialization_period: config.cpu_initialization_period,
+                initial_readiness_delay: config.initial_readiness_delay,
+            };
+            for phase_s in [0, 7, 14] {
+                let mut window =
+                    UsageWindow::new(config.metric_resolution, SimDuration::from_secs(phase_s));
+                for now_s in 1_000..1_040 {
+                    window.record(s(now_s), (now_s * 37) % 1_000);
+                    let now = s(now_s);
+                    let bound = now.as_nanos() - after;
+                    let reported = SimTime::from_nanos(bound - 1);
+                    // A pod's ready transition may come after the bound even when its start
+                    // came before it (a slow readiness probe); the reported group's is its start.
+                    let read = |start: SimTime, ready: bool, transition: SimTime| {
+                        let sample = window.rate_sample(now, start);
+                        let group = PodGroup {
+                            count: 1,
+                            phase: PodPhase::Running,
+                            deleting: false,
+                            start_time: Some(start),
+                            ready: Some(ReadyCondition {
+                                ready,
+                                last_transition: transition,
+                            }),
+                            request_millis: Some(500),
+                            metric: sample,
+                        };
+                        (sample, classify(&group, true, &readiness(now)))
+                    };
+                    for back_s in [0, 1, 9, 10, 15, 29, 30, 31, 299, 300, 600] {
+                        let start = SimTime::from_nanos(bound - 1 - back_s * 1_000_000_000);
+                        for (ready, transition) in [
+                            (true, start),
+                            (true, start + SimDuration::from_secs(20)),
+                            (false, start),
+                        ] {
+                            assert_eq!(
+                                read(start, ready, transition),
+                                read(reported, ready, reported),
+                                "now {now_s} s, phase {phase_s} s, start {back_s} s earlier"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn parse(json: &str) -> HpaConfig {
         match serde_json::from_str(json) {

@@ -106,6 +106,37 @@ fn waiting_for_capacity_drops_nothing_where_an_immediate_failback_drops() {
 }
 
 #[test]
+fn an_immediate_failback_onto_one_pod_drops_the_closed_form() {
+    // The same outage with the HPA's scale-up disabled (`selectPolicy: Disabled`), so that
+    // capacity stays where the outage left it: us-east1 at 1 pod (100 requests/s) carries all
+    // 600 requests/s, its 30 s backlog (100 × 30 = 3 000 requests) full long before
+    // us-west1 is back at 4 200 s; us-west1's HPA read 0 % and went to 1 pod at 4 230 s. The
+    // clients return to us-west1 at 4 290 s, onto 1 pod: 500 requests/s too many until the
+    // run ends at 7 200 s, less the 3 000 requests that fill its own backlog first. The
+    // failback phase counts from the region's return:
+    //   us-east1 500 × (4 290 − 4 200) = 45 000
+    //   us-west1 500 × (7 200 − 4 290) − 3 000 = 1 452 000
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let experiment = common::failback_experiment("Immediate").replace(
+        "metrics: [Resource(name: cpu, target: Utilization(50))]),",
+        "metrics: [Resource(name: cpu, target: Utilization(50))],\n              \
+         behavior: (scale_up: (select_policy: Disabled))),",
+    );
+    assert!(experiment.contains("Disabled"));
+    let r = common::run_in(tmp.path(), "failback", &experiment, &out, &[]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let failback = failback_of(&out);
+    assert_eq!(failback["returned_at_s"], 4290.0);
+    assert_eq!(west_at(&out, 4250).0, 1, "scaled to its minimum");
+    assert_eq!(
+        failback["dropped_requests"].as_f64().unwrap(),
+        500.0 * (4290.0 - 4200.0) + 500.0 * (7200.0 - 4290.0) - 100.0 * 30.0,
+        "{failback}"
+    );
+}
+
+#[test]
 fn a_share_outside_zero_to_one_is_refused_with_its_place() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");

@@ -95,6 +95,23 @@ impl PolicyPlan {
                 .iter()
                 .any(|p| p.service == service && p.policy.mode == PredictiveMode::ForecastAndScale)
     }
+
+    /// Marks the services an event-driven scaler may scale to zero (`min_replicas` 0) as
+    /// holding what arrives at zero (`ServicePlan::hold_at_zero`, `latency::held`): KEDA's
+    /// queue-driven consumers find their messages waiting, and the HTTP add-on's interceptor
+    /// holds requests until a pod is ready, so the cold start counts in their latency. The
+    /// loader calls it once the policies are resolved.
+    pub fn hold_at_zero(&self, services: &mut [crate::plan::ServicePlan]) {
+        for a in self
+            .activations
+            .iter()
+            .filter(|a| a.scaler.min_replicas == 0)
+        {
+            if let Some(s) = services.get_mut(a.service as usize) {
+                s.hold_at_zero = true;
+            }
+        }
+    }
 }
 
 /// A policy polled on the cluster's figures: a threshold policy or a KEDA activation.

@@ -250,6 +250,16 @@ pub struct PoolPolicy {
     /// Predictive provisioning: a forecast of the pools' demand sets their floor. Default none.
     #[serde(default)]
     pub forecast: Option<PoolForecast>,
+    /// Graceful decommission of a busy node chosen for removal: it is cordoned (takes no new
+    /// pod) and removed once its pods are gone or this long after, when what it still runs is
+    /// evicted — Dataproc's `gracefulDecommissionTimeout` ("the duration to wait for jobs to
+    /// complete before forcefully removing workers … Bounds: [0s, 1d]", autoscaling policy
+    /// `BasicYarnAutoscalingConfig`; "the default timeout is 0 for forceful
+    /// decommissioning"). Checked at each evaluation, so the removal comes at the first one at
+    /// or after the node empties or its timeout ends. Default "0s": drained at once, as
+    /// before. Empty nodes go at once either way.
+    #[serde(default)]
+    pub graceful_decommission_timeout: SimDuration,
 }
 
 /// Predictive provisioning of a [`PoolPolicy`]'s pools (`policy::pools`), as AWS predictive

@@ -448,3 +448,44 @@ fn a_pool_forecast_provisions_its_floor_ahead_of_the_demand() {
         "{events}"
     );
 }
+
+/// A graceful decommission past Dataproc's bound of a day is refused at load with its field
+/// and line (exit 2); at the bound it is accepted.
+#[test]
+fn a_graceful_decommission_timeout_over_a_day_is_refused_with_its_location() {
+    let src = |timeout: &str| {
+        format!(
+            r#"Experiment(
+    name: "decommission",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "w", region: "us-east1", instance_type: "n2-standard-4", nodes: 2,
+                  min_nodes: 1, max_nodes: 5)],
+    services: [(name: "work", replicas: 2, requests: (cpu: "1", memory: "1Gi"),
+                capacity_rps: 100, traffic: Constant(rps: 10))],
+    policies: (node_pools: [(
+        name: "workers",
+        pools: [(pool: "w")],
+        scale_down: [(metric: cpu_allocation, below: 0.3, for: "10m")],
+        graceful_decommission_timeout: "{timeout}",
+    )]),
+)
+"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.ron");
+    std::fs::write(&file, src("25h")).unwrap();
+    let r = common::clustersim(&["validate", file.to_str().unwrap()]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("policies.node_pools[0].graceful_decommission_timeout"),
+        "{err}"
+    );
+    assert!(err.contains("expected at most \"24h\""), "{err}");
+    assert!(err.contains(":13:"), "the line of the field: {err}");
+    std::fs::write(&file, src("24h")).unwrap();
+    let r = common::clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+}

@@ -8,7 +8,11 @@
 //! - otherwise the backlog grows at λ − cμ (or drains at cμ − λ), every accepted request waits
 //!   W = backlog/(cμ) and is then served in Exp(μ); requests that would wait longer than the
 //!   timeout are dropped. The owner schedules an event at the instant a backlog empties, so a
-//!   stretch of time never mixes the two regimes.
+//!   stretch of time never mixes the two regimes;
+//! - without a ready pod, arrivals are refused, unless the service holds them at zero (a
+//!   service an event-driven scaler scales to zero, `ServicePlan::hold_at_zero`): then they
+//!   wait for the first pod, up to their timeout, and join the backlog with their wait so far
+//!   (`held`), so a cold start counts in their latency.
 //!
 //! Whole-run figures are request-weighted: each stretch adds its arrivals, with their exact
 //! latency distribution, to a log-bucketed histogram, so the run's p99 is the p99 of all

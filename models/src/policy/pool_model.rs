@@ -4,6 +4,12 @@
 //! its value, the step and, when cost-aware, the budget in the event message. It owns the
 //! size of its pools (the loader refuses a Cluster Autoscaler on them). Added to a run only
 //! when it has such a policy.
+//!
+//! With a `graceful_decommission_timeout` (Dataproc's `gracefulDecommissionTimeout`), a busy
+//! node chosen for removal is only cordoned (`NodeNotSchedulable`): it takes no new pod and
+//! keeps serving, and the policy drains it at its first evaluation after its pods are gone or
+//! the timeout has passed (a `decommission` decision row). Empty nodes go at once, as they
+//! always did.
 
 use std::sync::Arc;
 

@@ -26,7 +26,7 @@ use crate::policy::config::{
     Condition, EventDrivenScaler, EventMetric, PredictiveMode, PredictivePolicy, ThresholdMetric,
     ThresholdPolicy,
 };
-use crate::policy::forecast::Tracker;
+use crate::policy::forecast::{Forecast, Tracker};
 use crate::policy::forecast_log::{ForecastLog, SeriesLabel};
 use crate::policy::keda::{Activation, poll};
 use crate::policy::threshold::{ThresholdState, evaluate};
@@ -144,7 +144,11 @@ impl Poller {
                 self.next = now + f.plan.policy.step;
                 let (replicas, why) = f.step(now, m.arrival_rps);
                 match f.plan.policy.mode {
-                    PredictiveMode::ForecastOnly => (None, Reason::PredictiveForecast, why),
+                    // A raised HPA minimum acts through the HPA's bounds steps (resolved at
+                    // load): here its forecasts are only recorded.
+                    PredictiveMode::ForecastOnly | PredictiveMode::RaiseHpaMinimum => {
+                        (None, Reason::PredictiveForecast, why)
+                    }
                     PredictiveMode::ForecastAndScale => {
                         (Some(replicas), Reason::PredictiveScaling, why)
                     }
@@ -203,9 +207,7 @@ impl Forecaster {
         if let Some((log, series)) = &self.log {
             log.record(*series, now, actual, &f);
         }
-        let per_pod = self.plan.capacity_rps * p.target_utilization;
-        let wanted = ((f.value + f.headroom).max(0.0) / per_pod).ceil();
-        let replicas = (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas);
+        let replicas = forecast_replicas(&f, self.plan.capacity_rps, p);
         let was = f
             .was
             .map_or(String::new(), |w| format!(" (forecast for now was {w:.1})"));
@@ -217,6 +219,14 @@ impl Forecaster {
         );
         (replicas, why)
     }
+}
+
+/// The replicas a forecast asks for: ⌈(forecast + headroom) / (`capacity_rps` ×
+/// `target_utilization`)⌉, within the policy's `min_replicas`..`max_replicas`.
+pub fn forecast_replicas(f: &Forecast, capacity_rps: f64, p: &PredictivePolicy) -> u32 {
+    let per_pod = capacity_rps * p.target_utilization;
+    let wanted = ((f.value + f.headroom).max(0.0) / per_pod).ceil();
+    (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas)
 }
 
 /// A threshold policy being evaluated.

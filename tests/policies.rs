@@ -524,3 +524,27 @@ fn a_forecast_raises_the_hpa_minimum_and_the_hpa_follows() {
         "{events}"
     );
 }
+
+/// `RaiseHpaMinimum` on a service without an HPA is refused at load, at its `mode` (exit 2).
+#[test]
+fn a_forecast_minimum_needs_an_hpa() {
+    let src = small(
+        "no-hpa",
+        "10m",
+        "1m",
+        r#"    services: [(name: "api", replicas: 2, requests: (cpu: "500m", memory: "512Mi"),
+                capacity_rps: 100, traffic: Constant(rps: 50))],
+    policies: (predictive: [(name: "ahead", service: "api", mode: RaiseHpaMinimum,
+                             max_replicas: 20, period: "1h", step: "5m")]),"#,
+    );
+    let (r, _dir, _out) = run_experiment(&src);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("policies.predictive[0].mode"), "{err}");
+    assert!(
+        err.contains(
+            "service `api` in us-east1 has no `hpa`: expected one whose minimum the forecast raises"
+        ),
+        "{err}"
+    );
+}

@@ -1,6 +1,8 @@
 //! `policies.predictive[i]`: a predictive policy checked and resolved into one `PredictivePlan`
 //! per region (`models::policy::forecast` and `model`), with its warm-up history sampled at
-//! load; `ForecastAndScale` is refused on a service something else already scales.
+//! load; `ForecastAndScale` is refused on a service something else already scales, and
+//! `RaiseHpaMinimum` is resolved into `minReplicas` steps of the service's HPA (the forecast
+//! played over the service's own open-loop traffic, step by step).
 
 use std::path::Path;
 

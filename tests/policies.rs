@@ -448,3 +448,103 @@ fn a_pool_forecast_provisions_its_floor_ahead_of_the_demand() {
         "{events}"
     );
 }
+
+/// A graceful decommission past Dataproc's bound of a day is refused at load with its field
+/// and line (exit 2); at the bound it is accepted.
+#[test]
+fn a_graceful_decommission_timeout_over_a_day_is_refused_with_its_location() {
+    let src = |timeout: &str| {
+        format!(
+            r#"Experiment(
+    name: "decommission",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "w", region: "us-east1", instance_type: "n2-standard-4", nodes: 2,
+                  min_nodes: 1, max_nodes: 5)],
+    services: [(name: "work", replicas: 2, requests: (cpu: "1", memory: "1Gi"),
+                capacity_rps: 100, traffic: Constant(rps: 10))],
+    policies: (node_pools: [(
+        name: "workers",
+        pools: [(pool: "w")],
+        scale_down: [(metric: cpu_allocation, below: 0.3, for: "10m")],
+        graceful_decommission_timeout: "{timeout}",
+    )]),
+)
+"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.ron");
+    std::fs::write(&file, src("25h")).unwrap();
+    let r = common::clustersim(&["validate", file.to_str().unwrap()]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("policies.node_pools[0].graceful_decommission_timeout"),
+        "{err}"
+    );
+    assert!(err.contains("expected at most \"24h\""), "{err}");
+    assert!(err.contains(":13:"), "the line of the field: {err}");
+    std::fs::write(&file, src("24h")).unwrap();
+    let r = common::clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+}
+
+/// A predictive policy raising the HPA's minimum (`RaiseHpaMinimum`): 500 requests/s, steady,
+/// pods of 100/s. The HPA alone (cpu 90 %) keeps its 6 pods: 500/600 = 83 % is within its
+/// 10 % tolerance of 90 %. The forecast, warmed up on an hour of the same rate, is 500 with no
+/// error yet (headroom 0): ⌈500 / (100 × 0.7)⌉ = 8, the HPA's minimum from the first step at
+/// 5 minutes (an HPA sync: every 15 s), so 8 pods from then on.
+#[test]
+fn a_forecast_raises_the_hpa_minimum_and_the_hpa_follows() {
+    let src = small(
+        "predictive-min",
+        "10m",
+        "1m",
+        r#"    services: [(name: "api", replicas: 6, requests: (cpu: "500m", memory: "512Mi"),
+                capacity_rps: 100, traffic: Constant(rps: 500),
+                hpa: (min_replicas: 2, max_replicas: 20,
+                      metrics: [Resource(name: cpu, target: Utilization(90))]))],
+    policies: (predictive: [(name: "ahead", service: "api", mode: RaiseHpaMinimum,
+                             max_replicas: 20, period: "1h", step: "5m",
+                             history: (shape: Constant(rps: 500), span: "1h"))]),"#,
+    );
+    let (r, _dir, out) = run_experiment(&src);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let d = desired(&out, "api");
+    assert_eq!(&d[..5], &[6, 6, 6, 6, 6], "{d:?}");
+    assert!(d[6..].iter().all(|&n| n == 8), "{d:?}");
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.contains(
+            "min_replicas 8, max_replicas 20: ahead: forecast 500.0 rps in 10m0s (Holt-Winters; \
+             seasonal naive 500.0), headroom 0.0 rps (0 errors, 2σ), actual 500.0 rps: HPA \
+             minimum 8"
+        ),
+        "{events}"
+    );
+}
+
+/// `RaiseHpaMinimum` on a service without an HPA is refused at load, at its `mode` (exit 2).
+#[test]
+fn a_forecast_minimum_needs_an_hpa() {
+    let src = small(
+        "no-hpa",
+        "10m",
+        "1m",
+        r#"    services: [(name: "api", replicas: 2, requests: (cpu: "500m", memory: "512Mi"),
+                capacity_rps: 100, traffic: Constant(rps: 50))],
+    policies: (predictive: [(name: "ahead", service: "api", mode: RaiseHpaMinimum,
+                             max_replicas: 20, period: "1h", step: "5m")]),"#,
+    );
+    let (r, _dir, _out) = run_experiment(&src);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("policies.predictive[0].mode"), "{err}");
+    assert!(
+        err.contains(
+            "service `api` in us-east1 has no `hpa`: expected one whose minimum the forecast raises"
+        ),
+        "{err}"
+    );
+}

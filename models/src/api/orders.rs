@@ -31,6 +31,10 @@ pub enum Reason {
     NodeReady,
     /// A node left the cluster (`RemovingNode`, the node lifecycle controller's reason).
     RemovingNode,
+    /// A node was cordoned and keeps its pods (`NodeNotSchedulable`, the kubelet's reason when
+    /// `spec.unschedulable` is set): the first half of a graceful decommission, as a
+    /// node-pool policy with a `graceful_decommission_timeout` removes a busy worker.
+    NodeNotSchedulable,
     /// The cloud announced a spot reclaim (`SpotInterruption`, Karpenter's reason).
     SpotInterruption,
     /// A node stopped reporting (`NodeNotReady`).
@@ -88,6 +92,7 @@ impl Reason {
             Reason::ScaleDown => "ScaleDown",
             Reason::NodeReady => "NodeReady",
             Reason::RemovingNode => "RemovingNode",
+            Reason::NodeNotSchedulable => "NodeNotSchedulable",
             Reason::SpotInterruption => "SpotInterruption",
             Reason::NodeNotReady => "NodeNotReady",
             Reason::SuccessfulCreate => "SuccessfulCreate",
@@ -121,7 +126,9 @@ pub struct LaunchOrder {
     pub why: String,
 }
 
-/// Remove a node: drained (cordon, evict, terminate after the grace periods) or at once.
+/// Remove a node: drained (cordon, evict, terminate after the grace periods) or at once. With
+/// `reason` [`Reason::NodeNotSchedulable`] a node is only cordoned (graceful decommission): it
+/// keeps its pods until the order that sent it drains it (`Cluster::remove_node`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoveOrder {
     pub node: u32,

@@ -86,8 +86,33 @@ impl Cluster {
 
     /// Cordons a node, evicts its pods (their ReplicaSets replace them at once) and terminates
     /// the instance when the last grace period ends. A node still provisioning is terminated
-    /// at once.
+    /// at once. A node already cordoned by a graceful decommission ([`Self::cordon_node`]) is
+    /// drained the same way, of the pods it still runs; one already draining (every pod it
+    /// has is terminating) is left to finish.
     pub(super) fn drain_node(&mut self, node: u32, now_ns: u64, why: &str) {
+        match self.nodes.get(node).state {
+            NodeState::Gone => return,
+            NodeState::Cordoned => {
+                let pods = &self.node_pods[node as usize];
+                let running = pods
+                    .iter()
+                    .any(|&id| self.pods.get(id).phase != PodPhase::Terminating);
+                if !pods.is_empty() && !running {
+                    return;
+                }
+            }
+            _ => self.cordon_node(node, now_ns),
+        }
+        let last_ns = self.evict_pods_of(node, now_ns, why);
+        self.push_timer(last_ns.max(now_ns), Timer::NodeGone { node });
+    }
+
+    /// Cordons a node: it takes no new pod and keeps those it runs — the first half of a
+    /// graceful decommission (Dataproc's `gracefulDecommissionTimeout`: a worker chosen for
+    /// removal takes no new work and finishes what it runs). The node-pool policy that chose
+    /// it drains it ([`Self::drain_node`]) once it is empty or its timeout passes. A node
+    /// still provisioning has nothing to finish: it is terminated at once, as by a drain.
+    pub(super) fn cordon_node(&mut self, node: u32, now_ns: u64) {
         let state = self.nodes.get(node).state;
         if matches!(state, NodeState::Gone | NodeState::Cordoned) {
             return;
@@ -96,8 +121,9 @@ impl Cluster {
             n.state = NodeState::Cordoned;
             n.schedulable = false;
         });
-        let last_ns = self.evict_pods_of(node, now_ns, why);
-        self.push_timer(last_ns.max(now_ns), Timer::NodeGone { node });
+        if state == NodeState::Provisioning {
+            self.push_timer(now_ns, Timer::NodeGone { node });
+        }
     }
 
     /// Terminates a node now (a spot reclaim, a failed instance): pods still on it are evicted
@@ -273,6 +299,58 @@ mod tests {
         assert_eq!(c.nodes.get(0).removed_ns, Some(130 * S));
         assert_eq!(c.nodes.get(0).pods, 0);
         assert_eq!(c.pools[0].live_per_zone, vec![0, 0]);
+    }
+
+    #[test]
+    fn a_cordoned_node_keeps_its_pods_until_drained_at_its_timeout() {
+        // Graceful decommission with a 120 s timeout, chosen at 100 s: cordoned, the three
+        // pods keep serving; at 220 s the policy drains it, and it goes 30 s of grace later.
+        let mut c = cluster();
+        c.cordon_node(0, 100 * S);
+        assert_eq!(c.nodes.get(0).state, NodeState::Cordoned);
+        assert!(!c.nodes.get(0).schedulable);
+        assert_eq!((c.deployments[0].ready, c.nodes.get(0).pods), (3, 3));
+        c.run_timers(219 * S);
+        assert_eq!(c.nodes.get(0).removed_ns, None);
+        c.drain_node(0, 220 * S, "decommission timeout");
+        assert_eq!(c.deployments[0].ready, 0);
+        c.run_timers(250 * S - 1);
+        assert_eq!(c.nodes.get(0).removed_ns, None);
+        c.run_timers(250 * S);
+        assert_eq!(c.nodes.get(0).removed_ns, Some(250 * S));
+        // Draining it again while its pods terminate changes nothing.
+        let mut d = cluster();
+        d.drain_node(0, 100 * S, "drain");
+        d.drain_node(0, 110 * S, "again");
+        d.run_timers(129 * S);
+        assert_eq!(d.nodes.get(0).removed_ns, None);
+        d.run_timers(130 * S);
+        assert_eq!(d.nodes.get(0).removed_ns, Some(130 * S));
+    }
+
+    #[test]
+    fn a_cordoned_empty_node_goes_at_once_when_drained_and_a_booting_one_when_cordoned() {
+        // Three replicas instead of six: the three that waited go, node 0 holds the rest. A
+        // second node, launched at 0 and Ready at 60 s, stays empty. Cordoned at 90 s, then
+        // drained at 100 s: nothing to wait for.
+        let mut c = cluster();
+        c.deployments[0].desired = 3;
+        c.reconcile(0, 0);
+        assert_eq!(c.deployments[0].pending, 0);
+        c.launch_nodes(0, None, 1, 0);
+        c.run_timers(60 * S);
+        let empty = 1;
+        assert_eq!(c.nodes.get(empty).state, NodeState::Ready);
+        assert_eq!(c.nodes.get(empty).pods, 0);
+        c.cordon_node(empty, 90 * S);
+        c.drain_node(empty, 100 * S, "decommissioned: empty");
+        c.run_timers(100 * S);
+        assert_eq!(c.nodes.get(empty).removed_ns, Some(100 * S));
+        // A node still booting has nothing to finish: cordoning it terminates it.
+        c.launch_nodes(0, Some(0), 1, 110 * S);
+        c.cordon_node(2, 120 * S);
+        c.run_timers(120 * S);
+        assert_eq!(c.nodes.get(2).removed_ns, Some(120 * S));
     }
 
     #[test]

@@ -279,7 +279,8 @@ impl Cluster {
                     s.latency_target.map(|t| t.as_secs_f64()),
                     fidelity,
                     sim::rng::stream(seed, &format!("fidelity/{}/{}", s.name, s.region)),
-                ),
+                )
+                .holding_at_zero(s.hold_at_zero),
                 job: None,
                 memory_usage: s.memory_usage,
                 vertical: Default::default(),

@@ -8,7 +8,11 @@
 //! - otherwise the backlog grows at λ − cμ (or drains at cμ − λ), every accepted request waits
 //!   W = backlog/(cμ) and is then served in Exp(μ); requests that would wait longer than the
 //!   timeout are dropped. The owner schedules an event at the instant a backlog empties, so a
-//!   stretch of time never mixes the two regimes.
+//!   stretch of time never mixes the two regimes;
+//! - without a ready pod, arrivals are refused, unless the service holds them at zero (a
+//!   service an event-driven scaler scales to zero, `ServicePlan::hold_at_zero`): then they
+//!   wait for the first pod, up to their timeout, and join the backlog with their wait so far
+//!   (`held`), so a cold start counts in their latency.
 //!
 //! Whole-run figures are request-weighted: each stretch adds its arrivals, with their exact
 //! latency distribution, to a log-bucketed histogram, so the run's p99 is the p99 of all
@@ -18,10 +22,13 @@
 //! `--fidelity request` mode, in `request`): slower, but free of the quasi-static and fluid
 //! approximations, so a small run checks the figures above (`models/tests/fidelity.rs`).
 
+mod held;
 mod histogram;
 mod request;
 
 pub use histogram::Histogram;
+
+use held::Held;
 
 use request::RequestBackend;
 use serde::{Deserialize, Serialize};
@@ -82,6 +89,11 @@ pub struct ServiceQueue {
     interval: Counts,
     total: Counts,
     histogram: Histogram,
+    /// Whether arrivals wait for the first ready pod instead of being refused while there is
+    /// none (`ServicePlan::hold_at_zero`; see `held`). Fluid only: the request-level queue
+    /// always keeps its waiting requests until their timeout.
+    hold_at_zero: bool,
+    held: Held,
 }
 
 /// What plays the requests between two calls.
@@ -152,7 +164,17 @@ impl ServiceQueue {
             interval: Counts::default(),
             total: Counts::default(),
             histogram: Histogram::default(),
+            hold_at_zero: false,
+            held: Held::default(),
         }
+    }
+
+    /// The same queue, holding arrivals while no pod is ready when `hold` is set (a service an
+    /// event-driven scaler scales to zero, `ServicePlan::hold_at_zero`) instead of refusing
+    /// them.
+    pub fn holding_at_zero(mut self, hold: bool) -> Self {
+        self.hold_at_zero = hold;
+        self
     }
 
     /// Requests/s the ready servers can serve.
@@ -165,12 +187,18 @@ impl ServiceQueue {
         self.lambda_rps
     }
 
-    /// Queued requests: the fluid backlog, or the requests waiting for a server.
+    /// Queued requests: the fluid backlog and the requests held for a first pod, or the
+    /// requests waiting for a server.
     pub fn backlog_requests(&self) -> f64 {
         match &self.backend {
-            Backend::Fluid(fluid) => fluid.backlog_requests,
+            Backend::Fluid(fluid) => fluid.backlog_requests + self.held.requests(),
             Backend::Request(request) => request.waiting_requests(),
         }
+    }
+
+    /// Whether the fluid queue holds its arrivals now: no ready pod, and held at zero.
+    fn holds_now(&self) -> bool {
+        self.hold_at_zero && self.servers == 0 && matches!(self.backend, Backend::Fluid(_))
     }
 
     fn is_stable(&self) -> bool {
@@ -181,10 +209,16 @@ impl ServiceQueue {
     /// capacity. Must be called before either changes.
     pub fn advance_to(&mut self, now: SimTime) {
         let dt_s = now.saturating_duration_since(self.since).as_secs_f64();
+        let from_s = self.since.as_secs_f64();
         self.since = now;
         if dt_s <= 0.0 {
             return;
         }
+        if self.holds_now() {
+            self.hold(from_s, now.as_secs_f64());
+            return;
+        }
+        self.release_held(from_s);
         let stable = self.is_stable();
         let (c, lambda, mu) = (self.servers, self.lambda_rps, self.mu_rps);
         let capacity = self.capacity_rps();
@@ -233,6 +267,45 @@ impl ServiceQueue {
         self.total.add(&counts);
     }
 
+    /// No pod is ready and arrivals are held: the stretch `[from_s, to_s)` joins the held
+    /// requests (any fluid backlog left has no server and no place in front of them, so it is
+    /// dropped, as without holding).
+    fn hold(&mut self, from_s: f64, to_s: f64) {
+        let mut counts = Counts::default();
+        if let Backend::Fluid(fluid) = &mut self.backend {
+            counts.dropped += std::mem::take(&mut fluid.backlog_requests);
+        }
+        self.held
+            .hold(from_s, to_s, self.lambda_rps, self.timeout_s, &mut counts);
+        self.interval.add(&counts);
+        self.total.add(&counts);
+    }
+
+    /// A pod is ready again: the held requests join the fluid backlog at `now_s`, the start of
+    /// the stretch being accounted, with their latency so far (see `held`).
+    fn release_held(&mut self, now_s: f64) {
+        let capacity = self.capacity_rps();
+        let Backend::Fluid(fluid) = &mut self.backend else {
+            return;
+        };
+        if self.held.requests() <= 0.0 || capacity <= 0.0 {
+            return;
+        }
+        let mut counts = Counts::default();
+        fluid.backlog_requests += self.held.release(
+            now_s,
+            capacity,
+            self.mu_rps,
+            self.timeout_s,
+            fluid.backlog_requests,
+            self.target_s,
+            &mut counts,
+            &mut self.histogram,
+        );
+        self.interval.add(&counts);
+        self.total.add(&counts);
+    }
+
     /// Sets the arrival rate from now on (call [`Self::advance_to`] first).
     pub fn set_rate(&mut self, lambda_rps: f64) {
         self.lambda_rps = lambda_rps;
@@ -265,7 +338,20 @@ impl ServiceQueue {
     /// events inside [`Self::advance_to`].
     pub fn drain_in_s(&self) -> Option<f64> {
         match &self.backend {
-            Backend::Fluid(fluid) => fluid.time_to_drain_s(self.lambda_rps, self.capacity_rps()),
+            Backend::Fluid(fluid) => {
+                // Held requests join the backlog at the next stretch, if a pod is ready.
+                let capacity = self.capacity_rps();
+                let held = if capacity > 0.0 {
+                    self.held
+                        .kept(capacity, self.timeout_s, fluid.backlog_requests)
+                } else {
+                    0.0
+                };
+                FluidQueue {
+                    backlog_requests: fluid.backlog_requests + held,
+                }
+                .time_to_drain_s(self.lambda_rps, capacity)
+            }
             Backend::Request(_) => None,
         }
     }
@@ -470,6 +556,61 @@ mod tests {
             1000.0 + 2f64.ln() / 50.0 * 1e3,
             1e-9
         ));
+    }
+
+    /// A service at zero receives λ = 1 request/s for a cold start of C = 20 s (timeout 30 s),
+    /// then 5 pods of μ = 10 serve (cμ = 50) and arrivals stop.
+    fn cold_start(hold: bool) -> ServiceQueue {
+        let mut q = ServiceQueue::new(10.0, 0, 30.0, Some(5.0)).holding_at_zero(hold);
+        q.set_rate(1.0);
+        q.advance_to(SimTime::from_secs(20));
+        q.set_servers(5);
+        q.set_rate(0.0);
+        q.advance_to(SimTime::from_secs(100));
+        q
+    }
+
+    #[test]
+    fn held_requests_wait_out_the_cold_start() {
+        let q = cold_start(true);
+        let t = q.total();
+        // None dropped: all 20 are served once the pods are ready.
+        assert_eq!(t.dropped, 0.0);
+        assert!(
+            close(t.arrived, 20.0, 1e-12) && close(t.served, 20.0, 1e-9),
+            "{t:?}"
+        );
+        // The k-th held request (k = 0 oldest) waits (20 − k) + k/50 s: uniform from 0.4 s to
+        // 20 s, mean C/2 + λC/(2cμ) = 10.2 s, then Exp(10) of service (0.1 s mean). The median
+        // of the uniform is its mean; the service adds about 1/μ: p50 ≈ 10.3 s, p99 ≈ 0.4 +
+        // 0.99 × 19.6 + 0.1 = 19.9 s, each within half a bucket (3.7 %).
+        let p50 = q.histogram().quantile_s(0.5).unwrap();
+        let p99 = q.histogram().quantile_s(0.99).unwrap();
+        assert!(close(p50, 10.3, 0.037), "{p50}");
+        assert!(close(p99, 19.9, 0.037), "{p99}");
+        // Within the 5 s target: P(W + S ≤ 5) = (5 − 0.4 − 1/μ)/19.6 (+ e^{−46}/196, nothing).
+        assert!(close(t.within_target, 20.0 * 4.5 / 19.6, 1e-9), "{t:?}");
+    }
+
+    #[test]
+    fn without_holding_the_cold_start_refuses_lambda_c() {
+        let t = cold_start(false).total();
+        assert!(close(t.dropped, 20.0, 1e-12), "{t:?}");
+        assert_eq!((t.served, t.within_target), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_held_backlog_counts_in_the_drain_and_still_times_out() {
+        // 1 request/s held for 40 s with a 30 s timeout: the first 10 have given up.
+        let mut q = ServiceQueue::new(10.0, 0, 30.0, None).holding_at_zero(true);
+        q.set_rate(1.0);
+        q.advance_to(SimTime::from_secs(40));
+        assert!(close(q.total().dropped, 10.0, 1e-12));
+        assert!(close(q.backlog_requests(), 30.0, 1e-12));
+        assert_eq!(q.drain_in_s(), None);
+        // One pod (10 requests/s) against 1 arriving: the 30 drain in 30/9 s.
+        q.set_servers(1);
+        assert!(close(q.drain_in_s().unwrap(), 30.0 / 9.0, 1e-12));
     }
 
     #[test]

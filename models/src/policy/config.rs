@@ -250,6 +250,16 @@ pub struct PoolPolicy {
     /// Predictive provisioning: a forecast of the pools' demand sets their floor. Default none.
     #[serde(default)]
     pub forecast: Option<PoolForecast>,
+    /// Graceful decommission of a busy node chosen for removal: it is cordoned (takes no new
+    /// pod) and removed once its pods are gone or this long after, when what it still runs is
+    /// evicted — Dataproc's `gracefulDecommissionTimeout` ("the duration to wait for jobs to
+    /// complete before forcefully removing workers … Bounds: [0s, 1d]", autoscaling policy
+    /// `BasicYarnAutoscalingConfig`; "the default timeout is 0 for forceful
+    /// decommissioning"). Checked at each evaluation, so the removal comes at the first one at
+    /// or after the node empties or its timeout ends. Default "0s": drained at once, as
+    /// before. Empty nodes go at once either way.
+    #[serde(default)]
+    pub graceful_decommission_timeout: SimDuration,
 }
 
 /// Predictive provisioning of a [`PoolPolicy`]'s pools (`policy::pools`), as AWS predictive
@@ -474,8 +484,9 @@ pub struct PredictivePolicy {
     /// Regions of the service it acts in, each on its own. Default: all of the service's.
     #[serde(default)]
     pub regions: Option<Vec<String>>,
-    /// `ForecastOnly` (recorded as `PredictiveForecast` events, not acted on; any service) or
-    /// `ForecastAndScale` (sets the replicas: a service nothing else scales).
+    /// `ForecastOnly` (recorded as `PredictiveForecast` events, not acted on; any service),
+    /// `ForecastAndScale` (sets the replicas: a service nothing else scales) or
+    /// `RaiseHpaMinimum` (sets the minimum of the service's HPA, which keeps scaling above it).
     pub mode: PredictiveMode,
     /// The season: the series repeats every `period`. Default "24h" (a daily cycle).
     #[serde(default = "default_period")]
@@ -523,6 +534,16 @@ pub struct History {
 pub enum PredictiveMode {
     ForecastOnly,
     ForecastAndScale,
+    /// The forecast's replicas become the minimum of the service's HPA (within the HPA's own
+    /// `min_replicas`..`max_replicas`), as AWS predictive scaling's `ForecastAndScale` sets
+    /// an Auto Scaling group's minimum capacity ahead of the load and lets its other policies
+    /// scale above it; applied like a scheduled action's bounds step, at the HPA's first sync
+    /// from its instant (KEDA's cron scaler does the same). Traffic is open-loop — what
+    /// arrives does not depend on the replicas — so the loader plays the tracker over the
+    /// service's own arrival rate at each step, each forecast seeing only the steps before
+    /// it, exactly as the run would observe it; the forecasts are also recorded during the
+    /// run (`PredictiveForecast`, forecast vs actual) as with `ForecastOnly`.
+    RaiseHpaMinimum,
 }
 
 /// Holt-Winters smoothing constants, each in (0, 1].

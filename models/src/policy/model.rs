@@ -26,7 +26,7 @@ use crate::policy::config::{
     Condition, EventDrivenScaler, EventMetric, PredictiveMode, PredictivePolicy, ThresholdMetric,
     ThresholdPolicy,
 };
-use crate::policy::forecast::Tracker;
+use crate::policy::forecast::{Forecast, Tracker};
 use crate::policy::forecast_log::{ForecastLog, SeriesLabel};
 use crate::policy::keda::{Activation, poll};
 use crate::policy::threshold::{ThresholdState, evaluate};
@@ -95,6 +95,23 @@ impl PolicyPlan {
                 .iter()
                 .any(|p| p.service == service && p.policy.mode == PredictiveMode::ForecastAndScale)
     }
+
+    /// Marks the services an event-driven scaler may scale to zero (`min_replicas` 0) as
+    /// holding what arrives at zero (`ServicePlan::hold_at_zero`, `latency::held`): KEDA's
+    /// queue-driven consumers find their messages waiting, and the HTTP add-on's interceptor
+    /// holds requests until a pod is ready, so the cold start counts in their latency. The
+    /// loader calls it once the policies are resolved.
+    pub fn hold_at_zero(&self, services: &mut [crate::plan::ServicePlan]) {
+        for a in self
+            .activations
+            .iter()
+            .filter(|a| a.scaler.min_replicas == 0)
+        {
+            if let Some(s) = services.get_mut(a.service as usize) {
+                s.hold_at_zero = true;
+            }
+        }
+    }
 }
 
 /// A policy polled on the cluster's figures: a threshold policy or a KEDA activation.
@@ -127,7 +144,11 @@ impl Poller {
                 self.next = now + f.plan.policy.step;
                 let (replicas, why) = f.step(now, m.arrival_rps);
                 match f.plan.policy.mode {
-                    PredictiveMode::ForecastOnly => (None, Reason::PredictiveForecast, why),
+                    // A raised HPA minimum acts through the HPA's bounds steps (resolved at
+                    // load): here its forecasts are only recorded.
+                    PredictiveMode::ForecastOnly | PredictiveMode::RaiseHpaMinimum => {
+                        (None, Reason::PredictiveForecast, why)
+                    }
                     PredictiveMode::ForecastAndScale => {
                         (Some(replicas), Reason::PredictiveScaling, why)
                     }
@@ -186,9 +207,7 @@ impl Forecaster {
         if let Some((log, series)) = &self.log {
             log.record(*series, now, actual, &f);
         }
-        let per_pod = self.plan.capacity_rps * p.target_utilization;
-        let wanted = ((f.value + f.headroom).max(0.0) / per_pod).ceil();
-        let replicas = (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas);
+        let replicas = forecast_replicas(&f, self.plan.capacity_rps, p);
         let was = f
             .was
             .map_or(String::new(), |w| format!(" (forecast for now was {w:.1})"));
@@ -200,6 +219,14 @@ impl Forecaster {
         );
         (replicas, why)
     }
+}
+
+/// The replicas a forecast asks for: ⌈(forecast + headroom) / (`capacity_rps` ×
+/// `target_utilization`)⌉, within the policy's `min_replicas`..`max_replicas`.
+pub fn forecast_replicas(f: &Forecast, capacity_rps: f64, p: &PredictivePolicy) -> u32 {
+    let per_pod = capacity_rps * p.target_utilization;
+    let wanted = ((f.value + f.headroom).max(0.0) / per_pod).ceil();
+    (wanted.min(f64::from(p.max_replicas)) as u32).max(p.min_replicas)
 }
 
 /// A threshold policy being evaluated.

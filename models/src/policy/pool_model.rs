@@ -4,6 +4,12 @@
 //! its value, the step and, when cost-aware, the budget in the event message. It owns the
 //! size of its pools (the loader refuses a Cluster Autoscaler on them). Added to a run only
 //! when it has such a policy.
+//!
+//! With a `graceful_decommission_timeout` (Dataproc's `gracefulDecommissionTimeout`), a busy
+//! node chosen for removal is only cordoned (`NodeNotSchedulable`): it takes no new pod and
+//! keeps serving, and the policy drains it at its first evaluation after its pods are gone or
+//! the timeout has passed (a `decommission` decision row). Empty nodes go at once, as they
+//! always did.
 
 use std::sync::Arc;
 
@@ -58,9 +64,44 @@ struct PoolWatch {
     last: SimTime,
     spent_usd: f64,
     forecast: Option<Provisioning>,
+    /// Busy nodes cordoned by a graceful decommission, with when their timeout ends.
+    decommissioning: Vec<(u32, SimTime)>,
 }
 
 impl PoolWatch {
+    /// The nodes whose graceful decommission ends at `now`: those whose pods are gone and
+    /// those whose timeout has passed (their pods are evicted), as drain orders; the others
+    /// stay cordoned. A node that left the view (reclaimed meanwhile) is forgotten.
+    fn finish_decommissions(&mut self, now: SimTime, v: &ClusterView) -> Vec<RemoveOrder> {
+        let name = &self.plan.policy.name;
+        let timeout = self.plan.policy.graceful_decommission_timeout;
+        let mut done = Vec::new();
+        self.decommissioning.retain(|&(id, deadline)| {
+            let Some(node) = v.nodes.iter().find(|n| n.id == id) else {
+                return false;
+            };
+            let why = if node.is_empty() {
+                format!("{name}: decommissioned node's pods are gone: removed")
+            } else if now >= deadline {
+                format!(
+                    "{name}: graceful decommission timeout {timeout} passed with {} pod(s) \
+                     left: drained",
+                    node.pod_count
+                )
+            } else {
+                return true;
+            };
+            done.push(RemoveOrder {
+                node: id,
+                drain: true,
+                reason: Reason::ScaleDown,
+                why,
+            });
+            false
+        });
+        done
+    }
+
     /// One evaluation at `now` on `view`: the launches and removals.
     fn evaluate(
         &mut self,
@@ -165,16 +206,37 @@ impl PoolWatch {
                 });
             } else if delta < 0 {
                 for node in pick_removals(&v.nodes, g as u32, delta.unsigned_abs() as u32) {
-                    remove.push(RemoveOrder {
-                        node,
-                        drain: true,
-                        reason: Reason::ScaleDown,
-                        why: why.clone(),
-                    });
+                    remove.push(self.removal(now, v, node, &why));
                 }
             }
         }
         (launch, remove)
+    }
+
+    /// The order removing `node`: a drain, or, when the policy decommissions gracefully and
+    /// the node runs pods, a cordon (`NodeNotSchedulable`) and a place among the nodes
+    /// [`Self::finish_decommissions`] removes later.
+    fn removal(&mut self, now: SimTime, v: &ClusterView, node: u32, why: &str) -> RemoveOrder {
+        let timeout = self.plan.policy.graceful_decommission_timeout;
+        let busy = v.nodes.iter().any(|n| n.id == node && !n.is_empty());
+        if timeout.is_zero() || !busy {
+            return RemoveOrder {
+                node,
+                drain: true,
+                reason: Reason::ScaleDown,
+                why: why.to_owned(),
+            };
+        }
+        self.decommissioning.push((node, now + timeout));
+        RemoveOrder {
+            node,
+            drain: true,
+            reason: Reason::NodeNotSchedulable,
+            why: format!(
+                "{why}; graceful decommission: cordoned, removed when its pods are gone or in \
+                 {timeout}"
+            ),
+        }
     }
 
     /// Most nodes over the pools: the policy's `max_nodes`, else the sum of theirs.
@@ -291,6 +353,48 @@ fn record(
     );
 }
 
+/// A graceful decommission's end: the node, the pods it still ran (`value`, evicted when the
+/// timeout passed) and the timeout in seconds (`target`), outcome `Removed`, the order's
+/// message as its words (the policy's stream, kind `decommission`).
+fn record_decommission(
+    decisions: &Decisions,
+    index: usize,
+    w: &PoolWatch,
+    now: SimTime,
+    v: &ClusterView,
+    order: &RemoveOrder,
+) {
+    let pods = v
+        .nodes
+        .iter()
+        .find(|n| n.id == order.node)
+        .map_or(0, |n| n.pod_count);
+    decisions.record(
+        Decision {
+            time_ns: now.as_nanos(),
+            controller: Controller::PoolPolicy,
+            stream: index as u64,
+            kind: "decommission",
+            outcome: "Removed",
+            figures: Figures {
+                value: f64::from(pods),
+                target: w.plan.policy.graceful_decommission_timeout.as_secs_f64(),
+                current: f64::from(order.node),
+                proposed: f64::NAN,
+                final_: f64::NAN,
+            },
+        },
+        || Described {
+            scope: Scope {
+                region: w.plan.request.region.as_str().into(),
+                scope: w.plan.policy.name.as_str().into(),
+            },
+            subject: format!("node {}", order.node).into(),
+            detail: order.why.clone(),
+        },
+    );
+}
+
 /// Up to `count` empty Ready nodes of the view to remove, newest first, at most `room[g]` of
 /// group `g` (so no pool goes under its `min_nodes`).
 fn empty_above(v: &ClusterView, count: u32, mut room: Vec<u32>, why: &str) -> Vec<RemoveOrder> {
@@ -348,6 +452,7 @@ impl PoolPolicyController {
                     next: SimTime::ZERO + plan.policy.evaluation_interval,
                     last: SimTime::ZERO,
                     spent_usd: 0.0,
+                    decommissioning: Vec::new(),
                     forecast: plan.policy.forecast.as_ref().map(|f| Provisioning {
                         tracker: Tracker::new(
                             f.step,
@@ -430,15 +535,131 @@ impl PoolPolicyController {
             let view = self.view.send(request).await.next().unwrap_or_default();
             let w = &mut self.watches[i];
             w.next = now + w.plan.policy.evaluation_interval;
+            // Decommissions that end now first: those nodes were counted out when cordoned.
+            let mut finished = w.finish_decommissions(now, &view.view);
             let (launch, remove) = w.evaluate(now, &view);
             record(&self.decisions, i, w, now, &view, &launch, &remove);
             if !launch.is_empty() {
                 self.launch.send(launch).await;
             }
-            if !remove.is_empty() {
-                self.remove.send(remove).await;
+            for order in &finished {
+                record_decommission(&self.decisions, i, w, now, &view.view, order);
+            }
+            finished.extend(remove);
+            if !finished.is_empty() {
+                self.remove.send(finished).await;
             }
         }
         self.schedule_next(cx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::NodeView;
+    use sim::time::SimDuration;
+
+    const MIN: u64 = 60;
+
+    fn node(id: u32, pods: u32) -> NodeView {
+        NodeView {
+            id,
+            group: 0,
+            instance_type: "n2-standard-8".into(),
+            capacity_type: CapacityType::OnDemand,
+            zone: "us-central1-a".into(),
+            price_usd_per_hour: 0.39,
+            capacity: Default::default(),
+            allocatable: Default::default(),
+            requested: Default::default(),
+            pod_count: pods,
+            pods: Vec::new(),
+            created: SimTime::ZERO,
+            last_pod_change: SimTime::ZERO,
+            ready: true,
+            deleting: false,
+            blockers: Default::default(),
+        }
+    }
+
+    fn watch(timeout: &str) -> PoolWatch {
+        let policy: PoolPolicy = serde_json::from_str(&format!(
+            r#"{{"name": "workers", "pools": [{{"pool": "w"}}],
+                "graceful_decommission_timeout": "{timeout}"}}"#
+        ))
+        .unwrap();
+        PoolWatch {
+            plan: PoolPolicyPlan {
+                policy,
+                request: Arc::new(ViewRequest {
+                    region: "us-central1".into(),
+                    groups: 1,
+                    pools: Vec::new(),
+                    in_flight: false,
+                    pending_only: false,
+                    nodes_only_below: None,
+                }),
+                pools: vec![0],
+                capacity_types: vec![CapacityType::OnDemand],
+                min_nodes: vec![0],
+                max_nodes: vec![10],
+                history: Vec::new(),
+            },
+            state: ThresholdState::default(),
+            next: SimTime::ZERO,
+            last: SimTime::ZERO,
+            spent_usd: 0.0,
+            forecast: None,
+            decommissioning: Vec::new(),
+        }
+    }
+
+    fn view(nodes: Vec<NodeView>) -> ClusterView {
+        ClusterView {
+            node_groups: Vec::new(),
+            nodes,
+            pending: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_busy_node_is_cordoned_and_removed_at_its_timeout_or_once_empty() {
+        // A 10-minute timeout, evaluated every minute: node 1 (3 pods) chosen at 5 min is
+        // cordoned; still busy at 14 min; drained at 15 min, its pods evicted.
+        let mut w = watch("10m");
+        let at = |m: u64| SimTime::ZERO + SimDuration::from_secs(m * MIN);
+        let busy = view(vec![node(1, 3), node(2, 0)]);
+        let first = w.removal(at(5), &busy, 1, "workers: scale down");
+        assert_eq!(first.reason, Reason::NodeNotSchedulable);
+        assert!(w.finish_decommissions(at(14), &busy).is_empty());
+        let done = w.finish_decommissions(at(15), &busy);
+        assert_eq!(done.len(), 1);
+        assert_eq!((done[0].node, done[0].reason), (1, Reason::ScaleDown));
+        assert!(
+            done[0]
+                .why
+                .contains("timeout 10m0s passed with 3 pod(s) left"),
+            "{}",
+            done[0].why
+        );
+        // Once done it is forgotten.
+        assert!(w.finish_decommissions(at(16), &busy).is_empty());
+        // Chosen at 5 min and empty by 8 min: removed at the 8-minute evaluation.
+        let mut w = watch("10m");
+        w.removal(at(5), &busy, 1, "workers: scale down");
+        assert!(w.finish_decommissions(at(7), &busy).is_empty());
+        let emptied = view(vec![node(1, 0), node(2, 0)]);
+        let done = w.finish_decommissions(at(8), &emptied);
+        assert_eq!(done.len(), 1);
+        assert!(done[0].why.contains("pods are gone"), "{}", done[0].why);
+        // An empty node is drained at once, busy or not, without a timeout.
+        assert_eq!(w.removal(at(9), &busy, 2, "x").reason, Reason::ScaleDown);
+        let mut forceful = watch("0s");
+        assert_eq!(
+            forceful.removal(at(5), &busy, 1, "x").reason,
+            Reason::ScaleDown
+        );
+        assert!(forceful.decommissioning.is_empty());
     }
 }

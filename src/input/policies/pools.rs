@@ -12,11 +12,15 @@ use models::plan::PoolPlan;
 use models::policy::config::{CostAware, PoolForecast, PoolPolicy, Step};
 use models::policy::model::PolicyPlan;
 use models::policy::pool_model::PoolPolicyPlan;
+use sim::time::SimDuration;
 
 use super::predictive::{Fields, check_forecast, sample_history};
 use super::threshold::check_condition;
 use super::{Experiment, check_interval, check_name};
 use crate::error::{FieldError, fail};
+
+/// The longest graceful decommission: Dataproc's bound, one day.
+const MAX_DECOMMISSION_S: u64 = 24 * 3600;
 
 /// One node-pool policy; errors relative to it.
 pub fn node_pools(
@@ -51,6 +55,13 @@ pub fn node_pools(
         check_node_step(step).map_err(|message| FieldError::new(field, message))?;
     }
     check_interval("evaluation_interval", policy.evaluation_interval)?;
+    if policy.graceful_decommission_timeout > SimDuration::from_secs(MAX_DECOMMISSION_S) {
+        return fail(
+            "graceful_decommission_timeout",
+            "expected at most \"24h\" (Dataproc's bounds for `gracefulDecommissionTimeout`: 0s \
+             to 1d)",
+        );
+    }
     if let Some(b) = &policy.budget {
         check_budget(b).map_err(|e| e.within("budget"))?;
     }

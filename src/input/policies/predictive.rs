@@ -1,13 +1,17 @@
 //! `policies.predictive[i]`: a predictive policy checked and resolved into one `PredictivePlan`
 //! per region (`models::policy::forecast` and `model`), with its warm-up history sampled at
-//! load; `ForecastAndScale` is refused on a service something else already scales.
+//! load; `ForecastAndScale` is refused on a service something else already scales, and
+//! `RaiseHpaMinimum` is resolved into `minReplicas` steps of the service's HPA (the forecast
+//! played over the service's own open-loop traffic, step by step).
 
 use std::path::Path;
 
+use models::api::BoundsStep;
 use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
 use models::policy::config::{History, PredictiveMode, PredictivePolicy, SmoothingConfig};
-use models::policy::model::{PolicyPlan, PredictivePlan};
+use models::policy::forecast::Tracker;
+use models::policy::model::{PolicyPlan, PredictivePlan, forecast_replicas};
 use sim::time::{SimDuration, SimTime, UtcInstant};
 
 use super::{check_interval, check_name, check_owner, check_replica_bounds, service_targets};
@@ -22,14 +26,18 @@ pub fn predictive(
     base_dir: &Path,
     policy: &PredictivePolicy,
     services: &[ServicePlan],
-    hpas: &[HpaPlan],
+    hpas: &mut [HpaPlan],
     plan: &mut PolicyPlan,
 ) -> Result<(), FieldError> {
     check(policy)?;
     let history = history(x, base_dir, policy)?;
     for id in service_targets(&policy.service, policy.regions.as_deref(), services)? {
-        if policy.mode == PredictiveMode::ForecastAndScale {
-            check_owner(id, services, hpas, plan)?;
+        match policy.mode {
+            PredictiveMode::ForecastAndScale => check_owner(id, services, hpas, plan)?,
+            PredictiveMode::RaiseHpaMinimum => {
+                raise_hpa_minimum(x, policy, &services[id as usize], id, &history, hpas)?
+            }
+            PredictiveMode::ForecastOnly => {}
         }
         plan.predictive.push(PredictivePlan {
             service: id,
@@ -38,6 +46,80 @@ pub fn predictive(
             history: history.clone(),
         });
     }
+    Ok(())
+}
+
+/// `RaiseHpaMinimum` on cluster service `id`: the tracker played over the service's own
+/// arrival rate at each `step` of the run (open-loop traffic: what the run will observe then),
+/// each forecast's replicas (within the HPA's bounds) a `minReplicas` step of its HPA when
+/// they change. Errors at `mode`: a service without an HPA, one whose HPA's bounds a scheduled
+/// action already sets, or one with global `routing` (its regions' shares are decided during
+/// the run).
+fn raise_hpa_minimum(
+    x: &Experiment,
+    p: &PredictivePolicy,
+    service: &ServicePlan,
+    id: u32,
+    history: &[f64],
+    hpas: &mut [HpaPlan],
+) -> Result<(), FieldError> {
+    let named = |what: &str| format!("service `{}` in {} {what}", service.name, service.region);
+    if x.services
+        .iter()
+        .any(|s| s.name == service.name && s.routing.is_some())
+    {
+        return fail(
+            "mode",
+            named(
+                "has global `routing`, whose regional shares are decided during the run: \
+                 expected `ForecastOnly` or `ForecastAndScale`",
+            ),
+        );
+    }
+    let Some(hpa) = hpas.iter_mut().find(|h| h.service == id) else {
+        return fail(
+            "mode",
+            named("has no `hpa`: expected one whose minimum the forecast raises"),
+        );
+    };
+    if hpa.bounds.iter().any(|b| b.event.is_some()) {
+        return fail(
+            "mode",
+            named("has its HPA's bounds set by a scheduled action: expected one policy on them"),
+        );
+    }
+    let (floor, ceiling) = (hpa.config.min_replicas, hpa.config.max_replicas);
+    let mut tracker = Tracker::new(
+        p.step,
+        p.period,
+        p.lead_time,
+        p.smoothing,
+        p.error_window,
+        history,
+    );
+    let mut minimum = floor;
+    let mut at = SimTime::ZERO + p.step;
+    while at < SimTime::ZERO + x.duration {
+        let actual = service.traffic.segment(x.start, at).rps;
+        let f = tracker.step(at, actual, p.headroom_sigmas);
+        let replicas = forecast_replicas(&f, service.capacity_rps, p).clamp(floor, ceiling);
+        if replicas != minimum {
+            minimum = replicas;
+            hpa.bounds.push(BoundsStep {
+                at,
+                min: Some(replicas),
+                max: None,
+                event: Some(format!(
+                    "{}: forecast {:.1} rps in {} (Holt-Winters; seasonal naive {:.1}), \
+                     headroom {:.1} rps ({} errors, {}σ), actual {actual:.1} rps: HPA minimum \
+                     {replicas}",
+                    p.name, f.value, f.ahead, f.naive, f.headroom, f.errors, p.headroom_sigmas
+                )),
+            });
+        }
+        at = at + p.step;
+    }
+    hpa.bounds.sort_by_key(|b| b.at);
     Ok(())
 }
 

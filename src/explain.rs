@@ -398,6 +398,9 @@ fn matches(object: &str, service: Option<&str>, region: Option<&str>) -> bool {
 fn says(reason: &str) -> &'static str {
     match reason {
         "SuccessfulRescale" => "the HPA changed the replicas",
+        "NodeNotSchedulable" => {
+            "a node-pool policy cordoned a busy node to decommission it gracefully"
+        }
         "ScalingHeld" => {
             "the HPA held its recommendation back (a stabilization window or a rate limit)"
         }

@@ -54,7 +54,7 @@ impl Kind {
             | "PredictiveScaling"
             | "KEDAScaleTargetActivated"
             | "KEDAScaleTargetDeactivated" => Some(Kind::Policy),
-            "TriggeredScaleUp" | "ScaleDown" => Some(Kind::NodeAutoscaling),
+            "TriggeredScaleUp" | "ScaleDown" | "NodeNotSchedulable" => Some(Kind::NodeAutoscaling),
             "Preempted" => Some(Kind::Preemption),
             "SpotInterruption" => Some(Kind::SpotNotice),
             "NodeNotReady" => Some(Kind::NodeFailure),

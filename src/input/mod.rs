@@ -194,6 +194,8 @@ pub fn resolve(x: &Experiment, base_dir: &Path) -> Result<Plan, FieldError> {
         &pools,
         &mut node_autoscalers,
     )?;
+    // Services a min-0 KEDA scaler drives hold what arrives at zero pods (issue 20).
+    policies.hold_at_zero(&mut services);
     let control_plane = control_plane::resolve(x)?;
     capacity::check_fits(&pools, &services, &entry)?;
     capacity::check_batch_fits(x, &pools)?;

@@ -123,7 +123,9 @@ impl Cluster {
                 || format!("node/{name}"),
                 || order.why.clone(),
             );
-            if order.drain {
+            if order.reason == Reason::NodeNotSchedulable {
+                self.cordon_node(order.node, now_ns);
+            } else if order.drain {
                 self.drain_node(order.node, now_ns, &order.why);
             } else {
                 self.terminate_node(order.node, now_ns, &order.why);

@@ -66,9 +66,10 @@ const MARKED_REASONS: [&str; 2] = ["Preempted", "Killing"];
 /// The events marked on the nodes chart: the node autoscalers' decisions (scale-ups, and
 /// scale-downs and consolidations), spot notices and reclaims, failed nodes: what made the
 /// stack step up or down. The "Decisions" section of the page lists them with their messages.
-const NODE_REASONS: [&str; 4] = [
+const NODE_REASONS: [&str; 5] = [
     "TriggeredScaleUp",
     "ScaleDown",
+    "NodeNotSchedulable",
     "SpotInterruption",
     "NodeNotReady",
 ];

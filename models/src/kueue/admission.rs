@@ -3,7 +3,8 @@
 //! Each ClusterQueue orders its pending workloads by priority (higher first), then creation
 //! time (`cluster_queue.md`, "Queueing strategy"). Its head is the first of them under
 //! StrictFIFO — if it does not fit, the queue admits nothing — and the first that fits under
-//! BestEffortFIFO. A workload whose user already has the queue's `max_admitted_per_user`
+//! BestEffortFIFO; its flavor is its ClusterQueue's `flavorFungibility` choice
+//! ([`super::fungibility`]), and one whose choice is to preempt is not admitted here. A workload whose user already has the queue's `max_admitted_per_user`
 //! admitted is passed over without blocking (YARN's user limit, not a Kueue field).
 //!
 //! The heads of all ClusterQueues compete as in upstream's scheduling cycle
@@ -13,8 +14,9 @@
 //! resource share after admission, then higher priority, older creation, lower id. The winner
 //! is admitted, usage updated, and the heads are taken again until none fits.
 
-use super::quota::{Mode, assign_flavor, dominant_resource_share};
-use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Usage, reserve};
+use super::fungibility::admissible;
+use super::quota::{Mode, dominant_resource_share};
+use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Queues, Usage, reserve};
 
 /// Whether fair sharing orders competing heads by their dominant resource share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,7 +31,7 @@ type HeadKey = (bool, u64, std::cmp::Reverse<i32>, u64, u32);
 /// Admits what fits of `pending` at `now_ns`, appending to `admitted` and updating `usage`;
 /// returns the ids admitted in order. `pending` may be in any order.
 pub fn admit(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &mut Usage,
     admitted: &mut Vec<Admitted>,
     pending: &[Pending],
@@ -77,7 +79,7 @@ pub fn admit(
 /// ClusterQueue `c`'s head: the index in `order` of the workload it would admit now, with the
 /// flavor slot and mode, by its queueing strategy.
 fn head(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &Usage,
     admitted: &[Admitted],
     order: &[&Pending],
@@ -89,7 +91,7 @@ fn head(
         if taken[i] || p.cluster_queue as usize != c || user_at_limit(q, admitted, p) {
             continue;
         }
-        match assign_flavor(queues, usage, c, p.request) {
+        match admissible(queues, usage, admitted, p) {
             Some((slot, mode)) => return Some((i, slot, mode)),
             None if q.strategy == QueueingStrategy::StrictFifo => return None,
             None => {}
@@ -111,7 +113,7 @@ pub fn user_at_limit(q: &ClusterQueue, admitted: &[Admitted], p: &Pending) -> bo
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{admitted, cpu, pending, queue};
+    use super::super::testing::{admitted, cpu, flat, pending, queue};
     use super::super::usage_of;
     use super::*;
 
@@ -125,7 +127,7 @@ mod tests {
         ] {
             let mut q = queue("q", cpu(9), false);
             q.strategy = strategy;
-            let queues = vec![q];
+            let queues = flat(vec![q]);
             let mut held = vec![admitted(0, 0, cpu(5), 0, 0)];
             let mut usage = usage_of(&queues, &held);
             let waiting = [pending(1, 0, cpu(6), 0, 10), pending(2, 0, cpu(2), 0, 20)];
@@ -144,7 +146,7 @@ mod tests {
     /// Priority first, then creation: a newer high-priority workload goes before an older one.
     #[test]
     fn priority_then_creation_order() {
-        let queues = vec![queue("q", cpu(4), false)];
+        let queues = flat(vec![queue("q", cpu(4), false)]);
         let mut held = Vec::new();
         let mut usage = usage_of(&queues, &held);
         let waiting = [
@@ -169,10 +171,10 @@ mod tests {
     /// borrows what is left.
     #[test]
     fn nominal_quota_before_borrowing() {
-        let queues = vec![
+        let queues = flat(vec![
             queue("team-a-cq", cpu(9), true),
             queue("team-b-cq", cpu(12), true),
-        ];
+        ]);
         let mut held = vec![admitted(0, 0, cpu(9), 0, 0)];
         let mut usage = usage_of(&queues, &held);
         let waiting = [pending(1, 0, cpu(10), 0, 10), pending(2, 1, cpu(4), 0, 20)];
@@ -203,11 +205,11 @@ mod tests {
     /// heads that both borrow go in order of dominant resource share, not creation.
     #[test]
     fn fair_sharing_orders_borrowers_by_share() {
-        let queues = vec![
+        let queues = flat(vec![
             queue("a", cpu(6), true),
             queue("b", cpu(6), true),
             queue("lender", cpu(12), true),
-        ];
+        ]);
         // a already borrows 6 (uses 12); b uses its 6.
         let mut held = vec![admitted(0, 0, cpu(12), 0, 0), admitted(1, 1, cpu(6), 0, 0)];
         let mut usage = usage_of(&queues, &held);
@@ -244,7 +246,7 @@ mod tests {
     fn a_user_limit_passes_over_without_blocking() {
         let mut q = queue("q", cpu(10), false);
         q.max_admitted_per_user = Some(3);
-        let queues = vec![q];
+        let queues = flat(vec![q]);
         let mut held = Vec::new();
         let mut usage = usage_of(&queues, &held);
         let mut waiting: Vec<Pending> = (0..4)

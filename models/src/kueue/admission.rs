@@ -15,7 +15,7 @@
 //! is admitted, usage updated, and the heads are taken again until none fits.
 
 use super::fungibility::admissible;
-use super::quota::{Mode, dominant_resource_share};
+use super::quota::{Mode, dominant_resource_share, lender};
 use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Queues, Usage, reserve};
 
 /// Whether fair sharing orders competing heads by their dominant resource share.
@@ -28,8 +28,16 @@ pub struct Ordering {
 /// (higher first), creation time, id.
 type HeadKey = (bool, u64, std::cmp::Reverse<i32>, u64, u32);
 
+/// One admission of a pass: the workload, and the cohort it borrows from at that moment
+/// ([`lender`]; later admissions of the same pass do not change it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    pub id: u32,
+    pub lender: Option<u32>,
+}
+
 /// Admits what fits of `pending` at `now_ns`, appending to `admitted` and updating `usage`;
-/// returns the ids admitted in order. `pending` may be in any order.
+/// returns the admissions in order. `pending` may be in any order.
 pub fn admit(
     queues: &Queues,
     usage: &mut Usage,
@@ -37,7 +45,7 @@ pub fn admit(
     pending: &[Pending],
     ordering: Ordering,
     now_ns: u64,
-) -> Vec<u32> {
+) -> Vec<Admission> {
     let mut order: Vec<&Pending> = pending.iter().collect();
     order.sort_by_key(|p| (std::cmp::Reverse(p.priority), p.created_ns, p.id));
     let mut taken = vec![false; order.len()];
@@ -72,7 +80,10 @@ pub fn admit(
         let p = order[i];
         taken[i] = true;
         reserve(usage, admitted, p.admitted(slot, now_ns));
-        out.push(p.id);
+        out.push(Admission {
+            id: p.id,
+            lender: lender(queues, usage, p.cluster_queue as usize, slot),
+        });
     }
 }
 
@@ -117,6 +128,11 @@ mod tests {
     use super::super::usage_of;
     use super::*;
 
+    /// The ids of `admissions`.
+    fn ids(admissions: Vec<Admission>) -> Vec<u32> {
+        admissions.into_iter().map(|a| a.id).collect()
+    }
+
     /// "Queueing strategy": 5 of 9 cpu used; an older 6-cpu workload and a newer 2-cpu one.
     /// StrictFIFO admits nothing (the older blocks); BestEffortFIFO admits the newer.
     #[test]
@@ -131,14 +147,14 @@ mod tests {
             let mut held = vec![admitted(0, 0, cpu(5), 0, 0)];
             let mut usage = usage_of(&queues, &held);
             let waiting = [pending(1, 0, cpu(6), 0, 10), pending(2, 0, cpu(2), 0, 20)];
-            let got = admit(
+            let got = ids(admit(
                 &queues,
                 &mut usage,
                 &mut held,
                 &waiting,
                 Ordering::default(),
                 30,
-            );
+            ));
             assert_eq!(got, expected, "{strategy:?}");
         }
     }
@@ -154,14 +170,14 @@ mod tests {
             pending(2, 0, cpu(3), 5, 20),
             pending(3, 0, cpu(1), 0, 30),
         ];
-        let got = admit(
+        let got = ids(admit(
             &queues,
             &mut usage,
             &mut held,
             &waiting,
             Ordering::default(),
             40,
-        );
+        ));
         // 2 (priority 5) takes 3 cpu; 1 (3 cpu) no longer fits; 3 (1 cpu) does.
         assert_eq!(got, vec![2, 3]);
     }
@@ -178,25 +194,25 @@ mod tests {
         let mut held = vec![admitted(0, 0, cpu(9), 0, 0)];
         let mut usage = usage_of(&queues, &held);
         let waiting = [pending(1, 0, cpu(10), 0, 10), pending(2, 1, cpu(4), 0, 20)];
-        let got = admit(
+        let got = ids(admit(
             &queues,
             &mut usage,
             &mut held,
             &waiting,
             Ordering::default(),
             30,
-        );
+        ));
         // b takes 4 of its 12; a may borrow 12 − 4 = 8 < 10: not admitted.
         assert_eq!(got, vec![2]);
         let smaller = [pending(3, 0, cpu(8), 0, 40)];
-        let got = admit(
+        let got = ids(admit(
             &queues,
             &mut usage,
             &mut held,
             &smaller,
             Ordering::default(),
             50,
-        );
+        ));
         assert_eq!(got, vec![3]);
         assert_eq!(usage[0][0], cpu(17));
     }
@@ -218,25 +234,25 @@ mod tests {
         let waiting = [pending(2, 0, cpu(6), 0, 10), pending(3, 1, cpu(6), 0, 20)];
         let fair = Ordering { fair_sharing: true };
         assert_eq!(
-            admit(
+            ids(admit(
                 &queues,
                 &mut usage.clone(),
                 &mut held.clone(),
                 &waiting,
                 fair,
                 30
-            ),
+            )),
             vec![3]
         );
         assert_eq!(
-            admit(
+            ids(admit(
                 &queues,
                 &mut usage,
                 &mut held,
                 &waiting,
                 Ordering::default(),
                 30
-            ),
+            )),
             vec![2]
         );
     }
@@ -255,14 +271,35 @@ mod tests {
         let mut other = pending(9, 0, cpu(1), 0, 100);
         other.user = 1;
         waiting.push(other);
-        let got = admit(
+        let got = ids(admit(
             &queues,
             &mut usage,
             &mut held,
             &waiting,
             Ordering::default(),
             200,
-        );
+        ));
         assert_eq!(got, vec![0, 1, 2, 9]);
+    }
+
+    /// The lender is taken at each admission, not after the pass: team-a (4) and team-b (4)
+    /// in one cohort, three 2-cpu workloads of team-a in one pass. The first two fit its
+    /// nominal quota; only the third borrows, from cohort 0.
+    #[test]
+    fn each_admission_names_its_lender_when_it_is_made() {
+        let queues = flat(vec![queue("a", cpu(4), true), queue("b", cpu(4), true)]);
+        let mut held = Vec::new();
+        let mut usage = usage_of(&queues, &held);
+        let waiting: Vec<Pending> = (0..3).map(|i| pending(i, 0, cpu(2), 0, 0)).collect();
+        let got = admit(
+            &queues,
+            &mut usage,
+            &mut held,
+            &waiting,
+            Ordering::default(),
+            0,
+        );
+        let lenders: Vec<Option<u32>> = got.iter().map(|a| a.lender).collect();
+        assert_eq!(lenders, vec![None, None, Some(0)]);
     }
 }

@@ -70,7 +70,11 @@ pub fn resolve(
         }
         queues.push(cluster_queue(k, q, &flavors, &names).map_err(at)?);
     }
-    let queues = Queues { queues, cohorts };
+    let queues = Queues {
+        queues,
+        cohorts,
+        fair_sharing: k.fair_sharing,
+    };
     check_borrowing_limits(k, &queues).map_err(within)?;
     let local = local_queues(k, namespaces).map_err(within)?;
     let mut workload_queue = Vec::new();
@@ -108,7 +112,6 @@ pub fn resolve(
     }
     Ok(Some(KueuePlan {
         queues,
-        fair_sharing: k.fair_sharing,
         flavors,
         workload_queue,
         workload_users,

@@ -18,7 +18,7 @@ use sim::time::SimTime;
 use super::{Cluster, Deployment};
 use crate::api::{QueueSample, Reason};
 use crate::jobs::JobSpec;
-use crate::kueue::admission::{Admission, Ordering, admit, user_at_limit};
+use crate::kueue::admission::{Admission, admit, user_at_limit};
 use crate::kueue::preemption::targets;
 use crate::kueue::quota::lender;
 use crate::kueue::{Admitted, KueuePlan, Pending, QueueFigures, Usage, release, reserve, usage_of};
@@ -238,9 +238,6 @@ impl Queueing {
     /// One admission pass at `now_ns`: admissions, then, while a waiting Job can preempt its
     /// way in, the evictions that make room and the admissions that follow.
     fn pass(&mut self, now_ns: u64) -> Vec<Step> {
-        let ordering = Ordering {
-            fair_sharing: self.plan.fair_sharing,
-        };
         let mut steps = Vec::new();
         // Each round admits at least one Job or stops, so at most one round per waiting Job.
         for _ in 0..=self.pending.len() {
@@ -250,7 +247,6 @@ impl Queueing {
                 &mut self.usage,
                 &mut self.admitted,
                 &self.pending,
-                ordering,
                 now_ns,
             );
             for Admission { id, lender } in admissions {

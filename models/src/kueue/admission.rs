@@ -18,12 +18,6 @@ use super::fungibility::admissible;
 use super::quota::{Mode, dominant_resource_share, lender};
 use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Queues, Usage, reserve};
 
-/// Whether fair sharing orders competing heads by their dominant resource share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Ordering {
-    pub fair_sharing: bool,
-}
-
 /// How competing heads are ordered, least first: borrows, dominant resource share, priority
 /// (higher first), creation time, id.
 type HeadKey = (bool, u64, std::cmp::Reverse<i32>, u64, u32);
@@ -43,7 +37,6 @@ pub fn admit(
     usage: &mut Usage,
     admitted: &mut Vec<Admitted>,
     pending: &[Pending],
-    ordering: Ordering,
     now_ns: u64,
 ) -> Vec<Admission> {
     let mut order: Vec<&Pending> = pending.iter().collect();
@@ -58,7 +51,7 @@ pub fn admit(
                 continue;
             };
             let p = order[i];
-            let share = if ordering.fair_sharing {
+            let share = if queues.fair_sharing {
                 dominant_resource_share(queues, usage, c, Some((slot, p.request)))
             } else {
                 0
@@ -147,14 +140,7 @@ mod tests {
             let mut held = vec![admitted(0, 0, cpu(5), 0, 0)];
             let mut usage = usage_of(&queues, &held);
             let waiting = [pending(1, 0, cpu(6), 0, 10), pending(2, 0, cpu(2), 0, 20)];
-            let got = ids(admit(
-                &queues,
-                &mut usage,
-                &mut held,
-                &waiting,
-                Ordering::default(),
-                30,
-            ));
+            let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 30));
             assert_eq!(got, expected, "{strategy:?}");
         }
     }
@@ -170,14 +156,7 @@ mod tests {
             pending(2, 0, cpu(3), 5, 20),
             pending(3, 0, cpu(1), 0, 30),
         ];
-        let got = ids(admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            40,
-        ));
+        let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 40));
         // 2 (priority 5) takes 3 cpu; 1 (3 cpu) no longer fits; 3 (1 cpu) does.
         assert_eq!(got, vec![2, 3]);
     }
@@ -194,25 +173,11 @@ mod tests {
         let mut held = vec![admitted(0, 0, cpu(9), 0, 0)];
         let mut usage = usage_of(&queues, &held);
         let waiting = [pending(1, 0, cpu(10), 0, 10), pending(2, 1, cpu(4), 0, 20)];
-        let got = ids(admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            30,
-        ));
+        let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 30));
         // b takes 4 of its 12; a may borrow 12 − 4 = 8 < 10: not admitted.
         assert_eq!(got, vec![2]);
         let smaller = [pending(3, 0, cpu(8), 0, 40)];
-        let got = ids(admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &smaller,
-            Ordering::default(),
-            50,
-        ));
+        let got = ids(admit(&queues, &mut usage, &mut held, &smaller, 50));
         assert_eq!(got, vec![3]);
         assert_eq!(usage[0][0], cpu(17));
     }
@@ -232,27 +197,20 @@ mod tests {
         // a's request is older, but a's share after it (12 of 24 lendable → 500) is above b's
         // (6 → 250); only 6 cpu are left to lend, so one is admitted.
         let waiting = [pending(2, 0, cpu(6), 0, 10), pending(3, 1, cpu(6), 0, 20)];
-        let fair = Ordering { fair_sharing: true };
+        let mut fair = queues.clone();
+        fair.fair_sharing = true;
         assert_eq!(
             ids(admit(
-                &queues,
+                &fair,
                 &mut usage.clone(),
                 &mut held.clone(),
                 &waiting,
-                fair,
                 30
             )),
             vec![3]
         );
         assert_eq!(
-            ids(admit(
-                &queues,
-                &mut usage,
-                &mut held,
-                &waiting,
-                Ordering::default(),
-                30
-            )),
+            ids(admit(&queues, &mut usage, &mut held, &waiting, 30)),
             vec![2]
         );
     }
@@ -271,14 +229,7 @@ mod tests {
         let mut other = pending(9, 0, cpu(1), 0, 100);
         other.user = 1;
         waiting.push(other);
-        let got = ids(admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            200,
-        ));
+        let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 200));
         assert_eq!(got, vec![0, 1, 2, 9]);
     }
 
@@ -291,14 +242,7 @@ mod tests {
         let mut held = Vec::new();
         let mut usage = usage_of(&queues, &held);
         let waiting: Vec<Pending> = (0..3).map(|i| pending(i, 0, cpu(2), 0, 0)).collect();
-        let got = admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            0,
-        );
+        let got = admit(&queues, &mut usage, &mut held, &waiting, 0);
         let lenders: Vec<Option<u32>> = got.iter().map(|a| a.lender).collect();
         assert_eq!(lenders, vec![None, None, Some(0)]);
     }

@@ -178,6 +178,10 @@ pub struct Queues {
     pub queues: Vec<ClusterQueue>,
     /// Parents before children is not required; the tree has no cycle (checked on input).
     pub cohorts: Vec<Cohort>,
+    /// Kueue's fair sharing (`fairSharing.enable`): competing heads that borrow are ordered
+    /// by dominant resource share, and preemption in the cohort follows the fair-sharing
+    /// strategies ([`preemption`]).
+    pub fair_sharing: bool,
 }
 
 impl Queues {
@@ -214,7 +218,6 @@ impl std::ops::Deref for Queues {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KueuePlan {
     pub queues: Queues,
-    pub fair_sharing: bool,
     /// Per ResourceFlavor: its name and the pools (indices of the cluster's pools) whose
     /// nodes carry its node labels.
     pub flavors: Vec<(String, Vec<u32>)>,
@@ -371,7 +374,11 @@ pub(crate) mod testing {
                 flavors: Vec::new(),
             })
             .collect();
-        Queues { queues, cohorts }
+        Queues {
+            queues,
+            cohorts,
+            fair_sharing: false,
+        }
     }
 
     /// An admitted workload of `request` in queue `cq`, flavor slot 0.

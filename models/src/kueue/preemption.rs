@@ -75,6 +75,45 @@ fn attempt(
     borrowing: bool,
 ) -> Option<Vec<u32>> {
     let cq = incoming.cluster_queue as usize;
+    let ok = |usage: &Usage| match fits(queues, usage, cq, slot, incoming.request) {
+        Some(Mode::Fit) => true,
+        Some(Mode::Borrow) => borrowing,
+        None => false,
+    };
+    let mut usage = usage.clone();
+    let mut chosen: Vec<&Admitted> = Vec::new();
+    for a in candidates(queues, admitted, incoming, slot, borrowing) {
+        let (c, s) = (a.cluster_queue as usize, a.slot as usize);
+        if c != cq && !borrows(queues, &usage, c, s) {
+            continue;
+        }
+        usage[c][s] = minus(usage[c][s], a.request);
+        chosen.push(a);
+        if ok(&usage) {
+            return Some(minimal(usage, &chosen, ok));
+        }
+    }
+    None
+}
+
+/// Whether ClusterQueue `c` uses more than its nominal quota in its flavor `s`.
+pub(super) fn borrows(queues: &Queues, usage: &Usage, c: usize, s: usize) -> bool {
+    let nominal = queues[c].flavors[s].nominal;
+    usage[c][s].iter().zip(nominal).any(|(&u, n)| u > n)
+}
+
+/// The workloads `incoming`'s ClusterQueue's policies let it preempt in its flavor `slot`, in
+/// upstream's order (`candidatesOrdering`): other ClusterQueues' first, lower priority, most
+/// recently admitted, id. Others' by `reclaimWithinCohort`, or by `borrowWithinCohort` when
+/// `borrowing`; whether those queues borrow is checked as targets are taken.
+pub(super) fn candidates<'a>(
+    queues: &Queues,
+    admitted: &'a [Admitted],
+    incoming: &Pending,
+    slot: usize,
+    borrowing: bool,
+) -> Vec<&'a Admitted> {
+    let cq = incoming.cluster_queue as usize;
     let q = &queues[cq];
     let flavor = q.flavors[slot].flavor;
     let own_allowed = |a: &Admitted| match q.preemption.within_cluster_queue {
@@ -97,7 +136,7 @@ fn attempt(
             }
         }
     };
-    let mut candidates: Vec<&Admitted> = admitted
+    let mut out: Vec<&Admitted> = admitted
         .iter()
         .filter(|a| {
             let other = &queues[a.cluster_queue as usize];
@@ -110,7 +149,7 @@ fn attempt(
             }
         })
         .collect();
-    candidates.sort_by_key(|a| {
+    out.sort_by_key(|a| {
         (
             a.cluster_queue as usize == cq,
             a.priority,
@@ -118,32 +157,17 @@ fn attempt(
             a.id,
         )
     });
-    let ok = |usage: &Usage| match fits(queues, usage, cq, slot, incoming.request) {
-        Some(Mode::Fit) => true,
-        Some(Mode::Borrow) => borrowing,
-        None => false,
-    };
-    let mut usage = usage.clone();
-    let mut chosen: Vec<&Admitted> = Vec::new();
-    let mut room = false;
-    for a in candidates {
-        let (c, s) = (a.cluster_queue as usize, a.slot as usize);
-        let nominal = queues[c].flavors[s].nominal;
-        let borrowing_now = usage[c][s].iter().zip(nominal).any(|(&u, n)| u > n);
-        if c != cq && !borrowing_now {
-            continue;
-        }
-        usage[c][s] = minus(usage[c][s], a.request);
-        chosen.push(a);
-        if ok(&usage) {
-            room = true;
-            break;
-        }
-    }
-    if !room {
-        return None;
-    }
-    // Put back every target but the last that is not needed after all, latest first.
+    out
+}
+
+/// The ids of `chosen` (taken in order, `usage` after all of them) with every target but the
+/// last put back, latest first, when the workload still fits (`ok`) without evicting it
+/// (`minimalPreemptions`, `fillBackWorkloads`).
+pub(super) fn minimal(
+    mut usage: Usage,
+    chosen: &[&Admitted],
+    ok: impl Fn(&Usage) -> bool,
+) -> Vec<u32> {
     let last = chosen.len() - 1;
     let mut kept = vec![true; chosen.len()];
     for i in (0..last).rev() {
@@ -156,14 +180,12 @@ fn attempt(
             usage[c][s] = minus(usage[c][s], a.request);
         }
     }
-    Some(
-        chosen
-            .iter()
-            .zip(kept)
-            .filter(|(_, k)| *k)
-            .map(|(a, _)| a.id)
-            .collect(),
-    )
+    chosen
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| *k)
+        .map(|(a, _)| a.id)
+        .collect()
 }
 
 #[cfg(test)]

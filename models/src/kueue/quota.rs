@@ -347,6 +347,7 @@ mod tests {
                 parent: None,
                 flavors: vec![FlavorQuota::nominal(0, cpu(12))],
             }],
+            fair_sharing: false,
         };
         let usage = usage_of(&queues, &[]);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 12000);
@@ -422,6 +423,7 @@ mod tests {
                     }],
                 ),
             ],
+            fair_sharing: false,
         };
         let usage = usage_of(&queues, &[]);
         (queues, usage)

@@ -21,6 +21,7 @@
 
 pub mod admission;
 pub mod config;
+pub mod fair_preemption;
 pub mod fungibility;
 pub mod preemption;
 pub mod quota;

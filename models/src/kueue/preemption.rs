@@ -44,7 +44,8 @@ pub fn targets(
 
 /// The targets that make room for `incoming` in its flavor `slot`, first within its nominal
 /// quota (reclaiming), then, if `borrowWithinCohort` allows, by borrowing; with whether it
-/// then borrows. `None` when no allowed preemptions make room there.
+/// then borrows. `None` when no allowed preemptions make room there. Under fair sharing, its
+/// strategies decide instead ([`super::fair_preemption`]).
 pub(super) fn in_flavor(
     queues: &Queues,
     usage: &Usage,
@@ -52,6 +53,9 @@ pub(super) fn in_flavor(
     incoming: &Pending,
     slot: usize,
 ) -> Option<(Vec<u32>, bool)> {
+    if queues.fair_sharing {
+        return super::fair_preemption::targets(queues, usage, admitted, incoming, slot);
+    }
     let cq = incoming.cluster_queue as usize;
     attempt(queues, usage, admitted, incoming, slot, false)
         .map(|t| (t, false))

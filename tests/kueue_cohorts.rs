@@ -1,8 +1,9 @@
 //! End-to-end tests of Kueue's hierarchical cohorts and flavor fungibility through the
 //! `clustersim` binary: a queue borrows first from its own cohort, then from the cohort's
 //! parent and its quota (`cohort.md`), with the lender named in each `QuotaReserved` event;
-//! `whenCanBorrow: TryNextFlavor` takes a later flavor rather than borrowing; bad cohort trees
-//! and fungibility values exit 2 with their location.
+//! `whenCanBorrow: TryNextFlavor` takes a later flavor rather than borrowing; under fair
+//! sharing a queue preempts a neighbour with a higher share to borrow; bad cohort trees and
+//! fungibility values exit 2 with their location.
 
 mod common;
 
@@ -188,6 +189,84 @@ fn when_can_borrow_try_next_flavor_prefers_a_flavor_without_borrowing() {
     );
     assert_eq!(summary["batch"]["queues"][0]["admitted_borrowing"], 1);
     assert_eq!(summary["batch"]["completed"], 4);
+}
+
+/// Three ClusterQueues of 4 cpu in cohort `c`, fair sharing on; team-b reclaims.
+const FAIR: &str = r#"Experiment(
+    name: "fair",
+    duration: "1h",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "p", region: "us-east1", instance_type: "n2-standard-8", nodes: 3)],
+    namespaces: [(name: "team-a"), (name: "team-b")],
+    kueue: (
+        fair_sharing: true,
+        resource_flavors: [(name: "default")],
+        cluster_queues: [
+            (name: "team-a", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))]),
+            (name: "team-b", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))],
+             preemption: (reclaim_within_cohort: Any)),
+            (name: "team-c", cohort: "c", flavors: [(name: "default", nominal: (cpu: "4"))]),
+        ],
+        local_queues: [
+            (name: "a", namespace: "team-a", cluster_queue: "team-a"),
+            (name: "b", namespace: "team-b", cluster_queue: "team-b"),
+        ],
+    ),
+    batch: [
+        (name: "a", namespace: "team-a", queue: "a", arrivals: Trace(file: "a.csv")),
+        (name: "b", namespace: "team-b", queue: "b", arrivals: Trace(file: "b.csv")),
+    ],
+)
+"#;
+
+/// team-a: two 4-cpu Jobs at 0 s (it borrows 4 of the 12 the cohort lends: share 333); team-b:
+/// a 4-cpu Job at 0 s and a 2-cpu one at 600 s, 1 200 s each. At 600 s the cohort is full and
+/// b-1 must borrow 2 (share 166). By hand (`fair_preemption.rs`): without a-1 team-a's share is
+/// 0, so LessThanOrEqualToFinalShare refuses; LessThanInitialShare allows (166 < 333): a-0 is
+/// suspended (a-0 and a-1 were admitted at the same instant: the lower id comes first, as
+/// `preemption.rs` orders candidates) and b-1 admitted borrowing. Without fair sharing b-1 (which would borrow, no
+/// `borrowWithinCohort`) waits for team-a's Jobs to end at 1 206 s.
+#[test]
+fn fair_sharing_preempts_a_neighbour_with_a_higher_share() {
+    let run = |src: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let head = "submit_s,duration_s,cpu_millis,memory_mib\n";
+        fs::write(
+            tmp.path().join("a.csv"),
+            format!("{head}0,1200,4000,1024\n0,1200,4000,1024\n"),
+        )
+        .unwrap();
+        fs::write(
+            tmp.path().join("b.csv"),
+            format!("{head}0,1200,4000,1024\n600,1200,2000,1024\n"),
+        )
+        .unwrap();
+        let out = tmp.path().join("out");
+        let r = run_in(tmp.path(), "x", src, &out, &[]);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        fs::read_to_string(out.join("events.csv")).unwrap()
+    };
+    let events = run(FAIR);
+    let suspended: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",Suspended,"))
+        .collect();
+    assert_eq!(suspended.len(), 1, "{events}");
+    assert!(
+        suspended[0].starts_with("600.0,")
+            && suspended[0]
+                .contains("job/a-0,Preempted to accommodate job/b-1 of ClusterQueue team-b"),
+        "{}",
+        suspended[0]
+    );
+    let b1 = reserved(&events, "b-1");
+    assert!(
+        b1.starts_with("600.0,") && b1.contains("(borrowing from cohort c)"),
+        "{b1}"
+    );
+    let classical = run(&FAIR.replace("fair_sharing: true,", ""));
+    assert!(!classical.contains(",Suspended,"), "{classical}");
+    assert!(reserved(&classical, "b-1").starts_with("1206.0,"));
 }
 
 /// `line:col` (1-based) of the `|` in `spot`, where `spot` (without it) first occurs in `src`.

@@ -14,7 +14,8 @@
 //! with a parent and quotas of their own, borrowing walking up the tree as upstream's
 //! `pkg/cache/resource_node.go` has it), one resource group per ClusterQueue (cpu, memory, GPUs
 //! and pods share its flavors), `flavorFungibility` (`cluster_queue.md`, "Flavor
-//! Fungibility"; [`fungibility`]). Beyond Kueue, as YARN's capacity scheduler has it, a
+//! Fungibility"; [`fungibility`]), fair sharing's admission order and its preemption
+//! strategies at their defaults ([`fair_preemption`]). Beyond Kueue, as YARN's capacity scheduler has it, a
 //! ClusterQueue may cap the workloads one user has admitted at once.
 //!
 //! This module is a leaf: it knows quotas and workloads, not nodes or pods.

@@ -42,8 +42,9 @@ pub struct KueueConfig {
     #[serde(default)]
     pub local_queues: Vec<LocalQueueConfig>,
     /// Cohort objects (`kueue.x-k8s.io/v1alpha1`): a cohort's parent and quota of its own. A
-    /// cohort only named by ClusterQueues needs none.
-    #[serde(default)]
+    /// cohort only named by ClusterQueues needs none. Left out of what `import` writes when
+    /// empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cohorts: Vec<CohortConfig>,
     /// Order competing ClusterQueues by their dominant resource share (Kueue's fair sharing).
     #[serde(default)]
@@ -168,7 +169,8 @@ pub struct ClusterQueueConfig {
     pub flavors: Vec<FlavorQuotaConfig>,
     #[serde(default)]
     pub preemption: PreemptionConfig,
-    #[serde(default)]
+    /// Left out of what `import` writes at its defaults.
+    #[serde(default, skip_serializing_if = "FlavorFungibilityConfig::is_default")]
     pub flavor_fungibility: FlavorFungibilityConfig,
     /// `fairSharing.weight`. Default 1.
     #[serde(default)]
@@ -216,6 +218,12 @@ pub struct FlavorFungibilityConfig {
     pub when_can_borrow: WhenCanBorrowConfig,
     #[serde(default)]
     pub when_can_preempt: WhenCanPreemptConfig,
+}
+
+impl FlavorFungibilityConfig {
+    fn is_default(&self) -> bool {
+        *self == FlavorFungibilityConfig::default()
+    }
 }
 
 /// A LocalQueue: a namespace's door to a ClusterQueue; a batch workload names it in `queue`.

@@ -5,14 +5,19 @@
 //! limit on a resource the flavor does not cover), a borrowing limit above everything the rest
 //! of the cohort could ever lend refused as a mistake, and each flavor's node labels matched
 //! to the pools that carry them (none is an error: its quota would admit Jobs no node runs).
+//! Cohort objects: names unique, a parent that is a declared cohort, no cycle (Kueue's cache
+//! refuses one, `ErrCohortHasCycle`), their flavors' quotas checked as a ClusterQueue's (a
+//! borrowing limit needs a parent). `flavor_fungibility`'s values are the API's enums, so a
+//! misspelt one fails to parse with its line and column.
 
 use models::kueue::config::{
-    ClusterQueueConfig, KueueConfig, QueueingStrategyConfig, ReclaimWithinCohortConfig,
-    WithinClusterQueueConfig,
+    ClusterQueueConfig, FlavorQuotaConfig, KueueConfig, QueueingStrategyConfig,
+    ReclaimWithinCohortConfig, WhenCanBorrowConfig, WhenCanPreemptConfig, WithinClusterQueueConfig,
 };
+use models::kueue::quota::available;
 use models::kueue::{
-    ClusterQueue, FlavorQuota, KueuePlan, Preemption, QueueingStrategy, RESOURCE_NAMES,
-    ReclaimWithinCohort, WithinClusterQueue,
+    ClusterQueue, Cohort, FlavorFungibility, FlavorQuota, KueuePlan, Preemption, QueueingStrategy,
+    Queues, RESOURCE_NAMES, ReclaimWithinCohort, WhenCanBorrow, WhenCanPreempt, WithinClusterQueue,
 };
 use models::plan::{NamespacePlan, PoolPlan};
 
@@ -52,7 +57,8 @@ pub fn resolve(
         );
     }
     let flavors = flavors(k, pools).map_err(within)?;
-    let cohorts = cohort_names(k);
+    let names = cohort_names(k).map_err(within)?;
+    let cohorts = cohorts(k, &names, &flavors).map_err(within)?;
     let mut queues = Vec::new();
     for (i, q) in k.cluster_queues.iter().enumerate() {
         let at = |e: FieldError| within(e.within(&format!("cluster_queues[{i}]")));
@@ -62,8 +68,13 @@ pub fn resolve(
                 format!("ClusterQueue `{}` is declared twice", q.name),
             )));
         }
-        queues.push(cluster_queue(k, q, &flavors, &cohorts).map_err(at)?);
+        queues.push(cluster_queue(k, q, &flavors, &names).map_err(at)?);
     }
+    let queues = Queues {
+        queues,
+        cohorts,
+        fair_sharing: k.fair_sharing,
+    };
     check_borrowing_limits(k, &queues).map_err(within)?;
     let local = local_queues(k, namespaces).map_err(within)?;
     let mut workload_queue = Vec::new();
@@ -101,7 +112,6 @@ pub fn resolve(
     }
     Ok(Some(KueuePlan {
         queues,
-        fair_sharing: k.fair_sharing,
         flavors,
         workload_queue,
         workload_users,
@@ -145,15 +155,81 @@ fn flavors(k: &KueueConfig, pools: &[PoolPlan]) -> Result<Vec<(String, Vec<u32>)
     Ok(out)
 }
 
-/// The cohort names, in order of first mention.
-fn cohort_names(k: &KueueConfig) -> Vec<&str> {
+/// The cohort names: the declared Cohorts in order, then those only ClusterQueues name, in
+/// order of first mention. A name declared twice is refused.
+fn cohort_names(k: &KueueConfig) -> Result<Vec<&str>, FieldError> {
     let mut names: Vec<&str> = Vec::new();
+    for (i, c) in k.cohorts.iter().enumerate() {
+        if names.contains(&c.name.as_str()) {
+            return fail(
+                format!("cohorts[{i}].name"),
+                format!("Cohort `{}` is declared twice", c.name),
+            );
+        }
+        names.push(&c.name);
+    }
     for c in k.cluster_queues.iter().filter_map(|q| q.cohort.as_deref()) {
         if !names.contains(&c) {
             names.push(c);
         }
     }
-    names
+    Ok(names)
+}
+
+/// Every cohort of `names`: a declared one with its parent and quotas, the others bare. A
+/// parent must be declared, and following parents must never come back to a cohort.
+fn cohorts(
+    k: &KueueConfig,
+    names: &[&str],
+    flavors: &[(String, Vec<u32>)],
+) -> Result<Vec<Cohort>, FieldError> {
+    let mut out: Vec<Cohort> = names
+        .iter()
+        .map(|n| Cohort {
+            name: (*n).to_owned(),
+            parent: None,
+            flavors: Vec::new(),
+        })
+        .collect();
+    for (i, c) in k.cohorts.iter().enumerate() {
+        let at = |e: FieldError| e.within(&format!("cohorts[{i}]"));
+        if let Some(parent) = &c.parent {
+            let Some(p) = k.cohorts.iter().position(|o| &o.name == parent) else {
+                return Err(at(FieldError::new(
+                    "parent",
+                    format!("unknown parent Cohort `{parent}`: expected one of `kueue.cohorts`"),
+                )));
+            };
+            out[i].parent = Some(p as u32);
+        }
+        out[i].flavors = flavor_quotas(
+            k,
+            &c.flavors,
+            flavors,
+            ("Cohort", c.parent.is_some(), "parent"),
+        )
+        .map_err(at)?;
+    }
+    for (i, c) in k.cohorts.iter().enumerate() {
+        let mut at = i;
+        for _ in 0..out.len() {
+            let Some(p) = out[at].parent else {
+                break;
+            };
+            at = p as usize;
+            if at == i {
+                return fail(
+                    format!("cohorts[{i}].parent"),
+                    format!(
+                        "Cohort `{}` is its own ancestor: parents form a cycle, which Kueue \
+                         refuses; expected a tree",
+                        c.name
+                    ),
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// One ClusterQueue; errors relative to it.
@@ -169,80 +245,12 @@ fn cluster_queue(
             format!("expected 1 to {MAX_FLAVORS} flavors, each with its nominal quota"),
         );
     }
-    let mut quotas = Vec::new();
-    for (j, f) in q.flavors.iter().enumerate() {
-        let at = |e: FieldError| e.within(&format!("flavors[{j}]"));
-        let Some(flavor) = flavors.iter().position(|(name, _)| name == &f.name) else {
-            let known: Vec<String> = k
-                .resource_flavors
-                .iter()
-                .map(|r| format!("`{}`", r.name))
-                .collect();
-            return Err(at(FieldError::new(
-                "name",
-                format!(
-                    "unknown ResourceFlavor `{}`: expected one of `kueue.resource_flavors` ({})",
-                    f.name,
-                    if known.is_empty() {
-                        "none declared".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ),
-            )));
-        };
-        if q.flavors[..j].iter().any(|o| o.name == f.name) {
-            return Err(at(FieldError::new(
-                "name",
-                format!("flavor `{}` is listed twice", f.name),
-            )));
-        }
-        let nominal = f.nominal.amounts();
-        let mut quota = FlavorQuota::nominal(flavor as u32, nominal.map(|n| n.unwrap_or(u64::MAX)));
-        for (field, limits) in [
-            ("borrowing_limit", &f.borrowing_limit),
-            ("lending_limit", &f.lending_limit),
-        ] {
-            let Some(limits) = limits else {
-                continue;
-            };
-            if q.cohort.is_none() {
-                return Err(at(FieldError::new(
-                    field,
-                    "a ClusterQueue without a cohort neither borrows nor lends: expected a \
-                     `cohort`, or no limit",
-                )));
-            }
-            for (r, limit) in limits.amounts().into_iter().enumerate() {
-                let Some(limit) = limit else {
-                    continue;
-                };
-                let name = RESOURCE_NAMES[r];
-                let Some(n) = nominal[r] else {
-                    return Err(at(FieldError::new(
-                        format!("{field}.{}", config_name(r)),
-                        format!(
-                            "`{name}` has no nominal quota in this flavor: expected a limit only on a covered resource"
-                        ),
-                    )));
-                };
-                if field == "lending_limit" {
-                    if limit > n {
-                        return Err(at(FieldError::new(
-                            format!("{field}.{}", config_name(r)),
-                            format!(
-                                "the lending limit of `{name}` is more than its nominal quota: expected at most the nominal quota"
-                            ),
-                        )));
-                    }
-                    quota.lending_limit[r] = Some(limit);
-                } else {
-                    quota.borrowing_limit[r] = Some(limit);
-                }
-            }
-        }
-        quotas.push(quota);
-    }
+    let quotas = flavor_quotas(
+        k,
+        &q.flavors,
+        flavors,
+        ("ClusterQueue", q.cohort.is_some(), "cohort"),
+    )?;
     let weight = q.fair_sharing_weight.unwrap_or(1.0);
     if !(0.0..=MAX_FAIR_WEIGHT).contains(&weight) {
         return fail(
@@ -286,10 +294,107 @@ fn cluster_queue(
             },
             borrow_within_cohort: p.borrow_within_cohort.map(|b| b.max_priority_threshold),
         },
+        fungibility: FlavorFungibility {
+            when_can_borrow: match q.flavor_fungibility.when_can_borrow {
+                WhenCanBorrowConfig::Borrow => WhenCanBorrow::Borrow,
+                WhenCanBorrowConfig::TryNextFlavor => WhenCanBorrow::TryNextFlavor,
+            },
+            when_can_preempt: match q.flavor_fungibility.when_can_preempt {
+                WhenCanPreemptConfig::Preempt => WhenCanPreempt::Preempt,
+                WhenCanPreemptConfig::TryNextFlavor => WhenCanPreempt::TryNextFlavor,
+            },
+        },
         fair_weight_milli: (weight * 1000.0).round() as u64,
         max_admitted_per_user: q.max_admitted_per_user,
         preempt_after_ns: p.after_waiting.as_nanos(),
     })
+}
+
+/// Quotas per flavor (a ClusterQueue's or a Cohort's), in order; errors relative to the
+/// list's `owner`. Limits need a parent to borrow from or lend to (`parent_field` names it).
+fn flavor_quotas(
+    k: &KueueConfig,
+    list: &[FlavorQuotaConfig],
+    flavors: &[(String, Vec<u32>)],
+    (owner, has_parent, parent_field): (&str, bool, &str),
+) -> Result<Vec<FlavorQuota>, FieldError> {
+    let mut quotas = Vec::new();
+    for (j, f) in list.iter().enumerate() {
+        let at = |e: FieldError| e.within(&format!("flavors[{j}]"));
+        let Some(flavor) = flavors.iter().position(|(name, _)| name == &f.name) else {
+            let known: Vec<String> = k
+                .resource_flavors
+                .iter()
+                .map(|r| format!("`{}`", r.name))
+                .collect();
+            return Err(at(FieldError::new(
+                "name",
+                format!(
+                    "unknown ResourceFlavor `{}`: expected one of `kueue.resource_flavors` ({})",
+                    f.name,
+                    if known.is_empty() {
+                        "none declared".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )));
+        };
+        if list[..j].iter().any(|o| o.name == f.name) {
+            return Err(at(FieldError::new(
+                "name",
+                format!("flavor `{}` is listed twice", f.name),
+            )));
+        }
+        let nominal = f.nominal.amounts();
+        let mut quota = FlavorQuota::nominal(flavor as u32, nominal.map(|n| n.unwrap_or(u64::MAX)));
+        for (field, limits) in [
+            ("borrowing_limit", &f.borrowing_limit),
+            ("lending_limit", &f.lending_limit),
+        ] {
+            let Some(limits) = limits else {
+                continue;
+            };
+            if !has_parent {
+                return Err(at(FieldError::new(
+                    field,
+                    format!(
+                        "a {owner} without a {parent_field} neither borrows nor lends: \
+                         expected a `{parent_field}`, or no limit"
+                    ),
+                )));
+            }
+            for (r, limit) in limits.amounts().into_iter().enumerate() {
+                let Some(limit) = limit else {
+                    continue;
+                };
+                let name = RESOURCE_NAMES[r];
+                let Some(n) = nominal[r] else {
+                    return Err(at(FieldError::new(
+                        format!("{field}.{}", config_name(r)),
+                        format!(
+                            "`{name}` has no nominal quota in this flavor: expected a limit only on a covered resource"
+                        ),
+                    )));
+                };
+                if field == "lending_limit" {
+                    if limit > n {
+                        return Err(at(FieldError::new(
+                            format!("{field}.{}", config_name(r)),
+                            format!(
+                                "the lending limit of `{name}` is more than its nominal quota: expected at most the nominal quota"
+                            ),
+                        )));
+                    }
+                    quota.lending_limit[r] = Some(limit);
+                } else {
+                    quota.borrowing_limit[r] = Some(limit);
+                }
+            }
+        }
+        quotas.push(quota);
+    }
+    Ok(quotas)
 }
 
 /// The field name of resource `r` in a quota.
@@ -297,23 +402,20 @@ fn config_name(r: usize) -> &'static str {
     ["cpu", "memory", "gpu", "pods"][r]
 }
 
-/// A borrowing limit above all the rest of its cohort could ever lend of that flavor and
-/// resource can never be reached: a mistaken quota, refused.
-fn check_borrowing_limits(k: &KueueConfig, queues: &[ClusterQueue]) -> Result<(), FieldError> {
+/// A borrowing limit above all the rest of its cohort tree could ever lend of that flavor and
+/// resource can never be reached: a mistaken quota, refused. What the rest could lend is what
+/// the ClusterQueue could take, idle tree and no limit of its own, beyond its nominal quota.
+fn check_borrowing_limits(k: &KueueConfig, queues: &Queues) -> Result<(), FieldError> {
+    let idle = models::kueue::usage_of(queues, &[]);
     for (i, q) in queues.iter().enumerate() {
         for (j, f) in q.flavors.iter().enumerate() {
             for (r, &limit) in f.borrowing_limit.iter().enumerate() {
                 let Some(limit) = limit else {
                     continue;
                 };
-                let lendable = queues
-                    .iter()
-                    .enumerate()
-                    .filter(|&(o, other)| o != i && other.cohort == q.cohort)
-                    .flat_map(|(_, other)| other.flavors.iter())
-                    .filter(|g| g.flavor == f.flavor)
-                    .map(|g| g.lending_limit[r].unwrap_or(g.nominal[r]))
-                    .fold(0u64, u64::saturating_add);
+                let mut unlimited = queues.clone();
+                unlimited.queues[i].flavors[j].borrowing_limit[r] = None;
+                let lendable = available(&unlimited, &idle, i, j, r).saturating_sub(f.nominal[r]);
                 if limit > lendable {
                     return fail(
                         format!(

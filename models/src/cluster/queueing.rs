@@ -5,7 +5,8 @@
 //! again with its creation time. A Job that ends gives its quota back.
 //!
 //! Every admission is a `QuotaReserved` event and every eviction a `Suspended` one, on
-//! `job/<name>`, with the ClusterQueue, flavor and reason in the message. Per ClusterQueue the
+//! `job/<name>`, with the ClusterQueue, flavor, the cohort it borrows from (the nearest that
+//! covers it, `crate::kueue::quota::lender`) and reason in the message. Per ClusterQueue the
 //! cluster keeps what the summary reports (`crate::kueue::QueueFigures`).
 //!
 //! Back-of-the-envelope: an admission pass costs O(queues × pending) quota checks, run when a
@@ -17,8 +18,9 @@ use sim::time::SimTime;
 use super::{Cluster, Deployment};
 use crate::api::{QueueSample, Reason};
 use crate::jobs::JobSpec;
-use crate::kueue::admission::{Ordering, admit, user_at_limit};
+use crate::kueue::admission::{Admission, admit, user_at_limit};
 use crate::kueue::preemption::targets;
+use crate::kueue::quota::lender;
 use crate::kueue::{Admitted, KueuePlan, Pending, QueueFigures, Usage, release, reserve, usage_of};
 
 /// The queueing state of a cluster.
@@ -236,23 +238,19 @@ impl Queueing {
     /// One admission pass at `now_ns`: admissions, then, while a waiting Job can preempt its
     /// way in, the evictions that make room and the admissions that follow.
     fn pass(&mut self, now_ns: u64) -> Vec<Step> {
-        let ordering = Ordering {
-            fair_sharing: self.plan.fair_sharing,
-        };
         let mut steps = Vec::new();
         // Each round admits at least one Job or stops, so at most one round per waiting Job.
         for _ in 0..=self.pending.len() {
             let before = self.admitted.len();
-            let ids = admit(
+            let admissions = admit(
                 &self.plan.queues,
                 &mut self.usage,
                 &mut self.admitted,
                 &self.pending,
-                ordering,
                 now_ns,
             );
-            for id in ids {
-                self.admitted_step(id, now_ns, &mut steps);
+            for Admission { id, lender } in admissions {
+                self.admitted_step(id, lender, now_ns, &mut steps);
             }
             if self.admitted.len() == before && !self.preempt_once(now_ns, &mut steps) {
                 break;
@@ -261,18 +259,16 @@ impl Queueing {
         steps
     }
 
-    /// Records the admission of `id` and its step.
-    fn admitted_step(&mut self, id: u32, now_ns: u64, steps: &mut Vec<Step>) {
+    /// Records the admission of `id`, borrowing from cohort `from` when it was made, and its
+    /// step.
+    fn admitted_step(&mut self, id: u32, from: Option<u32>, now_ns: u64, steps: &mut Vec<Step>) {
         self.pending.retain(|p| p.id != id);
         let Some(a) = self.admitted.iter().rev().find(|a| a.id == id).copied() else {
             return;
         };
         let queue = &self.plan.queues[a.cluster_queue as usize];
         let flavor = queue.flavors[a.slot as usize].flavor;
-        let borrowing = self.usage[a.cluster_queue as usize][a.slot as usize]
-            .iter()
-            .zip(queue.flavors[a.slot as usize].nominal)
-            .any(|(&u, n)| u > n);
+        let borrowing = from.is_some();
         let waited_s = self
             .queued_ns
             .remove(&id)
@@ -292,7 +288,10 @@ impl Queueing {
                 "Quota reserved in ClusterQueue {}, flavor {}{}; waited {waited_s:.0} s",
                 queue.name,
                 self.plan.flavors[flavor as usize].0,
-                if borrowing { " (borrowing)" } else { "" }
+                from.map_or(String::new(), |c| format!(
+                    " (borrowing from cohort {})",
+                    self.plan.queues.cohorts[c as usize].name
+                ))
             ),
         });
     }
@@ -318,8 +317,8 @@ impl Queueing {
             else {
                 continue;
             };
-            let cq = &self.plan.queues[p.cluster_queue as usize];
-            let preemptor_name = cq.name.clone();
+            let cq_index = p.cluster_queue as usize;
+            let preemptor_name = self.plan.queues[cq_index].name.clone();
             for v in victims {
                 let Some(k) = self.admitted.iter().position(|a| a.id == v) else {
                     continue;
@@ -346,7 +345,8 @@ impl Queueing {
                 &mut self.admitted,
                 p.admitted(slot, now_ns),
             );
-            self.admitted_step(p.id, now_ns, steps);
+            let from = lender(&self.plan.queues, &self.usage, cq_index, slot);
+            self.admitted_step(p.id, from, now_ns, steps);
             for cq in 0..self.plan.queues.len() as u32 {
                 self.count_pending(cq);
             }

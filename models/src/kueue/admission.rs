@@ -3,7 +3,8 @@
 //! Each ClusterQueue orders its pending workloads by priority (higher first), then creation
 //! time (`cluster_queue.md`, "Queueing strategy"). Its head is the first of them under
 //! StrictFIFO — if it does not fit, the queue admits nothing — and the first that fits under
-//! BestEffortFIFO. A workload whose user already has the queue's `max_admitted_per_user`
+//! BestEffortFIFO; its flavor is its ClusterQueue's `flavorFungibility` choice
+//! ([`super::fungibility`]), and one whose choice is to preempt is not admitted here. A workload whose user already has the queue's `max_admitted_per_user`
 //! admitted is passed over without blocking (YARN's user limit, not a Kueue field).
 //!
 //! The heads of all ClusterQueues compete as in upstream's scheduling cycle
@@ -13,29 +14,31 @@
 //! resource share after admission, then higher priority, older creation, lower id. The winner
 //! is admitted, usage updated, and the heads are taken again until none fits.
 
-use super::quota::{Mode, assign_flavor, dominant_resource_share};
-use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Usage, reserve};
-
-/// Whether fair sharing orders competing heads by their dominant resource share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Ordering {
-    pub fair_sharing: bool,
-}
+use super::fungibility::admissible;
+use super::quota::{Mode, dominant_resource_share, lender};
+use super::{Admitted, ClusterQueue, Pending, QueueingStrategy, Queues, Usage, reserve};
 
 /// How competing heads are ordered, least first: borrows, dominant resource share, priority
 /// (higher first), creation time, id.
 type HeadKey = (bool, u64, std::cmp::Reverse<i32>, u64, u32);
 
+/// One admission of a pass: the workload, and the cohort it borrows from at that moment
+/// ([`lender`]; later admissions of the same pass do not change it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    pub id: u32,
+    pub lender: Option<u32>,
+}
+
 /// Admits what fits of `pending` at `now_ns`, appending to `admitted` and updating `usage`;
-/// returns the ids admitted in order. `pending` may be in any order.
+/// returns the admissions in order. `pending` may be in any order.
 pub fn admit(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &mut Usage,
     admitted: &mut Vec<Admitted>,
     pending: &[Pending],
-    ordering: Ordering,
     now_ns: u64,
-) -> Vec<u32> {
+) -> Vec<Admission> {
     let mut order: Vec<&Pending> = pending.iter().collect();
     order.sort_by_key(|p| (std::cmp::Reverse(p.priority), p.created_ns, p.id));
     let mut taken = vec![false; order.len()];
@@ -48,7 +51,7 @@ pub fn admit(
                 continue;
             };
             let p = order[i];
-            let share = if ordering.fair_sharing {
+            let share = if queues.fair_sharing {
                 dominant_resource_share(queues, usage, c, Some((slot, p.request)))
             } else {
                 0
@@ -70,14 +73,17 @@ pub fn admit(
         let p = order[i];
         taken[i] = true;
         reserve(usage, admitted, p.admitted(slot, now_ns));
-        out.push(p.id);
+        out.push(Admission {
+            id: p.id,
+            lender: lender(queues, usage, p.cluster_queue as usize, slot),
+        });
     }
 }
 
 /// ClusterQueue `c`'s head: the index in `order` of the workload it would admit now, with the
 /// flavor slot and mode, by its queueing strategy.
 fn head(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &Usage,
     admitted: &[Admitted],
     order: &[&Pending],
@@ -89,7 +95,7 @@ fn head(
         if taken[i] || p.cluster_queue as usize != c || user_at_limit(q, admitted, p) {
             continue;
         }
-        match assign_flavor(queues, usage, c, p.request) {
+        match admissible(queues, usage, admitted, p) {
             Some((slot, mode)) => return Some((i, slot, mode)),
             None if q.strategy == QueueingStrategy::StrictFifo => return None,
             None => {}
@@ -111,9 +117,14 @@ pub fn user_at_limit(q: &ClusterQueue, admitted: &[Admitted], p: &Pending) -> bo
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{admitted, cpu, pending, queue};
+    use super::super::testing::{admitted, cpu, flat, pending, queue};
     use super::super::usage_of;
     use super::*;
+
+    /// The ids of `admissions`.
+    fn ids(admissions: Vec<Admission>) -> Vec<u32> {
+        admissions.into_iter().map(|a| a.id).collect()
+    }
 
     /// "Queueing strategy": 5 of 9 cpu used; an older 6-cpu workload and a newer 2-cpu one.
     /// StrictFIFO admits nothing (the older blocks); BestEffortFIFO admits the newer.
@@ -125,18 +136,11 @@ mod tests {
         ] {
             let mut q = queue("q", cpu(9), false);
             q.strategy = strategy;
-            let queues = vec![q];
+            let queues = flat(vec![q]);
             let mut held = vec![admitted(0, 0, cpu(5), 0, 0)];
             let mut usage = usage_of(&queues, &held);
             let waiting = [pending(1, 0, cpu(6), 0, 10), pending(2, 0, cpu(2), 0, 20)];
-            let got = admit(
-                &queues,
-                &mut usage,
-                &mut held,
-                &waiting,
-                Ordering::default(),
-                30,
-            );
+            let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 30));
             assert_eq!(got, expected, "{strategy:?}");
         }
     }
@@ -144,7 +148,7 @@ mod tests {
     /// Priority first, then creation: a newer high-priority workload goes before an older one.
     #[test]
     fn priority_then_creation_order() {
-        let queues = vec![queue("q", cpu(4), false)];
+        let queues = flat(vec![queue("q", cpu(4), false)]);
         let mut held = Vec::new();
         let mut usage = usage_of(&queues, &held);
         let waiting = [
@@ -152,14 +156,7 @@ mod tests {
             pending(2, 0, cpu(3), 5, 20),
             pending(3, 0, cpu(1), 0, 30),
         ];
-        let got = admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            40,
-        );
+        let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 40));
         // 2 (priority 5) takes 3 cpu; 1 (3 cpu) no longer fits; 3 (1 cpu) does.
         assert_eq!(got, vec![2, 3]);
     }
@@ -169,32 +166,18 @@ mod tests {
     /// borrows what is left.
     #[test]
     fn nominal_quota_before_borrowing() {
-        let queues = vec![
+        let queues = flat(vec![
             queue("team-a-cq", cpu(9), true),
             queue("team-b-cq", cpu(12), true),
-        ];
+        ]);
         let mut held = vec![admitted(0, 0, cpu(9), 0, 0)];
         let mut usage = usage_of(&queues, &held);
         let waiting = [pending(1, 0, cpu(10), 0, 10), pending(2, 1, cpu(4), 0, 20)];
-        let got = admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            30,
-        );
+        let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 30));
         // b takes 4 of its 12; a may borrow 12 − 4 = 8 < 10: not admitted.
         assert_eq!(got, vec![2]);
         let smaller = [pending(3, 0, cpu(8), 0, 40)];
-        let got = admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &smaller,
-            Ordering::default(),
-            50,
-        );
+        let got = ids(admit(&queues, &mut usage, &mut held, &smaller, 50));
         assert_eq!(got, vec![3]);
         assert_eq!(usage[0][0], cpu(17));
     }
@@ -203,38 +186,31 @@ mod tests {
     /// heads that both borrow go in order of dominant resource share, not creation.
     #[test]
     fn fair_sharing_orders_borrowers_by_share() {
-        let queues = vec![
+        let queues = flat(vec![
             queue("a", cpu(6), true),
             queue("b", cpu(6), true),
             queue("lender", cpu(12), true),
-        ];
+        ]);
         // a already borrows 6 (uses 12); b uses its 6.
         let mut held = vec![admitted(0, 0, cpu(12), 0, 0), admitted(1, 1, cpu(6), 0, 0)];
         let mut usage = usage_of(&queues, &held);
         // a's request is older, but a's share after it (12 of 24 lendable → 500) is above b's
         // (6 → 250); only 6 cpu are left to lend, so one is admitted.
         let waiting = [pending(2, 0, cpu(6), 0, 10), pending(3, 1, cpu(6), 0, 20)];
-        let fair = Ordering { fair_sharing: true };
+        let mut fair = queues.clone();
+        fair.fair_sharing = true;
         assert_eq!(
-            admit(
-                &queues,
+            ids(admit(
+                &fair,
                 &mut usage.clone(),
                 &mut held.clone(),
                 &waiting,
-                fair,
                 30
-            ),
+            )),
             vec![3]
         );
         assert_eq!(
-            admit(
-                &queues,
-                &mut usage,
-                &mut held,
-                &waiting,
-                Ordering::default(),
-                30
-            ),
+            ids(admit(&queues, &mut usage, &mut held, &waiting, 30)),
             vec![2]
         );
     }
@@ -244,7 +220,7 @@ mod tests {
     fn a_user_limit_passes_over_without_blocking() {
         let mut q = queue("q", cpu(10), false);
         q.max_admitted_per_user = Some(3);
-        let queues = vec![q];
+        let queues = flat(vec![q]);
         let mut held = Vec::new();
         let mut usage = usage_of(&queues, &held);
         let mut waiting: Vec<Pending> = (0..4)
@@ -253,14 +229,21 @@ mod tests {
         let mut other = pending(9, 0, cpu(1), 0, 100);
         other.user = 1;
         waiting.push(other);
-        let got = admit(
-            &queues,
-            &mut usage,
-            &mut held,
-            &waiting,
-            Ordering::default(),
-            200,
-        );
+        let got = ids(admit(&queues, &mut usage, &mut held, &waiting, 200));
         assert_eq!(got, vec![0, 1, 2, 9]);
+    }
+
+    /// The lender is taken at each admission, not after the pass: team-a (4) and team-b (4)
+    /// in one cohort, three 2-cpu workloads of team-a in one pass. The first two fit its
+    /// nominal quota; only the third borrows, from cohort 0.
+    #[test]
+    fn each_admission_names_its_lender_when_it_is_made() {
+        let queues = flat(vec![queue("a", cpu(4), true), queue("b", cpu(4), true)]);
+        let mut held = Vec::new();
+        let mut usage = usage_of(&queues, &held);
+        let waiting: Vec<Pending> = (0..3).map(|i| pending(i, 0, cpu(2), 0, 0)).collect();
+        let got = admit(&queues, &mut usage, &mut held, &waiting, 0);
+        let lenders: Vec<Option<u32>> = got.iter().map(|a| a.lender).collect();
+        assert_eq!(lenders, vec![None, None, Some(0)]);
     }
 }

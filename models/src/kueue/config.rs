@@ -12,11 +12,14 @@
 //!         preemption: (within_cluster_queue: LowerPriority, reclaim_within_cohort: Any),
 //!     )],
 //!     local_queues: [(name: "team-a", namespace: "team-a", cluster_queue: "team-a")],
+//!     cohorts: [(name: "research", parent: "company"), (name: "company",
+//!                flavors: [(name: "spot", nominal: (cpu: "4"))])],
 //! )
 //! ```
 //!
 //! Defaults are upstream's (`cluster_queue.md` and the API reference): `queueing_strategy`
-//! `BestEffortFIFO`; every preemption policy `Never`; no `borrowing_limit` (borrow what the
+//! `BestEffortFIFO`; every preemption policy `Never`; `flavor_fungibility`
+//! `(when_can_borrow: Borrow, when_can_preempt: TryNextFlavor)`; no `borrowing_limit` (borrow what the
 //! cohort lends) or `lending_limit` (lend all unused nominal quota); `fair_sharing_weight` 1;
 //! `fair_sharing` off (the Kueue configuration's `fairSharing.enable: false`). A resource left
 //! out of a flavor's `nominal` is not covered by the queue (Kueue checks only
@@ -38,6 +41,11 @@ pub struct KueueConfig {
     pub cluster_queues: Vec<ClusterQueueConfig>,
     #[serde(default)]
     pub local_queues: Vec<LocalQueueConfig>,
+    /// Cohort objects (`kueue.x-k8s.io/v1alpha1`): a cohort's parent and quota of its own. A
+    /// cohort only named by ClusterQueues needs none. Left out of what `import` writes when
+    /// empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cohorts: Vec<CohortConfig>,
     /// Order competing ClusterQueues by their dominant resource share (Kueue's fair sharing).
     #[serde(default)]
     pub fair_sharing: bool,
@@ -161,12 +169,61 @@ pub struct ClusterQueueConfig {
     pub flavors: Vec<FlavorQuotaConfig>,
     #[serde(default)]
     pub preemption: PreemptionConfig,
+    /// Left out of what `import` writes at its defaults.
+    #[serde(default, skip_serializing_if = "FlavorFungibilityConfig::is_default")]
+    pub flavor_fungibility: FlavorFungibilityConfig,
     /// `fairSharing.weight`. Default 1.
     #[serde(default)]
     pub fair_sharing_weight: Option<f64>,
     /// Most workloads one user may have admitted at once (not Kueue's; YARN's user limit).
     #[serde(default)]
     pub max_admitted_per_user: Option<u32>,
+}
+
+/// A Cohort (`cohort.md`): its parent cohort (`spec.parent`; none: a root) and quotas of its
+/// own, shared by the ClusterQueues and cohorts under it, in the shape of a ClusterQueue's
+/// flavors (`borrowing_limit` and `lending_limit` bound what it takes from and gives its
+/// parent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortConfig {
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub flavors: Vec<FlavorQuotaConfig>,
+}
+
+/// `flavorFungibility.whenCanBorrow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WhenCanBorrowConfig {
+    #[default]
+    Borrow,
+    TryNextFlavor,
+}
+
+/// `flavorFungibility.whenCanPreempt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WhenCanPreemptConfig {
+    Preempt,
+    #[default]
+    TryNextFlavor,
+}
+
+/// A ClusterQueue's `flavorFungibility`; defaults upstream's (`Borrow`, `TryNextFlavor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlavorFungibilityConfig {
+    #[serde(default)]
+    pub when_can_borrow: WhenCanBorrowConfig,
+    #[serde(default)]
+    pub when_can_preempt: WhenCanPreemptConfig,
+}
+
+impl FlavorFungibilityConfig {
+    fn is_default(&self) -> bool {
+        *self == FlavorFungibilityConfig::default()
+    }
 }
 
 /// A LocalQueue: a namespace's door to a ClusterQueue; a batch workload names it in `queue`.

@@ -10,16 +10,20 @@
 //! order) and `fair_sharing.md`, and upstream's `pkg/cache` (`available`, the dominant
 //! resource share) and `pkg/scheduler/preemption` (candidates, minimal preemptions).
 //!
-//! Modelled: one level of cohort (ClusterQueues that name the same cohort; no Cohort objects
-//! with quotas of their own), one resource group per ClusterQueue (cpu, memory, GPUs and pods
-//! share its flavors), `flavorFungibility` at its defaults (`whenCanBorrow: Borrow`,
-//! `whenCanPreempt: TryNextFlavor`). Beyond Kueue, as YARN's capacity scheduler has it, a
+//! Modelled: hierarchical cohorts (`cohort.md`: Cohort objects, API `kueue.x-k8s.io/v1alpha1`,
+//! with a parent and quotas of their own, borrowing walking up the tree as upstream's
+//! `pkg/cache/resource_node.go` has it), one resource group per ClusterQueue (cpu, memory, GPUs
+//! and pods share its flavors), `flavorFungibility` (`cluster_queue.md`, "Flavor
+//! Fungibility"; [`fungibility`]), fair sharing's admission order and its preemption
+//! strategies at their defaults ([`fair_preemption`]). Beyond Kueue, as YARN's capacity scheduler has it, a
 //! ClusterQueue may cap the workloads one user has admitted at once.
 //!
 //! This module is a leaf: it knows quotas and workloads, not nodes or pods.
 
 pub mod admission;
 pub mod config;
+pub mod fair_preemption;
+pub mod fungibility;
 pub mod preemption;
 pub mod quota;
 
@@ -111,16 +115,42 @@ pub struct Preemption {
     pub borrow_within_cohort: Option<Option<i32>>,
 }
 
+/// `flavorFungibility.whenCanBorrow`: when a flavor fits only by borrowing, take it (`Borrow`,
+/// the default) or look for a later flavor that fits without (`TryNextFlavor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WhenCanBorrow {
+    #[default]
+    Borrow,
+    TryNextFlavor,
+}
+
+/// `flavorFungibility.whenCanPreempt`: when a flavor fits only by preempting, preempt there
+/// (`Preempt`) or look for a later flavor that fits as it is (`TryNextFlavor`, the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WhenCanPreempt {
+    Preempt,
+    #[default]
+    TryNextFlavor,
+}
+
+/// A ClusterQueue's `flavorFungibility`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FlavorFungibility {
+    pub when_can_borrow: WhenCanBorrow,
+    pub when_can_preempt: WhenCanPreempt,
+}
+
 /// A ClusterQueue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterQueue {
     pub name: String,
-    /// Index of its cohort; `None`: it neither borrows nor lends.
+    /// Index of its cohort in [`Queues::cohorts`]; `None`: it neither borrows nor lends.
     pub cohort: Option<u32>,
     /// Its flavors in order of consumption.
     pub flavors: Vec<FlavorQuota>,
     pub strategy: QueueingStrategy,
     pub preemption: Preemption,
+    pub fungibility: FlavorFungibility,
     /// `fairSharing.weight` in thousandths (default 1000: weight 1); 0 never borrows first.
     pub fair_weight_milli: u64,
     /// Most workloads one user may have admitted at once (`None`: no limit).
@@ -129,11 +159,67 @@ pub struct ClusterQueue {
     pub preempt_after_ns: u64,
 }
 
+/// A Cohort: ClusterQueues and Cohorts that name it share their lendable quota in it, with
+/// its own quota added (`cohort.md`: "additional resources on top of those defined by
+/// ClusterQueues within the Cohort"); with a parent, it lends to and borrows from the parent
+/// within its own `lendingLimit` and `borrowingLimit`. A cohort only named by ClusterQueues
+/// has no quota and no parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cohort {
+    pub name: String,
+    /// Index of its parent in [`Queues::cohorts`]; `None`: the root of its tree.
+    pub parent: Option<u32>,
+    /// Its own quota per flavor (a resource left out: none of its own, 0).
+    pub flavors: Vec<FlavorQuota>,
+}
+
+/// The ClusterQueues and the cohort trees they share quota in. Indexes (and iterates) as the
+/// slice of ClusterQueues, which is what most callers want.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Queues {
+    pub queues: Vec<ClusterQueue>,
+    /// Parents before children is not required; the tree has no cycle (checked on input).
+    pub cohorts: Vec<Cohort>,
+    /// Kueue's fair sharing (`fairSharing.enable`): competing heads that borrow are ordered
+    /// by dominant resource share, and preemption in the cohort follows the fair-sharing
+    /// strategies ([`preemption`]).
+    pub fair_sharing: bool,
+}
+
+impl Queues {
+    /// The root of cohort `c`'s tree.
+    pub fn root(&self, mut c: u32) -> u32 {
+        // A tree of n cohorts has paths of at most n steps; input refuses cycles.
+        for _ in 0..self.cohorts.len() {
+            match self.cohorts[c as usize].parent {
+                Some(p) => c = p,
+                None => break,
+            }
+        }
+        c
+    }
+
+    /// Whether ClusterQueues `a` and `b` share a cohort tree (and so may borrow from and
+    /// preempt each other).
+    pub fn same_tree(&self, a: usize, b: usize) -> bool {
+        match (self.queues[a].cohort, self.queues[b].cohort) {
+            (Some(x), Some(y)) => self.root(x) == self.root(y),
+            _ => false,
+        }
+    }
+}
+
+impl std::ops::Deref for Queues {
+    type Target = [ClusterQueue];
+    fn deref(&self) -> &[ClusterQueue] {
+        &self.queues
+    }
+}
+
 /// What a run's queueing is built from, resolved from [`config::KueueConfig`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KueuePlan {
-    pub queues: Vec<ClusterQueue>,
-    pub fair_sharing: bool,
+    pub queues: Queues,
     /// Per ResourceFlavor: its name and the pools (indices of the cluster's pools) whose
     /// nodes carry its node labels.
     pub flavors: Vec<(String, Vec<u32>)>,
@@ -268,9 +354,32 @@ pub(crate) mod testing {
             flavors: vec![FlavorQuota::nominal(0, nominal)],
             strategy: QueueingStrategy::BestEffortFifo,
             preemption: Preemption::default(),
+            fungibility: FlavorFungibility::default(),
             fair_weight_milli: 1000,
             max_admitted_per_user: None,
             preempt_after_ns: 0,
+        }
+    }
+
+    /// ClusterQueues in one-level cohorts: every cohort index they name, without quota or
+    /// parent.
+    pub fn flat(queues: Vec<ClusterQueue>) -> Queues {
+        let n = queues
+            .iter()
+            .filter_map(|q| q.cohort)
+            .max()
+            .map_or(0, |c| c + 1);
+        let cohorts = (0..n)
+            .map(|c| Cohort {
+                name: format!("cohort-{c}"),
+                parent: None,
+                flavors: Vec::new(),
+            })
+            .collect();
+        Queues {
+            queues,
+            cohorts,
+            fair_sharing: false,
         }
     }
 

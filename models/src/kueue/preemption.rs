@@ -3,7 +3,7 @@
 //! Candidates (`cluster_queue.md`, "Preemption"; upstream `pkg/scheduler/preemption`):
 //! - in its own ClusterQueue, by `withinClusterQueue`: lower priority, or (for
 //!   `LowerOrNewerEqualPriority`) equal priority and created later;
-//! - in other ClusterQueues of the cohort that use more than their nominal quota, by
+//! - in other ClusterQueues of the cohort tree that use more than their nominal quota, by
 //!   `reclaimWithinCohort` (`Any`, or `LowerPriority`) — only while the incoming workload fits
 //!   its own nominal quota; and by `borrowWithinCohort` (lower priority, at most
 //!   `maxPriorityThreshold`) when it must borrow — from queues that borrow too, as upstream's
@@ -14,46 +14,109 @@
 //! fits, skipping another queue's workload once that queue no longer borrows; then every target
 //! but the last is put back if the workload still fits without it (`minimalPreemptions`,
 //! `fillBackWorkloads`), so as few workloads as possible are evicted.
+//!
+//! In a hierarchy of cohorts, any ClusterQueue of the tree that borrows is a candidate, as in
+//! one-level cohorts; upstream's finer rule (`hierarchical_preemption.go`: only where the
+//! common ancestor's subtree is over its quota) is not modelled — the fit check after each
+//! eviction still decides whether a target helps.
 
+use super::fungibility::{Assignment, assign};
 use super::quota::{Mode, fits};
 use super::{
-    Admitted, ClusterQueue, Pending, ReclaimWithinCohort, Usage, WithinClusterQueue, minus, plus,
+    Admitted, Pending, Queues, ReclaimWithinCohort, Usage, WithinClusterQueue, minus, plus,
 };
 
 /// The admitted workloads (ids) `incoming` preempts to be admitted, and the flavor slot it
-/// then gets; `None` when no allowed set of preemptions makes room. Flavors are tried in
-/// order (`whenCanPreempt: TryNextFlavor`, the default).
+/// then gets; `None` when no allowed set of preemptions makes room. The flavor is its
+/// ClusterQueue's `flavorFungibility` choice ([`super::fungibility`]); no targets when it
+/// fits as it is.
 pub fn targets(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &Usage,
     admitted: &[Admitted],
     incoming: &Pending,
 ) -> Option<(usize, Vec<u32>)> {
+    match assign(queues, usage, admitted, incoming)? {
+        Assignment::Admit(slot, _) => Some((slot, Vec::new())),
+        Assignment::Preempt(slot, victims) => Some((slot, victims)),
+    }
+}
+
+/// The targets that make room for `incoming` in its flavor `slot`, first within its nominal
+/// quota (reclaiming), then, if `borrowWithinCohort` allows, by borrowing; with whether it
+/// then borrows. `None` when no allowed preemptions make room there. Under fair sharing, its
+/// strategies decide instead ([`super::fair_preemption`]).
+pub(super) fn in_flavor(
+    queues: &Queues,
+    usage: &Usage,
+    admitted: &[Admitted],
+    incoming: &Pending,
+    slot: usize,
+) -> Option<(Vec<u32>, bool)> {
+    if queues.fair_sharing {
+        return super::fair_preemption::targets(queues, usage, admitted, incoming, slot);
+    }
     let cq = incoming.cluster_queue as usize;
-    (0..queues[cq].flavors.len()).find_map(|slot| {
-        // First within nominal quota (reclaim); then, if allowed, by borrowing.
-        let nominal = attempt(queues, usage, admitted, incoming, slot, false);
-        nominal
-            .or_else(|| {
-                queues[cq]
-                    .preemption
-                    .borrow_within_cohort
-                    .and_then(|_| attempt(queues, usage, admitted, incoming, slot, true))
-            })
-            .map(|t| (slot, t))
-    })
+    attempt(queues, usage, admitted, incoming, slot, false)
+        .map(|t| (t, false))
+        .or_else(|| {
+            queues[cq]
+                .preemption
+                .borrow_within_cohort
+                .and_then(|_| attempt(queues, usage, admitted, incoming, slot, true))
+                .map(|t| (t, true))
+        })
 }
 
 /// One attempt in flavor `slot`: targets so the workload fits within its nominal quota
 /// (`borrowing` false) or by borrowing.
 fn attempt(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &Usage,
     admitted: &[Admitted],
     incoming: &Pending,
     slot: usize,
     borrowing: bool,
 ) -> Option<Vec<u32>> {
+    let cq = incoming.cluster_queue as usize;
+    let ok = |usage: &Usage| match fits(queues, usage, cq, slot, incoming.request) {
+        Some(Mode::Fit) => true,
+        Some(Mode::Borrow) => borrowing,
+        None => false,
+    };
+    let mut usage = usage.clone();
+    let mut chosen: Vec<&Admitted> = Vec::new();
+    for a in candidates(queues, admitted, incoming, slot, borrowing) {
+        let (c, s) = (a.cluster_queue as usize, a.slot as usize);
+        if c != cq && !borrows(queues, &usage, c, s) {
+            continue;
+        }
+        usage[c][s] = minus(usage[c][s], a.request);
+        chosen.push(a);
+        if ok(&usage) {
+            return Some(minimal(usage, &chosen, ok));
+        }
+    }
+    None
+}
+
+/// Whether ClusterQueue `c` uses more than its nominal quota in its flavor `s`.
+pub(super) fn borrows(queues: &Queues, usage: &Usage, c: usize, s: usize) -> bool {
+    let nominal = queues[c].flavors[s].nominal;
+    usage[c][s].iter().zip(nominal).any(|(&u, n)| u > n)
+}
+
+/// The workloads `incoming`'s ClusterQueue's policies let it preempt in its flavor `slot`, in
+/// upstream's order (`candidatesOrdering`): other ClusterQueues' first, lower priority, most
+/// recently admitted, id. Others' by `reclaimWithinCohort`, or by `borrowWithinCohort` when
+/// `borrowing`; whether those queues borrow is checked as targets are taken.
+pub(super) fn candidates<'a>(
+    queues: &Queues,
+    admitted: &'a [Admitted],
+    incoming: &Pending,
+    slot: usize,
+    borrowing: bool,
+) -> Vec<&'a Admitted> {
     let cq = incoming.cluster_queue as usize;
     let q = &queues[cq];
     let flavor = q.flavors[slot].flavor;
@@ -77,21 +140,20 @@ fn attempt(
             }
         }
     };
-    let mut candidates: Vec<&Admitted> = admitted
+    let mut out: Vec<&Admitted> = admitted
         .iter()
         .filter(|a| {
             let other = &queues[a.cluster_queue as usize];
             if a.cluster_queue as usize == cq {
                 a.slot as usize == slot && own_allowed(a)
             } else {
-                q.cohort.is_some()
-                    && other.cohort == q.cohort
+                queues.same_tree(cq, a.cluster_queue as usize)
                     && other.flavors[a.slot as usize].flavor == flavor
                     && other_allowed(a)
             }
         })
         .collect();
-    candidates.sort_by_key(|a| {
+    out.sort_by_key(|a| {
         (
             a.cluster_queue as usize == cq,
             a.priority,
@@ -99,32 +161,17 @@ fn attempt(
             a.id,
         )
     });
-    let ok = |usage: &Usage| match fits(queues, usage, cq, slot, incoming.request) {
-        Some(Mode::Fit) => true,
-        Some(Mode::Borrow) => borrowing,
-        None => false,
-    };
-    let mut usage = usage.clone();
-    let mut chosen: Vec<&Admitted> = Vec::new();
-    let mut room = false;
-    for a in candidates {
-        let (c, s) = (a.cluster_queue as usize, a.slot as usize);
-        let nominal = queues[c].flavors[s].nominal;
-        let borrowing_now = usage[c][s].iter().zip(nominal).any(|(&u, n)| u > n);
-        if c != cq && !borrowing_now {
-            continue;
-        }
-        usage[c][s] = minus(usage[c][s], a.request);
-        chosen.push(a);
-        if ok(&usage) {
-            room = true;
-            break;
-        }
-    }
-    if !room {
-        return None;
-    }
-    // Put back every target but the last that is not needed after all, latest first.
+    out
+}
+
+/// The ids of `chosen` (taken in order, `usage` after all of them) with every target but the
+/// last put back, latest first, when the workload still fits (`ok`) without evicting it
+/// (`minimalPreemptions`, `fillBackWorkloads`).
+pub(super) fn minimal(
+    mut usage: Usage,
+    chosen: &[&Admitted],
+    ok: impl Fn(&Usage) -> bool,
+) -> Vec<u32> {
     let last = chosen.len() - 1;
     let mut kept = vec![true; chosen.len()];
     for i in (0..last).rev() {
@@ -137,19 +184,17 @@ fn attempt(
             usage[c][s] = minus(usage[c][s], a.request);
         }
     }
-    Some(
-        chosen
-            .iter()
-            .zip(kept)
-            .filter(|(_, k)| *k)
-            .map(|(a, _)| a.id)
-            .collect(),
-    )
+    chosen
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| *k)
+        .map(|(a, _)| a.id)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{admitted, cpu, pending, queue};
+    use super::super::testing::{admitted, cpu, flat, pending, queue};
     use super::super::{Preemption, usage_of};
     use super::*;
 
@@ -161,7 +206,7 @@ mod tests {
     fn within_cluster_queue_minimal_preemption() {
         let mut q = queue("q", cpu(9), false);
         q.preemption.within_cluster_queue = WithinClusterQueue::LowerPriority;
-        let queues = vec![q];
+        let queues = flat(vec![q]);
         let held = vec![admitted(1, 0, cpu(6), 0, 0), admitted(2, 0, cpu(3), 0, 10)];
         let usage = usage_of(&queues, &held);
         let incoming = pending(3, 0, cpu(4), 10, 20);
@@ -180,7 +225,7 @@ mod tests {
     fn lower_or_newer_equal_priority() {
         let mut q = queue("q", cpu(4), false);
         q.preemption.within_cluster_queue = WithinClusterQueue::LowerOrNewerEqualPriority;
-        let queues = vec![q];
+        let queues = flat(vec![q]);
         let held = vec![admitted(1, 0, cpu(4), 0, 50)];
         let usage = usage_of(&queues, &held);
         assert_eq!(
@@ -212,7 +257,7 @@ mod tests {
                 reclaim_within_cohort: reclaim,
                 ..Preemption::default()
             };
-            vec![a, queue("team-b-cq", cpu(12), true)]
+            flat(vec![a, queue("team-b-cq", cpu(12), true)])
         };
         let queues = with(ReclaimWithinCohort::Any);
         let usage = usage_of(&queues, &held);
@@ -234,7 +279,7 @@ mod tests {
     fn no_reclaim_from_a_queue_within_nominal() {
         let mut a = queue("team-a-cq", cpu(9), true);
         a.preemption.reclaim_within_cohort = ReclaimWithinCohort::Any;
-        let queues = vec![a, queue("team-b-cq", cpu(12), true)];
+        let queues = flat(vec![a, queue("team-b-cq", cpu(12), true)]);
         let held = vec![admitted(1, 0, cpu(9), 0, 0), admitted(2, 1, cpu(12), 0, 0)];
         let usage = usage_of(&queues, &held);
         assert_eq!(
@@ -256,11 +301,11 @@ mod tests {
             borrow_within_cohort: Some(Some(100)),
             ..Preemption::default()
         };
-        let queues = vec![
+        let queues = flat(vec![
             a,
             queue("team-b-cq", cpu(6), true),
             queue("team-c-cq", cpu(6), true),
-        ];
+        ]);
         let incoming = pending(9, 0, cpu(3), 1000, 30);
         for (priority, expected) in [(50, Some((0, vec![3]))), (200, None)] {
             let held = vec![
@@ -277,7 +322,7 @@ mod tests {
         }
         // Without borrowWithinCohort, no preemption lets team-a borrow.
         let mut plain = queues.clone();
-        plain[0].preemption.borrow_within_cohort = None;
+        plain.queues[0].preemption.borrow_within_cohort = None;
         let held = vec![
             admitted(1, 0, cpu(9), 0, 0),
             admitted(2, 1, cpu(6), 50, 0),

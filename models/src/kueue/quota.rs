@@ -1,23 +1,26 @@
 //! Quota arithmetic: how much of a flavor's resource a ClusterQueue may still take, whether a
-//! workload fits with or without borrowing, which flavor it gets, and its ClusterQueue's
-//! dominant resource share for fair sharing.
+//! workload fits with or without borrowing, which cohort it borrows from, and its
+//! ClusterQueue's dominant resource share for fair sharing.
 //!
-//! `available` is upstream's (`pkg/cache/resource_node.go`, `available`) for a one-level
-//! cohort. Each ClusterQueue keeps `guaranteed = nominal − lendingLimit` (0 without a lending
-//! limit) to itself; the cohort pools the rest of every member's nominal quota
-//! (`Σ (nominal − guaranteed)`) and counts what each member uses above its guaranteed part:
+//! `available` is upstream's (`pkg/cache/resource_node.go`, `available`), over the cohort tree
+//! (`cohort.md`, "Hierarchical Cohorts"). Every node — a ClusterQueue or a Cohort — has, per
+//! flavor and resource, a subtree quota, a usage and a `guaranteed` part it keeps from its
+//! parent (`subtree − lendingLimit`, 0 without a lending limit):
 //!
 //! ```text
-//! local     = max(0, guaranteed − usage)
-//! from the cohort = Σ lent − Σ max(0, usage_i − guaranteed_i)
-//! with a borrowingLimit: from the cohort ≤ (nominal − guaranteed) − max(0, usage − guaranteed) + borrowingLimit
-//! available = local + from the cohort
+//! ClusterQueue: subtree = nominal                       usage = what its workloads hold
+//! Cohort:       subtree = own nominal + Σ children (subtree − guaranteed)
+//!               usage   = Σ children max(0, usage − guaranteed)
+//! available(root) = subtree − usage
+//! available(node) = max(0, guaranteed − usage)
+//!                 + min(available(parent),
+//!                       with a borrowingLimit: (subtree − guaranteed) − max(0, usage − guaranteed) + borrowingLimit)
 //! ```
 //!
-//! A ClusterQueue without a cohort has `nominal − usage`. Checked against every example of
-//! `cluster_queue.md` in the tests below.
+//! A ClusterQueue without a cohort has `nominal − usage`; one-level cohorts are trees of depth
+//! one. Checked against every example of `cluster_queue.md` and `cohort.md` in the tests below.
 
-use super::{Amounts, ClusterQueue, RESOURCES, Usage, plus};
+use super::{Amounts, ClusterQueue, FlavorQuota, Queues, RESOURCES, Usage, plus};
 
 /// How a workload fits a flavor: within the nominal quota, or by borrowing from the cohort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,66 +29,124 @@ pub enum Mode {
     Borrow,
 }
 
-/// The part of a flavor's nominal quota a ClusterQueue keeps from its cohort.
-fn guaranteed(q: &ClusterQueue, slot: usize, r: usize) -> u64 {
-    let f = &q.flavors[slot];
-    f.lending_limit[r].map_or(0, |l| f.nominal[r].saturating_sub(l))
+/// The part of `subtree` a node with quota `f` keeps from its parent (`guaranteedQuota`).
+fn guaranteed(f: Option<&FlavorQuota>, subtree: u64, r: usize) -> u64 {
+    f.and_then(|f| f.lending_limit[r])
+        .map_or(0, |l| subtree.saturating_sub(l))
 }
 
-/// What the cohort still has to lend of `flavor`'s resource `r`: every member's lent quota
-/// less what the members use beyond what they keep.
-fn cohort_available(
-    queues: &[ClusterQueue],
-    usage: &Usage,
-    cohort: u32,
-    flavor: u32,
-    r: usize,
-) -> u64 {
-    let (mut lent, mut used) = (0u64, 0u64);
-    for (c, q) in queues.iter().enumerate() {
-        if q.cohort != Some(cohort) {
+/// ClusterQueue `q`'s quota in `flavor`, with its slot.
+fn slot_of(q: &ClusterQueue, flavor: u32) -> Option<(usize, &FlavorQuota)> {
+    q.flavors
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.flavor == flavor)
+}
+
+/// Cohort `c`'s quota of its own in `flavor`.
+fn cohort_quota(queues: &Queues, c: u32, flavor: u32) -> Option<&FlavorQuota> {
+    queues.cohorts[c as usize]
+        .flavors
+        .iter()
+        .find(|f| f.flavor == flavor)
+}
+
+/// `(subtree quota, usage)` of cohort `c` in `flavor`'s resource `r`, from its children up
+/// (`updateCohortResourceNode`, `accumulateFromChild`).
+fn cohort_node(queues: &Queues, usage: &Usage, c: u32, flavor: u32, r: usize) -> (u64, u64) {
+    let mut subtree = cohort_quota(queues, c, flavor).map_or(0, |f| f.nominal[r]);
+    let mut used = 0u64;
+    for (k, child) in queues.cohorts.iter().enumerate() {
+        if child.parent != Some(c) {
             continue;
         }
-        for (slot, f) in q.flavors.iter().enumerate() {
-            if f.flavor != flavor {
-                continue;
-            }
-            let keep = guaranteed(q, slot, r);
-            lent = lent.saturating_add(f.nominal[r] - keep);
-            used = used.saturating_add(usage[c][slot][r].saturating_sub(keep));
-        }
+        let (s, u) = cohort_node(queues, usage, k as u32, flavor, r);
+        let keep = guaranteed(cohort_quota(queues, k as u32, flavor), s, r);
+        subtree = subtree.saturating_add(s - keep);
+        used = used.saturating_add(u.saturating_sub(keep));
     }
-    lent.saturating_sub(used)
+    for (q_index, q) in queues.iter().enumerate() {
+        if q.cohort != Some(c) {
+            continue;
+        }
+        let Some((slot, f)) = slot_of(q, flavor) else {
+            continue;
+        };
+        let keep = guaranteed(Some(f), f.nominal[r], r);
+        subtree = subtree.saturating_add(f.nominal[r] - keep);
+        used = used.saturating_add(usage[q_index][slot][r].saturating_sub(keep));
+    }
+    (subtree, used)
+}
+
+/// What a node with quota `f`, subtree quota and usage may take, given what its parent has
+/// (`None`: it has no parent).
+fn node_available(
+    f: Option<&FlavorQuota>,
+    subtree: u64,
+    used: u64,
+    parent: Option<u64>,
+    r: usize,
+) -> u64 {
+    let Some(mut from_parent) = parent else {
+        return subtree.saturating_sub(used);
+    };
+    let keep = guaranteed(f, subtree, r);
+    if let Some(limit) = f.and_then(|f| f.borrowing_limit[r]) {
+        let stored = subtree - keep;
+        let used_in_parent = used.saturating_sub(keep);
+        from_parent = from_parent.min(stored.saturating_add(limit).saturating_sub(used_in_parent));
+    }
+    keep.saturating_sub(used).saturating_add(from_parent)
+}
+
+/// What cohort `c` may still hand its children of `flavor`'s resource `r`.
+fn cohort_available(queues: &Queues, usage: &Usage, c: u32, flavor: u32, r: usize) -> u64 {
+    let (subtree, used) = cohort_node(queues, usage, c, flavor, r);
+    let parent = queues.cohorts[c as usize]
+        .parent
+        .map(|p| cohort_available(queues, usage, p, flavor, r));
+    node_available(cohort_quota(queues, c, flavor), subtree, used, parent, r)
 }
 
 /// How much more of resource `r` ClusterQueue `cq` may take in its flavor `slot`.
-pub fn available(queues: &[ClusterQueue], usage: &Usage, cq: usize, slot: usize, r: usize) -> u64 {
+pub fn available(queues: &Queues, usage: &Usage, cq: usize, slot: usize, r: usize) -> u64 {
     let q = &queues[cq];
     let f = &q.flavors[slot];
-    let used = usage[cq][slot][r];
-    let Some(cohort) = q.cohort else {
-        return f.nominal[r].saturating_sub(used);
-    };
-    let keep = guaranteed(q, slot, r);
-    let local = keep.saturating_sub(used);
-    let mut from_cohort = cohort_available(queues, usage, cohort, f.flavor, r);
-    if let Some(limit) = f.borrowing_limit[r] {
-        let stored = f.nominal[r] - keep;
-        let used_from_cohort = used.saturating_sub(keep);
-        from_cohort = from_cohort.min(
-            stored
-                .saturating_add(limit)
-                .saturating_sub(used_from_cohort),
-        );
+    let parent = q
+        .cohort
+        .map(|c| cohort_available(queues, usage, c, f.flavor, r));
+    node_available(Some(f), f.nominal[r], usage[cq][slot][r], parent, r)
+}
+
+/// The cohort ClusterQueue `cq` borrows from in its flavor `slot` at `usage`: its own cohort,
+/// or — when that cohort's members together use more than its subtree quota — the nearest
+/// ancestor whose subtree still covers what is used below it. `None` when it does not borrow.
+pub fn lender(queues: &Queues, usage: &Usage, cq: usize, slot: usize) -> Option<u32> {
+    let q = &queues[cq];
+    let f = &q.flavors[slot];
+    if (0..RESOURCES).all(|r| usage[cq][slot][r] <= f.nominal[r]) {
+        return None;
     }
-    local.saturating_add(from_cohort)
+    let mut c = q.cohort?;
+    for _ in 0..queues.cohorts.len() {
+        let over = (0..RESOURCES).any(|r| {
+            let (subtree, used) = cohort_node(queues, usage, c, f.flavor, r);
+            used > subtree
+        });
+        match queues.cohorts[c as usize].parent {
+            Some(p) if over => c = p,
+            _ => break,
+        }
+    }
+    Some(c)
 }
 
 /// Whether `request` fits ClusterQueue `cq`'s flavor `slot` now: within its nominal quota, by
 /// borrowing (`cluster_queue.md`, "Flavors and borrowing semantics"), or not at all — also
 /// when its unused nominal quota is lent to a neighbour, which only preemption takes back.
 pub fn fits(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &Usage,
     cq: usize,
     slot: usize,
@@ -104,32 +165,20 @@ pub fn fits(
     }
 }
 
-/// The flavor Kueue assigns: the first of the ClusterQueue's flavors, in order, where the
-/// workload fits, with or without borrowing (`flavorFungibility.whenCanBorrow: Borrow`, the
-/// default, stops at the first flavor it can borrow in).
-pub fn assign_flavor(
-    queues: &[ClusterQueue],
-    usage: &Usage,
-    cq: usize,
-    request: Amounts,
-) -> Option<(usize, Mode)> {
-    (0..queues[cq].flavors.len())
-        .find_map(|slot| fits(queues, usage, cq, slot, request).map(|m| (slot, m)))
-}
-
-/// Whether `request` could ever be admitted by ClusterQueue `cq`: into an idle cohort.
-pub fn ever_fits(queues: &[ClusterQueue], cq: usize, request: Amounts) -> bool {
+/// Whether `request` could ever be admitted by ClusterQueue `cq`: into an idle cohort tree.
+pub fn ever_fits(queues: &Queues, cq: usize, request: Amounts) -> bool {
     let idle = super::usage_of(queues, &[]);
-    assign_flavor(queues, &idle, cq, request).is_some()
+    (0..queues[cq].flavors.len()).any(|slot| fits(queues, &idle, cq, slot, request).is_some())
 }
 
 /// The dominant resource share of ClusterQueue `cq` with `extra` added to its flavor `slot`
 /// (upstream's `dominantResourceShare`, `pkg/cache/fair_sharing.go`): per resource, what it
-/// uses above its nominal quota over what the cohort lends, in thousandths; the largest, ×1000
+/// uses above its nominal quota over what its cohort lends (the cohort's subtree quota), in
+/// thousandths; the largest, ×1000
 /// divided by its weight in thousandths. 0 when it borrows nothing or has no cohort;
 /// `u64::MAX` for weight 0.
 pub fn dominant_resource_share(
-    queues: &[ClusterQueue],
+    queues: &Queues,
     usage: &Usage,
     cq: usize,
     extra: Option<(usize, Amounts)>,
@@ -156,18 +205,19 @@ pub fn dominant_resource_share(
     if q.fair_weight_milli == 0 {
         return u64::MAX;
     }
-    let mut lendable = [0u64; RESOURCES];
-    for (c, other) in queues
+    // What its cohort lends: the cohort's subtree quota, over every flavor.
+    let mut flavors: Vec<u32> = queues
         .iter()
-        .enumerate()
-        .filter(|(_, o)| o.cohort == Some(cohort))
-    {
-        for slot in 0..other.flavors.len() {
-            for (r, l) in lendable.iter_mut().enumerate() {
-                *l = l.saturating_add(
-                    other.flavors[slot].nominal[r] - guaranteed(&queues[c], slot, r),
-                );
-            }
+        .flat_map(|q| q.flavors.iter())
+        .chain(queues.cohorts.iter().flat_map(|c| c.flavors.iter()))
+        .map(|f| f.flavor)
+        .collect();
+    flavors.sort_unstable();
+    flavors.dedup();
+    let mut lendable = [0u64; RESOURCES];
+    for (r, l) in lendable.iter_mut().enumerate() {
+        for &flavor in &flavors {
+            *l = l.saturating_add(cohort_node(queues, usage, cohort, flavor, r).0);
         }
     }
     let share = (0..RESOURCES)
@@ -180,8 +230,8 @@ pub fn dominant_resource_share(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{cpu, queue};
-    use super::super::{FlavorQuota, usage_of};
+    use super::super::testing::{cpu, flat, queue};
+    use super::super::{Cohort, FlavorQuota, usage_of};
     use super::*;
 
     const GIB: u64 = 1 << 30;
@@ -192,7 +242,7 @@ mod tests {
     fn borrowing_example() {
         let a = queue("team-a-cq", [9000, 36 * GIB, 0, 0], true);
         let b = queue("team-b-cq", [12000, 48 * GIB, 0, 0], true);
-        let queues = vec![a, b];
+        let queues = flat(vec![a, b]);
         let usage = usage_of(&queues, &[]);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 21000);
         assert_eq!(available(&queues, &usage, 0, 0, 1), 84 * GIB);
@@ -214,7 +264,7 @@ mod tests {
     fn borrowing_limit_example() {
         let mut a = queue("team-a-cq", cpu(9), true);
         a.flavors[0].borrowing_limit[0] = Some(1000);
-        let queues = vec![a, queue("team-b-cq", cpu(12), true)];
+        let queues = flat(vec![a, queue("team-b-cq", cpu(12), true)]);
         let usage = usage_of(&queues, &[]);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 10000);
         assert_eq!(available(&queues, &usage, 1, 0, 0), 21000);
@@ -226,7 +276,7 @@ mod tests {
     fn lending_limit_example() {
         let mut b = queue("team-b-cq", cpu(12), true);
         b.flavors[0].lending_limit[0] = Some(1000);
-        let queues = vec![queue("team-a-cq", cpu(9), true), b];
+        let queues = flat(vec![queue("team-a-cq", cpu(9), true), b]);
         let mut usage = usage_of(&queues, &[]);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 10000);
         assert_eq!(available(&queues, &usage, 1, 0, 0), 21000);
@@ -241,10 +291,10 @@ mod tests {
     /// within its nominal quota but does not fit until the quota is reclaimed.
     #[test]
     fn lent_nominal_quota_must_be_reclaimed() {
-        let queues = vec![
+        let queues = flat(vec![
             queue("team-a-cq", cpu(9), true),
             queue("team-b-cq", cpu(12), true),
-        ];
+        ]);
         let mut usage = usage_of(&queues, &[]);
         usage[0][0] = cpu(21);
         assert_eq!(available(&queues, &usage, 1, 0, 0), 0);
@@ -256,57 +306,126 @@ mod tests {
     /// A ClusterQueue outside a cohort has exactly its nominal quota.
     #[test]
     fn no_cohort_no_borrowing() {
-        let queues = vec![
+        let queues = flat(vec![
             queue("alone", cpu(9), false),
             queue("other", cpu(12), false),
-        ];
+        ]);
         let usage = usage_of(&queues, &[]);
         assert_eq!(available(&queues, &usage, 0, 0, 0), 9000);
         assert_eq!(fits(&queues, &usage, 0, 0, cpu(10)), None);
         assert!(!ever_fits(&queues, 0, cpu(10)) && ever_fits(&queues, 0, cpu(9)));
     }
 
-    /// `cluster_queue.md`, "Resource Groups": flavors `spot` (9 cpu) then `on-demand` (18 cpu);
-    /// the first flavor with room is assigned.
-    #[test]
-    fn flavors_are_tried_in_order() {
-        let mut q = queue("cluster-queue", cpu(9), false);
-        q.flavors.push(FlavorQuota::nominal(1, cpu(18)));
-        let queues = vec![q];
-        let mut usage = usage_of(&queues, &[]);
-        assert_eq!(
-            assign_flavor(&queues, &usage, 0, cpu(5)),
-            Some((0, Mode::Fit))
-        );
-        assert_eq!(
-            assign_flavor(&queues, &usage, 0, cpu(10)),
-            Some((1, Mode::Fit))
-        );
-        usage[0][0] = cpu(6);
-        assert_eq!(
-            assign_flavor(&queues, &usage, 0, cpu(5)),
-            Some((1, Mode::Fit))
-        );
-        assert_eq!(assign_flavor(&queues, &usage, 0, cpu(19)), None);
-    }
-
     /// Upstream's formula by hand: team-a (9) using 12 borrows 3 of the cohort's 21 lendable
     /// cpu: 3000 × 1000 / 21000 = 142 (integer division), ×1000 / weight.
     #[test]
     fn dominant_resource_share_by_hand() {
-        let mut queues = vec![queue("a", cpu(9), true), queue("b", cpu(12), true)];
+        let mut queues = flat(vec![queue("a", cpu(9), true), queue("b", cpu(12), true)]);
         let mut usage = usage_of(&queues, &[]);
         usage[0][0] = cpu(12);
         assert_eq!(dominant_resource_share(&queues, &usage, 0, None), 142);
         assert_eq!(dominant_resource_share(&queues, &usage, 1, None), 0);
-        queues[0].fair_weight_milli = 2000;
+        queues.queues[0].fair_weight_milli = 2000;
         assert_eq!(dominant_resource_share(&queues, &usage, 0, None), 71);
         // With 3 more cpu: 6000 × 1000 / 21000 = 285, at weight 2: 142.
         assert_eq!(
             dominant_resource_share(&queues, &usage, 0, Some((0, cpu(3)))),
             142
         );
-        queues[0].fair_weight_milli = 0;
+        queues.queues[0].fair_weight_milli = 0;
         assert_eq!(dominant_resource_share(&queues, &usage, 0, None), u64::MAX);
+    }
+
+    /// `cohort.md`, "Configuring Quotas": hello-cohort has 12 cpu of its own and
+    /// my-cluster-queue a nominal quota of 0: it "may access the 12 shared CPUs".
+    #[test]
+    fn cohort_quota_of_its_own() {
+        let queues = Queues {
+            queues: vec![queue("my-cluster-queue", cpu(0), true)],
+            cohorts: vec![Cohort {
+                name: "hello-cohort".into(),
+                parent: None,
+                flavors: vec![FlavorQuota::nominal(0, cpu(12))],
+            }],
+            fair_sharing: false,
+        };
+        let usage = usage_of(&queues, &[]);
+        assert_eq!(available(&queues, &usage, 0, 0, 0), 12000);
+        assert_eq!(fits(&queues, &usage, 0, 0, cpu(12)), Some(Mode::Borrow));
+        assert_eq!(fits(&queues, &usage, 0, 0, cpu(13)), None);
+    }
+
+    /// `cohort.md`'s CohortTree — root-cohort with important-org and regular-org — given
+    /// quotas: root-cohort 10 cpu of its own, ClusterQueue imp-a (6) under important-org,
+    /// reg-a (4) under regular-org, regular-org a borrowingLimit of 2. By hand, from the
+    /// module's formulas: the root's subtree is 10 + 6 + 4 = 20; imp-a may take all 20;
+    /// reg-a only regular-org's 4 + 2. With imp-a using 15, the root has 5 left: reg-a 5.
+    #[test]
+    fn borrowing_walks_up_the_tree() {
+        let (mut queues, mut usage) = tree();
+        assert_eq!(available(&queues, &usage, 0, 0, 0), 20000);
+        assert_eq!(available(&queues, &usage, 1, 0, 0), 6000);
+        usage[0][0] = cpu(15);
+        assert_eq!(available(&queues, &usage, 1, 0, 0), 5000);
+        assert_eq!(available(&queues, &usage, 0, 0, 0), 5000);
+        // important-org lends nothing (lendingLimit 0): it keeps its 6; the root's subtree is
+        // 10 + 4 = 14. Idle, reg-a still gets 6, imp-a 6 + 14; imp-a using 4 (within what its
+        // org keeps) leaves reg-a 6, using 15 puts 9 on the root: reg-a min(14 − 9, 6) = 5.
+        queues.cohorts[1].flavors = vec![FlavorQuota {
+            lending_limit: [Some(0), None, None, None],
+            ..FlavorQuota::nominal(0, cpu(0))
+        }];
+        usage[0][0] = cpu(0);
+        assert_eq!(available(&queues, &usage, 0, 0, 0), 20000);
+        assert_eq!(available(&queues, &usage, 1, 0, 0), 6000);
+        usage[0][0] = cpu(4);
+        assert_eq!(available(&queues, &usage, 1, 0, 0), 6000);
+        usage[0][0] = cpu(15);
+        assert_eq!(available(&queues, &usage, 1, 0, 0), 5000);
+    }
+
+    /// imp-a (6) using 8 borrows 2: important-org has nothing of its own, so from the root; with
+    /// 5 cpu of its own, important-org covers it.
+    #[test]
+    fn the_lender_is_the_nearest_cohort_that_covers_it() {
+        let (mut queues, mut usage) = tree();
+        assert_eq!(lender(&queues, &usage, 0, 0), None);
+        usage[0][0] = cpu(8);
+        assert_eq!(lender(&queues, &usage, 0, 0), Some(0));
+        queues.cohorts[1].flavors = vec![FlavorQuota::nominal(0, cpu(5))];
+        assert_eq!(lender(&queues, &usage, 0, 0), Some(1));
+        usage[0][0] = cpu(6);
+        assert_eq!(lender(&queues, &usage, 0, 0), None);
+    }
+
+    /// The tree of the two tests above, idle.
+    fn tree() -> (Queues, Usage) {
+        let mut imp = queue("imp-a", cpu(6), true);
+        imp.cohort = Some(1);
+        let mut reg = queue("reg-a", cpu(4), true);
+        reg.cohort = Some(2);
+        let cohort = |name: &str, parent, flavors| Cohort {
+            name: name.into(),
+            parent,
+            flavors,
+        };
+        let queues = Queues {
+            queues: vec![imp, reg],
+            cohorts: vec![
+                cohort("root-cohort", None, vec![FlavorQuota::nominal(0, cpu(10))]),
+                cohort("important-org", Some(0), Vec::new()),
+                cohort(
+                    "regular-org",
+                    Some(0),
+                    vec![FlavorQuota {
+                        borrowing_limit: [Some(2000), None, None, None],
+                        ..FlavorQuota::nominal(0, cpu(0))
+                    }],
+                ),
+            ],
+            fair_sharing: false,
+        };
+        let usage = usage_of(&queues, &[]);
+        (queues, usage)
     }
 }

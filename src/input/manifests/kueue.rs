@@ -147,6 +147,7 @@ pub fn cluster_queue(
         },
         flavors,
         preemption,
+        flavor_fungibility: Default::default(),
         fair_sharing_weight,
         max_admitted_per_user: None,
     })

@@ -34,6 +34,7 @@ pub fn map(manifests: &[read::Manifest]) -> Result<(Imported, Vec<String>), Inpu
         resource_flavors: Vec::new(),
         cluster_queues: Vec::new(),
         local_queues: Vec::new(),
+        cohorts: Vec::new(),
         fair_sharing: false,
     };
     let mut budgets = Vec::new();

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use clustersim::error::InputError;
-use clustersim::input::{self, Loaded};
-use clustersim::locate::RonLocator;
+use crate::error::InputError;
+use crate::input::{self, Loaded};
+use crate::locate::RonLocator;
 
 use super::patch::{self, Target};
 use super::spec::{Axis, Scalar, Sweep};

@@ -9,6 +9,8 @@ mod import;
 mod out_dir;
 mod shell;
 mod summary;
+// The commands; the sweep file itself is the library's `clustersim::sweep`.
+#[path = "sweep/cli.rs"]
 mod sweep;
 
 use std::fmt::Write as _;
@@ -343,7 +345,7 @@ fn validate(file: &Path) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    if sweep::is_sweep(&src) {
+    if clustersim::sweep::is_sweep(&src) {
         return sweep::validate(file);
     }
     match input::load(file, None) {

@@ -17,8 +17,8 @@
 
 use std::ops::Range;
 
-use clustersim::error::Position;
-use clustersim::locate;
+use crate::error::Position;
+use crate::locate;
 
 use super::spec::Scalar;
 

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use clustersim::error::InputError;
-use clustersim::input::{self, Loaded};
-use clustersim::locate::RonLocator;
+use crate::error::InputError;
+use crate::input::{self, Loaded};
+use crate::locate::RonLocator;
 
 use super::patch::{self, Target};
 use super::spec::{Axis, Scalar, Sweep};
@@ -365,21 +365,32 @@ fn range(
     if b < a {
         return Err(("stop", "expected stop ≥ start".into()));
     }
+    let too_many = || {
+        Err((
+            "step",
+            format!("more than {MAX_RUNS} values: expected a larger step"),
+        ))
+    };
+    if let (Scalar::Int(a), Scalar::Int(b), Scalar::Int(s)) = (start, stop, step) {
+        // Whole numbers stay exact: the steps past the last one (even near 2^63, where
+        // `start + k × step` would overflow on the way) are never computed.
+        if (i128::from(*b) - i128::from(*a)) / i128::from(*s) >= MAX_RUNS as i128 {
+            return too_many();
+        }
+        return Ok(
+            std::iter::successors(Some(*a), |v| v.checked_add(*s).filter(|v| v <= b))
+                .map(Scalar::Int)
+                .collect(),
+        );
+    }
     // The tolerance lets 0.1-steps land on a stop such as 0.3 despite binary rounding.
     let n = ((b - a) / s + 1e-9).floor();
     if n >= MAX_RUNS as f64 {
-        return Err((
-            "step",
-            format!("more than {MAX_RUNS} values: expected a larger step"),
-        ));
+        return too_many();
     }
-    let n = n as i64;
-    Ok(match (start, step) {
-        (Scalar::Int(a), Scalar::Int(s)) if matches!(stop, Scalar::Int(_)) => {
-            (0..=n).map(|k| Scalar::Int(a + k * s)).collect()
-        }
-        _ => (0..=n).map(|k| Scalar::Float(a + k as f64 * s)).collect(),
-    })
+    Ok((0..=n as i64)
+        .map(|k| Scalar::Float(a + k as f64 * s))
+        .collect())
 }
 
 fn uniform(
@@ -463,6 +474,31 @@ mod tests {
         assert_eq!(floats.len(), 3);
         assert!(range(&int(1), &int(2), &int(0)).is_err());
         assert!(range(&int(3), &int(2), &int(1)).is_err());
+    }
+
+    #[test]
+    fn whole_number_ranges_near_the_limits_do_not_overflow() {
+        // Found by tests/fuzz_sweep.rs: the third value's `2 × step` is 2^63, one past
+        // i64::MAX, although the value itself, 4822138847576327424, fits.
+        let int = |v: i64| Scalar::Int(v);
+        let (a, s) = (-4_401_233_189_278_448_384, 4_611_686_018_427_387_904);
+        assert_eq!(
+            range(&int(a), &int(6_008_830_816_673_144_320), &int(s)).unwrap(),
+            [
+                int(a),
+                int(210_452_829_148_939_520),
+                int(4_822_138_847_576_327_424)
+            ]
+        );
+        assert_eq!(
+            range(&int(i64::MAX - 2), &int(i64::MAX), &int(2)).unwrap(),
+            [int(i64::MAX - 2), int(i64::MAX)]
+        );
+        assert_eq!(
+            range(&int(i64::MIN), &int(i64::MAX), &int(i64::MAX)).unwrap(),
+            [int(i64::MIN), int(-1), int(i64::MAX - 1)]
+        );
+        assert!(range(&int(i64::MIN), &int(i64::MAX), &int(1)).is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::path::Path;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use clustersim::error::InputError;
+use crate::error::InputError;
 
 /// A sweep file as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -116,20 +116,20 @@ impl<'de> Deserialize<'de> for Scalar {
 
 /// Reads and parses a sweep file, with the position and field path of the first error.
 pub fn load(file: &Path) -> Result<(Sweep, String), InputError> {
-    let src = clustersim::input::read_text(file)?;
+    let src = crate::input::read_text(file)?;
     let sweep = parse(file, &src)?;
     Ok((sweep, src))
 }
 
 /// RON text → sweep, read as an experiment is (`clustersim::input::parse_ron`).
 pub fn parse(file: &Path, src: &str) -> Result<Sweep, InputError> {
-    clustersim::input::parse_ron(file, src)
+    crate::input::parse_ron(file, src)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clustersim::error::Position;
+    use crate::error::Position;
 
     #[test]
     fn every_axis_kind_parses() {

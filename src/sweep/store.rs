@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use reports::sweep::{Sweep, SweepRun, Value};
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Param, Plan, Run};
+use clustersim::sweep::plan::{Param, Plan, Run};
 
 /// Bumped when the manifest's layout changes.
 const MANIFEST_VERSION: u32 = 1;

@@ -9,11 +9,12 @@
 # repository already has: the bundled experiments and sweeps, the manifests examples, the test
 # traces. A crash leaves its input in tests/fuzz/artifacts/TARGET and stops with exit 1.
 # `-rss_limit_mb` keeps a runaway allocation a finding rather than the machine's problem.
+# Stdin is /dev/null: a sweep whose base names `/dev/stdin` must not wait on the terminal.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
 runs="${2:-10000000}"
-targets=(experiment gate trace_csv trace_bytes manifests)
+targets=(experiment gate trace_csv trace_bytes manifests sweep)
 [[ $# -ge 1 ]] && targets=("$1")
 
 seeds() {
@@ -22,13 +23,15 @@ seeds() {
     gate) echo tests/fuzz/seeds/gate ;;
     trace_csv | trace_bytes) echo tests/fuzz/seeds/trace ;;
     manifests) echo experiments/manifests ;;
+    sweep) echo experiments/sweeps ;;
   esac
 }
 
 for t in "${targets[@]}"; do
   mkdir -p "tests/fuzz/corpus/$t"
   echo "== $t: $runs executions"
-  # Traces and manifests resolve relative to the repository root, as the seeds name them.
+  # Traces, manifests and sweeps' bases resolve relative to the repository root, as the seeds
+  # name them.
   cargo +nightly fuzz run --fuzz-dir tests/fuzz "$t" "tests/fuzz/corpus/$t" "$(seeds "$t")" -- \
-    -runs="$runs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+    -runs="$runs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 </dev/null
 done

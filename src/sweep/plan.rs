@@ -407,6 +407,13 @@ fn uniform(
     if hi <= lo {
         return Err(("high", "expected high > low".into()));
     }
+    // 1e308 − (−1e308) overflows to infinity: every draw would be ±inf or NaN.
+    if !(hi - lo).is_finite() {
+        return Err((
+            "high",
+            "expected high − low to be a finite number (the span overflows)".into(),
+        ));
+    }
     let mut rng = sim::rng::stream(sample_seed, &format!("sweep/{field}"));
     Ok((0..samples)
         .map(|_| match (low, high) {
@@ -516,6 +523,15 @@ mod tests {
         }
         let ints = uniform("n", &Scalar::Int(1), &Scalar::Int(3), 50, 0).unwrap();
         assert!(ints.iter().all(|v| matches!(v, Scalar::Int(1..=3))));
+    }
+
+    #[test]
+    fn a_uniform_span_past_the_largest_float_is_refused_at_high() {
+        let err = uniform("x", &Scalar::Float(-1e308), &Scalar::Float(1e308), 2, 0).unwrap_err();
+        assert_eq!(err.0, "high");
+        // The widest whole-number span is finite as a float and draws whole numbers.
+        let wide = uniform("n", &Scalar::Int(i64::MIN), &Scalar::Int(i64::MAX), 3, 0).unwrap();
+        assert!(wide.iter().all(|v| matches!(v, Scalar::Int(_))));
     }
 
     #[test]

@@ -248,3 +248,50 @@ fn a_cpu_service_stays_off_the_tainted_gpu_pool() {
         "{events}"
     );
 }
+
+/// A Deployment of `containers` (YAML list items under `containers:`), written to `dir`.
+fn deployment(dir: &Path, containers: &str) -> std::path::PathBuf {
+    let file = dir.join("m.yaml");
+    fs::write(
+        &file,
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: infer\nspec:\n  \
+             replicas: 2\n  template:\n    spec:\n      containers:\n{containers}"
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn the_import_reads_nvidia_gpu_limits_and_refuses_a_request_that_differs() {
+    // Two containers, one with a GPU limit of 1 (its request by default), one with request
+    // and limit 1: the pod asks 2, written as the limit alone.
+    let dir = tempfile::tempdir().unwrap();
+    let file = deployment(
+        dir.path(),
+        "      - name: a\n        resources:\n          requests: {cpu: 1, memory: 4Gi}\n          \
+         limits: {nvidia.com/gpu: 1}\n      - name: b\n        resources:\n          \
+         requests: {cpu: 500m, nvidia.com/gpu: \"1\"}\n          limits: {nvidia.com/gpu: 1}\n",
+    );
+    let r = clustersim(&["import", file.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
+    assert!(out.contains("limits: (gpus: 2),"), "{out}");
+    assert!(!text(&r.stderr).contains("nvidia.com/gpu: ignored"));
+
+    // A request of 1 and a limit of 2: the API server's "must be equal" at the request.
+    let file = deployment(
+        dir.path(),
+        "      - name: a\n        resources:\n          requests: {nvidia.com/gpu: 1}\n          \
+         limits: {nvidia.com/gpu: 2}\n",
+    );
+    let r = clustersim(&["import", file.to_str().unwrap()]);
+    let err = text(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("m.yaml:12:"), "{err}");
+    assert!(
+        err.contains("must be equal to nvidia.com/gpu limit of 2"),
+        "{err}"
+    );
+}

@@ -403,6 +403,26 @@ mod tests {
     }
 
     #[test]
+    fn a_gpu_node_with_idle_gpus_is_listed_however_busy_its_cpu() {
+        // The fixture's node as a g2-standard-4 (one GPU): its three 1-CPU pods use 3 of 3.92
+        // CPUs (0.77) and no GPU, so the Cluster Autoscaler's utilization is 0 (GPUs only) and
+        // the view lists the node and its pods under a 0.5 threshold.
+        let mut plan = fixture::plan();
+        plan.pools[0].zones = vec!["a".into()];
+        plan.pools[0].instance.instance_type = "g2-standard-4".into();
+        let c = fixture::build(&plan);
+        let view = c
+            .autoscaling_view(&ViewRequest {
+                nodes_only_below: Some(0.5),
+                ..request(false)
+            })
+            .view;
+        assert_eq!(view.nodes.len(), 1);
+        assert_eq!(view.nodes[0].allocatable.gpus, 1);
+        assert_eq!(view.nodes[0].pods[0].count, 3);
+    }
+
+    #[test]
     fn packed_nodes_are_left_out_of_a_scale_down_view() {
         let c = cluster();
         // The one registered node holds 3 of its 3.92 CPUs: utilization 0.77.

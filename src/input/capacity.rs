@@ -1,6 +1,7 @@
 //! Capacity sanity, known before running: a service's (or a batch workload's) pod that no node
-//! it may use can hold is an input error ("can never be scheduled"); a service whose peak replicas cannot all fit on
-//! the nodes it may use, at their most, is a warning with the figures.
+//! it may use can hold is an input error ("can never be scheduled"), GPUs included (a pod asking
+//! more `nvidia.com/gpu`s than any node it may use has); a service whose peak replicas cannot
+//! all fit on the nodes it may use, at their most, is a warning with the figures (GPUs too).
 //!
 //! "Nodes it may use": the pools of the service's region whose labels (in some zone) satisfy its
 //! node selector and required node affinity and whose taints it tolerates, as the scheduler's

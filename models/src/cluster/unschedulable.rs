@@ -33,7 +33,10 @@
 //! Steps 2 and 3 depend only on the pool (and zone), so they are decided per node group, not
 //! per node: once per service when the cluster is built ([`rejected_groups`], kept in the
 //! cluster beside each pool's taints), and for a Job, whose groups follow from its GPUs and
-//! flavor, when its pods fail a cycle.
+//! flavor, when its pods fail a cycle. A GPU pod tolerates the `nvidia.com/gpu` taint (the
+//! ExtendedResourceToleration admission plugin's toleration), and a pool with fewer GPUs per
+//! node than it asks is no group of its own either (a service's as a Job's): NodeResourcesFit
+//! still judges those nodes one by one for the event ("Insufficient nvidia.com/gpu").
 //!
 //! **Preemption's words.** DefaultPreemption's dry run (`preemption.go`
 //! `nodesWherePreemptionMightHelp`) skips nodes rejected as unresolvable (NodeUnschedulable,

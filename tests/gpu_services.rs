@@ -295,3 +295,57 @@ fn the_import_reads_nvidia_gpu_limits_and_refuses_a_request_that_differs() {
         "{err}"
     );
 }
+
+#[test]
+fn the_cluster_autoscaler_removes_a_gpu_node_whose_gpu_is_idle_though_its_cpu_is_busy() {
+    // A g2-standard-8 (one L4, 7910m) runs only `prep`, a 5-CPU pod that tolerates the GPU
+    // taint and asks no GPU: cpu 5000/7910 = 0.63, above the 0.5 threshold, but the node's
+    // utilization is its GPU's, 0 of 1 (`info.go` `Calculate`). The drain simulation moves
+    // `prep` onto the n2-standard-8 (7910m, 2000m used by `web`: 5910m free), so the GPU node
+    // is unneeded from the first scans and deleted once unneeded for more than 10 min: between
+    // 600 s and 630 s (scans every 10 s). `prep` then runs on the CPU node.
+    let src = r#"Experiment(
+    name: "t",
+    duration: "30m",
+    regions: [(name: "us-central1", zones: ["us-central1-a"])],
+    node_pools: [
+        (name: "cpu", region: "us-central1", instance_type: "n2-standard-8", nodes: 1,
+         min_nodes: 1, max_nodes: 1),
+        (name: "gpu", region: "us-central1", instance_type: "g2-standard-8", nodes: 1,
+         min_nodes: 0, max_nodes: 2,
+         taints: [(key: "nvidia.com/gpu", value: "present", effect: NoSchedule)]),
+    ],
+    services: [
+        (name: "web", replicas: 2, requests: (cpu: "1", memory: "2Gi"), capacity_rps: 100,
+         traffic: Constant(rps: 50)),
+        (name: "prep", replicas: 1, requests: (cpu: "5", memory: "4Gi"), capacity_rps: 100,
+         traffic: Constant(rps: 50),
+         tolerations: [(key: "nvidia.com/gpu", operator: Exists)]),
+    ],
+    node_autoscaling: [(region: "us-central1", cluster_autoscaler: ())],
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert!(
+        matches!(r.status.code(), Some(0 | 1)),
+        "{}",
+        text(&r.stderr)
+    );
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    let down: Vec<f64> = events
+        .lines()
+        .filter(|l| l.contains(",ScaleDown,node/gpu-"))
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(down.len(), 1, "{events}");
+    assert!((600.0..=630.0).contains(&down[0]), "{down:?}");
+    let rows = pools(&out);
+    let last = |pool: &str| rows.iter().rev().find(|r| r.1 == pool).unwrap().clone();
+    assert_eq!(last("gpu").2, 0);
+    // web's 2 × 1000m and prep's 5000m on the one n2-standard-8.
+    assert!(
+        (last("cpu").3 - 7000.0 / 7910.0).abs() < 1e-9,
+        "{:?}",
+        last("cpu")
+    );
+}

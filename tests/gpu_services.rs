@@ -349,3 +349,42 @@ fn the_cluster_autoscaler_removes_a_gpu_node_whose_gpu_is_idle_though_its_cpu_is
         last("cpu")
     );
 }
+
+#[test]
+fn karpenter_launches_the_cheapest_gpu_type_for_a_gpu_service() {
+    // A service of one 1-CPU, 4 GiB, one-GPU pod; the only static node is an n2-standard-4
+    // (no GPU). The NodePool allows n2-standard-4 and three one-GPU types (us-east1 on demand:
+    // g2-standard-4 0.7068, g2-standard-8 0.8536, a2-highgpu-1g 3.6734 USD/h): the pod's
+    // groups leave the n2 type out (too few GPUs), so Karpenter launches the cheapest GPU type,
+    // g2-standard-4, at its first batch (2 s: the pod is pending from 0 s, the batch idles 1 s).
+    let src = r#"Experiment(
+    name: "t",
+    duration: "10m",
+    regions: [(name: "us-east1", zones: ["us-east1-b"])],
+    node_pools: [(name: "cpu", region: "us-east1", instance_type: "n2-standard-4", nodes: 1)],
+    services: [(name: "infer", replicas: 1, requests: (cpu: "1", memory: "4Gi"),
+        limits: (gpus: 1), capacity_rps: 10, traffic: Constant(rps: 1))],
+    node_autoscaling: [(region: "us-east1", karpenter: (node_pools: [(name: "np",
+        requirements: (instance_types: ["n2-standard-4", "g2-standard-8", "a2-highgpu-1g",
+        "g2-standard-4"]))]))],
+)
+"#;
+    let (r, _dir, out) = run_experiment(src);
+    assert!(
+        matches!(r.status.code(), Some(0 | 1)),
+        "{}",
+        text(&r.stderr)
+    );
+    let events = fs::read_to_string(out.join("events.csv")).unwrap();
+    let ups: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",TriggeredScaleUp,"))
+        .collect();
+    assert_eq!(ups.len(), 1, "{events}");
+    assert!(
+        ups[0].starts_with("2.0,") && ups[0].contains("nodepool/np-g2-standard-4-on-demand"),
+        "{}",
+        ups[0]
+    );
+    assert_eq!(pods_of(&out, "infer").last().map(|r| r.2), Some(1));
+}

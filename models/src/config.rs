@@ -105,6 +105,30 @@ pub struct Resources {
     pub memory: Bytes,
 }
 
+/// A service pod's requests: `(cpu: "500m", memory: "512Mi")`, and `gpus: 1` for whole GPUs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRequests {
+    pub cpu: CpuMillis,
+    pub memory: Bytes,
+    /// Whole GPUs each pod requests: Kubernetes' `nvidia.com/gpu` extended resource, a whole
+    /// number. As in Kubernetes (kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus), a GPU
+    /// request needs a GPU limit equal to it, and a GPU limit alone is also the request.
+    /// Default: none.
+    #[serde(default)]
+    pub gpus: Option<u32>,
+}
+
+impl ServiceRequests {
+    /// The cpu and memory requests.
+    pub fn cpu_memory(&self) -> Resources {
+        Resources {
+            cpu: self.cpu,
+            memory: self.memory,
+        }
+    }
+}
+
 /// Container limits; an unset one is unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -113,6 +137,10 @@ pub struct Limits {
     pub cpu: Option<CpuMillis>,
     #[serde(default)]
     pub memory: Option<Bytes>,
+    /// `nvidia.com/gpu`: equal to the GPU request when both are written (an extended resource
+    /// is never overcommitted); written alone, it is the request too. Default: none.
+    #[serde(default)]
+    pub gpus: Option<u32>,
 }
 
 /// A request-driven service (a Deployment behind a load balancer) and its traffic.
@@ -125,11 +153,12 @@ pub struct ServiceConfig {
     pub regions: Option<Vec<String>>,
     /// Pods per region, fixed for the run (the HPA comes with its own section).
     pub replicas: u32,
-    /// Requests of each pod; the scheduler places pods by them.
-    pub requests: Resources,
-    /// Container limits, e.g. `(cpu: "1", memory: "1Gi")`; each at least its request. With both
-    /// equal to the requests the pods are Guaranteed, without any Burstable (or BestEffort with
-    /// zero requests). Default: none.
+    /// Requests of each pod; the scheduler places pods by them: `(cpu: "1", memory: "2Gi")`,
+    /// with `gpus: 1` for one `nvidia.com/gpu` (and then `limits: (gpus: 1)`).
+    pub requests: ServiceRequests,
+    /// Container limits, e.g. `(cpu: "1", memory: "1Gi")`; each at least its request (`gpus`
+    /// equal to it). With both cpu and memory equal to the requests the pods are Guaranteed,
+    /// without any Burstable (or BestEffort with zero requests). Default: none.
     #[serde(default)]
     pub limits: Option<Limits>,
     /// Requests per second one pod serves when its CPU request is fully busy: the service rate

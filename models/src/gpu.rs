@@ -67,9 +67,28 @@ pub fn gpus_of(instance_type: &str) -> u32 {
     }
 }
 
+/// The Cluster Autoscaler's utilization of a node with GPUs: requested over allocatable
+/// `nvidia.com/gpu`, and nothing else. Upstream (`cluster-autoscaler/simulator/utilization/
+/// info.go` `Calculate`, tag `cluster-autoscaler-1.36.1`): when the cloud provider reports a
+/// GPU config for the node, "skips cpu and memory utilization calculation for node with GPU"
+/// and returns the GPU utilization as the node's; so a GPU node whose GPUs are idle is a
+/// scale-down candidate however busy its CPU (its CPU pods must still fit elsewhere, which the
+/// drain simulation decides). `None` for a node without GPUs: cpu and memory decide.
+pub fn scale_down_utilization(gpus_requested: u32, gpus_allocatable: u32) -> Option<f64> {
+    (gpus_allocatable > 0).then(|| f64::from(gpus_requested) / f64::from(gpus_allocatable))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::gpus_of;
+    use super::{gpus_of, scale_down_utilization};
+
+    #[test]
+    fn a_gpu_node_is_as_utilized_as_its_gpus() {
+        // Two of four GPUs asked: 0.5, whatever the cpu; none of a CPU node's: cpu decides.
+        assert_eq!(scale_down_utilization(2, 4), Some(0.5));
+        assert_eq!(scale_down_utilization(0, 1), Some(0.0));
+        assert_eq!(scale_down_utilization(0, 0), None);
+    }
 
     #[test]
     fn documented_counts() {

@@ -1,6 +1,7 @@
 //! Capacity sanity, known before running: a service's (or a batch workload's) pod that no node
-//! it may use can hold is an input error ("can never be scheduled"); a service whose peak replicas cannot all fit on
-//! the nodes it may use, at their most, is a warning with the figures.
+//! it may use can hold is an input error ("can never be scheduled"), GPUs included (a pod asking
+//! more `nvidia.com/gpu`s than any node it may use has); a service whose peak replicas cannot
+//! all fit on the nodes it may use, at their most, is a warning with the figures (GPUs too).
 //!
 //! "Nodes it may use": the pools of the service's region whose labels (in some zone) satisfy its
 //! node selector and required node affinity and whose taints it tolerates, as the scheduler's
@@ -45,9 +46,11 @@ fn admitting<'a>(pools: &'a [PoolPlan], s: &ServicePlan) -> Vec<&'a PoolPlan> {
         .collect()
 }
 
-/// Refuses a service whose pod is larger than the allocatable of every node it may use. `entry`
-/// gives each plan's index in `services` of the file, for the error's field path. A service
-/// that no pool admits at all is left to the run's warning (its selector may be deliberate).
+/// Refuses a service whose pod is larger than the allocatable of every node it may use, or
+/// asks more GPUs than a node of any pool of its region it may use has (`check_service_gpus`).
+/// `entry` gives each plan's index in `services` of the file, for the error's field path. A
+/// CPU service that no pool admits at all is left to the run's warning (its selector may be
+/// deliberate).
 pub fn check_fits(
     pools: &[PoolPlan],
     services: &[ServicePlan],
@@ -55,6 +58,7 @@ pub fn check_fits(
 ) -> Result<(), FieldError> {
     for (s, &i) in services.iter().zip(entry) {
         let admitting = admitting(pools, s);
+        check_service_gpus(pools, s, i, &admitting)?;
         let fits = |p: &&PoolPlan| {
             let (cpu, memory) = p.allocatable();
             s.requests.cpu.0 <= cpu && s.requests.memory.0 <= memory
@@ -77,6 +81,56 @@ pub fn check_fits(
         ));
     }
     Ok(())
+}
+
+/// Refuses a service whose pods ask `nvidia.com/gpu` when no pool it may use (labels and
+/// taints, with the toleration GPU pods get) has that many GPUs per node — none at all when
+/// the pools are CPU machine types, or when no pool of its region admits it — naming the
+/// pools and their GPUs. The cluster never places a GPU pod on a node with fewer GPUs
+/// (NodeResourcesFit), so its pods could never run.
+fn check_service_gpus(
+    pools: &[PoolPlan],
+    s: &ServicePlan,
+    i: usize,
+    admitting: &[&PoolPlan],
+) -> Result<(), FieldError> {
+    if s.gpus == 0 || admitting.iter().any(|p| p.gpus_per_node() >= s.gpus) {
+        return Ok(());
+    }
+    let in_region: Vec<String> = pools
+        .iter()
+        .filter(|p| p.region == s.region)
+        .map(|p| {
+            format!(
+                "`{}` ({}: {} GPUs{})",
+                p.name,
+                p.instance.instance_type,
+                p.gpus_per_node(),
+                if admitting.iter().any(|a| std::ptr::eq(*a, p)) {
+                    ""
+                } else {
+                    ", not admitting it"
+                }
+            )
+        })
+        .collect();
+    fail(
+        format!("services[{i}].requests.gpus"),
+        format!(
+            "a pod of `{}` requests {} GPUs (nvidia.com/gpu), but no node pool it may use in \
+             `{}` has that many per node ({}): it can never be scheduled; expected a pool of \
+             a GPU machine type (`models::gpu`: GCP g2-standard, a2, a3, g4-standard-48 and \
+             up; AWS p2, p3, g2, g3), or a Karpenter NodePool allowing one",
+            s.name,
+            s.gpus,
+            s.region,
+            if in_region.is_empty() {
+                "it has no pools".to_owned()
+            } else {
+                in_region.join(", ")
+            }
+        ),
+    )
 }
 
 /// Refuses a batch workload whose written `requests` (Poisson or Schedule arrivals; a trace's
@@ -202,7 +256,11 @@ pub fn warnings(
         if karpenter_regions.contains(&s.region.as_str()) {
             continue;
         }
-        let admitting = admitting(pools, s);
+        // A GPU pod only fits nodes with its GPUs.
+        let admitting: Vec<&PoolPlan> = admitting(pools, s)
+            .into_iter()
+            .filter(|p| p.gpus_per_node() >= s.gpus)
+            .collect();
         if admitting.is_empty() {
             continue;
         }
@@ -227,20 +285,27 @@ pub fn warnings(
             .fold(s.replicas, u32::max);
         let want_cpu = u64::from(peak) * s.requests.cpu.0;
         let want_memory = u64::from(peak) * s.requests.memory.0;
-        let (mut have_cpu, mut have_memory, mut nodes) = (0, 0, 0);
+        let want_gpus = u64::from(peak) * u64::from(s.gpus);
+        let (mut have_cpu, mut have_memory, mut have_gpus, mut nodes) = (0, 0, 0, 0);
         for p in &admitting {
             let (cpu, memory) = p.allocatable();
             let n = u64::from(p.max_nodes.unwrap_or(p.nodes));
             have_cpu += n * cpu;
             have_memory += n * memory;
+            have_gpus += n * u64::from(p.gpus_per_node());
             nodes += n;
         }
-        if want_cpu > have_cpu || want_memory > have_memory {
+        if want_cpu > have_cpu || want_memory > have_memory || want_gpus > have_gpus {
             let names: Vec<&str> = admitting.iter().map(|p| p.name.as_str()).collect();
+            let gpus = if s.gpus > 0 {
+                format!(" ({want_gpus} GPUs asked, {have_gpus} at most)")
+            } else {
+                String::new()
+            };
             warnings.push(format!(
                 "service {} in {}: {peak} replicas × (cpu {}, memory {}) = cpu {}, memory {}, \
-                 more than the {nodes} nodes of {} can allocate at most (cpu {}, memory {}); \
-                 some pods will stay Pending",
+                 more than the {nodes} nodes of {} can allocate at most (cpu {}, memory \
+                 {}){gpus}; some pods will stay Pending",
                 s.name,
                 s.region,
                 s.requests.cpu,

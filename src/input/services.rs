@@ -6,9 +6,9 @@ use std::path::Path;
 
 use models::api::RoutePlan;
 use models::api::{BoundsStep, MemoryModel};
-use models::config::{ServiceConfig, TopologySpreadConfig};
+use models::config::{ServiceConfig, Toleration, TolerationOperator, TopologySpreadConfig};
 use models::hpa::model::HpaPlan;
-use models::plan::{NamespacePlan, PodTimings, ServicePlan};
+use models::plan::{GPU_RESOURCE, NamespacePlan, PodTimings, ServicePlan};
 use models::vpa::model::VpaPlan;
 use sim::time::{SimDuration, SimTime};
 use workloads::router::Router;
@@ -78,6 +78,7 @@ fn resolve_entry<'a>(
     )?;
     let replica_schedule = replica_schedule(s, x.duration)?;
     check_placement(s)?;
+    let gpus = gpus(s)?;
     let (zone_max_skew, host_max_skew) = hard_spread(&s.topology_spread)?;
     let regions = regions(x, s)?;
     let earlier = deployed.entry(s.name.as_str()).or_default();
@@ -168,7 +169,7 @@ fn resolve_entry<'a>(
             name: s.name.clone(),
             region: r.to_owned(),
             replicas: s.replicas,
-            requests: s.requests,
+            requests: s.requests.cpu_memory(),
             limits: limits(s),
             capacity_rps: s.capacity_rps,
             timeout: s.timeout,
@@ -183,7 +184,7 @@ fn resolve_entry<'a>(
             },
             node_selector: s.node_selector.clone(),
             node_affinity: s.node_affinity.clone(),
-            tolerations: s.tolerations.clone(),
+            tolerations: with_gpu_toleration(&s.tolerations, gpus),
             min_available: s.disruption_budget.map(|b| b.min_available),
             zone_max_skew,
             host_max_skew,
@@ -193,7 +194,7 @@ fn resolve_entry<'a>(
                 .and_then(|t| t.p99_latency)
                 .or(x.targets.p99_latency),
             memory_usage: memory,
-            gpus: 0,
+            gpus,
             hold_at_zero: false,
         });
     }
@@ -206,6 +207,56 @@ fn limits(s: &ServiceConfig) -> (Option<u64>, Option<u64>) {
         s.limits.and_then(|l| l.cpu).map(|c| c.0),
         s.limits.and_then(|l| l.memory).map(|m| m.0),
     )
+}
+
+/// Whole `nvidia.com/gpu`s a pod requests, by Kubernetes' rules for extended resources
+/// (API validation, `ValidateResourceRequirements`; kubernetes.io/docs/tasks/manage-gpus/
+/// scheduling-gpus): a limit alone is also the request; a request must equal the limit, so
+/// a request without a limit is refused (unless 0).
+fn gpus(s: &ServiceConfig) -> Result<u32, FieldError> {
+    match (s.requests.gpus, s.limits.and_then(|l| l.gpus)) {
+        (None, None) => Ok(0),
+        (None, Some(limit)) => Ok(limit),
+        (Some(request), Some(limit)) if request == limit => Ok(request),
+        (Some(0), None) => Ok(0),
+        (Some(request), Some(limit)) => fail(
+            "limits.gpus",
+            format!(
+                "expected the GPU limit to equal the GPU request ({request}), found {limit}: \
+                 nvidia.com/gpu is an extended resource, which Kubernetes never overcommits \
+                 (its request must equal its limit)"
+            ),
+        ),
+        (Some(request), None) => fail(
+            "requests.gpus",
+            format!(
+                "a GPU request needs a GPU limit equal to it: expected `limits: (gpus: \
+                 {request})` (Kubernetes refuses an nvidia.com/gpu request without the limit; \
+                 a limit alone is also the request)"
+            ),
+        ),
+    }
+}
+
+/// The pod's tolerations as admitted: a pod requesting GPUs also tolerates the
+/// `nvidia.com/gpu` taint, as the ExtendedResourceToleration admission plugin (on in GKE and
+/// EKS) adds for every extended resource a pod asks (kubernetes.io/docs/reference/
+/// access-authn-authz/admission-controllers/#extendedresourcetoleration): key
+/// `nvidia.com/gpu`, operator `Exists` — so a GPU service runs on a GPU node pool tainted as
+/// GKE taints them (`nvidia.com/gpu=present:NoSchedule`) without writing the toleration.
+/// Upstream's has effect `NoSchedule`; this one, like the Jobs' (`PoolPlan::admits_job`) and
+/// the cluster's (`unschedulable::extended_resource_tolerations`), any effect of the key.
+fn with_gpu_toleration(written: &[Toleration], gpus: u32) -> Vec<Toleration> {
+    let mut tolerations = written.to_vec();
+    if gpus > 0 {
+        tolerations.push(Toleration {
+            key: GPU_RESOURCE.to_owned(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: None,
+        });
+    }
+    tolerations
 }
 
 /// `capacity_rps`, `replicas` and `timeout` in range.

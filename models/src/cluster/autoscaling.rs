@@ -35,6 +35,14 @@ use crate::api::{
     RemovalBlockers, Shape, ViewRequest, utilization,
 };
 
+/// The Cluster Autoscaler's utilization of a node: its GPUs' for a node with GPUs
+/// (`crate::gpu::scale_down_utilization`, upstream's `Calculate`), else the larger of its cpu
+/// and memory shares; the view lists the pods of nodes at or below the threshold by it.
+fn scale_down_utilization(requested: Shape, allocatable: Shape) -> f64 {
+    crate::gpu::scale_down_utilization(requested.gpus, allocatable.gpus)
+        .unwrap_or_else(|| utilization(requested, allocatable))
+}
+
 impl Cluster {
     /// Builds the view `request` asks for, from the cluster as it is now.
     pub(super) fn autoscaling_view(&self, request: &ViewRequest) -> AutoscalingView {
@@ -201,9 +209,9 @@ impl Cluster {
             let allocatable =
                 Shape::new(node.allocatable_cpu_millis, node.allocatable_memory_bytes)
                     .with_gpus(gpus_allocatable);
-            let drainable = request
-                .nodes_only_below
-                .is_none_or(|threshold| utilization(requested, allocatable) <= threshold);
+            let drainable = request.nodes_only_below.is_none_or(|threshold| {
+                scale_down_utilization(requested, allocatable) <= threshold
+            });
             let (mut pods, mut blockers) = (Vec::new(), RemovalBlockers::default());
             if drainable {
                 pods = groups()
@@ -258,9 +266,10 @@ impl Cluster {
     }
 
     /// Whether a registered node (Ready or NotReady) of `groups` has a utilization at or below
-    /// `threshold`. Ready nodes are asked of the free-capacity index: utilization ≤ t needs
-    /// free CPU and free memory each ≥ 1 − t of allocatable, so a sum of free fractions
-    /// ≥ 2(1 − t) (less 3 ppm for the index's rounding down); NotReady nodes, rare, are
+    /// `threshold`. Ready nodes without GPUs are asked of the free-capacity index: utilization
+    /// ≤ t needs free CPU and free memory each ≥ 1 − t of allocatable, so a sum of free
+    /// fractions ≥ 2(1 − t) (less 3 ppm for the index's rounding down); NotReady nodes, rare,
+    /// and the nodes of GPU pools, whose utilization is their GPUs' (not in the index), are
     /// walked.
     fn any_at_or_below(&self, threshold: f64, groups: &[(u32, &PoolTemplate)]) -> bool {
         let at_or_below = |n: &super::nodes::Node| {
@@ -269,12 +278,28 @@ impl Cluster {
                 Shape::new(n.allocatable_cpu_millis, n.allocatable_memory_bytes),
             ) <= threshold
         };
+        let has_gpus =
+            |g: u32| self.pools[self.placement.pool_of_group(g) as usize].gpus_per_node > 0;
         // Saturating: an infinite bound (no threshold) leaves an empty range.
         let min_free_ppm = ((2.0 * (1.0 - threshold) * 1e6).floor() - 3.0).max(0.0) as u64;
-        let ready = groups
-            .iter()
-            .any(|&(g, _)| self.nodes.any_schedulable(g, min_free_ppm, at_or_below));
+        let ready = groups.iter().any(|&(g, _)| {
+            !has_gpus(g) && self.nodes.any_schedulable(g, min_free_ppm, at_or_below)
+        });
+        let gpu_idle = || {
+            groups.iter().any(|&(g, _)| {
+                has_gpus(g)
+                    && self.nodes.live_in_group(g).any(|id| {
+                        let (allocatable, requested) = self.node_gpus[id as usize];
+                        matches!(
+                            self.nodes.get(id).state,
+                            NodeState::Ready | NodeState::NotReady
+                        ) && crate::gpu::scale_down_utilization(requested, allocatable)
+                            .is_some_and(|u| u <= threshold)
+                    })
+            })
+        };
         ready
+            || gpu_idle()
             || groups.iter().any(|&(g, _)| {
                 self.nodes.count_in(g, NodeState::NotReady) > 0
                     && self.nodes.live_in_group(g).any(|id| {
@@ -375,6 +400,26 @@ mod tests {
         let karpenter = c.autoscaling_view(&request(true)).view;
         assert_eq!(karpenter.nodes.len(), 2);
         assert!(!karpenter.nodes[1].ready);
+    }
+
+    #[test]
+    fn a_gpu_node_with_idle_gpus_is_listed_however_busy_its_cpu() {
+        // The fixture's node as a g2-standard-4 (one GPU): its three 1-CPU pods use 3 of 3.92
+        // CPUs (0.77) and no GPU, so the Cluster Autoscaler's utilization is 0 (GPUs only) and
+        // the view lists the node and its pods under a 0.5 threshold.
+        let mut plan = fixture::plan();
+        plan.pools[0].zones = vec!["a".into()];
+        plan.pools[0].instance.instance_type = "g2-standard-4".into();
+        let c = fixture::build(&plan);
+        let view = c
+            .autoscaling_view(&ViewRequest {
+                nodes_only_below: Some(0.5),
+                ..request(false)
+            })
+            .view;
+        assert_eq!(view.nodes.len(), 1);
+        assert_eq!(view.nodes[0].allocatable.gpus, 1);
+        assert_eq!(view.nodes[0].pods[0].count, 3);
     }
 
     #[test]

@@ -33,7 +33,10 @@
 //! Steps 2 and 3 depend only on the pool (and zone), so they are decided per node group, not
 //! per node: once per service when the cluster is built ([`rejected_groups`], kept in the
 //! cluster beside each pool's taints), and for a Job, whose groups follow from its GPUs and
-//! flavor, when its pods fail a cycle.
+//! flavor, when its pods fail a cycle. A GPU pod tolerates the `nvidia.com/gpu` taint (the
+//! ExtendedResourceToleration admission plugin's toleration), and a pool with fewer GPUs per
+//! node than it asks is no group of its own either (a service's as a Job's): NodeResourcesFit
+//! still judges those nodes one by one for the event ("Insufficient nvidia.com/gpu").
 //!
 //! **Preemption's words.** DefaultPreemption's dry run (`preemption.go`
 //! `nodesWherePreemptionMightHelp`) skips nodes rejected as unresolvable (NodeUnschedulable,
@@ -70,8 +73,30 @@ pub(super) enum Rejection {
     Resources,
 }
 
+/// The toleration the ExtendedResourceToleration admission plugin gives a pod requesting
+/// `gpus` > 0 whole `nvidia.com/gpu`s (kubernetes.io/docs/reference/access-authn-authz/
+/// admission-controllers/#extendedresourcetoleration, enabled on GKE and EKS): key
+/// `nvidia.com/gpu`, operator `Exists`. Upstream's has effect `NoSchedule`; this one, as the
+/// Jobs' (`PoolPlan::admits_job`), tolerates every effect of the key — the same for GKE's
+/// `nvidia.com/gpu=present:NoSchedule`, the taint GPU pools carry.
+pub(super) fn extended_resource_tolerations(gpus: u32) -> Vec<Toleration> {
+    if gpus == 0 {
+        return Vec::new();
+    }
+    vec![Toleration {
+        key: GPU_RESOURCE.to_owned(),
+        operator: TolerationOperator::Exists,
+        value: String::new(),
+        effect: None,
+    }]
+}
+
 /// TaintToleration then NodeAffinity on the nodes of group `g` for service `s`'s pods: `None`
-/// when both pass.
+/// when both pass and the pool's nodes have the GPUs a pod asks. A GPU pod tolerates the
+/// `nvidia.com/gpu` taint beside its own tolerations ([`extended_resource_tolerations`]), as a
+/// Job's pods do; a pool with fewer GPUs per node than it asks (none, for a CPU machine type)
+/// is [`Rejection::Resources`], so its groups never hold it. A pod asking none is kept off a
+/// GPU pool by the pool's taint (GKE taints GPU node pools when the cluster has others).
 pub(super) fn group_verdict(
     plan: &ClusterPlan,
     placement: &Placement,
@@ -79,11 +104,21 @@ pub(super) fn group_verdict(
     g: u32,
 ) -> Option<Rejection> {
     let pool = &plan.pools[placement.pool_of_group(g) as usize];
-    if let Some(taint) = first_untolerated_taint(&pool.taints, &s.tolerations) {
+    let gpu_tolerations = extended_resource_tolerations(s.gpus);
+    let tolerations: Vec<Toleration> = s
+        .tolerations
+        .iter()
+        .chain(&gpu_tolerations)
+        .cloned()
+        .collect();
+    if let Some(taint) = first_untolerated_taint(&pool.taints, &tolerations) {
         let index = pool.taints.iter().position(|t| t == taint).unwrap_or(0);
         return Some(Rejection::Taint(index as u32));
     }
-    (!s.admits_labels(&pool.labels_in_zone(placement.zone_name(g)))).then_some(Rejection::Affinity)
+    if !s.admits_labels(&pool.labels_in_zone(placement.zone_name(g))) {
+        return Some(Rejection::Affinity);
+    }
+    (pool.gpus_per_node() < s.gpus).then_some(Rejection::Resources)
 }
 
 /// The groups of service `s`'s region its pods' pool-level filters reject, by group.
@@ -147,16 +182,7 @@ impl Cluster {
             return Cow::Borrowed(rejected);
         }
         let gpus = dep.template().gpus;
-        let tolerations = if gpus > 0 {
-            vec![Toleration {
-                key: GPU_RESOURCE.to_owned(),
-                operator: TolerationOperator::Exists,
-                value: String::new(),
-                effect: None,
-            }]
-        } else {
-            Vec::new()
-        };
+        let tolerations = extended_resource_tolerations(gpus);
         let rejected = self
             .placement
             .groups_in(&dep.region)

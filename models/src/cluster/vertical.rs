@@ -248,8 +248,14 @@ impl Cluster {
     /// revision is reused).
     pub(super) fn apply_template(&mut self, order: &TemplateOrder, now_ns: u64) {
         let d = order.service as usize;
-        let template = PodTemplate::new(order.cpu_millis, order.memory_bytes, order.limits);
         let dep = &mut self.deployments[d];
+        // The VPA sizes cpu and memory only: an extended resource such as `nvidia.com/gpu` is
+        // not among its controlled resources (`ContainerResourcePolicy.controlledResources`
+        // takes cpu and memory), so the template keeps its GPUs.
+        let template = PodTemplate {
+            gpus: dep.template().gpus,
+            ..PodTemplate::new(order.cpu_millis, order.memory_bytes, order.limits)
+        };
         let revision = match dep.templates.iter().position(|t| *t == template) {
             Some(k) => k,
             None if dep.templates.len() <= usize::from(u16::MAX) => {
@@ -374,7 +380,30 @@ impl Cluster {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture::{self, GIB};
     use super::{MAX_BACK_OFF_NS, back_off_ns};
+    use crate::api::TemplateOrder;
+
+    #[test]
+    fn a_vpa_template_keeps_the_pods_gpus() {
+        // A service of one-GPU pods resized by the VPA to 500m / 2 GiB: the new revision
+        // asks 500m, 2 GiB and still one GPU (the VPA controls cpu and memory only).
+        let mut plan = fixture::plan();
+        plan.services[0].gpus = 1;
+        plan.services[0].replicas = 0;
+        let mut c = fixture::build(&plan);
+        let order = TemplateOrder {
+            service: 0,
+            cpu_millis: 500,
+            memory_bytes: 2 * GIB,
+            limits: (None, None),
+            why: "test".into(),
+        };
+        c.apply_template(&order, 0);
+        let t = c.deployments[0].template();
+        assert_eq!((t.cpu_millis, t.memory_bytes, t.gpus), (500, 2 * GIB, 1));
+        assert_eq!(c.deployments[0].revision, 1);
+    }
 
     #[test]
     fn the_crash_loop_back_off_doubles_from_10_s_to_300_s() {

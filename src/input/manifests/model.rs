@@ -67,6 +67,8 @@ pub struct Service {
     pub memory: Bytes,
     pub limit_cpu: Option<CpuMillis>,
     pub limit_memory: Option<Bytes>,
+    /// Whole `nvidia.com/gpu`s of the pod (its containers' limits, each also the request).
+    pub gpus: u32,
     pub node_selector: BTreeMap<String, String>,
     pub tolerations: Vec<Toleration>,
     pub priority_class: Option<String>,

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::InputError;
+use models::plan::GPU_RESOURCE;
 use sim::quantity::{Bytes, CpuMillis};
 
 use super::affinity;
@@ -83,6 +84,7 @@ pub fn from_template(
         memory: Bytes(0),
         limit_cpu: None,
         limit_memory: None,
+        gpus: 0,
         node_selector: match pod.get("nodeSelector")? {
             Some(n) => string_map(&n)?,
             None => BTreeMap::new(),
@@ -143,7 +145,10 @@ fn containers(kind: &str, list: &At, s: &mut Service, w: &mut Warnings) -> Resul
     for (i, c) in items.iter().enumerate() {
         c.fields(kind, &["name", "resources", "readinessProbe"], &[], w)?;
         let (cpu, memory, lcpu, lmem) = match c.get("resources")? {
-            Some(r) => resources(kind, &r, w)?,
+            Some(r) => {
+                s.gpus += container_gpus(&r)?;
+                resources(kind, &r, w)?
+            }
             None => (None, None, None, None),
         };
         // Kubernetes defaults a missing request to the limit.
@@ -181,7 +186,7 @@ fn resources(kind: &str, r: &At, w: &mut Warnings) -> Result<Amounts, InputError
             let Some(m) = r.get(key)? else {
                 return Ok((None, None));
             };
-            m.fields(kind, &["cpu", "memory"], &[], w)?;
+            m.fields(kind, &["cpu", "memory", GPU_RESOURCE], &[], w)?;
             Ok((
                 m.get("cpu")?.map(|c| c.cpu()).transpose()?,
                 m.get("memory")?.map(|c| c.bytes()).transpose()?,
@@ -190,6 +195,33 @@ fn resources(kind: &str, r: &At, w: &mut Warnings) -> Result<Amounts, InputError
     let (cpu, memory) = pair("requests", w)?;
     let (lcpu, lmem) = pair("limits", w)?;
     Ok((cpu, memory, lcpu, lmem))
+}
+
+/// A container's `nvidia.com/gpu`: its limit, which is also its request. Kubernetes defaults
+/// an extended resource's missing request to its limit and refuses a request that differs
+/// from it ("must be equal to nvidia.com/gpu limit"; kubernetes.io/docs/tasks/manage-gpus/
+/// scheduling-gpus).
+fn container_gpus(r: &At) -> Result<u32, InputError> {
+    let read = |key: &str| -> Result<Option<(u32, At)>, InputError> {
+        let Some(m) = r.get(key)? else {
+            return Ok(None);
+        };
+        let Some(g) = m.get(GPU_RESOURCE)? else {
+            return Ok(None);
+        };
+        let n = u32::try_from(g.count()?)
+            .map_err(|_| g.error("expected a whole number of GPUs below 2³²"))?;
+        Ok(Some((n, g)))
+    };
+    let (request, limit) = (read("requests")?, read("limits")?);
+    let limit_count = limit.as_ref().map_or(0, |l| l.0);
+    match request {
+        Some((n, at)) if n != limit_count => Err(at.error(format!(
+            "must be equal to {GPU_RESOURCE} limit of {limit_count}: an extended resource's \
+             request equals its limit (write the limit alone)"
+        ))),
+        _ => Ok(limit_count),
+    }
 }
 
 fn toleration(kind: &str, t: &At, w: &mut Warnings) -> Result<Toleration, InputError> {

@@ -284,13 +284,17 @@ fn service(o: &mut String, s: &Service) {
         "requests: (cpu: \"{}\", memory: \"{}\"),",
         s.cpu, s.memory
     ));
-    if s.limit_cpu.is_some() || s.limit_memory.is_some() {
+    if s.limit_cpu.is_some() || s.limit_memory.is_some() || s.gpus > 0 {
         let mut parts = Vec::new();
         if let Some(c) = s.limit_cpu {
             parts.push(format!("cpu: \"{c}\""));
         }
         if let Some(m) = s.limit_memory {
             parts.push(format!("memory: \"{m}\""));
+        }
+        // `nvidia.com/gpu`: the limit alone, which is also the request.
+        if s.gpus > 0 {
+            parts.push(format!("gpus: {}", s.gpus));
         }
         line(format!("limits: ({}),", parts.join(", ")));
     }

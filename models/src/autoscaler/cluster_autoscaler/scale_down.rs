@@ -3,8 +3,11 @@
 //!
 //! Sources (`kubernetes/autoscaler` tag `cluster-autoscaler-1.36.1`, `cluster-autoscaler/`):
 //! * `core/scaledown/eligibility/eligibility.go` — a node is a candidate when its utilization
-//!   (`simulator/utilization/info.go`: max of cpu and memory requests over allocatable) is
-//!   **at or below** the threshold (`Utilization > threshold` is what disqualifies).
+//!   (`simulator/utilization/info.go`: max of cpu and memory requests over allocatable; for a
+//!   node with GPUs, its GPU utilization alone, [`utilization`]) is **at or below** the
+//!   threshold (`Utilization > threshold` is what disqualifies). Upstream judges GPU nodes
+//!   against `--scale-down-gpu-utilization-threshold`, whose default (0.5) is the cpu/memory
+//!   threshold's; clustersim has the one `scale_down_utilization_threshold` for both.
 //! * `simulator/drainability/rules/rules.go` — pods that block: no controller, kube-system
 //!   without PDB, `safe-to-evict: "false"`, PDB with no disruption allowed (see
 //!   [`RemovalBlockers`](crate::api::RemovalBlockers)).
@@ -27,7 +30,7 @@ use std::collections::BTreeMap;
 
 use sim::time::SimTime;
 
-use crate::api::ClusterView;
+use crate::api::{ClusterView, NodeView};
 use crate::autoscaler::bin::Bin;
 use crate::autoscaler::cluster_autoscaler::notes::{ScaleDownNotes, Unremovable};
 
@@ -68,7 +71,7 @@ pub fn find_unneeded(
             continue;
         }
         // Eligibility (utilization) first, then drainability, as upstream.
-        let utilization = node.utilization();
+        let utilization = utilization(node);
         if utilization > threshold {
             notes.above_threshold += 1;
             continue;
@@ -101,6 +104,14 @@ pub fn find_unneeded(
         });
     }
     unneeded
+}
+
+/// A node's utilization as `simulator/utilization/info.go` `Calculate` has it: a node with
+/// GPUs counts its GPUs only (`crate::gpu::scale_down_utilization`), any other the larger of
+/// its cpu and memory shares.
+pub fn utilization(node: &NodeView) -> f64 {
+    crate::gpu::scale_down_utilization(node.requested.gpus, node.allocatable.gpus)
+        .unwrap_or_else(|| node.utilization())
 }
 
 /// Moves every pod of node `from` onto other nodes' `bins`; false if one does not fit, and

@@ -9,6 +9,10 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+#[path = "common/mutation.rs"]
+mod mutation;
+use mutation::{apply, edit};
+
 /// Bundled experiments small enough to resolve many times a second in a debug build.
 const SEEDS: [&str; 3] = [
     include_str!("../experiments/quickstart.ron"),
@@ -25,14 +29,6 @@ fn load(src: &str) {
     {
         let _ = e.located(file, &clustersim::locate::RonLocator::new(src));
     }
-}
-
-/// One edit of a text: remove a span, insert a snippet, or repeat a span.
-#[derive(Debug, Clone)]
-enum Edit {
-    Remove { at: usize, len: usize },
-    Insert { at: usize, text: String },
-    Repeat { at: usize, len: usize },
 }
 
 /// Snippets that make the edits land on the grammar's edges.
@@ -54,50 +50,6 @@ const SNIPPETS: [&str; 16] = [
     "\u{feff}",
     "99999999999999999999",
 ];
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Remove { at, len }),
-        (any::<usize>(), prop::sample::select(&SNIPPETS[..])).prop_map(|(at, t)| Edit::Insert {
-            at,
-            text: t.to_owned()
-        }),
-        (any::<usize>(), prop::collection::vec(any::<char>(), 1..8)).prop_map(|(at, cs)| {
-            Edit::Insert {
-                at,
-                text: cs.into_iter().collect(),
-            }
-        }),
-        (any::<usize>(), 1usize..60).prop_map(|(at, len)| Edit::Repeat { at, len }),
-    ]
-}
-
-/// `src` with `e` applied at a char boundary.
-fn apply(src: &str, e: &Edit) -> String {
-    let boundary = |at: usize| {
-        let mut at = at % (src.len() + 1);
-        while !src.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
-    };
-    match e {
-        Edit::Remove { at, len } => {
-            let a = boundary(*at);
-            let b = boundary((a + len).min(src.len()));
-            format!("{}{}", &src[..a], &src[b.max(a)..])
-        }
-        Edit::Insert { at, text } => {
-            let a = boundary(*at);
-            format!("{}{text}{}", &src[..a], &src[a..])
-        }
-        Edit::Repeat { at, len } => {
-            let a = boundary(*at);
-            let b = boundary((a + len).min(src.len())).max(a);
-            format!("{}{}", &src[..b], &src[a..])
-        }
-    }
-}
 
 /// What CSV traces are made of, so most generated rows get past the header.
 const CSV_CHARS: [char; 20] = [
@@ -146,7 +98,7 @@ proptest! {
     #[test]
     fn mutated_experiments_never_panic_the_loader(
         seed in 0usize..SEEDS.len(),
-        edits in prop::collection::vec(edit(), 1..4),
+        edits in prop::collection::vec(edit(&SNIPPETS), 1..4),
     ) {
         let mut src = SEEDS[seed].to_owned();
         for e in &edits {

@@ -11,6 +11,10 @@ use clustersim::error::InputError;
 use clustersim::sweep::{is_sweep, plan, spec};
 use proptest::prelude::*;
 
+#[path = "common/mutation.rs"]
+mod mutation;
+use mutation::{apply, edit};
+
 /// Where the sweeps under test claim to be, so their bases (`spot-mix-base.ron`, …) resolve
 /// as the bundled sweeps name them; tests run from the repository root.
 const FILE: &str = "experiments/sweeps/x.ron";
@@ -63,14 +67,6 @@ fn check(src: &str) {
     }
 }
 
-/// One edit of a text: remove a span, insert a snippet, or repeat a span.
-#[derive(Debug, Clone)]
-enum Edit {
-    Remove { at: usize, len: usize },
-    Insert { at: usize, text: String },
-    Repeat { at: usize, len: usize },
-}
-
 /// Snippets that make the edits land on the sweep grammar's edges.
 const SNIPPETS: [&str; 18] = [
     "(",
@@ -92,50 +88,6 @@ const SNIPPETS: [&str; 18] = [
     "//",
     "\u{feff}",
 ];
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Remove { at, len }),
-        (any::<usize>(), prop::sample::select(&SNIPPETS[..])).prop_map(|(at, t)| Edit::Insert {
-            at,
-            text: t.to_owned()
-        }),
-        (any::<usize>(), prop::collection::vec(any::<char>(), 1..8)).prop_map(|(at, cs)| {
-            Edit::Insert {
-                at,
-                text: cs.into_iter().collect(),
-            }
-        }),
-        (any::<usize>(), 1usize..60).prop_map(|(at, len)| Edit::Repeat { at, len }),
-    ]
-}
-
-/// `src` with `e` applied at a char boundary.
-fn apply(src: &str, e: &Edit) -> String {
-    let boundary = |at: usize| {
-        let mut at = at % (src.len() + 1);
-        while !src.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
-    };
-    match e {
-        Edit::Remove { at, len } => {
-            let a = boundary(*at);
-            let b = boundary((a + len).min(src.len()));
-            format!("{}{}", &src[..a], &src[b.max(a)..])
-        }
-        Edit::Insert { at, text } => {
-            let a = boundary(*at);
-            format!("{}{text}{}", &src[..a], &src[a..])
-        }
-        Edit::Repeat { at, len } => {
-            let a = boundary(*at);
-            let b = boundary((a + len).min(src.len())).max(a);
-            format!("{}{}", &src[..b], &src[a..])
-        }
-    }
-}
 
 /// Fields of `spot-mix-base.ron` an axis may name: real ones of every kind (a whole number, an
 /// enum variant, a float inside a variant, a string), and paths that miss, select nothing, or
@@ -223,7 +175,7 @@ proptest! {
     #[test]
     fn mutated_sweeps_never_panic(
         seed in 0usize..SEEDS.len(),
-        edits in prop::collection::vec(edit(), 1..4),
+        edits in prop::collection::vec(edit(&SNIPPETS), 1..4),
     ) {
         let mut src = SEEDS[seed].to_owned();
         for e in &edits {

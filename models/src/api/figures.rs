@@ -57,6 +57,9 @@ pub struct WorkloadMetrics {
     /// Requests in the service now, waiting or being served: Little's law `λ × W` while the
     /// queue is stable, the backlog plus the busy pods while it is not.
     pub in_flight_requests: f64,
+    /// What the run's nodes, all pools, have cost so far (`cluster::costs`): what a
+    /// cost-aware HPA policy reads against its budget.
+    pub spent_usd: f64,
 }
 
 /// One row of the service time series.

@@ -54,6 +54,8 @@ impl Cluster {
                 None => delay_ns,
             };
             let at = now_ns + boot_ns;
+            self.costs
+                .node_created(self.pools[pool as usize].price_usd_per_hour, now_ns);
             let id = self.nodes.add(node);
             self.node_pods.push(Vec::new());
             self.node_gpus.push((gpus, 0));
@@ -182,6 +184,9 @@ impl Cluster {
         if let Some(z) = self.pools[pool].groups.iter().position(|&g| g == group) {
             self.pools[pool].live_per_zone[z] -= 1;
         }
+        let created_ns = self.nodes.get(node).created_ns;
+        self.costs
+            .node_removed(self.pools[pool].price_usd_per_hour, created_ns, now_ns);
         self.nodes.update(node, |n| {
             n.state = NodeState::Gone;
             n.schedulable = false;

@@ -329,6 +329,11 @@ impl Cluster {
             throttles: None,
             metrics_settle_ns: None,
         };
+        for pool in &cluster.pools {
+            for _ in 0..pool.live_per_zone.iter().sum::<u32>() {
+                cluster.costs.node_created(pool.price_usd_per_hour, 0);
+            }
+        }
         for d in 0..cluster.deployments.len() as u32 {
             cluster.reconcile(d, 0);
             for k in 0..cluster.deployments[d as usize].schedule.len() {

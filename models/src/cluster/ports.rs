@@ -243,6 +243,7 @@ impl Cluster {
     ) -> Vec<WorkloadMetrics> {
         self.handled(cx);
         let now = SimTime::from_monotonic(cx.time());
+        let spent_usd = self.costs.spent_usd(now.as_nanos());
         let settle_before_ns = self
             .metrics_settle_ns
             .map(|after| now.as_nanos().saturating_sub(after));
@@ -284,6 +285,7 @@ impl Cluster {
                     } else {
                         arrival_rps * d.queue.mean_latency_s()
                     },
+                    spent_usd,
                 }
             })
             .collect()

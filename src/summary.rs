@@ -137,9 +137,9 @@ fn vpa(table: &Table) -> Vec<VpaSummary> {
         .collect()
 }
 
-/// The budgets of the node-pool policies that ran (`policies.active`: entries without a set
-/// always run, with a set when it is the active one; every entry without `active`), with the
-/// region of their first pool.
+/// The budgets of the cost-aware policies that ran (`policies.active`: entries without a set
+/// always run, with a set when it is the active one; every entry without `active`): node-pool
+/// policies with the region of their first pool, then policies on HPAs, over every pool.
 fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
     let p = &x.policies;
     let runs = |set: Option<&str>| match (set, p.active.as_deref()) {
@@ -165,6 +165,18 @@ fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
                 low_share: b.low_share,
             })
         })
+        .chain(
+            p.cost_aware
+                .iter()
+                .filter(|c| runs(c.set.as_deref()))
+                .map(|c| BudgetSummary {
+                    policy: c.name.clone(),
+                    region: String::new(),
+                    pools: Vec::new(),
+                    budget_usd: c.budget_usd,
+                    low_share: c.low_share,
+                }),
+        )
         .collect()
 }
 

@@ -390,7 +390,7 @@ fn a_run_the_loader_refuses_is_reported_against_the_base_before_anything_runs() 
 #[test]
 fn the_example_sweeps_validate_every_run_and_run_a_shard() {
     // spot-mix: 120 runs, all loaded and checked; shard 0 of 60 runs two of them. hpa-spot:
-    // 100 runs, shard 0 of 50 runs two. policies-day: 6 runs, shard 0 of 3 runs two.
+    // 100 runs, shard 0 of 50 runs two. policies-day: 8 runs, shard 0 of 4 runs two.
     // batch-packing: 4 runs, shard 0 of 2 runs two.
     for (file, shard, expected) in [
         (
@@ -405,8 +405,8 @@ fn the_example_sweeps_validate_every_run_and_run_a_shard() {
         ),
         (
             "experiments/sweeps/policies-day.ron",
-            "0/3",
-            "2 runs (shard 0/3: 2 of 6)",
+            "0/4",
+            "2 runs (shard 0/4: 2 of 8)",
         ),
         (
             "experiments/sweeps/batch-packing.ron",

@@ -626,6 +626,7 @@ fn a_scale_step_on_an_autoscaled_service_sets_the_hpa_minimum_instead_of_racing_
             SimTime::from_secs(60),
             5,
         )],
+        cost_aware: None,
     }];
     let out = run(&p, |_| {}).expect("the run");
     let desired = u64s(&out.timeseries, "desired_pods");

@@ -29,7 +29,7 @@ pub enum Kind {
     /// `SuccessfulRescale`, `ScalingHeld`: per HorizontalPodAutoscaler.
     Hpa,
     /// `ScheduledScaling`, `ThresholdScaling`, `PredictiveForecast`, `PredictiveScaling`,
-    /// `KEDAScaleTarget{Activated,Deactivated}`: per HPA or deployment a scaling policy acts on.
+    /// `CostAwareScaling`, `KEDAScaleTarget{Activated,Deactivated}`: per HPA or deployment a scaling policy acts on.
     Policy,
     /// `TriggeredScaleUp`, `ScaleDown` (consolidations included): per node pool.
     NodeAutoscaling,
@@ -52,6 +52,7 @@ impl Kind {
             | "ThresholdScaling"
             | "PredictiveForecast"
             | "PredictiveScaling"
+            | "CostAwareScaling"
             | "KEDAScaleTargetActivated"
             | "KEDAScaleTargetDeactivated" => Some(Kind::Policy),
             "TriggeredScaleUp" | "ScaleDown" | "NodeNotSchedulable" => Some(Kind::NodeAutoscaling),
@@ -67,7 +68,7 @@ impl Kind {
         match self {
             Kind::Hpa => "Horizontal Pod Autoscaler: rescales and held recommendations",
             Kind::Policy => {
-                "Scaling policies: scheduled, threshold, predictive and event-driven (KEDA)"
+                "Scaling policies: scheduled, threshold, predictive, cost-aware and event-driven (KEDA)"
             }
             Kind::NodeAutoscaling => {
                 "Node autoscaling (Cluster Autoscaler, Karpenter): scale-ups, scale-downs, \

@@ -87,23 +87,25 @@ pub struct Summary {
     /// unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forecast: Vec<ForecastSummary>,
-    /// Each cost-aware node-pool policy's budget (the `budget` chart); absent without one (so
-    /// the summaries of other runs are unchanged).
+    /// Each cost-aware policy's budget, node-pool policies' then HPA policies' (the `budget`
+    /// chart); absent without one (so the summaries of other runs are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub budgets: Vec<BudgetSummary>,
 }
 
-/// A node-pool policy's budget over the run, as its `budget` says: the report charts its
-/// pools' cost so far against it.
+/// A cost-aware policy's budget over the run: the report charts its pools' cost so far
+/// against it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetSummary {
-    /// The node-pool policy.
+    /// The node-pool policy or cost-aware HPA policy.
     pub policy: String,
+    /// The region of its pools; empty for an HPA policy.
     pub region: String,
-    /// The pools whose cost it counts.
+    /// The pools whose cost it counts; empty for an HPA policy, which counts every pool.
     pub pools: Vec<String>,
     pub budget_usd: f64,
-    /// The share of the budget left at or below which it scales slower and on spot.
+    /// The share of the budget left at or below which it scales slower (and a node-pool policy
+    /// on spot).
     pub low_share: f64,
 }
 

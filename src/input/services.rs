@@ -142,6 +142,7 @@ fn resolve_entry<'a>(
                     .iter()
                     .map(|&(at, replicas)| BoundsStep::floor(at, replicas))
                     .collect(),
+                cost_aware: None,
             });
         }
     }

@@ -67,6 +67,9 @@ pub enum Reason {
     PredictiveForecast,
     /// A predictive policy's forecast, and the replicas it sets (`PredictiveScaling`).
     PredictiveScaling,
+    /// A cost-aware policy found its budget low and cuts the HPA's scale-ups from then on
+    /// (`CostAwareScaling`).
+    CostAwareScaling,
     /// KEDA scaled a workload from zero on its event source (`KEDAScaleTargetActivated`).
     KedaScaleTargetActivated,
     /// KEDA scaled an idle workload to zero (`KEDAScaleTargetDeactivated`).
@@ -108,6 +111,7 @@ impl Reason {
             Reason::ThresholdScaling => "ThresholdScaling",
             Reason::PredictiveForecast => "PredictiveForecast",
             Reason::PredictiveScaling => "PredictiveScaling",
+            Reason::CostAwareScaling => "CostAwareScaling",
             Reason::KedaScaleTargetActivated => "KEDAScaleTargetActivated",
             Reason::KedaScaleTargetDeactivated => "KEDAScaleTargetDeactivated",
             Reason::QuotaReserved => "QuotaReserved",

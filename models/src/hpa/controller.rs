@@ -150,8 +150,17 @@ pub struct Decision {
     pub held_by: Option<Window>,
     /// The rate limit or min/max clamp applied after stabilization.
     pub limit: Option<Limited>,
+    /// A cost-aware policy's cut of the scale-up, after the limits (`cost_aware`).
+    pub cost_cut: Option<CostCut>,
     /// Whether the HPA has no `behavior` (the legacy limits).
     pub legacy: bool,
+}
+
+/// A scale-up a cost-aware policy cut: the factor and the count it would have reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostCut {
+    pub factor: f64,
+    pub uncut: u32,
 }
 
 impl Decision {
@@ -232,6 +241,13 @@ impl Decision {
             }
             let _ = write!(reason, " → {}", limited.replicas);
         }
+        if let Some(c) = self.cost_cut {
+            let _ = write!(
+                reason,
+                "; cost-aware factor {} on the scale-up to {} → {}",
+                c.factor, c.uncut, self.to_replicas
+            );
+        }
         reason
     }
 }
@@ -250,6 +266,8 @@ pub struct Hpa {
     initialized: bool,
     scale_up_events: Vec<ScaleEvent>,
     scale_down_events: Vec<ScaleEvent>,
+    /// A cost-aware policy's factor on scale-ups, while its budget is low (`cost_aware`).
+    scale_up_factor: Option<f64>,
 }
 
 impl Hpa {
@@ -282,6 +300,7 @@ impl Hpa {
             recommendations: Vec::new(),
             initialized: false,
             scale_up_events: Vec::new(),
+            scale_up_factor: None,
             scale_down_events: Vec::new(),
         }
     }
@@ -290,6 +309,12 @@ impl Hpa {
     /// scaling actions; [`BoundsStep::apply`]). The next sync clamps to the new bounds.
     pub fn set_bounds(&mut self, step: &BoundsStep) {
         (self.min_replicas, self.max_replicas) = step.apply((self.min_replicas, self.max_replicas));
+    }
+
+    /// Cuts the scale-ups of the next syncs by `factor` (`cost_aware::cut`), or stops
+    /// cutting (`None`).
+    pub fn set_scale_up_factor(&mut self, factor: Option<f64>) {
+        self.scale_up_factor = factor;
     }
 
     /// `(minReplicas, maxReplicas)` now.
@@ -331,6 +356,7 @@ impl Hpa {
             stabilized: None,
             held_by: None,
             limit: None,
+            cost_cut: None,
             legacy: self.behavior.is_none(),
         };
         if current == 0 && self.min_replicas != 0 {
@@ -345,6 +371,16 @@ impl Hpa {
             decision.to_replicas = self.min_replicas;
         } else {
             self.compute(now, scale, inputs, &mut decision);
+            if let Some(factor) = self.scale_up_factor {
+                let cut = crate::hpa::cost_aware::cut(current, decision.to_replicas, factor);
+                if cut < decision.to_replicas {
+                    decision.cost_cut = Some(CostCut {
+                        factor,
+                        uncut: decision.to_replicas,
+                    });
+                    decision.to_replicas = cut;
+                }
+            }
         }
         if decision.rescale() {
             self.store_scale_event(now, current, decision.to_replicas);

@@ -7,7 +7,8 @@
 //! puts on the HPA's conditions: `ScalingLimited` (`ScaleUpLimit`, `ScaleDownLimit`,
 //! `TooManyReplicas`, `TooFewReplicas`, `DesiredWithinRange`), `AbleToScale`
 //! (`ScaleUpStabilized`, `ScaleDownStabilized`), `ScalingActive` (`ScalingDisabled`,
-//! `FailedComputeMetricsReplicas`). The tolerance test is `replica_calculator.go`'s
+//! `FailedComputeMetricsReplicas`), and this simulator's own `CostAwareScaleUpLimit` when a
+//! cost-aware policy cut a scale-up (`hpa::cost_aware`). The tolerance test is `replica_calculator.go`'s
 //! `tolerances.isWithin(usageRatio)`: within when `1 − ratio ≤ scaleDown` and
 //! `ratio − 1 ≤ scaleUp` (default 0.1 both, `--horizontal-pod-autoscaler-tolerance`); here the
 //! ratio is taken of the value and target shown (whole percents for utilization), so it can
@@ -50,6 +51,7 @@ pub fn outcome(d: &Decision) -> &'static str {
         Path::AboveMax => "TooManyReplicas",
         Path::BelowMin => "TooFewReplicas",
         Path::InvalidMetrics => "FailedComputeMetricsReplicas",
+        Path::Computed if d.cost_cut.is_some() => "CostAwareScaleUpLimit",
         Path::Computed => match (d.limit, d.held_by) {
             (Some(l), _) if l.reason != LimitReason::DesiredWithinRange => l.reason.as_str(),
             (_, Some(Window::ScaleUp(_))) => "ScaleUpStabilized",

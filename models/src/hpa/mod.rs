@@ -1,9 +1,9 @@
 //! HorizontalPodAutoscaler v2 as kube-controller-manager computes it, as pure logic: the
 //! experiment's HPA sections ([`config`]), the per-metric replica calculation over groups of
 //! identical pods ([`replica_calculator`]), stabilization and rate limits ([`behavior`]), one
-//! HPA's reconcile with its histories and the reason of each decision ([`controller`]), and the
-//! metrics pipeline's lag ([`metrics_window`]), and each sync as rows of the run's decisions
-//! table ([`decisions`]).
+//! HPA's reconcile with its histories and the reason of each decision ([`controller`]), the
+//! metrics pipeline's lag ([`metrics_window`]), each sync as rows of the run's decisions table
+//! ([`decisions`]), and a cost-aware policy's factor on scale-ups ([`cost_aware`]).
 //!
 //! The nexosim side is [`model`]: the `HpaController` model holds one [`controller::Hpa`] per service and
 //! region, calls [`controller::Hpa::sync`] every sync period, and sends the scale messages.
@@ -15,6 +15,7 @@
 pub mod behavior;
 pub mod config;
 pub mod controller;
+pub mod cost_aware;
 pub mod decisions;
 pub mod metrics_window;
 pub mod model;

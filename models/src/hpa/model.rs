@@ -31,6 +31,7 @@ use crate::api::decisions::{Decisions, Scope};
 use crate::api::{BoundsStep, MemoryModel, Reason, ReplicaOrder, Scaler, WorkloadMetrics};
 use crate::hpa::config::{HpaConfig, HpaControllerConfig, MetricSpec, ResourceName};
 use crate::hpa::controller::{Hpa, MetricInput, ScaleTarget};
+use crate::hpa::cost_aware::HpaBudget;
 use crate::hpa::metrics_window::UsageWindow;
 use crate::hpa::replica_calculator::{MetricSample, PodGroup, PodPhase, ReadyCondition};
 
@@ -108,6 +109,8 @@ pub struct HpaPlan {
     /// Scheduled changes of the HPA's bounds, in time order: the service's `scale` steps (each
     /// a `minReplicas`) and its scheduled policies' actions (the lib.rs ownership table).
     pub bounds: Vec<BoundsStep>,
+    /// A cost-aware policy's budget, which cuts scale-ups once low (`hpa::cost_aware`).
+    pub cost_aware: Option<HpaBudget>,
 }
 
 /// Which requests a metric's utilization is measured against: each pod group's own (from its
@@ -134,6 +137,8 @@ struct Target {
     served_total: f64,
     /// Whether the last sync logged a held recommendation (logged once per episode).
     held: bool,
+    /// Whether the cost-aware budget was found low (it stays low: spend only grows).
+    budget_low: bool,
     /// The service and region, for the decisions table.
     scope: Scope,
 }
@@ -182,6 +187,7 @@ impl HpaController {
                     served_rps: UsageWindow::new(resolution, phase),
                     served_total: 0.0,
                     held: false,
+                    budget_low: false,
                     scope: Scope {
                         region: std::sync::Arc::from(""),
                         scope: std::sync::Arc::from(plan.name.as_str()),
@@ -314,6 +320,37 @@ impl Target {
         groups
     }
 
+    /// Reads the spend against the cost-aware budget, if any: once it is low, the HPA's
+    /// scale-ups are cut from this sync on, and a `CostAwareScaling` event says so. Returns the
+    /// budget's figures for the events of cut scale-ups ("" without a budget).
+    fn watch_budget(&mut self, spent_usd: f64, orders: &mut Vec<ReplicaOrder>) -> String {
+        let Some(b) = &self.plan.cost_aware else {
+            return String::new();
+        };
+        let figures = format!(
+            "; budget ${spent_usd:.2} of ${:.2} spent ({:.0}% left)",
+            b.budget_usd,
+            100.0 * b.left_share(spent_usd)
+        );
+        if !self.budget_low && b.low(spent_usd) {
+            self.budget_low = true;
+            self.hpa.set_scale_up_factor(Some(b.scale_up_factor));
+            orders.push(ReplicaOrder {
+                service: self.plan.service,
+                replicas: None,
+                reason: Reason::CostAwareScaling,
+                why: format!(
+                    "{}: {:.0}% or less of the budget left{figures}: scale-ups × {} from now on",
+                    b.policy,
+                    100.0 * b.low_share,
+                    b.scale_up_factor
+                ),
+                by: Scaler::Hpa,
+            });
+        }
+        figures
+    }
+
     /// One sync of this HPA: the orders to send (a scheduled step's event, a rescale or a held
     /// recommendation).
     fn sync(
@@ -341,6 +378,7 @@ impl Target {
                 });
             }
         }
+        let budget_note = self.watch_budget(m.spent_usd, orders);
         let count = self.measured.len();
         let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(count);
         let mut values: Vec<Option<u64>> = Vec::with_capacity(count);
@@ -394,11 +432,15 @@ impl Target {
         crate::hpa::decisions::record(log.0, log.1, &self.scope, self.hpa.tolerances(), &decision);
         if decision.rescale() {
             self.held = false;
+            let mut why = decision.reason();
+            if decision.cost_cut.is_some() {
+                why.push_str(&budget_note);
+            }
             orders.push(ReplicaOrder {
                 service: self.plan.service,
                 replicas: Some(decision.to_replicas),
                 reason: Reason::SuccessfulRescale,
-                why: decision.reason(),
+                why,
                 by: Scaler::Hpa,
             });
             return;

@@ -32,6 +32,10 @@ pub struct PoliciesConfig {
     /// (`policy::pools`), optionally cost-aware.
     #[serde(default)]
     pub node_pools: Vec<PoolPolicy>,
+    /// Cost-aware policies on services' HPAs: scale-ups cut once the budget is low
+    /// (`hpa::cost_aware`).
+    #[serde(default)]
+    pub cost_aware: Vec<CostAwarePolicy>,
 }
 
 /// A scheduled scaling action (AWS EC2 Auto Scaling scheduled actions: `Recurrence`,
@@ -352,6 +356,35 @@ pub struct CostAware {
     /// Default 0.9: 90 % of new capacity on spot.
     #[serde(default = "default_spot_share")]
     pub spot_share: f64,
+}
+
+/// A cost-aware policy on services scaled by an HPA (`hpa::cost_aware` has the semantics):
+/// the run's spend so far (every node, all pools) against `budget_usd`; once the share of the
+/// budget left is at or below `low_share`, each scale-up their HPAs compute adds only
+/// `scale_up_factor` of its increase, rounded up. Spot for new nodes is the node side's choice:
+/// a node-pool policy's `budget` (`spot_share`), Karpenter's cheapest offering, or the Cluster
+/// Autoscaler's `price` expander.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostAwarePolicy {
+    /// Names the policy in events (`CostAwareScaling`).
+    pub name: String,
+    /// The named set of policies this entry belongs to (see `PoliciesConfig::active`).
+    /// Default: none, the entry always runs.
+    #[serde(default)]
+    pub set: Option<String>,
+    /// The services whose HPAs it cuts, in all their regions (each with an `hpa` or an
+    /// event-driven scaler's). Default: every service with an HPA.
+    #[serde(default)]
+    pub services: Option<Vec<String>>,
+    /// The budget for the run, in US dollars.
+    pub budget_usd: f64,
+    /// Default 0.3: 30 % of the budget left.
+    #[serde(default = "default_low_share")]
+    pub low_share: f64,
+    /// Default 0.6.
+    #[serde(default = "default_step_factor")]
+    pub scale_up_factor: f64,
 }
 
 fn one_node() -> Step {

@@ -430,11 +430,11 @@ fn queues_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     Ok(Some(c))
 }
 
-/// Each cost-aware node-pool policy's budget burn: its pools' cost so far (solid, from the
-/// pools table) against its budget spread evenly over the run (dashed), the level at which
-/// only `low_share` of it is left (a reference line) and the first sample at or above it (a
-/// marker). The policy integrates its own spend at each evaluation, so it may find the budget
-/// low up to a sample interval apart from the marker.
+/// Each cost-aware policy's budget burn: its pools' cost so far (solid, from the pools table;
+/// every pool for a policy on HPAs, whose `pools` are empty) against its budget spread evenly
+/// over the run (dashed), the level at which only `low_share` of it is left (a reference line)
+/// and the first sample at or above it (a marker). The policies read their spend at each
+/// evaluation, so they may find the budget low up to a sample interval apart from the marker.
 fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     let Some(p) = i.pools else {
         return Ok(None);
@@ -446,9 +446,9 @@ fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
         i,
         "budget",
         "Budget burn",
-        "Per cost-aware node-pool policy: its pools' cost so far (solid) against its budget spent \
-         evenly over the run (dashed); above the dashed line it spends faster than the budget \
-         allows, and past the reference line it scales slower and on spot.",
+        "Per cost-aware policy: its pools' cost so far (solid) against its budget spent evenly \
+         over the run (dashed); above the dashed line it spends faster than the budget allows, \
+         and past the reference line it scales slower (and a node-pool policy on spot).",
         "Nothing was billed.",
         "cost so far (USD)",
     );
@@ -458,7 +458,11 @@ fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
         .iter()
         .map(|b| SeriesKey {
             name: b.policy.clone(),
-            detail: format!("{}, {}", b.region, b.pools.join("+")),
+            detail: if b.pools.is_empty() {
+                "every pool".to_owned()
+            } else {
+                format!("{}, {}", b.region, b.pools.join("+"))
+            },
         })
         .collect();
     c.strokes = vec![
@@ -469,7 +473,9 @@ fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
     for (series, b) in i.summary.budgets.iter().enumerate() {
         let mut cost: BTreeMap<u64, f64> = BTreeMap::new();
         for (k, key) in p.keys.iter().enumerate() {
-            if key.detail == b.region && b.pools.contains(&key.name) {
+            let counted =
+                b.pools.is_empty() || (key.detail == b.region && b.pools.contains(&key.name));
+            if counted {
                 for (t, v) in p.samples(k, "cost_usd")? {
                     *cost.entry(t).or_insert(0.0) += v;
                 }

@@ -62,6 +62,7 @@ pub fn event_driven(
             declared_cpu_millis: s.requests.cpu.0,
             memory: s.memory_usage,
             bounds: Vec::new(),
+            cost_aware: None,
         });
         plan.activations.push(ActivationPlan {
             service: id,

@@ -7,13 +7,15 @@
 //! (`policies.event_driven[i]`) into a KEDA activation per region plus the HPA KEDA creates
 //! (External metric, `AverageValue` target, min at least 1); each node-pool policy
 //! (`policies.node_pools[i]`) into one `PoolPolicyPlan`, refused on a pool a Cluster
-//! Autoscaler or another pool policy sizes.
+//! Autoscaler or another pool policy sizes; each cost-aware policy (`policies.cost_aware[i]`)
+//! into the budget of each HPA it cuts, refused on a service without one.
 //!
 //! Entries may belong to a named `set`; `policies.active` picks the set that runs (entries
 //! without a set always run), so a sweep compares policies on one axis
 //! (`Values(field: "policies.active", values: ["none", "business-hours", …])`). Every set is
 //! checked with the base, whichever is active, so no run of such a sweep meets a bad one.
 
+mod cost_aware;
 mod event_driven;
 mod pools;
 mod predictive;
@@ -55,6 +57,7 @@ pub fn resolve(
         .chain(p.event_driven.iter().map(|e| e.set.as_deref()))
         .chain(p.predictive.iter().map(|e| e.set.as_deref()))
         .chain(p.node_pools.iter().map(|e| e.set.as_deref()))
+        .chain(p.cost_aware.iter().map(|e| e.set.as_deref()))
         .flatten()
         .collect();
     sets.sort_unstable();
@@ -168,6 +171,14 @@ fn resolve_set(
         }
         pools::node_pools(x, base_dir, policy, pools, &mut plan)
             .map_err(|e| e.within(&format!("policies.node_pools[{i}]")))?;
+    }
+    // Last: the HPAs event-driven scalers make can be cut too.
+    for (i, policy) in x.policies.cost_aware.iter().enumerate() {
+        if !runs(&policy.set) {
+            continue;
+        }
+        cost_aware::cost_aware(policy, services, hpas)
+            .map_err(|e| e.within(&format!("policies.cost_aware[{i}]")))?;
     }
     Ok(plan)
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Writes experiments/black-friday.ron (the full day) and experiments/black-friday-ci.ron (its
-one-hour, five-region cut that CI runs). Regenerate after editing:
+"""Writes experiments/black-friday.ron (the full day), experiments/black-friday-ci.ron (its
+one-hour, five-region cut that CI runs) and experiments/scenarios/black-friday-platform-base.ron
+(reference scenario 1: the cut's regions over the morning, with a canary, a budget and the
+realistic control plane). Regenerate after editing:
 
     python3 experiments/generate/black_friday.py
 
@@ -88,6 +90,9 @@ GCP_TYPE_BY_REGION = {
     "northamerica-south1": "e2-standard-32",
 }
 AWS_TYPE = "m4.10xlarge"
+# The bad canary of the reference scenario: twice the work per request (20 ms), so a pod
+# serves half as many requests at its full CPU request.
+CANARY_POD_RPS = 50
 
 
 def regions(limit):
@@ -100,7 +105,64 @@ def regions(limit):
     return rows
 
 
-def render(name, skip_min, duration, scale, limit, header, target):
+def service(name, region, tz, peak, share, pod_rps, skip_min, trace):
+    """One service in one region: `share` of the region's shoppers, pods serving `pod_rps`."""
+    out = []
+    sized = peak * share * POD_RPS / pod_rps  # requests/s in stable-pod units
+    night = max(2, math.ceil(sized * 0.045 / (POD_RPS * CPU_TARGET)))
+    most = max(night + 10, math.ceil(sized * 2.5 / (POD_RPS * CPU_TARGET)))
+    out.append("        (")
+    out.append(f'            name: "{name}",')
+    out.append(f'            regions: ["{region}"],')
+    # A cut that starts at the peak starts sized for it (the HPA trims the excess).
+    start = night if skip_min == 0 else max(night, math.ceil(sized / (POD_RPS * CPU_TARGET)))
+    out.append(f"            replicas: {start},")
+    out.append('            requests: (cpu: "500m", memory: "1Gi"),')
+    out.append(f"            capacity_rps: {pod_rps},")
+    out.append('            startup: "10s",')
+    out.append('            readiness: "5s",')
+    shoppers = [
+        "Sum([",
+        "    Product([",
+        f'        BlackFriday(peak_rps: {peak:.1f}, time_zone: "{tz}"),',
+    ]
+    # The shoppers' ramp from a Thanksgiving night to Black Friday: 0.08 at 00:00 EST to
+    # 1 at 09:00 EST (a cut that starts later starts part-way up).
+    ramp_from = min(1.0, 0.08 + (1.0 - 0.08) * skip_min / (9 * 60))
+    ramp_left = max(0, 9 * 60 - skip_min)
+    shoppers.append(
+        f'        Ramp(from: {ramp_from:.4f}, to: 1.0, start: "0s", duration: "{ramp_left}m"),'
+    )
+    shoppers += [
+        "        Noise(cv: 0.05),",
+        "    ]),",
+        "    Trace(",
+        f'        file: "{trace}",',
+        '        time_column: "unix_time",',
+        "        time_unit: s,",
+        '        value_column: "requests",',
+        "        value_kind: CountPerRow,",
+        f"        scale_to_peak_rps: {peak * 0.25:.1f},",
+    ]
+    offset = 31 * 60 + 41 + skip_min
+    shoppers += [f'        start_offset: "{offset // 60}h{offset % 60}m",', "    ),", "])"]
+    if share == 1.0:
+        out.append("            traffic: " + shoppers[0])
+        out += ["            " + line for line in shoppers[1:-1]]
+        out.append("            ]),")
+    else:
+        out.append(f"            traffic: Scale(factor: {share}, shape: " + shoppers[0])
+        out += ["                " + line for line in shoppers[1:-1]]
+        out.append("            ])),")
+    out.append(
+        f"            hpa: (min_replicas: {night}, max_replicas: {most}, "
+        "metrics: [Resource(name: cpu, target: Utilization(70))]),"
+    )
+    out.append("        ),")
+    return out
+
+
+def render(name, skip_min, duration, scale, limit, header, target, canary=None):
     """The day from `skip_min` minutes after 00:00 EST, for `duration`."""
     rs = regions(limit)
 
@@ -151,47 +213,14 @@ def render(name, skip_min, duration, scale, limit, header, target):
     out.append("    services: [")
     for n, zs, tz, w, cloud in rs:
         peak = PEAK_RPS_PER_WEIGHT * w * scale
-        night = max(2, math.ceil(peak * 0.045 / (POD_RPS * CPU_TARGET)))
-        most = max(night + 10, math.ceil(peak * 2.5 / (POD_RPS * CPU_TARGET)))
-        out.append("        (")
-        out.append('            name: "storefront",')
-        out.append(f'            regions: ["{n}"],')
-        # A cut that starts at the peak starts sized for it (the HPA trims the excess).
-        start = night if skip_min == 0 else max(night, math.ceil(peak / (POD_RPS * CPU_TARGET)))
-        out.append(f"            replicas: {start},")
-        out.append('            requests: (cpu: "500m", memory: "1Gi"),')
-        out.append(f"            capacity_rps: {POD_RPS},")
-        out.append('            startup: "10s",')
-        out.append('            readiness: "5s",')
-        out.append("            traffic: Sum([")
-        out.append("                Product([")
-        out.append(f'                    BlackFriday(peak_rps: {peak:.1f}, time_zone: "{tz}"),')
-        # The shoppers' ramp from a Thanksgiving night to Black Friday: 0.08 at 00:00 EST to
-        # 1 at 09:00 EST (a cut that starts later starts part-way up).
-        ramp_from = min(1.0, 0.08 + (1.0 - 0.08) * skip_min / (9 * 60))
-        ramp_left = max(0, 9 * 60 - skip_min)
-        out.append(
-            f'                    Ramp(from: {ramp_from:.4f}, to: 1.0, start: "0s", '
-            f'duration: "{ramp_left}m"),'
-        )
-        out.append("                    Noise(cv: 0.05),")
-        out.append("                ]),")
-        out.append("                Trace(")
-        out.append(f'                    file: "{trace}",')
-        out.append('                    time_column: "unix_time",')
-        out.append("                    time_unit: s,")
-        out.append('                    value_column: "requests",')
-        out.append("                    value_kind: CountPerRow,")
-        out.append(f"                    scale_to_peak_rps: {peak * 0.25:.1f},")
-        offset = 31 * 60 + 41 + skip_min
-        out.append(f'                    start_offset: "{offset // 60}h{offset % 60}m",')
-        out.append("                ),")
-        out.append("            ]),")
-        out.append(
-            f"            hpa: (min_replicas: {night}, max_replicas: {most}, "
-            "metrics: [Resource(name: cpu, target: Utilization(70))]),"
-        )
-        out.append("        ),")
+        if canary is None:
+            out += service("storefront", n, tz, peak, 1.0, POD_RPS, skip_min, trace)
+        else:
+            # The same shoppers split 90/10 between the stable release and the canary.
+            out += service("storefront", n, tz, peak, 1.0 - canary, POD_RPS, skip_min, trace)
+            out += service(
+                "storefront-canary", n, tz, peak, canary, CANARY_POD_RPS, skip_min, trace
+            )
     out.append("    ],")
     out.append("    node_autoscaling: [")
     for n, zs, tz, w, cloud in rs:
@@ -219,7 +248,7 @@ def render(name, skip_min, duration, scale, limit, header, target):
         f'            (at: Exactly("{wave_at}"), scope: Pool(pool: "us-central1-spot", share: 0.3), '
         'window: "2m"),'
     )
-    if skip_min == 0:
+    if skip_min == 0 and duration == "24h":
         out.append(
             '            (at: Between("14h", "16h"), scope: Pool(pool: "europe-west1-spot", '
             'share: 0.5), window: "1m"),'
@@ -311,6 +340,38 @@ HEADER = """\
 // day keeps the idealized control plane.
 """
 
+# The platform's budget for the scenario's 13 hours, in US dollars.
+SCENARIO_BUDGET_USD = 250
+
+SCENARIO_HEADER = """\
+// Reference scenario 1 (issue 26): the Black-Friday platform, the base experiment of the sweep
+// `black-friday-platform.ron` (whose header holds the questions and their answers). Generated
+// by experiments/generate/black_friday.py from the same day as experiments/black-friday.ron:
+// its CI cut's five regions (us-east1, us-east4, us-central1, europe-west1, AWS us-east-1) at
+// 1/500 of the traffic, from 00:00 to 13:00 EST: the Thanksgiving-night level, the ramp to
+// 09:00, the noon peak and the us-east4 outage from 12:00 for an hour, with failover to
+// us-east1 and us-central1 and each region's database replicated to them.
+// What it adds to the cut:
+// - a canary at 90/10: in each region the shoppers are split between `storefront` (the stable
+//   release, 10 ms of work per request: 100 requests/s per pod of 500m) and
+//   `storefront-canary`, a bad release that takes twice the work (20 ms: 50 requests/s per
+//   pod); each has its own HPA at 70 % CPU. Errors are not modelled: a bad canary here hurts
+//   by latency (a request over the 100 ms target misses the SLO);
+// - the realistic control plane (`control_plane: ()`: per region a kube-controller-manager at
+//   20 QPS / burst 30 with slow-start batches, a kube-scheduler at 50 QPS / burst 100, image
+//   pulls, node boots of 45-90 s);
+// - a cost-aware policy (`policies.cost_aware`): a budget of $250 for the 13 hours; once 30 %
+//   or less of it is left, each scale-up an HPA computes adds 0.6 of its increase. Spot: the
+//   Cluster Autoscalers' `price` expander already takes the cheaper spot pools first, up to
+//   their size, and Karpenter the cheapest offering; no policy steers a share of 90 % spot
+//   (a node-pool policy's `budget` does, for pools it sizes itself);
+// - the platform's DR targets: RPO 30 min, RTO 1 h (and p99 100 ms, SLO attainment 99.9 %).
+//
+//   clustersim run experiments/scenarios/black-friday-platform-base.ron --out out/bf-platform
+//
+// Expected outcome: FAIL (exit 1): slo_attainment (99.484 %; the sweep's header has the rest).
+"""
+
 CI_HEADER = """\
 // The CI cut of experiments/black-friday.ron (generated by the same script, see its header):
 // 5 of its regions for one hour around the noon peak (11:40-12:40 EST), at 1/500 of its
@@ -341,6 +402,32 @@ CI_HEADER = """\
 """
 
 
+def render_scenario(target):
+    """Reference scenario 1 (issue 26): the CI cut's five regions at 1/500 of the traffic, from
+    00:00 to 13:00 EST (the ramp, the noon peak, the us-east4 outage), with a 90/10 canary,
+    the realistic control plane, a cost-aware budget and the platform's DR targets."""
+    text = render(
+        "black-friday-platform", 0, "13h", 0.002, 5, SCENARIO_HEADER, target, canary=0.1
+    )
+    old = '    targets: (p99_latency: "100ms", slo_attainment: 0.999, rpo: "1m", rto: "10m"),'
+    assert old in text
+    text = text.replace(
+        old, '    targets: (p99_latency: "100ms", slo_attainment: 0.999, rpo: "30m", rto: "1h"),'
+    )
+    assert text.endswith("\n)\n")
+    tail = (
+        "    policies: (\n"
+        '        active: "cost-aware",\n'
+        "        cost_aware: [\n"
+        f'            (name: "black-friday-budget", set: "cost-aware", budget_usd: {SCENARIO_BUDGET_USD}),\n'
+        "        ],\n"
+        "    ),\n"
+        "    control_plane: (),\n"
+        ")\n"
+    )
+    return text[: -len(")\n")] + tail
+
+
 def write(path, text):
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
@@ -364,3 +451,5 @@ if __name__ == "__main__":
         # what that moves); the full day keeps the idealized control plane (BENCHMARKS.md).
         assert text.endswith("\n)\n")
         write(ci, text[: -len(")\n")] + "    control_plane: (),\n)\n")
+        scenario = HERE / "scenarios" / "black-friday-platform-base.ron"
+        write(scenario, render_scenario(scenario))

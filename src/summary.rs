@@ -142,6 +142,7 @@ fn vpa(table: &Table) -> Vec<VpaSummary> {
 /// policies with the region of their first pool, then policies on HPAs, over every pool.
 fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
     let p = &x.policies;
+    let hours = x.duration.as_secs_f64() / 3600.0;
     let runs = |set: Option<&str>| match (set, p.active.as_deref()) {
         (None, _) | (_, None) => true,
         (Some(set), Some(active)) => set == active,
@@ -161,7 +162,8 @@ fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
                 policy: n.name.clone(),
                 region,
                 pools: n.pools.iter().map(|s| s.pool.clone()).collect(),
-                budget_usd: b.budget_usd,
+                budget_usd: b.allowance()?.so_far_usd(hours * 3600.0),
+                budget_usd_per_hour: b.budget_usd_per_hour,
                 low_share: b.low_share,
             })
         })
@@ -169,12 +171,15 @@ fn budgets(x: &Experiment) -> Vec<BudgetSummary> {
             p.cost_aware
                 .iter()
                 .filter(|c| runs(c.set.as_deref()))
-                .map(|c| BudgetSummary {
-                    policy: c.name.clone(),
-                    region: String::new(),
-                    pools: Vec::new(),
-                    budget_usd: c.budget_usd,
-                    low_share: c.low_share,
+                .filter_map(|c| {
+                    Some(BudgetSummary {
+                        policy: c.name.clone(),
+                        region: String::new(),
+                        pools: Vec::new(),
+                        budget_usd: c.allowance()?.so_far_usd(hours * 3600.0),
+                        budget_usd_per_hour: c.budget_usd_per_hour,
+                        low_share: c.low_share,
+                    })
                 }),
         )
         .collect()

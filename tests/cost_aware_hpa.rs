@@ -138,6 +138,37 @@ fn a_scale_up_once_the_budget_is_low_adds_six_tenths_of_its_increase_rounded_up(
 }
 
 #[test]
+fn a_budget_per_hour_is_low_while_the_nodes_burn_seventy_percent_of_it_or_more() {
+    // The 3 nodes burn $1.165416/h from the start and nothing else is ever billed. Against
+    // $1.50/h that is 77.7 % of the budget so far at every instant: low at the first sync
+    // (15 s), for good. Against $1.70/h it is 68.6 %: never low.
+    let (r, _dir, out) = run_experiment(&experiment(
+        r#"policies: (cost_aware: [(name: "rate", budget_usd_per_hour: 1.5)]),"#,
+    ));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    let low: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains(",CostAwareScaling,"))
+        .collect();
+    assert_eq!(low.len(), 1, "{events}");
+    // 15 s: $0.0049 of $0.0063 budgeted so far, 22 % left.
+    assert!(low[0].starts_with("15.0,"), "{}", low[0]);
+    assert!(low[0].contains("(22% left)"), "{}", low[0]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // The run's 15 minutes at $1.50/h: $0.375.
+    assert_eq!(summary["budgets"][0]["budget_usd_per_hour"], 1.5);
+    assert!((summary["budgets"][0]["budget_usd"].as_f64().unwrap() - 0.375).abs() < 1e-12);
+    let (r, _dir, out) = run_experiment(&experiment(
+        r#"policies: (cost_aware: [(name: "rate", budget_usd_per_hour: 1.7)]),"#,
+    ));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(!events.contains(",CostAwareScaling,"), "{events}");
+}
+
+#[test]
 fn bad_cost_aware_policies_are_refused_with_their_location() {
     for (policies, field, message) in [
         (
@@ -159,6 +190,21 @@ fn bad_cost_aware_policies_are_refused_with_their_location() {
             r#"policies: (cost_aware: [(name: "a", budget_usd: 10), (name: "b", budget_usd: 20)]),"#,
             "policies.cost_aware[1].services",
             "already cut by cost-aware policy `a`",
+        ),
+        (
+            r#"policies: (cost_aware: [(name: "b")]),"#,
+            "policies.cost_aware[0].budget_usd",
+            "expected a budget: `budget_usd` for the run, or `budget_usd_per_hour`",
+        ),
+        (
+            r#"policies: (cost_aware: [(name: "b", budget_usd: 1, budget_usd_per_hour: 1)]),"#,
+            "policies.cost_aware[0].budget_usd_per_hour",
+            "not both",
+        ),
+        (
+            r#"policies: (cost_aware: [(name: "b", budget_usd_per_hour: -1)]),"#,
+            "policies.cost_aware[0].budget_usd_per_hour",
+            "expected a budget above 0",
         ),
         (
             r#"policies: (cost_aware: [(name: " ", budget_usd: 10)]),"#,

@@ -383,6 +383,30 @@ fn a_cost_aware_pool_policy_slows_down_and_goes_spot_once_its_budget_is_low() {
 }
 
 #[test]
+fn a_cost_aware_pool_policy_takes_a_budget_per_hour_too() {
+    // $0.01 an hour: by the first evaluation (60 s) $0.000167 is budgeted, and the on-demand
+    // n2-standard-4 alone ($0.19/h in us-east1) has cost about $0.0032: low, so the same
+    // 3 spot nodes as with a spent sum.
+    let (r, _dir, out) = run_experiment(&pool_policy("budget: (budget_usd_per_hour: 0.01),"));
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert_eq!(pool_nodes(&out, "spot", "120"), 3);
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(events.contains("1 → 4 (step up 3 node(s)"), "{events}");
+    assert!(events.contains("of $0.00 spent, step × 0.6"), "{events}");
+    // Both amounts: refused where the second is.
+    let (r, _dir, out) = run_experiment(&pool_policy(
+        "budget: (budget_usd: 1, budget_usd_per_hour: 0.01),",
+    ));
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("policies.node_pools[0].budget.budget_usd_per_hour"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_cost_aware_pool_policy_has_its_budget_in_the_summary_and_a_budget_burn_chart() {
     let (r, _dir, out) = run_experiment(&pool_policy("budget: (budget_usd: 0.0001),"));
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));

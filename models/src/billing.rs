@@ -5,6 +5,7 @@
 //! with a one-minute minimum too (cloud.google.com/compute/all-pricing, "Billing model"). So the
 //! default minimum is 60 s for both catalogs, overridable per experiment.
 
+use serde::{Deserialize, Serialize};
 use sim::time::SimDuration;
 
 /// The default minimum billed duration: 60 s.
@@ -22,6 +23,46 @@ pub fn billed_seconds(lifetime: SimDuration, minimum: SimDuration) -> u64 {
     seconds.max(minimum.as_nanos().div_ceil(1_000_000_000))
 }
 
+/// What a cost-aware policy may spend (`policies.node_pools[].budget`, `policies.cost_aware`):
+/// a sum over the run, or a rate per hour, when the budget so far is the rate times the hours
+/// elapsed ("the share of the budget left" is then that of the budget so far: spending at 70 %
+/// of the rate or faster leaves 30 % or less).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Allowance {
+    /// US dollars for the whole run.
+    Total(f64),
+    /// US dollars per hour of the run.
+    PerHour(f64),
+}
+
+impl Allowance {
+    /// The budget `elapsed_s` seconds into the run.
+    pub fn so_far_usd(self, elapsed_s: f64) -> f64 {
+        match self {
+            Allowance::Total(usd) => usd,
+            Allowance::PerHour(usd) => usd * elapsed_s / 3600.0,
+        }
+    }
+
+    /// Whether at most `low_share` of the budget so far is left after spending `spent_usd`
+    /// (as spent ≥ (1 − low_share) × budget, so that 70 of 100 spent is exactly 30 % left).
+    /// A rate has no budget yet at the run's first instant: never low then.
+    pub fn low(self, spent_usd: f64, elapsed_s: f64, low_share: f64) -> bool {
+        let budget = self.so_far_usd(elapsed_s);
+        budget > 0.0 && spent_usd >= (1.0 - low_share) * budget
+    }
+
+    /// The share of the budget so far left (negative once over it), for messages.
+    pub fn left_share(self, spent_usd: f64, elapsed_s: f64) -> f64 {
+        let budget = self.so_far_usd(elapsed_s);
+        if budget > 0.0 {
+            1.0 - spent_usd / budget
+        } else {
+            1.0
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +74,20 @@ mod tests {
         assert_eq!(billed_seconds(lifetime, DEFAULT_MINIMUM_BILLED), 91);
         let cost = node_cost_usd(lifetime, DEFAULT_MINIMUM_BILLED, 0.388472);
         assert!((cost - 91.0 * 0.388472 / 3600.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_rate_per_hour_is_low_when_spent_at_seventy_percent_of_it() {
+        let rate = Allowance::PerHour(10.0);
+        // Half an hour in, the budget so far is $5: $3.50 spent is exactly 30 % left.
+        assert_eq!(rate.so_far_usd(1800.0), 5.0);
+        assert!(rate.low(3.5, 1800.0, 0.3));
+        assert!(!rate.low(3.49, 1800.0, 0.3));
+        // Nothing is budgeted at the start, so nothing is low then.
+        assert!(!rate.low(0.0, 0.0, 0.3));
+        let total = Allowance::Total(100.0);
+        assert!(total.low(70.0, 0.0, 0.3) && !total.low(69.9, 1e6, 0.3));
+        assert!((total.left_share(70.0, 5.0) - 0.3).abs() < 1e-12);
     }
 
     #[test]

@@ -103,7 +103,12 @@ pub struct BudgetSummary {
     pub region: String,
     /// The pools whose cost it counts; empty for an HPA policy, which counts every pool.
     pub pools: Vec<String>,
+    /// For the whole run (a rate's: the rate times the run's hours).
     pub budget_usd: f64,
+    /// The rate, when the budget is one (`budget_usd_per_hour`): the budget so far grows with
+    /// the run, and so does its low level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_usd_per_hour: Option<f64>,
     /// The share of the budget left at or below which it scales slower (and a node-pool policy
     /// on spot).
     pub low_share: f64,

@@ -16,34 +16,29 @@
 //! scale-up events record the cut change, so rate limits count what was done.
 //!
 //! The spend is the cluster's (`cluster::costs`): every node of the run, removed ones as
-//! billed and the others for the time they have existed, read at each sync.
+//! billed and the others for the time they have existed, read at each sync. The budget is a
+//! sum for the run or a rate per hour (`billing::Allowance`).
 
 use serde::{Deserialize, Serialize};
+
+use crate::billing::Allowance;
 
 /// A budget an HPA reads, as resolved from `policies.cost_aware`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HpaBudget {
     /// The policy's name, for events.
     pub policy: String,
-    pub budget_usd: f64,
+    /// A sum for the run or a rate per hour (`billing::Allowance`).
+    pub allowance: Allowance,
     pub low_share: f64,
     pub scale_up_factor: f64,
 }
 
 impl HpaBudget {
-    /// Whether the budget is low: at most `low_share` of it left after spending `spent_usd`
-    /// (as spent ≥ (1 − low_share) × budget, so that 70 of 100 spent is exactly 30 % left).
-    pub fn low(&self, spent_usd: f64) -> bool {
-        spent_usd >= (1.0 - self.low_share) * self.budget_usd
-    }
-
-    /// The share of the budget left, for messages (negative once over budget).
-    pub fn left_share(&self, spent_usd: f64) -> f64 {
-        if self.budget_usd > 0.0 {
-            1.0 - spent_usd / self.budget_usd
-        } else {
-            0.0
-        }
+    /// Whether at most `low_share` of the budget so far is left after spending `spent_usd`,
+    /// `elapsed_s` into the run.
+    pub fn low(&self, spent_usd: f64, elapsed_s: f64) -> bool {
+        self.allowance.low(spent_usd, elapsed_s, self.low_share)
     }
 }
 
@@ -78,12 +73,11 @@ mod tests {
     fn seventy_of_a_hundred_spent_is_exactly_the_default_low_share() {
         let b = HpaBudget {
             policy: "p".into(),
-            budget_usd: 100.0,
+            allowance: Allowance::Total(100.0),
             low_share: 0.3,
             scale_up_factor: 0.6,
         };
-        assert!(!b.low(69.99));
-        assert!(b.low(70.0));
-        assert!((b.left_share(70.0) - 0.3).abs() < 1e-12);
+        assert!(!b.low(69.99, 60.0));
+        assert!(b.low(70.0, 60.0));
     }
 }

@@ -137,7 +137,8 @@ struct Target {
     served_total: f64,
     /// Whether the last sync logged a held recommendation (logged once per episode).
     held: bool,
-    /// Whether the cost-aware budget was found low (it stays low: spend only grows).
+    /// Whether the cost-aware budget was low at the last sync (a sum, once low, stays low; a
+    /// rate's budget so far can catch up with the spend).
     budget_low: bool,
     /// The service and region, for the decisions table.
     scope: Scope,
@@ -320,31 +321,47 @@ impl Target {
         groups
     }
 
-    /// Reads the spend against the cost-aware budget, if any: once it is low, the HPA's
-    /// scale-ups are cut from this sync on, and a `CostAwareScaling` event says so. Returns the
+    /// Reads the spend against the cost-aware budget, if any: while it is low, the HPA's
+    /// scale-ups are cut, and a `CostAwareScaling` event marks each change. Returns the
     /// budget's figures for the events of cut scale-ups ("" without a budget).
-    fn watch_budget(&mut self, spent_usd: f64, orders: &mut Vec<ReplicaOrder>) -> String {
+    fn watch_budget(
+        &mut self,
+        now: SimTime,
+        spent_usd: f64,
+        orders: &mut Vec<ReplicaOrder>,
+    ) -> String {
         let Some(b) = &self.plan.cost_aware else {
             return String::new();
         };
+        let elapsed_s = now.as_secs_f64();
         let figures = format!(
             "; budget ${spent_usd:.2} of ${:.2} spent ({:.0}% left)",
-            b.budget_usd,
-            100.0 * b.left_share(spent_usd)
+            b.allowance.so_far_usd(elapsed_s),
+            100.0 * b.allowance.left_share(spent_usd, elapsed_s)
         );
-        if !self.budget_low && b.low(spent_usd) {
-            self.budget_low = true;
-            self.hpa.set_scale_up_factor(Some(b.scale_up_factor));
+        let low = b.low(spent_usd, elapsed_s);
+        if low != self.budget_low {
+            self.budget_low = low;
+            self.hpa
+                .set_scale_up_factor(low.then_some(b.scale_up_factor));
+            let share = 100.0 * b.low_share;
             orders.push(ReplicaOrder {
                 service: self.plan.service,
                 replicas: None,
                 reason: Reason::CostAwareScaling,
-                why: format!(
-                    "{}: {:.0}% or less of the budget left{figures}: scale-ups × {} from now on",
-                    b.policy,
-                    100.0 * b.low_share,
-                    b.scale_up_factor
-                ),
+                why: if low {
+                    format!(
+                        "{}: {share:.0}% or less of the budget left{figures}: scale-ups × {} \
+                         from now on",
+                        b.policy, b.scale_up_factor
+                    )
+                } else {
+                    format!(
+                        "{}: more than {share:.0}% of the budget left again{figures}: \
+                         scale-ups no longer cut",
+                        b.policy
+                    )
+                },
                 by: Scaler::Hpa,
             });
         }
@@ -378,7 +395,7 @@ impl Target {
                 });
             }
         }
-        let budget_note = self.watch_budget(m.spent_usd, orders);
+        let budget_note = self.watch_budget(now, m.spent_usd, orders);
         let count = self.measured.len();
         let mut groups: Vec<Vec<PodGroup>> = Vec::with_capacity(count);
         let mut values: Vec<Option<u64>> = Vec::with_capacity(count);

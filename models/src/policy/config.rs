@@ -338,15 +338,20 @@ impl MetricName for PoolMetric {
     }
 }
 
-/// Cost-aware scaling: the cost of the policy's pools over the run against `budget_usd`; once
-/// the share of the budget left is at or below `low_share`, scale-ups add `step_factor` of
-/// their step (rounded up, at least one node) and new nodes go `spot_share` to its spot pools
-/// (the rest to its on-demand pools) instead of by weight.
+/// Cost-aware scaling: the cost of the policy's pools over the run against its budget (a sum,
+/// `budget_usd`, or a rate, `budget_usd_per_hour`: exactly one); once the share of the budget
+/// left is at or below `low_share`, scale-ups add `step_factor` of their step (rounded up, at
+/// least one node) and new nodes go `spot_share` to its spot pools (the rest to its on-demand
+/// pools) instead of by weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostAware {
     /// The pools' budget for the run, in US dollars.
-    pub budget_usd: f64,
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
+    /// Or their budget per hour of the run, in US dollars (`billing::Allowance::PerHour`).
+    #[serde(default)]
+    pub budget_usd_per_hour: Option<f64>,
     /// Default 0.3: 30 % of the budget left.
     #[serde(default = "default_low_share")]
     pub low_share: f64,
@@ -359,7 +364,7 @@ pub struct CostAware {
 }
 
 /// A cost-aware policy on services scaled by an HPA (`hpa::cost_aware` has the semantics):
-/// the run's spend so far (every node, all pools) against `budget_usd`; once the share of the
+/// the run's spend so far (every node, all pools) against its budget; once the share of the
 /// budget left is at or below `low_share`, each scale-up their HPAs compute adds only
 /// `scale_up_factor` of its increase, rounded up. Spot for new nodes is the node side's choice:
 /// a node-pool policy's `budget` (`spot_share`), Karpenter's cheapest offering, or the Cluster
@@ -378,13 +383,42 @@ pub struct CostAwarePolicy {
     #[serde(default)]
     pub services: Option<Vec<String>>,
     /// The budget for the run, in US dollars.
-    pub budget_usd: f64,
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
+    /// Or a budget per hour of the run, in US dollars (exactly one of the two).
+    #[serde(default)]
+    pub budget_usd_per_hour: Option<f64>,
     /// Default 0.3: 30 % of the budget left.
     #[serde(default = "default_low_share")]
     pub low_share: f64,
     /// Default 0.6.
     #[serde(default = "default_step_factor")]
     pub scale_up_factor: f64,
+}
+
+/// The allowance of a budget written as `budget_usd` or `budget_usd_per_hour`: `None` unless
+/// exactly one is set (the loader refuses the others).
+pub fn allowance(
+    budget_usd: Option<f64>,
+    budget_usd_per_hour: Option<f64>,
+) -> Option<crate::billing::Allowance> {
+    match (budget_usd, budget_usd_per_hour) {
+        (Some(usd), None) => Some(crate::billing::Allowance::Total(usd)),
+        (None, Some(usd)) => Some(crate::billing::Allowance::PerHour(usd)),
+        _ => None,
+    }
+}
+
+impl CostAware {
+    pub fn allowance(&self) -> Option<crate::billing::Allowance> {
+        allowance(self.budget_usd, self.budget_usd_per_hour)
+    }
+}
+
+impl CostAwarePolicy {
+    pub fn allowance(&self) -> Option<crate::billing::Allowance> {
+        allowance(self.budget_usd, self.budget_usd_per_hour)
+    }
 }
 
 fn one_node() -> Step {

@@ -113,7 +113,11 @@ impl PoolWatch {
         self.last = now;
         let (floor, forecast_note) = self.provision(now, v);
         let p = &self.plan.policy;
-        let low = p.budget.as_ref().filter(|b| budget_low(b, self.spent_usd));
+        let elapsed_s = now.as_secs_f64();
+        let low = p
+            .budget
+            .as_ref()
+            .filter(|b| budget_low(b, self.spent_usd, elapsed_s));
         let values = |conds: &[crate::policy::config::Condition<PoolMetric>]| -> Vec<f64> {
             conds.iter().map(|c| measure(v, c.metric)).collect()
         };
@@ -162,7 +166,7 @@ impl PoolWatch {
                 format!(
                     "; budget low: ${:.2} of ${:.2} spent, step × {}, {}% of new nodes on spot",
                     self.spent_usd,
-                    b.budget_usd,
+                    b.allowance().map_or(0.0, |a| a.so_far_usd(elapsed_s)),
                     b.step_factor,
                     b.spot_share * 100.0
                 ),

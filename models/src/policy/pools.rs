@@ -25,8 +25,10 @@
 //! - **Removal** ([`pick_removals`]): empty workers first, then the least allocated, newest
 //!   first among equals, drained (their pods evicted and recreated elsewhere): Dataproc's
 //!   `gracefulDecommissionTimeout` of 0, its default, which removes a busy worker at once.
-//!   (A longer graceful decommission, waiting for the work to finish, is not modelled.)
-//! - **Cost-aware** ([`CostAware`]): the pools' cost so far is integrated at each evaluation
+//!   With a `graceful_decommission_timeout`, a busy worker is cordoned instead and removed
+//!   once empty or at the timeout (`pool_model`).
+//! - **Cost-aware** ([`CostAware`]; a sum or a rate per hour, `billing::Allowance`): the
+//!   pools' cost so far is integrated at each evaluation
 //!   from the nodes it sees (every node in the view, provisioning ones included, billed per
 //!   second at its price until the next evaluation: minimum billing ignored, so a node living
 //!   less than an evaluation interval is missed or counted once). Once the share of the
@@ -181,10 +183,13 @@ pub fn cost_usd(view: &ClusterView, dt_s: f64) -> f64 {
     (listed + provisioning) * dt_s / 3600.0
 }
 
-/// Whether the budget is low: at most `low_share` of it left after spending `spent_usd`.
-pub fn budget_low(budget: &CostAware, spent_usd: f64) -> bool {
-    // As spent ≥ (1 − low_share) × budget, so that 70 of 100 spent is exactly 30 % left.
-    spent_usd >= (1.0 - budget.low_share) * budget.budget_usd
+/// Whether the budget is low: at most `low_share` of it (so far, for a rate) left after
+/// spending `spent_usd`, `elapsed_s` into the run (`billing::Allowance::low`). A budget the
+/// loader refused (neither or both amounts) is never low.
+pub fn budget_low(budget: &CostAware, spent_usd: f64, elapsed_s: f64) -> bool {
+    budget
+        .allowance()
+        .is_some_and(|a| a.low(spent_usd, elapsed_s, budget.low_share))
 }
 
 /// The scale-up step once the budget is low: `step_factor` of it, rounded up, at least one.
@@ -282,7 +287,8 @@ mod tests {
     #[test]
     fn a_low_budget_sends_ninety_percent_of_new_nodes_to_spot() {
         let b = CostAware {
-            budget_usd: 100.0,
+            budget_usd: Some(100.0),
+            budget_usd_per_hour: None,
             low_share: 0.3,
             step_factor: 0.6,
             spot_share: 0.9,
@@ -295,8 +301,15 @@ mod tests {
         let members = [m(w[0], 0, 0, 20), m(w[1], 0, 0, 20)];
         assert_eq!(distribute(10, &members), vec![1, 9]);
         // 70 % spent: 30 % left, at the threshold, low; 69 % spent: not.
-        assert!(budget_low(&b, 70.0));
-        assert!(!budget_low(&b, 69.0));
+        assert!(budget_low(&b, 70.0, 60.0));
+        assert!(!budget_low(&b, 69.0, 60.0));
+        // As a rate of $100 an hour, 30 min in: $35 spent is 30 % of the $50 so far left.
+        let rate = CostAware {
+            budget_usd: None,
+            budget_usd_per_hour: Some(100.0),
+            ..b.clone()
+        };
+        assert!(budget_low(&rate, 35.0, 1800.0) && !budget_low(&rate, 34.0, 1800.0));
         // A step of 2 nodes × 0.6 = 1.2 → 2; of 1 → 1; 50 % → 30 %.
         assert_eq!(reduced_step(Step::Nodes(2), 0.6), Step::Nodes(2));
         assert_eq!(reduced_step(Step::Nodes(5), 0.6), Step::Nodes(3));

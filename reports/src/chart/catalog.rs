@@ -469,6 +469,14 @@ fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
         (Stroke::Solid, "cost so far"),
         (Stroke::Dashed, "budget, spent evenly"),
     ];
+    if i.summary
+        .budgets
+        .iter()
+        .any(|b| b.budget_usd_per_hour.is_some())
+    {
+        c.strokes
+            .push((Stroke::Dotted, "low level of a budget per hour"));
+    }
     let end_h = i.summary.duration_s / 3600.0;
     for (series, b) in i.summary.budgets.iter().enumerate() {
         let mut cost: BTreeMap<u64, f64> = BTreeMap::new();
@@ -482,25 +490,45 @@ fn budget_chart(i: &Inputs) -> Result<Option<Chart>, ReportError> {
             }
         }
         let low_usd = (1.0 - b.low_share) * b.budget_usd;
-        if let Some((&t, _)) = cost.iter().find(|&(_, &v)| v >= low_usd) {
+        // A rate's low level grows with the run: (1 − low_share) × rate × hours.
+        let low_at = |t: u64| match b.budget_usd_per_hour {
+            Some(rate) => (1.0 - b.low_share) * rate * t as f64 / 3600.0,
+            None => low_usd,
+        };
+        if let Some((&t, _)) = cost
+            .iter()
+            .find(|&(&t, &v)| low_at(t) > 0.0 && v >= low_at(t))
+        {
             let minutes = t / 60;
             c.markers.push(Marker {
                 x: t as f64 / 3600.0,
                 label: format!(
-                    "+{}h{:02} {}: {:.0} % of ${:.2} left",
+                    "+{}h{:02} {}: {:.0} % of {} left",
                     minutes / 60,
                     minutes % 60,
                     b.policy,
                     b.low_share * 100.0,
-                    b.budget_usd
+                    match b.budget_usd_per_hour {
+                        Some(rate) => format!("${rate:.2}/h"),
+                        None => format!("${:.2}", b.budget_usd),
+                    }
                 ),
             });
         }
-        c.rules.push(Rule {
-            y: low_usd,
-            label: format!("{} low at ${low_usd:.2}", b.policy),
-            judged: format!("the budget's low share, {:.0} % left", b.low_share * 100.0),
-        });
+        if b.budget_usd_per_hour.is_some() {
+            c.lines.push(Line {
+                series,
+                stroke: Stroke::Dotted,
+                points: vec![(0.0, 0.0), (end_h, low_usd)],
+                fill: false,
+            });
+        } else {
+            c.rules.push(Rule {
+                y: low_usd,
+                label: format!("{} low at ${low_usd:.2}", b.policy),
+                judged: format!("the budget's low share, {:.0} % left", b.low_share * 100.0),
+            });
+        }
         c.lines.push(Line {
             series,
             stroke: Stroke::Solid,
@@ -1025,11 +1053,24 @@ pub(crate) mod tests {
             region: "us-east1".into(),
             pools: pools.iter().map(|s| s.to_string()).collect(),
             budget_usd,
+            budget_usd_per_hour: None,
+            low_share: 0.3,
+        };
+        // Policy `rate` (a cost-aware HPA policy: every pool) has $120 an hour, $240 over the
+        // two hours: $2 budgeted by 60 s, low at 0.7 × 2 = $1.4, crossed at 60 s ($3 spent);
+        // at 0 s nothing is budgeted yet.
+        let rate = BudgetSummary {
+            policy: "rate".into(),
+            region: String::new(),
+            pools: Vec::new(),
+            budget_usd: 240.0,
+            budget_usd_per_hour: Some(120.0),
             low_share: 0.3,
         };
         summary.budgets = vec![
             budget("both", &["sp", "od"], 4.0),
             budget("spot", &["sp"], 10.0),
+            rate,
         ];
         let inputs = Inputs {
             timeseries: &ts,
@@ -1042,17 +1083,25 @@ pub(crate) mod tests {
         };
         let c = budget_chart(&inputs).unwrap().unwrap();
         assert_eq!(c.id, "budget");
-        assert_eq!(c.series.len(), 2);
+        assert_eq!(c.series.len(), 3);
         let h = 60.0 / 3600.0;
         assert_eq!(c.lines[0].points, [(0.0, 1.5), (h, 3.0)]);
         // The budget spread over the example's two hours.
         assert_eq!(c.lines[1].points, [(0.0, 0.0), (2.0, 4.0)]);
         assert_eq!(c.lines[2].points, [(0.0, 0.5), (h, 1.0)]);
         assert_eq!(c.lines[3].points, [(0.0, 0.0), (2.0, 10.0)]);
-        assert_eq!(c.markers.len(), 1);
-        assert_eq!(c.markers[0].x, h);
+        // The rate: every pool's cost, its budget, and its low level (dotted) rising to 0.7 ×
+        // $240 = $168 at the end.
+        assert_eq!(c.lines[4].stroke, Stroke::Dotted);
+        assert!((c.lines[4].points[1].1 - 168.0).abs() < 1e-9);
+        assert_eq!(c.lines[5].points, [(0.0, 1.5), (h, 3.0)]);
+        assert_eq!(c.lines[6].points, [(0.0, 0.0), (2.0, 240.0)]);
+        assert_eq!(c.markers.len(), 2);
+        assert_eq!((c.markers[0].x, c.markers[1].x), (h, h));
         assert_eq!(c.markers[0].label, "+0h01 both: 30 % of $4.00 left");
+        assert_eq!(c.markers[1].label, "+0h01 rate: 30 % of $120.00/h left");
         let ys: Vec<f64> = c.rules.iter().map(|r| r.y).collect();
+        assert_eq!(ys.len(), 2, "a rate has no level rule");
         assert!((ys[0] - 2.8).abs() < 1e-12 && (ys[1] - 7.0).abs() < 1e-12);
         let bare = example();
         let without = Inputs {

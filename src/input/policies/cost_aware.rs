@@ -7,7 +7,7 @@ use models::hpa::model::HpaPlan;
 use models::plan::ServicePlan;
 use models::policy::config::CostAwarePolicy;
 
-use super::{check_name, service_targets};
+use super::{check_allowance, check_name, service_targets};
 use crate::error::{FieldError, fail};
 
 /// One cost-aware policy; errors relative to it.
@@ -17,12 +17,10 @@ pub fn cost_aware(
     hpas: &mut [HpaPlan],
 ) -> Result<(), FieldError> {
     check_name(&policy.name, "black-friday-budget")?;
-    if !(policy.budget_usd.is_finite() && policy.budget_usd > 0.0) {
-        return fail(
-            "budget_usd",
-            "expected a budget above 0 US dollars, such as 500",
-        );
-    }
+    check_allowance(policy.budget_usd, policy.budget_usd_per_hour)?;
+    let Some(allowance) = policy.allowance() else {
+        return fail("budget_usd", "expected a budget");
+    };
     for (field, v) in [
         ("low_share", policy.low_share),
         ("scale_up_factor", policy.scale_up_factor),
@@ -83,7 +81,7 @@ pub fn cost_aware(
         }
         h.cost_aware = Some(HpaBudget {
             policy: policy.name.clone(),
-            budget_usd: policy.budget_usd,
+            allowance,
             low_share: policy.low_share,
             scale_up_factor: policy.scale_up_factor,
         });

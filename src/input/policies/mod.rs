@@ -232,6 +232,30 @@ fn check_replica_bounds(min: u32, max: u32) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A budget: exactly one of `budget_usd` (for the run) and `budget_usd_per_hour`, above 0.
+fn check_allowance(total: Option<f64>, per_hour: Option<f64>) -> Result<(), FieldError> {
+    let (field, usd) = match (total, per_hour) {
+        (Some(usd), None) => ("budget_usd", usd),
+        (None, Some(usd)) => ("budget_usd_per_hour", usd),
+        (None, None) => {
+            return fail(
+                "budget_usd",
+                "expected a budget: `budget_usd` for the run, or `budget_usd_per_hour`",
+            );
+        }
+        (Some(_), Some(_)) => {
+            return fail(
+                "budget_usd_per_hour",
+                "expected one of `budget_usd` and `budget_usd_per_hour`, not both",
+            );
+        }
+    };
+    if !(usd.is_finite() && usd > 0.0) {
+        return fail(field, "expected a budget above 0 US dollars, such as 500");
+    }
+    Ok(())
+}
+
 /// A polling or evaluation interval: at least a second, so a policy cannot flood the run.
 fn check_interval(field: &str, interval: SimDuration) -> Result<(), FieldError> {
     if interval < SimDuration::from_secs(1) {

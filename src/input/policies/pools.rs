@@ -238,12 +238,7 @@ fn check_node_step(step: Step) -> Result<(), String> {
 
 /// A positive budget and shares in their ranges.
 fn check_budget(b: &CostAware) -> Result<(), FieldError> {
-    if !(b.budget_usd.is_finite() && b.budget_usd > 0.0) {
-        return fail(
-            "budget_usd",
-            "expected a budget above 0 US dollars, such as 500",
-        );
-    }
+    super::check_allowance(b.budget_usd, b.budget_usd_per_hour)?;
     for (field, v, lo_open) in [
         ("low_share", b.low_share, true),
         ("step_factor", b.step_factor, true),

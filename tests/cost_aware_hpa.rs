@@ -33,6 +33,16 @@ fn experiment(policies: &str) -> String {
     )
 }
 
+/// The run's `CostAwareScaling` events, as lines of its events table.
+fn budget_events(out: &std::path::Path) -> Vec<String> {
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    events
+        .lines()
+        .filter(|l| l.contains(",CostAwareScaling,"))
+        .map(String::from)
+        .collect()
+}
+
 /// The HPA's sync rows after `after_s`: (time, outcome, current, final, detail).
 fn syncs(out: &std::path::Path, after_s: f64) -> Vec<(f64, String, f64, f64, String)> {
     let csv = std::fs::read_to_string(out.join("decisions.csv")).unwrap();
@@ -76,12 +86,8 @@ fn the_budget_is_low_at_the_first_sync_after_70_percent_of_it_is_spent() {
         r#"policies: (cost_aware: [(name: "budget", budget_usd: 0.135)]),"#,
     ));
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
-    let low: Vec<&str> = events
-        .lines()
-        .filter(|l| l.contains(",CostAwareScaling,"))
-        .collect();
-    assert_eq!(low.len(), 1, "{events}");
+    let low = budget_events(&out);
+    assert_eq!(low.len(), 1, "{low:?}");
     assert!(low[0].starts_with("300.0,"), "{}", low[0]);
     assert!(
         low[0].contains("budget $0.10 of $0.14 spent (28% left): scale-ups × 0.6"),
@@ -146,12 +152,8 @@ fn a_budget_per_hour_is_low_while_the_nodes_burn_seventy_percent_of_it_or_more()
         r#"policies: (cost_aware: [(name: "rate", budget_usd_per_hour: 1.5)]),"#,
     ));
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
-    let low: Vec<&str> = events
-        .lines()
-        .filter(|l| l.contains(",CostAwareScaling,"))
-        .collect();
-    assert_eq!(low.len(), 1, "{events}");
+    let low = budget_events(&out);
+    assert_eq!(low.len(), 1, "{low:?}");
     // 15 s: $0.0049 of $0.0063 budgeted so far, 22 % left.
     assert!(low[0].starts_with("15.0,"), "{}", low[0]);
     assert!(low[0].contains("(22% left)"), "{}", low[0]);
@@ -164,8 +166,7 @@ fn a_budget_per_hour_is_low_while_the_nodes_burn_seventy_percent_of_it_or_more()
         r#"policies: (cost_aware: [(name: "rate", budget_usd_per_hour: 1.7)]),"#,
     ));
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
-    assert!(!events.contains(",CostAwareScaling,"), "{events}");
+    assert!(budget_events(&out).is_empty());
 }
 
 #[test]

@@ -419,6 +419,11 @@ impl Cluster {
                 .controller
                 .pod_finished(job, false, SimTime::from_nanos(now_ns));
         }
+        // The controller asked for a sync one batch period on (`syncJob` after a pod's
+        // failure): wake it then, or the replacement waits for whatever next runs it.
+        if let Some(at) = self.batch.as_ref().and_then(|b| b.controller.next_wake()) {
+            self.push_timer(at.as_nanos(), Timer::JobSync);
+        }
     }
 
     /// Quota was freed in `ns`: Jobs waiting for it may create pods.

@@ -54,29 +54,20 @@ impl Cluster {
                 *slot = Some(t);
             }
         }
-        // Per deployment of the region: the node groups its pods may run on.
-        let fits: Vec<Option<std::sync::Arc<[u32]>>> = self
-            .deployments
-            .iter()
-            .map(|dep| {
-                (dep.region == request.region).then(|| {
-                    let mut fits: Vec<u32> = dep
-                        .groups
-                        .iter()
-                        .filter_map(|&g| template_of_pool[self.placement.pool_of_group(g) as usize])
-                        .map(|t| t.group)
-                        .collect();
-                    fits.sort_unstable();
-                    fits.dedup();
-                    fits.into()
-                })
-            })
-            .collect();
-
+        // Per deployment of the region: the node groups its pods may run on, worked out for
+        // the deployments the view lists (pending pods, pods on listed nodes) when first
+        // listed, not for every deployment at every view (a Karpenter region asks once a
+        // second).
+        let mut fits = Fits {
+            cluster: self,
+            request,
+            template_of_pool: &template_of_pool,
+            of: vec![None; self.deployments.len()],
+        };
         if request.pending_only {
             return AutoscalingView {
                 view: ClusterView {
-                    pending: self.pending_groups(fits),
+                    pending: self.pending_groups(&mut fits),
                     ..ClusterView::default()
                 },
                 provisioning_nodes: Vec::new(),
@@ -168,7 +159,7 @@ impl Cluster {
             .nodes_only_below
             .is_none_or(|threshold| self.any_at_or_below(threshold, &member_groups));
         if !list_nodes {
-            view.pending = self.pending_groups(fits);
+            view.pending = self.pending_groups(&mut fits);
             return AutoscalingView {
                 view,
                 provisioning_nodes,
@@ -225,7 +216,7 @@ impl Cluster {
                             .with_gpus(dep.template().gpus),
                             count,
                             priority: dep.priority,
-                            fits: fits[d as usize].clone().unwrap_or_default(),
+                            fits: fits.of(d).unwrap_or_default(),
                         }
                     })
                     .collect();
@@ -258,7 +249,7 @@ impl Cluster {
             });
         }
 
-        view.pending = self.pending_groups(fits);
+        view.pending = self.pending_groups(&mut fits);
         AutoscalingView {
             view,
             provisioning_nodes,
@@ -309,15 +300,15 @@ impl Cluster {
             })
     }
 
-    /// The pending pods of the deployments with `fits` (those of the view's region), one group
-    /// per deployment.
-    fn pending_groups(&self, fits: Vec<Option<std::sync::Arc<[u32]>>>) -> Vec<PodGroup> {
+    /// The pending pods of the deployments of the view's region, one group per deployment.
+    fn pending_groups(&self, fits: &mut Fits) -> Vec<PodGroup> {
         self.deployments
             .iter()
-            .zip(fits)
-            .filter_map(|(dep, fits)| {
-                let fits = fits?;
-                (dep.pending > 0).then(|| PodGroup {
+            .enumerate()
+            .filter_map(|(d, dep)| {
+                (dep.pending > 0).then_some(())?;
+                let fits = fits.of(d as u32)?;
+                Some(PodGroup {
                     requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes)
                         .with_gpus(dep.template().gpus),
                     count: dep.pending,
@@ -326,6 +317,42 @@ impl Cluster {
                 })
             })
             .collect()
+    }
+}
+
+/// The node groups of a view each deployment's pods may run on, worked out once per view
+/// and deployment, when the view first lists it.
+struct Fits<'a> {
+    cluster: &'a Cluster,
+    request: &'a ViewRequest,
+    /// Pool id → its template, for the pools of the request.
+    template_of_pool: &'a [Option<&'a PoolTemplate>],
+    of: Vec<Option<std::sync::Arc<[u32]>>>,
+}
+
+impl Fits<'_> {
+    /// The view's node groups holding a pool of deployment `d`'s groups, in order; `None`
+    /// for a deployment of another region.
+    fn of(&mut self, d: u32) -> Option<std::sync::Arc<[u32]>> {
+        let dep = &self.cluster.deployments[d as usize];
+        if dep.region != self.request.region {
+            return None;
+        }
+        let slot = &mut self.of[d as usize];
+        if slot.is_none() {
+            let mut fits: Vec<u32> = dep
+                .groups
+                .iter()
+                .filter_map(|&g| {
+                    self.template_of_pool[self.cluster.placement.pool_of_group(g) as usize]
+                })
+                .map(|t| t.group)
+                .collect();
+            fits.sort_unstable();
+            fits.dedup();
+            *slot = Some(fits.into());
+        }
+        slot.clone()
     }
 }
 

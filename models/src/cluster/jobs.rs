@@ -16,7 +16,7 @@
 //! Job pods start like a service's pods (`startup` 5 s) and are never Ready for traffic; their
 //! owners have no queue traffic and stay out of the service time series.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use sim::time::{SimDuration, SimTime};
@@ -67,6 +67,13 @@ pub(super) struct Batch {
     pub(super) owner: Vec<u32>,
     /// Kueue's queues, when the run has them.
     pub(super) queueing: Option<super::queueing::Queueing>,
+    /// The instants of the `JobSync` timers in the heap: one timer per instant, however many
+    /// pod ends at one instant ask for the same controller wake-up (a duplicate would fire
+    /// for nothing and, being re-armed at each firing, live as long as the controller has
+    /// work: events per pod grew with the number of Jobs running at once).
+    sync_at: BTreeSet<u64>,
+    /// Deployments from this index on are Job owners; those before it, services.
+    pub(super) first_owner: usize,
 }
 
 /// What a Job's owner entry adds to a deployment.
@@ -97,6 +104,8 @@ impl Cluster {
             regions: plan.workloads.iter().map(|w| w.region.clone()).collect(),
             owner: Vec::new(),
             queueing: plan.queueing.map(super::queueing::Queueing::new),
+            sync_at: BTreeSet::new(),
+            first_owner: self.deployments.len(),
         }));
         if let Some(at) = first {
             self.push_timer(at, Timer::JobSubmit);
@@ -221,10 +230,36 @@ impl Cluster {
                 self.run_queues(now_ns);
             }
         }
-        if let Some(at) = self.batch.as_ref().and_then(|b| b.controller.next_wake()) {
-            self.push_timer(at.as_nanos(), Timer::JobSync);
-        }
+        self.arm_job_sync();
         changed
+    }
+
+    /// Times a `JobSync` at the controller's next wake-up, unless one is timed then already.
+    fn arm_job_sync(&mut self) {
+        let Some(batch) = self.batch.as_mut() else {
+            return;
+        };
+        if let Some(at) = batch.controller.next_wake().map(SimTime::as_nanos)
+            && batch.sync_at.insert(at)
+        {
+            self.push_timer(at, Timer::JobSync);
+        }
+    }
+
+    /// A `JobSync` timer fires at `now_ns`: the controller runs what is due.
+    pub(super) fn job_sync(&mut self, now_ns: u64) -> bool {
+        if let Some(batch) = self.batch.as_mut() {
+            batch.sync_at.remove(&now_ns);
+        }
+        self.run_job_controller(now_ns)
+    }
+
+    /// The end of the services among the deployments (Job owners follow them): a scan for
+    /// what only services have (traffic queues) stops there.
+    pub(super) fn services_end(&self) -> usize {
+        self.batch
+            .as_ref()
+            .map_or(self.deployments.len(), |b| b.first_owner)
     }
 
     fn apply_job_action(&mut self, action: crate::jobs::JobAction, now_ns: u64) {

@@ -52,10 +52,9 @@ pub struct ClusterReport {
 impl Cluster {
     pub(super) fn sample_now(&mut self, now_ns: u64) -> Sample {
         self.advance_queues(SimTime::from_nanos(now_ns));
-        let services = self
-            .deployments
+        let end = self.services_end();
+        let services = self.deployments[..end]
             .iter_mut()
-            .filter(|d| d.job.is_none())
             .map(|d| {
                 let interval = d.queue.take_interval();
                 ServiceSample {
@@ -170,10 +169,8 @@ impl Cluster {
             })
             .collect();
         ClusterReport {
-            services: self
-                .deployments
+            services: self.deployments[..self.services_end()]
                 .iter()
-                .filter(|d| d.job.is_none())
                 .map(|d| ServiceReport {
                     service: d.name.clone(),
                     region: d.region.clone(),

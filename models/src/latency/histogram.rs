@@ -38,26 +38,55 @@ impl Default for Histogram {
     }
 }
 
+/// Each bucket's share of the requests of one latency distribution, up to the last bucket
+/// the distribution reaches: what [`Histogram::add`] adds per request. A stable queue's
+/// stretches repeat one distribution until its rate or servers change, so the queue keeps its
+/// shares instead of evaluating the survival function at every edge of every stretch
+/// (`ServiceQueue::advance_to`).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Shares {
+    shares: Vec<f64>,
+}
+
+impl Shares {
+    /// The shares of the distribution with survival function `survival` (P(T > t)).
+    pub(super) fn of(survival: impl Fn(f64) -> f64) -> Self {
+        let edges = edges_s();
+        let mut shares = Vec::with_capacity(BUCKETS);
+        let mut above = 1.0;
+        for k in 0..BUCKETS {
+            let next = if k + 1 == BUCKETS {
+                0.0
+            } else {
+                survival(edges[k + 1])
+            };
+            shares.push((above - next).max(0.0));
+            above = next;
+            // Survival functions only fall: once nothing is left, later buckets get nothing.
+            if above <= 0.0 {
+                break;
+            }
+        }
+        Shares { shares }
+    }
+}
+
 impl Histogram {
     /// Adds `requests` whose latency has survival function `survival` (P(T > t)).
     pub(super) fn add(&mut self, requests: f64, survival: impl Fn(f64) -> f64) {
         if requests <= 0.0 {
             return;
         }
-        let edges = edges_s();
-        let mut above = 1.0;
-        for (k, weight) in self.weights.iter_mut().enumerate() {
-            let next = if k + 1 == BUCKETS {
-                0.0
-            } else {
-                survival(edges[k + 1])
-            };
-            *weight += requests * (above - next).max(0.0);
-            above = next;
-            // Survival functions only fall: once nothing is left, later buckets get nothing.
-            if above <= 0.0 {
-                break;
-            }
+        self.add_shares(requests, &Shares::of(survival));
+    }
+
+    /// Adds `requests` spread over the buckets as `shares` says.
+    pub(super) fn add_shares(&mut self, requests: f64, shares: &Shares) {
+        if requests <= 0.0 {
+            return;
+        }
+        for (weight, share) in self.weights.iter_mut().zip(&shares.shares) {
+            *weight += requests * share;
         }
     }
 

@@ -29,6 +29,7 @@ mod request;
 pub use histogram::Histogram;
 
 use held::Held;
+use histogram::Shares;
 
 use request::RequestBackend;
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,19 @@ pub struct ServiceQueue {
     /// always keeps its waiting requests until their timeout.
     hold_at_zero: bool,
     held: Held,
+    /// The last stable regime with arrivals and its bucket shares, reused while the servers,
+    /// rate and service rate stay the same (a recomputation gives the same numbers). Not
+    /// serialized: a deserialized queue recomputes it.
+    #[serde(skip)]
+    regime: Option<Box<Regime>>,
+}
+
+/// A stable regime: its `(servers, λ bits, μ bits)`, response time and bucket shares.
+#[derive(Debug, Clone)]
+struct Regime {
+    key: (u32, u64, u64),
+    sojourn: Option<Sojourn>,
+    shares: Shares,
 }
 
 /// What plays the requests between two calls.
@@ -166,6 +180,7 @@ impl ServiceQueue {
             histogram: Histogram::default(),
             hold_at_zero: false,
             held: Held::default(),
+            regime: None,
         }
     }
 
@@ -230,10 +245,27 @@ impl ServiceQueue {
             }
             Backend::Fluid(_) if stable => {
                 let n = lambda * dt_s;
-                // One Erlang C for the stretch; the histogram evaluates it at every bucket edge.
-                let sojourn = Sojourn::new(c, lambda, mu);
+                // One Erlang C for the regime, evaluated at every bucket edge once; a stretch
+                // with arrivals under the last regime reuses both.
+                let key = (c, lambda.to_bits(), mu.to_bits());
+                let sojourn = match &self.regime {
+                    _ if n <= 0.0 => Sojourn::new(c, lambda, mu),
+                    Some(r) if r.key == key => r.sojourn,
+                    _ => {
+                        let sojourn = Sojourn::new(c, lambda, mu);
+                        let shares = Shares::of(|t| sojourn.map_or(1.0, |s| s.survival(t)));
+                        self.regime = Some(Box::new(Regime {
+                            key,
+                            sojourn,
+                            shares,
+                        }));
+                        sojourn
+                    }
+                };
                 let survival = |t: f64| sojourn.map_or(1.0, |s| s.survival(t));
-                self.histogram.add(n, survival);
+                if let Some(regime) = self.regime.as_deref().filter(|_| n > 0.0) {
+                    self.histogram.add_shares(n, &regime.shares);
+                }
                 Counts {
                     arrived: n,
                     served: n,

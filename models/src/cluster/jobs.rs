@@ -456,9 +456,7 @@ impl Cluster {
         }
         // The controller asked for a sync one batch period on (`syncJob` after a pod's
         // failure): wake it then, or the replacement waits for whatever next runs it.
-        if let Some(at) = self.batch.as_ref().and_then(|b| b.controller.next_wake()) {
-            self.push_timer(at.as_nanos(), Timer::JobSync);
-        }
+        self.arm_job_sync();
     }
 
     /// Quota was freed in `ns`: Jobs waiting for it may create pods.

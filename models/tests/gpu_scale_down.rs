@@ -22,7 +22,6 @@ fn group(name: &str, allocatable: Shape) -> NodeGroupView {
         allocatable,
         price_usd_per_hour: 1.0,
         capacity_type: CapacityType::OnDemand,
-        zones: vec!["z".to_owned()],
         min_size: 0,
         max_size: 10,
         target_size: 1,

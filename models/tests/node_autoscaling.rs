@@ -42,7 +42,6 @@ fn group(name: &str, cpu_millis: u64, memory_bytes: u64, price: f64, max: u32) -
         allocatable: Shape::new(cpu_millis, memory_bytes),
         price_usd_per_hour: price,
         capacity_type: CapacityType::OnDemand,
-        zones: vec!["z1".to_owned()],
         min_size: 0,
         max_size: max,
         target_size: 0,

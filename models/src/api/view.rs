@@ -207,7 +207,6 @@ pub struct NodeGroupView {
     pub allocatable: Shape,
     pub price_usd_per_hour: f64,
     pub capacity_type: CapacityType,
-    pub zones: Vec<String>,
     pub min_size: u32,
     pub max_size: u32,
     /// Nodes asked for: registered plus provisioning (`NodeGroup.TargetSize`).

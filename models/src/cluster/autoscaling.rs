@@ -26,6 +26,8 @@
 //!   while a deployment has pods of two revisions the groups show them all at the current one
 //!   (counting by revision is the step a VPA or a rolling update needs here).
 
+use std::collections::BTreeMap;
+
 use sim::time::SimTime;
 
 use super::Cluster;
@@ -47,13 +49,9 @@ impl Cluster {
     /// Builds the view `request` asks for, from the cluster as it is now.
     pub(super) fn autoscaling_view(&self, request: &ViewRequest) -> AutoscalingView {
         let groups = request.groups as usize;
-        // Pool id → its template, for the pools of the request.
-        let mut template_of_pool: Vec<Option<&PoolTemplate>> = vec![None; self.pools.len()];
-        for t in &request.pools {
-            if let Some(slot) = template_of_pool.get_mut(t.pool as usize) {
-                *slot = Some(t);
-            }
-        }
+        // Pool id → its template, for the pools of the request. Sized by the request, not by
+        // the cluster: a view costs what its region holds, however many regions there are.
+        let template_of_pool = TemplateOfPool::new(request);
         // Per deployment of the region: the node groups its pods may run on, worked out for
         // the deployments the view lists (pending pods, pods on listed nodes) when first
         // listed, not for every deployment at every view (a Karpenter region asks once a
@@ -62,7 +60,7 @@ impl Cluster {
             cluster: self,
             request,
             template_of_pool: &template_of_pool,
-            of: vec![None; self.deployments.len()],
+            of: BTreeMap::new(),
         };
         if request.pending_only {
             return AutoscalingView {
@@ -89,11 +87,6 @@ impl Cluster {
                 .with_gpus(state.gpus_per_node),
                 price_usd_per_hour: state.price_usd_per_hour,
                 capacity_type: state.capacity_type,
-                zones: state
-                    .groups
-                    .iter()
-                    .map(|&g| self.placement.zone_name(g).to_owned())
-                    .collect(),
                 min_size: 0,
                 max_size: 0,
                 target_size: 0,
@@ -170,18 +163,25 @@ impl Cluster {
             .placement
             .region_index(&request.region)
             .map_or(&[][..], |r| self.nodes.live_in(r));
-        // Zone names shared by the nodes' views: one allocation per zone, not per node.
-        let mut zone_names: Vec<Option<std::sync::Arc<str>>> =
-            vec![None; self.placement.group_count()];
-        for &(g, _) in &member_groups {
-            zone_names[g as usize] = Some(self.placement.zone_name(g).into());
-        }
+        // Zone names shared by the nodes' views: one allocation per zone, not per node; by
+        // cluster group, sorted for lookup.
+        let mut zone_names: Vec<(u32, std::sync::Arc<str>)> = member_groups
+            .iter()
+            .map(|&(g, _)| (g, self.placement.zone_name(g).into()))
+            .collect();
+        zone_names.sort_unstable_by_key(|&(g, _)| g);
+        zone_names.dedup_by_key(|&mut (g, _)| g);
+        let zone_name = |g: u32| {
+            zone_names
+                .binary_search_by_key(&g, |&(g, _)| g)
+                .map_or_else(|_| std::sync::Arc::default(), |i| zone_names[i].1.clone())
+        };
         view.nodes.reserve(live.len());
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
-            let pool = self.placement.pool_of_group(node.group) as usize;
-            let Some(t) = template_of_pool[pool] else {
+            let pool = self.placement.pool_of_group(node.group);
+            let Some(t) = template_of_pool.get(pool) else {
                 continue;
             };
             let listed = match node.state {
@@ -228,13 +228,13 @@ impl Cluster {
                     }
                 }
             }
-            let state = &self.pools[pool];
+            let state = &self.pools[pool as usize];
             view.nodes.push(NodeView {
                 id: id as u32,
                 group: t.group,
                 instance_type: t.instance_type.clone(),
                 capacity_type: state.capacity_type,
-                zone: zone_names[node.group as usize].clone().unwrap_or_default(),
+                zone: zone_name(node.group),
                 price_usd_per_hour: state.price_usd_per_hour,
                 capacity: t.capacity,
                 allocatable,
@@ -320,14 +320,33 @@ impl Cluster {
     }
 }
 
+/// Pool id → its template, for the pools of a request: the request's templates sorted by pool.
+struct TemplateOfPool<'a>(Vec<&'a PoolTemplate>);
+
+impl<'a> TemplateOfPool<'a> {
+    fn new(request: &'a ViewRequest) -> Self {
+        // A request names each pool once; were one named twice, its last template would
+        // count (reversed, then a stable sort: the last comes first and `dedup` keeps it).
+        let mut templates: Vec<&PoolTemplate> = request.pools.iter().rev().collect();
+        templates.sort_by_key(|t| t.pool);
+        templates.dedup_by_key(|t| t.pool);
+        TemplateOfPool(templates)
+    }
+
+    fn get(&self, pool: u32) -> Option<&'a PoolTemplate> {
+        let i = self.0.binary_search_by_key(&pool, |t| t.pool).ok()?;
+        Some(self.0[i])
+    }
+}
+
 /// The node groups of a view each deployment's pods may run on, worked out once per view
 /// and deployment, when the view first lists it.
 struct Fits<'a> {
     cluster: &'a Cluster,
     request: &'a ViewRequest,
-    /// Pool id → its template, for the pools of the request.
-    template_of_pool: &'a [Option<&'a PoolTemplate>],
-    of: Vec<Option<std::sync::Arc<[u32]>>>,
+    template_of_pool: &'a TemplateOfPool<'a>,
+    /// By deployment id, the deployments listed so far.
+    of: BTreeMap<u32, std::sync::Arc<[u32]>>,
 }
 
 impl Fits<'_> {
@@ -338,21 +357,21 @@ impl Fits<'_> {
         if dep.region != self.request.region {
             return None;
         }
-        let slot = &mut self.of[d as usize];
-        if slot.is_none() {
+        let fits = self.of.entry(d).or_insert_with(|| {
             let mut fits: Vec<u32> = dep
                 .groups
                 .iter()
                 .filter_map(|&g| {
-                    self.template_of_pool[self.cluster.placement.pool_of_group(g) as usize]
+                    self.template_of_pool
+                        .get(self.cluster.placement.pool_of_group(g))
                 })
                 .map(|t| t.group)
                 .collect();
             fits.sort_unstable();
             fits.dedup();
-            *slot = Some(fits.into());
-        }
-        slot.clone()
+            fits.into()
+        });
+        Some(fits.clone())
     }
 }
 

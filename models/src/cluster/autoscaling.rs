@@ -26,8 +26,6 @@
 //!   while a deployment has pods of two revisions the groups show them all at the current one
 //!   (counting by revision is the step a VPA or a rolling update needs here).
 
-use std::collections::BTreeMap;
-
 use sim::time::SimTime;
 
 use super::Cluster;
@@ -56,11 +54,16 @@ impl Cluster {
         // the deployments the view lists (pending pods, pods on listed nodes) when first
         // listed, not for every deployment at every view (a Karpenter region asks once a
         // second).
+        let mut table = self.view_fits.borrow_mut();
+        if table.len() < self.deployments.len() {
+            table.resize(self.deployments.len(), None);
+        }
         let mut fits = Fits {
             cluster: self,
             request,
             template_of_pool: &template_of_pool,
-            of: BTreeMap::new(),
+            of: &mut table,
+            filled: Vec::new(),
         };
         if request.pending_only {
             return AutoscalingView {
@@ -345,8 +348,18 @@ struct Fits<'a> {
     cluster: &'a Cluster,
     request: &'a ViewRequest,
     template_of_pool: &'a TemplateOfPool<'a>,
-    /// By deployment id, the deployments listed so far.
-    of: BTreeMap<u32, std::sync::Arc<[u32]>>,
+    /// By deployment id (`Cluster::view_fits`): set for the deployments listed so far.
+    of: &'a mut [Option<std::sync::Arc<[u32]>>],
+    /// The entries of `of` this view set, emptied again when it ends.
+    filled: Vec<u32>,
+}
+
+impl Drop for Fits<'_> {
+    fn drop(&mut self) {
+        for &d in &self.filled {
+            self.of[d as usize] = None;
+        }
+    }
 }
 
 impl Fits<'_> {
@@ -357,7 +370,8 @@ impl Fits<'_> {
         if dep.region != self.request.region {
             return None;
         }
-        let fits = self.of.entry(d).or_insert_with(|| {
+        let slot = &mut self.of[d as usize];
+        if slot.is_none() {
             let mut fits: Vec<u32> = dep
                 .groups
                 .iter()
@@ -369,9 +383,10 @@ impl Fits<'_> {
                 .collect();
             fits.sort_unstable();
             fits.dedup();
-            fits.into()
-        });
-        Some(fits.clone())
+            *slot = Some(fits.into());
+            self.filled.push(d);
+        }
+        slot.clone()
     }
 }
 

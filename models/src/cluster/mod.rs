@@ -171,6 +171,12 @@ pub struct Cluster {
     /// the workload metrics (see [`running`]); `None`: always.
     #[serde(default)]
     metrics_settle_ns: Option<u64>,
+    /// Per deployment, the node groups an autoscaling view found its pods may run on: a
+    /// table kept between views and emptied after each, so a view fills the entries of the
+    /// deployments it lists and never walks or allocates one per deployment of the cluster
+    /// (`autoscaling`).
+    #[serde(skip)]
+    view_fits: std::cell::RefCell<Vec<Option<Arc<[u32]>>>>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -328,6 +334,7 @@ impl Cluster {
             memory_check_armed: false,
             throttles: None,
             metrics_settle_ns: None,
+            view_fits: Default::default(),
         };
         for pool in &cluster.pools {
             for _ in 0..pool.live_per_zone.iter().sum::<u32>() {

@@ -2,12 +2,16 @@
 //! expanders, utilization threshold, unneeded timer, drainability and caps; Karpenter's
 //! instance choice, batching, consolidation and budgets.
 
+use std::collections::BTreeMap;
+
 use clustersim_models::api::CapacityType;
 use clustersim_models::api::SurgeClock;
 use clustersim_models::api::{
     ClusterView, KarpenterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
 };
 use clustersim_models::autoscaler::cluster_autoscaler::expander::{self, Context};
+use clustersim_models::autoscaler::cluster_autoscaler::notes::ScaleDownNotes;
+use clustersim_models::autoscaler::cluster_autoscaler::scale_down::find_unneeded;
 use clustersim_models::autoscaler::cluster_autoscaler::scale_up::{ScaleUpOption, estimate};
 use clustersim_models::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
 use clustersim_models::autoscaler::config::{
@@ -351,6 +355,31 @@ fn at_most_the_non_empty_candidates_count_is_simulated_per_scan() {
     // Unlimited: each drained node's pod lands on the next one (first fit in view order), and
     // the last light node has nowhere left to go: 39 light nodes and the empty one.
     assert_eq!(unneeded(0), 40);
+}
+
+#[test]
+fn candidates_are_simulated_empty_first_then_previously_unneeded_then_in_view_order() {
+    // View order: 1 light, 2 empty, 3 light and unneeded at the previous scan, 4 empty and
+    // unneeded before. Upstream's order (empty first, then `PreviouslyUnneeded`): 4, 2, 3, 1.
+    // The empty nodes go as they are; node 3's pod then lands on node 1, the first node left
+    // (2 and 4 are gone from the snapshot); node 1's pods have nowhere left to go.
+    let alloc = Shape::new(1000, GIB);
+    let light = |id| node(id, 0, alloc, vec![pods(100, 10 * MIB, 1, &[0])]);
+    let empty = |id| node(id, 0, alloc, Vec::new());
+    let view = ClusterView {
+        node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
+        nodes: vec![light(1), empty(2), light(3), empty(4)],
+        pending: Vec::new(),
+    };
+    let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
+    let mut notes = ScaleDownNotes::default();
+    let unneeded: Vec<u32> = find_unneeded(&view, 0.5, &previously, 0, &mut notes)
+        .iter()
+        .map(|u| view.nodes[u.index].id)
+        .collect();
+    assert_eq!(unneeded, [4, 2, 3]);
+    assert_eq!(notes.kept.len(), 1);
+    assert_eq!(notes.kept[0].0, 1);
 }
 
 #[test]

@@ -464,6 +464,27 @@ mod tests {
     }
 
     #[test]
+    fn each_view_reports_fits_in_its_own_requests_groups() {
+        // The cluster keeps the fits table between views: a second request that names the
+        // same pool as its node group 1 must see the pending pods fit group 1, not the
+        // group 0 the first view worked out, and a third view group 0 again.
+        let c = cluster();
+        let first = c.autoscaling_view(&request(false)).view;
+        assert_eq!(&first.pending[0].fits[..], &[0]);
+        // (A pending-only view: its node groups are not built, so group 0 may stay empty.)
+        let mut second = request(false);
+        second.pending_only = true;
+        second.groups = 2;
+        second.pools[0].group = 1;
+        let view = c.autoscaling_view(&second).view;
+        assert_eq!(&view.pending[0].fits[..], &[1]);
+        assert_eq!(
+            &c.autoscaling_view(&request(false)).view.pending[0].fits[..],
+            &[0]
+        );
+    }
+
+    #[test]
     fn a_gpu_node_with_idle_gpus_is_listed_however_busy_its_cpu() {
         // The fixture's node as a g2-standard-4 (one GPU): its three 1-CPU pods use 3 of 3.92
         // CPUs (0.77) and no GPU, so the Cluster Autoscaler's utilization is 0 (GPUs only) and

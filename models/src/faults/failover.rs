@@ -35,7 +35,7 @@ use sim::time::{SimDuration, SimTime};
 use super::ConfigError;
 use super::config::{DnsShift, Failback, FailoverConfig, FailoverMode, RoutingPolicy};
 use super::outage::{Outage, region_health_events};
-use super::router::FailoverRouter;
+use super::router::{FailoverRouter, unserved};
 use crate::plan::ServicePlan;
 
 /// Steps of a linear DNS shift: 12, so 5 s steps for the default 60 s TTL.
@@ -302,14 +302,14 @@ impl FailoverGroup {
             if rps <= 0.0 {
                 continue;
             }
-            let split = match &self.live {
-                Some(live) => lock(live).split_from(at, o),
-                None => self.router.split_from(at, o),
+            let shares = match &self.live {
+                Some(live) => lock(live).shares_from(at, o),
+                None => self.router.shares_from(at, o),
             };
-            for (rate, (_, share)) in rates.iter_mut().zip(&split.shares) {
+            for (rate, share) in rates.iter_mut().zip(&shares) {
                 *rate += rps * share;
             }
-            rates[o] += rps * split.unserved;
+            rates[o] += rps * unserved(&shares);
         }
         rates
     }

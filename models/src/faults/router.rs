@@ -287,6 +287,13 @@ impl FailoverRouter {
     /// How the traffic of clients in region `origin` (an index below `regions().len()`) is
     /// split at `t`.
     pub fn split_from(&self, t: SimTime, origin: usize) -> Split {
+        self.split(t, self.shares_from(t, origin))
+    }
+
+    /// [`Self::split_from`]'s `shares` by region index, without the names: what the rates of
+    /// a failover group need, for every client region at every breakpoint (47 names copied
+    /// per client region were most of a 47-region day's failover cost).
+    pub fn shares_from(&self, t: SimTime, origin: usize) -> Vec<f64> {
         let n = self.regions.len();
         let mut shares = vec![0.0; n];
         match self.shift {
@@ -316,7 +323,7 @@ impl FailoverRouter {
                 }
             }
         }
-        self.split(t, shares)
+        shares
     }
 
     /// The global split at `t` of traffic arriving at `origin_rps[i]` requests/s from clients
@@ -332,7 +339,7 @@ impl FailoverRouter {
                 1.0 / n as f64
             };
             if w > 0.0 {
-                for (s, (_, x)) in shares.iter_mut().zip(self.split_from(t, origin).shares) {
+                for (s, x) in shares.iter_mut().zip(self.shares_from(t, origin)) {
                     *s += w * x;
                 }
             }
@@ -341,7 +348,6 @@ impl FailoverRouter {
     }
 
     fn split(&self, t: SimTime, shares: Vec<f64>) -> Split {
-        let served: f64 = shares.iter().sum();
         let to_down = shares
             .iter()
             .enumerate()
@@ -349,8 +355,8 @@ impl FailoverRouter {
             .map(|(_, s)| s)
             .sum();
         Split {
+            unserved: unserved(&shares),
             shares: self.regions.iter().cloned().zip(shares).collect(),
-            unserved: (1.0 - served).max(0.0),
             to_down,
             no_region_can_serve: self.answer_at(t).empty,
         }
@@ -483,6 +489,11 @@ impl FailoverRouter {
         };
         Answer { from, rows, empty }
     }
+}
+
+/// The share of a split that no region receives: what its shares leave of 1.
+pub fn unserved(shares: &[f64]) -> f64 {
+    (1.0 - shares.iter().sum::<f64>()).max(0.0)
 }
 
 fn add_row(into: &mut [f64], row: &[f64], weight: f64) {

@@ -133,13 +133,7 @@ pub struct ResponseTime {
 /// et al., chapter 2); the quantiles invert [`mmc_sojourn_survival`], see
 /// [`mmc_sojourn_quantile`].
 pub fn mmc_response_time(c: u32, lambda_rps: f64, mu_rps: f64) -> Option<ResponseTime> {
-    let sojourn = Sojourn::new(c, lambda_rps, mu_rps)?;
-    Some(ResponseTime {
-        mean_s: sojourn.mean(),
-        p50_s: sojourn.quantile(0.5),
-        p95_s: sojourn.quantile(0.95),
-        p99_s: sojourn.quantile(0.99),
-    })
+    Sojourn::new(c, lambda_rps, mu_rps).map(|sojourn| sojourn.response_time())
 }
 
 /// P(T > `t_s`) for the steady-state response time T of an M/M/c queue (arguments as in
@@ -233,6 +227,16 @@ impl Sojourn {
     /// E[T] = C/θ + 1/μ.
     pub fn mean(&self) -> f64 {
         self.wait_probability / self.theta + 1.0 / self.mu
+    }
+
+    /// Mean, p50, p95 and p99, see [`mmc_response_time`].
+    pub fn response_time(&self) -> ResponseTime {
+        ResponseTime {
+            mean_s: self.mean(),
+            p50_s: self.quantile(0.5),
+            p95_s: self.quantile(0.95),
+            p99_s: self.quantile(0.99),
+        }
     }
 
     /// P(T > t), see [`mmc_sojourn_survival`].

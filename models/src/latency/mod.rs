@@ -35,7 +35,8 @@ use request::RequestBackend;
 use serde::{Deserialize, Serialize};
 use sim::rng::Stream;
 use sim::time::SimTime;
-use workloads::queueing::{FluidQueue, Sojourn, mmc_response_time};
+use std::cell::RefCell;
+use workloads::queueing::{FluidQueue, Sojourn};
 
 /// How a service's queue is simulated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,19 +96,40 @@ pub struct ServiceQueue {
     /// always keeps its waiting requests until their timeout.
     hold_at_zero: bool,
     held: Held,
-    /// The last stable regime with arrivals and its bucket shares, reused while the servers,
-    /// rate and service rate stay the same (a recomputation gives the same numbers). Not
-    /// serialized: a deserialized queue recomputes it.
+    /// The regime of the current servers, rate and service rate: its response time, and its
+    /// bucket shares once a stretch with arrivals needed them. Kept while the three stay the
+    /// same (a recomputation gives the same numbers), for the stretches and for the readers
+    /// between two changes: a sample reads the regime a rate change at its instant has just
+    /// set, and the next stretch then reuses it. In a cell so that the readers (`&self`) can
+    /// fill it; not serialized: a deserialized queue recomputes it.
     #[serde(skip)]
-    regime: Option<Box<Regime>>,
+    regime: RefCell<Option<Box<Regime>>>,
 }
 
-/// A stable regime: its `(servers, λ bits, μ bits)`, response time and bucket shares.
+/// A regime: its `(servers, λ bits, μ bits)`, response time (`None` without a steady state)
+/// and, once needed, bucket shares.
 #[derive(Debug, Clone)]
 struct Regime {
     key: (u32, u64, u64),
     sojourn: Option<Sojourn>,
-    shares: Shares,
+    shares: Option<Shares>,
+}
+
+impl Regime {
+    /// The regime of `(c, λ, μ)` in `slot`: the one there if its key matches, else a new one
+    /// (one Erlang C) in its place.
+    fn of(slot: &mut Option<Box<Regime>>, c: u32, lambda: f64, mu: f64) -> &mut Regime {
+        let key = (c, lambda.to_bits(), mu.to_bits());
+        let fresh = || Regime {
+            key,
+            sojourn: Sojourn::new(c, lambda, mu),
+            shares: None,
+        };
+        if let Some(regime) = slot.as_deref_mut().filter(|r| r.key != key) {
+            *regime = fresh();
+        }
+        slot.get_or_insert_with(|| Box::new(fresh()))
+    }
 }
 
 /// What plays the requests between two calls.
@@ -180,7 +202,7 @@ impl ServiceQueue {
             histogram: Histogram::default(),
             hold_at_zero: false,
             held: Held::default(),
-            regime: None,
+            regime: RefCell::new(None),
         }
     }
 
@@ -245,26 +267,14 @@ impl ServiceQueue {
             }
             Backend::Fluid(_) if stable => {
                 let n = lambda * dt_s;
-                // One Erlang C for the regime, evaluated at every bucket edge once; a stretch
-                // with arrivals under the last regime reuses both.
-                let key = (c, lambda.to_bits(), mu.to_bits());
-                let sojourn = match &self.regime {
-                    _ if n <= 0.0 => Sojourn::new(c, lambda, mu),
-                    Some(r) if r.key == key => r.sojourn,
-                    _ => {
-                        let sojourn = Sojourn::new(c, lambda, mu);
-                        let shares = Shares::of(|t| sojourn.map_or(1.0, |s| s.survival(t)));
-                        self.regime = Some(Box::new(Regime {
-                            key,
-                            sojourn,
-                            shares,
-                        }));
-                        sojourn
-                    }
-                };
+                // One Erlang C for the regime and its survival at every bucket edge once; the
+                // stretches and readers under the same regime reuse both.
+                let regime = Regime::of(self.regime.get_mut(), c, lambda, mu);
+                let sojourn = regime.sojourn;
                 let survival = |t: f64| sojourn.map_or(1.0, |s| s.survival(t));
-                if let Some(regime) = self.regime.as_deref().filter(|_| n > 0.0) {
-                    self.histogram.add_shares(n, &regime.shares);
+                if n > 0.0 {
+                    let shares = regime.shares.get_or_insert_with(|| Shares::of(survival));
+                    self.histogram.add_shares(n, shares);
                 }
                 Counts {
                     arrived: n,
@@ -428,11 +438,18 @@ impl ServiceQueue {
             return mean;
         }
         let stable = if self.is_stable() {
-            Sojourn::new(self.servers, self.lambda_rps, self.mu_rps).map(|s| s.mean())
+            self.sojourn().map(|s| s.mean())
         } else {
             None
         };
         stable.unwrap_or_else(|| self.overload_wait_s() + 1.0 / self.mu_rps)
+    }
+
+    /// The M/M/c response time of the current servers, rate and service rate, from the
+    /// current regime (see `regime`).
+    fn sojourn(&self) -> Option<Sojourn> {
+        let mut slot = self.regime.borrow_mut();
+        Regime::of(&mut slot, self.servers, self.lambda_rps, self.mu_rps).sojourn
     }
 
     /// Overloaded or draining: the wait of a request arriving now (the backlog at the serving
@@ -449,7 +466,8 @@ impl ServiceQueue {
     /// Mean, p50, p95 and p99 of the response time in the current state, in seconds.
     fn model_latency_s(&self) -> [f64; 4] {
         let stable = if self.is_stable() {
-            mmc_response_time(self.servers, self.lambda_rps, self.mu_rps)
+            self.sojourn()
+                .map(|s| s.response_time())
                 .map(|r| [r.mean_s, r.p50_s, r.p95_s, r.p99_s])
         } else {
             None

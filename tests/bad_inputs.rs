@@ -679,6 +679,18 @@ fn gates_sweeps_shards_outputs() -> Vec<Case> {
             "set `seeds` or `replicates`, not both",
         ),
         sweep(
+            // 40 000 runs × 2 002 bytes: 76 MiB of values from a 2 kB sweep file.
+            "runs that would hold too many parameter bytes",
+            "Values(field: \"services[name=api].replicas\", values: [1, 2]),\n    ],\n    seeds: [1, 2],",
+            &format!(
+                "Values(field: \"name\", values: [\"{}\"]),\n    ],\n    replicates: 40000,",
+                "x".repeat(2000)
+            ),
+            "axes: |[",
+            "axes",
+            "would hold about 76 MiB of parameter values (40000 runs × up to 2002 bytes each)",
+        ),
+        sweep(
             "a value of the wrong type",
             "values: [1, 2]",
             "values: [1, \"two\"]",

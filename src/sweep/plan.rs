@@ -22,6 +22,11 @@ use super::spec::{Axis, Scalar, Sweep};
 /// Most runs one sweep file may expand to.
 pub const MAX_RUNS: usize = 100_000;
 
+/// Most bytes of parameter values an expanded sweep may hold: each run keeps its values, so a
+/// long text value times many runs would otherwise grow past any memory from a small file (a
+/// 20 kB value with 50 000 replicates took 2 GB before this limit; a fuzzer found it).
+pub const MAX_PARAMETER_BYTES: usize = 64 << 20;
+
 /// A parameter value as the table holds it: one kind per parameter (see `column_kind`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Param {
@@ -52,7 +57,8 @@ pub struct Plan {
     pub parameters: Vec<String>,
     targets: Vec<Target>,
     pub runs: Vec<Run>,
-    /// Per run, per parameter: the RON text written into the base.
+    /// Per configuration, per parameter: the RON text written into the base (the runs of a
+    /// configuration differ only in their seed).
     spelled: Vec<Vec<String>>,
     /// Runs per configuration (the seeds), consecutive in run order.
     seeds_per_configuration: usize,
@@ -70,7 +76,7 @@ impl Plan {
         let edits: Vec<_> = self
             .targets
             .iter()
-            .zip(&self.spelled[i])
+            .zip(self.spelling(i))
             .map(|(t, s)| (t.span.clone(), s.as_str()))
             .collect();
         patch::apply(&self.base_src, &edits)
@@ -94,12 +100,17 @@ impl Plan {
         })
     }
 
+    /// Run `i`'s parameter values as written into the base.
+    fn spelling(&self, i: usize) -> &[String] {
+        &self.spelled[i / self.seeds_per_configuration]
+    }
+
     /// `field = value, …, seed = N` of run `i`.
     pub fn describe(&self, i: usize) -> String {
         let mut parts: Vec<String> = self
             .parameters
             .iter()
-            .zip(&self.spelled[i])
+            .zip(self.spelling(i))
             .map(|(p, v)| format!("{p} = {v}"))
             .collect();
         parts.push(format!("seed = {}", self.runs[i].seed));
@@ -247,6 +258,25 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
             )
         })?;
 
+    // Each run holds its values: bound what they add up to before making them.
+    let bytes_per_run: usize = spelled_values
+        .iter()
+        .map(|values| values.iter().map(String::len).max().unwrap_or(0))
+        .sum();
+    let parameter_bytes = bytes_per_run.saturating_mul(total);
+    if parameter_bytes > MAX_PARAMETER_BYTES {
+        return Err(err(
+            "axes",
+            format!(
+                "the sweep's runs would hold about {} MiB of parameter values ({total} runs × up \
+                 to {bytes_per_run} bytes each), more than the {} MiB limit: expected shorter \
+                 values or fewer runs",
+                parameter_bytes >> 20,
+                MAX_PARAMETER_BYTES >> 20
+            ),
+        ));
+    }
+
     // Per parameter: its offset in `flats` is its column; its group gives its value index.
     let group_of: Vec<usize> = groups
         .iter()
@@ -255,7 +285,7 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
         .collect();
     let kinds: Vec<Kind> = flats.iter().map(|f| column_kind(&f.values)).collect();
     let mut runs = Vec::with_capacity(total);
-    let mut spelled = Vec::with_capacity(total);
+    let mut spelled = Vec::with_capacity(total / seeds.len());
     let mut digits = vec![0usize; groups.len()];
     for point in 0..total / seeds.len() {
         // Odometer: the last group varies fastest.
@@ -284,8 +314,8 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
                 seed,
                 values: values.clone(),
             });
-            spelled.push(texts.clone());
         }
+        spelled.push(texts);
     }
 
     let name = file

@@ -266,6 +266,10 @@ enum Command {
     },
 }
 
+/// mimalloc instead of the system allocator: see `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate { file } => validate(&file),

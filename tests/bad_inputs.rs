@@ -691,6 +691,16 @@ fn gates_sweeps_shards_outputs() -> Vec<Case> {
             "would hold about 76 MiB of parameter values (40000 runs × up to 2002 bytes each)",
         ),
         sweep(
+            // Two billion seeds would be made before the run count was checked (a fuzzer's
+            // out-of-memory).
+            "replicates past the run limit",
+            "seeds: [1, 2],",
+            "replicates: 2015721356,",
+            "replicates: |2015721356",
+            "replicates",
+            "expected at most 100000 replicates",
+        ),
+        sweep(
             "a value of the wrong type",
             "values: [1, 2]",
             "values: [1, \"two\"]",

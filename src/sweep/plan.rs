@@ -199,6 +199,13 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
         }
         (Some(s), None) => s.clone(),
         (None, Some(0)) => return Err(err("replicates", "expected at least 1".into())),
+        // Refused before the seeds are made: 2 000 000 000 of them would be 16 GB.
+        (None, Some(n)) if n as usize > MAX_RUNS => {
+            return Err(err(
+                "replicates",
+                format!("expected at most {MAX_RUNS} replicates (runs per configuration)"),
+            ));
+        }
         (None, Some(n)) => (0..u64::from(n))
             .map(|k| base.experiment.seed.wrapping_add(k))
             .collect(),

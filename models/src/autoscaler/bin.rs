@@ -31,6 +31,11 @@ impl Bin {
     /// (the estimator's `PredicateChecker` runs the scheduler's `NodeResourcesFit`, which
     /// checks extended resources like cpu and memory).
     pub fn room_for(&self, requests: Shape, want: u32) -> u32 {
+        // Not one pod: the usual answer in a drain simulation, which walks a region's mostly
+        // full nodes, without the three divisions below.
+        if !self.fits_one(requests) {
+            return 0;
+        }
         let by = |free: u64, req: u64| free.checked_div(req).unwrap_or(u64::MAX);
         let n = by(self.free.cpu_millis, requests.cpu_millis)
             .min(by(self.free.memory_bytes, requests.memory_bytes))
@@ -38,6 +43,14 @@ impl Bin {
             .min(u64::from(self.free_pods))
             .min(u64::from(want));
         n as u32
+    }
+
+    /// Whether one pod of `requests` fits: each resource and a pod slot.
+    pub fn fits_one(&self, requests: Shape) -> bool {
+        self.free_pods > 0
+            && self.free.cpu_millis >= requests.cpu_millis
+            && self.free.memory_bytes >= requests.memory_bytes
+            && self.free.gpus >= requests.gpus
     }
 
     /// Places up to `want` pods; returns how many went in.
@@ -53,6 +66,33 @@ impl Bin {
 mod tests {
     use super::Bin;
     use crate::api::Shape;
+
+    #[test]
+    fn a_bin_short_of_any_one_resource_or_slot_fits_no_pod() {
+        let pod = Shape::new(1000, 1 << 30).with_gpus(1);
+        let exact = Bin {
+            free: pod,
+            free_pods: 1,
+        };
+        assert!(exact.fits_one(pod));
+        assert_eq!(exact.room_for(pod, 5), 1);
+        let short = [
+            Shape::new(999, 1 << 30).with_gpus(1),
+            Shape::new(1000, (1 << 30) - 1).with_gpus(1),
+            Shape::new(1000, 1 << 30),
+        ];
+        for free in short {
+            let bin = Bin { free, free_pods: 1 };
+            assert!(!bin.fits_one(pod), "{free:?}");
+            assert_eq!(bin.room_for(pod, 5), 0, "{free:?}");
+        }
+        let no_slot = Bin {
+            free: pod.times(3),
+            free_pods: 0,
+        };
+        assert!(!no_slot.fits_one(pod));
+        assert_eq!(no_slot.room_for(pod, 5), 0);
+    }
 
     #[test]
     fn gpus_bound_the_room_like_cpu_and_memory() {

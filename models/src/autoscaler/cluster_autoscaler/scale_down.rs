@@ -137,7 +137,12 @@ fn drain_onto(view: &ClusterView, from: usize, removed: &[bool], bins: &mut [Bin
             if left == 0 {
                 break;
             }
-            if j == from || removed[j] || !dest.ready || !pods.may_run_on(dest.group) {
+            // The bin first: most of a busy region's nodes are full, and their bins are
+            // compact, where the node's view and the group lookup are not.
+            if j == from || removed[j] || !bins[j].fits_one(pods.requests) {
+                continue;
+            }
+            if !dest.ready || !pods.may_run_on(dest.group) {
                 continue;
             }
             let before = bins[j];

@@ -701,6 +701,15 @@ fn gates_sweeps_shards_outputs() -> Vec<Case> {
             "expected at most 100000 replicates",
         ),
         sweep(
+            // The fuzzer's panic: two spellings of one field patched the base twice.
+            "one field in two axes, written differently",
+            "values: [1, 2]),",
+            "values: [1, 2]),\n        Values(field: \" services[name=api].replicas\", values: [3]),",
+            "field: |\" services",
+            "axes[1].field",
+            "is already set by the axis `services[name=api].replicas`",
+        ),
+        sweep(
             "a value of the wrong type",
             "values: [1, 2]",
             "values: [1, \"two\"]",

@@ -218,7 +218,12 @@ pub fn expand(file: &Path, src: &str, sweep: &Sweep) -> Result<Plan, InputError>
     for f in &flats {
         let at = format!("{}.field", f.at);
         let target = patch::find(&base_src, &f.field).map_err(|m| err(&at, m))?;
-        if let Some(k) = targets.iter().position(|t| t.path == target.path) {
+        // The same value, however the two fields are written (a fuzzer found one with leading
+        // whitespace, whose path text differs): patching it twice would splice overlapping
+        // spans.
+        let overlaps =
+            |t: &Target| t.span.start < target.span.end && target.span.start < t.span.end;
+        if let Some(k) = targets.iter().position(overlaps) {
             return Err(err(
                 &at,
                 format!(

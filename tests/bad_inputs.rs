@@ -710,6 +710,17 @@ fn gates_sweeps_shards_outputs() -> Vec<Case> {
             "is already set by the axis `services[name=api].replicas`",
         ),
         sweep(
+            // Each axis is checked as it is made: 300 axes of 100 000 samples took 1.7 GB
+            // before the run count was checked once, after all of them.
+            "axes whose grid is past the run limit",
+            "Values(field: \"services[name=api].replicas\", values: [1, 2]),",
+            &"Uniform(field: \"services[name=api].replicas\", low: 1, high: 9, samples: 100000),"
+                .repeat(300),
+            "axes: |[",
+            "axes",
+            "the sweep expands to more than 100000 runs",
+        ),
+        sweep(
             "a value of the wrong type",
             "values: [1, 2]",
             "values: [1, \"two\"]",

@@ -46,9 +46,9 @@ fn node(id: u32, group: u32, allocatable: Shape, pods: &[(u64, u32, u32, &[u32])
     NodeView {
         id,
         group,
-        instance_type: "fixture".into(),
+        instance_type: 0,
         capacity_type: CapacityType::OnDemand,
-        zone: "z".into(),
+        zone: 0,
         price_usd_per_hour: 1.0,
         capacity: allocatable,
         allocatable,

@@ -8,6 +8,7 @@ use clustersim_models::api::CapacityType;
 use clustersim_models::api::SurgeClock;
 use clustersim_models::api::{
     ClusterView, KarpenterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
+    ViewNames,
 };
 use clustersim_models::autoscaler::cluster_autoscaler::expander::{self, Context};
 use clustersim_models::autoscaler::cluster_autoscaler::notes::ScaleDownNotes;
@@ -61,9 +62,9 @@ fn node(id: u32, group: u32, allocatable: Shape, on_it: Vec<PodGroup>) -> NodeVi
     NodeView {
         id,
         group,
-        instance_type: "fixture".into(),
+        instance_type: 0,
         capacity_type: CapacityType::OnDemand,
-        zone: "z1".into(),
+        zone: 0,
         price_usd_per_hour: 0.1,
         capacity: allocatable,
         allocatable,
@@ -518,6 +519,7 @@ fn karpenter_launches_the_cheapest_fitting_type() {
     let view = KarpenterView {
         nodes: Vec::new(),
         pending: vec![pods(1000, 2 * GIB, 3, &[0])],
+        names: ViewNames::default(),
     };
     let mut od = karpenter(pool_spec(vec![CapacityType::OnDemand]));
     assert_eq!(
@@ -545,6 +547,7 @@ fn karpenter_respects_pool_limits() {
     let view = KarpenterView {
         nodes: Vec::new(),
         pending: vec![pods(1000, 2 * GIB, 5, &[0])],
+        names: ViewNames::default(),
     };
     let mut k = karpenter(spec);
     k.pods_pending(SimTime::ZERO);
@@ -583,6 +586,18 @@ fn batches_close_after_idle_or_max() {
     assert_eq!(b.deadline(), None);
 }
 
+/// The names `k_node`'s nodes refer to: the fixture catalog's types, zone `z1`.
+fn k_names(k: &Karpenter) -> ViewNames {
+    ViewNames {
+        instance_types: k
+            .instances()
+            .iter()
+            .map(|i| i.instance_type.as_str().into())
+            .collect(),
+        zones: vec!["z1".into()],
+    }
+}
+
 /// A Karpenter node of the fixture catalog in pool 0.
 fn k_node(k: &Karpenter, id: u32, instance_type: &str, on_it: Vec<PodGroup>) -> NodeView {
     let it = k
@@ -591,7 +606,11 @@ fn k_node(k: &Karpenter, id: u32, instance_type: &str, on_it: Vec<PodGroup>) -> 
         .find(|i| i.instance_type == instance_type)
         .expect("fixture type");
     let mut n = node(id, 0, it.allocatable, on_it);
-    n.instance_type = instance_type.into();
+    n.instance_type = k
+        .instances()
+        .iter()
+        .position(|i| i.instance_type == instance_type)
+        .expect("fixture type") as u32;
     n.capacity = it.capacity;
     n.price_usd_per_hour = it.ondemand_usd_per_hour;
     n
@@ -616,6 +635,7 @@ fn two_half_empty_nodes_are_replaced_by_one_cheaper_node() {
             k_node(&k, 2, "n2-standard-4", one_pod()),
         ],
         pending: Vec::new(),
+        names: k_names(&k),
     };
     // Decided at 0, validated 15 s later: executed at the first poll at or after 15 s.
     assert_eq!(k.disrupt(SimTime::ZERO, &view), vec![]);
@@ -657,6 +677,7 @@ fn the_default_budget_allows_ten_percent_of_the_nodes() {
             .map(|id| k_node(&k, id, "e2-standard-4", Vec::new()))
             .collect(),
         pending: Vec::new(),
+        names: k_names(&k),
     };
     k.disrupt(SimTime::ZERO, &view);
     let deleted = |actions: Vec<KarpenterAction>| match actions.as_slice() {

@@ -28,6 +28,7 @@
 
 pub mod decisions;
 mod figures;
+mod group_set;
 mod orders;
 mod vertical;
 mod view;
@@ -39,11 +40,12 @@ pub use figures::{
     LiveNode, MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample,
     QueueSample, RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
 };
+pub use group_set::GroupSet;
 pub use orders::{BoundsStep, FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder, Scaler};
 pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
 pub use view::{
     AutoscalingView, ClusterView, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView, NodeView,
-    PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewRequest, utilization,
+    PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
 };
 
 /// Whether a node is billed at the on-demand or the spot price.

@@ -384,6 +384,7 @@ impl NodeAutoscaler {
             let mut view = KarpenterView {
                 nodes: answer.view.nodes,
                 pending: answer.view.pending,
+                names: answer.names,
             };
             for node in &mut view.nodes {
                 node.deleting |= replacing.iter().any(|r| r.1.contains(&node.id));

@@ -31,8 +31,8 @@ use sim::time::SimTime;
 use super::Cluster;
 use super::deployment_counts::DeploymentCounts;
 use crate::api::{
-    AutoscalingView, ClusterView, NodeGroupView, NodeState, NodeView, PodGroup, PoolTemplate,
-    RemovalBlockers, Shape, ViewRequest, utilization,
+    AutoscalingView, ClusterView, GroupSet, NodeGroupView, NodeState, NodeView, PodGroup,
+    PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
 };
 
 /// The Cluster Autoscaler's utilization of a node: its GPUs' for a node with GPUs
@@ -72,6 +72,7 @@ impl Cluster {
                     ..ClusterView::default()
                 },
                 provisioning_nodes: Vec::new(),
+                names: ViewNames::default(),
             };
         }
         let mut node_groups: Vec<Option<NodeGroupView>> = vec![None; groups];
@@ -159,6 +160,7 @@ impl Cluster {
             return AutoscalingView {
                 view,
                 provisioning_nodes,
+                names: ViewNames::default(),
             };
         }
         // The region's live nodes; those of pools outside the request are skipped below.
@@ -166,25 +168,25 @@ impl Cluster {
             .placement
             .region_index(&request.region)
             .map_or(&[][..], |r| self.nodes.live_in(r));
-        // Zone names shared by the nodes' views: one allocation per zone, not per node; by
-        // cluster group, sorted for lookup.
+        // The names the nodes refer to: instance types by the request's template index, zones
+        // by cluster group (sorted for lookup), each once per view.
         let mut zone_names: Vec<(u32, std::sync::Arc<str>)> = member_groups
             .iter()
             .map(|&(g, _)| (g, self.placement.zone_name(g).into()))
             .collect();
         zone_names.sort_unstable_by_key(|&(g, _)| g);
         zone_names.dedup_by_key(|&mut (g, _)| g);
-        let zone_name = |g: u32| {
+        let zone_index = |g: u32| {
             zone_names
                 .binary_search_by_key(&g, |&(g, _)| g)
-                .map_or_else(|_| std::sync::Arc::default(), |i| zone_names[i].1.clone())
+                .map_or(u32::MAX, |i| i as u32)
         };
         view.nodes.reserve(live.len());
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
             let pool = self.placement.pool_of_group(node.group);
-            let Some(t) = template_of_pool.get(pool) else {
+            let Some((template, t)) = template_of_pool.get_indexed(pool) else {
                 continue;
             };
             let listed = match node.state {
@@ -235,9 +237,9 @@ impl Cluster {
             view.nodes.push(NodeView {
                 id: id as u32,
                 group: t.group,
-                instance_type: t.instance_type.clone(),
+                instance_type: template,
                 capacity_type: state.capacity_type,
-                zone: zone_name(node.group),
+                zone: zone_index(node.group),
                 price_usd_per_hour: state.price_usd_per_hour,
                 capacity: t.capacity,
                 allocatable,
@@ -253,9 +255,18 @@ impl Cluster {
         }
 
         view.pending = self.pending_groups(&mut fits);
+        let names = ViewNames {
+            instance_types: request
+                .pools
+                .iter()
+                .map(|t| t.instance_type.clone())
+                .collect(),
+            zones: zone_names.into_iter().map(|(_, name)| name).collect(),
+        };
         AutoscalingView {
             view,
             provisioning_nodes,
+            names,
         }
     }
 
@@ -323,21 +334,32 @@ impl Cluster {
     }
 }
 
-/// Pool id → its template, for the pools of a request: the request's templates sorted by pool.
-struct TemplateOfPool<'a>(Vec<&'a PoolTemplate>);
+/// Pool id → its template and the template's index in the request, for the pools of a
+/// request: the request's templates sorted by pool.
+struct TemplateOfPool<'a>(Vec<(u32, &'a PoolTemplate)>);
 
 impl<'a> TemplateOfPool<'a> {
     fn new(request: &'a ViewRequest) -> Self {
         // A request names each pool once; were one named twice, its last template would
         // count (reversed, then a stable sort: the last comes first and `dedup` keeps it).
-        let mut templates: Vec<&PoolTemplate> = request.pools.iter().rev().collect();
-        templates.sort_by_key(|t| t.pool);
-        templates.dedup_by_key(|t| t.pool);
+        let mut templates: Vec<(u32, &PoolTemplate)> = request
+            .pools
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, t)| (i as u32, t))
+            .collect();
+        templates.sort_by_key(|(_, t)| t.pool);
+        templates.dedup_by_key(|(_, t)| t.pool);
         TemplateOfPool(templates)
     }
 
     fn get(&self, pool: u32) -> Option<&'a PoolTemplate> {
-        let i = self.0.binary_search_by_key(&pool, |t| t.pool).ok()?;
+        self.get_indexed(pool).map(|(_, t)| t)
+    }
+
+    fn get_indexed(&self, pool: u32) -> Option<(u32, &'a PoolTemplate)> {
+        let i = self.0.binary_search_by_key(&pool, |(_, t)| t.pool).ok()?;
         Some(self.0[i])
     }
 }
@@ -349,7 +371,7 @@ struct Fits<'a> {
     request: &'a ViewRequest,
     template_of_pool: &'a TemplateOfPool<'a>,
     /// By deployment id (`Cluster::view_fits`): set for the deployments listed so far.
-    of: &'a mut [Option<std::sync::Arc<[u32]>>],
+    of: &'a mut [Option<GroupSet>],
     /// The entries of `of` this view set, emptied again when it ends.
     filled: Vec<u32>,
 }
@@ -365,14 +387,14 @@ impl Drop for Fits<'_> {
 impl Fits<'_> {
     /// The view's node groups holding a pool of deployment `d`'s groups, in order; `None`
     /// for a deployment of another region.
-    fn of(&mut self, d: u32) -> Option<std::sync::Arc<[u32]>> {
+    fn of(&mut self, d: u32) -> Option<GroupSet> {
         let dep = &self.cluster.deployments[d as usize];
         if dep.region != self.request.region {
             return None;
         }
         let slot = &mut self.of[d as usize];
         if slot.is_none() {
-            let mut fits: Vec<u32> = dep
+            let fits: GroupSet = dep
                 .groups
                 .iter()
                 .filter_map(|&g| {
@@ -381,9 +403,7 @@ impl Fits<'_> {
                 })
                 .map(|t| t.group)
                 .collect();
-            fits.sort_unstable();
-            fits.dedup();
-            *slot = Some(fits.into());
+            *slot = Some(fits);
             self.filled.push(d);
         }
         slot.clone()
@@ -434,6 +454,7 @@ mod tests {
         let AutoscalingView {
             view,
             provisioning_nodes,
+            names,
         } = c.autoscaling_view(&request(false));
         let group = &view.node_groups[0];
         // One registered node and one provisioning since 10 s: target size 2.
@@ -451,11 +472,12 @@ mod tests {
         assert_eq!(node.pods.len(), 1);
         assert_eq!((node.pods[0].count, node.pods[0].priority), (3, 7));
         assert_eq!(node.requested, Shape::new(3000, 3 * GIB));
+        assert_eq!((names.instance_type(node), names.zone(node)), ("t-4", "a"));
         assert!(node.blockers.pdb_violated);
         assert_eq!(view.pending.len(), 1);
         assert_eq!(
-            (view.pending[0].count, &view.pending[0].fits[..]),
-            (3, &[0][..])
+            (view.pending[0].count, view.pending[0].fits.to_vec()),
+            (3, vec![0])
         );
         // Karpenter's view lists the in-flight node, not ready.
         let karpenter = c.autoscaling_view(&request(true)).view;
@@ -470,17 +492,19 @@ mod tests {
         // group 0 the first view worked out, and a third view group 0 again.
         let c = cluster();
         let first = c.autoscaling_view(&request(false)).view;
-        assert_eq!(&first.pending[0].fits[..], &[0]);
+        assert_eq!(first.pending[0].fits.to_vec(), [0]);
         // (A pending-only view: its node groups are not built, so group 0 may stay empty.)
         let mut second = request(false);
         second.pending_only = true;
         second.groups = 2;
         second.pools[0].group = 1;
         let view = c.autoscaling_view(&second).view;
-        assert_eq!(&view.pending[0].fits[..], &[1]);
+        assert_eq!(view.pending[0].fits.to_vec(), [1]);
         assert_eq!(
-            &c.autoscaling_view(&request(false)).view.pending[0].fits[..],
-            &[0]
+            c.autoscaling_view(&request(false)).view.pending[0]
+                .fits
+                .to_vec(),
+            [0]
         );
     }
 

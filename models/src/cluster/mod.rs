@@ -176,7 +176,7 @@ pub struct Cluster {
     /// deployments it lists and never walks or allocates one per deployment of the cluster
     /// (`autoscaling`).
     #[serde(skip)]
-    view_fits: std::cell::RefCell<Vec<Option<Arc<[u32]>>>>,
+    view_fits: std::cell::RefCell<Vec<Option<crate::api::GroupSet>>>,
 }
 
 const NS_PER_S: f64 = 1e9;

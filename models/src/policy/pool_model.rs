@@ -570,9 +570,9 @@ mod tests {
         NodeView {
             id,
             group: 0,
-            instance_type: "n2-standard-8".into(),
+            instance_type: 0,
             capacity_type: CapacityType::OnDemand,
-            zone: "us-central1-a".into(),
+            zone: 0,
             price_usd_per_hour: 0.39,
             capacity: Default::default(),
             allocatable: Default::default(),

@@ -191,7 +191,7 @@ mod tests {
             requests: Shape::new(2000, 1 << 30),
             count: 3,
             priority: 0,
-            fits: std::sync::Arc::from(vec![0, 1, 2]),
+            fits: vec![0, 1, 2].into(),
         };
         let small = Shape::new(1000, 4 << 30);
         let groups = vec![

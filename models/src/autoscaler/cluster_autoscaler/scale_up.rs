@@ -121,7 +121,7 @@ pub fn filter_upcoming(view: &ClusterView, upcoming: &[u32]) -> Vec<PodGroup> {
     let mut left: Vec<PodGroup> = view.pending.clone();
     for i in order {
         let group = &mut left[i];
-        for &g in group.fits.iter() {
+        for g in group.fits.iter() {
             let Some(group_bins) = bins.get_mut(g as usize) else {
                 continue;
             };

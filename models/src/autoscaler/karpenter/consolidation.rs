@@ -296,7 +296,7 @@ impl Karpenter {
                 if claim
                     .options
                     .iter()
-                    .any(|&o| *self.instances[o].instance_type == *n.instance_type)
+                    .any(|&o| self.instances[o].instance_type == view.names.instance_type(n))
                 {
                     cap = cap.min(n.price_usd_per_hour);
                 }
@@ -349,7 +349,7 @@ impl Karpenter {
                 let zone = super::provisioning::zone_for(
                     &self.pools[cmd.pool],
                     cmd.pool as u32,
-                    &view.nodes,
+                    view,
                     &[],
                 );
                 KarpenterAction::Replace {

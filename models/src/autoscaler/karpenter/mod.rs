@@ -269,7 +269,7 @@ impl Karpenter {
             };
             let pool = claim.pool as u32;
             let extra: Vec<(u32, &str)> = placed.iter().map(|(p, z)| (*p, z.as_str())).collect();
-            let zone = zone_for(&self.pools[claim.pool], pool, &view.nodes, &extra);
+            let zone = zone_for(&self.pools[claim.pool], pool, view, &extra);
             placed.push((pool, zone.clone()));
             match launches.iter_mut().find(|l| {
                 l.0 == pool && l.1 == choice.instance && l.2 == choice.capacity_type && l.3 == zone

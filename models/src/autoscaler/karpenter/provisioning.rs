@@ -28,7 +28,7 @@
 //! Existing nodes take pods by first fit in view order; DaemonSet overhead is already outside
 //! the view's allocatable and requests.
 
-use crate::api::{CapacityType, MAX_PODS_PER_NODE, NodeView, PodGroup, Shape};
+use crate::api::{CapacityType, KarpenterView, MAX_PODS_PER_NODE, NodeView, PodGroup, Shape};
 use crate::autoscaler::bin::Bin;
 
 /// Candidate instance types a launch's reason lists (the cheapest; the chosen one is added when
@@ -281,13 +281,13 @@ impl Simulation<'_> {
 pub fn zone_for(
     pool: &ResolvedPool,
     pool_index: u32,
-    nodes: &[NodeView],
+    view: &KarpenterView,
     extra: &[(u32, &str)],
 ) -> String {
     let count = |zone: &str| {
-        nodes
+        view.nodes
             .iter()
-            .filter(|n| n.group == pool_index && *n.zone == *zone && !n.deleting)
+            .filter(|n| n.group == pool_index && view.names.zone(n) == zone && !n.deleting)
             .count()
             + extra
                 .iter()

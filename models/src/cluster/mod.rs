@@ -177,6 +177,11 @@ pub struct Cluster {
     /// (`autoscaling`).
     #[serde(skip)]
     view_fits: std::cell::RefCell<Vec<Option<crate::api::GroupSet>>>,
+    /// By node id, a deployment's ready pods on the node while its ReplicaSet picks the pods
+    /// to delete (`pods_to_delete`): all zeros between picks, so a pick costs its own pods,
+    /// not a map of nodes or a table the size of the cluster.
+    #[serde(skip)]
+    ready_on_node: Vec<u32>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -335,6 +340,7 @@ impl Cluster {
             throttles: None,
             metrics_settle_ns: None,
             view_fits: Default::default(),
+            ready_on_node: Vec::new(),
         };
         for pool in &cluster.pools {
             for _ in 0..pool.live_per_zone.iter().sum::<u32>() {
@@ -464,20 +470,25 @@ impl Cluster {
         Some(t.plane_of(d, &self.deployments[d as usize].region))
     }
 
-    fn pods_to_delete(&self, d: u32, count: usize, now_ns: u64) -> Vec<u32> {
-        let dep = &self.deployments[d as usize];
-        let mut on_node: BTreeMap<u32, u32> = BTreeMap::new();
-        for &id in &dep.pods {
-            let pod = self.pods.get(id);
-            if pod.phase == PodPhase::Ready {
-                *on_node.entry(pod.node).or_default() += 1;
-            }
+    /// The ReplicaSet's `count` pods to delete from deployment `d` (`replicaset`), reading
+    /// each of its pods once.
+    fn pods_to_delete(&mut self, d: u32, count: usize, now_ns: u64) -> Vec<u32> {
+        let on_node = &mut self.ready_on_node;
+        if on_node.len() < self.nodes.all().len() {
+            on_node.resize(self.nodes.all().len(), 0);
         }
+        let dep = &self.deployments[d as usize];
+        let mut nodes: Vec<u32> = Vec::with_capacity(dep.pods.len());
         let mut candidates: Vec<replicaset::Candidate> = dep
             .pods
             .iter()
             .map(|&id| {
                 let pod = self.pods.get(id);
+                let ready = pod.phase == PodPhase::Ready;
+                if ready && let Some(n) = on_node.get_mut(pod.node as usize) {
+                    *n += 1;
+                }
+                nodes.push(pod.node);
                 replicaset::Candidate {
                     id,
                     assigned: pod.node != UNBOUND,
@@ -485,13 +496,21 @@ impl Cluster {
                         PodPhase::Pending | PodPhase::Starting => replicaset::Phase::Pending,
                         _ => replicaset::Phase::Running,
                     },
-                    ready_since_ns: (pod.phase == PodPhase::Ready).then_some(pod.ready_ns),
+                    ready_since_ns: ready.then_some(pod.ready_ns),
                     deletion_cost: 0,
-                    colocated_ready: on_node.get(&pod.node).copied().unwrap_or(0),
+                    colocated_ready: 0,
                     created_ns: pod.created_ns,
                 }
             })
             .collect();
+        for (c, &node) in candidates.iter_mut().zip(&nodes) {
+            c.colocated_ready = on_node.get(node as usize).copied().unwrap_or(0);
+        }
+        for &node in &nodes {
+            if let Some(n) = on_node.get_mut(node as usize) {
+                *n = 0;
+            }
+        }
         replicaset::pods_to_delete(&mut candidates, count, now_ns)
     }
 

@@ -180,6 +180,11 @@ impl NodeCensus {
         }
     }
 
+    /// Whether `node` is not yet gone.
+    pub fn lists(&self, node: u32) -> bool {
+        self.nodes.binary_search_by_key(&node, |n| n.node).is_ok()
+    }
+
     /// Ready nodes of a pool (those a spot reclaim or a failure can still hit).
     pub fn ready_in_pool(&self, pool: u32) -> &[u32] {
         self.ready_by_pool

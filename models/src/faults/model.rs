@@ -250,6 +250,7 @@ impl FaultInjector {
                 .handle(due, now, &census, &mut removes, &mut faults);
         }
         self.state.set_counts(now, &census);
+        self.state.forget_gone(&census);
         if !removes.is_empty() {
             self.remove.send(removes).await;
         }
@@ -358,6 +359,15 @@ impl State {
             self.census_at = Some(at.as_nanos());
             self.push(at, Due::Census);
         }
+    }
+
+    /// Forgets the noticed and failed nodes the census no longer lists: gone for good (node
+    /// ids are never reused), they can never be at risk again. The sets stay as small as the
+    /// nodes under a notice or failed now, not every node the day has lost, and the clocks'
+    /// count of nodes at risk at each event looks up a handful, not thousands (issue 27).
+    fn forget_gone(&mut self, census: &NodeCensus) {
+        self.noticed.retain(|&n| census.lists(n));
+        self.failed.retain(|&n| census.lists(n));
     }
 
     fn fail(&mut self, f: NodeFailure, what: &str, faults: &mut Vec<FaultOrder>) {

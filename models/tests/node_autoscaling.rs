@@ -384,6 +384,31 @@ fn candidates_are_simulated_empty_first_then_previously_unneeded_then_in_view_or
 }
 
 #[test]
+fn a_view_out_of_id_order_is_simulated_in_the_same_upstream_order() {
+    // The nodes of the test above listed 3, 4, 1, 2 (a view lists by ascending id; a view
+    // that does not must still find the previously unneeded ones): empty first, then
+    // previously unneeded, then view order: 4, 2, 3, 1. Node 3's pod lands on node 1, the
+    // first node left after it; node 1's pods have nowhere to go.
+    let alloc = Shape::new(1000, GIB);
+    let light = |id| node(id, 0, alloc, vec![pods(100, 10 * MIB, 1, &[0])]);
+    let empty = |id| node(id, 0, alloc, Vec::new());
+    let view = ClusterView {
+        node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
+        nodes: vec![light(3), empty(4), light(1), empty(2)],
+        pending: Vec::new(),
+    };
+    let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
+    let mut notes = ScaleDownNotes::default();
+    let unneeded: Vec<u32> = find_unneeded(&view, 0.5, &previously, 0, &mut notes)
+        .iter()
+        .map(|u| view.nodes[u.index].id)
+        .collect();
+    assert_eq!(unneeded, [4, 2, 3]);
+    assert_eq!(notes.kept.len(), 1);
+    assert_eq!(notes.kept[0].0, 1);
+}
+
+#[test]
 fn the_unneeded_timer_resets_when_a_pod_lands() {
     let mut ca = ClusterAutoscaler::new(ClusterAutoscalerConfig::default());
     let mut scan = |t: u64, cpu: u64| {

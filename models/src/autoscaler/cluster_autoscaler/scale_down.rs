@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use sim::time::SimTime;
 
-use crate::api::{ClusterView, NodeView};
+use crate::api::{ClusterView, NodeView, Shape};
 use crate::autoscaler::bin::Bin;
 use crate::autoscaler::cluster_autoscaler::notes::{ScaleDownNotes, Unremovable};
 
@@ -57,6 +57,7 @@ pub fn find_unneeded(
 ) -> Vec<Unneeded> {
     let mut bins: Vec<Bin> = view.nodes.iter().map(Bin::free_on).collect();
     let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
+    let dests = destinations(view, &bins, &removed);
     let order = simulation_order(view, previously);
     let mut unneeded = Vec::new();
     let mut simulated = 0;
@@ -81,7 +82,7 @@ pub fn find_unneeded(
                 continue;
             }
             simulated += 1;
-            if !drain_onto(view, i, &removed, &mut bins) {
+            if !drain_onto(view, i, &dests, &removed, &mut bins) {
                 notes.kept.push((
                     node.id,
                     node.group,
@@ -101,15 +102,53 @@ pub fn find_unneeded(
     unneeded
 }
 
+/// The nodes a drain may move pods onto, in view order: ready, not being deleted, and with
+/// room for one pod of the smallest requests listed (component-wise least of every listed pod
+/// group's). Bins only lose room during a scan (a failed drain puts back earlier values), so a
+/// node left out could never take a pod; in a busy region most nodes are full, and each drain
+/// walks only the few with room instead of every node of the region.
+fn destinations(view: &ClusterView, bins: &[Bin], removed: &[bool]) -> Vec<usize> {
+    let Some(smallest) = view
+        .nodes
+        .iter()
+        .flat_map(|n| &n.pods)
+        .map(|p| p.requests)
+        .reduce(|a, b| {
+            Shape::new(
+                a.cpu_millis.min(b.cpu_millis),
+                a.memory_bytes.min(b.memory_bytes),
+            )
+            .with_gpus(a.gpus.min(b.gpus))
+        })
+    else {
+        return Vec::new();
+    };
+    (0..view.nodes.len())
+        .filter(|&j| view.nodes[j].ready && !removed[j] && bins[j].fits_one(smallest))
+        .collect()
+}
+
 /// Indices into `view.nodes` in the order candidates are simulated: empty nodes first, then
 /// within each of empty and non-empty those unneeded at the previous scan, then view order.
 /// The key takes four values, so the stable sort it stands for is four passes over the keys
-/// (a scan lists every node of a region: no sort, one `previously` lookup per node).
+/// (a scan lists every node of a region: no sort). A view lists its nodes by ascending id, as
+/// `previously` keeps them, so the two are walked side by side rather than looked up per node.
 fn simulation_order(view: &ClusterView, previously: &BTreeMap<u32, SimTime>) -> Vec<usize> {
+    let mut was_unneeded: Vec<bool> = Vec::with_capacity(view.nodes.len());
+    if view.nodes.is_sorted_by_key(|n| n.id) {
+        let mut ids = previously.keys().copied().peekable();
+        for n in &view.nodes {
+            while ids.next_if(|&id| id < n.id).is_some() {}
+            was_unneeded.push(ids.peek() == Some(&n.id));
+        }
+    } else {
+        was_unneeded.extend(view.nodes.iter().map(|n| previously.contains_key(&n.id)));
+    }
     let keys: Vec<u8> = view
         .nodes
         .iter()
-        .map(|n| u8::from(!n.is_empty()) * 2 + u8::from(!previously.contains_key(&n.id)))
+        .zip(&was_unneeded)
+        .map(|(n, &was)| u8::from(!n.is_empty()) * 2 + u8::from(!was))
         .collect();
     let mut order = Vec::with_capacity(keys.len());
     for bucket in 0..4 {
@@ -126,23 +165,29 @@ pub fn utilization(node: &NodeView) -> f64 {
         .unwrap_or_else(|| node.utilization())
 }
 
-/// Moves every pod of node `from` onto other nodes' `bins`; false if one does not fit, and
-/// then `bins` are as they were (the bins changed are put back, rather than copying every
-/// bin for every candidate).
-fn drain_onto(view: &ClusterView, from: usize, removed: &[bool], bins: &mut [Bin]) -> bool {
+/// Moves every pod of node `from` onto the `dests` nodes' `bins`, first fit in view order;
+/// false if one does not fit, and then `bins` are as they were (the bins changed are put
+/// back, rather than copying every bin for every candidate).
+fn drain_onto(
+    view: &ClusterView,
+    from: usize,
+    dests: &[usize],
+    removed: &[bool],
+    bins: &mut [Bin],
+) -> bool {
     let mut changed: Vec<(usize, Bin)> = Vec::new();
     for pods in &view.nodes[from].pods {
         let mut left = pods.count;
-        for (j, dest) in view.nodes.iter().enumerate() {
+        for &j in dests {
             if left == 0 {
                 break;
             }
-            // The bin first: most of a busy region's nodes are full, and their bins are
-            // compact, where the node's view and the group lookup are not.
+            let dest = &view.nodes[j];
+            // The bin first: compact, where the node's view and the group lookup are not.
             if j == from || removed[j] || !bins[j].fits_one(pods.requests) {
                 continue;
             }
-            if !dest.ready || !pods.may_run_on(dest.group) {
+            if !pods.may_run_on(dest.group) {
                 continue;
             }
             let before = bins[j];

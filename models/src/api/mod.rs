@@ -44,8 +44,8 @@ pub use group_set::GroupSet;
 pub use orders::{BoundsStep, FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder, Scaler};
 pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
 pub use view::{
-    AutoscalingView, ClusterView, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView, NodeView,
-    PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
+    AutoscalingView, ClusterView, DrainPlan, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView,
+    NodeView, PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
 };
 
 /// Whether a node is billed at the on-demand or the spot price.

@@ -176,9 +176,10 @@ pub struct NodeView {
     pub pod_count: u32,
     /// The pods on the node by group, for the drain simulation (DaemonSet pods excluded).
     /// A Cluster Autoscaler view lists them only for nodes at or below its scale-down
-    /// threshold (`ViewRequest::nodes_only_below`): the others are never drained, only
-    /// destinations, and building a pod list for each of a region's thousand nodes at every
-    /// scan was most of a scan's cost. Their `blockers` are left unset likewise.
+    /// threshold (`ViewRequest::nodes_only_below`), and of those only for the nodes its scan
+    /// will drain (`ViewRequest::drains`): the others are never drained, only destinations,
+    /// and building a pod list for each of a region's thousand nodes at every scan was most
+    /// of a scan's cost. The `blockers` of nodes above the threshold are left unset likewise.
     pub pods: Vec<PodGroup>,
     pub created: SimTime,
     /// Last time a pod was bound to or left the node (Karpenter's `consolidateAfter` clock).
@@ -297,6 +298,23 @@ pub struct ViewRequest {
     /// pods are complete) and a scan of a packed 1 000-node region costs one pass without
     /// building a thousand node views. `None`: always list them.
     pub nodes_only_below: Option<f64>,
+    /// With `nodes_only_below`: list pods only on the nodes the Cluster Autoscaler's scan
+    /// will simulate draining ([`DrainPlan`]), not on every node at or below the threshold.
+    /// `None`: on every such node.
+    pub drains: Option<DrainPlan>,
+}
+
+/// Which listed nodes a Cluster Autoscaler scan drains in simulation, so the view lists pods
+/// only on them: non-empty nodes at or below the threshold, neither being deleted nor blocked
+/// by a pod (`RemovalBlockers::cluster_autoscaler_reason`), those unneeded at the previous
+/// scan first, then the others, each in view order, at most `limit` (0: all) — the order and
+/// cap of `scale_down::find_unneeded`. A busy region lists hundreds of such nodes at each scan
+/// and drains at most 30 (`--scale-down-non-empty-candidates-count`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DrainPlan {
+    /// Node ids unneeded at the previous scan, ascending.
+    pub previously_unneeded: Vec<u32>,
+    pub limit: u32,
 }
 
 /// The answer: the view, the ids of each group's provisioning nodes (oldest first, in the

@@ -207,6 +207,7 @@ impl NodeAutoscaler {
                 AutoscalerKind::ClusterAutoscaler(_) => Some(f64::NEG_INFINITY),
                 AutoscalerKind::Karpenter { .. } => None,
             },
+            drains: None,
         };
         Ok(NodeAutoscaler {
             view: Requestor::new(),
@@ -262,7 +263,15 @@ impl NodeAutoscaler {
 
     /// One Cluster Autoscaler scan; returns when the next one is due.
     async fn cluster_autoscaler_scan(&mut self, now: SimTime) -> Option<SimTime> {
-        let mut answer = self.query(false).await;
+        // The view lists pods only on the nodes this scan will drain (`ViewRequest::drains`).
+        let request = self.engine.as_ref().and_then(|e| match &e.decider {
+            Decider::ClusterAutoscaler(ca) => Some(Arc::new(ViewRequest {
+                drains: Some(ca.drain_plan()),
+                ..ViewRequest::clone(&e.request)
+            })),
+            _ => None,
+        })?;
+        let mut answer = self.view.send(request).await.next().unwrap_or_default();
         let engine = self.engine.as_mut()?;
         let mut launch = engine.apply_bounds(now, &mut answer.view);
         let Decider::ClusterAutoscaler(ca) = &mut engine.decider else {

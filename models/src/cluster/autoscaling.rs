@@ -31,8 +31,8 @@ use sim::time::SimTime;
 use super::Cluster;
 use super::deployment_counts::DeploymentCounts;
 use crate::api::{
-    AutoscalingView, ClusterView, GroupSet, NodeGroupView, NodeState, NodeView, PodGroup,
-    PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
+    AutoscalingView, ClusterView, DrainPlan, GroupSet, NodeGroupView, NodeState, NodeView,
+    PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
 };
 
 /// The Cluster Autoscaler's utilization of a node: its GPUs' for a node with GPUs
@@ -182,6 +182,10 @@ impl Cluster {
                 .map_or(u32::MAX, |i| i as u32)
         };
         view.nodes.reserve(live.len());
+        // With a drain plan, the listed nodes at or below the threshold get their pods after
+        // the walk, once the plan's first nodes are known (`ViewRequest::drains`).
+        let defer_pods = request.drains.is_some();
+        let mut drainable_nodes: Vec<usize> = Vec::new();
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
@@ -210,21 +214,11 @@ impl Cluster {
             });
             let (mut pods, mut blockers) = (Vec::new(), RemovalBlockers::default());
             if drainable {
-                pods = groups()
-                    .map(|(d, count)| {
-                        let dep = &self.deployments[d as usize];
-                        PodGroup {
-                            requests: Shape::new(
-                                dep.template().cpu_millis,
-                                dep.template().memory_bytes,
-                            )
-                            .with_gpus(dep.template().gpus),
-                            count,
-                            priority: dep.priority,
-                            fits: fits.of(d).unwrap_or_default(),
-                        }
-                    })
-                    .collect();
+                if defer_pods {
+                    drainable_nodes.push(view.nodes.len());
+                } else {
+                    pods = self.pod_groups_on(id as u32, &mut fits);
+                }
                 for (d, count) in groups() {
                     let dep = &self.deployments[d as usize];
                     if let Some(min) = dep.min_available {
@@ -254,6 +248,11 @@ impl Cluster {
             });
         }
 
+        if let Some(plan) = &request.drains {
+            for i in drain_order(&view.nodes, &drainable_nodes, plan) {
+                view.nodes[i].pods = self.pod_groups_on(view.nodes[i].id, &mut fits);
+            }
+        }
         view.pending = self.pending_groups(&mut fits);
         let names = ViewNames {
             instance_types: request
@@ -268,6 +267,25 @@ impl Cluster {
             provisioning_nodes,
             names,
         }
+    }
+
+    /// The pods on node `id` as one group per deployment (DaemonSet pods excluded).
+    fn pod_groups_on(&self, id: u32, fits: &mut Fits) -> Vec<PodGroup> {
+        self.node_groups
+            .get(id as usize)
+            .into_iter()
+            .flat_map(DeploymentCounts::iter)
+            .map(|(d, count)| {
+                let dep = &self.deployments[d as usize];
+                PodGroup {
+                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes)
+                        .with_gpus(dep.template().gpus),
+                    count,
+                    priority: dep.priority,
+                    fits: fits.of(d).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 
     /// Whether a registered node (Ready or NotReady) of `groups` has a utilization at or below
@@ -332,6 +350,28 @@ impl Cluster {
             })
             .collect()
     }
+}
+
+/// The nodes of `drainable` (indices into `nodes`, in view order) a Cluster Autoscaler scan
+/// drains in simulation, by [`DrainPlan`]'s rules.
+fn drain_order(nodes: &[NodeView], drainable: &[usize], plan: &DrainPlan) -> Vec<usize> {
+    let drained = |i: &usize| {
+        let n = &nodes[*i];
+        !n.deleting && !n.is_empty() && n.blockers.cluster_autoscaler_reason().is_none()
+    };
+    let was_unneeded = |i: &usize| {
+        plan.previously_unneeded
+            .binary_search(&nodes[*i].id)
+            .is_ok()
+    };
+    let limit = if plan.limit == 0 {
+        usize::MAX
+    } else {
+        plan.limit as usize
+    };
+    let first = drainable.iter().filter(|i| drained(i) && was_unneeded(i));
+    let then = drainable.iter().filter(|i| drained(i) && !was_unneeded(i));
+    first.chain(then).take(limit).copied().collect()
 }
 
 /// Pool id → its template and the template's index in the request, for the pools of a
@@ -444,6 +484,7 @@ mod tests {
             in_flight,
             pending_only: false,
             nodes_only_below: None,
+            drains: None,
         }
     }
 
@@ -569,5 +610,45 @@ mod tests {
         assert!(listed.contains(&(2, 1)), "{listed:?}");
         // A full node still reports its pods for the destination's 110-pod limit.
         assert!(view.nodes.iter().all(|n| !n.is_empty()));
+    }
+
+    #[test]
+    fn a_drain_plan_lists_pods_only_on_the_nodes_the_scan_drains() {
+        // The two nodes above (3 and 2 pods) are both at or below 0.8. A plan of one drain
+        // takes the first in view order, or the one unneeded at the previous scan.
+        let mut plan = fixture::plan();
+        plan.pools[0].zones = vec!["a".into()];
+        plan.pools[0].nodes = 2;
+        plan.services[0].replicas = 5;
+        let c = fixture::build(&plan);
+        let listed = |drains: Option<DrainPlan>| -> Vec<(u32, usize)> {
+            c.autoscaling_view(&ViewRequest {
+                nodes_only_below: Some(0.8),
+                drains,
+                ..request(false)
+            })
+            .view
+            .nodes
+            .iter()
+            .map(|n| (n.id, n.pods.len()))
+            .collect()
+        };
+        let all = listed(None);
+        assert_eq!(all.iter().map(|&(_, groups)| groups).sum::<usize>(), 2);
+        let (first, second) = (all[0].0, all[1].0);
+        let one = |previously_unneeded: Vec<u32>| {
+            listed(Some(DrainPlan {
+                previously_unneeded,
+                limit: 1,
+            }))
+        };
+        assert_eq!(one(Vec::new()), [(first, 1), (second, 0)]);
+        assert_eq!(one(vec![second]), [(first, 0), (second, 1)]);
+        // No cap: both, as without a plan.
+        let uncapped = listed(Some(DrainPlan {
+            previously_unneeded: Vec::new(),
+            limit: 0,
+        }));
+        assert_eq!(uncapped, all);
     }
 }

@@ -603,6 +603,7 @@ mod tests {
                     in_flight: false,
                     pending_only: false,
                     nodes_only_below: None,
+                    drains: None,
                 }),
                 pools: vec![0],
                 capacity_types: vec![CapacityType::OnDemand],

@@ -78,6 +78,7 @@ pub fn node_pools(
             in_flight: false,
             pending_only: false,
             nodes_only_below: None,
+            drains: None,
         }),
         pools: Vec::new(),
         capacity_types: Vec::new(),
@@ -183,6 +184,7 @@ pub fn node_pools(
         in_flight: false,
         pending_only: false,
         nodes_only_below: None,
+        drains: None,
     });
     plan.pools.push(resolved);
     Ok(())

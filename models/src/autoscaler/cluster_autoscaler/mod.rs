@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use sim::time::{SimDuration, SimTime};
 
-use crate::api::ClusterView;
+use crate::api::{ClusterView, DrainPlan};
 use crate::autoscaler::config::ClusterAutoscalerConfig;
 use notes::{GroupNote, Rejection, ScaleDownNotes, ScaleUpNotes, ScanNotes, Unremovable};
 
@@ -99,6 +99,15 @@ impl ClusterAutoscaler {
     /// What the last [`ClusterAutoscaler::scan`] considered and why it did or did not act.
     pub fn notes(&self) -> &ScanNotes {
         &self.notes
+    }
+
+    /// Which nodes the next scan drains in simulation, for the view to list their pods only
+    /// (`ViewRequest::drains`): the scale-down's order and cap, from the nodes unneeded now.
+    pub fn drain_plan(&self) -> DrainPlan {
+        DrainPlan {
+            previously_unneeded: self.unneeded_since.keys().copied().collect(),
+            limit: self.config.scale_down_non_empty_candidates_count,
+        }
     }
 
     /// Since when node `id` has been unneeded, if it is.

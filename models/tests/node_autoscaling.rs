@@ -358,54 +358,55 @@ fn at_most_the_non_empty_candidates_count_is_simulated_per_scan() {
     assert_eq!(unneeded(0), 40);
 }
 
+/// The ids `find_unneeded` finds unneeded, and the ids it kept, for light (one 100m pod) and
+/// empty 1-CPU nodes listed in the order of `order` (id, light), nodes 3 and 4 unneeded at the
+/// previous scan, threshold 0.5, no cap.
+fn unneeded_and_kept(order: [(u32, bool); 4]) -> (Vec<u32>, Vec<u32>) {
+    let alloc = Shape::new(1000, GIB);
+    let listed = |(id, light): (u32, bool)| {
+        let on_it = if light {
+            vec![pods(100, 10 * MIB, 1, &[0])]
+        } else {
+            Vec::new()
+        };
+        node(id, 0, alloc, on_it)
+    };
+    let view = ClusterView {
+        node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
+        nodes: order.into_iter().map(listed).collect(),
+        pending: Vec::new(),
+    };
+    let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
+    let mut notes = ScaleDownNotes::default();
+    let unneeded = find_unneeded(&view, 0.5, &previously, 0, &mut notes)
+        .iter()
+        .map(|u| view.nodes[u.index].id)
+        .collect();
+    (unneeded, notes.kept.iter().map(|k| k.0).collect())
+}
+
 #[test]
 fn candidates_are_simulated_empty_first_then_previously_unneeded_then_in_view_order() {
     // View order: 1 light, 2 empty, 3 light and unneeded at the previous scan, 4 empty and
     // unneeded before. Upstream's order (empty first, then `PreviouslyUnneeded`): 4, 2, 3, 1.
     // The empty nodes go as they are; node 3's pod then lands on node 1, the first node left
     // (2 and 4 are gone from the snapshot); node 1's pods have nowhere left to go.
-    let alloc = Shape::new(1000, GIB);
-    let light = |id| node(id, 0, alloc, vec![pods(100, 10 * MIB, 1, &[0])]);
-    let empty = |id| node(id, 0, alloc, Vec::new());
-    let view = ClusterView {
-        node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
-        nodes: vec![light(1), empty(2), light(3), empty(4)],
-        pending: Vec::new(),
-    };
-    let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
-    let mut notes = ScaleDownNotes::default();
-    let unneeded: Vec<u32> = find_unneeded(&view, 0.5, &previously, 0, &mut notes)
-        .iter()
-        .map(|u| view.nodes[u.index].id)
-        .collect();
-    assert_eq!(unneeded, [4, 2, 3]);
-    assert_eq!(notes.kept.len(), 1);
-    assert_eq!(notes.kept[0].0, 1);
+    assert_eq!(
+        unneeded_and_kept([(1, true), (2, false), (3, true), (4, false)]),
+        (vec![4, 2, 3], vec![1])
+    );
 }
 
 #[test]
 fn a_view_out_of_id_order_is_simulated_in_the_same_upstream_order() {
-    // The nodes of the test above listed 3, 4, 1, 2 (a view lists by ascending id; a view
-    // that does not must still find the previously unneeded ones): empty first, then
-    // previously unneeded, then view order: 4, 2, 3, 1. Node 3's pod lands on node 1, the
-    // first node left after it; node 1's pods have nowhere to go.
-    let alloc = Shape::new(1000, GIB);
-    let light = |id| node(id, 0, alloc, vec![pods(100, 10 * MIB, 1, &[0])]);
-    let empty = |id| node(id, 0, alloc, Vec::new());
-    let view = ClusterView {
-        node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
-        nodes: vec![light(3), empty(4), light(1), empty(2)],
-        pending: Vec::new(),
-    };
-    let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
-    let mut notes = ScaleDownNotes::default();
-    let unneeded: Vec<u32> = find_unneeded(&view, 0.5, &previously, 0, &mut notes)
-        .iter()
-        .map(|u| view.nodes[u.index].id)
-        .collect();
-    assert_eq!(unneeded, [4, 2, 3]);
-    assert_eq!(notes.kept.len(), 1);
-    assert_eq!(notes.kept[0].0, 1);
+    // The same nodes listed 3, 4, 1, 2 (a view lists by ascending id; a view that does not
+    // must still find the previously unneeded ones): empty first, then previously unneeded,
+    // then view order: 4, 2, 3, 1. Node 3's pod lands on node 1, the first node left after
+    // it; node 1's pods have nowhere to go.
+    assert_eq!(
+        unneeded_and_kept([(3, true), (4, false), (1, true), (2, false)]),
+        (vec![4, 2, 3], vec![1])
+    );
 }
 
 #[test]

@@ -264,13 +264,17 @@ impl NodeAutoscaler {
     /// One Cluster Autoscaler scan; returns when the next one is due.
     async fn cluster_autoscaler_scan(&mut self, now: SimTime) -> Option<SimTime> {
         // The view lists pods only on the nodes this scan will drain (`ViewRequest::drains`).
-        let request = self.engine.as_ref().and_then(|e| match &e.decider {
-            Decider::ClusterAutoscaler(ca) => Some(Arc::new(ViewRequest {
-                drains: Some(ca.drain_plan()),
-                ..ViewRequest::clone(&e.request)
-            })),
-            _ => None,
-        })?;
+        // The cluster has dropped the last scan's request by now, so the request is changed
+        // in place, not copied each scan.
+        let request = {
+            let engine = self.engine.as_mut()?;
+            let Decider::ClusterAutoscaler(ca) = &engine.decider else {
+                return None;
+            };
+            let plan = ca.drain_plan();
+            Arc::make_mut(&mut engine.request).drains = Some(plan);
+            Arc::clone(&engine.request)
+        };
         let mut answer = self.view.send(request).await.next().unwrap_or_default();
         let engine = self.engine.as_mut()?;
         let mut launch = engine.apply_bounds(now, &mut answer.view);

@@ -275,17 +275,22 @@ impl Cluster {
             .get(id as usize)
             .into_iter()
             .flat_map(DeploymentCounts::iter)
-            .map(|(d, count)| {
-                let dep = &self.deployments[d as usize];
-                PodGroup {
-                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes)
-                        .with_gpus(dep.template().gpus),
-                    count,
-                    priority: dep.priority,
-                    fits: fits.of(d).unwrap_or_default(),
-                }
-            })
+            .map(|(d, count)| self.pod_group(d, count, fits.of(d).unwrap_or_default()))
             .collect()
+    }
+
+    /// `count` pods of deployment `d`, alike in its current template's requests and its
+    /// priority, which may run on the node groups `fits`.
+    fn pod_group(&self, d: u32, count: u32, fits: GroupSet) -> PodGroup {
+        let dep = &self.deployments[d as usize];
+        let template = dep.template();
+        PodGroup {
+            requests: Shape::new(template.cpu_millis, template.memory_bytes)
+                .with_gpus(template.gpus),
+            count,
+            priority: dep.priority,
+            fits,
+        }
     }
 
     /// Whether a registered node (Ready or NotReady) of `groups` has a utilization at or below
@@ -340,13 +345,7 @@ impl Cluster {
             .filter_map(|(d, dep)| {
                 (dep.pending > 0).then_some(())?;
                 let fits = fits.of(d as u32)?;
-                Some(PodGroup {
-                    requests: Shape::new(dep.template().cpu_millis, dep.template().memory_bytes)
-                        .with_gpus(dep.template().gpus),
-                    count: dep.pending,
-                    priority: dep.priority,
-                    fits,
-                })
+                Some(self.pod_group(d as u32, dep.pending, fits))
             })
             .collect()
     }
@@ -585,15 +584,19 @@ mod tests {
         assert_eq!(c.autoscaling_view(&below(0.8)).view.nodes.len(), 1);
     }
 
-    #[test]
-    fn a_scale_down_view_lists_pods_only_on_nodes_at_or_below_the_threshold() {
-        // Two registered nodes in zone a and five 1-CPU pods: LeastAllocated alternates, so
-        // 3 pods (utilization 3000/3920 = 0.77) and 2 pods (0.51).
+    /// Two registered nodes in zone a and five 1-CPU pods: LeastAllocated alternates, so 3
+    /// pods (utilization 3000/3920 = 0.77) and 2 pods (0.51).
+    fn two_nodes_five_pods() -> Cluster {
         let mut plan = fixture::plan();
         plan.pools[0].zones = vec!["a".into()];
         plan.pools[0].nodes = 2;
         plan.services[0].replicas = 5;
-        let c = fixture::build(&plan);
+        fixture::build(&plan)
+    }
+
+    #[test]
+    fn a_scale_down_view_lists_pods_only_on_nodes_at_or_below_the_threshold() {
+        let c = two_nodes_five_pods();
         let view = c
             .autoscaling_view(&ViewRequest {
                 nodes_only_below: Some(0.6),
@@ -614,13 +617,9 @@ mod tests {
 
     #[test]
     fn a_drain_plan_lists_pods_only_on_the_nodes_the_scan_drains() {
-        // The two nodes above (3 and 2 pods) are both at or below 0.8. A plan of one drain
-        // takes the first in view order, or the one unneeded at the previous scan.
-        let mut plan = fixture::plan();
-        plan.pools[0].zones = vec!["a".into()];
-        plan.pools[0].nodes = 2;
-        plan.services[0].replicas = 5;
-        let c = fixture::build(&plan);
+        // Both nodes (3 and 2 pods) are at or below 0.8. A plan of one drain takes the first
+        // in view order, or the one unneeded at the previous scan.
+        let c = two_nodes_five_pods();
         let listed = |drains: Option<DrainPlan>| -> Vec<(u32, usize)> {
             c.autoscaling_view(&ViewRequest {
                 nodes_only_below: Some(0.8),

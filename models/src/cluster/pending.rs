@@ -17,7 +17,12 @@ pub(super) type QueueKey = (Reverse<i32>, u64, u32);
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct PendingPods {
-    queue: BTreeSet<QueueKey>,
+    /// Each pending pod's key, with its deployment and when it was added (`added_count`).
+    queue: BTreeMap<QueueKey, Queued>,
+    /// Pods added so far: numbers each addition, so a [`Pass`] can leave out the pods added
+    /// since it began.
+    #[serde(default)]
+    added_count: u64,
     /// Under the control plane's limits, the same keys per deployment, and the keys added
     /// since the last [`Walk`] began: a walk passes over a deployment that fits nowhere (or
     /// whose region's scheduler waits for a token) in one step instead of pod by pod.
@@ -43,8 +48,13 @@ impl PendingPods {
     /// A pod of `deployment` becomes pending at `now_ns`.
     pub(super) fn add(&mut self, key: QueueKey, deployment: u32, now_ns: u64) {
         self.account(now_ns);
-        let added = self.queue.insert(key);
-        debug_assert!(added, "pod {} queued twice", key.2);
+        let queued = Queued {
+            deployment,
+            number: self.added_count,
+        };
+        self.added_count += 1;
+        let before = self.queue.insert(key, queued);
+        debug_assert!(before.is_none(), "pod {} queued twice", key.2);
         if let Some(index) = self.by_deployment.as_mut() {
             index.entry(deployment).or_default().insert(key);
             self.added.push((key, deployment));
@@ -57,7 +67,7 @@ impl PendingPods {
     pub(super) fn remove(&mut self, key: QueueKey, deployment: u32, now_ns: u64) {
         self.account(now_ns);
         let removed = self.queue.remove(&key);
-        debug_assert!(removed, "pod {} was not queued", key.2);
+        debug_assert!(removed.is_some(), "pod {} was not queued", key.2);
         if let Some(index) = self.by_deployment.as_mut()
             && let Some(keys) = index.get_mut(&deployment)
         {
@@ -77,9 +87,14 @@ impl PendingPods {
         self.since_ns = now_ns;
     }
 
-    /// The queue in scheduling order, copied (binding changes it).
-    pub(super) fn in_order(&self) -> Vec<QueueKey> {
-        self.queue.iter().copied().collect()
+    /// Starts a pass over the queue as it stands now, in scheduling order (`Pass::next`).
+    pub(super) fn pass(&self) -> Pass {
+        Pass {
+            before: self.added_count,
+            scanned: None,
+            ahead: Vec::new(),
+            at: 0,
+        }
     }
 
     /// Starts a walk of the queue in scheduling order (`Walk::next`); needs the index
@@ -134,6 +149,70 @@ impl PendingPods {
 
     pub(super) fn surges(&self) -> &SurgeClock {
         &self.surges
+    }
+}
+
+/// A pending pod's deployment and addition number.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Queued {
+    deployment: u32,
+    number: u64,
+}
+
+/// Keys a [`Pass`] reads ahead at a time.
+const PASS_AHEAD: usize = 64;
+
+/// One unthrottled scheduling cycle's pass over the queue: the pods pending when it began, in
+/// scheduling order, as a copy of the queue taken then would list them (binding the visited
+/// pod, or pods added meanwhile, do not change what it visits), but read a few keys ahead at a
+/// time instead of copied whole, and passing over the pods of deployments that already failed
+/// this cycle without looking them up. A cycle with thousands of pods waiting for nodes copied
+/// and visited them all at every timer.
+#[derive(Debug)]
+pub(super) struct Pass {
+    /// `PendingPods::added_count` when the pass began: later pods are not visited.
+    before: u64,
+    /// The last key read ahead.
+    scanned: Option<QueueKey>,
+    ahead: Vec<(QueueKey, u32)>,
+    /// The next of `ahead` to visit.
+    at: usize,
+}
+
+impl Pass {
+    /// The next pod pending since the pass began whose deployment is not in `failed`, with
+    /// its deployment.
+    pub(super) fn next(
+        &mut self,
+        pending: &PendingPods,
+        failed: &BTreeSet<u32>,
+    ) -> Option<(QueueKey, u32)> {
+        loop {
+            while let Some(&(key, d)) = self.ahead.get(self.at) {
+                self.at += 1;
+                if !failed.contains(&d) {
+                    return Some((key, d));
+                }
+            }
+            self.ahead.clear();
+            self.at = 0;
+            let range = match self.scanned {
+                Some(last) => pending.queue.range((Excluded(last), Unbounded)),
+                None => pending.queue.range(..),
+            };
+            for (&key, queued) in range {
+                self.scanned = Some(key);
+                if queued.number < self.before && !failed.contains(&queued.deployment) {
+                    self.ahead.push((key, queued.deployment));
+                    if self.ahead.len() == PASS_AHEAD {
+                        break;
+                    }
+                }
+            }
+            if self.ahead.is_empty() {
+                return None;
+            }
+        }
     }
 }
 
@@ -233,5 +312,43 @@ mod tests {
             }
         }
         assert_eq!(seen, vec![6, 0, 1, 2, 4, 7]);
+    }
+
+    #[test]
+    fn a_pass_visits_the_pods_pending_when_it_began_in_order_without_failed_deployments() {
+        let mut q = PendingPods::new(false);
+        // 200 pods (more than a read-ahead) of deployments 0, 1, 2 in turn, priority 0, one
+        // per instant; then one of deployment 3 with priority 5 (first in PrioritySort's order).
+        for id in 0..200 {
+            q.add(key(0, u64::from(id), id), id % 3, u64::from(id));
+        }
+        q.add(key(5, 300, 500), 3, 300);
+        let mut failed = BTreeSet::new();
+        let mut pass = q.pass();
+        let mut seen = Vec::new();
+        while let Some((k, d)) = pass.next(&q, &failed) {
+            assert_eq!(d, if k.2 == 500 { 3 } else { k.2 % 3 });
+            seen.push(k.2);
+            match k.2 {
+                // Bound: it leaves the queue. Pods added meanwhile, before or after the
+                // visited one in the queue's order, wait for the next pass.
+                500 => {
+                    q.remove(k, d, 301);
+                    q.add(key(9, 301, 600), 0, 301);
+                    q.add(key(0, 301, 601), 0, 301);
+                }
+                // Deployment 1 fits nowhere from its second pod on.
+                4 => {
+                    failed.insert(1);
+                }
+                _ => {}
+            }
+        }
+        let mut expected = vec![500, 0, 1, 2, 3, 4];
+        expected.extend((5..200).filter(|id| id % 3 != 1));
+        assert_eq!(seen, expected);
+        // The next pass sees the added pods, first the priority-9 one.
+        let mut pass = q.pass();
+        assert_eq!(pass.next(&q, &BTreeSet::new()), Some((key(9, 301, 600), 0)));
     }
 }

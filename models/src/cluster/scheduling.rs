@@ -24,13 +24,9 @@ impl Cluster {
         }
         // Pods of one deployment are alike: once one fails in this cycle the rest would too.
         let mut failed: BTreeSet<u32> = BTreeSet::new();
-        let queue = self.pending.in_order();
-        for key in queue {
+        let mut pass = self.pending.pass();
+        while let Some((key, d)) = pass.next(&self.pending, &failed) {
             let id = key.2;
-            let d = self.pods.get(id).deployment;
-            if failed.contains(&d) {
-                continue;
-            }
             match self.choose_node(id) {
                 Some(node) => self.bind(id, node, now_ns),
                 None => {

@@ -339,13 +339,11 @@ impl Cluster {
 
     /// The pending pods of the deployments of the view's region, one group per deployment.
     fn pending_groups(&self, fits: &mut Fits) -> Vec<PodGroup> {
-        self.deployments
+        self.with_pending
             .iter()
-            .enumerate()
-            .filter_map(|(d, dep)| {
-                (dep.pending > 0).then_some(())?;
-                let fits = fits.of(d as u32)?;
-                Some(self.pod_group(d as u32, dep.pending, fits))
+            .filter_map(|&d| {
+                let fits = fits.of(d)?;
+                Some(self.pod_group(d, self.deployments[d as usize].pending, fits))
             })
             .collect()
     }

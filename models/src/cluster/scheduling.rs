@@ -263,7 +263,7 @@ impl Cluster {
             pod.deployment,
             now_ns,
         );
-        self.deployments[d].pending -= 1;
+        self.count_pending(d, false);
         let warm_start = now_ns == 0 && self.deployments[d].job.is_none();
         self.pods.set_phase(
             id,

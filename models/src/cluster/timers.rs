@@ -175,19 +175,7 @@ impl Timers {
     /// Moves the entry at `hole` down past every child that comes before it.
     fn sift_down(&mut self, mut hole: usize) {
         let entry = self.heap[hole];
-        let len = self.heap.len();
-        loop {
-            let first_child = ARITY * hole + 1;
-            if first_child >= len {
-                break;
-            }
-            let end = (first_child + ARITY).min(len);
-            let mut best = first_child;
-            for child in first_child + 1..end {
-                if self.heap[child].before(&self.heap[best]) {
-                    best = child;
-                }
-            }
+        while let Some(best) = self.earliest_child(hole) {
             if !self.heap[best].before(&entry) {
                 break;
             }
@@ -195,6 +183,23 @@ impl Timers {
             hole = best;
         }
         self.heap[hole] = entry;
+    }
+
+    /// The earliest of `parent`'s children, if it has any.
+    #[inline(always)]
+    fn earliest_child(&self, parent: usize) -> Option<usize> {
+        let first = ARITY * parent + 1;
+        let end = (first + ARITY).min(self.heap.len());
+        if first >= end {
+            return None;
+        }
+        let mut best = first;
+        for child in first + 1..end {
+            if self.heap[child].before(&self.heap[best]) {
+                best = child;
+            }
+        }
+        Some(best)
     }
 
     /// Moves `entry`, placed at `hole`, up past every parent it comes before.
@@ -214,20 +219,8 @@ impl Timers {
     /// then puts `last` (the entry taken off the end) there and sifts it up (Floyd's way: the
     /// last entry nearly always belongs near the bottom, so this saves a comparison a level).
     fn fill_root_hole(&mut self, last: Entry) {
-        let len = self.heap.len();
         let mut hole = 0;
-        loop {
-            let first_child = ARITY * hole + 1;
-            if first_child >= len {
-                break;
-            }
-            let end = (first_child + ARITY).min(len);
-            let mut best = first_child;
-            for child in first_child + 1..end {
-                if self.heap[child].before(&self.heap[best]) {
-                    best = child;
-                }
-            }
+        while let Some(best) = self.earliest_child(hole) {
             self.heap[hole] = self.heap[best];
             hole = best;
         }

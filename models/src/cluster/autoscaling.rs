@@ -26,6 +26,8 @@
 //!   while a deployment has pods of two revisions the groups show them all at the current one
 //!   (counting by revision is the step a VPA or a rolling update needs here).
 
+use std::cell::OnceCell;
+
 use sim::time::SimTime;
 
 use super::Cluster;
@@ -49,7 +51,9 @@ impl Cluster {
         let groups = request.groups as usize;
         // Pool id → its template, for the pools of the request. Sized by the request, not by
         // the cluster: a view costs what its region holds, however many regions there are.
-        let template_of_pool = TemplateOfPool::new(request);
+        // Built when first needed: a Karpenter region's view of pending pods, once a second,
+        // needs none while the region has no pending pod.
+        let template_of_pool = OnceCell::new();
         // Per deployment of the region: the node groups its pods may run on, worked out for
         // the deployments the view lists (pending pods, pods on listed nodes) when first
         // listed, not for every deployment at every view (a Karpenter region asks once a
@@ -186,11 +190,12 @@ impl Cluster {
         // the walk, once the plan's first nodes are known (`ViewRequest::drains`).
         let defer_pods = request.drains.is_some();
         let mut drainable_nodes: Vec<usize> = Vec::new();
+        let templates = template_of_pool.get_or_init(|| TemplateOfPool::new(request));
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
             let pool = self.placement.pool_of_group(node.group);
-            let Some((template, t)) = template_of_pool.get_indexed(pool) else {
+            let Some((template, t)) = templates.get_indexed(pool) else {
                 continue;
             };
             let listed = match node.state {
@@ -406,7 +411,7 @@ impl<'a> TemplateOfPool<'a> {
 struct Fits<'a> {
     cluster: &'a Cluster,
     request: &'a ViewRequest,
-    template_of_pool: &'a TemplateOfPool<'a>,
+    template_of_pool: &'a OnceCell<TemplateOfPool<'a>>,
     /// By deployment id (`Cluster::view_fits`): set for the deployments listed so far.
     of: &'a mut [Option<GroupSet>],
     /// The entries of `of` this view set, emptied again when it ends.
@@ -431,13 +436,14 @@ impl Fits<'_> {
         }
         let slot = &mut self.of[d as usize];
         if slot.is_none() {
+            let request = self.request;
+            let templates = self
+                .template_of_pool
+                .get_or_init(|| TemplateOfPool::new(request));
             let fits: GroupSet = dep
                 .groups
                 .iter()
-                .filter_map(|&g| {
-                    self.template_of_pool
-                        .get(self.cluster.placement.pool_of_group(g))
-                })
+                .filter_map(|&g| templates.get(self.cluster.placement.pool_of_group(g)))
                 .map(|t| t.group)
                 .collect();
             *slot = Some(fits);

@@ -7,7 +7,7 @@
 //! pod's end, ~15 min ahead), and a binary heap that size misses the cache at each of its ~17
 //! levels on every pop; its pops were a fifth of the run. So timers are kept in two tiers, a
 //! calendar (ladder) queue in its simplest form: those due in the current slot of
-//! `SLOT_NS` (~1.07 s) in a small four-ary heap that stays in cache, later ones appended
+//! 2^`SLOT_SHIFT` ns (~1.07 s) in a small four-ary heap that stays in cache, later ones appended
 //! unsorted to their slot's bucket, which becomes the heap when its slot comes (one linear
 //! heapify). Keys (instant, insertion number) are unique, so the pops are exactly a single
 //! heap's.

@@ -166,13 +166,21 @@ pub struct NodeCensus {
 impl NodeCensus {
     /// The census of `nodes` (ascending ids).
     pub fn new(nodes: Vec<LiveNode>) -> Self {
-        let mut ready_by_pool: Vec<Vec<u32>> = Vec::new();
-        for n in nodes.iter().filter(|n| n.state == NodeState::Ready) {
+        let ready = || nodes.iter().filter(|n| n.state == NodeState::Ready);
+        // Counted first, so each pool's list is allocated once at its size: a day takes a
+        // census at each of the injector's thousands of events, and growing the lists push by
+        // push was a quarter of the census.
+        let mut counts: Vec<usize> = Vec::new();
+        for n in ready() {
             let pool = n.pool as usize;
-            if ready_by_pool.len() <= pool {
-                ready_by_pool.resize_with(pool + 1, Vec::new);
+            if counts.len() <= pool {
+                counts.resize(pool + 1, 0);
             }
-            ready_by_pool[pool].push(n.node);
+            counts[pool] += 1;
+        }
+        let mut ready_by_pool: Vec<Vec<u32>> = counts.into_iter().map(Vec::with_capacity).collect();
+        for n in ready() {
+            ready_by_pool[n.pool as usize].push(n.node);
         }
         NodeCensus {
             nodes,

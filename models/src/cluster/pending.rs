@@ -164,10 +164,11 @@ const PASS_AHEAD: usize = 64;
 
 /// One unthrottled scheduling cycle's pass over the queue: the pods pending when it began, in
 /// scheduling order, as a copy of the queue taken then would list them (binding the visited
-/// pod, or pods added meanwhile, do not change what it visits), but read a few keys ahead at a
-/// time instead of copied whole, and passing over the pods of deployments that already failed
-/// this cycle without looking them up. A cycle with thousands of pods waiting for nodes copied
-/// and visited them all at every timer.
+/// pod, or pods added meanwhile, do not change what it visits; a pod that leaves the queue
+/// before it is read ahead is passed over, where the copy would have offered it), but read a
+/// few keys ahead at a time instead of copied whole, and passing over the pods of deployments
+/// that already failed this cycle without looking them up. A cycle with thousands of pods
+/// waiting for nodes copied and visited them all at every timer.
 #[derive(Debug)]
 pub(super) struct Pass {
     /// `PendingPods::added_count` when the pass began: later pods are not visited.

@@ -246,8 +246,19 @@ impl Placement {
         let host_weight = topology_normalizing_weight(candidates.len());
         let zone_weight = topology_normalizing_weight(zones);
         raw.clear();
+        // Candidates come group by group, so a zone's sibling count is looked up once per run
+        // of candidates in it, not once per candidate.
+        let mut zone_count: Option<(u32, u32)> = None;
         raw.extend(candidates.iter().map(|&n| {
             let z = self.zone_of_group(nodes.get(n).group);
+            let in_z = match zone_count {
+                Some((zone, count)) if zone == z => count,
+                _ => {
+                    let count = in_zone(z);
+                    zone_count = Some((z, count));
+                    count
+                }
+            };
             Some(raw_spread_score(&[
                 SpreadTerm {
                     matching_pods: u64::from(on_node(n)),
@@ -255,7 +266,7 @@ impl Placement {
                     weight: host_weight,
                 },
                 SpreadTerm {
-                    matching_pods: u64::from(in_zone(z)),
+                    matching_pods: u64::from(in_z),
                     max_skew: zone.max_skew,
                     weight: zone_weight,
                 },

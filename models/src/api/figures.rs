@@ -169,7 +169,7 @@ impl NodeCensus {
         let ready = || nodes.iter().filter(|n| n.state == NodeState::Ready);
         // Counted first, so each pool's list is allocated once at its size: a day takes a
         // census at each of the injector's thousands of events, and growing the lists push by
-        // push was a quarter of the census.
+        // push was ~11 % of the census's perf samples.
         let mut counts: Vec<usize> = Vec::new();
         for n in ready() {
             let pool = n.pool as usize;

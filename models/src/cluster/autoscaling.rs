@@ -65,6 +65,7 @@ impl Cluster {
         let mut fits = Fits {
             cluster: self,
             request,
+            region: self.placement.region_index(&request.region),
             template_of_pool: &template_of_pool,
             of: &mut table,
             filled: Vec::new(),
@@ -168,10 +169,7 @@ impl Cluster {
             };
         }
         // The region's live nodes; those of pools outside the request are skipped below.
-        let live = self
-            .placement
-            .region_index(&request.region)
-            .map_or(&[][..], |r| self.nodes.live_in(r));
+        let live = fits.region.map_or(&[][..], |r| self.nodes.live_in(r));
         // The names the nodes refer to: instance types by the request's template index, zones
         // by cluster group (sorted for lookup), each once per view.
         let mut zone_names: Vec<(u32, std::sync::Arc<str>)> = member_groups
@@ -191,13 +189,32 @@ impl Cluster {
         let defer_pods = request.drains.is_some();
         let mut drainable_nodes: Vec<usize> = Vec::new();
         let templates = template_of_pool.get_or_init(|| TemplateOfPool::new(request));
+        let mut of_group = self.view_groups.borrow_mut();
+        if of_group.len() < self.placement.group_count() {
+            of_group.resize(self.placement.group_count(), None);
+        }
+        let mut of_group = OfGroup {
+            table: &mut of_group,
+            touched: Vec::new(),
+        };
+        let facts_of = |g: u32| {
+            let pool = self.placement.pool_of_group(g);
+            let (template, _) = templates.get_indexed(pool)?;
+            let state = &self.pools[pool as usize];
+            Some(GroupFacts {
+                template,
+                zone: zone_index(g),
+                capacity_type: state.capacity_type,
+                price_usd_per_hour: state.price_usd_per_hour,
+            })
+        };
         for &id in live {
             let node = self.nodes.get(id);
             let id = id as usize;
-            let pool = self.placement.pool_of_group(node.group);
-            let Some((template, t)) = templates.get_indexed(pool) else {
+            let Some(facts) = of_group.get(node.group, &facts_of) else {
                 continue;
             };
+            let t = &request.pools[facts.template as usize];
             let listed = match node.state {
                 NodeState::Provisioning => request.in_flight,
                 NodeState::Ready | NodeState::NotReady | NodeState::Cordoned => true,
@@ -232,14 +249,13 @@ impl Cluster {
                     }
                 }
             }
-            let state = &self.pools[pool as usize];
             view.nodes.push(NodeView {
                 id: id as u32,
                 group: t.group,
-                instance_type: template,
-                capacity_type: state.capacity_type,
-                zone: zone_index(node.group),
-                price_usd_per_hour: state.price_usd_per_hour,
+                instance_type: facts.template,
+                capacity_type: facts.capacity_type,
+                zone: facts.zone,
+                price_usd_per_hour: facts.price_usd_per_hour,
                 capacity: t.capacity,
                 allocatable,
                 requested,
@@ -344,9 +360,12 @@ impl Cluster {
 
     /// The pending pods of the deployments of the view's region, one group per deployment.
     fn pending_groups(&self, fits: &mut Fits) -> Vec<PodGroup> {
+        // A region without a pool has no index: its deployments are among those of index
+        // `u32::MAX` (`Fits::of` leaves out the other regions').
+        let r = fits.region.unwrap_or(u32::MAX);
         self.with_pending
-            .iter()
-            .filter_map(|&d| {
+            .range((r, 0)..=(r, u32::MAX))
+            .filter_map(|&(_, d)| {
                 let fits = fits.of(d)?;
                 Some(self.pod_group(d, self.deployments[d as usize].pending, fits))
             })
@@ -374,6 +393,60 @@ fn drain_order(nodes: &[NodeView], drainable: &[usize], plan: &DrainPlan) -> Vec
     let first = drainable.iter().filter(|i| drained(i) && was_unneeded(i));
     let then = drainable.iter().filter(|i| drained(i) && !was_unneeded(i));
     first.chain(then).take(limit).copied().collect()
+}
+
+/// What the view of a node takes from its cluster group (pool × zone), worked out once per
+/// group and view rather than once per node (two binary searches and the pool's record).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct GroupFacts {
+    /// The index of the group's template in the request (`NodeView::instance_type`).
+    template: u32,
+    /// The group's index among the view's zone names (`NodeView::zone`).
+    zone: u32,
+    capacity_type: crate::api::CapacityType,
+    price_usd_per_hour: f64,
+}
+
+/// [`GroupFacts`] by cluster group id (`Cluster::view_groups`: `None` not yet asked,
+/// `Some(None)` a group outside the request's pools), worked out for the groups whose nodes
+/// a view lists when it first meets one (a Karpenter region has a hundred-odd groups, most
+/// without a node), and emptied again when the view ends.
+struct OfGroup<'a> {
+    table: &'a mut [Option<Option<GroupFacts>>],
+    /// The entries set so far.
+    touched: Vec<u32>,
+}
+
+impl OfGroup<'_> {
+    /// The facts of group `g`, from `facts_of` the first time.
+    #[inline]
+    fn get(&mut self, g: u32, facts_of: &impl Fn(u32) -> Option<GroupFacts>) -> Option<GroupFacts> {
+        match self.table[g as usize] {
+            Some(facts) => facts,
+            None => self.first(g, facts_of),
+        }
+    }
+
+    /// Works out group `g`'s facts, the first time a view meets it.
+    #[inline(never)]
+    fn first(
+        &mut self,
+        g: u32,
+        facts_of: &impl Fn(u32) -> Option<GroupFacts>,
+    ) -> Option<GroupFacts> {
+        let facts = facts_of(g);
+        self.table[g as usize] = Some(facts);
+        self.touched.push(g);
+        facts
+    }
+}
+
+impl Drop for OfGroup<'_> {
+    fn drop(&mut self) {
+        for &g in &self.touched {
+            self.table[g as usize] = None;
+        }
+    }
 }
 
 /// Pool id → its template and the template's index in the request, for the pools of a
@@ -411,6 +484,8 @@ impl<'a> TemplateOfPool<'a> {
 struct Fits<'a> {
     cluster: &'a Cluster,
     request: &'a ViewRequest,
+    /// The request's region's index (`Placement::region_index`), if it has a pool.
+    region: Option<u32>,
     template_of_pool: &'a OnceCell<TemplateOfPool<'a>>,
     /// By deployment id (`Cluster::view_fits`): set for the deployments listed so far.
     of: &'a mut [Option<GroupSet>],

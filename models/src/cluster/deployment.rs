@@ -17,6 +17,10 @@ use crate::latency::ServiceQueue;
 pub(super) struct Deployment {
     pub(super) name: String,
     pub(super) region: String,
+    /// Its region's index (`Placement::region_index`; `u32::MAX` for a region without a
+    /// pool): the autoscalers' views find a region's pending pods by it.
+    #[serde(default)]
+    pub(super) region_index: u32,
     pub(super) namespace: u32,
     pub(super) priority: i32,
     pub(super) desired: u32,

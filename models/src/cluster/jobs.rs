@@ -169,9 +169,11 @@ impl Cluster {
             let Some(batch) = self.batch.as_mut() else {
                 return false;
             };
+            let region = batch.regions[w].clone();
+            let region_index = self.placement.region_index(&region).unwrap_or(u32::MAX);
             let owner = Deployment::for_job(
                 &spec,
-                batch.regions[w].clone(),
+                (region, region_index),
                 groups,
                 batch.owner.len() as u32,
             );
@@ -479,10 +481,17 @@ impl Cluster {
 
 impl Deployment {
     /// The owner entry of a Job: its pods' requests, namespace and priority; no traffic.
-    fn for_job(spec: &JobSpec, region: String, groups: Vec<u32>, job: u32) -> Deployment {
+    /// `region`: its name and index (`Deployment::region_index`).
+    fn for_job(
+        spec: &JobSpec,
+        (region, region_index): (String, u32),
+        groups: Vec<u32>,
+        job: u32,
+    ) -> Deployment {
         Deployment {
             name: spec.name.clone(),
             region,
+            region_index,
             namespace: spec.namespace,
             priority: spec.priority,
             desired: 0,

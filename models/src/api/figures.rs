@@ -142,84 +142,92 @@ pub enum NodeState {
     Gone,
 }
 
-/// One node that has not left the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LiveNode {
-    pub node: u32,
-    /// Index of its pool in the cluster plan.
-    pub pool: u32,
-    /// Index of its zone among its pool's zones.
-    pub zone: u32,
-    pub state: NodeState,
-}
-
-/// Every node not yet gone, by ascending id: what the fault injector's clocks count and
-/// choose from.
+/// What the fault injector's clocks count and choose from, at one instant: which nodes are
+/// not yet gone, and each pool's Ready nodes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeCensus {
-    pub nodes: Vec<LiveNode>,
-    /// Per pool index, its Ready nodes by ascending id: the injector's clocks count them for
-    /// every pool at each of its events, so they are grouped once here.
-    ready_by_pool: Vec<Vec<u32>>,
+    /// Bit `id % 64` of word `id / 64` set for each node not yet gone.
+    live: Vec<u64>,
+    /// Every pool's Ready nodes as (id, zone index among its pool's zones), ascending, pool
+    /// after pool: the injector's clocks count a pool's at each of its events. One list for
+    /// all, as most pools of a big run (a Karpenter NodePool's instance types) have none.
+    ready: Vec<(u32, u32)>,
+    /// Per pool, where its nodes in `ready` end.
+    pool_end: Vec<u32>,
 }
 
 impl NodeCensus {
-    /// The census of `nodes` (ascending ids).
-    pub fn new(nodes: Vec<LiveNode>) -> Self {
-        let ready = || nodes.iter().filter(|n| n.state == NodeState::Ready);
-        // Counted first, so each pool's list is allocated once at its size: a day takes a
-        // census at each of the injector's thousands of events, and growing the lists push by
-        // push was ~11 % of the census's perf samples.
-        let mut counts: Vec<usize> = Vec::new();
-        for n in ready() {
-            let pool = n.pool as usize;
-            if counts.len() <= pool {
-                counts.resize(pool + 1, 0);
-            }
-            counts[pool] += 1;
-        }
-        let mut ready_by_pool: Vec<Vec<u32>> = counts.into_iter().map(Vec::with_capacity).collect();
-        for n in ready() {
-            ready_by_pool[n.pool as usize].push(n.node);
-        }
+    /// A census of no pool yet, whose nodes not yet gone are `live` ([`NodeCensus::lists`]'s
+    /// bits), with room for `ready` Ready nodes.
+    pub fn new(live: Vec<u64>, ready: usize) -> Self {
         NodeCensus {
-            nodes,
-            ready_by_pool,
+            live,
+            ready: Vec::with_capacity(ready),
+            pool_end: Vec::new(),
         }
+    }
+
+    /// Adds the next pool's Ready nodes as (id, zone index), ascending.
+    pub fn push_pool(&mut self, ready: &[(u32, u32)]) {
+        self.ready.extend_from_slice(ready);
+        self.pool_end.push(self.ready.len() as u32);
     }
 
     /// Whether `node` is not yet gone.
     pub fn lists(&self, node: u32) -> bool {
-        self.nodes.binary_search_by_key(&node, |n| n.node).is_ok()
+        self.live
+            .get(node as usize / 64)
+            .is_some_and(|word| word & (1 << (node % 64)) != 0)
     }
 
-    /// Ready nodes of a pool (those a spot reclaim or a failure can still hit).
-    pub fn ready_in_pool(&self, pool: u32) -> &[u32] {
-        self.ready_by_pool
-            .get(pool as usize)
-            .map_or(&[], Vec::as_slice)
+    /// Pool `pool`'s (id, zone index) entries (none for a pool the census has not).
+    fn of_pool(&self, pool: u32) -> &[(u32, u32)] {
+        let p = pool as usize;
+        let Some(&end) = self.pool_end.get(p) else {
+            return &[];
+        };
+        let start = if p == 0 { 0 } else { self.pool_end[p - 1] };
+        &self.ready[start as usize..end as usize]
     }
 
-    /// Ready nodes in `zone` of the pools `pools(pool)` accepts; `zone_of(pool, zone index)`
-    /// names a node's zone.
+    /// Ready nodes of a pool (those a spot reclaim or a failure can still hit), ascending.
+    pub fn ready_in_pool(&self, pool: u32) -> impl Iterator<Item = u32> + '_ {
+        self.of_pool(pool).iter().map(|&(id, _)| id)
+    }
+
+    /// The pool of a Ready node.
+    pub fn pool_of_ready(&self, node: u32) -> Option<u32> {
+        (0..self.pool_end.len() as u32).find(|&p| {
+            self.of_pool(p)
+                .binary_search_by_key(&node, |&(id, _)| id)
+                .is_ok()
+        })
+    }
+
+    /// Ready nodes in `zone` of the pools `pools(pool)` accepts, ascending; `zone_of(pool,
+    /// zone index)` names a node's zone.
     pub fn ready_in_zone(
         &self,
         zone: &str,
         pools: impl Fn(u32) -> bool,
         zone_of: impl Fn(u32, u32) -> String,
     ) -> Vec<u32> {
-        self.nodes
-            .iter()
-            .filter(|n| {
-                n.state == NodeState::Ready && pools(n.pool) && zone_of(n.pool, n.zone) == zone
-            })
-            .map(|n| n.node)
-            .collect()
+        let mut ids: Vec<u32> = Vec::new();
+        for p in (0..self.pool_end.len() as u32).filter(|&p| pools(p)) {
+            ids.extend(
+                self.of_pool(p)
+                    .iter()
+                    .filter(|&&(_, z)| zone_of(p, z) == zone)
+                    .map(|&(id, _)| id),
+            );
+        }
+        ids.sort_unstable();
+        ids
     }
 
     /// Whether the node is still there (in any state but gone).
     pub fn is_live(&self, node: u32) -> bool {
-        self.nodes.binary_search_by_key(&node, |n| n.node).is_ok()
+        self.lists(node)
     }
 }
 
@@ -269,5 +277,39 @@ impl SurgeClock {
     pub fn worst(&self, end: SimTime) -> Option<SimDuration> {
         let open = self.open.map(|s| end.saturating_duration_since(s));
         self.surges.iter().map(|&(_, d)| d).chain(open).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_census_answers_by_pool_zone_and_liveness() {
+        // Nodes 0..=5 not yet gone but 3; pool 0 has Ready 1 (zone 0) and 4 (zone 1), pool 1
+        // none, pool 2 has Ready 2 and 5 (both zone 0).
+        let mut census = NodeCensus::new(vec![0b110111], 4);
+        census.push_pool(&[(1, 0), (4, 1)]);
+        census.push_pool(&[]);
+        census.push_pool(&[(2, 0), (5, 0)]);
+        assert!(census.lists(0) && !census.lists(3) && !census.is_live(64));
+        assert_eq!(census.ready_in_pool(0).collect::<Vec<_>>(), [1, 4]);
+        assert_eq!(census.ready_in_pool(1).count(), 0);
+        assert_eq!(census.ready_in_pool(9).count(), 0);
+        assert_eq!(
+            (census.pool_of_ready(5), census.pool_of_ready(0)),
+            (Some(2), None)
+        );
+        // Zone "a" is zone 0 of pools 0 and 2: ascending across pools.
+        let zone = |_: u32, z: u32| {
+            if z == 0 {
+                "a".to_owned()
+            } else {
+                "b".to_owned()
+            }
+        };
+        assert_eq!(census.ready_in_zone("a", |_| true, zone), [1, 2, 5]);
+        assert_eq!(census.ready_in_zone("a", |p| p == 2, zone), [2, 5]);
+        assert_eq!(census.ready_in_zone("b", |_| true, zone), [4]);
     }
 }

@@ -37,8 +37,8 @@ use serde::{Deserialize, Serialize};
 use workloads::router::Router;
 
 pub use figures::{
-    LiveNode, MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample,
-    QueueSample, RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
+    MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample, QueueSample,
+    RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
 };
 pub use group_set::GroupSet;
 pub use orders::{BoundsStep, FaultOrder, LaunchOrder, Reason, RemoveOrder, ReplicaOrder, Scaler};

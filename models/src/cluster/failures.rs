@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pods::PodPhase;
 use super::{Cluster, NOT_READY, Timer};
-use crate::api::{FaultOrder, LiveNode, NodeCensus, NodeState, Reason};
+use crate::api::{FaultOrder, NodeCensus, NodeState, Reason};
 
 /// The cluster's record of outages in force.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -123,39 +123,42 @@ impl Cluster {
         true
     }
 
-    /// Every node not yet gone.
+    /// The fault injector's census: the nodes not yet gone and each pool's Ready nodes.
     pub(super) fn census(&self) -> NodeCensus {
-        // All nodes ever launched, in id order: a day launches about as many as are live at its
-        // peak, and one pass over the contiguous array needs no sort. The list is allocated
-        // once at its size (growing it was ~15 % of the census's perf samples).
-        let mut nodes = Vec::with_capacity(self.nodes.live_count());
-        nodes.extend(
-            self.nodes
-                .all()
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.state != NodeState::Gone)
-                .map(|(id, n)| {
-                    let pool = self.placement.pool_of_group(n.group);
-                    let zone = self.pools[pool as usize]
-                        .groups
-                        .iter()
-                        .position(|&g| g == n.group)
-                        .unwrap_or(0) as u32;
-                    LiveNode {
-                        node: id as u32,
-                        pool,
-                        zone,
-                        state: n.state,
-                    }
-                }),
-        );
-        debug_assert_eq!(
-            nodes.len(),
-            self.nodes.live_count(),
-            "live nodes miscounted"
-        );
-        NodeCensus::new(nodes)
+        // Copied from the lists the node index keeps as nodes change state: a day takes a
+        // census at each of the injector's thousands of events.
+        let pools = 0..self.pools.len() as u32;
+        let total = pools
+            .clone()
+            .map(|p| self.nodes.ready_in_pool(p).len())
+            .sum();
+        let mut census = NodeCensus::new(self.nodes.live_bits().to_vec(), total);
+        for p in pools {
+            census.push_pool(self.nodes.ready_in_pool(p));
+        }
+        #[cfg(debug_assertions)]
+        self.debug_check_census(&census);
+        census
+    }
+
+    /// The census agrees with the nodes' own states.
+    #[cfg(debug_assertions)]
+    fn debug_check_census(&self, census: &NodeCensus) {
+        let mut ready: Vec<Vec<u32>> = vec![Vec::new(); self.pools.len()];
+        for (id, n) in self.nodes.all().iter().enumerate() {
+            assert_eq!(
+                census.lists(id as u32),
+                n.state != NodeState::Gone,
+                "node {id} live"
+            );
+            if n.state == NodeState::Ready {
+                ready[self.placement.pool_of_group(n.group) as usize].push(id as u32);
+            }
+        }
+        for (p, ids) in ready.iter().enumerate() {
+            let listed: Vec<u32> = census.ready_in_pool(p as u32).collect();
+            assert_eq!(&listed, ids, "Ready nodes of pool {p}");
+        }
     }
 
     /// Stops a Ready or booting node; true when it did (a node already failed, cordoned or

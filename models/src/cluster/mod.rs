@@ -205,7 +205,13 @@ impl Cluster {
     /// `fidelity/<service>/<region>` of `seed`.
     pub fn new(plan: &ClusterPlan, fidelity: Fidelity, seed: u64) -> Self {
         let (placement, group_of_pool_zone) = Placement::new(plan);
-        let mut nodes = Nodes::new(placement.region_of_groups());
+        let mut pool_zone_of_group = vec![(0, 0); placement.group_count()];
+        for (p, groups) in group_of_pool_zone.iter().enumerate() {
+            for (z, &g) in groups.iter().enumerate() {
+                pool_zone_of_group[g as usize] = (p as u32, z as u32);
+            }
+        }
+        let mut nodes = Nodes::new(placement.region_of_groups(), pool_zone_of_group);
         let mut node_pods = Vec::new();
         let mut node_gpus = Vec::new();
         let mut pools = Vec::new();

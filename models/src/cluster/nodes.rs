@@ -88,6 +88,17 @@ pub struct Nodes {
     /// need, without walking the nodes.
     in_state: Vec<[u32; NODE_STATES]>,
     provisioning: Vec<Vec<u32>>,
+    /// Each group's pool and the group's zone index among the pool's zones.
+    #[serde(default)]
+    pool_zone_of_group: Vec<(u32, u32)>,
+    /// Per pool, its Ready nodes as (id, zone index), ascending; and bit `id % 64` of word
+    /// `id / 64` set for each node not yet gone. The fault injector's census copies them:
+    /// walking every node the day launched at each of its thousands of events was ~5 % of a
+    /// full day.
+    #[serde(default)]
+    ready: Vec<Vec<(u32, u32)>>,
+    #[serde(default)]
+    live_bits: Vec<u64>,
 }
 
 /// How many [`NodeState`]s there are.
@@ -95,10 +106,16 @@ const NODE_STATES: usize = 5;
 
 impl Nodes {
     /// An empty set with one group per entry of `region_of_group`, which names the group's
-    /// region by a dense index.
-    pub fn new(region_of_group: Vec<u32>) -> Self {
+    /// region by a dense index; `pool_zone_of_group` names each group's pool and its zone
+    /// index among the pool's zones.
+    pub fn new(region_of_group: Vec<u32>, pool_zone_of_group: Vec<(u32, u32)>) -> Self {
         let groups = region_of_group.len();
         let regions = region_of_group.iter().max().map_or(0, |&r| r as usize + 1);
+        let pools = pool_zone_of_group
+            .iter()
+            .map(|&(p, _)| p as usize + 1)
+            .max()
+            .unwrap_or(0);
         Nodes {
             nodes: Vec::new(),
             by_free: vec![BTreeSet::new(); groups],
@@ -107,17 +124,22 @@ impl Nodes {
             no_fit: vec![Cell::new(None); groups],
             in_state: vec![[0; NODE_STATES]; groups],
             provisioning: vec![Vec::new(); groups],
+            pool_zone_of_group,
+            ready: vec![Vec::new(); pools],
+            live_bits: Vec::new(),
         }
     }
 
-    /// Keeps the per-state counts and the provisioning lists in step with a node of `group`
-    /// leaving state `from` (`None` for a new node) for state `to`.
+    /// Keeps the per-state counts, the provisioning and Ready lists and the live bits in step
+    /// with a node of `group` leaving state `from` (`None` for a new node) for state `to`.
     fn count_state(&mut self, id: u32, group: u32, from: Option<NodeState>, to: NodeState) {
         if from == Some(to) {
             return;
         }
         let g = group as usize;
         let provisioning = &mut self.provisioning[g];
+        let (pool, zone) = self.pool_zone_of_group[g];
+        let ready = &mut self.ready[pool as usize];
         if let Some(from) = from {
             self.in_state[g][from as usize] -= 1;
             if from == NodeState::Provisioning
@@ -125,12 +147,31 @@ impl Nodes {
             {
                 provisioning.remove(at);
             }
+            if from == NodeState::Ready
+                && let Ok(at) = ready.binary_search(&(id, zone))
+            {
+                ready.remove(at);
+            }
         }
         self.in_state[g][to as usize] += 1;
         if to == NodeState::Provisioning
             && let Err(at) = provisioning.binary_search(&id)
         {
             provisioning.insert(at, id);
+        }
+        if to == NodeState::Ready
+            && let Err(at) = ready.binary_search(&(id, zone))
+        {
+            ready.insert(at, (id, zone));
+        }
+        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if self.live_bits.len() <= word {
+            self.live_bits.resize(word + 1, 0);
+        }
+        if to == NodeState::Gone {
+            self.live_bits[word] &= !bit;
+        } else {
+            self.live_bits[word] |= bit;
         }
     }
 
@@ -286,6 +327,16 @@ impl Nodes {
         &self.provisioning[group as usize]
     }
 
+    /// The Ready nodes of pool `pool` as (id, zone index), ascending.
+    pub fn ready_in_pool(&self, pool: u32) -> &[(u32, u32)] {
+        self.ready.get(pool as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Bit `id % 64` of word `id / 64` is set for each node not yet gone.
+    pub fn live_bits(&self) -> &[u64] {
+        &self.live_bits
+    }
+
     /// Whether a schedulable node of `group` passes `test`, looking only at nodes whose free
     /// CPU and memory fractions sum to at least `min_free_ppm` (parts per million): the roomiest
     /// first, so a question like "is any node at most half used" is answered from the index's
@@ -325,7 +376,7 @@ mod tests {
 
     #[test]
     fn candidates_come_roomiest_or_fullest_first_and_fit() {
-        let mut nodes = Nodes::new(vec![0; 2]);
+        let mut nodes = Nodes::new(vec![0; 2], vec![(0, 0), (0, 1)]);
         let a = nodes.add(node(0, 1000));
         let b = nodes.add(node(0, 3000));
         let c = nodes.add(node(0, 0));
@@ -343,7 +394,7 @@ mod tests {
 
     #[test]
     fn updates_move_a_node_in_the_index_and_unschedulable_nodes_leave_it() {
-        let mut nodes = Nodes::new(vec![0]);
+        let mut nodes = Nodes::new(vec![0], vec![(0, 0)]);
         let a = nodes.add(node(0, 0));
         let b = nodes.add(node(0, 2000));
         nodes.update(a, |n| n.requested_cpu_millis = 3000);
@@ -359,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_failed_search_is_remembered_only_until_a_node_gains_room() {
-        let mut nodes = Nodes::new(vec![0]);
+        let mut nodes = Nodes::new(vec![0], vec![(0, 0)]);
         let a = nodes.add(node(0, 3800));
         let mut out = Vec::new();
         nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
@@ -377,7 +428,7 @@ mod tests {
 
     #[test]
     fn a_search_turned_away_by_the_filter_is_not_remembered() {
-        let mut nodes = Nodes::new(vec![0]);
+        let mut nodes = Nodes::new(vec![0], vec![(0, 0)]);
         let a = nodes.add(node(0, 0));
         let mut out = Vec::new();
         nodes.candidates(0, (500, 0), true, 4, |_| false, &mut out);
@@ -388,7 +439,7 @@ mod tests {
 
     #[test]
     fn state_counts_and_provisioning_lists_follow_the_nodes() {
-        let mut nodes = Nodes::new(vec![0, 0]);
+        let mut nodes = Nodes::new(vec![0, 0], vec![(0, 0), (0, 1)]);
         let booting = |group| Node {
             schedulable: false,
             state: NodeState::Provisioning,
@@ -415,11 +466,14 @@ mod tests {
         );
         assert_eq!(nodes.live_in_group(0).collect::<Vec<_>>(), [a, b]);
         assert_eq!(nodes.live_in_group(1).count(), 0);
+        // The pool's Ready nodes with their zone index: c (zone 1) was Ready until it went.
+        assert_eq!(nodes.ready_in_pool(0), [(a, 0)]);
+        assert_eq!(nodes.live_bits(), [0b011]);
     }
 
     #[test]
     fn any_schedulable_looks_only_at_nodes_with_enough_free_room() {
-        let mut nodes = Nodes::new(vec![0]);
+        let mut nodes = Nodes::new(vec![0], vec![(0, 0)]);
         // Free fractions: cpu 0.25 + memory 1.0 = 1 250 000 ppm.
         nodes.add(node(0, 3000));
         let mostly_used_cpu = |n: &Node| n.requested_cpu_millis >= 3000;

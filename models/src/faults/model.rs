@@ -291,8 +291,6 @@ impl State {
     fn at_risk(&self, census: &NodeCensus, pool: u32) -> impl Iterator<Item = u32> {
         census
             .ready_in_pool(pool)
-            .iter()
-            .copied()
             .filter(|n| !self.noticed.contains(n) && !self.failed.contains(n))
     }
 
@@ -488,7 +486,7 @@ impl State {
             WaveScope::Pool { .. } => wave
                 .pools
                 .iter()
-                .flat_map(|&p| census.ready_in_pool(p).iter().copied())
+                .flat_map(|&p| census.ready_in_pool(p))
                 .collect(),
             WaveScope::Zone { zone, .. } => census.ready_in_zone(
                 zone,
@@ -504,11 +502,7 @@ impl State {
         let wave = &mut self.waves[k];
         let victims = wave_interruptions(&mut wave.rng, now, window, share, &candidates, timings);
         for i in victims {
-            let pool = census
-                .nodes
-                .iter()
-                .find(|n| n.node == i.node)
-                .map_or(0, |n| n.pool);
+            let pool = census.pool_of_ready(i.node).unwrap_or(0);
             let notice = self
                 .notice_by_pool
                 .get(&pool)

@@ -195,13 +195,21 @@ impl NodeCensus {
         self.of_pool(pool).iter().map(|&(id, _)| id)
     }
 
+    /// How many Ready nodes a pool has.
+    pub fn ready_count(&self, pool: u32) -> usize {
+        self.of_pool(pool).len()
+    }
+
+    /// Whether `node` is a Ready node of `pool`.
+    pub fn is_ready_in(&self, pool: u32, node: u32) -> bool {
+        self.of_pool(pool)
+            .binary_search_by_key(&node, |&(id, _)| id)
+            .is_ok()
+    }
+
     /// The pool of a Ready node.
     pub fn pool_of_ready(&self, node: u32) -> Option<u32> {
-        (0..self.pool_end.len() as u32).find(|&p| {
-            self.of_pool(p)
-                .binary_search_by_key(&node, |&(id, _)| id)
-                .is_ok()
-        })
+        (0..self.pool_end.len() as u32).find(|&p| self.is_ready_in(p, node))
     }
 
     /// Ready nodes in `zone` of the pools `pools(pool)` accepts, ascending; `zone_of(pool,
@@ -296,6 +304,8 @@ mod tests {
         assert_eq!(census.ready_in_pool(0).collect::<Vec<_>>(), [1, 4]);
         assert_eq!(census.ready_in_pool(1).count(), 0);
         assert_eq!(census.ready_in_pool(9).count(), 0);
+        assert_eq!((census.ready_count(2), census.ready_count(9)), (2, 0));
+        assert!(census.is_ready_in(2, 5) && !census.is_ready_in(0, 5) && !census.is_ready_in(9, 5));
         assert_eq!(
             (census.pool_of_ready(5), census.pool_of_ready(0)),
             (Some(2), None)

@@ -294,6 +294,23 @@ impl State {
             .filter(|n| !self.noticed.contains(n) && !self.failed.contains(n))
     }
 
+    /// How many Ready nodes of a pool are still at risk: the pool's Ready nodes less those
+    /// under a notice or failed, looked up one by one (a handful) rather than the pool's
+    /// nodes walked at each event for every pool (~2.5 % of a full day).
+    fn at_risk_count(&self, census: &NodeCensus, pool: u32) -> u32 {
+        let ready = |n: &&u32| census.is_ready_in(pool, **n);
+        let noticed = self.noticed.iter().filter(ready).count();
+        let failed = self
+            .failed
+            .iter()
+            .filter(ready)
+            .filter(|n| !self.noticed.contains(n))
+            .count();
+        let n = census.ready_count(pool) - noticed - failed;
+        debug_assert_eq!(n, self.at_risk(census, pool).count(), "pool {pool} at risk");
+        n as u32
+    }
+
     /// Fires every clock due by `now` (before the counts move on: a clock updated at its own
     /// instant would push its event a nanosecond later).
     fn fire_clocks(&mut self, now: SimTime, census: &NodeCensus, faults: &mut Vec<FaultOrder>) {
@@ -336,12 +353,12 @@ impl State {
     fn set_counts(&mut self, now: SimTime, census: &NodeCensus) {
         let mut next = Vec::new();
         for k in 0..self.spot.len() {
-            let n = self.at_risk(census, self.spot[k].pool).count() as u32;
+            let n = self.at_risk_count(census, self.spot[k].pool);
             self.spot[k].clock.set_nodes(now, n);
             next.extend(self.spot[k].clock.next_signal_at());
         }
         for k in 0..self.node_clocks.len() {
-            let n = self.at_risk(census, self.node_clocks[k].pool).count() as u32;
+            let n = self.at_risk_count(census, self.node_clocks[k].pool);
             self.node_clocks[k].clock.set_nodes(now, n);
             next.extend(self.node_clocks[k].clock.next_failure_at());
         }

@@ -6,7 +6,7 @@
 //! "the fullest nodes that still fit" — MostAllocated's best — are found by a range query, so a
 //! pod never scans every node: O(groups × log nodes) per placement.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,18 @@ pub struct Nodes {
     ready: Vec<Vec<(u32, u32)>>,
     #[serde(default)]
     live_bits: Vec<u64>,
+    /// Per group, the last unfiltered candidate search ([`Nodes::candidates_kept`]): its
+    /// question and answer, until a node of the group changes.
+    #[serde(skip)]
+    kept: RefCell<Vec<KeptSearch>>,
+}
+
+/// A candidate search and what it found.
+#[derive(Debug, Clone, Default)]
+struct KeptSearch {
+    /// (cpu millicores, memory bytes, roomiest, k); `None` when nothing is kept.
+    asked: Option<(u64, u64, bool, usize)>,
+    found: Vec<u32>,
 }
 
 /// How many [`NodeState`]s there are.
@@ -127,6 +139,7 @@ impl Nodes {
             pool_zone_of_group,
             ready: vec![Vec::new(); pools],
             live_bits: Vec::new(),
+            kept: RefCell::default(),
         }
     }
 
@@ -179,6 +192,7 @@ impl Nodes {
     pub fn add(&mut self, node: Node) -> u32 {
         let id = self.nodes.len() as u32;
         self.nodes.push(node);
+        self.forget_search(node.group);
         if node.schedulable {
             self.by_free[node.group as usize].insert((node.free_ppm(), id));
             self.no_fit[node.group as usize].set(None);
@@ -200,6 +214,7 @@ impl Nodes {
 
     /// Changes a node through `f`, keeping the index in step.
     pub fn update(&mut self, id: u32, f: impl FnOnce(&mut Node)) {
+        self.forget_search(self.nodes[id as usize].group);
         let node = &mut self.nodes[id as usize];
         let set = &mut self.by_free[node.group as usize];
         if node.schedulable {
@@ -287,6 +302,52 @@ impl Nodes {
             no_fit.set(Some((cpu_millis, memory_bytes)));
         }
         debug_assert!(out.len() - before <= k);
+    }
+
+    /// [`Nodes::candidates`] of every node that fits (no filter), answered from the group's
+    /// last search when it asked the same and no node of the group has changed since: a
+    /// scale-up places its pods one after another with one request, and each bind changes
+    /// one group of the several a pod's search visits.
+    pub fn candidates_kept(
+        &self,
+        group: u32,
+        (cpu_millis, memory_bytes): (u64, u64),
+        roomiest: bool,
+        k: usize,
+        out: &mut Vec<u32>,
+    ) {
+        let asked = Some((cpu_millis, memory_bytes, roomiest, k));
+        let mut kept = self.kept.borrow_mut();
+        if kept.len() <= group as usize {
+            kept.resize(
+                self.by_free.len().max(group as usize + 1),
+                KeptSearch::default(),
+            );
+        }
+        let search = &mut kept[group as usize];
+        if search.asked == asked {
+            out.extend_from_slice(&search.found);
+            return;
+        }
+        let before = out.len();
+        self.candidates(
+            group,
+            (cpu_millis, memory_bytes),
+            roomiest,
+            k,
+            |_| true,
+            out,
+        );
+        search.asked = asked;
+        search.found.clear();
+        search.found.extend_from_slice(&out[before..]);
+    }
+
+    /// A node of `group` changes or joins it: its kept search no longer holds.
+    fn forget_search(&mut self, group: u32) {
+        if let Some(search) = self.kept.get_mut().get_mut(group as usize) {
+            search.asked = None;
+        }
     }
 
     /// Schedulable nodes of a group, roomiest first.
@@ -424,6 +485,30 @@ mod tests {
         nodes.update(a, |n| n.requested_cpu_millis = 3000);
         nodes.candidates(0, (500, 0), true, 4, |_| true, &mut out);
         assert_eq!(out, vec![a]);
+    }
+
+    #[test]
+    fn a_kept_search_holds_only_until_a_node_of_its_group_changes() {
+        let mut nodes = Nodes::new(vec![0; 2], vec![(0, 0), (0, 1)]);
+        let a = nodes.add(node(0, 1000));
+        let b = nodes.add(node(0, 2000));
+        let c = nodes.add(node(1, 0));
+        let search = |nodes: &Nodes, group| {
+            let mut out = Vec::new();
+            nodes.candidates_kept(group, (500, 0), true, 1, &mut out);
+            out
+        };
+        assert_eq!((search(&nodes, 0), search(&nodes, 1)), (vec![a], vec![c]));
+        // Binding on a: b is now the roomiest of group 0; group 1's answer is kept.
+        nodes.update(a, |n| n.requested_cpu_millis = 3000);
+        assert_eq!((search(&nodes, 0), search(&nodes, 1)), (vec![b], vec![c]));
+        // Another request is searched afresh.
+        let mut out = Vec::new();
+        nodes.candidates_kept(0, (2500, 0), true, 1, &mut out);
+        assert!(out.is_empty());
+        // A node joining the group is seen.
+        let d = nodes.add(node(0, 0));
+        assert_eq!(search(&nodes, 0), vec![d]);
     }
 
     #[test]

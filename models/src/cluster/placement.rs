@@ -220,15 +220,23 @@ impl Placement {
             spread,
         } = &mut *scratch;
         candidates.clear();
+        // Without a hostname constraint or GPUs every fitting node passes `host_ok`: the
+        // search may be answered from the group's last one.
+        let unfiltered = host_max_skew.is_none() && gpus == 0;
         for &g in groups.iter().filter(|&&g| zone_ok(g)) {
-            nodes.candidates(
-                g,
-                (cpu_millis, memory_bytes),
-                roomiest,
-                CANDIDATES_PER_GROUP,
-                host_ok,
-                candidates,
-            );
+            let requests = (cpu_millis, memory_bytes);
+            if unfiltered {
+                nodes.candidates_kept(g, requests, roomiest, CANDIDATES_PER_GROUP, candidates);
+            } else {
+                nodes.candidates(
+                    g,
+                    requests,
+                    roomiest,
+                    CANDIDATES_PER_GROUP,
+                    host_ok,
+                    candidates,
+                );
+            }
         }
         if candidates.is_empty() {
             return None;

@@ -105,12 +105,13 @@ pub struct Nodes {
     kept: RefCell<Vec<KeptSearch>>,
 }
 
-/// A candidate search and what it found.
+/// A candidate search, what it found and each found node's score.
 #[derive(Debug, Clone, Default)]
 struct KeptSearch {
     /// (cpu millicores, memory bytes, roomiest, k); `None` when nothing is kept.
     asked: Option<(u64, u64, bool, usize)>,
     found: Vec<u32>,
+    scores: Vec<i64>,
 }
 
 /// How many [`NodeState`]s there are.
@@ -304,17 +305,19 @@ impl Nodes {
         debug_assert!(out.len() - before <= k);
     }
 
-    /// [`Nodes::candidates`] of every node that fits (no filter), answered from the group's
-    /// last search when it asked the same and no node of the group has changed since: a
-    /// scale-up places its pods one after another with one request, and each bind changes
-    /// one group of the several a pod's search visits.
+    /// [`Nodes::candidates`] of every node that fits (no filter), with `score` of each in
+    /// `scores`, answered from the group's last search when it asked the same and no node of
+    /// the group has changed since: a scale-up places its pods one after another with one
+    /// request, and each bind changes one group of the several a pod's search visits.
+    /// `score` must depend only on the node and the requests.
     pub fn candidates_kept(
         &self,
         group: u32,
         (cpu_millis, memory_bytes): (u64, u64),
         roomiest: bool,
         k: usize,
-        out: &mut Vec<u32>,
+        (out, scores): (&mut Vec<u32>, &mut Vec<i64>),
+        score: impl Fn(&Node) -> i64,
     ) {
         let asked = Some((cpu_millis, memory_bytes, roomiest, k));
         let mut kept = self.kept.borrow_mut();
@@ -325,22 +328,25 @@ impl Nodes {
             );
         }
         let search = &mut kept[group as usize];
-        if search.asked == asked {
-            out.extend_from_slice(&search.found);
-            return;
+        if search.asked != asked {
+            search.found.clear();
+            let found = &mut search.found;
+            self.candidates(
+                group,
+                (cpu_millis, memory_bytes),
+                roomiest,
+                k,
+                |_| true,
+                found,
+            );
+            search.scores.clear();
+            search
+                .scores
+                .extend(search.found.iter().map(|&id| score(self.get(id))));
+            search.asked = asked;
         }
-        let before = out.len();
-        self.candidates(
-            group,
-            (cpu_millis, memory_bytes),
-            roomiest,
-            k,
-            |_| true,
-            out,
-        );
-        search.asked = asked;
-        search.found.clear();
-        search.found.extend_from_slice(&out[before..]);
+        out.extend_from_slice(&search.found);
+        scores.extend_from_slice(&search.scores);
     }
 
     /// A node of `group` changes or joins it: its kept search no longer holds.
@@ -494,8 +500,15 @@ mod tests {
         let b = nodes.add(node(0, 2000));
         let c = nodes.add(node(1, 0));
         let search = |nodes: &Nodes, group| {
-            let mut out = Vec::new();
-            nodes.candidates_kept(group, (500, 0), true, 1, &mut out);
+            let (mut out, mut scores) = (Vec::new(), Vec::new());
+            let free = |n: &Node| n.free_cpu_millis() as i64;
+            nodes.candidates_kept(group, (500, 0), true, 1, (&mut out, &mut scores), free);
+            assert_eq!(
+                scores,
+                out.iter()
+                    .map(|&id| free(nodes.get(id)))
+                    .collect::<Vec<_>>()
+            );
             out
         };
         assert_eq!((search(&nodes, 0), search(&nodes, 1)), (vec![a], vec![c]));
@@ -503,9 +516,9 @@ mod tests {
         nodes.update(a, |n| n.requested_cpu_millis = 3000);
         assert_eq!((search(&nodes, 0), search(&nodes, 1)), (vec![b], vec![c]));
         // Another request is searched afresh.
-        let mut out = Vec::new();
-        nodes.candidates_kept(0, (2500, 0), true, 1, &mut out);
-        assert!(out.is_empty());
+        let (mut out, mut scores) = (Vec::new(), Vec::new());
+        nodes.candidates_kept(0, (2500, 0), true, 1, (&mut out, &mut scores), |_| 0);
+        assert!(out.is_empty() && scores.is_empty());
         // A node joining the group is seen.
         let d = nodes.add(node(0, 0));
         assert_eq!(search(&nodes, 0), vec![d]);

@@ -81,6 +81,8 @@ pub struct Placement {
 #[derive(Debug, Clone, Default)]
 struct Scratch {
     candidates: Vec<u32>,
+    /// Each candidate's weighted score from every plugin but PodTopologySpread.
+    resource: Vec<i64>,
     raw: Vec<Option<i64>>,
     spread: Vec<i64>,
 }
@@ -216,18 +218,58 @@ impl Placement {
         let mut scratch = self.scratch.borrow_mut();
         let Scratch {
             candidates,
+            resource,
             raw,
             spread,
         } = &mut *scratch;
         candidates.clear();
+        resource.clear();
+        let pod = CpuMemory {
+            cpu_millis,
+            memory_bytes,
+        };
+        // The weighted total is a sum: the plugins that read only the node and the pod's
+        // requests are scored with the candidate search (and kept with it), spread after.
+        let resource_score = |node: &Node| {
+            let node = allocation(node);
+            let node_resources_fit = match &self.strategy {
+                ScoringStrategy::LeastAllocated => {
+                    least_allocated_score(&node, pod, ResourceWeights::DEFAULT)
+                }
+                ScoringStrategy::MostAllocated => {
+                    most_allocated_score(&node, pod, ResourceWeights::DEFAULT)
+                }
+                ScoringStrategy::RequestedToCapacityRatio { shape } => {
+                    requested_to_capacity_ratio_score(&node, pod, ResourceWeights::DEFAULT, shape)
+                }
+            };
+            let scores = PluginScores {
+                // Taints and node affinity are filters of whole pools here: every scored node
+                // gets the same score from them, which cannot change the choice.
+                taint_toleration: MAX_NODE_SCORE,
+                node_affinity: 0,
+                node_resources_fit,
+                pod_topology_spread: 0,
+                balanced_allocation: balanced_allocation_score(&node, pod).unwrap_or(0),
+            };
+            weighted_total(&scores, &ScoreWeights::DEFAULT)
+        };
         // Without a hostname constraint or GPUs every fitting node passes `host_ok`: the
         // search may be answered from the group's last one.
         let unfiltered = host_max_skew.is_none() && gpus == 0;
         for &g in groups.iter().filter(|&&g| zone_ok(g)) {
             let requests = (cpu_millis, memory_bytes);
             if unfiltered {
-                nodes.candidates_kept(g, requests, roomiest, CANDIDATES_PER_GROUP, candidates);
+                nodes.candidates_kept(
+                    g,
+                    requests,
+                    roomiest,
+                    CANDIDATES_PER_GROUP,
+                    (candidates, resource),
+                    resource_score,
+                );
             } else {
+                let before = candidates.len();
                 nodes.candidates(
                     g,
                     requests,
@@ -236,15 +278,13 @@ impl Placement {
                     host_ok,
                     candidates,
                 );
+                let found = &candidates[before..];
+                resource.extend(found.iter().map(|&n| resource_score(nodes.get(n))));
             }
         }
         if candidates.is_empty() {
             return None;
         }
-        let pod = CpuMemory {
-            cpu_millis,
-            memory_bytes,
-        };
         // PodTopologySpread with the system default constraints; the hostname domains are the
         // scored nodes, the zone domains the zones of the pod's region.
         // Distinct zones among a region's handful of groups, counted without a set.
@@ -288,29 +328,10 @@ impl Placement {
         spread.resize(candidates.len(), 0);
         normalize_spread_scores(raw, spread);
         let mut best: Option<(i64, u32)> = None;
-        for (&n, &pod_topology_spread) in candidates.iter().zip(spread.iter()) {
-            let node = allocation(nodes.get(n));
-            let node_resources_fit = match &self.strategy {
-                ScoringStrategy::LeastAllocated => {
-                    least_allocated_score(&node, pod, ResourceWeights::DEFAULT)
-                }
-                ScoringStrategy::MostAllocated => {
-                    most_allocated_score(&node, pod, ResourceWeights::DEFAULT)
-                }
-                ScoringStrategy::RequestedToCapacityRatio { shape } => {
-                    requested_to_capacity_ratio_score(&node, pod, ResourceWeights::DEFAULT, shape)
-                }
-            };
-            let scores = PluginScores {
-                // Taints and node affinity are filters of whole pools here: every scored node
-                // gets the same score from them, which cannot change the choice.
-                taint_toleration: MAX_NODE_SCORE,
-                node_affinity: 0,
-                node_resources_fit,
-                pod_topology_spread,
-                balanced_allocation: balanced_allocation_score(&node, pod).unwrap_or(0),
-            };
-            let total = weighted_total(&scores, &ScoreWeights::DEFAULT);
+        let scored = candidates.iter().zip(&*resource).zip(&*spread);
+        for ((&n, &resource), &pod_topology_spread) in scored {
+            debug_assert!((0..=MAX_NODE_SCORE).contains(&pod_topology_spread));
+            let total = resource + pod_topology_spread * ScoreWeights::DEFAULT.pod_topology_spread;
             if best.is_none_or(|(b, id)| total > b || (total == b && n < id)) {
                 best = Some((total, n));
             }

@@ -506,7 +506,12 @@ impl Fits<'_> {
     /// for a deployment of another region.
     fn of(&mut self, d: u32) -> Option<GroupSet> {
         let dep = &self.cluster.deployments[d as usize];
-        if dep.region != self.request.region {
+        // By index when the region has one (a view asks once per listed pod group).
+        let other_region = match self.region {
+            Some(r) => dep.region_index != r,
+            None => dep.region != self.request.region,
+        };
+        if other_region {
             return None;
         }
         let slot = &mut self.of[d as usize];

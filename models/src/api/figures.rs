@@ -157,7 +157,7 @@ pub struct NodeCensus {
 }
 
 impl NodeCensus {
-    /// A census of no pool yet, whose nodes not yet gone are `live` ([`NodeCensus::lists`]'s
+    /// A census of no pool yet, whose nodes not yet gone are `live` ([`NodeCensus::is_live`]'s
     /// bits), with room for `ready` Ready nodes.
     pub fn new(live: Vec<u64>, ready: usize) -> Self {
         NodeCensus {
@@ -173,8 +173,8 @@ impl NodeCensus {
         self.pool_end.push(self.ready.len() as u32);
     }
 
-    /// Whether `node` is not yet gone.
-    pub fn lists(&self, node: u32) -> bool {
+    /// Whether `node` is still there (in any state but gone).
+    pub fn is_live(&self, node: u32) -> bool {
         self.live
             .get(node as usize / 64)
             .is_some_and(|word| word & (1 << (node % 64)) != 0)
@@ -231,11 +231,6 @@ impl NodeCensus {
         }
         ids.sort_unstable();
         ids
-    }
-
-    /// Whether the node is still there (in any state but gone).
-    pub fn is_live(&self, node: u32) -> bool {
-        self.lists(node)
     }
 }
 
@@ -300,7 +295,7 @@ mod tests {
         census.push_pool(&[(1, 0), (4, 1)]);
         census.push_pool(&[]);
         census.push_pool(&[(2, 0), (5, 0)]);
-        assert!(census.lists(0) && !census.lists(3) && !census.is_live(64));
+        assert!(census.is_live(0) && !census.is_live(3) && !census.is_live(64));
         assert_eq!(census.ready_in_pool(0).collect::<Vec<_>>(), [1, 4]);
         assert_eq!(census.ready_in_pool(1).count(), 0);
         assert_eq!(census.ready_in_pool(9).count(), 0);

@@ -147,7 +147,7 @@ impl Cluster {
         let mut ready: Vec<Vec<u32>> = vec![Vec::new(); self.pools.len()];
         for (id, n) in self.nodes.all().iter().enumerate() {
             assert_eq!(
-                census.lists(id as u32),
+                census.is_live(id as u32),
                 n.state != NodeState::Gone,
                 "node {id} live"
             );

@@ -366,11 +366,6 @@ impl Nodes {
         self.live.get(region as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// How many nodes are not yet gone.
-    pub fn live_count(&self) -> usize {
-        self.live.iter().map(Vec::len).sum()
-    }
-
     /// The nodes of a group not yet gone, in id order.
     pub fn live_in_group(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
         self.live_in(self.region_of_group[group as usize])

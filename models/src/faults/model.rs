@@ -381,8 +381,8 @@ impl State {
     /// nodes under a notice or failed now, not every node the day has lost, and the clocks'
     /// count of nodes at risk at each event looks up a handful, not thousands (issue 27).
     fn forget_gone(&mut self, census: &NodeCensus) {
-        self.noticed.retain(|&n| census.lists(n));
-        self.failed.retain(|&n| census.lists(n));
+        self.noticed.retain(|&n| census.is_live(n));
+        self.failed.retain(|&n| census.is_live(n));
     }
 
     fn fail(&mut self, f: NodeFailure, what: &str, faults: &mut Vec<FaultOrder>) {

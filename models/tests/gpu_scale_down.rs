@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use clustersim_models::api::{
-    CapacityType, ClusterView, NodeGroupView, NodeView, PodGroup, RemovalBlockers, Shape,
+    Bin, CapacityType, ClusterView, NodeGroupView, NodeRoom, NodeView, PodGroup, RemovalBlockers,
+    Shape,
 };
 use clustersim_models::autoscaler::cluster_autoscaler::notes::{ScaleDownNotes, Unremovable};
 use clustersim_models::autoscaler::cluster_autoscaler::scale_down::{find_unneeded, utilization};
@@ -102,6 +103,7 @@ fn a_gpu_node_with_an_idle_gpu_is_unneeded_though_its_cpu_is_busy() {
             node(3, 1, cpu_shape(), &[(3000, 0, 1, &[1])]),
         ],
         pending: Vec::new(),
+        rooms: Vec::new(),
     };
     let mut notes = ScaleDownNotes::default();
     let unneeded = find_unneeded(&view, 0.5, &BTreeMap::new(), 0, &mut notes);
@@ -112,6 +114,24 @@ fn a_gpu_node_with_an_idle_gpu_is_unneeded_though_its_cpu_is_busy() {
     assert_eq!(ids, [(1, false, 0.0)]);
     assert_eq!(notes.above_threshold, 1);
     assert_eq!(notes.kept, [(3, 1, 0.375, Unremovable::NoPlaceToMovePods)]);
+    // The same nodes as a scan's view lists them: node 2, above the threshold, as its room
+    // alone (`ClusterView::rooms`). The same verdicts, node 1's pod moving onto the room.
+    let mut compact = view.clone();
+    let above = compact.nodes.remove(1);
+    compact.rooms.push(NodeRoom {
+        id: above.id,
+        group: above.group,
+        room: Bin::free_on(&above),
+        ready: above.ready,
+    });
+    let mut compact_notes = ScaleDownNotes::default();
+    let compact_ids: Vec<(u32, bool, f64)> =
+        find_unneeded(&compact, 0.5, &BTreeMap::new(), 0, &mut compact_notes)
+            .iter()
+            .map(|u| (compact.nodes[u.index].id, u.empty, u.utilization))
+            .collect();
+    assert_eq!(compact_ids, ids);
+    assert_eq!(compact_notes, notes);
 
     // The same cluster without GPUs on nodes 1 and 2: node 1 at 0.625 is above the threshold
     // and stays; node 2 (0.125) is a candidate whose pod (group 0 only) moves onto node 1.

@@ -107,6 +107,7 @@ fn three_groups() -> ClusterView {
             pods(1000, GIB, 6, &[0, 1, 2]),
             pods(6000, 2 * GIB, 1, &[0, 1, 2]),
         ],
+        rooms: Vec::new(),
     }
 }
 
@@ -231,6 +232,7 @@ fn max_nodes_total_caps_the_scale_up() {
         node_groups: vec![group("pool", 1000, GIB, 0.1, 100)],
         nodes: Vec::new(),
         pending: vec![pods(1000, GIB, 10, &[0])],
+        rooms: Vec::new(),
     };
     view.node_groups[0].target_size = 3;
     let config = ClusterAutoscalerConfig {
@@ -262,6 +264,7 @@ fn upcoming_nodes_absorb_pending_pods_and_late_ones_are_cancelled() {
         node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
         nodes: Vec::new(),
         pending: vec![pods(1000, GIB, 1, &[0])],
+        rooms: Vec::new(),
     };
     view.node_groups[0].target_size = 1;
     view.node_groups[0].provisioning = vec![SimTime::ZERO];
@@ -296,6 +299,7 @@ fn two_nodes(cpu_1: u64, blockers: RemovalBlockers) -> ClusterView {
         node_groups: vec![g],
         nodes: vec![n1, n2],
         pending: Vec::new(),
+        rooms: Vec::new(),
     }
 }
 
@@ -327,6 +331,7 @@ fn light_nodes(count: u32) -> ClusterView {
         node_groups: vec![g],
         nodes,
         pending: Vec::new(),
+        rooms: Vec::new(),
     }
 }
 
@@ -375,6 +380,7 @@ fn unneeded_and_kept(order: [(u32, bool); 4]) -> (Vec<u32>, Vec<u32>) {
         node_groups: vec![group("pool", 1000, GIB, 0.1, 10)],
         nodes: order.into_iter().map(listed).collect(),
         pending: Vec::new(),
+        rooms: Vec::new(),
     };
     let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
     let mut notes = ScaleDownNotes::default();
@@ -465,6 +471,7 @@ fn delay_after_add_holds_the_scale_down_back() {
         node_groups: vec![g, other],
         nodes: vec![node(1, 0, alloc, Vec::new())],
         pending: vec![pods(1000, GIB, 1, &[1])],
+        rooms: Vec::new(),
     };
     let mut ca = ClusterAutoscaler::new(ClusterAutoscalerConfig::default());
     let first = ca.scan(SimTime::ZERO, &view, &mut never_drawn());

@@ -26,6 +26,7 @@
 //! `cluster` → `traffic` → `run`. `config` (the experiment's cluster section, as written) sits
 //! beside the other input schemas and is read by `plan`'s resolution in the CLI.
 
+mod bin;
 pub mod decisions;
 mod figures;
 mod group_set;
@@ -36,6 +37,7 @@ mod view;
 use serde::{Deserialize, Serialize};
 use workloads::router::Router;
 
+pub use bin::Bin;
 pub use figures::{
     MemoryModel, NamespaceSample, NodeCensus, NodeState, PoolBill, PoolSample, QueueSample,
     RunningPods, Sample, ServiceSample, SurgeClock, UNREQUESTED, WorkloadMetrics,
@@ -45,7 +47,8 @@ pub use orders::{BoundsStep, FaultOrder, LaunchOrder, Reason, RemoveOrder, Repli
 pub use vertical::{OomRecord, RevisionPods, TemplateOrder, UpdateOrder, VerticalView};
 pub use view::{
     AutoscalingView, ClusterView, DrainPlan, KarpenterView, MAX_PODS_PER_NODE, NodeGroupView,
-    NodeView, PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
+    NodeRoom, NodeView, PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest,
+    utilization,
 };
 
 /// Whether a node is billed at the on-demand or the spot price.

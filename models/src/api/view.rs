@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use sim::time::SimTime;
 
-use super::CapacityType;
 use super::group_set::GroupSet;
+use super::{Bin, CapacityType};
 
 /// Pods a node accepts: the kubelet's `--max-pods` default (110). The cluster's scheduler and
 /// the autoscalers' simulations both keep to it.
@@ -252,6 +252,25 @@ pub struct ClusterView {
     pub nodes: Vec<NodeView>,
     /// Pods the scheduler marked unschedulable; `fits` indexes `node_groups`.
     pub pending: Vec<PodGroup>,
+    /// With a drain plan (`ViewRequest::drains`): the registered nodes above the scale-down
+    /// threshold and not being deleted, which `nodes` then leaves out, as the little the scan
+    /// needs of them; ascending id, as `nodes` is.
+    pub rooms: Vec<NodeRoom>,
+}
+
+/// A registered node above the Cluster Autoscaler's scale-down threshold, not being deleted:
+/// never a candidate, only counted and, if Ready, a destination for drained pods. A busy
+/// region lists a thousand nodes at a scan, nearly all of them above the threshold, and a full
+/// [`NodeView`] of each (built, moved and dropped at every scan) was a tenth of the
+/// Black-Friday day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeRoom {
+    pub id: u32,
+    /// Node group index, as [`NodeView::group`].
+    pub group: u32,
+    /// Free resources and pod slots, as [`Bin::free_on`] its node view.
+    pub room: Bin,
+    pub ready: bool,
 }
 
 /// What Karpenter reads at each provisioning batch and disruption poll.
@@ -299,8 +318,10 @@ pub struct ViewRequest {
     /// building a thousand node views. `None`: always list them.
     pub nodes_only_below: Option<f64>,
     /// With `nodes_only_below`: list pods only on the nodes the Cluster Autoscaler's scan
-    /// will simulate draining ([`DrainPlan`]), not on every node at or below the threshold.
-    /// `None`: on every such node.
+    /// will simulate draining ([`DrainPlan`]), not on every node at or below the threshold;
+    /// list the nodes above the threshold as [`ClusterView::rooms`] and leave out those being
+    /// deleted, which the scan passes over. `None`: pods on every such node, and every node
+    /// in `nodes`.
     pub drains: Option<DrainPlan>,
 }
 

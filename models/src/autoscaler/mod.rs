@@ -11,7 +11,6 @@
 //! `35e8a280425c76a4040f57ae0fa232a952c02024`) and `kubernetes-sigs/karpenter` commit
 //! `2266468104f36373ed002241afaee2d3bbc26078`; each module cites its files.
 
-mod bin;
 pub mod cluster_autoscaler;
 pub mod config;
 pub mod decisions;

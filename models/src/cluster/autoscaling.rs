@@ -33,8 +33,8 @@ use sim::time::SimTime;
 use super::Cluster;
 use super::deployment_counts::DeploymentCounts;
 use crate::api::{
-    AutoscalingView, ClusterView, DrainPlan, GroupSet, NodeGroupView, NodeState, NodeView,
-    PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
+    AutoscalingView, Bin, ClusterView, DrainPlan, GroupSet, NodeGroupView, NodeRoom, NodeState,
+    NodeView, PodGroup, PoolTemplate, RemovalBlockers, Shape, ViewNames, ViewRequest, utilization,
 };
 
 /// The Cluster Autoscaler's utilization of a node: its GPUs' for a node with GPUs
@@ -110,6 +110,7 @@ impl Cluster {
             node_groups: node_groups.into_iter().flatten().collect(),
             nodes: Vec::new(),
             pending: Vec::new(),
+            rooms: Vec::new(),
         };
         debug_assert_eq!(
             view.node_groups.len(),
@@ -184,9 +185,10 @@ impl Cluster {
                 .map_or(u32::MAX, |i| i as u32)
         };
         view.nodes.reserve(live.len());
-        // With a drain plan, the listed nodes at or below the threshold get their pods after
-        // the walk, once the plan's first nodes are known (`ViewRequest::drains`).
-        let defer_pods = request.drains.is_some();
+        // With a drain plan (a Cluster Autoscaler scan's view, `ViewRequest::drains`), the
+        // listed nodes at or below the threshold get their pods after the walk, once the
+        // plan's first nodes are known, and those above it are listed as their room.
+        let scan = request.drains.is_some();
         let mut drainable_nodes: Vec<usize> = Vec::new();
         let templates = template_of_pool.get_or_init(|| TemplateOfPool::new(request));
         let mut of_group = self.view_groups.borrow_mut();
@@ -220,7 +222,8 @@ impl Cluster {
                 NodeState::Ready | NodeState::NotReady | NodeState::Cordoned => true,
                 NodeState::Gone => false,
             };
-            if !listed {
+            // A scan passes over the nodes being deleted.
+            if !listed || (scan && node.state == NodeState::Cordoned) {
                 continue;
             }
             let counts = self.node_groups.get(id);
@@ -234,9 +237,19 @@ impl Cluster {
             let drainable = request.nodes_only_below.is_none_or(|threshold| {
                 scale_down_utilization(requested, allocatable) <= threshold
             });
+            let pod_count = counts.map_or(0, DeploymentCounts::total);
+            if scan && !drainable {
+                view.rooms.push(NodeRoom {
+                    id: id as u32,
+                    group: t.group,
+                    room: Bin::room(allocatable, requested, pod_count),
+                    ready: node.state == NodeState::Ready,
+                });
+                continue;
+            }
             let (mut pods, mut blockers) = (Vec::new(), RemovalBlockers::default());
             if drainable {
-                if defer_pods {
+                if scan {
                     drainable_nodes.push(view.nodes.len());
                 } else {
                     pods = self.pod_groups_on(id as u32, &mut fits);
@@ -259,7 +272,7 @@ impl Cluster {
                 capacity: t.capacity,
                 allocatable,
                 requested,
-                pod_count: counts.map_or(0, DeploymentCounts::total),
+                pod_count,
                 pods,
                 created: SimTime::from_nanos(node.created_ns),
                 last_pod_change: SimTime::from_nanos(node.last_pod_change_ns),
@@ -733,5 +746,40 @@ mod tests {
             limit: 0,
         }));
         assert_eq!(uncapped, all);
+    }
+
+    #[test]
+    fn a_scan_view_lists_the_nodes_above_the_threshold_as_their_room() {
+        // 3 pods (3000/3920 = 0.77) and 2 pods (0.51) of 1 CPU. Under 0.6, with a drain
+        // plan, the 2-pod node is a node view with its pods and the 3-pod node only its room:
+        // 920 millicores, its allocatable memory less 3 GiB and 107 pod slots free.
+        let mut c = two_nodes_five_pods();
+        let scan_view = |c: &Cluster| {
+            c.autoscaling_view(&ViewRequest {
+                nodes_only_below: Some(0.6),
+                drains: Some(DrainPlan::default()),
+                ..request(false)
+            })
+            .view
+        };
+        let view = scan_view(&c);
+        let listed: Vec<(u32, usize)> = view
+            .nodes
+            .iter()
+            .map(|n| (n.pod_count, n.pods.len()))
+            .collect();
+        assert_eq!(listed, [(2, 1)]);
+        let rooms: Vec<(Shape, u32, bool)> = view
+            .rooms
+            .iter()
+            .map(|r| (r.room.free, r.room.free_pods, r.ready))
+            .collect();
+        let memory = c.pools[0].allocatable_memory_bytes - 3 * GIB;
+        assert_eq!(rooms, [(Shape::new(920, memory), 107, true)]);
+        // A node being deleted is neither: the scan passes over it.
+        let busy = view.rooms[0].id;
+        c.cordon_node(busy, 0);
+        let view = scan_view(&c);
+        assert_eq!((view.nodes.len(), view.rooms.len()), (1, 0));
     }
 }

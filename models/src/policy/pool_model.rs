@@ -622,9 +622,8 @@ mod tests {
 
     fn view(nodes: Vec<NodeView>) -> ClusterView {
         ClusterView {
-            node_groups: Vec::new(),
             nodes,
-            pending: Vec::new(),
+            ..ClusterView::default()
         }
     }
 

@@ -30,8 +30,7 @@ use std::collections::BTreeMap;
 
 use sim::time::SimTime;
 
-use crate::api::{ClusterView, NodeView, Shape};
-use crate::autoscaler::bin::Bin;
+use crate::api::{Bin, ClusterView, NodeView, Shape};
 use crate::autoscaler::cluster_autoscaler::notes::{ScaleDownNotes, Unremovable};
 
 /// A node unneeded at this scan.
@@ -55,12 +54,22 @@ pub fn find_unneeded(
     non_empty_limit: u32,
     notes: &mut ScaleDownNotes,
 ) -> Vec<Unneeded> {
-    let mut bins: Vec<Bin> = view.nodes.iter().map(Bin::free_on).collect();
+    let listed = Listed(view);
+    // The nodes' room, then the rooms' (`Listed`'s indices).
+    let mut bins: Vec<Bin> = view
+        .nodes
+        .iter()
+        .map(Bin::free_on)
+        .chain(view.rooms.iter().map(|r| r.room))
+        .collect();
     let mut removed: Vec<bool> = view.nodes.iter().map(|n| n.deleting).collect();
-    let dests = destinations(view, &bins, &removed);
+    removed.resize(listed.len(), false);
+    let dests = destinations(listed, &bins, &removed);
     let order = simulation_order(view, previously);
     let mut unneeded = Vec::new();
     let mut simulated = 0;
+    // Every room is above the threshold, and none is being deleted.
+    notes.above_threshold += view.rooms.len() as u32;
     for i in order {
         let node = &view.nodes[i];
         if node.deleting {
@@ -82,7 +91,7 @@ pub fn find_unneeded(
                 continue;
             }
             simulated += 1;
-            if !drain_onto(view, i, &dests, &removed, &mut bins) {
+            if !drain_onto(listed, i, &dests, &removed, &mut bins) {
                 notes.kept.push((
                     node.id,
                     node.group,
@@ -102,13 +111,69 @@ pub fn find_unneeded(
     unneeded
 }
 
+/// A view's nodes and rooms (`ClusterView::rooms`) as one list: index `i` is `nodes[i]`, and
+/// `nodes.len() + k` is `rooms[k]`.
+#[derive(Clone, Copy)]
+struct Listed<'a>(&'a ClusterView);
+
+impl Listed<'_> {
+    fn len(self) -> usize {
+        self.0.nodes.len() + self.0.rooms.len()
+    }
+
+    fn id(self, i: usize) -> u32 {
+        match self.0.nodes.get(i) {
+            Some(n) => n.id,
+            None => self.0.rooms[i - self.0.nodes.len()].id,
+        }
+    }
+
+    fn group(self, i: usize) -> u32 {
+        match self.0.nodes.get(i) {
+            Some(n) => n.group,
+            None => self.0.rooms[i - self.0.nodes.len()].group,
+        }
+    }
+
+    fn ready(self, i: usize) -> bool {
+        match self.0.nodes.get(i) {
+            Some(n) => n.ready,
+            None => self.0.rooms[i - self.0.nodes.len()].ready,
+        }
+    }
+
+    /// Every index in view order: the nodes' order when the view has no rooms, else
+    /// ascending id (both lists are in it, as the cluster lists its nodes).
+    fn in_view_order(self) -> Vec<usize> {
+        let (nodes, rooms) = (self.0.nodes.len(), self.0.rooms.len());
+        if rooms == 0 {
+            return (0..nodes).collect();
+        }
+        debug_assert!(self.0.nodes.is_sorted_by_key(|n| n.id));
+        debug_assert!(self.0.rooms.is_sorted_by_key(|r| r.id));
+        let mut order = Vec::with_capacity(nodes + rooms);
+        let (mut i, mut k) = (0, nodes);
+        while i < nodes || k < nodes + rooms {
+            if k == nodes + rooms || (i < nodes && self.id(i) < self.id(k)) {
+                order.push(i);
+                i += 1;
+            } else {
+                order.push(k);
+                k += 1;
+            }
+        }
+        order
+    }
+}
+
 /// The nodes a drain may move pods onto, in view order: ready, not being deleted, and with
 /// room for one pod of the smallest requests listed (component-wise least of every listed pod
 /// group's). Bins only lose room during a scan (a failed drain puts back earlier values), so a
 /// node left out could never take a pod; in a busy region most nodes are full, and each drain
 /// walks only the few with room instead of every node of the region.
-fn destinations(view: &ClusterView, bins: &[Bin], removed: &[bool]) -> Vec<usize> {
-    let Some(smallest) = view
+fn destinations(listed: Listed, bins: &[Bin], removed: &[bool]) -> Vec<usize> {
+    let Some(smallest) = listed
+        .0
         .nodes
         .iter()
         .flat_map(|n| &n.pods)
@@ -123,9 +188,9 @@ fn destinations(view: &ClusterView, bins: &[Bin], removed: &[bool]) -> Vec<usize
     else {
         return Vec::new();
     };
-    (0..view.nodes.len())
-        .filter(|&j| view.nodes[j].ready && !removed[j] && bins[j].fits_one(smallest))
-        .collect()
+    let mut dests = listed.in_view_order();
+    dests.retain(|&j| listed.ready(j) && !removed[j] && bins[j].fits_one(smallest));
+    dests
 }
 
 /// Indices into `view.nodes` in the order candidates are simulated: empty nodes first, then
@@ -169,25 +234,24 @@ pub fn utilization(node: &NodeView) -> f64 {
 /// false if one does not fit, and then `bins` are as they were (the bins changed are put
 /// back, rather than copying every bin for every candidate).
 fn drain_onto(
-    view: &ClusterView,
+    listed: Listed,
     from: usize,
     dests: &[usize],
     removed: &[bool],
     bins: &mut [Bin],
 ) -> bool {
     let mut changed: Vec<(usize, Bin)> = Vec::new();
-    for pods in &view.nodes[from].pods {
+    for pods in &listed.0.nodes[from].pods {
         let mut left = pods.count;
         for &j in dests {
             if left == 0 {
                 break;
             }
-            let dest = &view.nodes[j];
             // The bin first: compact, where the node's view and the group lookup are not.
             if j == from || removed[j] || !bins[j].fits_one(pods.requests) {
                 continue;
             }
-            if !pods.may_run_on(dest.group) {
+            if !pods.may_run_on(listed.group(j)) {
                 continue;
             }
             let before = bins[j];

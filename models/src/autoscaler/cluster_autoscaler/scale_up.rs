@@ -26,8 +26,8 @@
 //!   the rest trigger a scale-up. clustersim places them on upcoming nodes only: the
 //!   scheduler has already found no room on registered nodes.
 
+use crate::api::Bin;
 use crate::api::{ClusterView, NodeGroupView, PodGroup, Shape};
-use crate::autoscaler::bin::Bin;
 
 /// One way to scale up: `node_count` new nodes of `group` would take `pods`.
 #[derive(Debug, Clone, PartialEq)]

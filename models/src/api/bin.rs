@@ -1,11 +1,12 @@
 //! The autoscalers' simulated node: free resources and pod slots that their scale-up and
-//! drain simulations fill.
+//! drain simulations fill. In `api` because the cluster's view for a Cluster Autoscaler scan
+//! gives the nodes above its threshold as their room alone (`NodeRoom`).
 
 use crate::api::{MAX_PODS_PER_NODE, NodeView, Shape};
 
 /// Free room of a node in a simulation: resources and pod slots (kubelet `--max-pods` 110).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Bin {
+pub struct Bin {
     pub free: Shape,
     pub free_pods: u32,
 }
@@ -13,9 +14,14 @@ pub(crate) struct Bin {
 impl Bin {
     /// The room left on a node of a view.
     pub fn free_on(node: &NodeView) -> Bin {
+        Bin::room(node.allocatable, node.requested, node.pod_count)
+    }
+
+    /// The room left on a node of `allocatable` whose `pod_count` pods request `requested`.
+    pub fn room(allocatable: Shape, requested: Shape, pod_count: u32) -> Bin {
         Bin {
-            free: node.allocatable.minus(node.requested),
-            free_pods: MAX_PODS_PER_NODE.saturating_sub(node.pod_count),
+            free: allocatable.minus(requested),
+            free_pods: MAX_PODS_PER_NODE.saturating_sub(pod_count),
         }
     }
 

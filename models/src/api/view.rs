@@ -323,6 +323,12 @@ pub struct ViewRequest {
     /// deleted, which the scan passes over. `None`: pods on every such node, and every node
     /// in `nodes`.
     pub drains: Option<DrainPlan>,
+    /// List pods ([`NodeView::pods`]) only on the nodes of these node groups: Karpenter's
+    /// NodePools that consolidate underutilized nodes, the only nodes whose pods its
+    /// disruption reads (a `WhenEmpty` pool's nodes are candidates only while empty, and
+    /// provisioning reads a node's room, not its pods). A Karpenter region of 300 nodes
+    /// listed every node's pods at each poll. `None`: on every listed node.
+    pub pods_only_in: Option<GroupSet>,
 }
 
 /// Which listed nodes a Cluster Autoscaler scan drains in simulation, so the view lists pods

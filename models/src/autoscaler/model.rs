@@ -40,7 +40,7 @@ use crate::api::{
     RemoveOrder, ViewRequest,
 };
 use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
-use crate::autoscaler::config::{ClusterAutoscalerConfig, ConfigError};
+use crate::autoscaler::config::{ClusterAutoscalerConfig, ConfigError, ConsolidationPolicy};
 use crate::autoscaler::decisions::Recorder;
 use crate::autoscaler::expansion::{Expansion, LaunchTarget};
 use crate::autoscaler::karpenter::{Karpenter, KarpenterAction};
@@ -208,6 +208,21 @@ impl NodeAutoscaler {
                 AutoscalerKind::Karpenter { .. } => None,
             },
             drains: None,
+            // Karpenter's disruption reads the pods of nodes of underutilized-consolidating
+            // NodePools only (`ViewRequest::pods_only_in`).
+            pods_only_in: match &plan.kind {
+                AutoscalerKind::Karpenter { expansion, .. } => Some(
+                    (0u32..)
+                        .zip(&expansion.config.node_pools)
+                        .filter(|(_, p)| {
+                            p.disruption.consolidation_policy
+                                == ConsolidationPolicy::WhenEmptyOrUnderutilized
+                        })
+                        .map(|(g, _)| g)
+                        .collect(),
+                ),
+                AutoscalerKind::ClusterAutoscaler(_) => None,
+            },
         };
         Ok(NodeAutoscaler {
             view: Requestor::new(),

@@ -251,7 +251,11 @@ impl Cluster {
             if drainable {
                 if scan {
                     drainable_nodes.push(view.nodes.len());
-                } else {
+                } else if request
+                    .pods_only_in
+                    .as_ref()
+                    .is_none_or(|groups| groups.contains(t.group))
+                {
                     pods = self.pod_groups_on(id as u32, &mut fits);
                 }
                 for (d, count) in groups() {
@@ -581,6 +585,7 @@ mod tests {
             pending_only: false,
             nodes_only_below: None,
             drains: None,
+            pods_only_in: None,
         }
     }
 
@@ -781,5 +786,30 @@ mod tests {
         c.cordon_node(busy, 0);
         let view = scan_view(&c);
         assert_eq!((view.nodes.len(), view.rooms.len()), (1, 0));
+    }
+
+    #[test]
+    fn pods_are_listed_only_on_the_node_groups_asked_for() {
+        // Karpenter's view (every node listed) of the two nodes, 3 and 2 pods: with its one
+        // NodePool among those whose pods it reads, each node lists its pod group; with none
+        // (a WhenEmpty pool), no node lists pods, though each still counts them.
+        let c = two_nodes_five_pods();
+        let listed = |pods_only_in: Option<GroupSet>| -> Vec<(u32, usize)> {
+            let mut counts: Vec<(u32, usize)> = c
+                .autoscaling_view(&ViewRequest {
+                    pods_only_in,
+                    ..request(true)
+                })
+                .view
+                .nodes
+                .iter()
+                .map(|n| (n.pod_count, n.pods.len()))
+                .collect();
+            counts.sort_unstable();
+            counts
+        };
+        assert_eq!(listed(None), [(2, 1), (3, 1)]);
+        assert_eq!(listed(Some([0].into_iter().collect())), [(2, 1), (3, 1)]);
+        assert_eq!(listed(Some(GroupSet::default())), [(2, 0), (3, 0)]);
     }
 }

@@ -604,6 +604,7 @@ mod tests {
                     pending_only: false,
                     nodes_only_below: None,
                     drains: None,
+                    pods_only_in: None,
                 }),
                 pools: vec![0],
                 capacity_types: vec![CapacityType::OnDemand],

@@ -79,6 +79,7 @@ pub fn node_pools(
             pending_only: false,
             nodes_only_below: None,
             drains: None,
+            pods_only_in: None,
         }),
         pools: Vec::new(),
         capacity_types: Vec::new(),
@@ -185,6 +186,7 @@ pub fn node_pools(
         pending_only: false,
         nodes_only_below: None,
         drains: None,
+        pods_only_in: None,
     });
     plan.pools.push(resolved);
     Ok(())

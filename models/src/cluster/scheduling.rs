@@ -33,10 +33,24 @@ impl Cluster {
                     if !self.try_preempt(id, now_ns) {
                         failed.insert(d);
                         self.log_unschedulable(d, now_ns);
+                        if self.all_failed(&failed) {
+                            break;
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Whether every deployment with a pod in the queue has failed this cycle: then the pass
+    /// would visit no other pod, and it ends here instead of walking the rest of the queue
+    /// to pass them over (thousands of pods waiting for nodes, at every cycle). The queue's
+    /// deployments are `with_pending`'s (`count_pending` goes with every queue change); the
+    /// failed deployments had a pod pending, so the sizes are compared first, and the sets
+    /// only when they are equal.
+    fn all_failed(&self, failed: &BTreeSet<u32>) -> bool {
+        failed.len() == self.with_pending.len()
+            && self.with_pending.iter().all(|(_, d)| failed.contains(d))
     }
 
     /// `schedule_pending` with each region's scheduler limited by its scheduling cycles per
@@ -346,5 +360,33 @@ impl Cluster {
         let pool = self.placement.pool_of_group(self.nodes.get(pod.node).group);
         self.costs.unbound(pool, namespace, cpu);
         self.pods.get_mut(id).node = UNBOUND;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use sim::quantity::CpuMillis;
+
+    #[test]
+    fn a_cycle_goes_on_past_a_failed_deployment_while_another_has_pods_waiting() {
+        // Two 3.92-CPU nodes. `big` (priority 10, first in the queue) asks 8 CPUs a pod and
+        // fits nowhere; `s` (six 1-CPU pods) comes after it and takes three per node: the
+        // cycle must not end when `big` fails.
+        let mut plan = fixture::plan();
+        plan.pools[0].nodes = 2;
+        let mut big = plan.services[0].clone();
+        big.name = "big".into();
+        big.priority = 10;
+        big.replicas = 2;
+        big.requests.cpu = CpuMillis(8000);
+        plan.services.push(big);
+        let c = fixture::build(&plan);
+        let pending: Vec<u32> = c.deployments.iter().map(|d| d.pending).collect();
+        assert_eq!(pending, [0, 2]);
+        // Now the queue holds only `big`'s pods: its failing is every deployment failing.
+        let failed = [1].into_iter().collect();
+        assert!(c.all_failed(&failed));
+        assert!(!c.all_failed(&[0].into_iter().collect()));
     }
 }

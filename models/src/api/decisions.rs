@@ -24,7 +24,7 @@
 //! comparison of three numbers; its words (scope, subject, detail) are built by a closure only
 //! when a new row is stored, so a repeat allocates nothing.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 
 /// Rows kept per run before decisions are only counted: ~60 MB at most (a row is ~250 bytes
@@ -152,7 +152,7 @@ struct Log {
     rows: Vec<DecisionRow>,
     /// (controller, stream, kind) → index of its last stored row and that row's identity key
     /// ([`Decisions::record_keyed`]).
-    last: HashMap<(Controller, u64, &'static str), (usize, u64)>,
+    last: FxHashMap<(Controller, u64, &'static str), (usize, u64)>,
     max_rows: usize,
     /// Decisions not stored, per controller (sorted, for the summary row).
     dropped: std::collections::BTreeMap<Controller, u64>,
@@ -238,7 +238,7 @@ impl Decisions {
         };
         let mut rows = std::mem::take(&mut log.rows);
         // Freed, not only cleared: the table is built next and memory peaks then.
-        log.last = HashMap::new();
+        log.last = FxHashMap::default();
         let total: u64 = log.dropped.values().sum();
         if total > 0 {
             let per: Vec<String> = log

@@ -332,25 +332,15 @@ impl Cluster {
     }
 
     /// Whether a registered node (Ready or NotReady) of `groups` has a utilization at or below
-    /// `threshold`. Ready nodes without GPUs are asked of the free-capacity index: utilization
-    /// ≤ t needs free CPU and free memory each ≥ 1 − t of allocatable, so a sum of free
-    /// fractions ≥ 2(1 − t) (less 3 ppm for the index's rounding down); NotReady nodes, rare,
-    /// and the nodes of GPU pools, whose utilization is their GPUs' (not in the index), are
-    /// walked.
+    /// `threshold`. Ready nodes without GPUs are asked of the count `Nodes` keeps
+    /// (`Nodes::any_at_or_below`); NotReady nodes, rare, and the nodes of GPU pools, whose
+    /// utilization is their GPUs', are walked.
     fn any_at_or_below(&self, threshold: f64, groups: &[(u32, &PoolTemplate)]) -> bool {
-        let at_or_below = |n: &super::nodes::Node| {
-            utilization(
-                Shape::new(n.requested_cpu_millis, n.requested_memory_bytes),
-                Shape::new(n.allocatable_cpu_millis, n.allocatable_memory_bytes),
-            ) <= threshold
-        };
         let has_gpus =
             |g: u32| self.pools[self.placement.pool_of_group(g) as usize].gpus_per_node > 0;
-        // Saturating: an infinite bound (no threshold) leaves an empty range.
-        let min_free_ppm = ((2.0 * (1.0 - threshold) * 1e6).floor() - 3.0).max(0.0) as u64;
-        let ready = groups.iter().any(|&(g, _)| {
-            !has_gpus(g) && self.nodes.any_schedulable(g, min_free_ppm, at_or_below)
-        });
+        let ready = groups
+            .iter()
+            .any(|&(g, _)| !has_gpus(g) && self.nodes.any_at_or_below(g, threshold));
         let gpu_idle = || {
             groups.iter().any(|&(g, _)| {
                 has_gpus(g)
@@ -370,7 +360,7 @@ impl Cluster {
                 self.nodes.count_in(g, NodeState::NotReady) > 0
                     && self.nodes.live_in_group(g).any(|id| {
                         let n = self.nodes.get(id);
-                        n.state == NodeState::NotReady && at_or_below(n)
+                        n.state == NodeState::NotReady && n.utilization() <= threshold
                     })
             })
     }

@@ -106,7 +106,7 @@ fn a_gpu_node_with_an_idle_gpu_is_unneeded_though_its_cpu_is_busy() {
         rooms: Vec::new(),
     };
     let mut notes = ScaleDownNotes::default();
-    let unneeded = find_unneeded(&view, 0.5, &BTreeMap::new(), 0, &mut notes);
+    let unneeded = find_unneeded(&view, 0.5, &[], 0, &mut notes);
     let ids: Vec<(u32, bool, f64)> = unneeded
         .iter()
         .map(|u| (view.nodes[u.index].id, u.empty, u.utilization))
@@ -126,7 +126,7 @@ fn a_gpu_node_with_an_idle_gpu_is_unneeded_though_its_cpu_is_busy() {
     });
     let mut compact_notes = ScaleDownNotes::default();
     let compact_ids: Vec<(u32, bool, f64)> =
-        find_unneeded(&compact, 0.5, &BTreeMap::new(), 0, &mut compact_notes)
+        find_unneeded(&compact, 0.5, &[], 0, &mut compact_notes)
             .iter()
             .map(|u| (compact.nodes[u.index].id, u.empty, u.utilization))
             .collect();
@@ -145,7 +145,7 @@ fn a_gpu_node_with_an_idle_gpu_is_unneeded_though_its_cpu_is_busy() {
         }
     }
     let mut notes = ScaleDownNotes::default();
-    let unneeded = find_unneeded(&cpu_only, 0.5, &BTreeMap::new(), 0, &mut notes);
+    let unneeded = find_unneeded(&cpu_only, 0.5, &[], 0, &mut notes);
     let ids: Vec<u32> = unneeded
         .iter()
         .map(|u| cpu_only.nodes[u.index].id)

@@ -382,7 +382,7 @@ fn unneeded_and_kept(order: [(u32, bool); 4]) -> (Vec<u32>, Vec<u32>) {
         pending: Vec::new(),
         rooms: Vec::new(),
     };
-    let previously = BTreeMap::from([(3, SimTime::ZERO), (4, SimTime::ZERO)]);
+    let previously = [(3, SimTime::ZERO), (4, SimTime::ZERO)];
     let mut notes = ScaleDownNotes::default();
     let unneeded = find_unneeded(&view, 0.5, &previously, 0, &mut notes)
         .iter()

@@ -26,8 +26,6 @@
 //!   `--max-scale-down-parallelism`, then non-empty ones up to `--max-drain-parallelism`
 //!   within what is left of it.
 
-use std::collections::BTreeMap;
-
 use sim::time::SimTime;
 
 use crate::api::{Bin, ClusterView, NodeView, Shape};
@@ -42,15 +40,15 @@ pub struct Unneeded {
     pub utilization: f64,
 }
 
-/// The nodes unneeded now, in simulation order. `previously` holds node ids unneeded at the
-/// previous scan.
+/// The nodes unneeded now, in simulation order. `previously` holds the nodes unneeded at the
+/// previous scan, (id, since when), ascending id.
 ///
 /// At most `non_empty_limit` non-empty candidates are simulated (0: all), in that order.
 /// `notes` learns how many nodes were above the threshold and which candidates stayed, why.
 pub fn find_unneeded(
     view: &ClusterView,
     threshold: f64,
-    previously: &BTreeMap<u32, SimTime>,
+    previously: &[(u32, SimTime)],
     non_empty_limit: u32,
     notes: &mut ScaleDownNotes,
 ) -> Vec<Unneeded> {
@@ -198,16 +196,20 @@ fn destinations(listed: Listed, bins: &[Bin], removed: &[bool]) -> Vec<usize> {
 /// The key takes four values, so the stable sort it stands for is four passes over the keys
 /// (a scan lists every node of a region: no sort). A view lists its nodes by ascending id, as
 /// `previously` keeps them, so the two are walked side by side rather than looked up per node.
-fn simulation_order(view: &ClusterView, previously: &BTreeMap<u32, SimTime>) -> Vec<usize> {
+fn simulation_order(view: &ClusterView, previously: &[(u32, SimTime)]) -> Vec<usize> {
     let mut was_unneeded: Vec<bool> = Vec::with_capacity(view.nodes.len());
     if view.nodes.is_sorted_by_key(|n| n.id) {
-        let mut ids = previously.keys().copied().peekable();
+        let mut ids = previously.iter().map(|&(id, _)| id).peekable();
         for n in &view.nodes {
             while ids.next_if(|&id| id < n.id).is_some() {}
             was_unneeded.push(ids.peek() == Some(&n.id));
         }
     } else {
-        was_unneeded.extend(view.nodes.iter().map(|n| previously.contains_key(&n.id)));
+        was_unneeded.extend(view.nodes.iter().map(|n| {
+            previously
+                .binary_search_by_key(&n.id, |&(id, _)| id)
+                .is_ok()
+        }));
     }
     let keys: Vec<u8> = view
         .nodes

@@ -4,8 +4,6 @@
 //! GPUs are in use is not however idle its CPU. Hand-sized views, threshold 0.5 (the default
 //! of `--scale-down-utilization-threshold` and `--scale-down-gpu-utilization-threshold`).
 
-use std::collections::BTreeMap;
-
 use clustersim_models::api::{
     Bin, CapacityType, ClusterView, NodeGroupView, NodeRoom, NodeView, PodGroup, RemovalBlockers,
     Shape,

@@ -2,8 +2,6 @@
 //! expanders, utilization threshold, unneeded timer, drainability and caps; Karpenter's
 //! instance choice, batching, consolidation and budgets.
 
-use std::collections::BTreeMap;
-
 use clustersim_models::api::CapacityType;
 use clustersim_models::api::SurgeClock;
 use clustersim_models::api::{

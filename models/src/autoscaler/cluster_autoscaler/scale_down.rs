@@ -119,24 +119,14 @@ impl Listed<'_> {
         self.0.nodes.len() + self.0.rooms.len()
     }
 
-    fn id(self, i: usize) -> u32 {
+    /// Node `i`'s (id, group, ready), from its view or its room.
+    fn node(self, i: usize) -> (u32, u32, bool) {
         match self.0.nodes.get(i) {
-            Some(n) => n.id,
-            None => self.0.rooms[i - self.0.nodes.len()].id,
-        }
-    }
-
-    fn group(self, i: usize) -> u32 {
-        match self.0.nodes.get(i) {
-            Some(n) => n.group,
-            None => self.0.rooms[i - self.0.nodes.len()].group,
-        }
-    }
-
-    fn ready(self, i: usize) -> bool {
-        match self.0.nodes.get(i) {
-            Some(n) => n.ready,
-            None => self.0.rooms[i - self.0.nodes.len()].ready,
+            Some(n) => (n.id, n.group, n.ready),
+            None => {
+                let r = &self.0.rooms[i - self.0.nodes.len()];
+                (r.id, r.group, r.ready)
+            }
         }
     }
 
@@ -152,7 +142,8 @@ impl Listed<'_> {
         let mut order = Vec::with_capacity(nodes + rooms);
         let (mut i, mut k) = (0, nodes);
         while i < nodes || k < nodes + rooms {
-            if k == nodes + rooms || (i < nodes && self.id(i) < self.id(k)) {
+            let id = |j: usize| self.node(j).0;
+            if k == nodes + rooms || (i < nodes && id(i) < id(k)) {
                 order.push(i);
                 i += 1;
             } else {
@@ -187,7 +178,10 @@ fn destinations(listed: Listed, bins: &[Bin], removed: &[bool]) -> Vec<usize> {
         return Vec::new();
     };
     let mut dests = listed.in_view_order();
-    dests.retain(|&j| listed.ready(j) && !removed[j] && bins[j].fits_one(smallest));
+    dests.retain(|&j| {
+        let (_, _, ready) = listed.node(j);
+        ready && !removed[j] && bins[j].fits_one(smallest)
+    });
     dests
 }
 
@@ -253,7 +247,8 @@ fn drain_onto(
             if j == from || removed[j] || !bins[j].fits_one(pods.requests) {
                 continue;
             }
-            if !pods.may_run_on(listed.group(j)) {
+            let (_, group, _) = listed.node(j);
+            if !pods.may_run_on(group) {
                 continue;
             }
             let before = bins[j];

@@ -26,8 +26,7 @@
 //!   the rest trigger a scale-up. clustersim places them on upcoming nodes only: the
 //!   scheduler has already found no room on registered nodes.
 
-use crate::api::Bin;
-use crate::api::{ClusterView, NodeGroupView, PodGroup, Shape};
+use crate::api::{Bin, ClusterView, NodeGroupView, PodGroup, Shape};
 
 /// One way to scale up: `node_count` new nodes of `group` would take `pods`.
 #[derive(Debug, Clone, PartialEq)]

@@ -28,8 +28,7 @@
 //! Existing nodes take pods by first fit in view order; DaemonSet overhead is already outside
 //! the view's allocatable and requests.
 
-use crate::api::Bin;
-use crate::api::{CapacityType, KarpenterView, MAX_PODS_PER_NODE, NodeView, PodGroup, Shape};
+use crate::api::{Bin, CapacityType, KarpenterView, MAX_PODS_PER_NODE, NodeView, PodGroup, Shape};
 
 /// Candidate instance types a launch's reason lists (the cheapest; the chosen one is added when
 /// it is not among them).
